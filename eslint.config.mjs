@@ -1,0 +1,37 @@
+// Lint rules, including the layering of ARCHITECTURE.md: the pure layers (core, sampler, infill,
+// tokenizer) import neither `vscode` nor `onnxruntime-node`; only src/model touches onnxruntime.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noVscode = { name: 'vscode', message: 'Only src/extension.ts and src/providers/ may import vscode.' };
+const noOrt = { name: 'onnxruntime-node', message: 'Only src/model/ may import onnxruntime-node.' };
+const layer = (files, paths, patterns = []) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { paths, patterns }] },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'media/**', 'training/**', '.ci/**', '*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      curly: ['error', 'multi-line'],
+      eqeqeq: ['error', 'smart'],
+      'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  layer(['src/core/**/*.ts'], [noVscode, noOrt, { name: 'tokenizers', message: 'core is dependency-free.' }],
+    [{ group: ['../*'], message: 'core imports no other layer.' }]),
+  layer(['src/sampler/**/*.ts'], [noVscode, noOrt, { name: 'tokenizers', message: 'The sampler works on ids only.' }],
+    [{ group: ['../infill*', '../model*', '../tokenizer*', '../providers*'], message: 'sampler may import only core.' }]),
+  layer(['src/tokenizer/**/*.ts'], [noVscode, noOrt],
+    [{ group: ['../infill*', '../model*', '../sampler*', '../providers*'], message: 'tokenizer may import only core.' }]),
+  layer(['src/infill/**/*.ts'], [noVscode, noOrt],
+    [{ group: ['../model*', '../providers*'], message: 'infill sees the model only through the Denoiser interface.' }]),
+  layer(['src/model/**/*.ts'], [noVscode], [{ group: ['../infill*', '../providers*'], message: 'model sits below infill.' }]),
+  layer(['src/cli.ts', 'bench/**/*.ts'], [noVscode]),
+  { files: ['src/cli.ts', 'bench/**/*.ts', 'test/**/*.ts'], rules: { 'no-console': 'off' } },
+);

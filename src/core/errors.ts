@@ -1,0 +1,45 @@
+/**
+ * Typed errors. Everything a user can cause (a corrupt model folder, a bad request, a cancelled
+ * fill) surfaces as one of these, with a message that names the file or field and the reason.
+ */
+
+/** A model folder that cannot be used: missing/corrupt file, invalid meta.json, mismatched tokenizer. */
+export class ModelLoadError extends Error {
+  override readonly name = 'ModelLoadError';
+  constructor(
+    /** The file at fault (absolute path), or the folder when no single file is. */
+    readonly file: string,
+    /** Why it cannot be used, phrased for the user. */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${reason}`, options);
+  }
+}
+
+/** The inference runtime failed (session creation or a run), after every fallback was tried. */
+export class InferenceError extends Error {
+  override readonly name = 'InferenceError';
+}
+
+/** A request the engine cannot serve as given (empty canvas, hole too long, bad option value). */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+}
+
+/** The caller aborted the work; thrown between denoising steps. */
+export class AbortedError extends Error {
+  override readonly name = 'AbortError';
+  constructor(message = 'The operation was aborted.') {
+    super(message);
+  }
+}
+
+/** Throws `AbortedError` if `signal` is aborted. Called between denoising steps. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError();
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
