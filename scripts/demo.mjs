@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// The README's "main job": installs what is missing, builds, and fills the example holes in
+// examples/holes.jsonl with the bundled default model through the CLI, printing each hole filled.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+const run = (cmd, args, env = {}) =>
+  execFileSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+
+if (!existsSync('node_modules/onnxruntime-node')) {
+  // onnxruntime-node's install script would fetch CUDA binaries; its CPU/WebGPU ones ship in the package.
+  run('npm', ['ci', '--no-audit', '--no-fund'], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
+}
+run('npm', ['run', 'build', '--silent']);
+
+const input = process.argv[2] ?? 'examples/holes.jsonl';
+const cli = spawnSync(process.execPath, ['dist/cli.js', 'infill', '--input', input, ...process.argv.slice(3)], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+if (cli.status !== 0) process.exit(cli.status ?? 1);
+
+const tasks = new Map(readFileSync(input, 'utf8').split('\n').filter(Boolean).map((l) => {
+  const t = JSON.parse(l);
+  return [t.task_id, t];
+}));
+for (const line of cli.stdout.split('\n').filter(Boolean)) {
+  const out = JSON.parse(line);
+  const task = tasks.get(out.task_id) ?? {};
+  console.log(`── ${out.task_id}  (${out.tokens ?? 0} tokens, ${out.nfe ?? 0} NFE, ${out.ms ?? 0} ms)`);
+  if (out.error) {
+    console.log(`   error: ${out.error}`);
+    continue;
+  }
+  const prefix = (task.prefix ?? task.prompt ?? '').split('\n').slice(-3).join('\n');
+  const suffix = (task.suffix ?? '').split('\n').slice(0, 2).join('\n');
+  console.log(`${prefix}\x1b[7m${out.completion}\x1b[0m${suffix}\n`);
+}
