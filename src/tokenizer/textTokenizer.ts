@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises';
+import { Tokenizer } from 'tokenizers';
+import { ModelLoadError } from '../core/errors';
+import { codePointToUtf16Offsets } from './utf16Offsets';
+
+/** Token ids and, for each, the UTF-16 range `[start, end)` of the text it came from. */
+export interface Encoded {
+  ids: number[];
+  offsets: Array<[number, number]>;
+}
+
+export interface TextTokenizer {
+  /** Vocabulary size including added (special) tokens: the logits width a model must have. */
+  readonly vocabSize: number;
+  /** No special tokens are added; text that spells a special token (`<|mask|>`) maps to its id, as in Python. `''` → `[]`. */
+  encode(text: string): Promise<Encoded>;
+  /** The exact inverse of `encode` on byte-level BPE, special tokens included. `[]` → `''`. */
+  decode(ids: readonly number[]): Promise<string>;
+  tokenToId(token: string): number | undefined;
+}
+
+/**
+ * Loads a Hugging Face `tokenizer.json` with `tokenizers`, HF's own Node binding: the same Rust
+ * core as the Python library that trained it, so ids match the training side exactly.
+ */
+export async function loadTokenizer(file: string): Promise<TextTokenizer> {
+  let json: string;
+  try {
+    json = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ModelLoadError(file, `cannot read the tokenizer: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return new HfTokenizer(Tokenizer.fromString(json));
+  } catch (error) {
+    throw new ModelLoadError(file, `not a valid tokenizer.json: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+class HfTokenizer implements TextTokenizer {
+  readonly vocabSize: number;
+
+  constructor(private readonly tokenizer: Tokenizer) {
+    this.vocabSize = tokenizer.getVocabSize(true);
+  }
+
+  async encode(text: string): Promise<Encoded> {
+    const encoding = await this.tokenizer.encode(text, null, { addSpecialTokens: false });
+    return { ids: encoding.getIds(), offsets: codePointToUtf16Offsets(text, encoding.getOffsets()) };
+  }
+
+  decode(ids: readonly number[]): Promise<string> {
+    // Special tokens are kept: dropping them would break the round trip on text that contains one.
+    return this.tokenizer.decode([...ids], false);
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.tokenizer.tokenToId(token) ?? undefined;
+  }
+}
