@@ -1,0 +1,229 @@
+"""Export a trained denoiser to the model contract (docs/model-contract.md):
+
+    models/<name>/model.onnx  meta.json  tokenizer.json  MODEL_CARD.md
+
+Weights are stored as fp16 initializers each followed by a Cast to fp32 (onnxruntime folds the casts
+at load, so compute stays fp32 and the file is half the size). The PyTorch reference used for the
+parity check has its weights rounded to fp16 the same way, so the check compares like with like.
+The folder is written only if onnxruntime reproduces PyTorch's logits on random inputs.
+
+    python3 -m diffuse.export --ckpt=out/mdlm/ckpt.pt --tokenizer=out/tokenizer.json \
+        --out=../models/diffuse-small --name=diffuse-small [--results=results.json] [--card=card.md]
+"""
+import copy
+import inspect
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+from .model import Denoiser, ModelConfig, config_dict
+from .tokenizer import EOS_ID, MASK_ID, PAD_ID, sha256_file
+
+OPSET = 17
+
+
+class ParityError(RuntimeError):
+    pass
+
+
+def round_weights_fp16(model):
+    """A copy of the model whose float weights are exactly representable in fp16."""
+    m = copy.deepcopy(model).float().eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(p.half().float())
+    return m
+
+
+def export_onnx(model, path):
+    """Write the fp32 graph: input_ids [B, L], positions [B, Q] -> logits [B, Q, V]."""
+    model = copy.deepcopy(model).float().eval().cpu()
+    for block in model.blocks:
+        block.attn.use_sdpa = False   # plain matmul-softmax: the portable graph for every EP
+    ids = torch.randint(3, model.cfg.vocab_size, (2, 16), dtype=torch.long)
+    pos = torch.tensor([[1, 5, 7], [0, 2, 15]], dtype=torch.long)
+    kwargs = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False      # torch >= 2.9 defaults to the dynamo exporter; keep one path
+    with torch.no_grad():
+        torch.onnx.export(
+            model, (ids, pos), path, opset_version=OPSET,
+            input_names=["input_ids", "positions"], output_names=["logits"],
+            dynamic_axes={"input_ids": {0: "B", 1: "L"}, "positions": {0: "B", 1: "Q"},
+                          "logits": {0: "B", 1: "Q"}},
+            # no folding: the tied head's transposed embedding would otherwise be stored twice;
+            # onnxruntime folds the transpose at load time
+            do_constant_folding=False, **kwargs)
+
+
+def to_fp16_initializers(path, min_elements=256):
+    """Store large float initializers as fp16 + Cast(to=float). Returns bytes saved."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    m = onnx.load(path)
+    g = m.graph
+    before = os.path.getsize(path)
+    casts, keep = [], []
+    for init in g.initializer:
+        if init.data_type == TensorProto.FLOAT and int(np.prod(init.dims)) >= min_elements:
+            arr = numpy_helper.to_array(init).astype(np.float16)
+            new = numpy_helper.from_array(arr, init.name + "__fp16")
+            keep.append(new)
+            casts.append(helper.make_node("Cast", [new.name], [init.name], to=TensorProto.FLOAT,
+                                          name=init.name + "__cast"))
+        else:
+            keep.append(init)
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+    return before - os.path.getsize(path)
+
+
+def random_cases(vocab_size, max_length, seed=0):
+    """(input_ids, positions) pairs of a few shapes, with masks sprinkled in."""
+    g = torch.Generator().manual_seed(seed)
+    cases = []
+    for B, L, Q in [(1, 8, 3), (2, max_length, 5), (3, max(8, max_length // 2 + 3), 7)]:
+        ids = torch.randint(3, vocab_size, (B, L), generator=g)
+        ids[torch.rand(B, L, generator=g) < 0.3] = MASK_ID
+        ids[:, -1] = PAD_ID
+        pos = torch.stack([torch.randperm(L, generator=g)[:Q].sort().values for _ in range(B)])
+        cases.append((ids, pos))
+    return cases
+
+
+def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3):
+    """Raise ParityError unless onnxruntime's logits match PyTorch's. Returns the max abs diff."""
+    import onnxruntime as ort
+    sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    model = model.float().eval().cpu()
+    worst = 0.0
+    for ids, pos in cases:
+        with torch.no_grad():
+            ref = model(ids, pos).numpy()
+        got = sess.run(["logits"], {"input_ids": ids.numpy(), "positions": pos.numpy()})[0]
+        if got.shape != ref.shape or got.dtype != np.float32:
+            raise ParityError(f"shape/dtype mismatch: onnx {got.shape} {got.dtype} vs torch {ref.shape}")
+        diff = float(np.abs(got - ref).max())
+        worst = max(worst, diff)
+        if not np.allclose(got, ref, atol=atol, rtol=rtol):
+            raise ParityError(f"onnxruntime logits differ from PyTorch: max abs diff {diff:.3g}")
+    return worst
+
+
+def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, results):
+    return {
+        "format_version": 1,
+        "name": name,
+        "family": "mdlm",
+        "graph": "absorb",
+        "output_kind": "x0_logits",
+        "cond_kind": "none",
+        "schedule": {"type": "loglinear", "eps": 0.001},
+        "vocab_size": cfg.vocab_size,
+        "mask_id": MASK_ID,
+        "pad_id": PAD_ID,
+        "eos_id": EOS_ID,
+        "bos_id": None,
+        "max_length": cfg.max_length,
+        "inputs": {"input_ids": "input_ids", "positions": "positions", "cond": None},
+        "outputs": {"logits": "logits"},
+        "logits_dtype": "float32",
+        "tokenizer_sha256": sha256_file(tokenizer_path),
+        "parameters": parameters,
+        "training": training,
+        "results": results,
+    }
+
+
+def write_model_folder(model, tokenizer_path, out_dir, name, training=None, results=None,
+                       card="", fp16=True, require_parity=True):
+    """Export, verify parity, then move the finished folder into place. Returns the meta dict."""
+    cfg = model.cfg
+    ref = round_weights_fp16(model) if fp16 else copy.deepcopy(model).float().eval()
+    parent = os.path.dirname(os.path.abspath(out_dir))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
+    try:
+        onnx_path = os.path.join(tmp, "model.onnx")
+        export_onnx(ref, onnx_path)
+        if fp16:
+            to_fp16_initializers(onnx_path)
+        results = dict(results or {})
+        try:
+            results["onnx_parity_max_abs_diff"] = check_parity(
+                ref, onnx_path, random_cases(cfg.vocab_size, cfg.max_length))
+        except ImportError:
+            if require_parity:
+                raise ParityError("onnxruntime is not installed: refusing to write an unverified model")
+        if vocab_of(tokenizer_path) != cfg.vocab_size:
+            raise ValueError(f"tokenizer vocab {vocab_of(tokenizer_path)} != model vocab {cfg.vocab_size}")
+        shutil.copyfile(tokenizer_path, os.path.join(tmp, "tokenizer.json"))
+        training = dict(training or {})
+        training.setdefault("model", config_dict(cfg))
+        meta = make_meta(name, cfg, os.path.join(tmp, "tokenizer.json"), ref.num_parameters(),
+                         training, results)
+        with open(os.path.join(tmp, "meta.json"), "w") as f:
+            json.dump(meta, f, indent=2)
+            f.write("\n")
+        with open(os.path.join(tmp, "MODEL_CARD.md"), "w") as f:
+            f.write(card or f"# {name}\n\nNo card was written for this export.\n")
+        if os.path.isdir(out_dir):
+            for fn in ("model.onnx", "meta.json", "tokenizer.json", "MODEL_CARD.md"):
+                os.replace(os.path.join(tmp, fn), os.path.join(out_dir, fn))
+            shutil.rmtree(tmp)
+        else:
+            os.replace(tmp, out_dir)
+        return meta
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def vocab_of(tokenizer_path):
+    with open(tokenizer_path) as f:
+        tj = json.load(f)
+    ids = set(tj["model"]["vocab"].values()) | {t["id"] for t in tj.get("added_tokens", [])}
+    return max(ids) + 1
+
+
+def load_checkpoint(path, map_location="cpu"):
+    ck = torch.load(path, map_location=map_location)
+    cfg = ModelConfig(**ck["model_config"])
+    model = Denoiser(cfg)
+    model.load_state_dict(ck["model"])
+    return model, ck
+
+
+def main(argv):
+    args = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+    model, ck = load_checkpoint(args["ckpt"])
+    results = {}
+    if args.get("results"):
+        with open(args["results"]) as f:
+            results = json.load(f)
+    card = ""
+    if args.get("card"):
+        with open(args["card"]) as f:
+            card = f.read()
+    training = {k: v for k, v in ck.get("train_config", {}).items()}
+    training["tokens_seen"] = ck.get("tokens_seen")
+    training["steps"] = ck.get("step")
+    training["model"] = ck["model_config"]
+    meta = write_model_folder(model, args["tokenizer"], args["out"], args["name"], training, results, card)
+    print(json.dumps({"wrote": args["out"], "parameters": meta["parameters"],
+                      "parity": meta["results"].get("onnx_parity_max_abs_diff"),
+                      "onnx_bytes": os.path.getsize(os.path.join(args["out"], "model.onnx"))}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,145 @@
+"""Write the TypeScript side's test fixtures (checked in, small):
+
+  test/fixtures/tiny-model/{model.onnx, meta.json, tokenizer.json, MODEL_CARD.md, logits-golden.json}
+      a random-weight denoiser (d=32, 2 layers, tied embeddings) in the contract format, with its
+      own real byte-level BPE (vocab 1024, trained with the Python `tokenizers` library), and
+      PyTorch's logits on fixed (input_ids, positions) cases for onnxruntime-node parity.
+  test/fixtures/tokenizer-golden.json
+      [{"tokenizer", "text", "ids"}] over tricky strings, encoded by the Python library
+      (add_special_tokens=False); decode(ids) == text for every case.
+
+    cd training && python3 -m diffuse.make_fixture [--out=../test/fixtures] [--tokenizer=extra.json ...]
+
+Needs torch, onnx, tokenizers and onnxruntime (the export refuses to write without a parity check).
+"""
+import glob
+import json
+import os
+import sys
+
+import torch
+
+from . import tokenizer as T
+from .export import random_cases, round_weights_fp16, write_model_folder
+from .model import Denoiser, ModelConfig
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+
+TRICKY = [
+    "",
+    " ",
+    "\n",
+    "\t",
+    "\r\n",
+    "hello world",
+    "  leading and trailing spaces   ",
+    "line one\r\nline two\r\n",
+    "tabs\tinside\t\tand\tat end\t",
+    "def add(a, b):\n    return a + b\n",
+    "    indented = True  \n\n\n",
+    "class Foo:\n\tdef bar(self):\n\t\tpass\n",
+    "function f(x) { return x * 2; }\n",
+    "const s = `template ${value}`;\r\n",
+    "interface A<T> { x?: T | null }\n",
+    "fn main() { println!(\"hi\"); }\n",
+    "#include <stdio.h>\nint main(void) { return 0; }\n",
+    "SELECT * FROM t WHERE a = 'b';",
+    "<div class=\"x\">&amp;</div>",
+    "# Title\n\n- item *one*\n- item **two**\n",
+    "naïve café résumé",
+    "日本語のテキスト",
+    "Ελληνικά и русский",
+    "emoji 🎉 and 👩‍💻 and 🇫🇷",
+    "math ∀x∈ℝ: x² ≥ 0",
+    "zero\u200bwidth",
+    "\u00a0non-breaking",
+    "a" * 50,
+    "    " * 8 + "deep",
+    "x=1;y=2;z=x+y",
+    "trailing newline without cr\n",
+    "\n\n\n\n",
+    "mixed\r\nendings\nhere\r",
+    "<|endoftext|>",
+    "text with <|mask|> inside",
+    "\\u0000 escaped and \\n literal",
+    "'single' \"double\" `back`",
+    "0x1F 1e-3 3.14159 1_000_000",
+]
+
+
+def fixture_tokenizer_texts():
+    """A small fixed code+prose sample from this repo (and TypeScript's lib if installed)."""
+    files = sorted(glob.glob(os.path.join(REPO, "training", "diffuse", "*.py")))
+    files += sorted(glob.glob(os.path.join(REPO, "docs", "*.md")))
+    files += [os.path.join(REPO, "node_modules", "typescript", "lib", "lib.es5.d.ts")]
+    texts = []
+    for p in files:
+        if os.path.isfile(p):
+            with open(p, encoding="utf-8", errors="replace") as f:
+                texts.append(f.read())
+    texts += TRICKY
+    return texts
+
+
+def golden_cases(tok, rel_path):
+    cases = []
+    for text in TRICKY:
+        ids = T.encode(tok, text)
+        assert T.decode(tok, ids) == text, repr(text)
+        cases.append({"tokenizer": rel_path, "text": text, "ids": ids})
+    return cases
+
+
+def main(argv):
+    args = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+    out = os.path.abspath(args.get("out", os.path.join(REPO, "test", "fixtures")))
+    model_dir = os.path.join(out, "tiny-model")
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(1234)
+
+    tok = T.train_tokenizer(fixture_tokenizer_texts(), vocab_size=1024)
+    tok_path = os.path.join(out, ".tiny-tokenizer.json")
+    tok.save(tok_path)
+    cfg = ModelConfig(vocab_size=tok.get_vocab_size(), n_layer=2, n_head=2, n_embd=32, max_length=64)
+    model = round_weights_fp16(Denoiser(cfg))
+    card = (
+        "# tiny-model (test fixture)\n\n"
+        "Random weights: it fills holes with noise. It exists so the TypeScript tests exercise the real\n"
+        "loading, tokenizing and sampling path. Made by `cd training && python3 -m diffuse.make_fixture`.\n\n"
+        f"- denoiser: d={cfg.n_embd}, {cfg.n_layer} layers, {cfg.n_head} heads, tied embeddings, "
+        f"max_length {cfg.max_length}, seed 1234\n"
+        f"- tokenizer: byte-level BPE, vocab {cfg.vocab_size}, trained by the Python `tokenizers` "
+        "library on this repo's training/*.py, docs/*.md and TypeScript's lib.es5.d.ts\n"
+        "- weights stored as fp16 initializers + Cast to fp32 (as in the bundled model)\n"
+        "- logits-golden.json: PyTorch's logits for fixed (input_ids, positions); "
+        "onnxruntime-node should match within 1e-4\n")
+    meta = write_model_folder(model, tok_path, model_dir, "tiny-model",
+                              training={"note": "random weights, test fixture", "seed": 1234},
+                              results={}, card=card)
+    os.remove(tok_path)
+
+    golden = []
+    for ids, pos in random_cases(cfg.vocab_size, cfg.max_length, seed=7):
+        with torch.no_grad():
+            logits = model(ids, pos)
+        golden.append({"input_ids": ids.tolist(), "positions": pos.tolist(),
+                       "logits": [[[round(float(v), 6) for v in row] for row in q] for q in logits]})
+    with open(os.path.join(model_dir, "logits-golden.json"), "w") as f:
+        json.dump({"atol": 1e-4, "note": "logits [B][Q][V] from PyTorch (fp32, fp16-rounded weights)",
+                   "cases": golden}, f)
+
+    rel = "test/fixtures/tiny-model/tokenizer.json"
+    cases = golden_cases(T.load(os.path.join(model_dir, "tokenizer.json")), rel)
+    for extra in filter(None, args.get("tokenizer", "").split(",")):
+        cases += golden_cases(T.load(extra), os.path.relpath(os.path.abspath(extra), REPO))
+    with open(os.path.join(out, "tokenizer-golden.json"), "w") as f:
+        json.dump(cases, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    sizes = {fn: os.path.getsize(os.path.join(model_dir, fn)) for fn in sorted(os.listdir(model_dir))}
+    print(json.dumps({"fixture": model_dir, "parameters": meta["parameters"], "bytes": sizes,
+                      "parity": meta["results"].get("onnx_parity_max_abs_diff")}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
