@@ -1,0 +1,69 @@
+import { AbortedError } from '../../../src/core/errors';
+import type { DenoiseRequest, Denoiser, DiffusionSpec } from '../../../src/sampler/types';
+import { FAKE_SPECIAL } from './fakeTokenizer';
+
+/** An absorbing-state MDLM spec with the fake tokenizer's special ids. */
+export function fakeSpec(overrides: Partial<DiffusionSpec> = {}): DiffusionSpec {
+  return {
+    family: 'mdlm',
+    graph: 'absorb',
+    outputKind: 'x0_logits',
+    condKind: 'none',
+    schedule: { type: 'loglinear', eps: 1e-3 },
+    vocabSize: 4096,
+    maskId: FAKE_SPECIAL.mask,
+    padId: FAKE_SPECIAL.pad,
+    eosId: FAKE_SPECIAL.eos,
+    bosId: null,
+    maxLength: 256,
+    ...overrides,
+  };
+}
+
+/** What the fake model predicts at `position` of one canvas row. */
+export type Predict = (row: Int32Array, position: number) => number;
+
+/**
+ * A deterministic `Denoiser`: at every queried position it puts logit `margin` on the id `predict`
+ * names and 0 elsewhere (so with the default margin the sampler is all but certain). It records
+ * each request, and `beforeRun` lets a test act mid-sampling (abort, say).
+ */
+export class FakeDenoiser implements Denoiser {
+  readonly requests: DenoiseRequest[] = [];
+  beforeRun: (() => void) | undefined;
+
+  constructor(
+    readonly spec: DiffusionSpec,
+    private readonly predict: Predict,
+    private readonly margin = 30,
+  ) {}
+
+  async denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array> {
+    this.beforeRun?.();
+    if (signal?.aborted) throw new AbortedError();
+    this.requests.push({ ...request, tokens: request.tokens.slice(), positions: request.positions.slice() });
+    const { batch, length, queries, positions, tokens } = request;
+    const vocab = this.spec.vocabSize;
+    // logits: [batch, queries, vocab]
+    const logits = new Float32Array(batch * queries * vocab);
+    for (let b = 0; b < batch; b++) {
+      const row = tokens.subarray(b * length, (b + 1) * length);
+      for (let q = 0; q < queries; q++) {
+        logits[(b * queries + q) * vocab + this.predict(row, positions[b * queries + q])] = this.margin;
+      }
+    }
+    return logits;
+  }
+}
+
+/**
+ * A `Predict` that writes `answer` into the run of masks starting at `holeStart` and padding after
+ * it; context positions echo their own token.
+ */
+export function answerAt(holeStart: number, answer: readonly number[]): Predict {
+  return (row, position) => {
+    const offset = position - holeStart;
+    if (offset >= 0 && offset < answer.length) return answer[offset];
+    return row[position] === FAKE_SPECIAL.mask ? FAKE_SPECIAL.pad : row[position];
+  };
+}
