@@ -1,0 +1,64 @@
+import { stat, readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ModelLoadError } from '../core/errors';
+import type { DiffusionSpec } from '../sampler/types';
+import { loadTokenizer, sha256File, type TextTokenizer } from '../tokenizer';
+import { parseMeta, toDiffusionSpec, type ModelMeta } from './meta';
+import { checkOnnxFile } from './onnxFile';
+
+export interface ModelFiles {
+  readonly dir: string;
+  readonly model: string;
+  readonly meta: string;
+  readonly tokenizer: string;
+}
+
+export interface InspectedModel {
+  readonly files: ModelFiles;
+  readonly meta: ModelMeta;
+  readonly spec: DiffusionSpec;
+  readonly tokenizer: TextTokenizer;
+}
+
+export function modelFiles(dir: string): ModelFiles {
+  const resolved = path.resolve(dir);
+  const file = (name: string): string => path.join(resolved, name);
+  return { dir: resolved, model: file('model.onnx'), meta: file('meta.json'), tokenizer: file('tokenizer.json') };
+}
+
+/**
+ * Everything about a model folder that can be checked without an inference session: the files
+ * exist, meta.json is valid, the tokenizer is the one the model was trained with and has its
+ * vocabulary, and model.onnx is a complete ONNX file. The graph's signature is checked at load.
+ */
+export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
+  const files = modelFiles(dir);
+  const folder = await stat(files.dir).catch(() => undefined);
+  if (!folder?.isDirectory()) throw new ModelLoadError(files.dir, 'model folder not found');
+  for (const file of [files.meta, files.tokenizer, files.model]) {
+    if (!(await stat(file).catch(() => undefined))?.isFile()) throw new ModelLoadError(file, 'missing file');
+  }
+  const meta = parseMeta(files.meta, await readFile(files.meta, 'utf8'));
+  const sha256 = await sha256File(files.tokenizer);
+  if (sha256 !== meta.tokenizerSha256) {
+    throw new ModelLoadError(
+      files.tokenizer,
+      `sha256 ${sha256} does not match meta.json's tokenizer_sha256 ${meta.tokenizerSha256}: not the tokenizer this model was trained with`,
+    );
+  }
+  const tokenizer = await loadTokenizer(files.tokenizer);
+  if (tokenizer.vocabSize !== meta.vocabSize) {
+    throw new ModelLoadError(
+      files.meta,
+      `vocab_size ${meta.vocabSize} does not match the tokenizer's vocabulary of ${tokenizer.vocabSize} tokens`,
+    );
+  }
+  await checkOnnxFile(files.model);
+  return { files, meta, spec: toDiffusionSpec(meta), tokenizer };
+}
+
+/** Validates a model folder without starting a session; `ModelLoadError` names the file and the reason. */
+export async function validateModelFolder(dir: string): Promise<{ meta: ModelMeta; spec: DiffusionSpec }> {
+  const { meta, spec } = await inspectModelFolder(dir);
+  return { meta, spec };
+}

@@ -1,0 +1,152 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ModelLoadError } from '../../src/core/errors';
+import { validateModelFolder } from '../../src/model';
+import { testVocabSize, writeTestModelFolder } from './helpers/onnxTestModel';
+
+describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () => {
+  let root: string;
+  let count = 0;
+  const folder = (options?: Parameters<typeof writeTestModelFolder>[1]): string =>
+    writeTestModelFolder(path.join(root, `model-${count++}`), options);
+
+  const expectError = async (dir: string, file: string, reason: RegExp): Promise<void> => {
+    await assert.rejects(validateModelFolder(dir), (e: unknown) => {
+      assert.ok(e instanceof ModelLoadError, `expected a ModelLoadError, got ${String(e)}`);
+      assert.equal(e.file, path.join(dir, file));
+      assert.match(e.reason, reason);
+      assert.ok(e.message.startsWith(e.file), 'the message names the file');
+      return true;
+    });
+  };
+
+  before(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'diffuse-meta-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('accepts a valid folder and derives the diffusion spec', async () => {
+    const { meta, spec } = await validateModelFolder(folder());
+    assert.equal(meta.name, 'test-model');
+    assert.deepEqual(meta.inputs, { inputIds: 'input_ids', positions: 'positions', cond: null });
+    assert.deepEqual(spec, {
+      family: 'mdlm', graph: 'absorb', outputKind: 'x0_logits', condKind: 'none',
+      schedule: { type: 'loglinear', eps: 0.001 }, vocabSize: testVocabSize,
+      maskId: 1, padId: 0, eosId: 2, bosId: null, maxLength: 64,
+    });
+  });
+
+  it('accepts a conditioned model, a bos id and absent informational fields', async () => {
+    const dir = folder({ meta: { cond_kind: 'sigma', inputs: { input_ids: 'input_ids', positions: 'positions', cond: 'cond' }, bos_id: 2, training: undefined, results: undefined }, graph: { cond: true } });
+    const { meta } = await validateModelFolder(dir);
+    assert.equal(meta.inputs.cond, 'cond');
+    assert.equal(meta.bosId, 2);
+    assert.deepEqual(meta.training, {});
+  });
+
+  it('names a missing folder', async () => {
+    const dir = path.join(root, 'nowhere');
+    await assert.rejects(validateModelFolder(dir), (e: unknown) => e instanceof ModelLoadError && e.file === dir && /not found/.test(e.reason));
+  });
+
+  for (const file of ['meta.json', 'tokenizer.json', 'model.onnx']) {
+    it(`names a missing ${file}`, async () => {
+      const dir = folder();
+      unlinkSync(path.join(dir, file));
+      await expectError(dir, file, /missing file/);
+    });
+  }
+
+  it('names invalid JSON in meta.json', async () => {
+    const dir = folder();
+    writeFileSync(path.join(dir, 'meta.json'), '{"format_version": 1,');
+    await expectError(dir, 'meta.json', /invalid JSON/);
+  });
+
+  it('names a meta.json that is not an object', async () => {
+    const dir = folder();
+    writeFileSync(path.join(dir, 'meta.json'), '[1, 2]');
+    await expectError(dir, 'meta.json', /expected a JSON object, got \[1,2\]/);
+  });
+
+  const v = testVocabSize;
+  const fieldCases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a missing format_version', { format_version: undefined }, /missing field 'format_version'/],
+    ['an unsupported format_version', { format_version: 2 }, /'format_version' must be an integer in \[1, 1\], got 2/],
+    ['an empty name', { name: '' }, /'name' must be a non-empty string/],
+    ['an unknown family', { family: 'gpt' }, /'family' must be one of 'mdlm', 'md4', 'sedd', 'cedd', 'rdlm', got "gpt"/],
+    ['an unknown graph', { graph: 'lattice' }, /'graph' must be one of/],
+    ['an unknown output_kind', { output_kind: 'probs' }, /'output_kind' must be one of/],
+    ['an unknown cond_kind', { cond_kind: 'time' }, /'cond_kind' must be one of/],
+    ['a missing schedule', { schedule: undefined }, /missing field 'schedule'/],
+    ['an unknown schedule type', { schedule: { type: 'square', eps: 0.001 } }, /'schedule\.type' must be one of/],
+    ['an ill-typed schedule eps', { schedule: { type: 'loglinear', eps: '1e-3' } }, /'schedule\.eps' must be a number in \[0, 1\], got "1e-3"/],
+    ['a missing vocab_size', { vocab_size: undefined }, /missing field 'vocab_size'/],
+    ['a non-integer vocab_size', { vocab_size: 12.5 }, /'vocab_size' must be an integer >= 1, got 12.5/],
+    ['a mask_id out of range', { mask_id: v }, new RegExp(`'mask_id' must be an integer in \\[0, ${v - 1}\\], got ${v}`)],
+    ['a negative pad_id', { pad_id: -1 }, /'pad_id' must be an integer in/],
+    ['a string eos_id', { eos_id: '2' }, /'eos_id' must be an integer in .*got "2"/],
+    ['a bos_id out of range', { bos_id: v + 3 }, /'bos_id' must be an integer in/],
+    ['a max_length below 8', { max_length: 4 }, /'max_length' must be an integer >= 8, got 4/],
+    ['missing inputs', { inputs: undefined }, /missing field 'inputs'/],
+    ['a missing input_ids name', { inputs: { positions: 'positions', cond: null } }, /missing field 'inputs\.input_ids'/],
+    ['an ill-typed positions name', { inputs: { input_ids: 'input_ids', positions: 3, cond: null } }, /'inputs\.positions' must be a non-empty string, got 3/],
+    ['a cond input without cond_kind', { inputs: { input_ids: 'input_ids', positions: 'positions', cond: 'cond' } }, /'inputs\.cond' must be null when cond_kind is none/],
+    ['a cond_kind without cond input', { cond_kind: 't' }, /'inputs\.cond' must be the cond input's name \(cond_kind is t\)/],
+    ['missing outputs.logits', { outputs: {} }, /missing field 'outputs\.logits'/],
+    ['an unsupported logits_dtype', { logits_dtype: 'float16' }, /'logits_dtype' must be one of 'float32', got "float16"/],
+    ['a malformed tokenizer_sha256', { tokenizer_sha256: 'abc' }, /'tokenizer_sha256' must be 64 lowercase hex digits/],
+    ['a negative parameters count', { parameters: -5 }, /'parameters' must be an integer >= 0/],
+    ['an ill-typed training', { training: 'big' }, /'training' must be an object, got "big"/],
+  ];
+  for (const [what, patch, reason] of fieldCases) {
+    it(`names ${what}`, async () => expectError(folder({ meta: patch }), 'meta.json', reason));
+  }
+
+  it('names a tokenizer.json that is not the one the model was trained with', async () => {
+    const dir = folder({ meta: { tokenizer_sha256: '0'.repeat(64) } });
+    await expectError(dir, 'tokenizer.json', /sha256 [0-9a-f]{64} does not match meta\.json's tokenizer_sha256 0{64}/);
+  });
+
+  it('names a vocab_size that differs from the tokenizer vocabulary', async () => {
+    await expectError(folder({ meta: { vocab_size: v + 5 } }), 'meta.json', new RegExp(`vocab_size ${v + 5} does not match the tokenizer's vocabulary of ${v} tokens`));
+  });
+
+  it('names a corrupt tokenizer.json whose hash meta.json vouches for', async () => {
+    const dir = folder({ meta: { tokenizer_sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' } });
+    writeFileSync(path.join(dir, 'tokenizer.json'), '');
+    await expectError(dir, 'tokenizer.json', /not a valid tokenizer\.json/);
+  });
+
+  describe('model.onnx', () => {
+    it('names a truncated file', async () => {
+      const dir = folder();
+      const bytes = readFileSync(path.join(dir, 'model.onnx'));
+      writeFileSync(path.join(dir, 'model.onnx'), bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+      await expectError(dir, 'model.onnx', /the file is truncated/);
+    });
+
+    it('names an empty file', async () => {
+      const dir = folder();
+      writeFileSync(path.join(dir, 'model.onnx'), '');
+      await expectError(dir, 'model.onnx', /the file is empty/);
+    });
+
+    it('names random bytes', async () => {
+      const dir = folder();
+      // A fixed pseudo-random byte string (LCG), so the case is the same on every run.
+      const bytes = Buffer.alloc(4096);
+      for (let i = 0, x = 12345; i < bytes.length; i++) bytes[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+      writeFileSync(path.join(dir, 'model.onnx'), bytes);
+      await expectError(dir, 'model.onnx', /not an ONNX model|truncated/);
+    });
+
+    it('names a file of another format', async () => {
+      const dir = folder();
+      writeFileSync(path.join(dir, 'model.onnx'), JSON.stringify({ weights: [1, 2, 3] }));
+      await expectError(dir, 'model.onnx', /not an ONNX model/);
+    });
+  });
+});
