@@ -1,0 +1,63 @@
+/** The public shapes of `sample` (docs/engine-api.md, "sampler"). */
+
+export type Strategy = 'confidence' | 'margin' | 'entropy' | 'random';
+export type RevealSchedule = 'linear' | 'cosine';
+
+export interface SampleOptions {
+  /** Step budget (the slider); an integer >= 1. */
+  steps: number;
+  /** Which masked positions to reveal first; 'random' = plain ancestral (MDLM) order. */
+  strategy: Strategy;
+  /**
+   * Confidence-threshold parallel decoding: besides the schedule's count, reveal every eligible
+   * position whose confidence (max probability) is >= threshold. In (0, 1]; undefined = off.
+   */
+  threshold?: number;
+  /** How many tokens are revealed by step k (default 'linear'). */
+  schedule?: RevealSchedule;
+  /** Default 1; 0 = greedy. */
+  temperature?: number;
+  /** 0/undefined = off. */
+  topK?: number;
+  /** 1/undefined = off. */
+  topP?: number;
+  seed: number;
+  /** Semi-autoregressive blocks (masked tokens per block) for long holes; undefined = one block. */
+  blockSize?: number;
+  /** 'stop' = finish now (anytime): fill what is left greedily from the cached logits. */
+  onStep?: (step: StepInfo) => void | 'stop';
+  /** Checked between steps; abort rejects with AbortedError. */
+  signal?: AbortSignal;
+}
+
+/** Masked slots hold `spec.maskId`. */
+export interface Canvas {
+  tokens: Int32Array;
+  batch: number;
+  length: number;
+}
+
+export interface StepInfo {
+  step: number;
+  totalSteps: number;
+  nfe: number;
+  /** The canvas after this step `[batch * length]` (a copy the callee may keep). */
+  tokens: Int32Array;
+  /** Per position: probability of the revealed token when revealed; NaN while masked; 1 for context. */
+  confidence: Float64Array;
+  /** Masked slots left (all rows). */
+  masked: number;
+}
+
+export interface SampleResult {
+  /** `[batch * length]`, no mask left. */
+  tokens: Int32Array;
+  /** As in StepInfo. */
+  confidence: Float64Array;
+  /** Step at which each position was revealed; -1 for context. */
+  revealStep: Int32Array;
+  /** Network calls made. */
+  nfe: number;
+  /** Steps taken. */
+  steps: number;
+}

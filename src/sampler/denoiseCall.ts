@@ -1,0 +1,52 @@
+import { InferenceError } from '../core/errors';
+import type { CanvasState } from './canvasState';
+import type { Denoiser } from './types';
+
+/** Logits of one network call, addressable by canvas position. */
+export class QueriedLogits {
+  constructor(
+    // logits: [B, Q, V]
+    readonly logits: Float32Array,
+    private readonly queries: number,
+    private readonly vocabSize: number,
+    // queryIndex: [B, L], the query row of each position, -1 where not queried
+    private readonly queryIndex: Int32Array,
+    private readonly length: number,
+  ) {}
+
+  /** Offset of `[row, position, 0]` in `logits`; the position must have been queried. */
+  offset(row: number, position: number): number {
+    const q = this.queryIndex[row * this.length + position]!;
+    if (q < 0) throw new Error(`position ${position} of row ${row} was not queried`);
+    return (row * this.queries + q) * this.vocabSize;
+  }
+}
+
+/**
+ * One forward pass over every row, querying exactly the positions still masked. Rows need equal
+ * query counts, so a short row repeats its last masked position (or position 0 when it has none);
+ * the duplicates are never read.
+ */
+export async function denoiseMasked(
+  denoiser: Denoiser,
+  state: CanvasState,
+  cond: Float32Array | undefined,
+  signal: AbortSignal | undefined,
+): Promise<QueriedLogits> {
+  const { batch, length } = state;
+  const vocabSize = denoiser.spec.vocabSize;
+  const rows = Array.from({ length: batch }, (_, b) => state.maskedPositions(b));
+  const queries = Math.max(1, ...rows.map((r) => r.length));
+  const positions = new Int32Array(batch * queries); // [B, Q]
+  const queryIndex = new Int32Array(batch * length).fill(-1); // [B, L]
+  rows.forEach((row, b) => {
+    for (let q = 0; q < queries; q++) positions[b * queries + q] = row[Math.min(q, row.length - 1)] ?? 0;
+    row.forEach((p, q) => (queryIndex[b * length + p] = q));
+  });
+  const request = { tokens: state.tokens.slice(), batch, length, positions, queries, ...(cond ? { cond } : {}) };
+  const logits = await denoiser.denoise(request, signal);
+  if (logits.length !== batch * queries * vocabSize) {
+    throw new InferenceError(`the denoiser returned ${logits.length} logits; [${batch}, ${queries}, ${vocabSize}] needs ${batch * queries * vocabSize}`);
+  }
+  return new QueriedLogits(logits, queries, vocabSize, queryIndex, length);
+}

@@ -1,0 +1,63 @@
+import { InferenceError } from '../core/errors';
+
+/**
+ * The SUBS x0 distribution of one queried position, p = softmax(logits) with the mask logit at
+ * -inf, summarised in float64. Sums run over token ids in ascending order (the Python reference
+ * does the same, so both languages round identically).
+ */
+export interface PositionStats {
+  /** argmax_v p_v; ties go to the lower id. */
+  readonly best: number;
+  readonly maxLogit: number;
+  /** Σ_v exp(logit_v - maxLogit): the normaliser Z. */
+  readonly sumExp: number;
+  /** p_best = 1 / Z. */
+  readonly maxProb: number;
+  /** p_top1 - p_top2. */
+  readonly margin: number;
+  /** Σ_v p_v log p_v = -entropy. */
+  readonly negEntropy: number;
+}
+
+/** `logits[offset .. offset + vocabSize)` is one query row of `[B, Q, V]`. */
+export function positionStats(logits: Float32Array, offset: number, vocabSize: number, maskId: number): PositionStats {
+  let best = -1;
+  let maxLogit = -Infinity;
+  let second = -Infinity;
+  for (let v = 0; v < vocabSize; v++) {
+    if (v === maskId) continue;
+    const logit = logits[offset + v]!;
+    if (logit > maxLogit) {
+      second = maxLogit;
+      maxLogit = logit;
+      best = v;
+    } else if (logit > second) {
+      second = logit;
+    }
+  }
+  let sumExp = 0;
+  let weightedLogits = 0; // Σ e_v (logit_v - max), for the entropy
+  for (let v = 0; v < vocabSize; v++) {
+    if (v === maskId) continue;
+    const shifted = logits[offset + v]! - maxLogit;
+    const e = Math.exp(shifted);
+    sumExp += e;
+    if (e > 0) weightedLogits += e * shifted;
+  }
+  if (best < 0 || !Number.isFinite(maxLogit) || !Number.isFinite(sumExp) || !Number.isFinite(weightedLogits)) {
+    throw new InferenceError('the denoiser returned non-finite logits');
+  }
+  return {
+    best,
+    maxLogit,
+    sumExp,
+    maxProb: 1 / sumExp,
+    margin: (1 - Math.exp(second - maxLogit)) / sumExp,
+    negEntropy: weightedLogits / sumExp - Math.log(sumExp),
+  };
+}
+
+/** p_token under the untempered SUBS distribution: what `confidence` reports. */
+export function probabilityOf(logits: Float32Array, offset: number, token: number, stats: PositionStats): number {
+  return Math.exp(logits[offset + token]! - stats.maxLogit) / stats.sumExp;
+}

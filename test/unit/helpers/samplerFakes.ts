@@ -1,0 +1,80 @@
+/**
+ * Deterministic fake denoisers for the sampler tests. `hashLogits` is the fake of
+ * training/reference_sampler/fake_denoiser.py, bit for bit (see its docstring for the formula):
+ * every logit is an integer numerator below 2^24 over 2^18, exact in float32 and float64.
+ */
+import type { DenoiseRequest, Denoiser, DiffusionSpec } from '../../../src/sampler';
+
+export const FAKE_SPEC: DiffusionSpec = {
+  family: 'mdlm',
+  graph: 'absorb',
+  outputKind: 'x0_logits',
+  condKind: 'none',
+  schedule: { type: 'loglinear', eps: 1e-3 },
+  vocabSize: 24,
+  maskId: 23,
+  padId: 0,
+  eosId: 1,
+  bosId: null,
+  maxLength: 64,
+};
+
+/** lowbias32 finaliser. */
+function mix(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+function combine(h: number, value: number): number {
+  return mix((((h ^ value) >>> 0) + 0x9e3779b9) >>> 0);
+}
+
+// returns logits: [B, Q, V]
+export function hashLogits(spec: DiffusionSpec, request: DenoiseRequest): Float32Array {
+  const { tokens, batch, length, positions, queries } = request;
+  const { vocabSize, maskId, padId } = spec;
+  const out = new Float32Array(batch * queries * vocabSize);
+  for (let b = 0; b < batch; b++) {
+    const row = tokens.subarray(b * length, (b + 1) * length);
+    const rowHash = row.reduce((h, token) => combine(h, token), 0x811c9dc5);
+    for (let q = 0; q < queries; q++) {
+      const position = positions[b * queries + q]!;
+      const ph = combine(rowHash, position);
+      const sharpness = 1 + (ph & 7);
+      const endsHole = position + 1 === length || row[position + 1] !== maskId;
+      const padBonus = endsHole && (ph >>> 3) % 3 === 0;
+      const base = (b * queries + q) * vocabSize;
+      for (let v = 0; v < vocabSize; v++) {
+        let numerator = sharpness * (combine(ph, v) >>> 12);
+        if (v === padId && padBonus) numerator += 2 ** 22;
+        if (v === maskId) numerator = 2 ** 24 - 1;
+        out[base + v] = numerator / 2 ** 18;
+      }
+    }
+  }
+  return out;
+}
+
+/** A denoiser that records every request and answers with `logitsOf` (default: `hashLogits`). */
+export class RecordingDenoiser implements Denoiser {
+  readonly requests: DenoiseRequest[] = [];
+  onCall: ((request: DenoiseRequest) => void) | undefined;
+
+  constructor(
+    readonly spec: DiffusionSpec = FAKE_SPEC,
+    private readonly logitsOf: (request: DenoiseRequest) => Float32Array = (r) => hashLogits(spec, r),
+  ) {}
+
+  get calls(): number {
+    return this.requests.length;
+  }
+
+  async denoise(request: DenoiseRequest): Promise<Float32Array> {
+    this.requests.push(request);
+    this.onCall?.(request);
+    return this.logitsOf(request);
+  }
+}

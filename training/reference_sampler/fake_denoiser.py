@@ -1,0 +1,69 @@
+"""The deterministic fake denoiser shared with the TS tests (`test/unit/helpers/samplerFakes.ts`).
+
+Every logit is an integer numerator over 2^18 with numerator < 2^24, so it is exact in float32 and
+float64 alike, and both languages see identical logits. For a row with canvas tokens x and a query
+position q (uint32 arithmetic, ``mix`` = lowbias32 finaliser):
+
+    row_hash = fold(combine, x, 0x811C9DC5)        combine(h, value) = mix(((h ^ value) + 0x9E3779B9) mod 2^32)
+    ph = combine(row_hash, q)
+    sharpness = 1 + (ph & 7)                        positions differ in how peaked they are
+    numerator[v] = sharpness * (combine(ph, v) >> 12)
+    numerator[pad] += 2^22    when q ends a hole (q is last or x[q+1] is context) and (ph >> 3) % 3 == 0
+    numerator[mask] = 2^24 - 1                      the largest logit: SUBS must suppress it
+
+Because the hash covers the whole canvas, logits change whenever a token is revealed.
+"""
+
+MASK32 = 0xFFFFFFFF
+
+FAKE_SPEC = {
+    "family": "mdlm",
+    "graph": "absorb",
+    "outputKind": "x0_logits",
+    "condKind": "none",
+    "schedule": {"type": "loglinear", "eps": 1e-3},
+    "vocabSize": 24,
+    "maskId": 23,
+    "padId": 0,
+    "eosId": 1,
+    "bosId": None,
+    "maxLength": 64,
+}
+
+
+def mix(x):
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & MASK32
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & MASK32
+    x ^= x >> 16
+    return x
+
+
+def combine(h, value):
+    return mix(((h ^ value) + 0x9E3779B9) & MASK32)
+
+
+def fake_logits(spec, tokens, batch, length, positions, queries):
+    """Logits ``[batch, queries, vocab]`` (flat list) for the queried positions."""
+    vocab, mask_id, pad_id = spec["vocabSize"], spec["maskId"], spec["padId"]
+    out = []
+    for b in range(batch):
+        row = tokens[b * length:(b + 1) * length]
+        row_hash = 0x811C9DC5
+        for token in row:
+            row_hash = combine(row_hash, token)
+        for q in range(queries):
+            position = positions[b * queries + q]
+            ph = combine(row_hash, position)
+            sharpness = 1 + (ph & 7)
+            ends_hole = position + 1 == length or row[position + 1] != mask_id
+            pad_bonus = ends_hole and (ph >> 3) % 3 == 0
+            for v in range(vocab):
+                numerator = sharpness * (combine(ph, v) >> 12)
+                if v == pad_id and pad_bonus:
+                    numerator += 2**22
+                if v == mask_id:
+                    numerator = 2**24 - 1
+                out.append(numerator / 2**18)
+    return out
