@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+export type ExecutionProviderChoice = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+
+export interface ProviderEnvironment {
+  readonly platform: NodeJS.Platform;
+  /** Whether onnxruntime-node's CUDA provider library was installed (its install script downloads it on request). */
+  readonly cudaInstalled: boolean;
+}
+
+/**
+ * The execution providers to try, best first; the first that opens the model and survives a
+ * warm-up run wins. CPU always closes the list, so an explicit GPU choice that fails still
+ * leaves a working model (with the failure logged).
+ */
+export function providerCandidates(choice: ExecutionProviderChoice, environment = currentEnvironment()): string[] {
+  if (choice !== 'auto') return choice === 'cpu' ? ['cpu'] : [choice, 'cpu'];
+  const native = environment.platform === 'win32' ? ['dml'] : environment.platform === 'darwin' ? ['coreml'] : [];
+  return ['webgpu', ...native, ...(environment.cudaInstalled ? ['cuda'] : []), 'cpu'];
+}
+
+function currentEnvironment(): ProviderEnvironment {
+  return { platform: process.platform, cudaInstalled: cudaInstalled() };
+}
+
+/** Looks for the CUDA provider library beside onnxruntime-node's binding rather than paying a failed load. */
+function cudaInstalled(): boolean {
+  if (process.platform !== 'linux' && process.platform !== 'win32') return false;
+  let packageRoot: string;
+  try {
+    packageRoot = path.dirname(require.resolve('onnxruntime-node/package.json'));
+  } catch {
+    return false;
+  }
+  const library = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return existsSync(path.join(packageRoot, 'bin', 'napi-v6', process.platform, process.arch, library));
+}

@@ -1,0 +1,7 @@
+export { loadModel } from './loadModel';
+export type { LoadedModel, LoadOptions } from './loadModel';
+export type { ExecutionProviderChoice } from './executionProviders';
+export type { ModelMeta } from './meta';
+export { validateModelFolder } from './modelFolder';
+export { findModels, resolveModel } from './registry';
+export type { ModelEntry } from './registry';

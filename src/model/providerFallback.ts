@@ -1,0 +1,27 @@
+import { InferenceError, ModelLoadError } from '../core/errors';
+import type { Logger } from '../core/logger';
+
+/**
+ * Tries `open` on each provider in order and returns the first that works. A `ModelLoadError`
+ * means the model, not the provider, is at fault, so it stops the search; any other failure is
+ * logged and the next provider is tried.
+ */
+export async function openWithFallback<T>(
+  providers: readonly string[],
+  open: (provider: string) => Promise<T>,
+  logger: Logger,
+): Promise<{ value: T; provider: string }> {
+  const failures: string[] = [];
+  for (const [index, provider] of providers.entries()) {
+    try {
+      return { value: await open(provider), provider };
+    } catch (error) {
+      if (error instanceof ModelLoadError) throw error;
+      const reason = (error instanceof Error ? error.message : String(error)).trim();
+      failures.push(`${provider}: ${reason}`);
+      const next = providers[index + 1];
+      logger.warn(`${provider} execution provider failed (${reason})${next ? `; falling back to ${next}` : ''}`);
+    }
+  }
+  throw new InferenceError(`no execution provider could run the model (${failures.join('; ') || 'none to try'})`);
+}

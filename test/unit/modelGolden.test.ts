@@ -1,0 +1,47 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { loadModel, validateModelFolder } from '../../src/model';
+
+// The checked-in fixture exported by training/ with PyTorch's logits for fixed inputs; a missing file is a failure.
+const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model');
+
+interface LogitsGolden {
+  atol: number;
+  cases: Array<{ input_ids: number[][]; positions: number[][]; logits: number[][][] }>;
+}
+
+describe('tiny-model fixture: onnxruntime logits match PyTorch (logits-golden.json)', function () {
+  this.timeout(30000);
+
+  it('is a valid model folder', async () => {
+    const { meta } = await validateModelFolder(fixture);
+    assert.equal(meta.name, 'tiny-model');
+  });
+
+  it('reproduces every golden case through the worker within atol', async () => {
+    const golden = JSON.parse(readFileSync(path.join(fixture, 'logits-golden.json'), 'utf8')) as LogitsGolden;
+    assert.ok(golden.cases.length > 0, 'logits-golden.json has no cases');
+    const model = await loadModel(fixture, { executionProvider: 'cpu' });
+    try {
+      for (const [index, c] of golden.cases.entries()) {
+        const batch = c.input_ids.length;
+        const queries = c.positions[0].length;
+        const logits = await model.denoiser.denoise({
+          tokens: Int32Array.from(c.input_ids.flat()),
+          batch,
+          length: c.input_ids[0].length,
+          positions: Int32Array.from(c.positions.flat()),
+          queries,
+        });
+        const expected = c.logits.flat(2);
+        assert.equal(logits.length, expected.length, `case ${index}: logits size`);
+        let worst = 0;
+        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(logits[i] - expected[i]));
+        assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst} > atol ${golden.atol}`);
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+});

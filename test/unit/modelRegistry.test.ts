@@ -1,0 +1,65 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { findModels, resolveModel } from '../../src/model';
+import { packageRoot } from '../../src/model/registry';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+
+describe('model registry', () => {
+  let root: string;
+  before(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'diffuse-registry-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  const modelDir = (...parts: string[]): string => {
+    const dir = path.join(root, ...parts);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'meta.json'), '{}');
+    return dir;
+  };
+
+  it('finds the package root from both build layouts (out/src/model and dist)', () => {
+    assert.equal(packageRoot(), repoRoot);
+    assert.equal(packageRoot(path.join(repoRoot, 'dist')), repoRoot);
+    assert.equal(packageRoot(path.join(repoRoot, 'out', 'src', 'model')), repoRoot);
+  });
+
+  it('lists model folders under user folders, and a folder that is itself a model', async () => {
+    const b = modelDir('collection', 'b-model');
+    const a = modelDir('collection', 'a-model');
+    mkdirSync(path.join(root, 'collection', 'not-a-model'));
+    const single = modelDir('single');
+    const found = (await findModels([path.join(root, 'collection'), single, path.join(root, 'missing')]))
+      .filter((m) => m.source === 'folder');
+    assert.deepEqual(found, [
+      { name: 'a-model', dir: a, source: 'folder' },
+      { name: 'b-model', dir: b, source: 'folder' },
+      { name: 'single', dir: single, source: 'folder' },
+    ]);
+  });
+
+  it('lists the bundled models/* as bundled', async () => {
+    const bundled = (await findModels([])).filter((m) => m.source === 'bundled');
+    for (const entry of bundled) {
+      assert.equal(path.dirname(entry.dir), path.join(repoRoot, 'models'));
+      assert.ok(existsSync(path.join(entry.dir, 'meta.json')));
+    }
+  });
+
+  it('resolves a path to itself and a name to models/<name>', () => {
+    assert.equal(resolveModel(root), root);
+    assert.equal(resolveModel('./some/dir'), path.resolve('some/dir'));
+    assert.equal(resolveModel('diffuse-small'), path.join(repoRoot, 'models', 'diffuse-small'));
+  });
+
+  it('resolves no choice to the bundled default, else the fixture', () => {
+    const preferred = path.join(repoRoot, 'models', 'diffuse-small');
+    const resolved = resolveModel(undefined);
+    if (existsSync(path.join(preferred, 'meta.json'))) assert.equal(resolved, preferred);
+    else if (!existsSync(path.join(repoRoot, 'models'))) assert.equal(resolved, path.join(repoRoot, 'test', 'fixtures', 'tiny-model'));
+    assert.ok(existsSync(path.join(resolved, 'meta.json')), `${resolved} has no meta.json`);
+  });
+});
