@@ -13,16 +13,24 @@ import { isInsideSurrogatePair } from './unicode';
  */
 const MAX_CHARS_PER_TOKEN = 16;
 
+/** A slice of the context, encoded; `whole` when the slice is all of it. */
+export interface EncodedSlice {
+  readonly encoded: Encoded;
+  readonly whole: boolean;
+}
+
 /** The last characters of `prefix` likely to hold `tokens` tokens, encoded. */
-export async function encodePrefixTail(tokenizer: TextTokenizer, prefix: string, tokens: number): Promise<Encoded> {
-  const start = Math.max(0, prefix.length - tokens * MAX_CHARS_PER_TOKEN);
-  return tokenizer.encode(prefix.slice(isInsideSurrogatePair(prefix, start) ? start + 1 : start));
+export async function encodePrefixTail(tokenizer: TextTokenizer, prefix: string, tokens: number): Promise<EncodedSlice> {
+  let start = Math.max(0, prefix.length - tokens * MAX_CHARS_PER_TOKEN);
+  if (isInsideSurrogatePair(prefix, start)) start++;
+  return { encoded: await tokenizer.encode(prefix.slice(start)), whole: start === 0 };
 }
 
 /** The first characters of `suffix` likely to hold `tokens` tokens, encoded. */
-export async function encodeSuffixHead(tokenizer: TextTokenizer, suffix: string, tokens: number): Promise<Encoded> {
-  const end = Math.min(suffix.length, tokens * MAX_CHARS_PER_TOKEN);
-  return tokenizer.encode(suffix.slice(0, isInsideSurrogatePair(suffix, end) ? end - 1 : end));
+export async function encodeSuffixHead(tokenizer: TextTokenizer, suffix: string, tokens: number): Promise<EncodedSlice> {
+  let end = Math.min(suffix.length, tokens * MAX_CHARS_PER_TOKEN);
+  if (isInsideSurrogatePair(suffix, end)) end--;
+  return { encoded: await tokenizer.encode(suffix.slice(0, end)), whole: end === suffix.length };
 }
 
 /** The ids of the longest tail of `encoded` with at most `tokens` tokens that starts on a clean cut. */

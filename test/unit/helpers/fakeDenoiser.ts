@@ -20,8 +20,11 @@ export function fakeSpec(overrides: Partial<DiffusionSpec> = {}): DiffusionSpec 
   };
 }
 
-/** What the fake model predicts at `position` of one canvas row. */
-export type Predict = (row: Int32Array, position: number) => number;
+/**
+ * What the fake model predicts at `position` of one canvas row: an id (given the denoiser's
+ * margin), or an id and its own margin (a smaller margin = a less confident prediction).
+ */
+export type Predict = (row: Int32Array, position: number) => number | readonly [id: number, margin: number];
 
 /**
  * A deterministic `Denoiser`: at every queried position it puts logit `margin` on the id `predict`
@@ -49,7 +52,9 @@ export class FakeDenoiser implements Denoiser {
     for (let b = 0; b < batch; b++) {
       const row = tokens.subarray(b * length, (b + 1) * length);
       for (let q = 0; q < queries; q++) {
-        logits[(b * queries + q) * vocab + this.predict(row, positions[b * queries + q])] = this.margin;
+        const prediction = this.predict(row, positions[b * queries + q]);
+        const [id, margin] = typeof prediction === 'number' ? [prediction, this.margin] : prediction;
+        logits[(b * queries + q) * vocab + id] = margin;
       }
     }
     return logits;
@@ -57,13 +62,15 @@ export class FakeDenoiser implements Denoiser {
 }
 
 /**
- * A `Predict` that writes `answer` into the run of masks starting at `holeStart` and padding after
- * it; context positions echo their own token.
+ * A `Predict` that writes each answer into the hole starting at its canvas position (`[start, ids]`)
+ * and padding into every other masked slot; context positions echo their own token.
  */
-export function answerAt(holeStart: number, answer: readonly number[]): Predict {
+export function answers(...holes: ReadonlyArray<readonly [start: number, ids: readonly number[]]>): Predict {
   return (row, position) => {
-    const offset = position - holeStart;
-    if (offset >= 0 && offset < answer.length) return answer[offset];
+    for (const [start, ids] of holes) {
+      const offset = position - start;
+      if (offset >= 0 && offset < ids.length) return ids[offset];
+    }
     return row[position] === FAKE_SPECIAL.mask ? FAKE_SPECIAL.pad : row[position];
   };
 }

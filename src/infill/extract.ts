@@ -1,0 +1,34 @@
+import type { CanvasHole } from './canvas';
+
+/** What the model generated in one hole of one row. */
+export interface HoleTokens {
+  /** The generated ids, up to (not including) the first padding or end-of-text id. */
+  readonly ids: number[];
+  /** Mean probability of `ids`; of the padding slots when `ids` is empty. */
+  readonly confidence: number;
+}
+
+/**
+ * Reads hole `hole` of row `row` out of a sampled canvas `[batch * length]`. The model was trained
+ * to put the slack of an over-allocated hole as padding at its end, so the first padding (or
+ * end-of-text) id ends the fill and everything after it is dropped, stray non-padding ids included.
+ */
+export function readHole(
+  tokens: Int32Array,
+  confidence: Float64Array,
+  length: number,
+  row: number,
+  hole: CanvasHole,
+  stopIds: ReadonlySet<number>,
+): HoleTokens {
+  const from = row * length + hole.start;
+  const slots = Array.from(tokens.subarray(from, from + hole.slots));
+  const probabilities = Array.from(confidence.subarray(from, from + hole.slots), (p) => (Number.isNaN(p) ? 0 : p));
+  const stop = slots.findIndex((id) => stopIds.has(id));
+  const kept = stop < 0 ? slots.length : stop;
+  return { ids: slots.slice(0, kept), confidence: mean(kept > 0 ? probabilities.slice(0, kept) : probabilities) };
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}

@@ -1,0 +1,42 @@
+import { InvalidRequestError } from '../core/errors';
+import type { InfillOptions, InfillRequest } from './types';
+import { isInsideSurrogatePair } from './unicode';
+
+/**
+ * Rejects a request the engine cannot serve, naming the field: no hole, a hole out of range or
+ * splitting a character, holes out of order, overlapping or touching (their fills could not be
+ * told apart), a bad `maxTokens`.
+ */
+export function validateRequest(request: InfillRequest): void {
+  const { text, holes } = request;
+  if (typeof text !== 'string') throw new InvalidRequestError('text must be a string');
+  if (!Array.isArray(holes) || holes.length === 0) throw new InvalidRequestError('a request needs at least one hole');
+  holes.forEach((hole, i) => {
+    const name = `holes[${i}]`;
+    if (!Number.isInteger(hole.start) || !Number.isInteger(hole.end) || hole.start < 0 || hole.end < hole.start || hole.end > text.length) {
+      throw new InvalidRequestError(`${name} [${hole.start}, ${hole.end}) is not a range inside the ${text.length}-character text`);
+    }
+    if (isInsideSurrogatePair(text, hole.start) || isInsideSurrogatePair(text, hole.end)) {
+      throw new InvalidRequestError(`${name} [${hole.start}, ${hole.end}) cuts a character in half`);
+    }
+    if (hole.maxTokens !== undefined) requirePositiveInteger(`${name}.maxTokens`, hole.maxTokens);
+    if (i > 0 && hole.start <= holes[i - 1].end) {
+      throw new InvalidRequestError(`${name} starts at ${hole.start}, not after holes[${i - 1}] ends (${holes[i - 1].end}): holes must be sorted, apart`);
+    }
+  });
+}
+
+/** Checks the options this layer owns; the sampler checks its own. */
+export function validateOptions(options: InfillOptions): void {
+  requirePositiveInteger('maxTokens', options.maxTokens);
+  requirePositiveInteger('contextTokens', options.contextTokens);
+  if (options.candidates !== undefined) requirePositiveInteger('candidates', options.candidates);
+  if (options.lengths !== undefined) {
+    if (options.lengths.length === 0) throw new InvalidRequestError('lengths must list at least one size when given');
+    options.lengths.forEach((length, i) => requirePositiveInteger(`lengths[${i}]`, length));
+  }
+}
+
+function requirePositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new InvalidRequestError(`${name} must be a positive integer, got ${value}`);
+}

@@ -1,0 +1,159 @@
+import * as assert from 'node:assert/strict';
+import { InvalidRequestError, isAbortError } from '../../src/core/errors';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type InfillRequest } from '../../src/infill';
+import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDenoiser';
+import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
+
+const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, maxTokens: 8, steps: 8, contextTokens: 64 };
+const { mask: MASK, pad: PAD, eos: EOS } = FAKE_SPECIAL;
+
+/** A cursor hole between `prefix` and `suffix`. */
+function cursor(prefix: string, suffix: string): InfillRequest {
+  return { text: prefix + suffix, holes: [{ start: prefix.length, end: prefix.length }] };
+}
+
+/** Canvas position of the first hole slot: after the document-start marker and the prefix. */
+async function holeStart(tokenizer: FakeTokenizer, prefix: string): Promise<number> {
+  return 1 + (await tokenizer.ids(prefix)).length;
+}
+
+async function setup(predict: (tokenizer: FakeTokenizer) => Promise<Predict>, spec = fakeSpec()) {
+  const tokenizer = new FakeTokenizer();
+  const denoiser = new FakeDenoiser(spec, await predict(tokenizer));
+  return { tokenizer, denoiser, engine: new InfillEngine({ denoiser, tokenizer }) };
+}
+
+const masksIn = (tokens: Int32Array) => tokens.filter((id) => id === MASK).length;
+
+describe('InfillEngine', () => {
+  it('fills a cursor hole and strips the padding after the fill', async () => {
+    const { engine, denoiser } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('foo(1)')]));
+    const result = await engine.fill(cursor('x = ', '\nprint(x)'), OPTIONS);
+    assert.equal(result.candidates.length, 1);
+    const [fill] = result.candidates[0].fills;
+    assert.deepEqual({ text: fill.text, tokens: fill.tokens }, { text: 'foo(1)', tokens: 4 });
+    assert.ok(fill.confidence > 0.99 && result.candidates[0].confidence > 0.99);
+    assert.equal(result.cached, false);
+    assert.equal(result.nfe, denoiser.requests.length);
+    assert.ok(result.nfe >= 1 && result.steps >= 1);
+    assert.equal(result.canvasTokens, denoiser.requests[0].length);
+    assert.equal(masksIn(denoiser.requests[0].tokens), 8);
+  });
+
+  it('ends a fill at the first padding or end-of-text id, dropping stray ids after it', async () => {
+    const { engine } = await setup(async (t) => {
+      const [a, b] = await t.ids('a+');
+      return answers([await holeStart(t, 'x = '), [a, b, EOS, a, PAD, b]]);
+    });
+    const [fill] = (await engine.fill(cursor('x = ', '\n'), OPTIONS)).candidates[0].fills;
+    assert.deepEqual([fill.text, fill.tokens], ['a+', 2]);
+  });
+
+  it('fills several holes jointly on one canvas', async () => {
+    const text = 'f(a, b) + g(c) + h';
+    const request: InfillRequest = { text, holes: [{ start: 2, end: 2 }, { start: 12, end: 12 }] };
+    const { engine, denoiser } = await setup(async (t) => {
+      const first = await holeStart(t, 'f(');
+      const second = first + 8 + (await t.ids('a, b) + g(')).length;
+      return answers([first, await t.ids('x, ')], [second, await t.ids('y')]);
+    });
+    const result = await engine.fill(request, OPTIONS);
+    assert.deepEqual(result.candidates[0].fills.map((f) => f.text), ['x, ', 'y']);
+    assert.equal(masksIn(denoiser.requests[0].tokens), 16);
+    assert.ok(denoiser.requests.every((r) => r.length === denoiser.requests[0].length && r.batch === 1));
+  });
+
+  it('serves an identical request from the cache, and only an identical one', async () => {
+    const { engine, denoiser } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('1')]));
+    const first = await engine.fill(cursor('x = ', '\n'), OPTIONS);
+    const calls = denoiser.requests.length;
+    const second = await engine.fill(cursor('x = ', '\n'), OPTIONS);
+    assert.deepEqual([second.cached, second.nfe, denoiser.requests.length], [true, 0, calls]);
+    assert.deepEqual(second.candidates, first.candidates);
+    assert.equal((await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, steps: 4 })).cached, false);
+    assert.equal((await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, seed: 7 })).cached, false);
+    assert.equal((await engine.fill(cursor('x =  ', '\n'), OPTIONS)).cached, false);
+  });
+
+  it('does not cache a run the caller stopped early', async () => {
+    const { engine } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('1')]));
+    await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, threshold: undefined }, { onStep: () => 'stop' });
+    assert.equal((await engine.fill(cursor('x = ', '\n'), OPTIONS)).cached, false);
+  });
+
+  it('propagates an abort from between steps, and from before the first', async () => {
+    const { engine, denoiser } = await setup(async () => answers());
+    const controller = new AbortController();
+    denoiser.beforeRun = () => controller.abort();
+    await assert.rejects(engine.fill(cursor('x = ', '\n'), { ...OPTIONS, threshold: undefined }, { signal: controller.signal }), isAbortError);
+    denoiser.beforeRun = undefined;
+    const calls = denoiser.requests.length;
+    await assert.rejects(engine.fill(cursor('y = ', '\n'), OPTIONS, { signal: AbortSignal.abort() }), isAbortError);
+    assert.equal(denoiser.requests.length, calls);
+  });
+
+  it('refuses invalid requests and options with InvalidRequestError', async () => {
+    const { engine } = await setup(async () => answers());
+    const invalid = (e: unknown) => e instanceof InvalidRequestError;
+    await assert.rejects(engine.fill({ text: 'abc', holes: [] }, OPTIONS), invalid);
+    await assert.rejects(engine.fill({ text: 'abc', holes: [{ start: 2, end: 2 }, { start: 1, end: 1 }] }, OPTIONS), invalid);
+    await assert.rejects(engine.fill(cursor('a', 'b'), { ...OPTIONS, maxTokens: 100 }), invalid);
+    await assert.rejects(engine.fill(cursor('a', 'b'), { ...OPTIONS, candidates: 0 }), invalid);
+  });
+
+  it('drops a fill that repeats the next line, with the reason', async () => {
+    const { engine } = await setup(async (t) => answers([await holeStart(t, 'def f():\n    '), await t.ids('return x')]));
+    const [fill] = (await engine.fill(cursor('def f():\n    ', '\n    return x\n'), OPTIONS)).candidates[0].fills;
+    assert.deepEqual([fill.text, fill.reason, fill.tokens], ['', 'repeats the suffix', 3]);
+  });
+
+  it('trims an auto-closed bracket the model wrote again', async () => {
+    const { engine } = await setup(async (t) => answers([await holeStart(t, 'print('), await t.ids('a)')]));
+    const [fill] = (await engine.fill(cursor('print(', ')\n'), OPTIONS)).candidates[0].fills;
+    assert.equal(fill.text, 'a');
+  });
+
+  it('sizes a replaced selection from its own token count', async () => {
+    const { engine, denoiser } = await setup(async () => answers());
+    const text = 'x = old_value + 1\n';
+    await engine.fill({ text, holes: [{ start: 4, end: 13 }] }, { ...OPTIONS, maxTokens: 32, steps: 32 });
+    assert.equal(masksIn(denoiser.requests[0].tokens), 8);
+  });
+
+  it('clamps the context budget to the model maximum length', async () => {
+    const { engine, denoiser } = await setup(async () => answers(), fakeSpec({ maxLength: 16 }));
+    const result = await engine.fill(cursor('a b c d e f g h i j k l m n o p ', ' q r s t u v w x y z'), { ...OPTIONS, contextTokens: 256 });
+    assert.equal(result.canvasTokens, 16);
+    assert.equal(denoiser.requests[0].length, 16);
+  });
+
+  it('searches hole lengths and keeps the most confident fill', async () => {
+    const { engine, denoiser } = await setup(async (t) => {
+      const start = await holeStart(t, 'x = ');
+      const [one] = await t.ids('1');
+      const suffixTokens = (await t.ids('\n')).length + 1;
+      // Unsure in the 4-slot hole, sure in the 6-slot one.
+      return (row, position) => {
+        if (position !== start) return row[position] === MASK ? PAD : row[position];
+        const slots = row.length - start - suffixTokens;
+        return slots === 6 ? one : ([one, 1] as const);
+      };
+    });
+    const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, lengths: [4, 6] });
+    const masksPerCall = denoiser.requests.map((r) => masksIn(r.tokens));
+    assert.ok(masksPerCall.includes(4) && masksPerCall.includes(6), `masks per call: ${masksPerCall}`);
+    assert.equal(result.candidates.length, 1);
+    assert.ok(result.candidates[0].fills[0].confidence > 0.99);
+    assert.equal(result.canvasTokens, (await new FakeTokenizer().ids('x = ')).length + 1 + 6 + 2);
+    assert.equal(result.nfe, denoiser.requests.length);
+  });
+
+  it('samples candidates as batch rows, one row when decoding is greedy, and keeps distinct fills', async () => {
+    const { engine, denoiser } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('1')]));
+    await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, candidates: 3 });
+    assert.equal(denoiser.requests[0].batch, 1);
+    const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, candidates: 3, temperature: 1 });
+    assert.equal(denoiser.requests.at(-1)?.batch, 3);
+    assert.equal(result.candidates.length, 1, 'the fake model is certain: every row fills the same');
+  });
+});
