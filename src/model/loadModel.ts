@@ -50,13 +50,15 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const threads = options.threads ?? Math.min(8, Math.max(1, Math.floor(availableParallelism() / 2)));
   if (!Number.isInteger(threads) || threads < 1) throw new InvalidRequestError(`threads must be a positive integer, got ${threads}`);
   const model = await inspectModelFolder(dir);
-  const providers = options.providers ?? providerCandidates(options.executionProvider ?? 'auto');
+  const choice = options.executionProvider ?? 'auto';
+  const providers = options.providers ?? providerCandidates(choice);
   const host = new SessionHost(options.workerFile);
   try {
     const { value: denoiser, provider } = await openWithFallback(
       providers,
       (candidate) => openOn(host, model, candidate, threads),
       logger,
+      choice === 'auto' && !options.providers,
     );
     logger.info(`loaded ${model.meta.name} in ${Math.round(performance.now() - started)} ms (${provider})`);
     return {

@@ -4,12 +4,14 @@ import type { Logger } from '../core/logger';
 /**
  * Tries `open` on each provider in order and returns the first that works. A `ModelLoadError`
  * means the model, not the provider, is at fault, so it stops the search; any other failure is
- * logged and the next provider is tried.
+ * logged and the next provider is tried: as a warning, or as info when `failureIsExpected` (the
+ * automatic choice probes providers the machine may well lack, e.g. WebGPU without a GPU).
  */
 export async function openWithFallback<T>(
   providers: readonly string[],
   open: (provider: string) => Promise<T>,
   logger: Logger,
+  failureIsExpected = false,
 ): Promise<{ value: T; provider: string }> {
   const failures: string[] = [];
   for (const [index, provider] of providers.entries()) {
@@ -20,7 +22,9 @@ export async function openWithFallback<T>(
       const reason = (error instanceof Error ? error.message : String(error)).trim();
       failures.push(`${provider}: ${reason}`);
       const next = providers[index + 1];
-      logger.warn(`${provider} execution provider failed (${reason})${next ? `; falling back to ${next}` : ''}`);
+      const message = `${provider} execution provider failed (${reason})${next ? `; falling back to ${next}` : ''}`;
+      if (failureIsExpected && next) logger.info(message);
+      else logger.warn(message);
     }
   }
   throw new InferenceError(`no execution provider could run the model (${failures.join('; ') || 'none to try'})`);

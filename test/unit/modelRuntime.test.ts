@@ -50,6 +50,18 @@ describe('model runtime pieces', () => {
       ]);
     });
 
+    it('logs expected failures (automatic choice) as info, the last one as a warning', async () => {
+      const lines: string[] = [];
+      const opening = openWithFallback(['webgpu', 'cpu'], async (p) => {
+        throw new Error(`${p} is missing`);
+      }, recordingLogger(lines), true);
+      await assert.rejects(opening, InferenceError);
+      assert.deepEqual(lines, [
+        'info webgpu execution provider failed (webgpu is missing); falling back to cpu',
+        'warn cpu execution provider failed (cpu is missing)',
+      ]);
+    });
+
     it('stops at a model error: no provider can fix the model', async () => {
       const tried: string[] = [];
       const modelError = new ModelLoadError('/m/model.onnx', 'bad graph');

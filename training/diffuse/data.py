@@ -1,0 +1,187 @@
+"""Training examples, built on the fly from raw documents (CPU, in DataLoader workers).
+
+Two kinds of rows, mixed inside each batch (every row of a batch has the same canvas length L):
+
+* plain   - a window of contiguously tokenized text (documents packed with <|endoftext|>); every
+            position may be masked: the MDLM objective, so the NELBO keeps its meaning.
+* infill  - fill-in-the-middle shaped like an editor hole. The document is split at character
+            positions (line starts, after indentation, mid-line cursors, arbitrary points) and the
+            prefix, middle and suffix are tokenized SEPARATELY, exactly as the editor does, so the
+            model sees the token boundaries it will meet at inference. Layout:
+                [prefix tokens][middle tokens + <|pad|> ... up to H slots][suffix tokens]
+            H >= len(middle) (pads at the END of the hole: over-allocated holes are filled with
+            pads); only the H hole slots may be masked, the context never is.
+
+A row is (x0 [L] int64, region [L] bool): region marks the positions the diffusion may mask.
+"""
+import bisect
+import random
+
+import torch
+
+from .tokenizer import EOS_ID, PAD_ID
+
+# hole shapes and their shares (see span())
+HOLE_KINDS = [("line", 0.25), ("lines", 0.22), ("rest_of_line", 0.15), ("mid_line", 0.10),
+              ("arbitrary", 0.15), ("line_with_indent", 0.06), ("empty", 0.07)]
+
+
+class ExampleMaker:
+    def __init__(self, docs, tok, max_length, infill_share=0.5, short_share=0.2, max_hole=96,
+                 min_length=64, seed=0):
+        self.docs = docs
+        self.tok = tok
+        self.L = max_length
+        self.infill_share = infill_share
+        self.short_share = short_share
+        self.max_hole = max_hole
+        self.min_length = min_length
+        self.rng = random.Random(seed)
+        self.cum = []
+        total = 0
+        for d in docs:
+            total += len(d)
+            self.cum.append(total)
+        self.kinds = [k for k, _ in HOLE_KINDS]
+        self.kind_w = [w for _, w in HOLE_KINDS]
+
+    # -- helpers -------------------------------------------------------------------------------
+    def enc(self, text):
+        return self.tok.encode(text, add_special_tokens=False).ids
+
+    def random_doc(self):
+        """A document chosen with probability proportional to its length (like a packed stream)."""
+        i = bisect.bisect_right(self.cum, self.rng.randrange(self.cum[-1]))
+        return self.docs[min(i, len(self.docs) - 1)]
+
+    def line_start(self, doc, p):
+        return doc.rfind("\n", 0, p) + 1
+
+    def canvas_length(self):
+        if self.rng.random() < self.short_share:
+            return self.rng.randrange(min(self.min_length, self.L // 2), self.L, 16)
+        return self.L
+
+    def stream(self, n, doc=None, start=None):
+        """n tokens of packed contiguous text, documents separated by <|endoftext|>."""
+        ids = []
+        if doc is None:
+            doc = self.random_doc()
+            if self.rng.random() < 0.3:
+                start = 0
+                if self.rng.random() < 0.5:
+                    ids.append(EOS_ID)
+            else:
+                start = self.line_start(doc, self.rng.randrange(len(doc)))
+        while len(ids) < n:
+            want = (n - len(ids)) * 6 + 64
+            chunk = doc[start:start + want]
+            ids += self.enc(chunk)
+            start += len(chunk)
+            if start >= len(doc) and len(ids) < n:
+                ids.append(EOS_ID)
+                doc, start = self.random_doc(), 0
+        return ids[:n]
+
+    # -- rows ----------------------------------------------------------------------------------
+    def plain(self, L):
+        return self.stream(L), [True] * L
+
+    def span(self, doc, kind):
+        """Character span [a, b) of the middle, for one hole shape."""
+        r = self.rng
+        lines_start = self.line_start(doc, r.randrange(len(doc)))
+        line_end = doc.find("\n", lines_start)
+        line_end = len(doc) if line_end < 0 else line_end
+        line = doc[lines_start:line_end]
+        indent_end = lines_start + len(line) - len(line.lstrip(" \t"))
+        if kind == "line":
+            return indent_end, line_end
+        if kind == "line_with_indent":
+            return lines_start, min(len(doc), line_end + (r.random() < 0.3))
+        if kind == "rest_of_line":
+            return r.randint(indent_end, line_end), line_end
+        if kind == "mid_line":
+            a = r.randint(indent_end, line_end)
+            return a, r.randint(a, line_end)
+        if kind == "lines":
+            b = line_end
+            for _ in range(r.randint(1, 7)):
+                nxt = doc.find("\n", b + 1)
+                b = len(doc) if nxt < 0 else nxt
+            if r.random() < 0.3:
+                b = min(len(doc), b + 1)   # take the last newline too
+            return (lines_start if r.random() < 0.3 else indent_end), b
+        if kind == "arbitrary":
+            a = r.randrange(len(doc))
+            return a, min(len(doc), a + r.randint(1, 300))
+        a = indent_end if r.random() < 0.7 else lines_start   # "empty": the hole holds only pads
+        return a, a
+
+    def infill(self, L):
+        r = self.rng
+        doc = self.random_doc()
+        kind = r.choices(self.kinds, self.kind_w)[0]
+        a, b = self.span(doc, kind)
+        hmax = max(1, min(self.max_hole, L // 2))
+        mid = self.tok.encode(doc[a:b], add_special_tokens=False)
+        mid_ids = mid.ids
+        if len(mid_ids) > hmax:   # too long for a hole: keep its first hmax tokens, move b to match
+            b = a + mid.offsets[hmax - 1][1]
+            mid_ids = mid_ids[:hmax]
+        n = len(mid_ids)
+        if n == 0:
+            H = r.randint(1, 16)
+        elif r.random() < 0.2:
+            H = n                                      # told the true length
+        else:
+            H = n + r.randint(0, max(4, 3 * n))        # over-allocated: up to ~4x the middle
+        H = max(1, min(H, hmax))
+        C = L - H
+        pre_start = self.line_start(doc, max(0, a - C * 6))
+        pre = self.enc(doc[pre_start:a])
+        suf_end = min(len(doc), b + C * 6)
+        suf = self.enc(doc[b:suf_end])
+        P = min(len(pre), int(C * r.uniform(0.5, 0.9)))
+        S = min(len(suf), C - P)
+        P = min(len(pre), C - S)
+        left, right = pre[len(pre) - P:], suf[:S]
+        if P == len(pre) and pre_start == 0 and len(left) + H + len(right) < L and r.random() < 0.5:
+            left = [EOS_ID] + left
+        room = L - len(left) - H - len(right)
+        if room > 0:   # the document ran out: pack the next one after it, as the stream does
+            right = right + ([EOS_ID] + self.stream(room - 1, self.random_doc(), 0))[:room]
+        x0 = left + mid_ids + [PAD_ID] * (H - n) + right
+        region = [False] * len(left) + [True] * H + [False] * len(right)
+        return x0, region
+
+    def batch(self, batch_size, L=None, infill_share=None):
+        """-> x0 [B, L] int64, region [B, L] bool, is_infill [B] bool"""
+        L = L or self.canvas_length()
+        share = self.infill_share if infill_share is None else infill_share
+        rows, regions, kinds = [], [], []
+        for _ in range(batch_size):
+            fim = self.rng.random() < share
+            x0, region = self.infill(L) if fim else self.plain(L)
+            rows.append(x0)
+            regions.append(region)
+            kinds.append(fim)
+        return (torch.tensor(rows, dtype=torch.long), torch.tensor(regions, dtype=torch.bool),
+                torch.tensor(kinds, dtype=torch.bool))
+
+
+class BatchStream(torch.utils.data.IterableDataset):
+    """Endless batches for a DataLoader(batch_size=None); each worker has its own tokenizer and seed."""
+
+    def __init__(self, docs, tokenizer_path, batch_size, seed, **maker_kwargs):
+        super().__init__()
+        self.docs, self.tokenizer_path, self.batch_size = docs, tokenizer_path, batch_size
+        self.seed, self.kw = seed, maker_kwargs
+
+    def __iter__(self):
+        from .tokenizer import load
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info is not None else 0
+        maker = ExampleMaker(self.docs, load(self.tokenizer_path), seed=self.seed * 1000 + wid, **self.kw)
+        while True:
+            yield maker.batch(self.batch_size)

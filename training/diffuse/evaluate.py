@@ -1,0 +1,261 @@
+"""Evaluation: held-out perplexities, infill tasks, and their scorer.
+
+    # held-out NELBO perplexity bound of an MDLM checkpoint and next-token perplexity of an AR one
+    python3 -m diffuse.evaluate ppl --corpus=out/corpus --tokenizer=out/tokenizer.json \
+        --mdlm=out/mdlm/ckpt.pt --ar=out/ar/ckpt.pt [--windows=2048 --samples=8] [--out=ppl.json]
+    # held-out infill tasks for the TypeScript CLI (node dist/cli.js infill --model DIR --input tasks.jsonl)
+    python3 -m diffuse.evaluate tasks --corpus=out/corpus --out=tasks.jsonl [--single=300 --multi=150]
+    # score the CLI's output lines {"task_id","completion",...} against the tasks
+    python3 -m diffuse.evaluate score --tasks=tasks.jsonl --outputs=out.jsonl
+    # a PyTorch reference infill (same canvas idea as the TS engine, greedy confidence order)
+    python3 -m diffuse.evaluate infill --ckpt=out/mdlm/ckpt.pt --tokenizer=... --tasks=tasks.jsonl --out=ref.jsonl
+"""
+import hashlib
+import json
+import math
+import random
+import sys
+import time
+
+import torch
+
+from .tokenizer import EOS_ID, MASK_ID, PAD_ID
+
+
+# -- held-out windows and perplexities ------------------------------------------------------------
+def val_windows(tok, texts, length, max_windows):
+    """Contiguously tokenized validation text, documents joined by <|endoftext|>, cut into windows."""
+    stream = []
+    for ids in (e.ids for e in tok.encode_batch(list(texts), add_special_tokens=False)):
+        stream += ids + [EOS_ID]
+        if len(stream) >= length * max_windows:
+            break
+    n = min(max_windows, len(stream) // length)
+    return torch.tensor(stream[:n * length], dtype=torch.long).view(n, length)
+
+
+def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, samples=8, device=None):
+    from . import ar as AR
+    from . import mdlm
+    from .corpus import read_split
+    from .export import load_checkpoint
+    from .tokenizer import load
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    tok = load(tokenizer)
+    out = {}
+    for kind, path in (("mdlm", mdlm_ckpt), ("ar", ar_ckpt)):
+        if not path:
+            continue
+        model, ck = load_checkpoint(path)
+        model.to(device).eval()
+        win = val_windows(tok, (d["text"] for d in read_split(corpus, "val")), model.cfg.max_length, windows)
+        win = win.to(device)
+        ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
+        with ctx:
+            if kind == "mdlm":
+                nll, se = mdlm.nelbo_per_token(model, win, MASK_ID, samples=samples)
+                out.update(nelbo_nats_per_token=nll, nelbo_stderr=se, nelbo_ppl=math.exp(nll))
+            else:
+                nll = AR.nll_per_token(model, win)
+                out.update(ar_nats_per_token=nll, ar_ppl=math.exp(nll))
+        out[f"{kind}_tokens_seen"] = ck.get("tokens_seen")
+        out["val_tokens"] = int(win.numel())
+    if "nelbo_ppl" in out and "ar_ppl" in out:
+        out["ppl_ratio_mdlm_over_ar"] = out["nelbo_ppl"] / out["ar_ppl"]
+    return out
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+# -- infill tasks ---------------------------------------------------------------------------------
+def make_tasks(docs, n_single=300, n_multi=150, seed=0, context_chars=4000):
+    """Held-out holes like the editor's: `single_line` = the rest of a non-blank line after its
+    indentation (the cursor sits after the indent); `multi_line` = 2-5 whole lines from the first
+    one's indentation. prefix/suffix are clipped to context_chars (the engine windows them anyway)."""
+    rng = random.Random(seed)
+    docs = sorted(docs, key=lambda d: d["path"])
+    tasks, seen = [], set()
+    for kind, n in (("single_line", n_single), ("multi_line", n_multi)):
+        tries = 0
+        while sum(t["kind"] == kind for t in tasks) < n and tries < n * 50:
+            tries += 1
+            d = docs[rng.randrange(len(docs))]
+            text = d["text"]
+            lines = text.split("\n")
+            if len(lines) < 8:
+                continue
+            i = rng.randrange(2, len(lines) - 2)
+            k = 1 if kind == "single_line" else rng.randint(2, 5)
+            block = lines[i:i + k]
+            if len(block) < k or not block[0].strip() or len(block[0].strip()) < 4:
+                continue
+            if any(len(l) > 200 for l in block) or sum(len(l) for l in block) > 400:
+                continue
+            start = sum(len(l) + 1 for l in lines[:i])
+            a = start + len(block[0]) - len(block[0].lstrip(" \t"))
+            b = start + sum(len(l) + 1 for l in block) - 1            # end of the last line, before \n
+            key = (d["path"], a, b)
+            if key in seen:
+                continue
+            seen.add(key)
+            tid = hashlib.sha256(f"{d['path']}:{a}:{b}".encode()).hexdigest()[:12]
+            tasks.append({"task_id": f"{kind[0]}-{tid}", "prefix": text[max(0, a - context_chars):a],
+                          "suffix": text[b:b + context_chars], "expected": text[a:b], "kind": kind,
+                          "path": d["path"]})
+    return tasks
+
+
+def edit_similarity(a, b):
+    """1 - Levenshtein(a, b) / max(len): 1.0 = identical."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return 1.0 - prev[-1] / max(len(a), len(b))
+
+
+def score(tasks, outputs):
+    """tasks: list of task dicts; outputs: list of CLI output dicts (matched by task_id).
+    Exact match compares after stripping trailing whitespace on both sides."""
+    by_id = {o.get("task_id"): o for o in outputs}
+    res = {}
+    for kind in ("single_line", "multi_line"):
+        ts = [t for t in tasks if t["kind"] == kind]
+        if not ts:
+            continue
+        em, es, missing, nfe, ms = 0, 0.0, 0, 0.0, 0.0
+        for t in ts:
+            o = by_id.get(t["task_id"])
+            if o is None or "completion" not in o:
+                missing += 1
+                continue
+            c = o["completion"]
+            em += c.rstrip() == t["expected"].rstrip()
+            es += edit_similarity(c.rstrip(), t["expected"].rstrip())
+            nfe += o.get("nfe", 0) or 0
+            ms += o.get("ms", 0) or 0
+        n = len(ts)
+        done = max(1, n - missing)
+        res[kind] = {"n": n, "missing": missing, "exact_match": em / n, "edit_similarity": es / n,
+                     "mean_nfe": nfe / done, "mean_ms": ms / done}
+    return res
+
+
+# -- reference infill in PyTorch ------------------------------------------------------------------
+@torch.no_grad()
+def reference_infill(model, tok, tasks, hole_tokens=None, context=None, batch_size=64, device="cpu"):
+    """Greedy confidence-ordered unmasking, one token per step (NFE = hole slots), on a canvas
+    [last prefix tokens][hole_tokens masks][first suffix tokens] of at most max_length tokens.
+    Pads in the result are dropped. A yardstick for the TS engine, not its replacement."""
+    L = context or model.cfg.max_length
+    outs = []
+    for kind in sorted({t.get("kind", "") for t in tasks}):
+        group = [t for t in tasks if t.get("kind", "") == kind]
+        n_slots = hole_tokens or (32 if kind == "single_line" else 96)
+        outs += _reference_group(model, tok, group, n_slots, L, batch_size, device)
+    order = {t["task_id"]: i for i, t in enumerate(tasks)}
+    return sorted(outs, key=lambda o: order[o["task_id"]])
+
+
+def _reference_group(model, tok, tasks, hole_tokens, L, batch_size, device):
+    outs = []
+    for i in range(0, len(tasks), batch_size):
+        chunk = tasks[i:i + batch_size]
+        rows, holes = [], []
+        for t in chunk:
+            pre = tok.encode(t["prefix"], add_special_tokens=False).ids
+            suf = tok.encode(t["suffix"], add_special_tokens=False).ids
+            budget = L - hole_tokens
+            s = min(len(suf), budget // 4)
+            p = min(len(pre), budget - s)
+            s = min(len(suf), budget - p)
+            left = pre[len(pre) - p:]
+            rows.append(left + [MASK_ID] * hole_tokens + suf[:s])
+            holes.append((len(left), len(left) + hole_tokens))
+        lens = [len(r) for r in rows]
+        t0 = time.time()
+        # rows differ in length: run them one length-group at a time (no attention padding exists)
+        results = [None] * len(rows)
+        for n in sorted(set(lens)):
+            idx = [j for j, ln in enumerate(lens) if ln == n]
+            x = torch.tensor([rows[j] for j in idx], dtype=torch.long, device=device)
+            a = torch.tensor([holes[j][0] for j in idx], device=device)
+            for _ in range(hole_tokens):
+                logits = model(x).float()                               # [b, n, V]
+                logits[..., MASK_ID] = -1e9
+                prob, arg = logits.softmax(-1).max(-1)                  # [b, n]
+                masked = x == MASK_ID
+                if not masked.any():
+                    break
+                prob = prob.masked_fill(~masked, -1.0)
+                pos = prob.argmax(-1)                                   # [b]
+                live = masked.any(-1)
+                r = torch.arange(x.shape[0], device=device)[live]
+                x[r, pos[live]] = arg[r, pos[live]]
+            for k, j in enumerate(idx):
+                ids = x[k, holes[j][0]:holes[j][1]].tolist()
+                results[j] = [v for v in ids if v not in (PAD_ID, MASK_ID)]
+        ms = (time.time() - t0) * 1000 / len(rows)
+        for t, ids in zip(chunk, results):
+            outs.append({"task_id": t["task_id"], "completion": tok.decode(ids, skip_special_tokens=False),
+                         "tokens": len(ids), "nfe": hole_tokens, "ms": ms})
+    return outs
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def write_jsonl(path, rows):
+    with open(path, "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+
+
+def main(argv):
+    cmd, args = argv[0], dict(a[2:].split("=", 1) for a in argv[1:] if a.startswith("--") and "=" in a)
+    if cmd == "ppl":
+        res = perplexities(args["corpus"], args["tokenizer"], args.get("mdlm"), args.get("ar"),
+                           int(args.get("windows", 2048)), int(args.get("samples", 8)))
+    elif cmd == "tasks":
+        from .corpus import read_split
+        tasks = make_tasks(list(read_split(args["corpus"], "val")), int(args.get("single", 300)),
+                           int(args.get("multi", 150)), int(args.get("seed", 0)))
+        write_jsonl(args["out"], tasks)
+        res = {"tasks": len(tasks), "out": args["out"]}
+    elif cmd == "score":
+        res = score(read_jsonl(args["tasks"]), read_jsonl(args["outputs"]))
+    elif cmd == "infill":
+        from .export import load_checkpoint
+        from .tokenizer import load
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        model, _ = load_checkpoint(args["ckpt"])
+        model.to(device).eval()
+        tasks = read_jsonl(args["tasks"])
+        outs = reference_infill(model, load(args["tokenizer"]), tasks, int(args["hole_tokens"]) if "hole_tokens" in args else None,
+                                device=device)
+        write_jsonl(args["out"], outs)
+        res = score(tasks, outs)
+    else:
+        raise SystemExit(f"unknown command {cmd!r}: ppl | tasks | score | infill")
+    if args.get("result"):
+        with open(args["result"], "w") as f:
+            json.dump(res, f, indent=1)
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

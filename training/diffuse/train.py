@@ -1,0 +1,264 @@
+"""Train the MDLM denoiser (or the AR baseline) on 1 or N GPUs, or the CPU.
+
+    cd training
+    python3 -m diffuse.train --corpus=out/corpus --tokenizer=out/tokenizer.json --out_dir=out/mdlm \
+        --max_minutes=8 --schedule_minutes=16
+    torchrun --standalone --nproc_per_node=8 -m diffuse.train ...        # N GPUs (DDP)
+    python3 -m diffuse.train ... --objective=ar --out_dir=out/ar         # the AR baseline
+
+Every TrainConfig field can be overridden with --key=value. Training is time-budgeted:
+--max_minutes stops this invocation (a checkpoint is written atomically on the way out), and the
+learning-rate schedule runs over --schedule_minutes of training in total, so a run split across
+several invocations (--resume, the default, continues from out_dir/ckpt.pt) follows one schedule.
+"""
+from dataclasses import asdict, dataclass, fields
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+
+from .model import Denoiser, ModelConfig
+
+
+@dataclass
+class TrainConfig:
+    corpus: str = "out/corpus"
+    tokenizer: str = "out/tokenizer.json"
+    out_dir: str = "out/mdlm"
+    objective: str = "mdlm"          # mdlm | ar
+    # model
+    n_layer: int = 8
+    n_head: int = 6
+    n_embd: int = 384
+    max_length: int = 256
+    dropout: float = 0.0
+    # data
+    batch_size: int = 256            # rows per GPU per step
+    infill_share: float = 0.5        # share of rows that are editor-shaped holes (mdlm only)
+    short_share: float = 0.2         # share of batches with a shorter canvas (64..L)
+    max_hole: int = 96               # hole slots at most
+    num_workers: int = 10
+    # optimisation
+    lr: float = 1.5e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int = 300
+    weight_decay: float = 0.01
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0
+    # budget
+    max_minutes: float = 8.0         # this invocation
+    schedule_minutes: float = 8.0    # the whole run (LR schedule), across resumes
+    max_steps: int = 0               # 0 = no step limit
+    ckpt_minutes: float = 2.0
+    log_every: int = 50
+    resume: bool = True
+    # system
+    seed: int = 1337
+    device: str = "auto"
+    compile: bool = True
+    bf16: bool = True
+
+
+def parse_overrides(cfg, argv):
+    types = {f.name: type(getattr(cfg, f.name)) for f in fields(cfg)}
+    for a in argv:
+        if not a.startswith("--") or "=" not in a:
+            raise SystemExit(f"expected --key=value, got {a!r}")
+        k, v = a[2:].split("=", 1)
+        if k not in types:
+            raise SystemExit(f"unknown config key {k!r}")
+        if types[k] is bool:
+            v = v.lower() in ("1", "true", "yes")
+        setattr(cfg, k, types[k](v))
+    return cfg
+
+
+def model_config(cfg, vocab_size):
+    return ModelConfig(vocab_size=vocab_size, n_layer=cfg.n_layer, n_head=cfg.n_head, n_embd=cfg.n_embd,
+                       max_length=cfg.max_length, dropout=cfg.dropout, causal=cfg.objective == "ar")
+
+
+def lr_at(cfg, step, progress):
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    p = min(1.0, progress)
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def save_atomic(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def make_optimizer(model, cfg):
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    kw = {"fused": True} if torch.cuda.is_available() and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames else {}
+    return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}],
+                             lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), **kw)
+
+
+def train(cfg: TrainConfig, docs=None, log=print):
+    """Runs until max_minutes/max_steps; returns the final checkpoint dict. `docs` (list of str)
+    replaces the corpus (tests)."""
+    from .data import BatchStream
+    from .tokenizer import MASK_ID, load
+
+    ddp = int(os.environ.get("RANK", -1)) != -1
+    rank, world = 0, 1
+    if ddp:
+        import torch.distributed as dist
+        dist.init_process_group("nccl")
+        rank, world = dist.get_rank(), dist.get_world_size()
+        device = f"cuda:{int(os.environ['LOCAL_RANK'])}"
+        torch.cuda.set_device(device)
+    else:
+        device = cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    master = rank == 0
+    torch.manual_seed(cfg.seed + rank)
+    random.seed(cfg.seed + rank)
+    if device.startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+    tok = load(cfg.tokenizer)
+    mcfg = model_config(cfg, tok.get_vocab_size())
+    model = Denoiser(mcfg).to(device)
+    opt = make_optimizer(model, cfg)
+    ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
+    step, tokens_seen, elapsed_before = 0, 0, 0.0
+    if cfg.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=device)
+        model.load_state_dict(ck["model"])
+        if "optimizer" in ck:
+            opt.load_state_dict(ck["optimizer"])
+        step, tokens_seen, elapsed_before = ck["step"], ck["tokens_seen"], ck["elapsed_s"]
+        if master:
+            log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
+    if master:
+        os.makedirs(cfg.out_dir, exist_ok=True)
+        log(json.dumps({"parameters": model.num_parameters(), "model": asdict(mcfg), "train": asdict(cfg)}))
+
+    hidden_fn = model.hidden
+    if cfg.compile and hasattr(torch, "compile") and device.startswith("cuda"):
+        model.hidden = torch.compile(model.hidden)
+    train_model = model
+    if ddp:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        train_model = DDP(_LossModule(model, cfg.objective, MASK_ID), device_ids=[torch.device(device).index])
+    else:
+        train_model = _LossModule(model, cfg.objective, MASK_ID)
+
+    if docs is None:
+        from .corpus import read_split
+        docs = [d["text"] for d in read_split(cfg.corpus, "train")]
+    ds = BatchStream(docs, cfg.tokenizer, cfg.batch_size, seed=cfg.seed + 7919 * (rank + world * step),
+                     max_length=cfg.max_length,
+                     infill_share=cfg.infill_share if cfg.objective == "mdlm" else 0.0,
+                     short_share=cfg.short_share if cfg.objective == "mdlm" else 0.0,
+                     max_hole=cfg.max_hole)
+    nw = cfg.num_workers if device.startswith("cuda") else 0
+    extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}
+    loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=nw, pin_memory=nw > 0, **extra)
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if cfg.bf16 and device.startswith("cuda")
+                else _nullcontext())
+
+    def checkpoint():
+        ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "model_config": asdict(mcfg),
+              "train_config": asdict(cfg), "step": step, "tokens_seen": tokens_seen,
+              "elapsed_s": elapsed_before + (time.time() - t_start)}
+        if master:
+            save_atomic(ck, ckpt_path)
+        return ck
+
+    t_start = time.time()
+    t_ckpt, t_log, tok_log = t_start, t_start, tokens_seen
+    budget_s = cfg.max_minutes * 60
+    schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
+    for x0, region, is_fim in loader:
+        elapsed = time.time() - t_start
+        progress = (elapsed_before + elapsed) / schedule_s
+        if cfg.max_steps:
+            progress = max(progress, step / cfg.max_steps)
+        if elapsed > budget_s or (cfg.max_steps and step >= cfg.max_steps):
+            break
+        lr = lr_at(cfg, step, progress)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x0 = x0.to(device, non_blocking=True)
+        region = region.to(device, non_blocking=True)
+        with autocast:
+            loss = train_model(x0, region)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        step += 1
+        tokens_seen += x0.numel() * world
+        if master and step % cfg.log_every == 0:
+            now = time.time()
+            log(json.dumps({"step": step, "loss": round(float(loss.detach()), 4), "lr": round(lr, 6),
+                            "tok_per_s": round((tokens_seen - tok_log) / (now - t_log)),
+                            "tokens_seen": tokens_seen, "elapsed_s": round(elapsed_before + now - t_start, 1)}))
+            t_log, tok_log = now, tokens_seen
+        if time.time() - t_ckpt > cfg.ckpt_minutes * 60:
+            checkpoint()
+            t_ckpt = time.time()
+    ck = checkpoint()
+    if master:
+        log(json.dumps({"done": True, "step": step, "tokens_seen": tokens_seen, "elapsed_s": round(ck["elapsed_s"], 1)}))
+    if ddp:
+        import torch.distributed as dist
+        dist.destroy_process_group()
+    model.hidden = hidden_fn
+    return ck
+
+
+class _LossModule(torch.nn.Module):
+    """Wraps the denoiser so DDP sees the whole loss (the tied head lives inside forward)."""
+
+    def __init__(self, model, objective, mask_id):
+        super().__init__()
+        self.model, self.objective, self.mask_id = model, objective, mask_id
+
+    def forward(self, x0, region):
+        from . import mdlm
+        from .ar import ar_loss
+        if self.objective == "ar":
+            return ar_loss(self.model, x0)
+        return mdlm.diffusion_loss(self.model, x0, region, self.mask_id)[0]
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def main(argv):
+    cfg = parse_overrides(TrainConfig(), argv)
+    log_path = None
+
+    def log(line):
+        print(line, flush=True)
+        if log_path:
+            with open(log_path, "a") as f:
+                f.write(line + "\n")
+
+    os.makedirs(cfg.out_dir, exist_ok=True)
+    log_path = os.path.join(cfg.out_dir, "log.jsonl")
+    train(cfg, log=log)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

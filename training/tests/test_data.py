@@ -1,0 +1,70 @@
+import torch
+
+from diffuse.data import HOLE_KINDS, ExampleMaker
+from diffuse.tokenizer import EOS_ID, PAD_ID
+
+from helpers import DOCS, CharTokenizer
+
+
+def maker(**kw):
+    return ExampleMaker(DOCS, CharTokenizer(), max_length=kw.pop("L", 64), seed=kw.pop("seed", 0), **kw)
+
+
+def test_plain_rows_are_contiguous_text_and_fully_maskable():
+    m = maker()
+    for _ in range(50):
+        x0, region = m.plain(64)
+        assert len(x0) == 64 and all(region)
+        assert PAD_ID not in x0
+
+
+def test_infill_layout_prefix_hole_suffix():
+    m = maker(max_hole=20)
+    for kind in [k for k, _ in HOLE_KINDS]:
+        m.kinds, m.kind_w = [kind], [1.0]
+        for _ in range(40):
+            x0, region = m.infill(64)
+            assert len(x0) == len(region) == 64
+            idx = [i for i, r in enumerate(region) if r]
+            assert idx, "a hole has at least one slot"
+            assert idx == list(range(idx[0], idx[-1] + 1)), "the hole is one contiguous span"
+            assert len(idx) <= 20
+            hole = [x0[i] for i in idx]
+            # pads only at the END of the hole
+            n_real = next((j for j, v in enumerate(hole) if v == PAD_ID), len(hole))
+            assert all(v == PAD_ID for v in hole[n_real:])
+            assert PAD_ID not in hole[:n_real]
+            if kind == "empty":
+                assert n_real == 0
+            # context never holds pads
+            assert PAD_ID not in [x0[i] for i in range(64) if not region[i]]
+
+
+def test_infill_pieces_are_tokenized_separately():
+    # with the char tokenizer the hole's real tokens are exactly the characters of a doc span,
+    # and prefix + middle + suffix read as contiguous document text
+    m = maker(max_hole=30)
+    m.kinds, m.kind_w = ["line"], [1.0]
+    tok = CharTokenizer()
+    for _ in range(20):
+        x0, region = m.infill(64)
+        text = tok.decode([v for v in x0 if v != PAD_ID and v != EOS_ID])
+        assert any(text[:20] in d or d in text for d in DOCS)
+
+
+def test_batch_shapes_and_mix():
+    m = maker(infill_share=0.5, short_share=0.5)
+    seen_short = False
+    for _ in range(10):
+        x0, region, fim = m.batch(16)
+        assert x0.shape == region.shape and x0.dtype == torch.long and region.dtype == torch.bool
+        assert x0.shape[1] <= 64 and x0.shape[1] >= 16
+        seen_short |= x0.shape[1] < 64
+        assert torch.equal(region[~fim], torch.ones_like(region[~fim]))
+    assert seen_short
+
+
+def test_deterministic_given_seed():
+    a = maker(seed=5).batch(8, L=64)
+    b = maker(seed=5).batch(8, L=64)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))

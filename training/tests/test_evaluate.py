@@ -1,0 +1,36 @@
+from diffuse.evaluate import edit_similarity, make_tasks, score
+
+from helpers import DOCS
+
+
+def test_edit_similarity():
+    assert edit_similarity("abc", "abc") == 1.0
+    assert edit_similarity("", "abc") == 0.0
+    assert abs(edit_similarity("kitten", "sitting") - (1 - 3 / 7)) < 1e-9
+
+
+def test_tasks_cut_documents_exactly():
+    docs = [{"path": f"d{i}.py", "text": t * 3} for i, t in enumerate(DOCS)]
+    tasks = make_tasks(docs, n_single=10, n_multi=5, seed=1)
+    assert sum(t["kind"] == "single_line" for t in tasks) == 10
+    assert sum(t["kind"] == "multi_line" for t in tasks) == 5
+    for t in tasks:
+        text = next(d["text"] for d in docs if d["path"] == t["path"])
+        assert (t["prefix"] + t["expected"] + t["suffix"]) in text
+        assert t["expected"].strip() and not t["expected"][0].isspace()
+        assert t["suffix"].startswith("\n") or t["suffix"] == ""
+        assert ("\n" in t["expected"]) == (t["kind"] == "multi_line")
+    assert len({t["task_id"] for t in tasks}) == len(tasks)
+
+
+def test_score_reads_cli_output():
+    tasks = [{"task_id": "a", "kind": "single_line", "expected": "return x"},
+             {"task_id": "b", "kind": "single_line", "expected": "pass"},
+             {"task_id": "c", "kind": "multi_line", "expected": "x = 1\ny = 2"}]
+    outs = [{"task_id": "a", "completion": "return x  ", "tokens": 2, "nfe": 4, "ms": 10},
+            {"task_id": "b", "completion": "pas", "tokens": 1, "nfe": 2, "ms": 5},
+            {"task_id": "x", "error": "bad line"}]
+    s = score(tasks, outs)
+    assert s["single_line"]["exact_match"] == 0.5
+    assert s["single_line"]["edit_similarity"] == (1 + 0.75) / 2
+    assert s["multi_line"]["missing"] == 1 and s["multi_line"]["exact_match"] == 0.0

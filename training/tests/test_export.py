@@ -1,0 +1,85 @@
+import json
+import os
+
+import pytest
+import torch
+
+from diffuse.export import (ParityError, export_onnx, make_meta, random_cases, round_weights_fp16,
+                            to_fp16_initializers, write_model_folder)
+from diffuse.model import Denoiser, ModelConfig
+
+onnx = pytest.importorskip("onnx")
+
+
+def tiny():
+    torch.manual_seed(0)
+    return Denoiser(ModelConfig(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16))
+
+
+def fake_tokenizer_json(path, vocab):
+    with open(path, "w") as f:
+        json.dump({"model": {"type": "BPE", "vocab": {f"t{i}": i for i in range(3, vocab)}},
+                   "added_tokens": [{"id": i, "content": c, "special": True} for i, c in
+                                    enumerate(["<|pad|>", "<|mask|>", "<|endoftext|>"])]}, f)
+
+
+def test_onnx_graph_has_the_contract_signature(tmp_path):
+    p = str(tmp_path / "m.onnx")
+    export_onnx(round_weights_fp16(tiny()), p)
+    to_fp16_initializers(p)
+    m = onnx.load(p)
+    onnx.checker.check_model(m)
+    ins = {i.name: i for i in m.graph.input}
+    assert set(ins) == {"input_ids", "positions"}
+    for name in ins:
+        t = ins[name].type.tensor_type
+        assert t.elem_type == onnx.TensorProto.INT64 and len(t.shape.dim) == 2
+    out = m.graph.output[0]
+    assert out.name == "logits" and out.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert m.opset_import[0].version == 17
+    fp16 = [i for i in m.graph.initializer if i.data_type == onnx.TensorProto.FLOAT16]
+    assert fp16, "large weights are stored as fp16"
+
+
+def test_export_parity_and_meta_round_trip(tmp_path):
+    model = tiny()
+    tj = str(tmp_path / "tokenizer.json")
+    fake_tokenizer_json(tj, 40)
+    out = str(tmp_path / "models" / "tiny")
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        with pytest.raises(ParityError):
+            write_model_folder(model, tj, out, "tiny")
+        assert not os.path.exists(out), "nothing is written without a parity check"
+        return
+    meta = write_model_folder(model, tj, out, "tiny", training={"seed": 1}, results={"nelbo_ppl": 9.5})
+    assert sorted(os.listdir(out)) == ["MODEL_CARD.md", "meta.json", "model.onnx", "tokenizer.json"]
+    with open(os.path.join(out, "meta.json")) as f:
+        back = json.load(f)
+    assert back == meta
+    assert back["vocab_size"] == 40 and back["mask_id"] == 1 and back["pad_id"] == 0 and back["eos_id"] == 2
+    assert back["results"]["onnx_parity_max_abs_diff"] < 1e-3
+    assert back["results"]["nelbo_ppl"] == 9.5
+
+
+def test_parity_check_catches_a_wrong_graph(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from diffuse.export import check_parity
+    a, b = tiny(), Denoiser(ModelConfig(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16))
+    p = str(tmp_path / "m.onnx")
+    export_onnx(b, p)
+    with pytest.raises(ParityError):
+        check_parity(a, p, random_cases(40, 16))
+
+
+def test_meta_fields(tmp_path):
+    tj = str(tmp_path / "tokenizer.json")
+    fake_tokenizer_json(tj, 40)
+    meta = make_meta("x", tiny().cfg, tj, 123, {}, {})
+    for k in ["format_version", "name", "family", "graph", "output_kind", "cond_kind", "schedule",
+              "vocab_size", "mask_id", "pad_id", "eos_id", "bos_id", "max_length", "inputs", "outputs",
+              "logits_dtype", "tokenizer_sha256", "parameters", "training", "results"]:
+        assert k in meta
+    assert meta["family"] == "mdlm" and meta["cond_kind"] == "none" and meta["inputs"]["cond"] is None
+    assert json.loads(json.dumps(meta)) == meta
