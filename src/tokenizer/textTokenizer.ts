@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from 'tokenizers';
-import { ModelLoadError } from '../core/errors';
+import { InvalidRequestError, ModelLoadError } from '../core/errors';
 import { codePointToUtf16Offsets } from './utf16Offsets';
 
 /** Token ids and, for each, the UTF-16 range `[start, end)` of the text it came from. */
@@ -14,7 +14,7 @@ export interface TextTokenizer {
   readonly vocabSize: number;
   /** No special tokens are added; text that spells a special token (`<|mask|>`) maps to its id, as in Python. `''` → `[]`. */
   encode(text: string): Promise<Encoded>;
-  /** The exact inverse of `encode` on byte-level BPE, special tokens included. `[]` → `''`. */
+  /** The exact inverse of `encode` on byte-level BPE, special tokens included. `[]` → `''`. `InvalidRequestError` for an id outside the vocabulary. */
   decode(ids: readonly number[]): Promise<string>;
   tokenToId(token: string): number | undefined;
 }
@@ -50,6 +50,11 @@ class HfTokenizer implements TextTokenizer {
   }
 
   decode(ids: readonly number[]): Promise<string> {
+    // The binding silently drops unknown ids and truncates fractions, which would hide a caller's bug.
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= this.vocabSize);
+    if (bad !== undefined) {
+      return Promise.reject(new InvalidRequestError(`cannot decode token id ${bad}: ids lie in [0, ${this.vocabSize})`));
+    }
     // Special tokens are kept: dropping them would break the round trip on text that contains one.
     return this.tokenizer.decode([...ids], false);
   }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ModelLoadError } from '../../src/core/errors';
+import { InvalidRequestError, ModelLoadError } from '../../src/core/errors';
 import { loadTokenizer, sha256File, type TextTokenizer } from '../../src/tokenizer';
 import { byteLevelTokenizerJson, testVocabSize } from './helpers/onnxTestModel';
 
@@ -70,6 +70,12 @@ describe('tokenizer', () => {
     const { ids, offsets } = await tokenizer.encode('x<|mask|>y');
     assert.deepEqual(ids.slice(1, 2), [1]);
     assert.deepEqual(offsets[1], [1, 9]);
+  });
+
+  it('refuses to decode ids outside the vocabulary instead of dropping them', async () => {
+    for (const id of [testVocabSize, -1, 1.5, Number.NaN]) {
+      await assert.rejects(tokenizer.decode([5, id]), (e: unknown) => e instanceof InvalidRequestError && e.message.includes(`token id ${id}`));
+    }
   });
 
   it('looks up token ids', () => {
