@@ -1,13 +1,14 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Rng } from '../../src/core/rng';
 import { sample, type DiffusionSpec, type SampleOptions } from '../../src/sampler';
 import { RecordingDenoiser } from './helpers/samplerFakes';
 
-/** test/fixtures/sampler-golden.json, written by training/reference_sampler/make_sampler_goldens.py. */
+/**
+ * test/fixtures/sampler-golden.json, written by training/reference_sampler/make_sampler_goldens.py
+ * (its RNG vectors are checked in rng.test.ts).
+ */
 interface Golden {
-  rng: Array<{ seed: number; uint32: number[]; uniform: number[] }>;
   cases: Array<{
     name: string;
     spec: DiffusionSpec;
@@ -22,15 +23,6 @@ const goldenFile = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 's
 const golden = JSON.parse(fs.readFileSync(goldenFile, 'utf8')) as Golden;
 
 describe('sampler golden parity with the Python reference', () => {
-  for (const vector of golden.rng) {
-    it(`rng seed ${vector.seed} gives the Python words and uniforms`, () => {
-      const words = new Rng(vector.seed);
-      assert.deepStrictEqual(vector.uint32.map(() => words.nextUint32()), vector.uint32);
-      const uniforms = new Rng(vector.seed);
-      assert.deepStrictEqual(vector.uniform.map(() => uniforms.nextUniform()), vector.uniform);
-    });
-  }
-
   for (const c of golden.cases) {
     it(c.name, async () => {
       const denoiser = new RecordingDenoiser(c.spec);

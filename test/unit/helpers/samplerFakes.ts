@@ -3,7 +3,7 @@
  * training/reference_sampler/fake_denoiser.py, bit for bit (see its docstring for the formula):
  * every logit is an integer numerator below 2^24 over 2^18, exact in float32 and float64.
  */
-import type { DenoiseRequest, Denoiser, DiffusionSpec } from '../../../src/sampler';
+import type { Canvas, DenoiseRequest, Denoiser, DiffusionSpec } from '../../../src/sampler';
 
 export const FAKE_SPEC: DiffusionSpec = {
   family: 'mdlm',
@@ -77,4 +77,14 @@ export class RecordingDenoiser implements Denoiser {
     this.onCall?.(request);
     return this.logitsOf(request);
   }
+}
+
+/** A canvas from rows of equal length. */
+export function canvasOf(...rows: number[][]): Canvas {
+  return { tokens: Int32Array.from(rows.flat()), batch: rows.length, length: rows[0]!.length };
+}
+
+/** A row: context lists and hole sizes, e.g. row([5, 6], 4, [7]) = 5 6 M M M M 7. */
+export function row(...parts: Array<number[] | number>): number[] {
+  return parts.flatMap((part) => (typeof part === 'number' ? new Array<number>(part).fill(FAKE_SPEC.maskId) : part));
 }
