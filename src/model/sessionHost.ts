@@ -4,8 +4,9 @@ import { InferenceError } from '../core/errors';
 import { SerialQueue } from './serialQueue';
 import type { OpenOptions, RunOutput, SessionSignature, WireTensor, WorkerReplies, WorkerRequest, WorkerResponse } from './workerProtocol';
 
-/** A request before the host numbers it. */
-type Request = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+/** A request before the host numbers it (the conditional type applies Omit to each member of the union). */
+type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Request = Unnumbered<WorkerRequest>;
 
 /** Next to this file in both layouts: dist/ (esbuild bundle) and out/src/model/ (tsc). */
 const defaultWorkerFile = path.join(__dirname, 'sessionWorker.js');
@@ -73,7 +74,7 @@ export class SessionHost {
     if (!waiter) return;
     this.forget(response.id);
     if (response.ok) waiter.resolve(response.value);
-    else waiter.reject(new InferenceError(response.error));
+    else waiter.reject(new InferenceError(`onnxruntime: ${response.error}`));
   }
 
   private fail(error: Error): void {

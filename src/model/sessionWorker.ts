@@ -16,8 +16,8 @@ import type {
   WorkerResponse,
 } from './workerProtocol';
 
+if (!parentPort) throw new Error('sessionWorker must run as a worker thread');
 const port = parentPort;
-if (!port) throw new Error('sessionWorker must run as a worker thread');
 
 let session: ort.InferenceSession | undefined;
 
@@ -29,7 +29,7 @@ port.on('message', (request: WorkerRequest) => {
 });
 
 function respond(response: WorkerResponse, transfer: ArrayBuffer[] = []): void {
-  port?.postMessage(response, transfer);
+  port.postMessage(response, transfer);
 }
 
 async function serve(request: WorkerRequest): Promise<{ value: WorkerReplies[keyof WorkerReplies]; transfer?: ArrayBuffer[] }> {
