@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * The headless CLI on the same engine as the extension (ARCHITECTURE.md §4). stdout carries only
+ * results (JSONL, or the bench report); logs and errors go to stderr.
+ */
+import { accessSync, constants } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { loadModel, resolveModel, type LoadedModel } from './model';
+import { parseCommandLine, UsageError, type CommandLine } from './cli/args';
+import { formatBenchTable, runBench } from './cli/benchCommand';
+import { runInfill } from './cli/infillCommand';
+import { stderrLogger } from './cli/stderrLogger';
+import { USAGE } from './cli/usage';
+
+const EXIT_OK = 0;
+const EXIT_MODEL = 1;
+const EXIT_USAGE = 2;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let commandLine: CommandLine;
+  try {
+    commandLine = parseCommandLine(argv);
+    if (commandLine.command !== 'help' && commandLine.input !== undefined) requireReadable(commandLine.input);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`diffuse: ${error.message}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (commandLine.command === 'help') {
+    process.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+
+  const logger = stderrLogger(commandLine.verbose);
+  const started = performance.now();
+  let model: LoadedModel;
+  try {
+    model = await loadModel(resolveModel(commandLine.model), { executionProvider: commandLine.ep, logger });
+  } catch (error) {
+    process.stderr.write(`diffuse: cannot load the model: ${oneLine((error as Error).message)}\n`);
+    return EXIT_MODEL;
+  }
+  const loadMs = performance.now() - started;
+  try {
+    if (commandLine.command === 'infill') {
+      await runInfill(commandLine, model, logger);
+    } else {
+      const report = await runBench(commandLine, model, loadMs, logger);
+      process.stdout.write(commandLine.json ? `${JSON.stringify(report)}\n` : formatBenchTable(report));
+    }
+    return EXIT_OK;
+  } finally {
+    await model.dispose();
+  }
+}
+
+/** An unreadable --input is an argument error, found before the model is loaded. */
+function requireReadable(file: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch {
+    throw new UsageError(`cannot read --input ${file}`);
+  }
+}
+
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`diffuse: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

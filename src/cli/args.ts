@@ -1,0 +1,124 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_INFILL_OPTIONS, type InfillOptions } from '../infill';
+import type { ExecutionProviderChoice } from '../model';
+import type { Strategy } from '../sampler';
+
+/** Arguments the CLI cannot run with; it prints the usage and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+interface CommonArgs {
+  /** A bundled model's name or a model folder; undefined = the default model. */
+  readonly model: string | undefined;
+  readonly ep: ExecutionProviderChoice;
+  readonly options: InfillOptions;
+  readonly verbose: boolean;
+}
+
+export interface InfillArgs extends CommonArgs {
+  readonly command: 'infill';
+  readonly input: string | undefined;
+  readonly output: string | undefined;
+}
+
+export interface BenchArgs extends CommonArgs {
+  readonly command: 'bench';
+  readonly input: string;
+  readonly runs: number;
+  readonly json: boolean;
+}
+
+export type CommandLine = InfillArgs | BenchArgs | { readonly command: 'help' };
+
+const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
+const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+const COMMON_OPTIONS = {
+  model: { type: 'string' },
+  input: { type: 'string' },
+  ep: { type: 'string' },
+  steps: { type: 'string' },
+  strategy: { type: 'string' },
+  threshold: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  seed: { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+const COMMAND_OPTIONS = {
+  infill: { ...COMMON_OPTIONS, output: { type: 'string' } },
+  bench: { ...COMMON_OPTIONS, runs: { type: 'string' }, json: { type: 'boolean' } },
+} satisfies Record<string, ParseArgsConfig['options']>;
+
+/** Parses `argv` (without node and the script); throws `UsageError` for anything it cannot run. */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command !== 'infill' && command !== 'bench') throw new UsageError(`unknown command '${command}'`);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    // No option is `multiple`, so every value is a string or a boolean.
+    values = parseArgs({ args: [...rest], options: COMMAND_OPTIONS[command], strict: true, allowPositionals: false })
+      .values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { command: 'help' };
+  const common: CommonArgs = {
+    model: stringValue(values.model),
+    ep: oneOf('--ep', stringValue(values.ep) ?? 'auto', PROVIDERS),
+    options: infillOptions(values),
+    verbose: values.verbose === true,
+  };
+  const input = stringValue(values.input);
+  if (command === 'infill') return { command, ...common, input, output: stringValue(values.output) };
+  if (input === undefined) throw new UsageError('bench needs --input tasks.jsonl');
+  const runs = values.runs === undefined ? 3 : positiveInteger('--runs', values.runs);
+  return { command, ...common, input, runs, json: values.json === true };
+}
+
+/** The defaults, with the flags given; `steps` follows `--max-tokens` unless given itself. */
+function infillOptions(values: Record<string, string | boolean | undefined>): InfillOptions {
+  const maxTokens = values['max-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.maxTokens : positiveInteger('--max-tokens', values['max-tokens']);
+  return {
+    ...DEFAULT_INFILL_OPTIONS,
+    maxTokens,
+    steps: values.steps === undefined ? maxTokens : positiveInteger('--steps', values.steps),
+    strategy: oneOf('--strategy', stringValue(values.strategy) ?? DEFAULT_INFILL_OPTIONS.strategy, STRATEGIES),
+    threshold: values.threshold === undefined ? DEFAULT_INFILL_OPTIONS.threshold : threshold(values.threshold),
+    seed: values.seed === undefined ? DEFAULT_INFILL_OPTIONS.seed : nonNegativeInteger('--seed', values.seed),
+  };
+}
+
+function stringValue(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got '${value}'`);
+  return value as T;
+}
+
+function positiveInteger(flag: string, value: string | boolean): number {
+  return integerAtLeast(flag, value, 1, 'a positive integer');
+}
+
+function nonNegativeInteger(flag: string, value: string | boolean): number {
+  return integerAtLeast(flag, value, 0, 'a non-negative integer');
+}
+
+function integerAtLeast(flag: string, value: string | boolean, min: number, what: string): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be ${what}; got '${String(value)}'`);
+  return n;
+}
+
+/** `--threshold T` in (0, 1], or `off` for plain step-budget decoding. */
+function threshold(value: string | boolean): number | undefined {
+  if (value === 'off') return undefined;
+  const t = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!(t > 0 && t <= 1)) throw new UsageError(`--threshold must be a number in (0, 1] or 'off'; got '${String(value)}'`);
+  return t;
+}

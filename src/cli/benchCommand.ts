@@ -1,0 +1,83 @@
+import type { Logger } from '../core/logger';
+import { InfillEngine, type InfillRequest } from '../infill';
+import type { LoadedModel } from '../model';
+import type { BenchArgs } from './args';
+import { readLines } from './jsonl';
+import { distribution, type Distribution } from './stats';
+import { isBadLine, parseTask, taskRequest } from './tasks';
+
+export interface BenchReport {
+  readonly model: string;
+  readonly provider: string;
+  readonly loadMs: number;
+  readonly tasks: number;
+  readonly runs: number;
+  readonly fills: number;
+  readonly latencyMs: Distribution;
+  /** Network calls per generated token: below 1 when slots are revealed in parallel. */
+  readonly nfePerToken: number;
+  readonly tokensPerSecond: number;
+  readonly meanCanvasTokens: number;
+}
+
+/**
+ * `diffuse bench`: fills every task `runs` times and summarises. Each fill goes through a fresh
+ * engine, so the cache never answers; one warm-up fill first keeps one-off costs out of the numbers.
+ */
+export async function runBench(args: BenchArgs, model: LoadedModel, loadMs: number, logger: Logger): Promise<BenchReport> {
+  const requests: InfillRequest[] = [];
+  for await (const line of readLines(args.input)) {
+    const task = parseTask(line);
+    if (isBadLine(task)) logger.warn(`[bench] skipped a line: ${task.error}`);
+    else requests.push(taskRequest(task));
+  }
+  if (requests.length > 0) await new InfillEngine(model).fill(requests[0], args.options).catch(() => undefined);
+
+  const latencies: number[] = [];
+  let nfe = 0;
+  let tokens = 0;
+  let canvasTokens = 0;
+  for (let run = 0; run < args.runs; run++) {
+    for (const request of requests) {
+      const result = await new InfillEngine(model).fill(request, args.options).catch((error: Error) => {
+        logger.warn(`[bench] a fill failed: ${error.message}`);
+      });
+      if (!result) continue;
+      latencies.push(result.ms);
+      nfe += result.nfe;
+      tokens += result.candidates[0].fills.reduce((sum, fill) => sum + fill.tokens, 0);
+      canvasTokens += result.canvasTokens;
+    }
+    logger.debug(`[bench] run ${run + 1}/${args.runs} done`);
+  }
+  const seconds = latencies.reduce((a, b) => a + b, 0) / 1000;
+  return {
+    model: model.name,
+    provider: model.provider,
+    loadMs,
+    tasks: requests.length,
+    runs: args.runs,
+    fills: latencies.length,
+    latencyMs: distribution(latencies),
+    nfePerToken: tokens === 0 ? NaN : nfe / tokens,
+    tokensPerSecond: seconds === 0 ? NaN : tokens / seconds,
+    meanCanvasTokens: latencies.length === 0 ? NaN : canvasTokens / latencies.length,
+  };
+}
+
+/** The report as an aligned two-column table. */
+export function formatBenchTable(report: BenchReport): string {
+  const n = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+  const { latencyMs: l } = report;
+  const rows: Array<[string, string]> = [
+    ['model', `${report.model} (${report.provider})`],
+    ['load', `${n(report.loadMs, 0)} ms`],
+    ['fills', `${report.fills} (${report.tasks} tasks x ${report.runs} runs)`],
+    ['latency ms', `p50 ${n(l.p50)}  p95 ${n(l.p95)}  mean ${n(l.mean)}  min ${n(l.min)}  max ${n(l.max)}`],
+    ['NFE/token', n(report.nfePerToken, 3)],
+    ['tokens/s', n(report.tokensPerSecond)],
+    ['canvas', `${n(report.meanCanvasTokens)} tokens (mean)`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';
+}

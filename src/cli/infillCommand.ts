@@ -1,0 +1,37 @@
+import type { Logger } from '../core/logger';
+import { InfillEngine } from '../infill';
+import type { LoadedModel } from '../model';
+import type { InfillArgs } from './args';
+import { JsonlWriter, readLines } from './jsonl';
+import { isBadLine, parseTask, taskRequest } from './tasks';
+
+/**
+ * `diffuse infill`: one output record per task line, in input order. A line that cannot be
+ * parsed or filled becomes an error record and the batch goes on.
+ */
+export async function runInfill(args: InfillArgs, model: LoadedModel, logger: Logger): Promise<void> {
+  const engine = new InfillEngine(model, logger);
+  const output = new JsonlWriter(args.output);
+  let filled = 0;
+  let failed = 0;
+  for await (const line of readLines(args.input)) {
+    const task = parseTask(line);
+    if (isBadLine(task)) {
+      failed++;
+      await output.write({ task_id: task.taskId, error: task.error });
+      continue;
+    }
+    try {
+      const result = await engine.fill(taskRequest(task), args.options);
+      const [fill] = result.candidates[0].fills;
+      if (fill.reason) logger.debug(`[cli] ${task.taskId}: ${fill.reason}`);
+      await output.write({ task_id: task.taskId, completion: fill.text, tokens: fill.tokens, nfe: result.nfe, ms: Math.round(result.ms * 10) / 10 });
+      filled++;
+    } catch (error) {
+      failed++;
+      await output.write({ task_id: task.taskId, error: (error as Error).message });
+    }
+  }
+  await output.close();
+  logger.info(`[cli] filled ${filled} task(s), ${failed} error record(s)`);
+}

@@ -1,0 +1,32 @@
+import { DEFAULT_INFILL_OPTIONS } from '../infill';
+
+const d = DEFAULT_INFILL_OPTIONS;
+
+export const USAGE = `Usage:
+  diffuse infill [--model NAME|DIR] [--input tasks.jsonl] [--output out.jsonl] [options]
+  diffuse bench --input tasks.jsonl [--model NAME|DIR] [--runs N] [--json] [options]
+
+infill reads one JSON task per line, {"task_id", "prefix" (or "prompt"), "suffix" (optional),
+"max_tokens" (optional)}, from --input or stdin, and writes one line per task, in order, to
+--output or stdout: {"task_id", "completion", "tokens", "nfe", "ms"}, or {"task_id", "error"} for
+a line it cannot fill. Blank lines are skipped. Logs go to stderr.
+
+bench fills every task --runs times (after one warm-up fill) with an empty cache and prints the
+latency distribution, network calls (NFE) per filled token, tokens/s and the model's load time.
+
+Options:
+  --model NAME|DIR     bundled model name or model folder (default: the bundled default model)
+  --ep PROVIDER        auto | cpu | webgpu | cuda | dml | coreml (default auto)
+  --steps N            denoising step budget (default: --max-tokens)
+  --strategy S         confidence | margin | entropy | random (default ${d.strategy})
+  --threshold T        reveal every slot at least this confident, in (0, 1], or off (default ${d.threshold})
+  --max-tokens N       mask slots per hole; the model pads the slack (default ${d.maxTokens})
+  --seed N             sampling seed (default ${d.seed})
+  --runs N             bench: passes over the tasks (default 3)
+  --json               bench: print one JSON object instead of a table
+  --verbose            debug logging on stderr
+  -h, --help           this text
+
+Exit codes: 0 done (bad task lines become error records), 1 the model cannot be loaded,
+2 invalid arguments.
+`;

@@ -1,0 +1,124 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+/** The CLI as users run it: the esbuild bundle (`npm run build`), on the checked-in tiny model. */
+const ROOT = packageRoot(__dirname);
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const MODEL = ['--model', path.join(ROOT, 'test', 'fixtures', 'tiny-model'), '--ep', 'cpu', '--max-tokens', '6'];
+
+function diffuse(args: readonly string[], stdin = '') {
+  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, input: stdin, encoding: 'utf8', timeout: 60_000 });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function packageRoot(from: string): string {
+  return existsSync(path.join(from, 'package.json')) ? from : packageRoot(path.dirname(from));
+}
+
+const jsonLines = (text: string) => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+
+const GOOD = { task_id: 'good', prefix: 'def add(a, b):\n    ', suffix: '\n' };
+const TASKS = [
+  JSON.stringify(GOOD),
+  '{not json',
+  JSON.stringify({ task_id: 'no-prefix', suffix: 'x' }),
+  JSON.stringify({ prefix: 'x' }),
+  '',
+  JSON.stringify({ task_id: 7, prompt: 'import ', max_tokens: 3 }),
+  JSON.stringify({ task_id: 'bad-size', prefix: 'a', suffix: 'b', max_tokens: 0 }),
+  JSON.stringify({ task_id: 'bad-suffix', prefix: 'a', suffix: 3 }),
+].join('\n') + '\n';
+
+describe('diffuse CLI', function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'diffuse-cli-'));
+    assert.ok(existsSync(CLI), `${CLI} is missing: run npm run build`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes one record per task line, in order, with error records for bad lines, and exits 0', () => {
+    const input = path.join(dir, 'tasks.jsonl');
+    writeFileSync(input, TASKS);
+    const { code, stdout, stderr } = diffuse(['infill', ...MODEL, '--input', input]);
+    assert.equal(code, 0, stderr);
+    const records = jsonLines(stdout);
+    assert.deepEqual(records.map((r) => r.task_id), ['good', undefined, 'no-prefix', undefined, 7, 'bad-size', 'bad-suffix']);
+    for (const record of [records[0], records[4]]) {
+      assert.deepEqual(Object.keys(record), ['task_id', 'completion', 'tokens', 'nfe', 'ms']);
+      assert.equal(typeof record.completion, 'string');
+      assert.ok(Number.isInteger(record.tokens) && Number.isInteger(record.nfe) && record.ms >= 0);
+    }
+    assert.ok(records[4].tokens <= 3, 'max_tokens bounds the hole');
+    assert.match(records[1].error, /invalid JSON/);
+    assert.match(records[2].error, /prefix \(or prompt\) must be a string/);
+    assert.match(records[3].error, /task_id/);
+    assert.match(records[5].error, /max_tokens must be a positive integer/);
+    assert.match(records[6].error, /suffix must be a string/);
+  });
+
+  it('reads stdin and writes --output', () => {
+    const output = path.join(dir, 'out.jsonl');
+    const { code, stdout, stderr } = diffuse(['infill', ...MODEL, '--output', output], `${JSON.stringify(GOOD)}\n`);
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, '');
+    assert.deepEqual(jsonLines(readFileSync(output, 'utf8')).map((r) => r.task_id), ['good']);
+  });
+
+  it('gives the same completion for the same task and seed, from the cache the second time', () => {
+    const stdin = `${JSON.stringify(GOOD)}\n${JSON.stringify(GOOD)}\n`;
+    const [a, again] = jsonLines(diffuse(['infill', ...MODEL, '--seed', '3', '--threshold', 'off'], stdin).stdout);
+    const [b] = jsonLines(diffuse(['infill', ...MODEL, '--seed', '3', '--threshold', 'off'], stdin).stdout);
+    assert.equal(a.completion, b.completion);
+    assert.deepEqual([again.completion, again.nfe], [a.completion, 0]);
+  });
+
+  it('exits 1 with a one-line message when the model cannot be loaded', () => {
+    const { code, stdout, stderr } = diffuse(['infill', '--model', path.join(dir, 'no-such-model')], `${JSON.stringify(GOOD)}\n`);
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.match(stderr, /^diffuse: cannot load the model: .*no-such-model.*\n$/m);
+    assert.equal(stderr.trim().split('\n').filter((line) => line.startsWith('diffuse:')).length, 1);
+  });
+
+  it('exits 2 with the usage for invalid arguments', () => {
+    for (const args of [['infill', '--steps', 'many'], ['infill', '--strategy', 'best'], ['infill', '--threshold', '2'],
+      ['infill', '--bogus'], ['transmogrify'], ['bench'], ['infill', '--input', path.join(dir, 'missing.jsonl')]]) {
+      const { code, stderr } = diffuse(args);
+      assert.equal(code, 2, args.join(' '));
+      assert.match(stderr, /^diffuse: .*\n\nUsage:/, args.join(' '));
+    }
+  });
+
+  it('prints the usage for --help', () => {
+    const { code, stdout } = diffuse(['--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /diffuse infill/);
+  });
+
+  it('benchmarks a task file and reports JSON', () => {
+    const input = path.join(dir, 'bench.jsonl');
+    writeFileSync(input, `${JSON.stringify(GOOD)}\n${JSON.stringify({ ...GOOD, task_id: 'two', prefix: 'x = ' })}\n`);
+    const { code, stdout, stderr } = diffuse(['bench', ...MODEL, '--input', input, '--runs', '2', '--json']);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout);
+    assert.deepEqual([report.model, report.provider, report.tasks, report.runs, report.fills], ['tiny-model', 'cpu', 2, 2, 4]);
+    for (const key of ['p50', 'p95', 'mean', 'min', 'max']) assert.ok(report.latencyMs[key] > 0, key);
+    assert.ok(report.latencyMs.min <= report.latencyMs.p50 && report.latencyMs.p50 <= report.latencyMs.max);
+    assert.ok(report.loadMs > 0 && report.tokensPerSecond > 0 && report.nfePerToken > 0);
+  });
+
+  it('prints the bench table', () => {
+    const input = path.join(dir, 'bench.jsonl');
+    const { code, stdout } = diffuse(['bench', ...MODEL, '--input', input, '--runs', '1']);
+    assert.equal(code, 0);
+    assert.match(stdout, /^model +tiny-model \(cpu\)$/m);
+    assert.match(stdout, /^latency ms +p50 [\d.]+ +p95 [\d.]+/m);
+    assert.match(stdout, /^NFE\/token +[\d.]+$/m);
+  });
+});
