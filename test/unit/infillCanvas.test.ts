@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import { InvalidRequestError } from '../../src/core/errors';
 import { buildCanvas } from '../../src/infill/canvas';
 import { firstTokens, lastTokens } from '../../src/infill/window';
+import * as path from 'node:path';
+import { loadTokenizer } from '../../src/tokenizer';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
 const MASK = FAKE_SPECIAL.mask;
@@ -119,6 +121,21 @@ describe('infill canvas', () => {
       assert.match(prefix + suffix, /^(😀)*$/u, `budget ${budget}`);
       assert.equal(canvas.prefixTokens % 4, 0);
       assert.equal(canvas.suffixTokens % 4, 0);
+    }
+  });
+});
+
+describe('infill windows with the fixture tokenizer', () => {
+  it('cut only between whole characters of real byte-level BPE tokens', async () => {
+    const tokenizer = await loadTokenizer(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model', 'tokenizer.json'));
+    const text = 'x = "héllo wörld 🎉🎉"\n    return 中文字 # ok';
+    const encoded = await tokenizer.encode(text);
+    for (let n = 0; n <= encoded.ids.length; n++) {
+      const tail = await tokenizer.decode(lastTokens(encoded, n));
+      const head = await tokenizer.decode(firstTokens(encoded, n));
+      assert.ok(text.endsWith(tail) && !tail.includes('\uFFFD'), `last ${n}: ${JSON.stringify(tail)}`);
+      assert.ok(text.startsWith(head) && !head.includes('\uFFFD'), `first ${n}: ${JSON.stringify(head)}`);
+      assert.ok(lastTokens(encoded, n).length >= n - 3, 'a cut backs off at most one character');
     }
   });
 });
