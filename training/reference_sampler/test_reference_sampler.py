@@ -1,0 +1,141 @@
+"""Invariants of the Python reference sampler, and that the checked-in goldens are what it produces.
+
+Standard library plus pytest; run with ``python3 -m pytest training/reference_sampler``.
+"""
+
+import json
+import math
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fake_denoiser import FAKE_SPEC, fake_logits  # noqa: E402
+from make_sampler_goldens import DEFAULT_OUT, build, canvas  # noqa: E402
+from rng import Rng  # noqa: E402
+from sampler import PositionStats, SampleError, draw_token, revealed_by, sample  # noqa: E402
+
+M = FAKE_SPEC["maskId"]
+ROW = canvas([3, 17, 9], 6, [8, 8, 21], 5, [12])
+
+
+def denoise_recording(calls):
+    def denoise(tokens, batch, length, positions, queries, cond):
+        calls.append({"tokens": tokens, "positions": positions, "queries": queries, "cond": cond})
+        return fake_logits(FAKE_SPEC, tokens, batch, length, positions, queries)
+    return denoise
+
+
+def run(options, rows=(ROW,), on_step=None):
+    calls = []
+    tokens = [t for r in rows for t in r]
+    result = sample(denoise_recording(calls), FAKE_SPEC, tokens, len(rows), len(rows[0]), options, on_step)
+    return result, calls
+
+
+def test_checked_in_goldens_are_current():
+    """Exact but for confidences, which another libm may round an ulp differently."""
+    with open(DEFAULT_OUT, encoding="utf-8") as f:
+        stored = json.load(f)
+    fresh = json.loads(json.dumps(build()))
+    assert stored["rng"] == fresh["rng"]
+    assert [c["name"] for c in stored["cases"]] == [c["name"] for c in fresh["cases"]]
+    for old, new in zip(stored["cases"], fresh["cases"]):
+        old_confidence = old["expected"].pop("confidence")
+        new_confidence = new["expected"].pop("confidence")
+        assert old == new
+        assert all(abs(a - b) <= 1e-12 for a, b in zip(old_confidence, new_confidence))
+
+
+def test_rng_seed_zero_words_and_open_interval():
+    rng = Rng(0)
+    assert [rng.next_uint32() for _ in range(4)] == [3809008728, 1133695204, 53579671, 2891528803]
+    rng = Rng(5)
+    values = [rng.next_uniform() for _ in range(20000)]
+    assert all(0 < u < 1 for u in values)
+    assert abs(sum(values) / len(values) - 0.5) < 0.01
+    assert Rng(2**32 + 5).next_uniform() == Rng(5).next_uniform()
+
+
+@pytest.mark.parametrize("strategy", ["confidence", "margin", "entropy", "random"])
+@pytest.mark.parametrize("steps", [1, 4, 30])
+@pytest.mark.parametrize("temperature", [0, 0.7, 1.0])
+def test_invariants(strategy, steps, temperature):
+    masked_counts = []
+    result, calls = run({"strategy": strategy, "steps": steps, "temperature": temperature, "seed": steps},
+                        on_step=lambda _step, state: masked_counts.append(state.masked))
+    assert M not in result["tokens"]
+    assert masked_counts == sorted(masked_counts, reverse=True) and masked_counts[-1] == 0
+    for i, t in enumerate(ROW):
+        if t != M:
+            assert result["tokens"][i] == t and result["revealStep"][i] == -1
+        else:
+            assert 0 < result["confidence"][i] <= 1 and 1 <= result["revealStep"][i] <= result["steps"]
+    assert result["nfe"] == len(calls) <= sum(1 for t in ROW if t == M)
+    for call in calls:
+        asked = set(call["positions"])
+        assert asked == {p for p, t in enumerate(call["tokens"]) if t == M}
+
+
+def test_same_seed_same_output_and_seeds_differ():
+    options = {"strategy": "confidence", "steps": 5, "seed": 3}
+    assert run(options)[0] == run(options)[0]
+    outputs = {tuple(run(dict(options, seed=s))[0]["tokens"]) for s in range(6)}
+    assert len(outputs) > 1
+
+
+def test_caching_random_many_steps_reuses_logits():
+    result, calls = run({"strategy": "random", "steps": 200, "seed": 1})
+    assert len(calls) == result["nfe"] < result["steps"]
+
+
+def test_threshold_fewer_calls_at_least_one_reveal_per_step():
+    n = sum(1 for t in ROW if t == M)
+    plain, _ = run({"strategy": "confidence", "steps": n, "seed": 1, "temperature": 0})
+    counts = []
+    fast, _ = run({"strategy": "confidence", "steps": n, "seed": 1, "temperature": 0, "threshold": 0.3},
+                  on_step=lambda _s, state: counts.append(state.masked))
+    assert plain["nfe"] == n and fast["nfe"] < n
+    assert all(b < a for a, b in zip([n] + counts, counts))
+
+
+def test_stop_fills_greedily_without_a_call():
+    result, calls = run({"strategy": "random", "steps": 20, "seed": 2}, on_step=lambda _s, _st: "stop")
+    assert result["steps"] == 1 and len(calls) == 1 and M not in result["tokens"]
+
+
+def test_blocks_fill_left_to_right():
+    row = canvas([5], 14, [6], 6, [7])
+    result, _ = run({"strategy": "confidence", "steps": 10, "seed": 4, "blockSize": 5}, rows=(row,))
+    holes = [p for p, t in enumerate(row) if t == M]
+    blocks = [[result["revealStep"][p] for p in holes[i:i + 5]] for i in range(0, len(holes), 5)]
+    assert all(max(a) < min(b) for a, b in zip(blocks, blocks[1:]))
+
+
+def test_rejects_bad_options():
+    with pytest.raises(SampleError):
+        run({"strategy": "confidence", "steps": 0, "seed": 1})
+    with pytest.raises(SampleError):
+        run({"strategy": "random", "steps": 3, "seed": 1, "threshold": 0.5})
+
+
+def test_revealed_by_schedules():
+    assert [revealed_by("linear", 10, i, 4) for i in range(5)] == [0, 3, 5, 8, 10]
+    for schedule in ("linear", "cosine"):
+        values = [revealed_by(schedule, 50, i, 12) for i in range(13)]
+        assert values == sorted(values) and values[0] == 0 and values[-1] == 50
+    assert revealed_by("cosine", 50, 3, 12) < revealed_by("linear", 50, 3, 12)
+
+
+def test_draw_token_matches_distribution():
+    probs = [0.4, 0.3, 0.15, 0.1, 0.05]
+    logits = [math.log(p) for p in probs] + [0.0]
+    stats = PositionStats(logits, 0, 6, 5)
+    rng = Rng(77)
+    n = 20000
+    counts = [0] * 6
+    for _ in range(n):
+        counts[draw_token(logits, 0, stats, rng.next_uniform(), 6, 5, 1.0, 0, 1.0)] += 1
+    assert all(abs(counts[v] / n - p) < 0.015 for v, p in enumerate(probs)) and counts[5] == 0
