@@ -43,7 +43,7 @@ export function postProcess(raw: string, context: HoleContext): Processed {
     text = trimmed;
     reason = 'trimmed the overlap with the rest of the line';
   }
-  if (text.trim() === '') return { text: '', reason: raw === '' ? 'the model filled the hole with padding' : 'only whitespace' };
+  if (text.trim() === '') return { text: '', reason: raw === '' ? 'the model filled the hole with padding' : (reason ?? 'only whitespace') };
   return reason === undefined ? { text } : { text, reason };
 }
 

@@ -52,6 +52,7 @@ describe('infill post-processing', () => {
     const result = postProcess('a, b)\nprint(c)', atCursor(')\n'));
     assert.equal(result.text, 'a, b');
     assert.equal(postProcess('x\r\ny', atCursor(' + 1\r\n')).text, 'x');
+    assert.deepEqual(postProcess('\nnext()', atCursor(')')), { text: '', reason: 'kept the first line: the cursor is inside a line' });
   });
 
   it('keeps a multi-line fill at the end of a line and for a replaced selection', () => {
