@@ -67,6 +67,12 @@ function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ');
 }
 
+// A reader that stops early (`diffuse infill | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(EXIT_OK);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
