@@ -5,7 +5,7 @@ import { type SampleResult, type StepInfo, sample } from '../sampler';
 import type { Denoiser } from '../sampler/types';
 import type { TextTokenizer } from '../tokenizer';
 import { buildCanvas, type CanvasLayout } from './canvas';
-import { cacheKey, type ResultShapingOptions } from './cacheKey';
+import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
 import { holeSlots } from './holeLength';
@@ -59,7 +59,7 @@ export class InfillEngine {
       const slots = request.holes.map((hole, i) => holeSlots(hole, selectionTokens[i], maxTokens));
       const canvas = await buildCanvas(this.model.tokenizer, spec, request, slots, contextTokens);
       this.log.debug(`canvas ${canvas.ids.length} tokens: prefix ${canvas.prefixTokens}, holes [${slots.join(', ')}], suffix ${canvas.suffixTokens}`);
-      const run = await this.sample(canvas, batch, options, hooks);
+      const run = await this.sampleCached(canvas, batch, options, hooks);
       if (!run.cached) {
         nfe += run.result.nfe;
         steps += run.result.steps;
@@ -81,11 +81,8 @@ export class InfillEngine {
   }
 
   /** Samples `batch` copies of the canvas, or returns the cached result of an identical run. */
-  private async sample(canvas: CanvasLayout, batch: number, options: InfillOptions, hooks: InfillHooks): Promise<Run> {
-    const shaping: ResultShapingOptions = {
-      steps: options.steps, strategy: options.strategy, threshold: options.threshold, schedule: options.schedule,
-      temperature: options.temperature, topK: options.topK, topP: options.topP, seed: options.seed, blockSize: options.blockSize,
-    };
+  private async sampleCached(canvas: CanvasLayout, batch: number, options: InfillOptions, hooks: InfillHooks): Promise<Run> {
+    const shaping = resultShaping(options);
     const key = cacheKey(canvas.ids, batch, shaping);
     const hit = this.cache.get(key);
     if (hit) {
