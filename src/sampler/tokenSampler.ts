@@ -51,25 +51,41 @@ export class TokenSampler {
     return lastPositive;
   }
 
-  /** Ids with w > 0, heaviest first, ties to the lower id. */
-  private ranked(): number[] {
-    const { weights } = this;
-    const ids: number[] = [];
-    for (let v = 0; v < this.vocabSize; v++) if (weights[v]! > 0) ids.push(v);
-    return ids.sort((a, b) => weights[b]! - weights[a]! || a - b);
-  }
-
   private keepRanked(count: number): void {
-    for (const v of this.ranked().slice(count)) this.weights[v] = 0;
+    this.keepRankedPrefix((ranked, complete) => (ranked.length >= count || complete ? Math.min(count, ranked.length) : undefined));
   }
 
   private keepNucleus(topP: number): void {
-    const ranked = this.ranked();
     const needed = topP * sumInIdOrder(this.weights);
-    let running = 0;
-    let kept = 0;
-    while (kept < ranked.length && running < needed) running += this.weights[ranked[kept++]!]!;
-    for (const v of ranked.slice(Math.max(kept, 1))) this.weights[v] = 0;
+    this.keepRankedPrefix((ranked, complete) => {
+      let running = 0;
+      let kept = 0;
+      while (kept < ranked.length && running < needed) running += this.weights[ranked[kept++]!]!;
+      return running >= needed || complete ? Math.max(kept, 1) : undefined;
+    });
+  }
+
+  /**
+   * Keeps the first `prefixLength` ids of the ranking (w desc, ties to the lower id) and zeroes the
+   * rest. Sorting all V weights per draw is slow for a 50k vocabulary, so only ids with
+   * w >= cutoff are ranked, lowering the cutoff until `prefixLength` finds its prefix inside them
+   * (or every id with w > 0 is in). Every unranked id is lighter than every ranked one, so the
+   * prefix is the one a full sort gives. The top weight is exp(0) = 1, hence cutoffs below 1.
+   */
+  private keepRankedPrefix(prefixLength: (ranked: number[], complete: boolean) => number | undefined): void {
+    const { weights, vocabSize } = this;
+    for (let cutoff = 2 ** -8; ; cutoff = cutoff > 1e-300 ? cutoff * 2 ** -16 : 0) {
+      const complete = cutoff === 0;
+      const ranked: number[] = [];
+      for (let v = 0; v < vocabSize; v++) if (weights[v]! > 0 && weights[v]! >= cutoff) ranked.push(v);
+      ranked.sort((a, b) => weights[b]! - weights[a]! || a - b);
+      const length = prefixLength(ranked, complete);
+      if (length === undefined) continue;
+      const kept = new Uint8Array(vocabSize);
+      for (let i = 0; i < length; i++) kept[ranked[i]!] = 1;
+      for (let v = 0; v < vocabSize; v++) if (!kept[v]) weights[v] = 0;
+      return;
+    }
   }
 }
 
