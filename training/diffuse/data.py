@@ -12,7 +12,11 @@ Two kinds of rows, mixed inside each batch (every row of a batch has the same ca
             H >= len(middle) (pads at the END of the hole: over-allocated holes are filled with
             pads); only the H hole slots may be masked, the context never is.
 
-A row is (x0 [L] int64, region [L] bool): region marks the positions the diffusion may mask.
+A row is (x0 [L] int64, region [L] bool, valid [L] bool): region marks the positions the diffusion
+may mask. Infill rows mirror the TS engine's canvas (src/infill/canvas.ts): an <|endoftext|> marks
+where the canvas reaches the start / end of the document, and when the document is too short to
+fill L the row is shorter: filler after it is invalid (no attention to it, no loss), exactly like a
+shorter canvas at inference.
 """
 import bisect
 import random
@@ -74,7 +78,7 @@ class ExampleMaker:
             else:
                 start = self.line_start(doc, self.rng.randrange(len(doc)))
         while len(ids) < n:
-            want = (n - len(ids)) * 6 + 64
+            want = (n - len(ids)) * 4 + 64
             chunk = doc[start:start + want]
             ids += self.enc(chunk)
             start += len(chunk)
@@ -85,7 +89,7 @@ class ExampleMaker:
 
     # -- rows ----------------------------------------------------------------------------------
     def plain(self, L):
-        return self.stream(L), [True] * L
+        return self.stream(L), [True] * L, [True] * L
 
     def span(self, doc, kind):
         """Character span [a, b) of the middle, for one hole shape."""
@@ -138,36 +142,37 @@ class ExampleMaker:
             H = n + r.randint(0, max(4, 3 * n))        # over-allocated: up to ~4x the middle
         H = max(1, min(H, hmax))
         C = L - H
-        pre_start = self.line_start(doc, max(0, a - C * 6))
+        pre_start = self.line_start(doc, max(0, a - C * 4 - 64))
         pre = self.enc(doc[pre_start:a])
-        suf_end = min(len(doc), b + C * 6)
+        suf_end = min(len(doc), b + C * 4 + 64)
         suf = self.enc(doc[b:suf_end])
         P = min(len(pre), int(C * r.uniform(0.5, 0.9)))
         S = min(len(suf), C - P)
         P = min(len(pre), C - S)
         left, right = pre[len(pre) - P:], suf[:S]
-        if P == len(pre) and pre_start == 0 and len(left) + H + len(right) < L and r.random() < 0.5:
-            left = [EOS_ID] + left
-        room = L - len(left) - H - len(right)
-        if room > 0:   # the document ran out: pack the next one after it, as the stream does
-            right = right + ([EOS_ID] + self.stream(room - 1, self.random_doc(), 0))[:room]
+        if P == len(pre) and pre_start == 0 and len(left) + H + len(right) < L:
+            left = [EOS_ID] + left          # the canvas reaches the document's start
+        if S == len(suf) and suf_end == len(doc) and len(left) + H + len(right) < L:
+            right = right + [EOS_ID]        # ... and its end
         x0 = left + mid_ids + [PAD_ID] * (H - n) + right
         region = [False] * len(left) + [True] * H + [False] * len(right)
-        return x0, region
+        valid = [True] * len(x0) + [False] * (L - len(x0))
+        return x0 + [PAD_ID] * (L - len(x0)), region + [False] * (L - len(x0)), valid
 
     def batch(self, batch_size, L=None, infill_share=None):
-        """-> x0 [B, L] int64, region [B, L] bool, is_infill [B] bool"""
+        """-> x0 [B, L] int64, region [B, L] bool, valid [B, L] bool, is_infill [B] bool"""
         L = L or self.canvas_length()
         share = self.infill_share if infill_share is None else infill_share
-        rows, regions, kinds = [], [], []
+        rows, regions, valids, kinds = [], [], [], []
         for _ in range(batch_size):
             fim = self.rng.random() < share
-            x0, region = self.infill(L) if fim else self.plain(L)
+            x0, region, valid = self.infill(L) if fim else self.plain(L)
             rows.append(x0)
             regions.append(region)
+            valids.append(valid)
             kinds.append(fim)
         return (torch.tensor(rows, dtype=torch.long), torch.tensor(regions, dtype=torch.bool),
-                torch.tensor(kinds, dtype=torch.bool))
+                torch.tensor(valids, dtype=torch.bool), torch.tensor(kinds, dtype=torch.bool))
 
 
 class BatchStream(torch.utils.data.IterableDataset):

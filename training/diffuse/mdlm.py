@@ -58,21 +58,23 @@ def subs_log_probs(logits, xt, mask_id):
     return torch.where(keep.unsqueeze(-1), onehot, logp)
 
 
-def masked_nll(model, xt, x0, masked, mask_id):
+def masked_nll(model, xt, x0, masked, mask_id, valid=None):
     """-log p(x0 | x_t) at the masked positions only: [N] float32, in row-major order."""
-    h = model.hidden(xt)                       # [B, L, D]
+    h = model.hidden(xt, valid)                # [B, L, D]
     logits = model.head(h[masked])             # [N, V] fp32
     logits = logits.index_fill(1, torch.tensor([mask_id], device=logits.device), NEG)   # SUBS
     return F.cross_entropy(logits, x0[masked], reduction="none")
 
 
-def diffusion_loss(model, x0, region, mask_id, t=None, generator=None):
-    """Per-token NELBO estimate (a scalar to minimise) and the (x_t, masked) it used."""
+def diffusion_loss(model, x0, region, mask_id, t=None, generator=None, valid=None):
+    """Per-token NELBO estimate (a scalar to minimise) and the (x_t, masked) it used.
+    region [B, L] bool: positions that may be masked (all tokens for plain rows, the hole slots for
+    infill rows); valid [B, L] bool or None: see Denoiser.hidden."""
     B = x0.shape[0]
     if t is None:
         t = sample_t(B, x0.device, generator)
     xt, masked = forward_mask(x0, region, t, mask_id, generator)
-    nll = masked_nll(model, xt, x0, masked, mask_id)
+    nll = masked_nll(model, xt, x0, masked, mask_id, valid)
     w = loss_weight(t)[:, None].expand_as(masked)[masked]
     return (nll * w).sum() / region.sum().clamp(min=1), xt, masked
 

@@ -58,7 +58,7 @@ class Attention(nn.Module):
         self.dropout = cfg.dropout
         self.use_sdpa = HAS_SDPA   # export switches this off: plain matmul-softmax is the portable graph
 
-    def forward(self, x, cos, sin):
+    def forward(self, x, cos, sin, attn_mask=None):
         B, L, D = x.shape
         q, k, v = self.qkv(x).split(D, dim=2)
         q = q.view(B, L, self.n_head, D // self.n_head).transpose(1, 2)   # [B, H, L, hd]
@@ -68,12 +68,15 @@ class Attention(nn.Module):
         k = (k * cos + rotate_half(k) * sin).to(v.dtype)
         if self.use_sdpa:
             y = F.scaled_dot_product_attention(
-                q, k, v, dropout_p=self.dropout if self.training else 0.0, is_causal=self.causal)
+                q, k, v, attn_mask=attn_mask, dropout_p=self.dropout if self.training else 0.0,
+                is_causal=self.causal and attn_mask is None)
         else:
             att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))   # [B, H, L, L]
             if self.causal:
                 keep = torch.ones(L, L, dtype=torch.bool, device=x.device).tril()
                 att = att.masked_fill(~keep, float("-inf"))
+            if attn_mask is not None:
+                att = att.masked_fill(~attn_mask, float("-inf"))
             att = F.softmax(att.float(), dim=-1).to(v.dtype)
             if self.training and self.dropout > 0:
                 att = F.dropout(att, self.dropout)
@@ -101,8 +104,8 @@ class Block(nn.Module):
         self.mlp = MLP(cfg)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x, cos, sin):
-        x = x + self.drop(self.attn(self.ln1(x), cos, sin))
+    def forward(self, x, cos, sin, attn_mask=None):
+        x = x + self.drop(self.attn(self.ln1(x), cos, sin, attn_mask))
         return x + self.drop(self.mlp(self.ln2(x)))
 
 
@@ -128,12 +131,17 @@ class Denoiser(nn.Module):
     def num_parameters(self):
         return sum(p.numel() for p in self.parameters())
 
-    def hidden(self, input_ids):
-        """input_ids [B, L] -> final hidden states [B, L, D] (in the autocast dtype when training)."""
+    def hidden(self, input_ids, valid=None):
+        """input_ids [B, L] -> final hidden states [B, L, D] (in the autocast dtype when training).
+        valid [B, L] bool (training only): False marks filler after a short row; no query attends
+        to it, so a short row behaves exactly like a shorter canvas. The exported graph has none."""
         x = self.wte(input_ids)
         cos, sin = self.rotary(input_ids.shape[1], input_ids.device)
+        attn_mask = None if valid is None else valid[:, None, None, :]     # [B, 1, 1, L] keys
+        if attn_mask is not None and self.cfg.causal:
+            raise ValueError("the causal baseline trains on full windows only")
         for block in self.blocks:
-            x = block(x, cos, sin)
+            x = block(x, cos, sin, attn_mask)
         return self.ln_f(x)
 
     def head(self, h):

@@ -5,7 +5,7 @@ ByteLevel decoder. The three special tokens are added first, so their ids are fi
 <|pad|>=0, <|mask|>=1, <|endoftext|>=2.
 
     python3 -m diffuse.tokenizer --corpus=DIR --out=tokenizer.json --vocab_size=8192
-    python3 -m diffuse.tokenizer --corpus=DIR --measure=4096,8192,16384
+    python3 -m diffuse.tokenizer --corpus=DIR --measure=4096,8192,16384 [--sample_bytes=N]
 """
 import hashlib
 import json
@@ -81,10 +81,27 @@ def measure(train_texts, val_texts, sizes):
     return rows
 
 
+def sample_texts(texts, max_bytes, seed=0):
+    """A deterministic random subset of texts holding about max_bytes (all of them if 0)."""
+    import random
+    if not max_bytes:
+        return texts
+    order = list(range(len(texts)))
+    random.Random(seed).shuffle(order)
+    out, n = [], 0
+    for i in order:
+        if n >= max_bytes:
+            break
+        out.append(texts[i])
+        n += len(texts[i])
+    return out
+
+
 def main(argv):
     from .corpus import read_split
     args = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
-    train = [d["text"] for d in read_split(args["corpus"], "train")]
+    train = sample_texts([d["text"] for d in read_split(args["corpus"], "train")],
+                         int(args.get("sample_bytes", 0)))
     if "measure" in args:
         val = [d["text"] for d in read_split(args["corpus"], "val")]
         rows = measure(train, val, [int(x) for x in args["measure"].split(",")])

@@ -41,7 +41,7 @@ class TrainConfig:
     infill_share: float = 0.5        # share of rows that are editor-shaped holes (mdlm only)
     short_share: float = 0.2         # share of batches with a shorter canvas (64..L)
     max_hole: int = 96               # hole slots at most
-    num_workers: int = 10
+    num_workers: int = 14
     # optimisation
     lr: float = 1.5e-3
     min_lr_ratio: float = 0.1
@@ -55,6 +55,7 @@ class TrainConfig:
     schedule_minutes: float = 8.0    # the whole run (LR schedule), across resumes
     max_steps: int = 0               # 0 = no step limit
     ckpt_minutes: float = 2.0
+    snapshot_tokens: int = 0         # also keep a copy (ckpt_snapshot.pt) once this many tokens are seen
     log_every: int = 50
     resume: bool = True
     # system
@@ -181,8 +182,9 @@ def train(cfg: TrainConfig, docs=None, log=print):
     t_start = time.time()
     t_ckpt, t_log, tok_log = t_start, t_start, tokens_seen
     budget_s = cfg.max_minutes * 60
+    snapped = bool(cfg.snapshot_tokens) and tokens_seen >= cfg.snapshot_tokens
     schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
-    for x0, region, is_fim in loader:
+    for x0, region, valid, is_fim in loader:
         elapsed = time.time() - t_start
         progress = (elapsed_before + elapsed) / schedule_s
         if cfg.max_steps:
@@ -194,8 +196,9 @@ def train(cfg: TrainConfig, docs=None, log=print):
             g["lr"] = lr
         x0 = x0.to(device, non_blocking=True)
         region = region.to(device, non_blocking=True)
+        valid = valid.to(device, non_blocking=True)
         with autocast:
-            loss = train_model(x0, region)
+            loss = train_model(x0, region, valid)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip > 0:
@@ -212,6 +215,12 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if time.time() - t_ckpt > cfg.ckpt_minutes * 60:
             checkpoint()
             t_ckpt = time.time()
+        if cfg.snapshot_tokens and not snapped and tokens_seen >= cfg.snapshot_tokens:
+            snapped = True   # an equal-token copy for the AR comparison
+            ck = checkpoint()
+            if master:
+                save_atomic(ck, os.path.join(cfg.out_dir, "ckpt_snapshot.pt"))
+                log(json.dumps({"snapshot": True, "step": step, "tokens_seen": tokens_seen}))
     ck = checkpoint()
     if master:
         log(json.dumps({"done": True, "step": step, "tokens_seen": tokens_seen, "elapsed_s": round(ck["elapsed_s"], 1)}))
@@ -229,12 +238,12 @@ class _LossModule(torch.nn.Module):
         super().__init__()
         self.model, self.objective, self.mask_id = model, objective, mask_id
 
-    def forward(self, x0, region):
+    def forward(self, x0, region, valid):
         from . import mdlm
         from .ar import ar_loss
         if self.objective == "ar":
-            return ar_loss(self.model, x0)
-        return mdlm.diffusion_loss(self.model, x0, region, self.mask_id)[0]
+            return ar_loss(self.model, x0)     # full packed windows only (infill_share=0)
+        return mdlm.diffusion_loss(self.model, x0, region, self.mask_id, valid=valid)[0]
 
 
 class _nullcontext:

@@ -13,8 +13,8 @@ def maker(**kw):
 def test_plain_rows_are_contiguous_text_and_fully_maskable():
     m = maker()
     for _ in range(50):
-        x0, region = m.plain(64)
-        assert len(x0) == 64 and all(region)
+        x0, region, valid = m.plain(64)
+        assert len(x0) == 64 and all(region) and all(valid)
         assert PAD_ID not in x0
 
 
@@ -23,8 +23,13 @@ def test_infill_layout_prefix_hole_suffix():
     for kind in [k for k, _ in HOLE_KINDS]:
         m.kinds, m.kind_w = [kind], [1.0]
         for _ in range(40):
-            x0, region = m.infill(64)
-            assert len(x0) == len(region) == 64
+            x0, region, valid = m.infill(64)
+            assert len(x0) == len(region) == len(valid) == 64
+            n_valid = sum(valid)
+            assert valid == [True] * n_valid + [False] * (64 - n_valid), "filler only at the end"
+            assert not any(region[n_valid:])
+            if n_valid < 64:   # a short document: the canvas holds all of it, marked by <|endoftext|>
+                assert x0[0] == EOS_ID and x0[n_valid - 1] == EOS_ID
             idx = [i for i, r in enumerate(region) if r]
             assert idx, "a hole has at least one slot"
             assert idx == list(range(idx[0], idx[-1] + 1)), "the hole is one contiguous span"
@@ -37,7 +42,7 @@ def test_infill_layout_prefix_hole_suffix():
             if kind == "empty":
                 assert n_real == 0
             # context never holds pads
-            assert PAD_ID not in [x0[i] for i in range(64) if not region[i]]
+            assert PAD_ID not in [x0[i] for i in range(n_valid) if not region[i]]
 
 
 def test_infill_pieces_are_tokenized_separately():
@@ -47,7 +52,7 @@ def test_infill_pieces_are_tokenized_separately():
     m.kinds, m.kind_w = ["line"], [1.0]
     tok = CharTokenizer()
     for _ in range(20):
-        x0, region = m.infill(64)
+        x0, region, valid = m.infill(64)
         text = tok.decode([v for v in x0 if v != PAD_ID and v != EOS_ID])
         assert any(text[:20] in d or d in text for d in DOCS)
 
@@ -56,8 +61,9 @@ def test_batch_shapes_and_mix():
     m = maker(infill_share=0.5, short_share=0.5)
     seen_short = False
     for _ in range(10):
-        x0, region, fim = m.batch(16)
-        assert x0.shape == region.shape and x0.dtype == torch.long and region.dtype == torch.bool
+        x0, region, valid, fim = m.batch(16)
+        assert x0.shape == region.shape == valid.shape and x0.dtype == torch.long and region.dtype == torch.bool
+        assert not (region & ~valid).any()
         assert x0.shape[1] <= 64 and x0.shape[1] >= 16
         seen_short |= x0.shape[1] < 64
         assert torch.equal(region[~fim], torch.ones_like(region[~fim]))

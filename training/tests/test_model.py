@@ -42,3 +42,17 @@ def test_tied_embeddings_share_storage():
     m = make()
     assert m.lm_head is None
     assert m.num_parameters() == sum(p.numel() for p in m.parameters())
+
+
+def test_invalid_filler_is_invisible():
+    # a short row padded with filler (valid=False) gives the same logits as the short row alone
+    m = make()
+    ids = torch.randint(3, 50, (1, 7))
+    padded = torch.cat([ids, torch.randint(3, 50, (1, 5))], dim=1)
+    valid = torch.tensor([[True] * 7 + [False] * 5])
+    for sdpa in (True, False):
+        for blk in m.blocks:
+            blk.attn.use_sdpa = sdpa and hasattr(torch.nn.functional, "scaled_dot_product_attention")
+        a = m.head(m.hidden(ids))
+        b = m.head(m.hidden(padded, valid))[:, :7]
+        assert torch.allclose(a, b, atol=1e-5)
