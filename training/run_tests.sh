@@ -5,4 +5,4 @@ set -uo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-/usr/bin/python3}
 [ -x "$PY" ] || PY=python3
-"$PY" -m pytest -q -p no:cacheprovider tests "$@"
+"$PY" -m pytest -q -p no:cacheprovider tests reference_sampler "$@"
