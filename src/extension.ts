@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import { taggedLogger } from './core/logger';
+import type { DiffuseApi } from './providers/api';
+import { DenoiseView } from './providers/denoiseView';
+import { FillCommand } from './providers/fillCommand';
+import { Filler } from './providers/filler';
+import { InlineProvider } from './providers/inlineProvider';
+import { channelLogger } from './providers/logging';
+import { ModelManager } from './providers/modelManager';
+import { ModelPicker } from './providers/modelPicker';
+import { Settings } from './providers/settings';
+import { StatusBar } from './providers/statusBar';
+
+/**
+ * The composition root: builds every piece, hands each its dependencies, registers them with VS
+ * Code and leaves their disposal to `context.subscriptions`. The model loads in the background;
+ * activation never waits for it.
+ */
+export function activate(context: vscode.ExtensionContext): DiffuseApi {
+  const channel = vscode.window.createOutputChannel('Diffuse', { log: true });
+  const logger = channelLogger(channel);
+  const settings = new Settings();
+  const models = new ModelManager(settings, logger);
+  const filler = new Filler(models, settings, logger);
+  const inlineProvider = new InlineProvider(filler, settings, logger);
+  const fillCommand = new FillCommand(filler, models, logger);
+  const picker = new ModelPicker(models, settings);
+  const view = new DenoiseView(context.extensionUri, settings, filler);
+  context.subscriptions.push(
+    channel,
+    settings,
+    models,
+    filler,
+    view,
+    new StatusBar(models, filler),
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inlineProvider),
+    vscode.window.registerWebviewViewProvider(DenoiseView.viewId, view),
+    vscode.commands.registerCommand('diffuse.fill', () => fillCommand.run()),
+    vscode.commands.registerCommand('diffuse.cancelFill', () => fillCommand.cancel()),
+    vscode.commands.registerCommand('diffuse.pickModel', (nameOrDir?: unknown) => picker.run(nameOrDir)),
+    vscode.commands.registerCommand('diffuse.showLog', () => channel.show()),
+  );
+  taggedLogger(logger, 'extension').info(`activated (VS Code ${vscode.version}, trusted workspace: ${vscode.workspace.isTrusted})`);
+  void models.load(settings.current.model);
+
+  return {
+    inlineProvider,
+    ready: () => models.ready(),
+    modelName: () => models.active?.name,
+    provider: () => models.active?.provider,
+    lastFill: () => filler.lastFill,
+    modelState: () => models.state,
+  };
+}

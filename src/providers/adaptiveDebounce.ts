@@ -1,0 +1,30 @@
+/**
+ * How long an automatic request waits before filling: long enough that a fast typist's next key
+ * lands first (so the model is not run on every keystroke), short enough that a pause shows a
+ * suggestion soon. Learns the typing rhythm from the gaps between requests (Tabby's adaptive
+ * mode, simplified). Pure; the clock is injected for tests.
+ */
+export class AdaptiveDebounce {
+  private readonly gaps: number[] = [];
+  private lastRequest: number | undefined;
+
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly bounds = { min: 60, max: 400, window: 20, idleGap: 1500 },
+  ) {}
+
+  /** Records a request now and returns the delay before it should run, in ms. */
+  next(): number {
+    const now = this.now();
+    if (this.lastRequest !== undefined) {
+      const gap = now - this.lastRequest;
+      // A long pause is thinking, not typing rhythm.
+      if (gap < this.bounds.idleGap) this.gaps.push(gap);
+      if (this.gaps.length > this.bounds.window) this.gaps.shift();
+    }
+    this.lastRequest = now;
+    if (this.gaps.length === 0) return this.bounds.min * 2;
+    const mean = this.gaps.reduce((a, b) => a + b, 0) / this.gaps.length;
+    return Math.round(Math.min(this.bounds.max, Math.max(this.bounds.min, 1.5 * mean)));
+  }
+}

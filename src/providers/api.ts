@@ -1,0 +1,26 @@
+import type * as vscode from 'vscode';
+
+/** What the last fill ran with and did; `nfe` is 0 for a cache hit or a cancelled run. */
+export interface LastFill {
+  readonly options: { readonly steps: number; readonly strategy: string; readonly threshold?: number; readonly temperature?: number };
+  readonly holes: number;
+  readonly nfe: number;
+  readonly cancelled: boolean;
+}
+
+/**
+ * What `activate()` returns: the surface integration tests drive through
+ * `vscode.extensions.getExtension('diffuse-dev.diffuse').exports` (VS Code offers no command that
+ * runs an inline completion provider, so tests call it directly).
+ */
+export interface DiffuseApi {
+  readonly inlineProvider: vscode.InlineCompletionItemProvider;
+  /** Settles when the latest model load has: resolves with a model loaded, rejects with the reason otherwise. */
+  ready(): Promise<void>;
+  modelName(): string | undefined;
+  /** The live execution provider of the loaded model. */
+  provider(): string | undefined;
+  lastFill(): LastFill | undefined;
+  /** The model state: 'loading', 'ready' or 'error', with the reason of an error. */
+  modelState(): { readonly kind: string; readonly message?: string };
+}

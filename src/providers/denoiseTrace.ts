@@ -1,0 +1,80 @@
+import type { StepInfo } from '../sampler';
+import type { DenoiseRequest } from '../sampler/types';
+
+/** One hole slot of the last fill, as the denoising view shows it. */
+export interface TraceToken {
+  /** The revealed token's text ('' for padding). */
+  readonly text: string;
+  /** 1-based step at which it was revealed. */
+  readonly step: number;
+  /** Probability of the revealed token when it was revealed. */
+  readonly confidence: number;
+  /** Padding or end of text: slack of an over-allocated hole. */
+  readonly pad: boolean;
+  /** Which hole (0-based, in document order) the slot belongs to. */
+  readonly hole: number;
+}
+
+export interface DenoiseTrace {
+  readonly steps: number;
+  readonly tokens: readonly TraceToken[];
+}
+
+interface Slot {
+  readonly position: number;
+  readonly hole: number;
+  id: number;
+  step: number;
+  confidence: number;
+}
+
+/**
+ * Records, for the first row of one sampling run, which token each hole slot got, at which step
+ * and how confidently. The slots are the positions masked in the run's first network call (every
+ * hole slot is masked then); `onStep` then sees each one revealed. Only the first row is traced:
+ * candidates sampled as a batch share the canvas layout, and one row is what the view can show.
+ */
+export class TraceRecorder {
+  private slots: Slot[] | undefined;
+  private length = 0;
+  private steps = 0;
+
+  constructor(private readonly spec: { maskId: number; padId: number; eosId: number }) {}
+
+  observeRequest(request: DenoiseRequest): void {
+    if (this.slots) return;
+    this.length = request.length;
+    this.slots = [];
+    let hole = -1;
+    for (let position = 0; position < request.length; position++) {
+      if (request.tokens[position] !== this.spec.maskId) continue;
+      if (position === 0 || request.tokens[position - 1] !== this.spec.maskId) hole++;
+      this.slots.push({ position, hole, id: this.spec.maskId, step: 0, confidence: Number.NaN });
+    }
+  }
+
+  onStep(info: StepInfo): void {
+    if (!this.slots) return;
+    this.steps = info.step;
+    for (const slot of this.slots) {
+      if (slot.step !== 0) continue;
+      const id = info.tokens[slot.position];
+      if (id === this.spec.maskId) continue;
+      slot.id = id;
+      slot.step = info.step;
+      slot.confidence = info.confidence[slot.position];
+    }
+  }
+
+  /** The trace, token texts decoded one id at a time; undefined when nothing was sampled (a cache hit). */
+  async result(decode: (ids: number[]) => Promise<string>): Promise<DenoiseTrace | undefined> {
+    if (!this.slots || this.length === 0 || this.steps === 0) return undefined;
+    const tokens: TraceToken[] = [];
+    for (const slot of this.slots) {
+      const pad = slot.id === this.spec.padId || slot.id === this.spec.eosId;
+      const text = pad || slot.id === this.spec.maskId ? '' : await decode([slot.id]);
+      tokens.push({ text, step: slot.step, confidence: slot.confidence, pad, hole: slot.hole });
+    }
+    return { steps: this.steps, tokens };
+  }
+}

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import type { IndentStyle } from './completionShape';
+
+/** The editor's indentation style for `document`: its visible editor's options, else the settings. */
+export function indentStyle(document: vscode.TextDocument): IndentStyle {
+  const options = vscode.window.visibleTextEditors.find((e) => e.document === document)?.options;
+  const config = vscode.workspace.getConfiguration('editor', document);
+  const insertSpaces = typeof options?.insertSpaces === 'boolean' ? options.insertSpaces : config.get<boolean>('insertSpaces', true);
+  const tabSize = typeof options?.tabSize === 'number' ? options.tabSize : config.get<number>('tabSize', 4);
+  return { insertSpaces, tabSize };
+}
+
+/** The non-empty selection of `document`'s active editor that ends at `position`, if any. */
+export function selectionAt(document: vscode.TextDocument, position: vscode.Position): vscode.Selection | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (editor?.document !== document) return undefined;
+  return editor.selections.find((s) => !s.isEmpty && s.active.isEqual(position));
+}
+
+/** Resolves to true after `ms`, or to false as soon as `token` is cancelled. */
+export function delay(ms: number, token: vscode.CancellationToken): Promise<boolean> {
+  if (token.isCancellationRequested) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const listener = token.onCancellationRequested(() => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(false);
+    });
+    const timer = setTimeout(() => {
+      listener.dispose();
+      resolve(true);
+    }, ms);
+  });
+}

@@ -1,0 +1,153 @@
+import * as vscode from 'vscode';
+import { isAbortError } from '../core/errors';
+import { taggedLogger, type Logger } from '../core/logger';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type InfillRequest, type InfillResult } from '../infill';
+import type { LoadedModel } from '../model';
+import type { Denoiser } from '../sampler/types';
+import type { LastFill } from './api';
+import { TraceRecorder, type DenoiseTrace } from './denoiseTrace';
+import { Disposable } from './disposable';
+import type { ModelManager } from './modelManager';
+import type { Settings } from './settings';
+
+export type Activity =
+  | { readonly kind: 'idle'; readonly lastMs?: number }
+  | { readonly kind: 'filling'; readonly step: number; readonly totalSteps: number };
+
+export interface FillRequestOptions {
+  readonly signal?: AbortSignal;
+  /** Rows sampled as one batch (explicit invoke). */
+  readonly candidates?: number;
+  /** Overrides the `temperature` setting (several candidates need some randomness). */
+  readonly temperature?: number;
+}
+
+/**
+ * Runs fills on the active model with the current settings, and keeps what the rest of the UI
+ * shows about them: the activity (filling k/N, last latency), the last fill's options and counts
+ * (for tests and the log), and the denoising trace of the last sampled fill (for the view).
+ */
+export class Filler extends Disposable {
+  private readonly _onDidChangeActivity = this._register(new vscode.EventEmitter<Activity>());
+  readonly onDidChangeActivity = this._onDidChangeActivity.event;
+  private readonly _onDidTrace = this._register(new vscode.EventEmitter<DenoiseTrace>());
+  readonly onDidTrace = this._onDidTrace.event;
+  private readonly log: Logger;
+  private engine: { model: LoadedModel; engine: InfillEngine } | undefined;
+  private recorder: TraceRecorder | undefined;
+  private _lastFill: LastFill | undefined;
+  private _lastTrace: DenoiseTrace | undefined;
+  private _activity: Activity = { kind: 'idle' };
+
+  constructor(private readonly models: ModelManager, private readonly settings: Settings, private readonly logger: Logger) {
+    super();
+    this.log = taggedLogger(logger, 'fill');
+  }
+
+  get lastFill(): LastFill | undefined {
+    return this._lastFill;
+  }
+
+  get lastTrace(): DenoiseTrace | undefined {
+    return this._lastTrace;
+  }
+
+  get activity(): Activity {
+    return this._activity;
+  }
+
+  /** The sampler and infill options the settings give now. */
+  options(overrides: FillRequestOptions = {}): InfillOptions {
+    const s = this.settings.current;
+    return {
+      ...DEFAULT_INFILL_OPTIONS,
+      steps: s.steps,
+      strategy: s.strategy,
+      threshold: s.threshold,
+      temperature: overrides.temperature ?? s.temperature,
+      maxTokens: s.maxHoleTokens,
+      contextTokens: s.contextTokens,
+      candidates: overrides.candidates ?? 1,
+    };
+  }
+
+  /**
+   * Fills `request` on the active model. Resolves to undefined when there is no model or the
+   * signal aborted the run; rejects on any other failure (the caller decides how to surface it).
+   */
+  async fill(request: InfillRequest, overrides: FillRequestOptions = {}): Promise<InfillResult | undefined> {
+    const model = this.models.active;
+    if (!model) {
+      this.log.debug(`no model loaded (${this.models.state.kind}); nothing to fill`);
+      return undefined;
+    }
+    const engine = this.engineFor(model);
+    const options = this.options(overrides);
+    const recorder = new TraceRecorder(model.spec);
+    this.recorder = recorder;
+    const record = (cancelled: boolean, nfe: number): void => {
+      const { steps, strategy, threshold, temperature } = options;
+      this._lastFill = { options: { steps, strategy, threshold, temperature }, holes: request.holes.length, nfe, cancelled };
+    };
+    try {
+      const result = await engine.fill(request, options, {
+        signal: overrides.signal,
+        onStep: (step) => {
+          recorder.onStep(step);
+          this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps });
+        },
+      });
+      record(false, result.nfe);
+      this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
+        `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
+      this.setActivity({ kind: 'idle', lastMs: result.ms });
+      void this.publishTrace(recorder, model);
+      return result;
+    } catch (error) {
+      this.setActivity({ kind: 'idle', lastMs: this.lastMs() });
+      if (!isAbortError(error)) throw error;
+      record(true, 0);
+      this.log.trace('fill cancelled');
+      return undefined;
+    } finally {
+      if (this.recorder === recorder) this.recorder = undefined;
+    }
+  }
+
+  private engineFor(model: LoadedModel): InfillEngine {
+    if (this.engine?.model !== model) {
+      // The engine sees the model through a denoiser that shows each request to the running
+      // fill's trace recorder: the first request of a run marks where the hole slots are.
+      const denoiser: Denoiser = {
+        spec: model.denoiser.spec,
+        denoise: (request, signal) => {
+          this.recorder?.observeRequest(request);
+          return model.denoiser.denoise(request, signal);
+        },
+      };
+      const engine = new InfillEngine({ denoiser, tokenizer: model.tokenizer }, this.logger);
+      this.engine = { model, engine };
+    }
+    return this.engine.engine;
+  }
+
+  private async publishTrace(recorder: TraceRecorder, model: LoadedModel): Promise<void> {
+    try {
+      const trace = await recorder.result((ids) => model.tokenizer.decode(ids));
+      if (!trace || this.isDisposed) return;
+      this._lastTrace = trace;
+      this._onDidTrace.fire(trace);
+    } catch (error) {
+      this.log.debug(`no trace: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private lastMs(): number | undefined {
+    return this._activity.kind === 'idle' ? this._activity.lastMs : undefined;
+  }
+
+  private setActivity(activity: Activity): void {
+    this._activity = activity;
+    if (!this.isDisposed) this._onDidChangeActivity.fire(activity);
+  }
+}

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { findModels, type ModelEntry } from '../model';
+import type { ModelManager } from './modelManager';
+import type { Settings } from './settings';
+
+interface ModelPick extends vscode.QuickPickItem {
+  readonly dir?: string;
+}
+
+/**
+ * "Diffuse: Select Model": a quick pick of the bundled models, the models found in
+ * `diffuse.modelFolders`, and "Browse…" for any model folder. The choice is saved as the user's
+ * `diffuse.model`. Called with a string (a bundled name or a folder), it switches without UI.
+ * Resolves to whether that model is now loaded.
+ */
+export class ModelPicker {
+  constructor(private readonly models: ModelManager, private readonly settings: Settings) {}
+
+  async run(nameOrDir?: unknown): Promise<boolean> {
+    const choice = typeof nameOrDir === 'string' ? nameOrDir : await this.ask();
+    if (choice === undefined) return false;
+    const loaded = await this.models.load(choice);
+    // Saved only once it works, so a broken folder does not become the model of every next start.
+    if (loaded) await this.settings.update('model', choice);
+    return loaded;
+  }
+
+  private async ask(): Promise<string | undefined> {
+    const entries = await findModels(this.settings.current.modelFolders);
+    const current = this.models.active?.dir;
+    const pick = (entry: ModelEntry): ModelPick => ({
+      label: entry.dir === current ? `$(check) ${entry.name}` : entry.name,
+      description: entry.source === 'bundled' ? vscode.l10n.t('bundled') : entry.dir,
+      dir: entry.dir,
+    });
+    const browse: ModelPick = { label: `$(folder-opened) ${vscode.l10n.t('Browse…')}`, description: vscode.l10n.t('a folder with model.onnx, meta.json and tokenizer.json') };
+    const picked = await vscode.window.showQuickPick<ModelPick>(
+      [...entries.map(pick), { label: '', kind: vscode.QuickPickItemKind.Separator }, browse],
+      { title: vscode.l10n.t('Diffuse: Select Model'), placeHolder: vscode.l10n.t('Model to fill holes with') },
+    );
+    if (!picked) return undefined;
+    if (picked.dir) return picked.dir;
+    const folders = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: vscode.l10n.t('Use this model'),
+    });
+    return folders?.[0]?.fsPath;
+  }
+}

@@ -1,0 +1,117 @@
+import type { ExecutionProviderChoice } from '../model';
+import type { Strategy } from '../sampler';
+
+/**
+ * The extension's settings as typed values. Raw values come from user-editable JSON, so each one
+ * goes through a normalizer that falls back to the default on a wrong type or an out-of-range
+ * value (VS Code only warns about those in the editor; it passes them through). No `vscode` here:
+ * `settings.ts` reads the raw values, this module is unit-tested on its own.
+ */
+
+export type TriggerMode = 'automatic' | 'selection' | 'manual';
+
+export interface DiffuseSettings {
+  readonly trigger: TriggerMode;
+  /** Language id → enabled; `*` is the fallback. */
+  readonly enable: Readonly<Record<string, boolean>>;
+  readonly steps: number;
+  readonly strategy: Strategy;
+  /** Confidence threshold for parallel decoding; undefined = off (the setting's 0). */
+  readonly threshold: number | undefined;
+  readonly temperature: number;
+  readonly minConfidence: number;
+  readonly maxHoleTokens: number;
+  readonly contextTokens: number;
+  /** Bundled model name or folder; undefined = the bundled default. */
+  readonly model: string | undefined;
+  readonly modelFolders: readonly string[];
+  readonly executionProvider: ExecutionProviderChoice;
+}
+
+/** Setting keys, relative to the `diffuse` section. */
+export type SettingKey = keyof DiffuseSettings;
+
+export const SECTION = 'diffuse';
+
+/** Keys whose value a workspace must not choose in an untrusted workspace (package.json `restrictedConfigurations`). */
+export const RESTRICTED_KEYS: readonly SettingKey[] = ['model', 'modelFolders'];
+
+export const DEFAULT_SETTINGS: DiffuseSettings = Object.freeze({
+  trigger: 'automatic',
+  enable: Object.freeze({ '*': true, plaintext: false, scminput: false }),
+  steps: 32,
+  strategy: 'confidence',
+  threshold: 0.9,
+  temperature: 0,
+  minConfidence: 0.2,
+  maxHoleTokens: 32,
+  contextTokens: 256,
+  model: undefined,
+  modelFolders: Object.freeze([]),
+  executionProvider: 'auto',
+});
+
+/** Bounds shared with package.json's `minimum`/`maximum`. */
+export const STEPS_RANGE = { min: 1, max: 256 } as const;
+const HOLE_TOKENS_RANGE = { min: 1, max: 256 } as const;
+const CONTEXT_TOKENS_RANGE = { min: 16, max: 4096 } as const;
+
+const TRIGGERS: readonly TriggerMode[] = ['automatic', 'selection', 'manual'];
+const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
+const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+/** Typed settings from a reader of raw values (`undefined` = not set anywhere). */
+export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSettings {
+  const d = DEFAULT_SETTINGS;
+  const threshold = numberIn(read('threshold'), 0, 1, d.threshold ?? 0);
+  const model = read('model');
+  return {
+    trigger: oneOf(read('trigger'), TRIGGERS, d.trigger),
+    enable: enableMap(read('enable')),
+    steps: integerIn(read('steps'), STEPS_RANGE.min, STEPS_RANGE.max, d.steps),
+    strategy: oneOf(read('strategy'), STRATEGIES, d.strategy),
+    threshold: threshold > 0 ? threshold : undefined,
+    temperature: numberIn(read('temperature'), 0, 2, d.temperature),
+    minConfidence: numberIn(read('minConfidence'), 0, 1, d.minConfidence),
+    maxHoleTokens: integerIn(read('maxHoleTokens'), HOLE_TOKENS_RANGE.min, HOLE_TOKENS_RANGE.max, d.maxHoleTokens),
+    contextTokens: integerIn(read('contextTokens'), CONTEXT_TOKENS_RANGE.min, CONTEXT_TOKENS_RANGE.max, d.contextTokens),
+    model: typeof model === 'string' && model.trim() !== '' ? model.trim() : undefined,
+    modelFolders: stringList(read('modelFolders')),
+    executionProvider: oneOf(read('executionProvider'), PROVIDERS, d.executionProvider),
+  };
+}
+
+/** Whether completion is on for `languageId`: its own entry, else `*`, else on. */
+export function isEnabledFor(settings: DiffuseSettings, languageId: string): boolean {
+  return settings.enable[languageId] ?? settings.enable['*'] ?? true;
+}
+
+/** The keys whose values differ between two settings objects. */
+export function changedKeys(before: DiffuseSettings, after: DiffuseSettings): SettingKey[] {
+  return (Object.keys(after) as SettingKey[]).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+function numberIn(value: unknown, min: number, max: number, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : fallback;
+}
+
+function integerIn(value: unknown, min: number, max: number, fallback: number): number {
+  return Number.isInteger(value) ? numberIn(value, min, max, fallback) : fallback;
+}
+
+/** The enable map merged over the default, so `{"python": false}` keeps plaintext and scminput off. */
+function enableMap(value: unknown): Readonly<Record<string, boolean>> {
+  const merged: Record<string, boolean> = { ...DEFAULT_SETTINGS.enable };
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [language, on] of Object.entries(value)) if (typeof on === 'boolean') merged[language] = on;
+  }
+  return merged;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
+}

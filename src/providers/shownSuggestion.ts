@@ -1,0 +1,44 @@
+/**
+ * The suggestion last shown at a cursor, so that typing into it (the user typing what the ghost
+ * text says) is answered with its remainder at once, without a new fill. Pure.
+ */
+export interface ShownSuggestion {
+  readonly uri: string;
+  /** Document offset where the suggestion starts. */
+  readonly start: number;
+  /** The document text before `start`, last characters (the anchor that must not change). */
+  readonly before: string;
+  /** The document text after the cursor at show time, first characters. */
+  readonly after: string;
+  readonly text: string;
+}
+
+/** Characters of context kept on each side to recognise the same place in the document. */
+export const ANCHOR_CHARS = 256;
+
+/**
+ * The rest of `shown` if the document at `offset` is the shown one with a prefix of the suggestion
+ * typed at its start; undefined otherwise (a different place, the anchor edited, or typed text
+ * that departs from the suggestion, or nothing left to suggest).
+ */
+export function remainderAfterTyping(
+  shown: ShownSuggestion | undefined,
+  doc: { uri: string; text: string; offset: number },
+): string | undefined {
+  if (!shown || shown.uri !== doc.uri || doc.offset < shown.start) return undefined;
+  if (doc.text.slice(Math.max(0, shown.start - ANCHOR_CHARS), shown.start) !== shown.before) return undefined;
+  const typed = doc.text.slice(shown.start, doc.offset);
+  if (!shown.text.startsWith(typed) || typed.length >= shown.text.length) return undefined;
+  if (!doc.text.slice(doc.offset).startsWith(shown.after.slice(0, Math.max(0, ANCHOR_CHARS - typed.length)))) return undefined;
+  return shown.text.slice(typed.length);
+}
+
+export function anchorAt(uri: string, text: string, start: number, suggestion: string): ShownSuggestion {
+  return {
+    uri,
+    start,
+    before: text.slice(Math.max(0, start - ANCHOR_CHARS), start),
+    after: text.slice(start, start + ANCHOR_CHARS),
+    text: suggestion,
+  };
+}
