@@ -31,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     settings,
     models,
     filler,
+    inlineProvider,
     view,
     new StatusBar(models, filler),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inlineProvider),
@@ -50,5 +51,6 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     provider: () => models.active?.provider,
     lastFill: () => filler.lastFill,
     modelState: () => models.state,
+    activity: () => filler.activity,
   };
 }

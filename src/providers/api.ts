@@ -23,4 +23,6 @@ export interface DiffuseApi {
   lastFill(): LastFill | undefined;
   /** The model state: 'loading', 'ready' or 'error', with the reason of an error. */
   modelState(): { readonly kind: string; readonly message?: string };
+  /** 'filling' (with the step) while a fill runs, else 'idle' (with the last latency). */
+  activity(): { readonly kind: string; readonly step?: number; readonly totalSteps?: number; readonly lastMs?: number };
 }

@@ -3,6 +3,7 @@ import { taggedLogger, type Logger } from '../core/logger';
 import type { Candidate, Hole } from '../infill';
 import { AdaptiveDebounce } from './adaptiveDebounce';
 import { allowsMultiline, fitLines, normalizeIndentation } from './completionShape';
+import { Disposable } from './disposable';
 import { delay, indentStyle, selectionAt } from './editorContext';
 import type { Filler } from './filler';
 import { errorMessage } from './logging';
@@ -33,14 +34,19 @@ interface Target {
  * (a new request aborts the running fill between denoising steps); typing into a shown suggestion
  * is answered from it. Never throws into VS Code and never notifies: problems go to the log.
  */
-export class InlineProvider implements vscode.InlineCompletionItemProvider {
+export class InlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   private readonly log: Logger;
   private readonly debounce = new AdaptiveDebounce();
   private running: AbortController | undefined;
   private shown: ShownSuggestion | undefined;
 
   constructor(private readonly filler: Filler, private readonly settings: Settings, logger: Logger) {
+    super();
     this.log = taggedLogger(logger, 'inline');
+    // A shown suggestion was sampled with the old settings; new ones deserve a new fill.
+    this._register(settings.onDidChange(() => {
+      this.shown = undefined;
+    }));
   }
 
   async provideInlineCompletionItems(

@@ -1,0 +1,86 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { DiffuseApi } from '../../../src/providers/api';
+import { automatic, complete, configure, invoke, openEditor, useFixture } from './helpers';
+
+describe('inline completion on the fixture model', () => {
+  let diffuse: DiffuseApi;
+
+  before(async () => {
+    diffuse = await useFixture();
+  });
+
+  it('suggests an insertion at the cursor', async () => {
+    const editor = await openEditor('def add(a, b):\n    return \n\nprint(add(1, 2))\n');
+    const position = new vscode.Position(1, 11);
+    editor.selection = new vscode.Selection(position, position);
+    const items = await complete(diffuse, editor, position, automatic);
+    assert.ok(items && items.length >= 1, 'no suggestion');
+    const item = items[0];
+    assert.equal(typeof item.insertText, 'string');
+    assert.ok((item.insertText as string).trim().length > 0);
+    assert.ok(item.range?.isEmpty && item.range.start.isEqual(position), `range ${JSON.stringify(item.range)}`);
+    assert.equal(diffuse.lastFill()?.holes, 1);
+  });
+
+  it('replaces a selection: the item range is the selection', async () => {
+    const editor = await openEditor('total = price * quantity + shipping\nprint(total)\n');
+    const selection = new vscode.Selection(0, 8, 0, 24);
+    editor.selection = selection;
+    const items = await complete(diffuse, editor, selection.active, automatic);
+    assert.ok(items && items.length >= 1, 'no suggestion');
+    for (const item of items) assert.ok(item.range?.isEqual(selection), `range ${JSON.stringify(item.range)}`);
+  });
+
+  it('samples several candidates on explicit invoke', async () => {
+    const editor = await openEditor('x = \n');
+    const position = new vscode.Position(0, 4);
+    editor.selection = new vscode.Selection(position, position);
+    const items = await complete(diffuse, editor, position, invoke);
+    assert.ok(items && items.length >= 1, 'no suggestion');
+    assert.ok((diffuse.lastFill()?.options.temperature ?? 0) > 0, 'invoke samples with a temperature');
+  });
+
+  it('produces nothing for a cancelled request', async () => {
+    const editor = await openEditor('y = \n');
+    const position = new vscode.Position(0, 4);
+    const source = new vscode.CancellationTokenSource();
+    const pending = complete(diffuse, editor, position, invoke, source.token);
+    source.cancel();
+    assert.equal(await pending, undefined);
+    assert.equal(diffuse.lastFill()?.cancelled, true);
+  });
+
+  it('lets the latest request win: a newer one aborts the running one', async () => {
+    const editor = await openEditor('z = \nw = \n');
+    const first = complete(diffuse, editor, new vscode.Position(0, 4), invoke);
+    const second = complete(diffuse, editor, new vscode.Position(1, 4), invoke);
+    assert.equal(await first, undefined);
+    assert.ok((await second)?.length, 'the newer request got no suggestion');
+  });
+
+  it('stays silent below minConfidence and for a disabled language', async () => {
+    const editor = await openEditor('value = \n');
+    const position = new vscode.Position(0, 8);
+    await configure({ minConfidence: 1 });
+    try {
+      assert.deepEqual(await complete(diffuse, editor, position, automatic), []);
+    } finally {
+      await configure({ minConfidence: 0 });
+    }
+    const plain = await openEditor('some prose \n', 'plaintext');
+    assert.equal(await complete(diffuse, plain, new vscode.Position(0, 11), automatic), undefined);
+  });
+
+  it('answers only an explicit trigger in manual mode', async () => {
+    const editor = await openEditor('count = \n');
+    const position = new vscode.Position(0, 8);
+    await configure({ trigger: 'manual' });
+    try {
+      assert.equal(await complete(diffuse, editor, position, automatic), undefined);
+      assert.ok((await complete(diffuse, editor, position, invoke))?.length);
+    } finally {
+      await configure({ trigger: 'automatic' });
+    }
+  });
+});

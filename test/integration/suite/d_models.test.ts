@@ -1,0 +1,47 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DiffuseApi } from '../../../src/providers/api';
+import { automatic, complete, copyFixture, fixtureModel, openEditor, useFixture } from './helpers';
+
+describe('model picker', () => {
+  let diffuse: DiffuseApi;
+
+  before(async () => {
+    diffuse = await useFixture();
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('diffuse.pickModel', fixtureModel());
+  });
+
+  it('switches models when given a folder', async () => {
+    const other = copyFixture('tiny-model-copy');
+    assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', other), true);
+    assert.equal(diffuse.modelName(), 'tiny-model-copy');
+    assert.equal(diffuse.modelState().kind, 'ready');
+    assert.equal(vscode.workspace.getConfiguration('diffuse').get('model'), other);
+    assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', fixtureModel()), true);
+    assert.equal(diffuse.modelName(), 'tiny-model');
+  });
+
+  it('reports a corrupt model folder as an error, keeps the previous model and the text', async () => {
+    const content = 'keep = "this text"\n';
+    const editor = await openEditor(content);
+    const corrupt = copyFixture('broken-model', (dir) => {
+      const onnx = path.join(dir, 'model.onnx');
+      fs.writeFileSync(onnx, fs.readFileSync(onnx).subarray(0, 100));
+    });
+    assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', corrupt), false);
+    const state = diffuse.modelState();
+    assert.equal(state.kind, 'error');
+    assert.match(state.message ?? '', /model\.onnx/);
+    assert.equal(diffuse.modelName(), 'tiny-model');
+    assert.equal(editor.document.getText(), content);
+    assert.notEqual(vscode.workspace.getConfiguration('diffuse').get('model'), corrupt);
+    // The previous model still serves.
+    const items = await complete(diffuse, editor, new vscode.Position(1, 0), automatic);
+    assert.ok(Array.isArray(items));
+  });
+});

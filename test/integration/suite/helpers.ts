@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DiffuseApi } from '../../../src/providers/api';
+
+export const EXTENSION_ID = 'diffuse-dev.diffuse';
+
+export function extension(): vscode.Extension<DiffuseApi> {
+  const ext = vscode.extensions.getExtension<DiffuseApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not installed in this VS Code`);
+  return ext;
+}
+
+export async function api(): Promise<DiffuseApi> {
+  return extension().activate();
+}
+
+/** The checked-in tiny model (random weights: junk text, but the real loading and sampling path). */
+export function fixtureModel(): string {
+  return path.join(extension().extensionPath, 'test', 'fixtures', 'tiny-model');
+}
+
+/** Writes user settings of the `diffuse` section (undefined removes one). */
+export async function configure(values: Record<string, unknown>): Promise<void> {
+  const config = vscode.workspace.getConfiguration('diffuse');
+  for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Deterministic fills from the fixture model, nothing suppressed for low confidence. */
+export async function useFixture(): Promise<DiffuseApi> {
+  const diffuse = await api();
+  await configure({ model: fixtureModel(), temperature: 0, minConfidence: 0, trigger: 'automatic', executionProvider: 'cpu' });
+  await waitFor(() => diffuse.modelName() === 'tiny-model' && diffuse.modelState().kind === 'ready', 'the fixture model to load');
+  return diffuse;
+}
+
+/** A copy of the fixture model under another name, in a fresh temp folder; `corrupt` breaks it. */
+export function copyFixture(name: string, corrupt?: (dir: string) => void): string {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'diffuse-model-')), name);
+  fs.cpSync(fixtureModel(), dir, { recursive: true });
+  const metaFile = path.join(dir, 'meta.json');
+  fs.writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(metaFile, 'utf8')), name }, null, 2));
+  corrupt?.(dir);
+  return dir;
+}
+
+export async function openEditor(content: string, language = 'python'): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument({ content, language });
+  return vscode.window.showTextDocument(document);
+}
+
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export const automatic: vscode.InlineCompletionContext = {
+  triggerKind: vscode.InlineCompletionTriggerKind.Automatic,
+  selectedCompletionInfo: undefined,
+};
+
+export const invoke: vscode.InlineCompletionContext = { ...automatic, triggerKind: vscode.InlineCompletionTriggerKind.Invoke };
+
+/** The provider's items as an array, whatever shape it returned. */
+export async function complete(
+  diffuse: DiffuseApi,
+  editor: vscode.TextEditor,
+  position: vscode.Position,
+  context: vscode.InlineCompletionContext,
+  token = new vscode.CancellationTokenSource().token,
+): Promise<vscode.InlineCompletionItem[] | undefined> {
+  const result = await diffuse.inlineProvider.provideInlineCompletionItems(editor.document, position, context, token);
+  return result === undefined || result === null ? undefined : Array.isArray(result) ? result : result.items;
+}
