@@ -36,6 +36,7 @@ const QUIET_SETTINGS = {
   'chat.disableAIFeatures': true,
   'chat.commandCenter.enabled': false,
   'workbench.startupEditor': 'none',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
   'extensions.autoCheckUpdates': false,
@@ -52,7 +53,7 @@ const NOISE = new RegExp([
   /\[AgentHost/, /ChatModelSelection/, /open-vsx/, /ENOTFOUND/, /mobile\.events\.data/, /getaddrinfo/,
   /^Resolv(ing|ed) connection token/, /^Creating a socket/, /reconnection-grace-time/,
   /^Updating additional builtin extensions cache/, /\[AccountPolicyGate\]/,
-  /^Creation of workbench contribution/, /\[Service Worker\]/,
+  /^Creation of workbench contribution/, /\[Service Worker\]/, /authentication provider/,
 ].map((r) => r.source).join('|'));
 
 const log = (...a) => console.log('[vscode-tests]', ...a);

@@ -1,0 +1,201 @@
+// The UI tests run by test/ui/run.js, in order, on one workbench session (playwright-core Page in
+// ctx.page). Each test acts as a user does (keyboard, mouse) and checks what the DOM shows.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const EXT_ID = 'diffuse-dev.diffuse';
+const SAMPLE_FILE = 'fibonacci.py';
+const SAMPLE_TEXT = [
+  'def fibonacci(n):',
+  '    """Return the n-th Fibonacci number."""',
+  '    if n < 2:',
+  '        return n',
+  '    return fibonacci(',
+  '',
+  '',
+  'def main():',
+  '    for i in range(10):',
+  '        print(i, fibonacci(i))',
+  '',
+].join('\n');
+// Where the test types: the end of line 5 ('    return fibonacci(').
+const TYPE_AT_LINE = 5;
+const TYPED = 'n';
+
+// Workspace settings for a deterministic run on the fixture model (random weights: its text is junk,
+// so the confidence floor is off; greedy decoding makes it repeatable).
+function workspaceSettings(model) {
+  return {
+    'diffuse.model': model,
+    'diffuse.temperature': 0,
+    'diffuse.minConfidence': 0,
+    'diffuse.trigger': 'automatic',
+    'editor.inlineSuggest.enabled': true,
+    'editor.minimap.enabled': false,
+    'editor.fontSize': 15,
+    'workbench.activityBar.location': 'default',
+    'window.commandCenter': false,
+    'workbench.layoutControl.enabled': false,
+    'breadcrumbs.enabled': false,
+  };
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(fn, { timeout = 20000, interval = 200, what = 'condition' } = {}) {
+  const until = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
+    if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await sleep(interval);
+  }
+}
+
+// settings.json is JSON with comments and trailing commas.
+function readSettings(file) {
+  let text;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { return {}; }
+  try { return JSON.parse(text); } catch { /* JSONC */ }
+  const stripped = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (m, s) => s || '').replace(/,(\s*[}\]])/g, '$1');
+  try { return JSON.parse(stripped); } catch { return {}; }
+}
+
+function updateSettings(file, patch) {
+  fs.writeFileSync(file, JSON.stringify({ ...readSettings(file), ...patch }, null, 2) + '\n');
+}
+
+// The text of the editor's visible lines, as the DOM shows it (ghost text excluded).
+async function editorLines(page) {
+  return page.$$eval('.editor-group-container.active .monaco-editor .view-lines .view-line', (lines) =>
+    lines.map((l) => ({ top: parseFloat(l.style.top) || 0, text: Array.from(l.querySelectorAll(':scope > span > span'))
+      .filter((s) => !/ghost-text/.test(s.className)).map((s) => s.textContent).join('').replace(/\u00a0/g, ' ') }))
+      .sort((a, b) => a.top - b.top).map((l) => l.text));
+}
+
+async function quickOpen(page, fileName) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(fileName);
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator(`.tabs-container .tab.active[data-resource-name="${fileName}"], .tabs-container .tab.active:has-text("${fileName}")`).first().waitFor();
+}
+
+async function runCommand(page, label) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${label}`);
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+const statusItem = (page) => page.locator(`.statusbar-item[id="${EXT_ID}.diffuse.status"], .statusbar-item[id$="diffuse.status"]`).first();
+const ghost = (page) => page.locator('.editor-group-container.active .monaco-editor .ghost-text-decoration, .editor-group-container.active .monaco-editor .ghost-text');
+// The view's content: an outer webview iframe (tagged with the extension id) and its #active-frame.
+const viewFrame = (page) => page.frameLocator(`iframe.webview[src*="extensionId=${EXT_ID}"]`).first().frameLocator('#active-frame');
+
+// ---- tests -----------------------------------------------------------------------------------
+
+const tests = [
+  {
+    name: 'status bar shows Diffuse with the configured model',
+    critical: true, // nothing else works if the extension did not activate
+    async fn({ page, workspaceSettingsFile }) {
+      const item = statusItem(page);
+      await item.waitFor({ state: 'visible', timeout: 45000 });
+      const model = path.basename(readSettings(workspaceSettingsFile)['diffuse.model']);
+      await waitFor(async () => /Diffuse/.test(await item.innerText()) && (await item.innerText()).includes(model),
+        { timeout: 30000, what: `the status item to name Diffuse and ${model}` }).catch(async (e) => {
+        throw new Error(`${e.message}; it shows ${JSON.stringify(await item.innerText())}`);
+      });
+    },
+  },
+  {
+    name: 'typing in an editor shows ghost text from the model; Tab accepts it',
+    async fn(ctx) {
+      const { page } = ctx;
+      await quickOpen(page, SAMPLE_FILE);
+      const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+      await lines.waitFor({ state: 'visible' });
+      await lines.click();
+      // Go to the end of the line to type on (Ctrl+G would need the quick input; arrows are plainer).
+      await page.keyboard.press('Control+Home');
+      for (let i = 1; i < TYPE_AT_LINE; i++) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('End');
+      await page.keyboard.type(TYPED, { delay: 60 });
+      const g = ghost(page).first();
+      await g.waitFor({ state: 'attached', timeout: 30000 });
+      const suggestion = await waitFor(async () => {
+        const t = (await ghost(page).allTextContents()).join('').replace(/\u00a0/g, ' ');
+        return t.trim() ? t : '';
+      }, { timeout: 30000, what: 'non-empty ghost text' });
+      ctx.log(`ghost text: ${JSON.stringify(suggestion)}`);
+      await sleep(300); // let the decoration finish painting before the screenshot (nothing to wait on)
+      await ctx.shot('ghost-text');
+
+      const before = (await editorLines(page))[TYPE_AT_LINE - 1];
+      await page.keyboard.press('Tab');
+      await waitFor(async () => (await ghost(page).count()) === 0, { what: 'the ghost text to go after Tab' });
+      const firstLine = suggestion.split('\n')[0].trimEnd();
+      const after = await waitFor(async () => {
+        const l = (await editorLines(page))[TYPE_AT_LINE - 1];
+        return l !== before && l.startsWith(before) ? l : '';
+      }, { timeout: 5000, what: `line ${TYPE_AT_LINE} to take the suggestion (was ${JSON.stringify(before)})` });
+      if (firstLine && !after.includes(firstLine.trim().slice(0, 20))) {
+        throw new Error(`accepted line ${JSON.stringify(after)} does not contain the ghost text ${JSON.stringify(firstLine)}`);
+      }
+      await ctx.shot('ghost-text-accepted');
+      // Leave the file as it was for the next tests.
+      await page.keyboard.press('Control+Z');
+      await page.keyboard.press('Escape');
+    },
+  },
+  {
+    name: 'Diffuse view: the steps slider renders and the keyboard changes diffuse.steps (and back)',
+    async fn(ctx) {
+      const { page, userSettings, workspaceSettingsFile } = ctx;
+      // Open the view from its activity-bar container; fall back to the palette's focus command.
+      const icon = page.locator('.activitybar .action-item a[aria-label^="Diffuse"], .activitybar .action-item [aria-label^="Diffuse"]').first();
+      if (await icon.count()) await icon.click(); else await runCommand(page, 'Diffuse: Focus on');
+      const frame = viewFrame(page);
+      const slider = frame.locator('input#steps[type="range"]');
+      await slider.waitFor({ state: 'visible', timeout: 30000 });
+      for (const id of ['strategy', 'threshold', 'temperature', 'trace']) {
+        if (!(await frame.locator(`#${id}`).count())) throw new Error(`the view has no #${id}`);
+      }
+      const attr = async (n, d) => Number((await slider.getAttribute(n)) ?? d);
+      const [min, max, step] = [await attr('min', 0), await attr('max', 100), await attr('step', 1) || 1];
+      const start = Number(await slider.inputValue());
+      const presses = 3;
+      const dir = start + presses * step <= max ? 1 : -1;
+      const expected = start + dir * presses * step;
+      await slider.focus();
+      for (let i = 0; i < presses; i++) await page.keyboard.press(dir > 0 ? 'ArrowRight' : 'ArrowLeft');
+      if (Number(await slider.inputValue()) !== expected) throw new Error(`slider shows ${await slider.inputValue()} after ${presses} arrow presses from ${start}, expected ${expected}`);
+      const where = await waitFor(() => {
+        if (readSettings(userSettings)['diffuse.steps'] === expected) return 'user settings';
+        if (readSettings(workspaceSettingsFile)['diffuse.steps'] === expected) return 'workspace settings';
+        return '';
+      }, { timeout: 15000, what: `diffuse.steps = ${expected} in the user or workspace settings.json` });
+      ctx.log(`slider ${start} -> ${expected} (range ${min}..${max}), written to the ${where}`);
+      await ctx.shot('denoise-view');
+
+      // The other way: a settings change moves the slider. Edited in the workspace settings.json,
+      // because this server does not watch the user settings file for edits from outside.
+      const next = expected - 2 * dir * step;
+      updateSettings(workspaceSettingsFile, { 'diffuse.steps': next });
+      await waitFor(async () => Number(await slider.inputValue()) === next, { timeout: 15000, what: `the slider to follow diffuse.steps = ${next} set in the workspace settings` });
+      const s = readSettings(workspaceSettingsFile);
+      delete s['diffuse.steps'];
+      fs.writeFileSync(workspaceSettingsFile, JSON.stringify(s, null, 2) + '\n');
+    },
+  },
+];
+
+module.exports = { EXT_ID, SAMPLE_FILE, SAMPLE_TEXT, workspaceSettings, tests, readSettings, waitFor };
