@@ -13,6 +13,8 @@
 //   UPDATE_DOCS_IMAGES=1  copy the README screenshots into docs/images/
 //   EXT_DEV_PATH, VSC_TOOLS, VSC_RUN_DIR, KEEP_VSC_DATA, VSC_VERBOSE: as for .ci/run-vscode-tests.js
 // Exit status = result; the last line printed is 'N passed, N failed'.
+/* eslint-disable @typescript-eslint/no-require-imports -- plain Node CommonJS, run without a build */
+/* global require, process, console, setTimeout, clearTimeout */
 'use strict';
 const fs = require('fs');
 const path = require('path');

@@ -1,5 +1,7 @@
 // The UI tests run by test/ui/run.js, in order, on one workbench session (playwright-core Page in
 // ctx.page). Each test acts as a user does (keyboard, mouse) and checks what the DOM shows.
+/* eslint-disable @typescript-eslint/no-require-imports -- plain Node CommonJS, run without a build */
+/* global require, module, setTimeout */
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -184,7 +186,14 @@ const tests = [
         return '';
       }, { timeout: 15000, what: `diffuse.steps = ${expected} in the user or workspace settings.json` });
       ctx.log(`slider ${start} -> ${expected} (range ${min}..${max}), written to the ${where}`);
-      await ctx.shot('denoise-view');
+      // Each key press writes the setting and the setting echoes back to the view: it must settle on
+      // the last value, not on a stale echo.
+      const label = frame.locator('#stepsValue');
+      await waitFor(async () => Number(await slider.inputValue()) === expected &&
+        (!(await label.count()) || (await label.innerText()).trim() === String(expected)),
+      { timeout: 5000, what: `the view to settle on ${expected}` }).catch(async (e) => {
+        throw new Error(`${e.message}: slider ${await slider.inputValue()}, label ${await label.count() ? JSON.stringify(await label.innerText()) : '(none)'}, settings ${readSettings(userSettings)['diffuse.steps']}`);
+      });
 
       // The other way: a settings change moves the slider. Edited in the workspace settings.json,
       // because this server does not watch the user settings file for edits from outside.
@@ -194,6 +203,25 @@ const tests = [
       const s = readSettings(workspaceSettingsFile);
       delete s['diffuse.steps'];
       fs.writeFileSync(workspaceSettingsFile, JSON.stringify(s, null, 2) + '\n');
+
+      // The last fill's trace (the ghost-text test made one), scrubbed by step with the keyboard:
+      // at the first step tokens are still masked, at the last none is.
+      const tokens = frame.locator('#trace .token');
+      if (await tokens.count()) {
+        const scrub = frame.locator('input#scrub');
+        const masked = () => frame.locator('#trace .token.masked').count();
+        await scrub.focus();
+        await page.keyboard.press('End');
+        await waitFor(async () => (await masked()) === 0, { timeout: 5000, what: 'every token revealed at the last step' });
+        await page.keyboard.press('Home');
+        await waitFor(async () => (await masked()) > 0, { timeout: 5000, what: 'masked tokens at the first step' });
+        const last = Number(await scrub.getAttribute('max'));
+        for (let i = Number(await scrub.inputValue()); i < Math.round(last / 2); i++) await page.keyboard.press('ArrowRight');
+        ctx.log(`trace: ${await tokens.count()} tokens over ${last} steps; at step ${await scrub.inputValue()}, ${await masked()} still masked`);
+      } else {
+        ctx.log('no trace in the view (no fill before this test): scrubbing not checked');
+      }
+      await ctx.shot('denoise-view');
     },
   },
 ];
