@@ -116,6 +116,9 @@ async function main() {
     }
   }
   log(`screenshots in ${path.relative(process.cwd(), artifacts) || '.'}; ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
+  // mocha-style counts too (.ci/run adds up 'N passing' / 'N failing' lines), then the plain summary.
+  console.log(`  ${passed} passing`);
+  if (failed) console.log(`  ${failed} failing`);
   console.log(`${passed} passed, ${failed} failed`);
   return failed || !results.length ? 1 : 0;
 }
