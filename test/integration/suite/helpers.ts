@@ -16,9 +16,13 @@ export async function api(): Promise<DiffuseApi> {
   return extension().activate();
 }
 
-/** The checked-in tiny model (random weights: junk text, but the real loading and sampling path). */
+/**
+ * The checked-in tiny model (random weights: junk text, but the real loading and sampling path).
+ * DIFFUSE_FIXTURE_MODEL points at it when the extension under test is an installed .vsix, which
+ * carries no test fixtures.
+ */
 export function fixtureModel(): string {
-  return path.join(extension().extensionPath, 'test', 'fixtures', 'tiny-model');
+  return process.env.DIFFUSE_FIXTURE_MODEL ?? path.join(extension().extensionPath, 'test', 'fixtures', 'tiny-model');
 }
 
 /** Writes user settings of the `diffuse` section (undefined removes one). */

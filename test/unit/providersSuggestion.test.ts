@@ -1,0 +1,53 @@
+import * as assert from 'node:assert/strict';
+import { AdaptiveDebounce } from '../../src/providers/adaptiveDebounce';
+import { anchorAt, remainderAfterTyping } from '../../src/providers/shownSuggestion';
+
+describe('providers: typing into a shown suggestion', () => {
+  const before = 'def area(r):\n    return ';
+  const after = '\n\nprint(area(2))\n';
+  const shown = anchorAt('file:///a.py', before + after, before.length, '3.14159 * r * r');
+  const at = (typed: string, uri = 'file:///a.py', prefix = before) => ({ uri, text: prefix + typed + after, offset: prefix.length + typed.length });
+
+  it('answers with the rest of the suggestion while the typed text follows it', () => {
+    assert.equal(remainderAfterTyping(shown, at('')), '3.14159 * r * r');
+    assert.equal(remainderAfterTyping(shown, at('3.14')), '159 * r * r');
+  });
+
+  it('lets go when the typing departs, completes it, or happens elsewhere', () => {
+    assert.equal(remainderAfterTyping(shown, at('2.7')), undefined);
+    assert.equal(remainderAfterTyping(shown, at('3.14159 * r * r')), undefined);
+    assert.equal(remainderAfterTyping(shown, at('3', 'file:///b.py')), undefined);
+    assert.equal(remainderAfterTyping(shown, at('3', 'def volume(r):\n    return ')), undefined);
+    assert.equal(remainderAfterTyping(shown, { uri: 'file:///a.py', text: before + '3' + '\nchanged', offset: before.length + 1 }), undefined);
+    assert.equal(remainderAfterTyping(undefined, at('3')), undefined);
+  });
+});
+
+describe('providers: adaptive debounce', () => {
+  it('waits a little before the first request and follows the typing rhythm after, within bounds', () => {
+    let now = 0;
+    const debounce = new AdaptiveDebounce(() => now);
+    assert.equal(debounce.next(), 120);
+    for (let i = 0; i < 10; i++) {
+      now += 100;
+      debounce.next();
+    }
+    now += 100;
+    assert.equal(debounce.next(), 150);
+    for (let i = 0; i < 30; i++) {
+      now += 20;
+      debounce.next();
+    }
+    assert.equal(debounce.next(), 60);
+  });
+
+  it('does not count a long pause as typing rhythm', () => {
+    let now = 0;
+    const debounce = new AdaptiveDebounce(() => now);
+    debounce.next();
+    now += 200;
+    debounce.next();
+    now += 60_000;
+    assert.equal(debounce.next(), 300);
+  });
+});
