@@ -20,7 +20,8 @@ describe('activation', () => {
     for (const command of contributed) assert.ok(registered.has(command), `${command} is not registered`);
   });
 
-  it('shows the log without error', async () => {
+  it('shows the log and the denoising view without error', async () => {
     await vscode.commands.executeCommand('diffuse.showLog');
+    await vscode.commands.executeCommand('diffuse.denoiseView.focus');
   });
 });

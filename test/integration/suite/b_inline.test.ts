@@ -41,6 +41,30 @@ describe('inline completion on the fixture model', () => {
     assert.ok((diffuse.lastFill()?.options.temperature ?? 0) > 0, 'invoke samples with a temperature');
   });
 
+  it('answers typing into a shown suggestion with its rest, without a new fill', async () => {
+    const editor = await openEditor('answer = \n');
+    const position = new vscode.Position(0, 9);
+    const shown = (await complete(diffuse, editor, position, automatic))?.[0]?.insertText as string;
+    assert.ok(shown && shown.length > 1, 'no suggestion to type into');
+    await editor.edit((builder) => builder.insert(position, shown[0]));
+    const before = diffuse.lastFill();
+    const items = await complete(diffuse, editor, position.translate(0, 1), automatic);
+    assert.equal(items?.[0]?.insertText, shown.slice(1));
+    assert.equal(diffuse.lastFill(), before, 'a fill ran although the suggestion covered the typing');
+  });
+
+  it('extends the selected IntelliSense item', async () => {
+    const editor = await openEditor('x = pri\n');
+    const range = new vscode.Range(0, 4, 0, 7);
+    const context = { ...automatic, selectedCompletionInfo: { range, text: 'print' } };
+    const items = await complete(diffuse, editor, new vscode.Position(0, 7), context);
+    assert.ok(items && items.length >= 1, 'no suggestion');
+    for (const item of items) {
+      assert.ok((item.insertText as string).startsWith('print'), `does not extend the item: ${JSON.stringify(item.insertText)}`);
+      assert.ok(item.range?.isEqual(range));
+    }
+  });
+
   it('produces nothing for a cancelled request', async () => {
     const editor = await openEditor('y = \n');
     const position = new vscode.Position(0, 4);
