@@ -5,6 +5,13 @@ import tseslint from 'typescript-eslint';
 
 const noVscode = { name: 'vscode', message: 'Only src/extension.ts and src/providers/ may import vscode.' };
 const noOrt = { name: 'onnxruntime-node', message: 'Only src/model/ may import onnxruntime-node.' };
+// Plain Node ES modules (scripts/*.mjs, bench/*.mjs) run without a build: Node's globals. (The CommonJS
+// test runners in test/ declare theirs in a /* global */ comment.)
+const nodeGlobals = Object.fromEntries([
+  'process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'AbortController', 'AbortSignal',
+  'TextEncoder', 'TextDecoder', 'performance', 'structuredClone', 'queueMicrotask', 'fetch',
+  'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate',
+].map((g) => [g, 'readonly']));
 const layer = (files, paths, patterns = []) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { paths, patterns }] },
@@ -34,4 +41,5 @@ export default tseslint.config(
   layer(['src/model/**/*.ts'], [noVscode], [{ group: ['../infill*', '../providers*'], message: 'model sits below infill.' }]),
   layer(['src/cli.ts', 'bench/**/*.ts'], [noVscode]),
   { files: ['src/cli.ts', 'bench/**/*.ts', 'test/**/*.ts'], rules: { 'no-console': 'off' } },
+  { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: nodeGlobals } },
 );
