@@ -19,11 +19,15 @@ t0=$SECONDS
 log() { echo "[setup-vscode-tools] $* ($((SECONDS - t0)) s)"; }
 npm_i() { npm install --no-audit --no-fund --loglevel=error "$@"; }
 
-# 1. Debian packages.
+# 1. Debian packages. (`dpkg -s` also succeeds for a removed package whose config files remain.)
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
-dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)   # text in screenshots
+installed libkrb5-dev || need+=(libkrb5-dev)
+installed fonts-dejavu-core || need+=(fonts-dejavu-core)   # text in screenshots
+for tool in g++ make python3; do                           # node-gyp builds code-server's addons
+  command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
+done
 if ((${#need[@]})); then
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   log "apt-get install ${need[*]}"
