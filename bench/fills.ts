@@ -1,0 +1,142 @@
+/**
+ * Filling task files through the real engine (the extension's path: loadModel's worker-thread
+ * session, InfillEngine, post-processing), one fresh engine per fill so its cache never answers.
+ */
+import { performance } from 'node:perf_hooks';
+import { taskRequest } from '../src/cli/tasks';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions } from '../src/infill';
+import { loadModel, resolveModel, type ExecutionProviderChoice, type LoadedModel } from '../src/model';
+import type { Strategy } from '../src/sampler';
+import { editSimilarity, exactMatch, mean, numbers, percentile, round, type BenchTask, type Flags, type Row } from './common';
+
+export const MODEL_FLAGS = {
+  model: 'model folder (default: the bundled default model, else the test fixture)',
+  tasks: 'task file (JSONL, CLI format + "expected"/"kind"; default bench/data/src-tasks.jsonl)',
+  limit: 'tasks of each kind (default: all)',
+  kinds: 'task kinds (default single_line,multi_line)',
+  ep: 'execution provider (default cpu)',
+  threads: 'intra-op threads of the session (default: loadModel\'s default)',
+  json: 'write the JSON report here instead of bench/results/',
+};
+
+export const SAMPLER_FLAGS = {
+  'max-tokens': 'mask slots of a single-line hole (default the engine\'s, 32)',
+  'multi-max-tokens': 'mask slots of a multi-line hole (default 96, as evaluate.py\'s reference)',
+  'context-tokens': 'canvas budget in tokens (default the engine\'s, 256)',
+  steps: 'step budget (default: the hole\'s slots)',
+  strategy: 'unmasking strategy (default confidence)',
+  threshold: 'confidence threshold, or off (default the engine\'s, 0.9)',
+};
+
+/** `--model` as the CLI resolves it: a bundled name, a folder, or (absent) the default model. */
+export function resolveModelDir(flag: string | undefined): string {
+  return resolveModel(flag);
+}
+
+export async function openModel(flags: Flags): Promise<LoadedModel> {
+  const ep = (flags.ep ?? 'cpu') as ExecutionProviderChoice;
+  const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+  return loadModel(resolveModelDir(flags.model), { executionProvider: ep, ...(threads ? { threads } : {}) });
+}
+
+/** Engine options for one kind of hole, from the flags (or `overrides`). */
+export function optionsFor(kind: string, flags: Flags, overrides: Partial<InfillOptions> = {}): InfillOptions {
+  const single = flags['max-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.maxTokens : Number(flags['max-tokens']);
+  const multi = flags['multi-max-tokens'] === undefined ? 96 : Number(flags['multi-max-tokens']);
+  const maxTokens = overrides.maxTokens ?? (kind === 'multi_line' ? multi : single);
+  const threshold = flags.threshold === undefined ? DEFAULT_INFILL_OPTIONS.threshold : flags.threshold === 'off' ? undefined : Number(flags.threshold);
+  return {
+    ...DEFAULT_INFILL_OPTIONS,
+    maxTokens,
+    steps: flags.steps === undefined ? maxTokens : Number(flags.steps),
+    strategy: (flags.strategy ?? DEFAULT_INFILL_OPTIONS.strategy) as Strategy,
+    threshold,
+    contextTokens: flags['context-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.contextTokens : Number(flags['context-tokens']),
+    ...overrides,
+  };
+}
+
+export interface Fill {
+  taskId: string;
+  kind: string;
+  completion: string;
+  /** Wall time of `fill`, request to post-processed text. */
+  ms: number;
+  nfe: number;
+  /** Generated tokens (padding excluded). */
+  tokens: number;
+  /** Mask slots of the hole: what the sampler revealed, padding included. */
+  slots: number;
+  canvasTokens: number;
+  exact: boolean;
+  editSimilarity: number;
+}
+
+export async function fillTask(model: LoadedModel, task: BenchTask, requested: InfillOptions): Promise<Fill> {
+  const options = fitted(requested, model.spec.maxLength);
+  const request = taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, ...(task.max_tokens ? { maxTokens: task.max_tokens } : {}) });
+  const engine = new InfillEngine(model);
+  const started = performance.now();
+  const result = await engine.fill(request, options);
+  const ms = performance.now() - started;
+  const [fill] = result.candidates[0].fills;
+  const expected = task.expected ?? '';
+  return {
+    taskId: task.task_id,
+    kind: task.kind ?? 'single_line',
+    completion: fill.text,
+    ms,
+    nfe: result.nfe,
+    tokens: fill.tokens,
+    slots: task.max_tokens ?? options.maxTokens,
+    canvasTokens: result.canvasTokens,
+    exact: exactMatch(fill.text, expected),
+    editSimilarity: editSimilarity(fill.text, expected),
+  };
+}
+
+/** A hole never takes more than half the canvas a model can hold (the test fixture's is 64 tokens). */
+export function fitted(options: InfillOptions, maxLength: number): InfillOptions {
+  const cap = Math.floor(Math.min(options.contextTokens, maxLength) / 2);
+  if (options.maxTokens <= cap) return options;
+  return { ...options, maxTokens: cap, steps: Math.min(options.steps, cap) };
+}
+
+/** Fills every task (kind-specific options), after one untimed warm-up fill. */
+export async function fillAll(model: LoadedModel, tasks: readonly BenchTask[], optionsOf: (kind: string) => InfillOptions, runs = 1): Promise<Fill[]> {
+  if (tasks.length > 0) await fillTask(model, tasks[0], optionsOf(tasks[0].kind ?? 'single_line'));
+  const fills: Fill[] = [];
+  for (let r = 0; r < runs; r++) {
+    for (const task of tasks) fills.push(await fillTask(model, task, optionsOf(task.kind ?? 'single_line')));
+  }
+  return fills;
+}
+
+/** One row of numbers over a group of fills. */
+export function summarize(fills: readonly Fill[]): Row {
+  const ms = fills.map((f) => f.ms);
+  const nfe = fills.reduce((s, f) => s + f.nfe, 0);
+  const tokens = fills.reduce((s, f) => s + f.tokens, 0);
+  const slots = fills.reduce((s, f) => s + f.slots, 0);
+  return {
+    n: fills.length,
+    'p50 ms': round(percentile(ms, 0.5)),
+    'p95 ms': round(percentile(ms, 0.95)),
+    'mean ms': round(mean(ms)),
+    'NFE mean': round(nfe / Math.max(1, fills.length), 2),
+    'NFE/token': round(tokens === 0 ? NaN : nfe / tokens, 3),
+    'tokens/NFE': round(nfe === 0 ? NaN : tokens / nfe, 2),
+    'slots/NFE': round(nfe === 0 ? NaN : slots / nfe, 2),
+    'exact %': round((100 * fills.filter((f) => f.exact).length) / Math.max(1, fills.length), 1),
+    'edit sim': round(mean(fills.map((f) => f.editSimilarity)), 3),
+    canvas: round(mean(fills.map((f) => f.canvasTokens)), 0),
+  };
+}
+
+export function kindsOf(flags: Flags): string[] {
+  return (flags.kinds ?? 'single_line,multi_line').split(',').filter((k) => k !== '');
+}
+
+export function limitOf(flags: Flags): number {
+  return flags.limit === undefined ? Infinity : numbers(flags.limit, '0')[0];
+}

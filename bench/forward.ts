@@ -1,0 +1,157 @@
+/**
+ * Time per denoiser forward on the CPU provider, for model variants (e.g. bench/quantize.py's) and
+ * session options side by side, on the same inputs: a canvas of L random ids with a hole of Q masks
+ * in the middle, and `positions` = the hole (what the sampler's first call of a fill sends).
+ * Every variant's logits are compared with the first model's (max |diff|, argmax agreement) before
+ * its time is taken.
+ *
+ *   node out/bench/forward.js --models DIR[,DIR...] [--lengths 128,256] [--queries 32]
+ *        [--threads 1,2] [--opt all] [--mode sequential] [--spin 1,0] [--runs 30]
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { Rng } from '../src/core/rng';
+import { list, machineInfo, modelInfo, numbers, parseFlags, percentile, publish, round, run, type Row } from './common';
+
+const FLAGS = {
+  models: 'model folders, comma-separated; the first is the parity reference (default test/fixtures/tiny-model)',
+  lengths: 'canvas lengths L (default 128,256, clamped to max_length)',
+  queries: 'hole size Q = positions per row (default 32)',
+  batch: 'rows (default 1)',
+  threads: 'intraOpNumThreads values (default 1,2)',
+  opt: 'graphOptimizationLevel values (default all)',
+  mode: 'executionMode values (default sequential)',
+  spin: "session.intra_op.allow_spinning values, 1 and/or 0 (default 1)",
+  runs: 'timed runs per cell (default 30)',
+  warmup: 'untimed runs first (default 3)',
+  json: 'write the JSON report here instead of bench/results/',
+};
+
+type Opt = 'disabled' | 'basic' | 'extended' | 'all';
+
+interface Inputs {
+  feeds: Record<string, ort.Tensor>;
+  L: number;
+}
+
+function makeInputs(L: number, Q: number, batch: number, vocab: number, maskId: number, seed: number): Inputs {
+  const rng = new Rng(seed);
+  const ids = new BigInt64Array(batch * L);
+  const pos = new BigInt64Array(batch * Q);
+  const start = Math.floor((L - Q) / 2);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < L; i++) ids[b * L + i] = BigInt(3 + Math.floor(rng.nextUniform() * (vocab - 3)));
+    for (let q = 0; q < Q; q++) {
+      ids[b * L + start + q] = BigInt(maskId);
+      pos[b * Q + q] = BigInt(start + q);
+    }
+  }
+  return {
+    L,
+    feeds: { input_ids: new ort.Tensor('int64', ids, [batch, L]), positions: new ort.Tensor('int64', pos, [batch, Q]) },
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), FLAGS);
+  const dirs = list(flags.models, 'test/fixtures/tiny-model').map((d) => path.resolve(d));
+  const models = dirs.map(modelInfo);
+  const maxLength = Math.min(...models.map((m) => m.maxLength));
+  const lengths = [...new Set(numbers(flags.lengths, '128,256').map((l) => Math.min(l, maxLength)))];
+  const Q = numbers(flags.queries, '32')[0];
+  const batch = numbers(flags.batch, '1')[0];
+  const runs = numbers(flags.runs, '30')[0];
+  const warmup = numbers(flags.warmup, '3')[0];
+  const threadsList = numbers(flags.threads, '1,2');
+  const opts = list(flags.opt, 'all') as Opt[];
+  const modes = list(flags.mode, 'sequential') as Array<'sequential' | 'parallel'>;
+  const spins = list(flags.spin, '1');
+  const meta = JSON.parse(readFileSync(path.join(dirs[0], 'meta.json'), 'utf8')) as { vocab_size: number; mask_id: number };
+  const inputs = lengths.map((L) => makeInputs(L, Math.min(Q, L), batch, meta.vocab_size, meta.mask_id, 7));
+
+  const reference = new Map<number, Float32Array>();
+  const rows: Row[] = [];
+  for (const [mi, dir] of dirs.entries()) {
+    for (const threads of threadsList) {
+      for (const opt of opts) {
+        for (const mode of modes) {
+          for (const spin of spins) {
+            const t0 = performance.now();
+            const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), {
+              executionProviders: ['cpu'],
+              intraOpNumThreads: threads,
+              interOpNumThreads: 1,
+              graphOptimizationLevel: opt,
+              executionMode: mode,
+              logSeverityLevel: 3,
+              extra: { session: { intra_op: { allow_spinning: spin } } },
+            });
+            const createMs = performance.now() - t0;
+            for (const input of inputs) {
+              const out = (await session.run(input.feeds)).logits.data as Float32Array;
+              let maxDiff = 0;
+              let agree = 0;
+              const ref = reference.get(input.L);
+              if (!ref) reference.set(input.L, out);
+              const V = meta.vocab_size;
+              if (ref) {
+                for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
+                for (let r = 0; r < out.length / V; r++) {
+                  if (argmax(out, r * V, V) === argmax(ref, r * V, V)) agree++;
+                }
+              }
+              for (let i = 0; i < warmup; i++) await session.run(input.feeds);
+              const times: number[] = [];
+              for (let i = 0; i < runs; i++) {
+                const s = performance.now();
+                await session.run(input.feeds);
+                times.push(performance.now() - s);
+              }
+              const row: Row = {
+                model: models[mi].name === models[0].name && mi > 0 ? path.basename(dir) : `${models[mi].name}${mi > 0 ? ` (${path.basename(dir)})` : ''}`,
+                MiB: models[mi].onnxMiB,
+                threads,
+                opt,
+                mode,
+                spin,
+                L: input.L,
+                Q: Math.min(Q, input.L),
+                B: batch,
+                'p50 ms': round(percentile(times, 0.5), 2),
+                'p95 ms': round(percentile(times, 0.95), 2),
+                'max |Δlogit|': ref ? round(maxDiff, 4) : 0,
+                'argmax agree %': ref ? round((100 * agree) / (out.length / V), 1) : 100,
+                'create ms': round(createMs, 0),
+              };
+              rows.push(row);
+              console.error(JSON.stringify(row));
+            }
+            await session.release();
+          }
+        }
+      }
+    }
+  }
+  publish(
+    {
+      bench: 'forward',
+      title: 'CPU time per forward (model variants x session options)',
+      machine: machineInfo(),
+      model: models,
+      settings: { lengths, queries: Q, batch, runs, warmup },
+      rows,
+      notes: ['Parity columns compare each row\'s logits with the first model\'s on the same input (random ids, Q masks mid-canvas).'],
+    },
+    flags.json,
+  );
+}
+
+function argmax(data: Float32Array, offset: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (data[offset + i] > data[offset + best]) best = i;
+  return best;
+}
+
+run(main);

@@ -1,0 +1,156 @@
+"""Weight-only and dynamic int8 variants of a Diffuse model.onnx, for the CPU speed benchmark.
+
+    python3 bench/quantize.py MODEL_DIR OUT_DIR [--variant=int8|nbits4|nbits8] [--block=32] [--no-head]
+
+Writes OUT_DIR as a complete model folder (model.onnx quantized; meta.json, tokenizer.json and
+MODEL_CARD.md copied), so `--model OUT_DIR` works everywhere a model folder does.
+
+Needs only `onnx` and `numpy` (onnxruntime's own quantization tools are not installed on the
+development machines). Every MatMul whose second input is a constant weight, reached through the
+exporter's fp16 initializer -> Cast(float) -> Transpose chain, is replaced by an onnxruntime
+contrib op (domain com.microsoft) that the CPU provider runs:
+
+- int8:   DynamicQuantizeMatMul. Weights int8, symmetric, one scale per output column, 7-bit range
+          (-63..63) because x86 AVX2 without VNNI multiplies u8 x s8 pairs with VPMADDUBSW, whose int16
+          sums saturate on full-range weights (onnxruntime's `reduce_range`). Activations are
+          quantized per call to uint8 by the op itself.
+- nbits4: MatMulNBits, 4-bit weights, symmetric, one fp32 scale per `block` weights of a column
+          (zero point 8, the op's default), accuracy_level 4 (int8 activations on CPU).
+- nbits8: MatMulNBits, 8-bit weights, otherwise as nbits4 (zero point 128).
+
+The embedding lookup keeps the original weights; the tied LM head is quantized unless --no-head.
+The benchmark (bench/forward.ts) checks every variant's logits against the original's before
+timing it, so a wrongly packed weight shows as a logits error, not as a fast wrong model.
+"""
+import os
+import shutil
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+MS_DOMAIN = "com.microsoft"
+
+
+def producers(graph):
+    return {o: n for n in graph.node for o in n.output}
+
+
+def resolve_weight(name, inits, prod):
+    """The fp32 2-D array a MatMul's B input evaluates to, if it is a constant weight; else None."""
+    if name in inits:
+        arr = numpy_helper.to_array(inits[name])
+        return arr.astype(np.float32) if arr.dtype in (np.float16, np.float32) else None
+    node = prod.get(name)
+    if node is None:
+        return None
+    if node.op_type == "Cast":
+        to = next((a.i for a in node.attribute if a.name == "to"), None)
+        inner = resolve_weight(node.input[0], inits, prod)
+        return inner.astype(np.float32) if inner is not None and to == TensorProto.FLOAT else None
+    if node.op_type == "Transpose":
+        perm = next((list(a.ints) for a in node.attribute if a.name == "perm"), None)
+        inner = resolve_weight(node.input[0], inits, prod)
+        if inner is None or inner.ndim != 2 or perm not in (None, [1, 0]):
+            return None
+        return np.ascontiguousarray(inner.T)
+    return None
+
+
+def quantize_int8(w, prefix):
+    """w [K, N] -> (B int8 [K, N], scale fp32 [N], zero point int8 [N]) initializers."""
+    absmax = np.abs(w).max(axis=0)
+    scale = np.where(absmax > 0, absmax / 63.0, 1.0).astype(np.float32)
+    q = np.clip(np.rint(w / scale), -63, 63).astype(np.int8)
+    return [numpy_helper.from_array(q, prefix + "_q8"),
+            numpy_helper.from_array(scale, prefix + "_scale"),
+            numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), prefix + "_zp")]
+
+
+def quantize_nbits(w, prefix, bits, block):
+    """w [K, N] -> (B uint8 [N, k_blocks, blob], scales fp32 [N, k_blocks]) for MatMulNBits."""
+    K, N = w.shape
+    k_blocks = (K + block - 1) // block
+    padded = np.zeros((k_blocks * block, N), dtype=np.float32)
+    padded[:K] = w
+    wb = padded.T.reshape(N, k_blocks, block)                       # [N, k_blocks, block]
+    qmax = 2 ** (bits - 1) - 1                                      # 7 or 127
+    zero = 2 ** (bits - 1)                                          # the op's default zero point
+    absmax = np.abs(wb).max(axis=2)
+    scales = np.where(absmax > 0, absmax / qmax, 1.0).astype(np.float32)   # [N, k_blocks]
+    q = (np.clip(np.rint(wb / scales[..., None]), -zero, qmax) + zero).astype(np.uint8)
+    if bits == 4:
+        q = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)   # element 2j low nibble, 2j+1 high
+    return [numpy_helper.from_array(q, prefix + "_q"), numpy_helper.from_array(scales, prefix + "_scales")], K, N
+
+
+def prune(graph, keep_outputs):
+    """Drops nodes whose outputs nothing reads, then initializers nothing reads."""
+    while True:
+        used = set(keep_outputs) | {i for n in graph.node for i in n.input}
+        dead = [n for n in graph.node if not any(o in used for o in n.output)]
+        if not dead:
+            break
+        for n in dead:
+            graph.node.remove(n)
+    used = {i for n in graph.node for i in n.input}
+    for init in [i for i in graph.initializer if i.name not in used]:
+        graph.initializer.remove(init)
+
+
+def quantize(model, variant, block=32, head=True):
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    prod = producers(g)
+    new_nodes, new_inits, replaced = [], [], 0
+    for node in g.node:
+        w = resolve_weight(node.input[1], inits, prod) if node.op_type == "MatMul" else None
+        is_head = node.output[0] in {o.name for o in g.output}
+        if w is None or w.ndim != 2 or (is_head and not head):
+            new_nodes.append(node)
+            continue
+        prefix = (node.name or node.output[0]).strip("/").replace("/", "_")
+        if variant == "int8":
+            qs = quantize_int8(w, prefix)
+            new_nodes.append(helper.make_node("DynamicQuantizeMatMul", [node.input[0]] + [t.name for t in qs],
+                                              list(node.output), name=prefix + "_dq", domain=MS_DOMAIN))
+        else:
+            bits = 4 if variant == "nbits4" else 8
+            qs, K, N = quantize_nbits(w, prefix, bits, block)
+            new_nodes.append(helper.make_node("MatMulNBits", [node.input[0]] + [t.name for t in qs],
+                                              list(node.output), name=prefix + "_nbits", domain=MS_DOMAIN,
+                                              K=K, N=N, bits=bits, block_size=block, accuracy_level=4))
+        new_inits += qs
+        replaced += 1
+    del g.node[:]
+    g.node.extend(new_nodes)
+    g.initializer.extend(new_inits)
+    prune(g, [o.name for o in g.output])
+    if not any(o.domain == MS_DOMAIN for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid(MS_DOMAIN, 1))
+    return replaced
+
+
+def main(argv):
+    pos = [a for a in argv if not a.startswith("--")]
+    opts = dict(a[2:].split("=", 1) if "=" in a else (a[2:], "1") for a in argv if a.startswith("--"))
+    if len(pos) != 2:
+        raise SystemExit(__doc__)
+    src, out = pos
+    variant = opts.get("variant", "int8")
+    if variant not in ("int8", "nbits4", "nbits8"):
+        raise SystemExit(f"unknown --variant {variant}: int8 | nbits4 | nbits8")
+    model = onnx.load(os.path.join(src, "model.onnx"))
+    n = quantize(model, variant, int(opts.get("block", 32)), head="no-head" not in opts)
+    os.makedirs(out, exist_ok=True)
+    onnx.save(model, os.path.join(out, "model.onnx"))
+    for name in ("meta.json", "tokenizer.json", "MODEL_CARD.md"):
+        if os.path.exists(os.path.join(src, name)):
+            shutil.copyfile(os.path.join(src, name), os.path.join(out, name))
+    size = os.path.getsize(os.path.join(out, "model.onnx"))
+    print(f"{variant}: replaced {n} MatMuls; {out}/model.onnx {size / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
