@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng';
@@ -71,8 +72,10 @@ async function main(): Promise<void> {
   const meta = JSON.parse(readFileSync(path.join(dirs[0], 'meta.json'), 'utf8')) as { vocab_size: number; mask_id: number };
   const inputs = lengths.map((L) => makeInputs(L, Math.min(Q, L), batch, meta.vocab_size, meta.mask_id, 7));
 
-  const reference = new Map<number, Float32Array>();
-  const rows: Row[] = [];
+  // Every (model, options) session is created first and the timed runs go round-robin over them,
+  // so a burst of load from another process on a shared machine hits all cells alike.
+  interface Cell { mi: number; dir: string; threads: number; opt: Opt; mode: 'sequential' | 'parallel'; spin: string; session: ort.InferenceSession; createMs: number }
+  const cells: Cell[] = [];
   for (const [mi, dir] of dirs.entries()) {
     for (const threads of threadsList) {
       for (const opt of opts) {
@@ -88,51 +91,63 @@ async function main(): Promise<void> {
               logSeverityLevel: 3,
               extra: { session: { intra_op: { allow_spinning: spin } } },
             });
-            const createMs = performance.now() - t0;
-            for (const input of inputs) {
-              const out = (await session.run(input.feeds)).logits.data as Float32Array;
-              let maxDiff = 0;
-              let agree = 0;
-              const ref = reference.get(input.L);
-              if (!ref) reference.set(input.L, out);
-              const V = meta.vocab_size;
-              if (ref) {
-                for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
-                for (let r = 0; r < out.length / V; r++) {
-                  if (argmax(out, r * V, V) === argmax(ref, r * V, V)) agree++;
-                }
-              }
-              for (let i = 0; i < warmup; i++) await session.run(input.feeds);
-              const times: number[] = [];
-              for (let i = 0; i < runs; i++) {
-                const s = performance.now();
-                await session.run(input.feeds);
-                times.push(performance.now() - s);
-              }
-              const row: Row = {
-                model: models[mi].name === models[0].name && mi > 0 ? path.basename(dir) : `${models[mi].name}${mi > 0 ? ` (${path.basename(dir)})` : ''}`,
-                MiB: models[mi].onnxMiB,
-                threads,
-                opt,
-                mode,
-                spin,
-                L: input.L,
-                Q: Math.min(Q, input.L),
-                B: batch,
-                'p50 ms': round(percentile(times, 0.5), 2),
-                'p95 ms': round(percentile(times, 0.95), 2),
-                'max |Δlogit|': ref ? round(maxDiff, 4) : 0,
-                'argmax agree %': ref ? round((100 * agree) / (out.length / V), 1) : 100,
-                'create ms': round(createMs, 0),
-              };
-              rows.push(row);
-              console.error(JSON.stringify(row));
-            }
-            await session.release();
+            cells.push({ mi, dir, threads, opt, mode, spin, session, createMs: performance.now() - t0 });
           }
         }
       }
     }
+  }
+  const V = meta.vocab_size;
+  const reference = new Map<number, Float32Array>();
+  const parity = new Map<string, { maxDiff: number; agree: number; rows: number }>();
+  const times = new Map<string, number[]>();
+  const key = (c: Cell, L: number) => `${cells.indexOf(c)}:${L}`;
+  for (const cell of cells) {
+    for (const input of inputs) {
+      const out = (await cell.session.run(input.feeds)).logits.data as Float32Array;
+      const ref = reference.get(input.L) ?? (reference.set(input.L, out), out);
+      let maxDiff = 0;
+      let agree = 0;
+      for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
+      for (let r = 0; r < out.length / V; r++) if (argmax(out, r * V, V) === argmax(ref, r * V, V)) agree++;
+      parity.set(key(cell, input.L), { maxDiff, agree, rows: out.length / V });
+      for (let i = 0; i < warmup; i++) await cell.session.run(input.feeds);
+      times.set(key(cell, input.L), []);
+    }
+  }
+  for (let i = 0; i < runs; i++) {
+    for (const cell of cells) {
+      for (const input of inputs) {
+        const s = performance.now();
+        await cell.session.run(input.feeds);
+        times.get(key(cell, input.L))!.push(performance.now() - s);
+      }
+    }
+  }
+  const rows: Row[] = [];
+  for (const cell of cells) {
+    for (const input of inputs) {
+      const t = times.get(key(cell, input.L))!;
+      const p = parity.get(key(cell, input.L))!;
+      rows.push({
+        model: cell.mi === 0 ? models[0].name : path.basename(cell.dir),
+        MiB: models[cell.mi].onnxMiB,
+        threads: cell.threads,
+        opt: cell.opt,
+        mode: cell.mode,
+        spin: cell.spin,
+        L: input.L,
+        Q: Math.min(Q, input.L),
+        B: batch,
+        'p50 ms': round(percentile(t, 0.5), 2),
+        'p95 ms': round(percentile(t, 0.95), 2),
+        'min ms': round(Math.min(...t), 2),
+        'max |Δlogit|': round(p.maxDiff, 4),
+        'argmax agree %': round((100 * p.agree) / p.rows, 1),
+        'create ms': round(cell.createMs, 0),
+      });
+    }
+    await cell.session.release();
   }
   publish(
     {
@@ -140,9 +155,9 @@ async function main(): Promise<void> {
       title: 'CPU time per forward (model variants x session options)',
       machine: machineInfo(),
       model: models,
-      settings: { lengths, queries: Q, batch, runs, warmup },
+      settings: { lengths, queries: Q, batch, runs, warmup, loadavg: loadavg().map((x) => round(x, 2)).join(' ') },
       rows,
-      notes: ['Parity columns compare each row\'s logits with the first model\'s on the same input (random ids, Q masks mid-canvas).'],
+      notes: ['Parity columns compare each row\'s logits with the first model\'s on the same input (random ids, Q masks mid-canvas). Timed runs go round-robin over all cells; min ms is the least disturbed by other load on the machine.'],
     },
     flags.json,
   );

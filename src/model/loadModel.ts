@@ -60,7 +60,8 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
       logger,
       choice === 'auto' && !options.providers,
     );
-    logger.info(`loaded ${model.meta.name} in ${Math.round(performance.now() - started)} ms (${provider})`);
+    const file = provider === 'cpu' && model.files.cpuModel ? ', model.cpu.onnx' : '';
+    logger.info(`loaded ${model.meta.name} in ${Math.round(performance.now() - started)} ms (${provider}${file})`);
     return {
       dir: model.files.dir,
       name: model.meta.name,
@@ -82,17 +83,19 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
 
 async function openOn(host: SessionHost, model: InspectedModel, provider: string, threads: number): Promise<OnnxDenoiser> {
   const { files, meta, spec } = model;
-  const signature = await host.open({ modelPath: files.model, provider, threads }).catch((error: Error) => {
+  // The CPU provider runs model.cpu.onnx when the folder has one (see ModelFiles.cpuModel).
+  const modelPath = provider === 'cpu' && files.cpuModel ? files.cpuModel : files.model;
+  const signature = await host.open({ modelPath, provider, threads }).catch((error: Error) => {
     // CPU needs no device: if it cannot create a session, the file is at fault, not the provider.
-    if (provider === 'cpu') throw new ModelLoadError(files.model, `onnxruntime cannot load it: ${error.message}`, { cause: error });
+    if (provider === 'cpu') throw new ModelLoadError(modelPath, `onnxruntime cannot load it: ${error.message}`, { cause: error });
     throw error;
   });
-  checkGraphSignature(files.model, meta, signature);
+  checkGraphSignature(modelPath, meta, signature);
   const denoiser = new OnnxDenoiser(spec, meta, host);
   // logits: [1, 1, V]
   const { data, dims } = await denoiser.forward(warmUpRequest(spec));
   if (dims.length !== 3 || dims[2] !== spec.vocabSize) {
-    throw new ModelLoadError(files.model, `logits of shape [${dims.join(', ')}] do not end in meta.json's vocab_size ${spec.vocabSize}`);
+    throw new ModelLoadError(modelPath, `logits of shape [${dims.join(', ')}] do not end in meta.json's vocab_size ${spec.vocabSize}`);
   }
   // A provider that computes garbage is as unusable as one that fails: fall back.
   if (data.some((x) => Number.isNaN(x))) throw new Error(`the warm-up run produced NaN logits`);

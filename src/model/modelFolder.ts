@@ -9,6 +9,11 @@ import { checkOnnxFile } from './onnxFile';
 export interface ModelFiles {
   readonly dir: string;
   readonly model: string;
+  /**
+   * model.cpu.onnx when the folder has one: the same network for the CPU provider only, e.g. with
+   * int8 weights and CPU-only contrib ops (bench/quantize.py). GPU providers always run model.onnx.
+   */
+  readonly cpuModel?: string;
   readonly meta: string;
   readonly tokenizer: string;
 }
@@ -24,6 +29,12 @@ export function modelFiles(dir: string): ModelFiles {
   const resolved = path.resolve(dir);
   const file = (name: string): string => path.join(resolved, name);
   return { dir: resolved, model: file('model.onnx'), meta: file('meta.json'), tokenizer: file('tokenizer.json') };
+}
+
+/** model.cpu.onnx beside model.onnx, if it is a file. */
+async function cpuModelFile(files: ModelFiles): Promise<string | undefined> {
+  const file = path.join(files.dir, 'model.cpu.onnx');
+  return (await stat(file).catch(() => undefined))?.isFile() ? file : undefined;
 }
 
 /**
@@ -54,7 +65,9 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
     );
   }
   await checkOnnxFile(files.model);
-  return { files, meta, spec: toDiffusionSpec(meta), tokenizer };
+  const cpuModel = await cpuModelFile(files);
+  if (cpuModel) await checkOnnxFile(cpuModel);
+  return { files: cpuModel ? { ...files, cpuModel } : files, meta, spec: toDiffusionSpec(meta), tokenizer };
 }
 
 /** Validates a model folder without starting a session; `ModelLoadError` names the file and the reason. */

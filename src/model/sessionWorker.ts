@@ -56,6 +56,10 @@ async function open(options: OpenOptions): Promise<SessionSignature> {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     logSeverityLevel: 3,
+    // Idle intra-op threads sleep instead of spin-waiting for the next parallel section: a spinning
+    // pool takes cores from the editor, and on a busy 2-4 core machine it made each forward slower,
+    // not faster (bench/README.md, "Session options").
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   const describe = (m: ort.InferenceSession.ValueMetadata): { name: string; type: string } => ({
     name: m.name,
