@@ -5,7 +5,7 @@
  * printed to stdout, plus the full numbers as JSON under bench/results/.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
 
@@ -81,18 +81,27 @@ export interface ModelInfo {
   /** First 12 hex digits of model.onnx's sha256: tells quantized variants and retrained models apart. */
   onnxSha256: string;
   onnxMiB: number;
+  /** model.cpu.onnx, which the CPU provider runs instead of model.onnx, when the folder has one. */
+  cpuOnnx?: { sha256: string; MiB: number };
+}
+
+function fileDigest(file: string): { sha256: string; MiB: number } {
+  const bytes = readFileSync(file);
+  return { sha256: createHash('sha256').update(bytes).digest('hex').slice(0, 12), MiB: Math.round((bytes.length / 2 ** 20) * 10) / 10 };
 }
 
 export function modelInfo(dir: string): ModelInfo {
   const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { name: string; parameters: number; max_length: number };
-  const onnx = readFileSync(path.join(dir, 'model.onnx'));
+  const onnx = fileDigest(path.join(dir, 'model.onnx'));
+  const cpu = path.join(dir, 'model.cpu.onnx');
   return {
     dir: path.relative(repoRoot, path.resolve(dir)) || '.',
     name: meta.name,
     parameters: meta.parameters,
     maxLength: meta.max_length,
-    onnxSha256: createHash('sha256').update(onnx).digest('hex').slice(0, 12),
-    onnxMiB: Math.round((onnx.length / 2 ** 20) * 10) / 10,
+    onnxSha256: onnx.sha256,
+    onnxMiB: onnx.MiB,
+    ...(existsSync(cpu) ? { cpuOnnx: fileDigest(cpu) } : {}),
   };
 }
 
@@ -205,7 +214,7 @@ export function publish(report: Report, jsonFile?: string): void {
     '',
     `- date: ${date.slice(0, 16).replace('T', ' ')} UTC`,
     `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.platform}; node ${m.node}; onnxruntime-node ${m.onnxruntime}`,
-    ...models.map((x) => `- model: ${x.name} (${x.dir}; ${(x.parameters / 1e6).toFixed(1)}M params; model.onnx ${x.onnxMiB} MiB, sha256 ${x.onnxSha256})`),
+    ...models.map((x) => `- model: ${x.name} (${x.dir}; ${(x.parameters / 1e6).toFixed(1)}M params; model.onnx ${x.onnxMiB} MiB, sha256 ${x.onnxSha256}${x.cpuOnnx ? `; model.cpu.onnx ${x.cpuOnnx.MiB} MiB, sha256 ${x.cpuOnnx.sha256}, on the CPU provider` : ''})`),
     `- settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}`,
     `- command: \`${commandLine()}\``,
     '',

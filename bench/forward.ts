@@ -8,7 +8,7 @@
  *   node out/bench/forward.js --models DIR[,DIR...] [--lengths 128,256] [--queries 32]
  *        [--threads 1,2] [--opt all] [--mode sequential] [--spin 1,0] [--runs 30]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
         for (const mode of modes) {
           for (const spin of spins) {
             const t0 = performance.now();
-            const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), {
+            const session = await ort.InferenceSession.create(cpuGraph(dir), {
               executionProviders: ['cpu'],
               intraOpNumThreads: threads,
               interOpNumThreads: 1,
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
       const p = parity.get(key(cell, input.L))!;
       rows.push({
         model: cell.mi === 0 ? models[0].name : path.basename(cell.dir),
-        MiB: models[cell.mi].onnxMiB,
+        MiB: models[cell.mi].cpuOnnx?.MiB ?? models[cell.mi].onnxMiB,
         threads: cell.threads,
         opt: cell.opt,
         mode: cell.mode,
@@ -161,6 +161,12 @@ async function main(): Promise<void> {
     },
     flags.json,
   );
+}
+
+/** What the engine runs on the CPU provider: model.cpu.onnx when the folder has one, else model.onnx. */
+function cpuGraph(dir: string): string {
+  const cpu = path.join(dir, 'model.cpu.onnx');
+  return existsSync(cpu) ? cpu : path.join(dir, 'model.onnx');
 }
 
 function argmax(data: Float32Array, offset: number, n: number): number {

@@ -1,9 +1,13 @@
 """Weight-only and dynamic int8 variants of a Diffuse model.onnx, for the CPU speed benchmark.
 
     python3 bench/quantize.py MODEL_DIR OUT_DIR [--variant=int8|nbits4|nbits8] [--block=32] [--no-head]
+        [--include=REGEX] [--as=model.onnx|model.cpu.onnx]
 
 Writes OUT_DIR as a complete model folder (model.onnx quantized; meta.json, tokenizer.json and
-MODEL_CARD.md copied), so `--model OUT_DIR` works everywhere a model folder does.
+MODEL_CARD.md copied), so `--model OUT_DIR` works everywhere a model folder does. With
+--as=model.cpu.onnx (and OUT_DIR = MODEL_DIR) it adds the quantized graph beside the original instead:
+the engine runs model.cpu.onnx on the CPU provider and model.onnx on GPUs (docs/model-contract.md).
+--include quantizes only the MatMuls whose node name matches (e.g. 'mlp' for the MLPs alone).
 
 Needs only `onnx` and `numpy` (onnxruntime's own quantization tools are not installed on the
 development machines). Every MatMul whose second input is a constant weight, reached through the
@@ -23,6 +27,7 @@ The benchmark (bench/forward.ts) checks every variant's logits against the origi
 timing it, so a wrongly packed weight shows as a logits error, not as a fast wrong model.
 """
 import os
+import re
 import shutil
 import sys
 
@@ -99,7 +104,7 @@ def prune(graph, keep_outputs):
         graph.initializer.remove(init)
 
 
-def quantize(model, variant, block=32, head=True):
+def quantize(model, variant, block=32, head=True, include=None):
     g = model.graph
     inits = {i.name: i for i in g.initializer}
     prod = producers(g)
@@ -107,7 +112,8 @@ def quantize(model, variant, block=32, head=True):
     for node in g.node:
         w = resolve_weight(node.input[1], inits, prod) if node.op_type == "MatMul" else None
         is_head = node.output[0] in {o.name for o in g.output}
-        if w is None or w.ndim != 2 or (is_head and not head):
+        skip = include is not None and not re.search(include, node.name or node.output[0])
+        if w is None or w.ndim != 2 or (is_head and not head) or (skip and not is_head):
             new_nodes.append(node)
             continue
         prefix = (node.name or node.output[0]).strip("/").replace("/", "_")
@@ -142,14 +148,17 @@ def main(argv):
     if variant not in ("int8", "nbits4", "nbits8"):
         raise SystemExit(f"unknown --variant {variant}: int8 | nbits4 | nbits8")
     model = onnx.load(os.path.join(src, "model.onnx"))
-    n = quantize(model, variant, int(opts.get("block", 32)), head="no-head" not in opts)
+    n = quantize(model, variant, int(opts.get("block", 32)), head="no-head" not in opts, include=opts.get("include"))
+    target = opts.get("as", "model.onnx")
+    if target not in ("model.onnx", "model.cpu.onnx"):
+        raise SystemExit("--as must be model.onnx or model.cpu.onnx")
     os.makedirs(out, exist_ok=True)
-    onnx.save(model, os.path.join(out, "model.onnx"))
-    for name in ("meta.json", "tokenizer.json", "MODEL_CARD.md"):
-        if os.path.exists(os.path.join(src, name)):
+    onnx.save(model, os.path.join(out, target))
+    for name in ("model.onnx", "meta.json", "tokenizer.json", "MODEL_CARD.md"):
+        if name != target and os.path.exists(os.path.join(src, name)) and not os.path.exists(os.path.join(out, name)):
             shutil.copyfile(os.path.join(src, name), os.path.join(out, name))
-    size = os.path.getsize(os.path.join(out, "model.onnx"))
-    print(f"{variant}: replaced {n} MatMuls; {out}/model.onnx {size / 2**20:.1f} MiB")
+    size = os.path.getsize(os.path.join(out, target))
+    print(f"{variant}: replaced {n} MatMuls; {out}/{target} {size / 2**20:.1f} MiB")
 
 
 if __name__ == "__main__":
