@@ -6,7 +6,8 @@
 #   - code-server (its lib/vscode is a complete VS Code server + web workbench)
 #   - playwright-core (drives the system chromium; never downloads a browser)
 # Idempotent: a second run finds everything and takes well under a second.
-# Cold machine: ~1 min apt + ~2 min code-server build (sqlite3 and friends compile with node-gyp).
+# Cold 2-core machine: 1-2 min apt + 2.5-4 min code-server build (sqlite3 and friends compile with
+# node-gyp, hence g++/make/python3).
 # env: VSC_TOOLS (default $HOME/.cache/vsc-tools). See docs/testing.md.
 set -euo pipefail
 
