@@ -24,6 +24,7 @@ export const SAMPLER_FLAGS = {
   'multi-max-tokens': 'mask slots of a multi-line hole (default 96, as evaluate.py\'s reference)',
   'context-tokens': 'canvas budget in tokens (default the engine\'s, 256)',
   steps: 'step budget (default: the hole\'s slots)',
+  'steps-fraction': 'step budget as a fraction of the hole\'s slots, e.g. 0.125 = 8 slots per call (instead of --steps)',
   strategy: 'unmasking strategy (default confidence)',
   threshold: 'confidence threshold, or off (default the engine\'s, 0.9)',
 };
@@ -48,7 +49,7 @@ export function optionsFor(kind: string, flags: Flags, overrides: Partial<Infill
   return {
     ...DEFAULT_INFILL_OPTIONS,
     maxTokens,
-    steps: flags.steps === undefined ? maxTokens : Number(flags.steps),
+    steps: flags.steps !== undefined ? Number(flags.steps) : Math.max(1, Math.round(maxTokens * Number(flags['steps-fraction'] ?? 1))),
     strategy: (flags.strategy ?? DEFAULT_INFILL_OPTIONS.strategy) as Strategy,
     threshold,
     contextTokens: flags['context-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.contextTokens : Number(flags['context-tokens']),
@@ -62,6 +63,12 @@ export interface Fill {
   completion: string;
   /** Wall time of `fill`, request to post-processed text. */
   ms: number;
+  /**
+   * CPU time of the whole process (all threads) during the fill. With one intra-op thread the work
+   * is serial, so this is what the fill takes on an otherwise idle machine: a figure that other
+   * load on a shared machine does not inflate (it shows as wall ms > cpu ms).
+   */
+  cpuMs: number;
   nfe: number;
   /** Generated tokens (padding excluded). */
   tokens: number;
@@ -76,9 +83,11 @@ export async function fillTask(model: LoadedModel, task: BenchTask, requested: I
   const options = fitted(requested, model.spec.maxLength);
   const request = taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, ...(task.max_tokens ? { maxTokens: task.max_tokens } : {}) });
   const engine = new InfillEngine(model);
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const result = await engine.fill(request, options);
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
   const [fill] = result.candidates[0].fills;
   const expected = task.expected ?? '';
   return {
@@ -86,6 +95,7 @@ export async function fillTask(model: LoadedModel, task: BenchTask, requested: I
     kind: task.kind ?? 'single_line',
     completion: fill.text,
     ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     nfe: result.nfe,
     tokens: fill.tokens,
     slots: task.max_tokens ?? options.maxTokens,
@@ -123,6 +133,8 @@ export function summarize(fills: readonly Fill[]): Row {
     'p50 ms': round(percentile(ms, 0.5)),
     'p95 ms': round(percentile(ms, 0.95)),
     'mean ms': round(mean(ms)),
+    'cpu p50 ms': round(percentile(fills.map((f) => f.cpuMs), 0.5)),
+    'cpu p95 ms': round(percentile(fills.map((f) => f.cpuMs), 0.95)),
     'NFE mean': round(nfe / Math.max(1, fills.length), 2),
     'NFE/token': round(tokens === 0 ? NaN : nfe / tokens, 3),
     'tokens/NFE': round(nfe === 0 ? NaN : tokens / nfe, 2),

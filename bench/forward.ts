@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   const reference = new Map<number, Float32Array>();
   const parity = new Map<string, { maxDiff: number; agree: number; rows: number }>();
   const times = new Map<string, number[]>();
+  const cpuTimes = new Map<string, number[]>();
   const key = (c: Cell, L: number) => `${cells.indexOf(c)}:${L}`;
   for (const cell of cells) {
     for (const input of inputs) {
@@ -113,14 +114,18 @@ async function main(): Promise<void> {
       parity.set(key(cell, input.L), { maxDiff, agree, rows: out.length / V });
       for (let i = 0; i < warmup; i++) await cell.session.run(input.feeds);
       times.set(key(cell, input.L), []);
+      cpuTimes.set(key(cell, input.L), []);
     }
   }
   for (let i = 0; i < runs; i++) {
     for (const cell of cells) {
       for (const input of inputs) {
+        const c = process.cpuUsage();
         const s = performance.now();
         await cell.session.run(input.feeds);
         times.get(key(cell, input.L))!.push(performance.now() - s);
+        const used = process.cpuUsage(c);
+        cpuTimes.get(key(cell, input.L))!.push((used.user + used.system) / 1000);
       }
     }
   }
@@ -142,6 +147,7 @@ async function main(): Promise<void> {
         'p50 ms': round(percentile(t, 0.5), 2),
         'p95 ms': round(percentile(t, 0.95), 2),
         'min ms': round(Math.min(...t), 2),
+        'cpu p50 ms': round(percentile(cpuTimes.get(key(cell, input.L))!, 0.5), 2),
         'max |Δlogit|': round(p.maxDiff, 4),
         'argmax agree %': round((100 * p.agree) / p.rows, 1),
         'create ms': round(cell.createMs, 0),
@@ -157,7 +163,7 @@ async function main(): Promise<void> {
       model: models,
       settings: { lengths, queries: Q, batch, runs, warmup, loadavg: loadavg().map((x) => round(x, 2)).join(' ') },
       rows,
-      notes: ['Parity columns compare each row\'s logits with the first model\'s on the same input (random ids, Q masks mid-canvas). Timed runs go round-robin over all cells; min ms is the least disturbed by other load on the machine.'],
+      notes: ['Parity columns compare each row\'s logits with the first model\'s on the same input (random ids, Q masks mid-canvas). Timed runs go round-robin over all cells; min ms is the least disturbed by other load on the machine; cpu ms is the CPU time of all threads during the run (with 1 thread: its time on an idle core).'],
     },
     flags.json,
   );

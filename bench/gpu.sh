@@ -24,6 +24,8 @@ QUERIES=${QUERIES:-32}
 RUNS=${RUNS:-50}
 DEADLINE=${DEADLINE:-540}
 VARIANTS=${VARIANTS:-webgpu webgpu-tuned cpu webgpu-novalid webgpu-gpuout webgpu-fp16 webgpu-capture}
+LATENCY_LIMIT=${LATENCY_LIMIT:-60}
+LATENCY_ARGS=${LATENCY_ARGS:-}
 TASKS=${TASKS:-$( [ -f bench/data/heldout-tasks.jsonl ] && echo bench/data/heldout-tasks.jsonl || echo bench/data/src-tasks.jsonl )}
 WORK=/tmp/gpu-bench-work
 NODE=${NODE:-/tmp/node}             # a dry run here: NODE=node SKIP_PREPARE=1 OUT=/tmp/x bash bench/gpu.sh DIR
@@ -104,11 +106,12 @@ profile() {
 
 latency() {
   [ -f out/bench/latency.js ] || { echo "no out/bench/latency.js: carry out (npm run compile-tests here)"; return 1; }
-  "$NODE" out/bench/latency.js --model "$MODEL" --tasks "$TASKS" --limit "${LATENCY_LIMIT:-60}" --ep webgpu \
+  # shellcheck disable=SC2086  # LATENCY_ARGS: extra latency.js flags, e.g. "--steps-fraction 0.125"
+  "$NODE" out/bench/latency.js --model "$MODEL" --tasks "$TASKS" --limit "${LATENCY_LIMIT:-60}" --ep webgpu ${LATENCY_ARGS:-} \
     --json "$OUT/latency-webgpu.json" > "$OUT/latency-webgpu.md"
 }
 
-export NODE OUT MODEL LENGTHS BATCHES QUERIES RUNS TASKS WORK LOG
+export LATENCY_LIMIT LATENCY_ARGS NODE OUT MODEL LENGTHS BATCHES QUERIES RUNS TASKS WORK LOG
 export -f prepare fp16_model node_variant profile latency
 [ -n "${SKIP_PREPARE:-}" ] || part prepare 120 prepare
 part torch 200 python3 bench/gpu_step_torch.py --model="$MODEL" --lengths="$LENGTHS" --batches="$BATCHES" \

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
         },
         rows,
         notes: [
-          'ms: wall time of InfillEngine.fill (tokenize, canvas, every network call through the worker, sampling, decode, post-process), a fresh engine per fill (no cache hit), after one warm-up fill. NFE/token: network calls per generated token (padding excluded); slots/NFE: mask slots revealed per call, padding included.',
+          'ms: wall time of InfillEngine.fill (tokenize, canvas, every network call through the worker, sampling, decode, post-process), a fresh engine per fill (no cache hit), after one warm-up fill. cpu ms: CPU time of the process (all threads) during the fill; with 1 intra-op thread the work is serial, so it is the fill\'s time on an idle machine, whatever else the machine runs. NFE/token: network calls per generated token (padding excluded); slots/NFE: mask slots revealed per call, padding included.',
         ],
       },
       flags.json,

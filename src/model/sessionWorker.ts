@@ -58,7 +58,7 @@ async function open(options: OpenOptions): Promise<SessionSignature> {
     logSeverityLevel: 3,
     // Idle intra-op threads sleep instead of spin-waiting for the next parallel section: a spinning
     // pool takes cores from the editor, and on a busy 2-4 core machine it made each forward slower,
-    // not faster (bench/README.md, "Session options").
+    // not faster (bench/README.md, §4).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   const describe = (m: ort.InferenceSession.ValueMetadata): { name: string; type: string } => ({
