@@ -5,8 +5,8 @@ export type ResultShapingOptions = Omit<SampleOptions, 'onStep' | 'signal'>;
 
 /** Just the result-shaping options of `options`, always in the same key order. */
 export function resultShaping(options: ResultShapingOptions): ResultShapingOptions {
-  const { steps, strategy, threshold, schedule, temperature, topK, topP, seed, blockSize } = options;
-  return { steps, strategy, threshold, schedule, temperature, topK, topP, seed, blockSize };
+  const { steps, strategy, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty } = options;
+  return { steps, strategy, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty };
 }
 
 /**

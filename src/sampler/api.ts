@@ -24,6 +24,14 @@ export interface SampleOptions {
   seed: number;
   /** Semi-autoregressive blocks (masked tokens per block) for long holes; undefined = one block. */
   blockSize?: number;
+  /**
+   * Padding handling for over-allocated holes, a finite number >= 0; undefined = off (the sampler
+   * as without it, RNG stream included). When set: confidence strategies rank a position whose
+   * most probable token is `spec.padId` `padPenalty` below its score and never reveal it by the
+   * threshold; and in every strategy a revealed pad ends its hole (the rest of the hole becomes
+   * padding at once) while a pad never goes before content already in its hole. See reveal.ts.
+   */
+  padPenalty?: number;
   /** 'stop' = finish now (anytime): fill what is left greedily from the cached logits. */
   onStep?: (step: StepInfo) => void | 'stop';
   /** Checked between steps; abort rejects with AbortedError. */

@@ -8,6 +8,9 @@ export class CanvasState {
   readonly tokens: Int32Array;
   readonly confidence: Float64Array;
   readonly revealStep: Int32Array;
+  // holeEnds: [batch * length], for a position masked in the input the last position of its hole
+  // (the maximal run of input-masked positions around it); -1 for context
+  private readonly holeEnds: Int32Array;
   private maskedLeft = 0;
 
   constructor(canvas: Canvas, private readonly maskId: number) {
@@ -21,6 +24,12 @@ export class CanvasState {
       this.confidence[i] = masked ? NaN : 1;
       if (masked) this.maskedLeft++;
     });
+    this.holeEnds = new Int32Array(this.tokens.length).fill(-1);
+    for (let i = this.tokens.length - 1; i >= 0; i--) {
+      if (this.tokens[i] !== maskId) continue;
+      const runGoesOn = (i + 1) % this.length !== 0 && this.tokens[i + 1] === maskId;
+      this.holeEnds[i] = runGoesOn ? this.holeEnds[i + 1]! : i % this.length;
+    }
   }
 
   get masked(): number {
@@ -29,6 +38,15 @@ export class CanvasState {
 
   isMasked(row: number, position: number): boolean {
     return this.tokens[row * this.length + position] === this.maskId;
+  }
+
+  tokenAt(row: number, position: number): number {
+    return this.tokens[row * this.length + position]!;
+  }
+
+  /** Last position of the input hole holding `position` (which was masked in the input canvas). */
+  holeEnd(row: number, position: number): number {
+    return this.holeEnds[row * this.length + position]!;
   }
 
   /** Masked positions of a row, ascending. */

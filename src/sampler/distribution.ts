@@ -3,9 +3,13 @@ import { InferenceError } from '../core/errors';
 /**
  * The SUBS x0 distribution of one queried position, p = softmax(logits) with the mask logit at
  * -inf, summarised in float64. Sums run over token ids in ascending order (the Python reference
- * does the same, so both languages round identically).
+ * does the same, so both languages round identically). A `banned` id is left out like the mask
+ * (the padding id where a pad may not go, see reveal.ts); every field below is then of the
+ * distribution renormalised without it.
  */
 export interface PositionStats {
+  /** The id left out besides the mask; -1 for none. */
+  readonly banned: number;
   /** argmax_v p_v; ties go to the lower id. */
   readonly best: number;
   readonly maxLogit: number;
@@ -20,12 +24,12 @@ export interface PositionStats {
 }
 
 /** `logits[offset .. offset + vocabSize)` is one query row of `[B, Q, V]`. */
-export function positionStats(logits: Float32Array, offset: number, vocabSize: number, maskId: number): PositionStats {
+export function positionStats(logits: Float32Array, offset: number, vocabSize: number, maskId: number, banned = -1): PositionStats {
   let best = -1;
   let maxLogit = -Infinity;
   let second = -Infinity;
   for (let v = 0; v < vocabSize; v++) {
-    if (v === maskId) continue;
+    if (v === maskId || v === banned) continue;
     const logit = logits[offset + v]!;
     if (logit > maxLogit) {
       second = maxLogit;
@@ -38,7 +42,7 @@ export function positionStats(logits: Float32Array, offset: number, vocabSize: n
   let sumExp = 0;
   let weightedLogits = 0; // Σ e_v (logit_v - max), for the entropy
   for (let v = 0; v < vocabSize; v++) {
-    if (v === maskId) continue;
+    if (v === maskId || v === banned) continue;
     const shifted = logits[offset + v]! - maxLogit;
     const e = Math.exp(shifted);
     sumExp += e;
@@ -48,6 +52,7 @@ export function positionStats(logits: Float32Array, offset: number, vocabSize: n
     throw new InferenceError('the denoiser returned non-finite logits');
   }
   return {
+    banned,
     best,
     maxLogit,
     sumExp,
@@ -57,7 +62,7 @@ export function positionStats(logits: Float32Array, offset: number, vocabSize: n
   };
 }
 
-/** p_token under the untempered SUBS distribution: what `confidence` reports. */
+/** p_token under the untempered SUBS distribution (`banned` left out too): what `confidence` reports. */
 export function probabilityOf(logits: Float32Array, offset: number, token: number, stats: PositionStats): number {
   return Math.exp(logits[offset + token]! - stats.maxLogit) / stats.sumExp;
 }

@@ -20,8 +20,43 @@ export interface RevealContext {
   readonly step: number;
 }
 
-function statsAt(ctx: RevealContext, row: number, position: number): PositionStats {
-  return positionStats(ctx.logits.logits, ctx.logits.offset(row, position), ctx.spec.vocabSize, ctx.spec.maskId);
+/*
+ * Pad rules, on when `options.padPenalty` is set (every strategy, every way of revealing: ranked,
+ * ancestral, noise removal, anytime stop). A hole is a maximal run of positions masked in the
+ * input canvas; the model fills the slack of an over-allocated hole with padding at its end.
+ * - A pad ends its hole: revealing the pad id at p reveals every still-masked later position of
+ *   p's hole as a pad in the same step (confidence: the pad's probability there under the logits
+ *   of this step; no uniform drawn). A position so filled is skipped by the rest of the step.
+ * - A pad never goes before content: where a non-pad token is already revealed later in the hole,
+ *   the pad id is left out of the position's distribution like the mask (`bannedAt`).
+ * Together: in every hole the pads are a suffix. Confidence strategies also rank pad-best
+ * positions lower (`revealRanked`).
+ */
+
+/** The id a position's distribution leaves out besides the mask: the pad where content follows in its hole; else -1. */
+function bannedAt(ctx: RevealContext, row: number, position: number): number {
+  if (ctx.options.padPenalty === undefined) return -1;
+  const { state, spec } = ctx;
+  for (let q = position + 1, end = state.holeEnd(row, position); q <= end; q++) {
+    if (!state.isMasked(row, q) && state.tokenAt(row, q) !== spec.padId) return spec.padId;
+  }
+  return -1;
+}
+
+function statsAt(ctx: RevealContext, row: number, position: number, banned = bannedAt(ctx, row, position)): PositionStats {
+  return positionStats(ctx.logits.logits, ctx.logits.offset(row, position), ctx.spec.vocabSize, ctx.spec.maskId, banned);
+}
+
+/** Every reveal goes through here: with the pad rules on, a pad also pads the rest of its hole. */
+function place(ctx: RevealContext, row: number, position: number, token: number, confidence: number): void {
+  const { state, spec } = ctx;
+  state.reveal(row, position, token, confidence, ctx.step);
+  if (token !== spec.padId || ctx.options.padPenalty === undefined) return;
+  for (let q = position + 1, end = state.holeEnd(row, position); q <= end; q++) {
+    if (!state.isMasked(row, q)) continue;
+    const stats = statsAt(ctx, row, q, -1);
+    state.reveal(row, q, spec.padId, probabilityOf(ctx.logits.logits, ctx.logits.offset(row, q), spec.padId, stats), ctx.step);
+  }
 }
 
 /** Reveals one position with a token drawn from the sampling distribution (argmax at temperature 0). */
@@ -31,19 +66,21 @@ function revealSampled(ctx: RevealContext, row: number, position: number, stats:
     ctx.options.temperature === 0
       ? stats.best
       : ctx.tokenSampler.draw(ctx.logits.logits, offset, stats, ctx.rng.nextUniform());
-  ctx.state.reveal(row, position, token, probabilityOf(ctx.logits.logits, offset, token, stats), ctx.step);
+  place(ctx, row, position, token, probabilityOf(ctx.logits.logits, offset, token, stats));
 }
 
 /** Reveals a position with its most probable token (noise removal, anytime stop). */
 export function revealArgmax(ctx: RevealContext, row: number, position: number): void {
   const stats = statsAt(ctx, row, position);
-  ctx.state.reveal(row, position, stats.best, stats.maxProb, ctx.step);
+  place(ctx, row, position, stats.best, stats.maxProb);
 }
 
 /**
  * The exact ancestral (MDLM ddpm) update over the current block: each masked position is revealed
  * with probability (α_s - α_t) / (1 - α_t) on the block's grid, then given a token. Per position,
  * ascending: one uniform for the reveal decision, then (if revealed, temperature > 0) one for the token.
+ * `padPenalty` is no re-weighting here (the math stays the exact ancestral step); its pad rules
+ * (above) still hold, as constraints on where padding may be.
  */
 export function revealAncestral(ctx: RevealContext, row: number, plan: RowPlan): void {
   const t = gridTime(plan.localStep - 1, plan.blockStepCount);
@@ -73,6 +110,11 @@ function score(ctx: RevealContext, stats: PositionStats): number {
  * the highest score (ties to the lower position). With a threshold τ it also reveals every other
  * masked position of the block whose confidence (max probability) is >= τ. Tokens are drawn in
  * ascending position order, one uniform each when temperature > 0.
+ *
+ * With `padPenalty` set, a position whose most probable token (`best`, after any ban) is the pad
+ * ranks with score - padPenalty, and the threshold never picks it: a pad is revealed by rank only
+ * (or drawn at temperature > 0). A chosen position that a pad earlier in its hole filled this step
+ * is skipped (pad rules above), so the pad wins over content chosen after it in the same step.
  */
 export function revealRanked(ctx: RevealContext, row: number, plan: RowPlan): void {
   const eligible = plan.blockPositions.filter((p) => ctx.state.isMasked(row, p));
@@ -80,16 +122,18 @@ export function revealRanked(ctx: RevealContext, row: number, plan: RowPlan): vo
   const revealed = plan.blockPositions.length - eligible.length;
   const scheduled = revealedBy(ctx.options.schedule, plan.blockPositions.length, plan.localStep, plan.blockStepCount);
   const count = Math.min(eligible.length, Math.max(1, scheduled - revealed));
-  const scores = stats.map((s) => score(ctx, s));
+  const penalty = ctx.options.padPenalty;
+  const padBest = stats.map((s) => penalty !== undefined && s.best === ctx.spec.padId);
+  const scores = stats.map((s, i) => (padBest[i] ? score(ctx, s) - penalty! : score(ctx, s)));
   const order = eligible.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || eligible[a]! - eligible[b]!);
   const chosen = new Set(order.slice(0, count));
   const threshold = ctx.options.threshold;
   if (threshold !== undefined) {
     stats.forEach((s, i) => {
-      if (s.maxProb >= threshold) chosen.add(i);
+      if (s.maxProb >= threshold && !padBest[i]) chosen.add(i);
     });
   }
   eligible.forEach((position, i) => {
-    if (chosen.has(i)) revealSampled(ctx, row, position, stats[i]!);
+    if (chosen.has(i) && ctx.state.isMasked(row, position)) revealSampled(ctx, row, position, stats[i]!);
   });
 }

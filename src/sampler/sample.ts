@@ -21,7 +21,8 @@ import { resolveOptions, validateCanvas } from './validate';
  * (only possible for 'random') gets the final noise-removal argmax from fresh logits. Then onStep.
  *
  * RNG order: one stream for the whole batch; per step, rows in order; within a row, as reveal.ts
- * documents. Argmax fills draw nothing.
+ * documents. Argmax fills draw nothing. With `padPenalty` set, the pad rules of reveal.ts hold on
+ * every path (a revealed pad pads the rest of its hole at once, which may finish later blocks).
  */
 export async function sample(denoiser: Denoiser, canvas: Canvas, options: SampleOptions): Promise<SampleResult> {
   const spec = denoiser.spec;
@@ -85,9 +86,12 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   throw new Error(`sampler bug: masks left after the full budget of ${totalSteps} steps`);
 }
 
-/** Anytime stop: every mask left takes the argmax of the cached logits, with no network call. */
+/**
+ * Anytime stop: every mask left, ascending, takes the argmax of the cached logits, with no network
+ * call (a pad there pads the rest of its hole, with `padPenalty` set).
+ */
 function fillGreedily(ctx: RevealContext): void {
   for (let row = 0; row < ctx.state.batch; row++) {
-    for (const p of ctx.state.maskedPositions(row)) revealArgmax(ctx, row, p);
+    for (const p of ctx.state.maskedPositions(row)) if (ctx.state.isMasked(row, p)) revealArgmax(ctx, row, p);
   }
 }

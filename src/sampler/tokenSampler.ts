@@ -12,7 +12,7 @@ export interface SamplingKnobs {
 /**
  * Draws a token from the tempered, top-k and top-p truncated SUBS distribution in float64 by
  * inverse CDF with one uniform u in (0, 1). Steps, each mirrored by the Python reference:
- * 1. w_v = exp((logit_v - maxLogit) / T), w_mask = 0;
+ * 1. w_v = exp((logit_v - maxLogit) / T), w_mask = 0 (and w = 0 for the stats' banned id);
  * 2. top-k: keep the k largest w (ties to the lower id), zero the rest;
  * 3. top-p: rank the kept w (desc, ties to the lower id), keep the shortest prefix whose running
  *    sum reaches topP * Σw (Σ in id order), zero the rest;
@@ -34,7 +34,7 @@ export class TokenSampler {
   draw(logits: Float32Array, offset: number, stats: PositionStats, u: number): number {
     const { weights, vocabSize, maskId, knobs } = this;
     for (let v = 0; v < vocabSize; v++) {
-      weights[v] = v === maskId ? 0 : Math.exp((logits[offset + v]! - stats.maxLogit) / knobs.temperature);
+      weights[v] = v === maskId || v === stats.banned ? 0 : Math.exp((logits[offset + v]! - stats.maxLogit) / knobs.temperature);
     }
     if (knobs.topK > 0 && knobs.topK < vocabSize) this.keepRanked(knobs.topK);
     if (knobs.topP < 1) this.keepNucleus(knobs.topP);

@@ -15,6 +15,8 @@ export interface ResolvedOptions {
   readonly topP: number;
   readonly seed: number;
   readonly blockSize: number | undefined;
+  /** undefined = pad handling off. */
+  readonly padPenalty: number | undefined;
 }
 
 const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
@@ -47,7 +49,7 @@ export function validateCanvas(spec: DiffusionSpec, canvas: Canvas): void {
 }
 
 export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): ResolvedOptions {
-  const { steps, strategy, threshold, seed, blockSize } = options;
+  const { steps, strategy, threshold, seed, blockSize, padPenalty } = options;
   const schedule = options.schedule ?? 'linear';
   const temperature = options.temperature ?? 1;
   const topK = options.topK ?? 0;
@@ -64,11 +66,14 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
     if (strategy === 'random') fail("threshold decoding needs a confidence strategy, not 'random'");
   }
   if (blockSize !== undefined && !isPositiveInteger(blockSize)) fail(`blockSize must be an integer >= 1 (got ${blockSize})`);
+  if (padPenalty !== undefined && !(Number.isFinite(padPenalty) && padPenalty >= 0)) {
+    fail(`padPenalty must be a finite number >= 0 (got ${padPenalty})`);
+  }
   if (spec.condKind !== 'none' && spec.schedule.type !== 'loglinear' && spec.schedule.type !== 'cosine') {
     fail(`a time-conditioned model needs a loglinear or cosine schedule (got '${spec.schedule.type}')`);
   }
   if (strategy === 'random' && spec.schedule.type !== 'loglinear' && spec.schedule.type !== 'cosine') {
     fail(`the 'random' (ancestral) strategy needs a loglinear or cosine schedule (got '${spec.schedule.type}')`);
   }
-  return { steps, strategy, threshold, schedule, temperature, topK, topP, seed, blockSize };
+  return { steps, strategy, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty };
 }

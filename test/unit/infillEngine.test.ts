@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { InvalidRequestError, isAbortError } from '../../src/core/errors';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type InfillRequest } from '../../src/infill';
+import { PAD_PENALTY } from '../../src/infill/defaults';
 import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
@@ -72,7 +73,28 @@ describe('InfillEngine', () => {
     assert.deepEqual(second.candidates, first.candidates);
     assert.equal((await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, steps: 4 })).cached, false);
     assert.equal((await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, seed: 7 })).cached, false);
+    assert.equal((await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, padPenalty: undefined })).cached, false);
     assert.equal((await engine.fill(cursor('x =  ', '\n'), OPTIONS)).cached, false);
+  });
+
+  it('by default ranks padding below content, so confident trailing pads do not empty a hole', async () => {
+    // The model's failure the default padPenalty answers: the hole's last slot, and any slot before
+    // a pad, is a sure pad; the content is less sure, below the threshold.
+    const { engine } = await setup(async (t) => {
+      const start = await holeStart(t, 'x = ');
+      const content = await t.ids('foo(1)');
+      return (row, position) => {
+        const slot = position - start;
+        if (slot < 0 || slot >= 8) return row[position];
+        if (slot === 7 || row[position + 1] === PAD) return PAD;
+        return [content[slot] ?? PAD, 9];
+      };
+    });
+    const fill = async (options: InfillOptions) => (await engine.fill(cursor('x = ', '\n'), options)).candidates[0].fills[0];
+    assert.equal(OPTIONS.padPenalty, PAD_PENALTY);
+    assert.equal((await fill(OPTIONS)).text, 'foo(1)');
+    const off = await fill({ ...OPTIONS, padPenalty: undefined });
+    assert.deepEqual([off.text, off.tokens, off.reason], ['', 0, 'the model filled the hole with padding']);
   });
 
   it('does not cache a run the caller stopped early', async () => {

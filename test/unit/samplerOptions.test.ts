@@ -32,6 +32,10 @@ describe('sampler option validation', () => {
     ['threshold above 1', { threshold: 1.2 }, /threshold/],
     ['threshold with random', { strategy: 'random', threshold: 0.9 }, /threshold decoding needs a confidence strategy/],
     ['blockSize 0', { blockSize: 0 }, /blockSize must be an integer >= 1/],
+    ['negative padPenalty', { padPenalty: -0.1 }, /padPenalty must be a finite number >= 0 \(got -0.1\)/],
+    ['NaN padPenalty', { padPenalty: NaN }, /padPenalty/],
+    ['infinite padPenalty', { padPenalty: Infinity }, /padPenalty/],
+    ['string padPenalty', { padPenalty: '0.6' as never }, /padPenalty/],
     ['unknown strategy', { strategy: 'greedy' as never }, /strategy must be one of/],
     ['unknown schedule', { schedule: 'sqrt' as never }, /schedule must be one of/],
     ['fractional seed', { seed: 0.5 }, /seed must be a safe integer/],
@@ -64,7 +68,7 @@ describe('sampler option validation', () => {
   });
 
   it('accepts the edges of every range', async () => {
-    const options: SampleOptions = { ...GOOD, temperature: 0, topK: 0, topP: 1, threshold: 1, blockSize: 1, steps: 1, seed: -5 };
+    const options: SampleOptions = { ...GOOD, temperature: 0, topK: 0, topP: 1, threshold: 1, blockSize: 1, steps: 1, seed: -5, padPenalty: 0 };
     const result = await sample(new RecordingDenoiser(), CANVAS, options);
     assert.ok(!result.tokens.includes(FAKE_SPEC.maskId));
   });

@@ -42,6 +42,7 @@ def case(name, rows, stop_after=None, spec=None, **options):
 
 
 COSINE_SPEC = dict(FAKE_SPEC, schedule={"type": "cosine", "eps": 1e-3})
+PAD = 0.6
 
 CASES = [
     case("confidence-linear-greedy", [ONE_HOLE], steps=8, strategy="confidence", temperature=0),
@@ -81,6 +82,26 @@ CASES = [
     case("stop-after-2-confidence", [LONG_HOLE], stop_after=2, steps=12, strategy="confidence"),
     case("stop-after-3-random", [LONG_HOLE], stop_after=3, steps=30, strategy="random", seed=9),
     case("hole-at-end-greedy", [HOLE_AT_END], steps=7, strategy="confidence", temperature=0),
+    # padPenalty on (pad rules, sampler.py / reveal.ts). The fake puts padding at hole ends and,
+    # like any id, as the argmax of ~1/23 of positions, so pads get banned before revealed content
+    # often; the seeds below are ones where a revealed pad pads the rest of its hole.
+    case("pad-confidence-greedy", [BIG_HOLE], steps=16, strategy="confidence", temperature=0, padPenalty=PAD),
+    case("pad-hole-at-end-greedy", [HOLE_AT_END], steps=7, strategy="confidence", temperature=0, padPenalty=PAD),
+    case("pad-zero-penalty-greedy", [TWO_HOLES], steps=6, strategy="confidence", temperature=0, padPenalty=0),
+    case("pad-confidence-t1-ends-hole", [BIG_HOLE], steps=8, strategy="confidence", padPenalty=PAD, seed=0),
+    case("pad-margin-threshold-ends-hole", [BIG_HOLE], steps=8, strategy="margin", threshold=0.3, padPenalty=PAD,
+         seed=3),
+    case("pad-entropy-two-holes", [TWO_HOLES], steps=8, strategy="entropy", padPenalty=PAD, seed=11),
+    case("pad-threshold-two-holes", [TWO_HOLES], steps=8, strategy="confidence", threshold=0.3, padPenalty=PAD,
+         seed=0),
+    case("pad-blocks-ends-later-blocks", [BIG_HOLE], steps=8, strategy="confidence", blockSize=8, threshold=0.5,
+         padPenalty=PAD, seed=1),
+    case("pad-random", [BIG_HOLE], steps=12, strategy="random", padPenalty=PAD, seed=4),
+    case("pad-random-noise-removal", [BIG_HOLE], steps=1, strategy="random", padPenalty=PAD, seed=5374),
+    case("pad-stop-after-2-ends-hole", [BIG_HOLE], stop_after=2, steps=12, strategy="confidence", padPenalty=PAD,
+         seed=16),
+    case("pad-batch2-topp", [TWO_HOLES, HOLE_AT_END], steps=5, strategy="margin", topP=0.8, temperature=0.7,
+         padPenalty=PAD),
 ]
 
 

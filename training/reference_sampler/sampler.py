@@ -61,10 +61,12 @@ def revealed_by(schedule, n, i, steps):
 # --- distribution.ts ----------------------------------------------------------------------------
 
 class PositionStats:
-    def __init__(self, logits, offset, vocab, mask_id):
+    """`banned` (-1 for none) is left out like the mask."""
+
+    def __init__(self, logits, offset, vocab, mask_id, banned=-1):
         best, max_logit, second = -1, -math.inf, -math.inf
         for v in range(vocab):
-            if v == mask_id:
+            if v == mask_id or v == banned:
                 continue
             logit = logits[offset + v]
             if logit > max_logit:
@@ -74,13 +76,14 @@ class PositionStats:
         sum_exp = 0.0
         weighted = 0.0
         for v in range(vocab):
-            if v == mask_id:
+            if v == mask_id or v == banned:
                 continue
             shifted = logits[offset + v] - max_logit
             e = math.exp(shifted)
             sum_exp += e
             if e > 0:
                 weighted += e * shifted
+        self.banned = banned
         self.best = best
         self.max_logit = max_logit
         self.sum_exp = sum_exp
@@ -109,7 +112,7 @@ def _sum_in_id_order(weights):
 
 def draw_token(logits, offset, stats, u, vocab, mask_id, temperature, top_k, top_p):
     """Inverse-CDF draw from the tempered, top-k then top-p truncated distribution."""
-    weights = [0.0 if v == mask_id else math.exp((logits[offset + v] - stats.max_logit) / temperature)
+    weights = [0.0 if v in (mask_id, stats.banned) else math.exp((logits[offset + v] - stats.max_logit) / temperature)
                for v in range(vocab)]
     if 0 < top_k < vocab:
         for v in _ranked(weights)[top_k:]:
@@ -186,9 +189,21 @@ class CanvasState:
         self.confidence = [math.nan if t == mask_id else 1.0 for t in tokens]
         self.reveal_step = [-1] * len(tokens)
         self.masked = sum(1 for t in tokens if t == mask_id)
+        # the last position of each input-masked position's hole (maximal run of masks); -1 for context
+        self.hole_ends = [-1] * len(tokens)
+        for i in reversed(range(len(tokens))):
+            if tokens[i] == mask_id:
+                run_goes_on = (i + 1) % length != 0 and tokens[i + 1] == mask_id
+                self.hole_ends[i] = self.hole_ends[i + 1] if run_goes_on else i % length
 
     def is_masked(self, row, position):
         return self.tokens[row * self.length + position] == self.mask_id
+
+    def token_at(self, row, position):
+        return self.tokens[row * self.length + position]
+
+    def hole_end(self, row, position):
+        return self.hole_ends[row * self.length + position]
 
     def masked_positions(self, row):
         return [p for p in range(self.length) if self.is_masked(row, p)]
@@ -238,8 +253,33 @@ class _Run:
     def is_fresh(self):
         return self.cached is not None and not self.time_conditioned and self.masked_at_call == self.state.masked
 
-    def stats_at(self, logits, row, position):
-        return PositionStats(logits.logits, logits.offset(row, position), self.spec["vocabSize"], self.spec["maskId"])
+    # Pad rules (options padPenalty set), reveal.ts: a revealed pad pads the rest of its hole; a pad
+    # never goes before content already revealed later in its hole (the pad id is banned there).
+
+    def banned_at(self, row, position):
+        if self.options["padPenalty"] is None:
+            return -1
+        pad = self.spec["padId"]
+        for q in range(position + 1, self.state.hole_end(row, position) + 1):
+            if not self.state.is_masked(row, q) and self.state.token_at(row, q) != pad:
+                return pad
+        return -1
+
+    def stats_at(self, logits, row, position, banned=None):
+        if banned is None:
+            banned = self.banned_at(row, position)
+        return PositionStats(logits.logits, logits.offset(row, position), self.spec["vocabSize"], self.spec["maskId"],
+                             banned)
+
+    def place(self, logits, row, position, token, confidence):
+        state, pad = self.state, self.spec["padId"]
+        state.reveal(row, position, token, confidence, self.step)
+        if token != pad or self.options["padPenalty"] is None:
+            return
+        for q in range(position + 1, state.hole_end(row, position) + 1):
+            if state.is_masked(row, q):
+                stats = self.stats_at(logits, row, q, -1)
+                state.reveal(row, q, pad, probability_of(logits.logits, logits.offset(row, q), pad, stats), self.step)
 
     def reveal_sampled(self, logits, row, position, stats):
         o = self.options
@@ -249,11 +289,11 @@ class _Run:
         else:
             token = draw_token(logits.logits, offset, stats, self.rng.next_uniform(), self.spec["vocabSize"],
                                self.spec["maskId"], o["temperature"], o["topK"], o["topP"])
-        self.state.reveal(row, position, token, probability_of(logits.logits, offset, token, stats), self.step)
+        self.place(logits, row, position, token, probability_of(logits.logits, offset, token, stats))
 
     def reveal_argmax(self, logits, row, position):
         stats = self.stats_at(logits, row, position)
-        self.state.reveal(row, position, stats.best, stats.max_prob, self.step)
+        self.place(logits, row, position, stats.best, stats.max_prob)
 
     def reveal_ancestral(self, logits, row, plan):
         t = grid_time(plan.local_step - 1, plan.step_count)
@@ -279,25 +319,30 @@ class _Run:
         revealed = len(plan.positions) - len(eligible)
         scheduled = revealed_by(self.options["schedule"], len(plan.positions), plan.local_step, plan.step_count)
         count = min(len(eligible), max(1, scheduled - revealed))
-        scores = [self.score(s) for s in stats]
+        penalty = self.options["padPenalty"]
+        pad_best = [penalty is not None and s.best == self.spec["padId"] for s in stats]
+        scores = [self.score(s) - penalty if pad_best[i] else self.score(s) for i, s in enumerate(stats)]
         order = sorted(range(len(eligible)), key=lambda i: (-scores[i], eligible[i]))
         chosen = set(order[:count])
         threshold = self.options["threshold"]
         if threshold is not None:
-            chosen |= {i for i, s in enumerate(stats) if s.max_prob >= threshold}
+            chosen |= {i for i, s in enumerate(stats) if s.max_prob >= threshold and not pad_best[i]}
         for i, position in enumerate(eligible):
-            if i in chosen:
+            if i in chosen and self.state.is_masked(row, position):
                 self.reveal_sampled(logits, row, position, stats[i])
 
 
 def resolve_options(options):
     resolved = {"threshold": None, "schedule": "linear", "temperature": 1.0, "topK": 0, "topP": 1.0,
-                "blockSize": None}
+                "blockSize": None, "padPenalty": None}
     resolved.update(options)
     if not (isinstance(resolved["steps"], int) and resolved["steps"] >= 1):
         raise SampleError("steps must be an integer >= 1")
     if resolved["threshold"] is not None and resolved["strategy"] == "random":
         raise SampleError("threshold decoding needs a confidence strategy")
+    penalty = resolved["padPenalty"]
+    if penalty is not None and not (isinstance(penalty, (int, float)) and math.isfinite(penalty) and penalty >= 0):
+        raise SampleError("padPenalty must be a finite number >= 0")
     return resolved
 
 
@@ -343,7 +388,8 @@ def sample(denoise, spec, tokens, batch, length, options, on_step=None):
         if on_step is not None and on_step(step, state) == "stop":
             for row in range(batch):
                 for p in state.masked_positions(row):
-                    run.reveal_argmax(run.cached, row, p)
+                    if state.is_masked(row, p):
+                        run.reveal_argmax(run.cached, row, p)
         if state.masked == 0:
             return result(run.nfe, step)
     raise AssertionError("masks left after the full step budget")

@@ -119,6 +119,56 @@ def test_rejects_bad_options():
         run({"strategy": "confidence", "steps": 0, "seed": 1})
     with pytest.raises(SampleError):
         run({"strategy": "random", "steps": 3, "seed": 1, "threshold": 0.5})
+    for penalty in (-0.1, math.nan, math.inf, "0.6"):
+        with pytest.raises(SampleError):
+            run({"strategy": "confidence", "steps": 3, "seed": 1, "padPenalty": penalty})
+
+
+def _holes(row):
+    """Maximal runs of masked positions of a row, as ranges."""
+    holes, start = [], None
+    for p, t in enumerate(row + [None]):
+        if t == M and start is None:
+            start = p
+        elif t != M and start is not None:
+            holes.append(range(start, p))
+            start = None
+    return holes
+
+
+def _pads_are_suffix(tokens):
+    pad = FAKE_SPEC["padId"]
+    return pad not in tokens or all(t == pad for t in tokens[tokens.index(pad):])
+
+
+@pytest.mark.parametrize("strategy", ["confidence", "margin", "entropy", "random"])
+@pytest.mark.parametrize("block_size", [None, 4])
+@pytest.mark.parametrize("temperature", [0, 1.0])
+def test_pad_rules_keep_pads_a_suffix_of_every_hole(strategy, block_size, temperature):
+    rows = (ROW, canvas([4], 14, [2], 1, [7]))
+    padded = 0
+    for seed in range(12):
+        options = {"strategy": strategy, "steps": 2 + seed, "temperature": temperature, "seed": seed,
+                   "blockSize": block_size, "padPenalty": 0.6}
+        if strategy != "random":
+            options["threshold"] = 0.4
+
+        def check(_step, state):
+            for b, row in enumerate(rows):
+                for hole in _holes(row):
+                    assert _pads_are_suffix([state.token_at(b, p) for p in hole])
+
+        result, _ = run(options, rows=rows, on_step=check)
+        assert M not in result["tokens"]
+        padded += sum(FAKE_SPEC["padId"] in result["tokens"][b * len(ROW) + h.start:b * len(ROW) + h.stop]
+                      for b in range(2) for h in _holes(rows[b]))
+    assert padded > 0
+
+
+def test_pad_penalty_none_is_off():
+    for strategy in ("confidence", "random"):
+        options = {"strategy": strategy, "steps": 5, "seed": 3}
+        assert run(options)[0] == run(dict(options, padPenalty=None))[0]
 
 
 def test_revealed_by_schedules():

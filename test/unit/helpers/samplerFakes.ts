@@ -88,3 +88,21 @@ export function canvasOf(...rows: number[][]): Canvas {
 export function row(...parts: Array<number[] | number>): number[] {
   return parts.flatMap((part) => (typeof part === 'number' ? new Array<number>(part).fill(FAKE_SPEC.maskId) : part));
 }
+
+/**
+ * A denoiser whose every queried position prefers one token: `pick(rowTokens, position)` gives
+ * `[token, logit]`, and every other id (the mask too, which SUBS drops) has logit 0. With the fake
+ * vocabulary the preferred token's probability is e^logit / (e^logit + 22).
+ */
+export function scriptedDenoiser(pick: (tokens: Int32Array, position: number) => [number, number], spec = FAKE_SPEC): RecordingDenoiser {
+  return new RecordingDenoiser(spec, ({ tokens, batch, length, positions, queries }) => {
+    const out = new Float32Array(batch * queries * spec.vocabSize);
+    for (let b = 0; b < batch; b++) {
+      for (let q = 0; q < queries; q++) {
+        const [token, logit] = pick(tokens.subarray(b * length, (b + 1) * length), positions[b * queries + q]!);
+        out[(b * queries + q) * spec.vocabSize + token] = logit;
+      }
+    }
+    return out;
+  });
+}
