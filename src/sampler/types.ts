@@ -7,7 +7,26 @@ export type Family = 'mdlm' | 'md4' | 'sedd' | 'cedd' | 'rdlm';
 export type Graph = 'absorb' | 'uniform' | 'roulette' | 'sphere';
 export type OutputKind = 'x0_logits' | 'log_score';
 export type CondKind = 'none' | 'sigma' | 't_x1000' | 't';
-export type ScheduleType = 'loglinear' | 'cosine' | 'linear' | 'geometric';
+
+/**
+ * The noise schedule (meta.json `schedule`, docs/model-contract.md). Absorb keep probability α_t,
+ * or the total noise σ(t) of the uniform / roulette / SEDD graphs; noiseSchedule.ts computes both.
+ * - loglinear: σ(t) = -log(1 - (1-eps) t), α_t = e^{-σ(t)} (MDLM, SEDD, CEDD).
+ * - cosine: 1 - α_t = (1-eps)(1 - cos(πt/2)) (MDLM).
+ * - linear: α_t = (1-2eps)(1-t) + eps (MD4).
+ * - md4_cosine: α_t = (1-2eps)(1 - cos(π/2 (1-t))) + eps (MD4).
+ * - poly: α_t = (1-2eps)(1 - t^exponent) + eps, exponent > 0 (MD4 polyK).
+ * - genmd4: per token, α_t(v) = 1 - (1-eps) t^{tokenExponents[v]}, one exponent > 0 per vocab id
+ *   (the mask's entry is ignored) (GenMD4).
+ * - geometric: σ(t) = sigmaMin^{1-t} sigmaMax^t (SEDD uniform).
+ * For md4 schedules σ(t) := -log α_t where one is needed.
+ */
+export type Schedule =
+  | { readonly type: 'loglinear' | 'cosine' | 'linear' | 'md4_cosine'; readonly eps: number }
+  | { readonly type: 'poly'; readonly eps: number; readonly exponent: number }
+  | { readonly type: 'genmd4'; readonly eps: number; readonly tokenExponents: readonly number[] }
+  | { readonly type: 'geometric'; readonly sigmaMin: number; readonly sigmaMax: number };
+export type ScheduleType = Schedule['type'];
 
 /** What the sampler must know about a model's diffusion process (from meta.json). */
 export interface DiffusionSpec {
@@ -15,7 +34,9 @@ export interface DiffusionSpec {
   readonly graph: Graph;
   readonly outputKind: OutputKind;
   readonly condKind: CondKind;
-  readonly schedule: { readonly type: ScheduleType; readonly eps: number };
+  readonly schedule: Schedule;
+  /** Roulette graph only (meta.json `p_m`, in (0, 1)): the mask's share of the noise; undefined otherwise. */
+  readonly pM?: number;
   readonly vocabSize: number;
   readonly maskId: number;
   readonly padId: number;
