@@ -27,6 +27,7 @@ export const SAMPLER_FLAGS = {
   'steps-fraction': 'step budget as a fraction of the hole\'s slots, e.g. 0.125 = 8 slots per call (instead of --steps)',
   strategy: 'unmasking strategy (default confidence)',
   threshold: 'confidence threshold, or off (default the engine\'s, 0.9)',
+  'pad-penalty': 'padPenalty of the sampler, or off (default the engine\'s, PAD_PENALTY)',
 };
 
 /** `--model` as the CLI resolves it: a bundled name, a folder, or (absent) the default model. */
@@ -40,18 +41,25 @@ export async function openModel(flags: Flags): Promise<LoadedModel> {
   return loadModel(resolveModelDir(flags.model), { executionProvider: ep, ...(threads ? { threads } : {}) });
 }
 
+/** A flag that is a number or 'off' (undefined); absent = `fallback`. */
+function optionalNumber(flag: string | undefined, fallback: number | undefined): number | undefined {
+  if (flag === undefined) return fallback;
+  return flag === 'off' ? undefined : Number(flag);
+}
+
 /** Engine options for one kind of hole, from the flags (or `overrides`). */
 export function optionsFor(kind: string, flags: Flags, overrides: Partial<InfillOptions> = {}): InfillOptions {
   const single = flags['max-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.maxTokens : Number(flags['max-tokens']);
   const multi = flags['multi-max-tokens'] === undefined ? 96 : Number(flags['multi-max-tokens']);
   const maxTokens = overrides.maxTokens ?? (kind === 'multi_line' ? multi : single);
-  const threshold = flags.threshold === undefined ? DEFAULT_INFILL_OPTIONS.threshold : flags.threshold === 'off' ? undefined : Number(flags.threshold);
+  const threshold = optionalNumber(flags.threshold, DEFAULT_INFILL_OPTIONS.threshold);
   return {
     ...DEFAULT_INFILL_OPTIONS,
     maxTokens,
     steps: flags.steps !== undefined ? Number(flags.steps) : Math.max(1, Math.round(maxTokens * Number(flags['steps-fraction'] ?? 1))),
     strategy: (flags.strategy ?? DEFAULT_INFILL_OPTIONS.strategy) as Strategy,
     threshold,
+    padPenalty: optionalNumber(flags['pad-penalty'], DEFAULT_INFILL_OPTIONS.padPenalty),
     contextTokens: flags['context-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.contextTokens : Number(flags['context-tokens']),
     ...overrides,
   };

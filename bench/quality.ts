@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import type { Strategy } from '../src/sampler';
 import { list, machineInfo, modelInfo, numbers, parseFlags, publish, readTasks, repoRoot, round, run, selectTasks, type Row } from './common';
-import { fillAll, fitted, kindsOf, limitOf, MODEL_FLAGS, openModel, optionsFor, summarize } from './fills';
+import { fillAll, fitted, kindsOf, limitOf, MODEL_FLAGS, openModel, optionsFor, SAMPLER_FLAGS, summarize } from './fills';
 
 const FLAGS = {
   ...MODEL_FLAGS,
@@ -25,6 +25,7 @@ const FLAGS = {
   strategies: 'strategies (default confidence,margin,entropy,random)',
   thresholds: 'thresholds for threshold decoding (default 0.5,0.7,0.8,0.9,0.95)',
   fractions: 'step budgets without threshold, as fractions of the slots (default 1,0.5,0.25,0.125)',
+  'pad-penalty': SAMPLER_FLAGS['pad-penalty'],
 };
 
 interface Config {
