@@ -9,6 +9,7 @@ import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
 import { holeSlots } from './holeLength';
+import { optionsForModel } from './modelOptions';
 import { postProcess } from './postprocess';
 import type { Candidate, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
@@ -38,11 +39,13 @@ export class InfillEngine {
     this.stopIds = new Set([model.denoiser.spec.padId, model.denoiser.spec.eosId]);
   }
 
-  async fill(request: InfillRequest, options: InfillOptions, hooks: InfillHooks = {}): Promise<InfillResult> {
+  /** Fills the request's holes; `requested` options are adapted to the model's family by `optionsForModel`. */
+  async fill(request: InfillRequest, requested: InfillOptions, hooks: InfillHooks = {}): Promise<InfillResult> {
     const started = performance.now();
     validateRequest(request);
-    validateOptions(options);
+    validateOptions(requested);
     const { spec } = this.model.denoiser;
+    const options = optionsForModel(spec, requested);
     const contextTokens = Math.min(options.contextTokens, spec.maxLength);
     const selectionTokens = await Promise.all(request.holes.map(async ({ start, end }) =>
       start === end ? 0 : (await this.model.tokenizer.encode(request.text.slice(start, end))).ids.length));

@@ -3,5 +3,5 @@ export type { LoadedModel, LoadOptions } from './loadModel';
 export type { ExecutionProviderChoice } from './executionProviders';
 export type { ModelMeta } from './meta';
 export { validateModelFolder } from './modelFolder';
-export { findModels, resolveModel } from './registry';
+export { findModels, modelKind, resolveModel } from './registry';
 export type { ModelEntry } from './registry';

@@ -1,13 +1,35 @@
-import type { CondKind, DiffusionSpec, Family, Graph, OutputKind, ScheduleType } from '../sampler/types';
+import type { CondKind, DiffusionSpec, Family, Graph, OutputKind, Schedule, ScheduleType } from '../sampler/types';
 import { MetaFields } from './metaFields';
 
 const families: readonly Family[] = ['mdlm', 'md4', 'sedd', 'cedd', 'rdlm'];
 const graphs: readonly Graph[] = ['absorb', 'uniform', 'roulette', 'sphere'];
 const outputKinds: readonly OutputKind[] = ['x0_logits', 'log_score'];
 const condKinds: readonly CondKind[] = ['none', 'sigma', 't_x1000', 't'];
-const scheduleTypes: readonly ScheduleType[] = ['loglinear', 'cosine', 'linear', 'geometric'];
+const scheduleTypes: readonly ScheduleType[] = ['loglinear', 'cosine', 'linear', 'md4_cosine', 'poly', 'genmd4', 'geometric'];
 /** A canvas shorter than this cannot hold a useful prefix, hole and suffix. */
 const minMaxLength = 8;
+
+interface FamilyRule {
+  readonly outputKind: OutputKind;
+  readonly condKinds: readonly CondKind[];
+  /** The graphs the family runs on, each with the schedules it may have there. */
+  readonly schedules: Readonly<Partial<Record<Graph, readonly ScheduleType[]>>>;
+}
+
+/**
+ * The combinations this version runs (docs/model-contract.md, "Families"). RDLM (graph sphere) is
+ * a family of the contract but not of this version: it has its own input signature.
+ */
+const familyRules: Readonly<Record<Exclude<Family, 'rdlm'>, FamilyRule>> = {
+  mdlm: { outputKind: 'x0_logits', condKinds: ['none', 'sigma'], schedules: { absorb: ['loglinear', 'cosine'] } },
+  md4: { outputKind: 'x0_logits', condKinds: ['t_x1000'], schedules: { absorb: ['linear', 'md4_cosine', 'poly', 'genmd4'] } },
+  sedd: { outputKind: 'log_score', condKinds: ['sigma'], schedules: { absorb: ['loglinear'], uniform: ['geometric', 'loglinear'] } },
+  cedd: {
+    outputKind: 'x0_logits',
+    condKinds: ['sigma'],
+    schedules: { absorb: ['loglinear'], uniform: ['loglinear', 'geometric'], roulette: ['loglinear'] },
+  },
+};
 
 /** meta.json (format_version 1) after validation; see docs/model-contract.md. */
 export interface ModelMeta {
@@ -17,7 +39,9 @@ export interface ModelMeta {
   readonly graph: Graph;
   readonly outputKind: OutputKind;
   readonly condKind: CondKind;
-  readonly schedule: { readonly type: ScheduleType; readonly eps: number };
+  readonly schedule: Schedule;
+  /** Roulette graph only: the mask's share of the noise, in (0, 1). */
+  readonly pM?: number;
   readonly vocabSize: number;
   readonly maskId: number;
   readonly padId: number;
@@ -41,7 +65,7 @@ export function parseMeta(file: string, text: string): ModelMeta {
   const vocabSize = fields.integer('vocab_size', 1);
   const maxId = vocabSize - 1;
   const condKind = fields.oneOf('cond_kind', condKinds);
-  const schedule = fields.object('schedule');
+  const scheduleFields = fields.object('schedule');
   const inputs = fields.object('inputs');
   const cond = inputs.nullableString('cond');
   if ((cond === null) !== (condKind === 'none')) {
@@ -50,14 +74,21 @@ export function parseMeta(file: string, text: string): ModelMeta {
   }
   const tokenizerSha256 = fields.string('tokenizer_sha256');
   if (!/^[0-9a-f]{64}$/.test(tokenizerSha256)) fields.fail('tokenizer_sha256', '64 lowercase hex digits');
+  const family = fields.oneOf('family', families);
+  const graph = fields.oneOf('graph', graphs);
+  const outputKind = fields.oneOf('output_kind', outputKinds);
+  const schedule = parseSchedule(scheduleFields, vocabSize);
+  checkCombination(fields, scheduleFields, { family, graph, outputKind, condKind, schedule });
+  const pM = parsePM(fields, graph);
   return {
     formatVersion: 1,
     name: fields.string('name'),
-    family: fields.oneOf('family', families),
-    graph: fields.oneOf('graph', graphs),
-    outputKind: fields.oneOf('output_kind', outputKinds),
+    family,
+    graph,
+    outputKind,
     condKind,
-    schedule: { type: schedule.oneOf('type', scheduleTypes), eps: schedule.number('eps', 0, 1) },
+    schedule,
+    ...(pM === undefined ? {} : { pM }),
     vocabSize,
     maskId: fields.integer('mask_id', 0, maxId),
     padId: fields.integer('pad_id', 0, maxId),
@@ -74,9 +105,54 @@ export function parseMeta(file: string, text: string): ModelMeta {
   };
 }
 
-/** What the sampler needs from the meta. */
-export function toDiffusionSpec(meta: ModelMeta): DiffusionSpec {
-  const { family, graph, outputKind, condKind, schedule, vocabSize, maskId, padId, eosId, bosId, maxLength } = meta;
-  return { family, graph, outputKind, condKind, schedule, vocabSize, maskId, padId, eosId, bosId, maxLength };
+/** The `schedule` object: its type and that type's own fields. */
+function parseSchedule(schedule: MetaFields, vocabSize: number): Schedule {
+  const type = schedule.oneOf('type', scheduleTypes);
+  if (type === 'geometric') {
+    const sigmaMin = schedule.numberBetween('sigma_min', 0);
+    const sigmaMax = schedule.numberBetween('sigma_max', 0);
+    if (!(sigmaMin < sigmaMax)) schedule.reject('sigma_max', `sigma_max must exceed sigma_min (${sigmaMin})`);
+    return { type, sigmaMin, sigmaMax };
+  }
+  const eps = schedule.number('eps', 0, 1);
+  if (type === 'poly') return { type, eps, exponent: schedule.numberBetween('exponent', 0) };
+  if (type === 'genmd4') return { type, eps, tokenExponents: schedule.numbersBetween('token_exponents', vocabSize, 0) };
+  return { type, eps };
 }
 
+/** Rejects a family/graph/output/conditioning/schedule combination this version does not run, naming the field at odds. */
+function checkCombination(
+  fields: MetaFields,
+  scheduleFields: MetaFields,
+  meta: Pick<ModelMeta, 'family' | 'graph' | 'outputKind' | 'condKind' | 'schedule'>,
+): void {
+  const { family, graph, outputKind, condKind, schedule } = meta;
+  if (graph === 'sphere' || family === 'rdlm') {
+    fields.reject(graph === 'sphere' ? 'graph' : 'family', 'graph sphere (RDLM) is not supported by this version');
+  }
+  const rule = familyRules[family];
+  const allowedSchedules = rule.schedules[graph];
+  if (!allowedSchedules) fields.reject('graph', `${family} runs on graph ${alternatives(Object.keys(rule.schedules))}`);
+  if (outputKind !== rule.outputKind) fields.reject('output_kind', `${family} needs output_kind ${rule.outputKind}`);
+  if (!rule.condKinds.includes(condKind)) fields.reject('cond_kind', `${family} needs cond_kind ${alternatives(rule.condKinds)}`);
+  if (!allowedSchedules.includes(schedule.type)) {
+    scheduleFields.reject('type', `${family} on graph ${graph} needs schedule ${alternatives(allowedSchedules)}`);
+  }
+}
+
+/** `p_m`: required on the roulette graph, absent or null on every other. */
+function parsePM(fields: MetaFields, graph: Graph): number | undefined {
+  if (graph === 'roulette') return fields.numberBetween('p_m', 0, 1);
+  if (!fields.isUnset('p_m')) fields.reject('p_m', `p_m belongs to the roulette graph only (graph is ${graph}); leave it out or null`);
+  return undefined;
+}
+
+function alternatives(values: readonly string[]): string {
+  return values.join(' or ');
+}
+
+/** What the sampler needs from the meta. */
+export function toDiffusionSpec(meta: ModelMeta): DiffusionSpec {
+  const { family, graph, outputKind, condKind, schedule, pM, vocabSize, maskId, padId, eosId, bosId, maxLength } = meta;
+  return { family, graph, outputKind, condKind, schedule, ...(pM === undefined ? {} : { pM }), vocabSize, maskId, padId, eosId, bosId, maxLength };
+}

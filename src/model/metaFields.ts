@@ -64,6 +64,34 @@ export class MetaFields {
     return value;
   }
 
+  /** A number strictly between `min` and `max` (an infinite `max`: any finite number above `min`). */
+  numberBetween(key: string, min: number, max = Infinity): number {
+    const value = this.value[key];
+    if (!isBetween(value, min, max)) this.fail(key, betweenText(min, max));
+    return value;
+  }
+
+  /** An array of exactly `length` numbers, each strictly between `min` and `max` (see `numberBetween`). */
+  numbersBetween(key: string, length: number, min: number, max = Infinity): number[] {
+    const value = this.value[key];
+    if (!Array.isArray(value) || value.length !== length) this.fail(key, `an array of ${length} numbers, each ${betweenText(min, max)}`);
+    const bad = value.findIndex((item) => !isBetween(item, min, max));
+    if (bad >= 0) {
+      throw new ModelLoadError(this.file, `field '${this.prefix}${key}[${bad}]' must be ${betweenText(min, max)}, got ${describe(value[bad])}`);
+    }
+    return value as number[];
+  }
+
+  /** Whether the field is absent or null. */
+  isUnset(key: string): boolean {
+    return this.value[key] === undefined || this.value[key] === null;
+  }
+
+  /** Rejects a well-typed value that does not fit the rest of the meta, saying why. */
+  reject(key: string, reason: string): never {
+    throw new ModelLoadError(this.file, `field '${this.prefix}${key}' is ${describe(this.value[key])}: ${reason}`);
+  }
+
   integer(key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
     const value = this.value[key];
     if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
@@ -79,6 +107,14 @@ export class MetaFields {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isBetween(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > min && value < max;
+}
+
+function betweenText(min: number, max: number): string {
+  return max === Infinity ? `a finite number > ${min}` : `a number in (${min}, ${max})`;
 }
 
 function describe(value: unknown): string {

@@ -1,11 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 
 export interface ModelEntry {
   name: string;
   dir: string;
   source: 'bundled' | 'folder';
+  /** meta.json's `family` and `graph` as written (unchecked: loading validates); undefined when unreadable. */
+  family: string | undefined;
+  graph: string | undefined;
 }
 
 /** Preferred bundled default; otherwise the first bundled model, otherwise the test fixture. */
@@ -27,18 +30,32 @@ export function packageRoot(from = __dirname): string {
 const bundledModelsDir = (): string => path.join(packageRoot(), 'models');
 const isModelFolder = (dir: string): boolean => existsSync(path.join(dir, 'meta.json'));
 
-/** Bundled `models/*`, then for each of `folders`: the folder itself if it is a model, else its model subfolders. */
+/**
+ * Bundled `models/*`, then for each of `folders`: the folder itself if it is a model, else its
+ * model subfolders. A folder found twice is listed once, where it was first found.
+ */
 export async function findModels(folders: readonly string[]): Promise<ModelEntry[]> {
-  const entries = (await modelSubfolders(bundledModelsDir())).map((dir): ModelEntry => ({
-    name: path.basename(dir),
-    dir,
-    source: 'bundled',
-  }));
+  const found = new Map<string, ModelEntry['source']>((await modelSubfolders(bundledModelsDir())).map((dir) => [dir, 'bundled']));
   for (const folder of folders.map((f) => path.resolve(f))) {
     const dirs = isModelFolder(folder) ? [folder] : await modelSubfolders(folder);
-    entries.push(...dirs.map((dir): ModelEntry => ({ name: path.basename(dir), dir, source: 'folder' })));
+    for (const dir of dirs) if (!found.has(dir)) found.set(dir, 'folder');
   }
-  return entries;
+  return Promise.all([...found].map(async ([dir, source]): Promise<ModelEntry> => ({ name: path.basename(dir), dir, source, ...(await kindOf(dir)) })));
+}
+
+/** "family/graph" for a picker or a listing, e.g. "cedd/roulette"; undefined when meta.json names neither. */
+export function modelKind(entry: Pick<ModelEntry, 'family' | 'graph'>): string | undefined {
+  return [entry.family, entry.graph].filter((part) => part !== undefined).join('/') || undefined;
+}
+
+/** The family and graph a model folder's meta.json names, read leniently: a listing never fails on a broken folder. */
+async function kindOf(dir: string): Promise<Pick<ModelEntry, 'family' | 'graph'>> {
+  const meta: unknown = await readFile(path.join(dir, 'meta.json'), 'utf8').then(JSON.parse).catch(() => undefined);
+  const field = (key: string): string | undefined => {
+    const value = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  return { family: field('family'), graph: field('graph') };
 }
 
 /** Sorted model folders directly under `parent`; none if it is missing or unreadable (a stale setting is not an error). */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { findModels, type ModelEntry } from '../model';
+import { findModels, modelKind, type ModelEntry } from '../model';
 import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
 
@@ -9,7 +9,8 @@ interface ModelPick extends vscode.QuickPickItem {
 
 /**
  * "Diffuse: Select Model": a quick pick of the bundled models, the models found in
- * `diffuse.modelFolders`, and "Browse…" for any model folder. The choice is saved as the user's
+ * `diffuse.modelFolders` and the active model, each described by its family/graph (e.g.
+ * "cedd/roulette") and where it lives, and "Browse…" for any model folder. The choice is saved as the user's
  * `diffuse.model`. Called with a string (a bundled name or a folder), it switches without UI.
  * Resolves to whether that model is now loaded.
  */
@@ -26,11 +27,12 @@ export class ModelPicker {
   }
 
   private async ask(): Promise<string | undefined> {
-    const entries = await findModels(this.settings.current.modelFolders);
     const current = this.models.active?.dir;
+    // The active model is listed even when it came from "Browse…" and no model folder holds it.
+    const entries = await findModels([...this.settings.current.modelFolders, ...(current ? [current] : [])]);
     const pick = (entry: ModelEntry): ModelPick => ({
       label: entry.dir === current ? `$(check) ${entry.name}` : entry.name,
-      description: entry.source === 'bundled' ? vscode.l10n.t('bundled') : entry.dir,
+      description: [modelKind(entry), entry.source === 'bundled' ? vscode.l10n.t('bundled') : entry.dir].filter(Boolean).join(' · '),
       dir: entry.dir,
     });
     const browse: ModelPick = { label: `$(folder-opened) ${vscode.l10n.t('Browse…')}`, description: vscode.l10n.t('a folder with model.onnx, meta.json and tokenizer.json') };

@@ -183,7 +183,7 @@ describe('loadModel and the inference worker', function () {
     });
 
     it('names a cond input the graph lacks', async () => {
-      const dir = folder({ meta: { cond_kind: 't', inputs: { input_ids: 'input_ids', positions: 'positions', cond: 'cond' } } });
+      const dir = folder({ meta: { cond_kind: 'sigma', inputs: { input_ids: 'input_ids', positions: 'positions', cond: 'cond' } } });
       await expectModelError(dir, /the graph has no input 'cond'/);
     });
 

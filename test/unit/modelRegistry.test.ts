@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { findModels, resolveModel } from '../../src/model';
+import { findModels, modelKind, resolveModel } from '../../src/model';
 import { packageRoot } from '../../src/model/registry';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -14,12 +14,13 @@ describe('model registry', () => {
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  const modelDir = (...parts: string[]): string => {
+  const modelDirWith = (meta: string, ...parts: string[]): string => {
     const dir = path.join(root, ...parts);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'meta.json'), '{}');
+    writeFileSync(path.join(dir, 'meta.json'), meta);
     return dir;
   };
+  const modelDir = (...parts: string[]): string => modelDirWith('{}', ...parts);
 
   it('finds the package root from both build layouts (out/src/model and dist)', () => {
     assert.equal(packageRoot(), repoRoot);
@@ -34,11 +35,38 @@ describe('model registry', () => {
     const single = modelDir('single');
     const found = (await findModels([path.join(root, 'collection'), single, path.join(root, 'missing')]))
       .filter((m) => m.source === 'folder');
+    const unknownKind = { family: undefined, graph: undefined };
     assert.deepEqual(found, [
-      { name: 'a-model', dir: a, source: 'folder' },
-      { name: 'b-model', dir: b, source: 'folder' },
-      { name: 'single', dir: single, source: 'folder' },
+      { name: 'a-model', dir: a, source: 'folder', ...unknownKind },
+      { name: 'b-model', dir: b, source: 'folder', ...unknownKind },
+      { name: 'single', dir: single, source: 'folder', ...unknownKind },
     ]);
+  });
+
+  it('describes each model by the family and graph its meta.json names, and lists a folder once', async () => {
+    const roulette = modelDirWith(JSON.stringify({ family: 'cedd', graph: 'roulette' }), 'kinds', 'cedd-roulette');
+    const md4 = modelDirWith(JSON.stringify({ family: 'md4', graph: 'absorb' }), 'kinds', 'md4');
+    const broken = modelDirWith('{"family": ', 'kinds', 'z-broken');
+    const found = (await findModels([path.join(root, 'kinds'), md4])).filter((m) => m.source === 'folder');
+    assert.deepEqual(found.map((m) => [m.dir, m.family, m.graph, modelKind(m)]), [
+      [roulette, 'cedd', 'roulette', 'cedd/roulette'],
+      [md4, 'md4', 'absorb', 'md4/absorb'],
+      [broken, undefined, undefined, undefined],
+    ]);
+  });
+
+  it('lists every family fixture under one models folder', async function () {
+    const families = path.join(repoRoot, 'test', 'fixtures', 'families');
+    if (!existsSync(families)) this.skip();
+    const kinds = (await findModels([families])).filter((m) => m.source === 'folder').map(modelKind);
+    assert.ok(kinds.length >= 2, `expected several fixture models, got ${kinds.join(', ')}`);
+    for (const kind of ['md4/absorb', 'sedd/uniform', 'cedd/roulette']) assert.ok(kinds.includes(kind), `${kind} missing from ${kinds.join(', ')}`);
+  });
+
+  it('lists a bundled model once when a model folder names it too', async () => {
+    const bundled = (await findModels([])).filter((m) => m.source === 'bundled');
+    const again = await findModels(bundled.map((m) => m.dir));
+    assert.deepEqual(again.map((m) => m.source), bundled.map(() => 'bundled'));
   });
 
   it('lists the bundled models/* as bundled', async () => {

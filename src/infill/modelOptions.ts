@@ -1,0 +1,35 @@
+import type { DiffusionSpec } from '../sampler/types';
+import type { InfillOptions } from './types';
+
+/**
+ * Steps of a full-quality run (the user's `steps` equal to the hole's `maxTokens`) on a
+ * time-conditioned model. The infill defaults (defaults.ts) assume a time-free absorbing model,
+ * where `steps` = `maxTokens` is cheap: the caching sampler spends no network call on a step that
+ * reveals nothing. A model fed σ(t) or 1000·t sees new inputs at every step, so every step is a
+ * network call; 32 is the default model's budget at its default hole size.
+ */
+export const TIME_CONDITIONED_STEPS = 32;
+
+/**
+ * The options a fill runs with on `spec`'s model: the caller's, except where the model needs
+ * others. This is the one place where the model's family shapes the decoding.
+ *
+ * - Time-free absorbing models (MDLM): the caller's options as given.
+ * - Time-conditioned models (`cond_kind` sigma or t_x1000: MD4, GenMD4, SEDD, CEDD and MDLM with
+ *   σ-conditioning) have a step budget: `TIME_CONDITIONED_STEPS` scaled by the caller's steps per
+ *   hole slot, round(32 · steps / maxTokens), at least 1. The default 32 steps for 32 slots stay
+ *   32 network calls, half the steps are 16, and a longer hole costs no more calls.
+ * - Absorbing and roulette graphs keep the caller's strategy, threshold and padPenalty
+ *   (confidence decoding reveals masked slots there as on MDLM) and take the fewer of the caller's
+ *   steps and the budget: steps beyond the slot count reveal nothing but still call the network.
+ * - Uniform graph (SEDD / CEDD uniform): no slot is ever masked and every step moves every hole
+ *   slot by the ancestral kernel, so there is no reveal order to choose: the strategy is 'random'
+ *   (ancestral), the confidence threshold is off, whatever the caller asked, and the steps are the
+ *   budget (more steps are a finer time grid, not more slots).
+ */
+export function optionsForModel(spec: DiffusionSpec, options: InfillOptions): InfillOptions {
+  if (spec.condKind === 'none') return options;
+  const budget = Math.max(1, Math.round((TIME_CONDITIONED_STEPS * options.steps) / options.maxTokens));
+  if (spec.graph === 'uniform') return { ...options, steps: budget, strategy: 'random', threshold: undefined };
+  return { ...options, steps: Math.min(options.steps, budget) };
+}
