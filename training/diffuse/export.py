@@ -9,6 +9,10 @@ The folder is written only if onnxruntime reproduces PyTorch's logits on random 
 
     python3 -m diffuse.export --ckpt=out/mdlm/ckpt.pt --tokenizer=out/tokenizer.json \
         --out=../models/diffuse-small --name=diffuse-small [--results=results.json] [--card=card.md]
+
+Any family's checkpoint exports the same way: its train_config names the family (families.py), which
+sets meta's family/graph/output_kind/cond_kind/schedule/p_m, and a conditioned denoiser gets the
+contract's third input, cond float32[B].
 """
 import copy
 import inspect
@@ -21,6 +25,7 @@ import tempfile
 import numpy as np
 import torch
 
+from .families import Family
 from .model import Denoiser, ModelConfig, config_dict
 from .tokenizer import EOS_ID, MASK_ID, PAD_ID, sha256_file
 
@@ -41,21 +46,24 @@ def round_weights_fp16(model):
 
 
 def export_onnx(model, path):
-    """Write the fp32 graph: input_ids [B, L], positions [B, Q] -> logits [B, Q, V]."""
+    """Write the fp32 graph: input_ids [B, L], positions [B, Q] (, cond [B]) -> logits [B, Q, V]."""
     model = copy.deepcopy(model).float().eval().cpu()
     for block in model.blocks:
         block.attn.use_sdpa = False   # plain matmul-softmax: the portable graph for every EP
     ids = torch.randint(3, model.cfg.vocab_size, (2, 16), dtype=torch.long)
     pos = torch.tensor([[1, 5, 7], [0, 2, 15]], dtype=torch.long)
+    args, names = (ids, pos), ["input_ids", "positions"]
+    axes = {"input_ids": {0: "B", 1: "L"}, "positions": {0: "B", 1: "Q"}, "logits": {0: "B", 1: "Q"}}
+    if model.cfg.cond_kind != "none":
+        args, names = args + (torch.tensor([0.5, 2.0]),), names + ["cond"]
+        axes["cond"] = {0: "B"}
     kwargs = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         kwargs["dynamo"] = False      # torch >= 2.9 defaults to the dynamo exporter; keep one path
     with torch.no_grad():
         torch.onnx.export(
-            model, (ids, pos), path, opset_version=OPSET,
-            input_names=["input_ids", "positions"], output_names=["logits"],
-            dynamic_axes={"input_ids": {0: "B", 1: "L"}, "positions": {0: "B", 1: "Q"},
-                          "logits": {0: "B", 1: "Q"}},
+            model, args, path, opset_version=OPSET,
+            input_names=names, output_names=["logits"], dynamic_axes=axes,
             # no folding: the tied head's transposed embedding would otherwise be stored twice;
             # onnxruntime folds the transpose at load time
             do_constant_folding=False, **kwargs)
@@ -88,8 +96,12 @@ def to_fp16_initializers(path, min_elements=256):
     return before - os.path.getsize(path)
 
 
-def random_cases(vocab_size, max_length, seed=0):
-    """(input_ids, positions) pairs of a few shapes, with masks sprinkled in."""
+COND_RANGE = {"sigma": (1e-3, 8.0), "t_x1000": (0.0, 1000.0)}
+
+
+def random_cases(vocab_size, max_length, seed=0, cond_kind="none"):
+    """(input_ids, positions, cond or None) of a few shapes, with masks sprinkled in; cond spans
+    the cond_kind's range (small sigma included: the SEDD shift's log expm1 is sharpest there)."""
     g = torch.Generator().manual_seed(seed)
     cases = []
     for B, L, Q in [(1, 8, 3), (2, max_length, 5), (3, max(8, max_length // 2 + 3), 7)]:
@@ -97,7 +109,11 @@ def random_cases(vocab_size, max_length, seed=0):
         ids[torch.rand(B, L, generator=g) < 0.3] = MASK_ID
         ids[:, -1] = PAD_ID
         pos = torch.stack([torch.randperm(L, generator=g)[:Q].sort().values for _ in range(B)])
-        cases.append((ids, pos))
+        cond = None
+        if cond_kind != "none":
+            lo, hi = COND_RANGE[cond_kind]
+            cond = lo + (hi - lo) * torch.rand(B, generator=g) ** 2
+        cases.append((ids, pos, cond))
     return cases
 
 
@@ -107,10 +123,13 @@ def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3):
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     model = model.float().eval().cpu()
     worst = 0.0
-    for ids, pos in cases:
+    for ids, pos, cond in cases:
         with torch.no_grad():
-            ref = model(ids, pos).numpy()
-        got = sess.run(["logits"], {"input_ids": ids.numpy(), "positions": pos.numpy()})[0]
+            ref = model(ids, pos, cond).numpy()
+        feed = {"input_ids": ids.numpy(), "positions": pos.numpy()}
+        if cond is not None:
+            feed["cond"] = cond.numpy()
+        got = sess.run(["logits"], feed)[0]
         if got.shape != ref.shape or got.dtype != np.float32:
             raise ParityError(f"shape/dtype mismatch: onnx {got.shape} {got.dtype} vs torch {ref.shape}")
         diff = float(np.abs(got - ref).max())
@@ -120,22 +139,27 @@ def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3):
     return worst
 
 
-def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, results):
+MDLM_META = {"family": "mdlm", "graph": "absorb", "output_kind": "x0_logits", "cond_kind": "none",
+             "schedule": {"type": "loglinear", "eps": 0.001}}
+
+
+def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, results, family_meta=None):
+    """family_meta: Family.meta() for the non-MDLM families (p_m included); MDLM's fields by default."""
+    fam = dict(family_meta or MDLM_META)
+    if fam["cond_kind"] != cfg.cond_kind:
+        raise ValueError(f"meta cond_kind {fam['cond_kind']!r} != the network's {cfg.cond_kind!r}")
     return {
         "format_version": 1,
         "name": name,
-        "family": "mdlm",
-        "graph": "absorb",
-        "output_kind": "x0_logits",
-        "cond_kind": "none",
-        "schedule": {"type": "loglinear", "eps": 0.001},
+        **{k: v for k, v in fam.items() if v is not None},
         "vocab_size": cfg.vocab_size,
         "mask_id": MASK_ID,
         "pad_id": PAD_ID,
         "eos_id": EOS_ID,
         "bos_id": None,
         "max_length": cfg.max_length,
-        "inputs": {"input_ids": "input_ids", "positions": "positions", "cond": None},
+        "inputs": {"input_ids": "input_ids", "positions": "positions",
+                   "cond": None if cfg.cond_kind == "none" else "cond"},
         "outputs": {"logits": "logits"},
         "logits_dtype": "float32",
         "tokenizer_sha256": sha256_file(tokenizer_path),
@@ -146,7 +170,7 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
 
 
 def write_model_folder(model, tokenizer_path, out_dir, name, training=None, results=None,
-                       card="", fp16=True, require_parity=True):
+                       card="", fp16=True, require_parity=True, family_meta=None):
     """Export, verify parity, then move the finished folder into place. Returns the meta dict."""
     cfg = model.cfg
     ref = round_weights_fp16(model) if fp16 else copy.deepcopy(model).float().eval()
@@ -161,7 +185,7 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
         results = dict(results or {})
         try:
             results["onnx_parity_max_abs_diff"] = check_parity(
-                ref, onnx_path, random_cases(cfg.vocab_size, cfg.max_length))
+                ref, onnx_path, random_cases(cfg.vocab_size, cfg.max_length, cond_kind=cfg.cond_kind))
         except ImportError:
             if require_parity:
                 raise ParityError("onnxruntime is not installed: refusing to write an unverified model")
@@ -171,7 +195,7 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
         training = dict(training or {})
         training.setdefault("model", config_dict(cfg))
         meta = make_meta(name, cfg, os.path.join(tmp, "tokenizer.json"), ref.num_parameters(),
-                         training, results)
+                         training, results, family_meta)
         with open(os.path.join(tmp, "meta.json"), "w") as f:
             json.dump(meta, f, indent=2)
             f.write("\n")
@@ -219,7 +243,10 @@ def main(argv):
     training["tokens_seen"] = ck.get("tokens_seen")
     training["steps"] = ck.get("step")
     training["model"] = ck["model_config"]
-    meta = write_model_folder(model, args["tokenizer"], args["out"], args["name"], training, results, card)
+    family = Family.from_config(ck.get("train_config", {}))
+    family_meta = None if family.objective == "mdlm" else family.meta(ck.get("objective"))
+    meta = write_model_folder(model, args["tokenizer"], args["out"], args["name"], training, results, card,
+                              family_meta=family_meta)
     print(json.dumps({"wrote": args["out"], "parameters": meta["parameters"],
                       "parity": meta["results"].get("onnx_parity_max_abs_diff"),
                       "onnx_bytes": os.path.getsize(os.path.join(args["out"], "model.onnx"))}))

@@ -7,8 +7,14 @@
   test/fixtures/tokenizer-golden.json
       [{"tokenizer", "text", "ids"}] over tricky strings, encoded by the Python library
       (add_special_tokens=False); decode(ids) == text for every case.
+  test/fixtures/families/<name>/{model.onnx, meta.json, tokenizer.json, MODEL_CARD.md, logits-golden.json}
+      one random-weight denoiser per seed family of the contract (FAMILY_FIXTURES), same tiny
+      backbone and the tiny-model's tokenizer; the adaLN and cond-embedding weights are randomised
+      too (they start at zero in training), so cond visibly changes the logits; GenMD4's token
+      exponents are random around 1. The golden holds logits for fixed (input_ids, positions, cond).
 
     cd training && python3 -m diffuse.make_fixture [--out=../test/fixtures] [--tokenizer=extra.json ...]
+    cd training && python3 -m diffuse.make_fixture --only=families     # keep tiny-model as it is
 
 Needs torch, onnx, tokenizers and onnxruntime (the export refuses to write without a parity check).
 """
@@ -20,7 +26,9 @@ import sys
 import torch
 
 from . import tokenizer as T
-from .export import random_cases, round_weights_fp16, write_model_folder
+from .export import random_cases, round_weights_fp16, vocab_of, write_model_folder
+from .families import Family
+from .md4 import GenMD4
 from .model import Denoiser, ModelConfig
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,6 +90,58 @@ def fixture_tokenizer_texts():
     return texts
 
 
+FAMILY_FIXTURES = {
+    "md4-linear": {"objective": "md4", "schedule": "linear"},
+    "genmd4": {"objective": "genmd4"},
+    "sedd-absorb": {"objective": "sedd", "graph": "absorb"},
+    "sedd-uniform": {"objective": "sedd", "graph": "uniform"},
+    "cedd-absorb": {"objective": "cedd", "graph": "absorb"},
+    "cedd-uniform": {"objective": "cedd", "graph": "uniform"},
+    "cedd-roulette": {"objective": "cedd", "graph": "roulette", "p_m": 0.95},
+}
+
+
+def write_logits_golden(model, path, seed, cond_kind="none"):
+    golden = []
+    for ids, pos, cond in random_cases(model.cfg.vocab_size, model.cfg.max_length, seed=seed, cond_kind=cond_kind):
+        with torch.no_grad():
+            logits = model(ids, pos, cond)
+        golden.append({"input_ids": ids.tolist(), "positions": pos.tolist(),
+                       **({} if cond is None else {"cond": [float(c) for c in cond]}),
+                       "logits": [[[round(float(v), 6) for v in row] for row in q] for q in logits]})
+    with open(path, "w") as f:
+        json.dump({"atol": 1e-4, "note": "logits [B][Q][V] from PyTorch (fp32, fp16-rounded weights)",
+                   "cases": golden}, f)
+
+
+def family_fixture(name, spec, tok_path, out_dir, seed):
+    """One random-weight model folder of a family; returns its meta."""
+    fam = Family.from_config(spec)
+    torch.manual_seed(seed)
+    cfg = ModelConfig(vocab_size=vocab_of(tok_path),
+                      n_layer=2, n_head=2, n_embd=32, max_length=64, cond_kind=fam.cond_kind,
+                      sigma_shift=fam.sigma_shift, cond_dim=32)
+    model = Denoiser(cfg)
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if n.startswith(("cond_embed", "ada_f")) or ".ada." in n:
+                p.normal_(0.0, 0.1)
+    model = round_weights_fp16(model)
+    state = None
+    if fam.objective == "genmd4":
+        obj = GenMD4(fam.schedule, cfg.vocab_size, T.MASK_ID)
+        with torch.no_grad():
+            obj.w_param.add_(0.5 * torch.randn(cfg.vocab_size))
+        state = obj.state_dict()
+    card = (f"# {name} (test fixture)\n\nRandom weights in the `{fam.meta_family}` family's format "
+            f"(graph {fam.graph}, output {fam.output_kind}, cond {fam.cond_kind}). Made by "
+            "`cd training && python3 -m diffuse.make_fixture --only=families`.\n")
+    meta = write_model_folder(model, tok_path, out_dir, name, card=card, family_meta=fam.meta(state),
+                              training={"note": "random weights, test fixture", "seed": seed, "spec": spec})
+    write_logits_golden(model, os.path.join(out_dir, "logits-golden.json"), seed, fam.cond_kind)
+    return meta
+
+
 def golden_cases(tok, rel_path):
     cases = []
     for text in TRICKY:
@@ -91,9 +151,24 @@ def golden_cases(tok, rel_path):
     return cases
 
 
+def write_family_fixtures(out):
+    """test/fixtures/families/<name>/ for every FAMILY_FIXTURES entry, with tiny-model's tokenizer."""
+    tok_path = os.path.join(out, "tiny-model", "tokenizer.json")
+    report = {}
+    for i, (name, spec) in enumerate(FAMILY_FIXTURES.items()):
+        d = os.path.join(out, "families", name)
+        meta = family_fixture(name, spec, tok_path, d, seed=100 + i)
+        report[name] = {"bytes": sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)),
+                        "parity": meta["results"].get("onnx_parity_max_abs_diff")}
+    return report
+
+
 def main(argv):
     args = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
     out = os.path.abspath(args.get("out", os.path.join(REPO, "test", "fixtures")))
+    if args.get("only") == "families":
+        print(json.dumps(write_family_fixtures(out)))
+        return
     model_dir = os.path.join(out, "tiny-model")
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(1234)
@@ -119,15 +194,7 @@ def main(argv):
                               results={}, card=card)
     os.remove(tok_path)
 
-    golden = []
-    for ids, pos in random_cases(cfg.vocab_size, cfg.max_length, seed=7):
-        with torch.no_grad():
-            logits = model(ids, pos)
-        golden.append({"input_ids": ids.tolist(), "positions": pos.tolist(),
-                       "logits": [[[round(float(v), 6) for v in row] for row in q] for q in logits]})
-    with open(os.path.join(model_dir, "logits-golden.json"), "w") as f:
-        json.dump({"atol": 1e-4, "note": "logits [B][Q][V] from PyTorch (fp32, fp16-rounded weights)",
-                   "cases": golden}, f)
+    write_logits_golden(model, os.path.join(model_dir, "logits-golden.json"), seed=7)
 
     rel = "test/fixtures/tiny-model/tokenizer.json"
     cases = golden_cases(T.load(os.path.join(model_dir, "tokenizer.json")), rel)
@@ -138,7 +205,8 @@ def main(argv):
         f.write("\n")
     sizes = {fn: os.path.getsize(os.path.join(model_dir, fn)) for fn in sorted(os.listdir(model_dir))}
     print(json.dumps({"fixture": model_dir, "parameters": meta["parameters"], "bytes": sizes,
-                      "parity": meta["results"].get("onnx_parity_max_abs_diff")}))
+                      "parity": meta["results"].get("onnx_parity_max_abs_diff"),
+                      "families": write_family_fixtures(out)}))
 
 
 if __name__ == "__main__":

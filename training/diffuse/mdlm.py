@@ -14,6 +14,8 @@ hole given the context), normalised by the number of hole slots.
 import torch
 import torch.nn.functional as F
 
+from .graphs import antithetic_t, per_token_bound
+
 EPS = 1e-3
 NEG = -1e6
 
@@ -21,11 +23,8 @@ NEG = -1e6
 def sample_t(batch_size, device, generator=None, antithetic=True):
     """Diffusion times t in [eps, 1], one per row: [B] float32."""
     if antithetic:
-        u = torch.rand(1, device=device, generator=generator)
-        u = (u + torch.arange(batch_size, device=device) / batch_size) % 1.0
-    else:
-        u = torch.rand(batch_size, device=device, generator=generator)
-    return (1 - EPS) * u + EPS
+        return antithetic_t(batch_size, device, generator, lo=EPS)
+    return (1 - EPS) * torch.rand(batch_size, device=device, generator=generator) + EPS
 
 
 def mask_chance(t):
@@ -58,9 +57,9 @@ def subs_log_probs(logits, xt, mask_id):
     return torch.where(keep.unsqueeze(-1), onehot, logp)
 
 
-def masked_nll(model, xt, x0, masked, mask_id, valid=None):
+def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None):
     """-log p(x0 | x_t) at the masked positions only: [N] float32, in row-major order."""
-    h = model.hidden(xt, valid)                # [B, L, D]
+    h = model.hidden(xt, valid, cond)          # [B, L, D]
     logits = model.head(h[masked])             # [N, V] fp32
     logits = logits.index_fill(1, torch.tensor([mask_id], device=logits.device), NEG)   # SUBS
     return F.cross_entropy(logits, x0[masked], reduction="none")
@@ -79,20 +78,14 @@ def diffusion_loss(model, x0, region, mask_id, t=None, generator=None, valid=Non
     return (nll * w).sum() / region.sum().clamp(min=1), xt, masked
 
 
-@torch.no_grad()
 def nelbo_per_token(model, windows, mask_id, samples=4, batch_size=64, seed=0):
     """Held-out NELBO (nats/token) of full windows [N, L]: the training estimator with antithetic t
     over each batch, repeated `samples` times. Returns (mean, standard error over batches)."""
-    g = torch.Generator(device=windows.device).manual_seed(seed)
-    totals = []
-    for s in range(samples):
-        for i in range(0, windows.shape[0], batch_size):
-            x0 = windows[i:i + batch_size]
-            region = torch.ones_like(x0, dtype=torch.bool)
-            t = sample_t(x0.shape[0], x0.device, g)
-            xt, masked = forward_mask(x0, region, t, mask_id, g)
-            nll = masked_nll(model, xt, x0, masked, mask_id)
-            w = loss_weight(t)[:, None].expand_as(masked)[masked]
-            totals.append(((nll.double() * w.double()).sum() / x0.numel()).item())
-    v = torch.tensor(totals, dtype=torch.float64)
-    return float(v.mean()), float(v.std() / max(1, len(totals)) ** 0.5) if len(totals) > 1 else 0.0
+    def batch_nats(x0, g):
+        region = torch.ones_like(x0, dtype=torch.bool)
+        t = sample_t(x0.shape[0], x0.device, g)
+        xt, masked = forward_mask(x0, region, t, mask_id, g)
+        nll = masked_nll(model, xt, x0, masked, mask_id)
+        w = loss_weight(t)[:, None].expand_as(masked)[masked]
+        return (nll.double() * w.double()).sum()
+    return per_token_bound(batch_nats, windows, samples, batch_size, seed)

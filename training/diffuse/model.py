@@ -2,7 +2,20 @@
 
 One file, plain PyTorch. Runs on torch 1.13 (plain attention) and torch 2.x (SDPA), and exports
 to ONNX opset 17 with the contract's signature: input_ids int64[B, L], positions int64[B, Q]
--> logits float32[B, Q, V]. No time conditioning: the MDLM denoiser is time-independent.
+(, cond float32[B]) -> logits float32[B, Q, V].
+
+Conditioning (cond_kind != "none"; SEEDS §3.3, §4.2): the scalar cond (sigma, or 1000 t) goes
+through a sinusoidal embedding and a small MLP to a vector c; every block and the final LayerNorm
+are modulated adaLN-style by a zero-initialised Linear(c):
+    h = LN(x) * (1 + scale) + shift,   x = x + (1 + gate) * f(h)
+At init the modulation is exactly zero, so a conditioned network starts as the cond-free one (the
+DiT "zero" gate is 1 + gate here, not gate: a zero gate would start every block as the identity).
+The MDLM denoiser is time-independent (cond_kind "none"): it has none of these modules, so its
+parameters, checkpoints and exported graph are those of the cond-free network.
+
+sigma_shift (SEDD absorb, scale_by_sigma): the head emits log concrete scores
+    log s_y = net_y - log(expm1(sigma)) - log(V - 2)       (V - 2 = N - 1, N real tokens)
+with sigma = cond, inside the graph, so the exported model's output is the score itself.
 """
 from dataclasses import asdict, dataclass
 import math
@@ -25,6 +38,9 @@ class ModelConfig:
     dropout: float = 0.0
     causal: bool = False        # True only for the autoregressive baseline
     tie_embeddings: bool = True
+    cond_kind: str = "none"     # none | sigma | t_x1000: what the cond input carries (contract)
+    sigma_shift: bool = False   # SEDD absorb: subtract log expm1(sigma) + log(V-2) from the head
+    cond_dim: int = 128         # width of the conditioning vector c
 
 
 def rotate_half(x):
@@ -95,6 +111,11 @@ class MLP(nn.Module):
         return self.proj(F.gelu(self.fc(x), approximate="tanh"))
 
 
+def modulate(h, shift, scale):
+    """adaLN: h [B, L, D], shift/scale [B, D]."""
+    return h * (1 + scale[:, None]) + shift[:, None]
+
+
 class Block(nn.Module):
     def __init__(self, cfg):
         super().__init__()
@@ -103,10 +124,40 @@ class Block(nn.Module):
         self.ln2 = nn.LayerNorm(cfg.n_embd)
         self.mlp = MLP(cfg)
         self.drop = nn.Dropout(cfg.dropout)
+        self.ada = None if cfg.cond_kind == "none" else nn.Linear(cfg.cond_dim, 6 * cfg.n_embd)
 
-    def forward(self, x, cos, sin, attn_mask=None):
-        x = x + self.drop(self.attn(self.ln1(x), cos, sin, attn_mask))
-        return x + self.drop(self.mlp(self.ln2(x)))
+    def forward(self, x, cos, sin, attn_mask=None, c=None):
+        if self.ada is None:
+            x = x + self.drop(self.attn(self.ln1(x), cos, sin, attn_mask))
+            return x + self.drop(self.mlp(self.ln2(x)))
+        sh1, sc1, g1, sh2, sc2, g2 = self.ada(c).chunk(6, dim=-1)          # each [B, D]
+        x = x + (1 + g1[:, None]) * self.drop(self.attn(modulate(self.ln1(x), sh1, sc1), cos, sin, attn_mask))
+        return x + (1 + g2[:, None]) * self.drop(self.mlp(modulate(self.ln2(x), sh2, sc2)))
+
+
+class CondEmbedding(nn.Module):
+    """cond [B] -> c [B, cond_dim]: sinusoidal features (periods up to 10000, as DiT/SEDD use for
+    sigma and MD4 for 1000 t) then Linear-SiLU-Linear-SiLU."""
+
+    def __init__(self, dim, freq_dim=64):
+        super().__init__()
+        half = freq_dim // 2
+        self.register_buffer("freqs", torch.exp(-math.log(10000.0) * torch.arange(half) / half), persistent=False)
+        self.mlp = nn.Sequential(nn.Linear(freq_dim, dim), nn.SiLU(), nn.Linear(dim, dim), nn.SiLU())
+
+    def forward(self, cond):
+        args = cond.float()[:, None] * self.freqs[None]
+        return self.mlp(torch.cat([args.cos(), args.sin()], dim=-1))
+
+
+def log_expm1(x):
+    """log(e^x - 1) in float32 for x > 0, exact near 0 too, with ops every ONNX runtime has
+    (opset 17 has no Expm1): Kahan's expm1(x) = (e^x - 1) x / log(e^x) where e^x rounds to != 1."""
+    x = x.float()
+    u = torch.exp(x)
+    small = u == 1.0
+    em1 = torch.where(small, x, (u - 1) * x / torch.where(small, torch.ones_like(u), torch.log(u)))
+    return torch.log(em1)
 
 
 class Denoiser(nn.Module):
@@ -118,10 +169,19 @@ class Denoiser(nn.Module):
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.n_embd)
         self.lm_head = None if cfg.tie_embeddings else nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
+        conditioned = cfg.cond_kind != "none"
+        if cfg.sigma_shift and cfg.cond_kind != "sigma":
+            raise ValueError("sigma_shift needs cond_kind 'sigma'")
+        self.cond_embed = CondEmbedding(cfg.cond_dim) if conditioned else None
+        self.ada_f = nn.Linear(cfg.cond_dim, 2 * cfg.n_embd) if conditioned else None
         self.apply(self._init)
         for name, p in self.named_parameters():
             if name.endswith("proj.weight"):   # GPT-2 style: scale residual writes by depth
                 nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer))
+        for ada in [b.ada for b in self.blocks] + [self.ada_f]:
+            if ada is not None:                # adaLN-zero: no modulation at init
+                nn.init.zeros_(ada.weight)
+                nn.init.zeros_(ada.bias)
 
     @staticmethod
     def _init(m):
@@ -131,34 +191,50 @@ class Denoiser(nn.Module):
     def num_parameters(self):
         return sum(p.numel() for p in self.parameters())
 
-    def hidden(self, input_ids, valid=None):
+    def hidden(self, input_ids, valid=None, cond=None):
         """input_ids [B, L] -> final hidden states [B, L, D] (in the autocast dtype when training).
         valid [B, L] bool (training only): False marks filler after a short row; no query attends
-        to it, so a short row behaves exactly like a shorter canvas. The exported graph has none."""
+        to it, so a short row behaves exactly like a shorter canvas. The exported graph has none.
+        cond [B] float: required when cond_kind != "none", ignored otherwise."""
         x = self.wte(input_ids)
         cos, sin = self.rotary(input_ids.shape[1], input_ids.device)
         attn_mask = None if valid is None else valid[:, None, None, :]     # [B, 1, 1, L] keys
         if attn_mask is not None and self.cfg.causal:
             raise ValueError("the causal baseline trains on full windows only")
+        c = None
+        if self.cond_embed is not None:
+            if cond is None:
+                raise ValueError(f"this denoiser needs cond ({self.cfg.cond_kind})")
+            c = self.cond_embed(cond)
         for block in self.blocks:
-            x = block(x, cos, sin, attn_mask)
-        return self.ln_f(x)
+            x = block(x, cos, sin, attn_mask, c)
+        if c is None:
+            return self.ln_f(x)
+        shift, scale = self.ada_f(c).chunk(2, dim=-1)
+        return modulate(self.ln_f(x), shift, scale)
 
-    def head(self, h):
-        """h [..., D] -> fp32 logits [..., V]; never under autocast (SEEDS §7.2)."""
+    def head(self, h, sigma=None):
+        """h [..., D] -> fp32 logits [..., V]; never under autocast (SEEDS §7.2). With sigma_shift,
+        sigma (shaped like h[..., 0]) turns them into SEDD's log scores."""
         w = self.wte.weight if self.lm_head is None else self.lm_head.weight
         if h.is_cuda:
             with torch.autocast("cuda", enabled=False):
-                return F.linear(h.float(), w.float())
-        return F.linear(h.float(), w.float())
+                out = F.linear(h.float(), w.float())
+        else:
+            out = F.linear(h.float(), w.float())
+        if self.cfg.sigma_shift:
+            out = out - (log_expm1(sigma) + math.log(self.cfg.vocab_size - 2)).unsqueeze(-1)
+        return out
 
-    def forward(self, input_ids, positions=None):
-        """input_ids [B, L] int64; positions [B, Q] int64 or None -> logits [B, Q or L, V] float32."""
-        h = self.hidden(input_ids)                                  # [B, L, D]
+    def forward(self, input_ids, positions=None, cond=None):
+        """input_ids [B, L] int64; positions [B, Q] int64 or None; cond [B] float32 (when
+        cond_kind != "none") -> logits [B, Q or L, V] float32."""
+        h = self.hidden(input_ids, cond=cond)                       # [B, L, D]
         if positions is not None:
             idx = positions.unsqueeze(-1).expand(-1, -1, h.shape[-1])
             h = torch.gather(h, 1, idx)                             # [B, Q, D]: gather before the head
-        return self.head(h)
+        sigma = cond[:, None].expand(h.shape[:2]) if self.cfg.sigma_shift else None
+        return self.head(h, sigma)
 
 
 def config_dict(cfg):

@@ -1,0 +1,89 @@
+"""Which family a model is, and what follows from it (the contract's table, /tmp/brief/contract.md):
+
+| objective | meta family | graph                     | output_kind | cond_kind | schedule                 |
+| mdlm      | mdlm        | absorb                    | x0_logits   | none      | loglinear                |
+| md4       | md4         | absorb                    | x0_logits   | t_x1000   | linear, md4_cosine, poly |
+| genmd4    | md4         | absorb                    | x0_logits   | t_x1000   | genmd4 (learned w)       |
+| sedd      | sedd        | absorb, uniform           | log_score   | sigma     | loglinear, geometric     |
+| cedd      | cedd        | absorb, uniform, roulette | x0_logits   | sigma     | loglinear (uniform: or geometric) |
+
+A Family is built from the training config (objective, graph, schedule, exponent, p_m) and gives
+the network's conditioning, the objective module, and the meta.json fields.
+"""
+from dataclasses import dataclass
+
+from .graphs import Schedule, graph_p
+
+OBJECTIVES = ("mdlm", "md4", "genmd4", "sedd", "cedd")
+DEFAULT_SCHEDULE = {"mdlm": "loglinear", "md4": "linear", "genmd4": "genmd4", "cedd": "loglinear"}
+ALLOWED = {
+    ("mdlm", "absorb"): ("loglinear",),
+    ("md4", "absorb"): ("linear", "md4_cosine", "poly"),
+    ("genmd4", "absorb"): ("genmd4",),
+    ("sedd", "absorb"): ("loglinear",),
+    ("sedd", "uniform"): ("geometric", "loglinear"),
+    ("cedd", "absorb"): ("loglinear",),
+    ("cedd", "uniform"): ("loglinear", "geometric"),
+    ("cedd", "roulette"): ("loglinear",),
+}
+
+
+@dataclass(frozen=True)
+class Family:
+    objective: str = "mdlm"
+    graph: str = "absorb"
+    schedule: Schedule = Schedule()
+    p_m: float = None
+
+    @classmethod
+    def from_config(cls, cfg):
+        """From a TrainConfig or its dict (a checkpoint's train_config); "" schedule = default."""
+        get = cfg.get if isinstance(cfg, dict) else lambda k, d=None: getattr(cfg, k, d)
+        objective, graph = get("objective", "mdlm"), get("graph", "absorb") or "absorb"
+        stype = get("schedule", "") or DEFAULT_SCHEDULE.get(objective) or \
+            ("geometric" if graph == "uniform" else "loglinear")
+        if stype not in ALLOWED.get((objective, graph), ()):
+            raise ValueError(f"objective {objective!r} with graph {graph!r} and schedule {stype!r} "
+                             "is not a contract combination")
+        p_m = float(get("p_m", 0.95)) if graph == "roulette" else None
+        graph_p(graph, p_m)   # validates p_m
+        return cls(objective, graph, Schedule(stype, exponent=float(get("exponent", 1.0) or 1.0)), p_m)
+
+    @property
+    def meta_family(self):
+        return "md4" if self.objective == "genmd4" else self.objective
+
+    @property
+    def cond_kind(self):
+        return {"mdlm": "none", "md4": "t_x1000", "genmd4": "t_x1000"}.get(self.objective, "sigma")
+
+    @property
+    def output_kind(self):
+        return "log_score" if self.objective == "sedd" else "x0_logits"
+
+    @property
+    def sigma_shift(self):
+        """SEDD's scale_by_sigma: absorb only (SEDD: "not yet configured" for uniform)."""
+        return self.objective == "sedd" and self.graph == "absorb"
+
+    def meta(self, objective_state=None):
+        """meta.json's family fields. objective_state: the GenMD4 module's state (token exponents)."""
+        schedule = self.schedule.meta()
+        if self.schedule.type == "genmd4":
+            from .md4 import token_exponents
+            schedule["token_exponents"] = [float(w) for w in token_exponents(objective_state)]
+        return {"family": self.meta_family, "graph": self.graph, "output_kind": self.output_kind,
+                "cond_kind": self.cond_kind, "schedule": schedule, "p_m": self.p_m}
+
+    def objective_module(self, vocab_size, mask_id):
+        """The loss (and held-out bound) of this family as an nn.Module (GenMD4's holds w)."""
+        from . import cedd, md4, sedd
+        if self.objective == "md4":
+            return md4.MD4(self.schedule, vocab_size, mask_id)
+        if self.objective == "genmd4":
+            return md4.GenMD4(self.schedule, vocab_size, mask_id)
+        if self.objective == "sedd":
+            return sedd.SEDD(self, vocab_size, mask_id)
+        if self.objective == "cedd":
+            return cedd.CEDD(self, vocab_size, mask_id)
+        raise ValueError(f"{self.objective!r} has no objective module (mdlm lives in mdlm.py)")
