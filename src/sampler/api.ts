@@ -2,12 +2,23 @@
 
 export type Strategy = 'confidence' | 'margin' | 'entropy' | 'random';
 export type RevealSchedule = 'linear' | 'cosine';
+export type Kernel = 'analytic' | 'euler';
 
 export interface SampleOptions {
   /** Step budget (the slider); an integer >= 1. */
   steps: number;
-  /** Which masked positions to reveal first; 'random' = plain ancestral (MDLM) order. */
+  /**
+   * Which masked positions to reveal first; 'random' = plain ancestral order (the graph's kernel
+   * moves every position). The confidence strategies need a mask: absorb or roulette graphs only.
+   */
   strategy: Strategy;
+  /**
+   * The ancestral step's transition kernel (default 'analytic'): 'analytic' = the exact
+   * x0-posterior (x0 logits) or SEDD's Tweedie τ-leaping (log scores); 'euler' = SEDD's Euler step
+   * onehot + dt·σ'·R on the scores (x0 logits are turned into scores first). Used by 'random' and by
+   * the roulette revisions of revealed tokens; genmd4 schedules take 'analytic' only. See sample.ts.
+   */
+  kernel?: Kernel;
   /**
    * Confidence-threshold parallel decoding: besides the schedule's count, reveal every eligible
    * position whose confidence (max probability) is >= threshold. In (0, 1]; undefined = off.

@@ -1,7 +1,7 @@
 import type { CanvasState } from './canvasState';
 
 /**
- * Semi-autoregressive decoding of one row. The row's initial masked positions, left to right, are
+ * Semi-autoregressive decoding of one row. The row's initial pending (hole) positions, left to right, are
  * cut into blocks of `blockSize` (one block when unset); only the leftmost unfinished block is
  * eligible. The step budget S is split across the row's nb blocks: block j gets
  * floor(S / nb) + (j < S mod nb ? 1 : 0) steps, at least 1. A block that finishes early hands its
@@ -17,11 +17,11 @@ export class RowPlan {
     private readonly blockSteps: readonly number[],
   ) {}
 
-  static create(maskedPositions: number[], blockSize: number | undefined, steps: number): RowPlan {
-    if (maskedPositions.length === 0) return new RowPlan([], []);
-    const size = blockSize ?? maskedPositions.length;
+  static create(pendingPositions: number[], blockSize: number | undefined, steps: number): RowPlan {
+    if (pendingPositions.length === 0) return new RowPlan([], []);
+    const size = blockSize ?? pendingPositions.length;
     const blocks: number[][] = [];
-    for (let i = 0; i < maskedPositions.length; i += size) blocks.push(maskedPositions.slice(i, i + size));
+    for (let i = 0; i < pendingPositions.length; i += size) blocks.push(pendingPositions.slice(i, i + size));
     const base = Math.floor(steps / blocks.length);
     const extra = steps % blocks.length;
     return new RowPlan(blocks, blocks.map((_, j) => Math.max(1, base + (j < extra ? 1 : 0))));
@@ -54,10 +54,10 @@ export class RowPlan {
     return this.localStep >= this.blockStepCount;
   }
 
-  /** After a step: move to the next block once this one has no mask left. */
+  /** After a step: move to the next block once this one has no pending position left. */
   advance(state: CanvasState, row: number): void {
     this.spent++;
-    while (!this.done && this.blockPositions.every((p) => !state.isMasked(row, p))) {
+    while (!this.done && this.blockPositions.every((p) => !state.isPending(row, p))) {
       this.block++;
       this.spent = 0;
     }

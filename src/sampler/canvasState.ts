@@ -1,6 +1,15 @@
+import type { Rng } from '../core/rng';
 import type { Canvas, SampleResult, StepInfo } from './api';
 
-/** The canvas being denoised, with what the result reports per position. */
+/**
+ * The canvas being denoised, with what the result reports per position. The holes are the
+ * positions masked in the input canvas; only they are ever written, so the context is clamped by
+ * construction on every graph.
+ *
+ * A hole position is pending until its token is final. On the absorb graph that is the moment it
+ * is revealed. On the refining graphs (uniform, roulette) every hole token may still change until
+ * the row's final step settles it (`settle`).
+ */
 export class CanvasState {
   readonly batch: number;
   readonly length: number;
@@ -11,19 +20,31 @@ export class CanvasState {
   // holeEnds: [batch * length], for a position masked in the input the last position of its hole
   // (the maximal run of input-masked positions around it); -1 for context
   private readonly holeEnds: Int32Array;
+  // pendingFlags: [batch * length], 1 for a hole position whose token is not final yet
+  private readonly pendingFlags: Uint8Array;
   private maskedLeft = 0;
+  private pendingLeft = 0;
+  /** Bumped whenever a token changes (the sampler's logits cache key). */
+  private changes = 0;
 
-  constructor(canvas: Canvas, private readonly maskId: number) {
+  constructor(
+    canvas: Canvas,
+    private readonly maskId: number,
+    private readonly refining: boolean,
+  ) {
     this.batch = canvas.batch;
     this.length = canvas.length;
     this.tokens = Int32Array.from(canvas.tokens);
     this.confidence = new Float64Array(this.tokens.length);
     this.revealStep = new Int32Array(this.tokens.length).fill(-1);
+    this.pendingFlags = new Uint8Array(this.tokens.length);
     this.tokens.forEach((id, i) => {
       const masked = id === maskId;
       this.confidence[i] = masked ? NaN : 1;
+      this.pendingFlags[i] = masked ? 1 : 0;
       if (masked) this.maskedLeft++;
     });
+    this.pendingLeft = this.maskedLeft;
     this.holeEnds = new Int32Array(this.tokens.length).fill(-1);
     for (let i = this.tokens.length - 1; i >= 0; i--) {
       if (this.tokens[i] !== maskId) continue;
@@ -36,8 +57,21 @@ export class CanvasState {
     return this.maskedLeft;
   }
 
+  /** Hole positions whose token is not final yet (all rows). */
+  get pending(): number {
+    return this.pendingLeft;
+  }
+
+  get version(): number {
+    return this.changes;
+  }
+
   isMasked(row: number, position: number): boolean {
     return this.tokens[row * this.length + position] === this.maskId;
+  }
+
+  isPending(row: number, position: number): boolean {
+    return this.pendingFlags[row * this.length + position] === 1;
   }
 
   tokenAt(row: number, position: number): number {
@@ -51,17 +85,54 @@ export class CanvasState {
 
   /** Masked positions of a row, ascending. */
   maskedPositions(row: number): number[] {
-    const positions: number[] = [];
-    for (let p = 0; p < this.length; p++) if (this.isMasked(row, p)) positions.push(p);
-    return positions;
+    return this.positionsWhere((p) => this.isMasked(row, p));
   }
 
+  /** Pending positions of a row, ascending. */
+  pendingPositions(row: number): number[] {
+    return this.positionsWhere((p) => this.isPending(row, p));
+  }
+
+  /** The positions the network is asked about: the masked ones (absorb), every hole position (refining graphs). */
+  queryPositions(row: number): number[] {
+    return this.positionsWhere((p) => (this.refining ? this.holeEnds[row * this.length + p]! >= 0 : this.isMasked(row, p)));
+  }
+
+  /**
+   * The uniform graph's prior: every hole position, rows then positions ascending, takes a uniform
+   * real token from one uniform u each (the k-th real id, k = floor(u N), N = vocabSize - 1);
+   * its revealStep becomes 0 (the prior draw), its confidence stays NaN until a step draws it.
+   */
+  fillHolesWithNoise(rng: Rng, vocabSize: number): void {
+    for (let i = 0; i < this.tokens.length; i++) {
+      if (this.tokens[i] !== this.maskId) continue;
+      const k = Math.floor(rng.nextUniform() * (vocabSize - 1));
+      this.tokens[i] = k < this.maskId ? k : k + 1;
+      this.revealStep[i] = 0;
+      this.maskedLeft--;
+    }
+  }
+
+  /**
+   * Writes a drawn token: confidence always, revealStep only when the token changes (so it is the
+   * last step a hole token changed). On the absorb graph the position is final at once.
+   */
   reveal(row: number, position: number, token: number, confidence: number, step: number): void {
     const i = row * this.length + position;
-    this.tokens[i] = token;
+    if (this.tokens[i] !== token) {
+      if (this.tokens[i] === this.maskId) this.maskedLeft--;
+      this.tokens[i] = token;
+      this.revealStep[i] = step;
+      this.changes++;
+    }
     this.confidence[i] = confidence;
-    this.revealStep[i] = step;
-    this.maskedLeft--;
+    if (!this.refining) this.settle(row, position);
+  }
+
+  /** Marks a pending position final. */
+  settle(row: number, position: number): void {
+    this.pendingFlags[row * this.length + position] = 0;
+    this.pendingLeft--;
   }
 
   stepInfo(step: number, totalSteps: number, nfe: number): StepInfo {
@@ -77,5 +148,11 @@ export class CanvasState {
 
   result(nfe: number, steps: number): SampleResult {
     return { tokens: this.tokens, confidence: this.confidence, revealStep: this.revealStep, nfe, steps };
+  }
+
+  private positionsWhere(keep: (position: number) => boolean): number[] {
+    const positions: number[] = [];
+    for (let p = 0; p < this.length; p++) if (keep(p)) positions.push(p);
+    return positions;
   }
 }

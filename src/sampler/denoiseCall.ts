@@ -23,11 +23,12 @@ export class QueriedLogits {
 }
 
 /**
- * One forward pass over every row, querying exactly the positions still masked. Rows need equal
- * query counts, so a short row repeats its last masked position (or position 0 when it has none);
- * the duplicates are never read.
+ * One forward pass over every row, querying exactly `state.queryPositions` (the masked positions on
+ * the absorb graph, every hole position on the refining graphs). Rows need equal query counts, so a
+ * short row repeats its last queried position (or position 0 when it has none); the duplicates are
+ * never read.
  */
-export async function denoiseMasked(
+export async function denoiseQueried(
   denoiser: Denoiser,
   state: CanvasState,
   cond: Float32Array | undefined,
@@ -35,7 +36,7 @@ export async function denoiseMasked(
 ): Promise<QueriedLogits> {
   const { batch, length } = state;
   const vocabSize = denoiser.spec.vocabSize;
-  const rows = Array.from({ length: batch }, (_, b) => state.maskedPositions(b));
+  const rows = Array.from({ length: batch }, (_, b) => state.queryPositions(b));
   const queries = Math.max(1, ...rows.map((r) => r.length));
   const positions = new Int32Array(batch * queries); // [B, Q]
   const queryIndex = new Int32Array(batch * length).fill(-1); // [B, L]

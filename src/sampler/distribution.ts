@@ -23,8 +23,11 @@ export interface PositionStats {
   readonly negEntropy: number;
 }
 
-/** `logits[offset .. offset + vocabSize)` is one query row of `[B, Q, V]`. */
-export function positionStats(logits: Float32Array, offset: number, vocabSize: number, maskId: number, banned = -1): PositionStats {
+/** A network output (float32) or weights the sampler derived from one (float64). */
+export type LogitRows = Float32Array | Float64Array;
+
+/** `logits[offset .. offset + vocabSize)` is one query row of `[B, Q, V]` (or one derived log-weight row). */
+export function positionStats(logits: LogitRows, offset: number, vocabSize: number, maskId: number, banned = -1): PositionStats {
   let best = -1;
   let maxLogit = -Infinity;
   let second = -Infinity;
@@ -63,6 +66,6 @@ export function positionStats(logits: Float32Array, offset: number, vocabSize: n
 }
 
 /** p_token under the untempered SUBS distribution (`banned` left out too): what `confidence` reports. */
-export function probabilityOf(logits: Float32Array, offset: number, token: number, stats: PositionStats): number {
+export function probabilityOf(logits: LogitRows, offset: number, token: number, stats: PositionStats): number {
   return Math.exp(logits[offset + token]! - stats.maxLogit) / stats.sumExp;
 }

@@ -18,11 +18,29 @@ export interface RevealContext {
   readonly rng: Rng;
   readonly tokenSampler: TokenSampler;
   readonly step: number;
+  /** Per-position work vectors of the graph kernels (transition.ts), reused. */
+  readonly scratch: Scratch;
+}
+
+/** Float64 vectors `[vocabSize]` a step reuses for every position. */
+export class Scratch {
+  readonly x0: Float64Array;
+  readonly scores: Float64Array;
+  readonly weights: Float64Array;
+  readonly logWeights: Float64Array;
+
+  constructor(vocabSize: number) {
+    this.x0 = new Float64Array(vocabSize);
+    this.scores = new Float64Array(vocabSize);
+    this.weights = new Float64Array(vocabSize);
+    this.logWeights = new Float64Array(vocabSize);
+  }
 }
 
 /*
- * Pad rules, on when `options.padPenalty` is set (every strategy, every way of revealing: ranked,
- * ancestral, noise removal, anytime stop). A hole is a maximal run of positions masked in the
+ * Pad rules, on when `options.padPenalty` is set on the absorb graph (every strategy, every way of
+ * revealing: ranked, ancestral, kernels, noise removal, anytime stop). The refining graphs (uniform,
+ * roulette) get a final pad pass instead (transition.ts), since a token there may still change. A hole is a maximal run of positions masked in the
  * input canvas; the model fills the slack of an over-allocated hole with padding at its end.
  * - A pad ends its hole: revealing the pad id at p reveals every still-masked later position of
  *   p's hole as a pad in the same step (confidence: the pad's probability there under the logits
@@ -34,8 +52,8 @@ export interface RevealContext {
  */
 
 /** The id a position's distribution leaves out besides the mask: the pad where content follows in its hole; else -1. */
-function bannedAt(ctx: RevealContext, row: number, position: number): number {
-  if (ctx.options.padPenalty === undefined) return -1;
+export function bannedAt(ctx: RevealContext, row: number, position: number): number {
+  if (!padRulesOn(ctx)) return -1;
   const { state, spec } = ctx;
   for (let q = position + 1, end = state.holeEnd(row, position); q <= end; q++) {
     if (!state.isMasked(row, q) && state.tokenAt(row, q) !== spec.padId) return spec.padId;
@@ -43,15 +61,19 @@ function bannedAt(ctx: RevealContext, row: number, position: number): number {
   return -1;
 }
 
-function statsAt(ctx: RevealContext, row: number, position: number, banned = bannedAt(ctx, row, position)): PositionStats {
+function padRulesOn(ctx: RevealContext): boolean {
+  return ctx.options.padPenalty !== undefined && ctx.spec.graph === 'absorb';
+}
+
+export function statsAt(ctx: RevealContext, row: number, position: number, banned = bannedAt(ctx, row, position)): PositionStats {
   return positionStats(ctx.logits.logits, ctx.logits.offset(row, position), ctx.spec.vocabSize, ctx.spec.maskId, banned);
 }
 
-/** Every reveal goes through here: with the pad rules on, a pad also pads the rest of its hole. */
-function place(ctx: RevealContext, row: number, position: number, token: number, confidence: number): void {
+/** Every write of a drawn token goes through here: with the pad rules on, a pad also pads the rest of its hole. */
+export function place(ctx: RevealContext, row: number, position: number, token: number, confidence: number): void {
   const { state, spec } = ctx;
   state.reveal(row, position, token, confidence, ctx.step);
-  if (token !== spec.padId || ctx.options.padPenalty === undefined) return;
+  if (token !== spec.padId || !padRulesOn(ctx)) return;
   for (let q = position + 1, end = state.holeEnd(row, position); q <= end; q++) {
     if (!state.isMasked(row, q)) continue;
     const stats = statsAt(ctx, row, q, -1);
@@ -67,12 +89,6 @@ function revealSampled(ctx: RevealContext, row: number, position: number, stats:
       ? stats.best
       : ctx.tokenSampler.draw(ctx.logits.logits, offset, stats, ctx.rng.nextUniform());
   place(ctx, row, position, token, probabilityOf(ctx.logits.logits, offset, token, stats));
-}
-
-/** Reveals a position with its most probable token (noise removal, anytime stop). */
-export function revealArgmax(ctx: RevealContext, row: number, position: number): void {
-  const stats = statsAt(ctx, row, position);
-  place(ctx, row, position, stats.best, stats.maxProb);
 }
 
 /**

@@ -3,95 +3,112 @@ import { Rng } from '../core/rng';
 import type { Canvas, SampleOptions, SampleResult } from './api';
 import { RowPlan } from './blockPlan';
 import { CanvasState } from './canvasState';
-import { denoiseMasked, type QueriedLogits } from './denoiseCall';
+import { denoiseQueried, type QueriedLogits } from './denoiseCall';
 import { condValue, gridTime, SAMPLING_EPS } from './noiseSchedule';
-import { revealAncestral, revealArgmax, revealRanked, type RevealContext } from './reveal';
+import { revealAncestral, revealRanked, Scratch, type RevealContext } from './reveal';
 import { TokenSampler } from './tokenSampler';
+import { kernelRow, settlePositions, usesKernels } from './transition';
 import type { Denoiser } from './types';
-import { resolveOptions, validateCanvas } from './validate';
+import { resolveOptions, validateCanvas, validateSpec } from './validate';
 
 /**
- * Fills every masked slot of `canvas` by masked (absorbing) diffusion with SUBS: context tokens never
- * change and the mask is never predicted.
+ * Fills every hole (the slots holding `spec.maskId` in `canvas`) by discrete diffusion on the
+ * model's graph. Context tokens never change: only hole positions are ever written.
+ *
+ * Two paths. The absorb path (MDLM ancestral on a scalar schedule with x0 logits, and every
+ * confidence strategy on the absorb graph) reveals masked positions as reveal.ts documents; a
+ * revealed token is final. The kernel path (every other combination: uniform and roulette graphs,
+ * log-score models, genmd4 schedules, kernel 'euler') moves positions by the graph's transition
+ * kernel and ends each row with the final step, the jump to t = 0 (transition.ts). The uniform graph
+ * has no mask: its holes start as uniform random real tokens (CanvasState.fillHolesWithNoise) and
+ * every hole token may change at every step; on roulette masked positions reveal and revealed ones
+ * may be revised. Those tokens are final only after the row's last step.
  *
  * Step k (1-based): if the canvas changed since the last network call (or the model is
- * time-conditioned), call the denoiser on the still-masked positions; otherwise reuse the cached
- * logits, which is exact because an MDLM denoiser is time-free. Then every unfinished row reveals
- * tokens in its current block (see reveal.ts). A block that reaches its last step with masks left
- * (only possible for 'random') gets the final noise-removal argmax from fresh logits. Then onStep.
+ * time-conditioned), call the denoiser on the queried positions (the masked ones on absorb, every
+ * hole position on the refining graphs) with each row's step time t; otherwise reuse the cached
+ * logits, which is exact because such a denoiser is time-free. Then every unfinished row takes its
+ * step in its current block. On the absorb path a block that reaches its last step with masks left
+ * (only possible for 'random') gets the final noise-removal argmax from fresh logits (MDLM, MD4:
+ * argmax); the kernel path's final step draws (SEDD, PBRC: a draw; argmax at temperature 0).
+ * Then onStep; 'stop' settles every pending position greedily from the cached logits.
  *
- * RNG order: one stream for the whole batch; per step, rows in order; within a row, as reveal.ts
- * documents. Argmax fills draw nothing. With `padPenalty` set, the pad rules of reveal.ts hold on
- * every path (a revealed pad pads the rest of its hole at once, which may finish later blocks).
+ * RNG order: one stream for the whole batch; the uniform graph's prior first (rows, positions
+ * ascending); per step, rows in order; within a row, as reveal.ts / transition.ts document. Argmax
+ * fills draw nothing. With `padPenalty` set, the pad rules of reveal.ts hold on every absorb path
+ * (a revealed pad pads the rest of its hole at once, which may finish later blocks); the refining
+ * graphs pad every hole after its first pad once its tokens are final.
  */
 export async function sample(denoiser: Denoiser, canvas: Canvas, options: SampleOptions): Promise<SampleResult> {
   const spec = denoiser.spec;
+  validateSpec(spec);
   validateCanvas(spec, canvas);
   const resolved = resolveOptions(spec, options);
   const { signal, onStep } = options;
-  const state = new CanvasState(canvas, spec.maskId);
-  if (state.masked === 0) return state.result(0, 0);
+  const state = new CanvasState(canvas, spec.maskId, spec.graph !== 'absorb');
+  if (state.pending === 0) return state.result(0, 0);
 
   const plans = Array.from({ length: state.batch }, (_, b) =>
-    RowPlan.create(state.maskedPositions(b), resolved.blockSize, resolved.steps),
+    RowPlan.create(state.pendingPositions(b), resolved.blockSize, resolved.steps),
   );
   const totalSteps = Math.max(...plans.map((plan) => plan.budget));
   const timeConditioned = spec.condKind !== 'none';
+  const kernels = usesKernels(spec, resolved);
   const rng = new Rng(resolved.seed);
+  if (spec.graph === 'uniform') state.fillHolesWithNoise(rng, spec.vocabSize);
   const tokenSampler = new TokenSampler(spec.vocabSize, spec.maskId, resolved);
+  const scratch = new Scratch(spec.vocabSize);
   let cached: QueriedLogits | undefined;
-  let maskedAtCall = -1;
+  let cachedTimes: number[] = [];
+  let versionAtCall = -1;
   let nfe = 0;
 
   const refresh = async (times: number[]): Promise<QueriedLogits> => {
     const cond = timeConditioned ? Float32Array.from(times, (t) => condValue(spec, t)) : undefined;
-    cached = await denoiseMasked(denoiser, state, cond, signal);
+    cached = await denoiseQueried(denoiser, state, cond, signal);
     throwIfAborted(signal);
-    maskedAtCall = state.masked;
+    cachedTimes = times;
+    versionAtCall = state.version;
     nfe++;
     return cached;
   };
-  const isFresh = (): boolean => cached !== undefined && !timeConditioned && maskedAtCall === state.masked;
+  const isFresh = (): boolean => cached !== undefined && !timeConditioned && versionAtCall === state.version;
+  const rowTime = (plan: RowPlan): number => (plan.done ? SAMPLING_EPS : gridTime(plan.localStep - 1, plan.blockStepCount));
 
   for (let step = 1; step <= totalSteps; step++) {
     throwIfAborted(signal);
-    const logits = isFresh()
-      ? cached!
-      : await refresh(plans.map((p) => (p.done ? SAMPLING_EPS : gridTime(p.localStep - 1, p.blockStepCount))));
-    const ctx: RevealContext = { spec, options: resolved, state, logits, rng, tokenSampler, step };
+    const logits = isFresh() ? cached! : await refresh(plans.map(rowTime));
+    const ctx: RevealContext = { spec, options: resolved, state, logits, rng, tokenSampler, step, scratch };
     plans.forEach((plan, row) => {
       if (plan.done) return;
-      if (resolved.strategy === 'random') revealAncestral(ctx, row, plan);
-      else revealRanked(ctx, row, plan);
+      if (!kernels) {
+        if (resolved.strategy === 'random') revealAncestral(ctx, row, plan);
+        else revealRanked(ctx, row, plan);
+      } else if (plan.isLastLocalStep) {
+        settlePositions(ctx, row, plan.blockPositions, rowTime(plan), false);
+      } else {
+        kernelRow(ctx, row, plan);
+      }
     });
 
     const unfinished = plans
       .map((plan, row) => ({ plan, row }))
-      .filter(({ plan, row }) => !plan.done && plan.isLastLocalStep && plan.blockPositions.some((p) => state.isMasked(row, p)));
+      .filter(({ plan, row }) => !plan.done && plan.isLastLocalStep && plan.blockPositions.some((p) => state.isPending(row, p)));
     if (unfinished.length > 0) {
       const fresh = isFresh() ? logits : await refresh(plans.map(() => SAMPLING_EPS));
       const removalCtx = { ...ctx, logits: fresh };
-      for (const { plan, row } of unfinished) {
-        for (const p of plan.blockPositions) if (state.isMasked(row, p)) revealArgmax(removalCtx, row, p);
-      }
+      for (const { plan, row } of unfinished) settlePositions(removalCtx, row, plan.blockPositions, SAMPLING_EPS, true);
     }
     plans.forEach((plan, row) => {
       if (!plan.done) plan.advance(state, row);
     });
 
     const verdict = onStep?.(state.stepInfo(step, totalSteps, nfe));
-    if (verdict === 'stop') fillGreedily({ ...ctx, logits: cached! });
-    if (state.masked === 0) return state.result(nfe, step);
+    if (verdict === 'stop') {
+      const stopCtx = { ...ctx, logits: cached! };
+      for (let row = 0; row < state.batch; row++) settlePositions(stopCtx, row, state.pendingPositions(row), cachedTimes[row]!, true);
+    }
+    if (state.pending === 0) return state.result(nfe, step);
   }
-  throw new Error(`sampler bug: masks left after the full budget of ${totalSteps} steps`);
-}
-
-/**
- * Anytime stop: every mask left, ascending, takes the argmax of the cached logits, with no network
- * call (a pad there pads the rest of its hole, with `padPenalty` set).
- */
-function fillGreedily(ctx: RevealContext): void {
-  for (let row = 0; row < ctx.state.batch; row++) {
-    for (const p of ctx.state.maskedPositions(row)) if (ctx.state.isMasked(row, p)) revealArgmax(ctx, row, p);
-  }
+  throw new Error(`sampler bug: positions left pending after the full budget of ${totalSteps} steps`);
 }

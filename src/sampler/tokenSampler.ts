@@ -1,4 +1,4 @@
-import type { PositionStats } from './distribution';
+import type { LogitRows, PositionStats } from './distribution';
 
 export interface SamplingKnobs {
   /** > 0 here; temperature 0 is the caller's argmax. */
@@ -16,8 +16,8 @@ export interface SamplingKnobs {
  * 2. top-k: keep the k largest w (ties to the lower id), zero the rest;
  * 3. top-p: rank the kept w (desc, ties to the lower id), keep the shortest prefix whose running
  *    sum reaches topP * Σw (Σ in id order), zero the rest;
- * 4. return the first id (ascending) whose running sum of w exceeds u * Σw; if rounding leaves
- *    none, the last id with w > 0.
+ * 4. `pickInverseCdf`: the first id (ascending) whose running sum of w exceeds u * Σw; if rounding
+ *    leaves none, the last id with w > 0.
  */
 export class TokenSampler {
   // weights: [V], reused across draws
@@ -31,24 +31,33 @@ export class TokenSampler {
     this.weights = new Float64Array(vocabSize);
   }
 
-  draw(logits: Float32Array, offset: number, stats: PositionStats, u: number): number {
+  draw(logits: LogitRows, offset: number, stats: PositionStats, u: number): number {
+    this.fillWeights(logits, offset, stats);
+    return pickInverseCdf(this.weights, u);
+  }
+
+  /**
+   * The distribution `draw` samples from, normalised: out[v] = w_v / Σw (Σ in id order) after
+   * steps 1-3; at temperature 0 one-hot at `stats.best`. The x0 distribution the graph kernels use.
+   */
+  distribution(logits: LogitRows, offset: number, stats: PositionStats, out: Float64Array): void {
+    if (this.knobs.temperature === 0) {
+      out.fill(0);
+      out[stats.best] = 1;
+      return;
+    }
+    this.fillWeights(logits, offset, stats);
+    const total = sumInIdOrder(this.weights);
+    for (let v = 0; v < this.vocabSize; v++) out[v] = this.weights[v]! / total;
+  }
+
+  private fillWeights(logits: LogitRows, offset: number, stats: PositionStats): void {
     const { weights, vocabSize, maskId, knobs } = this;
     for (let v = 0; v < vocabSize; v++) {
       weights[v] = v === maskId || v === stats.banned ? 0 : Math.exp((logits[offset + v]! - stats.maxLogit) / knobs.temperature);
     }
     if (knobs.topK > 0 && knobs.topK < vocabSize) this.keepRanked(knobs.topK);
     if (knobs.topP < 1) this.keepNucleus(knobs.topP);
-    const target = u * sumInIdOrder(weights);
-    let running = 0;
-    let lastPositive = stats.best;
-    for (let v = 0; v < vocabSize; v++) {
-      const w = weights[v]!;
-      if (w <= 0) continue;
-      running += w;
-      lastPositive = v;
-      if (running > target) return v;
-    }
-    return lastPositive;
   }
 
   private keepRanked(count: number): void {
@@ -87,6 +96,25 @@ export class TokenSampler {
       return;
     }
   }
+}
+
+/**
+ * Inverse CDF with one uniform u in (0, 1): the first id (ascending) whose running sum of weights
+ * exceeds u Σw; if rounding leaves none, the last id with a positive weight. `weights` (>= 0) must
+ * have a positive entry.
+ */
+export function pickInverseCdf(weights: Float64Array, u: number): number {
+  const target = u * sumInIdOrder(weights);
+  let running = 0;
+  let lastPositive = -1;
+  for (let v = 0; v < weights.length; v++) {
+    const w = weights[v]!;
+    if (w <= 0) continue;
+    running += w;
+    lastPositive = v;
+    if (running > target) return v;
+  }
+  return lastPositive;
 }
 
 function sumInIdOrder(weights: Float64Array): number {

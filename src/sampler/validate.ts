@@ -1,11 +1,12 @@
 import { InvalidRequestError } from '../core/errors';
-import type { Canvas, RevealSchedule, SampleOptions, Strategy } from './api';
+import type { Canvas, Kernel, RevealSchedule, SampleOptions, Strategy } from './api';
 import type { DiffusionSpec } from './types';
 
 /** SampleOptions with every default filled in and every value checked. */
 export interface ResolvedOptions {
   readonly steps: number;
   readonly strategy: Strategy;
+  readonly kernel: Kernel;
   readonly threshold: number | undefined;
   readonly schedule: RevealSchedule;
   readonly temperature: number;
@@ -21,6 +22,7 @@ export interface ResolvedOptions {
 
 const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
 const SCHEDULES: readonly RevealSchedule[] = ['linear', 'cosine'];
+const KERNELS: readonly Kernel[] = ['analytic', 'euler'];
 
 function fail(message: string): never {
   throw new InvalidRequestError(message);
@@ -30,10 +32,31 @@ function isPositiveInteger(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 1;
 }
 
-export function validateCanvas(spec: DiffusionSpec, canvas: Canvas): void {
-  if (spec.graph !== 'absorb' || spec.outputKind !== 'x0_logits') {
-    fail(`the sampler drives absorbing x0-logit models only (got graph '${spec.graph}', output '${spec.outputKind}')`);
+/** The diffusion process the sampler drives: the families contract (docs/model-contract.md). */
+export function validateSpec(spec: DiffusionSpec): void {
+  const { graph, outputKind, schedule, pM } = spec;
+  if (graph !== 'absorb' && graph !== 'uniform' && graph !== 'roulette') {
+    fail(`the sampler drives the absorb, uniform and roulette graphs (got '${graph}')`);
   }
+  if (graph === 'roulette' ? !(pM !== undefined && pM > 0 && pM < 1) : pM !== undefined) {
+    fail(`pM must be in (0, 1) for the roulette graph and absent otherwise (got ${pM} on '${graph}')`);
+  }
+  if (outputKind === 'log_score' && graph === 'roulette') fail('log-score (SEDD) models run on the absorb or uniform graph, not roulette');
+  if (schedule.type === 'poly' && !(schedule.exponent > 0)) fail(`the poly schedule needs an exponent > 0 (got ${schedule.exponent})`);
+  if (schedule.type === 'geometric' && !(schedule.sigmaMin > 0 && schedule.sigmaMax > schedule.sigmaMin && Number.isFinite(schedule.sigmaMax))) {
+    fail(`the geometric schedule needs 0 < sigmaMin < sigmaMax (got ${schedule.sigmaMin}, ${schedule.sigmaMax})`);
+  }
+  if (schedule.type === 'genmd4') {
+    if (graph !== 'absorb' || spec.condKind === 'sigma') fail('the genmd4 schedule needs the absorb graph and no sigma conditioning (it has no single σ(t))');
+    const { tokenExponents } = schedule;
+    const bad = tokenExponents.findIndex((w, v) => v !== spec.maskId && !(w > 0 && Number.isFinite(w)));
+    if (tokenExponents.length !== spec.vocabSize || bad >= 0) {
+      fail(`the genmd4 schedule needs ${spec.vocabSize} token exponents > 0 (got ${tokenExponents.length}, bad entry ${bad})`);
+    }
+  }
+}
+
+export function validateCanvas(spec: DiffusionSpec, canvas: Canvas): void {
   if (!isPositiveInteger(canvas.batch)) fail(`canvas.batch must be an integer >= 1 (got ${canvas.batch})`);
   if (!isPositiveInteger(canvas.length)) fail(`canvas.length must be an integer >= 1 (got ${canvas.length})`);
   if (canvas.length > spec.maxLength) {
@@ -51,6 +74,7 @@ export function validateCanvas(spec: DiffusionSpec, canvas: Canvas): void {
 export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): ResolvedOptions {
   const { steps, strategy, threshold, seed, blockSize, padPenalty } = options;
   const schedule = options.schedule ?? 'linear';
+  const kernel = options.kernel ?? 'analytic';
   const temperature = options.temperature ?? 1;
   const topK = options.topK ?? 0;
   const topP = options.topP ?? 1;
@@ -69,11 +93,13 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   if (padPenalty !== undefined && !(Number.isFinite(padPenalty) && padPenalty >= 0)) {
     fail(`padPenalty must be a finite number >= 0 (got ${padPenalty})`);
   }
-  if (spec.condKind !== 'none' && spec.schedule.type !== 'loglinear' && spec.schedule.type !== 'cosine') {
-    fail(`a time-conditioned model needs a loglinear or cosine schedule (got '${spec.schedule.type}')`);
+  if (!KERNELS.includes(kernel)) fail(`kernel must be one of ${KERNELS.join(', ')} (got '${kernel}')`);
+  if (kernel === 'euler' && spec.schedule.type === 'genmd4') fail("the genmd4 schedule has no single σ(t): use kernel 'analytic'");
+  if (spec.graph === 'uniform' && strategy !== 'random') {
+    fail(`the uniform graph has no mask to reveal by confidence: only the 'random' (ancestral) strategy (got '${strategy}')`);
   }
-  if (strategy === 'random' && spec.schedule.type !== 'loglinear' && spec.schedule.type !== 'cosine') {
-    fail(`the 'random' (ancestral) strategy needs a loglinear or cosine schedule (got '${spec.schedule.type}')`);
+  if (spec.graph !== 'absorb' && blockSize !== undefined) {
+    fail(`blockSize needs the absorb graph: the ${spec.graph} graph refines every hole token at every step`);
   }
-  return { steps, strategy, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty };
+  return { steps, strategy, kernel, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty };
 }

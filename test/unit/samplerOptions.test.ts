@@ -61,10 +61,34 @@ describe('sampler option validation', () => {
     assert.match(await rejection({}, { tokens: new Int32Array(0), batch: 0, length: 3 }), /canvas.batch must be an integer >= 1/);
   });
 
-  it('rejects models the absorbing sampler cannot drive', async () => {
-    assert.match(await rejection({}, CANVAS, { ...FAKE_SPEC, graph: 'uniform' }), /absorbing x0-logit models only/);
-    const geometric = { ...FAKE_SPEC, schedule: { type: 'geometric' as const, eps: 1e-3 } };
-    assert.match(await rejection({ strategy: 'random' }, CANVAS, geometric), /needs a loglinear or cosine schedule/);
+  describe('graph, schedule and option combinations', () => {
+    const uniform = { ...FAKE_SPEC, family: 'cedd' as const, graph: 'uniform' as const, condKind: 'sigma' as const };
+    const roulette = { ...uniform, graph: 'roulette' as const, pM: 0.9 };
+    const genmd4 = { ...FAKE_SPEC, family: 'md4' as const, condKind: 't_x1000' as const };
+    const exponents = (w: number): number[] => new Array<number>(FAKE_SPEC.vocabSize).fill(w);
+    const invalid: Array<[string, Partial<SampleOptions>, object, RegExp]> = [
+      ['the sphere graph', { strategy: 'random' }, { graph: 'sphere' }, /absorb, uniform and roulette graphs \(got 'sphere'\)/],
+      ['roulette without pM', { strategy: 'random' }, { ...roulette, pM: undefined }, /pM must be in \(0, 1\) for the roulette graph/],
+      ['roulette with pM 1', { strategy: 'random' }, { ...roulette, pM: 1 }, /pM must be in \(0, 1\)/],
+      ['pM on the absorb graph', {}, { pM: 0.5 }, /absent otherwise \(got 0.5 on 'absorb'\)/],
+      ['log scores on roulette', { strategy: 'random' }, { ...roulette, outputKind: 'log_score' }, /not roulette/],
+      ['uniform with a confidence strategy', { strategy: 'confidence' }, uniform, /only the 'random' \(ancestral\) strategy \(got 'confidence'\)/],
+      ['uniform with entropy and a threshold', { strategy: 'entropy', threshold: 0.5 }, uniform, /only the 'random'/],
+      ['blocks on uniform', { strategy: 'random', blockSize: 2 }, uniform, /blockSize needs the absorb graph/],
+      ['blocks on roulette', { blockSize: 2 }, roulette, /blockSize needs the absorb graph/],
+      ['an unknown kernel', { kernel: 'heun' as never }, {}, /kernel must be one of analytic, euler/],
+      ['euler on genmd4', { strategy: 'random', kernel: 'euler' }, { ...genmd4, schedule: { type: 'genmd4', eps: 1e-4, tokenExponents: exponents(1) } }, /use kernel 'analytic'/],
+      ['genmd4 on uniform', { strategy: 'random' }, { ...uniform, schedule: { type: 'genmd4', eps: 1e-4, tokenExponents: exponents(1) } }, /genmd4 schedule needs the absorb graph/],
+      ['genmd4 with too few exponents', { strategy: 'random' }, { ...genmd4, schedule: { type: 'genmd4', eps: 1e-4, tokenExponents: [1, 2] } }, /needs 24 token exponents > 0 \(got 2/],
+      ['genmd4 with a zero exponent', { strategy: 'random' }, { ...genmd4, schedule: { type: 'genmd4', eps: 1e-4, tokenExponents: exponents(0) } }, /bad entry 0/],
+      ['poly with exponent 0', { strategy: 'random' }, { ...genmd4, schedule: { type: 'poly', eps: 1e-4, exponent: 0 } }, /exponent > 0/],
+      ['geometric with sigmaMin >= sigmaMax', { strategy: 'random' }, { ...uniform, schedule: { type: 'geometric', sigmaMin: 2, sigmaMax: 1 } }, /0 < sigmaMin < sigmaMax/],
+    ];
+    for (const [name, options, spec, message] of invalid) {
+      it(`rejects ${name}`, async () => {
+        assert.match(await rejection(options, CANVAS, { ...FAKE_SPEC, ...spec } as typeof FAKE_SPEC), message);
+      });
+    }
   });
 
   it('accepts the edges of every range', async () => {
