@@ -12,7 +12,17 @@ position q (uint32 arithmetic, ``mix`` = lowbias32 finaliser):
     numerator[mask] = 2^24 - 1                      the largest logit: SUBS must suppress it
 
 Because the hash covers the whole canvas, logits change whenever a token is revealed.
+
+Time-conditioned specs (a `cond` per row, float32 on the TS side): the row hash also folds in the
+float32 bits of the row's cond, ``row_hash = combine(row_hash, f32bits(cond[b]))``, so logits depend
+on the step's time too. Log-score specs (SEDD) return log scores instead, rounded to float32:
+``logit[v] = f32((numerator[v] - max_real_numerator) / 2^20 - shift)`` for every real id, the mask entry
+as above (ignored by the sampler); shift = floor(f32(cond[b])) + 3 on the absorb graph (scores fall
+like 1 / (e^σ - 1) as the noise grows), -1 on the uniform graph (ratios around 1).
 """
+
+import math
+import struct
 
 MASK32 = 0xFFFFFFFF
 
@@ -44,26 +54,45 @@ def combine(h, value):
     return mix(((h ^ value) + 0x9E3779B9) & MASK32)
 
 
-def fake_logits(spec, tokens, batch, length, positions, queries):
+def f32(x):
+    """x rounded to float32 (what a TS Float32Array holds)."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def f32_bits(x):
+    return struct.unpack("<I", struct.pack("<f", x))[0]
+
+
+def fake_logits(spec, tokens, batch, length, positions, queries, cond=None):
     """Logits ``[batch, queries, vocab]`` (flat list) for the queried positions."""
     vocab, mask_id, pad_id = spec["vocabSize"], spec["maskId"], spec["padId"]
+    log_score = spec["outputKind"] == "log_score"
     out = []
     for b in range(batch):
         row = tokens[b * length:(b + 1) * length]
         row_hash = 0x811C9DC5
         for token in row:
             row_hash = combine(row_hash, token)
+        if cond is not None:
+            row_hash = combine(row_hash, f32_bits(cond[b]))
         for q in range(queries):
             position = positions[b * queries + q]
             ph = combine(row_hash, position)
             sharpness = 1 + (ph & 7)
             ends_hole = position + 1 == length or row[position + 1] != mask_id
             pad_bonus = ends_hole and (ph >> 3) % 3 == 0
+            numerators = []
             for v in range(vocab):
                 numerator = sharpness * (combine(ph, v) >> 12)
                 if v == pad_id and pad_bonus:
                     numerator += 2**22
                 if v == mask_id:
                     numerator = 2**24 - 1
-                out.append(numerator / 2**18)
+                numerators.append(numerator)
+            if not log_score:
+                out += [n / 2**18 for n in numerators]
+                continue
+            top = max(n for v, n in enumerate(numerators) if v != mask_id)
+            shift = math.floor(f32(cond[b])) + 3 if spec["graph"] == "absorb" else -1
+            out += [n / 2**18 if v == mask_id else f32((n - top) / 2**20 - shift) for v, n in enumerate(numerators)]
     return out

@@ -44,6 +44,67 @@ def case(name, rows, stop_after=None, spec=None, **options):
 COSINE_SPEC = dict(FAKE_SPEC, schedule={"type": "cosine", "eps": 1e-3})
 PAD = 0.6
 
+
+def family(name, graph, output_kind, cond_kind, schedule, **extra):
+    return dict(FAKE_SPEC, family=name, graph=graph, outputKind=output_kind, condKind=cond_kind, schedule=schedule,
+                **extra)
+
+
+MD4_LINEAR = family("md4", "absorb", "x0_logits", "t_x1000", {"type": "linear", "eps": 1e-4})
+MD4_COSINE = family("md4", "absorb", "x0_logits", "t_x1000", {"type": "md4_cosine", "eps": 1e-4})
+MD4_POLY = family("md4", "absorb", "x0_logits", "t_x1000", {"type": "poly", "eps": 1e-4, "exponent": 2})
+GENMD4 = family("md4", "absorb", "x0_logits", "t_x1000",
+                {"type": "genmd4", "eps": 1e-4, "tokenExponents": [0.5 + 0.25 * (v % 5) for v in range(24)]})
+SEDD_ABSORB = family("sedd", "absorb", "log_score", "sigma", {"type": "loglinear", "eps": 1e-3})
+SEDD_UNIFORM = family("sedd", "uniform", "log_score", "sigma", {"type": "geometric", "sigmaMin": 1e-4, "sigmaMax": 20})
+CEDD_ABSORB = family("cedd", "absorb", "x0_logits", "sigma", {"type": "loglinear", "eps": 1e-3})
+CEDD_UNIFORM = family("cedd", "uniform", "x0_logits", "sigma", {"type": "loglinear", "eps": 1e-3})
+CEDD_UNIFORM_GEOMETRIC = dict(CEDD_UNIFORM, schedule={"type": "geometric", "sigmaMin": 1e-4, "sigmaMax": 20})
+CEDD_ROULETTE = family("cedd", "roulette", "x0_logits", "sigma", {"type": "loglinear", "eps": 1e-3}, pM=0.9)
+UNIFORM_TIME_FREE = dict(CEDD_UNIFORM, condKind="none")
+
+# Cases of the families contract (issue 6): every family, graph and output kind, both kernels.
+FAMILY_CASES = [
+    case("md4-linear-random", [LONG_HOLE], steps=8, strategy="random", spec=MD4_LINEAR),
+    case("md4-linear-confidence", [ONE_HOLE], steps=4, strategy="confidence", spec=MD4_LINEAR),
+    case("md4-linear-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", spec=MD4_LINEAR),
+    case("md4-cosine-random-topp", [BIG_HOLE], steps=10, strategy="random", topP=0.9, spec=MD4_COSINE),
+    case("md4-poly-random-blocks", [BIG_HOLE], steps=12, strategy="random", blockSize=8, spec=MD4_POLY),
+    case("genmd4-random", [LONG_HOLE], steps=8, strategy="random", spec=GENMD4),
+    case("genmd4-random-greedy", [TWO_HOLES], steps=6, strategy="random", temperature=0, spec=GENMD4),
+    case("genmd4-random-pad", [BIG_HOLE], steps=8, strategy="random", padPenalty=PAD, seed=2, spec=GENMD4),
+    case("sedd-absorb-tweedie", [LONG_HOLE], steps=8, strategy="random", spec=SEDD_ABSORB),
+    case("sedd-absorb-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", spec=SEDD_ABSORB),
+    case("sedd-absorb-euler-one-step", [ONE_HOLE], steps=1, strategy="random", kernel="euler", spec=SEDD_ABSORB),
+    case("sedd-absorb-confidence", [ONE_HOLE], steps=4, strategy="margin", temperature=0.7, spec=SEDD_ABSORB),
+    case("sedd-absorb-tweedie-pad-blocks", [BIG_HOLE], steps=8, strategy="random", blockSize=16, padPenalty=PAD,
+         seed=4, spec=SEDD_ABSORB),
+    case("sedd-uniform-tweedie", [LONG_HOLE], steps=8, strategy="random", spec=SEDD_UNIFORM),
+    case("sedd-uniform-tweedie-greedy", [TWO_HOLES], steps=5, strategy="random", temperature=0, spec=SEDD_UNIFORM),
+    case("sedd-uniform-euler-topk", [LONG_HOLE], steps=10, strategy="random", kernel="euler", topK=3,
+         spec=SEDD_UNIFORM),
+    case("cedd-absorb-random", [LONG_HOLE], steps=8, strategy="random", spec=CEDD_ABSORB),
+    case("cedd-absorb-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", temperature=0.7,
+         spec=CEDD_ABSORB),
+    case("cedd-uniform-random", [LONG_HOLE], steps=8, strategy="random", spec=CEDD_UNIFORM),
+    case("cedd-uniform-random-greedy", [ONE_HOLE], steps=6, strategy="random", temperature=0, spec=CEDD_UNIFORM),
+    case("cedd-uniform-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", spec=CEDD_UNIFORM),
+    case("cedd-uniform-geometric-topp", [TWO_HOLES], steps=6, strategy="random", topP=0.8, temperature=0.7,
+         spec=CEDD_UNIFORM_GEOMETRIC),
+    case("cedd-uniform-pad", [BIG_HOLE], steps=6, strategy="random", padPenalty=PAD, seed=1, spec=CEDD_UNIFORM),
+    case("cedd-uniform-batch2", [TWO_HOLES, HOLE_AT_END], steps=5, strategy="random", spec=CEDD_UNIFORM),
+    case("cedd-uniform-stop-after-2", [LONG_HOLE], stop_after=2, steps=8, strategy="random", spec=CEDD_UNIFORM),
+    case("uniform-time-free-cached", [ONE_HOLE], steps=6, strategy="random", temperature=0, spec=UNIFORM_TIME_FREE),
+    case("cedd-roulette-random", [LONG_HOLE], steps=8, strategy="random", spec=CEDD_ROULETTE),
+    case("cedd-roulette-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", spec=CEDD_ROULETTE),
+    case("cedd-roulette-confidence", [ONE_HOLE], steps=5, strategy="confidence", spec=CEDD_ROULETTE),
+    case("cedd-roulette-margin-threshold-cosine", [LONG_HOLE], steps=6, strategy="margin", threshold=0.3,
+         schedule="cosine", temperature=0.7, spec=CEDD_ROULETTE),
+    case("cedd-roulette-pad-confidence", [BIG_HOLE], steps=8, strategy="confidence", padPenalty=PAD, seed=3,
+         spec=CEDD_ROULETTE),
+    case("cedd-roulette-stop-after-3", [LONG_HOLE], stop_after=3, steps=8, strategy="random", spec=CEDD_ROULETTE),
+]
+
 CASES = [
     case("confidence-linear-greedy", [ONE_HOLE], steps=8, strategy="confidence", temperature=0),
     case("confidence-linear-t1", [ONE_HOLE], steps=4, strategy="confidence"),
@@ -102,12 +163,12 @@ CASES = [
          seed=16),
     case("pad-batch2-topp", [TWO_HOLES, HOLE_AT_END], steps=5, strategy="margin", topP=0.8, temperature=0.7,
          padPenalty=PAD),
-]
+] + FAMILY_CASES
 
 
 def fake_denoise(spec):
-    return lambda tokens, batch, length, positions, queries, _cond: fake_logits(
-        spec, tokens, batch, length, positions, queries)
+    return lambda tokens, batch, length, positions, queries, cond: fake_logits(
+        spec, tokens, batch, length, positions, queries, cond)
 
 
 def run_case(c, spec):

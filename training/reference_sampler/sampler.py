@@ -22,29 +22,161 @@ def grid_time(i, steps):
     return 1 - (i * (1 - SAMPLING_EPS)) / steps
 
 
-def move_chance(spec, t):
-    eps = spec["schedule"]["eps"]
-    if spec["schedule"]["type"] == "cosine":
-        return (1 - eps) * (1 - math.cos((math.pi * t) / 2))
-    return (1 - eps) * t
+def move_chance(spec, t, token=-1):
+    """1 - α_t; genmd4 is per token."""
+    sch = spec["schedule"]
+    kind = sch["type"]
+    if kind == "loglinear":
+        return (1 - sch["eps"]) * t
+    if kind == "cosine":
+        return (1 - sch["eps"]) * (1 - math.cos((math.pi * t) / 2))
+    if kind == "linear":
+        return (1 - 2 * sch["eps"]) * t + sch["eps"]
+    if kind == "md4_cosine":
+        return (1 - 2 * sch["eps"]) * math.cos((math.pi / 2) * (1 - t)) + sch["eps"]
+    if kind == "poly":
+        return (1 - 2 * sch["eps"]) * t ** sch["exponent"] + sch["eps"]
+    if kind == "genmd4":
+        return (1 - sch["eps"]) * t ** sch["tokenExponents"][token]
+    return -math.expm1(-sigma(spec, t))  # geometric
 
 
-def reveal_probability(spec, t, s):
-    mt = move_chance(spec, t)
-    return (mt - move_chance(spec, s)) / mt
+def reveal_probability(spec, t, s, token=-1):
+    mt = move_chance(spec, t, token)
+    return (mt - move_chance(spec, s, token)) / mt
+
+
+def sigma(spec, t):
+    sch = spec["schedule"]
+    kind = sch["type"]
+    if kind == "loglinear":
+        return -math.log1p(-(1 - sch["eps"]) * t)
+    if kind == "cosine":
+        return -math.log(sch["eps"] + (1 - sch["eps"]) * math.cos((math.pi * t) / 2))
+    if kind == "geometric":
+        return sch["sigmaMin"] ** (1 - t) * sch["sigmaMax"] ** t
+    assert kind != "genmd4", "the genmd4 schedule has no single sigma(t)"
+    return -math.log1p(-move_chance(spec, t))
+
+
+def sigma_rate(spec, t):
+    sch = spec["schedule"]
+    kind = sch["type"]
+    if kind == "loglinear":
+        return (1 - sch["eps"]) / (1 - (1 - sch["eps"]) * t)
+    if kind == "cosine":
+        return (((1 - sch["eps"]) * (math.pi / 2) * math.sin((math.pi * t) / 2))
+                / (sch["eps"] + (1 - sch["eps"]) * math.cos((math.pi * t) / 2)))
+    if kind == "geometric":
+        return sigma(spec, t) * (math.log(sch["sigmaMax"]) - math.log(sch["sigmaMin"]))
+    if kind == "linear":
+        return (1 - 2 * sch["eps"]) / (1 - move_chance(spec, t))
+    if kind == "md4_cosine":
+        return ((1 - 2 * sch["eps"]) * (math.pi / 2) * math.sin((math.pi / 2) * (1 - t))) / (1 - move_chance(spec, t))
+    assert kind == "poly", "the genmd4 schedule has no single sigma(t)"
+    return ((1 - 2 * sch["eps"]) * sch["exponent"] * t ** (sch["exponent"] - 1)) / (1 - move_chance(spec, t))
 
 
 def cond_value(spec, t):
-    eps, kind = spec["schedule"]["eps"], spec["condKind"]
+    kind = spec["condKind"]
     if kind == "sigma":
-        if spec["schedule"]["type"] == "cosine":
-            return -math.log(eps + (1 - eps) * math.cos((math.pi * t) / 2))
-        return -math.log1p(-(1 - eps) * t)
+        return sigma(spec, t)
     if kind == "t_x1000":
         return 1000 * t
     if kind == "t":
         return t
     return 0.0
+
+
+# --- graphKernels.ts ----------------------------------------------------------------------------
+
+def marginal(p_m, n, sig):
+    """(m, b, c): q_sigma(. | x0) from a real x0: mask m, x0 c, each other real token b."""
+    keep = math.exp(-p_m * sig)
+    b = (keep * -math.expm1(-(1 - p_m) * sig)) / n
+    return -math.expm1(-p_m * sig), b, keep * math.exp(-(1 - p_m) * sig) + b
+
+
+def x0_posterior(p, x, mask_id, p_m, sigma_t, sigma_s):
+    n = len(p) - 1
+    m_t, b_t, c_t = marginal(p_m, n, sigma_t)
+    m_s, b_s, c_s = marginal(p_m, n, sigma_s)
+    if x == mask_id:
+        scale = -math.expm1(-p_m * (sigma_t - sigma_s)) / m_t
+        return [m_s / m_t if y == mask_id else scale * (b_s + (c_s - b_s) * p[y]) for y in range(len(p))]
+    _, b_d, c_d = marginal(p_m, n, sigma_t - sigma_s)
+    total = 0.0
+    for v in range(len(p)):
+        if v != mask_id:
+            total += p[v] / (c_t if v == x else b_t)
+    return [0.0 if y == mask_id else (c_d if y == x else b_d) * (b_s * total + (c_s - b_s) * (p[y] / (c_t if y == x else b_t)))
+            for y in range(len(p))]
+
+
+def absorb_x0_posterior(p, mask_id, reveal):
+    out = [0.0] * len(p)
+    total = 0.0
+    for v in range(len(p)):
+        if v == mask_id:
+            continue
+        out[v] = p[v] * reveal(v)
+        total += out[v]
+    out[mask_id] = max(0.0, 1 - total)
+    return out
+
+
+def x0_scores(p, x, mask_id, p_m, sig):
+    m, b, c = marginal(p_m, len(p) - 1, sig)
+    out = []
+    for y in range(len(p)):
+        if y == x:
+            out.append(1.0)
+        elif y == mask_id:
+            out.append(0.0)
+        elif x == mask_id:
+            out.append(b / m + p[y] * ((c - b) / m))
+        else:
+            out.append(1 + p[y] * (c / b - 1) + p[x] * (b / c - 1))
+    return out
+
+
+def euler_scores(s, x, mask_id, p_m, rate_step):
+    k = rate_step * (p_m if x == mask_id else (1 - p_m) / (len(s) - 1))
+    out = [0.0] * len(s)
+    moved = 0.0
+    for y in range(len(s)):
+        if y == x or y == mask_id:
+            continue
+        out[y] = k * s[y]
+        moved += out[y]
+    out[x] = max(0.0, 1 - moved)
+    return out
+
+
+def tweedie_scores(s, x, mask_id, delta):
+    out = [0.0] * len(s)
+    if x == mask_id:
+        k = math.expm1(delta)
+        total = 0.0
+        for y in range(len(s)):
+            if y == mask_id:
+                continue
+            out[y] = k * s[y]
+            total += s[y]
+        out[mask_id] = max(0.0, 1 - k * total)
+        return out
+    n = len(s) - 1
+    keep = math.exp(-delta)
+    move = -math.expm1(-delta) / n
+    total = 0.0
+    for y in range(len(s)):
+        if y != mask_id:
+            total += s[y]
+    shift = ((keep - 1) / (n * keep)) * total
+    for y in range(len(s)):
+        if y != mask_id:
+            out[y] = max(0.0, (shift + s[y] / keep) * (1 - (n - 1) * move if y == x else move))
+    return out
 
 
 # --- revealSchedule.ts --------------------------------------------------------------------------
@@ -110,8 +242,8 @@ def _sum_in_id_order(weights):
     return total
 
 
-def draw_token(logits, offset, stats, u, vocab, mask_id, temperature, top_k, top_p):
-    """Inverse-CDF draw from the tempered, top-k then top-p truncated distribution."""
+def _fill_weights(logits, offset, stats, vocab, mask_id, temperature, top_k, top_p):
+    """Tempered, top-k then top-p truncated weights (tokenSampler.ts steps 1-3)."""
     weights = [0.0 if v in (mask_id, stats.banned) else math.exp((logits[offset + v] - stats.max_logit) / temperature)
                for v in range(vocab)]
     if 0 < top_k < vocab:
@@ -126,8 +258,12 @@ def draw_token(logits, offset, stats, u, vocab, mask_id, temperature, top_k, top
             kept += 1
         for v in ranked[max(kept, 1):]:
             weights[v] = 0.0
+    return weights
+
+
+def pick_inverse_cdf(weights, u):
     target = u * _sum_in_id_order(weights)
-    running, last_positive = 0.0, stats.best
+    running, last_positive = 0.0, -1
     for v, w in enumerate(weights):
         if w <= 0:
             continue
@@ -136,6 +272,20 @@ def draw_token(logits, offset, stats, u, vocab, mask_id, temperature, top_k, top
         if running > target:
             return v
     return last_positive
+
+
+def draw_token(logits, offset, stats, u, vocab, mask_id, temperature, top_k, top_p):
+    """Inverse-CDF draw from the tempered, top-k then top-p truncated distribution."""
+    return pick_inverse_cdf(_fill_weights(logits, offset, stats, vocab, mask_id, temperature, top_k, top_p), u)
+
+
+def x0_distribution(logits, offset, stats, vocab, mask_id, temperature, top_k, top_p):
+    """What draw_token samples from, normalised; one-hot at the best id at temperature 0."""
+    if temperature == 0:
+        return [1.0 if v == stats.best else 0.0 for v in range(vocab)]
+    weights = _fill_weights(logits, offset, stats, vocab, mask_id, temperature, top_k, top_p)
+    total = _sum_in_id_order(weights)
+    return [w / total for w in weights]
 
 
 # --- blockPlan.ts -------------------------------------------------------------------------------
@@ -176,7 +326,7 @@ class RowPlan:
 
     def advance(self, state, row):
         self.spent += 1
-        while not self.done and all(not state.is_masked(row, p) for p in self.positions):
+        while not self.done and all(not state.is_pending(row, p) for p in self.positions):
             self.block += 1
             self.spent = 0
 
@@ -184,11 +334,15 @@ class RowPlan:
 # --- canvasState.ts -----------------------------------------------------------------------------
 
 class CanvasState:
-    def __init__(self, tokens, batch, length, mask_id):
+    def __init__(self, tokens, batch, length, mask_id, refining):
         self.tokens, self.batch, self.length, self.mask_id = list(tokens), batch, length, mask_id
+        self.refining = refining
         self.confidence = [math.nan if t == mask_id else 1.0 for t in tokens]
         self.reveal_step = [-1] * len(tokens)
+        self.pending_flags = [t == mask_id for t in tokens]
         self.masked = sum(1 for t in tokens if t == mask_id)
+        self.pending = self.masked
+        self.version = 0
         # the last position of each input-masked position's hole (maximal run of masks); -1 for context
         self.hole_ends = [-1] * len(tokens)
         for i in reversed(range(len(tokens))):
@@ -199,6 +353,9 @@ class CanvasState:
     def is_masked(self, row, position):
         return self.tokens[row * self.length + position] == self.mask_id
 
+    def is_pending(self, row, position):
+        return self.pending_flags[row * self.length + position]
+
     def token_at(self, row, position):
         return self.tokens[row * self.length + position]
 
@@ -208,17 +365,45 @@ class CanvasState:
     def masked_positions(self, row):
         return [p for p in range(self.length) if self.is_masked(row, p)]
 
+    def pending_positions(self, row):
+        return [p for p in range(self.length) if self.is_pending(row, p)]
+
+    def query_positions(self, row):
+        if self.refining:
+            return [p for p in range(self.length) if self.hole_end(row, p) >= 0]
+        return self.masked_positions(row)
+
+    def fill_holes_with_noise(self, rng, vocab):
+        """Uniform prior: each hole position takes the k-th real id, k = floor(u N)."""
+        for i, t in enumerate(self.tokens):
+            if t != self.mask_id:
+                continue
+            k = math.floor(rng.next_uniform() * (vocab - 1))
+            self.tokens[i] = k if k < self.mask_id else k + 1
+            self.reveal_step[i] = 0
+            self.masked -= 1
+
     def reveal(self, row, position, token, confidence, step):
         i = row * self.length + position
-        self.tokens[i], self.confidence[i], self.reveal_step[i] = token, confidence, step
-        self.masked -= 1
+        if self.tokens[i] != token:
+            if self.tokens[i] == self.mask_id:
+                self.masked -= 1
+            self.tokens[i], self.reveal_step[i] = token, step
+            self.version += 1
+        self.confidence[i] = confidence
+        if not self.refining:
+            self.settle(row, position)
+
+    def settle(self, row, position):
+        self.pending_flags[row * self.length + position] = False
+        self.pending -= 1
 
 
 # --- denoiseCall.ts -----------------------------------------------------------------------------
 
 class QueriedLogits:
     def __init__(self, denoise, spec, state, cond):
-        rows = [state.masked_positions(b) for b in range(state.batch)]
+        rows = [state.query_positions(b) for b in range(state.batch)]
         self.queries = max([1] + [len(r) for r in rows])
         positions = []
         self.query_index = {}
@@ -236,28 +421,31 @@ class QueriedLogits:
 # --- reveal.ts and sample.ts --------------------------------------------------------------------
 
 class _Run:
-    def __init__(self, denoise, spec, options, state):
-        self.denoise, self.spec, self.options, self.state = denoise, spec, options, state
-        self.rng = Rng(options["seed"])
-        self.cached, self.masked_at_call, self.nfe = None, -1, 0
+    def __init__(self, denoise, spec, options, state, rng):
+        self.denoise, self.spec, self.options, self.state, self.rng = denoise, spec, options, state, rng
+        self.cached, self.cached_times, self.version_at_call, self.nfe = None, [], -1, 0
         self.time_conditioned = spec["condKind"] != "none"
         self.step = 0
 
     def refresh(self, times):
         cond = [cond_value(self.spec, t) for t in times] if self.time_conditioned else None
         self.cached = QueriedLogits(self.denoise, self.spec, self.state, cond)
-        self.masked_at_call = self.state.masked
+        self.cached_times = times
+        self.version_at_call = self.state.version
         self.nfe += 1
         return self.cached
 
     def is_fresh(self):
-        return self.cached is not None and not self.time_conditioned and self.masked_at_call == self.state.masked
+        return self.cached is not None and not self.time_conditioned and self.version_at_call == self.state.version
 
-    # Pad rules (options padPenalty set), reveal.ts: a revealed pad pads the rest of its hole; a pad
-    # never goes before content already revealed later in its hole (the pad id is banned there).
+    # Pad rules (options padPenalty set, absorb graph), reveal.ts: a revealed pad pads the rest of its
+    # hole; a pad never goes before content already revealed later in its hole (the pad id is banned there).
+
+    def pad_rules_on(self):
+        return self.options["padPenalty"] is not None and self.spec["graph"] == "absorb"
 
     def banned_at(self, row, position):
-        if self.options["padPenalty"] is None:
+        if not self.pad_rules_on():
             return -1
         pad = self.spec["padId"]
         for q in range(position + 1, self.state.hole_end(row, position) + 1):
@@ -274,7 +462,7 @@ class _Run:
     def place(self, logits, row, position, token, confidence):
         state, pad = self.state, self.spec["padId"]
         state.reveal(row, position, token, confidence, self.step)
-        if token != pad or self.options["padPenalty"] is None:
+        if token != pad or not self.pad_rules_on():
             return
         for q in range(position + 1, state.hole_end(row, position) + 1):
             if state.is_masked(row, q):
@@ -290,10 +478,6 @@ class _Run:
             token = draw_token(logits.logits, offset, stats, self.rng.next_uniform(), self.spec["vocabSize"],
                                self.spec["maskId"], o["temperature"], o["topK"], o["topP"])
         self.place(logits, row, position, token, probability_of(logits.logits, offset, token, stats))
-
-    def reveal_argmax(self, logits, row, position):
-        stats = self.stats_at(logits, row, position)
-        self.place(logits, row, position, stats.best, stats.max_prob)
 
     def reveal_ancestral(self, logits, row, plan):
         t = grid_time(plan.local_step - 1, plan.step_count)
@@ -332,9 +516,135 @@ class _Run:
                 self.reveal_sampled(logits, row, position, stats[i])
 
 
-def resolve_options(options):
+# --- transition.ts ------------------------------------------------------------------------------
+
+def mask_share(spec):
+    if spec["graph"] == "absorb":
+        return 1.0
+    return 0.0 if spec["graph"] == "uniform" else spec["pM"]
+
+
+def uses_kernels(spec, options):
+    if spec["graph"] != "absorb":
+        return True
+    return options["strategy"] == "random" and (spec["outputKind"] == "log_score" or options["kernel"] == "euler"
+                                                 or spec["schedule"]["type"] == "genmd4")
+
+
+def scores_of(logits, offset, x, mask_id, vocab):
+    return [1.0 if v == x else 0.0 if v == mask_id else math.exp(logits[offset + v]) for v in range(vocab)]
+
+
+class _KernelRun(_Run):
+    def _x0(self, logits, offset, stats):
+        o, spec = self.options, self.spec
+        return x0_distribution(logits.logits, offset, stats, spec["vocabSize"], spec["maskId"], o["temperature"],
+                               o["topK"], o["topP"])
+
+    def kernel_step(self, logits, row, position, t, s):
+        spec, o = self.spec, self.options
+        mask_id, vocab = spec["maskId"], spec["vocabSize"]
+        x = self.state.token_at(row, position)
+        offset = logits.offset(row, position)
+        p_m = mask_share(spec)
+        stats = None
+        if spec["outputKind"] == "log_score":
+            scores = scores_of(logits.logits, offset, x, mask_id, vocab)
+            if o["kernel"] == "euler":
+                out = euler_scores(scores, x, mask_id, p_m, (t - s) * sigma_rate(spec, t))
+            else:
+                out = tweedie_scores(scores, x, mask_id, sigma(spec, t) - sigma(spec, s))
+            banned = self.banned_at(row, position)
+            if banned >= 0:
+                out[banned] = 0.0
+        else:
+            stats = self.stats_at(logits, row, position)
+            p = self._x0(logits, offset, stats)
+            if o["kernel"] == "euler":
+                scores = x0_scores(p, x, mask_id, p_m, sigma(spec, t))
+                out = euler_scores(scores, x, mask_id, p_m, (t - s) * sigma_rate(spec, t))
+            elif spec["graph"] == "absorb":
+                out = absorb_x0_posterior(p, mask_id, lambda v: reveal_probability(spec, t, s, v))
+            else:
+                out = x0_posterior(p, x, mask_id, p_m, sigma(spec, t), sigma(spec, s))
+        token = pick_inverse_cdf(out, self.rng.next_uniform())
+        if token == mask_id:
+            return
+        if stats is not None:
+            confidence = probability_of(logits.logits, offset, token, stats)
+        else:
+            total = 0.0
+            for v in range(vocab):
+                if v != mask_id:
+                    total += out[v]
+            confidence = out[token] / total
+        self.place(logits, row, position, token, confidence)
+
+    def kernel_row(self, logits, row, plan):
+        t = grid_time(plan.local_step - 1, plan.step_count)
+        s = grid_time(plan.local_step, plan.step_count)
+        ranked = self.options["strategy"] != "random"
+        for position in plan.positions:
+            move = (not ranked) if self.state.is_masked(row, position) else self.state.is_pending(row, position)
+            if move:
+                self.kernel_step(logits, row, position, t, s)
+        if ranked:
+            self.reveal_ranked(logits, row, plan)
+
+    def final_distribution(self, logits, row, position, t, banned):
+        spec = self.spec
+        rows, offset = logits.logits, logits.offset(row, position)
+        if spec["outputKind"] == "log_score" and spec["graph"] == "uniform":
+            x = self.state.token_at(row, position)
+            weights = tweedie_scores(scores_of(rows, offset, x, spec["maskId"], spec["vocabSize"]), x, spec["maskId"],
+                                     sigma(spec, t))
+            rows, offset = [math.log(w) if w > 0 else -math.inf for w in weights], 0
+        return rows, offset, PositionStats(rows, offset, spec["vocabSize"], spec["maskId"], banned)
+
+
+def settle_positions(run, logits, row, positions, t, greedy):
+    """transition.ts settlePositions (also the absorb path's noise removal and anytime stop)."""
+    state, o, spec = run.state, run.options, run.spec
+    refining = spec["graph"] != "absorb"
+    for position in positions:
+        if not state.is_pending(row, position):
+            continue
+        rows, offset, stats = run.final_distribution(logits, row, position, t, run.banned_at(row, position))
+        if greedy or o["temperature"] == 0:
+            token = stats.best
+        else:
+            token = draw_token(rows, offset, stats, run.rng.next_uniform(), spec["vocabSize"], spec["maskId"],
+                               o["temperature"], o["topK"], o["topP"])
+        run.place(logits, row, position, token, probability_of(rows, offset, token, stats))
+        if refining:
+            state.settle(row, position)
+    if not refining or o["padPenalty"] is None:
+        return
+    pad, padded_until = spec["padId"], -1
+    for position in positions:
+        if position > padded_until:
+            if state.token_at(row, position) == pad:
+                padded_until = state.hole_end(row, position)
+        elif state.token_at(row, position) != pad:
+            rows, offset, stats = run.final_distribution(logits, row, position, t, -1)
+            state.reveal(row, position, pad, probability_of(rows, offset, pad, stats), run.step)
+
+
+def validate_spec(spec):
+    graph, sch, p_m = spec["graph"], spec["schedule"], spec.get("pM")
+    if graph not in ("absorb", "uniform", "roulette"):
+        raise SampleError(f"unsupported graph {graph}")
+    if (not (p_m is not None and 0 < p_m < 1)) if graph == "roulette" else p_m is not None:
+        raise SampleError("pM must be in (0, 1) for the roulette graph and absent otherwise")
+    if spec["outputKind"] == "log_score" and graph == "roulette":
+        raise SampleError("log-score models run on the absorb or uniform graph")
+    if sch["type"] == "genmd4" and (graph != "absorb" or spec["condKind"] == "sigma"):
+        raise SampleError("the genmd4 schedule needs the absorb graph and no sigma conditioning")
+
+
+def resolve_options(spec, options):
     resolved = {"threshold": None, "schedule": "linear", "temperature": 1.0, "topK": 0, "topP": 1.0,
-                "blockSize": None, "padPenalty": None}
+                "blockSize": None, "padPenalty": None, "kernel": "analytic"}
     resolved.update(options)
     if not (isinstance(resolved["steps"], int) and resolved["steps"] >= 1):
         raise SampleError("steps must be an integer >= 1")
@@ -343,53 +653,67 @@ def resolve_options(options):
     penalty = resolved["padPenalty"]
     if penalty is not None and not (isinstance(penalty, (int, float)) and math.isfinite(penalty) and penalty >= 0):
         raise SampleError("padPenalty must be a finite number >= 0")
+    if resolved["kernel"] not in ("analytic", "euler"):
+        raise SampleError("kernel must be analytic or euler")
+    if resolved["kernel"] == "euler" and spec["schedule"]["type"] == "genmd4":
+        raise SampleError("the genmd4 schedule needs kernel analytic")
+    if spec["graph"] == "uniform" and resolved["strategy"] != "random":
+        raise SampleError("the uniform graph takes the random strategy only")
+    if spec["graph"] != "absorb" and resolved["blockSize"] is not None:
+        raise SampleError("blockSize needs the absorb graph")
     return resolved
 
 
 def sample(denoise, spec, tokens, batch, length, options, on_step=None):
     """Returns dict(tokens, confidence, revealStep, nfe, steps). `denoise(tokens, batch, length,
     positions, queries, cond)` returns flat logits [batch, queries, vocab]. `on_step(step, state)`
-    may return 'stop'."""
-    options = resolve_options(options)
-    state = CanvasState(tokens, batch, length, spec["maskId"])
+    may return 'stop'. sample.ts documents the algorithm."""
+    validate_spec(spec)
+    options = resolve_options(spec, options)
+    state = CanvasState(tokens, batch, length, spec["maskId"], spec["graph"] != "absorb")
     result = lambda nfe, steps: {"tokens": state.tokens, "confidence": state.confidence,  # noqa: E731
                                  "revealStep": state.reveal_step, "nfe": nfe, "steps": steps}
-    if state.masked == 0:
+    if state.pending == 0:
         return result(0, 0)
-    plans = [RowPlan(state.masked_positions(b), options["blockSize"], options["steps"]) for b in range(batch)]
+    plans = [RowPlan(state.pending_positions(b), options["blockSize"], options["steps"]) for b in range(batch)]
     total_steps = max(p.budget for p in plans)
-    run = _Run(denoise, spec, options, state)
+    kernels = uses_kernels(spec, options)
+    rng = Rng(options["seed"])
+    if spec["graph"] == "uniform":
+        state.fill_holes_with_noise(rng, spec["vocabSize"])
+    run = _KernelRun(denoise, spec, options, state, rng)
+
+    def row_time(plan):
+        return SAMPLING_EPS if plan.done else grid_time(plan.local_step - 1, plan.step_count)
+
     for step in range(1, total_steps + 1):
         run.step = step
-        if run.is_fresh():
-            logits = run.cached
-        else:
-            logits = run.refresh([SAMPLING_EPS if p.done else grid_time(p.local_step - 1, p.step_count)
-                                  for p in plans])
+        logits = run.cached if run.is_fresh() else run.refresh([row_time(p) for p in plans])
         for row, plan in enumerate(plans):
             if plan.done:
                 continue
-            if options["strategy"] == "random":
-                run.reveal_ancestral(logits, row, plan)
+            if not kernels:
+                if options["strategy"] == "random":
+                    run.reveal_ancestral(logits, row, plan)
+                else:
+                    run.reveal_ranked(logits, row, plan)
+            elif plan.is_last_local_step:
+                settle_positions(run, logits, row, plan.positions, row_time(plan), False)
             else:
-                run.reveal_ranked(logits, row, plan)
+                run.kernel_row(logits, row, plan)
         unfinished = [(plan, row) for row, plan in enumerate(plans)
                       if not plan.done and plan.is_last_local_step
-                      and any(state.is_masked(row, p) for p in plan.positions)]
+                      and any(state.is_pending(row, p) for p in plan.positions)]
         if unfinished:
             fresh = logits if run.is_fresh() else run.refresh([SAMPLING_EPS] * batch)
             for plan, row in unfinished:
-                for p in plan.positions:
-                    if state.is_masked(row, p):
-                        run.reveal_argmax(fresh, row, p)
+                settle_positions(run, fresh, row, plan.positions, SAMPLING_EPS, True)
         for row, plan in enumerate(plans):
             if not plan.done:
                 plan.advance(state, row)
         if on_step is not None and on_step(step, state) == "stop":
             for row in range(batch):
-                for p in state.masked_positions(row):
-                    if state.is_masked(row, p):
-                        run.reveal_argmax(run.cached, row, p)
-        if state.masked == 0:
+                settle_positions(run, run.cached, row, state.pending_positions(row), run.cached_times[row], True)
+        if state.pending == 0:
             return result(run.nfe, step)
-    raise AssertionError("masks left after the full step budget")
+    raise AssertionError("positions left pending after the full step budget")

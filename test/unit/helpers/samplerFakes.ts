@@ -1,7 +1,8 @@
 /**
  * Deterministic fake denoisers for the sampler tests. `hashLogits` is the fake of
  * training/reference_sampler/fake_denoiser.py, bit for bit (see its docstring for the formula):
- * every logit is an integer numerator below 2^24 over 2^18, exact in float32 and float64.
+ * every logit is an integer numerator below 2^24 over 2^18, exact in float32 and float64. With a
+ * `cond` the row hash folds in its float32 bits; log-score specs get the fake's log scores.
  */
 import type { Canvas, DenoiseRequest, Denoiser, DiffusionSpec } from '../../../src/sampler';
 
@@ -34,12 +35,14 @@ function combine(h: number, value: number): number {
 
 // returns logits: [B, Q, V]
 export function hashLogits(spec: DiffusionSpec, request: DenoiseRequest): Float32Array {
-  const { tokens, batch, length, positions, queries } = request;
+  const { tokens, batch, length, positions, queries, cond } = request;
   const { vocabSize, maskId, padId } = spec;
   const out = new Float32Array(batch * queries * vocabSize);
+  const condBits = cond && new Uint32Array(cond.buffer, cond.byteOffset, cond.length);
   for (let b = 0; b < batch; b++) {
     const row = tokens.subarray(b * length, (b + 1) * length);
-    const rowHash = row.reduce((h, token) => combine(h, token), 0x811c9dc5);
+    const tokenHash = row.reduce((h, token) => combine(h, token), 0x811c9dc5);
+    const rowHash = condBits ? combine(tokenHash, condBits[b]!) : tokenHash;
     for (let q = 0; q < queries; q++) {
       const position = positions[b * queries + q]!;
       const ph = combine(rowHash, position);
@@ -47,12 +50,17 @@ export function hashLogits(spec: DiffusionSpec, request: DenoiseRequest): Float3
       const endsHole = position + 1 === length || row[position + 1] !== maskId;
       const padBonus = endsHole && (ph >>> 3) % 3 === 0;
       const base = (b * queries + q) * vocabSize;
-      for (let v = 0; v < vocabSize; v++) {
-        let numerator = sharpness * (combine(ph, v) >>> 12);
-        if (v === padId && padBonus) numerator += 2 ** 22;
-        if (v === maskId) numerator = 2 ** 24 - 1;
-        out[base + v] = numerator / 2 ** 18;
+      const numerators = Array.from({ length: vocabSize }, (_, v) => {
+        const numerator = sharpness * (combine(ph, v) >>> 12) + (v === padId && padBonus ? 2 ** 22 : 0);
+        return v === maskId ? 2 ** 24 - 1 : numerator;
+      });
+      if (spec.outputKind !== 'log_score') {
+        numerators.forEach((n, v) => (out[base + v] = n / 2 ** 18));
+        continue;
       }
+      const top = Math.max(...numerators.filter((_, v) => v !== maskId));
+      const shift = spec.graph === 'absorb' ? Math.floor(cond![b]!) + 3 : -1;
+      numerators.forEach((n, v) => (out[base + v] = v === maskId ? n / 2 ** 18 : (n - top) / 2 ** 20 - shift));
     }
   }
   return out;
