@@ -153,13 +153,15 @@ def antithetic_t(batch_size, device, generator=None, lo=0.0):
 
 @torch.no_grad()
 def per_token_bound(batch_nats, windows, samples=4, batch_size=64, seed=0):
-    """Average a bound estimator over held-out windows [N, L]: batch_nats(x0, generator) -> total
-    nats of the batch. Returns (nats/token, standard error over batches)."""
+    """Average bound estimators over held-out windows [N, L]: batch_nats(x0, generator) -> a tuple
+    of total nats of the batch (one per estimator). Returns [(nats/token, standard error over
+    batches)] in the same order."""
     g = torch.Generator(device=windows.device).manual_seed(seed)
     totals = []
     for _ in range(samples):
         for i in range(0, windows.shape[0], batch_size):
             x0 = windows[i:i + batch_size]
-            totals.append(float(batch_nats(x0, g)) / x0.numel())
-    v = torch.tensor(totals, dtype=torch.float64)
-    return float(v.mean()), float(v.std() / len(totals) ** 0.5) if len(totals) > 1 else 0.0
+            totals.append([float(v) / x0.numel() for v in batch_nats(x0, g)])
+    v = torch.tensor(totals, dtype=torch.float64)                       # [batches, estimators]
+    se = v.std(0) / len(totals) ** 0.5 if len(totals) > 1 else torch.zeros(v.shape[1])
+    return [(float(a), float(b)) for a, b in zip(v.mean(0), se)]

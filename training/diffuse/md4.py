@@ -36,6 +36,8 @@ def cond_of(t):
 
 
 class MD4(nn.Module):
+    BOUNDS = ("nelbo",)
+
     def __init__(self, schedule, vocab_size, mask_id):
         super().__init__()
         self.schedule, self.n_real, self.mask_id = schedule, vocab_size - 1, mask_id
@@ -53,12 +55,12 @@ class MD4(nn.Module):
     def forward(self, model, x0, region, valid=None, generator=None):
         return self.nats(model, x0, region, valid, generator) / region.sum().clamp(min=1)
 
-    def bound_nats(self, model, x0, generator=None):
-        """Held-out bound of full windows x0 [B, L]: total nats (diffusion + reconstruction)."""
+    def bounds(self, model, x0, generator=None):
+        """Held-out bound of full windows x0 [B, L]: (total nats,), diffusion + reconstruction."""
         region = torch.ones_like(x0, dtype=torch.bool)
         t_min = torch.tensor(T_MIN, dtype=torch.float64)
         recon = float(self.schedule.corrupt_chance(t_min)) * math.log(self.n_real) * x0.numel()
-        return float(self.nats(model, x0, region, generator=generator)) + recon
+        return (float(self.nats(model, x0, region, generator=generator)) + recon,)
 
 
 def genmd4_position_loss(logits, x0, w, t):
@@ -75,6 +77,8 @@ def token_exponents(state):
 
 
 class GenMD4(nn.Module):
+    BOUNDS = ("nelbo",)
+
     def __init__(self, schedule, vocab_size, mask_id):
         super().__init__()
         self.eps, self.n_real, self.mask_id = schedule.eps, vocab_size - 1, mask_id
@@ -108,9 +112,9 @@ class GenMD4(nn.Module):
         surrogate = 0.5 * ((f1 - f2).detach() * logq[:B] + (f2 - f1).detach() * logq[B:]).sum()
         return (0.5 * (f1 + f2).sum() + surrogate - surrogate.detach()) / region.sum().clamp(min=1)
 
-    def bound_nats(self, model, x0, generator=None):
+    def bounds(self, model, x0, generator=None):
         region = torch.ones_like(x0, dtype=torch.bool)
         t = antithetic_t(x0.shape[0], x0.device, generator, lo=T_MIN)
         f, _ = self.row_nats(model, x0, region, t, generator=generator)
         recon = self.chance(x0, torch.full_like(t, T_MIN)).sum() * math.log(self.n_real)
-        return float(f.sum()) + float(recon)
+        return (float(f.sum()) + float(recon),)

@@ -87,5 +87,5 @@ def nelbo_per_token(model, windows, mask_id, samples=4, batch_size=64, seed=0):
         xt, masked = forward_mask(x0, region, t, mask_id, g)
         nll = masked_nll(model, xt, x0, masked, mask_id)
         w = loss_weight(t)[:, None].expand_as(masked)[masked]
-        return (nll.double() * w.double()).sum()
-    return per_token_bound(batch_nats, windows, samples, batch_size, seed)
+        return ((nll.double() * w.double()).sum(),)
+    return per_token_bound(batch_nats, windows, samples, batch_size, seed)[0]

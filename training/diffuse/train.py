@@ -5,11 +5,16 @@
         --max_minutes=8 --schedule_minutes=16
     torchrun --standalone --nproc_per_node=8 -m diffuse.train ...        # N GPUs (DDP)
     python3 -m diffuse.train ... --objective=ar --out_dir=out/ar         # the AR baseline
+    python3 -m diffuse.train ... --objective=cedd --graph=roulette --p_m=0.95 --max_tokens=2e8
+                                 # the other seed families: md4 | genmd4 | sedd | cedd (families.py)
 
 Every TrainConfig field can be overridden with --key=value. Training is time-budgeted:
 --max_minutes stops this invocation (a checkpoint is written atomically on the way out), and the
 learning-rate schedule runs over --schedule_minutes of training in total, so a run split across
 several invocations (--resume, the default, continues from out_dir/ckpt.pt) follows one schedule.
+--max_tokens (> 0) also stops at a token budget, and then the LR schedule follows the tokens seen,
+so models trained side by side on one GPU (pipeline.sh `families`) get the same data and schedule
+whatever their speed.
 """
 from dataclasses import asdict, dataclass, fields
 import json
@@ -21,6 +26,7 @@ import time
 
 import torch
 
+from .families import Family
 from .model import Denoiser, ModelConfig
 
 
@@ -29,7 +35,11 @@ class TrainConfig:
     corpus: str = "out/corpus"
     tokenizer: str = "out/tokenizer.json"
     out_dir: str = "out/mdlm"
-    objective: str = "mdlm"          # mdlm | ar
+    objective: str = "mdlm"          # mdlm | ar | md4 | genmd4 | sedd | cedd
+    graph: str = "absorb"            # absorb | uniform | roulette (sedd, cedd)
+    schedule: str = ""               # "" = the family's default (families.py)
+    exponent: float = 1.0            # md4 poly schedule
+    p_m: float = 0.95                # roulette mask chance
     # model
     n_layer: int = 8
     n_head: int = 6
@@ -38,7 +48,7 @@ class TrainConfig:
     dropout: float = 0.0
     # data
     batch_size: int = 256            # rows per GPU per step
-    infill_share: float = 0.5        # share of rows that are editor-shaped holes (mdlm only)
+    infill_share: float = 0.5        # share of rows that are editor-shaped holes (not ar)
     short_share: float = 0.2         # share of batches with a shorter canvas (64..L)
     max_hole: int = 96               # hole slots at most
     num_workers: int = 14
@@ -54,6 +64,7 @@ class TrainConfig:
     max_minutes: float = 8.0         # this invocation
     schedule_minutes: float = 8.0    # the whole run (LR schedule), across resumes
     max_steps: int = 0               # 0 = no step limit
+    max_tokens: float = 0.0          # 0 = no token budget
     ckpt_minutes: float = 2.0
     snapshot_tokens: int = 0         # also keep a copy (ckpt_snapshot.pt) once this many tokens are seen
     log_every: int = 50
@@ -79,9 +90,15 @@ def parse_overrides(cfg, argv):
     return cfg
 
 
+def family_of(cfg):
+    return None if cfg.objective == "ar" else Family.from_config(cfg)
+
+
 def model_config(cfg, vocab_size):
+    fam = family_of(cfg)
+    cond = {} if fam is None or fam.cond_kind == "none" else {"cond_kind": fam.cond_kind, "sigma_shift": fam.sigma_shift}
     return ModelConfig(vocab_size=vocab_size, n_layer=cfg.n_layer, n_head=cfg.n_head, n_embd=cfg.n_embd,
-                       max_length=cfg.max_length, dropout=cfg.dropout, causal=cfg.objective == "ar")
+                       max_length=cfg.max_length, dropout=cfg.dropout, causal=cfg.objective == "ar", **cond)
 
 
 def lr_at(cfg, step, progress):
@@ -132,12 +149,15 @@ def train(cfg: TrainConfig, docs=None, log=print):
     tok = load(cfg.tokenizer)
     mcfg = model_config(cfg, tok.get_vocab_size())
     model = Denoiser(mcfg).to(device)
-    opt = make_optimizer(model, cfg)
+    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg)).to(device)
+    opt = make_optimizer(loss_module, cfg)     # the network's parameters, then GenMD4's w
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
     step, tokens_seen, elapsed_before = 0, 0, 0.0
     if cfg.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=device)
         model.load_state_dict(ck["model"])
+        if "objective" in ck:
+            loss_module.objective.load_state_dict(ck["objective"])
         if "optimizer" in ck:
             opt.load_state_dict(ck["optimizer"])
         step, tokens_seen, elapsed_before = ck["step"], ck["tokens_seen"], ck["elapsed_s"]
@@ -150,20 +170,18 @@ def train(cfg: TrainConfig, docs=None, log=print):
     hidden_fn = model.hidden
     if cfg.compile and hasattr(torch, "compile") and device.startswith("cuda"):
         model.hidden = torch.compile(model.hidden)
-    train_model = model
+    train_model = loss_module
     if ddp:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        train_model = DDP(_LossModule(model, cfg.objective, MASK_ID), device_ids=[torch.device(device).index])
-    else:
-        train_model = _LossModule(model, cfg.objective, MASK_ID)
+        train_model = DDP(loss_module, device_ids=[torch.device(device).index])
 
     if docs is None:
         from .corpus import read_split
         docs = [d["text"] for d in read_split(cfg.corpus, "train")]
     ds = BatchStream(docs, cfg.tokenizer, cfg.batch_size, seed=cfg.seed + 7919 * (rank + world * step),
                      max_length=cfg.max_length,
-                     infill_share=cfg.infill_share if cfg.objective == "mdlm" else 0.0,
-                     short_share=cfg.short_share if cfg.objective == "mdlm" else 0.0,
+                     infill_share=cfg.infill_share if cfg.objective != "ar" else 0.0,
+                     short_share=cfg.short_share if cfg.objective != "ar" else 0.0,
                      max_hole=cfg.max_hole)
     nw = cfg.num_workers if device.startswith("cuda") else 0
     extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}
@@ -175,6 +193,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
         ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "model_config": asdict(mcfg),
               "train_config": asdict(cfg), "step": step, "tokens_seen": tokens_seen,
               "elapsed_s": elapsed_before + (time.time() - t_start)}
+        if loss_module.objective is not None and loss_module.objective.state_dict():
+            ck["objective"] = loss_module.objective.state_dict()     # GenMD4's token exponents
         if master:
             save_atomic(ck, ckpt_path)
         return ck
@@ -189,7 +209,10 @@ def train(cfg: TrainConfig, docs=None, log=print):
         progress = (elapsed_before + elapsed) / schedule_s
         if cfg.max_steps:
             progress = max(progress, step / cfg.max_steps)
-        if elapsed > budget_s or (cfg.max_steps and step >= cfg.max_steps):
+        if cfg.max_tokens:
+            progress = tokens_seen / cfg.max_tokens
+        if elapsed > budget_s or (cfg.max_steps and step >= cfg.max_steps) or \
+                (cfg.max_tokens and tokens_seen >= cfg.max_tokens):
             break
         lr = lr_at(cfg, step, progress)
         for g in opt.param_groups:
@@ -234,15 +257,18 @@ def train(cfg: TrainConfig, docs=None, log=print):
 class _LossModule(torch.nn.Module):
     """Wraps the denoiser so DDP sees the whole loss (the tied head lives inside forward)."""
 
-    def __init__(self, model, objective, mask_id):
+    def __init__(self, model, kind, mask_id, family=None):
         super().__init__()
-        self.model, self.objective, self.mask_id = model, objective, mask_id
+        self.model, self.kind, self.mask_id = model, kind, mask_id
+        self.objective = None if kind in ("ar", "mdlm") else family.objective_module(model.cfg.vocab_size, mask_id)
 
     def forward(self, x0, region, valid):
         from . import mdlm
         from .ar import ar_loss
-        if self.objective == "ar":
+        if self.kind == "ar":
             return ar_loss(self.model, x0)     # full packed windows only (infill_share=0)
+        if self.objective is not None:
+            return self.objective(self.model, x0, region, valid)
         return mdlm.diffusion_loss(self.model, x0, region, self.mask_id, valid=valid)[0]
 
 
