@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_INFILL_OPTIONS, type InfillOptions } from '../infill';
 import type { ExecutionProviderChoice } from '../model';
-import type { Strategy } from '../sampler';
+import type { Kernel, Strategy } from '../sampler';
 
 /** Arguments the CLI cannot run with; it prints the usage and exits with code 2. */
 export class UsageError extends Error {
@@ -32,6 +32,7 @@ export interface BenchArgs extends CommonArgs {
 export type CommandLine = InfillArgs | BenchArgs | { readonly command: 'help' };
 
 const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
+const KERNELS: readonly Kernel[] = ['analytic', 'euler'];
 const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 const COMMON_OPTIONS = {
@@ -40,6 +41,7 @@ const COMMON_OPTIONS = {
   ep: { type: 'string' },
   steps: { type: 'string' },
   strategy: { type: 'string' },
+  kernel: { type: 'string' },
   threshold: { type: 'string' },
   'max-tokens': { type: 'string' },
   seed: { type: 'string' },
@@ -88,6 +90,8 @@ function infillOptions(values: Record<string, string | boolean | undefined>): In
     steps: values.steps === undefined ? maxTokens : positiveInteger('--steps', values.steps),
     strategy: oneOf('--strategy', stringValue(values.strategy) ?? DEFAULT_INFILL_OPTIONS.strategy, STRATEGIES),
     threshold: values.threshold === undefined ? DEFAULT_INFILL_OPTIONS.threshold : threshold(values.threshold),
+    // Absent: the sampler's default kernel, as in the extension.
+    ...(values.kernel === undefined ? {} : { kernel: oneOf('--kernel', String(values.kernel), KERNELS) }),
     seed: values.seed === undefined ? DEFAULT_INFILL_OPTIONS.seed : nonNegativeInteger('--seed', values.seed),
   };
 }

@@ -8,6 +8,8 @@ import { isBadLine, parseTask, taskRequest } from './tasks';
 
 export interface BenchReport {
   readonly model: string;
+  /** The model's family and graph, e.g. "cedd/roulette". */
+  readonly kind: string;
   readonly provider: string;
   readonly loadMs: number;
   readonly tasks: number;
@@ -53,6 +55,7 @@ export async function runBench(args: BenchArgs, model: LoadedModel, loadMs: numb
   const seconds = latencies.reduce((a, b) => a + b, 0) / 1000;
   return {
     model: model.name,
+    kind: `${model.spec.family}/${model.spec.graph}`,
     provider: model.provider,
     loadMs,
     tasks: requests.length,
@@ -70,7 +73,7 @@ export function formatBenchTable(report: BenchReport): string {
   const n = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
   const { latencyMs: l } = report;
   const rows: Array<[string, string]> = [
-    ['model', `${report.model} (${report.provider})`],
+    ['model', `${report.model} (${report.kind}, ${report.provider})`],
     ['load', `${n(report.loadMs, 0)} ms`],
     ['fills', `${report.fills} (${report.tasks} tasks x ${report.runs} runs)`],
     ['latency ms', `p50 ${n(l.p50)}  p95 ${n(l.p95)}  mean ${n(l.mean)}  min ${n(l.min)}  max ${n(l.max)}`],

@@ -15,10 +15,14 @@ bench fills every task --runs times (after one warm-up fill) with an empty cache
 latency distribution, network calls (NFE) per filled token, tokens/s and the model's load time.
 
 Options:
-  --model NAME|DIR     bundled model name or model folder (default: the bundled default model)
+  --model NAME|DIR     bundled model name or model folder of any family (default: the bundled
+                       default model); steps, strategy and threshold adapt to the model's
+                       family (docs/model-contract.md)
   --ep PROVIDER        auto | cpu | webgpu | cuda | dml | coreml (default auto)
   --steps N            denoising step budget (default: --max-tokens)
   --strategy S         confidence | margin | entropy | random (default ${d.strategy})
+  --kernel K           analytic | euler: the step kernel of ancestral ('random') steps and of
+                       the roulette graph's revisions (default analytic)
   --threshold T        reveal every slot at least this confident, in (0, 1], or off (default ${d.threshold})
   --max-tokens N       mask slots per hole; the model pads the slack (default ${d.maxTokens})
   --seed N             sampling seed (default ${d.seed})

@@ -30,9 +30,12 @@ interface Slot {
 
 /**
  * Records, for the first row of one sampling run, which token each hole slot got, at which step
- * and how confidently. The slots are the positions masked in the run's first network call (every
- * hole slot is masked then); `onStep` then sees each one revealed. Only the first row is traced:
- * candidates sampled as a batch share the canvas layout, and one row is what the view can show.
+ * and how confidently. The slots are the positions queried in the run's first network call: every
+ * hole slot then, on every graph (masked on the absorbing graph; on the uniform and roulette
+ * graphs the network is asked about every hole slot, noise included). `onStep` then sees each
+ * slot's token: its step is the last step that changed it (on the absorbing graph, the step that
+ * revealed it) and its confidence the latest. Only the first row is traced: candidates sampled as
+ * a batch share the canvas layout, and one row is what the view can show.
  */
 export class TraceRecorder {
   private slots: Slot[] | undefined;
@@ -46,10 +49,13 @@ export class TraceRecorder {
     this.length = request.length;
     this.slots = [];
     let hole = -1;
-    for (let position = 0; position < request.length; position++) {
-      if (request.tokens[position] !== this.spec.maskId) continue;
-      if (position === 0 || request.tokens[position - 1] !== this.spec.maskId) hole++;
+    let previous = -1;
+    // Row 0's queries, ascending; a short row repeats a position at its end.
+    for (const position of request.positions.subarray(0, request.queries)) {
+      if (position <= previous) continue;
+      if (previous < 0 || position !== previous + 1) hole++;
       this.slots.push({ position, hole, id: this.spec.maskId, step: 0, confidence: Number.NaN });
+      previous = position;
     }
   }
 
@@ -57,11 +63,12 @@ export class TraceRecorder {
     if (!this.slots) return;
     this.steps = info.step;
     for (const slot of this.slots) {
-      if (slot.step !== 0) continue;
       const id = info.tokens[slot.position];
       if (id === this.spec.maskId) continue;
-      slot.id = id;
-      slot.step = info.step;
+      if (id !== slot.id) {
+        slot.id = id;
+        slot.step = info.step;
+      }
       slot.confidence = info.confidence[slot.position];
     }
   }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { parseCommandLine } from '../../src/cli/args';
 
 /** The CLI as users run it: the esbuild bundle (`npm run build`), on the checked-in tiny model. */
 const ROOT = packageRoot(__dirname);
@@ -78,6 +79,19 @@ describe('diffuse CLI', function () {
     assert.deepEqual([again.completion, again.nfe], [a.completion, 0]);
   });
 
+  it('fills with a model of another family, and hands --kernel to its sampler', () => {
+    const family = (name: string) => ['--model', path.join(ROOT, 'test', 'fixtures', 'families', name), '--ep', 'cpu', '--max-tokens', '6'];
+    const stdin = `${JSON.stringify(GOOD)}\n`;
+    const uniform = diffuse(['infill', ...family('sedd-uniform'), '--kernel', 'euler', '--seed', '3'], stdin);
+    assert.equal(uniform.code, 0, uniform.stderr);
+    const [filled] = jsonLines(uniform.stdout);
+    assert.equal(typeof filled.completion, 'string', uniform.stdout);
+    assert.ok(filled.nfe >= 1);
+    // GenMD4 has no single σ(t) for the Euler step: the sampler refuses the kernel it was handed.
+    const [refused] = jsonLines(diffuse(['infill', ...family('genmd4'), '--kernel', 'euler'], stdin).stdout);
+    assert.match(refused.error, /kernel/);
+  });
+
   it('exits 1 with a one-line message when the model cannot be loaded', () => {
     const { code, stdout, stderr } = diffuse(['infill', '--model', path.join(dir, 'no-such-model')], `${JSON.stringify(GOOD)}\n`);
     assert.equal(code, 1);
@@ -87,7 +101,7 @@ describe('diffuse CLI', function () {
   });
 
   it('exits 2 with the usage for invalid arguments', () => {
-    for (const args of [['infill', '--steps', 'many'], ['infill', '--strategy', 'best'], ['infill', '--threshold', '2'],
+    for (const args of [['infill', '--steps', 'many'], ['infill', '--strategy', 'best'], ['infill', '--threshold', '2'], ['infill', '--kernel', 'exact'],
       ['infill', '--bogus'], ['transmogrify'], ['bench'], ['infill', '--input', path.join(dir, 'missing.jsonl')]]) {
       const { code, stderr } = diffuse(args);
       assert.equal(code, 2, args.join(' '));
@@ -107,7 +121,7 @@ describe('diffuse CLI', function () {
     const { code, stdout, stderr } = diffuse(['bench', ...MODEL, '--input', input, '--runs', '2', '--json']);
     assert.equal(code, 0, stderr);
     const report = JSON.parse(stdout);
-    assert.deepEqual([report.model, report.provider, report.tasks, report.runs, report.fills], ['tiny-model', 'cpu', 2, 2, 4]);
+    assert.deepEqual([report.model, report.kind, report.provider, report.tasks, report.runs, report.fills], ['tiny-model', 'mdlm/absorb', 'cpu', 2, 2, 4]);
     for (const key of ['p50', 'p95', 'mean', 'min', 'max']) assert.ok(report.latencyMs[key] > 0, key);
     assert.ok(report.latencyMs.min <= report.latencyMs.p50 && report.latencyMs.p50 <= report.latencyMs.max);
     assert.ok(report.loadMs > 0 && report.tokensPerSecond > 0 && report.nfePerToken > 0);
@@ -117,8 +131,25 @@ describe('diffuse CLI', function () {
     const input = path.join(dir, 'bench.jsonl');
     const { code, stdout } = diffuse(['bench', ...MODEL, '--input', input, '--runs', '1']);
     assert.equal(code, 0);
-    assert.match(stdout, /^model +tiny-model \(cpu\)$/m);
+    assert.match(stdout, /^model +tiny-model \(mdlm\/absorb, cpu\)$/m);
     assert.match(stdout, /^latency ms +p50 [\d.]+ +p95 [\d.]+/m);
     assert.match(stdout, /^NFE\/token +[\d.]+$/m);
+  });
+});
+
+describe('diffuse CLI arguments', () => {
+  const options = (args: string[]) => {
+    const line = parseCommandLine(['infill', ...args]);
+    assert.ok(line.command === 'infill');
+    return line.options;
+  };
+
+  it('passes --kernel to the sampler', () => {
+    assert.equal(options(['--kernel', 'euler']).kernel, 'euler');
+    assert.equal(options(['--kernel', 'analytic']).kernel, 'analytic');
+  });
+
+  it("leaves the sampler's default kernel without --kernel, so the cache key matches the extension's", () => {
+    assert.ok(!('kernel' in options([])));
   });
 });

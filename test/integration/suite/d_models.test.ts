@@ -44,4 +44,18 @@ describe('model picker', () => {
     const items = await complete(diffuse, editor, new vscode.Position(1, 0), automatic);
     assert.ok(Array.isArray(items));
   });
+
+  // The per-family fixtures sit beside the tiny model (test/fixtures/families/<name>).
+  for (const name of ['cedd-roulette', 'sedd-uniform', 'genmd4']) {
+    it(`switches to the ${name} fixture and fills with it`, async () => {
+      const dir = path.join(path.dirname(fixtureModel()), 'families', name);
+      assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', dir), true);
+      assert.equal(diffuse.modelName(), name);
+      const editor = await openEditor('def add(a, b):\n    return \n');
+      const items = await complete(diffuse, editor, new vscode.Position(1, 11), automatic);
+      assert.ok(Array.isArray(items));
+      const last = diffuse.lastFill();
+      assert.ok(last && !last.cancelled && last.nfe > 0, `the ${name} model ran: ${JSON.stringify(last)}`);
+    });
+  }
 });
