@@ -5,6 +5,14 @@
 #   bash training/pipeline.sh corpus tokenizer ar       # ~6 min: corpus, tokenizer (+ vocab measurement), AR baseline
 #   bash training/pipeline.sh mdlm eval export          # ~7 min: MDLM, perplexities, held-out infill tasks, ONNX
 #   bash training/pipeline.sh test                      # pytest with this machine's PyTorch
+#   bash training/pipeline.sh families                  # the 8 comparison models at once on one GPU
+#   bash training/pipeline.sh families_eval families_export   # their held-out bounds, then ONNX folders
+#
+# `families` trains every seed family (FAMILIES) side by side, as 8 background processes with few
+# dataloader workers each, on one small shared backbone (FAM_LAYERS x FAM_EMBD, FAM_HEADS heads,
+# L=FAM_LENGTH, tied embeddings: fp16 ONNX <= 8 MiB) and the same corpus, tokenizer and token budget
+# (FAM_TOKENS; the LR schedule follows the tokens seen). Each call trains FAM_MINUTES at most; call it
+# again to resume until every model has its budget. Logs: $WORK/families/<name>/log.jsonl.
 #
 # These defaults are exactly the bundled diffuse-small (models/diffuse-small/MODEL_CARD.md). A longer
 # run: raise SCHEDULE and call `mdlm` again to resume (each call trains MDLM_MINUTES). The AR baseline
@@ -26,7 +34,58 @@ MDLM_MINUTES=${MDLM_MINUTES:-6.2}
 AR_SCHEDULE=${AR_SCHEDULE:-13}
 AR_MINUTES=${AR_MINUTES:-5}
 MODEL="--n_layer=8 --n_head=6 --n_embd=384 --max_length=256 --batch_size=256 ${EXTRA:-}"
+FAMILIES=${FAMILIES:-"mdlm md4 genmd4 sedd-absorb sedd-uniform cedd-absorb cedd-uniform cedd-roulette"}
+FAM_MODEL="--n_layer=${FAM_LAYERS:-4} --n_head=${FAM_HEADS:-4} --n_embd=${FAM_EMBD:-192} --max_length=${FAM_LENGTH:-256}
+  --batch_size=${FAM_BATCH:-128} --num_workers=${FAM_WORKERS:-1} --lr=${FAM_LR:-1.5e-3} ${FAM_EXTRA:-}"
+FAM_TOKENS=${FAM_TOKENS:-1.5e8}    # tokens seen by every family model
+FAM_MINUTES=${FAM_MINUTES:-9}      # one call's share (the command limit is 10 minutes)
 mkdir -p "$W"
+
+# the train.py flags of one comparison model
+family_args() {
+  case $1 in
+  mdlm) echo "--objective=mdlm" ;;
+  md4) echo "--objective=md4 --schedule=${MD4_SCHEDULE:-linear}" ;;
+  genmd4) echo "--objective=genmd4" ;;
+  sedd-absorb) echo "--objective=sedd --graph=absorb" ;;
+  sedd-uniform) echo "--objective=sedd --graph=uniform" ;;
+  cedd-absorb) echo "--objective=cedd --graph=absorb" ;;
+  cedd-uniform) echo "--objective=cedd --graph=uniform" ;;
+  cedd-roulette) echo "--objective=cedd --graph=roulette --p_m=${P_M:-0.95}" ;;
+  *) echo "unknown family $1" >&2; return 2 ;;
+  esac
+}
+
+# run "$@" once per family in the background (NAME substituted), wait for all, fail if any failed
+each_family() {
+  local pids=() names=() n rc=0
+  mkdir -p "$W/families"
+  for n in $FAMILIES; do
+    "$@" "$n" > "$W/families/$n.$stage.out" 2>&1 &
+    pids+=($!); names+=("$n")
+  done
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then echo "${names[$i]}: ok"; else echo "${names[$i]}: FAILED (see $W/families/${names[$i]}.$stage.out)"; tail -5 "$W/families/${names[$i]}.$stage.out"; rc=1; fi
+  done
+  return $rc
+}
+
+train_family() {
+  # shellcheck disable=SC2046
+  $PY -m diffuse.train $FAM_MODEL $(family_args "$1") --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
+    --out_dir="$W/families/$1" --max_tokens="$FAM_TOKENS" --max_minutes="$FAM_MINUTES"
+}
+
+eval_family() {
+  $PY -m diffuse.evaluate bound --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" --ckpt="$W/families/$1/ckpt.pt" \
+    --windows="${FAM_WINDOWS:-1024}" --samples="${FAM_SAMPLES:-4}" --batch_size="${FAM_EVAL_BATCH:-32}" \
+    --result="$W/families/$1/bound.json"
+}
+
+export_family() {
+  $PY -m diffuse.export --ckpt="$W/families/$1/ckpt.pt" --tokenizer="$W/tokenizer.json" \
+    --out="$W/families/models/diffuse-$1" --name="diffuse-$1" --results="$W/families/$1/bound.json"
+}
 
 for stage in "$@"; do
   echo "=== $stage $(date -u +%H:%M:%S)"
@@ -76,6 +135,27 @@ PYEOF
     $PY -m diffuse.results "$W" > "$W/results.json"
     $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/$NAME" \
       --name="$NAME" --results="$W/results.json"
+    ;;
+  families)
+    mkdir -p "$W/families"
+    each_family train_family
+    ;;
+  families_eval)
+    each_family eval_family
+    $PY - "$W/families" $FAMILIES <<'PYEOF'
+import json, os, sys
+root, rows = sys.argv[1], {}
+for n in sys.argv[2:]:
+    with open(os.path.join(root, n, "bound.json")) as f:
+        r = json.load(f)
+    rows[n] = {k: r[k] for k in ("bound", "bound_nats_per_token", "bound_stderr", "bound_ppl", "tokens_seen")}
+    print(f"{n:14s} {r['bound']:5s} {r['bound_nats_per_token']:.4f} +- {r['bound_stderr']:.4f} nats/token  ppl <= {r['bound_ppl']:.2f}")
+with open(os.path.join(root, "bounds.json"), "w") as f:
+    json.dump(rows, f, indent=1)
+PYEOF
+    ;;
+  families_export)
+    each_family export_family
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;
   esac

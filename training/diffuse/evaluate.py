@@ -3,6 +3,9 @@
     # held-out NELBO perplexity bound of an MDLM checkpoint and next-token perplexity of an AR one
     python3 -m diffuse.evaluate ppl --corpus=out/corpus --tokenizer=out/tokenizer.json \
         --mdlm=out/mdlm/ckpt.pt --ar=out/ar/ckpt.pt [--windows=2048 --samples=8] [--out=ppl.json]
+    # the held-out bound of any family's checkpoint (md4, genmd4, sedd, cedd, mdlm) on the same windows
+    python3 -m diffuse.evaluate bound --corpus=out/corpus --tokenizer=out/tokenizer.json \
+        --ckpt=out/cedd-roulette/ckpt.pt [--windows=2048 --samples=8 --batch_size=32] [--result=bound.json]
     # held-out infill tasks for the TypeScript CLI (node dist/cli.js infill --model DIR --input tasks.jsonl)
     python3 -m diffuse.evaluate tasks --corpus=out/corpus --out=tasks.jsonl [--single=300 --multi=150]
     # score the CLI's output lines {"task_id","completion",...} against the tasks
@@ -62,6 +65,40 @@ def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, 
         out["val_tokens"] = int(win.numel())
     if "nelbo_ppl" in out and "ar_ppl" in out:
         out["ppl_ratio_mdlm_over_ar"] = out["nelbo_ppl"] / out["ar_ppl"]
+    return out
+
+
+def family_bound(corpus, tokenizer, ckpt, windows=2048, samples=8, batch_size=32, device=None):
+    """Held-out bound (nats/token, its ppl and standard error) of any family's checkpoint on MDLM's
+    validation windows. The headline is the family's own bound (MDLM/MD4: NELBO; SEDD: J1, the
+    DWDSE bound; CEDD: J2); every estimator the family has is reported."""
+    from . import mdlm
+    from .corpus import read_split
+    from .export import load_checkpoint
+    from .families import Family
+    from .graphs import per_token_bound
+    from .tokenizer import load
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    model, ck = load_checkpoint(ckpt)
+    model.to(device).eval()
+    fam = Family.from_config(ck.get("train_config", {}))
+    win = val_windows(load(tokenizer), (d["text"] for d in read_split(corpus, "val")),
+                      model.cfg.max_length, windows).to(device)
+    ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
+    with ctx:
+        if fam.objective == "mdlm":
+            names, est = ("nelbo",), [mdlm.nelbo_per_token(model, win, MASK_ID, samples, batch_size)]
+        else:
+            obj = fam.objective_module(model.cfg.vocab_size, MASK_ID).to(device)
+            if "objective" in ck:
+                obj.load_state_dict(ck["objective"])
+            names = obj.BOUNDS
+            est = per_token_bound(lambda x, g: obj.bounds(model, x, g), win, samples, batch_size)
+    out = {"ckpt": ckpt, "objective": fam.objective, "graph": fam.graph, "schedule": fam.schedule.meta(),
+           "p_m": fam.p_m, "bound": names[0], "bound_nats_per_token": est[0][0], "bound_stderr": est[0][1],
+           "bound_ppl": math.exp(est[0][0]), "tokens_seen": ck.get("tokens_seen"), "val_tokens": int(win.numel())}
+    for name, (v, se) in zip(names, est):
+        out[name] = {"nats_per_token": v, "stderr": se, "ppl": math.exp(v)}
     return out
 
 
@@ -230,6 +267,9 @@ def main(argv):
     if cmd == "ppl":
         res = perplexities(args["corpus"], args["tokenizer"], args.get("mdlm"), args.get("ar"),
                            int(args.get("windows", 2048)), int(args.get("samples", 8)))
+    elif cmd == "bound":
+        res = family_bound(args["corpus"], args["tokenizer"], args["ckpt"], int(args.get("windows", 2048)),
+                           int(args.get("samples", 8)), int(args.get("batch_size", 32)))
     elif cmd == "tasks":
         from .corpus import read_split
         tasks = make_tasks(list(read_split(args["corpus"], "val")), int(args.get("single", 300)),
@@ -250,7 +290,7 @@ def main(argv):
         write_jsonl(args["out"], outs)
         res = score(tasks, outs)
     else:
-        raise SystemExit(f"unknown command {cmd!r}: ppl | tasks | score | infill")
+        raise SystemExit(f"unknown command {cmd!r}: ppl | bound | tasks | score | infill")
     if args.get("result"):
         with open(args["result"], "w") as f:
             json.dump(res, f, indent=1)

@@ -268,3 +268,41 @@ def test_export_round_trip_and_parity(name, tmp_path):
     assert meta["results"]["onnx_parity_max_abs_diff"] < 1e-3
     with open(os.path.join(out, "meta.json")) as f:
         assert json.load(f) == meta
+
+
+@pytest.mark.parametrize("spec", [{"objective": "genmd4"}, {"objective": "cedd", "graph": "roulette", "p_m": 0.9},
+                                  {"objective": "sedd", "graph": "absorb"}])
+def test_train_bound_export_end_to_end(spec, tmp_path):
+    tokenizers = pytest.importorskip("tokenizers")   # noqa: F841
+    from diffuse import tokenizer as T
+    from diffuse.corpus import CorpusConfig, build
+    from diffuse.evaluate import family_bound
+    from diffuse.train import TrainConfig, train
+    from helpers import DOCS
+    src = tmp_path / "src"
+    for i, d in enumerate(DOCS * 3):
+        (src / f"d{i}").mkdir(parents=True)
+        (src / f"d{i}" / "f.py").write_text(d + f"# {i}\n")
+    build(CorpusConfig(out=str(tmp_path / "corpus"), sources=[f"demo:{src}"], val_permille=500))
+    tp = str(tmp_path / "tok.json")
+    T.train_tokenizer(DOCS * 20, vocab_size=300).save(tp)
+    cfg = TrainConfig(corpus=str(tmp_path / "corpus"), tokenizer=tp, out_dir=str(tmp_path / "run"), n_layer=1,
+                      n_head=2, n_embd=16, max_length=32, batch_size=4, max_tokens=3 * 4 * 32, warmup_steps=2,
+                      compile=False, device="cpu", log_every=1, short_share=0.0, **spec)
+    lines = []
+    ck = train(cfg, log=lines.append)
+    assert ck["step"] == 3 and ("objective" in ck) == (spec["objective"] == "genmd4")
+    assert any('"tok_per_s"' in line for line in lines)
+    ckpt = os.path.join(cfg.out_dir, "ckpt.pt")
+    res = family_bound(cfg.corpus, tp, ckpt, windows=8, samples=2, batch_size=4, device="cpu")
+    assert math.isfinite(res["bound_nats_per_token"]) and res["bound_ppl"] > 1
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return
+    from diffuse.export import main as export_main
+    out = str(tmp_path / "model")
+    export_main([f"--ckpt={ckpt}", f"--tokenizer={tp}", f"--out={out}", "--name=x"])
+    with open(os.path.join(out, "meta.json")) as f:
+        meta = json.load(f)
+    assert meta["family"] == Family.from_config(spec).meta_family and meta["inputs"]["cond"] == "cond"
