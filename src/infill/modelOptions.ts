@@ -26,10 +26,14 @@ export const TIME_CONDITIONED_STEPS = 32;
  *   slot by the ancestral kernel, so there is no reveal order to choose: the strategy is 'random'
  *   (ancestral), the confidence threshold is off, whatever the caller asked, and the steps are the
  *   budget (more steps are a finer time grid, not more slots).
+ * - Uniform and roulette graphs revise tokens already drawn, so they run without `blockSize`
+ *   (semi-autoregressive blocks).
  */
 export function optionsForModel(spec: DiffusionSpec, options: InfillOptions): InfillOptions {
   if (spec.condKind === 'none') return options;
   const budget = Math.max(1, Math.round((TIME_CONDITIONED_STEPS * options.steps) / options.maxTokens));
-  if (spec.graph === 'uniform') return { ...options, steps: budget, strategy: 'random', threshold: undefined };
-  return { ...options, steps: Math.min(options.steps, budget) };
+  // Semi-autoregressive blocks need tokens that are final once revealed: the absorbing graph only.
+  const blocks = spec.graph === 'absorb' ? {} : { blockSize: undefined };
+  if (spec.graph === 'uniform') return { ...options, ...blocks, steps: budget, strategy: 'random', threshold: undefined };
+  return { ...options, ...blocks, steps: Math.min(options.steps, budget) };
 }

@@ -45,6 +45,11 @@ describe('infill options per model family (optionsForModel)', () => {
     assert.deepEqual({ temperature, seed, maxTokens, contextTokens }, { temperature: 0.7, seed: 5, maxTokens: 8, contextTokens: DEFAULT_INFILL_OPTIONS.contextTokens });
   });
 
+  it('drops semi-autoregressive blocks on the refining graphs only', () => {
+    const blockSize = (spec: DiffusionSpec) => optionsForModel(spec, { ...withSteps(32, 32), blockSize: 8 }).blockSize;
+    assert.deepEqual([blockSize(md4), blockSize(uniform), blockSize(roulette)], [8, undefined, undefined]);
+  });
+
   describe('in the engine', () => {
     // A hole of a fixed 8 slots, so the canvas is the same whatever `maxTokens` says.
     const request: InfillRequest = { text: 'x = \n', holes: [{ start: 4, end: 4, maxTokens: 8 }] };
