@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_INFILL_OPTIONS, type InfillOptions } from '../infill';
+import { DEFAULT_INFILL_OPTIONS, defaultSteps, type InfillOptions } from '../infill';
 import type { ExecutionProviderChoice } from '../model';
 import type { Kernel, Strategy } from '../sampler';
 
@@ -81,13 +81,16 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   return { command, ...common, input, runs, json: values.json === true };
 }
 
-/** The defaults, with the flags given; `steps` follows `--max-tokens` unless given itself. */
+/**
+ * The defaults, with the flags given; `steps` follows `--max-tokens` at the engine's default slots
+ * per step (32 slots: 4 steps) unless given itself.
+ */
 function infillOptions(values: Record<string, string | boolean | undefined>): InfillOptions {
   const maxTokens = values['max-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.maxTokens : positiveInteger('--max-tokens', values['max-tokens']);
   return {
     ...DEFAULT_INFILL_OPTIONS,
     maxTokens,
-    steps: values.steps === undefined ? maxTokens : positiveInteger('--steps', values.steps),
+    steps: values.steps === undefined ? defaultSteps(maxTokens) : positiveInteger('--steps', values.steps),
     strategy: oneOf('--strategy', stringValue(values.strategy) ?? DEFAULT_INFILL_OPTIONS.strategy, STRATEGIES),
     threshold: values.threshold === undefined ? DEFAULT_INFILL_OPTIONS.threshold : threshold(values.threshold),
     // Absent: the sampler's default kernel, as in the extension.

@@ -19,7 +19,7 @@ Options:
                        default model); steps, strategy and threshold adapt to the model's
                        family (docs/model-contract.md)
   --ep PROVIDER        auto | cpu | webgpu | cuda | dml | coreml (default auto)
-  --steps N            denoising step budget (default: --max-tokens)
+  --steps N            denoising step budget (default: --max-tokens / 8)
   --strategy S         confidence | margin | entropy | random (default ${d.strategy})
   --kernel K           analytic | euler: the step kernel of ancestral ('random') steps and of
                        the roulette graph's revisions (default analytic)

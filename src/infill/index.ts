@@ -1,4 +1,4 @@
 export { InfillEngine } from './engine';
-export { DEFAULT_INFILL_OPTIONS } from './defaults';
+export { DEFAULT_INFILL_OPTIONS, defaultSteps } from './defaults';
 export { postProcess } from './postprocess';
 export type { Candidate, Hole, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';

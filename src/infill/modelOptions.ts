@@ -17,8 +17,8 @@ export const TIME_CONDITIONED_STEPS = 32;
  * - Time-free absorbing models (MDLM): the caller's options as given.
  * - Time-conditioned models (`cond_kind` sigma or t_x1000: MD4, GenMD4, SEDD, CEDD and MDLM with
  *   σ-conditioning) have a step budget: `TIME_CONDITIONED_STEPS` scaled by the caller's steps per
- *   hole slot, round(32 · steps / maxTokens), at least 1. The default 32 steps for 32 slots stay
- *   32 network calls, half the steps are 16, and a longer hole costs no more calls.
+ *   hole slot, round(32 · steps / maxTokens), at least 1. The default 4 steps for 32 slots are 4
+ *   network calls, 32 steps are 32, and a longer hole costs no more calls.
  * - Absorbing and roulette graphs keep the caller's strategy, threshold and padPenalty
  *   (confidence decoding reveals masked slots there as on MDLM) and take the fewer of the caller's
  *   steps and the budget: steps beyond the slot count reveal nothing but still call the network.

@@ -1,3 +1,4 @@
+import { DEFAULT_INFILL_OPTIONS } from '../infill';
 import type { ExecutionProviderChoice } from '../model';
 import type { Strategy } from '../sampler';
 
@@ -39,7 +40,7 @@ export const RESTRICTED_KEYS: readonly SettingKey[] = ['model', 'modelFolders'];
 export const DEFAULT_SETTINGS: DiffuseSettings = Object.freeze({
   trigger: 'automatic',
   enable: Object.freeze({ '*': true, plaintext: false, scminput: false }),
-  steps: 32,
+  steps: DEFAULT_INFILL_OPTIONS.steps,
   strategy: 'confidence',
   threshold: 0.9,
   temperature: 0,

@@ -51,6 +51,6 @@ describe('providers: settings normalizer', () => {
 
   it('names exactly the keys that changed', () => {
     assert.deepEqual(changedKeys(DEFAULT_SETTINGS, from({})), []);
-    assert.deepEqual(changedKeys(DEFAULT_SETTINGS, from({ steps: 4, enable: { go: false } })).sort(), ['enable', 'steps']);
+    assert.deepEqual(changedKeys(DEFAULT_SETTINGS, from({ steps: 16, enable: { go: false } })).sort(), ['enable', 'steps']);
   });
 });
