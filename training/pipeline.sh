@@ -7,6 +7,7 @@
 #   bash training/pipeline.sh test                      # pytest with this machine's PyTorch
 #   bash training/pipeline.sh families                  # the 8 comparison models at once on one GPU
 #   bash training/pipeline.sh families_eval families_export   # their held-out bounds, then ONNX folders
+#   bash training/pipeline.sh families_steps            # step time of each objective alone (STEP_EXTRA: other shapes)
 #
 # `families` trains every seed family (FAMILIES) side by side, as 8 background processes with few
 # dataloader workers each, on one small shared backbone (FAM_LAYERS x FAM_EMBD, FAM_HEADS heads,
@@ -156,6 +157,13 @@ PYEOF
     ;;
   families_export)
     each_family export_family
+    ;;
+  families_steps)
+    # step time of each objective alone on the GPU (no data pipeline): the families' training cost
+    for n in $FAMILIES; do
+      # shellcheck disable=SC2046
+      $PY -m diffuse.step_time $FAM_MODEL $(family_args "$n") ${STEP_EXTRA:-}
+    done | tee "$W/families/steps${STEP_LABEL:-}.jsonl"
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;
   esac
