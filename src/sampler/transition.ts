@@ -1,3 +1,4 @@
+import { InferenceError } from '../core/errors';
 import type { RowPlan } from './blockPlan';
 import { positionStats, probabilityOf, type LogitRows, type PositionStats } from './distribution';
 import { absorbX0Posterior, eulerScores, tweedieScores, x0Posterior, x0Scores } from './graphKernels';
@@ -42,7 +43,23 @@ export function usesKernels(spec: DiffusionSpec, options: ResolvedOptions): bool
 
 /** Scores of a log-score row: s_y = e^{logit_y}; s at the current token x = 1; 0 at the mask otherwise. */
 function scoresOf(logits: LogitRows, offset: number, x: number, maskId: number, out: Float64Array): void {
-  for (let v = 0; v < out.length; v++) out[v] = v === x ? 1 : v === maskId ? 0 : Math.exp(logits[offset + v]!);
+  for (let v = 0; v < out.length; v++) {
+    out[v] = v === x ? 1 : v === maskId ? 0 : Math.exp(logits[offset + v]!);
+    if (!Number.isFinite(out[v])) throw new InferenceError('the denoiser returned non-finite log scores');
+  }
+}
+
+/**
+ * Leaves `banned` out of a step's weights as the x0 path leaves it out of p (reveal.ts's pad
+ * rules): the other real tokens take its share, so the chance to stay masked is the kernel's own.
+ */
+export function banFromStep(weights: Float64Array, banned: number, maskId: number): void {
+  const total = realTotal(weights, maskId);
+  const rest = total - weights[banned]!;
+  weights[banned] = 0;
+  if (!(rest > 0)) return;
+  const scale = total / rest;
+  for (let v = 0; v < weights.length; v++) if (v !== maskId) weights[v] = weights[v]! * scale;
 }
 
 /** One kernel step t → s of a position; a draw of the mask (stay masked) writes nothing. */
@@ -59,7 +76,7 @@ function kernelStep(ctx: RevealContext, row: number, position: number, t: number
     if (options.kernel === 'euler') eulerScores(scratch.scores, x, maskId, pM, (t - s) * sigmaRate(spec, t), out);
     else tweedieScores(scratch.scores, x, maskId, sigma(spec, t) - sigma(spec, s), out);
     const banned = bannedAt(ctx, row, position);
-    if (banned >= 0) out[banned] = 0;
+    if (banned >= 0) banFromStep(out, banned, maskId);
   } else {
     stats = statsAt(ctx, row, position);
     ctx.tokenSampler.distribution(logits.logits, offset, stats, scratch.x0);
@@ -73,6 +90,7 @@ function kernelStep(ctx: RevealContext, row: number, position: number, t: number
     }
   }
   const token = pickInverseCdf(out, ctx.rng.nextUniform());
+  if (token < 0) throw new InferenceError('a transition step has no probability mass');
   if (token === maskId) return;
   place(ctx, row, position, token, stats ? probabilityOf(logits.logits, offset, token, stats) : out[token]! / realTotal(out, maskId));
 }

@@ -3,6 +3,7 @@ import { absorbX0Posterior, eulerScores, marginal, tweedieScores, x0Posterior, x
 import { revealProbability, sigma } from '../../src/sampler/noiseSchedule';
 import { Rng } from '../../src/core/rng';
 import { FAKE_SPEC } from './helpers/samplerFakes';
+import { banFromStep } from '../../src/sampler/transition';
 
 /** Small vocabulary: N = 4 real tokens (ids 0..3) and the mask (id 4). */
 const V = 5;
@@ -165,5 +166,24 @@ describe('graph kernels', () => {
     assert.ok(Math.abs(sum(out) - 1) < 1e-12 && out.every((w) => w >= 0));
     tweedieScores(Float64Array.from([50, 0, 1, 0, 0]), 2, M, 3, out);
     assert.ok(out.every((w) => w >= 0) && out[1] === 0);
+  });
+});
+
+describe('banFromStep (the pad rules on log-score steps)', () => {
+  it('keeps the chance to stay masked and the ratios of the other real tokens', () => {
+    // ids: 0 pad (banned), 1 mask, 2..4 content; the weights of an absorb step from a masked slot
+    const weights = Float64Array.from([0.45, 0.5, 0.01, 0.03, 0.01]);
+    banFromStep(weights, 0, 1);
+    assert.equal(weights[0], 0);
+    assert.equal(weights[1], 0.5);
+    const content = [weights[2]!, weights[3]!, weights[4]!];
+    assert.ok(Math.abs(content.reduce((a, b) => a + b) - 0.5) < 1e-15);
+    assert.ok(Math.abs(content[1]! / content[0]! - 3) < 1e-12);
+  });
+
+  it('leaves only the mask when the banned id held all the real mass', () => {
+    const weights = Float64Array.from([0.4, 0.6, 0, 0]);
+    banFromStep(weights, 0, 1);
+    assert.deepEqual([...weights], [0, 0.6, 0, 0]);
   });
 });

@@ -531,6 +531,27 @@ def uses_kernels(spec, options):
                                                  or spec["schedule"]["type"] == "genmd4")
 
 
+def real_total(weights, mask_id):
+    total = 0.0
+    for v in range(len(weights)):
+        if v != mask_id:
+            total += weights[v]
+    return total
+
+
+def ban_from_step(weights, banned, mask_id):
+    """transition.ts banFromStep: the other real tokens take the banned id's share."""
+    total = real_total(weights, mask_id)
+    rest = total - weights[banned]
+    weights[banned] = 0.0
+    if not rest > 0:
+        return
+    scale = total / rest
+    for v in range(len(weights)):
+        if v != mask_id:
+            weights[v] = weights[v] * scale
+
+
 def scores_of(logits, offset, x, mask_id, vocab):
     return [1.0 if v == x else 0.0 if v == mask_id else math.exp(logits[offset + v]) for v in range(vocab)]
 
@@ -556,7 +577,7 @@ class _KernelRun(_Run):
                 out = tweedie_scores(scores, x, mask_id, sigma(spec, t) - sigma(spec, s))
             banned = self.banned_at(row, position)
             if banned >= 0:
-                out[banned] = 0.0
+                ban_from_step(out, banned, mask_id)
         else:
             stats = self.stats_at(logits, row, position)
             p = self._x0(logits, offset, stats)
@@ -573,11 +594,7 @@ class _KernelRun(_Run):
         if stats is not None:
             confidence = probability_of(logits.logits, offset, token, stats)
         else:
-            total = 0.0
-            for v in range(vocab):
-                if v != mask_id:
-                    total += out[v]
-            confidence = out[token] / total
+            confidence = out[token] / real_total(out, mask_id)
         self.place(logits, row, position, token, confidence)
 
     def kernel_row(self, logits, row, plan):
