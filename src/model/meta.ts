@@ -105,6 +105,9 @@ export function parseMeta(file: string, text: string): ModelMeta {
   };
 }
 
+/** Schedules whose keep probability is MD4's (1 - 2eps)·α̃(t) + eps. */
+const MD4_SCALED: readonly ScheduleType[] = ['linear', 'md4_cosine', 'poly'];
+
 /** The `schedule` object: its type and that type's own fields. */
 function parseSchedule(schedule: MetaFields, vocabSize: number): Schedule {
   const type = schedule.oneOf('type', scheduleTypes);
@@ -114,7 +117,8 @@ function parseSchedule(schedule: MetaFields, vocabSize: number): Schedule {
     if (!(sigmaMin < sigmaMax)) schedule.reject('sigma_max', `sigma_max must exceed sigma_min (${sigmaMin})`);
     return { type, sigmaMin, sigmaMax };
   }
-  const eps = schedule.number('eps', 0, 1);
+  // eps = 0 puts σ(1) at infinity; MD4's α_t = (1-2eps)·α̃(t) + eps runs backwards from eps = 1/2.
+  const eps = schedule.numberBetween('eps', 0, MD4_SCALED.includes(type) ? 0.5 : 1);
   if (type === 'poly') return { type, eps, exponent: schedule.numberBetween('exponent', 0) };
   if (type === 'genmd4') return { type, eps, tokenExponents: schedule.numbersBetween('token_exponents', vocabSize, 0) };
   return { type, eps };

@@ -58,12 +58,6 @@ export class MetaFields {
     return value as T;
   }
 
-  number(key: string, min: number, max: number): number {
-    const value = this.value[key];
-    if (typeof value !== 'number' || !(value >= min && value <= max)) this.fail(key, `a number in [${min}, ${max}]`);
-    return value;
-  }
-
   /** A number strictly between `min` and `max` (an infinite `max`: any finite number above `min`). */
   numberBetween(key: string, min: number, max = Infinity): number {
     const value = this.value[key];

@@ -82,7 +82,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
     ['an unknown cond_kind', { cond_kind: 'time' }, /'cond_kind' must be one of/],
     ['a missing schedule', { schedule: undefined }, /missing field 'schedule'/],
     ['an unknown schedule type', { schedule: { type: 'square', eps: 0.001 } }, /'schedule\.type' must be one of/],
-    ['an ill-typed schedule eps', { schedule: { type: 'loglinear', eps: '1e-3' } }, /'schedule\.eps' must be a number in \[0, 1\], got "1e-3"/],
+    ['an ill-typed schedule eps', { schedule: { type: 'loglinear', eps: '1e-3' } }, /'schedule\.eps' must be a number in \(0, 1\), got "1e-3"/],
     ['a missing vocab_size', { vocab_size: undefined }, /missing field 'vocab_size'/],
     ['a non-integer vocab_size', { vocab_size: 12.5 }, /'vocab_size' must be an integer >= 1, got 12.5/],
     ['a mask_id out of range', { mask_id: v }, new RegExp(`'mask_id' must be an integer in \\[0, ${v - 1}\\], got ${v}`)],

@@ -89,6 +89,8 @@ describe('meta.json of every family (the families contract)', () => {
   const md4 = families['md4 linear'];
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     // Schedules: each type's own fields.
+    ['a loglinear eps of 0 (σ(1) infinite)', { ...families['cedd absorb'], schedule: { type: 'loglinear', eps: 0 } }, /'schedule\.eps' must be a number in \(0, 1\), got 0/],
+    ['an MD4 eps of 1/2 (α_t no longer falls)', { ...md4, schedule: { type: 'linear', eps: 0.5 } }, /'schedule\.eps' must be a number in \(0, 0\.5\), got 0\.5/],
     ['a poly schedule without exponent', { ...md4, schedule: { type: 'poly', eps: 1e-4 } }, /missing field 'schedule\.exponent' \(a finite number > 0\)/],
     ['a poly exponent of 0', { ...md4, schedule: { type: 'poly', eps: 1e-4, exponent: 0 } }, /'schedule\.exponent' must be a finite number > 0, got 0/],
     ['a negative poly exponent', { ...md4, schedule: { type: 'poly', eps: 1e-4, exponent: -2 } }, /'schedule\.exponent' must be a finite number > 0, got -2/],
