@@ -53,10 +53,6 @@ export class CanvasState {
     }
   }
 
-  get masked(): number {
-    return this.maskedLeft;
-  }
-
   /** Hole positions whose token is not final yet (all rows). */
   get pending(): number {
     return this.pendingLeft;
@@ -81,11 +77,6 @@ export class CanvasState {
   /** Last position of the input hole holding `position` (which was masked in the input canvas). */
   holeEnd(row: number, position: number): number {
     return this.holeEnds[row * this.length + position]!;
-  }
-
-  /** Masked positions of a row, ascending. */
-  maskedPositions(row: number): number[] {
-    return this.positionsWhere((p) => this.isMasked(row, p));
   }
 
   /** Pending positions of a row, ascending. */

@@ -96,15 +96,6 @@ class Schedule:
         return self.d_corrupt_chance(t) / (1 - self.corrupt_chance(t))
 
 
-def cond_value(cond_kind, schedule, t):
-    """What the network's cond input carries at time t [B] (contract): sigma(t) or 1000 t."""
-    if cond_kind == "sigma":
-        return schedule.sigma(t)
-    if cond_kind == "t_x1000":
-        return 1000.0 * t
-    raise ValueError(f"no cond value for cond_kind {cond_kind!r}")
-
-
 def graph_p(graph, p_m=None):
     """The roulette mask chance p that the graph is: absorb 1, uniform 0, roulette p_m."""
     if graph == "absorb":
