@@ -2,11 +2,11 @@ import type { DiffusionSpec } from '../sampler/types';
 import type { InfillOptions } from './types';
 
 /**
- * Steps of a full-quality run (the user's `steps` equal to the hole's `maxTokens`) on a
- * time-conditioned model. The infill defaults (defaults.ts) assume a time-free absorbing model,
- * where `steps` = `maxTokens` is cheap: the caching sampler spends no network call on a step that
- * reveals nothing. A model fed σ(t) or 1000·t sees new inputs at every step, so every step is a
- * network call; 32 is the default model's budget at its default hole size.
+ * Network calls of a time-conditioned model at one step per hole slot. The infill defaults
+ * (defaults.ts) are made for a time-free absorbing model, where a step that reveals nothing costs
+ * no network call. A model fed σ(t) or 1000·t sees new inputs at every step, so every step is a
+ * network call: its budget scales with the caller's steps per slot (the default 1/8 gives 4) and
+ * not with the hole's length.
  */
 export const TIME_CONDITIONED_STEPS = 32;
 

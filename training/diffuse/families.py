@@ -1,4 +1,4 @@
-"""Which family a model is, and what follows from it (the contract's table, /tmp/brief/contract.md):
+"""Which family a model is, and what follows from it (the contract's table, docs/model-contract.md):
 
 | objective | meta family | graph                     | output_kind | cond_kind | schedule                 |
 | mdlm      | mdlm        | absorb                    | x0_logits   | none      | loglinear                |
