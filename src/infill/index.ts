@@ -1,4 +1,5 @@
 export { InfillEngine } from './engine';
 export { DEFAULT_INFILL_OPTIONS, defaultSteps } from './defaults';
+export { optionsForModel } from './modelOptions';
 export { postProcess } from './postprocess';
 export type { Candidate, Hole, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isAbortError } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
-import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type InfillRequest, type InfillResult } from '../infill';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, optionsForModel, type InfillOptions, type InfillRequest, type InfillResult } from '../infill';
 import type { LoadedModel } from '../model';
 import type { Denoiser } from '../sampler/types';
 import type { LastFill } from './api';
@@ -86,7 +86,8 @@ export class Filler extends Disposable {
     const recorder = new TraceRecorder(model.spec);
     this.recorder = recorder;
     const record = (cancelled: boolean, nfe: number): void => {
-      const { steps, strategy, threshold, temperature } = options;
+      // what the sampler ran with: the engine adapts the settings to the model's family
+      const { steps, strategy, threshold, temperature } = optionsForModel(model.spec, options);
       this._lastFill = { options: { steps, strategy, threshold, temperature }, holes: request.holes.length, nfe, cancelled };
     };
     try {

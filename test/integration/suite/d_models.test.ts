@@ -56,6 +56,8 @@ describe('model picker', () => {
       assert.ok(Array.isArray(items));
       const last = diffuse.lastFill();
       assert.ok(last && !last.cancelled && last.nfe > 0, `the ${name} model ran: ${JSON.stringify(last)}`);
+      // the uniform graph has nothing masked to reveal by confidence: it runs ancestral steps
+      if (name === 'sedd-uniform') assert.deepEqual([last.options.strategy, last.options.threshold], ['random', undefined]);
     });
   }
 });
