@@ -34,8 +34,9 @@ interface Slot {
  * hole slot then, on every graph (masked on the absorbing graph; on the uniform and roulette
  * graphs the network is asked about every hole slot, noise included). `onStep` then sees each
  * slot's token: its step is the last step that changed it, or the first step for a noise token no
- * step replaced (on the absorbing graph, the step that revealed it), and its confidence the latest. Only the first row is traced: candidates sampled as
- * a batch share the canvas layout, and one row is what the view can show.
+ * step replaced (on the absorbing graph, the step that revealed it), and its confidence the latest.
+ * Only the first row is traced: candidates sampled as a batch share the canvas layout, and one row
+ * is what the view can show.
  */
 export class TraceRecorder {
   private slots: Slot[] | undefined;

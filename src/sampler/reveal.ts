@@ -40,8 +40,9 @@ export class Scratch {
 /*
  * Pad rules, on when `options.padPenalty` is set on the absorb graph (every strategy, every way of
  * revealing: ranked, ancestral, kernels, noise removal, anytime stop). The refining graphs (uniform,
- * roulette) get a final pad pass instead (transition.ts), since a token there may still change. A hole is a maximal run of positions masked in the
- * input canvas; the model fills the slack of an over-allocated hole with padding at its end.
+ * roulette) get a final pad pass instead (transition.ts), since a token there may still change. A
+ * hole is a maximal run of positions masked in the input canvas; the model fills the slack of an
+ * over-allocated hole with padding at its end.
  * - A pad ends its hole: revealing the pad id at p reveals every still-masked later position of
  *   p's hole as a pad in the same step (confidence: the pad's probability there under the logits
  *   of this step; no uniform drawn). A position so filled is skipped by the rest of the step.
