@@ -35,6 +35,7 @@ MDLM_MINUTES=${MDLM_MINUTES:-6.2}
 AR_SCHEDULE=${AR_SCHEDULE:-13}
 AR_MINUTES=${AR_MINUTES:-5}
 MODEL="--n_layer=8 --n_head=6 --n_embd=384 --max_length=256 --batch_size=256 ${EXTRA:-}"
+GPUS=${GPUS:-1}                   # mdlm / ar on several GPUs of one host: DDP through torchrun
 FAMILIES=${FAMILIES:-"mdlm md4 genmd4 sedd-absorb sedd-uniform cedd-absorb cedd-uniform cedd-roulette"}
 FAM_MODEL="--n_layer=${FAM_LAYERS:-4} --n_head=${FAM_HEADS:-4} --n_embd=${FAM_EMBD:-192} --max_length=${FAM_LENGTH:-256}
   --batch_size=${FAM_BATCH:-128} --num_workers=${FAM_WORKERS:-1} --lr=${FAM_LR:-1.5e-3} ${FAM_EXTRA:-}"
@@ -88,6 +89,15 @@ export_family() {
     --out="$W/families/models/diffuse-$1" --name="diffuse-$1" --results="$W/families/$1/bound.json"
 }
 
+# diffuse.train on $GPUS GPUs (one process each) or, with GPUS=1, as a plain process
+train() {
+  if [ "$GPUS" -gt 1 ]; then
+    $PY -m torch.distributed.run --standalone --nproc_per_node="$GPUS" -m diffuse.train "$@"
+  else
+    $PY -m diffuse.train "$@"
+  fi
+}
+
 for stage in "$@"; do
   echo "=== $stage $(date -u +%H:%M:%S)"
   case $stage in
@@ -114,12 +124,12 @@ PYEOF
     PYTHON=$PY bash run_tests.sh
     ;;
   ar)
-    $PY -m diffuse.train $MODEL --objective=ar --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
+    train $MODEL --objective=ar --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
       --out_dir="$W/ar" --max_minutes="$AR_MINUTES" --schedule_minutes="$AR_SCHEDULE"
     ;;
   mdlm)
     snap=$($PY -c "import torch,sys; print(torch.load(sys.argv[1],map_location='cpu')['tokens_seen'])" "$W/ar/ckpt.pt" 2>/dev/null || echo 0)
-    $PY -m diffuse.train $MODEL --objective=mdlm --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
+    train $MODEL --objective=mdlm --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
       --out_dir="$W/mdlm" --max_minutes="$MDLM_MINUTES" --schedule_minutes="$SCHEDULE" --snapshot_tokens="$snap"
     ;;
   eval)
