@@ -338,7 +338,7 @@ def build(cfg: CorpusConfig):
     outs = {s: open(tmp[s], "w", encoding="utf-8") for s in splits}
     kept_list = open(cfg.kept_list + ".tmp", "w") if cfg.kept_list else None
     workers = cfg.workers or os.cpu_count() or 1
-    pool = None
+    pool, examined = None, 0
     try:
         if workers > 1:
             pool = get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(
@@ -348,6 +348,7 @@ def build(cfg: CorpusConfig):
             _init_worker(cfg, bench)
             results = map(_examine, items)
         for k, why, digest, sig, text, nbytes, ntok in results:
+            examined += nbytes
             name, rel, licences = owners[k]
             src = by_source[name]
             if why is None:
@@ -402,6 +403,7 @@ def build(cfg: CorpusConfig):
                 "totals": {"files": counts["kept"], "bytes": kept_bytes,
                            "approx_tokens": int(kept_bytes / BYTES_PER_TOKEN),
                            "bytes_per_token_assumed": BYTES_PER_TOKEN, "candidates": len(items),
+                           "examined_bytes": examined,
                            "seconds": round(time.time() - t0, 1), "workers": workers},
                 "dropped_bytes": dropped_bytes,
                 "decontaminated": {"files": sum(decontaminated.values()), "by_reason": decontaminated,

@@ -302,6 +302,7 @@ class PackConfig:
     part_mib: int = 24
     ratio: float = 6.5                   # planning guess of xz's ratio on source (refined per part)
     first: int = 1                       # number of the first part written
+    order: str = ""                      # name==version lines (packages.txt): parts follow that order
     xz: str = "xz -T2 -9"
 
 
@@ -312,8 +313,11 @@ def pack(cfg: PackConfig):
         rel = key[len(cfg.prefix) + 1:]
         assert key.startswith(cfg.prefix + "/"), f"{key}: the corpus source must be named {cfg.prefix}"
         by_pkg.setdefault(rel.split("/", 1)[0], []).append(rel)
+    rank = {}
+    if cfg.order:   # the most downloaded packages in the first parts, the rest by name
+        rank = {spec.replace("==", "-", 1): i for i, spec in enumerate(read_list(cfg.order))}
     pkgs = []
-    for p in sorted(by_pkg):
+    for p in sorted(by_pkg, key=lambda p: (rank.get(p, len(rank)), p)):
         files = sorted(by_pkg[p])
         if os.path.exists(os.path.join(cfg.root, p, "PKG-INFO")):
             files.append(f"{p}/PKG-INFO")
@@ -327,11 +331,12 @@ def pack(cfg: PackConfig):
             raw += pkgs[j][2]
             j += 1
         path = os.path.join(cfg.out, f"{cfg.prefix}-{n:02d}.tar.xz")
-        size = _tar_xz(cfg, pkgs[i:j], path)
+        size = _tar_xz(cfg, pkgs[i:j], path + ".tmp")
         if size > limit and j - i > 1:
             ratio = raw / size * 0.98   # too optimistic: plan again with this part's ratio
-            os.remove(path)
+            os.remove(path + ".tmp")
             continue
+        os.replace(path + ".tmp", path)   # a part under its final name is final
         parts.append({"part": path, "bytes": size, "raw_bytes": raw, "packages": j - i,
                       "files": sum(len(p[1]) for p in pkgs[i:j]), "first": pkgs[i][0], "last": pkgs[j - 1][0]})
         print(json.dumps(parts[-1]), flush=True)
@@ -345,14 +350,12 @@ def _tar_xz(cfg, pkgs, path):
         for _, files, _ in pkgs:
             lst.write("".join(f"{cfg.prefix}/{f}\n" for f in files))
     parent = os.path.dirname(os.path.abspath(cfg.root))
-    tmp = path + ".tmp"
     # the folder the members hang from must be named like the prefix: pypi/<name>-<version>/...
     src = os.path.join(parent, cfg.prefix)
     assert os.path.abspath(src) == os.path.abspath(cfg.root), "root must end in /" + cfg.prefix
     subprocess.run(f"tar -C {parent} --owner=0 --group=0 --numeric-owner --sort=name --mtime=@0 -cf - "
-                   f"-T {lst.name} | {cfg.xz} > {tmp}", shell=True, check=True)
+                   f"-T {lst.name} | {cfg.xz} > {path}", shell=True, check=True)
     os.remove(lst.name)
-    os.replace(tmp, path)
     return os.path.getsize(path)
 
 
