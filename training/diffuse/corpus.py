@@ -338,7 +338,7 @@ def build(cfg: CorpusConfig):
     outs = {s: open(tmp[s], "w", encoding="utf-8") for s in splits}
     kept_list = open(cfg.kept_list + ".tmp", "w") if cfg.kept_list else None
     workers = cfg.workers or os.cpu_count() or 1
-    pool, examined = None, 0
+    pool, examined, decon = None, 0, []
     try:
         if workers > 1:
             pool = get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(
@@ -364,6 +364,8 @@ def build(cfg: CorpusConfig):
                             lsh.insert(k, sig)
                             sigs[k] = sig
             if why:
+                if (why == "benchmark" or why.startswith("marker:") or why == "mbpp_13gram") and len(decon) < 5000:
+                    decon.append([why, f"{name}/{rel}"])
                 counts[why] = counts.get(why, 0) + 1
                 dropped_bytes[why] = dropped_bytes.get(why, 0) + nbytes
                 src["filtered"][why] = src["filtered"].get(why, 0) + 1
@@ -407,7 +409,8 @@ def build(cfg: CorpusConfig):
                            "seconds": round(time.time() - t0, 1), "workers": workers},
                 "dropped_bytes": dropped_bytes,
                 "decontaminated": {"files": sum(decontaminated.values()), "by_reason": decontaminated,
-                                   "mbpp_13gram_hashes": 0 if bench is None else int(len(bench))},
+                                   "mbpp_13gram_hashes": 0 if bench is None else int(len(bench)),
+                                   "paths": decon},
                 "licences_by_bytes": dict(sorted(licence_bytes.items(), key=lambda kv: -kv[1])[:40])}
     with open(os.path.join(cfg.out, "manifest.json.tmp"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -104,6 +104,7 @@ def test_mbpp_13gram_overlap_dropped_12_kept(tmp_path):
                            decontam=hash_file(tmp_path, MBPP_LIKE)))
     assert m["filtered"]["mbpp_13gram"] == 2 and m["filtered"]["kept"] == 1
     assert m["decontaminated"]["by_reason"] == {"mbpp_13gram": 2}
+    assert m["decontaminated"]["paths"] == [["mbpp_13gram", "s/p/has13.py"], ["mbpp_13gram", "s/p/spaced.py"]]
     assert [d["path"] for s in ("train", "val") for d in read_split(str(tmp_path / "out"), s)] == ["s/p/has12.py"]
 
 
