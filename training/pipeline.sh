@@ -115,6 +115,7 @@ PYEOF
       fi
     fi
     if ! $PY -c "import datasketch" 2>/dev/null; then
+      ls ../.whl/datasketch-*.whl > /dev/null 2>&1 || { echo "datasketch missing: carry .whl (training/pypi-corpus/README.md)"; exit 2; }
       $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$W/site" ../.whl/*.whl
       export PYTHONPATH="$W/site${PYTHONPATH:+:$PYTHONPATH}"
     fi

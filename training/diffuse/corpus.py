@@ -311,7 +311,7 @@ def _walk(root):
 
 
 def build(cfg: CorpusConfig):
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     os.makedirs(cfg.out, exist_ok=True)
     seen = set()
     counts = {"kept": 0, "duplicate": 0, "near_duplicate": 0}
@@ -406,7 +406,8 @@ def build(cfg: CorpusConfig):
                            "approx_tokens": int(kept_bytes / BYTES_PER_TOKEN),
                            "bytes_per_token_assumed": BYTES_PER_TOKEN, "candidates": len(items),
                            "examined_bytes": examined,
-                           "seconds": round(time.time() - t0, 1), "workers": workers},
+                           "seconds": round(time.time() - t0, 1), "workers": workers,
+                           "parent_cpu_seconds": round(time.process_time() - c0, 1)},
                 "dropped_bytes": dropped_bytes,
                 "decontaminated": {"files": sum(decontaminated.values()), "by_reason": decontaminated,
                                    "mbpp_13gram_hashes": 0 if bench is None else int(len(bench)),
