@@ -134,10 +134,13 @@ def train(cfg: TrainConfig, docs=None, log=print):
     rank, world = 0, 1
     if ddp:
         import torch.distributed as dist
-        dist.init_process_group("nccl")
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         rank, world = dist.get_rank(), dist.get_world_size()
-        device = f"cuda:{int(os.environ['LOCAL_RANK'])}"
-        torch.cuda.set_device(device)
+        if torch.cuda.is_available():
+            device = f"cuda:{int(os.environ['LOCAL_RANK'])}"
+            torch.cuda.set_device(device)
+        else:
+            device = "cpu"     # gloo: the tests' two-process runs
     else:
         device = cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     master = rank == 0
@@ -174,7 +177,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     train_model = loss_module
     if ddp:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        train_model = DDP(loss_module, device_ids=[torch.device(device).index])
+        train_model = DDP(loss_module, device_ids=[torch.device(device).index] if device.startswith("cuda") else None)
 
     if docs is None:
         from .corpus import read_split
@@ -208,15 +211,17 @@ def train(cfg: TrainConfig, docs=None, log=print):
     budget_s = cfg.max_minutes * 60
     snapped = bool(cfg.snapshot_tokens) and tokens_seen >= cfg.snapshot_tokens
     schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
+    elapsed = 0.0
     for x0, region, valid, is_fim in loader:
         waited += time.time() - t_ready
-        elapsed = time.time() - t_start
+        if step % CLOCK_SYNC_STEPS == 0:
+            elapsed = agreed_elapsed(time.time() - t_start, ddp, device)
         progress = (elapsed_before + elapsed) / schedule_s
         if cfg.max_steps:
             progress = max(progress, step / cfg.max_steps)
         if cfg.max_tokens:
             progress = tokens_seen / cfg.max_tokens
-        if elapsed > budget_s or (cfg.max_steps and step >= cfg.max_steps) or \
+        if (elapsed > budget_s and step % CLOCK_SYNC_STEPS == 0) or (cfg.max_steps and step >= cfg.max_steps) or \
                 (cfg.max_tokens and tokens_seen >= cfg.max_tokens):
             break
         lr = lr_at(cfg, step, progress)
@@ -262,6 +267,22 @@ def train(cfg: TrainConfig, docs=None, log=print):
         dist.destroy_process_group()
     model.hidden = hidden_fn
     return ck
+
+
+# Every rank must stop at the same step (a rank that stops early leaves the others waiting in the
+# gradient all-reduce forever) and follow the same LR schedule, so the wall clock that decides both
+# is agreed between ranks, every this many steps (each agreement waits for the GPU: not every step).
+CLOCK_SYNC_STEPS = 10
+
+
+def agreed_elapsed(local_elapsed, ddp, device):
+    """The slowest rank's elapsed seconds (the local value when training alone)."""
+    if not ddp:
+        return local_elapsed
+    import torch.distributed as dist
+    t = torch.tensor([local_elapsed], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return float(t.item())
 
 
 def training_flops_per_token(parameters, mcfg):
