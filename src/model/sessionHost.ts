@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InferenceError } from '../core/errors';
+import { disableRuntimeTelemetry } from './runtimeTelemetry';
 import { SerialQueue } from './serialQueue';
 import type { OpenOptions, RunOutput, SessionSignature, WireTensor, WorkerReplies, WorkerRequest, WorkerResponse } from './workerProtocol';
 
@@ -26,6 +27,7 @@ export class SessionHost {
   private disposal: Promise<void> | undefined;
 
   constructor(workerFile = defaultWorkerFile) {
+    disableRuntimeTelemetry();
     this.worker = new Worker(workerFile);
     // An idle worker must not keep the process alive (a CLI exits when its work is done).
     this.worker.unref();
