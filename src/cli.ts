@@ -35,7 +35,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const started = performance.now();
   let model: LoadedModel;
   try {
-    model = await loadModel(resolveModel(commandLine.model), { executionProvider: commandLine.ep, logger });
+    const timeoutMs = commandLine.timeout === undefined ? undefined : commandLine.timeout * 1000;
+    model = await loadModel(resolveModel(commandLine.model), { executionProvider: commandLine.ep, logger, timeoutMs });
   } catch (error) {
     process.stderr.write(`diffuse: cannot load the model: ${oneLine((error as Error).message)}\n`);
     return EXIT_MODEL;

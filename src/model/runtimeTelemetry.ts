@@ -6,13 +6,4 @@
  * ORT_DISABLE_TELEMETRY, from the process environment when it initialises: with it set, none of
  * that happens (test/unit/privacy.test.ts). Diffuse promises no network calls, so it is always set.
  */
-const RUNTIME_TELEMETRY_OFF: Readonly<Record<string, string>> = { ORT_DISABLE_TELEMETRY: '1' };
-
-/**
- * Sets the switch in this process's environment. It must run on the main thread before the
- * inference worker loads onnxruntime: a worker thread's `process.env` is a copy that the native
- * runtime never sees, while the main thread's writes reach the real environment.
- */
-export function disableRuntimeTelemetry(): void {
-  Object.assign(process.env, RUNTIME_TELEMETRY_OFF);
-}
+export const RUNTIME_TELEMETRY_OFF: Readonly<Record<string, string>> = { ORT_DISABLE_TELEMETRY: '1' };
