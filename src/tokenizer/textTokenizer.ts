@@ -14,6 +14,8 @@ export interface Encoded {
 export interface TextTokenizer {
   /** Vocabulary size including added (special) tokens: the logits width a model must have. */
   readonly vocabSize: number;
+  /** tokenizer.json's special tokens (`added_tokens` marked `special`), id → text. */
+  readonly specialTokens: ReadonlyMap<number, string>;
   /** No special tokens are added; text that spells a special token (`<|mask|>`) maps to its id, as in Python. `''` → `[]`. */
   encode(text: string): Promise<Encoded>;
   /**
@@ -39,7 +41,9 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
   }
   try {
     const tokenizer = Tokenizer.fromString(json);
-    return new HfTokenizer(tokenizer, byteLevelBytes(JSON.parse(json) as TokenizerJson));
+    const parsed = JSON.parse(json) as TokenizerJson;
+    const specialTokens = new Map((parsed.added_tokens ?? []).filter((t) => t.special).map((t) => [t.id, t.content]));
+    return new HfTokenizer(tokenizer, specialTokens, byteLevelBytes(parsed));
   } catch (error) {
     throw new ModelLoadError(file, `not a valid tokenizer.json: ${(error as Error).message}`, { cause: error });
   }
@@ -51,6 +55,7 @@ class HfTokenizer implements TextTokenizer {
   /** @param bytes ids → bytes for a byte-level tokenizer (see `byteLevelBytes`); other decoders decode through the library. */
   constructor(
     private readonly tokenizer: Tokenizer,
+    readonly specialTokens: ReadonlyMap<number, string>,
     private readonly bytes: ((ids: readonly number[]) => Uint8Array) | undefined,
   ) {
     this.vocabSize = tokenizer.getVocabSize(true);
