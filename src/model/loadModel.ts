@@ -71,6 +71,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   });
   const abort = (): void => host.abandon(new AbortedError());
   signal?.addEventListener('abort', abort, { once: true });
+  if (signal?.aborted) abort(); // aborted while the folder was inspected
   try {
     const { value: denoiser, provider } = await openWithFallback(
       providers,

@@ -64,7 +64,7 @@ export class SessionHost {
 
   /**
    * Gives up now: kills the worker and fails the running and every later request with `reason`
-   * (a cancelled or timed-out load).
+   * (a cancelled load).
    */
   abandon(reason: Error): void {
     this.finalError ??= reason;
