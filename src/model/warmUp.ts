@@ -57,7 +57,7 @@ function nonFiniteProblem(data: Float32Array, offset: number, vocabSize: number,
   for (let v = 0; v < vocabSize; v++) {
     if (v === maskId) continue;
     const x = data[offset + v];
-    if (Number.isNaN(x) || x === Infinity) return `a ${x} logit (vocabulary id ${v})`;
+    if (Number.isNaN(x) || x === Infinity) return `a logit of ${x} (vocabulary id ${v})`;
     if (Number.isFinite(x)) finite++;
   }
   return finite === 0 ? 'a row of logits that are all -Infinity (no token possible)' : undefined;

@@ -182,11 +182,11 @@ const poll = setInterval(() => {
     };
 
     it('refuses +Infinity logits, naming the vocabulary id', async () => {
-      await expectRefusal(folder({ weight: (_t, v) => (v === 7 ? Infinity : 0) }), /the warm-up run produced a Infinity logit \(vocabulary id 7\)/);
+      await expectRefusal(folder({ weight: (_t, v) => (v === 7 ? Infinity : 0) }), /the warm-up run produced a logit of Infinity \(vocabulary id 7\)/);
     });
 
     it('refuses NaN logits', async () => {
-      await expectRefusal(folder({ weight: (_t, v) => (v === 9 ? NaN : 0) }), /produced a NaN logit \(vocabulary id 9\)/);
+      await expectRefusal(folder({ weight: (_t, v) => (v === 9 ? NaN : 0) }), /produced a logit of NaN \(vocabulary id 9\)/);
     });
 
     it('refuses rows where every token is -Infinity', async () => {
