@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AbortedError, InferenceError, ModelLoadError } from '../../src/core/errors';
+import { nullLogger } from '../../src/core/logger';
 import { loadModel } from '../../src/model';
+import { SessionHost } from '../../src/model/sessionHost';
 import type { DenoiseRequest } from '../../src/sampler/types';
 import { testVocabSize, writeTestModelFolder, type TestGraphOptions } from './helpers/onnxTestModel';
 
@@ -109,6 +111,38 @@ describe('the inference worker process', function () {
       const code = await new Promise((resolve) => run.on('close', resolve));
       assert.equal(code, 1);
       assert.match(stderr, /^diffuse: cannot load the model: .*endless-loop-model\/model\.onnx: onnxruntime did not finish a forward pass within 1 s/m);
+    });
+  });
+
+  describe('a forward pass that never finishes after the model loaded', () => {
+    it('fails with the file named, the stuck worker is replaced for the next run, and after three the host gives up', async () => {
+      // A stand-in worker that opens any session and never answers a run.
+      const workerFile = path.join(root, 'stuck-sessionWorker.js');
+      writeFileSync(workerFile, `const { encodeFrame, FrameReader } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'frames.js'))});
+const reader = new FrameReader();
+process.stdin.on('data', (chunk) => {
+  for (const { header } of reader.push(chunk)) {
+    if (header.kind === 'open') for (const b of encodeFrame({ id: header.id, ok: true, value: { inputs: [], outputs: [] } })) process.stdout.write(b);
+  }
+});
+process.stdin.on('end', () => process.exit(0));`);
+      const failures: Error[] = [];
+      const host = new SessionHost({ timeoutMs: 400, logger: nullLogger, onFailure: (e) => failures.push(e), workerFile });
+      await host.open({ modelPath: '/models/m/model.onnx', provider: 'cpu', threads: 1 });
+      const pids = new Set<number>();
+      for (let i = 0; i < 3; i++) {
+        // After the first, in a new worker that reopens the session.
+        const running = assert.rejects(host.run({}, 'logits'), (e: unknown) =>
+          e instanceof ModelLoadError && e.file === '/models/m/model.onnx' && /did not finish a forward pass within 0\.4 s/.test(e.reason));
+        const fresh = (): number[] => workersOf(process.pid).filter((pid) => !pids.has(pid));
+        await eventually(() => fresh().length === 1, 2000);
+        pids.add(fresh()[0]);
+        await running;
+      }
+      assert.equal(pids.size, 3, 'each stuck worker was replaced by a new process');
+      assert.equal(failures.length, 1);
+      await assert.rejects(host.run({}, 'logits'), (e: unknown) => e === failures[0]);
+      await host.dispose();
     });
   });
 
