@@ -22,6 +22,11 @@ export interface LoadedModel {
   readonly denoiser: Denoiser;
   /** The live execution provider, e.g. 'cpu' or 'webgpu'. */
   readonly provider: string;
+  /**
+   * `process.cpuUsage(previous)` plus the CPU time of this model's inference worker process: what
+   * fills cost in CPU, on whichever side it was spent (µs; the worker's as of its last answer).
+   */
+  cpuUsage(previous?: NodeJS.CpuUsage): NodeJS.CpuUsage;
   /** Ends the worker; running and later runs reject with an `AbortedError` (a cancel, not a failure). */
   dispose(): Promise<void>;
 }
@@ -89,6 +94,11 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
       tokenizer: model.tokenizer,
       denoiser,
       provider,
+      cpuUsage: (previous) => {
+        const own = process.cpuUsage();
+        const worker = host.cpuUsage();
+        return { user: own.user + worker.user - (previous?.user ?? 0), system: own.system + worker.system - (previous?.system ?? 0) };
+      },
       dispose: async () => {
         await host.dispose();
         logger.debug(`released ${model.meta.name}`);

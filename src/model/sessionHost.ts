@@ -36,6 +36,8 @@ export class SessionHost {
   /** The open session, reopened in a replacement worker. */
   private opened: OpenOptions | undefined;
   private deaths = 0;
+  /** CPU time of the workers replaced so far. */
+  private retiredCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   private finalError: Error | undefined;
   private disposal: Promise<void> | undefined;
 
@@ -60,6 +62,12 @@ export class SessionHost {
       const { value, arrays: [data] } = await this.send({ kind: 'run', feeds: headers, output }, arrays, modelPath);
       return { data: data as Float32Array, dims: (value as { dims: number[] }).dims };
     }, signal);
+  }
+
+  /** CPU time (µs) this host's worker processes have used, as of their last answers. */
+  cpuUsage(): NodeJS.CpuUsage {
+    const live = this.worker?.cpu ?? { user: 0, system: 0 };
+    return { user: this.retiredCpu.user + live.user, system: this.retiredCpu.system + live.system };
   }
 
   /**
@@ -107,6 +115,7 @@ export class SessionHost {
   private async liveWorker(kind: WorkerRequest['kind']): Promise<WorkerProcess> {
     if (this.worker && !this.worker.ended) return this.worker;
     const replacing = this.worker !== undefined;
+    this.retiredCpu = this.cpuUsage();
     const worker = new WorkerProcess(this.options.workerFile ?? defaultWorkerFile);
     this.worker = worker;
     if (replacing && this.opened && kind === 'run') {

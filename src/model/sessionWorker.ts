@@ -26,8 +26,8 @@ process.stdin.on('data', (chunk: Buffer) => {
   for (const { header, arrays } of reader.push(chunk)) {
     const request = header as WorkerRequest;
     serving = serving.then(() => serve(request, arrays)).then(
-      ({ value, data }) => respond({ id: request.id, ok: true, value }, data ? [data] : []),
-      (error: unknown) => respond({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+      ({ value, data }) => respond({ id: request.id, ok: true, value, cpu: process.cpuUsage() }, data ? [data] : []),
+      (error: unknown) => respond({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), cpu: process.cpuUsage() }),
     );
   }
 });

@@ -33,6 +33,7 @@ export class WorkerProcess {
   private nextId = 1;
   private stderrTail = '';
   private _ended: Error | undefined;
+  private _cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   private readonly exited: Promise<void>;
 
   constructor(workerFile: string) {
@@ -61,6 +62,11 @@ export class WorkerProcess {
     // A write to a worker that has just died fails here; its exit reports why.
     this.child.stdin.on('error', () => undefined);
     this.setReferenced(false);
+  }
+
+  /** The process's CPU time (µs) as of its last answer. */
+  get cpu(): NodeJS.CpuUsage {
+    return this._cpu;
   }
 
   /** Why the process ended (killed, closed or died), or undefined while it runs. */
@@ -114,6 +120,7 @@ export class WorkerProcess {
     }
     for (const { header, arrays } of frames) {
       const response = header as WorkerResponse;
+      this._cpu = response.cpu;
       const waiter = this.pending.get(response.id);
       if (!waiter) continue;
       if (response.ok) waiter.resolve({ value: response.value, arrays });

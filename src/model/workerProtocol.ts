@@ -47,6 +47,8 @@ export type WorkerRequest =
 /** What a request answers with: 'open' the session's signature, 'run' the logits' dims (their data is the frame's one array). */
 export type WorkerValue = SessionSignature | { readonly dims: readonly number[] };
 
-export type WorkerResponse =
+/** Every answer carries the worker's CPU time so far (process.cpuUsage, µs): its parent cannot measure it. */
+export type WorkerResponse = { readonly cpu: NodeJS.CpuUsage } & (
   | { readonly id: number; readonly ok: true; readonly value: WorkerValue }
-  | { readonly id: number; readonly ok: false; readonly error: string };
+  | { readonly id: number; readonly ok: false; readonly error: string }
+);

@@ -122,7 +122,7 @@ describe('the inference worker process', function () {
 const reader = new FrameReader();
 process.stdin.on('data', (chunk) => {
   for (const { header } of reader.push(chunk)) {
-    if (header.kind === 'open') for (const b of encodeFrame({ id: header.id, ok: true, value: { inputs: [], outputs: [] } })) process.stdout.write(b);
+    if (header.kind === 'open') for (const b of encodeFrame({ id: header.id, ok: true, value: { inputs: [], outputs: [] }, cpu: process.cpuUsage() })) process.stdout.write(b);
   }
 });
 process.stdin.on('end', () => process.exit(0));`);
@@ -144,6 +144,20 @@ process.stdin.on('end', () => process.exit(0));`);
       await assert.rejects(host.run({}, 'logits'), (e: unknown) => e === failures[0]);
       await host.dispose();
     });
+  });
+
+  it("counts the worker's CPU time in the model's cpuUsage (the host process no longer sees it)", async () => {
+    const model = await loadModel(path.join(ROOT, 'models', 'diffuse-small'), { executionProvider: 'cpu' });
+    try {
+      const big: DenoiseRequest = { ...request(32), tokens: new Int32Array(128).fill(1), length: 128 };
+      const [own0, all0] = [process.cpuUsage(), model.cpuUsage()];
+      for (let i = 0; i < 5; i++) await model.denoiser.denoise(big);
+      const [own, all] = [process.cpuUsage(own0), model.cpuUsage(all0)];
+      const ms = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+      assert.ok(ms(all) > ms(own) + 20, `worker CPU counted: ${ms(all)} ms in all, ${ms(own)} ms in this process`);
+    } finally {
+      await model.dispose();
+    }
   });
 
   describe('a worker that dies', () => {
