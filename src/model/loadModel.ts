@@ -65,7 +65,6 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   if (!Number.isInteger(threads) || threads < 1) throw new InvalidRequestError(`threads must be a positive integer, got ${threads}`);
   const { signal } = options;
   if (signal?.aborted) throw new AbortedError();
-  const model = await inspectModelFolder(dir);
   const choice = options.executionProvider ?? 'auto';
   const providers = options.providers ?? providerCandidates(choice);
   const host = new SessionHost({
@@ -74,10 +73,13 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     onFailure: options.onFailure,
     workerFile: options.workerFile,
   });
+  // The worker process starts, and loads onnxruntime, while the folder is inspected.
+  host.start();
   const abort = (): void => host.abandon(new AbortedError());
   signal?.addEventListener('abort', abort, { once: true });
-  if (signal?.aborted) abort(); // aborted while the folder was inspected
   try {
+    const model = await inspectModelFolder(dir);
+    if (signal?.aborted) throw new AbortedError();
     const { value: denoiser, provider } = await openWithFallback(
       providers,
       (candidate) => openOn(host, model, candidate, threads),

@@ -43,6 +43,11 @@ export class SessionHost {
 
   constructor(private readonly options: SessionHostOptions) {}
 
+  /** Starts the worker process ahead of the first request, so that its start overlaps other work. */
+  start(): void {
+    this.worker ??= new WorkerProcess(this.options.workerFile ?? defaultWorkerFile);
+  }
+
   /** Opens (or reopens, releasing the previous one) the session on `options.provider`. */
   open(options: OpenOptions): Promise<SessionSignature> {
     return this.queue.enqueue(async () => {
@@ -89,6 +94,8 @@ export class SessionHost {
       const released = new AbortedError('the model was released');
       this.finalError ??= released;
       void this.queue.close(released);
+      // A worker that never opened a session (the load failed first) has nothing to release.
+      if (!this.opened) this.worker?.kill(released);
       await this.worker?.close(released);
     })();
     return this.disposal;
