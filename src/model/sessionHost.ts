@@ -45,7 +45,7 @@ export class SessionHost {
 
   /** Starts the worker process ahead of the first request, so that its start overlaps other work. */
   start(): void {
-    this.worker ??= new WorkerProcess(this.options.workerFile ?? defaultWorkerFile);
+    this.worker ??= this.spawn();
   }
 
   /** Opens (or reopens, releasing the previous one) the session on `options.provider`. */
@@ -123,7 +123,7 @@ export class SessionHost {
     if (this.worker && !this.worker.ended) return this.worker;
     const replacing = this.worker !== undefined;
     this.retiredCpu = this.cpuUsage();
-    const worker = new WorkerProcess(this.options.workerFile ?? defaultWorkerFile);
+    const worker = this.spawn();
     this.worker = worker;
     if (replacing && this.opened && kind === 'run') {
       const { modelPath, provider } = this.opened;
@@ -137,6 +137,10 @@ export class SessionHost {
     return worker;
   }
 
+  private spawn(): WorkerProcess {
+    return new WorkerProcess(this.options.workerFile ?? defaultWorkerFile);
+  }
+
   /** The error a failed request reports; counts worker deaths and gives up after too many. */
   private failure(worker: WorkerProcess, error: Error, modelPath: string): Error {
     if (error === this.finalError) return error;
@@ -145,7 +149,8 @@ export class SessionHost {
     // A timeout is already a ModelLoadError naming the file; it killed the worker, so it counts as a death.
     const failure = error instanceof ModelLoadError ? error : new InferenceError(`${modelPath}: ${error.message}`, { cause: error });
     if (++this.deaths >= MAX_CONSECUTIVE_DEATHS && !this.finalError) {
-      this.finalError = new InferenceError(`${modelPath}: the inference worker died ${this.deaths} times in a row (last: ${error.message}); load the model again to retry`);
+      const last = error instanceof ModelLoadError ? error.reason : error.message;
+      this.finalError = new InferenceError(`${modelPath}: the inference worker died ${this.deaths} times in a row (last: ${last}); load the model again to retry`);
       void this.queue.close(this.finalError);
       this.options.onFailure?.(this.finalError);
     }
