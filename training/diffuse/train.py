@@ -68,6 +68,7 @@ class TrainConfig:
     ckpt_minutes: float = 2.0
     snapshot_tokens: int = 0         # also keep a copy (ckpt_snapshot.pt) once this many tokens are seen
     log_every: int = 50
+    peak_tflops: float = 989.0       # the GPU's dense bf16 peak (H100/H200 SXM datasheet), for the MFU in the log
     resume: bool = True
     # system
     seed: int = 1337
@@ -199,12 +200,16 @@ def train(cfg: TrainConfig, docs=None, log=print):
             save_atomic(ck, ckpt_path)
         return ck
 
+    flops_per_token = training_flops_per_token(model.num_parameters(), mcfg)
     t_start = time.time()
     t_ckpt, t_log, tok_log = t_start, t_start, tokens_seen
+    waited = 0.0                      # seconds the loop spent waiting for the loader since the last log
+    t_ready = t_start
     budget_s = cfg.max_minutes * 60
     snapped = bool(cfg.snapshot_tokens) and tokens_seen >= cfg.snapshot_tokens
     schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
     for x0, region, valid, is_fim in loader:
+        waited += time.time() - t_ready
         elapsed = time.time() - t_start
         progress = (elapsed_before + elapsed) / schedule_s
         if cfg.max_steps:
@@ -230,11 +235,15 @@ def train(cfg: TrainConfig, docs=None, log=print):
         step += 1
         tokens_seen += x0.numel() * world
         if master and step % cfg.log_every == 0:
+            loss_value = float(loss.detach())    # waits for the GPU: the rates below are real
             now = time.time()
-            log(json.dumps({"step": step, "loss": round(float(loss.detach()), 4), "lr": round(lr, 6),
-                            "tok_per_s": round((tokens_seen - tok_log) / (now - t_log)),
+            tok_per_s = (tokens_seen - tok_log) / (now - t_log)
+            log(json.dumps({"step": step, "loss": round(loss_value, 4), "lr": round(lr, 6),
+                            "tok_per_s": round(tok_per_s),
+                            "mfu": round(tok_per_s * flops_per_token / (world * cfg.peak_tflops * 1e12), 3),
+                            "data_wait": round(waited / (now - t_log), 3),
                             "tokens_seen": tokens_seen, "elapsed_s": round(elapsed_before + now - t_start, 1)}))
-            t_log, tok_log = now, tokens_seen
+            t_log, tok_log, waited = now, tokens_seen, 0.0
         if time.time() - t_ckpt > cfg.ckpt_minutes * 60:
             checkpoint()
             t_ckpt = time.time()
@@ -244,6 +253,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
             if master:
                 save_atomic(ck, os.path.join(cfg.out_dir, "ckpt_snapshot.pt"))
                 log(json.dumps({"snapshot": True, "step": step, "tokens_seen": tokens_seen}))
+        t_ready = time.time()
     ck = checkpoint()
     if master:
         log(json.dumps({"done": True, "step": step, "tokens_seen": tokens_seen, "elapsed_s": round(ck["elapsed_s"], 1)}))
@@ -252,6 +262,13 @@ def train(cfg: TrainConfig, docs=None, log=print):
         dist.destroy_process_group()
     model.hidden = hidden_fn
     return ck
+
+
+def training_flops_per_token(parameters, mcfg):
+    """Model FLOPs of one training token (forward + backward), PaLM's estimate: 6 per parameter
+    (the tied head counted once, as if every position paid for it) plus the attention scores and
+    values, 12 x layers x width x canvas length. The denominator of the logged MFU."""
+    return 6 * parameters + 12 * mcfg.n_layer * mcfg.n_embd * mcfg.max_length
 
 
 class _LossModule(torch.nn.Module):
