@@ -12,6 +12,8 @@ interface CommonArgs {
   /** A bundled model's name or a model folder; undefined = the default model. */
   readonly model: string | undefined;
   readonly ep: ExecutionProviderChoice;
+  /** Seconds onnxruntime may take to create the session or run one forward pass; undefined = the default. */
+  readonly timeout: number | undefined;
   readonly options: InfillOptions;
   readonly verbose: boolean;
 }
@@ -39,6 +41,7 @@ const COMMON_OPTIONS = {
   model: { type: 'string' },
   input: { type: 'string' },
   ep: { type: 'string' },
+  timeout: { type: 'string' },
   steps: { type: 'string' },
   strategy: { type: 'string' },
   kernel: { type: 'string' },
@@ -71,6 +74,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const common: CommonArgs = {
     model: stringValue(values.model),
     ep: oneOf('--ep', stringValue(values.ep) ?? 'auto', PROVIDERS),
+    timeout: values.timeout === undefined ? undefined : positiveInteger('--timeout', values.timeout),
     options: infillOptions(values),
     verbose: values.verbose === true,
   };
