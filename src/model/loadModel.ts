@@ -66,7 +66,6 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const { signal } = options;
   if (signal?.aborted) throw new AbortedError();
   const choice = options.executionProvider ?? 'auto';
-  const providers = options.providers ?? providerCandidates(choice);
   const host = new SessionHost({
     timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
     logger,
@@ -80,6 +79,8 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   try {
     const model = await inspectModelFolder(dir);
     if (signal?.aborted) throw new AbortedError();
+    const providers = options.providers ?? (model.cpuOnly && choice === 'auto' ? ['cpu'] : providerCandidates(choice));
+    if (model.cpuOnly && choice === 'auto') logger.debug('model.onnx uses onnxruntime\'s CPU contrib ops: opening it on the CPU');
     const { value: denoiser, provider } = await openWithFallback(
       providers,
       (candidate) => openOn(host, model, candidate, threads),

@@ -6,7 +6,7 @@ import { fileErrorReason } from '../core/fileErrors';
 import type { DiffusionSpec } from '../sampler/types';
 import { loadTokenizer, sha256File, type TextTokenizer } from '../tokenizer';
 import { parseMeta, toDiffusionSpec, type ModelMeta } from './meta';
-import { checkOnnxFile } from './onnxFile';
+import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from './onnxFile';
 import { checkSpecialIds } from './specialIds';
 
 export interface ModelFiles {
@@ -23,6 +23,8 @@ export interface ModelFiles {
 
 export interface InspectedModel {
   readonly files: ModelFiles;
+  /** model.onnx imports onnxruntime's CPU contrib ops (an int8 graph): 'auto' opens it on the CPU. */
+  readonly cpuOnly: boolean;
   readonly meta: ModelMeta;
   readonly spec: DiffusionSpec;
   readonly tokenizer: TextTokenizer;
@@ -86,10 +88,16 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
     );
   }
   await checkSpecialIds(files.meta, meta, tokenizer);
-  await checkOnnxFile(files.model);
+  const { operatorDomains } = await checkOnnxFile(files.model);
   const cpuModel = await cpuModelFile(files);
   if (cpuModel) await checkOnnxFile(cpuModel);
-  return { files: cpuModel ? { ...files, cpuModel } : files, meta, spec: toDiffusionSpec(meta), tokenizer };
+  return {
+    files: cpuModel ? { ...files, cpuModel } : files,
+    cpuOnly: operatorDomains.includes(CPU_CONTRIB_DOMAIN),
+    meta,
+    spec: toDiffusionSpec(meta),
+    tokenizer,
+  };
 }
 
 /** Validates a model folder without starting a session; `ModelLoadError` names the file and the reason. */
