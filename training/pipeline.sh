@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Reproduce the bundled default model, stage by stage (each stage fits the GPU machine's
-# 10-minute command limit; WORK keeps the state between stages).
+# Reproduce the bundled default model, stage by stage (WORK keeps the state between stages).
 #
-#   bash training/pipeline.sh corpus tokenizer ar       # ~6 min: corpus, tokenizer (+ vocab measurement), AR baseline
-#   bash training/pipeline.sh mdlm eval export          # ~7 min: MDLM, perplexities, held-out infill tasks, ONNX
+#   bash training/pipeline.sh corpus tokenizer          # corpus (~30 s on 32 cores), the bundled tokenizer
+#   GPUS=2 bash training/pipeline.sh mdlm               # 20 min of MDLM on two GPUs (run it detached: setsid)
+#   bash training/pipeline.sh eval export               # held-out NELBO, held-out infill tasks, ONNX (fp16 + int8)
+#   bash training/pipeline.sh ar                        # the same-size AR baseline (AR_MINUTES of AR_SCHEDULE)
 #   bash training/pipeline.sh test                      # pytest with this machine's PyTorch
 #   bash training/pipeline.sh families                  # the 8 comparison models at once on one GPU
 #   bash training/pipeline.sh families_eval families_export   # their held-out bounds, then ONNX folders
@@ -15,10 +16,13 @@
 # (FAM_TOKENS; the LR schedule follows the tokens seen). Each call trains FAM_MINUTES at most; call it
 # again to resume until every model has its budget. Logs: $WORK/families/<name>/log.jsonl.
 #
-# These defaults are exactly the bundled diffuse-small (models/diffuse-small/MODEL_CARD.md). A longer
-# run: raise SCHEDULE and call `mdlm` again to resume (each call trains MDLM_MINUTES). The AR baseline
-# runs AR_MINUTES of an AR_SCHEDULE-minute LR schedule. REFERENCE=1 adds the PyTorch reference infill
-# to `eval` (a yardstick for the TS engine; slow: one network call per hole slot).
+# These defaults, with GPUS=2, are exactly the bundled diffuse-small (models/diffuse-small/MODEL_CARD.md).
+# A longer run: raise SCHEDULE and call `mdlm` again to resume (each call trains MDLM_MINUTES). The
+# tokenizer stage copies TOKENIZER_FROM (the bundled tokenizer, so every model shares one vocabulary)
+# or, with TOKENIZER_FROM empty, trains a VOCAB-token BPE on the corpus. The AR baseline runs
+# AR_MINUTES of an AR_SCHEDULE-minute LR schedule. REFERENCE=1 adds the PyTorch reference infill to
+# `eval` (a yardstick for the TS engine; slow: one network call per hole slot). `export` writes the
+# fp16 graph to $WORK/$NAME-fp16 and the shipped int8 CPU graph (diffuse.quantize) to $WORK/$NAME.
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
 # $NPM_TAR (made by training/pack_npm_corpus.sh) and the PyPI sources in every $PYPI_PARTS present
@@ -34,11 +38,14 @@ NPM_TAR=${NPM_TAR:-../.corpus/npm.tar.xz}
 PYPI_PARTS=${PYPI_PARTS:-../.corpus/pypi-*.tar.xz}
 NAME=${NAME:-diffuse-small}
 VOCAB=${VOCAB:-8192}
-SCHEDULE=${SCHEDULE:-6.2}         # minutes of MDLM training in total (the LR schedule's length)
-MDLM_MINUTES=${MDLM_MINUTES:-6.2}
+TOKENIZER_FROM=${TOKENIZER_FROM-../models/diffuse-small/tokenizer.json}
+SCHEDULE=${SCHEDULE:-20}          # minutes of MDLM training in total (the LR schedule's length)
+MDLM_MINUTES=${MDLM_MINUTES:-20}
 AR_SCHEDULE=${AR_SCHEDULE:-13}
 AR_MINUTES=${AR_MINUTES:-5}
-MODEL="--n_layer=8 --n_head=6 --n_embd=384 --max_length=256 --batch_size=256 ${EXTRA:-}"
+# batch_size is per GPU; short_share 0: every row a full 256-token canvas (a short document's row is
+# already shorter through `valid`), so torch.compile sees one shape
+MODEL="--n_layer=12 --n_head=8 --n_embd=512 --max_length=256 --batch_size=256 --lr=1e-3 --infill_share=0.6 --short_share=0 ${EXTRA:-}"
 GPUS=${GPUS:-1}                   # mdlm / ar on several GPUs of one host: DDP through torchrun
 FAMILIES=${FAMILIES:-"mdlm md4 genmd4 sedd-absorb sedd-uniform cedd-absorb cedd-uniform cedd-roulette"}
 FAM_MODEL="--n_layer=${FAM_LAYERS:-4} --n_head=${FAM_HEADS:-4} --n_embd=${FAM_EMBD:-192} --max_length=${FAM_LENGTH:-256}
@@ -133,6 +140,7 @@ PYEOF
     $PY -m diffuse.corpus "${args[@]}" --out="$W/corpus" --val_permille=20 ${CORPUS_EXTRA:-}
     ;;
   tokenizer)
+    if [ -n "$TOKENIZER_FROM" ]; then cp "$TOKENIZER_FROM" "$W/tokenizer.json"; continue; fi
     $PY -m diffuse.tokenizer --corpus="$W/corpus" --measure=${MEASURE:-4096,8192,16384} --sample_bytes=60000000 \
       --out="$W/vocab_measure.json"
     $PY -m diffuse.tokenizer --corpus="$W/corpus" --vocab_size="$VOCAB" --sample_bytes=200000000 \
@@ -162,8 +170,9 @@ PYEOF
     ;;
   export)
     $PY -m diffuse.results "$W" > "$W/results.json"
-    $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/$NAME" \
+    $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/$NAME-fp16" \
       --name="$NAME" --results="$W/results.json"
+    $PY -m diffuse.quantize "$W/$NAME-fp16" "$W/$NAME" --variant=int8
     ;;
   families)
     mkdir -p "$W/families"

@@ -14,7 +14,7 @@ export interface ModelFiles {
   readonly model: string;
   /**
    * model.cpu.onnx when the folder has one: the same network for the CPU provider only, e.g. with
-   * int8 weights and CPU-only contrib ops (bench/quantize.py). GPU providers always run model.onnx.
+   * int8 weights and CPU-only contrib ops (training/diffuse/quantize.py). GPU providers always run model.onnx.
    */
   readonly cpuModel?: string;
   readonly meta: string;

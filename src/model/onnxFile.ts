@@ -15,7 +15,7 @@ export interface OnnxFileInfo {
 }
 
 /**
- * onnxruntime's contrib-op domain: graphs importing it (e.g. bench/quantize.py's int8
+ * onnxruntime's contrib-op domain: graphs importing it (e.g. training/diffuse/quantize.py's int8
  * DynamicQuantizeMatMul) run on the CPU provider; a GPU provider would hand those nodes back to
  * the CPU one by one, slower than the CPU alone.
  */

@@ -1,6 +1,7 @@
-"""Weight-only and dynamic int8 variants of a Diffuse model.onnx, for the CPU speed benchmark.
+"""Weight-only and dynamic int8 variants of a Diffuse model.onnx: the bundled model's CPU graph
+(`int8`) and the variants the CPU speed benchmark (bench/forward.ts) compares.
 
-    python3 bench/quantize.py MODEL_DIR OUT_DIR [--variant=int8|nbits4|nbits8] [--block=32] [--no-head] [--no-embedding]
+    cd training && python3 -m diffuse.quantize MODEL_DIR OUT_DIR [--variant=int8|nbits4|nbits8] [--block=32] [--no-head] [--no-embedding]
         [--include=REGEX] [--as=model.onnx|model.cpu.onnx]
 
 Writes OUT_DIR as a complete model folder (model.onnx quantized; meta.json, tokenizer.json and
