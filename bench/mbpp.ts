@@ -44,6 +44,7 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   threshold: (v) => (v === 'off' ? undefined : Number(v)),
   temperature: Number,
   maxTokens: Number,
+  lineTokens: (v) => (v === 'off' ? undefined : Number(v)),
   contextTokens: Number,
   padPenalty: (v) => (v === 'off' ? undefined : Number(v)),
   candidates: Number,

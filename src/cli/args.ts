@@ -44,6 +44,10 @@ const COMMON_OPTIONS = {
   kernel: { type: 'string' },
   threshold: { type: 'string' },
   'max-tokens': { type: 'string' },
+  'line-tokens': { type: 'string' },
+  lengths: { type: 'string' },
+  candidates: { type: 'string' },
+  temperature: { type: 'string' },
   seed: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -96,7 +100,29 @@ function infillOptions(values: Record<string, string | boolean | undefined>): In
     // Absent: the sampler's default kernel, as in the extension.
     ...(values.kernel === undefined ? {} : { kernel: oneOf('--kernel', String(values.kernel), KERNELS) }),
     seed: values.seed === undefined ? DEFAULT_INFILL_OPTIONS.seed : nonNegativeInteger('--seed', values.seed),
+    lineTokens: optional(values['line-tokens'], DEFAULT_INFILL_OPTIONS.lineTokens, (v) => positiveInteger('--line-tokens', v)),
+    lengths: optional(values.lengths, DEFAULT_INFILL_OPTIONS.lengths, lengths),
+    candidates: values.candidates === undefined ? DEFAULT_INFILL_OPTIONS.candidates : positiveInteger('--candidates', values.candidates),
+    temperature: values.temperature === undefined ? DEFAULT_INFILL_OPTIONS.temperature : temperature(values.temperature),
   };
+}
+
+/** A flag's value, its default when absent, or undefined for 'off'. */
+function optional<T>(value: string | boolean | undefined, fallback: T | undefined, read: (value: string | boolean) => T): T | undefined {
+  if (value === undefined) return fallback;
+  return value === 'off' ? undefined : read(value);
+}
+
+/** `--lengths 8,16,32`: candidate hole sizes, each a positive integer. */
+function lengths(value: string | boolean): number[] {
+  return String(value).split(',').map((part) => positiveInteger('--lengths', part.trim()));
+}
+
+/** `--temperature T`, a number in [0, 2] (the setting's range). */
+function temperature(value: string | boolean): number {
+  const t = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!(t >= 0 && t <= 2)) throw new UsageError(`--temperature must be a number in [0, 2]; got '${String(value)}'`);
+  return t;
 }
 
 function stringValue(value: string | boolean | undefined): string | undefined {

@@ -8,9 +8,11 @@ import { buildCanvas, type CanvasLayout } from './canvas';
 import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
-import { holeSlots } from './holeLength';
+import { holeShape } from './holeShape';
 import { optionsForModel } from './modelOptions';
 import { postProcess } from './postprocess';
+import { batchTokens, canvasSlots, planRows, type HoleInput, type RowSpec } from './rows';
+import { meanLogProbability } from './score';
 import type { Candidate, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
 
@@ -21,8 +23,9 @@ interface Run {
 
 /**
  * Fills the holes of a document with a masked-diffusion model: builds the canvas, samples it (all
- * holes jointly, candidates as batch rows, one run per tried hole length), reads and
- * post-processes the fills. Identical requests are served from an LRU cache of sampled canvases.
+ * holes jointly; candidate hole lengths and sampled candidates as batch rows of one run, see
+ * rows.ts), reads and post-processes each row's fills and ranks them by the model's own score
+ * (score.ts). Identical requests are served from an LRU cache of sampled batches.
  */
 export class InfillEngine {
   private readonly log: Logger;
@@ -47,54 +50,41 @@ export class InfillEngine {
     const { spec } = this.model.denoiser;
     const options = optionsForModel(spec, requested);
     const contextTokens = Math.min(options.contextTokens, spec.maxLength);
-    const selectionTokens = await Promise.all(request.holes.map(async ({ start, end }) =>
-      start === end ? 0 : (await this.model.tokenizer.encode(request.text.slice(start, end))).ids.length));
+    const holes: HoleInput[] = await Promise.all(request.holes.map(async (hole) => ({
+      hole,
+      shape: holeShape(request.text, hole),
+      selectionTokens: hole.start === hole.end ? 0 : (await this.model.tokenizer.encode(request.text.slice(hole.start, hole.end))).ids.length,
+    })));
     const wanted = options.candidates ?? 1;
-    // Greedy decoding in a fixed order gives every row the same fill: one row serves.
-    const batch = options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted;
-
-    const scored: Array<{ candidate: Candidate; canvasTokens: number }> = [];
-    let nfe = 0;
-    let steps = 0;
-    let cached = true;
-    for (const maxTokens of options.lengths ?? [options.maxTokens]) {
-      throwIfAborted(hooks.signal);
-      const slots = request.holes.map((hole, i) => holeSlots(hole, selectionTokens[i], maxTokens));
-      const canvas = await buildCanvas(this.model.tokenizer, spec, request, slots, contextTokens);
-      this.log.debug(`canvas ${canvas.ids.length} tokens: prefix ${canvas.prefixTokens}, holes [${slots.join(', ')}], suffix ${canvas.suffixTokens}`);
-      const run = await this.sampleCached(canvas, batch, options, hooks);
-      if (!run.cached) {
-        nfe += run.result.nfe;
-        steps += run.result.steps;
-        cached = false;
-      }
-      for (let row = 0; row < batch; row++) {
-        scored.push({ candidate: await this.readCandidate(run.result, canvas, row, request), canvasTokens: canvas.ids.length });
-      }
-    }
-    const best = distinct(scored.sort((a, b) => b.candidate.confidence - a.candidate.confidence)).slice(0, wanted);
+    // Greedy decoding in a fixed order gives every row the same fill: one row per length serves.
+    const rows = planRows(holes, options, options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted);
+    throwIfAborted(hooks.signal);
+    const canvas = await buildCanvas(this.model.tokenizer, spec, request, canvasSlots(rows), contextTokens);
+    this.log.debug(`canvas ${canvas.ids.length} tokens: prefix ${canvas.prefixTokens}, holes [${canvas.holes.map((h) => h.slots).join(', ')}], ` +
+      `suffix ${canvas.suffixTokens}; ${rows.length} row(s) of sizes [${rows.map((r) => r.size).join(', ')}]`);
+    const run = await this.sampleCached(batchTokens(canvas, rows, spec.padId), rows.length, canvas.ids.length, options, hooks);
+    const candidates: Candidate[] = [];
+    for (const [r, row] of rows.entries()) candidates.push(await this.readCandidate(run.result, canvas, r, row, request, holes));
+    const best = distinct(candidates.sort((a, b) => b.score - a.score)).slice(0, wanted);
     return {
-      candidates: best.map(({ candidate }) => candidate),
-      nfe,
-      steps,
+      candidates: best,
+      nfe: run.cached ? 0 : run.result.nfe,
+      steps: run.cached ? 0 : run.result.steps,
       ms: performance.now() - started,
-      canvasTokens: best[0].canvasTokens,
-      cached,
+      canvasTokens: canvas.ids.length,
+      cached: run.cached,
     };
   }
 
-  /** Samples `batch` copies of the canvas, or returns the cached result of an identical run. */
-  private async sampleCached(canvas: CanvasLayout, batch: number, options: InfillOptions, hooks: InfillHooks): Promise<Run> {
+  /** Samples the batch, or returns the cached result of an identical run. */
+  private async sampleCached(tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks): Promise<Run> {
     const shaping = resultShaping(options);
-    const key = cacheKey(canvas.ids, batch, shaping);
+    const key = cacheKey(tokens, batch, shaping);
     const hit = this.cache.get(key);
     if (hit) {
       this.log.debug('served from the cache');
       return { result: hit, cached: true };
     }
-    const length = canvas.ids.length;
-    const tokens = new Int32Array(batch * length);
-    for (let row = 0; row < batch; row++) tokens.set(canvas.ids, row * length);
     // A run the caller stopped early ("anytime") is not what these options give when run to the end.
     let stoppedEarly = false;
     const { onStep: callerOnStep, signal } = hooks;
@@ -108,29 +98,50 @@ export class InfillEngine {
     return { result, cached: false };
   }
 
-  private async readCandidate(result: SampleResult, canvas: CanvasLayout, row: number, request: InfillRequest): Promise<Candidate> {
-    const { holes, text } = request;
+  private async readCandidate(
+    result: SampleResult,
+    canvas: CanvasLayout,
+    r: number,
+    row: RowSpec,
+    request: InfillRequest,
+    holes: readonly HoleInput[],
+  ): Promise<Candidate> {
+    const { text } = request;
     const fills: HoleFill[] = [];
     let weightedConfidence = 0;
+    let weightedScore = 0;
     let weight = 0;
-    for (let i = 0; i < holes.length; i++) {
-      const generated = readHole(result.tokens, result.confidence, canvas.ids.length, row, canvas.holes[i], this.stopIds);
+    for (const [i, { hole, shape }] of holes.entries()) {
+      const slots = { start: canvas.holes[i].start, slots: row.slots[i] };
+      const generated = readHole(result.tokens, result.confidence, canvas.ids.length, r, slots, this.stopIds);
       const raw = await this.model.tokenizer.decode(generated.ids);
-      const after = text.slice(holes[i].end, i + 1 < holes.length ? holes[i + 1].start : text.length);
-      const processed = postProcess(raw, { after, atCursor: holes[i].start === holes[i].end });
+      const after = text.slice(hole.end, i + 1 < holes.length ? holes[i + 1].hole.start : text.length);
+      const kind = row.kinds[i];
+      const processed = postProcess(raw, { after, shape: { ...shape, kind }, indentation: request.indentation });
       if (processed.reason) this.log.debug(`hole ${i}: ${processed.reason} (${JSON.stringify(raw)})`);
-      fills.push({ ...processed, tokens: generated.ids.length, confidence: generated.confidence });
-      weightedConfidence += generated.confidence * Math.max(1, generated.ids.length);
-      weight += Math.max(1, generated.ids.length);
+      const lineBreak = kind === 'block' ? -1 : await this.firstLineBreak(generated.ids);
+      const kept = lineBreak < 0 ? generated.ids.length : lineBreak + 1;
+      const score = meanLogProbability(generated, kept, lineBreak >= 0);
+      fills.push({ ...processed, tokens: generated.ids.length, confidence: generated.confidence, score });
+      const w = Math.max(1, kept);
+      weightedConfidence += generated.confidence * w;
+      weightedScore += score * w;
+      weight += w;
     }
-    return { fills, confidence: weightedConfidence / weight };
+    return { fills, confidence: weightedConfidence / weight, score: weightedScore / weight };
+  }
+
+  /** Index of the first token whose text holds a line break, or -1. */
+  private async firstLineBreak(ids: readonly number[]): Promise<number> {
+    for (const [i, id] of ids.entries()) if ((await this.model.tokenizer.decode([id])).includes('\n')) return i;
+    return -1;
   }
 }
 
 /** The first of each group of candidates with the same texts. */
-function distinct<T extends { candidate: Candidate }>(sorted: T[]): T[] {
+function distinct(sorted: Candidate[]): Candidate[] {
   const seen = new Set<string>();
-  return sorted.filter(({ candidate }) => {
+  return sorted.filter((candidate) => {
     const texts = JSON.stringify(candidate.fills.map((fill) => fill.text));
     if (seen.has(texts)) return false;
     seen.add(texts);
