@@ -10,14 +10,16 @@
  *        [--data ../shared/bench/mbpp-infill] [--evaluator ../shared/bench/make_mbpp_infill.py]
  *
  * A configuration is a comma-separated list of engine options over the shipped defaults
- * (`defaults` = none), lists written with `/`, `off` for an unset option. Configurations run
+ * (`defaults` = none), lists written with `/`, `off` for an unset option; `syntax=off` leaves
+ * out the tree-sitter check of candidates (on otherwise, as `diffuse infill --language python`). Configurations run
  * round-robin task by task, so load from other processes hits them alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { taskRequest } from '../src/cli/tasks';
-import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions } from '../src/infill';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
+import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
 import type { LoadedModel } from '../src/model';
 import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, percentile, publish, repoRoot, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
@@ -50,11 +52,14 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   candidates: Number,
   lengths: (v) => (v === 'off' ? undefined : v.split('/').map(Number)),
   seed: Number,
+  // not an engine option: whether the engine gets the tree-sitter syntax check (default on)
+  syntax: (v) => v !== 'off',
 };
 
 interface Config {
   name: string;
   options: InfillOptions;
+  syntax: boolean;
 }
 
 function parseConfig(spec: string): Config {
@@ -68,7 +73,8 @@ function parseConfig(spec: string): Config {
       options[key] = read(value);
     }
   }
-  return { name, options: options as unknown as InfillOptions };
+  const { syntax = true, ...engineOptions } = options;
+  return { name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean };
 }
 
 interface Fill {
@@ -83,10 +89,10 @@ interface Fill {
   result?: string;
 }
 
-/** One fill exactly as `diffuse infill` makes it: the task as a cursor hole, a fresh engine (no cache hit). */
-async function fillOne(model: LoadedModel, task: MbppTask, options: InfillOptions): Promise<{ completion: string; ms: number; nfe: number }> {
-  const request = taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix });
-  const result = await new InfillEngine(model).fill(request, options);
+/** One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a fresh engine (no cache hit). */
+async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; ms: number; nfe: number }> {
+  const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix }), languageId: 'python' };
+  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, config.options);
   return { completion: result.candidates[0].fills[0].text, ms: result.ms, nfe: result.nfe };
 }
 
@@ -117,12 +123,13 @@ async function main(): Promise<void> {
   const tasks = kinds.flatMap((kind) => loadTasks(dataDir, kind, split, limit));
   const load0 = loadavg()[0];
   const model = await openModel(flags);
+  const syntax = await loadSyntaxChecker();
   const fills: Fill[] = [];
   try {
-    await fillOne(model, tasks[0], configs[0].options); // warm-up: one-off costs stay out of the numbers
+    await fillOne(model, tasks[0], configs[0], syntax); // warm-up: one-off costs stay out of the numbers
     for (const [i, task] of tasks.entries()) {
       for (const config of configs) {
-        const fill = await fillOne(model, task, config.options);
+        const fill = await fillOne(model, task, config, syntax);
         fills.push({ config: config.name, kind: task.kind, task_id: task.task_id, canonical: task.canonical, ...fill });
       }
       if ((i + 1) % 10 === 0) console.error(`filled ${i + 1}/${tasks.length} tasks x ${configs.length} configurations`);

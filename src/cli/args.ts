@@ -11,6 +11,8 @@ export class UsageError extends Error {
 interface CommonArgs {
   /** A bundled model's name or a model folder; undefined = the default model. */
   readonly model: string | undefined;
+  /** VS Code language id of the tasks' text, for the syntax check of candidates; undefined = none. */
+  readonly language: string | undefined;
   readonly ep: ExecutionProviderChoice;
   readonly options: InfillOptions;
   readonly verbose: boolean;
@@ -37,6 +39,7 @@ const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'webgpu', 
 
 const COMMON_OPTIONS = {
   model: { type: 'string' },
+  language: { type: 'string' },
   input: { type: 'string' },
   ep: { type: 'string' },
   steps: { type: 'string' },
@@ -74,6 +77,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (values.help) return { command: 'help' };
   const common: CommonArgs = {
     model: stringValue(values.model),
+    language: stringValue(values.language),
     ep: oneOf('--ep', stringValue(values.ep) ?? 'auto', PROVIDERS),
     options: infillOptions(values),
     verbose: values.verbose === true,

@@ -18,6 +18,8 @@ Options:
   --model NAME|DIR     bundled model name or model folder of any family (default: the bundled
                        default model); steps, strategy and threshold adapt to the model's
                        family (docs/model-contract.md)
+  --language ID        VS Code language id of the tasks (e.g. python): candidates that add parse
+                       errors rank last (tree-sitter grammars: python)
   --ep PROVIDER        auto | cpu | webgpu | cuda | dml | coreml (default auto)
   --steps N            denoising step budget (default: --max-tokens / 8)
   --strategy S         confidence | margin | entropy | random (default ${d.strategy})

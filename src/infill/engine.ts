@@ -13,6 +13,7 @@ import { optionsForModel } from './modelOptions';
 import { postProcess } from './postprocess';
 import { batchTokens, canvasSlots, planRows, type HoleInput, type RowSpec } from './rows';
 import { meanLogProbability } from './score';
+import { syntaxWindow, type SyntaxChecker } from './syntax';
 import type { Candidate, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
 
@@ -32,13 +33,17 @@ export class InfillEngine {
   private readonly cache: LruCache<string, SampleResult>;
   private readonly stopIds: ReadonlySet<number>;
 
+  private readonly syntax: SyntaxChecker | undefined;
+
+  /** `syntax`, when given, drops candidates that add parse errors (requests that name their language). */
   constructor(
     private readonly model: { denoiser: Denoiser; tokenizer: TextTokenizer },
     logger: Logger = nullLogger,
-    cacheEntries = CACHE_ENTRIES,
+    { syntax, cacheEntries = CACHE_ENTRIES }: { syntax?: SyntaxChecker; cacheEntries?: number } = {},
   ) {
     this.log = taggedLogger(logger, 'infill');
     this.cache = new LruCache(cacheEntries);
+    this.syntax = syntax;
     this.stopIds = new Set([model.denoiser.spec.padId, model.denoiser.spec.eosId]);
   }
 
@@ -65,7 +70,11 @@ export class InfillEngine {
     const run = await this.sampleCached(batchTokens(canvas, rows, spec.padId), rows.length, canvas.ids.length, options, hooks);
     const candidates: Candidate[] = [];
     for (const [r, row] of rows.entries()) candidates.push(await this.readCandidate(run.result, canvas, r, row, request, holes));
-    const best = distinct(candidates.sort((a, b) => b.score - a.score)).slice(0, wanted);
+    this.checkSyntax(request, candidates);
+    // An empty fill (a row too short for the text, or padding alone) suggests nothing and a fill
+    // that breaks the syntax is likely wrong: both go last; the model's score orders the rest.
+    const rank = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 2 : c.addsSyntaxErrors ? 1 : 0);
+    const best = distinct(candidates.sort((a, b) => rank(a) - rank(b) || b.score - a.score)).slice(0, wanted);
     return {
       candidates: best,
       nfe: run.cached ? 0 : run.result.nfe,
@@ -129,6 +138,27 @@ export class InfillEngine {
       weight += w;
     }
     return { fills, confidence: weightedConfidence / weight, score: weightedScore / weight };
+  }
+
+  /**
+   * Marks each candidate whose filled document parses with more errors than the document as it
+   * is (within the window around the holes): a fill should not add syntax errors, though the
+   * document may already have some, the hole itself among them. Only for a language with a grammar.
+   */
+  private checkSyntax(request: InfillRequest, candidates: Candidate[]): void {
+    const { text, holes, languageId } = request;
+    if (!this.syntax || languageId === undefined || candidates.length < 2) return;
+    const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end);
+    const before = this.syntax.errors(text.slice(from, to), languageId);
+    if (before === undefined) return;
+    for (const candidate of candidates) {
+      let filled = text.slice(from, holes[0].start);
+      holes.forEach((hole, i) => {
+        filled += candidate.fills[i].text + text.slice(hole.end, i + 1 < holes.length ? holes[i + 1].start : to);
+      });
+      candidate.addsSyntaxErrors = this.syntax.errors(filled, languageId)! > before;
+    }
+    this.log.debug(`syntax: ${candidates.filter((c) => c.addsSyntaxErrors).length} of ${candidates.length} candidates add parse errors`);
   }
 
   /** Index of the first token whose text holds a line break, or -1. */

@@ -4,4 +4,5 @@ export { optionsForModel } from './modelOptions';
 export { holeShape, type HoleKind, type HoleShape } from './holeShape';
 export { normalizeIndentation, type IndentStyle } from './indentation';
 export { postProcess } from './postprocess';
+export type { SyntaxChecker } from './syntax';
 export type { Candidate, Hole, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';

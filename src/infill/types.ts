@@ -17,6 +17,8 @@ export interface InfillRequest {
   holes: Hole[];
   /** The editor's indentation style, applied to the fills; absent (the CLI) keeps the model's. */
   indentation?: IndentStyle;
+  /** VS Code language id of the text (e.g. 'python'), for the syntax check of candidates. */
+  languageId?: string;
 }
 
 export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal'> {
@@ -59,6 +61,8 @@ export interface Candidate {
   confidence: number;
   /** The holes' scores, weighted by kept tokens: candidates are ranked by it. */
   score: number;
+  /** The filled document parses with more errors than the document did; undefined when not checked. */
+  addsSyntaxErrors?: boolean;
 }
 
 export interface InfillResult {

@@ -69,7 +69,7 @@ export class FillCommand {
     }
     const version = document.version;
     const holes = holesFromSelections(editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })));
-    const result = await this.filler.fill({ text: document.getText(), holes, indentation: indentStyle(document) }, { signal });
+    const result = await this.filler.fill({ text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId }, { signal });
     if (!result) {
       this.log.info('fill cancelled');
       return false;

@@ -91,7 +91,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     try {
       if (!invoked && !(await delay(this.debounce.next(), token))) return undefined;
       const result = await this.filler.fill(
-        { text: target.text, holes: [target.hole], indentation: indentStyle(document) },
+        { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
         invoked ? { signal: controller.signal, candidates: INVOKE_CANDIDATES, temperature: settings.temperature || INVOKE_TEMPERATURE } : { signal: controller.signal },
       );
       if (!result || token.isCancellationRequested) return undefined;
