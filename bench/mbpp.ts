@@ -47,6 +47,7 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   temperature: Number,
   maxTokens: Number,
   lineTokens: (v) => (v === 'off' ? undefined : Number(v)),
+  lineIndents: (v) => v === 'on',
   contextTokens: Number,
   padPenalty: (v) => (v === 'off' ? undefined : Number(v)),
   candidates: Number,

@@ -48,6 +48,7 @@ const COMMON_OPTIONS = {
   threshold: { type: 'string' },
   'max-tokens': { type: 'string' },
   'line-tokens': { type: 'string' },
+  'line-indents': { type: 'string' },
   lengths: { type: 'string' },
   candidates: { type: 'string' },
   temperature: { type: 'string' },
@@ -105,6 +106,7 @@ function infillOptions(values: Record<string, string | boolean | undefined>): In
     ...(values.kernel === undefined ? {} : { kernel: oneOf('--kernel', String(values.kernel), KERNELS) }),
     seed: values.seed === undefined ? DEFAULT_INFILL_OPTIONS.seed : nonNegativeInteger('--seed', values.seed),
     lineTokens: optional(values['line-tokens'], DEFAULT_INFILL_OPTIONS.lineTokens, (v) => positiveInteger('--line-tokens', v)),
+    lineIndents: values['line-indents'] === undefined ? DEFAULT_INFILL_OPTIONS.lineIndents : onOff('--line-indents', values['line-indents']),
     lengths: optional(values.lengths, DEFAULT_INFILL_OPTIONS.lengths, lengths),
     candidates: values.candidates === undefined ? DEFAULT_INFILL_OPTIONS.candidates : positiveInteger('--candidates', values.candidates),
     temperature: values.temperature === undefined ? DEFAULT_INFILL_OPTIONS.temperature : temperature(values.temperature),
@@ -115,6 +117,10 @@ function infillOptions(values: Record<string, string | boolean | undefined>): In
 function optional<T>(value: string | boolean | undefined, fallback: T | undefined, read: (value: string | boolean) => T): T | undefined {
   if (value === undefined) return fallback;
   return value === 'off' ? undefined : read(value);
+}
+
+function onOff(flag: string, value: string | boolean): boolean {
+  return oneOf(flag, String(value), ['on', 'off']) === 'on';
 }
 
 /** `--lengths 8,16,32`: candidate hole sizes, each a positive integer. */

@@ -29,6 +29,8 @@ Options:
   --max-tokens N       mask slots per hole; the model pads the slack (default ${d.maxTokens})
   --line-tokens N|off  mask slots of a line-shaped hole (a blank line, a new line at a line start,
                        a selected line), which then keeps one line (default ${d.lineTokens ?? 'off'})
+  --line-indents on|off  also try a whole line inserted at a line start indented like each
+                       neighbour line, as batch rows (default ${d.lineIndents ? 'on' : 'off'})
   --lengths N,N,..|off candidate hole sizes, tried as batch rows of one run; the fill the model
                        scores best wins (default ${d.lengths?.join(',') ?? 'off'})
   --candidates N       sampled candidates per size, as batch rows (default ${d.candidates})

@@ -9,8 +9,10 @@ import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
 import { holeShape } from './holeShape';
+import { indentVariants } from './indentVariants';
+import { normalizeIndentation, type IndentStyle } from './indentation';
 import { optionsForModel } from './modelOptions';
-import { postProcess } from './postprocess';
+import { postProcess, type Processed } from './postprocess';
 import { batchTokens, canvasSlots, planRows, type HoleInput, type RowSpec } from './rows';
 import { meanLogProbability } from './score';
 import { syntaxWindow, type SyntaxChecker } from './syntax';
@@ -20,6 +22,19 @@ import { validateOptions, validateRequest } from './validate';
 interface Run {
   readonly result: SampleResult;
   readonly cached: boolean;
+}
+
+/** The request, or one of its indentation variants (indentVariants.ts), with its batch rows. */
+interface Variant {
+  readonly request: InfillRequest;
+  readonly holes: HoleInput[];
+  readonly rows: RowSpec[];
+  /** The variant's indentation; undefined for the request itself. */
+  readonly indent?: string;
+}
+
+interface PlacedVariant extends Variant {
+  readonly canvas: CanvasLayout;
 }
 
 /**
@@ -54,22 +69,34 @@ export class InfillEngine {
     validateOptions(requested);
     const { spec } = this.model.denoiser;
     const options = optionsForModel(spec, requested);
-    const contextTokens = Math.min(options.contextTokens, spec.maxLength);
-    const holes: HoleInput[] = await Promise.all(request.holes.map(async (hole) => ({
-      hole,
-      shape: holeShape(request.text, hole),
-      selectionTokens: hole.start === hole.end ? 0 : (await this.model.tokenizer.encode(request.text.slice(hole.start, hole.end))).ids.length,
-    })));
     const wanted = options.candidates ?? 1;
     // Greedy decoding in a fixed order gives every row the same fill: one row per length serves.
-    const rows = planRows(holes, options, options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted);
+    const perSize = options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted;
+    const holes = await this.holeInputs(request);
+    const variants: Variant[] = [{ request, holes, rows: planRows(holes, options, perSize) }];
+    if (options.lineIndents) {
+      for (const { request: indented, indent } of indentVariants(request, holes[0].shape)) {
+        const indentedHoles = await this.holeInputs(indented);
+        variants.push({ request: indented, holes: indentedHoles, indent, rows: planRows(indentedHoles, options, perSize) });
+      }
+    }
     throwIfAborted(hooks.signal);
-    const canvas = await buildCanvas(this.model.tokenizer, spec, request, canvasSlots(rows), contextTokens);
-    this.log.debug(`canvas ${canvas.ids.length} tokens: prefix ${canvas.prefixTokens}, holes [${canvas.holes.map((h) => h.slots).join(', ')}], ` +
-      `suffix ${canvas.suffixTokens}; ${rows.length} row(s) of sizes [${rows.map((r) => r.size).join(', ')}]`);
-    const run = await this.sampleCached(batchTokens(canvas, rows, spec.padId), rows.length, canvas.ids.length, options, hooks);
+    const placed = await this.placeVariants(variants, Math.min(options.contextTokens, spec.maxLength));
+    const length = placed[0].canvas.ids.length;
+    const batch = placed.reduce((sum, v) => sum + v.rows.length, 0);
+    const tokens = new Int32Array(batch * length);
+    let offset = 0;
+    for (const v of placed) {
+      tokens.set(batchTokens(v.canvas, v.rows, spec.padId), offset * length);
+      offset += v.rows.length;
+    }
+    const run = await this.sampleCached(tokens, batch, length, options, hooks);
     const candidates: Candidate[] = [];
-    for (const [r, row] of rows.entries()) candidates.push(await this.readCandidate(run.result, canvas, r, row, request, holes));
+    offset = 0;
+    for (const v of placed) {
+      for (const [r, row] of v.rows.entries()) candidates.push(await this.readCandidate(run.result, v, offset + r, row, request));
+      offset += v.rows.length;
+    }
     this.checkSyntax(request, candidates);
     // An empty fill (a row too short for the text, or padding alone) suggests nothing and a fill
     // that breaks the syntax is likely wrong: both go last; the model's score orders the rest.
@@ -80,9 +107,43 @@ export class InfillEngine {
       nfe: run.cached ? 0 : run.result.nfe,
       steps: run.cached ? 0 : run.result.steps,
       ms: performance.now() - started,
-      canvasTokens: canvas.ids.length,
+      canvasTokens: length,
       cached: run.cached,
     };
+  }
+
+  private holeInputs(request: InfillRequest): Promise<HoleInput[]> {
+    return Promise.all(request.holes.map(async (hole) => ({
+      hole,
+      shape: holeShape(request.text, hole),
+      selectionTokens: hole.start === hole.end ? 0 : (await this.model.tokenizer.encode(request.text.slice(hole.start, hole.end))).ids.length,
+    })));
+  }
+
+  /**
+   * Lays out each variant's canvas, all of one length so their rows make one batch: a shorter
+   * canvas gets more padding slots at the end of its first hole (fixed, like a short row's tail,
+   * so its rows are told the same lengths). A variant that still comes out of another length (the
+   * context cut at a character boundary) is dropped; the request itself always stays.
+   */
+  private async placeVariants(variants: readonly Variant[], contextTokens: number): Promise<PlacedVariant[]> {
+    const { tokenizer, denoiser } = this.model;
+    const build = (v: Variant, extra: number) => {
+      const slots = canvasSlots(v.rows);
+      slots[0] += extra;
+      return buildCanvas(tokenizer, denoiser.spec, v.request, slots, contextTokens);
+    };
+    const first = await Promise.all(variants.map((v) => build(v, 0)));
+    const length = Math.max(...first.map((c) => c.ids.length));
+    const placed: PlacedVariant[] = [];
+    for (const [i, v] of variants.entries()) {
+      const canvas = first[i].ids.length === length ? first[i] : await build(v, length - first[i].ids.length);
+      if (canvas.ids.length === length) placed.push({ ...v, canvas });
+      else this.log.debug(`indentation variant ${JSON.stringify(v.indent)} dropped: canvas ${canvas.ids.length} tokens, not ${length}`);
+    }
+    if (placed.length > 0 && placed[0].indent === undefined) return placed;
+    // The request itself came out shorter than a variant: lay the variants out at its length instead.
+    return this.placeVariants(variants.slice(0, 1), contextTokens);
   }
 
   /** Samples the batch, or returns the cached result of an identical run. */
@@ -107,15 +168,9 @@ export class InfillEngine {
     return { result, cached: false };
   }
 
-  private async readCandidate(
-    result: SampleResult,
-    canvas: CanvasLayout,
-    r: number,
-    row: RowSpec,
-    request: InfillRequest,
-    holes: readonly HoleInput[],
-  ): Promise<Candidate> {
-    const { text } = request;
+  private async readCandidate(result: SampleResult, variant: PlacedVariant, r: number, row: RowSpec, request: InfillRequest): Promise<Candidate> {
+    const { canvas, holes, indent } = variant;
+    const { text } = variant.request;
     const fills: HoleFill[] = [];
     let weightedConfidence = 0;
     let weightedScore = 0;
@@ -126,7 +181,11 @@ export class InfillEngine {
       const raw = await this.model.tokenizer.decode(generated.ids);
       const after = text.slice(hole.end, i + 1 < holes.length ? holes[i + 1].hole.start : text.length);
       const kind = row.kinds[i];
-      const processed = postProcess(raw, { after, shape: { ...shape, kind }, indentation: request.indentation });
+      // An indentation variant's fill is the rest of a new line: its text for the request's hole
+      // is that line, indented as the variant says and ended; then the editor's indentation.
+      const processed = indent === undefined
+        ? postProcess(raw, { after, shape: { ...shape, kind }, indentation: request.indentation })
+        : asNewLine(postProcess(raw, { after, shape: { ...shape, kind } }), indent, request.indentation);
       if (processed.reason) this.log.debug(`hole ${i}: ${processed.reason} (${JSON.stringify(raw)})`);
       const lineBreak = kind === 'block' ? -1 : await this.firstLineBreak(generated.ids);
       const kept = lineBreak < 0 ? generated.ids.length : lineBreak + 1;
@@ -166,6 +225,13 @@ export class InfillEngine {
     for (const [i, id] of ids.entries()) if ((await this.model.tokenizer.decode([id])).includes('\n')) return i;
     return -1;
   }
+}
+
+/** The text an indentation variant's fill stands for in the request's hole: the whole new line. */
+function asNewLine(processed: Processed, indent: string, style: IndentStyle | undefined): Processed {
+  if (processed.text === '') return processed;
+  const line = `${indent}${processed.text}\n`;
+  return { ...processed, text: style ? normalizeIndentation(line, style, true) : line };
 }
 
 /** The first of each group of candidates with the same texts. */

@@ -26,7 +26,7 @@ export interface HoleShape {
 }
 
 /** A line ending in one of these opens a block, so a multi-line fill there is expected. */
-const BLOCK_OPENER = /(?:[{([:]|=>|\bthen|\bdo|:=)\s*$/;
+export const BLOCK_OPENER = /(?:[{([:]|=>|\bthen|\bdo|:=)\s*$/;
 
 export function holeShape(text: string, hole: Hole): HoleShape {
   const lineStart = text.lastIndexOf('\n', hole.start - 1) + 1;

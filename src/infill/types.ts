@@ -35,6 +35,11 @@ export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal'> 
    */
   lineTokens?: number;
   /**
+   * Also try a whole line to insert at column 0 as a blank line indented like each neighbour
+   * (src/infill/indentVariants.ts), as batch rows beside the model's own indentation.
+   */
+  lineIndents?: boolean;
+  /**
    * Hole-length search: each size replaces `maxTokens` (and `lineTokens`) in its own batch row of
    * one run (src/infill/rows.ts); the fill with the best score wins.
    */
