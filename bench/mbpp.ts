@@ -53,7 +53,11 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   candidates: Number,
   lengths: (v) => (v === 'off' ? undefined : v.split('/').map(Number)),
   seed: Number,
-  // not an engine option: whether the engine gets the tree-sitter syntax check (default on)
+  blockSize: Number,
+  nonEmpty: (v) => v === 'on',
+  // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
+  oracleLength: (v) => v === 'on',
+  // and: whether the engine gets the tree-sitter syntax check (default on)
   syntax: (v) => v !== 'off',
 };
 
@@ -61,6 +65,7 @@ interface Config {
   name: string;
   options: InfillOptions;
   syntax: boolean;
+  oracleLength: boolean;
 }
 
 function parseConfig(spec: string): Config {
@@ -74,8 +79,8 @@ function parseConfig(spec: string): Config {
       options[key] = read(value);
     }
   }
-  const { syntax = true, ...engineOptions } = options;
-  return { name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean };
+  const { syntax = true, oracleLength = false, ...engineOptions } = options;
+  return { name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean };
 }
 
 interface Fill {
@@ -83,18 +88,27 @@ interface Fill {
   kind: string;
   task_id: string;
   completion: string;
+  /** The engine's other candidates, best first (only with `candidates` > 1). */
+  others: string[];
   canonical: string;
   ms: number;
+  cpuMs: number;
   nfe: number;
   passed?: boolean;
   result?: string;
+  /** Whether any returned candidate passes: what a perfect reranker of these candidates would get. */
+  anyPassed?: boolean;
 }
 
 /** One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a fresh engine (no cache hit). */
-async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; ms: number; nfe: number }> {
-  const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix }), languageId: 'python' };
+async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
+  const cpu0 = process.cpuUsage();
+  const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
+  const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
   const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, config.options);
-  return { completion: result.candidates[0].fills[0].text, ms: result.ms, nfe: result.nfe };
+  const cpu = process.cpuUsage(cpu0);
+  const others = result.candidates.slice(1).map((c) => c.fills[0].text);
+  return { completion: result.candidates[0].fills[0].text, others, ms: result.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe };
 }
 
 function summarize(fills: readonly Fill[]): Row {
@@ -102,12 +116,14 @@ function summarize(fills: readonly Fill[]): Row {
   return {
     n: fills.length,
     'pass@1': round(mean(fills.map((f) => (f.passed ? 1 : 0))), 3),
+    'any cand.': round(mean(fills.map((f) => (f.anyPassed ? 1 : 0))), 3),
     exact: round(mean(fills.map((f) => (exactMatch(f.completion, f.canonical) ? 1 : 0))), 3),
     'edit sim': round(mean(fills.map((f) => editSimilarity(f.completion, f.canonical))), 3),
     'empty %': round(100 * mean(fills.map((f) => (f.completion.trim() === '' ? 1 : 0))), 1),
     NFE: round(mean(fills.map((f) => f.nfe)), 1),
     'p50 ms': round(percentile(ms, 0.5), 0),
     'p95 ms': round(percentile(ms, 0.95), 0),
+    'cpu p50 ms': round(percentile(fills.map((f) => f.cpuMs), 0.5), 0),
   };
 }
 
@@ -141,7 +157,11 @@ async function main(): Promise<void> {
   for (const config of configs) {
     for (const kind of kinds) {
       const group = fills.filter((f) => f.config === config.name && f.kind === kind);
-      evaluate(evaluator, python, dataDir, kind, group).forEach((verdict, i) => Object.assign(group[i], verdict));
+      evaluate(evaluator, python, dataDir, kind, group).forEach((verdict, i) => Object.assign(group[i], verdict, { anyPassed: verdict.passed }));
+      const others = group.flatMap((f) => f.others.map((completion) => ({ fill: f, task_id: f.task_id, completion })));
+      evaluate(evaluator, python, dataDir, kind, others).forEach((verdict, i) => {
+        if (verdict.passed) others[i].fill.anyPassed = true;
+      });
     }
   }
   const rows: Row[] = configs.flatMap((config) => kinds.map((kind) => ({
@@ -169,7 +189,7 @@ async function main(): Promise<void> {
       },
       rows,
       notes: [
-        'pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task.',
+        'pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process (all threads) during the fill: with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
       ],
     },
     flags.json,
