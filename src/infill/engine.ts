@@ -220,9 +220,14 @@ export class InfillEngine {
     this.log.debug(`syntax: ${candidates.filter((c) => c.addsSyntaxErrors).length} of ${candidates.length} candidates add parse errors`);
   }
 
-  /** Index of the first token whose text holds a line break, or -1. */
+  /** Index of the first token whose text holds a line break after some text (where post-processing cuts a line), or -1. */
   private async firstLineBreak(ids: readonly number[]): Promise<number> {
-    for (const [i, id] of ids.entries()) if ((await this.model.tokenizer.decode([id])).includes('\n')) return i;
+    let text = false;
+    for (const [i, id] of ids.entries()) {
+      const piece = await this.model.tokenizer.decode([id]);
+      if (text && piece.includes('\n')) return i;
+      text ||= piece.trim() !== '';
+    }
     return -1;
   }
 }

@@ -24,8 +24,8 @@ export interface Processed {
 
 /**
  * In order:
- * 1. A 'line' or 'inline' hole keeps the fill's first line (the model may go on past the line);
- *    a 'block' keeps every line but trailing blank ones.
+ * 1. A 'line' or 'inline' hole keeps the fill's first line (the model may go on past the line;
+ *    for a 'line', the first that is not blank); a 'block' keeps every line but trailing blank ones.
  * 2. A fill whose lines are the next lines of the suffix is dropped: it adds nothing.
  * 3. The end of the fill overlapping the start of the rest of the line is trimmed when that
  *    balances brackets or quotes (an auto-closed `)` the model wrote again) or when the overlap is
@@ -40,7 +40,8 @@ export function postProcess(raw: string, context: HoleContext): Processed {
   let text = raw.replace(/(?:\r?\n[ \t]*)+$/, '');
   let reason: string | undefined;
   if (shape.kind !== 'block' && text.includes('\n')) {
-    text = firstLine(text);
+    // A line-shaped hole wants a line, never a blank one: the first line with text.
+    text = firstLine(shape.kind === 'line' ? text.replace(/^(?:[ \t]*\r?\n)+/, '') : text);
     reason = shape.kind === 'line' ? 'kept one line: the hole is a line' : 'kept the first line: the hole is inside a line';
   }
   if (repeatsSuffix(text, context.after)) return { text: '', reason: 'repeats the suffix' };

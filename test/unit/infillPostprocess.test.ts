@@ -64,6 +64,7 @@ describe('infill post-processing', () => {
     assert.deepEqual(postProcess('    y = x\n    z = 1\n', newLine), { text: '    y = x\n', reason: 'kept one line: the hole is a line' });
     assert.deepEqual(postProcess('    y = x', newLine), { text: '    y = x\n' });
     assert.equal(postProcess('    return y', newLine).text, '', 'repeats the next line');
+    assert.equal(postProcess('\n\n    y = x\n    z = 1', newLine).text, '    y = x\n', 'the first line with text');
   });
 
   it('keeps every line of a block but trailing blank ones', () => {
