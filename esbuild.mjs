@@ -1,7 +1,8 @@
 // Bundles the CLI, the inference worker and (once it exists) the extension. `vscode` is provided by
 // the editor; `onnxruntime-node` and `tokenizers` ship native binaries that cannot be bundled, so
 // they stay external and resolve from node_modules at run time.
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -16,7 +17,17 @@ await esbuild.build({
   format: 'cjs',
   outdir: 'dist',
   external: ['vscode', 'onnxruntime-node', 'tokenizers'],
+  // web-tree-sitter's ES module reads import.meta.url, which a CommonJS bundle lacks: give it the bundle's own.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
 });
+
+// tree-sitter's wasm runtime and the grammars of src/syntax/treeSitterChecker.ts go beside the
+// bundle: the syntax check of candidates runs offline, in the .vsix as in the CLI.
+const require = createRequire(import.meta.url);
+mkdirSync('dist/grammars', { recursive: true });
+copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
+copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), 'dist/grammars/python.wasm');

@@ -11,6 +11,8 @@ export class UsageError extends Error {
 interface CommonArgs {
   /** A bundled model's name or a model folder; undefined = the default model. */
   readonly model: string | undefined;
+  /** VS Code language id of the tasks' text, for the syntax check of candidates; undefined = none. */
+  readonly language: string | undefined;
   readonly ep: ExecutionProviderChoice;
   /** Seconds onnxruntime may take to create the session or run one forward pass; undefined = the default. */
   readonly timeout: number | undefined;
@@ -39,6 +41,7 @@ const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'webgpu', 
 
 const COMMON_OPTIONS = {
   model: { type: 'string' },
+  language: { type: 'string' },
   input: { type: 'string' },
   ep: { type: 'string' },
   timeout: { type: 'string' },
@@ -47,6 +50,11 @@ const COMMON_OPTIONS = {
   kernel: { type: 'string' },
   threshold: { type: 'string' },
   'max-tokens': { type: 'string' },
+  'line-tokens': { type: 'string' },
+  'line-indents': { type: 'string' },
+  lengths: { type: 'string' },
+  candidates: { type: 'string' },
+  temperature: { type: 'string' },
   seed: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -73,6 +81,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (values.help) return { command: 'help' };
   const common: CommonArgs = {
     model: stringValue(values.model),
+    language: stringValue(values.language),
     ep: oneOf('--ep', stringValue(values.ep) ?? 'auto', PROVIDERS),
     timeout: values.timeout === undefined ? undefined : positiveInteger('--timeout', values.timeout),
     options: infillOptions(values),
@@ -100,7 +109,34 @@ function infillOptions(values: Record<string, string | boolean | undefined>): In
     // Absent: the sampler's default kernel, as in the extension.
     ...(values.kernel === undefined ? {} : { kernel: oneOf('--kernel', String(values.kernel), KERNELS) }),
     seed: values.seed === undefined ? DEFAULT_INFILL_OPTIONS.seed : nonNegativeInteger('--seed', values.seed),
+    lineTokens: optional(values['line-tokens'], DEFAULT_INFILL_OPTIONS.lineTokens, (v) => positiveInteger('--line-tokens', v)),
+    lineIndents: values['line-indents'] === undefined ? DEFAULT_INFILL_OPTIONS.lineIndents : onOff('--line-indents', values['line-indents']),
+    lengths: optional(values.lengths, DEFAULT_INFILL_OPTIONS.lengths, lengths),
+    candidates: values.candidates === undefined ? DEFAULT_INFILL_OPTIONS.candidates : positiveInteger('--candidates', values.candidates),
+    temperature: values.temperature === undefined ? DEFAULT_INFILL_OPTIONS.temperature : temperature(values.temperature),
   };
+}
+
+/** A flag's value, its default when absent, or undefined for 'off'. */
+function optional<T>(value: string | boolean | undefined, fallback: T | undefined, read: (value: string | boolean) => T): T | undefined {
+  if (value === undefined) return fallback;
+  return value === 'off' ? undefined : read(value);
+}
+
+function onOff(flag: string, value: string | boolean): boolean {
+  return oneOf(flag, String(value), ['on', 'off']) === 'on';
+}
+
+/** `--lengths 8,16,32`: candidate hole sizes, each a positive integer. */
+function lengths(value: string | boolean): number[] {
+  return String(value).split(',').map((part) => positiveInteger('--lengths', part.trim()));
+}
+
+/** `--temperature T`, a number in [0, 2] (the setting's range). */
+function temperature(value: string | boolean): number {
+  const t = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!(t >= 0 && t <= 2)) throw new UsageError(`--temperature must be a number in [0, 2]; got '${String(value)}'`);
+  return t;
 }
 
 function stringValue(value: string | boolean | undefined): string | undefined {

@@ -2,6 +2,7 @@ import type { Logger } from '../core/logger';
 import { InfillEngine } from '../infill';
 import type { LoadedModel } from '../model';
 import type { InfillArgs } from './args';
+import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import { JsonlWriter, readLines } from './jsonl';
 import { formatRecord, isBadLine, parseTask, taskRequest } from './tasks';
 
@@ -10,7 +11,8 @@ import { formatRecord, isBadLine, parseTask, taskRequest } from './tasks';
  * parsed or filled becomes an error record and the batch goes on.
  */
 export async function runInfill(args: InfillArgs, model: LoadedModel, logger: Logger): Promise<void> {
-  const engine = new InfillEngine(model, logger);
+  const syntax = args.language === undefined ? undefined : await loadSyntaxChecker();
+  const engine = new InfillEngine(model, logger, { syntax });
   const output = new JsonlWriter(args.output);
   let filled = 0;
   let failed = 0;
@@ -22,7 +24,7 @@ export async function runInfill(args: InfillArgs, model: LoadedModel, logger: Lo
       continue;
     }
     try {
-      const result = await engine.fill(taskRequest(task), args.options);
+      const result = await engine.fill({ ...taskRequest(task), languageId: args.language }, args.options);
       const [fill] = result.candidates[0].fills;
       if (fill.reason) logger.debug(`[cli] ${task.taskId}: ${fill.reason}`);
       await output.write(formatRecord(task, { completion: fill.text, tokens: fill.tokens, nfe: result.nfe, ms: Math.round(result.ms * 10) / 10 }));

@@ -8,9 +8,14 @@ import { buildCanvas, type CanvasLayout } from './canvas';
 import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
-import { holeSlots } from './holeLength';
+import { holeShape } from './holeShape';
+import { indentVariants } from './indentVariants';
+import { normalizeIndentation, type IndentStyle } from './indentation';
 import { optionsForModel } from './modelOptions';
-import { postProcess } from './postprocess';
+import { postProcess, type Processed } from './postprocess';
+import { batchTokens, canvasSlots, planRows, type HoleInput, type RowSpec } from './rows';
+import { meanLogProbability } from './score';
+import { syntaxWindow, type SyntaxChecker } from './syntax';
 import type { Candidate, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
 
@@ -19,23 +24,41 @@ interface Run {
   readonly cached: boolean;
 }
 
+/** The request, or one of its indentation variants (indentVariants.ts), with its batch rows. */
+interface Variant {
+  readonly request: InfillRequest;
+  readonly holes: HoleInput[];
+  readonly rows: RowSpec[];
+  /** The variant's indentation; undefined for the request itself. */
+  readonly indent?: string;
+}
+
+interface PlacedVariant extends Variant {
+  readonly canvas: CanvasLayout;
+}
+
 /**
  * Fills the holes of a document with a masked-diffusion model: builds the canvas, samples it (all
- * holes jointly, candidates as batch rows, one run per tried hole length), reads and
- * post-processes the fills. Identical requests are served from an LRU cache of sampled canvases.
+ * holes jointly; candidate hole lengths and sampled candidates as batch rows of one run, see
+ * rows.ts), reads and post-processes each row's fills and ranks them by the model's own score
+ * (score.ts). Identical requests are served from an LRU cache of sampled batches.
  */
 export class InfillEngine {
   private readonly log: Logger;
   private readonly cache: LruCache<string, SampleResult>;
   private readonly stopIds: ReadonlySet<number>;
 
+  private readonly syntax: SyntaxChecker | undefined;
+
+  /** `syntax`, when given, drops candidates that add parse errors (requests that name their language). */
   constructor(
     private readonly model: { denoiser: Denoiser; tokenizer: TextTokenizer },
     logger: Logger = nullLogger,
-    cacheEntries = CACHE_ENTRIES,
+    { syntax, cacheEntries = CACHE_ENTRIES }: { syntax?: SyntaxChecker; cacheEntries?: number } = {},
   ) {
     this.log = taggedLogger(logger, 'infill');
     this.cache = new LruCache(cacheEntries);
+    this.syntax = syntax;
     this.stopIds = new Set([model.denoiser.spec.padId, model.denoiser.spec.eosId]);
   }
 
@@ -46,55 +69,92 @@ export class InfillEngine {
     validateOptions(requested);
     const { spec } = this.model.denoiser;
     const options = optionsForModel(spec, requested);
-    const contextTokens = Math.min(options.contextTokens, spec.maxLength);
-    const selectionTokens = await Promise.all(request.holes.map(async ({ start, end }) =>
-      start === end ? 0 : (await this.model.tokenizer.encode(request.text.slice(start, end))).ids.length));
     const wanted = options.candidates ?? 1;
-    // Greedy decoding in a fixed order gives every row the same fill: one row serves.
-    const batch = options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted;
-
-    const scored: Array<{ candidate: Candidate; canvasTokens: number }> = [];
-    let nfe = 0;
-    let steps = 0;
-    let cached = true;
-    for (const maxTokens of options.lengths ?? [options.maxTokens]) {
-      throwIfAborted(hooks.signal);
-      const slots = request.holes.map((hole, i) => holeSlots(hole, selectionTokens[i], maxTokens));
-      const canvas = await buildCanvas(this.model.tokenizer, spec, request, slots, contextTokens);
-      this.log.debug(`canvas ${canvas.ids.length} tokens: prefix ${canvas.prefixTokens}, holes [${slots.join(', ')}], suffix ${canvas.suffixTokens}`);
-      const run = await this.sampleCached(canvas, batch, options, hooks);
-      if (!run.cached) {
-        nfe += run.result.nfe;
-        steps += run.result.steps;
-        cached = false;
-      }
-      for (let row = 0; row < batch; row++) {
-        scored.push({ candidate: await this.readCandidate(run.result, canvas, row, request), canvasTokens: canvas.ids.length });
+    // Greedy decoding in a fixed order gives every row the same fill: one row per length serves.
+    const perSize = options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted;
+    const holes = await this.holeInputs(request);
+    const variants: Variant[] = [{ request, holes, rows: planRows(holes, options, perSize) }];
+    if (options.lineIndents) {
+      for (const { request: indented, indent } of indentVariants(request, holes[0].shape)) {
+        const indentedHoles = await this.holeInputs(indented);
+        variants.push({ request: indented, holes: indentedHoles, indent, rows: planRows(indentedHoles, options, perSize) });
       }
     }
-    const best = distinct(scored.sort((a, b) => b.candidate.confidence - a.candidate.confidence)).slice(0, wanted);
+    throwIfAborted(hooks.signal);
+    const placed = await this.placeVariants(variants, Math.min(options.contextTokens, spec.maxLength));
+    const length = placed[0].canvas.ids.length;
+    const batch = placed.reduce((sum, v) => sum + v.rows.length, 0);
+    const tokens = new Int32Array(batch * length);
+    let offset = 0;
+    for (const v of placed) {
+      tokens.set(batchTokens(v.canvas, v.rows, spec.padId), offset * length);
+      offset += v.rows.length;
+    }
+    const run = await this.sampleCached(tokens, batch, length, options, hooks);
+    const candidates: Candidate[] = [];
+    offset = 0;
+    for (const v of placed) {
+      for (const [r, row] of v.rows.entries()) candidates.push(await this.readCandidate(run.result, v, offset + r, row, request));
+      offset += v.rows.length;
+    }
+    this.checkSyntax(request, candidates);
+    // An empty fill (a row too short for the text, or padding alone) suggests nothing and a fill
+    // that breaks the syntax is likely wrong: both go last; the model's score orders the rest.
+    const rank = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 2 : c.addsSyntaxErrors ? 1 : 0);
+    const best = distinct(candidates.sort((a, b) => rank(a) - rank(b) || b.score - a.score)).slice(0, wanted);
     return {
-      candidates: best.map(({ candidate }) => candidate),
-      nfe,
-      steps,
+      candidates: best,
+      nfe: run.cached ? 0 : run.result.nfe,
+      steps: run.cached ? 0 : run.result.steps,
       ms: performance.now() - started,
-      canvasTokens: best[0].canvasTokens,
-      cached,
+      canvasTokens: length,
+      cached: run.cached,
     };
   }
 
-  /** Samples `batch` copies of the canvas, or returns the cached result of an identical run. */
-  private async sampleCached(canvas: CanvasLayout, batch: number, options: InfillOptions, hooks: InfillHooks): Promise<Run> {
+  private holeInputs(request: InfillRequest): Promise<HoleInput[]> {
+    return Promise.all(request.holes.map(async (hole) => ({
+      hole,
+      shape: holeShape(request.text, hole),
+      selectionTokens: hole.start === hole.end ? 0 : (await this.model.tokenizer.encode(request.text.slice(hole.start, hole.end))).ids.length,
+    })));
+  }
+
+  /**
+   * Lays out each variant's canvas, all of one length so their rows make one batch: a shorter
+   * canvas gets more padding slots at the end of its first hole (fixed, like a short row's tail,
+   * so its rows are told the same lengths). A variant that still comes out of another length (the
+   * context cut at a character boundary) is dropped; the request itself always stays.
+   */
+  private async placeVariants(variants: readonly Variant[], contextTokens: number): Promise<PlacedVariant[]> {
+    const { tokenizer, denoiser } = this.model;
+    const build = (v: Variant, extra: number) => {
+      const slots = canvasSlots(v.rows);
+      slots[0] += extra;
+      return buildCanvas(tokenizer, denoiser.spec, v.request, slots, contextTokens);
+    };
+    const first = await Promise.all(variants.map((v) => build(v, 0)));
+    const length = Math.max(...first.map((c) => c.ids.length));
+    const placed: PlacedVariant[] = [];
+    for (const [i, v] of variants.entries()) {
+      const canvas = first[i].ids.length === length ? first[i] : await build(v, length - first[i].ids.length);
+      if (canvas.ids.length === length) placed.push({ ...v, canvas });
+      else this.log.debug(`indentation variant ${JSON.stringify(v.indent)} dropped: canvas ${canvas.ids.length} tokens, not ${length}`);
+    }
+    if (placed.length > 0 && placed[0].indent === undefined) return placed;
+    // The request itself came out shorter than a variant: lay the variants out at its length instead.
+    return this.placeVariants(variants.slice(0, 1), contextTokens);
+  }
+
+  /** Samples the batch, or returns the cached result of an identical run. */
+  private async sampleCached(tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks): Promise<Run> {
     const shaping = resultShaping(options);
-    const key = cacheKey(canvas.ids, batch, shaping);
+    const key = cacheKey(tokens, batch, shaping);
     const hit = this.cache.get(key);
     if (hit) {
       this.log.debug('served from the cache');
       return { result: hit, cached: true };
     }
-    const length = canvas.ids.length;
-    const tokens = new Int32Array(batch * length);
-    for (let row = 0; row < batch; row++) tokens.set(canvas.ids, row * length);
     // A run the caller stopped early ("anytime") is not what these options give when run to the end.
     let stoppedEarly = false;
     const { onStep: callerOnStep, signal } = hooks;
@@ -108,29 +168,81 @@ export class InfillEngine {
     return { result, cached: false };
   }
 
-  private async readCandidate(result: SampleResult, canvas: CanvasLayout, row: number, request: InfillRequest): Promise<Candidate> {
-    const { holes, text } = request;
+  private async readCandidate(result: SampleResult, variant: PlacedVariant, r: number, row: RowSpec, request: InfillRequest): Promise<Candidate> {
+    const { canvas, holes, indent } = variant;
+    const { text } = variant.request;
     const fills: HoleFill[] = [];
     let weightedConfidence = 0;
+    let weightedScore = 0;
     let weight = 0;
-    for (let i = 0; i < holes.length; i++) {
-      const generated = readHole(result.tokens, result.confidence, canvas.ids.length, row, canvas.holes[i], this.stopIds);
+    for (const [i, { hole, shape }] of holes.entries()) {
+      const slots = { start: canvas.holes[i].start, slots: row.slots[i] };
+      const generated = readHole(result.tokens, result.confidence, canvas.ids.length, r, slots, this.stopIds);
       const raw = await this.model.tokenizer.decode(generated.ids);
-      const after = text.slice(holes[i].end, i + 1 < holes.length ? holes[i + 1].start : text.length);
-      const processed = postProcess(raw, { after, atCursor: holes[i].start === holes[i].end });
+      const after = text.slice(hole.end, i + 1 < holes.length ? holes[i + 1].hole.start : text.length);
+      const kind = row.kinds[i];
+      // An indentation variant's fill is the rest of a new line: its text for the request's hole
+      // is that line, indented as the variant says and ended; then the editor's indentation.
+      const processed = indent === undefined
+        ? postProcess(raw, { after, shape: { ...shape, kind }, indentation: request.indentation })
+        : asNewLine(postProcess(raw, { after, shape: { ...shape, kind } }), indent, request.indentation);
       if (processed.reason) this.log.debug(`hole ${i}: ${processed.reason} (${JSON.stringify(raw)})`);
-      fills.push({ ...processed, tokens: generated.ids.length, confidence: generated.confidence });
-      weightedConfidence += generated.confidence * Math.max(1, generated.ids.length);
-      weight += Math.max(1, generated.ids.length);
+      const lineBreak = kind === 'block' ? -1 : await this.firstLineBreak(generated.ids);
+      const kept = lineBreak < 0 ? generated.ids.length : lineBreak + 1;
+      const score = meanLogProbability(generated, kept, lineBreak >= 0);
+      fills.push({ ...processed, tokens: generated.ids.length, confidence: generated.confidence, score });
+      const w = Math.max(1, kept);
+      weightedConfidence += generated.confidence * w;
+      weightedScore += score * w;
+      weight += w;
     }
-    return { fills, confidence: weightedConfidence / weight };
+    return { fills, confidence: weightedConfidence / weight, score: weightedScore / weight };
+  }
+
+  /**
+   * Marks each candidate whose filled document parses with more errors than the document as it
+   * is (within the window around the holes): a fill should not add syntax errors, though the
+   * document may already have some, the hole itself among them. Only for a language with a grammar.
+   */
+  private checkSyntax(request: InfillRequest, candidates: Candidate[]): void {
+    const { text, holes, languageId } = request;
+    if (!this.syntax || languageId === undefined || candidates.length < 2) return;
+    const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end);
+    const before = this.syntax.errors(text.slice(from, to), languageId);
+    if (before === undefined) return;
+    for (const candidate of candidates) {
+      let filled = text.slice(from, holes[0].start);
+      holes.forEach((hole, i) => {
+        filled += candidate.fills[i].text + text.slice(hole.end, i + 1 < holes.length ? holes[i + 1].start : to);
+      });
+      candidate.addsSyntaxErrors = this.syntax.errors(filled, languageId)! > before;
+    }
+    this.log.debug(`syntax: ${candidates.filter((c) => c.addsSyntaxErrors).length} of ${candidates.length} candidates add parse errors`);
+  }
+
+  /** Index of the first token whose text holds a line break after some text (where post-processing cuts a line), or -1. */
+  private async firstLineBreak(ids: readonly number[]): Promise<number> {
+    let text = false;
+    for (const [i, id] of ids.entries()) {
+      const piece = await this.model.tokenizer.decode([id]);
+      if (text && piece.includes('\n')) return i;
+      text ||= piece.trim() !== '';
+    }
+    return -1;
   }
 }
 
+/** The text an indentation variant's fill stands for in the request's hole: the whole new line. */
+function asNewLine(processed: Processed, indent: string, style: IndentStyle | undefined): Processed {
+  if (processed.text === '') return processed;
+  const line = `${indent}${processed.text}\n`;
+  return { ...processed, text: style ? normalizeIndentation(line, style, true) : line };
+}
+
 /** The first of each group of candidates with the same texts. */
-function distinct<T extends { candidate: Candidate }>(sorted: T[]): T[] {
+function distinct(sorted: Candidate[]): Candidate[] {
   const seen = new Set<string>();
-  return sorted.filter(({ candidate }) => {
+  return sorted.filter((candidate) => {
     const texts = JSON.stringify(candidate.fills.map((fill) => fill.text));
     if (seen.has(texts)) return false;
     seen.add(texts);

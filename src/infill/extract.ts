@@ -6,6 +6,8 @@ export interface HoleTokens {
   readonly ids: number[];
   /** Mean probability of `ids`; of the padding slots when `ids` is empty. */
   readonly confidence: number;
+  /** Per slot of the hole, padding included: the probability of its token when it was revealed. */
+  readonly probabilities: number[];
 }
 
 /**
@@ -26,7 +28,7 @@ export function readHole(
   const probabilities = Array.from(confidence.subarray(from, from + hole.slots), (p) => (Number.isNaN(p) ? 0 : p));
   const stop = slots.findIndex((id) => stopIds.has(id));
   const kept = stop < 0 ? slots.length : stop;
-  return { ids: slots.slice(0, kept), confidence: mean(kept > 0 ? probabilities.slice(0, kept) : probabilities) };
+  return { ids: slots.slice(0, kept), confidence: mean(kept > 0 ? probabilities.slice(0, kept) : probabilities), probabilities };
 }
 
 function mean(values: readonly number[]): number {

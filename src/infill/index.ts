@@ -1,5 +1,8 @@
 export { InfillEngine } from './engine';
 export { DEFAULT_INFILL_OPTIONS, defaultSteps } from './defaults';
 export { optionsForModel } from './modelOptions';
+export { holeShape, type HoleKind, type HoleShape } from './holeShape';
+export { normalizeIndentation, type IndentStyle } from './indentation';
 export { postProcess } from './postprocess';
+export type { SyntaxChecker } from './syntax';
 export type { Candidate, Hole, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';

@@ -1,15 +1,19 @@
 /**
- * Turns a hole's decoded text into what the editor should insert. Each rule answers a complaint
- * users have about inline completion: suggestions that spill over the rest of a line, that repeat
- * the code right after the cursor, or that duplicate an auto-closed bracket.
+ * Turns a hole's decoded text into what the editor inserts and the CLI returns: the one
+ * post-processing path, so a benchmark of the CLI measures what users see. Each rule answers a
+ * complaint users have about inline completion: suggestions that spill over the line, repeat the
+ * code right after the cursor, duplicate an auto-closed bracket, or are indented in another style.
  */
+import type { HoleShape } from './holeShape';
+import { normalizeIndentation, type IndentStyle } from './indentation';
 
 /** The text around one hole, as post-processing needs it. */
 export interface HoleContext {
   /** Text after the hole, up to the next hole or the end of the document. */
   readonly after: string;
-  /** An insertion at a cursor (not a replaced selection). */
-  readonly atCursor: boolean;
+  readonly shape: HoleShape;
+  /** The editor's indentation style; undefined keeps the model's. */
+  readonly indentation?: IndentStyle;
 }
 
 export interface Processed {
@@ -20,22 +24,25 @@ export interface Processed {
 
 /**
  * In order:
- * 1. At a cursor with code after it on the same line, only the first line is kept: the insertion
- *    must fit inside that line. (At the end of a line, multi-line fills stay whole; a selection's
- *    replacement is never cut.)
+ * 1. A 'line' or 'inline' hole keeps the fill's first line (the model may go on past the line;
+ *    for a 'line', the first that is not blank); a 'block' keeps every line but trailing blank ones.
  * 2. A fill whose lines are the next lines of the suffix is dropped: it adds nothing.
  * 3. The end of the fill overlapping the start of the rest of the line is trimmed when that
  *    balances brackets or quotes (an auto-closed `)` the model wrote again) or when the overlap is
  *    the whole rest of the line.
  * 4. A fill of nothing but whitespace is dropped.
+ * 5. Where the hole ends a line (`shape.endsLine`), the fill ends with a line break.
+ * 6. Indentation in the editor's style, when given.
  */
 export function postProcess(raw: string, context: HoleContext): Processed {
-  const restOfLine = firstLine(context.after);
-  let text = raw;
+  const { shape } = context;
+  const restOfLine = shape.endsLine ? '' : firstLine(context.after);
+  let text = raw.replace(/(?:\r?\n[ \t]*)+$/, '');
   let reason: string | undefined;
-  if (context.atCursor && restOfLine.trim() !== '' && text.includes('\n')) {
-    text = firstLine(text);
-    reason = 'kept the first line: the cursor is inside a line';
+  if (shape.kind !== 'block' && text.includes('\n')) {
+    // A line-shaped hole wants a line, never a blank one: the first line with text.
+    text = firstLine(shape.kind === 'line' ? text.replace(/^(?:[ \t]*\r?\n)+/, '') : text);
+    reason = shape.kind === 'line' ? 'kept one line: the hole is a line' : 'kept the first line: the hole is inside a line';
   }
   if (repeatsSuffix(text, context.after)) return { text: '', reason: 'repeats the suffix' };
   const trimmed = trimSuffixOverlap(text, restOfLine);
@@ -44,6 +51,8 @@ export function postProcess(raw: string, context: HoleContext): Processed {
     reason = 'trimmed the overlap with the rest of the line';
   }
   if (text.trim() === '') return { text: '', reason: raw === '' ? 'the model filled the hole with padding' : (reason ?? 'only whitespace') };
+  if (shape.endsLine) text += '\n';
+  if (context.indentation) text = normalizeIndentation(text, context.indentation, shape.atLineStart);
   return reason === undefined ? { text } : { text, reason };
 }
 
@@ -87,7 +96,7 @@ function count(text: string, char: string): number {
 }
 
 /** The text before the first line break (`\n` or `\r\n`). */
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   const newline = text.indexOf('\n');
   return newline < 0 ? text : text.slice(0, text[newline - 1] === '\r' ? newline - 1 : newline);
 }

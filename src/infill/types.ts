@@ -1,4 +1,5 @@
 import type { SampleOptions } from '../sampler';
+import type { IndentStyle } from './indentation';
 
 /**
  * A hole in `InfillRequest.text`, in UTF-16 offsets. `end > start` replaces a selection; `end ===
@@ -14,6 +15,10 @@ export interface Hole {
 export interface InfillRequest {
   text: string;
   holes: Hole[];
+  /** The editor's indentation style, applied to the fills; absent (the CLI) keeps the model's. */
+  indentation?: IndentStyle;
+  /** VS Code language id of the text (e.g. 'python'), for the syntax check of candidates. */
+  languageId?: string;
 }
 
 export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal'> {
@@ -23,7 +28,21 @@ export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal'> 
   contextTokens: number;
   /** Rows sampled as one batch (explicit invoke); default 1. */
   candidates?: number;
-  /** Hole-length search: each size replaces `maxTokens` in one run; the most confident fills win. */
+  /**
+   * Mask slots of a line-shaped hole (src/infill/holeShape.ts: a blank line, a new line at a line
+   * start, a selected line), which then keeps one line; undefined: such a hole is sized like any
+   * other and may take several lines.
+   */
+  lineTokens?: number;
+  /**
+   * Also try a whole line to insert at column 0 as a blank line indented like each neighbour
+   * (src/infill/indentVariants.ts), as batch rows beside the model's own indentation.
+   */
+  lineIndents?: boolean;
+  /**
+   * Hole-length search: each size replaces `maxTokens` (and `lineTokens`) in its own batch row of
+   * one run (src/infill/rows.ts); the fill with the best score wins.
+   */
   lengths?: number[];
 }
 
@@ -34,6 +53,8 @@ export interface HoleFill {
   tokens: number;
   /** Mean probability of the generated tokens (of the padding when it generated none). */
   confidence: number;
+  /** The model's score of the fill: mean log-probability of its kept tokens and its end (src/infill/score.ts). */
+  score: number;
   /** Why post-processing emptied or shortened `text`, when it did. */
   reason?: string;
 }
@@ -43,6 +64,10 @@ export interface Candidate {
   fills: HoleFill[];
   /** Mean token probability over all the candidate's holes. */
   confidence: number;
+  /** The holes' scores, weighted by kept tokens: candidates are ranked by it. */
+  score: number;
+  /** The filled document parses with more errors than the document did; undefined when not checked. */
+  addsSyntaxErrors?: boolean;
 }
 
 export interface InfillResult {

@@ -31,6 +31,7 @@ export function validateOptions(options: InfillOptions): void {
   requirePositiveInteger('maxTokens', options.maxTokens);
   requirePositiveInteger('contextTokens', options.contextTokens);
   if (options.candidates !== undefined) requirePositiveInteger('candidates', options.candidates);
+  if (options.lineTokens !== undefined) requirePositiveInteger('lineTokens', options.lineTokens);
   if (options.lengths !== undefined) {
     if (options.lengths.length === 0) throw new InvalidRequestError('lengths must list at least one size when given');
     options.lengths.forEach((length, i) => requirePositiveInteger(`lengths[${i}]`, length));

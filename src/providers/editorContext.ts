@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { IndentStyle } from './completionShape';
+import type { IndentStyle } from '../infill';
 
 /** The editor's indentation style for `document`: its visible editor's options, else the settings. */
 export function indentStyle(document: vscode.TextDocument): IndentStyle {

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { taggedLogger, type Logger } from '../core/logger';
-import { normalizeIndentation } from './completionShape';
 import { indentStyle } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
@@ -70,7 +69,7 @@ export class FillCommand {
     }
     const version = document.version;
     const holes = holesFromSelections(editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })));
-    const result = await this.filler.fill({ text: document.getText(), holes }, { signal });
+    const result = await this.filler.fill({ text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId }, { signal });
     if (!result) {
       this.log.info('fill cancelled');
       return false;
@@ -86,14 +85,13 @@ export class FillCommand {
       vscode.window.setStatusBarMessage(vscode.l10n.t('Diffuse: the model found nothing to insert.'), 5000);
       return false;
     }
-    const style = indentStyle(document);
     // One edit call is one undo step, whatever the number of holes. A hole the model left empty
     // keeps its text: an empty fill is no reason to delete what the user selected.
     return editor.edit((builder) => {
       holes.forEach((hole, i) => {
         if (fills[i].text === '') return;
         const range = new vscode.Range(document.positionAt(hole.start), document.positionAt(hole.end));
-        builder.replace(range, normalizeIndentation(fills[i].text, style));
+        builder.replace(range, fills[i].text);
       });
     });
   }

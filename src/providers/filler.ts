@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { isAbortError } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
-import { DEFAULT_INFILL_OPTIONS, InfillEngine, optionsForModel, type InfillOptions, type InfillRequest, type InfillResult } from '../infill';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, optionsForModel, type InfillOptions, type InfillRequest, type InfillResult, type SyntaxChecker } from '../infill';
 import type { LoadedModel } from '../model';
 import type { Denoiser } from '../sampler/types';
+import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import type { LastFill } from './api';
 import { TraceRecorder, type DenoiseTrace } from './denoiseTrace';
 import { Disposable } from './disposable';
@@ -38,10 +39,16 @@ export class Filler extends Disposable {
   private _lastFill: LastFill | undefined;
   private _lastTrace: DenoiseTrace | undefined;
   private _activity: Activity = { kind: 'idle' };
+  /** tree-sitter and its grammars, loaded once; without them fills go unchecked (logged). */
+  private readonly syntax: Promise<SyntaxChecker | undefined>;
 
   constructor(private readonly models: ModelManager, private readonly settings: Settings, private readonly logger: Logger) {
     super();
     this.log = taggedLogger(logger, 'fill');
+    this.syntax = loadSyntaxChecker().catch((error: unknown) => {
+      this.log.warn(`no syntax check of candidates: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
   }
 
   get lastFill(): LastFill | undefined {
@@ -67,7 +74,7 @@ export class Filler extends Disposable {
       temperature: overrides.temperature ?? s.temperature,
       maxTokens: s.maxHoleTokens,
       contextTokens: s.contextTokens,
-      candidates: overrides.candidates ?? 1,
+      candidates: overrides.candidates ?? DEFAULT_INFILL_OPTIONS.candidates,
     };
   }
 
@@ -81,7 +88,7 @@ export class Filler extends Disposable {
       this.log.debug(`no model loaded (${this.models.state.kind}); nothing to fill`);
       return undefined;
     }
-    const engine = this.engineFor(model);
+    const engine = this.engineFor(model, await this.syntax);
     const options = this.options(overrides);
     const recorder = new TraceRecorder(model.spec);
     this.recorder = recorder;
@@ -115,7 +122,7 @@ export class Filler extends Disposable {
     }
   }
 
-  private engineFor(model: LoadedModel): InfillEngine {
+  private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): InfillEngine {
     if (this.engine?.model !== model) {
       // The engine sees the model through a denoiser that shows each request to the running
       // fill's trace recorder: the first request of a run marks where the hole slots are.
@@ -126,7 +133,7 @@ export class Filler extends Disposable {
           return model.denoiser.denoise(request, signal);
         },
       };
-      const engine = new InfillEngine({ denoiser, tokenizer: model.tokenizer }, this.logger);
+      const engine = new InfillEngine({ denoiser, tokenizer: model.tokenizer }, this.logger, { syntax });
       this.engine = { model, engine };
     }
     return this.engine.engine;

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { taggedLogger, type Logger } from '../core/logger';
 import type { Candidate, Hole } from '../infill';
 import { AdaptiveDebounce } from './adaptiveDebounce';
-import { allowsMultiline, fitLines, normalizeIndentation } from './completionShape';
 import { Disposable } from './disposable';
 import { delay, indentStyle, selectionAt } from './editorContext';
 import type { Filler } from './filler';
@@ -24,7 +23,6 @@ interface Target {
   readonly lead: string;
   /** The document text the model sees (with `lead` in place of its range). */
   readonly text: string;
-  readonly multiline: boolean;
   readonly atCursor: boolean;
 }
 
@@ -93,12 +91,12 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     try {
       if (!invoked && !(await delay(this.debounce.next(), token))) return undefined;
       const result = await this.filler.fill(
-        { text: target.text, holes: [target.hole] },
+        { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
         invoked ? { signal: controller.signal, candidates: INVOKE_CANDIDATES, temperature: settings.temperature || INVOKE_TEMPERATURE } : { signal: controller.signal },
       );
       if (!result || token.isCancellationRequested) return undefined;
       const items = result.candidates
-        .map((candidate) => this.item(document, target, candidate, settings.minConfidence))
+        .map((candidate) => this.item(target, candidate, settings.minConfidence))
         .filter((item): item is vscode.InlineCompletionItem => item !== undefined);
       if (items.length > 0 && target.atCursor && !context.selectedCompletionInfo) {
         this.shown = anchorAt(document.uri.toString(), text, target.hole.start, items[0].insertText as string);
@@ -120,34 +118,32 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     if (selection) {
       const start = document.offsetAt(selection.start);
       const end = document.offsetAt(selection.end);
-      return { hole: { start, end }, range: selection, lead: '', text, multiline: !selection.isSingleLine, atCursor: false };
+      return { hole: { start, end }, range: selection, lead: '', text, atCursor: false };
     }
-    const line = document.lineAt(position.line).text;
-    const multiline = allowsMultiline({ before: line.slice(0, position.character), after: line.slice(position.character) });
     if (selected) {
       // Extend the highlighted IntelliSense item: the model sees it accepted, the item starts with it.
       const from = document.offsetAt(selected.range.start);
       const to = document.offsetAt(selected.range.end);
       const accepted = text.slice(0, from) + selected.text + text.slice(to);
       const at = from + selected.text.length;
-      return { hole: { start: at, end: at }, range: selected.range, lead: selected.text, text: accepted, multiline, atCursor: true };
+      return { hole: { start: at, end: at }, range: selected.range, lead: selected.text, text: accepted, atCursor: true };
     }
     const offset = document.offsetAt(position);
-    return { hole: { start: offset, end: offset }, range: new vscode.Range(position, position), lead: '', text, multiline, atCursor: true };
+    return { hole: { start: offset, end: offset }, range: new vscode.Range(position, position), lead: '', text, atCursor: true };
   }
 
-  private item(document: vscode.TextDocument, target: Target, candidate: Candidate, minConfidence: number): vscode.InlineCompletionItem | undefined {
+  /** The candidate as an item: its text is the engine's, shaped and indented as the CLI returns it. */
+  private item(target: Target, candidate: Candidate, minConfidence: number): vscode.InlineCompletionItem | undefined {
     const fill = candidate.fills[0];
     if (candidate.confidence < minConfidence) {
       this.log.debug(`suppressed: confidence ${candidate.confidence.toFixed(3)} < minConfidence ${minConfidence} (${JSON.stringify(fill.text)})`);
       return undefined;
     }
-    const text = normalizeIndentation(fitLines(fill.text, target.multiline), indentStyle(document));
-    if (text.trim() === '') {
+    if (fill.text === '') {
       this.log.debug(`suppressed: ${fill.reason ?? 'empty fill'}`);
       return undefined;
     }
-    return new vscode.InlineCompletionItem(target.lead + text, target.range);
+    return new vscode.InlineCompletionItem(target.lead + fill.text, target.range);
   }
 
   private silent(reason: string): undefined {

@@ -43,6 +43,11 @@ export interface SampleOptions {
    * padding at once) while a pad never goes before content already in its hole. See reveal.ts.
    */
   padPenalty?: number;
+  /**
+   * With `padPenalty` set (absorb graph): a hole's first slot never takes the pad, so every hole
+   * gets at least one token. For a fill the user asked for, where an empty hole shows nothing.
+   */
+  nonEmpty?: boolean;
   /** 'stop' = finish now (anytime): fill what is left greedily from the cached logits. */
   onStep?: (step: StepInfo) => void | 'stop';
   /** Checked between steps; abort rejects with AbortedError. */

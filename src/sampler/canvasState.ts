@@ -74,6 +74,12 @@ export class CanvasState {
     return this.tokens[row * this.length + position]!;
   }
 
+  /** Whether `position` is the first of its input hole (it was masked in the input canvas). */
+  isHoleStart(row: number, position: number): boolean {
+    const i = row * this.length + position;
+    return position === 0 || this.holeEnds[i - 1] !== this.holeEnds[i];
+  }
+
   /** Last position of the input hole holding `position` (which was masked in the input canvas). */
   holeEnd(row: number, position: number): number {
     return this.holeEnds[row * this.length + position]!;

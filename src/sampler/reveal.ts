@@ -48,14 +48,16 @@ export class Scratch {
  *   of this step; no uniform drawn). A position so filled is skipped by the rest of the step.
  * - A pad never goes before content: where a non-pad token is already revealed later in the hole,
  *   the pad id is left out of the position's distribution like the mask (`bannedAt`).
+ * - With `nonEmpty`, the first position of a hole never takes the pad: no hole comes back empty.
  * Together: in every hole the pads are a suffix. Confidence strategies also rank pad-best
  * positions lower (`revealRanked`).
  */
 
-/** The id a position's distribution leaves out besides the mask: the pad where content follows in its hole; else -1. */
+/** The id a position's distribution leaves out besides the mask: the pad where content follows in its hole (or at a hole's start, with `nonEmpty`); else -1. */
 export function bannedAt(ctx: RevealContext, row: number, position: number): number {
   if (!padRulesOn(ctx)) return -1;
   const { state, spec } = ctx;
+  if (ctx.options.nonEmpty && state.isHoleStart(row, position)) return spec.padId;
   for (let q = position + 1, end = state.holeEnd(row, position); q <= end; q++) {
     if (!state.isMasked(row, q) && state.tokenAt(row, q) !== spec.padId) return spec.padId;
   }

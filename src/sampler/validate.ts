@@ -18,6 +18,7 @@ export interface ResolvedOptions {
   readonly blockSize: number | undefined;
   /** undefined = pad handling off. */
   readonly padPenalty: number | undefined;
+  readonly nonEmpty: boolean;
 }
 
 const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
@@ -101,5 +102,5 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   if (spec.graph !== 'absorb' && blockSize !== undefined) {
     fail(`blockSize needs the absorb graph: the ${spec.graph} graph refines every hole token at every step`);
   }
-  return { steps, strategy, kernel, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty };
+  return { steps, strategy, kernel, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true };
 }

@@ -149,25 +149,62 @@ describe('InfillEngine', () => {
     assert.equal(denoiser.requests[0].length, 16);
   });
 
-  it('searches hole lengths and keeps the most confident fill', async () => {
+  it('tries hole lengths as batch rows of one run, the slots past a row\'s length fixed to padding, and keeps the best score', async () => {
     const { engine, denoiser } = await setup(async (t) => {
       const start = await holeStart(t, 'x = ');
-      const [one] = await t.ids('1');
-      const suffixTokens = (await t.ids('\n')).length + 1;
-      // Unsure in the 4-slot hole, sure in the 6-slot one.
+      const [a, b] = await t.ids('a+');
+      const foo = await t.ids('foo(1)');
+      // Unsure in the row told its hole has 2 slots, sure in the 4-slot row.
       return (row, position) => {
-        if (position !== start) return row[position] === MASK ? PAD : row[position];
-        const slots = row.length - start - suffixTokens;
-        return slots === 6 ? one : ([one, 1] as const);
+        const slot = position - start;
+        if (slot < 0 || slot >= 4) return row[position];
+        return row[start + 2] === PAD ? ([[a, b][slot] ?? PAD, 1] as const) : foo[slot];
       };
     });
-    const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, lengths: [4, 6] });
-    const masksPerCall = denoiser.requests.map((r) => masksIn(r.tokens));
-    assert.ok(masksPerCall.includes(4) && masksPerCall.includes(6), `masks per call: ${masksPerCall}`);
-    assert.equal(result.candidates.length, 1);
-    assert.ok(result.candidates[0].fills[0].confidence > 0.99);
-    assert.equal(result.canvasTokens, (await new FakeTokenizer().ids('x = ')).length + 1 + 6 + 2);
+    const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, lengths: [2, 4] });
+    assert.ok(denoiser.requests.every((r) => r.batch === 2), 'one call per step serves both lengths');
+    const first = denoiser.requests[0];
+    const start = await holeStart(new FakeTokenizer(), 'x = ');
+    const row = (r: number) => Array.from(first.tokens.subarray(r * first.length + start, r * first.length + start + 4));
+    assert.deepEqual([row(0), row(1)], [[MASK, MASK, PAD, PAD], [MASK, MASK, MASK, MASK]]);
+    assert.equal(result.candidates[0].fills[0].text, 'foo(1)');
+    assert.ok(result.candidates.length === 1);
     assert.equal(result.nfe, denoiser.requests.length);
+  });
+
+  it('fills a line-shaped hole with one line on a canvas sized for a line', async () => {
+    const prefix = 'def f(x):\n    ';
+    const { engine, denoiser } = await setup(async (t) => answers([await holeStart(t, prefix), await t.ids('y = x\n    return y')]));
+    const [fill] = (await engine.fill(cursor(prefix, '\n'), { ...OPTIONS, lineTokens: 7 })).candidates[0].fills;
+    assert.deepEqual([fill.text, fill.reason], ['y = x', 'kept one line: the hole is a line']);
+    assert.equal(masksIn(denoiser.requests[0].tokens), 7);
+    const [whole] = (await engine.fill(cursor(prefix, '\n'), OPTIONS)).candidates[0].fills;
+    assert.ok(whole.text.startsWith('y = x\n    return'), 'without lineTokens the line-shaped hole may take several lines');
+  });
+
+  it('ends a fill inserted at the start of a line with a line break', async () => {
+    const prefix = 'def f(x):\n';
+    const { engine } = await setup(async (t) => answers([await holeStart(t, prefix), await t.ids('    y = x')]));
+    const [fill] = (await engine.fill(cursor(prefix, '    return y\n'), { ...OPTIONS, lineTokens: 6 })).candidates[0].fills;
+    assert.equal(fill.text, '    y = x\n');
+  });
+
+  it('ranks sampled candidates by their score', async () => {
+    const tokenizer = new FakeTokenizer();
+    const start = await holeStart(tokenizer, 'x = ');
+    const [a, b] = await tokenizer.ids('a b').then((ids) => [ids[0], ids[2]]);
+    // Two likely first tokens, 'a' (logit 3) and 'b' (logit 2): sampled rows differ, 'a' scores higher.
+    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => (position === start ? [a, 3] as const : answers()(row, position)));
+    const denoise = denoiser.denoise.bind(denoiser);
+    denoiser.denoise = async (request, signal) => {
+      const logits = await denoise(request, signal);
+      for (let i = 0; i < request.batch * request.queries; i++) if (request.positions[i] === start) logits[i * 4096 + b] = 2;
+      return logits;
+    };
+    const engine = new InfillEngine({ denoiser, tokenizer });
+    const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, candidates: 8, temperature: 1, topK: 2, seed: 1 });
+    assert.deepEqual(result.candidates.map((c) => c.fills[0].text), ['a', 'b']);
+    assert.ok(result.candidates[0].score > result.candidates[1].score);
   });
 
   it('samples candidates as batch rows, one row when decoding is greedy, and keeps distinct fills', async () => {

@@ -1,62 +1,82 @@
 import * as assert from 'node:assert/strict';
+import type { HoleKind } from '../../src/infill';
 import { postProcess } from '../../src/infill/postprocess';
 
-const atCursor = (after: string) => ({ after, atCursor: true });
+/** Context of a hole of `kind` inside a line (nothing special about line ends or starts). */
+const at = (after: string, kind: HoleKind = 'inline') => ({ after, shape: { kind, endsLine: false, atLineStart: false } });
+const block = (after: string) => at(after, 'block');
 
 describe('infill post-processing', () => {
   it('keeps a plain fill as it is, with no reason', () => {
-    assert.deepEqual(postProcess('a + b', atCursor('\nprint(x)')), { text: 'a + b' });
+    assert.deepEqual(postProcess('a + b', at('\nprint(x)')), { text: 'a + b' });
   });
 
   it('explains an empty fill (all padding)', () => {
-    assert.deepEqual(postProcess('', atCursor('\n')), { text: '', reason: 'the model filled the hole with padding' });
-    assert.equal(postProcess('  \n ', atCursor('\n')).text, '');
+    assert.deepEqual(postProcess('', at('\n')), { text: '', reason: 'the model filled the hole with padding' });
+    assert.equal(postProcess('  \n ', block('\n')).text, '');
   });
 
   it('drops a fill that only repeats the next line', () => {
-    const result = postProcess('    return x', atCursor('\n  return x\n'));
+    const result = postProcess('    return x', block('\n  return x\n'));
     assert.deepEqual(result, { text: '', reason: 'repeats the suffix' });
   });
 
   it('drops a fill that only repeats the rest of the line', () => {
-    assert.equal(postProcess(')', atCursor(')\n')).text, '');
-    assert.equal(postProcess('foo(a)', atCursor('foo(a)\nbar')).reason, 'repeats the suffix');
+    assert.equal(postProcess(')', at(')\n')).text, '');
+    assert.equal(postProcess('foo(a)', at('foo(a)\nbar')).reason, 'repeats the suffix');
   });
 
   it('drops a multi-line fill that repeats the following lines', () => {
-    assert.equal(postProcess('a = 1\nb = 2\n', atCursor('\na = 1\n\nb = 2\nc = 3')).text, '');
+    assert.equal(postProcess('a = 1\nb = 2\n', block('\na = 1\n\nb = 2\nc = 3')).text, '');
   });
 
   it('keeps a fill that only starts like the suffix', () => {
-    assert.equal(postProcess('x', atCursor('x + y\n')).text, 'x');
+    assert.equal(postProcess('x', at('x + y\n')).text, 'x');
   });
 
   it('trims an auto-closed bracket the model wrote again', () => {
-    assert.equal(postProcess('a, b)', atCursor(')\n')).text, 'a, b');
-    assert.equal(postProcess('f(a))', atCursor(')')).text, 'f(a)');
-    assert.equal(postProcess('x[0]]', atCursor('];')).text, 'x[0]');
-    assert.equal(postProcess('hello"', atCursor('")')).text, 'hello');
+    assert.equal(postProcess('a, b)', at(')\n')).text, 'a, b');
+    assert.equal(postProcess('f(a))', at(')')).text, 'f(a)');
+    assert.equal(postProcess('x[0]]', at('];')).text, 'x[0]');
+    assert.equal(postProcess('hello"', at('")')).text, 'hello');
   });
 
   it('keeps a closing bracket the fill needs for its own balance', () => {
-    const result = postProcess('foo(a)', atCursor(')\n'));
+    const result = postProcess('foo(a)', at(')\n'));
     assert.deepEqual(result, { text: 'foo(a)' });
   });
 
   it('trims a fill that ends with the whole rest of the line', () => {
-    const result = postProcess('x + 1;', atCursor(';\nnext'));
+    const result = postProcess('x + 1;', at(';\nnext'));
     assert.deepEqual(result, { text: 'x + 1', reason: 'trimmed the overlap with the rest of the line' });
   });
 
-  it('keeps only the first line at a cursor inside a line', () => {
-    const result = postProcess('a, b)\nprint(c)', atCursor(')\n'));
+  it('keeps only the first line inside a line', () => {
+    const result = postProcess('a, b)\nprint(c)', at(')\n'));
     assert.equal(result.text, 'a, b');
-    assert.equal(postProcess('x\r\ny', atCursor(' + 1\r\n')).text, 'x');
-    assert.deepEqual(postProcess('\nnext()', atCursor(')')), { text: '', reason: 'kept the first line: the cursor is inside a line' });
+    assert.equal(postProcess('x\r\ny', at(' + 1\r\n')).text, 'x');
+    assert.deepEqual(postProcess('\nnext()', at(')')), { text: '', reason: 'kept the first line: the hole is inside a line' });
   });
 
-  it('keeps a multi-line fill at the end of a line and for a replaced selection', () => {
-    assert.equal(postProcess('if x:\n    y()', atCursor('\nz()')).text, 'if x:\n    y()');
-    assert.equal(postProcess('a\nb', { after: ' tail', atCursor: false }).text, 'a\nb');
+  it('keeps one line in a line-shaped hole, ending it with a line break where the hole ends a line', () => {
+    assert.deepEqual(postProcess('    y = x\n    return y', at('\n', 'line')), { text: '    y = x', reason: 'kept one line: the hole is a line' });
+    const newLine = { after: '    return y\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true } };
+    assert.deepEqual(postProcess('    y = x\n    z = 1\n', newLine), { text: '    y = x\n', reason: 'kept one line: the hole is a line' });
+    assert.deepEqual(postProcess('    y = x', newLine), { text: '    y = x\n' });
+    assert.equal(postProcess('    return y', newLine).text, '', 'repeats the next line');
+    assert.equal(postProcess('\n\n    y = x\n    z = 1', newLine).text, '    y = x\n', 'the first line with text');
+  });
+
+  it('keeps every line of a block but trailing blank ones', () => {
+    assert.equal(postProcess('if x:\n    y()\n  \n', block('\nz()')).text, 'if x:\n    y()');
+    const newLines = { after: 'z()\n', shape: { kind: 'block' as const, endsLine: true, atLineStart: true } };
+    assert.equal(postProcess('a()\nb()', newLines).text, 'a()\nb()\n');
+  });
+
+  it("indents in the editor's style when it is given", () => {
+    const context = { ...block('\n'), indentation: { insertSpaces: true, tabSize: 4 } };
+    assert.equal(postProcess('if x:\n\treturn 1', context).text, 'if x:\n    return 1');
+    const lineStart = { after: 'z()\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true }, indentation: { insertSpaces: false, tabSize: 4 } };
+    assert.equal(postProcess('    y = x', lineStart).text, '\ty = x\n');
   });
 });

@@ -193,3 +193,18 @@ describe('sampler padPenalty', () => {
     assert.strictEqual(result.steps, 3, 'the padded blocks take no steps');
   });
 });
+
+describe('sampler: nonEmpty', () => {
+  it("never pads a hole's first slot, so a model sure of padding still fills every hole with a token", async () => {
+    const allPad = () => scriptedDenoiser(() => [PAD, SURE]);
+    const rows = [row([3], 4, [5], 2, [6]), row([3], 3, [5], 3, [6])];
+    const base: Options = { strategy: 'confidence', steps: 4, seed: 1, temperature: 0, padPenalty: 0.6 };
+    const off = await run(base, rows, allPad());
+    assert.ok(holeSlices(off.canvas.tokens, off.canvas.length, off.result.tokens).every((hole) => hole.every((t) => t === PAD)));
+    const on = await run({ ...base, nonEmpty: true }, rows, allPad());
+    for (const hole of holeSlices(on.canvas.tokens, on.canvas.length, on.result.tokens)) {
+      assert.notEqual(hole[0], PAD);
+      assert.ok(hole.slice(1).every((t) => t === PAD) && padsAreSuffix(hole));
+    }
+  });
+});

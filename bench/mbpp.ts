@@ -1,0 +1,199 @@
+/**
+ * Execution quality on MBPP-Infill: every decoding configuration fills the same holes through the
+ * real engine and the CLI's request shape (what the extension inserts: the engine's
+ * post-processing), and the shared evaluator runs each program against the task's asserts.
+ * Per configuration and kind of hole: pass@1, exact match, edit similarity, NFE, latency.
+ *
+ *   node out/bench/mbpp.js [--model DIR] [--split validation|train|test] [--limit N]
+ *        [--kinds single_line,multi_line_light,random_span_light]
+ *        [--configs 'defaults;steps=32,threshold=off;lengths=8/16/32']
+ *        [--data ../shared/bench/mbpp-infill] [--evaluator ../shared/bench/make_mbpp_infill.py]
+ *
+ * A configuration is a comma-separated list of engine options over the shipped defaults
+ * (`defaults` = none), lists written with `/`, `off` for an unset option; `syntax=off` leaves
+ * out the tree-sitter check of candidates (on otherwise, as `diffuse infill --language python`). Configurations run
+ * round-robin task by task, so load from other processes hits them alike.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import * as path from 'node:path';
+import { taskRequest } from '../src/cli/tasks';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
+import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
+import type { LoadedModel } from '../src/model';
+import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, percentile, publish, repoRoot, round, run, type Row } from './common';
+import { MODEL_FLAGS, openModel } from './fills';
+import { evaluate, loadTasks, MBPP_KINDS, type MbppTask } from './mbppData';
+
+const FLAGS = {
+  model: MODEL_FLAGS.model,
+  ep: MODEL_FLAGS.ep,
+  threads: MODEL_FLAGS.threads,
+  split: 'MBPP split: validation | train | test | prompt (default validation; tune on validation/train only)',
+  limit: 'tasks of each kind, a fixed subset of the split (default: all)',
+  kinds: `kinds of hole (default ${MBPP_KINDS.join(',')})`,
+  configs: "decoding configurations, ';'-separated, each 'key=value,...' over the shipped defaults (default 'defaults')",
+  data: 'folder of the task files (default ../shared/bench/mbpp-infill beside the repository)',
+  evaluator: 'make_mbpp_infill.py (default ../shared/bench/make_mbpp_infill.py beside the repository)',
+  python: 'Python for the evaluator (default python3)',
+  json: MODEL_FLAGS.json,
+};
+
+/** The options a configuration may set, and how its value is read. */
+const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
+  steps: Number,
+  strategy: String,
+  threshold: (v) => (v === 'off' ? undefined : Number(v)),
+  temperature: Number,
+  maxTokens: Number,
+  lineTokens: (v) => (v === 'off' ? undefined : Number(v)),
+  lineIndents: (v) => v === 'on',
+  contextTokens: Number,
+  padPenalty: (v) => (v === 'off' ? undefined : Number(v)),
+  candidates: Number,
+  lengths: (v) => (v === 'off' ? undefined : v.split('/').map(Number)),
+  seed: Number,
+  blockSize: Number,
+  nonEmpty: (v) => v === 'on',
+  // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
+  oracleLength: (v) => v === 'on',
+  // and: whether the engine gets the tree-sitter syntax check (default on)
+  syntax: (v) => v !== 'off',
+};
+
+interface Config {
+  name: string;
+  options: InfillOptions;
+  syntax: boolean;
+  oracleLength: boolean;
+}
+
+function parseConfig(spec: string): Config {
+  const name = spec.trim() === '' ? 'defaults' : spec.trim();
+  const options: Record<string, unknown> = { ...DEFAULT_INFILL_OPTIONS };
+  if (name !== 'defaults') {
+    for (const pair of name.split(',')) {
+      const [key, value] = pair.split('=').map((s) => s.trim());
+      const read = CONFIG_KEYS[key];
+      if (!read || value === undefined) throw new Error(`bad configuration item '${pair}' (keys: ${Object.keys(CONFIG_KEYS).join(', ')})`);
+      options[key] = read(value);
+    }
+  }
+  const { syntax = true, oracleLength = false, ...engineOptions } = options;
+  return { name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean };
+}
+
+interface Fill {
+  config: string;
+  kind: string;
+  task_id: string;
+  completion: string;
+  /** The engine's other candidates, best first (only with `candidates` > 1). */
+  others: string[];
+  canonical: string;
+  ms: number;
+  cpuMs: number;
+  nfe: number;
+  passed?: boolean;
+  result?: string;
+  /** Whether any returned candidate passes: what a perfect reranker of these candidates would get. */
+  anyPassed?: boolean;
+}
+
+/** One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a fresh engine (no cache hit). */
+async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
+  const cpu0 = process.cpuUsage();
+  const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
+  const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
+  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, config.options);
+  const cpu = process.cpuUsage(cpu0);
+  const others = result.candidates.slice(1).map((c) => c.fills[0].text);
+  return { completion: result.candidates[0].fills[0].text, others, ms: result.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe };
+}
+
+function summarize(fills: readonly Fill[]): Row {
+  const ms = fills.map((f) => f.ms);
+  return {
+    n: fills.length,
+    'pass@1': round(mean(fills.map((f) => (f.passed ? 1 : 0))), 3),
+    'any cand.': round(mean(fills.map((f) => (f.anyPassed ? 1 : 0))), 3),
+    exact: round(mean(fills.map((f) => (exactMatch(f.completion, f.canonical) ? 1 : 0))), 3),
+    'edit sim': round(mean(fills.map((f) => editSimilarity(f.completion, f.canonical))), 3),
+    'empty %': round(100 * mean(fills.map((f) => (f.completion.trim() === '' ? 1 : 0))), 1),
+    NFE: round(mean(fills.map((f) => f.nfe)), 1),
+    'p50 ms': round(percentile(ms, 0.5), 0),
+    'p95 ms': round(percentile(ms, 0.95), 0),
+    'cpu p50 ms': round(percentile(fills.map((f) => f.cpuMs), 0.5), 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), FLAGS);
+  const shared = path.resolve(repoRoot, '..', 'shared', 'bench');
+  const dataDir = path.resolve(flags.data ?? path.join(shared, 'mbpp-infill'));
+  const evaluator = path.resolve(flags.evaluator ?? path.join(shared, 'make_mbpp_infill.py'));
+  const python = flags.python ?? 'python3';
+  const split = flags.split ?? 'validation';
+  const limit = flags.limit === undefined ? Infinity : Number(flags.limit);
+  const kinds = list(flags.kinds, MBPP_KINDS.join(','));
+  const configs = (flags.configs ?? 'defaults').split(';').map(parseConfig);
+  const tasks = kinds.flatMap((kind) => loadTasks(dataDir, kind, split, limit));
+  const load0 = loadavg()[0];
+  const model = await openModel(flags);
+  const syntax = await loadSyntaxChecker();
+  const fills: Fill[] = [];
+  try {
+    await fillOne(model, tasks[0], configs[0], syntax); // warm-up: one-off costs stay out of the numbers
+    for (const [i, task] of tasks.entries()) {
+      for (const config of configs) {
+        const fill = await fillOne(model, task, config, syntax);
+        fills.push({ config: config.name, kind: task.kind, task_id: task.task_id, canonical: task.canonical, ...fill });
+      }
+      if ((i + 1) % 10 === 0) console.error(`filled ${i + 1}/${tasks.length} tasks x ${configs.length} configurations`);
+    }
+  } finally {
+    await model.dispose();
+  }
+  for (const config of configs) {
+    for (const kind of kinds) {
+      const group = fills.filter((f) => f.config === config.name && f.kind === kind);
+      evaluate(evaluator, python, dataDir, kind, group).forEach((verdict, i) => Object.assign(group[i], verdict, { anyPassed: verdict.passed }));
+      const others = group.flatMap((f) => f.others.map((completion) => ({ fill: f, task_id: f.task_id, completion })));
+      evaluate(evaluator, python, dataDir, kind, others).forEach((verdict, i) => {
+        if (verdict.passed) others[i].fill.anyPassed = true;
+      });
+    }
+  }
+  const rows: Row[] = configs.flatMap((config) => kinds.map((kind) => ({
+    config: config.name,
+    kind,
+    ...summarize(fills.filter((f) => f.config === config.name && f.kind === kind)),
+  })));
+  const fillsFile = path.join(repoRoot, 'bench', 'results', `mbpp-fills-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.jsonl`);
+  mkdirSync(path.dirname(fillsFile), { recursive: true });
+  writeFileSync(fillsFile, fills.map((f) => JSON.stringify(f)).join('\n') + '\n');
+  publish(
+    {
+      bench: 'mbpp',
+      title: `Execution quality on MBPP-Infill (${split} split)`,
+      machine: machineInfo(),
+      model: modelInfo(model.dir),
+      settings: {
+        split,
+        perKind: flags.limit ?? 'all',
+        provider: model.provider,
+        threads: flags.threads ?? 'default',
+        defaults: DEFAULT_INFILL_OPTIONS,
+        loadavg: `${round(load0, 2)} -> ${round(loadavg()[0], 2)}`,
+        fills: path.relative(repoRoot, fillsFile),
+      },
+      rows,
+      notes: [
+        'pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process (all threads) during the fill: with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
+      ],
+    },
+    flags.json,
+  );
+}
+
+run(main);

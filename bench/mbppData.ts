@@ -1,0 +1,82 @@
+/**
+ * MBPP-Infill (the shared benchmark built by make_mbpp_infill.py): reading its task files, the
+ * deterministic subset a run uses, and scoring completions by executing them with the shared
+ * evaluator, so pass@1 here is the number the evaluator itself prints.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+/** One line of `<kind>.jsonl`; prefix + canonical + suffix is the reference program. */
+export interface MbppTask {
+  task_id: string;
+  kind: string;
+  split: string;
+  prefix: string;
+  suffix: string;
+  canonical: string;
+  canonical_ok?: boolean;
+  trivial?: boolean;
+}
+
+export const MBPP_KINDS = ['single_line', 'multi_line_light', 'random_span_light'] as const;
+
+/**
+ * The usable tasks of one kind and split (the evaluator's own filter: the reference passes and an
+ * empty hole fails), in a fixed pseudo-random order: by sha256 of the task id. The task files list
+ * every line of one problem together, so their first N single-line holes would come from a handful
+ * of problems; this order spreads any `limit` over the split and stays the same from run to run.
+ */
+export function loadTasks(dataDir: string, kind: string, split: string, limit: number): MbppTask[] {
+  const file = path.join(dataDir, `${kind}.jsonl`);
+  const tasks = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as MbppTask)
+    .filter((t) => t.split === split && t.canonical_ok !== false && t.trivial !== true);
+  const key = (t: MbppTask) => createHash('sha256').update(t.task_id).digest('hex');
+  return tasks.map((t) => ({ t, k: key(t) })).sort((a, b) => (a.k < b.k ? -1 : 1)).slice(0, limit).map(({ t }) => t);
+}
+
+export interface Verdict {
+  passed: boolean;
+  result: string;
+}
+
+/**
+ * Runs `python evaluator evaluate` on the completions of one kind and returns the verdict of each,
+ * in order. The evaluator executes model output (rlimits and time-outs, no sandbox), as its README
+ * says: a throw-away machine.
+ */
+export function evaluate(
+  evaluator: string,
+  python: string,
+  dataDir: string,
+  kind: string,
+  samples: ReadonlyArray<{ task_id: string; completion: string }>,
+): Verdict[] {
+  if (samples.length === 0) return [];
+  const dir = mkdtempSync(path.join(tmpdir(), 'mbpp-eval-'));
+  try {
+    const file = path.join(dir, 'samples.jsonl');
+    writeFileSync(file, samples.map((s) => JSON.stringify({ task_id: s.task_id, completion: s.completion })).join('\n') + '\n');
+    const run = spawnSync(python, [evaluator, 'evaluate', '--tasks', path.join(dataDir, `${kind}.jsonl`), '--samples', file], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    if (run.status !== 0) throw new Error(`the evaluator failed (${run.status}): ${run.stderr || run.error?.message}`);
+    const rows = readFileSync(`${file}_results.jsonl`, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { task_id: string; completion: string; passed: boolean; result: string });
+    if (rows.length !== samples.length) throw new Error(`the evaluator scored ${rows.length} of ${samples.length} samples`);
+    return rows.map((r, i) => {
+      if (r.task_id !== samples[i].task_id) throw new Error(`evaluator order: ${r.task_id} where ${samples[i].task_id} was expected`);
+      return { passed: r.passed, result: r.result };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

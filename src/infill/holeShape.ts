@@ -1,0 +1,46 @@
+import type { Hole } from './types';
+
+/**
+ * What a fill may look like where the hole is, read from the text around it (pure, no editor):
+ * the one place that decides it, for the CLI, the ghost text and "Diffuse fill" alike.
+ *
+ * - 'line': the hole is a line of its own: a cursor on a blank line, a cursor at the start of a
+ *   line in front of its text (a new line goes there), or a selection of one whole line. One line
+ *   is what users expect there, and the canvas can be sized for one.
+ * - 'inline': inside a line (text after the cursor on its line, or a selection within a line):
+ *   the insertion must fit in that line, so only the fill's first line is kept.
+ * - 'block': several lines make sense: at the end of a line that opens a block, or a selection
+ *   spanning lines.
+ */
+export type HoleKind = 'line' | 'inline' | 'block';
+
+export interface HoleShape {
+  readonly kind: HoleKind;
+  /**
+   * The fill must end with a line break: the hole is in front of a line's text (a cursor at
+   * column 0 before text) or replaced a line break (a selection of whole lines).
+   */
+  readonly endsLine: boolean;
+  /** The hole starts at column 0: the fill's first line carries its own indentation. */
+  readonly atLineStart: boolean;
+}
+
+/** A line ending in one of these opens a block, so a multi-line fill there is expected. */
+export const BLOCK_OPENER = /(?:[{([:]|=>|\bthen|\bdo|:=)\s*$/;
+
+export function holeShape(text: string, hole: Hole): HoleShape {
+  const lineStart = text.lastIndexOf('\n', hole.start - 1) + 1;
+  const before = text.slice(lineStart, hole.start);
+  const newline = text.indexOf('\n', hole.end);
+  const after = text.slice(hole.end, newline < 0 ? text.length : newline).replace(/\r$/, '');
+  const selected = text.slice(hole.start, hole.end);
+  const takesLineBreak = selected.endsWith('\n');
+  const body = takesLineBreak ? selected.slice(0, selected.endsWith('\r\n') ? -2 : -1) : selected;
+  const atLineStart = before === '';
+  const endsLine = takesLineBreak || (atLineStart && hole.start === hole.end && after.trim() !== '');
+  const shape = (kind: HoleKind): HoleShape => ({ kind, endsLine, atLineStart });
+  if (body.includes('\n')) return shape('block');
+  if (before.trim() === '' && (after.trim() === '' || endsLine)) return shape('line');
+  if (hole.start === hole.end && after.trim() === '' && BLOCK_OPENER.test(before)) return shape('block');
+  return shape('inline');
+}

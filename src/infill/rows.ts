@@ -1,0 +1,65 @@
+import type { CanvasLayout } from './canvas';
+import type { HoleKind, HoleShape } from './holeShape';
+import { holeSlots } from './holeLength';
+import type { Hole, InfillOptions } from './types';
+
+/**
+ * The batch rows of one fill: every candidate hole length (`lengths`, else one size) times the
+ * sampled candidates, all on ONE canvas so a single network call per step serves them. The canvas
+ * gives each hole the most slots any row needs; a row that tries fewer fixes its hole's slots
+ * after its own count to padding, which is how the model was trained to see the slack of an
+ * over-allocated hole (training/diffuse/data.py): so the row is told its hole's length.
+ */
+export interface RowSpec {
+  /** The size this row tries (the candidate length). */
+  readonly size: number;
+  /** Mask slots of each hole in this row. */
+  readonly slots: readonly number[];
+  /** How each hole's fill is shaped in this row (a line-shaped hole keeps one line in a line-sized row). */
+  readonly kinds: readonly HoleKind[];
+}
+
+export interface HoleInput {
+  readonly hole: Hole;
+  readonly shape: HoleShape;
+  /** Tokens of the replaced selection; 0 at a cursor. */
+  readonly selectionTokens: number;
+}
+
+/**
+ * The distinct rows for `options`: sizes from `lengths` (else `lineTokens` for a request of
+ * line-shaped holes, else `maxTokens`), each repeated `batchPerSize` times. A line-shaped hole
+ * is one line in a row whose size is at most `lineTokens`; in a larger row (several lengths tried)
+ * it may take several whole lines, so the model's score chooses between one line and more.
+ */
+export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
+  const { lineTokens } = options;
+  const allLines = holes.every((h) => h.shape.kind === 'line');
+  const sizes = options.lengths ?? [allLines && lineTokens !== undefined ? lineTokens : options.maxTokens];
+  const rows: RowSpec[] = [];
+  for (const size of [...new Set(sizes)]) {
+    const kinds = holes.map(({ shape }): HoleKind => {
+      if (shape.kind !== 'line') return shape.kind;
+      return lineTokens !== undefined && size <= lineTokens ? 'line' : 'block';
+    });
+    const slots = holes.map((h) => holeSlots(h.hole, h.selectionTokens, size));
+    for (let k = 0; k < batchPerSize; k++) rows.push({ size, slots, kinds });
+  }
+  return rows;
+}
+
+/** Slots each hole takes on the shared canvas: the most any row uses. */
+export function canvasSlots(rows: readonly RowSpec[]): number[] {
+  return rows[0].slots.map((_, i) => Math.max(...rows.map((row) => row.slots[i])));
+}
+
+/** The batch `[rows * length]`: the canvas per row, with each hole's slots past the row's count set to `padId`. */
+export function batchTokens(canvas: CanvasLayout, rows: readonly RowSpec[], padId: number): Int32Array {
+  const length = canvas.ids.length;
+  const tokens = new Int32Array(rows.length * length);
+  rows.forEach((row, r) => {
+    tokens.set(canvas.ids, r * length);
+    canvas.holes.forEach((hole, i) => tokens.fill(padId, r * length + hole.start + row.slots[i], r * length + hole.start + hole.slots));
+  });
+  return tokens;
+}

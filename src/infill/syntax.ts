@@ -1,0 +1,18 @@
+/**
+ * A parser's verdict on a filled document, for dropping candidates that break the syntax. The
+ * engine only sees this interface; src/syntax implements it with tree-sitter.
+ */
+export interface SyntaxChecker {
+  /** Parse errors in `text` for `languageId`, or undefined when the language has no grammar here. */
+  errors(text: string, languageId: string): number | undefined;
+}
+
+/** Characters of context around the holes a check parses: enough for the enclosing definitions, cheap on a long file. */
+export const SYNTAX_WINDOW_CHARS = 4000;
+
+/** The part of `text` a check looks at: whole lines from `SYNTAX_WINDOW_CHARS` before `start` to as far after `end`. */
+export function syntaxWindow(text: string, start: number, end: number): [number, number] {
+  const from = start <= SYNTAX_WINDOW_CHARS ? 0 : text.lastIndexOf('\n', start - SYNTAX_WINDOW_CHARS) + 1;
+  const cut = text.indexOf('\n', end + SYNTAX_WINDOW_CHARS);
+  return [from, cut < 0 ? text.length : cut + 1];
+}

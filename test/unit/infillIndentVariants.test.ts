@@ -1,0 +1,55 @@
+import * as assert from 'node:assert/strict';
+import { DEFAULT_INFILL_OPTIONS, holeShape, InfillEngine, type InfillRequest } from '../../src/infill';
+import { indentVariants } from '../../src/infill/indentVariants';
+import { answers, FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
+import { FakeTokenizer } from './helpers/fakeTokenizer';
+
+/** A cursor hole at `|`. */
+function at(marked: string): InfillRequest {
+  const start = marked.indexOf('|');
+  return { text: marked.replace('|', ''), holes: [{ start, end: start }] };
+}
+
+const variantsOf = (request: InfillRequest) => indentVariants(request, holeShape(request.text, request.holes[0]));
+
+describe('infill: indentation variants of a whole line inserted at a line start', () => {
+  it("offers the previous line's indentation, the next line's, and one level deeper after a block opener", () => {
+    const request = at('def f(x):\n  if x:\n|    return y\n');
+    const variants = variantsOf(request);
+    assert.deepEqual(variants.map((v) => v.indent), ['  ', '    ']);
+    const deeper = variantsOf(at('def f(x):\n\tfor i in x:\n|\treturn y\n'));
+    assert.deepEqual(deeper.map((v) => v.indent), ['\t', '\t\t']);
+  });
+
+  it('puts the hole on a new blank line after the indentation, in front of the original line', () => {
+    const [variant] = variantsOf(at('a = 1\n|b = 2\n'));
+    assert.equal(variant.indent, '');
+    assert.deepEqual(variant.request.text, 'a = 1\n\nb = 2\n');
+    assert.deepEqual(variant.request.holes, [{ start: 6, end: 6 }]);
+  });
+
+  it('offers none for other holes', () => {
+    assert.deepEqual(variantsOf(at('x = |1\n')), []);
+    assert.deepEqual(variantsOf(at('def f():\n    |\n')), []);
+    assert.deepEqual(variantsOf({ text: 'a\nb\n', holes: [{ start: 2, end: 4 }] }), []);
+  });
+
+  it('fills through the engine: the variant rows run in the same batch and their fill is the whole indented line', async () => {
+    const tokenizer = new FakeTokenizer();
+    const prefix = 'def f(x):\n';
+    // Three rows: the request itself and the variants indented '' and '    ' (one level deeper
+    // after 'def f(x):'). The fake tokenizer spells '\n    ' as one token, so every hole starts at
+    // the same position; the model answers 'y = x' only after the indented line start.
+    const start = 1 + (await tokenizer.ids(prefix)).length;
+    const [indented] = await tokenizer.ids('\n    ');
+    const answer = answers([start, await tokenizer.ids('y = x')]);
+    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => (row[start - 1] === indented ? answer(row, position) : answers()(row, position)));
+    const engine = new InfillEngine({ denoiser, tokenizer });
+    const options = { ...DEFAULT_INFILL_OPTIONS, contextTokens: 64, maxTokens: 8, lineTokens: 8, steps: 8 };
+    const result = await engine.fill(at(`${prefix}|    return y\n`), { ...options, lineIndents: true });
+    assert.ok(denoiser.requests.every((r) => r.batch === 3));
+    assert.equal(result.candidates[0].fills[0].text, '    y = x\n');
+    const styled = await engine.fill({ ...at(`${prefix}|    return y\n`), indentation: { insertSpaces: false, tabSize: 4 } }, { ...options, lineIndents: true });
+    assert.equal(styled.candidates[0].fills[0].text, '\ty = x\n');
+  });
+});

@@ -1,0 +1,50 @@
+import * as assert from 'node:assert/strict';
+import { holeShape, normalizeIndentation, type HoleShape } from '../../src/infill';
+
+/** The shape of a cursor hole at `|` in `marked`, or of the selection between two `|`. */
+function shapeAt(marked: string): HoleShape {
+  const start = marked.indexOf('|');
+  const second = marked.indexOf('|', start + 1);
+  const end = second < 0 ? start : second - 1;
+  return holeShape(marked.replace(/\|/g, ''), { start, end });
+}
+
+describe('infill: the shape of a hole', () => {
+  it('calls a blank line, a line start before text and a selected whole line line-shaped', () => {
+    assert.deepEqual(shapeAt('def f(x):\n    |\n    return y\n'), { kind: 'line', endsLine: false, atLineStart: false });
+    assert.deepEqual(shapeAt('def f(x):\n|    return y\n'), { kind: 'line', endsLine: true, atLineStart: true });
+    assert.deepEqual(shapeAt('def f(x):\n|    y = x\n|    return y\n'), { kind: 'line', endsLine: true, atLineStart: true });
+    assert.deepEqual(shapeAt('def f(x):\n    |y = x|\n    return y\n'), { kind: 'line', endsLine: false, atLineStart: false });
+    assert.equal(shapeAt('|').kind, 'line');
+  });
+
+  it('calls a hole inside a line inline, and the end of a block opener a block', () => {
+    assert.equal(shapeAt('x = compute(|)\n').kind, 'inline');
+    assert.equal(shapeAt('total = a + |\n').kind, 'inline');
+    assert.equal(shapeAt('    |return y\n').kind, 'inline');
+    assert.equal(shapeAt('x = |old| + 1\n').kind, 'inline');
+    assert.equal(shapeAt('def f(x):|\n').kind, 'block');
+    assert.equal(shapeAt('if (ok) {|  \n').kind, 'block');
+    assert.equal(shapeAt('const f = () =>|\n').kind, 'block');
+  });
+
+  it('calls a selection over several lines a block', () => {
+    assert.deepEqual(shapeAt('def f(x):\n|    y = x\n    return y\n|'), { kind: 'block', endsLine: true, atLineStart: true });
+    assert.equal(shapeAt('a = [|1,\n 2|]\n').kind, 'block');
+  });
+});
+
+describe('infill: indentation in the editor style', () => {
+  it('re-spells continuation lines, keeping the depth', () => {
+    const tabbed = 'if x:\n\tif y:\n\t\treturn 1';
+    assert.equal(normalizeIndentation(tabbed, { insertSpaces: true, tabSize: 4 }), 'if x:\n    if y:\n        return 1');
+    assert.equal(normalizeIndentation('{\n    a;\n      b;', { insertSpaces: false, tabSize: 4 }), '{\n\ta;\n\t  b;');
+    assert.equal(normalizeIndentation('  first\n  second', { insertSpaces: true, tabSize: 2 }), '  first\n  second');
+    assert.equal(normalizeIndentation('a\n \tb', { insertSpaces: true, tabSize: 4 }), 'a\n    b');
+  });
+
+  it('re-spells the first line too where the fill starts at column 0', () => {
+    assert.equal(normalizeIndentation('\treturn x\n', { insertSpaces: true, tabSize: 4 }, true), '    return x\n');
+    assert.equal(normalizeIndentation('\treturn x\n', { insertSpaces: true, tabSize: 4 }), '\treturn x\n');
+  });
+});

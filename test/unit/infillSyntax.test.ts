@@ -1,0 +1,55 @@
+import * as assert from 'node:assert/strict';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../../src/infill';
+import { syntaxWindow, SYNTAX_WINDOW_CHARS } from '../../src/infill/syntax';
+import { loadSyntaxChecker } from '../../src/syntax/treeSitterChecker';
+import { FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
+import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
+
+describe('syntax check: tree-sitter', () => {
+  let checker: SyntaxChecker;
+  before(async () => {
+    checker = await loadSyntaxChecker();
+  });
+
+  it('counts the parse errors of a Python text, offline from the grammar package', () => {
+    assert.equal(checker.errors('def f(x):\n    return x + 1\n', 'python'), 0);
+    assert.ok(checker.errors('def f(x):\n    for i in range(len(x):\n        pass\n', 'python')! > 0);
+  });
+
+  it('has no verdict for a language without a grammar', () => {
+    assert.equal(checker.errors('fn main() {}', 'rust'), undefined);
+  });
+
+  it('parses only a window of whole lines around the holes', () => {
+    const line = 'x = 1\n';
+    const text = line.repeat(2000);
+    const [from, to] = syntaxWindow(text, 6000, 6000);
+    assert.ok(from > 0 && to < text.length && text[from - 1] === '\n' && text[to - 1] === '\n');
+    assert.ok(6000 - from >= SYNTAX_WINDOW_CHARS && to - 6000 >= SYNTAX_WINDOW_CHARS);
+    assert.deepEqual(syntaxWindow('short', 2, 3), [0, 5]);
+  });
+});
+
+describe('InfillEngine: candidates that add parse errors', () => {
+  it('ranks a candidate that breaks the syntax below one that does not, whatever their scores', async () => {
+    const tokenizer = new FakeTokenizer();
+    const prefix = 'x = ';
+    const start = 1 + (await tokenizer.ids(prefix)).length;
+    const [good, one, bad] = [(await tokenizer.ids('ok'))[0], (await tokenizer.ids('1'))[0], (await tokenizer.ids('('))[0]];
+    // The 1-slot row (its second slot fixed to padding) is sure of '(', which breaks the syntax;
+    // the 2-slot row is less sure of 'ok1'.
+    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => {
+      if (position === start) return row[start + 1] === FAKE_SPECIAL.pad ? bad : ([good, 3] as const);
+      if (position === start + 1) return one;
+      return row[position];
+    });
+    const syntax: SyntaxChecker = { errors: (text, language) => (language === 'toy' ? (text.includes('(') ? 1 : 0) : undefined) };
+    const engine = new InfillEngine({ denoiser, tokenizer }, undefined, { syntax });
+    const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: [1, 2], steps: 2, contextTokens: 64, candidates: 2 };
+    const request = { text: 'x = \n', holes: [{ start: 4, end: 4 }] };
+    const checked = await engine.fill({ ...request, languageId: 'toy' }, options);
+    assert.deepEqual(checked.candidates.map((c) => [c.fills[0].text, c.addsSyntaxErrors]), [['ok1', false], ['(', true]]);
+    const unchecked = await engine.fill(request, options);
+    assert.deepEqual(unchecked.candidates.map((c) => [c.fills[0].text, c.addsSyntaxErrors]), [['(', undefined], ['ok1', undefined]]);
+  });
+});
