@@ -70,6 +70,7 @@ class TrainConfig:
     log_every: int = 50
     peak_tflops: float = 989.0       # the GPU's dense bf16 peak (H100/H200 SXM datasheet), for the MFU in the log
     resume: bool = True
+    init_from: str = ""              # a model.onnx to start from when out_dir holds no checkpoint (onnx_weights.py)
     # system
     seed: int = 1337
     device: str = "auto"
@@ -167,6 +168,11 @@ def train(cfg: TrainConfig, docs=None, log=print):
         step, tokens_seen, elapsed_before = ck["step"], ck["tokens_seen"], ck["elapsed_s"]
         if master:
             log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
+    elif cfg.init_from:
+        from .onnx_weights import state_dict_from_onnx
+        model.load_state_dict(state_dict_from_onnx(cfg.init_from, model))
+        if master:
+            log(json.dumps({"initialised_from": cfg.init_from}))
     if master:
         os.makedirs(cfg.out_dir, exist_ok=True)
         log(json.dumps({"parameters": model.num_parameters(), "model": asdict(mcfg), "train": asdict(cfg)}))

@@ -1,0 +1,66 @@
+"""A denoiser's weights read back from an exported model.onnx (fp16 or diffuse.quantize's int8 graph).
+
+The repository keeps no training checkpoint (the GPU machine starts bare and git holds only the
+shipped model), so a run that continues the bundled model from one session to the next starts from
+its model.onnx: `train.py --init_from=models/diffuse-small/model.onnx`. The int8 graph gives the
+weights back to within its quantisation step (one scale per output column of each matrix, per row
+of the embedding); the optimiser state restarts, so such a run begins with the usual warm-up.
+
+Where each parameter lives in the exported graph (export.py, quantize.py):
+- `NAME__fp16` (fp16 initializer followed by a Cast) or `NAME` (small fp32 initializer): the
+  parameter NAME itself (LayerNorms, biases, and every matrix of an fp16 graph);
+- `P_MatMul_q8` [in, out] int8 with `P_MatMul_scale` [out]: the Linear weight P.weight, transposed
+  (P as the exporter names the node: module scopes joined by '_', a list index kept as `blocks.0`);
+- `wte_Gather_q8` [V, D] int8 with `wte_Gather_rowscale` [V, 1]: the embedding (and the tied head).
+"""
+import numpy as np
+import torch
+
+
+def state_dict_from_onnx(path, model):
+    """The state dict of `model` (a Denoiser of the graph's shape) from the weights in `path`.
+    Raises ValueError naming the parameters the graph does not hold or holds in another shape."""
+    import onnx
+    from onnx import numpy_helper
+
+    inits = {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
+    out, missing = {}, []
+    for name, param in model.state_dict().items():
+        arr = _find(name, inits)
+        if arr is None:
+            missing.append(name)
+            continue
+        if tuple(arr.shape) != tuple(param.shape):
+            raise ValueError(f"{path}: {name} is {list(arr.shape)} in the graph, {list(param.shape)} in the model")
+        out[name] = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+    if missing:
+        raise ValueError(f"{path}: no weights for {', '.join(missing)}")
+    return out
+
+
+def _find(name, inits):
+    for key in (name + "__fp16", name):
+        if key in inits:
+            return inits[key].astype(np.float32)
+    if not name.endswith(".weight"):
+        return None
+    stem = _node_stem(name[: -len(".weight")])
+    if stem + "_MatMul_q8" in inits:                       # y = x @ (q * scale): q is [in, out]
+        q, scale = inits[stem + "_MatMul_q8"], inits[stem + "_MatMul_scale"]
+        return (q.astype(np.float32) * scale.astype(np.float32)).T
+    if stem + "_Gather_q8" in inits:                       # rows of the table, one scale each
+        q, scale = inits[stem + "_Gather_q8"], inits[stem + "_Gather_rowscale"]
+        return q.astype(np.float32) * scale.astype(np.float32)
+    return None
+
+
+def _node_stem(module_path):
+    """'blocks.0.attn.qkv' -> 'blocks.0_attn_qkv': the exporter's node scopes `/blocks.0/attn/qkv`
+    with the slashes quantize.py turns into underscores."""
+    scopes = []
+    for part in module_path.split("."):
+        if part.isdigit() and scopes:
+            scopes[-1] += "." + part
+        else:
+            scopes.append(part)
+    return "_".join(scopes)

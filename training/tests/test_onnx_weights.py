@@ -1,0 +1,60 @@
+"""Weights read back from exported graphs (fp16 and int8): what `train.py --init_from` starts from."""
+import pytest
+import torch
+
+from diffuse.export import export_onnx, round_weights_fp16, to_fp16_initializers
+from diffuse.model import Denoiser, ModelConfig
+from diffuse.onnx_weights import state_dict_from_onnx
+
+onnx = pytest.importorskip("onnx")
+
+
+def tiny(seed=0):
+    torch.manual_seed(seed)
+    model = Denoiser(ModelConfig(vocab_size=300, n_layer=2, n_head=2, n_embd=32, max_length=16))
+    with torch.no_grad():        # as after training: no two LayerNorms alike (the exporter shares equal constants)
+        for p in model.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    return model
+
+
+def exported(tmp_path, model):
+    path = str(tmp_path / "model.onnx")
+    export_onnx(round_weights_fp16(model), path)
+    to_fp16_initializers(path)
+    return path
+
+
+def test_an_fp16_graph_gives_the_fp16_rounded_weights_back(tmp_path):
+    model = tiny()
+    back = state_dict_from_onnx(exported(tmp_path, model), tiny(seed=1))
+    expected = round_weights_fp16(model).state_dict()
+    assert back.keys() == expected.keys()
+    for name, value in expected.items():
+        assert torch.equal(back[name], value), name
+
+
+def test_an_int8_graph_gives_the_weights_back_within_its_quantisation_step(tmp_path):
+    from diffuse.quantize import quantize
+    model = tiny()
+    path = exported(tmp_path, model)
+    proto = onnx.load(path)
+    assert quantize(proto, "int8") > 0
+    onnx.save(proto, path)
+    back = state_dict_from_onnx(path, tiny(seed=1))
+    for name, value in round_weights_fp16(model).state_dict().items():
+        err = (back[name] - value).abs().max().item()
+        # 7-bit columns (MatMuls) or 8-bit rows (the embedding): half a step of the largest weight
+        assert err <= value.abs().max().item() / 63 / 2 + 1e-6, (name, err)
+    other = tiny(seed=1)
+    other.load_state_dict(back)      # every parameter found, every shape right
+
+
+def test_a_graph_of_another_shape_is_refused_by_name(tmp_path):
+    path = exported(tmp_path, tiny())
+    wider = Denoiser(ModelConfig(vocab_size=300, n_layer=2, n_head=2, n_embd=64, max_length=16))
+    with pytest.raises(ValueError, match=r"wte.weight is \[300, 32\] in the graph, \[300, 64\]"):
+        state_dict_from_onnx(path, wider)
+    deeper = Denoiser(ModelConfig(vocab_size=300, n_layer=3, n_head=2, n_embd=32, max_length=16))
+    with pytest.raises(ValueError, match=r"no weights for blocks\.2\."):
+        state_dict_from_onnx(path, deeper)
