@@ -39,6 +39,17 @@ export default tseslint.config(
   layer(['src/infill/**/*.ts'], [noVscode, noOrt],
     [{ group: ['../model*', '../providers*'], message: 'infill sees the model only through the Denoiser interface.' }]),
   layer(['src/model/**/*.ts'], [noVscode], [{ group: ['../infill*', '../providers*'], message: 'model sits below infill.' }]),
+  // onnxruntime loads in the worker process only, which turns its telemetry off first (runtimeTelemetry.ts).
+  {
+    files: ['src/model/**/*.ts'],
+    ignores: ['src/model/sessionWorker.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noVscode, { ...noOrt, message: 'Only src/model/sessionWorker.ts loads onnxruntime-node (telemetry off first).', allowTypeImports: true }],
+        patterns: [{ group: ['../infill*', '../providers*'], message: 'model sits below infill.' }],
+      }],
+    },
+  },
   layer(['src/cli.ts', 'bench/**/*.ts'], [noVscode]),
   { files: ['src/cli.ts', 'bench/**/*.ts', 'test/**/*.ts'], rules: { 'no-console': 'off' } },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: nodeGlobals } },

@@ -6,7 +6,9 @@
 //
 // env:
 //   EXT_DEV_PATH     extension folder (default: the repository root)
-//   EXT_TESTS_PATH   test entry module exporting run() (default: out/test/integration/suite/index)
+//   EXT_TESTS_PATH   test entry module exporting run(); default: two suites, out/test/integration/suite/index
+//                    (workspace trust off) then out/test/integration/untrusted/index (trust on, the
+//                    workspace not trusted), each in a fresh server; the summary line adds them up
 //   WORKSPACE        folder to open (default: a fresh empty folder in the run directory)
 //   SCREENSHOT       write a screenshot of the workbench here after the tests
 //   TEST_TIMEOUT_MS  limit for the whole test run inside VS Code (default 300000)
@@ -120,12 +122,13 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 // Starts the VS Code server in its own process group; resolves when it listens.
-async function startServer(run, tools, { extraArgs = [], env = run.env, startTimeoutMs = 60000 } = {}) {
+// With trust: true, workspace trust is on (a folder opens untrusted unless the user trusted it).
+async function startServer(run, tools, { extraArgs = [], env = run.env, startTimeoutMs = 60000, trust = false } = {}) {
   const logFile = path.join(run.dir, 'server.log');
   const out = fs.openSync(logFile, 'a');
   const args = [tools.serverMain, '--host', '127.0.0.1', '--port', '0', '--without-connection-token',
     '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--server-data-dir', run.serverData,
+    '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--server-data-dir', run.serverData,
     '--user-data-dir', run.userData, '--extensions-dir', run.extensions, ...extraArgs];
   const proc = spawn(tools.node, args, { detached: true, stdio: ['ignore', 'pipe', out], env, cwd: run.dir });
   let alive = true;
@@ -224,29 +227,62 @@ function printLogs(run, server, { all = true, lines = 30 } = {}) {
   }
 }
 
+// Workspace trust on, and never asked about: the folder stays untrusted (restricted mode).
+const UNTRUSTED_SETTINGS = {
+  ...QUIET_SETTINGS,
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+};
+
 async function runExtensionTests() {
+  const t0 = Date.now();
+  const suites = process.env.EXT_TESTS_PATH
+    ? [{ name: 'integration', testsPath: process.env.EXT_TESTS_PATH, untrusted: false }]
+    : [
+      { name: 'integration', testsPath: path.join(REPO, 'out/test/integration/suite/index'), untrusted: false },
+      { name: 'untrusted', testsPath: path.join(REPO, 'out/test/integration/untrusted/index'), untrusted: true },
+    ];
+  let passed = 0;
+  let failed = 0;
+  let code = 0;
+  for (const suite of suites) {
+    const result = await runSuite(suite);
+    const [, p, f] = /^(\d+) passed, (\d+) failed$/.exec(result.summary);
+    passed += Number(p);
+    failed += Number(f);
+    if (result.code !== 0) code = 1;
+  }
+  log(`exit code ${code}, ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return code;
+}
+
+// One suite in a fresh server and browser; resolves to its exit code and summary line.
+async function runSuite({ name, testsPath: entry, untrusted }) {
   const t0 = Date.now();
   const tools = findTools();
   const devPath = path.resolve(process.env.EXT_DEV_PATH || REPO);
-  const testsPath = path.resolve(process.env.EXT_TESTS_PATH || path.join(REPO, 'out/test/integration/suite/index'));
+  const testsPath = path.resolve(entry);
   const timeoutMs = Number(process.env.TEST_TIMEOUT_MS || 300000);
   if (!fs.existsSync(testsPath + '.js') && !fs.existsSync(testsPath)) {
     throw new Error(`no test entry at ${testsPath}(.js); run 'npm run compile-tests' first`);
   }
-  const run = createRun('integration');
+  const run = createRun(name);
   const resultsFile = path.join(run.dir, 'results.txt');
   run.env.VSC_TEST_RESULTS = resultsFile;
+  const settings = untrusted ? UNTRUSTED_SETTINGS : QUIET_SETTINGS;
   let workspace = process.env.WORKSPACE && path.resolve(process.env.WORKSPACE);
   if (!workspace) {
     workspace = path.join(run.dir, 'workspace');
-    writeJson(path.join(workspace, '.vscode', 'settings.json'), QUIET_SETTINGS);
+    writeJson(path.join(workspace, '.vscode', 'settings.json'), settings);
   }
-  writeJson(userSettingsFile(run), QUIET_SETTINGS);
+  writeJson(userSettingsFile(run), settings);
 
   let server, browser, code;
   try {
-    server = await startServer(run, tools);
-    log(`VS Code server on ${server.authority} after ${Date.now() - t0} ms (run dir ${run.dir})`);
+    server = await startServer(run, tools, { trust: untrusted });
+    log(`${name}: VS Code server on ${server.authority} after ${Date.now() - t0} ms (run dir ${run.dir})`);
     browser = await launchBrowser(run, tools);
     const { page } = browser;
     let finished = false; // drop the workbench's messages after the exit (the summary must stay last)
@@ -290,9 +326,8 @@ async function runExtensionTests() {
   } else if (!process.env.KEEP_VSC_DATA) {
     removeRun(run);
   }
-  log(`exit code ${code}, ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
-  console.log(summary);
-  return code === 0 ? 0 : 1;
+  log(`${name}: exit code ${code}, ${summary}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { code: code === 0 ? 0 : 1, summary };
 }
 
 module.exports = {

@@ -91,11 +91,11 @@ export async function fillTask(model: LoadedModel, task: BenchTask, requested: I
   const options = fitted(requested, model.spec.maxLength);
   const request = taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, ...(task.max_tokens ? { maxTokens: task.max_tokens } : {}) });
   const engine = new InfillEngine(model);
-  const cpu0 = process.cpuUsage();
+  const cpu0 = model.cpuUsage();
   const started = performance.now();
   const result = await engine.fill(request, options);
   const ms = performance.now() - started;
-  const cpu = process.cpuUsage(cpu0);
+  const cpu = model.cpuUsage(cpu0);
   const [fill] = result.candidates[0].fills;
   const expected = task.expected ?? '';
   return {

@@ -1,5 +1,5 @@
 /**
- * Time per denoiser forward on the CPU provider, for model variants (e.g. bench/quantize.py's) and
+ * Time per denoiser forward on the CPU provider, for model variants (e.g. training/diffuse/quantize.py's) and
  * session options side by side, on the same inputs: a canvas of L random ids with a hole of Q masks
  * in the middle, and `positions` = the hole (what the sampler's first call of a fill sends).
  * Every variant's logits are compared with the first model's (max |diff|, argmax agreement) before

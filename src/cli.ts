@@ -3,24 +3,27 @@
  * The headless CLI on the same engine as the extension (ARCHITECTURE.md §4). stdout carries only
  * results (JSONL, or the bench report); logs and errors go to stderr.
  */
-import { accessSync, constants } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileErrorReason } from './core/fileErrors';
 import { loadModel, resolveModel, type LoadedModel } from './model';
 import { parseCommandLine, UsageError, type CommandLine } from './cli/args';
 import { formatBenchTable, runBench } from './cli/benchCommand';
+import { checkFiles } from './cli/files';
 import { runInfill } from './cli/infillCommand';
+import { StreamError } from './cli/jsonl';
 import { stderrLogger } from './cli/stderrLogger';
 import { USAGE } from './cli/usage';
 
 const EXIT_OK = 0;
 const EXIT_MODEL = 1;
 const EXIT_USAGE = 2;
+const EXIT_STREAM = 3;
 
 async function main(argv: readonly string[]): Promise<number> {
   let commandLine: CommandLine;
   try {
     commandLine = parseCommandLine(argv);
-    if (commandLine.command !== 'help' && commandLine.input !== undefined) requireReadable(commandLine.input);
+    if (commandLine.command !== 'help') checkFiles(commandLine.input, commandLine.command === 'infill' ? commandLine.output : undefined);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`diffuse: ${error.message}\n\n${USAGE}`);
@@ -35,7 +38,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const started = performance.now();
   let model: LoadedModel;
   try {
-    model = await loadModel(resolveModel(commandLine.model), { executionProvider: commandLine.ep, logger });
+    const timeoutMs = commandLine.timeout === undefined ? undefined : commandLine.timeout * 1000;
+    model = await loadModel(resolveModel(commandLine.model), { executionProvider: commandLine.ep, logger, timeoutMs });
   } catch (error) {
     process.stderr.write(`diffuse: cannot load the model: ${oneLine((error as Error).message)}\n`);
     return EXIT_MODEL;
@@ -49,17 +53,12 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(commandLine.json ? `${JSON.stringify(report)}\n` : formatBenchTable(report));
     }
     return EXIT_OK;
+  } catch (error) {
+    if (!(error instanceof StreamError)) throw error;
+    process.stderr.write(`diffuse: ${error.message}\n`);
+    return EXIT_STREAM;
   } finally {
     await model.dispose();
-  }
-}
-
-/** An unreadable --input is an argument error, found before the model is loaded. */
-function requireReadable(file: string): void {
-  try {
-    accessSync(file, constants.R_OK);
-  } catch {
-    throw new UsageError(`cannot read --input ${file}`);
   }
 }
 
@@ -67,10 +66,12 @@ function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ');
 }
 
-// A reader that stops early (`diffuse infill | head`) closes the pipe: stop quietly, as Unix tools do.
+// A reader that stops early (`diffuse infill | head`) closes the pipe: stop quietly, as Unix tools
+// do. Any other failure of stdout (a full disk) ends the run with one line, not a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.exit(EXIT_OK);
+  if (error.code === 'EPIPE') process.exit(EXIT_OK);
+  process.stderr.write(`diffuse: cannot write stdout: ${fileErrorReason(error)}\n`);
+  process.exit(EXIT_STREAM);
 });
 
 main(process.argv.slice(2)).then(

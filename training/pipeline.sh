@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Reproduce the bundled default model, stage by stage (each stage fits the GPU machine's
-# 10-minute command limit; WORK keeps the state between stages).
+# Reproduce the bundled default model, stage by stage (WORK keeps the state between stages).
 #
-#   bash training/pipeline.sh corpus tokenizer ar       # ~6 min: corpus, tokenizer (+ vocab measurement), AR baseline
-#   bash training/pipeline.sh mdlm eval export          # ~7 min: MDLM, perplexities, held-out infill tasks, ONNX
+#   bash training/pipeline.sh corpus tokenizer          # corpus (~30 s on 32 cores), the bundled tokenizer
+#   GPUS=2 bash training/pipeline.sh mdlm               # 20 min of MDLM on two GPUs (run it detached: setsid)
+#   bash training/pipeline.sh eval export               # held-out NELBO, held-out infill tasks, ONNX (fp16 + int8)
+#   bash training/pipeline.sh ar                        # the same-size AR baseline (AR_MINUTES of AR_SCHEDULE)
 #   bash training/pipeline.sh test                      # pytest with this machine's PyTorch
 #   bash training/pipeline.sh families                  # the 8 comparison models at once on one GPU
 #   bash training/pipeline.sh families_eval families_export   # their held-out bounds, then ONNX folders
@@ -15,26 +16,37 @@
 # (FAM_TOKENS; the LR schedule follows the tokens seen). Each call trains FAM_MINUTES at most; call it
 # again to resume until every model has its budget. Logs: $WORK/families/<name>/log.jsonl.
 #
-# These defaults are exactly the bundled diffuse-small (models/diffuse-small/MODEL_CARD.md). A longer
-# run: raise SCHEDULE and call `mdlm` again to resume (each call trains MDLM_MINUTES). The AR baseline
-# runs AR_MINUTES of an AR_SCHEDULE-minute LR schedule. REFERENCE=1 adds the PyTorch reference infill
-# to `eval` (a yardstick for the TS engine; slow: one network call per hole slot).
+# These defaults, with GPUS=2, are exactly the bundled diffuse-small (models/diffuse-small/MODEL_CARD.md).
+# A longer run: raise SCHEDULE and call `mdlm` again to resume (each call trains MDLM_MINUTES). The
+# tokenizer stage copies TOKENIZER_FROM (the bundled tokenizer, so every model shares one vocabulary)
+# or, with TOKENIZER_FROM empty, trains a VOCAB-token BPE on the corpus. The AR baseline runs
+# AR_MINUTES of an AR_SCHEDULE-minute LR schedule. REFERENCE=1 adds the PyTorch reference infill to
+# `eval` (a yardstick for the TS engine; slow: one network call per hole slot). `export` writes the
+# fp16 graph to $WORK/$NAME-fp16 and the shipped int8 CPU graph (diffuse.quantize) to $WORK/$NAME.
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
-# $NPM_TAR (made by training/pack_npm_corpus.sh). Any other directory works: SOURCES="name:dir ...".
+# $NPM_TAR (made by training/pack_npm_corpus.sh) and the PyPI sources in every $PYPI_PARTS present
+# (made by diffuse.pypi_corpus; see training/pypi-corpus/README.md). Any other directory works:
+# SOURCES="name:dir ...". Near-duplicate removal needs datasketch: when it is not importable, the
+# wheels in ../.whl (carry them) are installed to $W/site first.
 set -euo pipefail
 cd "$(dirname "$0")"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=true
 PY=${PYTHON:-python3}
 W=${WORK:-/tmp/diffuse}
 NPM_TAR=${NPM_TAR:-../.corpus/npm.tar.xz}
+PYPI_PARTS=${PYPI_PARTS:-../.corpus/pypi-*.tar.xz}
 NAME=${NAME:-diffuse-small}
 VOCAB=${VOCAB:-8192}
-SCHEDULE=${SCHEDULE:-6.2}         # minutes of MDLM training in total (the LR schedule's length)
-MDLM_MINUTES=${MDLM_MINUTES:-6.2}
+TOKENIZER_FROM=${TOKENIZER_FROM-../models/diffuse-small/tokenizer.json}
+SCHEDULE=${SCHEDULE:-20}          # minutes of MDLM training in total (the LR schedule's length)
+MDLM_MINUTES=${MDLM_MINUTES:-20}
 AR_SCHEDULE=${AR_SCHEDULE:-13}
 AR_MINUTES=${AR_MINUTES:-5}
-MODEL="--n_layer=8 --n_head=6 --n_embd=384 --max_length=256 --batch_size=256 ${EXTRA:-}"
+# batch_size is per GPU; short_share 0: every row a full 256-token canvas (a short document's row is
+# already shorter through `valid`), so torch.compile sees one shape
+MODEL="--n_layer=12 --n_head=8 --n_embd=512 --max_length=256 --batch_size=256 --lr=1e-3 --infill_share=0.6 --short_share=0 ${EXTRA:-}"
+GPUS=${GPUS:-1}                   # mdlm / ar on several GPUs of one host: DDP through torchrun
 FAMILIES=${FAMILIES:-"mdlm md4 genmd4 sedd-absorb sedd-uniform cedd-absorb cedd-uniform cedd-roulette"}
 FAM_MODEL="--n_layer=${FAM_LAYERS:-4} --n_head=${FAM_HEADS:-4} --n_embd=${FAM_EMBD:-192} --max_length=${FAM_LENGTH:-256}
   --batch_size=${FAM_BATCH:-128} --num_workers=${FAM_WORKERS:-1} --lr=${FAM_LR:-1.5e-3} ${FAM_EXTRA:-}"
@@ -88,6 +100,15 @@ export_family() {
     --out="$W/families/models/diffuse-$1" --name="diffuse-$1" --results="$W/families/$1/bound.json"
 }
 
+# diffuse.train on $GPUS GPUs (one process each) or, with GPUS=1, as a plain process
+train() {
+  if [ "$GPUS" -gt 1 ]; then
+    $PY -m torch.distributed.run --standalone --nproc_per_node="$GPUS" -m diffuse.train "$@"
+  else
+    $PY -m diffuse.train "$@"
+  fi
+}
+
 for stage in "$@"; do
   echo "=== $stage $(date -u +%H:%M:%S)"
   case $stage in
@@ -100,11 +121,26 @@ dirs = [d for d in site.getsitepackages()] + [sysconfig.get_paths()["stdlib"]]
 print(" ".join(f"python{i}:{d}" for i, d in enumerate(dirs)))
 PYEOF
 )" npm:$W/npm/node_modules"
+      # the PyPI parts are independent (whole packages each): unpack them side by side into $W/pypi
+      parts=(); for p in $PYPI_PARTS; do [ -f "$p" ] && parts+=("$p"); done
+      if ((${#parts[@]})); then
+        rm -rf "$W/pypi"; pids=()
+        for p in "${parts[@]}"; do tar xJf "$p" -C "$W" & pids+=($!); done
+        for pid in "${pids[@]}"; do wait "$pid"; done
+        echo "pypi: ${#parts[@]} parts, $(ls "$W/pypi" | wc -l) packages"
+        SOURCES="$SOURCES pypi:$W/pypi"
+      fi
+    fi
+    if ! $PY -c "import datasketch" 2>/dev/null; then
+      ls ../.whl/datasketch-*.whl > /dev/null 2>&1 || { echo "datasketch missing: carry .whl (training/pypi-corpus/README.md)"; exit 2; }
+      $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$W/site" ../.whl/*.whl
+      export PYTHONPATH="$W/site${PYTHONPATH:+:$PYTHONPATH}"
     fi
     args=(); for s in $SOURCES; do args+=("--src=$s"); done
-    $PY -m diffuse.corpus "${args[@]}" --out="$W/corpus" --val_permille=20
+    $PY -m diffuse.corpus "${args[@]}" --out="$W/corpus" --val_permille=20 ${CORPUS_EXTRA:-}
     ;;
   tokenizer)
+    if [ -n "$TOKENIZER_FROM" ]; then cp "$TOKENIZER_FROM" "$W/tokenizer.json"; continue; fi
     $PY -m diffuse.tokenizer --corpus="$W/corpus" --measure=${MEASURE:-4096,8192,16384} --sample_bytes=60000000 \
       --out="$W/vocab_measure.json"
     $PY -m diffuse.tokenizer --corpus="$W/corpus" --vocab_size="$VOCAB" --sample_bytes=200000000 \
@@ -114,12 +150,12 @@ PYEOF
     PYTHON=$PY bash run_tests.sh
     ;;
   ar)
-    $PY -m diffuse.train $MODEL --objective=ar --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
+    train $MODEL --objective=ar --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
       --out_dir="$W/ar" --max_minutes="$AR_MINUTES" --schedule_minutes="$AR_SCHEDULE"
     ;;
   mdlm)
     snap=$($PY -c "import torch,sys; print(torch.load(sys.argv[1],map_location='cpu')['tokens_seen'])" "$W/ar/ckpt.pt" 2>/dev/null || echo 0)
-    $PY -m diffuse.train $MODEL --objective=mdlm --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
+    train $MODEL --objective=mdlm --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
       --out_dir="$W/mdlm" --max_minutes="$MDLM_MINUTES" --schedule_minutes="$SCHEDULE" --snapshot_tokens="$snap"
     ;;
   eval)
@@ -134,8 +170,9 @@ PYEOF
     ;;
   export)
     $PY -m diffuse.results "$W" > "$W/results.json"
-    $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/$NAME" \
+    $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/$NAME-fp16" \
       --name="$NAME" --results="$W/results.json"
+    $PY -m diffuse.quantize "$W/$NAME-fp16" "$W/$NAME" --variant=int8
     ;;
   families)
     mkdir -p "$W/families"

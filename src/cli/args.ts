@@ -14,6 +14,8 @@ interface CommonArgs {
   /** VS Code language id of the tasks' text, for the syntax check of candidates; undefined = none. */
   readonly language: string | undefined;
   readonly ep: ExecutionProviderChoice;
+  /** Seconds onnxruntime may take to create the session or run one forward pass; undefined = the default. */
+  readonly timeout: number | undefined;
   readonly options: InfillOptions;
   readonly verbose: boolean;
 }
@@ -42,6 +44,7 @@ const COMMON_OPTIONS = {
   language: { type: 'string' },
   input: { type: 'string' },
   ep: { type: 'string' },
+  timeout: { type: 'string' },
   steps: { type: 'string' },
   strategy: { type: 'string' },
   kernel: { type: 'string' },
@@ -80,6 +83,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     model: stringValue(values.model),
     language: stringValue(values.language),
     ep: oneOf('--ep', stringValue(values.ep) ?? 'auto', PROVIDERS),
+    timeout: values.timeout === undefined ? undefined : positiveInteger('--timeout', values.timeout),
     options: infillOptions(values),
     verbose: values.verbose === true,
   };

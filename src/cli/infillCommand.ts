@@ -4,7 +4,7 @@ import type { LoadedModel } from '../model';
 import type { InfillArgs } from './args';
 import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import { JsonlWriter, readLines } from './jsonl';
-import { isBadLine, parseTask, taskRequest } from './tasks';
+import { formatRecord, isBadLine, parseTask, taskRequest } from './tasks';
 
 /**
  * `diffuse infill`: one output record per task line, in input order. A line that cannot be
@@ -20,18 +20,18 @@ export async function runInfill(args: InfillArgs, model: LoadedModel, logger: Lo
     const task = parseTask(line);
     if (isBadLine(task)) {
       failed++;
-      await output.write({ task_id: task.taskId, error: task.error });
+      await output.write(formatRecord(task, { error: task.error }));
       continue;
     }
     try {
       const result = await engine.fill({ ...taskRequest(task), languageId: args.language }, args.options);
       const [fill] = result.candidates[0].fills;
       if (fill.reason) logger.debug(`[cli] ${task.taskId}: ${fill.reason}`);
-      await output.write({ task_id: task.taskId, completion: fill.text, tokens: fill.tokens, nfe: result.nfe, ms: Math.round(result.ms * 10) / 10 });
+      await output.write(formatRecord(task, { completion: fill.text, tokens: fill.tokens, nfe: result.nfe, ms: Math.round(result.ms * 10) / 10 }));
       filled++;
     } catch (error) {
       failed++;
-      await output.write({ task_id: task.taskId, error: (error as Error).message });
+      await output.write(formatRecord(task, { error: (error as Error).message }));
     }
   }
   await output.close();

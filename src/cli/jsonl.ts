@@ -1,34 +1,82 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import type { Writable } from 'node:stream';
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { fileErrorReason } from '../core/fileErrors';
 
-/** The non-blank lines of `file` (stdin when undefined), streamed. */
-export function readLines(file: string | undefined): AsyncIterable<string> {
-  const input = file === undefined ? process.stdin : createReadStream(file, 'utf8');
-  return (async function* nonBlank() {
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      if (line.trim() !== '') yield line;
-    }
-  })();
+/** Reading the tasks or writing the results failed midway (a full disk, a file gone): exit code 3. */
+export class StreamError extends Error {
+  override readonly name = 'StreamError';
 }
 
-/** Writes JSON lines to `file` (stdout when undefined), waiting whenever the stream asks to. */
+/**
+ * The non-blank lines of `file` (stdin when undefined), streamed. Lines end at '\n' only ('\r\n'
+ * too, its '\r' dropped): a lone '\r' is JSON whitespace, not a line break, so it cannot split a
+ * task. A UTF-8 byte-order mark before the first line is dropped.
+ */
+export async function* readLines(file: string | undefined): AsyncIterable<string> {
+  const input: Readable = file === undefined ? process.stdin : createReadStream(file);
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  let first = true;
+  try {
+    for await (const chunk of input) {
+      pending += decoder.write(chunk as Buffer);
+      if (first && pending.length > 0) {
+        if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
+        first = false;
+      }
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') yield line.endsWith('\r') ? line.slice(0, -1) : line;
+    }
+  } catch (error) {
+    throw new StreamError(`cannot read ${file === undefined ? 'stdin' : `--input ${file}`}: ${fileErrorReason(error)}`, { cause: error });
+  }
+  pending += decoder.end();
+  if (first && pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
+  if (pending.trim() !== '') yield pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+}
+
+/**
+ * Writes lines to `file` (stdout when undefined), waiting whenever the stream asks to. A write
+ * error (a full disk) rejects the write in progress or the next one with a `StreamError`. Errors
+ * on stdout are the CLI's to handle (a closed pipe ends it quietly).
+ */
 export class JsonlWriter {
   private readonly stream: Writable;
+  private failure: StreamError | undefined;
 
-  constructor(file: string | undefined) {
+  constructor(private readonly file: string | undefined) {
     this.stream = file === undefined ? process.stdout : createWriteStream(file, 'utf8');
+    if (file !== undefined) {
+      this.stream.on('error', (error) => {
+        this.failure = new StreamError(`cannot write --output ${file}: ${fileErrorReason(error)}`, { cause: error });
+      });
+    }
   }
 
-  async write(record: object): Promise<void> {
-    if (!this.stream.write(`${JSON.stringify(record)}\n`)) await once(this.stream, 'drain');
+  async write(line: string): Promise<void> {
+    this.throwIfFailed();
+    if (!this.stream.write(`${line}\n`)) await this.settle('drain');
+    this.throwIfFailed();
   }
 
   /** Flushes; a file is closed, stdout is left open for the process. */
   async close(): Promise<void> {
-    if (this.stream === process.stdout) return;
+    if (this.file === undefined) return;
+    this.throwIfFailed();
     this.stream.end();
-    await once(this.stream, 'finish');
+    await this.settle('close');
+    this.throwIfFailed();
+  }
+
+  /** Waits for `event`; an error instead is recorded by the 'error' listener and thrown by the caller. */
+  private async settle(event: string): Promise<void> {
+    await once(this.stream, event).catch(() => undefined);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
   }
 }

@@ -6,6 +6,8 @@ import type { Hole, InfillRequest } from '../infill';
  */
 export interface Task {
   readonly taskId: string | number;
+  /** A numeric task_id's JSON text as written (`12345678901234567890` would not survive a double). */
+  readonly rawTaskId?: string;
   readonly prefix: string;
   readonly suffix: string;
   readonly maxTokens?: number;
@@ -14,6 +16,7 @@ export interface Task {
 /** A line that is not a task, and the task id when the line got that far. */
 export interface BadLine {
   readonly taskId?: string | number;
+  readonly rawTaskId?: string;
   readonly error: string;
 }
 
@@ -29,15 +32,16 @@ export function parseTask(line: string): Task | BadLine {
   const record = value as Record<string, unknown>;
   const taskId = record.task_id;
   if (typeof taskId !== 'string' && typeof taskId !== 'number') return { error: 'task_id must be a string or a number' };
-  const bad = (error: string): BadLine => ({ taskId, error });
+  const id = typeof taskId === 'number' ? { taskId, rawTaskId: rawValue(line, 'task_id') } : { taskId };
+  const bad = (error: string): BadLine => ({ ...id, error });
   const prefix = record.prefix ?? record.prompt;
   if (typeof prefix !== 'string') return bad('prefix (or prompt) must be a string');
   const suffix = record.suffix ?? '';
   if (typeof suffix !== 'string') return bad('suffix must be a string');
   const maxTokens = record.max_tokens;
-  if (maxTokens === undefined || maxTokens === null) return { taskId, prefix, suffix };
+  if (maxTokens === undefined || maxTokens === null) return { ...id, prefix, suffix };
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) return bad('max_tokens must be a positive integer');
-  return { taskId, prefix, suffix, maxTokens };
+  return { ...id, prefix, suffix, maxTokens };
 }
 
 export function isBadLine(parsed: Task | BadLine): parsed is BadLine {
@@ -49,4 +53,65 @@ export function taskRequest(task: Task): InfillRequest {
   const at = task.prefix.length;
   const hole: Hole = task.maxTokens === undefined ? { start: at, end: at } : { start: at, end: at, maxTokens: task.maxTokens };
   return { text: task.prefix + task.suffix, holes: [hole] };
+}
+
+/**
+ * One output line: `task_id` first, as the input wrote it (a number's digits verbatim), then
+ * `fields`. A line with no usable task_id has none.
+ */
+export function formatRecord(task: Pick<BadLine, 'taskId' | 'rawTaskId'>, fields: Readonly<Record<string, unknown>>): string {
+  const body = JSON.stringify(fields);
+  if (task.taskId === undefined) return body;
+  const id = task.rawTaskId ?? JSON.stringify(task.taskId);
+  return body === '{}' ? `{"task_id":${id}}` : `{"task_id":${id},${body.slice(1)}`;
+}
+
+/** JSON whitespace. */
+const space = /[ \t\n\r]/;
+
+/**
+ * The text of the value of top-level `key` in `json` (valid JSON holding an object), the last one
+ * when the key repeats, as JSON.parse picks the last. Node 20's JSON.parse shows no source text.
+ */
+function rawValue(json: string, key: string): string | undefined {
+  let found: string | undefined;
+  let i = skipSpace(json, json.indexOf('{') + 1);
+  while (json[i] === '"') {
+    const keyEnd = stringEnd(json, i);
+    const name: unknown = JSON.parse(json.slice(i, keyEnd));
+    const start = skipSpace(json, skipSpace(json, keyEnd) + 1); // past the ':'
+    const end = valueEnd(json, start);
+    if (name === key) found = json.slice(start, end);
+    i = skipSpace(json, end);
+    if (json[i] === ',') i = skipSpace(json, i + 1);
+  }
+  return found;
+}
+
+function skipSpace(json: string, i: number): number {
+  while (i < json.length && space.test(json[i])) i++;
+  return i;
+}
+
+/** The index after the string that opens at `i`. */
+function stringEnd(json: string, i: number): number {
+  let j = i + 1;
+  while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+  return j + 1;
+}
+
+/** The index after the value that starts at `i`. */
+function valueEnd(json: string, i: number): number {
+  if (json[i] === '"') return stringEnd(json, i);
+  if (json[i] === '{' || json[i] === '[') {
+    let depth = 0;
+    for (let j = i; ; j++) {
+      if (json[j] === '"') j = stringEnd(json, j) - 1;
+      else if (json[j] === '{' || json[j] === '[') depth++;
+      else if ((json[j] === '}' || json[j] === ']') && --depth === 0) return j + 1;
+    }
+  }
+  let j = i;
+  while (j < json.length && !space.test(json[j]) && json[j] !== ',' && json[j] !== '}') j++;
+  return j;
 }

@@ -21,6 +21,8 @@ Options:
   --language ID        VS Code language id of the tasks (e.g. python): candidates that add parse
                        errors rank last (tree-sitter grammars: python)
   --ep PROVIDER        auto | cpu | webgpu | cuda | dml | coreml (default auto)
+  --timeout SECONDS    give up on a model whose session takes longer to create, or one forward
+                       pass longer to run (default 60)
   --steps N            denoising step budget (default: --max-tokens / 8)
   --strategy S         confidence | margin | entropy | random (default ${d.strategy})
   --kernel K           analytic | euler: the step kernel of ancestral ('random') steps and of
@@ -42,5 +44,6 @@ Options:
   -h, --help           this text
 
 Exit codes: 0 done (bad task lines become error records), 1 the model cannot be loaded,
-2 invalid arguments.
+2 invalid arguments (--output naming the input file is refused), 3 reading the tasks or writing
+the results failed midway (e.g. a full disk).
 `;

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { InvalidRequestError, ModelLoadError } from '../core/errors';
+import { AbortedError, InvalidRequestError, isAbortError, ModelLoadError } from '../core/errors';
 import { nullLogger, taggedLogger, type Logger } from '../core/logger';
-import type { DenoiseRequest, Denoiser, DiffusionSpec } from '../sampler/types';
+import type { Denoiser, DiffusionSpec } from '../sampler/types';
 import type { TextTokenizer } from '../tokenizer';
 import { providerCandidates, type ExecutionProviderChoice } from './executionProviders';
 import { checkGraphSignature } from './graphSignature';
@@ -11,6 +11,7 @@ import { inspectModelFolder, type InspectedModel } from './modelFolder';
 import { OnnxDenoiser } from './onnxDenoiser';
 import { openWithFallback } from './providerFallback';
 import { SessionHost } from './sessionHost';
+import { checkWarmUp } from './warmUp';
 
 export interface LoadedModel {
   readonly dir: string;
@@ -21,7 +22,12 @@ export interface LoadedModel {
   readonly denoiser: Denoiser;
   /** The live execution provider, e.g. 'cpu' or 'webgpu'. */
   readonly provider: string;
-  /** Waits for a running inference, releases the session and ends the worker; later runs reject. */
+  /**
+   * `process.cpuUsage(previous)` plus the CPU time of this model's inference worker process: what
+   * fills cost in CPU, on whichever side it was spent (µs; the worker's as of its last answer).
+   */
+  cpuUsage(previous?: NodeJS.CpuUsage): NodeJS.CpuUsage;
+  /** Ends the worker; running and later runs reject with an `AbortedError` (a cancel, not a failure). */
   dispose(): Promise<void>;
 }
 
@@ -35,25 +41,46 @@ export interface LoadOptions {
   providers?: readonly string[];
   /** The worker script; defaults to sessionWorker.js beside this module. For tests. */
   workerFile?: string;
+  /**
+   * The longest onnxruntime may take to create the session or to run one forward pass, loading
+   * or later; past it the worker is stopped and a `ModelLoadError` names the model file. Default 60 s.
+   */
+  timeoutMs?: number;
+  /** Aborts the load: the worker is stopped and the load rejects with an `AbortedError`. */
+  signal?: AbortSignal;
+  /** Called if the loaded model's worker keeps dying and the model gives up (see `SessionHost`). */
+  onFailure?: (error: Error) => void;
 }
 
-/** Canvas of the warm-up run: short, but long enough for any model (max_length >= 8). */
-const warmUpLength = 8;
+const defaultTimeoutMs = 60_000;
 
 /**
  * Validates the folder, then opens the model on the first execution provider that both creates a
- * session and survives a warm-up run (the run also checks the logits width against vocab_size).
+ * session and passes the warm-up check (`checkWarmUp`).
  */
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LoadedModel> {
   const started = performance.now();
   const logger = taggedLogger(options.logger ?? nullLogger, 'model');
   const threads = options.threads ?? Math.min(8, Math.max(1, Math.floor(availableParallelism() / 2)));
   if (!Number.isInteger(threads) || threads < 1) throw new InvalidRequestError(`threads must be a positive integer, got ${threads}`);
-  const model = await inspectModelFolder(dir);
+  const { signal } = options;
+  if (signal?.aborted) throw new AbortedError();
   const choice = options.executionProvider ?? 'auto';
-  const providers = options.providers ?? providerCandidates(choice);
-  const host = new SessionHost(options.workerFile);
+  const host = new SessionHost({
+    timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
+    logger,
+    onFailure: options.onFailure,
+    workerFile: options.workerFile,
+  });
+  // The worker process starts, and loads onnxruntime, while the folder is inspected.
+  host.start();
+  const abort = (): void => host.abandon(new AbortedError());
+  signal?.addEventListener('abort', abort, { once: true });
   try {
+    const model = await inspectModelFolder(dir);
+    if (signal?.aborted) throw new AbortedError();
+    const providers = options.providers ?? (model.cpuOnly && choice === 'auto' ? ['cpu'] : providerCandidates(choice));
+    if (model.cpuOnly && choice === 'auto') logger.debug('model.onnx uses onnxruntime\'s CPU contrib ops: opening it on the CPU');
     const { value: denoiser, provider } = await openWithFallback(
       providers,
       (candidate) => openOn(host, model, candidate, threads),
@@ -70,6 +97,11 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
       tokenizer: model.tokenizer,
       denoiser,
       provider,
+      cpuUsage: (previous) => {
+        const own = process.cpuUsage();
+        const worker = host.cpuUsage();
+        return { user: own.user + worker.user - (previous?.user ?? 0), system: own.system + worker.system - (previous?.system ?? 0) };
+      },
       dispose: async () => {
         await host.dispose();
         logger.debug(`released ${model.meta.name}`);
@@ -78,6 +110,8 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   } catch (error) {
     await host.dispose();
     throw error;
+  } finally {
+    signal?.removeEventListener('abort', abort);
   }
 }
 
@@ -87,28 +121,11 @@ async function openOn(host: SessionHost, model: InspectedModel, provider: string
   const modelPath = provider === 'cpu' && files.cpuModel ? files.cpuModel : files.model;
   const signature = await host.open({ modelPath, provider, threads }).catch((error: Error) => {
     // CPU needs no device: if it cannot create a session, the file is at fault, not the provider.
-    if (provider === 'cpu') throw new ModelLoadError(modelPath, `onnxruntime cannot load it: ${error.message}`, { cause: error });
+    if (provider === 'cpu' && !(error instanceof ModelLoadError) && !isAbortError(error)) throw new ModelLoadError(modelPath, `onnxruntime cannot load it: ${error.message}`, { cause: error });
     throw error;
   });
   checkGraphSignature(modelPath, meta, signature);
   const denoiser = new OnnxDenoiser(spec, meta, host);
-  // logits: [1, 1, V]
-  const { data, dims } = await denoiser.forward(warmUpRequest(spec));
-  if (dims.length !== 3 || dims[2] !== spec.vocabSize) {
-    throw new ModelLoadError(modelPath, `logits of shape [${dims.join(', ')}] do not end in meta.json's vocab_size ${spec.vocabSize}`);
-  }
-  // A provider that computes garbage is as unusable as one that fails: fall back.
-  if (data.some((x) => Number.isNaN(x))) throw new Error(`the warm-up run produced NaN logits`);
+  await checkWarmUp(denoiser, meta, modelPath, provider);
   return denoiser;
-}
-
-function warmUpRequest(spec: DiffusionSpec): DenoiseRequest {
-  return {
-    tokens: new Int32Array(warmUpLength).fill(spec.maskId),
-    batch: 1,
-    length: warmUpLength,
-    positions: new Int32Array([0]),
-    queries: 1,
-    cond: spec.condKind === 'none' ? undefined : new Float32Array([0.5]),
-  };
 }

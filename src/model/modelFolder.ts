@@ -1,17 +1,20 @@
-import { stat, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ModelLoadError } from '../core/errors';
+import { fileErrorReason } from '../core/fileErrors';
 import type { DiffusionSpec } from '../sampler/types';
 import { loadTokenizer, sha256File, type TextTokenizer } from '../tokenizer';
 import { parseMeta, toDiffusionSpec, type ModelMeta } from './meta';
-import { checkOnnxFile } from './onnxFile';
+import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from './onnxFile';
+import { checkSpecialIds } from './specialIds';
 
 export interface ModelFiles {
   readonly dir: string;
   readonly model: string;
   /**
    * model.cpu.onnx when the folder has one: the same network for the CPU provider only, e.g. with
-   * int8 weights and CPU-only contrib ops (bench/quantize.py). GPU providers always run model.onnx.
+   * int8 weights and CPU-only contrib ops (training/diffuse/quantize.py). GPU providers always run model.onnx.
    */
   readonly cpuModel?: string;
   readonly meta: string;
@@ -20,6 +23,8 @@ export interface ModelFiles {
 
 export interface InspectedModel {
   readonly files: ModelFiles;
+  /** model.onnx imports onnxruntime's CPU contrib ops (an int8 graph): 'auto' opens it on the CPU. */
+  readonly cpuOnly: boolean;
   readonly meta: ModelMeta;
   readonly spec: DiffusionSpec;
   readonly tokenizer: TextTokenizer;
@@ -38,17 +43,35 @@ async function cpuModelFile(files: ModelFiles): Promise<string | undefined> {
 }
 
 /**
+ * Refuses, by its precise reason, a path that is not a readable folder or regular file: missing,
+ * a symbolic link loop, a folder where a file belongs (or the reverse), a FIFO (reading one would
+ * wait forever for a writer) or a device, unreadable.
+ */
+async function requireReadable(file: string, kind: 'file' | 'folder'): Promise<void> {
+  const stats = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    const missing = kind === 'folder' ? 'model folder not found' : 'missing file';
+    throw new ModelLoadError(file, error.code === 'ENOENT' ? missing : fileErrorReason(error), { cause: error });
+  });
+  if (kind === 'folder' && !stats.isDirectory()) throw new ModelLoadError(file, 'not a folder: a model is a folder holding model.onnx, meta.json and tokenizer.json');
+  if (kind === 'file' && !stats.isFile()) {
+    const what = stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a FIFO (named pipe)' : 'a socket or device';
+    throw new ModelLoadError(file, `${what}, not a regular file`);
+  }
+  // A folder must also be searchable (X) to reach its files.
+  await access(file, kind === 'folder' ? constants.R_OK | constants.X_OK : constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new ModelLoadError(file, fileErrorReason(error), { cause: error });
+  });
+}
+
+/**
  * Everything about a model folder that can be checked without an inference session: the files
  * exist, meta.json is valid, the tokenizer is the one the model was trained with and has its
  * vocabulary, and model.onnx is a complete ONNX file. The graph's signature is checked at load.
  */
 export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
   const files = modelFiles(dir);
-  const folder = await stat(files.dir).catch(() => undefined);
-  if (!folder?.isDirectory()) throw new ModelLoadError(files.dir, 'model folder not found');
-  for (const file of [files.meta, files.tokenizer, files.model]) {
-    if (!(await stat(file).catch(() => undefined))?.isFile()) throw new ModelLoadError(file, 'missing file');
-  }
+  await requireReadable(files.dir, 'folder');
+  for (const file of [files.meta, files.tokenizer, files.model]) await requireReadable(file, 'file');
   const meta = parseMeta(files.meta, await readFile(files.meta, 'utf8'));
   const sha256 = await sha256File(files.tokenizer);
   if (sha256 !== meta.tokenizerSha256) {
@@ -64,10 +87,17 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
       `vocab_size ${meta.vocabSize} does not match the tokenizer's vocabulary of ${tokenizer.vocabSize} tokens`,
     );
   }
-  await checkOnnxFile(files.model);
+  await checkSpecialIds(files.meta, meta, tokenizer);
+  const { operatorDomains } = await checkOnnxFile(files.model);
   const cpuModel = await cpuModelFile(files);
   if (cpuModel) await checkOnnxFile(cpuModel);
-  return { files: cpuModel ? { ...files, cpuModel } : files, meta, spec: toDiffusionSpec(meta), tokenizer };
+  return {
+    files: cpuModel ? { ...files, cpuModel } : files,
+    cpuOnly: operatorDomains.includes(CPU_CONTRIB_DOMAIN),
+    meta,
+    spec: toDiffusionSpec(meta),
+    tokenizer,
+  };
 }
 
 /** Validates a model folder without starting a session; `ModelLoadError` names the file and the reason. */

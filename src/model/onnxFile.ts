@@ -4,6 +4,22 @@ import { ModelLoadError } from '../core/errors';
 /** ModelProto field numbers (onnx.proto) the check relies on. */
 const irVersionField = 1;
 const graphField = 7;
+const opsetImportField = 8;
+/** OperatorSetIdProto.domain. */
+const domainField = 1;
+
+/** What the check learnt about a model file besides its being whole. */
+export interface OnnxFileInfo {
+  /** The operator domains the graph imports ('' is the standard ONNX domain). */
+  readonly operatorDomains: readonly string[];
+}
+
+/**
+ * onnxruntime's contrib-op domain: graphs importing it (e.g. training/diffuse/quantize.py's int8
+ * DynamicQuantizeMatMul) run on the CPU provider; a GPU provider would hand those nodes back to
+ * the CPU one by one, slower than the CPU alone.
+ */
+export const CPU_CONTRIB_DOMAIN = 'com.microsoft';
 
 /**
  * A cheap structural check of model.onnx before a session is created: walks the top-level
@@ -11,7 +27,7 @@ const graphField = 7;
  * skipped by their length prefix, never read). A truncated file shows as a field that runs past
  * the end; random bytes as an invalid tag. onnxruntime still has the last word at session creation.
  */
-export async function checkOnnxFile(file: string): Promise<void> {
+export async function checkOnnxFile(file: string): Promise<OnnxFileInfo> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -19,14 +35,16 @@ export async function checkOnnxFile(file: string): Promise<void> {
     throw new ModelLoadError(file, `cannot read the model: ${(error as Error).message}`, { cause: error });
   }
   try {
-    const problem = await findProblem(new FieldReader(handle, (await handle.stat()).size));
+    const operatorDomains: string[] = [];
+    const problem = await findProblem(new FieldReader(handle, (await handle.stat()).size), operatorDomains);
     if (problem) throw new ModelLoadError(file, problem);
+    return { operatorDomains };
   } finally {
     await handle.close();
   }
 }
 
-async function findProblem(reader: FieldReader): Promise<string | undefined> {
+async function findProblem(reader: FieldReader, operatorDomains: string[]): Promise<string | undefined> {
   if (reader.size === 0) return 'the file is empty';
   const notOnnx = 'not an ONNX model (the file is not a serialized ModelProto)';
   let sawIrVersion = false;
@@ -44,6 +62,7 @@ async function findProblem(reader: FieldReader): Promise<string | undefined> {
     if (reader.position + skip > reader.size) {
       return `the file is truncated (${reader.size} bytes; a field needs ${reader.position + skip})`;
     }
+    if (field === opsetImportField && wireType === 2) operatorDomains.push(await reader.domainOf(skip));
     reader.position += skip;
   }
   if (!sawIrVersion) return `${notOnnx}: no ir_version`;
@@ -74,6 +93,27 @@ class FieldReader {
     return undefined;
   }
 
+  /** The domain of the OperatorSetIdProto of `length` bytes at `position` ('' when absent); does not advance. */
+  async domainOf(length: number): Promise<string> {
+    const message = Buffer.alloc(length);
+    await this.handle.read(message, 0, length, this.position);
+    for (let at = 0; at < length; ) {
+      const [tag, afterTag] = readVarint(message, at);
+      if (tag === undefined) break;
+      const wireType = tag % 8;
+      if (wireType === 0) {
+        at = readVarint(message, afterTag)[1];
+        continue;
+      }
+      if (wireType !== 2) break;
+      const [size, start] = readVarint(message, afterTag);
+      if (size === undefined) break;
+      if (Math.floor(tag / 8) === domainField) return message.toString('utf8', start, start + size);
+      at = start + size;
+    }
+    return '';
+  }
+
   /** Bytes to skip after a tag of `wireType` (its length prefix is consumed); undefined for an invalid wire type. */
   async payloadLength(wireType: number): Promise<number | undefined> {
     switch (wireType) {
@@ -89,4 +129,15 @@ class FieldReader {
         return undefined;
     }
   }
+}
+
+/** The varint at `at` in `bytes` and the offset after it; [undefined, end] when cut off. */
+function readVarint(bytes: Buffer, at: number): [number | undefined, number] {
+  let value = 0;
+  for (let i = 0; at + i < bytes.length && i < 10; i++) {
+    const byte = bytes[at + i];
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) return [value, at + i + 1];
+  }
+  return [undefined, bytes.length];
 }

@@ -1,9 +1,10 @@
-import { InferenceError, ModelLoadError } from '../core/errors';
+import { InferenceError, isAbortError, ModelLoadError } from '../core/errors';
 import type { Logger } from '../core/logger';
 
 /**
  * Tries `open` on each provider in order and returns the first that works. A `ModelLoadError`
- * means the model, not the provider, is at fault, so it stops the search; any other failure is
+ * means the model, not the provider, is at fault, and an abort means the caller has stopped
+ * waiting, so either stops the search; any other failure is
  * logged and the next provider is tried: as a warning, or as info when `failureIsExpected` (the
  * automatic choice probes providers the machine may well lack, e.g. WebGPU without a GPU).
  */
@@ -18,7 +19,7 @@ export async function openWithFallback<T>(
     try {
       return { value: await open(provider), provider };
     } catch (error) {
-      if (error instanceof ModelLoadError) throw error;
+      if (error instanceof ModelLoadError || isAbortError(error)) throw error;
       const reason = (error instanceof Error ? error.message : String(error)).trim();
       failures.push(`${provider}: ${reason}`);
       const next = providers[index + 1];

@@ -31,12 +31,13 @@ const bundledModelsDir = (): string => path.join(packageRoot(), 'models');
 const isModelFolder = (dir: string): boolean => existsSync(path.join(dir, 'meta.json'));
 
 /**
- * Bundled `models/*`, then for each of `folders`: the folder itself if it is a model, else its
- * model subfolders. A folder found twice is listed once, where it was first found.
+ * Bundled `models/*`, then for each of `folders` (relative ones resolved against `base`): the
+ * folder itself if it is a model, else its model subfolders. A folder found twice is listed once,
+ * where it was first found.
  */
-export async function findModels(folders: readonly string[]): Promise<ModelEntry[]> {
+export async function findModels(folders: readonly string[], base = process.cwd()): Promise<ModelEntry[]> {
   const found = new Map<string, ModelEntry['source']>((await modelSubfolders(bundledModelsDir())).map((dir) => [dir, 'bundled']));
-  for (const folder of folders.map((f) => path.resolve(f))) {
+  for (const folder of folders.map((f) => path.resolve(base, f))) {
     const dirs = isModelFolder(folder) ? [folder] : await modelSubfolders(folder);
     for (const dir of dirs) if (!found.has(dir)) found.set(dir, 'folder');
   }
@@ -71,12 +72,13 @@ async function modelSubfolders(parent: string): Promise<string[]> {
 
 /**
  * A model folder for a setting or `--model` value: a path (absolute, or containing a separator,
- * or starting with '.') is itself; a bare name is `models/<name>`; undefined is the default model.
+ * or starting with '.') is itself, a relative one resolved against `base`; a bare name is
+ * `models/<name>`; undefined is the default model.
  */
-export function resolveModel(nameOrDir: string | undefined): string {
+export function resolveModel(nameOrDir: string | undefined, base = process.cwd()): string {
   if (nameOrDir === undefined) return defaultModel();
   const looksLikePath = path.isAbsolute(nameOrDir) || nameOrDir.startsWith('.') || /[\\/]/.test(nameOrDir);
-  return looksLikePath ? path.resolve(nameOrDir) : path.join(bundledModelsDir(), nameOrDir);
+  return looksLikePath ? path.resolve(base, nameOrDir) : path.join(bundledModelsDir(), nameOrDir);
 }
 
 function defaultModel(): string {

@@ -1,94 +1,159 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { InferenceError } from '../core/errors';
+import { AbortedError, InferenceError, ModelLoadError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { WireArray } from './frames';
 import { SerialQueue } from './serialQueue';
-import type { OpenOptions, RunOutput, SessionSignature, WireTensor, WorkerReplies, WorkerRequest, WorkerResponse } from './workerProtocol';
-
-/** A request before the host numbers it (the conditional type applies Omit to each member of the union). */
-type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
-type Request = Unnumbered<WorkerRequest>;
+import { WorkerProcess, type Unnumbered, type WorkerReply } from './workerProcess';
+import type { OpenOptions, RunOutput, SessionSignature, WireTensor, WorkerRequest } from './workerProtocol';
 
 /** Next to this file in both layouts: dist/ (esbuild bundle) and out/src/model/ (tsc). */
 const defaultWorkerFile = path.join(__dirname, 'sessionWorker.js');
 
+/** Worker deaths in a row (no request answered in between) after which the host gives up. */
+const MAX_CONSECUTIVE_DEATHS = 3;
+
+export interface SessionHostOptions {
+  /** The longest onnxruntime may take for one request (creating a session, or one forward pass). */
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+  /** Called once when the host gives up: its worker died `MAX_CONSECUTIVE_DEATHS` times in a row. */
+  readonly onFailure?: (error: Error) => void;
+  /** The worker script; defaults to sessionWorker.js beside this module. */
+  readonly workerFile?: string;
+}
+
 /**
- * The caller's side of the inference worker (see workerProtocol.ts). Requests go out one at a
- * time through a `SerialQueue`, so concurrent `run`s wait their turn in call order. A worker
- * that crashes or exits fails every outstanding and later request with an `InferenceError`;
- * the host process never sees the crash.
+ * The caller's side of the inference worker process (see sessionWorker.ts for why a process).
+ * Requests go out one at a time through a `SerialQueue`, so concurrent `run`s wait their turn in
+ * call order. A request that takes longer than `timeoutMs` kills the worker and fails with a
+ * `ModelLoadError` naming the model file. A worker that dies is replaced on the next request,
+ * which reopens the session first; after `MAX_CONSECUTIVE_DEATHS` deaths in a row the host fails
+ * every request. The caller's process never sees a crash of the worker.
  */
 export class SessionHost {
-  private readonly worker: Worker;
   private readonly queue = new SerialQueue();
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  private nextId = 1;
-  private failure: Error | undefined;
+  private worker: WorkerProcess | undefined;
+  /** The open session, reopened in a replacement worker. */
+  private opened: OpenOptions | undefined;
+  private deaths = 0;
+  /** CPU time of the workers replaced so far. */
+  private retiredCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  private finalError: Error | undefined;
   private disposal: Promise<void> | undefined;
 
-  constructor(workerFile = defaultWorkerFile) {
-    this.worker = new Worker(workerFile);
-    // An idle worker must not keep the process alive (a CLI exits when its work is done).
-    this.worker.unref();
-    this.worker.on('message', (response: WorkerResponse) => this.answer(response));
-    this.worker.on('error', (error) => this.fail(new InferenceError(`the inference worker crashed: ${error.message}`, { cause: error })));
-    this.worker.on('messageerror', (error) => this.fail(new InferenceError(`the inference worker sent an unreadable message: ${error.message}`)));
-    this.worker.on('exit', (code) => this.fail(new InferenceError(`the inference worker exited unexpectedly (code ${code})`)));
+  constructor(private readonly options: SessionHostOptions) {}
+
+  /** Starts the worker process ahead of the first request, so that its start overlaps other work. */
+  start(): void {
+    this.worker ??= this.spawn();
   }
 
   /** Opens (or reopens, releasing the previous one) the session on `options.provider`. */
   open(options: OpenOptions): Promise<SessionSignature> {
-    return this.queue.enqueue(() => this.send({ kind: 'open', options }));
+    return this.queue.enqueue(async () => {
+      const { value } = await this.send({ kind: 'open', options }, [], options.modelPath);
+      this.opened = options;
+      return value as SessionSignature;
+    });
   }
 
   /** One forward pass; waits for earlier runs. `signal` aborts it while it waits (see `SerialQueue`). */
   run(feeds: Readonly<Record<string, WireTensor>>, output: string, signal?: AbortSignal): Promise<RunOutput> {
-    return this.queue.enqueue(() => this.send({ kind: 'run', feeds, output }), signal);
+    const entries = Object.entries(feeds);
+    const headers = entries.map(([name, { type, dims }]) => ({ name, type, dims }));
+    const arrays = entries.map(([, tensor]) => tensor.data);
+    return this.queue.enqueue(async () => {
+      const modelPath = this.opened?.modelPath ?? 'the model';
+      const { value, arrays: [data] } = await this.send({ kind: 'run', feeds: headers, output }, arrays, modelPath);
+      return { data: data as Float32Array, dims: (value as { dims: number[] }).dims };
+    }, signal);
   }
 
-  /** Waits for the running request, rejects waiting ones, releases the session and ends the worker. */
+  /** CPU time (µs) this host's worker processes have used, as of their last answers. */
+  cpuUsage(): NodeJS.CpuUsage {
+    const live = this.worker?.cpu ?? { user: 0, system: 0 };
+    return { user: this.retiredCpu.user + live.user, system: this.retiredCpu.system + live.system };
+  }
+
+  /**
+   * Gives up now: kills the worker and fails the running and every later request with `reason`
+   * (a cancelled load).
+   */
+  abandon(reason: Error): void {
+    this.finalError ??= reason;
+    void this.queue.close(reason);
+    this.worker?.kill(reason);
+  }
+
+  /**
+   * Fails the running and waiting requests as cancelled (an `AbortedError`: whoever was filling on
+   * this model sees a cancel, not a failure), then lets the worker release the session and exit.
+   */
   dispose(): Promise<void> {
-    this.disposal ??= this.release();
+    this.disposal ??= (async () => {
+      const released = new AbortedError('the model was released');
+      this.finalError ??= released;
+      void this.queue.close(released);
+      // A worker that never opened a session (the load failed first) has nothing to release.
+      if (!this.opened) this.worker?.kill(released);
+      await this.worker?.close(released);
+    })();
     return this.disposal;
   }
 
-  private async release(): Promise<void> {
-    const disposed = new InferenceError('the model has been disposed');
-    await this.queue.close(disposed);
-    if (!this.failure) await this.send({ kind: 'close' }).catch(() => undefined);
-    this.fail(disposed);
-    await this.worker.terminate();
-  }
-
-  private send<K extends keyof WorkerReplies>(request: Extract<Request, { kind: K }>): Promise<WorkerReplies[K]> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id });
-    });
-  }
-
-  private answer(response: WorkerResponse): void {
-    const waiter = this.pending.get(response.id);
-    if (!waiter) return;
-    this.forget(response.id);
-    if (response.ok) waiter.resolve(response.value);
-    else waiter.reject(new InferenceError(`onnxruntime: ${response.error}`));
-  }
-
-  private fail(error: Error): void {
-    if (this.failure) return;
-    this.failure = error;
-    void this.queue.close(error);
-    for (const [id, waiter] of this.pending) {
-      this.forget(id);
-      waiter.reject(error);
+  private async send(request: Unnumbered<WorkerRequest>, arrays: readonly WireArray[], modelPath: string): Promise<WorkerReply> {
+    if (this.finalError) throw this.finalError;
+    const worker = await this.liveWorker(request.kind);
+    const what = request.kind === 'open' ? 'creating the session' : 'a forward pass';
+    try {
+      const reply = await worker.request(request, arrays, this.options.timeoutMs, () => new ModelLoadError(
+        modelPath,
+        `onnxruntime did not finish ${what} within ${this.options.timeoutMs / 1000} s, so its worker process was stopped ` +
+          '(a graph that never finishes, such as an endless Loop, does this)',
+      ));
+      this.deaths = 0;
+      return reply;
+    } catch (error) {
+      throw this.failure(worker, error as Error, modelPath);
     }
   }
 
-  private forget(id: number): void {
-    this.pending.delete(id);
-    if (this.pending.size === 0) this.worker.unref();
+  /** The running worker, or a new one: a replacement reopens the session before it serves a run. */
+  private async liveWorker(kind: WorkerRequest['kind']): Promise<WorkerProcess> {
+    if (this.worker && !this.worker.ended) return this.worker;
+    const replacing = this.worker !== undefined;
+    this.retiredCpu = this.cpuUsage();
+    const worker = this.spawn();
+    this.worker = worker;
+    if (replacing && this.opened && kind === 'run') {
+      const { modelPath, provider } = this.opened;
+      this.options.logger.warn(`the inference worker for ${modelPath} was replaced; reopening the session (${provider})`);
+      await worker.request({ kind: 'open', options: this.opened }, [], this.options.timeoutMs, () =>
+        new ModelLoadError(modelPath, `onnxruntime did not reopen the session within ${this.options.timeoutMs / 1000} s`),
+      ).catch((error: Error) => {
+        throw this.failure(worker, error, modelPath);
+      });
+    }
+    return worker;
+  }
+
+  private spawn(): WorkerProcess {
+    return new WorkerProcess(this.options.workerFile ?? defaultWorkerFile);
+  }
+
+  /** The error a failed request reports; counts worker deaths and gives up after too many. */
+  private failure(worker: WorkerProcess, error: Error, modelPath: string): Error {
+    if (error === this.finalError) return error;
+    // onnxruntime's own error, from a worker that lives on.
+    if (!worker.ended) return new InferenceError(error.message, { cause: error });
+    // A timeout is already a ModelLoadError naming the file; it killed the worker, so it counts as a death.
+    const failure = error instanceof ModelLoadError ? error : new InferenceError(`${modelPath}: ${error.message}`, { cause: error });
+    if (++this.deaths >= MAX_CONSECUTIVE_DEATHS && !this.finalError) {
+      const last = error instanceof ModelLoadError ? error.reason : error.message;
+      this.finalError = new InferenceError(`${modelPath}: the inference worker died ${this.deaths} times in a row (last: ${last}); load the model again to retry`);
+      void this.queue.close(this.finalError);
+      this.options.onFailure?.(this.finalError);
+    }
+    return failure;
   }
 }

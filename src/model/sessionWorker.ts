@@ -1,53 +1,58 @@
 /**
- * The inference thread: owns one onnxruntime InferenceSession and answers `WorkerRequest`s
- * (see workerProtocol.ts). onnxruntime-node's `run` blocks the thread it is called on, which is
- * why it lives here and not on the extension host's thread.
+ * The inference process: owns one onnxruntime InferenceSession and answers `WorkerRequest`s read
+ * from stdin, writing responses to stdout (see workerProtocol.ts and frames.ts). It is a process,
+ * not a thread, because onnxruntime-node's `run` blocks the thread that calls it and cannot be
+ * interrupted: a graph that never finishes can only be stopped by ending its process, and ending a
+ * worker thread mid-run aborts the whole host process (the binding throws a Napi::Error into a
+ * terminating environment: SIGABRT).
  */
-import { parentPort } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { encodeFrame, FrameReader, type WireArray } from './frames';
 import { toBigInt64Array } from './int64';
-import type {
-  OpenOptions,
-  RunOutput,
-  SessionSignature,
-  WireTensor,
-  WorkerReplies,
-  WorkerRequest,
-  WorkerResponse,
-} from './workerProtocol';
+import { watchForOrphaning } from './orphanWatch';
+import { RUNTIME_TELEMETRY_OFF } from './runtimeTelemetry';
+import type { FeedHeader, OpenOptions, RunOutput, SessionSignature, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
 
-if (!parentPort) throw new Error('sessionWorker must run as a worker thread');
-const port = parentPort;
+// Before onnxruntime loads: it reads the switch from this process's environment as it initialises.
+Object.assign(process.env, RUNTIME_TELEMETRY_OFF);
+const runtime: Promise<typeof Ort> = import('onnxruntime-node');
 
-let session: ort.InferenceSession | undefined;
+let session: Ort.InferenceSession | undefined;
+/** Requests are served one at a time, in arrival order (the host sends one at a time anyway). */
+let serving: Promise<void> = Promise.resolve();
 
-port.on('message', (request: WorkerRequest) => {
-  serve(request).then(
-    ({ value, transfer }) => respond({ id: request.id, ok: true, value }, transfer),
-    (error: unknown) => respond({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
-  );
+const reader = new FrameReader();
+process.stdin.on('data', (chunk: Buffer) => {
+  for (const { header, arrays } of reader.push(chunk)) {
+    const request = header as WorkerRequest;
+    serving = serving.then(() => serve(request, arrays)).then(
+      ({ value, data }) => respond({ id: request.id, ok: true, value, cpu: process.cpuUsage() }, data ? [data] : []),
+      (error: unknown) => respond({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), cpu: process.cpuUsage() }),
+    );
+  }
 });
+// The host closes stdin to end the worker; it also ends when the host dies without doing so.
+process.stdin.on('end', () => void serving.then(release).finally(() => process.exit(0)));
+watchForOrphaning();
 
-function respond(response: WorkerResponse, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(response, transfer);
+function respond(response: WorkerResponse, arrays: WireArray[] = []): void {
+  for (const buffer of encodeFrame(response, arrays)) process.stdout.write(buffer);
 }
 
-async function serve(request: WorkerRequest): Promise<{ value: WorkerReplies[keyof WorkerReplies]; transfer?: ArrayBuffer[] }> {
+async function serve(request: WorkerRequest, arrays: readonly WireArray[]): Promise<{ value: WorkerValue; data?: Float32Array }> {
   switch (request.kind) {
     case 'open':
       return { value: await open(request.options) };
     case 'run': {
-      const output = await run(request.feeds, request.output);
-      return { value: output, transfer: [output.data.buffer as ArrayBuffer] };
+      const { data, dims } = await run(request.feeds, arrays, request.output);
+      return { value: { dims }, data };
     }
-    case 'close':
-      await close();
-      return { value: null };
   }
 }
 
 async function open(options: OpenOptions): Promise<SessionSignature> {
-  await close();
+  await release();
+  const ort = await runtime;
   session = await ort.InferenceSession.create(options.modelPath, {
     executionProviders: [options.provider],
     graphOptimizationLevel: 'all',
@@ -61,29 +66,28 @@ async function open(options: OpenOptions): Promise<SessionSignature> {
     // not faster (bench/README.md, §4).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
-  const describe = (m: ort.InferenceSession.ValueMetadata): { name: string; type: string } => ({
+  const describe = (m: Ort.InferenceSession.ValueMetadata): { name: string; type: string } => ({
     name: m.name,
     type: m.isTensor ? m.type : 'non-tensor',
   });
   return { inputs: session.inputMetadata.map(describe), outputs: session.outputMetadata.map(describe) };
 }
 
-async function run(feeds: Readonly<Record<string, WireTensor>>, outputName: string): Promise<RunOutput> {
+async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], outputName: string): Promise<RunOutput> {
   if (!session) throw new Error('no session is open');
-  const tensors: Record<string, ort.Tensor> = {};
-  for (const [name, tensor] of Object.entries(feeds)) {
-    tensors[name] =
-      tensor.type === 'int64'
-        ? new ort.Tensor('int64', toBigInt64Array(tensor.data), tensor.dims)
-        : new ort.Tensor('float32', tensor.data, tensor.dims);
-  }
+  const ort = await runtime;
+  const tensors: Record<string, Ort.Tensor> = {};
+  feeds.forEach(({ name, type, dims }, i) => {
+    const data = arrays[i];
+    tensors[name] = type === 'int64' ? new ort.Tensor('int64', toBigInt64Array(data as Int32Array), dims) : new ort.Tensor('float32', data as Float32Array, dims);
+  });
   const result = await session.run(tensors, [outputName]);
   const logits = result[outputName];
   if (logits.type !== 'float32') throw new Error(`output '${outputName}' is ${logits.type}, expected float32`);
   return { data: logits.data as Float32Array, dims: logits.dims };
 }
 
-async function close(): Promise<void> {
+async function release(): Promise<void> {
   const closing = session;
   session = undefined;
   await closing?.release();

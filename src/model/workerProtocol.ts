@@ -1,7 +1,9 @@
 /**
- * Messages between `SessionHost` (caller's thread) and `sessionWorker` (the thread that owns the
- * onnxruntime session). Every request carries an id; the worker answers each with one response
- * of the same id. The host sends one request at a time, so the worker never runs two at once.
+ * Messages between `SessionHost` (the caller's process) and `sessionWorker` (the process that owns
+ * the onnxruntime session), as `frames.ts` frames on the worker's stdin and stdout. Every request
+ * carries an id; the worker answers each with one response of the same id. The host sends one
+ * request at a time, so the worker never runs two at once. The worker's stdin closing asks it to
+ * release the session and exit.
  */
 
 /** An input tensor. int64 inputs travel as Int32Array (half the bytes) and are widened in the worker. */
@@ -21,7 +23,6 @@ export interface SessionSignature {
 }
 
 export interface RunOutput {
-  /** The output's data, its buffer transferred (not copied) from the worker. */
   readonly data: Float32Array;
   readonly dims: readonly number[];
 }
@@ -32,18 +33,22 @@ export interface OpenOptions {
   readonly threads: number;
 }
 
-export type WorkerRequest =
-  | { readonly id: number; readonly kind: 'open'; readonly options: OpenOptions }
-  | { readonly id: number; readonly kind: 'run'; readonly feeds: Readonly<Record<string, WireTensor>>; readonly output: string }
-  | { readonly id: number; readonly kind: 'close' };
-
-/** What each request kind answers with. */
-export interface WorkerReplies {
-  open: SessionSignature;
-  run: RunOutput;
-  close: null;
+/** A feed without its data, which follows the header as the frame's arrays, in `feeds` order. */
+export interface FeedHeader {
+  readonly name: string;
+  readonly type: WireTensor['type'];
+  readonly dims: readonly number[];
 }
 
-export type WorkerResponse =
-  | { readonly id: number; readonly ok: true; readonly value: WorkerReplies[keyof WorkerReplies] }
-  | { readonly id: number; readonly ok: false; readonly error: string };
+export type WorkerRequest =
+  | { readonly id: number; readonly kind: 'open'; readonly options: OpenOptions }
+  | { readonly id: number; readonly kind: 'run'; readonly feeds: readonly FeedHeader[]; readonly output: string };
+
+/** What a request answers with: 'open' the session's signature, 'run' the logits' dims (their data is the frame's one array). */
+export type WorkerValue = SessionSignature | { readonly dims: readonly number[] };
+
+/** Every answer carries the worker's CPU time so far (process.cpuUsage, µs): its parent cannot measure it. */
+export type WorkerResponse = { readonly cpu: NodeJS.CpuUsage } & (
+  | { readonly id: number; readonly ok: true; readonly value: WorkerValue }
+  | { readonly id: number; readonly ok: false; readonly error: string }
+);

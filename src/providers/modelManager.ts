@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
+import { isAbortError } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import { loadModel, resolveModel, type LoadedModel } from '../model';
 import { Disposable } from './disposable';
 import { errorMessage } from './logging';
+import { modelPathBase } from './modelPathBase';
 import type { Settings } from './settings';
 
 export type ModelState =
@@ -13,8 +15,10 @@ export type ModelState =
 /**
  * Owns the loaded model: loads the configured one, switches on request, releases the old session
  * once the new one works. A failed load never crashes anything: the state says why, and the
- * previous model (if any) keeps serving. Loads may overlap; the latest one wins and a stale one
- * is released as soon as it finishes.
+ * previous model (if any) keeps serving. A newer load aborts an older one still under way (a
+ * model that never finishes loading is stopped, not waited for). A model whose inference worker
+ * keeps dying turns the state to an error. Switching models cancels fills on the old one quietly
+ * (they end as cancelled, see `LoadedModel.dispose`).
  */
 export class ModelManager extends Disposable {
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
@@ -24,6 +28,7 @@ export class ModelManager extends Disposable {
   private _state: ModelState = { kind: 'loading', target: '' };
   private pending: Promise<void> = Promise.resolve();
   private generation = 0;
+  private loading: AbortController | undefined;
 
   constructor(private readonly settings: Settings, private readonly logger: Logger) {
     super();
@@ -32,7 +37,12 @@ export class ModelManager extends Disposable {
       if (keys.includes('executionProvider')) void this.load(settings.current.model, { force: true });
       else if (keys.includes('model')) void this.load(settings.current.model);
     }));
-    this._register({ dispose: () => this.release(this._active) });
+    this._register({
+      dispose: () => {
+        this.loading?.abort();
+        return this.release(this._active);
+      },
+    });
   }
 
   get active(): LoadedModel | undefined {
@@ -54,19 +64,26 @@ export class ModelManager extends Disposable {
    * Resolves to whether it is now the active model. Never rejects.
    */
   load(nameOrDir: string | undefined, options: { force?: boolean } = {}): Promise<boolean> {
-    const dir = resolveModel(nameOrDir);
+    const dir = resolveModel(nameOrDir, modelPathBase());
     if (!options.force && this._active?.dir === dir && this._state.kind === 'ready') return Promise.resolve(true);
     const generation = ++this.generation;
-    const done = this.loadDir(dir, generation);
+    this.loading?.abort();
+    this.loading = new AbortController();
+    const done = this.loadDir(dir, generation, this.loading.signal);
     this.pending = done.then(() => undefined);
     return done;
   }
 
-  private async loadDir(dir: string, generation: number): Promise<boolean> {
+  private async loadDir(dir: string, generation: number, signal: AbortSignal): Promise<boolean> {
     this.setState({ kind: 'loading', target: dir });
     this.log.info(`loading ${dir}`);
     try {
-      const model = await loadModel(dir, { executionProvider: this.settings.current.executionProvider, logger: this.logger });
+      const model = await loadModel(dir, {
+        executionProvider: this.settings.current.executionProvider,
+        logger: this.logger,
+        signal,
+        onFailure: (error) => this.failed(dir, error),
+      });
       if (generation !== this.generation || this.isDisposed) {
         this.log.debug(`a newer request replaced ${model.name}; releasing it`);
         await this.release(model);
@@ -78,11 +95,21 @@ export class ModelManager extends Disposable {
       await this.release(previous);
       return true;
     } catch (error) {
+      if (isAbortError(error)) {
+        this.log.debug(`stopped loading ${dir}: a newer request replaced it`);
+        return false;
+      }
       const message = errorMessage(error);
       this.log.error(`cannot load ${dir}: ${message}`);
       if (generation === this.generation) this.setState({ kind: 'error', message });
       return false;
     }
+  }
+
+  /** The active model's worker keeps dying: say so, where the status bar shows it. */
+  private failed(dir: string, error: Error): void {
+    this.log.error(error.message);
+    if (this._active?.dir === dir) this.setState({ kind: 'error', message: error.message });
   }
 
   private async release(model: LoadedModel | undefined): Promise<void> {

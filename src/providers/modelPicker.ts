@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { findModels, modelKind, type ModelEntry } from '../model';
 import type { ModelManager } from './modelManager';
+import { modelPathBase } from './modelPathBase';
 import type { Settings } from './settings';
 
 interface ModelPick extends vscode.QuickPickItem {
@@ -29,7 +30,7 @@ export class ModelPicker {
   private async ask(): Promise<string | undefined> {
     const current = this.models.active?.dir;
     // The active model is listed even when it came from "Browse…" and no model folder holds it.
-    const entries = await findModels([...this.settings.current.modelFolders, ...(current ? [current] : [])]);
+    const entries = await findModels([...this.settings.current.modelFolders, ...(current ? [current] : [])], modelPathBase());
     const pick = (entry: ModelEntry): ModelPick => ({
       label: entry.dir === current ? `$(check) ${entry.name}` : entry.name,
       description: [modelKind(entry), entry.source === 'bundled' ? vscode.l10n.t('bundled') : entry.dir].filter(Boolean).join(' · '),

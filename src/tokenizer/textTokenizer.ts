@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from 'tokenizers';
 import { InvalidRequestError, ModelLoadError } from '../core/errors';
+import { byteLevelBytes, type TokenizerJson } from './byteLevel';
 import { codePointToUtf16Offsets } from './utf16Offsets';
+import { decodeWholeCharacters } from './utf8';
 
 /** Token ids and, for each, the UTF-16 range `[start, end)` of the text it came from. */
 export interface Encoded {
@@ -12,9 +14,16 @@ export interface Encoded {
 export interface TextTokenizer {
   /** Vocabulary size including added (special) tokens: the logits width a model must have. */
   readonly vocabSize: number;
+  /** tokenizer.json's special tokens (`added_tokens` marked `special`), id → text. */
+  readonly specialTokens: ReadonlyMap<number, string>;
   /** No special tokens are added; text that spells a special token (`<|mask|>`) maps to its id, as in Python. `''` → `[]`. */
   encode(text: string): Promise<Encoded>;
-  /** The exact inverse of `encode` on byte-level BPE, special tokens included. `[]` → `''`. `InvalidRequestError` for an id outside the vocabulary. */
+  /**
+   * The exact inverse of `encode` on byte-level BPE, special tokens included. `[]` → `''`.
+   * Whole characters only: bytes that do not form a complete UTF-8 character (a fill that stops
+   * inside an emoji) are left out, never decoded as U+FFFD. `InvalidRequestError` for an id
+   * outside the vocabulary.
+   */
   decode(ids: readonly number[]): Promise<string>;
   tokenToId(token: string): number | undefined;
 }
@@ -31,7 +40,10 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
     throw new ModelLoadError(file, `cannot read the tokenizer: ${(error as Error).message}`, { cause: error });
   }
   try {
-    return new HfTokenizer(Tokenizer.fromString(json));
+    const tokenizer = Tokenizer.fromString(json);
+    const parsed = JSON.parse(json) as TokenizerJson;
+    const specialTokens = new Map((parsed.added_tokens ?? []).filter((t) => t.special).map((t) => [t.id, t.content]));
+    return new HfTokenizer(tokenizer, specialTokens, byteLevelBytes(parsed));
   } catch (error) {
     throw new ModelLoadError(file, `not a valid tokenizer.json: ${(error as Error).message}`, { cause: error });
   }
@@ -40,7 +52,12 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
 class HfTokenizer implements TextTokenizer {
   readonly vocabSize: number;
 
-  constructor(private readonly tokenizer: Tokenizer) {
+  /** @param bytes ids → bytes for a byte-level tokenizer (see `byteLevelBytes`); other decoders decode through the library. */
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    readonly specialTokens: ReadonlyMap<number, string>,
+    private readonly bytes: ((ids: readonly number[]) => Uint8Array) | undefined,
+  ) {
     this.vocabSize = tokenizer.getVocabSize(true);
   }
 
@@ -55,6 +72,7 @@ class HfTokenizer implements TextTokenizer {
     if (bad !== undefined) {
       return Promise.reject(new InvalidRequestError(`cannot decode token id ${bad}: ids lie in [0, ${this.vocabSize})`));
     }
+    if (this.bytes) return Promise.resolve(decodeWholeCharacters(this.bytes(ids)));
     // Special tokens are kept: dropping them would break the round trip on text that contains one.
     return this.tokenizer.decode([...ids], false);
   }

@@ -6,7 +6,7 @@ import { ModelLoadError } from '../../src/core/errors';
 import { loadModel } from '../../src/model';
 import { denoiserGraph, writeTestModelFolder } from './helpers/onnxTestModel';
 
-describe('model.cpu.onnx (a CPU-only variant of the graph, e.g. int8 from bench/quantize.py)', function () {
+describe('model.cpu.onnx (a CPU-only variant of the graph, e.g. int8 from training/diffuse/quantize.py)', function () {
   this.timeout(30000);
   let root: string;
   before(() => {

@@ -25,9 +25,12 @@ import torch
 
 from .tokenizer import EOS_ID, PAD_ID
 
-# hole shapes and their shares (see span())
-HOLE_KINDS = [("line", 0.25), ("lines", 0.22), ("rest_of_line", 0.15), ("mid_line", 0.10),
-              ("arbitrary", 0.15), ("line_with_indent", 0.06), ("empty", 0.07)]
+# Hole shapes and their shares (see span()). Whole lines (indentation and newline included) are the
+# hole an editor user makes by selecting lines or typing on a fresh line, and the unit of the
+# execution benchmarks (MBPP-Infill, HumanEval-Infilling: single line, several lines, character span),
+# so they weigh most; the remaining shapes are the cursor positions inside a line.
+HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_line", 0.10),
+              ("mid_line", 0.08), ("arbitrary", 0.18), ("empty", 0.07)]
 
 
 class ExampleMaker:
@@ -101,8 +104,8 @@ class ExampleMaker:
         indent_end = lines_start + len(line) - len(line.lstrip(" \t"))
         if kind == "line":
             return indent_end, line_end
-        if kind == "line_with_indent":
-            return lines_start, min(len(doc), line_end + (r.random() < 0.3))
+        if kind == "whole_line":
+            return lines_start, min(len(doc), line_end + (r.random() < 0.85))
         if kind == "rest_of_line":
             return r.randint(indent_end, line_end), line_end
         if kind == "mid_line":
@@ -113,9 +116,9 @@ class ExampleMaker:
             for _ in range(r.randint(1, 7)):
                 nxt = doc.find("\n", b + 1)
                 b = len(doc) if nxt < 0 else nxt
-            if r.random() < 0.3:
-                b = min(len(doc), b + 1)   # take the last newline too
-            return (lines_start if r.random() < 0.3 else indent_end), b
+            if r.random() < 0.5:
+                b = min(len(doc), b + 1)   # take the last newline too: whole lines
+            return (lines_start if r.random() < 0.5 else indent_end), b
         if kind == "arbitrary":
             a = r.randrange(len(doc))
             return a, min(len(doc), a + r.randint(1, 300))

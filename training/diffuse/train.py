@@ -68,6 +68,7 @@ class TrainConfig:
     ckpt_minutes: float = 2.0
     snapshot_tokens: int = 0         # also keep a copy (ckpt_snapshot.pt) once this many tokens are seen
     log_every: int = 50
+    peak_tflops: float = 989.0       # the GPU's dense bf16 peak (H100/H200 SXM datasheet), for the MFU in the log
     resume: bool = True
     # system
     seed: int = 1337
@@ -133,10 +134,13 @@ def train(cfg: TrainConfig, docs=None, log=print):
     rank, world = 0, 1
     if ddp:
         import torch.distributed as dist
-        dist.init_process_group("nccl")
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         rank, world = dist.get_rank(), dist.get_world_size()
-        device = f"cuda:{int(os.environ['LOCAL_RANK'])}"
-        torch.cuda.set_device(device)
+        if torch.cuda.is_available():
+            device = f"cuda:{int(os.environ['LOCAL_RANK'])}"
+            torch.cuda.set_device(device)
+        else:
+            device = "cpu"     # gloo: the tests' two-process runs
     else:
         device = cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     master = rank == 0
@@ -173,7 +177,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     train_model = loss_module
     if ddp:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        train_model = DDP(loss_module, device_ids=[torch.device(device).index])
+        train_model = DDP(loss_module, device_ids=[torch.device(device).index] if device.startswith("cuda") else None)
 
     if docs is None:
         from .corpus import read_split
@@ -199,19 +203,25 @@ def train(cfg: TrainConfig, docs=None, log=print):
             save_atomic(ck, ckpt_path)
         return ck
 
+    flops_per_token = training_flops_per_token(model.num_parameters(), mcfg)
     t_start = time.time()
     t_ckpt, t_log, tok_log = t_start, t_start, tokens_seen
+    waited = 0.0                      # seconds the loop spent waiting for the loader since the last log
+    t_ready = t_start
     budget_s = cfg.max_minutes * 60
     snapped = bool(cfg.snapshot_tokens) and tokens_seen >= cfg.snapshot_tokens
     schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
+    elapsed = 0.0
     for x0, region, valid, is_fim in loader:
-        elapsed = time.time() - t_start
+        waited += time.time() - t_ready
+        if step % CLOCK_SYNC_STEPS == 0:
+            elapsed = agreed_elapsed(time.time() - t_start, ddp, device)
         progress = (elapsed_before + elapsed) / schedule_s
         if cfg.max_steps:
             progress = max(progress, step / cfg.max_steps)
         if cfg.max_tokens:
             progress = tokens_seen / cfg.max_tokens
-        if elapsed > budget_s or (cfg.max_steps and step >= cfg.max_steps) or \
+        if (elapsed > budget_s and step % CLOCK_SYNC_STEPS == 0) or (cfg.max_steps and step >= cfg.max_steps) or \
                 (cfg.max_tokens and tokens_seen >= cfg.max_tokens):
             break
         lr = lr_at(cfg, step, progress)
@@ -230,11 +240,15 @@ def train(cfg: TrainConfig, docs=None, log=print):
         step += 1
         tokens_seen += x0.numel() * world
         if master and step % cfg.log_every == 0:
+            loss_value = float(loss.detach())    # waits for the GPU: the rates below are real
             now = time.time()
-            log(json.dumps({"step": step, "loss": round(float(loss.detach()), 4), "lr": round(lr, 6),
-                            "tok_per_s": round((tokens_seen - tok_log) / (now - t_log)),
+            tok_per_s = (tokens_seen - tok_log) / (now - t_log)
+            log(json.dumps({"step": step, "loss": round(loss_value, 4), "lr": round(lr, 6),
+                            "tok_per_s": round(tok_per_s),
+                            "mfu": round(tok_per_s * flops_per_token / (world * cfg.peak_tflops * 1e12), 3),
+                            "data_wait": round(waited / (now - t_log), 3),
                             "tokens_seen": tokens_seen, "elapsed_s": round(elapsed_before + now - t_start, 1)}))
-            t_log, tok_log = now, tokens_seen
+            t_log, tok_log, waited = now, tokens_seen, 0.0
         if time.time() - t_ckpt > cfg.ckpt_minutes * 60:
             checkpoint()
             t_ckpt = time.time()
@@ -244,6 +258,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
             if master:
                 save_atomic(ck, os.path.join(cfg.out_dir, "ckpt_snapshot.pt"))
                 log(json.dumps({"snapshot": True, "step": step, "tokens_seen": tokens_seen}))
+        t_ready = time.time()
     ck = checkpoint()
     if master:
         log(json.dumps({"done": True, "step": step, "tokens_seen": tokens_seen, "elapsed_s": round(ck["elapsed_s"], 1)}))
@@ -252,6 +267,29 @@ def train(cfg: TrainConfig, docs=None, log=print):
         dist.destroy_process_group()
     model.hidden = hidden_fn
     return ck
+
+
+# Every rank must stop at the same step (a rank that stops early leaves the others waiting in the
+# gradient all-reduce forever) and follow the same LR schedule, so the wall clock that decides both
+# is agreed between ranks, every this many steps (each agreement waits for the GPU: not every step).
+CLOCK_SYNC_STEPS = 10
+
+
+def agreed_elapsed(local_elapsed, ddp, device):
+    """The slowest rank's elapsed seconds (the local value when training alone)."""
+    if not ddp:
+        return local_elapsed
+    import torch.distributed as dist
+    t = torch.tensor([local_elapsed], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return float(t.item())
+
+
+def training_flops_per_token(parameters, mcfg):
+    """Model FLOPs of one training token (forward + backward), PaLM's estimate: 6 per parameter
+    (the tied head counted once, as if every position paid for it) plus the attention scores and
+    values, 12 x layers x width x canvas length. The denominator of the logged MFU."""
+    return 6 * parameters + 12 * mcfg.n_layer * mcfg.n_embd * mcfg.max_length
 
 
 class _LossModule(torch.nn.Module):

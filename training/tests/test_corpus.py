@@ -1,7 +1,11 @@
 import json
 import os
 
-from diffuse.corpus import CorpusConfig, build, in_validation, read_split
+import pytest
+
+pytest.importorskip("datasketch")   # .ci/run installs it; pipeline.sh corpus installs the carried wheel
+
+from diffuse.corpus import CorpusConfig, build, in_validation, read_split  # noqa: E402
 
 
 def write(root, rel, data):
@@ -47,3 +51,109 @@ def test_split_is_stable():
     val = [k for k in keys if in_validation(k, 20)]
     assert 10 < len(val) < 80
     assert val == [k for k in keys if in_validation(k, 20)]
+
+
+# -- near duplicates, decontamination, manifest ------------------------------------------------------
+import gzip  # noqa: E402
+
+from diffuse.corpus import DEFAULT_DECONTAM, load_hashes, marker_of, text_ngram_hashes  # noqa: E402
+
+MBPP_LIKE = ("def remove_odd_values_from_list(items):\n    result = [value for value in items if value % 2 == 0]\n"
+             "    return sorted(result, reverse=True)\n")
+
+
+def body(seed, lines=40):
+    """Distinct, plausible code: every line differs between seeds."""
+    return "".join(f"def fn_{seed}_{i}(alpha, beta):\n    return alpha * {i} + beta - {seed * 7 + i}\n"
+                   for i in range(lines))
+
+
+def hash_file(tmp_path, *programs):
+    hashes = set()
+    for p in programs:
+        hashes |= text_ngram_hashes(p, 13)
+    path = tmp_path / "bench.txt.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("# test hashes\n" + "".join(f"{h:016x}\n" for h in sorted(hashes)))
+    return str(path)
+
+
+def test_near_duplicates_keep_one(tmp_path):
+    root = tmp_path / "src"
+    base = body(1)
+    write(root, "a/orig.py", base)
+    write(root, "b/copy.py", base.replace("alpha * 3 +", "alpha * 3 -"))    # one token changed: near dup
+    write(root, "c/copy2.py", base + "\n# vendored\n")                        # a line added: near dup
+    write(root, "d/other.py", body(2))                                         # unrelated
+    m = build(CorpusConfig(out=str(tmp_path / "out"), sources=[f"s:{root}"], workers=1))
+    assert m["filtered"]["near_duplicate"] == 2 and m["filtered"]["kept"] == 2
+    kept = sorted(d["path"] for s in ("train", "val") for d in read_split(str(tmp_path / "out"), s))
+    assert kept == ["s/a/orig.py", "s/d/other.py"]   # the first of the cluster in walk order stays
+    off = build(CorpusConfig(out=str(tmp_path / "off"), sources=[f"s:{root}"], workers=1, near_dup_threshold=0))
+    assert off["filtered"]["kept"] == 4 and off["filtered"]["near_duplicate"] == 0
+
+
+def test_mbpp_13gram_overlap_dropped_12_kept(tmp_path):
+    root = tmp_path / "src"
+    toks = MBPP_LIKE.split()
+    assert len(toks) >= 16
+    write(root, "p/has13.py", body(3) + "    " + " ".join(toks[2:15]) + "\n")   # 13 tokens in a row: dropped
+    write(root, "p/has12.py", body(4) + "    " + " ".join(toks[2:14]) + "\n")   # only 12: kept
+    write(root, "p/spaced.py", body(5) + "\n\t".join(toks[0:13]) + "\n")      # whitespace normalised: dropped
+    m = build(CorpusConfig(out=str(tmp_path / "out"), sources=[f"s:{root}"], workers=1,
+                           decontam=hash_file(tmp_path, MBPP_LIKE)))
+    assert m["filtered"]["mbpp_13gram"] == 2 and m["filtered"]["kept"] == 1
+    assert m["decontaminated"]["by_reason"] == {"mbpp_13gram": 2}
+    assert m["decontaminated"]["paths"] == [["mbpp_13gram", "s/p/has13.py"], ["mbpp_13gram", "s/p/spaced.py"]]
+    assert [d["path"] for s in ("train", "val") for d in read_split(str(tmp_path / "out"), s)] == ["s/p/has12.py"]
+
+
+def test_benchmark_markers_dropped():
+    assert marker_of("def check(candidate):\n    assert candidate(1) == 2\n") == "check_candidate"
+    assert marker_of('TASK = "HumanEval/12"') == "humaneval"
+    assert marker_of("from evals import mbpp_tasks") == "mbpp"
+    assert marker_of("load_dataset('codeparrot/apps')") == "apps"
+    assert marker_of("MultiPL-E translations") == "multipl_e"
+    assert marker_of("INSTALLED_APPS = []\n# multiple entries, multiple_entries\n") is None
+
+
+def test_manifest_counts_and_workers_agree(tmp_path):
+    root = tmp_path / "src"
+    write(root, "pkg/PKG-INFO", "Metadata-Version: 2.1\nName: pkg\nLicense-Expression: BSD-3-Clause\n\nlong text\n")
+    write(root, "pkg/a.py", body(6))
+    write(root, "pkg/b.py", body(6))                                       # exact duplicate
+    write(root, "pkg/c.py", body(6).replace("beta - 4", "beta + 4"))      # near duplicate
+    write(root, "pkg/d.py", body(7) + "def check(candidate):\n    assert candidate(2) == 4\n")
+    write(root, "pkg/e.py", body(8) + "# scores on HumanEval/0 to HumanEval/163\n")
+    write(root, "pkg/f.py", body(9) + MBPP_LIKE)
+    write(root, "pkg/g.md", "# Notes\n\n" + "Plain prose about the package, nothing else.\n" * 4)
+    write(root, "pkg/h.min.js", "var a=1;" * 50)
+    kept = tmp_path / "kept.txt"
+    runs = []
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        runs.append(build(CorpusConfig(out=str(out), sources=[f"s:{root}"], workers=workers, kept_list=str(kept),
+                                       decontam=hash_file(tmp_path, MBPP_LIKE))))
+    m = runs[0]
+    assert m["filtered"] == {"kept": 2, "duplicate": 1, "near_duplicate": 1, "marker:check_candidate": 1,
+                             "marker:humaneval": 1, "mbpp_13gram": 1, "minified": 1}
+    assert m["decontaminated"]["files"] == 3
+    assert m["totals"]["files"] == 2 and m["totals"]["bytes"] == len(body(6)) + len(
+        "# Notes\n\n" + "Plain prose about the package, nothing else.\n" * 4)
+    assert m["dropped_bytes"]["duplicate"] == len(body(6))
+    assert m["sources"]["s"]["filtered"]["near_duplicate"] == 1 and m["sources"]["s"]["approx_tokens"] > 0
+    assert m["licences_by_bytes"] == {"BSD-3-Clause": m["totals"]["bytes"]}
+    assert kept.read_text().split() == ["s/pkg/a.py", "s/pkg/g.md"]
+    for k in ("filtered", "splits", "dropped_bytes", "decontaminated", "licences_by_bytes"):
+        assert runs[1][k] == m[k]   # processes only examine; the decisions stay in walk order
+
+
+def test_committed_mbpp_hashes():
+    bench = load_hashes(DEFAULT_DECONTAM)
+    assert len(bench) > 10000
+    mbpp = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "bench", "mbpp-infill", "mbpp.jsonl")
+    if not os.path.exists(mbpp):
+        pytest.skip("the benchmark is not beside this checkout")
+    with open(mbpp) as f:
+        first = json.loads(f.readline())
+    assert set(text_ngram_hashes(first["code"], 13)) <= set(bench.tolist())

@@ -9,9 +9,14 @@ import Mocha from 'mocha';
  * plain line `N passed, N failed` to $VSC_TEST_RESULTS when set; rejects when a test failed.
  */
 export function run(): Promise<void> {
+  return runMochaIn(__dirname);
+}
+
+/** Runs every `*.test.js` in `dir` in name order, as `run` describes. */
+export function runMochaIn(dir: string): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
-    mocha.addFile(path.join(__dirname, file));
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) {
+    mocha.addFile(path.join(dir, file));
   }
   return new Promise((resolve, reject) => {
     const lines: string[] = [];

@@ -21,6 +21,8 @@ export class FakeTokenizer implements TextTokenizer {
   private readonly words: string[] = [];
   private readonly wordIds = new Map<string, number>();
 
+  readonly specialTokens: ReadonlyMap<number, string> = new Map(SPECIAL_TEXT.map((text, id) => [id, text]));
+
   constructor(readonly vocabSize = 4096) {}
 
   async encode(text: string): Promise<Encoded> {

@@ -50,26 +50,42 @@ export interface TestGraphOptions {
   /** Adds a `cond float32[B]` input that scales the logits. */
   cond?: boolean;
   names?: { inputIds?: string; positions?: string; cond?: string; logits?: string };
+  /** Replaces `testWeight` (e.g. to put an Infinity in the logits). */
+  weight?: (token: number, column: number) => number;
+  /** Reads the first Q canvas tokens instead of those at `positions` (its shape is all it uses): a broken graph. */
+  ignorePositions?: boolean;
+  /** Returns a row for every canvas position, [B, L, V], whatever `positions` asks for: a broken graph. */
+  allPositions?: boolean;
 }
 
 /** logits = Gather(W, GatherElements(input_ids, positions, axis=1)) [× cond]: a real [B,L],[B,Q] → [B,Q,V] signature. */
 export function denoiserGraph(options: TestGraphOptions = {}): Buffer {
   const width = options.width ?? testVocabSize;
   const names = { inputIds: 'input_ids', positions: 'positions', cond: 'cond', logits: 'logits', ...options.names };
+  const weight = options.weight ?? testWeight;
   const weights = new Float32Array(testVocabSize * width);
-  for (let t = 0; t < testVocabSize; t++) for (let v = 0; v < width; v++) weights[t * width + v] = testWeight(t, v);
+  for (let t = 0; t < testVocabSize; t++) for (let v = 0; v < width; v++) weights[t * width + v] = weight(t, v);
   const inputs: ValueInfo[] = [
     { name: names.inputIds, type: DataType.int64, dims: ['B', 'L'] },
     { name: names.positions, type: DataType.int64, dims: ['B', 'Q'] },
   ];
   const gatherOutput = options.cond ? 'unscaled' : names.logits;
-  const nodes: OnnxNode[] = [
-    { op: 'GatherElements', inputs: [names.inputIds, names.positions], outputs: ['query_ids'], intAttributes: { axis: 1 } },
-    { op: 'Gather', inputs: ['W', 'query_ids'], outputs: [gatherOutput], intAttributes: { axis: 0 } },
-  ];
+  const int64 = (name: string, values: bigint[]) => ({ name, type: DataType.int64, dims: [values.length], data: new BigInt64Array(values) });
   const initializers: OnnxGraph['initializers'][number][] = [
     { name: 'W', type: DataType.float, dims: [testVocabSize, width], data: weights },
   ];
+  const nodes: OnnxNode[] = options.allPositions
+    ? [{ op: 'Identity', inputs: [names.inputIds], outputs: ['query_ids'] }]
+    : options.ignorePositions
+    ? [
+      // query_ids = input_ids[:, 0:Q], Q = shape(positions)[1]
+      { op: 'Shape', inputs: [names.positions], outputs: ['bq'] },
+      { op: 'Slice', inputs: ['bq', 'one', 'two'], outputs: ['q'] },
+      { op: 'Slice', inputs: [names.inputIds, 'zero', 'q', 'one'], outputs: ['query_ids'] },
+    ]
+    : [{ op: 'GatherElements', inputs: [names.inputIds, names.positions], outputs: ['query_ids'], intAttributes: { axis: 1 } }];
+  if (options.ignorePositions) initializers.push(int64('zero', [0n]), int64('one', [1n]), int64('two', [2n]));
+  nodes.push({ op: 'Gather', inputs: ['W', 'query_ids'], outputs: [gatherOutput], intAttributes: { axis: 0 } });
   if (options.cond) {
     inputs.push({ name: names.cond, type: DataType.float, dims: ['B'] });
     initializers.push({ name: 'cond_shape', type: DataType.int64, dims: [3], data: new BigInt64Array([-1n, 1n, 1n]) });

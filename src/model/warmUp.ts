@@ -1,0 +1,78 @@
+import { ModelLoadError } from '../core/errors';
+import type { DenoiseRequest, DiffusionSpec } from '../sampler/types';
+import type { ModelMeta } from './meta';
+import type { OnnxDenoiser } from './onnxDenoiser';
+
+/** Canvas of the warm-up runs: short, but long enough for any model (max_length >= 8). */
+const warmUpLength = 8;
+/** Rows computed in a different order may differ in the last bits, never by this much. */
+const tolerance = 1e-3;
+
+/**
+ * Runs a new session twice on a short canvas and refuses what the sampler could not use:
+ * - logits not of shape [B, Q, V] with V = meta.json's vocab_size;
+ * - NaN or +Infinity, or a row with no finite logit, outside the mask column (-Infinity is a
+ *   token the model rules out; the mask column is never read, and SUBS exports put -Infinity there);
+ * - a graph that ignores its `positions` input: asking for positions [7, 0] and then [0, 7] must
+ *   swap the rows.
+ * Garbage from a GPU provider is a plain `Error` (the caller falls back to the next provider); the
+ * same from CPU is the model's fault: a `ModelLoadError` naming `modelPath`.
+ */
+export async function checkWarmUp(denoiser: OnnxDenoiser, meta: ModelMeta, modelPath: string, provider: string): Promise<void> {
+  const { spec } = denoiser;
+  const refuse = (reason: string, providerMayBeAtFault = false): never => {
+    if (providerMayBeAtFault && provider !== 'cpu') throw new Error(`the warm-up run ${reason}`);
+    throw new ModelLoadError(modelPath, `the warm-up run ${reason}`);
+  };
+  const last = warmUpLength - 1;
+  // logits: [1, 2, V]
+  const [reversed, inOrder] = [await denoiser.forward(warmUpRequest(spec, [last, 0])), await denoiser.forward(warmUpRequest(spec, [0, last]))];
+  const { dims, data } = reversed;
+  if (dims.length !== 3 || dims[2] !== spec.vocabSize) {
+    refuse(`returned logits of shape [${dims.join(', ')}], which do not end in meta.json's vocab_size ${spec.vocabSize}`);
+  }
+  if (dims[0] !== 1 || dims[1] !== 2) {
+    refuse(`returned logits of shape [${dims.join(', ')}] for 1 row and 2 positions, expected [1, 2, ${spec.vocabSize}]: ` +
+      `the graph must return one row per entry of its '${meta.inputs.positions}' input`);
+  }
+  for (const row of [0, 1]) {
+    const problem = nonFiniteProblem(data, row * spec.vocabSize, spec.vocabSize, spec.maskId);
+    if (problem) refuse(`produced ${problem}`, true);
+  }
+  const swapped = (row: number, v: number): boolean => Math.abs(data[row * spec.vocabSize + v] - inOrder.data[(1 - row) * spec.vocabSize + v]) <= tolerance;
+  const rowsDiffer = data.subarray(0, spec.vocabSize).some((x, v) => Math.abs(x - data[spec.vocabSize + v]) > tolerance);
+  const everyFinite = (v: number): boolean => Number.isFinite(data[v]) && Number.isFinite(data[spec.vocabSize + v]);
+  if (rowsDiffer) {
+    for (let v = 0; v < spec.vocabSize; v++) {
+      if (everyFinite(v) && !(swapped(0, v) && swapped(1, v))) {
+        refuse(`did not swap its rows when positions [${last}, 0] became [0, ${last}]: the graph ignores its '${meta.inputs.positions}' input`);
+      }
+    }
+  }
+}
+
+/** What is wrong with one logits row, if anything. */
+function nonFiniteProblem(data: Float32Array, offset: number, vocabSize: number, maskId: number): string | undefined {
+  let finite = 0;
+  for (let v = 0; v < vocabSize; v++) {
+    if (v === maskId) continue;
+    const x = data[offset + v];
+    if (Number.isNaN(x) || x === Infinity) return `a logit of ${x} (vocabulary id ${v})`;
+    if (Number.isFinite(x)) finite++;
+  }
+  return finite === 0 ? 'a row of logits that are all -Infinity (no token possible)' : undefined;
+}
+
+/** A canvas whose first token is known and the rest masked, so rows at its two ends differ in any useful model. */
+function warmUpRequest(spec: DiffusionSpec, positions: readonly number[]): DenoiseRequest {
+  const tokens = new Int32Array(warmUpLength).fill(spec.maskId);
+  tokens[0] = spec.eosId;
+  return {
+    tokens,
+    batch: 1,
+    length: warmUpLength,
+    positions: Int32Array.from(positions),
+    queries: positions.length,
+    cond: spec.condKind === 'none' ? undefined : new Float32Array([0.5]),
+  };
+}

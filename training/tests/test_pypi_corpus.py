@@ -1,0 +1,59 @@
+import io
+import os
+import subprocess
+import tarfile
+
+from diffuse.pypi_corpus import (BENCH_PACKAGE, PackConfig, SelectConfig, canonical, extract, licence_from_metadata,
+                                 pack, select)
+
+
+def test_select_excludes_image_and_benchmarks(tmp_path):
+    tsv = tmp_path / "pypi.tsv"
+    tsv.write_text("name\tversion\tmonth\trank_among_15000_most_downloaded\tsummary\n"
+                   "requests\t2.0\t2026-01\t3\t\nnumpy\t2.0\t2026-01\t1\t\nhuman-eval\t1.0\t2026-01\t2\t\n"
+                   "Some_Pkg\t0.1\t2026-01\t4\t\nnover\t\t\t5\t\nunranked\t1.0\t2026-01\t\t\ndatasets\t3.0\t\t6\t\n")
+    excl = tmp_path / "image.txt"
+    excl.write_text("# image\nnumpy\n")
+    out = tmp_path / "c.txt"
+    r = select(SelectConfig(tsv=str(tsv), exclude=str(excl), top=10, out=str(out)))
+    assert out.read_text().split() == ["requests==2.0", "some-pkg==0.1"]
+    assert r["dropped"] == {"gpu_image": 1, "benchmark": 2, "no_version": 1}
+    assert BENCH_PACKAGE.search(canonical("lm_eval")) and not BENCH_PACKAGE.search("django-appconf")
+
+
+def sdist(path, files):
+    with tarfile.open(path, "w:gz") as t:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+
+
+def test_extract_keeps_sources_and_licence(tmp_path):
+    arc = tmp_path / "pkg-1.0.tar.gz"
+    sdist(arc, {"pkg-1.0/PKG-INFO": b"Metadata-Version: 2.4\nName: pkg\nLicense-Expression: MIT\n\nReadme\n",
+                "pkg-1.0/pkg/__init__.py": b"x = 1\n", "pkg-1.0/README.rst": b"Docs\n",
+                "pkg-1.0/pkg/lib.so": b"\x7fELF", "pkg-1.0/../evil.py": b"x = 2\n",
+                "pkg-1.0/big.py": b"#" * 300000})
+    files, nbytes, meta = extract(str(arc), arc.name, str(tmp_path / "out"), 256 * 1024)
+    assert (files, nbytes) == (2, 11)
+    assert sorted(os.listdir(tmp_path / "out")) == ["PKG-INFO", "README.rst", "pkg"]
+    assert licence_from_metadata(meta) == "MIT"
+    assert licence_from_metadata("License: UNKNOWN\nClassifier: License :: OSI Approved :: BSD License\n") == "BSD License"
+
+
+def test_pack_parts_whole_packages(tmp_path):
+    root = tmp_path / "pypi"
+    kept = []
+    for p in range(4):
+        d = root / f"p{p}-1.0"
+        d.mkdir(parents=True)
+        (d / "PKG-INFO").write_text("License: MIT\n")
+        (d / "m.py").write_bytes(os.urandom(40000).hex().encode())   # incompressible-ish: 80 KB a package
+        kept.append(f"pypi/p{p}-1.0/m.py")
+    (tmp_path / "kept.txt").write_text("\n".join(kept) + "\n")
+    out = tmp_path / "parts"
+    parts = pack(PackConfig(root=str(root), kept=str(tmp_path / "kept.txt"), out=str(out), part_mib=0, xz="xz -0"))
+    assert len(parts) == 4 and all(p["packages"] == 1 for p in parts)   # a part holds at least one package
+    names = subprocess.run(["tar", "tJf", str(out / "pypi-02.tar.xz")], capture_output=True, text=True).stdout.split()
+    assert sorted(names) == ["pypi/p1-1.0/PKG-INFO", "pypi/p1-1.0/m.py"]
