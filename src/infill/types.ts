@@ -66,8 +66,8 @@ export interface Candidate {
   confidence: number;
   /** The holes' scores, weighted by kept tokens: candidates are ranked by it. */
   score: number;
-  /** The filled document parses with more errors than the document did; undefined when not checked. */
-  addsSyntaxErrors?: boolean;
+  /** Parse errors the fill adds to the document (negative: it repairs some); undefined when not checked. */
+  syntaxErrors?: number;
 }
 
 export interface InfillResult {
