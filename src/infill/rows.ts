@@ -28,10 +28,12 @@ export interface HoleInput {
 
 /**
  * The rows for `options`: sizes from `lengths` capped at `maxTokens` (else `lineTokens` for a
- * request of line-shaped holes, else `maxTokens`), each repeated `batchPerSize` times; sizes that
- * give every hole the same slots and shape (a selection's own length caps them) share a row. A
- * line-shaped hole is one line in a row whose size is at most `lineTokens`; in a larger row it may
- * take several whole lines, so the model's score chooses between one line and more.
+ * request of line-shaped holes, else `maxTokens`), each repeated `batchPerSize` times. The sizes
+ * are for cursor holes of a line or inside a line; a replaced selection is sized by its own
+ * length and a block (a cursor after a block opener) by `maxTokens`, in every row, so sizes that
+ * give every hole the same slots and shape share a row. A line-shaped hole is one line in a row
+ * whose size is at most `lineTokens`; in a larger row it may take several whole lines, so the
+ * model's score chooses between one line and more.
  */
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
   const { lineTokens, maxTokens } = options;
@@ -44,7 +46,10 @@ export function planRows(holes: readonly HoleInput[], options: InfillOptions, ba
       if (shape.kind !== 'line') return shape.kind;
       return lineTokens !== undefined && size <= lineTokens ? 'line' : 'block';
     });
-    const slots = holes.map((h) => holeSlots(h.hole, h.selectionTokens, size));
+    const slots = holes.map((h) => {
+      const searched = h.hole.start === h.hole.end && h.shape.kind !== 'block';
+      return holeSlots(h.hole, h.selectionTokens, searched ? size : maxTokens);
+    });
     const key = JSON.stringify([slots, kinds]);
     if (seen.has(key)) continue;
     seen.add(key);
