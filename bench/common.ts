@@ -201,7 +201,7 @@ export interface Report {
 /** The command line that produced this run, as one would type it from the repository root. */
 export function commandLine(): string {
   const script = path.relative(repoRoot, process.argv[1]);
-  return ['node', script, ...process.argv.slice(2)].map((a) => (/[\s'"$]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ');
+  return ['node', script, ...process.argv.slice(2)].map((a) => (/[\s'"$;&|<>()*?]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ');
 }
 
 /** Prints the markdown section and writes `bench/results/<bench>-<stamp>.json` (or `--json FILE`). */

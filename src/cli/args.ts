@@ -95,8 +95,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 }
 
 /**
- * The defaults, with the flags given; `steps` follows `--max-tokens` at the engine's default slots
- * per step (32 slots: 4 steps) unless given itself.
+ * The defaults, with the flags given; `steps` follows `--max-tokens` in proportion to the engine's
+ * defaults (32 slots: 12 steps) unless given itself.
  */
 function infillOptions(values: Record<string, string | boolean | undefined>): InfillOptions {
   const maxTokens = values['max-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.maxTokens : positiveInteger('--max-tokens', values['max-tokens']);

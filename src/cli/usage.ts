@@ -18,24 +18,27 @@ Options:
   --model NAME|DIR     bundled model name or model folder of any family (default: the bundled
                        default model); steps, strategy and threshold adapt to the model's
                        family (docs/model-contract.md)
-  --language ID        VS Code language id of the tasks (e.g. python): candidates that add parse
-                       errors rank last (tree-sitter grammars: python)
+  --language ID        VS Code language id of the tasks (e.g. python): candidates are ranked by
+                       the parse errors they add first (tree-sitter grammars: python)
   --ep PROVIDER        auto | cpu | webgpu | cuda | dml | coreml (default auto)
   --timeout SECONDS    give up on a model whose session takes longer to create, or one forward
                        pass longer to run (default 60)
-  --steps N            denoising step budget (default: --max-tokens / 8)
+  --steps N            denoising steps, each one network call over all rows (default ${d.steps}
+                       for --max-tokens ${d.maxTokens}, in proportion)
   --strategy S         confidence | margin | entropy | random (default ${d.strategy})
   --kernel K           analytic | euler: the step kernel of ancestral ('random') steps and of
                        the roulette graph's revisions (default analytic)
-  --threshold T        reveal every slot at least this confident, in (0, 1], or off (default ${d.threshold})
-  --max-tokens N       mask slots per hole; the model pads the slack (default ${d.maxTokens})
+  --threshold T        reveal every slot at least this confident, in (0, 1], or off (default ${d.threshold ?? 'off'})
+  --max-tokens N       the largest hole in mask slots (a block's, and the cap on --lengths);
+                       the model pads the slack (default ${d.maxTokens})
   --line-tokens N|off  mask slots of a line-shaped hole (a blank line, a new line at a line start,
                        a selected line), which then keeps one line (default ${d.lineTokens ?? 'off'})
   --line-indents on|off  also try a whole line inserted at a line start indented like each
                        neighbour line, as batch rows (default ${d.lineIndents ? 'on' : 'off'})
   --lengths N,N,..|off candidate hole sizes, tried as batch rows of one run; the fill the model
                        scores best wins (default ${d.lengths?.join(',') ?? 'off'})
-  --candidates N       sampled candidates per size, as batch rows (default ${d.candidates})
+  --candidates N       candidates to keep; at a temperature > 0 sampled per size as batch rows
+                       (default ${d.candidates})
   --temperature T      sampling temperature in [0, 2]; 0 = greedy (default ${d.temperature})
   --seed N             sampling seed (default ${d.seed})
   --runs N             bench: passes over the tasks (default 3)

@@ -98,10 +98,12 @@ export class InfillEngine {
       offset += v.rows.length;
     }
     this.checkSyntax(request, candidates);
-    // An empty fill (a row too short for the text, or padding alone) suggests nothing and a fill
-    // that breaks the syntax is likely wrong: both go last; the model's score orders the rest.
-    const rank = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 2 : c.addsSyntaxErrors ? 1 : 0);
-    const best = distinct(candidates.sort((a, b) => rank(a) - rank(b) || b.score - a.score)).slice(0, wanted);
+    // An empty fill (a row too short for the text, or padding alone) suggests nothing: last. Then
+    // the fewer parse errors the better (a fill that adds some is likely wrong, one that repairs
+    // the document, which a missing line often breaks, likely right); the model's score decides the rest.
+    const empty = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 1 : 0);
+    const ranked = candidates.sort((a, b) => empty(a) - empty(b) || (a.syntaxErrors ?? 0) - (b.syntaxErrors ?? 0) || b.score - a.score);
+    const best = distinct(ranked).slice(0, wanted);
     return {
       candidates: best,
       nfe: run.cached ? 0 : run.result.nfe,
@@ -200,9 +202,9 @@ export class InfillEngine {
   }
 
   /**
-   * Marks each candidate whose filled document parses with more errors than the document as it
-   * is (within the window around the holes): a fill should not add syntax errors, though the
-   * document may already have some, the hole itself among them. Only for a language with a grammar.
+   * Sets each candidate's `syntaxErrors`: the parse errors of the filled document less those of
+   * the document as it is (within the window around the holes), which may have some, the hole
+   * itself among them. Only for a language with a grammar, and only when there is a choice.
    */
   private checkSyntax(request: InfillRequest, candidates: Candidate[]): void {
     const { text, holes, languageId } = request;
@@ -215,9 +217,9 @@ export class InfillEngine {
       holes.forEach((hole, i) => {
         filled += candidate.fills[i].text + text.slice(hole.end, i + 1 < holes.length ? holes[i + 1].start : to);
       });
-      candidate.addsSyntaxErrors = this.syntax.errors(filled, languageId)! > before;
+      candidate.syntaxErrors = this.syntax.errors(filled, languageId)! - before;
     }
-    this.log.debug(`syntax: ${candidates.filter((c) => c.addsSyntaxErrors).length} of ${candidates.length} candidates add parse errors`);
+    this.log.debug(`syntax: parse errors added per candidate [${candidates.map((c) => c.syntaxErrors).join(', ')}]`);
   }
 
   /** Index of the first token whose text holds a line break after some text (where post-processing cuts a line), or -1. */

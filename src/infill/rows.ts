@@ -27,22 +27,32 @@ export interface HoleInput {
 }
 
 /**
- * The distinct rows for `options`: sizes from `lengths` (else `lineTokens` for a request of
- * line-shaped holes, else `maxTokens`), each repeated `batchPerSize` times. A line-shaped hole
- * is one line in a row whose size is at most `lineTokens`; in a larger row (several lengths tried)
- * it may take several whole lines, so the model's score chooses between one line and more.
+ * The rows for `options`: sizes from `lengths` capped at `maxTokens` (else `lineTokens` for a
+ * request of line-shaped holes, else `maxTokens`), each repeated `batchPerSize` times. The sizes
+ * are for cursor holes of a line or inside a line; a replaced selection is sized by its own
+ * length and a block (a cursor after a block opener) by `maxTokens`, in every row, so sizes that
+ * give every hole the same slots and shape share a row. A line-shaped hole is one line in a row
+ * whose size is at most `lineTokens`; in a larger row it may take several whole lines, so the
+ * model's score chooses between one line and more.
  */
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
-  const { lineTokens } = options;
+  const { lineTokens, maxTokens } = options;
   const allLines = holes.every((h) => h.shape.kind === 'line');
-  const sizes = options.lengths ?? [allLines && lineTokens !== undefined ? lineTokens : options.maxTokens];
+  const sizes = options.lengths?.map((size) => Math.min(size, maxTokens)) ?? [allLines && lineTokens !== undefined ? lineTokens : maxTokens];
   const rows: RowSpec[] = [];
-  for (const size of [...new Set(sizes)]) {
+  const seen = new Set<string>();
+  for (const size of sizes) {
     const kinds = holes.map(({ shape }): HoleKind => {
       if (shape.kind !== 'line') return shape.kind;
       return lineTokens !== undefined && size <= lineTokens ? 'line' : 'block';
     });
-    const slots = holes.map((h) => holeSlots(h.hole, h.selectionTokens, size));
+    const slots = holes.map((h) => {
+      const searched = h.hole.start === h.hole.end && h.shape.kind !== 'block';
+      return holeSlots(h.hole, h.selectionTokens, searched ? size : maxTokens);
+    });
+    const key = JSON.stringify([slots, kinds]);
+    if (seen.has(key)) continue;
+    seen.add(key);
     for (let k = 0; k < batchPerSize; k++) rows.push({ size, slots, kinds });
   }
   return rows;

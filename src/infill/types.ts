@@ -22,7 +22,7 @@ export interface InfillRequest {
 }
 
 export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal'> {
-  /** Mask slots of a hole of unknown length (the model fills the slack with padding). */
+  /** Mask slots of a hole of unknown length (the model fills the slack with padding); with `lengths`, the largest size tried. */
   maxTokens: number;
   /** Canvas budget in tokens; clamped to the model's `maxLength`. The prefix gets the larger share. */
   contextTokens: number;
@@ -40,8 +40,8 @@ export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal'> 
    */
   lineIndents?: boolean;
   /**
-   * Hole-length search: each size replaces `maxTokens` (and `lineTokens`) in its own batch row of
-   * one run (src/infill/rows.ts); the fill with the best score wins.
+   * Hole-length search: each size (capped at `maxTokens`) is a batch row of one run
+   * (src/infill/rows.ts), in place of `maxTokens` and `lineTokens`; the fill with the best score wins.
    */
   lengths?: number[];
 }
@@ -66,8 +66,8 @@ export interface Candidate {
   confidence: number;
   /** The holes' scores, weighted by kept tokens: candidates are ranked by it. */
   score: number;
-  /** The filled document parses with more errors than the document did; undefined when not checked. */
-  addsSyntaxErrors?: boolean;
+  /** Parse errors the fill adds to the document (negative: it repairs some); undefined when not checked. */
+  syntaxErrors?: number;
 }
 
 export interface InfillResult {

@@ -2,7 +2,7 @@ import type * as vscode from 'vscode';
 
 /** What the last fill ran with and did; `nfe` is 0 for a cache hit or a cancelled run. */
 export interface LastFill {
-  readonly options: { readonly steps: number; readonly strategy: string; readonly threshold?: number; readonly temperature?: number };
+  readonly options: { readonly steps: number; readonly strategy: string; readonly threshold?: number; readonly temperature?: number; readonly candidates?: number };
   readonly holes: number;
   readonly nfe: number;
   readonly cancelled: boolean;

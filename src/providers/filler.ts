@@ -19,8 +19,6 @@ export interface FillRequestOptions {
   readonly signal?: AbortSignal;
   /** Rows sampled as one batch (explicit invoke). */
   readonly candidates?: number;
-  /** Overrides the `temperature` setting (several candidates need some randomness). */
-  readonly temperature?: number;
 }
 
 /**
@@ -71,7 +69,7 @@ export class Filler extends Disposable {
       steps: s.steps,
       strategy: s.strategy,
       threshold: s.threshold,
-      temperature: overrides.temperature ?? s.temperature,
+      temperature: s.temperature,
       maxTokens: s.maxHoleTokens,
       contextTokens: s.contextTokens,
       candidates: overrides.candidates ?? DEFAULT_INFILL_OPTIONS.candidates,
@@ -94,8 +92,8 @@ export class Filler extends Disposable {
     this.recorder = recorder;
     const record = (cancelled: boolean, nfe: number): void => {
       // what the sampler ran with: the engine adapts the settings to the model's family
-      const { steps, strategy, threshold, temperature } = optionsForModel(model.spec, options);
-      this._lastFill = { options: { steps, strategy, threshold, temperature }, holes: request.holes.length, nfe, cancelled };
+      const { steps, strategy, threshold, temperature, candidates } = optionsForModel(model.spec, options);
+      this._lastFill = { options: { steps, strategy, threshold, temperature, candidates }, holes: request.holes.length, nfe, cancelled };
     };
     try {
       const result = await engine.fill(request, options, {

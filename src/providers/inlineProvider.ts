@@ -10,10 +10,8 @@ import type { Settings } from './settings';
 import { isEnabledFor } from './settingsModel';
 import { anchorAt, remainderAfterTyping, type ShownSuggestion } from './shownSuggestion';
 
-/** Candidates sampled as one batch on explicit invoke, to cycle through. */
+/** Candidates to cycle through on explicit invoke: the best fills of the hole lengths tried, one batch. */
 const INVOKE_CANDIDATES = 3;
-/** Sampling temperature for those candidates when the setting is greedy (greedy rows would all agree). */
-const INVOKE_TEMPERATURE = 0.7;
 
 /** Where the fill goes and what the item replaces. */
 interface Target {
@@ -92,7 +90,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       if (!invoked && !(await delay(this.debounce.next(), token))) return undefined;
       const result = await this.filler.fill(
         { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
-        invoked ? { signal: controller.signal, candidates: INVOKE_CANDIDATES, temperature: settings.temperature || INVOKE_TEMPERATURE } : { signal: controller.signal },
+        invoked ? { signal: controller.signal, candidates: INVOKE_CANDIDATES } : { signal: controller.signal },
       );
       if (!result || token.isCancellationRequested) return undefined;
       const items = result.candidates

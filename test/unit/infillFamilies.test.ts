@@ -21,7 +21,7 @@ const FIXTURES: ReadonlyArray<readonly [name: string, family: string, graph: str
 const TEXT = 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n';
 const HOLE = TEXT.indexOf('a + b');
 const REQUEST = { text: TEXT, holes: [{ start: HOLE, end: HOLE }] };
-const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, maxTokens: 8, steps: 8, temperature: 1, seed: 11 };
+const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, maxTokens: 8, steps: 8, temperature: 1, seed: 11 };
 
 interface Observed {
   readonly result: InfillResult;

@@ -7,7 +7,7 @@ import { loadModel, type LoadedModel } from '../../src/model';
 /** The infill engine on the real runtime: the checked-in tiny model (random weights, max_length 64). */
 describe('InfillEngine on the fixture model', function () {
   this.timeout(30_000);
-  const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, maxTokens: 8, steps: 8 };
+  const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, maxTokens: 8, steps: 8 };
   let model: LoadedModel;
 
   before(async () => {

@@ -33,7 +33,7 @@ describe('infill options per model family (optionsForModel)', () => {
   it('keeps confidence decoding on absorbing and roulette graphs', () => {
     for (const spec of [md4, roulette]) {
       const adapted = optionsForModel(spec, withSteps(32, 32));
-      assert.deepEqual([adapted.strategy, adapted.threshold, adapted.padPenalty], ['confidence', 0.9, DEFAULT_INFILL_OPTIONS.padPenalty]);
+      assert.deepEqual([adapted.strategy, adapted.threshold, adapted.padPenalty], ['confidence', DEFAULT_INFILL_OPTIONS.threshold, DEFAULT_INFILL_OPTIONS.padPenalty]);
     }
   });
 

@@ -31,7 +31,7 @@ describe('syntax check: tree-sitter', () => {
 });
 
 describe('InfillEngine: candidates that add parse errors', () => {
-  it('ranks a candidate that breaks the syntax below one that does not, whatever their scores', async () => {
+  it('ranks candidates by the parse errors they add before their scores', async () => {
     const tokenizer = new FakeTokenizer();
     const prefix = 'x = ';
     const start = 1 + (await tokenizer.ids(prefix)).length;
@@ -48,8 +48,8 @@ describe('InfillEngine: candidates that add parse errors', () => {
     const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: [1, 2], steps: 2, contextTokens: 64, candidates: 2 };
     const request = { text: 'x = \n', holes: [{ start: 4, end: 4 }] };
     const checked = await engine.fill({ ...request, languageId: 'toy' }, options);
-    assert.deepEqual(checked.candidates.map((c) => [c.fills[0].text, c.addsSyntaxErrors]), [['ok1', false], ['(', true]]);
+    assert.deepEqual(checked.candidates.map((c) => [c.fills[0].text, c.syntaxErrors]), [['ok1', 0], ['(', 1]]);
     const unchecked = await engine.fill(request, options);
-    assert.deepEqual(unchecked.candidates.map((c) => [c.fills[0].text, c.addsSyntaxErrors]), [['(', undefined], ['ok1', undefined]]);
+    assert.deepEqual(unchecked.candidates.map((c) => [c.fills[0].text, c.syntaxErrors]), [['(', undefined], ['ok1', undefined]]);
   });
 });

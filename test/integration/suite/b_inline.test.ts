@@ -32,13 +32,13 @@ describe('inline completion on the fixture model', () => {
     for (const item of items) assert.ok(item.range?.isEqual(selection), `range ${JSON.stringify(item.range)}`);
   });
 
-  it('samples several candidates on explicit invoke', async () => {
+  it('asks for several candidates on explicit invoke', async () => {
     const editor = await openEditor('x = \n');
     const position = new vscode.Position(0, 4);
     editor.selection = new vscode.Selection(position, position);
     const items = await complete(diffuse, editor, position, invoke);
     assert.ok(items && items.length >= 1, 'no suggestion');
-    assert.ok((diffuse.lastFill()?.options.temperature ?? 0) > 0, 'invoke samples with a temperature');
+    assert.equal(diffuse.lastFill()?.options.candidates, 3, 'invoke asks for candidates to cycle through');
   });
 
   it('answers typing into a shown suggestion with its rest, without a new fill', async () => {

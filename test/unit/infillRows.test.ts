@@ -1,0 +1,32 @@
+import * as assert from 'node:assert/strict';
+import { DEFAULT_INFILL_OPTIONS, holeShape } from '../../src/infill';
+import { planRows, type HoleInput } from '../../src/infill/rows';
+
+const OPTIONS = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, maxTokens: 32, lineTokens: 16 };
+
+function input(text: string, start: number, end = start, selectionTokens = 0): HoleInput {
+  const hole = { start, end };
+  return { hole, shape: holeShape(text, hole), selectionTokens };
+}
+
+describe('infill: batch rows of a fill', () => {
+  it('tries each length as a row, capped at maxTokens; a line-shaped hole is one line up to lineTokens', () => {
+    const line = input('def f(x):\n    return x\n', 10);
+    const rows = planRows([line], { ...OPTIONS, lengths: [6, 16, 32, 64] }, 1);
+    assert.deepEqual(rows.map((r) => [r.size, r.slots[0], r.kinds[0]]), [[6, 6, 'line'], [16, 16, 'line'], [32, 32, 'block']]);
+  });
+
+  it('sizes a line-shaped hole by lineTokens without lengths, and others by maxTokens', () => {
+    assert.deepEqual(planRows([input('a\n\nb\n', 2)], OPTIONS, 1).map((r) => r.slots), [[16]]);
+    assert.deepEqual(planRows([input('x = f(a)\n', 6)], OPTIONS, 1).map((r) => [r.slots[0], r.kinds[0]]), [[32, 'inline']]);
+  });
+
+  it('sizes a selection by its own length and a block by maxTokens in every row; rows that agree are one', () => {
+    const selection = input('x = old_value + 1\n', 4, 13, 2);
+    assert.deepEqual(planRows([selection], { ...OPTIONS, lengths: [6, 10, 16] }, 2).map((r) => r.slots[0]), [8, 8]);
+    const block = input('def f(x):\n', 9);
+    assert.deepEqual(planRows([block], { ...OPTIONS, lengths: [6, 10, 16] }, 1).map((r) => [r.slots[0], r.kinds[0]]), [[32, 'block']]);
+    const both = planRows([input('a = f()\nb = g()\n', 6), block], { ...OPTIONS, lengths: [6, 10] }, 1);
+    assert.deepEqual(both.map((r) => r.slots), [[6, 32], [10, 32]]);
+  });
+});
