@@ -21,6 +21,25 @@ const SAMPLE_TEXT = [
   '        print(i, fibonacci(i))',
   '',
 ].join('\n');
+// Three `___` placeholders for "Diffuse fill" to replace at once (issue 14's three-selections case).
+const SHAPES_FILE = 'shapes.py';
+const SHAPES_TEXT = [
+  'import math',
+  '',
+  '',
+  'def square(x):',
+  '    return ___',
+  '',
+  '',
+  'def cube(x):',
+  '    return ___',
+  '',
+  '',
+  'def circle_area(r):',
+  '    return ___',
+  '',
+].join('\n');
+const SAMPLES = { [SAMPLE_FILE]: SAMPLE_TEXT, [SHAPES_FILE]: SHAPES_TEXT };
 // Where the test types: the end of line 5 ('    return fibonacci(').
 const TYPE_AT_LINE = 5;
 const TYPED = 'n';
@@ -163,6 +182,41 @@ const tests = [
     },
   },
   {
+    name: 'Diffuse fill on three placeholders: a preview first, Accept writes it, one undo restores',
+    async fn(ctx) {
+      const { page } = ctx;
+      await quickOpen(page, SHAPES_FILE);
+      const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+      await lines.waitFor({ state: 'visible' });
+      await lines.click();
+      // Select the three placeholders: Find, then "Select All Occurrences of Find Match" (Alt+Enter in the find widget).
+      await page.keyboard.press('Control+F');
+      await page.keyboard.type('___');
+      await page.keyboard.press('Alt+Enter');
+      await waitFor(async () => (await page.locator('.editor-group-container.active .monaco-editor .cursor').count()) >= 3,
+        { timeout: 10000, what: 'three cursors on the placeholders' });
+      const before = await editorLines(page);
+      await runCommand(page, 'Diffuse: Diffuse fill');
+      const accept = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Accept Diffuse fill' }).first();
+      await accept.waitFor({ state: 'visible', timeout: 30000 });
+      // The preview is decorations only: the document (its lines without the injected text) is unchanged.
+      const struck = page.locator('.editor-group-container.active .monaco-editor .view-lines [class*="ced-"]');
+      await waitFor(async () => (await struck.count()) >= 3, { timeout: 10000, what: 'the preview decorations' });
+      await nextFrames(page);
+      await ctx.shot('fill-preview');
+      await accept.click();
+      const after = await waitFor(async () => {
+        const now = await editorLines(page);
+        return now.join('\n') !== before.join('\n') && !now.some((l) => l.includes('___')) ? now : undefined;
+      }, { timeout: 15000, what: 'the placeholders to be replaced on Accept' });
+      ctx.log(`accepted: ${JSON.stringify(after.filter((l) => /return/.test(l)))}`);
+      await waitFor(async () => (await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Accept Diffuse fill' }).count()) === 0,
+        { timeout: 10000, what: 'the Accept lens to go with the preview' });
+      await page.keyboard.press('Control+Z');
+      await waitFor(async () => (await editorLines(page)).join('\n') === before.join('\n'), { timeout: 10000, what: 'one undo to restore the placeholders' });
+    },
+  },
+  {
     name: 'Diffuse view: the steps slider renders and the keyboard changes diffuse.steps (and back)',
     async fn(ctx) {
       const { page, userSettings, workspaceSettingsFile } = ctx;
@@ -230,4 +284,4 @@ const tests = [
   },
 ];
 
-module.exports = { EXT_ID, SAMPLE_FILE, SAMPLE_TEXT, workspaceSettings, tests, readSettings, waitFor };
+module.exports = { EXT_ID, SAMPLES, workspaceSettings, tests, readSettings, waitFor };
