@@ -24,12 +24,13 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
   const settings = new Settings();
   const models = new ModelManager(settings, logger);
   const filler = new Filler(models, settings, logger);
-  const inlineProvider = new InlineProvider(filler, settings, logger);
   const notices = new Notices();
+  const inlineProvider = new InlineProvider(filler, settings, notices, logger);
   const preview = new FillPreview(notices, logger);
   const fillCommand = new FillCommand(filler, models, settings, preview, notices, logger);
   const picker = new ModelPicker(models, settings);
   const view = new DenoiseView(context.extensionUri, settings, filler);
+  const statusBar = new StatusBar(models, filler, notices);
   context.subscriptions.push(
     channel,
     settings,
@@ -39,14 +40,14 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     preview,
     inlineProvider,
     view,
-    new StatusBar(models, filler),
+    statusBar,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inlineProvider),
     vscode.languages.registerCodeLensProvider({ pattern: '**' }, preview),
     vscode.window.registerWebviewViewProvider(DenoiseView.viewId, view),
     vscode.commands.registerCommand('diffuse.fill', () => fillCommand.run()),
     vscode.commands.registerCommand('diffuse.acceptFill', () => preview.accept()),
     vscode.commands.registerCommand('diffuse.rejectFill', () => preview.reject()),
-    vscode.commands.registerCommand('diffuse.cancelFill', () => fillCommand.cancel()),
+    vscode.commands.registerCommand('diffuse.cancelFill', () => filler.cancelAll()),
     vscode.commands.registerCommand('diffuse.pickModel', (nameOrDir?: unknown) => picker.run(nameOrDir)),
     vscode.commands.registerCommand('diffuse.showLog', () => channel.show()),
   );
@@ -63,5 +64,6 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     activity: () => filler.activity,
     fillPreview: () => preview.current,
     notice: () => notices.latest,
+    statusBar: () => statusBar.shown,
   };
 }

@@ -30,4 +30,6 @@ export interface DiffuseApi {
   fillPreview(): { readonly uri: string; readonly proposals: readonly Proposal[] } | undefined;
   /** The last brief notice the status bar gave (why an explicit request showed nothing, …). */
   notice(): string | undefined;
+  /** The status bar item's text, tooltip and click command. */
+  statusBar(): { readonly text: string; readonly tooltip: string; readonly command: string };
 }

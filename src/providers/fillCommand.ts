@@ -10,14 +10,11 @@ import type { Notices } from './notices';
 import { proposalsFor } from './proposals';
 import type { Settings } from './settings';
 
-/** Context key that is true while a "Diffuse fill" runs (enables "Diffuse: Cancel Fill"). */
-const FILLING_CONTEXT = 'diffuse.filling';
-
 /**
  * "Diffuse fill": every selection of the active editor is a hole (a cursor inserts), all denoised
  * jointly in one canvas. The fills are proposed, not written: they show as a preview
  * (`fillPreview.ts`) that the user accepts (one edit, one undo step) or rejects. Progress shows in
- * the status bar; "Diffuse: Cancel Fill" (or clicking the status item) stops it. If the document
+ * the status bar; "Diffuse: Cancel Fill" (or clicking the status item) stops it (`Filler.cancelAll`). If the document
  * changed while the model worked, nothing is proposed: the user's typing always wins.
  */
 export class FillCommand {
@@ -35,10 +32,6 @@ export class FillCommand {
     this.log = taggedLogger(logger, 'fill');
   }
 
-  cancel(): void {
-    this.running?.abort();
-  }
-
   /** Resolves to whether a preview is shown. Never rejects. */
   async run(): Promise<boolean> {
     const editor = vscode.window.activeTextEditor;
@@ -50,7 +43,6 @@ export class FillCommand {
     this.preview.reject();
     const controller = new AbortController();
     this.running = controller;
-    void vscode.commands.executeCommand('setContext', FILLING_CONTEXT, true);
     try {
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Diffuse: filling'), cancellable: true },
@@ -65,10 +57,7 @@ export class FillCommand {
       void vscode.window.showErrorMessage(vscode.l10n.t('Diffuse fill failed: {0}', message));
       return false;
     } finally {
-      if (this.running === controller) {
-        this.running = undefined;
-        void vscode.commands.executeCommand('setContext', FILLING_CONTEXT, false);
-      }
+      if (this.running === controller) this.running = undefined;
     }
   }
 
@@ -89,7 +78,7 @@ export class FillCommand {
     }
     if (document.isClosed || document.version !== version) {
       this.log.info(`document changed while filling (version ${version} → ${document.version}); fill discarded`);
-      this.notices.say(vscode.l10n.t('Diffuse: the document changed while filling; nothing to preview.'));
+      this.notices.say(vscode.l10n.t('the document changed while filling; nothing to preview'));
       return false;
     }
     const { minConfidence } = this.settings.current;
@@ -97,16 +86,16 @@ export class FillCommand {
     if (empty.length > 0) this.log.info(`${empty.length} hole(s) left empty: ${empty.join('; ')}`);
     if (belowFloor > 0) this.log.info(`${belowFloor} fill(s) hidden: below minConfidence ${minConfidence}`);
     if (proposals.length === 0) {
-      this.notices.say(vscode.l10n.t('Diffuse: the model found nothing to insert ({0}).', empty[0] ?? 'empty fill'));
+      this.notices.say(vscode.l10n.t('nothing to insert ({0})', empty[0] ?? 'empty fill'));
       return false;
     }
     this.preview.show(document, version, proposals);
     const low = proposals.some((p) => p.lowConfidence);
     this.notices.say(low
-      ? vscode.l10n.t('Diffuse: low-confidence fill to review (below diffuse.minConfidence {0}). Alt+Enter accepts, Escape rejects.', minConfidence)
+      ? vscode.l10n.t('low-confidence fill to review (below diffuse.minConfidence {0}): Alt+Enter accepts, Escape rejects', minConfidence)
       : belowFloor > 0
-        ? vscode.l10n.t('Diffuse: {0} fill(s) to review, {1} hidden below diffuse.minConfidence. Alt+Enter accepts, Escape rejects.', proposals.length, belowFloor)
-        : vscode.l10n.t('Diffuse: {0} fill(s) to review. Alt+Enter accepts, Escape rejects.', proposals.length));
+        ? vscode.l10n.t('{0} fill(s) to review, {1} hidden below diffuse.minConfidence: Alt+Enter accepts, Escape rejects', proposals.length, belowFloor)
+        : vscode.l10n.t('{0} fill(s) to review: Alt+Enter accepts, Escape rejects', proposals.length));
     return true;
   }
 }

@@ -48,7 +48,7 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
     this._register(vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.document === this.pending?.document && e.contentChanges.length > 0) {
         this.clear();
-        this.notices.say(vscode.l10n.t('Diffuse: fill preview dropped, the document changed.'));
+        this.notices.say(vscode.l10n.t('fill preview dropped: the document changed'));
       }
     }));
     this._register(vscode.workspace.onDidCloseTextDocument((document) => {

@@ -11,6 +11,9 @@ import { Disposable } from './disposable';
 import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
 
+/** Context key that is true while any fill runs (enables "Diffuse: Cancel Fill"). */
+const FILLING_CONTEXT = 'diffuse.filling';
+
 export type Activity =
   | { readonly kind: 'idle'; readonly lastMs?: number }
   | { readonly kind: 'filling'; readonly step: number; readonly totalSteps: number };
@@ -38,7 +41,11 @@ export class Filler extends Disposable {
   private recorder: TraceRecorder | undefined;
   private _lastFill: LastFill | undefined;
   private _lastTrace: DenoiseTrace | undefined;
+  /** Latency of the last fill that completed. */
+  private lastMs: number | undefined;
   private _activity: Activity = { kind: 'idle' };
+  /** One controller per fill under way (the ghost text's and "Diffuse fill"'s), for `cancelAll`. */
+  private readonly running = new Set<AbortController>();
   /** tree-sitter and its grammars, loaded once; without them fills go unchecked (logged). */
   private readonly syntax: Promise<SyntaxChecker | undefined>;
 
@@ -61,6 +68,15 @@ export class Filler extends Disposable {
 
   get activity(): Activity {
     return this._activity;
+  }
+
+  get hasModel(): boolean {
+    return this.models.active !== undefined;
+  }
+
+  /** Stops every fill under way (the status bar's click, "Diffuse: Cancel Fill"); they end as cancelled. */
+  cancelAll(): void {
+    for (const controller of this.running) controller.abort();
   }
 
   /** The sampler and infill options the settings give now. */
@@ -90,6 +106,9 @@ export class Filler extends Disposable {
     }
     const engine = this.engineFor(model, await this.syntax);
     const options = this.options(overrides);
+    const own = new AbortController();
+    this.running.add(own);
+    const signal = overrides.signal ? AbortSignal.any([overrides.signal, own.signal]) : own.signal;
     const recorder = new TraceRecorder(model.spec);
     this.recorder = recorder;
     const record = (cancelled: boolean, nfe: number): void => {
@@ -99,7 +118,7 @@ export class Filler extends Disposable {
     };
     try {
       const result = await engine.fill(request, options, {
-        signal: overrides.signal,
+        signal,
         onStep: (step) => {
           recorder.onStep(step);
           this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps });
@@ -108,17 +127,19 @@ export class Filler extends Disposable {
       record(false, result.nfe);
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
-      this.setActivity({ kind: 'idle', lastMs: result.ms });
+      this.lastMs = result.ms;
       void this.publishTrace(recorder, model);
       return result;
     } catch (error) {
-      this.setActivity({ kind: 'idle', lastMs: this.lastMs() });
       if (!isAbortError(error)) throw error;
       record(true, 0);
       this.log.trace('fill cancelled');
       return undefined;
     } finally {
       if (this.recorder === recorder) this.recorder = undefined;
+      this.running.delete(own);
+      // Idle once no fill runs: an aborted fill ending while a newer one runs leaves it 'filling'.
+      if (this.running.size === 0) this.setActivity({ kind: 'idle', lastMs: this.lastMs });
     }
   }
 
@@ -150,12 +171,11 @@ export class Filler extends Disposable {
     }
   }
 
-  private lastMs(): number | undefined {
-    return this._activity.kind === 'idle' ? this._activity.lastMs : undefined;
-  }
-
   private setActivity(activity: Activity): void {
+    const changedKind = activity.kind !== this._activity.kind;
     this._activity = activity;
-    if (!this.isDisposed) this._onDidChangeActivity.fire(activity);
+    if (this.isDisposed) return;
+    if (changedKind) void vscode.commands.executeCommand('setContext', FILLING_CONTEXT, activity.kind === 'filling');
+    this._onDidChangeActivity.fire(activity);
   }
 }
