@@ -12,6 +12,7 @@ import { ModelPicker } from './providers/modelPicker';
 import { Notices } from './providers/notices';
 import { Settings } from './providers/settings';
 import { StatusBar } from './providers/statusBar';
+import { SuggestionToggle } from './providers/suggestionToggle';
 
 /**
  * The composition root: builds every piece, hands each its dependencies, registers them with VS
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
   const picker = new ModelPicker(models, settings);
   const view = new DenoiseView(context.extensionUri, settings, filler);
   const statusBar = new StatusBar(models, filler, notices);
+  const toggle = new SuggestionToggle(settings);
   context.subscriptions.push(
     channel,
     settings,
@@ -41,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     inlineProvider,
     view,
     statusBar,
+    toggle,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inlineProvider),
     vscode.languages.registerCodeLensProvider({ pattern: '**' }, preview),
     vscode.window.registerWebviewViewProvider(DenoiseView.viewId, view),
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     vscode.commands.registerCommand('diffuse.rejectFill', () => preview.reject()),
     vscode.commands.registerCommand('diffuse.cancelFill', () => filler.cancelAll()),
     vscode.commands.registerCommand('diffuse.pickModel', (nameOrDir?: unknown) => picker.run(nameOrDir)),
+    vscode.commands.registerCommand('diffuse.toggleSuggestions', (scope?: unknown) => toggle.run(scope)),
     vscode.commands.registerCommand('diffuse.showLog', () => channel.show()),
   );
   taggedLogger(logger, 'extension').info(`activated (VS Code ${vscode.version}, trusted workspace: ${vscode.workspace.isTrusted})`);
@@ -65,5 +69,6 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     fillPreview: () => preview.current,
     notice: () => notices.latest,
     statusBar: () => statusBar.shown,
+    suggestionToggle: () => toggle.shown,
   };
 }

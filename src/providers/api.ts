@@ -32,4 +32,6 @@ export interface DiffuseApi {
   notice(): string | undefined;
   /** The status bar item's text, tooltip and click command. */
   statusBar(): { readonly text: string; readonly tooltip: string; readonly command: string };
+  /** The pause/resume status bar entry's text and tooltip; undefined while hidden (no editor). */
+  suggestionToggle(): { readonly text: string; readonly tooltip: string } | undefined;
 }

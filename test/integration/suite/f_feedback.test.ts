@@ -61,3 +61,31 @@ describe('feedback: why nothing shows, and the status bar', () => {
     }
   });
 });
+
+describe('pausing suggestions', () => {
+  let diffuse: DiffuseApi;
+
+  before(async () => {
+    diffuse = await useFixture();
+  });
+
+  after(async () => {
+    await configure({ enable: undefined });
+  });
+
+  for (const scope of ['language', 'all']) {
+    it(`the toggle (${scope}) pauses the ghost text, says so in the status bar and on an explicit trigger, and resumes it`, async () => {
+      const editor = await openEditor('speed = \n');
+      const position = new vscode.Position(0, 8);
+      assert.match(diffuse.suggestionToggle()?.tooltip ?? '', /on for python/);
+      assert.equal(await vscode.commands.executeCommand('diffuse.toggleSuggestions', scope), false);
+      await waitFor(() => /paused/.test(diffuse.suggestionToggle()?.text ?? ''), 'the status bar entry to say paused');
+      assert.equal(await complete(diffuse, editor, position, automatic), undefined);
+      assert.equal(await complete(diffuse, editor, position, invoke), undefined);
+      assert.match(diffuse.notice() ?? '', /off for python/);
+      assert.equal(await vscode.commands.executeCommand('diffuse.toggleSuggestions', scope), true);
+      await waitFor(() => /on for python/.test(diffuse.suggestionToggle()?.tooltip ?? ''), 'the status bar entry to say on');
+      assert.ok((await complete(diffuse, editor, position, automatic))?.length, 'no suggestion after resuming');
+    });
+  }
+});
