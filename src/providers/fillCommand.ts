@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { taggedLogger, type Logger } from '../core/logger';
-import { indentStyle } from './editorContext';
+import { indentStyle, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
 import type { FillPreview } from './fillPreview';
@@ -71,7 +71,10 @@ export class FillCommand {
     }
     const version = document.version;
     const holes = holesFromSelections(editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })));
-    const result = await this.filler.fill({ text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId }, { signal });
+    const result = await this.filler.fill(
+      { text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId },
+      { signal, source: sourceOf(document, document.positionAt(holes[0].start)) },
+    );
     if (!result) {
       this.log.info('fill cancelled');
       return false;

@@ -6,7 +6,7 @@ import type { LoadedModel } from '../model';
 import type { Denoiser } from '../sampler/types';
 import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import type { LastFill } from './api';
-import { TraceRecorder, type DenoiseTrace } from './denoiseTrace';
+import { TraceRecorder, type ShownTrace, type TraceOrigin } from './denoiseTrace';
 import { Disposable } from './disposable';
 import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
@@ -24,6 +24,8 @@ export interface FillRequestOptions {
   readonly candidates?: number;
   /** Overrides the `temperature` setting (several candidates need some randomness). */
   readonly temperature?: number;
+  /** Where the (first) hole is, for the denoising view. */
+  readonly source?: { readonly file: string; readonly line: number };
 }
 
 /**
@@ -34,13 +36,13 @@ export interface FillRequestOptions {
 export class Filler extends Disposable {
   private readonly _onDidChangeActivity = this._register(new vscode.EventEmitter<Activity>());
   readonly onDidChangeActivity = this._onDidChangeActivity.event;
-  private readonly _onDidTrace = this._register(new vscode.EventEmitter<DenoiseTrace>());
+  private readonly _onDidTrace = this._register(new vscode.EventEmitter<ShownTrace>());
   readonly onDidTrace = this._onDidTrace.event;
   private readonly log: Logger;
   private engine: { model: LoadedModel; engine: InfillEngine } | undefined;
   private recorder: TraceRecorder | undefined;
   private _lastFill: LastFill | undefined;
-  private _lastTrace: DenoiseTrace | undefined;
+  private _lastTrace: ShownTrace | undefined;
   /** Latency of the last fill that completed. */
   private lastMs: number | undefined;
   private _activity: Activity = { kind: 'idle' };
@@ -62,7 +64,7 @@ export class Filler extends Disposable {
     return this._lastFill;
   }
 
-  get lastTrace(): DenoiseTrace | undefined {
+  get lastTrace(): ShownTrace | undefined {
     return this._lastTrace;
   }
 
@@ -128,7 +130,7 @@ export class Filler extends Disposable {
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
       this.lastMs = result.ms;
-      void this.publishTrace(recorder, model);
+      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms });
       return result;
     } catch (error) {
       if (!isAbortError(error)) throw error;
@@ -160,12 +162,12 @@ export class Filler extends Disposable {
     return this.engine.engine;
   }
 
-  private async publishTrace(recorder: TraceRecorder, model: LoadedModel): Promise<void> {
+  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, origin: TraceOrigin): Promise<void> {
     try {
       const trace = await recorder.result((ids) => model.tokenizer.decode(ids));
       if (!trace || this.isDisposed) return;
-      this._lastTrace = trace;
-      this._onDidTrace.fire(trace);
+      this._lastTrace = { ...trace, origin };
+      this._onDidTrace.fire(this._lastTrace);
     } catch (error) {
       this.log.debug(`no trace: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -3,7 +3,7 @@ import { taggedLogger, type Logger } from '../core/logger';
 import type { Candidate, Hole } from '../infill';
 import { AdaptiveDebounce } from './adaptiveDebounce';
 import { Disposable } from './disposable';
-import { delay, indentStyle, selectionAt } from './editorContext';
+import { delay, indentStyle, selectionAt, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { gateByConfidence } from './confidenceGate';
 import { errorMessage } from './logging';
@@ -99,7 +99,11 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       if (!invoked && !(await delay(this.debounce.next(), token))) return undefined;
       const result = await this.filler.fill(
         { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
-        invoked ? { signal: controller.signal, candidates: INVOKE_CANDIDATES, temperature: settings.temperature || INVOKE_TEMPERATURE } : { signal: controller.signal },
+        {
+          signal: controller.signal,
+          source: sourceOf(document, position),
+          ...(invoked ? { candidates: INVOKE_CANDIDATES, temperature: settings.temperature || INVOKE_TEMPERATURE } : {}),
+        },
       );
       if (!result || token.isCancellationRequested) return undefined;
       const items = this.items(target, result.candidates, settings.minConfidence, invoked);

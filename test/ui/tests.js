@@ -217,7 +217,7 @@ const tests = [
     },
   },
   {
-    name: 'Diffuse view: the steps slider renders and the keyboard changes diffuse.steps (and back)',
+    name: 'Diffuse view: legend, the fill it shows, a slider of 1 to the hole slots with the default marked; the keyboard changes diffuse.steps (and back); replay',
     async fn(ctx) {
       const { page, userSettings, workspaceSettingsFile } = ctx;
       // Open the view from its activity-bar container; fall back to the palette's focus command.
@@ -230,7 +230,14 @@ const tests = [
         if (!(await frame.locator(`#${id}`).count())) throw new Error(`the view has no #${id}`);
       }
       const attr = async (n, d) => Number((await slider.getAttribute(n)) ?? d);
+      await waitFor(async () => (await slider.getAttribute('max')) !== null, { timeout: 10000, what: 'the slider range from the extension' });
       const [min, max, step] = [await attr('min', 0), await attr('max', 100), await attr('step', 1) || 1];
+      // The range is the hole's slots (diffuse.maxHoleTokens, default 32), not 1-256, and the default (4) is marked.
+      if (min !== 1 || max !== 32) throw new Error(`slider range ${min}..${max}, expected 1..32`);
+      const mark = await frame.locator('#stepsMarks option').getAttribute('value');
+      if (mark !== '4') throw new Error(`default mark ${mark}, expected 4`);
+      const legend = await frame.locator('#legend').innerText();
+      if (!/▒/.test(legend) || !/∅/.test(legend)) throw new Error(`no legend for ▒ and ∅: ${JSON.stringify(legend)}`);
       const start = Number(await slider.inputValue());
       const presses = 3;
       const dir = start + presses * step <= max ? 1 : -1;
@@ -261,6 +268,11 @@ const tests = [
       const s = readSettings(workspaceSettingsFile);
       delete s['diffuse.steps'];
       fs.writeFileSync(workspaceSettingsFile, JSON.stringify(s, null, 2) + '\n');
+      // "Reset to default" writes the default back to the user settings.
+      await waitFor(async () => Number(await slider.inputValue()) === expected, { timeout: 15000, what: `the slider back on the user's ${expected}` });
+      await frame.locator('#stepsReset').click();
+      await waitFor(() => readSettings(userSettings)['diffuse.steps'] === 4, { timeout: 15000, what: 'Reset to write diffuse.steps = 4' });
+      await waitFor(async () => !(await frame.locator('#stepsReset').isVisible()), { timeout: 5000, what: 'Reset to hide at the default' });
 
       // The last fill's trace (the ghost-text test made one), scrubbed by step with the keyboard:
       // at the first step tokens are still masked, at the last none is.
@@ -274,6 +286,14 @@ const tests = [
         await page.keyboard.press('Home');
         await waitFor(async () => (await masked()) > 0, { timeout: 5000, what: 'masked tokens at the first step' });
         const last = Number(await scrub.getAttribute('max'));
+        // Which fill: the last test's (both fill tests work on line 5), with its time.
+        const origin = await frame.locator('#origin').innerText();
+        if (!/(fibonacci|shapes)\.py, line 5 · at .+, \d+ ms/.test(origin)) throw new Error(`the view does not name the fill: ${JSON.stringify(origin)}`);
+        // The replay walks from step 0 to the last.
+        await frame.locator('#replay').click();
+        await waitFor(async () => Number(await scrub.inputValue()) === last && (await masked()) === 0, { timeout: 15000, what: 'the replay to reach the last step' });
+        await scrub.focus();
+        await page.keyboard.press('Home');
         for (let i = Number(await scrub.inputValue()); i < Math.round(last / 2); i++) await page.keyboard.press('ArrowRight');
         ctx.log(`trace: ${await tokens.count()} tokens over ${last} steps; at step ${await scrub.inputValue()}, ${await masked()} still masked`);
       } else {
