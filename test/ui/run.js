@@ -106,13 +106,12 @@ async function main() {
     vsc.removeRun(run);
   }
   if (!failed && process.env.UPDATE_DOCS_IMAGES) {
-    for (const name of ['ghost-text', 'fill-preview', 'denoise-view']) {
-      const [from, to] = [name, `${name}.png`];
-      const src = path.join(artifacts, `${from}.png`);
+    for (const name of ['ghost-text', 'fill-preview', 'fill-demo', 'denoise-view']) {
+      const src = path.join(artifacts, `${name}.png`);
       if (fs.existsSync(src)) {
         fs.mkdirSync(path.join(REPO, 'docs', 'images'), { recursive: true });
-        fs.copyFileSync(src, path.join(REPO, 'docs', 'images', to));
-        log(`docs/images/${to} updated`);
+        fs.copyFileSync(src, path.join(REPO, 'docs', 'images', `${name}.png`));
+        log(`docs/images/${name}.png updated`);
       }
     }
   }

@@ -5,6 +5,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { apng, chunks } = require('./apng.js');
 
 const EXT_ID = 'diffuse-dev.diffuse';
 const SAMPLE_FILE = 'fibonacci.py';
@@ -195,6 +196,10 @@ const tests = [
       await page.keyboard.press('Alt+Enter');
       await waitFor(async () => (await page.locator('.editor-group-container.active .monaco-editor .cursor').count()) >= 3,
         { timeout: 10000, what: 'three cursors on the placeholders' });
+      // The frames of the README's animation: the placeholders, the preview, the accepted fill.
+      const frames = [];
+      const frame = async (ms) => { await nextFrames(page); frames.push({ png: await page.screenshot(), ms }); };
+      await frame(1500);
       const before = await editorLines(page);
       await runCommand(page, 'Diffuse: Diffuse fill');
       const accept = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Accept Diffuse fill' }).first();
@@ -204,11 +209,16 @@ const tests = [
       await waitFor(async () => (await struck.count()) >= 3, { timeout: 10000, what: 'the preview decorations' });
       await nextFrames(page);
       await ctx.shot('fill-preview');
+      await frame(3000);
       await accept.click();
       const after = await waitFor(async () => {
         const now = await editorLines(page);
         return now.join('\n') !== before.join('\n') && !now.some((l) => l.includes('___')) ? now : undefined;
       }, { timeout: 15000, what: 'the placeholders to be replaced on Accept' });
+      await frame(2500);
+      const animation = apng(frames);
+      if (chunks(animation).filter((c) => c.type === 'fcTL').length !== frames.length) throw new Error('the animation lost frames');
+      fs.writeFileSync(path.join(ctx.artifacts, 'fill-demo.png'), animation);
       ctx.log(`accepted: ${JSON.stringify(after.filter((l) => /return/.test(l)))}`);
       await waitFor(async () => (await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Accept Diffuse fill' }).count()) === 0,
         { timeout: 10000, what: 'the Accept lens to go with the preview' });

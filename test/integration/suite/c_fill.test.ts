@@ -133,9 +133,11 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
       assert.equal(editor.document.getText(), THREE_BLANKS, 'the fill wrote to the document before Accept');
       if (!shown) {
         assert.ok(diffuse.notice(), 'nothing shown and nothing said');
+        console.log(`      (the bundled model proposed nothing: ${diffuse.notice()})`);
         return;
       }
       const proposals = diffuse.fillPreview()?.proposals ?? [];
+      console.log(`      (the bundled model proposed ${JSON.stringify(proposals.map((p) => [p.text, Number(p.confidence.toFixed(2)), p.lowConfidence]))})`);
       assert.ok(proposals.length >= 1 && proposals.length <= 3, `${proposals.length} proposals`);
       for (const p of proposals) assert.ok(!p.text.includes('\n'), `a blank line got several lines: ${JSON.stringify(p.text)}`);
       assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.acceptFill'), true);
