@@ -93,12 +93,11 @@ export class FillCommand {
       return false;
     }
     this.preview.show(document, version, proposals);
-    const low = proposals.some((p) => p.lowConfidence);
-    this.notices.say(low
-      ? vscode.l10n.t('low-confidence fill to review (below diffuse.minConfidence {0}): Alt+Enter accepts, Escape rejects', minConfidence)
-      : belowFloor > 0
-        ? vscode.l10n.t('{0} fill(s) to review, {1} hidden below diffuse.minConfidence: Alt+Enter accepts, Escape rejects', proposals.length, belowFloor)
-        : vscode.l10n.t('{0} fill(s) to review: Alt+Enter accepts, Escape rejects', proposals.length));
+    const what = proposals.some((p) => p.lowConfidence)
+      ? vscode.l10n.t('low-confidence fill to review (below diffuse.minConfidence {0})', minConfidence)
+      : proposals.length === 1 ? vscode.l10n.t('1 fill to review') : vscode.l10n.t('{0} fills to review', proposals.length);
+    const hidden = belowFloor > 0 ? vscode.l10n.t(', {0} hidden below diffuse.minConfidence', belowFloor) : '';
+    this.notices.say(`${what}${hidden}: ${vscode.l10n.t('Alt+Enter accepts, Escape rejects')}`);
     return true;
   }
 }

@@ -183,45 +183,57 @@ const tests = [
     },
   },
   {
-    name: 'Diffuse fill on three placeholders: a preview first, Accept writes it, one undo restores',
+    name: 'Diffuse fill on three placeholders: a preview first; Escape rejects it, Alt+Enter accepts it, one undo restores',
     async fn(ctx) {
       const { page } = ctx;
       await quickOpen(page, SHAPES_FILE);
       const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
       await lines.waitFor({ state: 'visible' });
       await lines.click();
-      // Select the three placeholders: Find, then "Select All Occurrences of Find Match" (Alt+Enter in the find widget).
+      const cursors = () => page.locator('.editor-group-container.active .monaco-editor .cursor').count();
+      // Select the three placeholders: Find, "Select All Occurrences of Find Match" (Alt+Enter in the find widget), close Find.
       await page.keyboard.press('Control+F');
       await page.keyboard.type('___');
       await page.keyboard.press('Alt+Enter');
-      await waitFor(async () => (await page.locator('.editor-group-container.active .monaco-editor .cursor').count()) >= 3,
-        { timeout: 10000, what: 'three cursors on the placeholders' });
+      await waitFor(async () => (await cursors()) >= 3, { timeout: 10000, what: 'three cursors on the placeholders' });
+      await page.keyboard.press('Escape');
+      await page.locator('.editor-group-container.active .find-widget.visible').waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
+      if ((await cursors()) < 3) throw new Error('closing Find lost the cursors');
       // The frames of the README's animation: the placeholders, the preview, the accepted fill.
       const frames = [];
       const frame = async (ms) => { await nextFrames(page); frames.push({ png: await page.screenshot(), ms }); };
       await frame(1500);
       const before = await editorLines(page);
-      await runCommand(page, 'Diffuse: Diffuse fill');
-      const accept = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Accept Diffuse fill' }).first();
-      await accept.waitFor({ state: 'visible', timeout: 30000 });
-      // The preview is decorations only: the document (its lines without the injected text) is unchanged.
-      const struck = page.locator('.editor-group-container.active .monaco-editor .view-lines [class*="ced-"]');
-      await waitFor(async () => (await struck.count()) >= 3, { timeout: 10000, what: 'the preview decorations' });
+      const lens = (text) => page.locator('.editor-group-container.active .codelens-decoration a', { hasText: text });
+      const preview = async () => {
+        await runCommand(page, 'Diffuse: Diffuse fill');
+        await lens('Accept Diffuse fill').first().waitFor({ state: 'visible', timeout: 30000 });
+        if (!(await lens('Reject').count())) throw new Error('no Reject lens beside Accept');
+        // The preview is decorations (the document itself is checked after Reject, and in the integration suite).
+        const decorated = page.locator('.editor-group-container.active .monaco-editor .view-lines [class*="ced-"]');
+        await waitFor(async () => (await decorated.count()) >= 3, { timeout: 10000, what: 'the preview decorations' });
+      };
+
+      await preview();
+      await page.keyboard.press('Escape');
+      await waitFor(async () => (await lens('Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'Escape to reject the preview' });
+      if ((await editorLines(page)).join('\n') !== before.join('\n')) throw new Error('Reject changed the document');
+
+      await preview();
       await nextFrames(page);
       await ctx.shot('fill-preview');
       await frame(3000);
-      await accept.click();
+      await page.keyboard.press('Alt+Enter');
       const after = await waitFor(async () => {
         const now = await editorLines(page);
         return now.join('\n') !== before.join('\n') && !now.some((l) => l.includes('___')) ? now : undefined;
-      }, { timeout: 15000, what: 'the placeholders to be replaced on Accept' });
+      }, { timeout: 15000, what: 'Alt+Enter to replace the placeholders' });
+      await waitFor(async () => (await lens('Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'the lenses to go with the preview' });
       await frame(2500);
       const animation = apng(frames);
       if (chunks(animation).filter((c) => c.type === 'fcTL').length !== frames.length) throw new Error('the animation lost frames');
       fs.writeFileSync(path.join(ctx.artifacts, 'fill-demo.png'), animation);
       ctx.log(`accepted: ${JSON.stringify(after.filter((l) => /return/.test(l)))}`);
-      await waitFor(async () => (await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Accept Diffuse fill' }).count()) === 0,
-        { timeout: 10000, what: 'the Accept lens to go with the preview' });
       await page.keyboard.press('Control+Z');
       await waitFor(async () => (await editorLines(page)).join('\n') === before.join('\n'), { timeout: 10000, what: 'one undo to restore the placeholders' });
     },
