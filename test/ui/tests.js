@@ -183,6 +183,29 @@ const tests = [
     },
   },
   {
+    name: 'status bar: a labelled latency; the pause entry asks for the language or everywhere and pauses',
+    async fn(ctx) {
+      const { page, userSettings } = ctx;
+      const item = statusItem(page);
+      await waitFor(async () => /last fill \d+ ms/.test(await item.innerText()), { timeout: 15000, what: 'the status item to label the latency' });
+      const toggle = page.locator(`.statusbar-item[id="${EXT_ID}.diffuse.toggle"], .statusbar-item[id$="diffuse.toggle"]`).first();
+      await toggle.waitFor({ state: 'visible', timeout: 10000 });
+      const tip = await toggle.locator('a, [aria-label]').first().getAttribute('aria-label');
+      await toggle.click();
+      const pick = (text) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
+      await pick('suggestions for python').waitFor({ timeout: 10000 });
+      await pick('suggestions everywhere').waitFor({ timeout: 5000 });
+      await pick('suggestions for python').click();
+      await waitFor(() => readSettings(userSettings)['diffuse.enable']?.python === false, { timeout: 10000, what: 'diffuse.enable.python = false in the user settings' });
+      await waitFor(async () => /Diffuse paused/.test(await toggle.innerText()), { timeout: 10000, what: 'the entry to say paused' });
+      ctx.log(`pause entry: ${JSON.stringify(tip)} -> ${JSON.stringify(await toggle.innerText())}`);
+      await toggle.click();
+      await pick('Resume suggestions for python').click();
+      await waitFor(() => readSettings(userSettings)['diffuse.enable']?.python === undefined, { timeout: 10000, what: 'the python entry to go on resume' });
+      await waitFor(async () => !/paused/.test(await toggle.innerText()), { timeout: 10000, what: 'the entry to say on again' });
+    },
+  },
+  {
     name: 'Diffuse fill on three placeholders: a preview first; Escape rejects it, Alt+Enter accepts it, one undo restores',
     async fn(ctx) {
       const { page } = ctx;
