@@ -14,7 +14,8 @@ interface ScopePick extends vscode.QuickPickItem {
  * stays available while paused: it is always an explicit request.
  */
 export class SuggestionToggle extends Disposable {
-  private readonly item = this._register(vscode.window.createStatusBarItem('diffuse.toggle', vscode.StatusBarAlignment.Right, 101));
+  // Just left of the Diffuse item (100), right of VS Code's own editor items (language mode and the like).
+  private readonly item = this._register(vscode.window.createStatusBarItem('diffuse.toggle', vscode.StatusBarAlignment.Right, 100.01));
 
   constructor(private readonly settings: Settings) {
     super();
