@@ -1,5 +1,5 @@
 // The "Denoising" view: sampler settings bound to the user's settings (through the extension),
-// and the last fill's trace, scrubbable by step. Runs in the webview under a nonce CSP.
+// and the last fill's trace, named, scrubbable by step and replayable. Runs in the webview under a nonce CSP.
 // @ts-check
 (function () {
   // @ts-ignore acquireVsCodeApi is provided by the webview host
@@ -7,19 +7,39 @@
   const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
   const steps = $('steps'), stepsValue = $('stepsValue'), strategy = $('strategy');
   const threshold = $('threshold'), temperature = $('temperature');
+  const stepsHint = $('stepsHint'), stepsReset = $('stepsReset'), defaultMark = $('defaultMark');
   const scrub = $('scrub'), scrubValue = $('scrubValue'), colour = $('colour'), traceBox = $('trace');
+  const origin = $('origin'), replay = $('replay');
   /** @type {{steps: number, tokens: {text: string, step: number, confidence: number, pad: boolean, hole: number}[]} | undefined} */
   let trace = vscode.getState()?.trace;
+  origin.textContent = vscode.getState()?.caption ?? '';
+  let defaultSteps = 0;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let replaying;
   colour.value = vscode.getState()?.colour ?? 'step';
 
   const send = (key, value) => vscode.postMessage({ type: 'set', key, value });
   // The slider writes on release (change), not on every pixel (input), so a drag is one settings write.
   steps.addEventListener('input', () => { stepsValue.textContent = steps.value; });
   steps.addEventListener('change', () => send('steps', Number(steps.value)));
+  stepsReset.addEventListener('click', () => send('steps', defaultSteps));
   strategy.addEventListener('change', () => send('strategy', strategy.value));
   threshold.addEventListener('change', () => send('threshold', clampNumber(threshold)));
   temperature.addEventListener('change', () => send('temperature', clampNumber(temperature)));
-  scrub.addEventListener('input', render);
+  scrub.addEventListener('input', () => { stopReplay(); render(); });
+  // The replay walks the scrubber from step 0 to the last, one step per tick.
+  replay.addEventListener('click', () => {
+    if (!trace) return;
+    stopReplay();
+    scrub.value = '0';
+    render();
+    const tickMs = Math.max(150, Math.min(600, 3000 / trace.steps));
+    replaying = setInterval(() => {
+      scrub.value = String(Number(scrub.value) + 1);
+      render();
+      if (Number(scrub.value) >= Number(scrub.max)) stopReplay();
+    }, tickMs);
+  });
   colour.addEventListener('change', () => { saveState(); render(); });
 
   window.addEventListener('message', (event) => {
@@ -28,11 +48,20 @@
       steps.max = String(message.maxSteps);
       steps.value = String(message.steps);
       stepsValue.textContent = String(message.steps);
+      defaultSteps = message.defaultSteps;
+      defaultMark.value = String(defaultSteps);
+      stepsHint.textContent = message.hint;
+      // The default's place on the track (the thumb's centre runs from half a thumb in to half a thumb short).
+      const at = (defaultSteps - Number(steps.min)) / Math.max(1, Number(steps.max) - Number(steps.min));
+      $('defaultTick').style.setProperty('--at', String(at));
+      stepsReset.hidden = message.steps === defaultSteps;
       strategy.value = message.strategy;
       threshold.value = String(message.threshold);
       temperature.value = String(message.temperature);
     } else if (message.type === 'trace') {
+      stopReplay();
       trace = message.trace;
+      origin.textContent = message.caption;
       scrub.max = String(trace.steps);
       scrub.value = String(trace.steps);
       saveState();
@@ -46,7 +75,12 @@
   }
 
   function saveState() {
-    vscode.setState({ trace, colour: colour.value });
+    vscode.setState({ trace, caption: origin.textContent, colour: colour.value });
+  }
+
+  function stopReplay() {
+    clearInterval(replaying);
+    replaying = undefined;
   }
 
   function render() {
@@ -54,9 +88,11 @@
     if (!trace || trace.tokens.length === 0) {
       traceBox.textContent = traceBox.dataset.empty;
       scrub.disabled = true;
+      replay.disabled = true;
       return;
     }
     scrub.disabled = false;
+    replay.disabled = false;
     scrub.max = String(trace.steps);
     const at = Number(scrub.value);
     scrubValue.textContent = `${at} / ${trace.steps}`;

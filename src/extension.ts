@@ -3,13 +3,16 @@ import { taggedLogger } from './core/logger';
 import type { DiffuseApi } from './providers/api';
 import { DenoiseView } from './providers/denoiseView';
 import { FillCommand } from './providers/fillCommand';
+import { FillPreview } from './providers/fillPreview';
 import { Filler } from './providers/filler';
 import { InlineProvider } from './providers/inlineProvider';
 import { channelLogger } from './providers/logging';
 import { ModelManager } from './providers/modelManager';
 import { ModelPicker } from './providers/modelPicker';
+import { Notices } from './providers/notices';
 import { Settings } from './providers/settings';
 import { StatusBar } from './providers/statusBar';
+import { SuggestionToggle } from './providers/suggestionToggle';
 
 /**
  * The composition root: builds every piece, hands each its dependencies, registers them with VS
@@ -22,23 +25,34 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
   const settings = new Settings();
   const models = new ModelManager(settings, logger);
   const filler = new Filler(models, settings, logger);
-  const inlineProvider = new InlineProvider(filler, settings, logger);
-  const fillCommand = new FillCommand(filler, models, logger);
+  const notices = new Notices();
+  const inlineProvider = new InlineProvider(filler, settings, notices, logger);
+  const preview = new FillPreview(notices, logger);
+  const fillCommand = new FillCommand(filler, models, settings, preview, notices, logger);
   const picker = new ModelPicker(models, settings);
   const view = new DenoiseView(context.extensionUri, settings, filler);
+  const statusBar = new StatusBar(models, filler, notices);
+  const toggle = new SuggestionToggle(settings);
   context.subscriptions.push(
     channel,
     settings,
     models,
     filler,
+    notices,
+    preview,
     inlineProvider,
     view,
-    new StatusBar(models, filler),
+    statusBar,
+    toggle,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inlineProvider),
+    vscode.languages.registerCodeLensProvider({ pattern: '**' }, preview),
     vscode.window.registerWebviewViewProvider(DenoiseView.viewId, view),
     vscode.commands.registerCommand('diffuse.fill', () => fillCommand.run()),
-    vscode.commands.registerCommand('diffuse.cancelFill', () => fillCommand.cancel()),
+    vscode.commands.registerCommand('diffuse.acceptFill', () => preview.accept()),
+    vscode.commands.registerCommand('diffuse.rejectFill', () => preview.reject()),
+    vscode.commands.registerCommand('diffuse.cancelFill', () => filler.cancelAll()),
     vscode.commands.registerCommand('diffuse.pickModel', (nameOrDir?: unknown) => picker.run(nameOrDir)),
+    vscode.commands.registerCommand('diffuse.toggleSuggestions', (scope?: unknown) => toggle.run(scope)),
     vscode.commands.registerCommand('diffuse.showLog', () => channel.show()),
   );
   taggedLogger(logger, 'extension').info(`activated (VS Code ${vscode.version}, trusted workspace: ${vscode.workspace.isTrusted})`);
@@ -52,5 +66,9 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     lastFill: () => filler.lastFill,
     modelState: () => models.state,
     activity: () => filler.activity,
+    fillPreview: () => preview.current,
+    notice: () => notices.latest,
+    statusBar: () => statusBar.shown,
+    suggestionToggle: () => toggle.shown,
   };
 }

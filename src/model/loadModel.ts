@@ -81,14 +81,15 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     if (signal?.aborted) throw new AbortedError();
     const providers = options.providers ?? (model.cpuOnly && choice === 'auto' ? ['cpu'] : providerCandidates(choice));
     if (model.cpuOnly && choice === 'auto') logger.debug('model.onnx uses onnxruntime\'s CPU contrib ops: opening it on the CPU');
-    const { value: denoiser, provider } = await openWithFallback(
+    const { value: denoiser, provider, failed } = await openWithFallback(
       providers,
       (candidate) => openOn(host, model, candidate, threads),
       logger,
       choice === 'auto' && !options.providers,
     );
     const file = provider === 'cpu' && model.files.cpuModel ? ', model.cpu.onnx' : '';
-    logger.info(`loaded ${model.meta.name} in ${Math.round(performance.now() - started)} ms (${provider}${file})`);
+    const skipped = failed.length > 0 ? `; ${failed.join(', ')} unavailable: the reason at debug level` : '';
+    logger.info(`loaded ${model.meta.name} in ${Math.round(performance.now() - started)} ms (${provider}${file}${skipped})`);
     return {
       dir: model.files.dir,
       name: model.meta.name,

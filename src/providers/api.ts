@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { Proposal } from './proposals';
 
 /** What the last fill ran with and did; `nfe` is 0 for a cache hit or a cancelled run. */
 export interface LastFill {
@@ -25,4 +26,12 @@ export interface DiffuseApi {
   modelState(): { readonly kind: string; readonly message?: string };
   /** 'filling' (with the step) while a fill runs, else 'idle' (with the last latency). */
   activity(): { readonly kind: string; readonly step?: number; readonly totalSteps?: number; readonly lastMs?: number };
+  /** The "Diffuse fill" preview awaiting Accept / Reject, if any. */
+  fillPreview(): { readonly uri: string; readonly proposals: readonly Proposal[] } | undefined;
+  /** The last brief notice the status bar gave (why an explicit request showed nothing, …). */
+  notice(): string | undefined;
+  /** The status bar item's text, tooltip and click command. */
+  statusBar(): { readonly text: string; readonly tooltip: string; readonly command: string };
+  /** The pause/resume status bar entry's text and tooltip; undefined while hidden (no editor). */
+  suggestionToggle(): { readonly text: string; readonly tooltip: string } | undefined;
 }

@@ -20,6 +20,18 @@ export interface DenoiseTrace {
   readonly tokens: readonly TraceToken[];
 }
 
+/** Which fill a trace is of, as the denoising view names it. */
+export interface TraceOrigin {
+  /** Workspace-relative file (or the untitled name) and 1-based line of the (first) hole. */
+  readonly file?: string;
+  readonly line?: number;
+  /** When the fill finished (epoch ms) and how long it took. */
+  readonly finishedAt: number;
+  readonly ms: number;
+}
+
+export type ShownTrace = DenoiseTrace & { readonly origin: TraceOrigin };
+
 interface Slot {
   readonly position: number;
   readonly hole: number;

@@ -10,6 +10,11 @@ export function indentStyle(document: vscode.TextDocument): IndentStyle {
   return { insertSpaces, tabSize };
 }
 
+/** Where a hole at `position` is, as the denoising view names it: workspace-relative file, 1-based line. */
+export function sourceOf(document: vscode.TextDocument, position: vscode.Position): { file: string; line: number } {
+  return { file: vscode.workspace.asRelativePath(document.uri), line: position.line + 1 };
+}
+
 /** The non-empty selection of `document`'s active editor that ends at `position`, if any. */
 export function selectionAt(document: vscode.TextDocument, position: vscode.Position): vscode.Selection | undefined {
   const editor = vscode.window.activeTextEditor;

@@ -1,33 +1,38 @@
 import * as vscode from 'vscode';
 import { taggedLogger, type Logger } from '../core/logger';
-import { indentStyle } from './editorContext';
+import { indentStyle, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
+import type { FillPreview } from './fillPreview';
 import { errorMessage } from './logging';
 import type { ModelManager } from './modelManager';
-
-/** Context key that is true while a "Diffuse fill" runs (enables "Diffuse: Cancel Fill"). */
-const FILLING_CONTEXT = 'diffuse.filling';
+import type { Notices } from './notices';
+import { proposalsFor } from './proposals';
+import type { Settings } from './settings';
 
 /**
  * "Diffuse fill": every selection of the active editor is a hole (a cursor inserts), all denoised
- * jointly in one canvas, applied as one edit, so one undo restores the text. Progress shows in the
- * status bar; "Diffuse: Cancel Fill" (or clicking the status item) stops it. If the document
- * changed while the model worked, nothing is applied: the user's typing always wins.
+ * jointly in one canvas. The fills are proposed, not written: they show as a preview
+ * (`fillPreview.ts`) that the user accepts (one edit, one undo step) or rejects. Progress shows in
+ * the status bar; "Diffuse: Cancel Fill" (or clicking the status item) stops it (`Filler.cancelAll`). If the document
+ * changed while the model worked, nothing is proposed: the user's typing always wins.
  */
 export class FillCommand {
   private readonly log: Logger;
   private running: AbortController | undefined;
 
-  constructor(private readonly filler: Filler, private readonly models: ModelManager, logger: Logger) {
+  constructor(
+    private readonly filler: Filler,
+    private readonly models: ModelManager,
+    private readonly settings: Settings,
+    private readonly preview: FillPreview,
+    private readonly notices: Notices,
+    logger: Logger,
+  ) {
     this.log = taggedLogger(logger, 'fill');
   }
 
-  cancel(): void {
-    this.running?.abort();
-  }
-
-  /** Resolves to whether the edit was applied. Never rejects. */
+  /** Resolves to whether a preview is shown. Never rejects. */
   async run(): Promise<boolean> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
@@ -35,9 +40,9 @@ export class FillCommand {
       return false;
     }
     this.running?.abort();
+    this.preview.reject();
     const controller = new AbortController();
     this.running = controller;
-    void vscode.commands.executeCommand('setContext', FILLING_CONTEXT, true);
     try {
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Diffuse: filling'), cancellable: true },
@@ -52,10 +57,7 @@ export class FillCommand {
       void vscode.window.showErrorMessage(vscode.l10n.t('Diffuse fill failed: {0}', message));
       return false;
     } finally {
-      if (this.running === controller) {
-        this.running = undefined;
-        void vscode.commands.executeCommand('setContext', FILLING_CONTEXT, false);
-      }
+      if (this.running === controller) this.running = undefined;
     }
   }
 
@@ -69,30 +71,33 @@ export class FillCommand {
     }
     const version = document.version;
     const holes = holesFromSelections(editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })));
-    const result = await this.filler.fill({ text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId }, { signal });
+    const result = await this.filler.fill(
+      { text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId },
+      { signal, source: sourceOf(document, document.positionAt(holes[0].start)) },
+    );
     if (!result) {
       this.log.info('fill cancelled');
       return false;
     }
     if (document.isClosed || document.version !== version) {
       this.log.info(`document changed while filling (version ${version} → ${document.version}); fill discarded`);
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Diffuse: the document changed while filling; nothing was applied.'), 5000);
+      this.notices.say(vscode.l10n.t('the document changed while filling; nothing to preview'));
       return false;
     }
-    const fills = result.candidates[0]?.fills ?? [];
-    if (fills.every((fill) => fill.text === '')) {
-      this.log.info(`nothing to insert: ${fills.map((fill) => fill.reason ?? 'empty').join('; ')}`);
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Diffuse: the model found nothing to insert.'), 5000);
+    const { minConfidence } = this.settings.current;
+    const { proposals, empty, belowFloor } = proposalsFor(holes, result.candidates[0]?.fills ?? [], minConfidence);
+    if (empty.length > 0) this.log.info(`${empty.length} hole(s) left empty: ${empty.join('; ')}`);
+    if (belowFloor > 0) this.log.info(`${belowFloor} fill(s) hidden: below minConfidence ${minConfidence}`);
+    if (proposals.length === 0) {
+      this.notices.say(vscode.l10n.t('nothing to insert ({0})', empty[0] ?? 'empty fill'));
       return false;
     }
-    // One edit call is one undo step, whatever the number of holes. A hole the model left empty
-    // keeps its text: an empty fill is no reason to delete what the user selected.
-    return editor.edit((builder) => {
-      holes.forEach((hole, i) => {
-        if (fills[i].text === '') return;
-        const range = new vscode.Range(document.positionAt(hole.start), document.positionAt(hole.end));
-        builder.replace(range, fills[i].text);
-      });
-    });
+    this.preview.show(document, version, proposals);
+    const what = proposals.some((p) => p.lowConfidence)
+      ? vscode.l10n.t('low-confidence fill to review (below diffuse.minConfidence {0})', minConfidence)
+      : proposals.length === 1 ? vscode.l10n.t('1 fill to review') : vscode.l10n.t('{0} fills to review', proposals.length);
+    const hidden = belowFloor > 0 ? vscode.l10n.t(', {0} hidden below diffuse.minConfidence', belowFloor) : '';
+    this.notices.say(`${what}${hidden}: ${vscode.l10n.t('Alt+Enter accepts, Escape rejects')}`);
+    return true;
   }
 }

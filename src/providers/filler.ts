@@ -6,10 +6,13 @@ import type { LoadedModel } from '../model';
 import type { Denoiser } from '../sampler/types';
 import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import type { LastFill } from './api';
-import { TraceRecorder, type DenoiseTrace } from './denoiseTrace';
+import { TraceRecorder, type ShownTrace, type TraceOrigin } from './denoiseTrace';
 import { Disposable } from './disposable';
 import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
+
+/** Context key that is true while any fill runs (enables "Diffuse: Cancel Fill"). */
+const FILLING_CONTEXT = 'diffuse.filling';
 
 export type Activity =
   | { readonly kind: 'idle'; readonly lastMs?: number }
@@ -19,6 +22,8 @@ export interface FillRequestOptions {
   readonly signal?: AbortSignal;
   /** Rows sampled as one batch (explicit invoke). */
   readonly candidates?: number;
+  /** Where the (first) hole is, for the denoising view. */
+  readonly source?: { readonly file: string; readonly line: number };
 }
 
 /**
@@ -29,14 +34,18 @@ export interface FillRequestOptions {
 export class Filler extends Disposable {
   private readonly _onDidChangeActivity = this._register(new vscode.EventEmitter<Activity>());
   readonly onDidChangeActivity = this._onDidChangeActivity.event;
-  private readonly _onDidTrace = this._register(new vscode.EventEmitter<DenoiseTrace>());
+  private readonly _onDidTrace = this._register(new vscode.EventEmitter<ShownTrace>());
   readonly onDidTrace = this._onDidTrace.event;
   private readonly log: Logger;
   private engine: { model: LoadedModel; engine: InfillEngine } | undefined;
   private recorder: TraceRecorder | undefined;
   private _lastFill: LastFill | undefined;
-  private _lastTrace: DenoiseTrace | undefined;
+  private _lastTrace: ShownTrace | undefined;
+  /** Latency of the last fill that completed. */
+  private lastMs: number | undefined;
   private _activity: Activity = { kind: 'idle' };
+  /** One controller per fill under way (the ghost text's and "Diffuse fill"'s), for `cancelAll`. */
+  private readonly running = new Set<AbortController>();
   /** tree-sitter and its grammars, loaded once; without them fills go unchecked (logged). */
   private readonly syntax: Promise<SyntaxChecker | undefined>;
 
@@ -53,12 +62,21 @@ export class Filler extends Disposable {
     return this._lastFill;
   }
 
-  get lastTrace(): DenoiseTrace | undefined {
+  get lastTrace(): ShownTrace | undefined {
     return this._lastTrace;
   }
 
   get activity(): Activity {
     return this._activity;
+  }
+
+  get hasModel(): boolean {
+    return this.models.active !== undefined;
+  }
+
+  /** Stops every fill under way (the status bar's click, "Diffuse: Cancel Fill"); they end as cancelled. */
+  cancelAll(): void {
+    for (const controller of this.running) controller.abort();
   }
 
   /** The sampler and infill options the settings give now. */
@@ -88,6 +106,9 @@ export class Filler extends Disposable {
     }
     const engine = this.engineFor(model, await this.syntax);
     const options = this.options(overrides);
+    const own = new AbortController();
+    this.running.add(own);
+    const signal = overrides.signal ? AbortSignal.any([overrides.signal, own.signal]) : own.signal;
     const recorder = new TraceRecorder(model.spec);
     this.recorder = recorder;
     const record = (cancelled: boolean, nfe: number): void => {
@@ -97,7 +118,7 @@ export class Filler extends Disposable {
     };
     try {
       const result = await engine.fill(request, options, {
-        signal: overrides.signal,
+        signal,
         onStep: (step) => {
           recorder.onStep(step);
           this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps });
@@ -106,17 +127,19 @@ export class Filler extends Disposable {
       record(false, result.nfe);
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
-      this.setActivity({ kind: 'idle', lastMs: result.ms });
-      void this.publishTrace(recorder, model);
+      this.lastMs = result.ms;
+      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms });
       return result;
     } catch (error) {
-      this.setActivity({ kind: 'idle', lastMs: this.lastMs() });
       if (!isAbortError(error)) throw error;
       record(true, 0);
       this.log.trace('fill cancelled');
       return undefined;
     } finally {
       if (this.recorder === recorder) this.recorder = undefined;
+      this.running.delete(own);
+      // Idle once no fill runs: an aborted fill ending while a newer one runs leaves it 'filling'.
+      if (this.running.size === 0) this.setActivity({ kind: 'idle', lastMs: this.lastMs });
     }
   }
 
@@ -137,23 +160,22 @@ export class Filler extends Disposable {
     return this.engine.engine;
   }
 
-  private async publishTrace(recorder: TraceRecorder, model: LoadedModel): Promise<void> {
+  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, origin: TraceOrigin): Promise<void> {
     try {
       const trace = await recorder.result((ids) => model.tokenizer.decode(ids));
       if (!trace || this.isDisposed) return;
-      this._lastTrace = trace;
-      this._onDidTrace.fire(trace);
+      this._lastTrace = { ...trace, origin };
+      this._onDidTrace.fire(this._lastTrace);
     } catch (error) {
       this.log.debug(`no trace: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
-  private lastMs(): number | undefined {
-    return this._activity.kind === 'idle' ? this._activity.lastMs : undefined;
-  }
-
   private setActivity(activity: Activity): void {
+    const changedKind = activity.kind !== this._activity.kind;
     this._activity = activity;
-    if (!this.isDisposed) this._onDidChangeActivity.fire(activity);
+    if (this.isDisposed) return;
+    if (changedKind) void vscode.commands.executeCommand('setContext', FILLING_CONTEXT, activity.kind === 'filling');
+    this._onDidChangeActivity.fire(activity);
   }
 }

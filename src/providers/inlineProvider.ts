@@ -2,10 +2,12 @@ import * as vscode from 'vscode';
 import { taggedLogger, type Logger } from '../core/logger';
 import type { Candidate, Hole } from '../infill';
 import { AdaptiveDebounce } from './adaptiveDebounce';
+import { gateByConfidence } from './confidenceGate';
 import { Disposable } from './disposable';
-import { delay, indentStyle, selectionAt } from './editorContext';
+import { delay, indentStyle, selectionAt, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { errorMessage } from './logging';
+import type { Notices } from './notices';
 import type { Settings } from './settings';
 import { isEnabledFor } from './settingsModel';
 import { anchorAt, remainderAfterTyping, type ShownSuggestion } from './shownSuggestion';
@@ -28,7 +30,8 @@ interface Target {
  * Ghost-text infill. A non-empty selection is the hole and the suggestion replaces it; at a cursor
  * the hole is an insertion. Automatic requests wait an adaptive debounce and the latest one wins
  * (a new request aborts the running fill between denoising steps); typing into a shown suggestion
- * is answered from it. Never throws into VS Code and never notifies: problems go to the log.
+ * is answered from it. Never throws into VS Code and never notifies: problems go to the log, and
+ * an explicit trigger that shows nothing (or something low-confidence) says why in the status bar.
  */
 export class InlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   private readonly log: Logger;
@@ -36,7 +39,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   private running: AbortController | undefined;
   private shown: ShownSuggestion | undefined;
 
-  constructor(private readonly filler: Filler, private readonly settings: Settings, logger: Logger) {
+  constructor(private readonly filler: Filler, private readonly settings: Settings, private readonly notices: Notices, logger: Logger) {
     super();
     this.log = taggedLogger(logger, 'inline');
     // A shown suggestion was sampled with the old settings; new ones deserve a new fill.
@@ -68,7 +71,10 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const settings = this.settings.current;
     const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
     const selection = selectionAt(document, position);
-    if (!isEnabledFor(settings, document.languageId)) return this.silent(`disabled for ${document.languageId}`);
+    if (!isEnabledFor(settings, document.languageId)) {
+      if (invoked) this.notices.say(vscode.l10n.t('suggestions are off for {0} (diffuse.enable)', document.languageId));
+      return this.silent(`disabled for ${document.languageId}`);
+    }
     if (settings.trigger === 'manual' && !invoked) return this.silent('trigger is manual');
     if (settings.trigger === 'selection' && !invoked && !selection) return this.silent('trigger is selection-only');
 
@@ -82,6 +88,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       }
     }
 
+    if (invoked && !this.filler.hasModel) this.notices.say(vscode.l10n.t('no model loaded: see the status bar'));
     this.running?.abort();
     const controller = new AbortController();
     this.running = controller;
@@ -90,12 +97,14 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       if (!invoked && !(await delay(this.debounce.next(), token))) return undefined;
       const result = await this.filler.fill(
         { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
-        invoked ? { signal: controller.signal, candidates: INVOKE_CANDIDATES } : { signal: controller.signal },
+        {
+          signal: controller.signal,
+          source: sourceOf(document, position),
+          ...(invoked ? { candidates: INVOKE_CANDIDATES } : {}),
+        },
       );
       if (!result || token.isCancellationRequested) return undefined;
-      const items = result.candidates
-        .map((candidate) => this.item(target, candidate, settings.minConfidence))
-        .filter((item): item is vscode.InlineCompletionItem => item !== undefined);
+      const items = this.items(target, result.candidates, settings.minConfidence, invoked);
       if (items.length > 0 && target.atCursor && !context.selectedCompletionInfo) {
         this.shown = anchorAt(document.uri.toString(), text, target.hole.start, items[0].insertText as string);
       }
@@ -130,18 +139,31 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     return { hole: { start: offset, end: offset }, range: new vscode.Range(position, position), lead: '', text, atCursor: true };
   }
 
-  /** The candidate as an item: its text is the engine's, shaped and indented as the CLI returns it. */
-  private item(target: Target, candidate: Candidate, minConfidence: number): vscode.InlineCompletionItem | undefined {
-    const fill = candidate.fills[0];
-    if (candidate.confidence < minConfidence) {
-      this.log.debug(`suppressed: confidence ${candidate.confidence.toFixed(3)} < minConfidence ${minConfidence} (${JSON.stringify(fill.text)})`);
-      return undefined;
+  /**
+   * The candidates as items: the engine's text, shaped and indented as the CLI returns it. Empty
+   * fills are dropped; so are candidates below `minConfidence`, except that an explicit trigger
+   * still gets the best one, and the status bar says it is low-confidence (`confidenceGate.ts`).
+   * An explicit trigger that gets nothing is told why.
+   */
+  private items(target: Target, candidates: readonly Candidate[], minConfidence: number, invoked: boolean): vscode.InlineCompletionItem[] {
+    const filled = candidates.filter((candidate) => {
+      if (candidate.fills[0].text !== '') return true;
+      this.log.debug(`suppressed: ${candidate.fills[0].reason ?? 'empty fill'}`);
+      return false;
+    });
+    const gated = gateByConfidence(filled, (c) => c.confidence, minConfidence, invoked ? 1 : 0);
+    for (const candidate of filled) {
+      if (candidate.confidence < minConfidence) {
+        this.log.debug(`${gated.lowConfidence && gated.kept.includes(candidate) ? 'shown anyway (explicit trigger)' : 'suppressed'}: ` +
+          `confidence ${candidate.confidence.toFixed(3)} < minConfidence ${minConfidence} (${JSON.stringify(candidate.fills[0].text)})`);
+      }
     }
-    if (fill.text === '') {
-      this.log.debug(`suppressed: ${fill.reason ?? 'empty fill'}`);
-      return undefined;
+    if (invoked && gated.lowConfidence) {
+      this.notices.say(vscode.l10n.t('low-confidence suggestion ({0}, below diffuse.minConfidence {1})', gated.kept[0].confidence.toFixed(2), minConfidence));
+    } else if (invoked && filled.length === 0) {
+      this.notices.say(vscode.l10n.t('nothing to suggest here ({0})', candidates[0]?.fills[0].reason ?? 'empty fill'));
     }
-    return new vscode.InlineCompletionItem(target.lead + fill.text, target.range);
+    return gated.kept.map((candidate) => new vscode.InlineCompletionItem(target.lead + candidate.fills[0].text, target.range));
   }
 
   private silent(reason: string): undefined {

@@ -84,7 +84,25 @@ export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSe
 
 /** Whether completion is on for `languageId`: its own entry, else `*`, else on. */
 export function isEnabledFor(settings: DiffuseSettings, languageId: string): boolean {
-  return settings.enable[languageId] ?? settings.enable['*'] ?? true;
+  return settings.enable[languageId] ?? settings.enable[ALL_LANGUAGES] ?? true;
+}
+
+/** The scope `*`: every language without an entry of its own. */
+export const ALL_LANGUAGES = '*';
+
+/**
+ * The `diffuse.enable` map with `scope` (a language id or `*`) switched: on becomes off, off
+ * becomes on. The pause toggle writes this, so whether suggestions are on stays one fact: the
+ * setting, with its per-language entries and `*` fallback. A language switched back to what `*`
+ * says loses its entry (unless a default entry needs overriding), so that a later pause
+ * everywhere reaches it too.
+ */
+export function toggledEnable(settings: DiffuseSettings, scope: string): Record<string, boolean> {
+  const fallback = settings.enable[ALL_LANGUAGES] ?? true;
+  if (scope === ALL_LANGUAGES) return { ...settings.enable, [ALL_LANGUAGES]: !fallback };
+  const on = !isEnabledFor(settings, scope);
+  const { [scope]: _old, ...rest } = settings.enable;
+  return on === fallback && DEFAULT_SETTINGS.enable[scope] === undefined ? rest : { ...rest, [scope]: on };
 }
 
 /** The keys whose values differ between two settings objects. */

@@ -3,48 +3,66 @@ import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import type { Filler } from './filler';
 import type { ModelManager } from './modelManager';
+import type { Notices } from './notices';
 
 /**
- * `$(sparkle) Diffuse: <model> · <provider>` plus the state: loading, filling k/N, the last
- * latency when idle, or the error with its reason in the tooltip. Click: pick a model (or cancel
- * a running "Diffuse fill").
+ * `$(sparkle) Diffuse: <model> · <provider> · last fill 320 ms`, or the state instead of the
+ * latency: loading, filling k/N, the error (reason in the tooltip); for a few seconds after an
+ * explicit request, its notice (why nothing showed). One click action per state, and the tooltip
+ * names it: while any fill runs (ghost text or "Diffuse fill") the click cancels it, otherwise it
+ * opens the model picker.
  */
 export class StatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('diffuse.status', vscode.StatusBarAlignment.Right, 100));
 
-  constructor(private readonly models: ModelManager, private readonly filler: Filler) {
+  constructor(private readonly models: ModelManager, private readonly filler: Filler, private readonly notices: Notices) {
     super();
     this.item.name = vscode.l10n.t('Diffuse');
     this._register(models.onDidChange(() => this.render()));
     this._register(filler.onDidChangeActivity(() => this.render()));
+    this._register(notices.onDidChange(() => this.render()));
     this.render();
     this.item.show();
+  }
+
+  /** What the item shows now (for tests: VS Code offers no API to read a status bar item). */
+  get shown(): { readonly text: string; readonly tooltip: string; readonly command: string } {
+    return { text: this.item.text, tooltip: String(this.item.tooltip ?? ''), command: String(this.item.command ?? '') };
   }
 
   private render(): void {
     const model = this.models.active;
     const state = this.models.state;
     const activity = this.filler.activity;
+    const notice = this.notices.current;
     const label = model ? `${model.name} · ${model.provider}` : vscode.l10n.t('no model');
+    const lines = [model ? vscode.l10n.t('Model {0} on {1} ({2})', model.name, model.provider, model.dir) : vscode.l10n.t('No model loaded')];
     let text = `$(sparkle) Diffuse: ${label}`;
-    let tooltip = model ? vscode.l10n.t('Model {0} on {1} ({2})', model.name, model.provider, model.dir) : vscode.l10n.t('No model loaded');
     this.item.backgroundColor = undefined;
-    this.item.command = 'diffuse.pickModel';
     if (state.kind === 'loading') {
       text = `$(loading~spin) Diffuse: ${vscode.l10n.t('loading {0}', path.basename(state.target))}`;
     } else if (activity.kind === 'filling') {
       text += ` · ${vscode.l10n.t('filling {0}/{1}', activity.step, activity.totalSteps)}`;
-      this.item.command = 'diffuse.cancelFill';
-      tooltip += '\n' + vscode.l10n.t('Click to cancel a running Diffuse fill.');
     } else if (activity.lastMs !== undefined) {
-      text += ` · ${Math.round(activity.lastMs)} ms`;
+      text += ` · ${vscode.l10n.t('last fill {0} ms', Math.round(activity.lastMs))}`;
     }
     if (state.kind === 'error') {
       text += ` · $(error) ${vscode.l10n.t('error')}`;
-      tooltip += '\n' + vscode.l10n.t('Error: {0}', state.message);
+      lines.push(vscode.l10n.t('Error: {0}', state.message));
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
     }
+    if (notice !== undefined && activity.kind !== 'filling' && state.kind !== 'loading') {
+      text = `$(info) Diffuse: ${notice}`;
+      lines.push(notice);
+    }
+    if (activity.kind === 'filling') {
+      this.item.command = 'diffuse.cancelFill';
+      lines.push(vscode.l10n.t('Click to cancel the running fill.'));
+    } else {
+      this.item.command = 'diffuse.pickModel';
+      lines.push(vscode.l10n.t('Click to select a model.'));
+    }
     this.item.text = text;
-    this.item.tooltip = tooltip + '\n' + vscode.l10n.t('Click to select a model.');
+    this.item.tooltip = lines.join('\n');
   }
 }

@@ -19,7 +19,7 @@
 const fs = require('fs');
 const path = require('path');
 const vsc = require('../../.ci/run-vscode-tests.js');
-const { workspaceSettings, SAMPLE_FILE, SAMPLE_TEXT, tests } = require('./tests.js');
+const { workspaceSettings, SAMPLES, tests } = require('./tests.js');
 
 const REPO = vsc.REPO;
 const artifacts = path.resolve(process.env.UI_ARTIFACTS || path.join(REPO, 'out', 'ui-artifacts'));
@@ -48,7 +48,7 @@ async function main() {
   const workspace = path.join(run.dir, 'workspace');
   const model = path.resolve(process.env.UI_MODEL || path.join(REPO, 'test', 'fixtures', 'tiny-model'));
   vsc.writeJson(path.join(workspace, '.vscode', 'settings.json'), { ...vsc.QUIET_SETTINGS, ...workspaceSettings(model) });
-  fs.writeFileSync(path.join(workspace, SAMPLE_FILE), SAMPLE_TEXT);
+  for (const [file, text] of Object.entries(SAMPLES)) fs.writeFileSync(path.join(workspace, file), text);
   const userSettings = vsc.userSettingsFile(run);
   vsc.writeJson(userSettings, vsc.QUIET_SETTINGS);
 
@@ -106,12 +106,12 @@ async function main() {
     vsc.removeRun(run);
   }
   if (!failed && process.env.UPDATE_DOCS_IMAGES) {
-    for (const [from, to] of [['ghost-text', 'ghost-text.png'], ['denoise-view', 'denoise-view.png']]) {
-      const src = path.join(artifacts, `${from}.png`);
+    for (const name of ['ghost-text', 'fill-preview', 'fill-demo', 'denoise-view']) {
+      const src = path.join(artifacts, `${name}.png`);
       if (fs.existsSync(src)) {
         fs.mkdirSync(path.join(REPO, 'docs', 'images'), { recursive: true });
-        fs.copyFileSync(src, path.join(REPO, 'docs', 'images', to));
-        log(`docs/images/${to} updated`);
+        fs.copyFileSync(src, path.join(REPO, 'docs', 'images', `${name}.png`));
+        log(`docs/images/${name}.png updated`);
       }
     }
   }

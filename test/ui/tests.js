@@ -5,6 +5,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { apng, chunks } = require('./apng.js');
 
 const EXT_ID = 'diffuse-dev.diffuse';
 const SAMPLE_FILE = 'fibonacci.py';
@@ -21,6 +22,25 @@ const SAMPLE_TEXT = [
   '        print(i, fibonacci(i))',
   '',
 ].join('\n');
+// Three `___` placeholders for "Diffuse fill" to replace at once (issue 14's three-selections case).
+const SHAPES_FILE = 'shapes.py';
+const SHAPES_TEXT = [
+  'import math',
+  '',
+  '',
+  'def square(x):',
+  '    return ___',
+  '',
+  '',
+  'def cube(x):',
+  '    return ___',
+  '',
+  '',
+  'def circle_area(r):',
+  '    return ___',
+  '',
+].join('\n');
+const SAMPLES = { [SAMPLE_FILE]: SAMPLE_TEXT, [SHAPES_FILE]: SHAPES_TEXT };
 // Where the test types: the end of line 5 ('    return fibonacci(').
 const TYPE_AT_LINE = 5;
 const TYPED = 'n';
@@ -163,7 +183,86 @@ const tests = [
     },
   },
   {
-    name: 'Diffuse view: the steps slider renders and the keyboard changes diffuse.steps (and back)',
+    name: 'status bar: a labelled latency; the pause entry asks for the language or everywhere and pauses',
+    async fn(ctx) {
+      const { page, userSettings } = ctx;
+      const item = statusItem(page);
+      await waitFor(async () => /last fill \d+ ms/.test(await item.innerText()), { timeout: 15000, what: 'the status item to label the latency' });
+      const toggle = page.locator(`.statusbar-item[id="${EXT_ID}.diffuse.toggle"], .statusbar-item[id$="diffuse.toggle"]`).first();
+      await toggle.waitFor({ state: 'visible', timeout: 10000 });
+      const tip = await toggle.locator('a, [aria-label]').first().getAttribute('aria-label');
+      await toggle.click();
+      const pick = (text) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
+      await pick('suggestions for python').waitFor({ timeout: 10000 });
+      await pick('suggestions everywhere').waitFor({ timeout: 5000 });
+      await pick('suggestions for python').click();
+      await waitFor(() => readSettings(userSettings)['diffuse.enable']?.python === false, { timeout: 10000, what: 'diffuse.enable.python = false in the user settings' });
+      await waitFor(async () => /Diffuse paused/.test(await toggle.innerText()), { timeout: 10000, what: 'the entry to say paused' });
+      ctx.log(`pause entry: ${JSON.stringify(tip)} -> ${JSON.stringify(await toggle.innerText())}`);
+      await toggle.click();
+      await pick('Resume suggestions for python').click();
+      await waitFor(() => readSettings(userSettings)['diffuse.enable']?.python === undefined, { timeout: 10000, what: 'the python entry to go on resume' });
+      await waitFor(async () => !/paused/.test(await toggle.innerText()), { timeout: 10000, what: 'the entry to say on again' });
+    },
+  },
+  {
+    name: 'Diffuse fill on three placeholders: a preview first; Escape rejects it, Alt+Enter accepts it, one undo restores',
+    async fn(ctx) {
+      const { page } = ctx;
+      await quickOpen(page, SHAPES_FILE);
+      const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+      await lines.waitFor({ state: 'visible' });
+      await lines.click();
+      const cursors = () => page.locator('.editor-group-container.active .monaco-editor .cursor').count();
+      // Select the three placeholders: Find, "Select All Occurrences of Find Match" (Alt+Enter in the find widget), close Find.
+      await page.keyboard.press('Control+F');
+      await page.keyboard.type('___');
+      await page.keyboard.press('Alt+Enter');
+      await waitFor(async () => (await cursors()) >= 3, { timeout: 10000, what: 'three cursors on the placeholders' });
+      await page.keyboard.press('Escape');
+      await page.locator('.editor-group-container.active .find-widget.visible').waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
+      if ((await cursors()) < 3) throw new Error('closing Find lost the cursors');
+      // The frames of the README's animation: the placeholders, the preview, the accepted fill.
+      const frames = [];
+      const frame = async (ms) => { await nextFrames(page); frames.push({ png: await page.screenshot(), ms }); };
+      await frame(1500);
+      const before = await editorLines(page);
+      const lens = (text) => page.locator('.editor-group-container.active .codelens-decoration a', { hasText: text });
+      const preview = async () => {
+        await runCommand(page, 'Diffuse: Diffuse fill');
+        await lens('Accept Diffuse fill').first().waitFor({ state: 'visible', timeout: 30000 });
+        if (!(await lens('Reject').count())) throw new Error('no Reject lens beside Accept');
+        // The preview is decorations (the document itself is checked after Reject, and in the integration suite).
+        const decorated = page.locator('.editor-group-container.active .monaco-editor .view-lines [class*="ced-"]');
+        await waitFor(async () => (await decorated.count()) >= 3, { timeout: 10000, what: 'the preview decorations' });
+      };
+
+      await preview();
+      await page.keyboard.press('Escape');
+      await waitFor(async () => (await lens('Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'Escape to reject the preview' });
+      if ((await editorLines(page)).join('\n') !== before.join('\n')) throw new Error('Reject changed the document');
+
+      await preview();
+      await nextFrames(page);
+      await ctx.shot('fill-preview');
+      await frame(3000);
+      await page.keyboard.press('Alt+Enter');
+      const after = await waitFor(async () => {
+        const now = await editorLines(page);
+        return now.join('\n') !== before.join('\n') && !now.some((l) => l.includes('___')) ? now : undefined;
+      }, { timeout: 15000, what: 'Alt+Enter to replace the placeholders' });
+      await waitFor(async () => (await lens('Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'the lenses to go with the preview' });
+      await frame(2500);
+      const animation = apng(frames);
+      if (chunks(animation).filter((c) => c.type === 'fcTL').length !== frames.length) throw new Error('the animation lost frames');
+      fs.writeFileSync(path.join(ctx.artifacts, 'fill-demo.png'), animation);
+      ctx.log(`accepted: ${JSON.stringify(after.filter((l) => /return/.test(l)))}`);
+      await page.keyboard.press('Control+Z');
+      await waitFor(async () => (await editorLines(page)).join('\n') === before.join('\n'), { timeout: 10000, what: 'one undo to restore the placeholders' });
+    },
+  },
+  {
+    name: 'Diffuse view: legend, the fill it shows, a slider of 1 to the hole slots with the default marked; the keyboard changes diffuse.steps (and back); replay',
     async fn(ctx) {
       const { page, userSettings, workspaceSettingsFile } = ctx;
       // Open the view from its activity-bar container; fall back to the palette's focus command.
@@ -176,7 +275,14 @@ const tests = [
         if (!(await frame.locator(`#${id}`).count())) throw new Error(`the view has no #${id}`);
       }
       const attr = async (n, d) => Number((await slider.getAttribute(n)) ?? d);
+      await waitFor(async () => (await slider.getAttribute('max')) !== null, { timeout: 10000, what: 'the slider range from the extension' });
       const [min, max, step] = [await attr('min', 0), await attr('max', 100), await attr('step', 1) || 1];
+      // The range is the hole's slots (diffuse.maxHoleTokens, default 32), not 1-256, and the default (4) is marked.
+      if (min !== 1 || max !== 32) throw new Error(`slider range ${min}..${max}, expected 1..32`);
+      const mark = await frame.locator('#stepsMarks option').getAttribute('value');
+      if (mark !== '4') throw new Error(`default mark ${mark}, expected 4`);
+      const legend = await frame.locator('#legend').innerText();
+      if (!/▒/.test(legend) || !/∅/.test(legend)) throw new Error(`no legend for ▒ and ∅: ${JSON.stringify(legend)}`);
       const start = Number(await slider.inputValue());
       const presses = 3;
       const dir = start + presses * step <= max ? 1 : -1;
@@ -207,6 +313,11 @@ const tests = [
       const s = readSettings(workspaceSettingsFile);
       delete s['diffuse.steps'];
       fs.writeFileSync(workspaceSettingsFile, JSON.stringify(s, null, 2) + '\n');
+      // "Reset to default" writes the default back to the user settings.
+      await waitFor(async () => Number(await slider.inputValue()) === expected, { timeout: 15000, what: `the slider back on the user's ${expected}` });
+      await frame.locator('#stepsReset').click();
+      await waitFor(() => readSettings(userSettings)['diffuse.steps'] === 4, { timeout: 15000, what: 'Reset to write diffuse.steps = 4' });
+      await waitFor(async () => !(await frame.locator('#stepsReset').isVisible()), { timeout: 5000, what: 'Reset to hide at the default' });
 
       // The last fill's trace (the ghost-text test made one), scrubbed by step with the keyboard:
       // at the first step tokens are still masked, at the last none is.
@@ -220,6 +331,14 @@ const tests = [
         await page.keyboard.press('Home');
         await waitFor(async () => (await masked()) > 0, { timeout: 5000, what: 'masked tokens at the first step' });
         const last = Number(await scrub.getAttribute('max'));
+        // Which fill: the last test's (both fill tests work on line 5), with its time.
+        const origin = await frame.locator('#origin').innerText();
+        if (!/(fibonacci|shapes)\.py, line 5 · at .+, \d+ ms/.test(origin)) throw new Error(`the view does not name the fill: ${JSON.stringify(origin)}`);
+        // The replay walks from step 0 to the last.
+        await frame.locator('#replay').click();
+        await waitFor(async () => Number(await scrub.inputValue()) === last && (await masked()) === 0, { timeout: 15000, what: 'the replay to reach the last step' });
+        await scrub.focus();
+        await page.keyboard.press('Home');
         for (let i = Number(await scrub.inputValue()); i < Math.round(last / 2); i++) await page.keyboard.press('ArrowRight');
         ctx.log(`trace: ${await tokens.count()} tokens over ${last} steps; at step ${await scrub.inputValue()}, ${await masked()} still masked`);
       } else {
@@ -230,4 +349,4 @@ const tests = [
   },
 ];
 
-module.exports = { EXT_ID, SAMPLE_FILE, SAMPLE_TEXT, workspaceSettings, tests, readSettings, waitFor };
+module.exports = { EXT_ID, SAMPLES, workspaceSettings, tests, readSettings, waitFor };

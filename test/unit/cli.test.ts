@@ -92,6 +92,27 @@ describe('diffuse CLI', function () {
     assert.match(refused.error, /kernel/);
   });
 
+  it('is quiet about execution-provider probing unless --verbose: the bundled model and an fp32 model under --ep auto', () => {
+    const task = JSON.stringify(GOOD) + '\n';
+    const fp32 = ['--model', path.join(ROOT, 'test', 'fixtures', 'tiny-model'), '--ep', 'auto', '--max-tokens', '6'];
+    for (const args of [['--max-tokens', '6'], fp32]) {
+      const { code, stdout, stderr } = diffuse(['infill', ...args], task);
+      assert.equal(code, 0, stderr);
+      assert.equal(jsonLines(stdout).length, 1);
+      // Only the CLI's own lines: the model loaded, the tasks filled. No native runtime output, no fallback story.
+      const lines = stderr.split('\n').filter((line) => line !== '');
+      assert.ok(lines.every((line) => /^(info|warn|error) /.test(line)), `foreign output on stderr:\n${stderr}`);
+      assert.doesNotMatch(stderr, /Vulkan|adapter|falling back/i);
+      assert.ok(lines.length <= 2, `more than two lines on stderr:\n${stderr}`);
+    }
+    const verbose = diffuse(['infill', ...fp32, '--verbose'], task);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    if (/unavailable/.test(verbose.stderr)) {
+      // A machine without a GPU: the reason for the fallback is there with --verbose.
+      assert.match(verbose.stderr, /^debug \[model\] webgpu execution provider failed \(.+\); falling back to cpu$/m);
+    }
+  });
+
   it('exits 1 with a one-line message when the model cannot be loaded', () => {
     const { code, stdout, stderr } = diffuse(['infill', '--model', path.join(dir, 'no-such-model')], `${JSON.stringify(GOOD)}\n`);
     assert.equal(code, 1);

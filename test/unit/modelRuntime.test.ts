@@ -42,7 +42,7 @@ describe('model runtime pieces', () => {
         },
         recordingLogger(lines),
       );
-      assert.deepEqual(result, { value: 'session on cpu', provider: 'cpu' });
+      assert.deepEqual(result, { value: 'session on cpu', provider: 'cpu', failed: ['webgpu', 'cuda'] });
       assert.deepEqual(tried, ['webgpu', 'cuda', 'cpu']);
       assert.deepEqual(lines, [
         'warn webgpu execution provider failed (no adapter); falling back to cuda',
@@ -50,14 +50,14 @@ describe('model runtime pieces', () => {
       ]);
     });
 
-    it('logs expected failures (automatic choice) as info, the last one as a warning', async () => {
+    it('logs expected failures (automatic choice) at debug level, the last one as a warning', async () => {
       const lines: string[] = [];
       const opening = openWithFallback(['webgpu', 'cpu'], async (p) => {
         throw new Error(`${p} is missing`);
       }, recordingLogger(lines), true);
       await assert.rejects(opening, InferenceError);
       assert.deepEqual(lines, [
-        'info webgpu execution provider failed (webgpu is missing); falling back to cpu',
+        'debug webgpu execution provider failed (webgpu is missing); falling back to cpu',
         'warn cpu execution provider failed (cpu is missing)',
       ]);
     });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { changedKeys, DEFAULT_SETTINGS, isEnabledFor, normalizeSettings } from '../../src/providers/settingsModel';
+import { ALL_LANGUAGES, changedKeys, DEFAULT_SETTINGS, isEnabledFor, normalizeSettings, toggledEnable } from '../../src/providers/settingsModel';
 
 const from = (raw: Record<string, unknown>) => normalizeSettings((key) => raw[key]);
 
@@ -52,5 +52,29 @@ describe('providers: settings normalizer', () => {
   it('names exactly the keys that changed', () => {
     assert.deepEqual(changedKeys(DEFAULT_SETTINGS, from({})), []);
     assert.deepEqual(changedKeys(DEFAULT_SETTINGS, from({ steps: 16, enable: { go: false } })).sort(), ['enable', 'steps']);
+  });
+});
+
+describe('providers: the pause toggle of diffuse.enable', () => {
+  const settings = (enable: Record<string, boolean>) => normalizeSettings((key) => (key === 'enable' ? enable : undefined));
+
+  it('switches one language, keeping the other entries', () => {
+    const s = settings({ python: true });
+    assert.deepEqual(toggledEnable(s, 'python'), { '*': true, plaintext: false, scminput: false, python: false });
+    assert.deepEqual(toggledEnable(s, 'go'), { '*': true, plaintext: false, scminput: false, python: true, go: false });
+    assert.deepEqual(toggledEnable(settings({}), 'plaintext'), { '*': true, plaintext: true, scminput: false });
+  });
+
+  it('drops the entry of a language switched back to what `*` says, so a pause everywhere reaches it', () => {
+    assert.deepEqual(toggledEnable(settings({ go: false }), 'go'), { '*': true, plaintext: false, scminput: false });
+    assert.deepEqual(toggledEnable(settings({ '*': false, go: true }), 'go'), { '*': false, plaintext: false, scminput: false });
+    assert.deepEqual(toggledEnable(settings({ plaintext: true }), 'plaintext'), { '*': true, plaintext: false, scminput: false });
+  });
+
+  it('switches every language without an entry of its own', () => {
+    const paused = normalizeSettings((key) => (key === 'enable' ? toggledEnable(settings({ python: true }), ALL_LANGUAGES) : undefined));
+    assert.equal(isEnabledFor(paused, 'go'), false);
+    assert.equal(isEnabledFor(paused, 'python'), true, 'an entry of its own is kept');
+    assert.equal(toggledEnable(paused, ALL_LANGUAGES)['*'], true);
   });
 });

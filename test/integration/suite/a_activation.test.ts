@@ -15,7 +15,7 @@ describe('activation', () => {
 
   it('registers every contributed command', async () => {
     const contributed = (extension().packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command);
-    assert.deepEqual(contributed.sort(), ['diffuse.cancelFill', 'diffuse.fill', 'diffuse.pickModel', 'diffuse.showLog']);
+    assert.deepEqual(contributed.sort(), ['diffuse.acceptFill', 'diffuse.cancelFill', 'diffuse.fill', 'diffuse.pickModel', 'diffuse.rejectFill', 'diffuse.showLog', 'diffuse.toggleSuggestions']);
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const command of contributed) assert.ok(registered.has(command), `${command} is not registered`);
   });

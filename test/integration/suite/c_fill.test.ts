@@ -1,43 +1,151 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DiffuseApi } from '../../../src/providers/api';
-import { automatic, complete, configure, openEditor, useFixture, waitFor } from './helpers';
+import { automatic, complete, configure, fixtureModel, openEditor, useFixture, waitFor } from './helpers';
 
-describe('Diffuse fill and settings', () => {
+// Three functions with an empty body line each: the three-empty-cursors case of issue 14, where the
+// old command wrote 16 lines of junk straight into the file.
+const THREE_BLANKS = [
+  'def square(x):',
+  '    ',
+  '',
+  'def cube(x):',
+  '    ',
+  '',
+  'def twice(x):',
+  '    ',
+  '',
+].join('\n');
+const threeCursors = () => [1, 4, 7].map((line) => new vscode.Selection(line, 4, line, 4));
+
+describe('Diffuse fill: a preview, accepted or rejected', () => {
   let diffuse: DiffuseApi;
 
   before(async () => {
     diffuse = await useFixture();
   });
 
-  it('fills two selections in one edit, undone in one step', async () => {
+  afterEach(async () => {
+    await vscode.commands.executeCommand('diffuse.rejectFill');
+  });
+
+  it('previews two selections, writes nothing until accepted, then one edit undone in one step', async () => {
     const original = 'alpha = SELECTED_ONE\nbeta = SELECTED_TWO\n';
     const editor = await openEditor(original);
     editor.selections = [new vscode.Selection(0, 8, 0, 20), new vscode.Selection(1, 7, 1, 19)];
-    const applied = await vscode.commands.executeCommand<boolean>('diffuse.fill');
-    assert.equal(applied, true);
+    assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+    assert.equal(editor.document.getText(), original, 'the fill wrote to the document before Accept');
+    const preview = diffuse.fillPreview();
+    assert.equal(preview?.uri, editor.document.uri.toString());
+    assert.equal(preview?.proposals.length, 2);
+    assert.equal(diffuse.lastFill()?.holes, 2);
+    assert.match(diffuse.notice() ?? '', /^2 fills to review: Alt\+Enter accepts, Escape rejects$/);
+
+    assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.acceptFill'), true);
     const filled = editor.document.getText();
     assert.ok(!filled.includes('SELECTED_ONE') && !filled.includes('SELECTED_TWO'), `not both filled: ${JSON.stringify(filled)}`);
     assert.ok(filled.startsWith('alpha = ') && filled.includes('\nbeta = '), `context changed: ${JSON.stringify(filled)}`);
-    assert.equal(diffuse.lastFill()?.holes, 2);
+    assert.equal(diffuse.fillPreview(), undefined, 'the preview outlived Accept');
     await vscode.commands.executeCommand('undo');
     assert.equal(editor.document.getText(), original);
   });
 
-  it('applies nothing when the document changed while filling', async () => {
+  it('three empty cursors: one line each, nothing written on Reject, one undo step after Accept', async () => {
+    // Three holes of 8 slots and their context fit the fixture's 64-token canvas.
+    await configure({ maxHoleTokens: 8 });
+    try {
+      const editor = await openEditor(THREE_BLANKS);
+      editor.selections = threeCursors();
+      assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+      const proposals = diffuse.fillPreview()?.proposals ?? [];
+      assert.equal(proposals.length, 3);
+      for (const p of proposals) assert.ok(!p.text.includes('\n'), `a blank line got several lines: ${JSON.stringify(p.text)}`);
+      assert.equal(await vscode.commands.executeCommand('diffuse.rejectFill'), true);
+      assert.equal(editor.document.getText(), THREE_BLANKS);
+      assert.equal(diffuse.fillPreview(), undefined);
+
+      assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+      assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.acceptFill'), true);
+      assert.equal(editor.document.lineCount, THREE_BLANKS.split('\n').length, 'accepting added lines');
+      await vscode.commands.executeCommand('undo');
+      assert.equal(editor.document.getText(), THREE_BLANKS);
+    } finally {
+      await configure({ maxHoleTokens: undefined });
+    }
+  });
+
+  it('an edit of the document drops the preview; Accept then writes nothing', async () => {
     const editor = await openEditor('name = \n');
     editor.selection = new vscode.Selection(0, 7, 0, 7);
-    // One token per step, so the fill runs long enough for the edit to land while it does.
-    await configure({ threshold: 0, maxHoleTokens: 48, steps: 48 });
+    assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+    await editor.edit((builder) => builder.insert(new vscode.Position(1, 0), 'typed\n'));
+    assert.equal(diffuse.fillPreview(), undefined);
+    assert.match(diffuse.notice() ?? '', /dropped/);
+    assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.acceptFill'), false);
+    assert.equal(editor.document.getText(), 'name = \ntyped\n');
+  });
+
+  it('below minConfidence: shows the fill marked low-confidence and says so, rather than nothing', async () => {
+    const editor = await openEditor('total = \n');
+    editor.selection = new vscode.Selection(0, 8, 0, 8);
+    await configure({ minConfidence: 1 });
     try {
-      const running = vscode.commands.executeCommand<boolean>('diffuse.fill');
-      await waitFor(() => diffuse.activity().kind === 'filling', 'the fill to start');
-      await editor.edit((builder) => builder.insert(new vscode.Position(1, 0), 'typed meanwhile\n'));
-      assert.equal(await running, false);
-      assert.equal(editor.document.getText(), 'name = \ntyped meanwhile\n');
+      assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+      assert.deepEqual(diffuse.fillPreview()?.proposals.map((p) => p.lowConfidence), [true]);
+      assert.match(diffuse.notice() ?? '', /low-confidence/);
+      assert.equal(editor.document.getText(), 'total = \n');
     } finally {
-      await configure({ threshold: undefined, maxHoleTokens: undefined, steps: undefined });
+      await configure({ minConfidence: 0 });
     }
+  });
+
+  describe('on the bundled model', () => {
+    before(async () => {
+      await configure({ model: undefined, minConfidence: undefined, temperature: undefined });
+      await waitFor(() => diffuse.modelName() === 'diffuse-small' && diffuse.modelState().kind === 'ready', 'the bundled model to load', 60_000);
+    });
+
+    after(async () => {
+      await configure({ model: fixtureModel(), minConfidence: 0, temperature: 0 });
+      await waitFor(() => diffuse.modelName() === 'tiny-model' && diffuse.modelState().kind === 'ready', 'the fixture model again');
+    });
+
+    it('proposes nothing when the document changed while filling', async () => {
+      const editor = await openEditor('name = \n');
+      editor.selection = new vscode.Selection(0, 7, 0, 7);
+      // One token per step on the bundled model: a fill of seconds, still running when the edit lands.
+      await configure({ threshold: 0, maxHoleTokens: 64, steps: 64 });
+      try {
+        const running = vscode.commands.executeCommand<boolean>('diffuse.fill');
+        await waitFor(() => diffuse.activity().kind === 'filling', 'the fill to start');
+        await editor.edit((builder) => builder.insert(new vscode.Position(1, 0), 'typed meanwhile\n'));
+        assert.equal(await running, false);
+        assert.equal(diffuse.fillPreview(), undefined);
+        assert.equal(editor.document.getText(), 'name = \ntyped meanwhile\n');
+      } finally {
+        await configure({ threshold: undefined, maxHoleTokens: undefined, steps: undefined });
+      }
+    });
+
+    it('three empty cursors, default settings: a preview or a notice, never a write', async () => {
+      const editor = await openEditor(THREE_BLANKS);
+      editor.selections = threeCursors();
+      const shown = await vscode.commands.executeCommand<boolean>('diffuse.fill');
+      assert.equal(editor.document.getText(), THREE_BLANKS, 'the fill wrote to the document before Accept');
+      if (!shown) {
+        assert.ok(diffuse.notice(), 'nothing shown and nothing said');
+        console.log(`      (the bundled model proposed nothing: ${diffuse.notice()})`);
+        return;
+      }
+      const proposals = diffuse.fillPreview()?.proposals ?? [];
+      console.log(`      (the bundled model proposed ${JSON.stringify(proposals.map((p) => [p.text, Number(p.confidence.toFixed(2)), p.lowConfidence]))})`);
+      assert.ok(proposals.length >= 1 && proposals.length <= 3, `${proposals.length} proposals`);
+      for (const p of proposals) assert.ok(!p.text.includes('\n'), `a blank line got several lines: ${JSON.stringify(p.text)}`);
+      assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.acceptFill'), true);
+      assert.equal(editor.document.lineCount, THREE_BLANKS.split('\n').length, 'accepting added lines');
+      await vscode.commands.executeCommand('undo');
+      assert.equal(editor.document.getText(), THREE_BLANKS);
+    });
   });
 
   it('a steps change in settings reaches the sampler', async () => {

@@ -1,0 +1,51 @@
+import type { Hole, HoleFill } from '../infill';
+import { gateByConfidence } from './confidenceGate';
+
+/** One change a "Diffuse fill" preview offers: replace `[start, end)` (UTF-16 offsets) by `text`. */
+export interface Proposal {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  readonly confidence: number;
+  /** Below `diffuse.minConfidence`, shown only because nothing else would be. */
+  readonly lowConfidence: boolean;
+}
+
+export interface Proposals {
+  readonly proposals: Proposal[];
+  /** Holes the model left empty, with the post-processing reason (for the log and the notice). */
+  readonly empty: string[];
+  /** Holes hidden by `diffuse.minConfidence`. */
+  readonly belowFloor: number;
+}
+
+/**
+ * The preview of a fill: one proposal per hole the model filled, gated by confidence as the ghost
+ * text is (`confidenceGate.ts`); when every filled hole is below the floor, all of them are shown
+ * marked low-confidence (the user asked for a fill; nothing is written before they accept). A hole
+ * the model left empty is no proposal: an empty fill is no reason to delete a selection. Pure.
+ */
+export function proposalsFor(holes: readonly Hole[], fills: readonly HoleFill[], minConfidence: number): Proposals {
+  const filled: Proposal[] = [];
+  const empty: string[] = [];
+  holes.forEach((hole, i) => {
+    const fill = fills[i];
+    if (!fill || fill.text === '') empty.push(fill?.reason ?? 'empty fill');
+    else filled.push({ start: hole.start, end: hole.end, text: fill.text, confidence: fill.confidence, lowConfidence: false });
+  });
+  const gated = gateByConfidence(filled, (p) => p.confidence, minConfidence, Number.POSITIVE_INFINITY);
+  const proposals = gated.lowConfidence ? gated.kept.map((p) => ({ ...p, lowConfidence: true })) : gated.kept;
+  return { proposals, empty, belowFloor: gated.lowConfidence ? 0 : gated.hidden };
+}
+
+/** Longest preview text shown inline; the hover has all of it. */
+const PREVIEW_CHARS = 120;
+
+/**
+ * A fill as one line of decoration text (an injected decoration cannot break lines): line breaks
+ * as `⏎`, tabs as spaces, long text cut with `…`.
+ */
+export function previewText(text: string): string {
+  const one = text.replace(/\r?\n/g, '⏎').replace(/\t/g, '    ');
+  return one.length > PREVIEW_CHARS ? one.slice(0, PREVIEW_CHARS - 1) + '…' : one;
+}
