@@ -16,6 +16,7 @@
 import hashlib
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -89,7 +90,7 @@ def family_bound(corpus, tokenizer, ckpt, windows=2048, samples=8, batch_size=32
         if fam.objective == "mdlm":
             names, est = ("nelbo",), [mdlm.nelbo_per_token(model, win, MASK_ID, samples, batch_size)]
         else:
-            obj = fam.objective_module(model.cfg.vocab_size, MASK_ID).to(device)
+            obj = fam.objective_module(model.cfg.vocab_size, MASK_ID, os.path.dirname(ckpt)).to(device)
             if "objective" in ck:
                 obj.load_state_dict(ck["objective"])
             names = obj.BOUNDS
