@@ -21,12 +21,14 @@ import type { ResolvedOptions } from './validate';
  * digit is next to a vertex. Decoding (no final denoiser jump, as the reference): each digit's
  * argmax over its k vertex coordinates; a pattern that spells no real token (an id >= vocabSize, or
  * the mask id) is replaced by the real token with the largest Σ_d log p_d, p_d = the digit's point
- * mapped to the simplex (max(x, 0)² over the k vertices, renormalised). Confidence: the product of
- * the last network call's digit probabilities of the decoded token.
+ * mapped to the simplex (max(x, 0)² over the k vertices, renormalised; uniform when none is
+ * positive). Every step decodes every
+ * hole this way after its move, so each StepInfo shows the walk's current guess (revealStep: the
+ * last step a hole's token changed; confidence: the product of that step's digit probabilities of
+ * the token); the last step's decode is the result, and 'stop' ends the walk there.
  *
  * RNG order: per step, rows ascending, hole positions ascending, digits, then the k + 1 normals of
- * a digit (two uniforms each). Holes read as the mask id in every StepInfo until the end; 'stop'
- * decodes the current state at once.
+ * a digit (two uniforms each). The network's `tokens` stay the input canvas (holes as the mask id).
  */
 export async function sampleSphere(denoiser: Denoiser, canvas: Canvas, options: ResolvedOptions & SphereRunOptions): Promise<SampleResult> {
   const { spec } = denoiser;
@@ -40,8 +42,7 @@ export async function sampleSphere(denoiser: Denoiser, canvas: Canvas, options: 
   const tokens = Int32Array.from(canvas.tokens);
   const confidence = new Float64Array(tokens.length).map((_, i) => (tokens[i] === spec.maskId ? NaN : 1));
   const revealStep = new Int32Array(tokens.length).fill(-1);
-  const holeCount = holes.reduce((n, row) => n + row.length, 0);
-  if (holeCount === 0) return { tokens, confidence, revealStep, nfe: 0, steps: 0 };
+  if (holes.every((row) => row.length === 0)) return { tokens, confidence, revealStep, nfe: 0, steps: 0 };
 
   const state = initialState(spec, canvas, schedule.stepThr > 0);
   const queries = Math.max(...holes.map((row) => row.length));
@@ -55,13 +56,12 @@ export async function sampleSphere(denoiser: Denoiser, canvas: Canvas, options: 
   const pull = new Float64Array(coords);
   const noise = new Float64Array(coords);
   const dt = (1 - schedule.endEps) / options.steps;
-  let logits: Float32Array = new Float32Array(0);
   let step = 0;
   while (step < options.steps) {
     throwIfAborted(options.signal);
     const t = (step * (1 - schedule.endEps)) / options.steps;
     const request = { tokens: canvas.tokens, batch, length, positions, queries, cond: new Float32Array(batch).fill(t), state: Float32Array.from(state) };
-    logits = await denoiser.denoise(request, options.signal);
+    const logits = await denoiser.denoise(request, options.signal);
     throwIfAborted(options.signal);
     if (logits.length !== batch * queries * width) {
       throw new InferenceError(`the denoiser returned ${logits.length} logits; [${batch}, ${queries}, ${width}] needs ${batch * queries * width}`);
@@ -83,18 +83,17 @@ export async function sampleSphere(denoiser: Denoiser, canvas: Canvas, options: 
       });
     });
     step++;
-    const stepTokens = tokens.slice();
-    const verdict = options.onStep?.({ step, totalSteps: options.steps, nfe: step, tokens: stepTokens, confidence: confidence.slice(), masked: holeCount });
+    holes.forEach((row, b) => {
+      row.forEach((position, q) => {
+        const i = b * length + position;
+        const token = decodeToken(spec, layout, state, i * stride);
+        if (token !== tokens[i]) [tokens[i], revealStep[i]] = [token, step];
+        confidence[i] = tokenProbability(layout, logits, (b * queries + q) * width, token, probs);
+      });
+    });
+    const verdict = options.onStep?.({ step, totalSteps: options.steps, nfe: step, tokens: tokens.slice(), confidence: confidence.slice(), masked: 0 });
     if (verdict === 'stop') break;
   }
-  holes.forEach((row, b) => {
-    row.forEach((position, q) => {
-      const i = b * length + position;
-      tokens[i] = decodeToken(spec, layout, state, i * stride);
-      confidence[i] = tokenProbability(layout, logits, (b * queries + q) * width, tokens[i]!, probs);
-      revealStep[i] = step;
-    });
-  });
   return { tokens, confidence, revealStep, nfe: step, steps: step };
 }
 
@@ -171,7 +170,8 @@ function decodeToken(spec: DiffusionSpec, layout: SphereLayout, state: Float64Ar
       const o = offset + d * coords;
       let total = 0;
       for (let j = 0; j < layout.base; j++) total += Math.max(state[o + j]!, 0) ** 2;
-      score += Math.log(Math.max(state[o + digitOf(v, d, layout)]!, 0) ** 2 / total);
+      // a digit with no positive vertex coordinate (still by the mask vertex) says nothing
+      score += Math.log(total > 0 ? Math.max(state[o + digitOf(v, d, layout)]!, 0) ** 2 / total : 1 / layout.base);
     }
     if (bestId < 0 || score > bestScore) [bestId, bestScore] = [v, score];
   }

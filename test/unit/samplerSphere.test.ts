@@ -25,7 +25,7 @@ describe('sphere graph (RDLM geodesic random walk)', () => {
     canvas.tokens.forEach((id, i) => {
       if (id === M) {
         assert.ok(result.tokens[i]! >= 0 && result.tokens[i]! < SPHERE.vocabSize && result.tokens[i] !== M);
-        assert.ok(result.confidence[i]! > 0 && result.confidence[i]! <= 1 && result.revealStep[i] === 9);
+        assert.ok(result.confidence[i]! > 0 && result.confidence[i]! <= 1 && result.revealStep[i]! >= 1 && result.revealStep[i]! <= 9);
       } else {
         assert.equal(result.tokens[i], id);
         assert.equal(result.revealStep[i], -1);

@@ -123,7 +123,7 @@ def decode_token(spec, layout, state, offset):
             total = 0.0
             for j in range(base):
                 total += max(state[o + j], 0.0) ** 2
-            p = max(state[o + digit_of(v, d, layout)], 0.0) ** 2 / total
+            p = max(state[o + digit_of(v, d, layout)], 0.0) ** 2 / total if total > 0 else 1 / base
             score += math.log(p) if p > 0 else -math.inf
         if best_id < 0 or score > best_score:
             best_id, best_score = v, score
@@ -150,8 +150,7 @@ def sample_sphere(denoise, spec, tokens, batch, length, options, on_step=None, r
     out = list(tokens)
     confidence = [math.nan if t == spec["maskId"] else 1.0 for t in tokens]
     reveal_step = [-1] * len(tokens)
-    hole_count = sum(len(row) for row in holes)
-    if hole_count == 0:
+    if all(not row for row in holes):
         return {"tokens": out, "confidence": confidence, "revealStep": reveal_step, "nfe": 0, "steps": 0}
     state = initial_state(spec, tokens, sch["stepThr"] > 0)
     queries = max(len(row) for row in holes)
@@ -159,7 +158,6 @@ def sample_sphere(denoise, spec, tokens, batch, length, options, on_step=None, r
     for row in holes:
         positions += [row[min(q, len(row) - 1)] if row else 0 for q in range(queries)]
     dt = (1 - sch["endEps"]) / options["steps"]
-    logits = []
     step = 0
     while step < options["steps"]:
         t = (step * (1 - sch["endEps"])) / options["steps"]
@@ -178,12 +176,13 @@ def sample_sphere(denoise, spec, tokens, batch, length, options, on_step=None, r
                     noise = [noise_scale * noise[i] + drift_scale * pull[i] for i in range(coords)]
                     exp_map(state, xo, noise, coords)
         step += 1
+        for b, row in enumerate(holes):
+            for q, position in enumerate(row):
+                i = b * length + position
+                token = decode_token(spec, layout, state, i * stride)
+                if token != out[i]:
+                    out[i], reveal_step[i] = token, step
+                confidence[i] = token_probability(layout, logits, (b * queries + q) * width, token)
         if on_step is not None and on_step(step, None) == "stop":
             break
-    for b, row in enumerate(holes):
-        for q, position in enumerate(row):
-            i = b * length + position
-            out[i] = decode_token(spec, layout, state, i * stride)
-            confidence[i] = token_probability(layout, logits, (b * queries + q) * width, out[i])
-            reveal_step[i] = step
     return {"tokens": out, "confidence": confidence, "revealStep": reveal_step, "nfe": step, "steps": step}
