@@ -30,9 +30,9 @@ ALLOWED = {
     ("rdlm", "sphere"): ("geometric_bridge",),
 }
 # Dimension splitting (SEEDS §5.1): the vocabulary of 8192 = 2^13 ids is exactly 13 binary digits,
-# so base 2 leaves no digit pattern without a token and gives the smallest state per token
-# (13 x 3 floats in, 26 logits out; base 3 would take 9 x 4 and 27 with 58 % of its patterns
-# unused). docs/families.md has the table of bases.
+# so base 2 is the one small base that leaves no digit pattern without a token (base 3: 58 %
+# unused, base 4: 50 %), at about the smallest state (13 x 3 floats in, 26 logits out; base 4:
+# 7 x 5 and 28). docs/families.md has the table; --sphere_base changes it.
 DEFAULT_SPHERE_BASE = 2
 
 

@@ -282,7 +282,7 @@ def test_export_round_trip_and_parity(name, tmp_path):
 
 
 @pytest.mark.parametrize("spec", [{"objective": "genmd4"}, {"objective": "cedd", "graph": "roulette", "p_m": 0.9},
-                                  {"objective": "sedd", "graph": "absorb"}])
+                                  {"objective": "sedd", "graph": "absorb"}, {"objective": "rdlm"}])
 def test_train_bound_export_end_to_end(spec, tmp_path):
     tokenizers = pytest.importorskip("tokenizers")   # noqa: F841
     from diffuse import tokenizer as T
