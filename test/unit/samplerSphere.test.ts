@@ -70,6 +70,24 @@ describe('sphere graph (RDLM geodesic random walk)', () => {
     await assert.rejects(sample(denoiser, canvas, { ...options, signal: controller.signal }), AbortedError);
   });
 
+  it('lands on the tokens a confident denoiser names, from either start point', async () => {
+    const target = (position: number): number => (position * 7 + 3) % 23;
+    // logits: [B, Q, digits * base], 6 on the target's digit and 0 on the other
+    const oracle = (spec: DiffusionSpec) =>
+      new RecordingDenoiser(spec, ({ batch, positions, queries }) => {
+        const out = new Float32Array(batch * queries * 10);
+        positions.forEach((position, i) => {
+          for (let d = 0; d < 5; d++) out[i * 10 + d * 2 + (Math.floor(target(position) / 2 ** (4 - d)) % 2)] = 6;
+        });
+        return out;
+      });
+    for (const stepThr of [0.38, 0]) {
+      const spec = { ...SPHERE, schedule: { ...SPHERE.schedule, stepThr } } as DiffusionSpec;
+      const result = await sample(oracle(spec), canvas, { steps: 40, strategy: 'random', seed: 8 });
+      canvas.tokens.forEach((id, i) => assert.equal(result.tokens[i], id === M ? target(i % canvas.length) : id, `position ${i}, stepThr ${stepThr}`));
+    }
+  });
+
   it('refuses reveal-order options and a layout that cannot spell the vocabulary', async () => {
     const denoiser = new RecordingDenoiser(SPHERE);
     await assert.rejects(sample(denoiser, canvas, { steps: 4, strategy: 'confidence', seed: 1 }), InvalidRequestError);
