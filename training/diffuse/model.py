@@ -249,8 +249,8 @@ class Denoiser(nn.Module):
         return out
 
     def forward(self, input_ids, positions=None, cond=None):
-        """input_ids [B, L] int64 (RDLM: input_vec [B, L, D*(k+1)] float32); positions [B, Q] int64 or None; cond [B] float32 (when
-        cond_kind != "none") -> logits [B, Q or L, V] float32."""
+        """input_ids [B, L] int64 (RDLM: input_vec [B, L, D*(k+1)] float32); positions [B, Q] int64 or
+        None; cond [B] float32 (when cond_kind != "none") -> logits [B, Q or L, V] float32 (RDLM: V = D*k)."""
         h = self.hidden(input_ids, cond=cond)                       # [B, L, D]
         if positions is not None:
             idx = positions.unsqueeze(-1).expand(-1, -1, h.shape[-1])

@@ -7,7 +7,8 @@ geometry). Time runs from the prior (t = 0) to the data (t = 1).
 
 Generative SDE, a logarithm bridge to the data point e (§5.1):
 
-    dX = γ(t) log_X(e) dt + √β(t) dW,   β(t) = β0^{1-t} βf^t,   γ(t) = β(t) / ∫_t^1 β = ln r / (r^{1-t} - 1),  r = βf/β0
+    dX = γ(t) log_X(e) dt + √β(t) dW,   β(t) = β0^{1-t} βf^t,
+    γ(t) = β(t) / ∫_t^1 β = ln r / (r^{1-t} - 1),  r = βf/β0
 
 γ diverges at t = 1 (the bridge pins X to e), so sampling stops at 1 - END_EPS (§7.4).
 
@@ -75,16 +76,6 @@ class SphereLayout:
     @property
     def coords(self):
         return self.base + 1
-
-    @property
-    def state_dim(self):
-        """Floats per token of the network's input (mask coordinates included)."""
-        return self.digits * self.coords
-
-    @property
-    def logits_dim(self):
-        """Logits per token of the network's output: one distribution over k per digit."""
-        return self.digits * self.base
 
     def encode(self, ids):
         """ids [...] -> digits [..., D], most significant first."""
@@ -192,7 +183,8 @@ def simulate_bridge(coords, schedule, uniform, steps, particles, generator=None,
     for i in range(steps):
         t = ts[i]
         z = torch.randn(particles, coords, dtype=torch.float64, generator=generator)
-        v = math.sqrt(dt) * schedule.beta(t).sqrt() * sphere.tangent(x, z) + schedule.gamma(t) * dt * sphere.log_map(x, end)
+        v = math.sqrt(dt) * schedule.beta(t).sqrt() * sphere.tangent(x, z) \
+            + schedule.gamma(t) * dt * sphere.log_map(x, end)
         x = sphere.exp_map(x, v)
         m_e.append(float(x[:, 0].mean()))
         m_s.append(float((x @ s).mean()))

@@ -223,7 +223,8 @@ def test_meta_fields_per_contract(name, tmp_path):
     assert meta["format_version"] == 1 and meta["graph"] == fam.graph
     assert meta["cond_kind"] == fam.cond_kind != "none" and meta["inputs"]["cond"] == "cond"
     assert ("p_m" in meta) == (fam.graph == "roulette")
-    assert ("sphere" in meta) == (fam.graph == "sphere") == ("input_vec" in meta["inputs"]) != ("input_ids" in meta["inputs"])
+    sphere = fam.graph == "sphere"
+    assert ("sphere" in meta) == sphere == ("input_vec" in meta["inputs"]) != ("input_ids" in meta["inputs"])
     if fam.graph == "sphere":
         assert meta["sphere"] == {"base": 2, "digits": 6, "mask_coordinate": True}        # 40 ids
     assert meta["output_kind"] == ("log_score" if fam.objective == "sedd" else "x0_logits")
