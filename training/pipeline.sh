@@ -65,6 +65,7 @@ family_args() {
   cedd-absorb) echo "--objective=cedd --graph=absorb" ;;
   cedd-uniform) echo "--objective=cedd --graph=uniform" ;;
   cedd-roulette) echo "--objective=cedd --graph=roulette --p_m=${P_M:-0.95}" ;;
+  rdlm) echo "--objective=rdlm --sphere_base=${SPHERE_BASE:-2}" ;;
   *) echo "unknown family $1" >&2; return 2 ;;
   esac
 }

@@ -26,7 +26,10 @@ export const TIME_CONDITIONED_STEPS = 32;
  *   slot by the ancestral kernel, so there is no reveal order to choose: the strategy is 'random'
  *   (ancestral), the confidence threshold is off, whatever the caller asked, and the steps are the
  *   budget (more steps are a finer time grid, not more slots).
- * - Uniform and roulette graphs revise tokens already drawn, so they run without `blockSize`
+ * - Sphere graph (RDLM): every step moves every hole digit by the geodesic random walk, so, as on
+ *   the uniform graph, the strategy is 'random' with no threshold and the steps are the budget (the
+ *   walk's Euler–Maruyama steps); no `padPenalty` (the walk has no reveal order to shape).
+ * - Uniform, roulette and sphere graphs revise tokens already drawn, so they run without `blockSize`
  *   (semi-autoregressive blocks).
  */
 export function optionsForModel(spec: DiffusionSpec, options: InfillOptions): InfillOptions {
@@ -35,5 +38,6 @@ export function optionsForModel(spec: DiffusionSpec, options: InfillOptions): In
   // Semi-autoregressive blocks need tokens that are final once revealed: the absorbing graph only.
   const blocks = spec.graph === 'absorb' ? {} : { blockSize: undefined };
   if (spec.graph === 'uniform') return { ...options, ...blocks, steps: budget, strategy: 'random', threshold: undefined };
+  if (spec.graph === 'sphere') return { ...options, ...blocks, steps: budget, strategy: 'random', threshold: undefined, padPenalty: undefined };
   return { ...options, ...blocks, steps: Math.min(options.steps, budget) };
 }

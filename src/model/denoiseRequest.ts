@@ -3,7 +3,7 @@ import type { DenoiseRequest, DiffusionSpec } from '../sampler/types';
 
 /** Refuses a request the graph would reject with an opaque runtime error (or, worse, read out of bounds). */
 export function checkDenoiseRequest(request: DenoiseRequest, spec: DiffusionSpec): void {
-  const { tokens, batch, length, positions, queries, cond } = request;
+  const { tokens, batch, length, positions, queries, cond, state } = request;
   const fail = (reason: string): never => {
     throw new InvalidRequestError(`denoise request: ${reason}`);
   };
@@ -17,6 +17,12 @@ export function checkDenoiseRequest(request: DenoiseRequest, spec: DiffusionSpec
   }
   if (tokens.some((id) => id < 0 || id >= spec.vocabSize)) fail(`token ids must lie in [0, ${spec.vocabSize})`);
   if (positions.some((p) => p < 0 || p >= length)) fail(`positions must lie in [0, ${length})`);
+  if (spec.sphere) {
+    const width = spec.sphere.digits * (spec.sphere.base + 1);
+    if (state?.length !== batch * length * width) fail(`state must hold batch × length × ${width} floats on the sphere graph`);
+  } else if (state) {
+    fail('only a sphere-graph model takes a continuous state');
+  }
   if (spec.condKind === 'none') {
     if (cond) fail('this model takes no cond input');
   } else if (cond?.length !== batch) {

@@ -5,7 +5,7 @@ import type { SessionSignature, ValueSignature } from './workerProtocol';
 /** Refuses a graph whose inputs/outputs differ from what meta.json names (docs/model-contract.md). */
 export function checkGraphSignature(modelFile: string, meta: ModelMeta, signature: SessionSignature): void {
   const expectedInputs: ValueSignature[] = [
-    { name: meta.inputs.inputIds, type: 'int64' },
+    meta.inputs.inputVec ? { name: meta.inputs.inputVec, type: 'float32' } : { name: meta.inputs.inputIds!, type: 'int64' },
     { name: meta.inputs.positions, type: 'int64' },
     ...(meta.inputs.cond ? [{ name: meta.inputs.cond, type: 'float32' }] : []),
   ];

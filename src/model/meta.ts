@@ -1,11 +1,11 @@
-import type { CondKind, DiffusionSpec, Family, Graph, OutputKind, Schedule, ScheduleType } from '../sampler/types';
+import type { CondKind, DiffusionSpec, Family, Graph, OutputKind, Schedule, ScheduleType, SphereLayout } from '../sampler/types';
 import { MetaFields } from './metaFields';
 
 const families: readonly Family[] = ['mdlm', 'md4', 'sedd', 'cedd', 'rdlm'];
 const graphs: readonly Graph[] = ['absorb', 'uniform', 'roulette', 'sphere'];
 const outputKinds: readonly OutputKind[] = ['x0_logits', 'log_score'];
 const condKinds: readonly CondKind[] = ['none', 'sigma', 't_x1000', 't'];
-const scheduleTypes: readonly ScheduleType[] = ['loglinear', 'cosine', 'linear', 'md4_cosine', 'poly', 'genmd4', 'geometric'];
+const scheduleTypes: readonly ScheduleType[] = ['loglinear', 'cosine', 'linear', 'md4_cosine', 'poly', 'genmd4', 'geometric', 'geometric_bridge'];
 /** A canvas shorter than this cannot hold a useful prefix, hole and suffix. */
 const minMaxLength = 8;
 
@@ -16,11 +16,8 @@ interface FamilyRule {
   readonly schedules: Readonly<Partial<Record<Graph, readonly ScheduleType[]>>>;
 }
 
-/**
- * The combinations this version runs (docs/model-contract.md, "Families"). RDLM (graph sphere) is
- * a family of the contract but not of this version: it has its own input signature.
- */
-const familyRules: Readonly<Record<Exclude<Family, 'rdlm'>, FamilyRule>> = {
+/** The combinations this version runs (docs/model-contract.md, "Families"). */
+const familyRules: Readonly<Record<Family, FamilyRule>> = {
   mdlm: { outputKind: 'x0_logits', condKinds: ['none', 'sigma'], schedules: { absorb: ['loglinear', 'cosine'] } },
   md4: { outputKind: 'x0_logits', condKinds: ['t_x1000'], schedules: { absorb: ['linear', 'md4_cosine', 'poly', 'genmd4'] } },
   sedd: { outputKind: 'log_score', condKinds: ['sigma'], schedules: { absorb: ['loglinear'], uniform: ['geometric', 'loglinear'] } },
@@ -29,6 +26,7 @@ const familyRules: Readonly<Record<Exclude<Family, 'rdlm'>, FamilyRule>> = {
     condKinds: ['sigma'],
     schedules: { absorb: ['loglinear'], uniform: ['loglinear', 'geometric'], roulette: ['loglinear'] },
   },
+  rdlm: { outputKind: 'x0_logits', condKinds: ['t'], schedules: { sphere: ['geometric_bridge'] } },
 };
 
 /** meta.json (format_version 1) after validation; see docs/model-contract.md. */
@@ -42,14 +40,19 @@ export interface ModelMeta {
   readonly schedule: Schedule;
   /** Roulette graph only: the mask's share of the noise, in (0, 1). */
   readonly pM?: number;
+  /** Sphere graph only: the digits of a token (meta.json `sphere`; its mask coordinate is always there). */
+  readonly sphere?: SphereLayout;
   readonly vocabSize: number;
   readonly maskId: number;
   readonly padId: number;
   readonly eosId: number;
   readonly bosId: number | null;
   readonly maxLength: number;
-  /** ONNX graph input names; `cond` is set exactly when `condKind` is not `none`. */
-  readonly inputs: { readonly inputIds: string; readonly positions: string; readonly cond: string | null };
+  /**
+   * ONNX graph input names: `inputIds` (int64 ids) on the discrete graphs, `inputVec` (the float32
+   * state) on the sphere graph, the other null; `cond` is set exactly when `condKind` is not `none`.
+   */
+  readonly inputs: { readonly inputIds: string | null; readonly inputVec: string | null; readonly positions: string; readonly cond: string | null };
   readonly outputs: { readonly logits: string };
   readonly logitsDtype: 'float32';
   readonly tokenizerSha256: string;
@@ -80,6 +83,10 @@ export function parseMeta(file: string, text: string): ModelMeta {
   const schedule = parseSchedule(scheduleFields, vocabSize);
   checkCombination(fields, scheduleFields, { family, graph, outputKind, condKind, schedule });
   const pM = parsePM(fields, graph);
+  const sphere = parseSphere(fields, graph, vocabSize);
+  const [idsInput, vecInput] = sphere ? ['input_vec', 'input_ids'] : ['input_ids', 'input_vec'];
+  const stateInput = inputs.string(idsInput);
+  if (!inputs.isUnset(vecInput)) inputs.reject(vecInput, `the ${graph} graph's network reads '${idsInput}'; leave '${vecInput}' out or null`);
   return {
     formatVersion: 1,
     name: fields.string('name'),
@@ -89,13 +96,14 @@ export function parseMeta(file: string, text: string): ModelMeta {
     condKind,
     schedule,
     ...(pM === undefined ? {} : { pM }),
+    ...(sphere === undefined ? {} : { sphere }),
     vocabSize,
     maskId: fields.integer('mask_id', 0, maxId),
     padId: fields.integer('pad_id', 0, maxId),
     eosId: fields.integer('eos_id', 0, maxId),
     bosId: fields.nullableInteger('bos_id', 0, maxId),
     maxLength: fields.integer('max_length', minMaxLength),
-    inputs: { inputIds: inputs.string('input_ids'), positions: inputs.string('positions'), cond },
+    inputs: { inputIds: sphere ? null : stateInput, inputVec: sphere ? stateInput : null, positions: inputs.string('positions'), cond },
     outputs: { logits: fields.object('outputs').string('logits') },
     logitsDtype: fields.oneOf('logits_dtype', ['float32']),
     tokenizerSha256,
@@ -117,11 +125,36 @@ function parseSchedule(schedule: MetaFields, vocabSize: number): Schedule {
     if (!(sigmaMin < sigmaMax)) schedule.reject('sigma_max', `sigma_max must exceed sigma_min (${sigmaMin})`);
     return { type, sigmaMin, sigmaMax };
   }
+  if (type === 'geometric_bridge') return parseBridge(schedule);
   // eps = 0 puts σ(1) at infinity; MD4's α_t = (1-2eps)·α̃(t) + eps runs backwards from eps = 1/2.
   const eps = schedule.numberBetween('eps', 0, MD4_SCALED.includes(type) ? 0.5 : 1);
   if (type === 'poly') return { type, eps, exponent: schedule.numberBetween('exponent', 0) };
   if (type === 'genmd4') return { type, eps, tokenExponents: schedule.numbersBetween('token_exponents', vocabSize, 0) };
   return { type, eps };
+}
+
+/** The sphere bridge's `schedule` (RDLM): β's ends, the mixture threshold and the end time. */
+function parseBridge(schedule: MetaFields): Schedule {
+  const beta0 = schedule.numberBetween('beta_0', 0);
+  const betaF = schedule.numberBetween('beta_f', 0);
+  if (!(beta0 < betaF)) schedule.reject('beta_f', `beta_f must exceed beta_0 (${beta0})`);
+  const stepThr = schedule.numberBetween('step_thr', -1, 1);
+  if (stepThr < 0) schedule.reject('step_thr', 'step_thr must be in [0, 1)');
+  return { type: 'geometric_bridge', beta0, betaF, stepThr, endEps: schedule.numberBetween('end_eps', 0, 0.5) };
+}
+
+/** `sphere`: required on the sphere graph ({base, digits, mask_coordinate: true}, base^digits >= vocab_size), absent otherwise. */
+function parseSphere(fields: MetaFields, graph: Graph, vocabSize: number): SphereLayout | undefined {
+  if (graph !== 'sphere') {
+    if (!fields.isUnset('sphere')) fields.reject('sphere', `the sphere layout belongs to the sphere graph only (graph is ${graph})`);
+    return undefined;
+  }
+  const sphere = fields.object('sphere');
+  const base = sphere.integer('base', 2, 1 << 16);
+  const digits = sphere.integer('digits', 1, 64);
+  if (base ** digits < vocabSize) sphere.reject('digits', `${digits} base-${base} digits cannot spell vocab_size ${vocabSize} ids`);
+  sphere.requireTrue('mask_coordinate');
+  return { base, digits };
 }
 
 /** Rejects a family/graph/output/conditioning/schedule combination this version does not run, naming the field at odds. */
@@ -131,9 +164,6 @@ function checkCombination(
   meta: Pick<ModelMeta, 'family' | 'graph' | 'outputKind' | 'condKind' | 'schedule'>,
 ): void {
   const { family, graph, outputKind, condKind, schedule } = meta;
-  if (graph === 'sphere' || family === 'rdlm') {
-    fields.reject(graph === 'sphere' ? 'graph' : 'family', 'graph sphere (RDLM) is not supported by this version');
-  }
   const rule = familyRules[family];
   const allowedSchedules = rule.schedules[graph];
   if (!allowedSchedules) fields.reject('graph', `${family} runs on graph ${alternatives(Object.keys(rule.schedules))}`);
@@ -157,6 +187,20 @@ function alternatives(values: readonly string[]): string {
 
 /** What the sampler needs from the meta. */
 export function toDiffusionSpec(meta: ModelMeta): DiffusionSpec {
-  const { family, graph, outputKind, condKind, schedule, pM, vocabSize, maskId, padId, eosId, bosId, maxLength } = meta;
-  return { family, graph, outputKind, condKind, schedule, ...(pM === undefined ? {} : { pM }), vocabSize, maskId, padId, eosId, bosId, maxLength };
+  const { family, graph, outputKind, condKind, schedule, pM, sphere, vocabSize, maskId, padId, eosId, bosId, maxLength } = meta;
+  return {
+    family,
+    graph,
+    outputKind,
+    condKind,
+    schedule,
+    ...(pM === undefined ? {} : { pM }),
+    ...(sphere === undefined ? {} : { sphere }),
+    vocabSize,
+    maskId,
+    padId,
+    eosId,
+    bosId,
+    maxLength,
+  };
 }

@@ -76,6 +76,11 @@ export class MetaFields {
     return value as number[];
   }
 
+  /** A field that must be JSON `true` (a fact of the format that a later version may relax). */
+  requireTrue(key: string): void {
+    if (this.value[key] !== true) this.fail(key, 'true');
+  }
+
   /** Whether the field is absent or null. */
   isUnset(key: string): boolean {
     return this.value[key] === undefined || this.value[key] === null;

@@ -1,5 +1,5 @@
 import { InferenceError } from '../core/errors';
-import type { DenoiseRequest, Denoiser, DiffusionSpec } from '../sampler/types';
+import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../sampler/types';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from './meta';
 import type { SessionHost } from './sessionHost';
@@ -15,7 +15,7 @@ export class OnnxDenoiser implements Denoiser {
 
   async denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array> {
     const { data, dims } = await this.forward(request, signal);
-    const expected = [request.batch, request.queries, this.spec.vocabSize];
+    const expected = [request.batch, request.queries, logitsWidth(this.spec)];
     if (dims.length !== 3 || dims.some((d, i) => d !== expected[i])) {
       throw new InferenceError(`logits have shape [${dims.join(', ')}], expected [${expected.join(', ')}]`);
     }
@@ -27,10 +27,10 @@ export class OnnxDenoiser implements Denoiser {
     checkDenoiseRequest(request, this.spec);
     const { batch, length, queries } = request;
     const { inputs, outputs } = this.meta;
-    const feeds: Record<string, WireTensor> = {
-      [inputs.inputIds]: { type: 'int64', data: request.tokens, dims: [batch, length] },
-      [inputs.positions]: { type: 'int64', data: request.positions, dims: [batch, queries] },
-    };
+    const feeds: Record<string, WireTensor> = { [inputs.positions]: { type: 'int64', data: request.positions, dims: [batch, queries] } };
+    // the sphere graph (RDLM) reads its continuous state; checkDenoiseRequest saw it there
+    if (inputs.inputVec) feeds[inputs.inputVec] = { type: 'float32', data: request.state!, dims: [batch, length, request.state!.length / (batch * length)] };
+    else feeds[inputs.inputIds!] = { type: 'int64', data: request.tokens, dims: [batch, length] };
     if (inputs.cond && request.cond) feeds[inputs.cond] = { type: 'float32', data: request.cond, dims: [batch] };
     // logits: [B, Q, V]
     return this.host.run(feeds, outputs.logits, signal);

@@ -1,5 +1,5 @@
 import { ModelLoadError } from '../core/errors';
-import type { DenoiseRequest, DiffusionSpec } from '../sampler/types';
+import { logitsWidth, type DenoiseRequest, type DiffusionSpec } from '../sampler/types';
 import type { ModelMeta } from './meta';
 import type { OnnxDenoiser } from './onnxDenoiser';
 
@@ -10,7 +10,7 @@ const tolerance = 1e-3;
 
 /**
  * Runs a new session twice on a short canvas and refuses what the sampler could not use:
- * - logits not of shape [B, Q, V] with V = meta.json's vocab_size;
+ * - logits not of shape [B, Q, V] with V = meta.json's vocab_size (the sphere graph: digits × base);
  * - NaN or +Infinity, or a row with no finite logit, outside the mask column (-Infinity is a
  *   token the model rules out; the mask column is never read, and SUBS exports put -Infinity there);
  * - a graph that ignores its `positions` input: asking for positions [7, 0] and then [0, 7] must
@@ -20,6 +20,10 @@ const tolerance = 1e-3;
  */
 export async function checkWarmUp(denoiser: OnnxDenoiser, meta: ModelMeta, modelPath: string, provider: string): Promise<void> {
   const { spec } = denoiser;
+  const width = logitsWidth(spec);
+  const widthName = spec.sphere ? `sphere digits × base ${width}` : `vocab_size ${width}`;
+  // the sphere graph's digit logits have no mask column
+  const maskColumn = spec.sphere ? -1 : spec.maskId;
   const refuse = (reason: string, providerMayBeAtFault = false): never => {
     if (providerMayBeAtFault && provider !== 'cpu') throw new Error(`the warm-up run ${reason}`);
     throw new ModelLoadError(modelPath, `the warm-up run ${reason}`);
@@ -28,22 +32,22 @@ export async function checkWarmUp(denoiser: OnnxDenoiser, meta: ModelMeta, model
   // logits: [1, 2, V]
   const [reversed, inOrder] = [await denoiser.forward(warmUpRequest(spec, [last, 0])), await denoiser.forward(warmUpRequest(spec, [0, last]))];
   const { dims, data } = reversed;
-  if (dims.length !== 3 || dims[2] !== spec.vocabSize) {
-    refuse(`returned logits of shape [${dims.join(', ')}], which do not end in meta.json's vocab_size ${spec.vocabSize}`);
+  if (dims.length !== 3 || dims[2] !== width) {
+    refuse(`returned logits of shape [${dims.join(', ')}], which do not end in meta.json's ${widthName}`);
   }
   if (dims[0] !== 1 || dims[1] !== 2) {
-    refuse(`returned logits of shape [${dims.join(', ')}] for 1 row and 2 positions, expected [1, 2, ${spec.vocabSize}]: ` +
+    refuse(`returned logits of shape [${dims.join(', ')}] for 1 row and 2 positions, expected [1, 2, ${width}]: ` +
       `the graph must return one row per entry of its '${meta.inputs.positions}' input`);
   }
   for (const row of [0, 1]) {
-    const problem = nonFiniteProblem(data, row * spec.vocabSize, spec.vocabSize, spec.maskId);
+    const problem = nonFiniteProblem(data, row * width, width, maskColumn);
     if (problem) refuse(`produced ${problem}`, true);
   }
-  const swapped = (row: number, v: number): boolean => Math.abs(data[row * spec.vocabSize + v] - inOrder.data[(1 - row) * spec.vocabSize + v]) <= tolerance;
-  const rowsDiffer = data.subarray(0, spec.vocabSize).some((x, v) => Math.abs(x - data[spec.vocabSize + v]) > tolerance);
-  const everyFinite = (v: number): boolean => Number.isFinite(data[v]) && Number.isFinite(data[spec.vocabSize + v]);
+  const swapped = (row: number, v: number): boolean => Math.abs(data[row * width + v] - inOrder.data[(1 - row) * width + v]) <= tolerance;
+  const rowsDiffer = data.subarray(0, width).some((x, v) => Math.abs(x - data[width + v]) > tolerance);
+  const everyFinite = (v: number): boolean => Number.isFinite(data[v]) && Number.isFinite(data[width + v]);
   if (rowsDiffer) {
-    for (let v = 0; v < spec.vocabSize; v++) {
+    for (let v = 0; v < width; v++) {
       if (everyFinite(v) && !(swapped(0, v) && swapped(1, v))) {
         refuse(`did not swap its rows when positions [${last}, 0] became [0, ${last}]: the graph ignores its '${meta.inputs.positions}' input`);
       }
@@ -63,11 +67,17 @@ function nonFiniteProblem(data: Float32Array, offset: number, vocabSize: number,
   return finite === 0 ? 'a row of logits that are all -Infinity (no token possible)' : undefined;
 }
 
-/** A canvas whose first token is known and the rest masked, so rows at its two ends differ in any useful model. */
+/**
+ * A canvas whose first token is known and the rest masked, so rows at its two ends differ in any
+ * useful model; on the sphere graph every digit at the uniform point (the start of its walk).
+ */
 function warmUpRequest(spec: DiffusionSpec, positions: readonly number[]): DenoiseRequest {
   const tokens = new Int32Array(warmUpLength).fill(spec.maskId);
   tokens[0] = spec.eosId;
+  const coords = (spec.sphere?.base ?? 0) + 1;
+  const state = spec.sphere && new Float32Array(warmUpLength * spec.sphere.digits * coords).fill(1 / Math.sqrt(coords));
   return {
+    ...(state ? { state } : {}),
     tokens,
     batch: 1,
     length: warmUpLength,

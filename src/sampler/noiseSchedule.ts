@@ -34,6 +34,8 @@ export function moveChance(spec: DiffusionSpec, t: number, token = -1): number {
       return (1 - schedule.eps) * t ** schedule.tokenExponents[token]!;
     case 'geometric':
       return -Math.expm1(-sigma(spec, t));
+    case 'geometric_bridge':
+      throw new Error('sampler bug: the sphere graph has no masking schedule');
   }
 }
 
@@ -77,7 +79,8 @@ export function sigmaRate(spec: DiffusionSpec, t: number): number {
     case 'poly':
       return ((1 - 2 * schedule.eps) * schedule.exponent * t ** (schedule.exponent - 1)) / (1 - moveChance(spec, t));
     case 'genmd4':
-      throw new Error('sampler bug: the genmd4 schedule has no single σ(t)');
+    case 'geometric_bridge':
+      throw new Error(`sampler bug: the ${schedule.type} schedule has no single σ(t)`);
   }
 }
 
@@ -93,4 +96,17 @@ export function condValue(spec: DiffusionSpec, t: number): number {
     case 'none':
       return 0;
   }
+}
+
+type BridgeSchedule = Extract<DiffusionSpec['schedule'], { type: 'geometric_bridge' }>;
+
+/** β(t) = beta0^{1-t} betaF^t, the sphere bridge's diffusion rate (types.ts `Schedule`). */
+export function bridgeBeta(schedule: BridgeSchedule, t: number): number {
+  return schedule.beta0 ** (1 - t) * schedule.betaF ** t;
+}
+
+/** γ(t) = β(t) / ∫_t^1 β = ln r / (r^{1-t} - 1), with expm1 so that 1 - t near 0 keeps its digits. */
+export function bridgeGamma(schedule: BridgeSchedule, t: number): number {
+  const logRatio = Math.log(schedule.betaF / schedule.beta0);
+  return logRatio / Math.expm1((1 - t) * logRatio);
 }

@@ -6,6 +6,7 @@ import { CanvasState } from './canvasState';
 import { denoiseQueried, type QueriedLogits } from './denoiseCall';
 import { condValue, gridTime, SAMPLING_EPS } from './noiseSchedule';
 import { revealAncestral, revealRanked, Scratch, type RevealContext } from './reveal';
+import { sampleSphere } from './sphereSample';
 import { TokenSampler } from './tokenSampler';
 import { kernelRow, settlePositions, usesKernels } from './transition';
 import type { Denoiser } from './types';
@@ -38,6 +39,9 @@ import { resolveOptions, validateCanvas, validateSpec } from './validate';
  * fills draw nothing. With `padPenalty` set, the pad rules of reveal.ts hold on every absorb path
  * (a revealed pad pads the rest of its hole at once, which may finish later blocks); the refining
  * graphs pad every hole after its first pad once its tokens are final.
+ *
+ * The sphere graph (RDLM) is continuous and has its own sampler, the geodesic random walk of
+ * sphereSample.ts.
  */
 export async function sample(denoiser: Denoiser, canvas: Canvas, options: SampleOptions): Promise<SampleResult> {
   const spec = denoiser.spec;
@@ -45,6 +49,7 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   validateCanvas(spec, canvas);
   const resolved = resolveOptions(spec, options);
   const { signal, onStep } = options;
+  if (spec.graph === 'sphere') return sampleSphere(denoiser, canvas, { ...resolved, signal, onStep });
   const state = new CanvasState(canvas, spec.maskId, spec.graph !== 'absorb');
   if (state.pending === 0) return state.result(0, 0);
 

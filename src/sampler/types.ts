@@ -19,14 +19,29 @@ export type CondKind = 'none' | 'sigma' | 't_x1000' | 't';
  * - genmd4: per token, α_t(v) = 1 - (1-eps) t^{tokenExponents[v]}, one exponent > 0 per vocab id
  *   (the mask's entry is ignored) (GenMD4).
  * - geometric: σ(t) = sigmaMin^{1-t} sigmaMax^t (SEDD uniform).
+ * - geometric_bridge (RDLM, graph sphere): the logarithm bridge dX = γ(t) log_X(e) dt + √β(t) dW
+ *   with β(t) = beta0^{1-t} betaF^t and γ(t) = ln r / (r^{1-t} - 1), r = betaF / beta0; t runs from
+ *   the prior (0) to the data (1), sampling stops at 1 - endEps; the walk starts at the uniform
+ *   point when stepThr > 0 (the mixture path), at the mask vertex otherwise (SEEDS.md §5.1).
  * For md4 schedules σ(t) := -log α_t where one is needed.
  */
 export type Schedule =
   | { readonly type: 'loglinear' | 'cosine' | 'linear' | 'md4_cosine'; readonly eps: number }
   | { readonly type: 'poly'; readonly eps: number; readonly exponent: number }
   | { readonly type: 'genmd4'; readonly eps: number; readonly tokenExponents: readonly number[] }
-  | { readonly type: 'geometric'; readonly sigmaMin: number; readonly sigmaMax: number };
+  | { readonly type: 'geometric'; readonly sigmaMin: number; readonly sigmaMax: number }
+  | { readonly type: 'geometric_bridge'; readonly beta0: number; readonly betaF: number; readonly stepThr: number; readonly endEps: number };
 export type ScheduleType = Schedule['type'];
+
+/**
+ * The sphere graph's state layout (RDLM dimension splitting, SEEDS.md §5.1): a token id is `digits`
+ * base-`base` digits, most significant first; each digit is a point of the unit sphere in
+ * R^{base+1}, digit j at the vertex e_j and the mask vertex last.
+ */
+export interface SphereLayout {
+  readonly base: number;
+  readonly digits: number;
+}
 
 /** What the sampler must know about a model's diffusion process (from meta.json). */
 export interface DiffusionSpec {
@@ -37,6 +52,8 @@ export interface DiffusionSpec {
   readonly schedule: Schedule;
   /** Roulette graph only (meta.json `p_m`, in (0, 1)): the mask's share of the noise; undefined otherwise. */
   readonly pM?: number;
+  /** Sphere graph only (meta.json `sphere`); undefined otherwise. */
+  readonly sphere?: SphereLayout;
   readonly vocabSize: number;
   readonly maskId: number;
   readonly padId: number;
@@ -61,12 +78,22 @@ export interface DenoiseRequest {
   readonly queries: number;
   /** Per-row conditioning scalar `[batch]`, only when the spec's `condKind` is not `none`. */
   readonly cond?: Float32Array;
+  /**
+   * Sphere graph only: the continuous state `[batch, length, digits, base + 1]` the network reads
+   * (its `input_vec`); `tokens` then still holds the canvas (holes as the mask id).
+   */
+  readonly state?: Float32Array;
+}
+
+/** Logits per queried position: the vocabulary, or one group of `base` per digit on the sphere graph. */
+export function logitsWidth(spec: DiffusionSpec): number {
+  return spec.sphere ? spec.sphere.digits * spec.sphere.base : spec.vocabSize;
 }
 
 export interface Denoiser {
   readonly spec: DiffusionSpec;
   /**
-   * Raw logits `[batch, queries, vocabSize]` (no softmax, mask logit not yet suppressed).
+   * Raw logits `[batch, queries, logitsWidth(spec)]` (no softmax, mask logit not yet suppressed).
    * Rejects with an `AbortedError` if `signal` aborts before the run starts.
    */
   denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array>;

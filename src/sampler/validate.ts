@@ -36,8 +36,12 @@ function isPositiveInteger(value: unknown): value is number {
 /** The diffusion process the sampler drives: the families contract (docs/model-contract.md). */
 export function validateSpec(spec: DiffusionSpec): void {
   const { graph, outputKind, schedule, pM } = spec;
+  if (graph === 'sphere' || spec.sphere !== undefined || schedule.type === 'geometric_bridge') {
+    validateSphereSpec(spec);
+    return;
+  }
   if (graph !== 'absorb' && graph !== 'uniform' && graph !== 'roulette') {
-    fail(`the sampler drives the absorb, uniform and roulette graphs (got '${graph}')`);
+    fail(`the sampler drives the absorb, uniform, roulette and sphere graphs (got '${graph}')`);
   }
   if (graph === 'roulette' ? !(pM !== undefined && pM > 0 && pM < 1) : pM !== undefined) {
     fail(`pM must be in (0, 1) for the roulette graph and absent otherwise (got ${pM} on '${graph}')`);
@@ -55,6 +59,23 @@ export function validateSpec(spec: DiffusionSpec): void {
       fail(`the genmd4 schedule needs ${spec.vocabSize} token exponents > 0 (got ${tokenExponents.length}, bad entry ${bad})`);
     }
   }
+}
+
+/** The sphere graph (RDLM): its layout spells every id, its schedule is the bridge, it is conditioned on t. */
+function validateSphereSpec(spec: DiffusionSpec): void {
+  const { sphere, schedule } = spec;
+  if (spec.graph !== 'sphere' || !sphere || schedule.type !== 'geometric_bridge') {
+    fail('the sphere graph, a sphere layout and the geometric_bridge schedule go together');
+  }
+  if (!(Number.isSafeInteger(sphere.base) && sphere.base >= 2 && Number.isSafeInteger(sphere.digits) && sphere.digits >= 1)) {
+    fail(`the sphere layout needs an integer base >= 2 and digits >= 1 (got ${sphere.base}, ${sphere.digits})`);
+  }
+  if (sphere.base ** sphere.digits < spec.vocabSize) fail(`${sphere.digits} base-${sphere.base} digits cannot spell ${spec.vocabSize} ids`);
+  const { beta0, betaF, stepThr, endEps } = schedule;
+  if (!(beta0 > 0 && betaF > beta0 && Number.isFinite(betaF) && stepThr >= 0 && stepThr < 1 && endEps > 0 && endEps < 0.5)) {
+    fail(`the geometric_bridge schedule needs 0 < beta0 < betaF, stepThr in [0, 1) and endEps in (0, 0.5) (got ${beta0}, ${betaF}, ${stepThr}, ${endEps})`);
+  }
+  if (spec.outputKind !== 'x0_logits' || spec.condKind !== 't' || spec.pM !== undefined) fail('the sphere graph needs x0 logits, cond_kind t and no pM');
 }
 
 export function validateCanvas(spec: DiffusionSpec, canvas: Canvas): void {
@@ -98,6 +119,9 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   if (kernel === 'euler' && spec.schedule.type === 'genmd4') fail("the genmd4 schedule has no single σ(t): use kernel 'analytic'");
   if (spec.graph === 'uniform' && strategy !== 'random') {
     fail(`the uniform graph has no mask to reveal by confidence: only the 'random' (ancestral) strategy (got '${strategy}')`);
+  }
+  if (spec.graph === 'sphere' && (strategy !== 'random' || threshold !== undefined || padPenalty !== undefined)) {
+    fail("the sphere graph walks every hole digit at every step: the 'random' strategy only, no threshold or padPenalty");
   }
   if (spec.graph !== 'absorb' && blockSize !== undefined) {
     fail(`blockSize needs the absorb graph: the ${spec.graph} graph refines every hole token at every step`);

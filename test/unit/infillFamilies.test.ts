@@ -16,6 +16,7 @@ const FIXTURES: ReadonlyArray<readonly [name: string, family: string, graph: str
   ['cedd-absorb', 'cedd', 'absorb'],
   ['cedd-uniform', 'cedd', 'uniform'],
   ['cedd-roulette', 'cedd', 'roulette'],
+  ['rdlm', 'rdlm', 'sphere'],
 ];
 
 const TEXT = 'def add(a, b):\n    return a + b\n\nprint(add(2, 3))\n';

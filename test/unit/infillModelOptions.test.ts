@@ -9,6 +9,13 @@ const conditioned = (overrides: Partial<DiffusionSpec>): DiffusionSpec => fakeSp
 const md4 = fakeSpec({ family: 'md4', condKind: 't_x1000', schedule: { type: 'linear', eps: 1e-4 } });
 const uniform = conditioned({ family: 'sedd', graph: 'uniform', outputKind: 'log_score', schedule: { type: 'geometric', sigmaMin: 1e-4, sigmaMax: 20 } });
 const roulette = conditioned({ family: 'cedd', graph: 'roulette', pM: 0.95 });
+const sphere = fakeSpec({
+  family: 'rdlm',
+  graph: 'sphere',
+  condKind: 't',
+  schedule: { type: 'geometric_bridge', beta0: 1e-3, betaF: 0.2, stepThr: 0.38, endEps: 1e-5 },
+  sphere: { base: 2, digits: 12 },
+});
 
 /** `steps` for `maxTokens` slots, the rest the defaults. */
 const withSteps = (steps: number, maxTokens: number): InfillOptions => ({ ...DEFAULT_INFILL_OPTIONS, steps, maxTokens });
@@ -45,9 +52,15 @@ describe('infill options per model family (optionsForModel)', () => {
     assert.deepEqual({ temperature, seed, maxTokens, contextTokens }, { temperature: 0.7, seed: 5, maxTokens: 8, contextTokens: DEFAULT_INFILL_OPTIONS.contextTokens });
   });
 
+  it('walks the sphere graph on the step budget, with no reveal order and no pad rules', () => {
+    const adapted = optionsForModel(sphere, { ...withSteps(8, 8), strategy: 'margin', threshold: 0.5 });
+    assert.deepEqual([adapted.strategy, adapted.threshold, adapted.padPenalty, adapted.steps], ['random', undefined, undefined, 32]);
+    assert.equal(optionsForModel(sphere, withSteps(16, 32)).steps, 16);
+  });
+
   it('drops semi-autoregressive blocks on the refining graphs only', () => {
     const blockSize = (spec: DiffusionSpec) => optionsForModel(spec, { ...withSteps(32, 32), blockSize: 8 }).blockSize;
-    assert.deepEqual([blockSize(md4), blockSize(uniform), blockSize(roulette)], [8, undefined, undefined]);
+    assert.deepEqual([blockSize(md4), blockSize(uniform), blockSize(roulette), blockSize(sphere)], [8, undefined, undefined, undefined]);
   });
 
   describe('in the engine', () => {

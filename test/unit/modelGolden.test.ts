@@ -45,3 +45,40 @@ describe('tiny-model fixture: onnxruntime logits match PyTorch (logits-golden.js
     }
   });
 });
+
+const rdlmFixture = path.resolve(__dirname, '../../../test/fixtures/families/rdlm');
+
+interface StateGolden {
+  atol: number;
+  cases: Array<{ input_vec: number[][][]; positions: number[][]; cond: number[]; logits: number[][][] }>;
+}
+
+describe('rdlm fixture: onnxruntime digit logits from the continuous state match PyTorch', function () {
+  this.timeout(30000);
+
+  it('reproduces every golden case through the worker within atol', async () => {
+    const golden = JSON.parse(readFileSync(path.join(rdlmFixture, 'logits-golden.json'), 'utf8')) as StateGolden;
+    const model = await loadModel(rdlmFixture, { executionProvider: 'cpu' });
+    try {
+      for (const [index, c] of golden.cases.entries()) {
+        const [batch, length] = [c.input_vec.length, c.input_vec[0].length];
+        const logits = await model.denoiser.denoise({
+          tokens: new Int32Array(batch * length),
+          batch,
+          length,
+          positions: Int32Array.from(c.positions.flat()),
+          queries: c.positions[0].length,
+          cond: Float32Array.from(c.cond),
+          state: Float32Array.from(c.input_vec.flat(2)),
+        });
+        const expected = c.logits.flat(2);
+        assert.equal(logits.length, expected.length, `case ${index}: logits size`);
+        let worst = 0;
+        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(logits[i] - expected[i]));
+        assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst} > atol ${golden.atol}`);
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+});

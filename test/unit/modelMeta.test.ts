@@ -30,7 +30,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
   it('accepts a valid folder and derives the diffusion spec', async () => {
     const { meta, spec } = await validateModelFolder(folder());
     assert.equal(meta.name, 'test-model');
-    assert.deepEqual(meta.inputs, { inputIds: 'input_ids', positions: 'positions', cond: null });
+    assert.deepEqual(meta.inputs, { inputIds: 'input_ids', inputVec: null, positions: 'positions', cond: null });
     assert.deepEqual(spec, {
       family: 'mdlm', graph: 'absorb', outputKind: 'x0_logits', condKind: 'none',
       schedule: { type: 'loglinear', eps: 0.001 }, vocabSize: testVocabSize,

@@ -30,7 +30,16 @@ const families: Record<string, Record<string, unknown>> = {
   'cedd uniform': { family: 'cedd', graph: 'uniform', ...conditioned('sigma') },
   'cedd uniform geometric': { family: 'cedd', graph: 'uniform', ...conditioned('sigma'), schedule: { type: 'geometric', sigma_min: 1e-4, sigma_max: 20 } },
   'cedd roulette': { family: 'cedd', graph: 'roulette', ...conditioned('sigma'), p_m: 0.95 },
+  rdlm: {
+    family: 'rdlm',
+    graph: 'sphere',
+    cond_kind: 't',
+    schedule: { type: 'geometric_bridge', beta_0: 1e-3, beta_f: 0.2, step_thr: 0.38, end_eps: 1e-5 },
+    sphere: { base: 2, digits: Math.ceil(Math.log2(v)), mask_coordinate: true },
+    inputs: { input_vec: 'input_vec', positions: 'positions', cond: 'cond' },
+  },
 };
+const rdlm = families.rdlm!;
 
 describe('meta.json of every family (the families contract)', () => {
   let root: string;
@@ -67,6 +76,10 @@ describe('meta.json of every family (the families contract)', () => {
     assert.deepEqual((await spec('genmd4')).schedule, { type: 'genmd4', eps: 1e-4, tokenExponents });
     assert.deepEqual((await spec('sedd uniform')).schedule, { type: 'geometric', sigmaMin: 1e-4, sigmaMax: 20 });
     assert.deepEqual((await spec('md4 linear')).schedule, { type: 'linear', eps: 1e-4 });
+    const sphere = await spec('rdlm');
+    assert.deepEqual(sphere.schedule, { type: 'geometric_bridge', beta0: 1e-3, betaF: 0.2, stepThr: 0.38, endEps: 1e-5 });
+    assert.deepEqual(sphere.sphere, { base: 2, digits: Math.ceil(Math.log2(v)) });
+    assert.ok(!('sphere' in (await spec('cedd roulette'))), 'no sphere key off the sphere graph');
     const roulette = await spec('cedd roulette');
     assert.equal(roulette.pM, 0.95);
     assert.ok(!('pM' in (await spec('cedd uniform'))), 'no pM key off the roulette graph');
@@ -109,8 +122,22 @@ describe('meta.json of every family (the families contract)', () => {
     ['a p_m of 0', { ...families['cedd roulette'], p_m: 0 }, /'p_m' must be a number in \(0, 1\), got 0/],
     ['a p_m off the roulette graph', { ...families['cedd uniform'], p_m: 0.9 }, /'p_m' is 0\.9: p_m belongs to the roulette graph only \(graph is uniform\)/],
     // Combinations outside the table.
-    ['the sphere graph', { graph: 'sphere' }, /'graph' is "sphere": graph sphere \(RDLM\) is not supported by this version/],
-    ['the rdlm family', { family: 'rdlm', ...conditioned('t') }, /'family' is "rdlm": graph sphere \(RDLM\) is not supported by this version/],
+    ['mdlm on the sphere graph', { graph: 'sphere' }, /'graph' is "sphere": mdlm runs on graph absorb/],
+    ['rdlm on the absorb graph', { family: 'rdlm', ...conditioned('t') }, /'graph' is "absorb": rdlm runs on graph sphere/],
+    // The sphere graph (RDLM).
+    ['rdlm without its layout', { ...rdlm, sphere: undefined }, /missing field 'sphere' \(an object\)/],
+    ['too few digits', { ...rdlm, sphere: { base: 2, digits: 3, mask_coordinate: true } }, /'sphere\.digits' is 3: 3 base-2 digits cannot spell vocab_size/],
+    ['a base of 1', { ...rdlm, sphere: { base: 1, digits: 40, mask_coordinate: true } }, /'sphere\.base' must be an integer in \[2, 65536\], got 1/],
+    ['no mask coordinate', { ...rdlm, sphere: { base: 2, digits: 12, mask_coordinate: false } }, /'sphere\.mask_coordinate' must be true, got false/],
+    ['a layout off the sphere graph', { sphere: { base: 2, digits: 12, mask_coordinate: true } }, /'sphere' is .*: the sphere layout belongs to the sphere graph only \(graph is absorb\)/],
+    ['rdlm reading input_ids', { ...rdlm, inputs: { input_ids: 'input_ids', positions: 'positions', cond: 'cond' } }, /missing field 'inputs\.input_vec'/],
+    ['rdlm with both inputs', { ...rdlm, inputs: { input_ids: 'x', input_vec: 'input_vec', positions: 'positions', cond: 'cond' } }, /'inputs\.input_ids' is "x": the sphere graph's network reads 'input_vec'/],
+    ['an absorb model reading input_vec', { inputs: { input_ids: 'input_ids', input_vec: 'v', positions: 'positions', cond: null } }, /'inputs\.input_vec' is "v": the absorb graph's network reads 'input_ids'/],
+    ['beta_f not above beta_0', { ...rdlm, schedule: { ...(rdlm.schedule as object), beta_f: 1e-3 } }, /'schedule\.beta_f' is 0\.001: beta_f must exceed beta_0/],
+    ['a negative step_thr', { ...rdlm, schedule: { ...(rdlm.schedule as object), step_thr: -0.1 } }, /'schedule\.step_thr' is -0\.1: step_thr must be in \[0, 1\)/],
+    ['no end_eps', { ...rdlm, schedule: { ...(rdlm.schedule as object), end_eps: undefined } }, /missing field 'schedule\.end_eps'/],
+    ['rdlm conditioned on sigma', { ...rdlm, cond_kind: 'sigma' }, /'cond_kind' is "sigma": rdlm needs cond_kind t/],
+    ['cedd with the bridge schedule', { ...families['cedd absorb'], schedule: rdlm.schedule }, /'schedule\.type' is "geometric_bridge": cedd on graph absorb needs schedule loglinear/],
     ['sedd with x0 logits', { ...families['sedd absorb'], output_kind: 'x0_logits' }, /'output_kind' is "x0_logits": sedd needs output_kind log_score/],
     ['mdlm with a log score', { output_kind: 'log_score' }, /'output_kind' is "log_score": mdlm needs output_kind x0_logits/],
     ['mdlm on the uniform graph', { graph: 'uniform' }, /'graph' is "uniform": mdlm runs on graph absorb/],

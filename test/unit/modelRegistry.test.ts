@@ -63,6 +63,7 @@ describe('model registry', () => {
       'cedd-uniform: cedd/uniform',
       'genmd4: md4/absorb',
       'md4-linear: md4/absorb',
+      'rdlm: rdlm/sphere',
       'sedd-absorb: sedd/absorb',
       'sedd-uniform: sedd/uniform',
     ]);

@@ -67,7 +67,7 @@ describe('sampler option validation', () => {
     const genmd4 = { ...FAKE_SPEC, family: 'md4' as const, condKind: 't_x1000' as const };
     const exponents = (w: number): number[] => new Array<number>(FAKE_SPEC.vocabSize).fill(w);
     const invalid: Array<[string, Partial<SampleOptions>, object, RegExp]> = [
-      ['the sphere graph', { strategy: 'random' }, { graph: 'sphere' }, /absorb, uniform and roulette graphs \(got 'sphere'\)/],
+      ['the sphere graph without its layout', { strategy: 'random' }, { graph: 'sphere' }, /the sphere graph, a sphere layout and the geometric_bridge schedule go together/],
       ['roulette without pM', { strategy: 'random' }, { ...roulette, pM: undefined }, /pM must be in \(0, 1\) for the roulette graph/],
       ['roulette with pM 1', { strategy: 'random' }, { ...roulette, pM: 1 }, /pM must be in \(0, 1\)/],
       ['pM on the absorb graph', {}, { pM: 0.5 }, /absent otherwise \(got 0.5 on 'absorb'\)/],

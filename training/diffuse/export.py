@@ -12,7 +12,8 @@ The folder is written only if onnxruntime reproduces PyTorch's logits on random 
 
 Any family's checkpoint exports the same way: its train_config names the family (families.py), which
 sets meta's family/graph/output_kind/cond_kind/schedule/p_m, and a conditioned denoiser gets the
-contract's third input, cond float32[B].
+contract's third input, cond float32[B]. An RDLM network (sphere graph) reads input_vec float32
+[B, L, D*(k+1)], the continuous state, in place of input_ids, and meta.json gets its `sphere` layout.
 """
 import copy
 import inspect
@@ -45,15 +46,24 @@ def round_weights_fp16(model):
     return m
 
 
+def state_input(cfg):
+    """The network's first input: (name, example [2, 16, ...] tensor)."""
+    if cfg.sphere_base:
+        x = torch.rand(2, 16, cfg.sphere_digits, cfg.sphere_base + 1)
+        return "input_vec", (x / x.norm(dim=-1, keepdim=True)).flatten(2)
+    return "input_ids", torch.randint(3, cfg.vocab_size, (2, 16), dtype=torch.long)
+
+
 def export_onnx(model, path):
-    """Write the fp32 graph: input_ids [B, L], positions [B, Q] (, cond [B]) -> logits [B, Q, V]."""
+    """Write the fp32 graph: input_ids [B, L] (RDLM: input_vec [B, L, D*(k+1)]), positions [B, Q]
+    (, cond [B]) -> logits [B, Q, V] (RDLM: [B, Q, D*k])."""
     model = copy.deepcopy(model).float().eval().cpu()
     for block in model.blocks:
         block.attn.use_sdpa = False   # plain matmul-softmax: the portable graph for every EP
-    ids = torch.randint(3, model.cfg.vocab_size, (2, 16), dtype=torch.long)
+    first, example = state_input(model.cfg)
     pos = torch.tensor([[1, 5, 7], [0, 2, 15]], dtype=torch.long)
-    args, names = (ids, pos), ["input_ids", "positions"]
-    axes = {"input_ids": {0: "B", 1: "L"}, "positions": {0: "B", 1: "Q"}, "logits": {0: "B", 1: "Q"}}
+    args, names = (example, pos), [first, "positions"]
+    axes = {first: {0: "B", 1: "L"}, "positions": {0: "B", 1: "Q"}, "logits": {0: "B", 1: "Q"}}
     if model.cfg.cond_kind != "none":
         args, names = args + (torch.tensor([0.5, 2.0]),), names + ["cond"]
         axes["cond"] = {0: "B"}
@@ -96,18 +106,32 @@ def to_fp16_initializers(path, min_elements=256):
     return before - os.path.getsize(path)
 
 
-COND_RANGE = {"sigma": (1e-3, 8.0), "t_x1000": (0.0, 1000.0)}
+COND_RANGE = {"sigma": (1e-3, 8.0), "t_x1000": (0.0, 1000.0), "t": (0.0, 1.0)}
 
 
-def random_cases(vocab_size, max_length, seed=0, cond_kind="none"):
-    """(input_ids, positions, cond or None) of a few shapes, with masks sprinkled in; cond spans
-    the cond_kind's range (small sigma included: the SEDD shift's log expm1 is sharpest there)."""
+def sphere_state(ids, cfg, g):
+    """An RDLM input for ids [B, L]: masked positions at random points of the sphere (the walk's
+    states), the rest at their digits' vertices. -> [B, L, D*(k+1)] float32."""
+    from .rdlm import SphereLayout
+    layout = SphereLayout(cfg.sphere_base, cfg.sphere_digits)
+    state = layout.vertices(ids)
+    noise = torch.randn(state.shape, generator=g)
+    state = torch.where((ids == MASK_ID)[..., None, None], noise / noise.norm(dim=-1, keepdim=True), state)
+    return state.flatten(2)
+
+
+def random_cases(vocab_size, max_length, seed=0, cond_kind="none", cfg=None):
+    """(first input, positions, cond or None) of a few shapes, with masks sprinkled in (ids; for an
+    RDLM network cfg, the state of sphere_state); cond spans the cond_kind's range (small sigma
+    included: the SEDD shift's log expm1 is sharpest there)."""
     g = torch.Generator().manual_seed(seed)
     cases = []
     for B, L, Q in [(1, 8, 3), (2, max_length, 5), (3, max(8, max_length // 2 + 3), 7)]:
         ids = torch.randint(3, vocab_size, (B, L), generator=g)
         ids[torch.rand(B, L, generator=g) < 0.3] = MASK_ID
         ids[:, -1] = PAD_ID
+        if cfg is not None and cfg.sphere_base:
+            ids = sphere_state(ids, cfg, g)
         pos = torch.stack([torch.randperm(L, generator=g)[:Q].sort().values for _ in range(B)])
         cond = None
         if cond_kind != "none":
@@ -123,10 +147,11 @@ def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3):
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     model = model.float().eval().cpu()
     worst = 0.0
+    first = state_input(model.cfg)[0]
     for ids, pos, cond in cases:
         with torch.no_grad():
             ref = model(ids, pos, cond).numpy()
-        feed = {"input_ids": ids.numpy(), "positions": pos.numpy()}
+        feed = {first: ids.numpy(), "positions": pos.numpy()}
         if cond is not None:
             feed["cond"] = cond.numpy()
         got = sess.run(["logits"], feed)[0]
@@ -148,6 +173,11 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
     fam = dict(family_meta or MDLM_META)
     if fam["cond_kind"] != cfg.cond_kind:
         raise ValueError(f"meta cond_kind {fam['cond_kind']!r} != the network's {cfg.cond_kind!r}")
+    if (fam["graph"] == "sphere") != bool(cfg.sphere_base):
+        raise ValueError("the sphere graph and a sphere-input network go together")
+    if cfg.sphere_base:
+        fam["sphere"] = {"base": cfg.sphere_base, "digits": cfg.sphere_digits, "mask_coordinate": True}
+    first = state_input(cfg)[0]
     return {
         "format_version": 1,
         "name": name,
@@ -158,7 +188,7 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
         "eos_id": EOS_ID,
         "bos_id": None,
         "max_length": cfg.max_length,
-        "inputs": {"input_ids": "input_ids", "positions": "positions",
+        "inputs": {first: first, "positions": "positions",
                    "cond": None if cfg.cond_kind == "none" else "cond"},
         "outputs": {"logits": "logits"},
         "logits_dtype": "float32",
@@ -185,7 +215,7 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
         results = dict(results or {})
         try:
             results["onnx_parity_max_abs_diff"] = check_parity(
-                ref, onnx_path, random_cases(cfg.vocab_size, cfg.max_length, cond_kind=cfg.cond_kind))
+                ref, onnx_path, random_cases(cfg.vocab_size, cfg.max_length, cond_kind=cfg.cond_kind, cfg=cfg))
         except ImportError:
             if require_parity:
                 raise ParityError("onnxruntime is not installed: refusing to write an unverified model")

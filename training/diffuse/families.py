@@ -6,15 +6,17 @@
 | genmd4    | md4         | absorb                    | x0_logits   | t_x1000   | genmd4 (learned w)       |
 | sedd      | sedd        | absorb, uniform           | log_score   | sigma     | loglinear, geometric     |
 | cedd      | cedd        | absorb, uniform, roulette | x0_logits   | sigma     | loglinear (uniform: or geometric) |
+| rdlm      | rdlm        | sphere                    | x0_logits   | t         | geometric_bridge (rdlm.py)|
 
-A Family is built from the training config (objective, graph, schedule, exponent, p_m) and gives
-the network's conditioning, the objective module, and the meta.json fields.
+A Family is built from the training config (objective, graph, schedule, exponent, p_m; RDLM:
+sphere_base, step_thr) and gives the network's conditioning, the objective module, and the
+meta.json fields. An empty graph is the family's default (sphere for rdlm, absorb otherwise).
 """
 from dataclasses import dataclass
 
 from .graphs import Schedule, graph_p
 
-OBJECTIVES = ("mdlm", "md4", "genmd4", "sedd", "cedd")
+OBJECTIVES = ("mdlm", "md4", "genmd4", "sedd", "cedd", "rdlm")
 DEFAULT_SCHEDULE = {"mdlm": "loglinear", "md4": "linear", "genmd4": "genmd4", "cedd": "loglinear"}
 ALLOWED = {
     ("mdlm", "absorb"): ("loglinear",),
@@ -25,7 +27,13 @@ ALLOWED = {
     ("cedd", "absorb"): ("loglinear",),
     ("cedd", "uniform"): ("loglinear", "geometric"),
     ("cedd", "roulette"): ("loglinear",),
+    ("rdlm", "sphere"): ("geometric_bridge",),
 }
+# Dimension splitting (SEEDS §5.1): the vocabulary of 8192 = 2^13 ids is exactly 13 binary digits,
+# so base 2 is the one small base that leaves no digit pattern without a token (base 3: 58 %
+# unused, base 4: 50 %), at about the smallest state (13 x 3 floats in, 26 logits out; base 4:
+# 7 x 5 and 28). docs/families.md has the table; --sphere_base changes it.
+DEFAULT_SPHERE_BASE = 2
 
 
 @dataclass(frozen=True)
@@ -34,12 +42,16 @@ class Family:
     graph: str = "absorb"
     schedule: Schedule = Schedule()
     p_m: float = None
+    base: int = None                  # rdlm: the digit base of the sphere layout
 
     @classmethod
     def from_config(cls, cfg):
         """From a TrainConfig or its dict (a checkpoint's train_config); "" schedule = default."""
         get = cfg.get if isinstance(cfg, dict) else lambda k, d=None: getattr(cfg, k, d)
-        objective, graph = get("objective", "mdlm"), get("graph", "absorb") or "absorb"
+        objective = get("objective", "mdlm")
+        graph = get("graph", "") or ("sphere" if objective == "rdlm" else "absorb")
+        if objective == "rdlm" or graph == "sphere":
+            return cls._rdlm(objective, graph, get)
         stype = get("schedule", "") or DEFAULT_SCHEDULE.get(objective) or \
             ("geometric" if graph == "uniform" else "loglinear")
         if stype not in ALLOWED.get((objective, graph), ()):
@@ -49,13 +61,25 @@ class Family:
         graph_p(graph, p_m)   # validates p_m
         return cls(objective, graph, Schedule(stype, exponent=float(get("exponent", 1.0) or 1.0)), p_m)
 
+    @classmethod
+    def _rdlm(cls, objective, graph, get):
+        from .rdlm import BridgeSchedule
+        stype = get("schedule", "") or "geometric_bridge"
+        if stype not in ALLOWED.get((objective, graph), ()):
+            raise ValueError(f"objective {objective!r} with graph {graph!r} and schedule {stype!r} "
+                             "is not a contract combination")
+        base = int(get("sphere_base", DEFAULT_SPHERE_BASE) or DEFAULT_SPHERE_BASE)
+        if base < 2:
+            raise ValueError("sphere_base must be >= 2")
+        return cls(objective, graph, BridgeSchedule(step_thr=float(get("step_thr", 0.38))), None, base)
+
     @property
     def meta_family(self):
         return "md4" if self.objective == "genmd4" else self.objective
 
     @property
     def cond_kind(self):
-        return {"mdlm": "none", "md4": "t_x1000", "genmd4": "t_x1000"}.get(self.objective, "sigma")
+        return {"mdlm": "none", "md4": "t_x1000", "genmd4": "t_x1000", "rdlm": "t"}.get(self.objective, "sigma")
 
     @property
     def output_kind(self):
@@ -75,9 +99,10 @@ class Family:
         return {"family": self.meta_family, "graph": self.graph, "output_kind": self.output_kind,
                 "cond_kind": self.cond_kind, "schedule": schedule, "p_m": self.p_m}
 
-    def objective_module(self, vocab_size, mask_id):
-        """The loss (and held-out bound) of this family as an nn.Module (GenMD4's holds w)."""
-        from . import cedd, md4, sedd
+    def objective_module(self, vocab_size, mask_id, cache_dir=None):
+        """The loss (and held-out bound) of this family as an nn.Module (GenMD4's holds w).
+        cache_dir: where RDLM caches its bridge table (the run's folder)."""
+        from . import cedd, md4, rdlm, sedd
         if self.objective == "md4":
             return md4.MD4(self.schedule, vocab_size, mask_id)
         if self.objective == "genmd4":
@@ -86,4 +111,6 @@ class Family:
             return sedd.SEDD(self, vocab_size, mask_id)
         if self.objective == "cedd":
             return cedd.CEDD(self, vocab_size, mask_id)
+        if self.objective == "rdlm":
+            return rdlm.RDLM(self, vocab_size, mask_id, cache_dir)
         raise ValueError(f"{self.objective!r} has no objective module (mdlm lives in mdlm.py)")

@@ -98,15 +98,18 @@ FAMILY_FIXTURES = {
     "cedd-absorb": {"objective": "cedd", "graph": "absorb"},
     "cedd-uniform": {"objective": "cedd", "graph": "uniform"},
     "cedd-roulette": {"objective": "cedd", "graph": "roulette", "p_m": 0.95},
+    "rdlm": {"objective": "rdlm"},
 }
 
 
 def write_logits_golden(model, path, seed, cond_kind="none"):
     golden = []
-    for ids, pos, cond in random_cases(model.cfg.vocab_size, model.cfg.max_length, seed=seed, cond_kind=cond_kind):
+    first = "input_vec" if model.cfg.sphere_base else "input_ids"
+    for ids, pos, cond in random_cases(model.cfg.vocab_size, model.cfg.max_length, seed=seed, cond_kind=cond_kind,
+                                       cfg=model.cfg):
         with torch.no_grad():
             logits = model(ids, pos, cond)
-        golden.append({"input_ids": ids.tolist(), "positions": pos.tolist(),
+        golden.append({first: ids.tolist(), "positions": pos.tolist(),
                        **({} if cond is None else {"cond": [float(c) for c in cond]}),
                        "logits": [[[round(float(v), 6) for v in row] for row in q] for q in logits]})
     with open(path, "w") as f:
@@ -118,9 +121,14 @@ def family_fixture(name, spec, tok_path, out_dir, seed):
     """One random-weight model folder of a family; returns its meta."""
     fam = Family.from_config(spec)
     torch.manual_seed(seed)
-    cfg = ModelConfig(vocab_size=vocab_of(tok_path),
-                      n_layer=2, n_head=2, n_embd=32, max_length=64, cond_kind=fam.cond_kind,
-                      sigma_shift=fam.sigma_shift, cond_dim=32)
+    vocab = vocab_of(tok_path)
+    sphere = {}
+    if fam.objective == "rdlm":
+        from .rdlm import SphereLayout
+        layout = SphereLayout.for_vocab(vocab, fam.base)
+        sphere = {"sphere_base": layout.base, "sphere_digits": layout.digits, "tie_embeddings": False}
+    cfg = ModelConfig(vocab_size=vocab, n_layer=2, n_head=2, n_embd=32, max_length=64, cond_kind=fam.cond_kind,
+                      sigma_shift=fam.sigma_shift, cond_dim=32, **sphere)
     model = Denoiser(cfg)
     with torch.no_grad():
         for n, p in model.named_parameters():

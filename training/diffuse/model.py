@@ -13,6 +13,12 @@ DiT "zero" gate is 1 + gate here, not gate: a zero gate would start every block 
 The MDLM denoiser is time-independent (cond_kind "none"): it has none of these modules, so its
 parameters, checkpoints and exported graph are those of the cond-free network.
 
+Continuous input (RDLM, sphere_base > 0; SEEDS §5.3): the input is a state [B, L, D*(k+1)], D =
+sphere_digits digits of base k = sphere_base per token, each a point of S^k whose last coordinate
+is the mask's. The mask coordinates are dropped and the rest goes through Linear(D*k, n_embd) in
+place of the token embedding; the head is its own Linear(n_embd, D*k) (no embedding to tie to):
+D groups of k digit logits per position. vocab_size stays the tokenizer's (the ids the digits spell).
+
 sigma_shift (SEDD absorb, scale_by_sigma): the head emits log concrete scores
     log s_y = net_y - log(expm1(sigma)) - log(V - 2)       (V - 2 = N - 1, N real tokens)
 with sigma = cond, inside the graph, so the exported model's output is the score itself.
@@ -38,9 +44,11 @@ class ModelConfig:
     dropout: float = 0.0
     causal: bool = False        # True only for the autoregressive baseline
     tie_embeddings: bool = True
-    cond_kind: str = "none"     # none | sigma | t_x1000: what the cond input carries (contract)
+    cond_kind: str = "none"     # none | sigma | t_x1000 | t: what the cond input carries (contract)
     sigma_shift: bool = False   # SEDD absorb: subtract log expm1(sigma) + log(V-2) from the head
     cond_dim: int = 128         # width of the conditioning vector c
+    sphere_base: int = 0        # RDLM: digit base k (0 = the input is token ids)
+    sphere_digits: int = 0      # RDLM: digits per token D
 
 
 def rotate_half(x):
@@ -164,11 +172,16 @@ class Denoiser(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        self.wte = nn.Embedding(cfg.vocab_size, cfg.n_embd)
+        self.sphere = cfg.sphere_base > 0
+        if self.sphere:
+            self.wte = nn.Linear(cfg.sphere_digits * cfg.sphere_base, cfg.n_embd)
+        else:
+            self.wte = nn.Embedding(cfg.vocab_size, cfg.n_embd)
         self.rotary = Rotary(cfg.n_embd // cfg.n_head, cfg.rope_base)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.n_embd)
-        self.lm_head = None if cfg.tie_embeddings else nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
+        out = cfg.sphere_digits * cfg.sphere_base if self.sphere else cfg.vocab_size
+        self.lm_head = None if cfg.tie_embeddings and not self.sphere else nn.Linear(cfg.n_embd, out, bias=False)
         conditioned = cfg.cond_kind != "none"
         if cfg.sigma_shift and cfg.cond_kind != "sigma":
             raise ValueError("sigma_shift needs cond_kind 'sigma'")
@@ -191,12 +204,21 @@ class Denoiser(nn.Module):
     def num_parameters(self):
         return sum(p.numel() for p in self.parameters())
 
+    def embed(self, inputs):
+        """Token ids [B, L], or an RDLM state [B, L, D*(k+1)] without its mask coordinates -> [B, L, n_embd]."""
+        if not self.sphere:
+            return self.wte(inputs)
+        B, L = inputs.shape[:2]
+        k = self.cfg.sphere_base
+        return self.wte(inputs.view(B, L, self.cfg.sphere_digits, k + 1)[..., :k].reshape(B, L, -1))
+
     def hidden(self, input_ids, valid=None, cond=None):
-        """input_ids [B, L] -> final hidden states [B, L, D] (in the autocast dtype when training).
+        """input_ids [B, L] (RDLM: the state, see embed) -> final hidden states [B, L, D] (in the
+        autocast dtype when training).
         valid [B, L] bool (training only): False marks filler after a short row; no query attends
         to it, so a short row behaves exactly like a shorter canvas. The exported graph has none.
         cond [B] float: required when cond_kind != "none", ignored otherwise."""
-        x = self.wte(input_ids)
+        x = self.embed(input_ids)
         cos, sin = self.rotary(input_ids.shape[1], input_ids.device)
         attn_mask = None if valid is None else valid[:, None, None, :]     # [B, 1, 1, L] keys
         if attn_mask is not None and self.cfg.causal:
@@ -227,8 +249,8 @@ class Denoiser(nn.Module):
         return out
 
     def forward(self, input_ids, positions=None, cond=None):
-        """input_ids [B, L] int64; positions [B, Q] int64 or None; cond [B] float32 (when
-        cond_kind != "none") -> logits [B, Q or L, V] float32."""
+        """input_ids [B, L] int64 (RDLM: input_vec [B, L, D*(k+1)] float32); positions [B, Q] int64 or
+        None; cond [B] float32 (when cond_kind != "none") -> logits [B, Q or L, V] float32 (RDLM: V = D*k)."""
         h = self.hidden(input_ids, cond=cond)                       # [B, L, D]
         if positions is not None:
             idx = positions.unsqueeze(-1).expand(-1, -1, h.shape[-1])

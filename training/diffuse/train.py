@@ -6,7 +6,7 @@
     torchrun --standalone --nproc_per_node=8 -m diffuse.train ...        # N GPUs (DDP)
     python3 -m diffuse.train ... --objective=ar --out_dir=out/ar         # the AR baseline
     python3 -m diffuse.train ... --objective=cedd --graph=roulette --p_m=0.95 --max_tokens=2e8
-                                 # the other seed families: md4 | genmd4 | sedd | cedd (families.py)
+                                 # the other seed families: md4 | genmd4 | sedd | cedd | rdlm (families.py)
 
 Every TrainConfig field can be overridden with --key=value. Training is time-budgeted:
 --max_minutes stops this invocation (a checkpoint is written atomically on the way out), and the
@@ -35,11 +35,13 @@ class TrainConfig:
     corpus: str = "out/corpus"
     tokenizer: str = "out/tokenizer.json"
     out_dir: str = "out/mdlm"
-    objective: str = "mdlm"          # mdlm | ar | md4 | genmd4 | sedd | cedd
-    graph: str = "absorb"            # absorb | uniform | roulette (sedd, cedd)
+    objective: str = "mdlm"          # mdlm | ar | md4 | genmd4 | sedd | cedd | rdlm
+    graph: str = ""                  # "" = the family's: absorb | uniform | roulette (sedd, cedd); sphere (rdlm)
     schedule: str = ""               # "" = the family's default (families.py)
     exponent: float = 1.0            # md4 poly schedule
     p_m: float = 0.95                # roulette mask chance
+    sphere_base: int = 2             # rdlm: digit base of the dimension splitting (families.py)
+    step_thr: float = 0.38           # rdlm: mixture path, uniform start below this t, mask start above
     # model
     n_layer: int = 8
     n_head: int = 6
@@ -99,6 +101,10 @@ def family_of(cfg):
 def model_config(cfg, vocab_size):
     fam = family_of(cfg)
     cond = {} if fam is None or fam.cond_kind == "none" else {"cond_kind": fam.cond_kind, "sigma_shift": fam.sigma_shift}
+    if fam is not None and fam.objective == "rdlm":
+        from .rdlm import SphereLayout
+        layout = SphereLayout.for_vocab(vocab_size, fam.base)
+        cond.update(sphere_base=layout.base, sphere_digits=layout.digits, tie_embeddings=False)
     return ModelConfig(vocab_size=vocab_size, n_layer=cfg.n_layer, n_head=cfg.n_head, n_embd=cfg.n_embd,
                        max_length=cfg.max_length, dropout=cfg.dropout, causal=cfg.objective == "ar", **cond)
 
@@ -154,7 +160,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     tok = load(cfg.tokenizer)
     mcfg = model_config(cfg, tok.get_vocab_size())
     model = Denoiser(mcfg).to(device)
-    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg)).to(device)
+    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg), cfg.out_dir).to(device)
     opt = make_optimizer(loss_module, cfg)     # the network's parameters, then GenMD4's w
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
     step, tokens_seen, elapsed_before = 0, 0, 0.0
@@ -301,10 +307,11 @@ def training_flops_per_token(parameters, mcfg):
 class _LossModule(torch.nn.Module):
     """Wraps the denoiser so DDP sees the whole loss (the tied head lives inside forward)."""
 
-    def __init__(self, model, kind, mask_id, family=None):
+    def __init__(self, model, kind, mask_id, family=None, cache_dir=None):
         super().__init__()
         self.model, self.kind, self.mask_id = model, kind, mask_id
-        self.objective = None if kind in ("ar", "mdlm") else family.objective_module(model.cfg.vocab_size, mask_id)
+        self.objective = None if kind in ("ar", "mdlm") else \
+            family.objective_module(model.cfg.vocab_size, mask_id, cache_dir)
 
     def forward(self, x0, region, valid):
         from . import mdlm

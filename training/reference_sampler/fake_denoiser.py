@@ -19,6 +19,13 @@ on the step's time too. Log-score specs (SEDD) return log scores instead, rounde
 ``logit[v] = f32((numerator[v] - max_real_numerator) / 2^20 - shift)`` for every real id, the mask entry
 as above (ignored by the sampler); shift = floor(f32(cond[b])) + 3 on the absorb graph (scores fall
 like 1 / (e^σ - 1) as the noise grows), -1 on the uniform graph (ratios around 1).
+
+Sphere specs (RDLM) read the continuous state (float32, [batch, length, digits, base + 1]) and
+return `digits * base` logits per query, smooth in the state so that an ulp of difference between
+two libms stays an ulp (the walk's tokens are then the same in both languages): with the row hash
+as above (cond folded in) and x the query position's digit d,
+
+    logit[d * base + j] = f32((4 (combine(ph, d * base + j) >> 12) / 2^20 + 3 x[j]) - x[base])
 """
 
 import math
@@ -95,4 +102,25 @@ def fake_logits(spec, tokens, batch, length, positions, queries, cond=None):
             top = max(n for v, n in enumerate(numerators) if v != mask_id)
             shift = math.floor(f32(cond[b])) + 3 if spec["graph"] == "absorb" else -1
             out += [n / 2**18 if v == mask_id else f32((n - top) / 2**20 - shift) for v, n in enumerate(numerators)]
+    return out
+
+
+def fake_sphere_logits(spec, tokens, batch, length, positions, queries, cond, state):
+    """Logits ``[batch, queries, digits * base]`` (flat list) of a sphere spec (see the docstring)."""
+    base, digits = spec["sphere"]["base"], spec["sphere"]["digits"]
+    coords = base + 1
+    out = []
+    for b in range(batch):
+        row_hash = 0x811C9DC5
+        for token in tokens[b * length:(b + 1) * length]:
+            row_hash = combine(row_hash, token)
+        row_hash = combine(row_hash, f32_bits(cond[b]))
+        for q in range(queries):
+            position = positions[b * queries + q]
+            ph = combine(row_hash, position)
+            for d in range(digits):
+                x = (b * length + position) * digits * coords + d * coords
+                for j in range(base):
+                    bias = (combine(ph, d * base + j) >> 12) / 2**20
+                    out.append(f32((4 * bias + 3 * state[x + j]) - state[x + base]))
     return out

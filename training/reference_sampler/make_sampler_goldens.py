@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from fake_denoiser import FAKE_SPEC, fake_logits
+from fake_denoiser import FAKE_SPEC, fake_logits, fake_sphere_logits
 from rng import Rng
 from sampler import sample
 
@@ -62,6 +62,11 @@ CEDD_UNIFORM = family("cedd", "uniform", "x0_logits", "sigma", {"type": "logline
 CEDD_UNIFORM_GEOMETRIC = dict(CEDD_UNIFORM, schedule={"type": "geometric", "sigmaMin": 1e-4, "sigmaMax": 20})
 CEDD_ROULETTE = family("cedd", "roulette", "x0_logits", "sigma", {"type": "loglinear", "eps": 1e-3}, pM=0.9)
 UNIFORM_TIME_FREE = dict(CEDD_UNIFORM, condKind="none")
+BRIDGE = {"type": "geometric_bridge", "beta0": 1e-3, "betaF": 0.2, "stepThr": 0.38, "endEps": 1e-5}
+# 24 ids in 5 binary digits: the patterns of 24..31 and of the mask id spell no real token
+RDLM_BINARY = family("rdlm", "sphere", "x0_logits", "t", BRIDGE, sphere={"base": 2, "digits": 5})
+RDLM_MASK_START = dict(RDLM_BINARY, schedule=dict(BRIDGE, stepThr=0.0))
+RDLM_TERNARY = dict(RDLM_BINARY, sphere={"base": 3, "digits": 3})
 
 # Cases of the families contract (issue 6): every family, graph and output kind, both kernels.
 FAMILY_CASES = [
@@ -103,6 +108,11 @@ FAMILY_CASES = [
     case("cedd-roulette-pad-confidence", [BIG_HOLE], steps=8, strategy="confidence", padPenalty=PAD, seed=3,
          spec=CEDD_ROULETTE),
     case("cedd-roulette-stop-after-3", [LONG_HOLE], stop_after=3, steps=8, strategy="random", spec=CEDD_ROULETTE),
+    case("rdlm-binary-grw", [LONG_HOLE], steps=12, strategy="random", spec=RDLM_BINARY),
+    case("rdlm-binary-one-step", [ONE_HOLE], steps=1, strategy="random", spec=RDLM_BINARY),
+    case("rdlm-mask-start", [TWO_HOLES], steps=10, strategy="random", seed=3, spec=RDLM_MASK_START),
+    case("rdlm-ternary-batch2", [TWO_HOLES, HOLE_AT_END], steps=8, strategy="random", spec=RDLM_TERNARY),
+    case("rdlm-stop-after-3", [BIG_HOLE], stop_after=3, steps=20, strategy="random", spec=RDLM_BINARY),
 ]
 
 CASES = [
@@ -167,6 +177,8 @@ CASES = [
 
 
 def fake_denoise(spec):
+    if spec["graph"] == "sphere":
+        return lambda *request: fake_sphere_logits(spec, *request)
     return lambda tokens, batch, length, positions, queries, cond: fake_logits(
         spec, tokens, batch, length, positions, queries, cond)
 

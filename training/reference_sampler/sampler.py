@@ -683,8 +683,12 @@ def resolve_options(spec, options):
 
 def sample(denoise, spec, tokens, batch, length, options, on_step=None):
     """Returns dict(tokens, confidence, revealStep, nfe, steps). `denoise(tokens, batch, length,
-    positions, queries, cond)` returns flat logits [batch, queries, vocab]. `on_step(step, state)`
+    positions, queries, cond)` returns flat logits [batch, queries, vocab] (the sphere graph, sphere.py:
+    with the state as a seventh argument). `on_step(step, state)`
     may return 'stop'. sample.ts documents the algorithm."""
+    if spec["graph"] == "sphere":
+        from sphere import sample_sphere
+        return sample_sphere(denoise, spec, tokens, batch, length, options, on_step, Rng(options["seed"]))
     validate_spec(spec)
     options = resolve_options(spec, options)
     state = CanvasState(tokens, batch, length, spec["maskId"], spec["graph"] != "absorb")

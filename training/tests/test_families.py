@@ -85,10 +85,14 @@ def test_log_expm1_is_exact_for_small_and_large_sigma():
 
 
 def tiny(spec, vocab=40, zero=False):
+    from diffuse.train import TrainConfig, model_config
     fam = Family.from_config(spec)
     torch.manual_seed(0)
+    layout = model_config(TrainConfig(**spec), vocab)        # RDLM's sphere input and digit head
     m = Denoiser(ModelConfig(vocab_size=vocab, n_layer=2, n_head=2, n_embd=32, max_length=32,
-                             cond_kind=fam.cond_kind, sigma_shift=fam.sigma_shift, cond_dim=32))
+                             cond_kind=fam.cond_kind, sigma_shift=fam.sigma_shift, cond_dim=32,
+                             sphere_base=layout.sphere_base, sphere_digits=layout.sphere_digits,
+                             tie_embeddings=layout.tie_embeddings))
     if zero:
         for p in m.parameters():
             torch.nn.init.zeros_(p)
@@ -203,17 +207,26 @@ def test_bounds_finite_and_j1_minus_j2_is_the_forward_entropy(name):
         assert abs(got - expect) < 4 * (j["j1"][1] + j["j2"][1]) + 0.02, (name, got, expect)
 
 
+def objective_state(fam, vocab):
+    """The exporter's objective state: GenMD4's token exponents, None for the others."""
+    return fam.objective_module(vocab, MASK_ID).state_dict() if fam.objective == "genmd4" else None
+
+
 @pytest.mark.parametrize("name", sorted(FAMILY_FIXTURES))
 def test_meta_fields_per_contract(name, tmp_path):
     from test_export import fake_tokenizer_json
     fam, model = tiny(FAMILY_FIXTURES[name])
     tj = str(tmp_path / "tokenizer.json")
     fake_tokenizer_json(tj, 40)
-    state = fam.objective_module(40, MASK_ID).state_dict() or None
+    state = objective_state(fam, 40)
     meta = make_meta(name, model.cfg, tj, 1, {}, {}, fam.meta(state))
     assert meta["format_version"] == 1 and meta["graph"] == fam.graph
     assert meta["cond_kind"] == fam.cond_kind != "none" and meta["inputs"]["cond"] == "cond"
     assert ("p_m" in meta) == (fam.graph == "roulette")
+    sphere = fam.graph == "sphere"
+    assert ("sphere" in meta) == sphere == ("input_vec" in meta["inputs"]) != ("input_ids" in meta["inputs"])
+    if fam.graph == "sphere":
+        assert meta["sphere"] == {"base": 2, "digits": 6, "mask_coordinate": True}        # 40 ids
     assert meta["output_kind"] == ("log_score" if fam.objective == "sedd" else "x0_logits")
     sched = meta["schedule"]
     if fam.objective == "genmd4":
@@ -246,7 +259,7 @@ def test_checked_in_fixtures_follow_the_contract(name):
         elif v is not None:
             assert meta[k] == v, (name, k)
     inputs = [i.name for i in onnx.load(os.path.join(d, "model.onnx")).graph.input]
-    assert inputs == ["input_ids", "positions", "cond"]
+    assert inputs == ["input_vec" if fam.graph == "sphere" else "input_ids", "positions", "cond"]
     assert sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)) < 1 << 20
 
 
@@ -263,15 +276,14 @@ def test_export_round_trip_and_parity(name, tmp_path):
     tj = str(tmp_path / "tokenizer.json")
     fake_tokenizer_json(tj, 40)
     out = str(tmp_path / name)
-    meta = write_model_folder(model, tj, out, name, family_meta=fam.meta(
-        fam.objective_module(40, MASK_ID).state_dict() or None))
+    meta = write_model_folder(model, tj, out, name, family_meta=fam.meta(objective_state(fam, 40)))
     assert meta["results"]["onnx_parity_max_abs_diff"] < 1e-3
     with open(os.path.join(out, "meta.json")) as f:
         assert json.load(f) == meta
 
 
 @pytest.mark.parametrize("spec", [{"objective": "genmd4"}, {"objective": "cedd", "graph": "roulette", "p_m": 0.9},
-                                  {"objective": "sedd", "graph": "absorb"}])
+                                  {"objective": "sedd", "graph": "absorb"}, {"objective": "rdlm"}])
 def test_train_bound_export_end_to_end(spec, tmp_path):
     tokenizers = pytest.importorskip("tokenizers")   # noqa: F841
     from diffuse import tokenizer as T

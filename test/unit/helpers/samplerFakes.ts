@@ -2,7 +2,8 @@
  * Deterministic fake denoisers for the sampler tests. `hashLogits` is the fake of
  * training/reference_sampler/fake_denoiser.py, bit for bit (see its docstring for the formula):
  * every logit is an integer numerator below 2^24 over 2^18, exact in float32 and float64. With a
- * `cond` the row hash folds in its float32 bits; log-score specs get the fake's log scores.
+ * `cond` the row hash folds in its float32 bits; log-score specs get the fake's log scores, and
+ * sphere specs `sphereLogits` (the fake's `fake_sphere_logits`, smooth in the continuous state).
  */
 import type { Canvas, DenoiseRequest, Denoiser, DiffusionSpec } from '../../../src/sampler';
 
@@ -66,14 +67,44 @@ export function hashLogits(spec: DiffusionSpec, request: DenoiseRequest): Float3
   return out;
 }
 
-/** A denoiser that records every request and answers with `logitsOf` (default: `hashLogits`). */
+/** Row hash of the canvas tokens, then the float32 bits of the row's cond when there is one. */
+function rowHashOf(tokens: Int32Array, cond: Float32Array | undefined, b: number): number {
+  const tokenHash = tokens.reduce((h, token) => combine(h, token), 0x811c9dc5);
+  return cond ? combine(tokenHash, new Uint32Array(cond.buffer, cond.byteOffset, cond.length)[b]!) : tokenHash;
+}
+
+// returns logits: [B, Q, digits * base]; logit = f32((4 bias + 3 x_j) - x_mask) at the query's digit
+export function sphereLogits(spec: DiffusionSpec, request: DenoiseRequest): Float32Array {
+  const { tokens, batch, length, positions, queries, cond, state } = request;
+  const { base, digits } = spec.sphere!;
+  const coords = base + 1;
+  const out = new Float32Array(batch * queries * digits * base);
+  let i = 0;
+  for (let b = 0; b < batch; b++) {
+    const rowHash = rowHashOf(tokens.subarray(b * length, (b + 1) * length), cond, b);
+    for (let q = 0; q < queries; q++) {
+      const position = positions[b * queries + q]!;
+      const ph = combine(rowHash, position);
+      for (let d = 0; d < digits; d++) {
+        const x = (b * length + position) * digits * coords + d * coords;
+        for (let j = 0; j < base; j++) {
+          const bias = (combine(ph, d * base + j) >>> 12) / 2 ** 20;
+          out[i++] = 4 * bias + 3 * state![x + j]! - state![x + base]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** A denoiser that records every request and answers with `logitsOf` (default: the fake of its graph). */
 export class RecordingDenoiser implements Denoiser {
   readonly requests: DenoiseRequest[] = [];
   onCall: ((request: DenoiseRequest) => void) | undefined;
 
   constructor(
     readonly spec: DiffusionSpec = FAKE_SPEC,
-    private readonly logitsOf: (request: DenoiseRequest) => Float32Array = (r) => hashLogits(spec, r),
+    private readonly logitsOf: (request: DenoiseRequest) => Float32Array = (r) => (spec.graph === 'sphere' ? sphereLogits(spec, r) : hashLogits(spec, r)),
   ) {}
 
   get calls(): number {
