@@ -66,6 +66,8 @@ function workspaceSettings(model) {
 // ---- helpers ---------------------------------------------------------------------------------
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** diffuse.steps' default as the extension contributes it: what the view must mark. */
+const stepsSettingDefault = () => require('../../package.json').contributes.configuration.properties['diffuse.steps'].default;
 
 // Resolves after the browser has rendered two more frames (what is in the DOM now is painted).
 const nextFrames = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
@@ -277,10 +279,11 @@ const tests = [
       const attr = async (n, d) => Number((await slider.getAttribute(n)) ?? d);
       await waitFor(async () => (await slider.getAttribute('max')) !== null, { timeout: 10000, what: 'the slider range from the extension' });
       const [min, max, step] = [await attr('min', 0), await attr('max', 100), await attr('step', 1) || 1];
-      // The range is the hole's slots (diffuse.maxHoleTokens, default 32), not 1-256, and the default (4) is marked.
+      // The range is the hole's slots (diffuse.maxHoleTokens, default 32), not 1-256, and the default is marked.
       if (min !== 1 || max !== 32) throw new Error(`slider range ${min}..${max}, expected 1..32`);
       const mark = await frame.locator('#stepsMarks option').getAttribute('value');
-      if (mark !== '4') throw new Error(`default mark ${mark}, expected 4`);
+      const defaultSteps = String(stepsSettingDefault());
+      if (mark !== defaultSteps) throw new Error(`default mark ${mark}, expected ${defaultSteps}`);
       const legend = await frame.locator('#legend').innerText();
       if (!/▒/.test(legend) || !/∅/.test(legend)) throw new Error(`no legend for ▒ and ∅: ${JSON.stringify(legend)}`);
       const start = Number(await slider.inputValue());
@@ -316,7 +319,7 @@ const tests = [
       // "Reset to default" writes the default back to the user settings.
       await waitFor(async () => Number(await slider.inputValue()) === expected, { timeout: 15000, what: `the slider back on the user's ${expected}` });
       await frame.locator('#stepsReset').click();
-      await waitFor(() => readSettings(userSettings)['diffuse.steps'] === 4, { timeout: 15000, what: 'Reset to write diffuse.steps = 4' });
+      await waitFor(() => readSettings(userSettings)['diffuse.steps'] === stepsSettingDefault(), { timeout: 15000, what: `Reset to write diffuse.steps = ${stepsSettingDefault()}` });
       await waitFor(async () => !(await frame.locator('#stepsReset').isVisible()), { timeout: 5000, what: 'Reset to hide at the default' });
 
       // The last fill's trace (the ghost-text test made one), scrubbed by step with the keyboard:

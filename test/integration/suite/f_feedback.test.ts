@@ -43,11 +43,12 @@ describe('feedback: why nothing shows, and the status bar', () => {
   });
 
   it('while a ghost-text fill runs, the click cancels it (and the tooltip says so)', async () => {
-    // One token per step: a fill long enough to click during.
+    // One token per step over a block-shaped hole (after a line that opens a block: maxHoleTokens
+    // slots, where a line-shaped one would get a line's): a fill long enough to click during.
     await configure({ threshold: 0, maxHoleTokens: 48, steps: 48 });
     try {
-      const editor = await openEditor('depth = \n');
-      const pending = complete(diffuse, editor, new vscode.Position(0, 8), invoke);
+      const editor = await openEditor('def depth():\n');
+      const pending = complete(diffuse, editor, new vscode.Position(0, 12), invoke);
       await waitFor(() => diffuse.activity().kind === 'filling', 'the fill to start');
       assert.equal(diffuse.statusBar().command, 'diffuse.cancelFill');
       assert.match(diffuse.statusBar().tooltip, /Click to cancel the running fill/);
