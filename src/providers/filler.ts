@@ -107,7 +107,7 @@ export class Filler extends Disposable {
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
       this.setActivity({ kind: 'idle', lastMs: result.ms });
-      void this.publishTrace(recorder, model);
+      void this.publishTrace(recorder, model, result.candidates[0]?.row ?? 0);
       return result;
     } catch (error) {
       this.setActivity({ kind: 'idle', lastMs: this.lastMs() });
@@ -137,9 +137,9 @@ export class Filler extends Disposable {
     return this.engine.engine;
   }
 
-  private async publishTrace(recorder: TraceRecorder, model: LoadedModel): Promise<void> {
+  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, row: number): Promise<void> {
     try {
-      const trace = await recorder.result((ids) => model.tokenizer.decode(ids));
+      const trace = await recorder.result((ids) => model.tokenizer.decode(ids), row);
       if (!trace || this.isDisposed) return;
       this._lastTrace = trace;
       this._onDidTrace.fire(trace);
