@@ -24,7 +24,6 @@ import type { LoadedModel } from '../src/model';
 import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, percentile, publish, repoRoot, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
 import { evaluate, loadTasks, MBPP_KINDS, type MbppTask } from './mbppData';
-import { processTreeCpuMs } from './processCpu';
 
 const FLAGS = {
   model: MODEL_FLAGS.model,
@@ -103,12 +102,13 @@ interface Fill {
 
 /** One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a fresh engine (no cache hit). */
 async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
-  const cpu0 = processTreeCpuMs();
+  const cpu0 = model.cpuUsage();
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
   const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, config.options);
   const others = result.candidates.slice(1).map((c) => c.fills[0].text);
-  return { completion: result.candidates[0].fills[0].text, others, ms: result.ms, cpuMs: processTreeCpuMs() - cpu0, nfe: result.nfe };
+  const cpu = model.cpuUsage(cpu0);
+  return { completion: result.candidates[0].fills[0].text, others, ms: result.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe };
 }
 
 function summarize(fills: readonly Fill[]): Row {
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
       },
       rows,
       notes: [
-        'pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process and its model worker process during the fill (10 ms ticks): with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
+        'pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process and its model worker process during the fill (LoadedModel.cpuUsage): with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
       ],
     },
     flags.json,

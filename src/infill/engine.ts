@@ -198,7 +198,7 @@ export class InfillEngine {
       weightedScore += score * w;
       weight += w;
     }
-    return { fills, confidence: weightedConfidence / weight, score: weightedScore / weight };
+    return { fills, confidence: weightedConfidence / weight, score: weightedScore / weight, row: r };
   }
 
   /**

@@ -66,6 +66,8 @@ export interface Candidate {
   confidence: number;
   /** The holes' scores, weighted by kept tokens: candidates are ranked by it. */
   score: number;
+  /** The batch row it was sampled in (for a view of that row's denoising). */
+  row: number;
   /** Parse errors the fill adds to the document (negative: it repairs some); undefined when not checked. */
   syntaxErrors?: number;
 }

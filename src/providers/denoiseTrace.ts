@@ -33,6 +33,7 @@ export interface TraceOrigin {
 export type ShownTrace = DenoiseTrace & { readonly origin: TraceOrigin };
 
 interface Slot {
+  /** Index into the batch canvas `[batch * length]`. */
   readonly position: number;
   readonly hole: number;
   id: number;
@@ -47,35 +48,39 @@ interface Slot {
  * graphs the network is asked about every hole slot, noise included). `onStep` then sees each
  * slot's token: its step is the last step that changed it, or the first step for a noise token no
  * step replaced (on the absorbing graph, the step that revealed it), and its confidence the latest.
- * Only the first row is traced: candidates sampled as a batch share the canvas layout, and one row
- * is what the view can show.
+ * Every row is recorded (the engine tries hole lengths and candidates as batch rows of one
+ * canvas); `result` gives the row the view should show, the one whose fill won.
  */
 export class TraceRecorder {
-  private slots: Slot[] | undefined;
+  /** Per batch row, its hole slots. */
+  private rows: Slot[][] | undefined;
   private length = 0;
   private steps = 0;
 
   constructor(private readonly spec: { maskId: number; padId: number; eosId: number }) {}
 
   observeRequest(request: DenoiseRequest): void {
-    if (this.slots) return;
+    if (this.rows) return;
     this.length = request.length;
-    this.slots = [];
-    let hole = -1;
-    let previous = -1;
-    // Row 0's queries, ascending; a short row repeats a position at its end.
-    for (const position of request.positions.subarray(0, request.queries)) {
-      if (position <= previous) continue;
-      if (previous < 0 || position !== previous + 1) hole++;
-      this.slots.push({ position, hole, id: this.spec.maskId, step: 0, confidence: Number.NaN });
-      previous = position;
-    }
+    this.rows = Array.from({ length: request.batch }, (_, row) => {
+      const slots: Slot[] = [];
+      let hole = -1;
+      let previous = -1;
+      // The row's queries, ascending; a short row repeats a position at its end.
+      for (const position of request.positions.subarray(row * request.queries, (row + 1) * request.queries)) {
+        if (position <= previous) continue;
+        if (previous < 0 || position !== previous + 1) hole++;
+        slots.push({ position: row * request.length + position, hole, id: this.spec.maskId, step: 0, confidence: Number.NaN });
+        previous = position;
+      }
+      return slots;
+    });
   }
 
   onStep(info: StepInfo): void {
-    if (!this.slots) return;
+    if (!this.rows) return;
     this.steps = info.step;
-    for (const slot of this.slots) {
+    for (const slot of this.rows.flat()) {
       const id = info.tokens[slot.position];
       if (id === this.spec.maskId) continue;
       if (id !== slot.id) {
@@ -86,11 +91,12 @@ export class TraceRecorder {
     }
   }
 
-  /** The trace, token texts decoded one id at a time; undefined when nothing was sampled (a cache hit). */
-  async result(decode: (ids: number[]) => Promise<string>): Promise<DenoiseTrace | undefined> {
-    if (!this.slots || this.length === 0 || this.steps === 0) return undefined;
+  /** Row `row`'s trace, token texts decoded one id at a time; undefined when nothing was sampled (a cache hit). */
+  async result(decode: (ids: number[]) => Promise<string>, row = 0): Promise<DenoiseTrace | undefined> {
+    const slots = this.rows?.[row];
+    if (!slots || this.length === 0 || this.steps === 0) return undefined;
     const tokens: TraceToken[] = [];
-    for (const slot of this.slots) {
+    for (const slot of slots) {
       const pad = slot.id === this.spec.padId || slot.id === this.spec.eosId;
       const text = pad || slot.id === this.spec.maskId ? '' : await decode([slot.id]);
       tokens.push({ text, step: slot.step, confidence: slot.confidence, pad, hole: slot.hole });

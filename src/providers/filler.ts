@@ -128,7 +128,7 @@ export class Filler extends Disposable {
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
       this.lastMs = result.ms;
-      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms });
+      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0);
       return result;
     } catch (error) {
       if (!isAbortError(error)) throw error;
@@ -160,9 +160,10 @@ export class Filler extends Disposable {
     return this.engine.engine;
   }
 
-  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, origin: TraceOrigin): Promise<void> {
+  /** Publishes the trace of batch row `row` (the winning candidate's) for the denoising view. */
+  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, origin: TraceOrigin, row: number): Promise<void> {
     try {
-      const trace = await recorder.result((ids) => model.tokenizer.decode(ids));
+      const trace = await recorder.result((ids) => model.tokenizer.decode(ids), row);
       if (!trace || this.isDisposed) return;
       this._lastTrace = { ...trace, origin };
       this._onDidTrace.fire(this._lastTrace);

@@ -38,6 +38,20 @@ describe('providers: denoising trace of a fill', () => {
     });
   }
 
+  it('records every batch row and gives the one asked for (the row whose fill won)', async () => {
+    const recorder = new TraceRecorder(FAKE_SPEC);
+    const denoiser = new RecordingDenoiser(FAKE_SPEC);
+    denoiser.onCall = (request) => recorder.observeRequest(request);
+    // Row 1 is told its hole has 2 slots (the third fixed to padding), as the engine's length rows are.
+    const canvas = canvasOf(row([5, 6], 3, [9]), row([5, 6], 2, [FAKE_SPEC.padId, 9]));
+    const result = await sample(denoiser, canvas, { steps: 3, strategy: 'confidence', seed: 1, onStep: (s) => recorder.onStep(s) });
+    const second = await recorder.result(async (ids) => `<${ids.join(',')}>`, 1);
+    assert.ok(second);
+    assert.equal(second.tokens.length, 2);
+    second.tokens.forEach((token, i) => assert.equal(token.confidence, result.confidence[canvas.length + 2 + i]));
+    assert.equal((await recorder.result(async () => ''))?.tokens.length, 3);
+  });
+
   it('has no trace when nothing was sampled (a cache hit)', async () => {
     assert.equal(await new TraceRecorder(FAKE_SPEC).result(async () => ''), undefined);
   });
