@@ -6,6 +6,15 @@ import { loadModel, validateModelFolder } from '../../src/model';
 // The checked-in fixture exported by training/ with PyTorch's logits for fixed inputs; a missing file is a failure.
 const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model');
 
+/** onnxruntime's logits equal PyTorch's golden ones within `atol`, element by element. */
+function assertLogitsMatch(logits: Float32Array, golden: number[][][], atol: number, index: number): void {
+  const expected = golden.flat(2);
+  assert.equal(logits.length, expected.length, `case ${index}: logits size`);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(logits[i] - expected[i]));
+  assert.ok(worst <= atol, `case ${index}: max |Δ| = ${worst} > atol ${atol}`);
+}
+
 interface LogitsGolden {
   atol: number;
   cases: Array<{ input_ids: number[][]; positions: number[][]; logits: number[][][] }>;
@@ -34,11 +43,7 @@ describe('tiny-model fixture: onnxruntime logits match PyTorch (logits-golden.js
           positions: Int32Array.from(c.positions.flat()),
           queries,
         });
-        const expected = c.logits.flat(2);
-        assert.equal(logits.length, expected.length, `case ${index}: logits size`);
-        let worst = 0;
-        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(logits[i] - expected[i]));
-        assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst} > atol ${golden.atol}`);
+        assertLogitsMatch(logits, c.logits, golden.atol, index);
       }
     } finally {
       await model.dispose();
@@ -71,11 +76,7 @@ describe('rdlm fixture: onnxruntime digit logits from the continuous state match
           cond: Float32Array.from(c.cond),
           state: Float32Array.from(c.input_vec.flat(2)),
         });
-        const expected = c.logits.flat(2);
-        assert.equal(logits.length, expected.length, `case ${index}: logits size`);
-        let worst = 0;
-        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(logits[i] - expected[i]));
-        assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst} > atol ${golden.atol}`);
+        assertLogitsMatch(logits, c.logits, golden.atol, index);
       }
     } finally {
       await model.dispose();
