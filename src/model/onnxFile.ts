@@ -93,25 +93,30 @@ class FieldReader {
     return undefined;
   }
 
-  /** The domain of the OperatorSetIdProto of `length` bytes at `position` ('' when absent); does not advance. */
+  /**
+   * The domain of the OperatorSetIdProto of `length` bytes at `position` ('' when absent), walked
+   * with the same field reading as the top level; `position` is left where it was.
+   */
   async domainOf(length: number): Promise<string> {
-    const message = Buffer.alloc(length);
-    await this.handle.read(message, 0, length, this.position);
-    for (let at = 0; at < length; ) {
-      const [tag, afterTag] = readVarint(message, at);
-      if (tag === undefined) break;
-      const wireType = tag % 8;
-      if (wireType === 0) {
-        at = readVarint(message, afterTag)[1];
-        continue;
+    const start = this.position;
+    const end = start + length;
+    try {
+      while (this.position < end) {
+        const tag = await this.varint();
+        if (tag === undefined) return '';
+        const size = await this.payloadLength(tag % 8);
+        if (size === undefined || this.position + size > end) return '';
+        if (Math.floor(tag / 8) === domainField && tag % 8 === 2) {
+          const text = Buffer.alloc(size);
+          await this.handle.read(text, 0, size, this.position);
+          return text.toString('utf8');
+        }
+        this.position += size;
       }
-      if (wireType !== 2) break;
-      const [size, start] = readVarint(message, afterTag);
-      if (size === undefined) break;
-      if (Math.floor(tag / 8) === domainField) return message.toString('utf8', start, start + size);
-      at = start + size;
+      return '';
+    } finally {
+      this.position = start;
     }
-    return '';
   }
 
   /** Bytes to skip after a tag of `wireType` (its length prefix is consumed); undefined for an invalid wire type. */
@@ -131,13 +136,3 @@ class FieldReader {
   }
 }
 
-/** The varint at `at` in `bytes` and the offset after it; [undefined, end] when cut off. */
-function readVarint(bytes: Buffer, at: number): [number | undefined, number] {
-  let value = 0;
-  for (let i = 0; at + i < bytes.length && i < 10; i++) {
-    const byte = bytes[at + i];
-    value += (byte & 0x7f) * 2 ** (7 * i);
-    if ((byte & 0x80) === 0) return [value, at + i + 1];
-  }
-  return [undefined, bytes.length];
-}
