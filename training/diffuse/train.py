@@ -223,17 +223,17 @@ def train(cfg: TrainConfig, docs=None, log=print):
     budget_s = cfg.max_minutes * 60
     snapped = bool(cfg.snapshot_tokens) and tokens_seen >= cfg.snapshot_tokens
     schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
-    elapsed = 0.0
+    first_step = step
     for x0, region, valid, is_fim in loader:
         waited += time.time() - t_ready
-        if step % CLOCK_SYNC_STEPS == 0:
+        if (step - first_step) % CLOCK_SYNC_STEPS == 0:     # the same steps on every rank, a resumed run's first too
             elapsed = agreed_elapsed(time.time() - t_start, ddp, device)
         progress = (elapsed_before + elapsed) / schedule_s
         if cfg.max_steps:
             progress = max(progress, step / cfg.max_steps)
         if cfg.max_tokens:
             progress = tokens_seen / cfg.max_tokens
-        if (elapsed > budget_s and step % CLOCK_SYNC_STEPS == 0) or (cfg.max_steps and step >= cfg.max_steps) or \
+        if elapsed > budget_s or (cfg.max_steps and step >= cfg.max_steps) or \
                 (cfg.max_tokens and tokens_seen >= cfg.max_tokens):
             break
         lr = lr_at(cfg, step, progress)
