@@ -46,6 +46,15 @@ def producers(graph):
     return {o: n for n in graph.node for o in n.output}
 
 
+def _attr(node, name, default):
+    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), default)
+
+
+def _prefix(node):
+    """Names of a replaced node's initializers: its exporter scope, '/' turned into '_'."""
+    return (node.name or node.output[0]).strip("/").replace("/", "_")
+
+
 def resolve_weight(name, inits, prod):
     """The fp32 2-D array a MatMul's B input evaluates to, if it is a constant weight; else None."""
     if name in inits:
@@ -55,11 +64,11 @@ def resolve_weight(name, inits, prod):
     if node is None:
         return None
     if node.op_type == "Cast":
-        to = next((a.i for a in node.attribute if a.name == "to"), None)
+        to = _attr(node, "to", None)
         inner = resolve_weight(node.input[0], inits, prod)
         return inner.astype(np.float32) if inner is not None and to == TensorProto.FLOAT else None
     if node.op_type == "Transpose":
-        perm = next((list(a.ints) for a in node.attribute if a.name == "perm"), None)
+        perm = _attr(node, "perm", None)
         inner = resolve_weight(node.input[0], inits, prod)
         if inner is None or inner.ndim != 2 or perm not in (None, [1, 0]):
             return None
@@ -135,7 +144,7 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
         if embedding and node.op_type == "Gather" and _attr(node, "axis", 0) == 0:
             table = resolve_weight(node.input[0], inits, prod)
             if table is not None and table.ndim == 2:
-                nodes, qs = quantize_embedding(node, table, (node.name or node.output[0]).strip("/").replace("/", "_"))
+                nodes, qs = quantize_embedding(node, table, _prefix(node))
                 new_nodes += nodes
                 new_inits += qs
                 replaced += 1
@@ -146,7 +155,7 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
         if w is None or w.ndim != 2 or (is_head and not head) or (skip and not is_head):
             new_nodes.append(node)
             continue
-        prefix = (node.name or node.output[0]).strip("/").replace("/", "_")
+        prefix = _prefix(node)
         if variant == "int8":
             qs = quantize_int8(w, prefix)
             new_nodes.append(helper.make_node("DynamicQuantizeMatMul", [node.input[0]] + [t.name for t in qs],
@@ -166,10 +175,6 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
     if not any(o.domain == MS_DOMAIN for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid(MS_DOMAIN, 1))
     return replaced
-
-
-def _attr(node, name, default):
-    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), default)
 
 
 def main(argv):
