@@ -10,6 +10,11 @@ export function checkGraphSignature(modelFile: string, meta: ModelMeta, signatur
     ...(meta.inputs.cond ? [{ name: meta.inputs.cond, type: 'float32' }] : []),
   ];
   const expectedOutputs: ValueSignature[] = [{ name: meta.outputs.logits, type: 'float32' }];
+  const cache = meta.contextCache;
+  if (cache) {
+    expectedInputs.push({ name: cache.rowPositions, type: 'int64' }, { name: cache.pastKey, type: 'float32' }, { name: cache.pastValue, type: 'float32' });
+    expectedOutputs.push({ name: cache.presentKey, type: 'float32' }, { name: cache.presentValue, type: 'float32' });
+  }
   const describe = (values: readonly ValueSignature[]): string => values.map((v) => `${v.name}: ${v.type}`).join(', ');
   const refuse = (reason: string): never => {
     throw new ModelLoadError(

@@ -1,4 +1,5 @@
 import type { CondKind, DiffusionSpec, Family, Graph, OutputKind, Schedule, ScheduleType, SphereLayout } from '../sampler/types';
+import { parseContextCache, type ContextCacheMeta } from './contextCacheMeta';
 import { MetaFields } from './metaFields';
 
 const families: readonly Family[] = ['mdlm', 'md4', 'sedd', 'cedd', 'rdlm'];
@@ -54,6 +55,8 @@ export interface ModelMeta {
    */
   readonly inputs: { readonly inputIds: string | null; readonly inputVec: string | null; readonly positions: string; readonly cond: string | null };
   readonly outputs: { readonly logits: string };
+  /** The graph also serves context-cached calls (meta.json `context_cache`); undefined: full calls only. */
+  readonly contextCache?: ContextCacheMeta;
   readonly logitsDtype: 'float32';
   readonly tokenizerSha256: string;
   readonly parameters: number;
@@ -87,6 +90,9 @@ export function parseMeta(file: string, text: string): ModelMeta {
   const [idsInput, vecInput] = sphere ? ['input_vec', 'input_ids'] : ['input_ids', 'input_vec'];
   const stateInput = inputs.string(idsInput);
   if (!inputs.isUnset(vecInput)) inputs.reject(vecInput, `the ${graph} graph's network reads '${idsInput}'; leave '${vecInput}' out or null`);
+  const positions = inputs.string('positions');
+  const outputs = { logits: fields.object('outputs').string('logits') };
+  const contextCache = parseContextCache(fields, graph, [stateInput, positions, ...(cond ? [cond] : [])], [outputs.logits]);
   return {
     formatVersion: 1,
     name: fields.string('name'),
@@ -103,8 +109,9 @@ export function parseMeta(file: string, text: string): ModelMeta {
     eosId: fields.integer('eos_id', 0, maxId),
     bosId: fields.nullableInteger('bos_id', 0, maxId),
     maxLength: fields.integer('max_length', minMaxLength),
-    inputs: { inputIds: sphere ? null : stateInput, inputVec: sphere ? stateInput : null, positions: inputs.string('positions'), cond },
-    outputs: { logits: fields.object('outputs').string('logits') },
+    inputs: { inputIds: sphere ? null : stateInput, inputVec: sphere ? stateInput : null, positions, cond },
+    outputs,
+    ...(contextCache ? { contextCache } : {}),
     logitsDtype: fields.oneOf('logits_dtype', ['float32']),
     tokenizerSha256,
     parameters: fields.integer('parameters', 0),

@@ -1,17 +1,31 @@
 import { InferenceError } from '../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../sampler/types';
+import { cachedCall, fullCall, type CachePlan } from './contextCacheFeeds';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from './meta';
 import type { SessionHost } from './sessionHost';
 import type { RunOutput, WireTensor } from './workerProtocol';
 
+/** The context the worker keeps, as far as this side knows: whose it is and for which canvas. */
+interface KeptContext {
+  readonly fill: number;
+  readonly batch: number;
+  readonly length: number;
+  readonly fresh: Int32Array;
+}
+
 /** `Denoiser` on an onnxruntime session in the worker behind `host`. */
 export class OnnxDenoiser implements Denoiser {
+  readonly contextCache: boolean;
+  private kept: KeptContext | undefined;
+
   constructor(
     readonly spec: DiffusionSpec,
     private readonly meta: ModelMeta,
     private readonly host: SessionHost,
-  ) {}
+  ) {
+    this.contextCache = meta.contextCache !== undefined;
+  }
 
   async denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array> {
     const { data, dims } = await this.forward(request, signal);
@@ -27,12 +41,46 @@ export class OnnxDenoiser implements Denoiser {
     checkDenoiseRequest(request, this.spec);
     const { batch, length, queries } = request;
     const { inputs, outputs } = this.meta;
-    const feeds: Record<string, WireTensor> = { [inputs.positions]: { type: 'int64', data: request.positions, dims: [batch, queries] } };
+    const feeds: Record<string, WireTensor> = {};
     // the sphere graph (RDLM) reads its continuous state; checkDenoiseRequest saw it there
     if (inputs.inputVec) feeds[inputs.inputVec] = { type: 'float32', data: request.state!, dims: [batch, length, request.state!.length / (batch * length)] };
-    else feeds[inputs.inputIds!] = { type: 'int64', data: request.tokens, dims: [batch, length] };
     if (inputs.cond && request.cond) feeds[inputs.cond] = { type: 'float32', data: request.cond, dims: [batch] };
-    // logits: [B, Q, V]
-    return this.host.run(feeds, outputs.logits, signal);
+    const base = {
+      inputIds: { type: 'int64', data: request.tokens, dims: [batch, length] },
+      positions: { type: 'int64', data: request.positions, dims: [batch, queries] },
+    } as const;
+    const plan: CachePlan = this.meta.contextCache ? this.planCacheCall(request, base) : { ...base, extra: {} };
+    if (inputs.inputIds) feeds[inputs.inputIds] = plan.inputIds;
+    feeds[inputs.positions] = plan.positions;
+    Object.assign(feeds, plan.extra);
+    try {
+      // logits: [B, Q, V]
+      return await this.host.run(feeds, outputs.logits, signal, plan.runCache);
+    } catch (error) {
+      // a failed run may have left the worker without the context this side thinks it keeps
+      this.kept = undefined;
+      throw error;
+    }
   }
+
+  /**
+   * A context-cache graph's call: cached when the request asks for no refresh and the worker keeps
+   * this fill's context for this canvas shape; otherwise full, keeping the context when the
+   * request uses the cache at all.
+   */
+  private planCacheCall(request: DenoiseRequest, base: Pick<CachePlan, 'inputIds' | 'positions'>): CachePlan {
+    const cache = this.meta.contextCache!;
+    const { cache: use, batch, length } = request;
+    const kept = this.kept;
+    if (use && !use.refresh && kept && kept.fill === use.fill && kept.batch === batch && kept.length === length && sameRows(kept.fresh, use.fresh)) {
+      return cachedCall(cache, request, use.fresh);
+    }
+    if (!use) return fullCall(cache, request, base);
+    this.kept = { fill: use.fill, batch, length, fresh: use.fresh };
+    return fullCall(cache, request, base, use.fresh);
+  }
+}
+
+function sameRows(a: Int32Array, b: Int32Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

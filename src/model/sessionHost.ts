@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger';
 import type { WireArray } from './frames';
 import { SerialQueue } from './serialQueue';
 import { WorkerProcess, type Unnumbered, type WorkerReply } from './workerProcess';
-import type { OpenOptions, RunOutput, SessionSignature, WireTensor, WorkerRequest } from './workerProtocol';
+import type { OpenOptions, RunCache, RunOutput, SessionSignature, WireTensor, WorkerRequest } from './workerProtocol';
 
 /** Next to this file in both layouts: dist/ (esbuild bundle) and out/src/model/ (tsc). */
 const defaultWorkerFile = path.join(__dirname, 'sessionWorker.js');
@@ -57,14 +57,17 @@ export class SessionHost {
     });
   }
 
-  /** One forward pass; waits for earlier runs. `signal` aborts it while it waits (see `SerialQueue`). */
-  run(feeds: Readonly<Record<string, WireTensor>>, output: string, signal?: AbortSignal): Promise<RunOutput> {
+  /**
+   * One forward pass; waits for earlier runs. `signal` aborts it while it waits (see `SerialQueue`).
+   * `cache` uses or replaces the context cache kept in the worker (a replacement worker has none).
+   */
+  run(feeds: Readonly<Record<string, WireTensor>>, output: string, signal?: AbortSignal, cache?: RunCache): Promise<RunOutput> {
     const entries = Object.entries(feeds);
     const headers = entries.map(([name, { type, dims }]) => ({ name, type, dims }));
     const arrays = entries.map(([, tensor]) => tensor.data);
     return this.queue.enqueue(async () => {
       const modelPath = this.opened?.modelPath ?? 'the model';
-      const { value, arrays: [data] } = await this.send({ kind: 'run', feeds: headers, output }, arrays, modelPath);
+      const { value, arrays: [data] } = await this.send({ kind: 'run', feeds: headers, output, ...(cache ? { cache } : {}) }, arrays, modelPath);
       return { data: data as Float32Array, dims: (value as { dims: number[] }).dims };
     }, signal);
   }

@@ -7,17 +7,20 @@
  * terminating environment: SIGABRT).
  */
 import type * as Ort from 'onnxruntime-node';
+import { selectRows } from './cacheRows';
 import { encodeFrame, FrameReader, type WireArray } from './frames';
 import { toBigInt64Array } from './int64';
 import { watchForOrphaning } from './orphanWatch';
 import { RUNTIME_TELEMETRY_OFF } from './runtimeTelemetry';
-import type { FeedHeader, OpenOptions, RunOutput, SessionSignature, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
+import type { FeedHeader, OpenOptions, RunCache, RunOutput, SessionSignature, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
 
 // Before onnxruntime loads: it reads the switch from this process's environment as it initialises.
 Object.assign(process.env, RUNTIME_TELEMETRY_OFF);
 const runtime: Promise<typeof Ort> = import('onnxruntime-node');
 
 let session: Ort.InferenceSession | undefined;
+/** The context's keys and values kept by the last refresh call (RunCache); belongs to `session`. */
+let kept: { readonly key: Ort.Tensor; readonly value: Ort.Tensor } | undefined;
 /** Requests are served one at a time, in arrival order (the host sends one at a time anyway). */
 let serving: Promise<void> = Promise.resolve();
 
@@ -44,7 +47,7 @@ async function serve(request: WorkerRequest, arrays: readonly WireArray[]): Prom
     case 'open':
       return { value: await open(request.options) };
     case 'run': {
-      const { data, dims } = await run(request.feeds, arrays, request.output);
+      const { data, dims } = await run(request.feeds, arrays, request.output, request.cache);
       return { value: { dims }, data };
     }
   }
@@ -73,7 +76,7 @@ async function open(options: OpenOptions): Promise<SessionSignature> {
   return { inputs: session.inputMetadata.map(describe), outputs: session.outputMetadata.map(describe) };
 }
 
-async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], outputName: string): Promise<RunOutput> {
+async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], outputName: string, cache?: RunCache): Promise<RunOutput> {
   if (!session) throw new Error('no session is open');
   const ort = await runtime;
   const tensors: Record<string, Ort.Tensor> = {};
@@ -81,7 +84,20 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
     const data = arrays[i];
     tensors[name] = type === 'int64' ? new ort.Tensor('int64', toBigInt64Array(data as Int32Array), dims) : new ort.Tensor('float32', data as Float32Array, dims);
   });
-  const result = await session.run(tensors, [outputName]);
+  if (cache?.past) {
+    if (!kept) throw new Error('no context cache is kept in this worker: a cached call needs a refresh call first');
+    tensors[cache.past.key] = kept.key;
+    tensors[cache.past.value] = kept.value;
+  }
+  const keep = cache?.keep;
+  const result = await session.run(tensors, keep ? [outputName, keep.key, keep.value] : [outputName]);
+  if (keep) {
+    const rowsOf = (name: string): Ort.Tensor => {
+      const { data, dims } = selectRows(result[name].data as Float32Array, result[name].dims, keep.rows);
+      return new ort.Tensor('float32', data, dims);
+    };
+    kept = { key: rowsOf(keep.key), value: rowsOf(keep.value) };
+  }
   const logits = result[outputName];
   if (logits.type !== 'float32') throw new Error(`output '${outputName}' is ${logits.type}, expected float32`);
   return { data: logits.data as Float32Array, dims: logits.dims };
@@ -90,5 +106,6 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
 async function release(): Promise<void> {
   const closing = session;
   session = undefined;
+  kept = undefined;
   await closing?.release();
 }

@@ -40,9 +40,23 @@ export interface FeedHeader {
   readonly dims: readonly number[];
 }
 
+/**
+ * The context cache (meta.json `context_cache`) stays in the worker: the keys and values of a
+ * canvas's context are megabytes, kept where the next run needs them rather than sent back and forth.
+ */
+export interface RunCache {
+  /** Feed the kept keys and values as these two inputs (a cached call); the run's feeds lack them. */
+  readonly past?: { readonly key: string; readonly value: string };
+  /**
+   * After the run, keep the rows `rows` (indices into the run's rows: axis 3 of
+   * [layers, B, heads, rows, headDim]) of these two outputs as the cache, replacing the kept one.
+   */
+  readonly keep?: { readonly key: string; readonly value: string; readonly rows: readonly number[] };
+}
+
 export type WorkerRequest =
   | { readonly id: number; readonly kind: 'open'; readonly options: OpenOptions }
-  | { readonly id: number; readonly kind: 'run'; readonly feeds: readonly FeedHeader[]; readonly output: string };
+  | { readonly id: number; readonly kind: 'run'; readonly feeds: readonly FeedHeader[]; readonly output: string; readonly cache?: RunCache };
 
 /** What a request answers with: 'open' the session's signature, 'run' the logits' dims (their data is the frame's one array). */
 export type WorkerValue = SessionSignature | { readonly dims: readonly number[] };

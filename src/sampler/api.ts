@@ -44,6 +44,15 @@ export interface SampleOptions {
    */
   padPenalty?: number;
   /**
+   * Context caching, on a denoiser that offers it (`Denoiser.contextCache`; ignored otherwise and
+   * on the sphere graph): the fill's network calls number 0, 1, ...; call n recomputes the whole
+   * canvas when n is a multiple of `cacheRefresh`, and the calls between run only the hole
+   * positions against the context's keys and values of the last such call (an approximation:
+   * the context does not see the hole's newer tokens). An integer >= 1; undefined or 1 = every
+   * call recomputes the canvas (exact).
+   */
+  cacheRefresh?: number;
+  /**
    * With `padPenalty` set (absorb graph): a hole's first slot never takes the pad, so every hole
    * gets at least one token. For a fill the user asked for, where an empty hole shows nothing.
    */

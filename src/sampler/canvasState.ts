@@ -95,6 +95,11 @@ export class CanvasState {
     return this.positionsWhere((p) => (this.refining ? this.holeEnds[row * this.length + p]! >= 0 : this.isMasked(row, p)));
   }
 
+  /** Positions that are a hole in any row, ascending: what a context-cached call runs. */
+  holePositions(): Int32Array {
+    return Int32Array.from(this.positionsWhere((p) => Array.from({ length: this.batch }, (_, b) => this.holeEnds[b * this.length + p]!).some((end) => end >= 0)));
+  }
+
   /**
    * The uniform graph's prior: every hole position, rows then positions ascending, takes a uniform
    * real token from one uniform u each (the k-th real id, k = floor(u N), N = vocabSize - 1);

@@ -1,6 +1,6 @@
 import { InferenceError } from '../core/errors';
 import type { CanvasState } from './canvasState';
-import type { Denoiser } from './types';
+import type { ContextCacheRequest, Denoiser } from './types';
 
 /** Logits of one network call, addressable by canvas position. */
 export class QueriedLogits {
@@ -25,14 +25,15 @@ export class QueriedLogits {
 /**
  * One forward pass over every row, querying exactly `state.queryPositions` (the masked positions on
  * the absorb graph, every hole position on the refining graphs). Rows need equal query counts, so a
- * short row repeats its last queried position (or position 0 when it has none); the duplicates are
- * never read.
+ * short row repeats its last queried position (or, when it has none, position 0, or the first
+ * fresh position of a context-cached call, which runs only those); the duplicates are never read.
  */
 export async function denoiseQueried(
   denoiser: Denoiser,
   state: CanvasState,
   cond: Float32Array | undefined,
   signal: AbortSignal | undefined,
+  cache?: ContextCacheRequest,
 ): Promise<QueriedLogits> {
   const { batch, length } = state;
   const vocabSize = denoiser.spec.vocabSize;
@@ -40,11 +41,12 @@ export async function denoiseQueried(
   const queries = Math.max(1, ...rows.map((r) => r.length));
   const positions = new Int32Array(batch * queries); // [B, Q]
   const queryIndex = new Int32Array(batch * length).fill(-1); // [B, L]
+  const filler = cache?.fresh[0] ?? 0;
   rows.forEach((row, b) => {
-    for (let q = 0; q < queries; q++) positions[b * queries + q] = row[Math.min(q, row.length - 1)] ?? 0;
+    for (let q = 0; q < queries; q++) positions[b * queries + q] = row[Math.min(q, row.length - 1)] ?? filler;
     row.forEach((p, q) => (queryIndex[b * length + p] = q));
   });
-  const request = { tokens: state.tokens.slice(), batch, length, positions, queries, ...(cond ? { cond } : {}) };
+  const request = { tokens: state.tokens.slice(), batch, length, positions, queries, ...(cond ? { cond } : {}), ...(cache ? { cache } : {}) };
   const logits = await denoiser.denoise(request, signal);
   if (logits.length !== batch * queries * vocabSize) {
     throw new InferenceError(`the denoiser returned ${logits.length} logits; [${batch}, ${queries}, ${vocabSize}] needs ${batch * queries * vocabSize}`);

@@ -9,7 +9,7 @@ import { revealAncestral, revealRanked, Scratch, type RevealContext } from './re
 import { sampleSphere } from './sphereSample';
 import { TokenSampler } from './tokenSampler';
 import { kernelRow, settlePositions, usesKernels } from './transition';
-import type { Denoiser } from './types';
+import type { ContextCacheRequest, Denoiser } from './types';
 import { resolveOptions, validateCanvas, validateSpec } from './validate';
 
 /**
@@ -40,9 +40,17 @@ import { resolveOptions, validateCanvas, validateSpec } from './validate';
  * (a revealed pad pads the rest of its hole at once, which may finish later blocks); the refining
  * graphs pad every hole after its first pad once its tokens are final.
  *
+ * Context caching (`cacheRefresh` > 1 on a denoiser with `contextCache`): network call n of the fill
+ * (0-based) is a refresh, which runs the whole canvas and keeps its context's keys and values, when
+ * n is a multiple of `cacheRefresh`; the others run only the hole positions (those of any row)
+ * against that context. Which calls happen, and the RNG order, are the same as without it.
+ *
  * The sphere graph (RDLM) is continuous and has its own sampler, the geodesic random walk of
  * sphereSample.ts.
  */
+/** Names each fill's kept context (ContextCacheRequest.fill). */
+let fillsStarted = 0;
+
 export async function sample(denoiser: Denoiser, canvas: Canvas, options: SampleOptions): Promise<SampleResult> {
   const spec = denoiser.spec;
   validateSpec(spec);
@@ -67,10 +75,13 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   let cachedTimes: number[] = [];
   let versionAtCall = -1;
   let nfe = 0;
+  const fresh = denoiser.contextCache === true && resolved.cacheRefresh > 1 ? state.holePositions() : undefined;
+  const fill = fillsStarted++;
+  const cacheRequest = (): ContextCacheRequest | undefined => fresh && { fill, refresh: nfe % resolved.cacheRefresh === 0, fresh };
 
   const refresh = async (times: number[]): Promise<QueriedLogits> => {
     const cond = timeConditioned ? Float32Array.from(times, (t) => condValue(spec, t)) : undefined;
-    cached = await denoiseQueried(denoiser, state, cond, signal);
+    cached = await denoiseQueried(denoiser, state, cond, signal, cacheRequest());
     throwIfAborted(signal);
     cachedTimes = times;
     versionAtCall = state.version;

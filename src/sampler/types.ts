@@ -83,6 +83,25 @@ export interface DenoiseRequest {
    * (its `input_vec`); `tokens` then still holds the canvas (holes as the mask id).
    */
   readonly state?: Float32Array;
+  /**
+   * Context caching (a denoiser with `contextCache`; others ignore it): which call of which fill
+   * this is. A denoiser without it, or a request without it, runs the full canvas.
+   */
+  readonly cache?: ContextCacheRequest;
+}
+
+/**
+ * Fast-dLLM's dual cache, approximate for a bidirectional denoiser: the keys and values of the
+ * context (every position outside `fresh`) are computed by a refresh call and kept by the
+ * denoiser; the calls between refreshes run only the `fresh` rows, attending to the kept context.
+ */
+export interface ContextCacheRequest {
+  /** Names the fill; the kept context belongs to one fill at a time. */
+  readonly fill: number;
+  /** Run the full canvas and keep its context (the fill's first call, then every k-th). */
+  readonly refresh: boolean;
+  /** Canvas positions run at every call (the holes), ascending; every queried position is one. */
+  readonly fresh: Int32Array;
 }
 
 /** Logits per queried position: the vocabulary, or one group of `base` per digit on the sphere graph. */
@@ -97,4 +116,9 @@ export interface Denoiser {
    * Rejects with an `AbortedError` if `signal` aborts before the run starts.
    */
   denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * Whether the denoiser honours `DenoiseRequest.cache` (its model declares a context cache). A
+   * refresh call, or any call when the kept context is not this fill's, runs the full canvas.
+   */
+  readonly contextCache?: boolean;
 }

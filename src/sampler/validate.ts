@@ -19,6 +19,8 @@ export interface ResolvedOptions {
   /** undefined = pad handling off. */
   readonly padPenalty: number | undefined;
   readonly nonEmpty: boolean;
+  /** 1 = every call recomputes the canvas. */
+  readonly cacheRefresh: number;
 }
 
 const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
@@ -115,6 +117,8 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   if (padPenalty !== undefined && !(Number.isFinite(padPenalty) && padPenalty >= 0)) {
     fail(`padPenalty must be a finite number >= 0 (got ${padPenalty})`);
   }
+  const cacheRefresh = options.cacheRefresh ?? 1;
+  if (!isPositiveInteger(cacheRefresh)) fail(`cacheRefresh must be an integer >= 1 (got ${cacheRefresh})`);
   if (!KERNELS.includes(kernel)) fail(`kernel must be one of ${KERNELS.join(', ')} (got '${kernel}')`);
   if (kernel === 'euler' && spec.schedule.type === 'genmd4') fail("the genmd4 schedule has no single σ(t): use kernel 'analytic'");
   if (spec.graph === 'uniform' && strategy !== 'random') {
@@ -126,5 +130,5 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   if (spec.graph !== 'absorb' && blockSize !== undefined) {
     fail(`blockSize needs the absorb graph: the ${spec.graph} graph refines every hole token at every step`);
   }
-  return { steps, strategy, kernel, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true };
+  return { steps, strategy, kernel, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true, cacheRefresh };
 }

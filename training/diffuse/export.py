@@ -54,26 +54,57 @@ def state_input(cfg):
     return "input_ids", torch.randint(3, cfg.vocab_size, (2, 16), dtype=torch.long)
 
 
-def export_onnx(model, path):
+CACHE_INPUTS = ["row_positions", "past_key", "past_value"]
+CACHE_OUTPUTS = ["present_key", "present_value"]
+
+
+def context_cache_meta(cfg):
+    """meta.json's `context_cache` (docs/model-contract.md) of a cache graph exported from cfg."""
+    return {"row_positions": "row_positions", "past_key": "past_key", "past_value": "past_value",
+            "present_key": "present_key", "present_value": "present_value",
+            "layers": cfg.n_layer, "heads": cfg.n_head, "head_dim": cfg.n_embd // cfg.n_head}
+
+
+def cache_example(cfg, rows, context, batch=2, seed=0):
+    """(row_positions [B, rows], past_key, past_value [n_layer, B, H, context, hd]) to trace or test with."""
+    g = torch.Generator().manual_seed(seed)
+    row_positions = torch.stack([torch.randperm(rows + context, generator=g)[:rows] for _ in range(batch)])
+    shape = (cfg.n_layer, batch, cfg.n_head, context, cfg.n_embd // cfg.n_head)
+    return row_positions, torch.randn(shape, generator=g), torch.randn(shape, generator=g)
+
+
+def export_onnx(model, path, context_cache=False):
     """Write the fp32 graph: input_ids [B, L] (RDLM: input_vec [B, L, D*(k+1)]), positions [B, Q]
-    (, cond [B]) -> logits [B, Q, V] (RDLM: [B, Q, D*k])."""
+    (, cond [B]) -> logits [B, Q, V] (RDLM: [B, Q, D*k]). With context_cache (token ids only): the
+    context-cache graph of Denoiser.forward_cached, which also takes row_positions [B, L] and
+    past_key/past_value [n_layer, B, H, C, hd] and also returns present_key/present_value."""
     model = copy.deepcopy(model).float().eval().cpu()
     for block in model.blocks:
         block.attn.use_sdpa = False   # plain matmul-softmax: the portable graph for every EP
     first, example = state_input(model.cfg)
     pos = torch.tensor([[1, 5, 7], [0, 2, 15]], dtype=torch.long)
-    args, names = (example, pos), [first, "positions"]
+    args, names, outputs = (example, pos), [first, "positions"], ["logits"]
     axes = {first: {0: "B", 1: "L"}, "positions": {0: "B", 1: "Q"}, "logits": {0: "B", 1: "Q"}}
+    named = {}
     if model.cfg.cond_kind != "none":
-        args, names = args + (torch.tensor([0.5, 2.0]),), names + ["cond"]
+        named["cond"] = torch.tensor([0.5, 2.0])
         axes["cond"] = {0: "B"}
+    if context_cache:
+        if model.cfg.sphere_base:
+            raise ValueError("the context cache takes token ids; the sphere graph reads a continuous state")
+        # traced with C > 0 and C != L, so that neither length is frozen into the graph
+        named.update(zip(CACHE_INPUTS, cache_example(model.cfg, example.shape[1], 5)))
+        outputs += CACHE_OUTPUTS
+        axes.update({"row_positions": {0: "B", 1: "L"}, "past_key": {1: "B", 3: "C"}, "past_value": {1: "B", 3: "C"},
+                     "present_key": {1: "B", 3: "L"}, "present_value": {1: "B", 3: "L"}})
+    names += list(named)
     kwargs = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         kwargs["dynamo"] = False      # torch >= 2.9 defaults to the dynamo exporter; keep one path
     with torch.no_grad():
         torch.onnx.export(
-            model, args, path, opset_version=OPSET,
-            input_names=names, output_names=["logits"], dynamic_axes=axes,
+            model, args + (named,), path, opset_version=OPSET,
+            input_names=names, output_names=outputs, dynamic_axes=axes,
             # no folding: the tied head's transposed embedding would otherwise be stored twice;
             # onnxruntime folds the transpose at load time
             do_constant_folding=False, **kwargs)
@@ -142,11 +173,25 @@ def random_cases(vocab_size, max_length, seed=0, cond_kind="none", cfg=None):
 
 
 def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3):
-    """Raise ParityError unless onnxruntime's logits match PyTorch's. Returns the max abs diff."""
+    """Raise ParityError unless onnxruntime's logits match PyTorch's. Returns the max abs diff.
+    A context-cache graph is checked twice per case: the full call (no past) against forward(), and
+    a cached call of the case's queried rows against forward_cached() on the other rows' keys and
+    values, logits and present keys/values both."""
     import onnxruntime as ort
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    cached = "past_key" in {i.name for i in sess.get_inputs()}
     model = model.float().eval().cpu()
     worst = 0.0
+
+    def compare(got, ref):
+        nonlocal worst
+        if got.shape != ref.shape or got.dtype != np.float32:
+            raise ParityError(f"shape/dtype mismatch: onnx {got.shape} {got.dtype} vs torch {ref.shape}")
+        diff = float(np.abs(got - ref).max())
+        worst = max(worst, diff)
+        if not np.allclose(got, ref, atol=atol, rtol=rtol):
+            raise ParityError(f"onnxruntime logits differ from PyTorch: max abs diff {diff:.3g}")
+
     first = state_input(model.cfg)[0]
     for ids, pos, cond in cases:
         with torch.no_grad():
@@ -154,16 +199,45 @@ def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3):
         feed = {first: ids.numpy(), "positions": pos.numpy()}
         if cond is not None:
             feed["cond"] = cond.numpy()
-        got = sess.run(["logits"], feed)[0]
-        if got.shape != ref.shape or got.dtype != np.float32:
-            raise ParityError(f"shape/dtype mismatch: onnx {got.shape} {got.dtype} vs torch {ref.shape}")
-        diff = float(np.abs(got - ref).max())
-        worst = max(worst, diff)
-        if not np.allclose(got, ref, atol=atol, rtol=rtol):
-            raise ParityError(f"onnxruntime logits differ from PyTorch: max abs diff {diff:.3g}")
+        if cached:
+            feed.update(full_call_feed(model.cfg, ids))
+        compare(sess.run(["logits"], feed)[0], ref)
+        if cached:
+            call, reference = cached_call(model, ids, pos, cond, feed)
+            for got, want in zip(sess.run(["logits"] + CACHE_OUTPUTS, call), reference):
+                compare(got, want)
     return worst
 
 
+def empty_past(cfg, batch):
+    """past_key, past_value of a full call: no context rows (C = 0)."""
+    empty = torch.zeros(cfg.n_layer, batch, cfg.n_head, 0, cfg.n_embd // cfg.n_head)
+    return empty, empty
+
+
+def full_call_feed(cfg, ids):
+    """The cache inputs of a full call over every row of ids [B, L]: rows at 0..L-1, no past."""
+    B, L = ids.shape
+    past_key, past_value = empty_past(cfg, B)
+    return {"row_positions": np.tile(np.arange(L), (B, 1)), "past_key": past_key.numpy(), "past_value": past_value.numpy()}
+
+
+def cached_call(model, ids, pos, cond, feed):
+    """The feed of a cached call that runs the rows pos [B, Q] of ids [B, L] (sorted, distinct)
+    against the other rows' keys and values from a full PyTorch call, and PyTorch's answer
+    (logits [B, Q, V], present_key, present_value), as (feed, reference)."""
+    B, L = ids.shape
+    context = torch.stack([torch.tensor([p for p in range(L) if p not in set(row.tolist())]) for row in pos])
+    with torch.no_grad():
+        _, keys, values = model.forward_cached(ids, torch.arange(L).expand(B, L), pos, *empty_past(model.cfg, B), cond)
+        index = context[None, :, None, :, None].expand(keys.shape[0], B, keys.shape[2], -1, keys.shape[4])
+        past = keys.gather(3, index), values.gather(3, index)
+        rows = ids.gather(1, pos)
+        within = torch.arange(pos.shape[1]).expand(B, -1)
+        reference = [t.numpy() for t in model.forward_cached(rows, pos, within, *past, cond)]
+    out = dict(feed, **{state_input(model.cfg)[0]: rows.numpy(), "positions": within.numpy(),
+                        "row_positions": pos.numpy(), "past_key": past[0].numpy(), "past_value": past[1].numpy()})
+    return out, reference
 MDLM_META = {"family": "mdlm", "graph": "absorb", "output_kind": "x0_logits", "cond_kind": "none",
              "schedule": {"type": "loglinear", "eps": 0.001}}
 
@@ -200,16 +274,19 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
 
 
 def write_model_folder(model, tokenizer_path, out_dir, name, training=None, results=None,
-                       card="", fp16=True, require_parity=True, family_meta=None):
-    """Export, verify parity, then move the finished folder into place. Returns the meta dict."""
+                       card="", fp16=True, require_parity=True, family_meta=None, context_cache=None):
+    """Export, verify parity, then move the finished folder into place. Returns the meta dict.
+    context_cache (default: every token-id network) writes the context-cache graph and declares it."""
     cfg = model.cfg
+    if context_cache is None:
+        context_cache = not cfg.sphere_base
     ref = round_weights_fp16(model) if fp16 else copy.deepcopy(model).float().eval()
     parent = os.path.dirname(os.path.abspath(out_dir))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
     try:
         onnx_path = os.path.join(tmp, "model.onnx")
-        export_onnx(ref, onnx_path)
+        export_onnx(ref, onnx_path, context_cache)
         if fp16:
             to_fp16_initializers(onnx_path)
         results = dict(results or {})
@@ -226,6 +303,8 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
         training.setdefault("model", config_dict(cfg))
         meta = make_meta(name, cfg, os.path.join(tmp, "tokenizer.json"), ref.num_parameters(),
                          training, results, family_meta)
+        if context_cache:
+            meta["context_cache"] = context_cache_meta(cfg)
         with open(os.path.join(tmp, "meta.json"), "w") as f:
             json.dump(meta, f, indent=2)
             f.write("\n")

@@ -70,6 +70,14 @@ class Rotary(nn.Module):
         emb = torch.cat((freqs, freqs), dim=-1)                # [L, hd]
         return emb.cos()[None, None], emb.sin()[None, None]    # [1, 1, L, hd]
 
+    def at(self, positions):
+        """cos, sin [B, 1, L, hd] at the canvas positions [B, L] of a call's rows: the context-cache
+        graph runs rows that are not 0..L-1, and reading positions from an input keeps the graph
+        free of Range (the same float32 products as forward, so the two agree exactly)."""
+        freqs = positions.float()[..., None] * self.inv_freq   # [B, L, hd/2]
+        emb = torch.cat((freqs, freqs), dim=-1)                # [B, L, hd]
+        return emb.cos()[:, None], emb.sin()[:, None]
+
 
 class Attention(nn.Module):
     def __init__(self, cfg):
@@ -82,7 +90,10 @@ class Attention(nn.Module):
         self.dropout = cfg.dropout
         self.use_sdpa = HAS_SDPA   # export switches this off: plain matmul-softmax is the portable graph
 
-    def forward(self, x, cos, sin, attn_mask=None):
+    def forward(self, x, cos, sin, attn_mask=None, past=None):
+        """x [B, L, D] -> (y [B, L, D], k, v [B, H, L, hd]): k and v are this call's rows, rotated,
+        which the context cache keeps. past: (k, v) [B, H, C, hd] of C rows computed by an earlier
+        call, attended to besides the L rows (C may be 0)."""
         B, L, D = x.shape
         q, k, v = self.qkv(x).split(D, dim=2)
         q = q.view(B, L, self.n_head, D // self.n_head).transpose(1, 2)   # [B, H, L, hd]
@@ -90,6 +101,9 @@ class Attention(nn.Module):
         v = v.view(B, L, self.n_head, D // self.n_head).transpose(1, 2)
         q = (q * cos + rotate_half(q) * sin).to(v.dtype)
         k = (k * cos + rotate_half(k) * sin).to(v.dtype)
+        present = (k, v)
+        if past is not None:
+            k, v = torch.cat((past[0], k), dim=2), torch.cat((past[1], v), dim=2)   # [B, H, C + L, hd]
         if self.use_sdpa:
             y = F.scaled_dot_product_attention(
                 q, k, v, attn_mask=attn_mask, dropout_p=self.dropout if self.training else 0.0,
@@ -106,7 +120,7 @@ class Attention(nn.Module):
                 att = F.dropout(att, self.dropout)
             y = att @ v
         y = y.transpose(1, 2).contiguous().view(B, L, D)
-        return self.proj(y)
+        return self.proj(y), present[0], present[1]
 
 
 class MLP(nn.Module):
@@ -134,13 +148,16 @@ class Block(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         self.ada = None if cfg.cond_kind == "none" else nn.Linear(cfg.cond_dim, 6 * cfg.n_embd)
 
-    def forward(self, x, cos, sin, attn_mask=None, c=None):
+    def forward(self, x, cos, sin, attn_mask=None, c=None, past=None):
+        """-> (x, k, v): the block's output and its attention's keys and values (Attention.forward)."""
         if self.ada is None:
-            x = x + self.drop(self.attn(self.ln1(x), cos, sin, attn_mask))
-            return x + self.drop(self.mlp(self.ln2(x)))
+            y, k, v = self.attn(self.ln1(x), cos, sin, attn_mask, past)
+            x = x + self.drop(y)
+            return x + self.drop(self.mlp(self.ln2(x))), k, v
         sh1, sc1, g1, sh2, sc2, g2 = self.ada(c).chunk(6, dim=-1)          # each [B, D]
-        x = x + (1 + g1[:, None]) * self.drop(self.attn(modulate(self.ln1(x), sh1, sc1), cos, sin, attn_mask))
-        return x + (1 + g2[:, None]) * self.drop(self.mlp(modulate(self.ln2(x), sh2, sc2)))
+        y, k, v = self.attn(modulate(self.ln1(x), sh1, sc1), cos, sin, attn_mask, past)
+        x = x + (1 + g1[:, None]) * self.drop(y)
+        return x + (1 + g2[:, None]) * self.drop(self.mlp(modulate(self.ln2(x), sh2, sc2))), k, v
 
 
 class CondEmbedding(nn.Module):
@@ -223,13 +240,20 @@ class Denoiser(nn.Module):
         attn_mask = None if valid is None else valid[:, None, None, :]     # [B, 1, 1, L] keys
         if attn_mask is not None and self.cfg.causal:
             raise ValueError("the causal baseline trains on full windows only")
-        c = None
-        if self.cond_embed is not None:
-            if cond is None:
-                raise ValueError(f"this denoiser needs cond ({self.cfg.cond_kind})")
-            c = self.cond_embed(cond)
+        c = self.conditioning(cond)
         for block in self.blocks:
-            x = block(x, cos, sin, attn_mask, c)
+            x = block(x, cos, sin, attn_mask, c)[0]
+        return self.final_norm(x, c)
+
+    def conditioning(self, cond):
+        """cond [B] -> c [B, cond_dim], or None for a cond-free denoiser."""
+        if self.cond_embed is None:
+            return None
+        if cond is None:
+            raise ValueError(f"this denoiser needs cond ({self.cfg.cond_kind})")
+        return self.cond_embed(cond)
+
+    def final_norm(self, x, c):
         if c is None:
             return self.ln_f(x)
         shift, scale = self.ada_f(c).chunk(2, dim=-1)
@@ -248,15 +272,44 @@ class Denoiser(nn.Module):
             out = out - (log_expm1(sigma) + math.log(self.cfg.vocab_size - 2)).unsqueeze(-1)
         return out
 
-    def forward(self, input_ids, positions=None, cond=None):
+    def forward(self, input_ids, positions=None, cond=None, row_positions=None, past_key=None, past_value=None):
         """input_ids [B, L] int64 (RDLM: input_vec [B, L, D*(k+1)] float32); positions [B, Q] int64 or
-        None; cond [B] float32 (when cond_kind != "none") -> logits [B, Q or L, V] float32 (RDLM: V = D*k)."""
-        h = self.hidden(input_ids, cond=cond)                       # [B, L, D]
+        None; cond [B] float32 (when cond_kind != "none") -> logits [B, Q or L, V] float32 (RDLM: V = D*k).
+        With row_positions, past_key and past_value: the context-cache graph (forward_cached), one
+        forward so that both graphs export from the same module scopes (the weights' node names)."""
+        if past_key is not None:
+            return self.forward_cached(input_ids, row_positions, positions, past_key, past_value, cond)
+        return self.rows_logits(self.hidden(input_ids, cond=cond), positions, cond)
+
+    def rows_logits(self, h, positions, cond):
+        """h [B, L, D] -> logits [B, Q, V] of the rows `positions` [B, Q] (all L rows when None)."""
         if positions is not None:
             idx = positions.unsqueeze(-1).expand(-1, -1, h.shape[-1])
             h = torch.gather(h, 1, idx)                             # [B, Q, D]: gather before the head
         sigma = cond[:, None].expand(h.shape[:2]) if self.cfg.sigma_shift else None
         return self.head(h, sigma)
+
+    def forward_cached(self, input_ids, row_positions, positions, past_key, past_value, cond=None):
+        """The context-cache graph (docs/model-contract.md, `context_cache`). The L rows of input_ids
+        [B, L] sit at canvas positions row_positions [B, L]; past_key/past_value [n_layer, B, H, C, hd]
+        hold the rotated keys and values of C other canvas rows (the context, kept from an earlier
+        call; C may be 0), which every row attends to besides the L rows.
+        -> logits [B, Q, V] of the rows `positions` [B, Q] (indices into the L rows), and
+        present_key/present_value [n_layer, B, H, L, hd] of the L rows. With C = 0 and row_positions
+        0..L-1 this is forward() exactly; with C > 0 the context's keys and values are those of the
+        earlier call, which saw the hole as it was then (Fast-dLLM's dual cache, approximate)."""
+        if self.sphere:
+            raise ValueError("the context cache takes token ids; the sphere graph reads a continuous state")
+        x = self.wte(input_ids)
+        cos, sin = self.rotary.at(row_positions)
+        c = self.conditioning(cond)
+        keys, values = [], []
+        for i, block in enumerate(self.blocks):
+            x, k, v = block(x, cos, sin, None, c, (past_key[i], past_value[i]))
+            keys.append(k)
+            values.append(v)
+        logits = self.rows_logits(self.final_norm(x, c), positions, cond)
+        return logits, torch.stack(keys), torch.stack(values)
 
 
 def config_dict(cfg):

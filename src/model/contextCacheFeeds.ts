@@ -1,0 +1,68 @@
+import { InvalidRequestError } from '../core/errors';
+import type { DenoiseRequest } from '../sampler/types';
+import type { ContextCacheMeta } from './contextCacheMeta';
+import type { RunCache, WireTensor } from './workerProtocol';
+
+/** One call of a context-cache graph: what the graph reads and what the worker does with its cache. */
+export interface CachePlan {
+  readonly inputIds: WireTensor;
+  readonly positions: WireTensor;
+  /** The cache inputs fed from this side (row positions; a full call's empty past). */
+  readonly extra: Record<string, WireTensor>;
+  readonly runCache?: RunCache;
+}
+
+/** A full call's own input ids and positions: the request's. */
+export type BaseFeeds = Pick<CachePlan, 'inputIds' | 'positions'>;
+
+/**
+ * A full call: every canvas row at its own position, no past (C = 0). With `keep`, the worker keeps
+ * the keys and values of the rows outside `fresh` (the context) for the cached calls that follow.
+ */
+export function fullCall(cache: ContextCacheMeta, request: DenoiseRequest, base: BaseFeeds, keep?: Int32Array): CachePlan {
+  const { batch, length } = request;
+  const rowPositions = new Int32Array(batch * length).map((_, i) => i % length);
+  const empty: WireTensor = { type: 'float32', data: new Float32Array(0), dims: [cache.layers, batch, cache.heads, 0, cache.headDim] };
+  return {
+    ...base,
+    extra: { [cache.rowPositions]: { type: 'int64', data: rowPositions, dims: [batch, length] }, [cache.pastKey]: empty, [cache.pastValue]: empty },
+    ...(keep ? { runCache: { keep: { key: cache.presentKey, value: cache.presentValue, rows: contextRows(keep, length) } } } : {}),
+  };
+}
+
+/**
+ * A cached call: only the `fresh` rows run, at their canvas positions, attending to the context
+ * kept in the worker; the queried positions become indices into the fresh rows.
+ */
+export function cachedCall(cache: ContextCacheMeta, request: DenoiseRequest, fresh: Int32Array): CachePlan {
+  const { tokens, batch, length, positions, queries } = request;
+  const rowOf = new Int32Array(length).fill(-1);
+  fresh.forEach((position, row) => (rowOf[position] = row));
+  const ids = new Int32Array(batch * fresh.length);
+  const rowPositions = new Int32Array(batch * fresh.length);
+  for (let b = 0; b < batch; b++) {
+    fresh.forEach((position, row) => {
+      ids[b * fresh.length + row] = tokens[b * length + position]!;
+      rowPositions[b * fresh.length + row] = position;
+    });
+  }
+  const within = positions.map((position) => {
+    const row = rowOf[position]!;
+    if (row < 0) throw new InvalidRequestError(`denoise request: position ${position} is queried but not among the cache's fresh positions`);
+    return row;
+  });
+  const dims = [batch, fresh.length];
+  return {
+    inputIds: { type: 'int64', data: ids, dims },
+    positions: { type: 'int64', data: within, dims: [batch, queries] },
+    extra: { [cache.rowPositions]: { type: 'int64', data: rowPositions, dims } },
+    runCache: { past: { key: cache.pastKey, value: cache.pastValue } },
+  };
+}
+
+/** Canvas positions outside `fresh` (ascending), the rows a refresh keeps. */
+function contextRows(fresh: Int32Array, length: number): number[] {
+  const isFresh = new Uint8Array(length);
+  fresh.forEach((position) => (isFresh[position] = 1));
+  return Array.from({ length }, (_, position) => position).filter((position) => isFresh[position] === 0);
+}
