@@ -4,6 +4,11 @@
       a random-weight denoiser (d=32, 2 layers, tied embeddings) in the contract format, with its
       own real byte-level BPE (vocab 1024, trained with the Python `tokenizers` library), and
       PyTorch's logits on fixed (input_ids, positions) cases for onnxruntime-node parity.
+  test/fixtures/tiny-model-kv/{model.onnx, meta.json, tokenizer.json, MODEL_CARD.md, logits-golden.json}
+      a random-weight denoiser of the tiny-model's shape and tokenizer exported as the context-cache
+      graph (meta.json `context_cache`); its golden holds PyTorch's full-call logits (forward(), the
+      graph without a cache) and cached calls: a refresh on one canvas, then the hole's rows of a
+      canvas whose hole changed, run against the refresh's context (forward_cached).
   test/fixtures/tokenizer-golden.json
       [{"tokenizer", "text", "ids"}] over tricky strings, encoded by the Python library
       (add_special_tokens=False); decode(ids) == text for every case.
@@ -15,6 +20,7 @@
 
     cd training && python3 -m diffuse.make_fixture [--out=../test/fixtures] [--tokenizer=extra.json ...]
     cd training && python3 -m diffuse.make_fixture --only=families     # keep tiny-model as it is
+    cd training && python3 -m diffuse.make_fixture --only=context-cache
 
 Needs torch, onnx, tokenizers and onnxruntime (the export refuses to write without a parity check).
 """
@@ -26,7 +32,7 @@ import sys
 import torch
 
 from . import tokenizer as T
-from .export import random_cases, round_weights_fp16, vocab_of, write_model_folder
+from .export import empty_past, random_cases, round_weights_fp16, vocab_of, write_model_folder
 from .families import Family
 from .md4 import GenMD4
 from .model import Denoiser, ModelConfig
@@ -111,7 +117,7 @@ def write_logits_golden(model, path, seed, cond_kind="none"):
             logits = model(ids, pos, cond)
         golden.append({first: ids.tolist(), "positions": pos.tolist(),
                        **({} if cond is None else {"cond": [float(c) for c in cond]}),
-                       "logits": [[[round(float(v), 6) for v in row] for row in q] for q in logits]})
+                       "logits": rounded(logits)})
     with open(path, "w") as f:
         json.dump({"atol": 1e-4, "note": "logits [B][Q][V] from PyTorch (fp32, fp16-rounded weights)",
                    "cases": golden}, f)
@@ -144,10 +150,62 @@ def family_fixture(name, spec, tok_path, out_dir, seed):
     card = (f"# {name} (test fixture)\n\nRandom weights in the `{fam.meta_family}` family's format "
             f"(graph {fam.graph}, output {fam.output_kind}, cond {fam.cond_kind}). Made by "
             "`cd training && python3 -m diffuse.make_fixture --only=families`.\n")
-    meta = write_model_folder(model, tok_path, out_dir, name, card=card, family_meta=fam.meta(state),
+    meta = write_model_folder(model, tok_path, out_dir, name, card=card, family_meta=fam.meta(state), context_cache=False,
                               training={"note": "random weights, test fixture", "seed": seed, "spec": spec})
     write_logits_golden(model, os.path.join(out_dir, "logits-golden.json"), seed, fam.cond_kind)
     return meta
+
+
+def rounded(logits):
+    return [[[round(float(v), 6) for v in row] for row in q] for q in logits]
+
+
+def cached_golden_case(model, ids, hole, changed, pos_in_hole):
+    """A refresh on ids [B, L] keeping the context (every position outside `hole`), then a cached call
+    of the hole's rows on `changed` (ids with some hole tokens revealed). -> the golden case: both
+    canvases, the hole, the queried canvas positions, PyTorch's cached logits and (for comparison
+    only: the cache is approximate) the full recompute's."""
+    B, L = ids.shape
+    context = torch.tensor([p for p in range(L) if p not in hole])
+    hole_t = torch.tensor(hole)
+    with torch.no_grad():
+        _, keys, values = model.forward_cached(ids, torch.arange(L).expand(B, L), None, *empty_past(model.cfg, B))
+        past = keys[:, :, :, context], values[:, :, :, context]
+        within = torch.tensor(pos_in_hole).expand(B, -1)
+        cached, _, _ = model.forward_cached(changed[:, hole_t], hole_t.expand(B, -1), within, *past)
+        full = model(changed, hole_t[within])
+    return {"refresh_ids": ids.tolist(), "input_ids": changed.tolist(), "fresh": hole,
+            "positions": hole_t[within].tolist(), "logits": rounded(cached), "full_logits": rounded(full)}
+
+
+def write_context_cache_fixture(out):
+    """test/fixtures/tiny-model-kv/ (see the module doc)."""
+    tok_path = os.path.join(out, "tiny-model", "tokenizer.json")
+    out_dir = os.path.join(out, "tiny-model-kv")
+    torch.manual_seed(4321)
+    cfg = ModelConfig(vocab_size=vocab_of(tok_path), n_layer=2, n_head=2, n_embd=32, max_length=64)
+    model = round_weights_fp16(Denoiser(cfg))
+    card = ("# tiny-model-kv (test fixture)\n\nRandom weights, the tiny-model's shape and tokenizer, exported as the "
+            "context-cache graph (meta.json `context_cache`). Made by "
+            "`cd training && python3 -m diffuse.make_fixture --only=context-cache`.\n")
+    meta = write_model_folder(model, tok_path, out_dir, "tiny-model-kv", card=card, context_cache=True,
+                              training={"note": "random weights, test fixture", "seed": 4321})
+    write_logits_golden(model, os.path.join(out_dir, "logits-golden.json"), seed=11)
+    with open(os.path.join(out_dir, "logits-golden.json")) as f:
+        golden = json.load(f)
+    g = torch.Generator().manual_seed(12)
+    ids = torch.randint(3, cfg.vocab_size, (2, 24), generator=g)
+    hole = list(range(9, 17))
+    ids[:, hole] = T.MASK_ID
+    changed = ids.clone()
+    changed[0, [9, 12]] = torch.tensor([40, 41])
+    changed[1, [16]] = torch.tensor([42])
+    golden["cached_cases"] = [cached_golden_case(model, ids, hole, changed, [0, 2, 5, 7])]
+    golden["note"] += "; cached_cases: a refresh on refresh_ids, then the fresh rows of input_ids against its context"
+    with open(os.path.join(out_dir, "logits-golden.json"), "w") as f:
+        json.dump(golden, f)
+    return {"bytes": sum(os.path.getsize(os.path.join(out_dir, f)) for f in os.listdir(out_dir)),
+            "parity": meta["results"].get("onnx_parity_max_abs_diff")}
 
 
 def golden_cases(tok, rel_path):
@@ -177,6 +235,9 @@ def main(argv):
     if args.get("only") == "families":
         print(json.dumps(write_family_fixtures(out)))
         return
+    if args.get("only") == "context-cache":
+        print(json.dumps(write_context_cache_fixture(out)))
+        return
     model_dir = os.path.join(out, "tiny-model")
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(1234)
@@ -199,7 +260,7 @@ def main(argv):
         "onnxruntime-node should match within 1e-4\n")
     meta = write_model_folder(model, tok_path, model_dir, "tiny-model",
                               training={"note": "random weights, test fixture", "seed": 1234},
-                              results={}, card=card)
+                              results={}, card=card, context_cache=False)
     os.remove(tok_path)
 
     write_logits_golden(model, os.path.join(model_dir, "logits-golden.json"), seed=7)
@@ -214,7 +275,7 @@ def main(argv):
     sizes = {fn: os.path.getsize(os.path.join(model_dir, fn)) for fn in sorted(os.listdir(model_dir))}
     print(json.dumps({"fixture": model_dir, "parameters": meta["parameters"], "bytes": sizes,
                       "parity": meta["results"].get("onnx_parity_max_abs_diff"),
-                      "families": write_family_fixtures(out)}))
+                      "families": write_family_fixtures(out), "context_cache": write_context_cache_fixture(out)}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,95 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { loadModel, type LoadedModel } from '../../src/model';
+import type { DenoiseRequest } from '../../src/sampler';
+
+// The context-cache fixture (training/diffuse/make_fixture.py --only=context-cache) and its PyTorch goldens.
+const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv');
+
+interface KvGolden {
+  atol: number;
+  cases: Array<{ input_ids: number[][]; positions: number[][]; logits: number[][][] }>;
+  cached_cases: Array<{ refresh_ids: number[][]; input_ids: number[][]; fresh: number[]; positions: number[][]; logits: number[][][]; full_logits: number[][][] }>;
+}
+
+const golden = JSON.parse(readFileSync(path.join(fixture, 'logits-golden.json'), 'utf8')) as KvGolden;
+
+function maxDiff(logits: Float32Array, expected: number[][][]): number {
+  const flat = expected.flat(2);
+  assert.equal(logits.length, flat.length, 'logits size');
+  return flat.reduce((worst, x, i) => Math.max(worst, Math.abs(logits[i] - x)), 0);
+}
+
+function request(ids: number[][], positions: number[][], cache?: DenoiseRequest['cache']): DenoiseRequest {
+  return {
+    tokens: Int32Array.from(ids.flat()),
+    batch: ids.length,
+    length: ids[0].length,
+    positions: Int32Array.from(positions.flat()),
+    queries: positions[0].length,
+    ...(cache ? { cache } : {}),
+  };
+}
+
+describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorch)', function () {
+  this.timeout(30000);
+  let model: LoadedModel;
+  before(async () => {
+    model = await loadModel(fixture, { executionProvider: 'cpu' });
+  });
+  after(async () => model.dispose());
+
+  it('declares the cache, and its denoiser offers it', () => {
+    assert.equal(model.meta.contextCache?.layers, 2);
+    assert.equal(model.denoiser.contextCache, true);
+  });
+
+  it('a full call (no past, C = 0) gives the graph-without-cache logits of PyTorch forward()', async () => {
+    for (const [index, c] of golden.cases.entries()) {
+      const worst = maxDiff(await model.denoiser.denoise(request(c.input_ids, c.positions)), c.logits);
+      assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst}`);
+    }
+  });
+
+  it('a cached call of the hole rows gives PyTorch forward_cached() on the refresh\'s context', async () => {
+    for (const [index, c] of golden.cached_cases.entries()) {
+      const fresh = Int32Array.from(c.fresh);
+      await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 1000 + index, refresh: true, fresh }));
+      const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 1000 + index, refresh: false, fresh }));
+      const worst = maxDiff(logits, c.logits);
+      assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst}`);
+      // the cache is approximate: the context saw the hole before its tokens changed
+      assert.ok(maxDiff(logits, c.full_logits) > golden.atol, 'the golden case should change the hole after the refresh');
+    }
+  });
+
+  it('a cached call on an unchanged canvas equals the full recompute (1e-4)', async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    const full = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 2000, refresh: true, fresh }));
+    const cached = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 2000, refresh: false, fresh }));
+    const worst = full.reduce((w, x, i) => Math.max(w, Math.abs(x - cached[i])), 0);
+    assert.ok(worst <= 1e-4, `max |Δ| = ${worst}`);
+  });
+
+  it("runs a full call when the kept context is another fill's (fallback), and keeps this one's", async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 3000, refresh: true, fresh }));
+    await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 3001, refresh: true, fresh }));
+    // fill 3000 asks for a cached call, but the worker keeps 3001's context: a full call on input_ids
+    const fallback = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 3000, refresh: false, fresh }));
+    assert.ok(maxDiff(fallback, c.full_logits) <= golden.atol, 'the fallback is the full recompute');
+    const cached = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 3000, refresh: false, fresh }));
+    assert.ok(maxDiff(cached, c.full_logits) <= golden.atol, 'then cached against the context it kept');
+  });
+
+  it('refuses a cached call that queries a position outside the fresh rows', async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 4000, refresh: true, fresh }));
+    const outside = c.positions.map(() => [0, ...c.positions[0].slice(1)]);
+    await assert.rejects(model.denoiser.denoise(request(c.input_ids, outside, { fill: 4000, refresh: false, fresh })), /position 0 is queried but not among the cache's fresh positions/);
+  });
+});
