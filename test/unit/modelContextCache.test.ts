@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { ModelLoadError } from '../../src/core/errors';
 import { loadModel, type LoadedModel } from '../../src/model';
 import type { DenoiseRequest } from '../../src/sampler';
 
@@ -91,5 +93,47 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 4000, refresh: true, fresh }));
     const outside = c.positions.map(() => [0, ...c.positions[0].slice(1)]);
     await assert.rejects(model.denoiser.denoise(request(c.input_ids, outside, { fill: 4000, refresh: false, fresh })), /position 0 is queried but not among the cache's fresh positions/);
+  });
+});
+
+describe('a context_cache declaration and the graph must agree (loadModel)', function () {
+  this.timeout(30000);
+  let root: string;
+  before(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'diffuse-kv-'));
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  /** A copy of `source` whose meta.json is changed by `edit`. */
+  const copyWithMeta = (source: string, name: string, edit: (meta: Record<string, unknown>) => void): string => {
+    const dir = path.join(root, name);
+    cpSync(source, dir, { recursive: true });
+    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    edit(meta);
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
+    return dir;
+  };
+
+  it('refuses a cache graph whose meta.json does not declare it, naming the input nothing would feed', async () => {
+    const dir = copyWithMeta(fixture, 'undeclared', (meta) => delete meta.context_cache);
+    await assert.rejects(loadModel(dir, { executionProvider: 'cpu' }), (e: unknown) =>
+      e instanceof ModelLoadError && e.file === path.join(dir, 'model.onnx') && /graph input 'row_positions' is not named in meta\.json/.test(e.reason));
+  });
+
+  it('refuses a declaration on a graph without the cache inputs, naming the missing input', async () => {
+    const kv = JSON.parse(readFileSync(path.join(fixture, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    const dir = copyWithMeta(path.resolve(fixture, '../tiny-model'), 'declared', (meta) => (meta.context_cache = kv.context_cache));
+    await assert.rejects(loadModel(dir, { executionProvider: 'cpu' }), (e: unknown) =>
+      e instanceof ModelLoadError && /the graph has no input 'row_positions' named in meta\.json/.test(e.reason));
+  });
+
+  it('leaves a model without the declaration as it was: no cache offered', async () => {
+    const model = await loadModel(path.resolve(fixture, '../tiny-model'), { executionProvider: 'cpu' });
+    try {
+      assert.equal(model.meta.contextCache, undefined);
+      assert.equal(model.denoiser.contextCache, false);
+    } finally {
+      await model.dispose();
+    }
   });
 });

@@ -72,6 +72,10 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
   });
 
   const v = testVocabSize;
+  const cacheFields = (patch: Record<string, unknown>): Record<string, unknown> => ({
+    row_positions: 'row_positions', past_key: 'past_key', past_value: 'past_value', present_key: 'present_key', present_value: 'present_value',
+    layers: 2, heads: 2, head_dim: 16, ...patch,
+  });
   const fieldCases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a missing format_version', { format_version: undefined }, /missing field 'format_version'/],
     ['an unsupported format_version', { format_version: 2 }, /'format_version' must be an integer in \[1, 1\], got 2/],
@@ -100,6 +104,14 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
     ['a malformed tokenizer_sha256', { tokenizer_sha256: 'abc' }, /'tokenizer_sha256' must be 64 lowercase hex digits/],
     ['a negative parameters count', { parameters: -5 }, /'parameters' must be an integer >= 0/],
     ['an ill-typed training', { training: 'big' }, /'training' must be an object, got "big"/],
+    ['a context_cache that is not an object', { context_cache: true }, /'context_cache' must be an object, got true/],
+    ['a context_cache without past_key', { context_cache: cacheFields({ past_key: undefined }) }, /missing field 'context_cache\.past_key'/],
+    ['a context_cache of 0 layers', { context_cache: cacheFields({ layers: 0 }) }, /'context_cache\.layers' must be an integer >= 1, got 0/],
+    ['a context_cache with a fractional head_dim', { context_cache: cacheFields({ head_dim: 1.5 }) }, /'context_cache\.head_dim' must be an integer >= 1/],
+    ['a context_cache input named like another input', { context_cache: cacheFields({ row_positions: 'positions' }) },
+      /'context_cache\.row_positions' is "positions": another input of the graph already has this name/],
+    ['a context_cache output named like the logits', { context_cache: cacheFields({ present_value: 'logits' }) },
+      /'context_cache\.present_value' is "logits": another output of the graph already has this name/],
   ];
   for (const [what, patch, reason] of fieldCases) {
     it(`names ${what}`, async () => expectError(folder({ meta: patch }), 'meta.json', reason));

@@ -136,6 +136,7 @@ describe('meta.json of every family (the families contract)', () => {
     ['beta_f not above beta_0', { ...rdlm, schedule: { ...(rdlm.schedule as object), beta_f: 1e-3 } }, /'schedule\.beta_f' is 0\.001: beta_f must exceed beta_0/],
     ['a negative step_thr', { ...rdlm, schedule: { ...(rdlm.schedule as object), step_thr: -0.1 } }, /'schedule\.step_thr' is -0\.1: step_thr must be in \[0, 1\)/],
     ['no end_eps', { ...rdlm, schedule: { ...(rdlm.schedule as object), end_eps: undefined } }, /missing field 'schedule\.end_eps'/],
+    ['a context cache on the sphere graph', { ...rdlm, context_cache: { layers: 2 } }, /'context_cache' is .*: the context cache takes token ids; the sphere graph reads a continuous state/],
     ['rdlm conditioned on sigma', { ...rdlm, cond_kind: 'sigma' }, /'cond_kind' is "sigma": rdlm needs cond_kind t/],
     ['cedd with the bridge schedule', { ...families['cedd absorb'], schedule: rdlm.schedule }, /'schedule\.type' is "geometric_bridge": cedd on graph absorb needs schedule loglinear/],
     ['sedd with x0 logits', { ...families['sedd absorb'], output_kind: 'x0_logits' }, /'output_kind' is "x0_logits": sedd needs output_kind log_score/],

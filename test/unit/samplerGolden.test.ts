@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { sample, type DiffusionSpec, type SampleOptions } from '../../src/sampler';
-import { RecordingDenoiser } from './helpers/samplerFakes';
+import { ContextCacheFake, RecordingDenoiser } from './helpers/samplerFakes';
 
 /**
  * test/fixtures/sampler-golden.json, written by training/reference_sampler/make_sampler_goldens.py
@@ -11,6 +11,8 @@ import { RecordingDenoiser } from './helpers/samplerFakes';
 interface Golden {
   cases: Array<{
     name: string;
+    /** The denoiser offers the context cache: ContextCacheFake. */
+    contextCache?: boolean;
     spec: DiffusionSpec;
     options: Omit<SampleOptions, 'onStep' | 'signal'>;
     stopAfter: number | null;
@@ -25,7 +27,7 @@ const golden = JSON.parse(fs.readFileSync(goldenFile, 'utf8')) as Golden;
 describe('sampler golden parity with the Python reference', () => {
   for (const c of golden.cases) {
     it(c.name, async () => {
-      const denoiser = new RecordingDenoiser(c.spec);
+      const denoiser = c.contextCache ? new ContextCacheFake(c.spec) : new RecordingDenoiser(c.spec);
       const result = await sample(
         denoiser,
         { tokens: Int32Array.from(c.canvas.tokens), batch: c.canvas.batch, length: c.canvas.length },

@@ -20,6 +20,12 @@ on the step's time too. Log-score specs (SEDD) return log scores instead, rounde
 as above (ignored by the sampler); shift = floor(f32(cond[b])) + 3 on the absorb graph (scores fall
 like 1 / (e^σ - 1) as the noise grows), -1 on the uniform graph (ratios around 1).
 
+Context caching (`ContextCacheFake`, a denoiser that honours the sampler's ContextCacheRequest): a
+refresh call, or a call of another fill than the kept one, answers as above and keeps the canvas;
+a cached call answers as above with each row's hash also folding in the kept canvas row's token
+hash, ``row_hash = combine(row_hash, fold(combine, kept_row, 0x811C9DC5))`` (after cond): its
+context saw the hole as it was at the refresh. It refuses to be queried outside the fresh positions.
+
 Sphere specs (RDLM) read the continuous state (float32, [batch, length, digits, base + 1]) and
 return `digits * base` logits per query, smooth in the state so that an ulp of difference between
 two libms stays an ulp (the walk's tokens are then the same in both languages): with the row hash
@@ -70,18 +76,26 @@ def f32_bits(x):
     return struct.unpack("<I", struct.pack("<f", x))[0]
 
 
-def fake_logits(spec, tokens, batch, length, positions, queries, cond=None):
-    """Logits ``[batch, queries, vocab]`` (flat list) for the queried positions."""
+def token_hash(row):
+    h = 0x811C9DC5
+    for token in row:
+        h = combine(h, token)
+    return h
+
+
+def fake_logits(spec, tokens, batch, length, positions, queries, cond=None, row_salts=None):
+    """Logits ``[batch, queries, vocab]`` (flat list) for the queried positions; row_salts (one per
+    row) are folded into the row hashes last (ContextCacheFake's cached calls)."""
     vocab, mask_id, pad_id = spec["vocabSize"], spec["maskId"], spec["padId"]
     log_score = spec["outputKind"] == "log_score"
     out = []
     for b in range(batch):
         row = tokens[b * length:(b + 1) * length]
-        row_hash = 0x811C9DC5
-        for token in row:
-            row_hash = combine(row_hash, token)
+        row_hash = token_hash(row)
         if cond is not None:
             row_hash = combine(row_hash, f32_bits(cond[b]))
+        if row_salts is not None:
+            row_hash = combine(row_hash, row_salts[b])
         for q in range(queries):
             position = positions[b * queries + q]
             ph = combine(row_hash, position)
@@ -103,6 +117,27 @@ def fake_logits(spec, tokens, batch, length, positions, queries, cond=None):
             shift = math.floor(f32(cond[b])) + 3 if spec["graph"] == "absorb" else -1
             out += [n / 2**18 if v == mask_id else f32((n - top) / 2**20 - shift) for v, n in enumerate(numerators)]
     return out
+
+
+class ContextCacheFake:
+    """The fake with a context cache (see the module doc); keeps one fill's canvas at a time."""
+    context_cache = True
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.kept = None            # (fill, canvas tokens at its last refresh)
+
+    def __call__(self, tokens, batch, length, positions, queries, cond=None, cache=None):
+        if cache is None or cache["refresh"] or self.kept is None or self.kept[0] != cache["fill"]:
+            if cache is not None:
+                self.kept = (cache["fill"], list(tokens))
+            return fake_logits(self.spec, tokens, batch, length, positions, queries, cond)
+        fresh = set(cache["fresh"])
+        if any(p not in fresh for p in positions):
+            raise ValueError("a cached call queried a position outside the fresh positions")
+        kept = self.kept[1]
+        salts = [token_hash(kept[b * length:(b + 1) * length]) for b in range(batch)]
+        return fake_logits(self.spec, tokens, batch, length, positions, queries, cond, salts)
 
 
 def fake_sphere_logits(spec, tokens, batch, length, positions, queries, cond, state):

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from fake_denoiser import FAKE_SPEC, fake_logits, fake_sphere_logits
+from fake_denoiser import FAKE_SPEC, ContextCacheFake, fake_logits, fake_sphere_logits
 from rng import Rng
 from sampler import sample
 
@@ -36,9 +36,11 @@ HOLE_AT_END = canvas([4, 15, 9, 2, 16, 1, 20, 3], 7)
 BIG_HOLE = canvas([6], 32, [7])
 
 
-def case(name, rows, stop_after=None, spec=None, **options):
+def case(name, rows, stop_after=None, spec=None, context_cache=False, **options):
+    """context_cache: the denoiser is ContextCacheFake (the golden case says "contextCache": true)."""
     options.setdefault("seed", 7)
-    return {"name": name, "rows": rows, "options": options, "stopAfter": stop_after, "spec": spec}
+    return {"name": name, "rows": rows, "options": options, "stopAfter": stop_after, "spec": spec,
+            "contextCache": context_cache}
 
 
 COSINE_SPEC = dict(FAKE_SPEC, schedule={"type": "cosine", "eps": 1e-3})
@@ -175,8 +177,25 @@ CASES = [
          padPenalty=PAD),
 ] + FAMILY_CASES
 
+# Context caching (sample.ts): refreshes every cacheRefresh calls, cached calls of the hole positions
+# of any row in between; the noise-removal call counts; a denoiser without the cache ignores it.
+CACHE_CASES = [
+    case("cache-every-3-confidence", [LONG_HOLE], steps=12, strategy="confidence", cacheRefresh=3, context_cache=True),
+    case("cache-every-2-random-noise-removal", [BIG_HOLE], steps=6, strategy="random", cacheRefresh=2, context_cache=True),
+    case("cache-every-4-batch2-pad", [TWO_HOLES, canvas([3, 17], 3, [0, 0, 8, 8, 21], 4, [12])], steps=8,
+         strategy="confidence", temperature=0, padPenalty=PAD, cacheRefresh=4, context_cache=True),
+    case("cache-every-3-md4-blocks", [BIG_HOLE], steps=12, strategy="confidence", blockSize=8, cacheRefresh=3,
+         spec=MD4_LINEAR, context_cache=True),
+    case("cache-every-2-cedd-uniform", [LONG_HOLE], steps=6, strategy="random", cacheRefresh=2, spec=CEDD_UNIFORM,
+         context_cache=True),
+    case("cache-ignored-without-the-cache", [LONG_HOLE], steps=12, strategy="confidence", cacheRefresh=3),
+]
+CASES += CACHE_CASES
 
-def fake_denoise(spec):
+
+def fake_denoise(spec, context_cache=False):
+    if context_cache:
+        return ContextCacheFake(spec)
     if spec["graph"] == "sphere":
         return lambda *request: fake_sphere_logits(spec, *request)
     return lambda tokens, batch, length, positions, queries, cond: fake_logits(
@@ -189,9 +208,10 @@ def run_case(c, spec):
     tokens = [t for row in rows for t in row]
     stop_after = c["stopAfter"]
     on_step = None if stop_after is None else (lambda step, _state: "stop" if step == stop_after else None)
-    result = sample(fake_denoise(spec), spec, tokens, len(rows), length, c["options"], on_step)
+    result = sample(fake_denoise(spec, c["contextCache"]), spec, tokens, len(rows), length, c["options"], on_step)
     return {
         "name": c["name"],
+        **({"contextCache": True} if c["contextCache"] else {}),
         "spec": spec,
         "options": c["options"],
         "stopAfter": stop_after,

@@ -368,6 +368,10 @@ class CanvasState:
     def pending_positions(self, row):
         return [p for p in range(self.length) if self.is_pending(row, p)]
 
+    def hole_positions(self):
+        """Positions that are a hole in any row: what a context-cached call runs."""
+        return [p for p in range(self.length) if any(self.hole_end(b, p) >= 0 for b in range(self.batch))]
+
     def query_positions(self, row):
         if self.refining:
             return [p for p in range(self.length) if self.hole_end(row, p) >= 0]
@@ -402,17 +406,21 @@ class CanvasState:
 # --- denoiseCall.ts -----------------------------------------------------------------------------
 
 class QueriedLogits:
-    def __init__(self, denoise, spec, state, cond):
+    def __init__(self, denoise, spec, state, cond, cache=None):
+        """cache: the ContextCacheRequest dict (fill, refresh, fresh) of a context-cached call, passed
+        to denoise as the keyword `cache`; a row with no query repeats its first fresh position then."""
         rows = [state.query_positions(b) for b in range(state.batch)]
         self.queries = max([1] + [len(r) for r in rows])
+        filler = cache["fresh"][0] if cache else 0
         positions = []
         self.query_index = {}
         for b, row in enumerate(rows):
-            positions += [row[min(q, len(row) - 1)] if row else 0 for q in range(self.queries)]
+            positions += [row[min(q, len(row) - 1)] if row else filler for q in range(self.queries)]
             for q, p in enumerate(row):
                 self.query_index[(b, p)] = q
         self.vocab = spec["vocabSize"]
-        self.logits = denoise(list(state.tokens), state.batch, state.length, positions, self.queries, cond)
+        extra = {"cache": cache} if cache else {}
+        self.logits = denoise(list(state.tokens), state.batch, state.length, positions, self.queries, cond, **extra)
 
     def offset(self, row, position):
         return (row * self.queries + self.query_index[(row, position)]) * self.vocab
@@ -420,16 +428,30 @@ class QueriedLogits:
 
 # --- reveal.ts and sample.ts --------------------------------------------------------------------
 
+_fills_started = 0
+
+
 class _Run:
     def __init__(self, denoise, spec, options, state, rng):
+        global _fills_started
         self.denoise, self.spec, self.options, self.state, self.rng = denoise, spec, options, state, rng
         self.cached, self.cached_times, self.version_at_call, self.nfe = None, [], -1, 0
         self.time_conditioned = spec["condKind"] != "none"
         self.step = 0
+        caching = getattr(denoise, "context_cache", False) and options["cacheRefresh"] > 1
+        self.fresh = state.hole_positions() if caching else None
+        self.fill = _fills_started
+        _fills_started += 1
+
+    def cache_request(self):
+        """Call n of the fill (0-based) refreshes the context when n is a multiple of cacheRefresh."""
+        if self.fresh is None:
+            return None
+        return {"fill": self.fill, "refresh": self.nfe % self.options["cacheRefresh"] == 0, "fresh": self.fresh}
 
     def refresh(self, times):
         cond = [cond_value(self.spec, t) for t in times] if self.time_conditioned else None
-        self.cached = QueriedLogits(self.denoise, self.spec, self.state, cond)
+        self.cached = QueriedLogits(self.denoise, self.spec, self.state, cond, self.cache_request())
         self.cached_times = times
         self.version_at_call = self.state.version
         self.nfe += 1
@@ -661,8 +683,10 @@ def validate_spec(spec):
 
 def resolve_options(spec, options):
     resolved = {"threshold": None, "schedule": "linear", "temperature": 1.0, "topK": 0, "topP": 1.0,
-                "blockSize": None, "padPenalty": None, "kernel": "analytic"}
+                "blockSize": None, "padPenalty": None, "kernel": "analytic", "cacheRefresh": 1}
     resolved.update(options)
+    if not (isinstance(resolved["cacheRefresh"], int) and resolved["cacheRefresh"] >= 1):
+        raise SampleError("cacheRefresh must be an integer >= 1")
     if not (isinstance(resolved["steps"], int) and resolved["steps"] >= 1):
         raise SampleError("steps must be an integer >= 1")
     if resolved["threshold"] is not None and resolved["strategy"] == "random":

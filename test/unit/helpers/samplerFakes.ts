@@ -4,6 +4,7 @@
  * every logit is an integer numerator below 2^24 over 2^18, exact in float32 and float64. With a
  * `cond` the row hash folds in its float32 bits; log-score specs get the fake's log scores, and
  * sphere specs `sphereLogits` (the fake's `fake_sphere_logits`, smooth in the continuous state).
+ * `ContextCacheFake` is the fake's context-cached twin (fake_denoiser.py's `ContextCacheFake`).
  */
 import type { Canvas, DenoiseRequest, Denoiser, DiffusionSpec } from '../../../src/sampler';
 
@@ -34,16 +35,20 @@ function combine(h: number, value: number): number {
   return mix((((h ^ value) >>> 0) + 0x9e3779b9) >>> 0);
 }
 
-// returns logits: [B, Q, V]
-export function hashLogits(spec: DiffusionSpec, request: DenoiseRequest): Float32Array {
+function tokenHash(row: Int32Array): number {
+  return row.reduce((h, token) => combine(h, token), 0x811c9dc5);
+}
+
+// returns logits: [B, Q, V]; rowSalts (one per row) are folded into the row hashes last
+export function hashLogits(spec: DiffusionSpec, request: DenoiseRequest, rowSalts?: readonly number[]): Float32Array {
   const { tokens, batch, length, positions, queries, cond } = request;
   const { vocabSize, maskId, padId } = spec;
   const out = new Float32Array(batch * queries * vocabSize);
   const condBits = cond && new Uint32Array(cond.buffer, cond.byteOffset, cond.length);
   for (let b = 0; b < batch; b++) {
     const row = tokens.subarray(b * length, (b + 1) * length);
-    const tokenHash = row.reduce((h, token) => combine(h, token), 0x811c9dc5);
-    const rowHash = condBits ? combine(tokenHash, condBits[b]!) : tokenHash;
+    const conditioned = condBits ? combine(tokenHash(row), condBits[b]!) : tokenHash(row);
+    const rowHash = rowSalts ? combine(conditioned, rowSalts[b]!) : conditioned;
     for (let q = 0; q < queries; q++) {
       const position = positions[b * queries + q]!;
       const ph = combine(rowHash, position);
@@ -115,6 +120,31 @@ export class RecordingDenoiser implements Denoiser {
     this.requests.push(request);
     this.onCall?.(request);
     return this.logitsOf(request);
+  }
+}
+
+/**
+ * The fake with a context cache (fake_denoiser.py's `ContextCacheFake`): a refresh call, or a call
+ * of another fill than the kept one, answers as `hashLogits` and keeps the canvas; a cached call
+ * folds each kept row's token hash into its row hash, and refuses a query outside the fresh positions.
+ */
+export class ContextCacheFake extends RecordingDenoiser {
+  readonly contextCache = true;
+  private kept: { fill: number; tokens: Int32Array } | undefined;
+
+  constructor(spec: DiffusionSpec = FAKE_SPEC) {
+    super(spec, (request) => this.answer(request));
+  }
+
+  private answer(request: DenoiseRequest): Float32Array {
+    const { cache, tokens, batch, length, positions } = request;
+    if (!cache || cache.refresh || this.kept?.fill !== cache.fill) {
+      if (cache) this.kept = { fill: cache.fill, tokens: tokens.slice() };
+      return hashLogits(this.spec, request);
+    }
+    if (positions.some((p) => !cache.fresh.includes(p))) throw new Error('a cached call queried a position outside the fresh positions');
+    const kept = this.kept.tokens;
+    return hashLogits(this.spec, request, Array.from({ length: batch }, (_, b) => tokenHash(kept.subarray(b * length, (b + 1) * length))));
   }
 }
 

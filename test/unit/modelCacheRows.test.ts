@@ -1,0 +1,24 @@
+import * as assert from 'node:assert/strict';
+import { selectRows } from '../../src/model/cacheRows';
+
+describe('selectRows: the context rows of keys/values [layers, B, heads, L, headDim]', () => {
+  // element value = its flat index, so every copied element names where it came from
+  const dims = [2, 1, 2, 4, 3];
+  const data = Float32Array.from({ length: 2 * 1 * 2 * 4 * 3 }, (_, i) => i);
+
+  it('keeps the given rows of every (layer, row, head) plane, in order', () => {
+    const { data: out, dims: outDims } = selectRows(data, dims, [3, 0]);
+    assert.deepEqual(outDims, [2, 1, 2, 2, 3]);
+    const expected = [0, 1, 2, 3].flatMap((plane) => [3, 0].flatMap((r) => [0, 1, 2].map((d) => (plane * 4 + r) * 3 + d)));
+    assert.deepEqual(Array.from(out), expected);
+  });
+
+  it('keeps no row (a canvas that is all hole): an empty cache', () => {
+    assert.deepEqual(selectRows(data, dims, []).dims, [2, 1, 2, 0, 3]);
+  });
+
+  it('refuses a row outside the tensor and a tensor that is not 5-D', () => {
+    assert.throws(() => selectRows(data, dims, [4]), /row 4 of the keys\/values is outside \[0, 4\)/);
+    assert.throws(() => selectRows(data, [4, 12], [0]), /expected \[layers, batch, heads, rows, headDim\]/);
+  });
+});
