@@ -63,6 +63,24 @@ def test_export_parity_and_meta_round_trip(tmp_path):
     assert back["results"]["nelbo_ppl"] == 9.5
 
 
+def test_the_default_export_is_the_context_cache_graph_without_range(tmp_path):
+    pytest.importorskip("onnxruntime")
+    tj = str(tmp_path / "tokenizer.json")
+    fake_tokenizer_json(tj, 40)
+    out = str(tmp_path / "tiny")
+    meta = write_model_folder(tiny(), tj, out, "tiny")
+    assert meta["context_cache"] == {"row_positions": "row_positions", "past_key": "past_key", "past_value": "past_value",
+                                     "present_key": "present_key", "present_value": "present_value",
+                                     "layers": 2, "heads": 2, "head_dim": 16}
+    m = onnx.load(os.path.join(out, "model.onnx"))
+    assert [i.name for i in m.graph.input] == ["input_ids", "positions", "row_positions", "past_key", "past_value"]
+    assert [o.name for o in m.graph.output] == ["logits", "present_key", "present_value"]
+    # rotary reads the row positions: no Range, which WebGPU would place on the CPU
+    assert "Range" not in {n.op_type for n in m.graph.node}
+    plain = write_model_folder(tiny(), tj, str(tmp_path / "plain"), "plain", context_cache=False)
+    assert "context_cache" not in plain
+
+
 def test_parity_check_catches_a_wrong_graph(tmp_path):
     ort = pytest.importorskip("onnxruntime")
     from diffuse.export import check_parity

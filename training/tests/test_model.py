@@ -56,3 +56,21 @@ def test_invalid_filler_is_invisible():
         a = m.head(m.hidden(ids))
         b = m.head(m.hidden(padded, valid))[:, :7]
         assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_forward_cached_with_no_past_is_forward_and_a_cached_call_on_an_unchanged_canvas_is_exact():
+    from diffuse.export import empty_past
+    torch.manual_seed(3)
+    model = Denoiser(ModelConfig(vocab_size=50, n_layer=2, n_head=2, n_embd=32, max_length=32)).eval()
+    ids = torch.randint(3, 50, (2, 12))
+    pos = torch.tensor([[1, 4, 6], [0, 5, 11]])
+    with torch.no_grad():
+        full = model(ids, pos)
+        logits, keys, values = model.forward_cached(ids, torch.arange(12).expand(2, 12), pos, *empty_past(model.cfg, 2))
+        assert torch.allclose(logits, full, atol=1e-6)
+        assert keys.shape == values.shape == (2, 2, 2, 12, 16)          # [n_layer, B, H, L, hd]
+        hole, context = torch.arange(4, 8), torch.tensor([0, 1, 2, 3, 8, 9, 10, 11])
+        within = torch.tensor([[0, 2], [1, 3]])
+        cached, _, _ = model.forward_cached(ids[:, hole], hole.expand(2, -1), within,
+                                            keys[:, :, :, context], values[:, :, :, context])
+        assert torch.allclose(cached, model(ids, hole[within]), atol=1e-5)

@@ -1,0 +1,74 @@
+"""diffuse.context_cache: an exported folder (fp16 or int8, no checkpoint) to its context-cache twin."""
+import json
+import os
+
+import pytest
+import torch
+
+from diffuse.context_cache import ConversionError, convert
+from diffuse.export import write_model_folder
+from diffuse.model import Denoiser, ModelConfig
+from diffuse.quantize import quantize
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+
+def trained_like(seed=0):
+    """A tiny denoiser with no two LayerNorms alike, as after training (the exporter shares equal constants)."""
+    torch.manual_seed(seed)
+    model = Denoiser(ModelConfig(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    return model
+
+
+def folder(tmp_path, int8):
+    tj = str(tmp_path / "tokenizer.json")
+    with open(tj, "w") as f:
+        json.dump({"model": {"type": "BPE", "vocab": {f"t{i}": i for i in range(3, 40)}},
+                   "added_tokens": [{"id": i, "content": c, "special": True} for i, c in
+                                    enumerate(["<|pad|>", "<|mask|>", "<|endoftext|>"])]}, f)
+    src = str(tmp_path / "src")
+    write_model_folder(trained_like(), tj, src, "tiny", card="# tiny\n", results={"nelbo_ppl": 9.5}, context_cache=False)
+    if int8:
+        proto = onnx.load(os.path.join(src, "model.onnx"))
+        quantize(proto, "int8")
+        onnx.save(proto, os.path.join(src, "model.onnx"))
+    return src
+
+
+def initializers(path):
+    return {i.name: i for i in onnx.load(path).graph.initializer}
+
+
+@pytest.mark.parametrize("int8", [False, True])
+def test_a_folder_converts_to_its_context_cache_twin(tmp_path, int8):
+    src = folder(tmp_path, int8)
+    out = str(tmp_path / "kv")
+    meta = convert(src, out)
+    assert sorted(os.listdir(out)) == ["MODEL_CARD.md", "meta.json", "model.onnx", "tokenizer.json"]
+    with open(os.path.join(out, "meta.json")) as f:
+        back = json.load(f)
+    assert back == meta and back["context_cache"]["layers"] == 2 and back["results"]["nelbo_ppl"] == 9.5
+    with open(os.path.join(src, "meta.json")) as f:
+        source = json.load(f)
+    assert {k: v for k, v in back.items() if k not in ("context_cache", "results")} == \
+        {k: v for k, v in source.items() if k != "results"}
+    assert {i.name for i in onnx.load(os.path.join(out, "model.onnx")).graph.input} >= {"row_positions", "past_key"}
+    if int8:     # the int8 weights are the source's own, bit for bit
+        before, after = initializers(os.path.join(src, "model.onnx")), initializers(os.path.join(out, "model.onnx"))
+        quantized = [n for n in after if n.endswith("_q8")]
+        assert quantized and all(after[n] == before[n] for n in quantized)
+
+
+def test_a_folder_without_the_network_shape_is_refused(tmp_path):
+    src = folder(tmp_path, False)
+    with open(os.path.join(src, "meta.json")) as f:
+        meta = json.load(f)
+    del meta["training"]["model"]
+    with open(os.path.join(src, "meta.json"), "w") as f:
+        json.dump(meta, f)
+    with pytest.raises(ConversionError, match="training.model"):
+        convert(src, str(tmp_path / "kv"))
