@@ -5,8 +5,13 @@
  * Every variant's logits are compared with the first model's (max |diff|, argmax agreement) before
  * its time is taken.
  *
+ * `--calls full,cached` on context-cache models (meta.json `context_cache`) times both calls of a
+ * cached fill: the full call over the canvas, and the cached call of the hole's Q rows against the
+ * context's keys and values kept from a full call on the same canvas (so its logits must equal the
+ * full call's: the parity columns show it).
+ *
  *   node out/bench/forward.js --models DIR[,DIR...] [--lengths 128,256] [--queries 32]
- *        [--threads 1,2] [--opt all] [--mode sequential] [--spin 1,0] [--runs 30]
+ *        [--threads 1,2] [--opt all] [--mode sequential] [--spin 1,0] [--runs 30] [--calls full,cached]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +19,7 @@ import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng';
+import { selectRows } from '../src/model/cacheRows';
 import { list, machineInfo, modelInfo, numbers, parseFlags, percentile, publish, round, run, type Row } from './common';
 
 const FLAGS = {
@@ -27,6 +33,7 @@ const FLAGS = {
   spin: "session.intra_op.allow_spinning values, 1 and/or 0 (default 1)",
   runs: 'timed runs per cell (default 30)',
   warmup: 'untimed runs first (default 3)',
+  calls: "'full' and/or 'cached' (context-cache models only; default full)",
   json: 'write the JSON report here instead of bench/results/',
 };
 
@@ -35,6 +42,53 @@ type Opt = 'disabled' | 'basic' | 'extended' | 'all';
 interface Inputs {
   feeds: Record<string, ort.Tensor>;
   L: number;
+  /** The hole's first position; the hole is [start, start + Q). */
+  start: number;
+}
+
+type Call = 'full' | 'cached';
+
+interface CacheShape {
+  layers: number;
+  heads: number;
+  head_dim: number;
+}
+
+/**
+ * The feeds of `call` on a context-cache graph (meta.json's default input names): a full call adds
+ * row positions 0..L-1 and an empty past; a cached call runs the Q hole rows against the context's
+ * keys and values of a full call on the same canvas.
+ */
+async function cacheFeeds(session: ort.InferenceSession, cache: CacheShape, input: Inputs, Q: number, batch: number, call: Call): Promise<Record<string, ort.Tensor>> {
+  const { L, start } = input;
+  const empty = new ort.Tensor('float32', new Float32Array(0), [cache.layers, batch, cache.heads, 0, cache.head_dim]);
+  const rowPositions = new BigInt64Array(batch * L).map((_, i) => BigInt(i % L));
+  const full = { ...input.feeds, row_positions: new ort.Tensor('int64', rowPositions, [batch, L]), past_key: empty, past_value: empty };
+  if (call === 'full') return full;
+  const present = await session.run(full, ['present_key', 'present_value']);
+  const context = Array.from({ length: L }, (_, p) => p).filter((p) => p < start || p >= start + Q);
+  const kept = (name: string): ort.Tensor => {
+    const { data, dims } = selectRows(present[name].data as Float32Array, present[name].dims, context);
+    return new ort.Tensor('float32', data, dims);
+  };
+  const ids = new BigInt64Array(batch * Q);
+  const holeRows = new BigInt64Array(batch * Q);
+  const within = new BigInt64Array(batch * Q);
+  const fullIds = input.feeds.input_ids.data as BigInt64Array;
+  for (let b = 0; b < batch; b++) {
+    for (let q = 0; q < Q; q++) {
+      ids[b * Q + q] = fullIds[b * L + start + q];
+      holeRows[b * Q + q] = BigInt(start + q);
+      within[b * Q + q] = BigInt(q);
+    }
+  }
+  return {
+    input_ids: new ort.Tensor('int64', ids, [batch, Q]),
+    positions: new ort.Tensor('int64', within, [batch, Q]),
+    row_positions: new ort.Tensor('int64', holeRows, [batch, Q]),
+    past_key: kept('present_key'),
+    past_value: kept('present_value'),
+  };
 }
 
 function makeInputs(L: number, Q: number, batch: number, vocab: number, maskId: number, seed: number): Inputs {
@@ -51,6 +105,7 @@ function makeInputs(L: number, Q: number, batch: number, vocab: number, maskId: 
   }
   return {
     L,
+    start,
     feeds: { input_ids: new ort.Tensor('int64', ids, [batch, L]), positions: new ort.Tensor('int64', pos, [batch, Q]) },
   };
 }
@@ -71,6 +126,9 @@ async function main(): Promise<void> {
   const spins = list(flags.spin, '1');
   const meta = JSON.parse(readFileSync(path.join(dirs[0], 'meta.json'), 'utf8')) as { vocab_size: number; mask_id: number };
   const inputs = lengths.map((L) => makeInputs(L, Math.min(Q, L), batch, meta.vocab_size, meta.mask_id, 7));
+  const calls = list(flags.calls, 'full') as Call[];
+  const cacheOf = (dir: string): CacheShape | undefined =>
+    (JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { context_cache?: CacheShape }).context_cache;
 
   // Every (model, options) session is created first and the timed runs go round-robin over them,
   // so a burst of load from another process on a shared machine hits all cells alike.
@@ -102,56 +160,71 @@ async function main(): Promise<void> {
   const parity = new Map<string, { maxDiff: number; agree: number; rows: number }>();
   const times = new Map<string, number[]>();
   const cpuTimes = new Map<string, number[]>();
-  const key = (c: Cell, L: number) => `${cells.indexOf(c)}:${L}`;
+  const key = (c: Cell, L: number, call: Call) => `${cells.indexOf(c)}:${L}:${call}`;
+  const feeds = new Map<string, Record<string, ort.Tensor>>();
+  const callsOf = (cell: Cell): Call[] => (cacheOf(cell.dir) ? calls : ['full']);
   for (const cell of cells) {
+    const cache = cacheOf(cell.dir);
     for (const input of inputs) {
-      const out = (await cell.session.run(input.feeds)).logits.data as Float32Array;
-      const ref = reference.get(input.L) ?? (reference.set(input.L, out), out);
-      let maxDiff = 0;
-      let agree = 0;
-      for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
-      for (let r = 0; r < out.length / V; r++) if (argmax(out, r * V, V) === argmax(ref, r * V, V)) agree++;
-      parity.set(key(cell, input.L), { maxDiff, agree, rows: out.length / V });
-      for (let i = 0; i < warmup; i++) await cell.session.run(input.feeds);
-      times.set(key(cell, input.L), []);
-      cpuTimes.set(key(cell, input.L), []);
+      for (const call of callsOf(cell)) {
+        const Qs = Math.min(Q, input.L);
+        const cellFeeds = cache ? await cacheFeeds(cell.session, cache, input, Qs, batch, call) : input.feeds;
+        feeds.set(key(cell, input.L, call), cellFeeds);
+        const out = (await cell.session.run(cellFeeds, ['logits'])).logits.data as Float32Array;
+        const ref = reference.get(input.L) ?? (reference.set(input.L, out), out);
+        let maxDiff = 0;
+        let agree = 0;
+        for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
+        for (let r = 0; r < out.length / V; r++) if (argmax(out, r * V, V) === argmax(ref, r * V, V)) agree++;
+        parity.set(key(cell, input.L, call), { maxDiff, agree, rows: out.length / V });
+        for (let i = 0; i < warmup; i++) await cell.session.run(cellFeeds, ['logits']);
+        times.set(key(cell, input.L, call), []);
+        cpuTimes.set(key(cell, input.L, call), []);
+      }
     }
   }
   for (let i = 0; i < runs; i++) {
     for (const cell of cells) {
       for (const input of inputs) {
-        const c = process.cpuUsage();
-        const s = performance.now();
-        await cell.session.run(input.feeds);
-        times.get(key(cell, input.L))!.push(performance.now() - s);
-        const used = process.cpuUsage(c);
-        cpuTimes.get(key(cell, input.L))!.push((used.user + used.system) / 1000);
+        for (const call of callsOf(cell)) {
+          const k = key(cell, input.L, call);
+          const c = process.cpuUsage();
+          const s = performance.now();
+          await cell.session.run(feeds.get(k)!, ['logits']);
+          times.get(k)!.push(performance.now() - s);
+          const used = process.cpuUsage(c);
+          cpuTimes.get(k)!.push((used.user + used.system) / 1000);
+        }
       }
     }
   }
   const rows: Row[] = [];
   for (const cell of cells) {
     for (const input of inputs) {
-      const t = times.get(key(cell, input.L))!;
-      const p = parity.get(key(cell, input.L))!;
-      rows.push({
-        model: cell.mi === 0 ? models[0].name : path.basename(cell.dir),
-        MiB: models[cell.mi].cpuOnnx?.MiB ?? models[cell.mi].onnxMiB,
-        threads: cell.threads,
-        opt: cell.opt,
-        mode: cell.mode,
-        spin: cell.spin,
-        L: input.L,
-        Q: Math.min(Q, input.L),
-        B: batch,
-        'p50 ms': round(percentile(t, 0.5), 2),
-        'p95 ms': round(percentile(t, 0.95), 2),
-        'min ms': round(Math.min(...t), 2),
-        'cpu p50 ms': round(percentile(cpuTimes.get(key(cell, input.L))!, 0.5), 2),
-        'max |Δlogit|': round(p.maxDiff, 4),
-        'argmax agree %': round((100 * p.agree) / p.rows, 1),
-        'create ms': round(cell.createMs, 0),
-      });
+      for (const call of callsOf(cell)) {
+        const k = key(cell, input.L, call);
+        const t = times.get(k)!;
+        const p = parity.get(k)!;
+        rows.push({
+          model: cell.mi === 0 ? models[0].name : path.basename(cell.dir),
+          MiB: models[cell.mi].cpuOnnx?.MiB ?? models[cell.mi].onnxMiB,
+          threads: cell.threads,
+          opt: cell.opt,
+          mode: cell.mode,
+          spin: cell.spin,
+          call,
+          L: input.L,
+          Q: Math.min(Q, input.L),
+          B: batch,
+          'p50 ms': round(percentile(t, 0.5), 2),
+          'p95 ms': round(percentile(t, 0.95), 2),
+          'min ms': round(Math.min(...t), 2),
+          'cpu p50 ms': round(percentile(cpuTimes.get(k)!, 0.5), 2),
+          'max |Δlogit|': round(p.maxDiff, 4),
+          'argmax agree %': round((100 * p.agree) / p.rows, 1),
+          'create ms': round(cell.createMs, 0),
+        });
+      }
     }
     await cell.session.release();
   }
