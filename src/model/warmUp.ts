@@ -15,8 +15,12 @@ const tolerance = 1e-3;
  *   token the model rules out; the mask column is never read, and SUBS exports put -Infinity there);
  * - a graph that ignores its `positions` input: asking for positions [7, 0] and then [0, 7] must
  *   swap the rows;
- * - a context-cache graph (meta.json `context_cache`) whose cached call on an unchanged canvas does
- *   not give the full call's logits (the cached call is exact then).
+ * - a context-cache graph (meta.json `context_cache`) whose cached call (after a refresh) fails or
+ *   returns logits not of the full call's shape, or not finite as above. Its values are not held to
+ *   the full call's: an int8 graph quantizes activations per call, so a cached call of fewer rows
+ *   differs from the full call by a few % of the logits' range even on an unchanged canvas, as much
+ *   as a tiny random-weight graph changes when it is fed the wrong past. The export and the
+ *   conversion (training/diffuse/context_cache.py) check the values against PyTorch instead.
  * Garbage from a GPU provider is a plain `Error` (the caller falls back to the next provider); the
  * same from CPU is the model's fault: a `ModelLoadError` naming `modelPath`.
  */
@@ -55,26 +59,24 @@ export async function checkWarmUp(denoiser: OnnxDenoiser, meta: ModelMeta, model
       }
     }
   }
-  if (denoiser.contextCache) await checkCachedCall(denoiser, refuse);
+  if (denoiser.contextCache) await checkCachedCall(denoiser, maskColumn, refuse);
 }
 
 /** The warm-up's context cache: a name no fill takes (fills count up from 0). */
 const warmUpFill = -1;
 
-/** A refresh and then a cached call of the masked rows of the warm-up canvas: the same logits. */
-async function checkCachedCall(denoiser: OnnxDenoiser, refuse: (reason: string, providerMayBeAtFault?: boolean) => never): Promise<void> {
+/** A refresh and then a cached call of the masked rows of the warm-up canvas: usable logits of the same shape. */
+async function checkCachedCall(denoiser: OnnxDenoiser, maskColumn: number, refuse: (reason: string, providerMayBeAtFault?: boolean) => never): Promise<void> {
   const fresh = Int32Array.from({ length: warmUpLength - 1 }, (_, i) => i + 1);
   const request = (refresh: boolean): DenoiseRequest => ({ ...warmUpRequest(denoiser.spec, [warmUpLength - 1, 1]), cache: { fill: warmUpFill, refresh, fresh } });
   const full = await denoiser.forward(request(true));
   const cached = await denoiser.forward(request(false));
   const dims = (d: readonly number[]): string => `[${d.join(', ')}]`;
-  if (dims(cached.dims) !== dims(full.dims)) refuse(`returned logits of shape ${dims(cached.dims)} on a cached call, ${dims(full.dims)} on the full one`);
-  let worst = 0;
-  full.data.forEach((x, i) => {
-    if (Number.isFinite(x)) worst = Math.max(worst, Math.abs(x - cached.data[i]));
-  });
-  if (!(worst <= tolerance)) {
-    refuse(`gave logits ${worst} apart on a cached call and the full call of an unchanged canvas: the graph does not read its context_cache inputs as meta.json declares`, true);
+  if (dims(cached.dims) !== dims(full.dims)) refuse(`returned logits of shape ${dims(cached.dims)} on a cached call (context_cache), ${dims(full.dims)} on the full one`);
+  const width = full.dims[2]!;
+  for (const row of [0, 1]) {
+    const problem = nonFiniteProblem(cached.data, row * width, width, maskColumn);
+    if (problem) refuse(`produced ${problem} on a cached call (context_cache)`, true);
   }
 }
 
