@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
 import { loadModel, type LoadedModel } from '../../src/model';
 import type { DenoiseRequest } from '../../src/sampler';
+import { requestOf } from './helpers/denoiseRequests';
 
 // The context-cache fixture (training/diffuse/make_fixture.py --only=context-cache) and its PyTorch goldens.
 const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv');
@@ -24,14 +25,7 @@ function maxDiff(logits: Float32Array, expected: number[][][]): number {
 }
 
 function request(ids: number[][], positions: number[][], cache?: DenoiseRequest['cache']): DenoiseRequest {
-  return {
-    tokens: Int32Array.from(ids.flat()),
-    batch: ids.length,
-    length: ids[0].length,
-    positions: Int32Array.from(positions.flat()),
-    queries: positions[0].length,
-    ...(cache ? { cache } : {}),
-  };
+  return requestOf(ids, positions, cache ? { cache } : {});
 }
 
 describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorch)', function () {

@@ -9,6 +9,7 @@ import { SessionHost } from '../../src/model/sessionHost';
 import type { DenoiseRequest } from '../../src/sampler/types';
 import { encodeOnnxModel } from './helpers/onnxGraph';
 import { testVocabSize, testWeight, writeTestModelFolder } from './helpers/onnxTestModel';
+import { requestOf } from './helpers/denoiseRequests';
 
 function linesLogger(lines: string[]): Logger {
   const record = (message: string): number => lines.push(message);
@@ -31,14 +32,7 @@ function expectedLogits(request: DenoiseRequest): Float32Array {
 }
 
 function request(rows: number[][], positions: number[][], cond?: number[]): DenoiseRequest {
-  return {
-    tokens: Int32Array.from(rows.flat()),
-    batch: rows.length,
-    length: rows[0].length,
-    positions: Int32Array.from(positions.flat()),
-    queries: positions[0].length,
-    cond: cond && Float32Array.from(cond),
-  };
+  return requestOf(rows, positions, { cond: cond && Float32Array.from(cond) });
 }
 
 describe('loadModel and the inference worker', function () {
