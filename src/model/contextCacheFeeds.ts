@@ -16,17 +16,18 @@ export interface CachePlan {
 export type BaseFeeds = Pick<CachePlan, 'inputIds' | 'positions'>;
 
 /**
- * A full call: every canvas row at its own position, no past (C = 0). With `keep`, the worker keeps
- * the keys and values of the rows outside `fresh` (the context) for the cached calls that follow.
+ * A full call: every canvas row at its own position, no past (C = 0). With `fresh`, the worker keeps
+ * the keys and values of the other rows (the context) for the cached calls that follow, its batch
+ * repeated `copies` times.
  */
-export function fullCall(cache: ContextCacheMeta, request: DenoiseRequest, base: BaseFeeds, keep?: Int32Array): CachePlan {
+export function fullCall(cache: ContextCacheMeta, request: DenoiseRequest, base: BaseFeeds, fresh?: Int32Array, copies = 1): CachePlan {
   const { batch, length } = request;
   const rowPositions = new Int32Array(batch * length).map((_, i) => i % length);
   const empty: WireTensor = { type: 'float32', data: new Float32Array(0), dims: [cache.layers, batch, cache.heads, 0, cache.headDim] };
   return {
     ...base,
     extra: { [cache.rowPositions]: { type: 'int64', data: rowPositions, dims: [batch, length] }, [cache.pastKey]: empty, [cache.pastValue]: empty },
-    ...(keep ? { runCache: { keep: { key: cache.presentKey, value: cache.presentValue, rows: contextRows(keep, length) } } } : {}),
+    ...(fresh ? { runCache: { keep: { key: cache.presentKey, value: cache.presentValue, rows: contextRows(fresh, length), copies } } } : {}),
   };
 }
 

@@ -36,9 +36,22 @@ export class OnnxDenoiser implements Denoiser {
     return data;
   }
 
-  /** The raw output, its shape unchecked: the load-time warm-up reads the graph's logits width from it. */
+  /**
+   * The raw output, its shape unchecked: the load-time warm-up reads the graph's logits width from it.
+   * A refresh of a batch whose rows share their context (the infill engine's rows of one canvas,
+   * which differ only in their holes) runs the full canvas of the first row alone, keeps its
+   * context for every row, and answers with a cached call of every row's holes: one row's context
+   * instead of B (a further approximation: the other rows' context saw the first row's hole).
+   */
   async forward(request: DenoiseRequest, signal?: AbortSignal): Promise<RunOutput> {
     checkDenoiseRequest(request, this.spec);
+    if (!this.sharesContext(request)) return this.run(request, signal);
+    await this.run(firstRow(request), signal, request.batch);
+    return this.run({ ...request, cache: { ...request.cache!, refresh: false } }, signal);
+  }
+
+  /** One network call; a refresh's context is kept for `copies` times its batch. */
+  private async run(request: DenoiseRequest, signal: AbortSignal | undefined, copies = 1): Promise<RunOutput> {
     const { batch, length, queries } = request;
     const { inputs, outputs } = this.meta;
     const feeds: Record<string, WireTensor> = {};
@@ -49,7 +62,7 @@ export class OnnxDenoiser implements Denoiser {
       inputIds: { type: 'int64', data: request.tokens, dims: [batch, length] },
       positions: { type: 'int64', data: request.positions, dims: [batch, queries] },
     } as const;
-    const plan: CachePlan = this.meta.contextCache ? this.planCacheCall(request, base) : { ...base, extra: {} };
+    const plan: CachePlan = this.meta.contextCache ? this.planCacheCall(request, base, copies) : { ...base, extra: {} };
     if (inputs.inputIds) feeds[inputs.inputIds] = plan.inputIds;
     feeds[inputs.positions] = plan.positions;
     Object.assign(feeds, plan.extra);
@@ -63,12 +76,25 @@ export class OnnxDenoiser implements Denoiser {
     }
   }
 
+  /** A refresh of several rows whose tokens outside the fresh positions, and conditioning, are the same. */
+  private sharesContext(request: DenoiseRequest): boolean {
+    const { cache, batch, length, tokens, cond } = request;
+    if (!this.meta.contextCache || !cache?.refresh || batch < 2) return false;
+    if (cond?.some((c) => c !== cond[0])) return false;
+    const isFresh = new Uint8Array(length);
+    cache.fresh.forEach((p) => (isFresh[p] = 1));
+    for (let b = 1; b < batch; b++) {
+      for (let p = 0; p < length; p++) if (!isFresh[p] && tokens[b * length + p] !== tokens[p]) return false;
+    }
+    return true;
+  }
+
   /**
    * A context-cache graph's call: cached when the request asks for no refresh and the worker keeps
-   * this fill's context for this canvas shape; otherwise full, keeping the context when the
-   * request uses the cache at all.
+   * this fill's context for this canvas shape; otherwise full, keeping the context (for `copies`
+   * times the batch) when the request uses the cache at all.
    */
-  private planCacheCall(request: DenoiseRequest, base: Pick<CachePlan, 'inputIds' | 'positions'>): CachePlan {
+  private planCacheCall(request: DenoiseRequest, base: Pick<CachePlan, 'inputIds' | 'positions'>, copies: number): CachePlan {
     const cache = this.meta.contextCache!;
     const { cache: use, batch, length } = request;
     const kept = this.kept;
@@ -76,9 +102,15 @@ export class OnnxDenoiser implements Denoiser {
       return cachedCall(cache, request, use.fresh);
     }
     if (!use) return fullCall(cache, request, base);
-    this.kept = { fill: use.fill, batch, length, fresh: use.fresh };
-    return fullCall(cache, request, base, use.fresh);
+    this.kept = { fill: use.fill, batch: batch * copies, length, fresh: use.fresh };
+    return fullCall(cache, request, base, use.fresh, copies);
   }
+}
+
+/** The request's first batch row alone. */
+function firstRow(request: DenoiseRequest): DenoiseRequest {
+  const { tokens, length, positions, queries, cond } = request;
+  return { ...request, batch: 1, tokens: tokens.subarray(0, length), positions: positions.subarray(0, queries), ...(cond ? { cond: cond.subarray(0, 1) } : {}) };
 }
 
 function sameRows(a: Int32Array, b: Int32Array): boolean {

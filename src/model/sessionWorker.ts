@@ -93,7 +93,7 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   const result = await session.run(tensors, keep ? [outputName, keep.key, keep.value] : [outputName]);
   if (keep) {
     const rowsOf = (name: string): Ort.Tensor => {
-      const { data, dims } = selectRows(result[name].data as Float32Array, result[name].dims, keep.rows);
+      const { data, dims } = selectRows(result[name].data as Float32Array, result[name].dims, keep.rows, keep.copies);
       return new ort.Tensor('float32', data, dims);
     };
     kept = { key: rowsOf(keep.key), value: rowsOf(keep.value) };

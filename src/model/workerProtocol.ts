@@ -49,9 +49,10 @@ export interface RunCache {
   readonly past?: { readonly key: string; readonly value: string };
   /**
    * After the run, keep the rows `rows` (indices into the run's rows: axis 3 of
-   * [layers, B, heads, rows, headDim]) of these two outputs as the cache, replacing the kept one.
+   * [layers, B, heads, rows, headDim]) of these two outputs as the cache, replacing the kept one;
+   * its batch repeated `copies` times (default 1: one batch row's context serving several).
    */
-  readonly keep?: { readonly key: string; readonly value: string; readonly rows: readonly number[] };
+  readonly keep?: { readonly key: string; readonly value: string; readonly rows: readonly number[]; readonly copies?: number };
 }
 
 export type WorkerRequest =

@@ -13,6 +13,14 @@ describe('selectRows: the context rows of keys/values [layers, B, heads, L, head
     assert.deepEqual(Array.from(out), expected);
   });
 
+  it("repeats the batch when asked: one row's context for several", () => {
+    const { data: out, dims: outDims } = selectRows(data, dims, [1], 3);
+    assert.deepEqual(outDims, [2, 3, 2, 1, 3]);
+    const plane = (layer: number, head: number): number[] => [0, 1, 2].map((d) => ((layer * 2 + head) * 4 + 1) * 3 + d);
+    const expected = [0, 1].flatMap((layer) => [0, 1, 2].flatMap(() => [0, 1].flatMap((head) => plane(layer, head))));
+    assert.deepEqual(Array.from(out), expected);
+  });
+
   it('keeps no row (a canvas that is all hole): an empty cache', () => {
     assert.deepEqual(selectRows(data, dims, []).dims, [2, 1, 2, 0, 3]);
   });

@@ -81,6 +81,21 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     assert.ok(maxDiff(cached, c.full_logits) <= golden.atol, 'then cached against the context it kept');
   });
 
+  it("refreshes rows that share their context with the first row's context: the same as a cached call against it", async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    const first = c.input_ids[0];
+    const second = first.map((id, p) => (c.fresh.includes(p) ? c.input_ids[1][p] : id));
+    const shared = await model.denoiser.denoise(request([first, second], c.positions, { fill: 5000, refresh: true, fresh }));
+    const width = shared.length / 2;
+    const full = await model.denoiser.denoise(request([first], [c.positions[0]]));
+    await model.denoiser.denoise(request([first], [c.positions[0]], { fill: 5001, refresh: true, fresh }));
+    const againstFirst = await model.denoiser.denoise(request([second], [c.positions[1]], { fill: 5001, refresh: false, fresh }));
+    const worst = (a: Float32Array, b: Float32Array): number => a.reduce((w, x, i) => Math.max(w, Math.abs(x - b[i])), 0);
+    assert.ok(worst(shared.subarray(0, width), full) <= 1e-4, 'the first row: its own context, unchanged canvas');
+    assert.ok(worst(shared.subarray(width), againstFirst) <= 1e-4, "the second row: against the first row's context");
+  });
+
   it('refuses a cached call that queries a position outside the fresh rows', async () => {
     const c = golden.cached_cases[0];
     const fresh = Int32Array.from(c.fresh);
