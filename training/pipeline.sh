@@ -66,6 +66,7 @@ family_args() {
   cedd-uniform) echo "--objective=cedd --graph=uniform" ;;
   cedd-roulette) echo "--objective=cedd --graph=roulette --p_m=${P_M:-0.95}" ;;
   rdlm) echo "--objective=rdlm --sphere_base=${SPHERE_BASE:-2}" ;;
+  rdlm-mask) echo "--objective=rdlm --sphere_base=${SPHERE_BASE:-2} --step_thr=0" ;;   # the mask path alone
   *) echo "unknown family $1" >&2; return 2 ;;
   esac
 }
