@@ -30,15 +30,10 @@ export const SAMPLER_FLAGS = {
   'pad-penalty': 'padPenalty of the sampler, or off (default the engine\'s, PAD_PENALTY)',
 };
 
-/** `--model` as the CLI resolves it: a bundled name, a folder, or (absent) the default model. */
-export function resolveModelDir(flag: string | undefined): string {
-  return resolveModel(flag);
-}
-
 export async function openModel(flags: Flags): Promise<LoadedModel> {
   const ep = (flags.ep ?? 'cpu') as ExecutionProviderChoice;
   const threads = flags.threads === undefined ? undefined : Number(flags.threads);
-  return loadModel(resolveModelDir(flags.model), { executionProvider: ep, ...(threads ? { threads } : {}) });
+  return loadModel(resolveModel(flags.model), { executionProvider: ep, ...(threads ? { threads } : {}) });
 }
 
 /** A flag that is a number or 'off' (undefined); absent = `fallback`. */

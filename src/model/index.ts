@@ -2,6 +2,5 @@ export { loadModel } from './loadModel';
 export type { LoadedModel, LoadOptions } from './loadModel';
 export type { ExecutionProviderChoice } from './executionProviders';
 export type { ModelMeta } from './meta';
-export { validateModelFolder } from './modelFolder';
 export { findModels, modelKind, resolveModel } from './registry';
 export type { ModelEntry } from './registry';
