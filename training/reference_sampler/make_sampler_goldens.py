@@ -73,6 +73,10 @@ FAMILY_CASES = [
     case("md4-linear-random", [LONG_HOLE], steps=8, strategy="random", spec=MD4_LINEAR),
     case("md4-linear-confidence", [ONE_HOLE], steps=4, strategy="confidence", spec=MD4_LINEAR),
     case("md4-linear-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", spec=MD4_LINEAR),
+    # the Euler kernel reads sigma and sigma' of the schedule: one case per schedule that has them
+    case("md4-cosine-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", spec=MD4_COSINE),
+    case("md4-poly-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", spec=MD4_POLY),
+    case("mdlm-cosine-euler", [LONG_HOLE], steps=8, strategy="random", kernel="euler", spec=COSINE_SPEC),
     case("md4-cosine-random-topp", [BIG_HOLE], steps=10, strategy="random", topP=0.9, spec=MD4_COSINE),
     case("md4-poly-random-blocks", [BIG_HOLE], steps=12, strategy="random", blockSize=8, spec=MD4_POLY),
     case("genmd4-random", [LONG_HOLE], steps=8, strategy="random", spec=GENMD4),
