@@ -156,11 +156,15 @@ export function exactMatch(completion: string, expected: string): boolean {
   return completion.trimEnd() === expected.trimEnd();
 }
 
-/** evaluate.py's edit similarity: 1 - Levenshtein / max length, after trimEnd. */
+/**
+ * evaluate.py's edit similarity: 1 - Levenshtein / max length, after trimEnd, counted in code points
+ * as Python counts (an emoji is one character, not two UTF-16 units). test/fixtures/score-golden.json
+ * holds the two to the same numbers.
+ */
 export function editSimilarity(completion: string, expected: string): number {
-  const a = completion.trimEnd();
-  const b = expected.trimEnd();
-  if (a === b) return 1;
+  const a = Array.from(completion.trimEnd());
+  const b = Array.from(expected.trimEnd());
+  if (a.join('') === b.join('')) return 1;
   if (a.length === 0 || b.length === 0) return 0;
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

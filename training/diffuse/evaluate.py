@@ -174,6 +174,11 @@ def edit_similarity(a, b):
     return 1.0 - prev[-1] / max(len(a), len(b))
 
 
+def exact_match(completion, expected):
+    """Equal after stripping trailing whitespace on both sides."""
+    return completion.rstrip() == expected.rstrip()
+
+
 def score(tasks, outputs):
     """tasks: list of task dicts; outputs: list of CLI output dicts (matched by task_id).
     Exact match compares after stripping trailing whitespace on both sides."""
@@ -190,7 +195,7 @@ def score(tasks, outputs):
                 missing += 1
                 continue
             c = o["completion"]
-            em += c.rstrip() == t["expected"].rstrip()
+            em += exact_match(c, t["expected"])
             es += edit_similarity(c.rstrip(), t["expected"].rstrip())
             nfe += o.get("nfe", 0) or 0
             ms += o.get("ms", 0) or 0

@@ -7,6 +7,9 @@
   test/fixtures/tokenizer-golden.json
       [{"tokenizer", "text", "ids"}] over tricky strings, encoded by the Python library
       (add_special_tokens=False); decode(ids) == text for every case.
+  test/fixtures/score-golden.json
+      [{"completion", "expected", "exact_match", "edit_similarity"}] by evaluate.py's scorer, which
+      the benchmarks' TypeScript scorer (bench/common.ts) must reproduce.
   test/fixtures/families/contract.json
       the contract rows training produces (families.trained_combinations()), for the TypeScript
       loader's test of its family table.
@@ -19,6 +22,7 @@
     cd training && python3 -m diffuse.make_fixture [--out=../test/fixtures] [--tokenizer=extra.json ...]
     cd training && python3 -m diffuse.make_fixture --only=families     # keep tiny-model as it is
     cd training && python3 -m diffuse.make_fixture --only=contract     # the table alone (seconds)
+    cd training && python3 -m diffuse.make_fixture --only=scores       # the scorer's golden alone
 
 Needs torch, onnx, tokenizers and onnxruntime (the export refuses to write without a parity check).
 """
@@ -165,6 +169,27 @@ def golden_cases(tok, rel_path):
     return cases
 
 
+# (completion, expected) pairs for the scorer's golden: trailing whitespace, empty sides, one edit,
+# and characters outside the BMP, which Python counts as one and UTF-16 as two.
+SCORE_CASES = [
+    ("return x", "return x"), ("return x  \n", "return x"), ("", "pass"), ("pass", ""), ("", ""),
+    ("kitten", "sitting"), ("for i in range(n):", "for j in range(n):"), ("a\n    b", "a\n\tb"),
+    ("print('🙂')", "print('🙃')"), ("x = '😀😀'", "x = '😀'"), ("naïve", "naive"), ("    ", "x"),
+]
+
+
+def write_score_golden(out):
+    """test/fixtures/score-golden.json: evaluate.py's exact match and edit similarity of SCORE_CASES."""
+    from .evaluate import edit_similarity, exact_match
+    path = os.path.join(out, "score-golden.json")
+    cases = [{"completion": c, "expected": e, "exact_match": exact_match(c, e),
+              "edit_similarity": edit_similarity(c.rstrip(), e.rstrip())} for c, e in SCORE_CASES]
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(cases, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    return path
+
+
 def write_contract_table(out):
     """test/fixtures/families/contract.json: the trained rows of the families contract."""
     path = os.path.join(out, "families", "contract.json")
@@ -193,16 +218,19 @@ def write_family_fixtures(out):
 class FixtureOptions:
     out: str = os.path.join(REPO, "test", "fixtures")
     tokenizer: str = ""              # more tokenizer.json files for the tokenizer goldens, comma-separated
-    only: str = ""                   # "families" (keep tiny-model as it is) or "contract" (the table alone)
+    only: str = ""                   # "families" (keep tiny-model as it is), "contract" or "scores" (that file alone)
 
 
 def main(argv):
     args = parse_options(FixtureOptions, argv, "diffuse.make_fixture")
     out = os.path.abspath(args.out)
-    if args.only not in ("", "families", "contract"):
-        raise SystemExit(f"diffuse.make_fixture: --only takes families or contract, got {args.only!r}")
+    if args.only not in ("", "families", "contract", "scores"):
+        raise SystemExit(f"diffuse.make_fixture: --only takes families, contract or scores, got {args.only!r}")
     if args.only == "contract":
         print(json.dumps({"wrote": write_contract_table(out)}))
+        return
+    if args.only == "scores":
+        print(json.dumps({"wrote": write_score_golden(out)}))
         return
     if args.only == "families":
         print(json.dumps(write_family_fixtures(out)))
@@ -238,6 +266,7 @@ def main(argv):
     cases = golden_cases(T.load(os.path.join(model_dir, "tokenizer.json")), rel)
     for extra in filter(None, args.tokenizer.split(",")):
         cases += golden_cases(T.load(extra), os.path.relpath(os.path.abspath(extra), REPO))
+    write_score_golden(out)
     with open(os.path.join(out, "tokenizer-golden.json"), "w") as f:
         json.dump(cases, f, indent=1, ensure_ascii=False)
         f.write("\n")
