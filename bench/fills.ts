@@ -7,7 +7,8 @@ import { taskRequest } from '../src/cli/tasks';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions } from '../src/infill';
 import { loadModel, resolveModel, type ExecutionProviderChoice, type LoadedModel } from '../src/model';
 import type { Strategy } from '../src/sampler';
-import { editSimilarity, exactMatch, mean, numbers, percentile, round, type BenchTask, type Flags, type Row } from './common';
+import { editSimilarity, exactMatch, mean, numbers, round, type BenchTask, type Flags, type Row } from './common';
+import { percentile } from '../src/cli/stats';
 
 export const MODEL_FLAGS = {
   model: 'model folder (default: the bundled default model, else the test fixture)',
