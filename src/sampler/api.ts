@@ -35,10 +35,6 @@ export interface SampleOptions {
   schedule?: RevealSchedule;
   /** Default 1; 0 = greedy. */
   temperature?: number;
-  /** 0/undefined = off. */
-  topK?: number;
-  /** 1/undefined = off. */
-  topP?: number;
   seed: number;
   /** Semi-autoregressive blocks (masked tokens per block) for long holes; undefined = one block. */
   blockSize?: number;
