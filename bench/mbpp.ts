@@ -11,8 +11,7 @@
  *
  * A configuration is a comma-separated list of engine options over the shipped defaults
  * (`defaults` = none), lists written with `/`, `off` for an unset option; `syntax=off` leaves
- * out the tree-sitter check of candidates (on otherwise, as `diffuse infill --language python`), `reindent=off`
- * the re-indented alternatives of a whole line's fill (src/infill/reindent.ts). Configurations run
+ * out the tree-sitter check of candidates (on otherwise, as `diffuse infill --language python`). Configurations run
  * round-robin task by task, so load from other processes hits them alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -61,15 +60,12 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   oracleLength: (v) => v === 'on',
   // and: whether the engine gets the tree-sitter syntax check (default on)
   syntax: (v) => v !== 'off',
-  // and: whether a whole line's fill may take its neighbours' indentation (src/infill/reindent.ts; default on)
-  reindent: (v) => v !== 'off',
 };
 
 interface Config {
   name: string;
   options: InfillOptions;
   syntax: boolean;
-  reindent: boolean;
   oracleLength: boolean;
 }
 
@@ -84,14 +80,8 @@ function parseConfig(spec: string): Config {
       options[key] = read(value);
     }
   }
-  const { syntax = true, reindent = true, oracleLength = false, ...engineOptions } = options;
-  return {
-    name,
-    options: engineOptions as unknown as InfillOptions,
-    syntax: syntax as boolean,
-    reindent: reindent as boolean,
-    oracleLength: oracleLength as boolean,
-  };
+  const { syntax = true, oracleLength = false, ...engineOptions } = options;
+  return { name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean };
 }
 
 interface Fill {
@@ -116,7 +106,7 @@ async function fillOne(model: LoadedModel, task: MbppTask, config: Config, synta
   const cpu0 = model.cpuUsage();
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
-  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined, reindent: config.reindent }).fill(request, config.options);
+  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, config.options);
   const others = result.candidates.slice(1).map((c) => c.fills[0].text);
   const cpu = model.cpuUsage(cpu0);
   return { completion: result.candidates[0].fills[0].text, others, ms: result.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe };

@@ -8,7 +8,6 @@ import { buildCanvas, type CanvasLayout } from './canvas';
 import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
-import { betterIndented, reindentedAlternatives } from './reindent';
 import { holeShape } from './holeShape';
 import { indentVariants } from './indentVariants';
 import { normalizeIndentation, type IndentStyle } from './indentation';
@@ -42,8 +41,7 @@ interface PlacedVariant extends Variant {
  * Fills the holes of a document with a masked-diffusion model: builds the canvas, samples it (all
  * holes jointly; candidate hole lengths and sampled candidates as batch rows of one run, see
  * rows.ts), reads and post-processes each row's fills and ranks them by the model's own score
- * (score.ts); a whole line's fill is also tried indented like its neighbours (reindent.ts).
- * Identical requests are served from an LRU cache of sampled batches.
+ * (score.ts). Identical requests are served from an LRU cache of sampled batches.
  */
 export class InfillEngine {
   private readonly log: Logger;
@@ -51,22 +49,16 @@ export class InfillEngine {
   private readonly stopIds: ReadonlySet<number>;
 
   private readonly syntax: SyntaxChecker | undefined;
-  private readonly reindent: boolean;
 
-  /**
-   * `syntax`, when given, drops candidates that add parse errors (requests that name their
-   * language) and, unless `reindent` is false, lets a whole line's fill take its neighbours'
-   * indentation where that parses better (reindent.ts; the switch is for measuring it).
-   */
+  /** `syntax`, when given, drops candidates that add parse errors (requests that name their language). */
   constructor(
     private readonly model: { denoiser: Denoiser; tokenizer: TextTokenizer },
     logger: Logger = nullLogger,
-    { syntax, reindent = true, cacheEntries = CACHE_ENTRIES }: { syntax?: SyntaxChecker; reindent?: boolean; cacheEntries?: number } = {},
+    { syntax, cacheEntries = CACHE_ENTRIES }: { syntax?: SyntaxChecker; cacheEntries?: number } = {},
   ) {
     this.log = taggedLogger(logger, 'infill');
     this.cache = new LruCache(cacheEntries);
     this.syntax = syntax;
-    this.reindent = reindent;
     this.stopIds = new Set([model.denoiser.spec.padId, model.denoiser.spec.eosId]);
   }
 
@@ -105,9 +97,7 @@ export class InfillEngine {
       for (const [r, row] of v.rows.entries()) candidates.push(await this.readCandidate(run.result, v, offset + r, row, request));
       offset += v.rows.length;
     }
-    const alternatives = this.reindent && this.syntax ? reindentedAlternatives(request, holes[0].shape, candidates) : [];
-    this.checkSyntax(request, [...candidates, ...alternatives.map(({ candidate }) => candidate)]);
-    candidates.push(...betterIndented(alternatives, candidates));
+    this.checkSyntax(request, candidates);
     // An empty fill (a row too short for the text, or padding alone) suggests nothing: last. Then
     // the fewer parse errors the better (a fill that adds some is likely wrong, one that repairs
     // the document, which a missing line often breaks, likely right); the model's score decides the rest.

@@ -21,25 +21,14 @@ export interface IndentVariant {
 const UNIT_LINES = 50;
 
 /**
- * The variants of a single cursor hole of shape 'line' that ends a line at column 0, one per
- * neighbouring indentation (`neighbourIndents`). None for any other request.
+ * The variants of a single cursor hole of shape 'line' that ends a line at column 0: the previous
+ * non-blank line's indentation, the next one's, and one level deeper than the previous line when
+ * that opens a block. None for any other request.
  */
 export function indentVariants(request: InfillRequest, shape: HoleShape): IndentVariant[] {
   const { text, holes } = request;
   if (holes.length !== 1 || holes[0].start !== holes[0].end || shape.kind !== 'line' || !shape.endsLine || !shape.atLineStart) return [];
   const at = holes[0].start;
-  return neighbourIndents(text, at).map((indent) => ({
-    indent,
-    request: { ...request, text: `${text.slice(0, at)}${indent}\n${text.slice(at)}`, holes: [{ start: at + indent.length, end: at + indent.length }] },
-  }));
-}
-
-/**
- * The indentations a line inserted at offset `at` (a line start) plausibly has: the previous
- * non-blank line's, the next one's, and one level deeper than the previous line when that opens a
- * block; distinct, in that order.
- */
-export function neighbourIndents(text: string, at: number): string[] {
   const before = text.slice(0, at).split('\n').filter((line) => line.trim() !== '');
   const after = text.slice(at).split('\n').filter((line) => line.trim() !== '');
   const previous = before.at(-1);
@@ -49,10 +38,13 @@ export function neighbourIndents(text: string, at: number): string[] {
   if (previous !== undefined && BLOCK_OPENER.test(previous)) {
     indents.add(indentOf(previous) + unit([...before.slice(-UNIT_LINES), ...after.slice(0, UNIT_LINES)]));
   }
-  return [...indents];
+  return [...indents].map((indent) => ({
+    indent,
+    request: { ...request, text: `${text.slice(0, at)}${indent}\n${text.slice(at)}`, holes: [{ start: at + indent.length, end: at + indent.length }] },
+  }));
 }
 
-export function indentOf(line: string): string {
+function indentOf(line: string): string {
   return /^[ \t]*/.exec(line)![0];
 }
 
