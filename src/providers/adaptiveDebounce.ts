@@ -3,6 +3,10 @@
  * lands first (so the model is not run on every keystroke), short enough that a pause shows a
  * suggestion soon. Learns the typing rhythm from the gaps between requests (Tabby's adaptive
  * mode, simplified). Pure; the clock is injected for tests.
+ *
+ * The wait is counted from the keystroke: VS Code itself asks only once the typing has paused
+ * for `hostDelay` ms (its inline-completions debounce, a fixed 50 ms in VS Code 1.139), so that
+ * much of it has already passed when a request arrives.
  */
 export class AdaptiveDebounce {
   private readonly gaps: number[] = [];
@@ -10,7 +14,7 @@ export class AdaptiveDebounce {
 
   constructor(
     private readonly now: () => number = () => performance.now(),
-    private readonly bounds = { min: 60, max: 400, window: 20, idleGap: 1500 },
+    private readonly bounds = { min: 60, max: 400, window: 20, idleGap: 1500, hostDelay: 50 },
   ) {}
 
   /** Records a request now and returns the delay before it should run, in ms. */
@@ -23,6 +27,11 @@ export class AdaptiveDebounce {
       if (this.gaps.length > this.bounds.window) this.gaps.shift();
     }
     this.lastRequest = now;
+    return Math.max(0, this.sinceKeystroke() - this.bounds.hostDelay);
+  }
+
+  /** The whole wait after the last keystroke: 1.5 × the mean gap, within bounds; twice the least before any gap. */
+  private sinceKeystroke(): number {
     if (this.gaps.length === 0) return this.bounds.min * 2;
     const mean = this.gaps.reduce((a, b) => a + b, 0) / this.gaps.length;
     return Math.round(Math.min(this.bounds.max, Math.max(this.bounds.min, 1.5 * mean)));
