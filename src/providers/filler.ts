@@ -24,6 +24,8 @@ export interface FillRequestOptions {
   readonly candidates?: number;
   /** Where the (first) hole is, for the denoising view. */
   readonly source?: { readonly file: string; readonly line: number };
+  /** Told how long each of this fill's forward passes took, as the engine waited for it (ms). */
+  readonly onForwardPass?: (ms: number) => void;
 }
 
 /**
@@ -46,6 +48,8 @@ export class Filler extends Disposable {
   private _activity: Activity = { kind: 'idle' };
   /** One controller per fill under way (the ghost text's and "Diffuse fill"'s), for `cancelAll`. */
   private readonly running = new Set<AbortController>();
+  /** Each fill's `onForwardPass`, found by the signal the engine hands the denoiser with every pass. */
+  private readonly passListeners = new WeakMap<AbortSignal, (ms: number) => void>();
   /** tree-sitter and its grammars, loaded once; without them fills go unchecked (logged). */
   private readonly syntax: Promise<SyntaxChecker | undefined>;
 
@@ -109,6 +113,7 @@ export class Filler extends Disposable {
     const own = new AbortController();
     this.running.add(own);
     const signal = overrides.signal ? AbortSignal.any([overrides.signal, own.signal]) : own.signal;
+    if (overrides.onForwardPass) this.passListeners.set(signal, overrides.onForwardPass);
     const recorder = new TraceRecorder(model.spec);
     this.recorder = recorder;
     const record = (cancelled: boolean, nfe: number): void => {
@@ -146,12 +151,18 @@ export class Filler extends Disposable {
   private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): InfillEngine {
     if (this.engine?.model !== model) {
       // The engine sees the model through a denoiser that shows each request to the running
-      // fill's trace recorder: the first request of a run marks where the hole slots are.
+      // fill's trace recorder (the first request of a run marks where the hole slots are) and
+      // times each pass for the fill it belongs to.
       const denoiser: Denoiser = {
         spec: model.denoiser.spec,
-        denoise: (request, signal) => {
+        denoise: async (request, signal) => {
           this.recorder?.observeRequest(request);
-          return model.denoiser.denoise(request, signal);
+          const started = performance.now();
+          try {
+            return await model.denoiser.denoise(request, signal);
+          } finally {
+            if (signal) this.passListeners.get(signal)?.(performance.now() - started);
+          }
         },
       };
       const engine = new InfillEngine({ denoiser, tokenizer: model.tokenizer }, this.logger, { syntax });
