@@ -36,10 +36,10 @@ describe('providers: adaptive debounce', () => {
     now += 100;
     assert.equal(debounce.next(), 150 - 50);
     for (let i = 0; i < 30; i++) {
-      now += 20;
+      now += 50;
       debounce.next();
     }
-    assert.equal(debounce.next(), 60 - 50);
+    assert.equal(debounce.next(), 75 - 50);
   });
 
   it('does not count a long pause as typing rhythm', () => {
@@ -50,5 +50,17 @@ describe('providers: adaptive debounce', () => {
     debounce.next();
     now += 60_000;
     assert.equal(debounce.next(), 300 - 50);
+  });
+
+  it('does not count VS Code asking again within its own debounce as typing rhythm', () => {
+    let now = 0;
+    const debounce = new AdaptiveDebounce(() => now);
+    debounce.next();
+    for (let i = 0; i < 5; i++) {
+      now += 200;
+      debounce.next();
+      now += 30; // asked again for the same keystroke
+      assert.equal(debounce.next(), 300 - 50);
+    }
   });
 });
