@@ -10,6 +10,7 @@ import { TraceRecorder, type ShownTrace, type TraceOrigin } from './denoiseTrace
 import { Disposable } from './disposable';
 import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
+import { SharedDenoiser, type PassTime } from './sharedDenoiser';
 
 /** Context key that is true while any fill runs (enables "Diffuse: Cancel Fill"). */
 const FILLING_CONTEXT = 'diffuse.filling';
@@ -24,8 +25,8 @@ export interface FillRequestOptions {
   readonly candidates?: number;
   /** Where the (first) hole is, for the denoising view. */
   readonly source?: { readonly file: string; readonly line: number };
-  /** Told how long each of this fill's forward passes took, as the engine waited for it (ms). */
-  readonly onForwardPass?: (ms: number) => void;
+  /** Told how long each of this fill's forward passes waited for the model and took. */
+  readonly onForwardPass?: (time: PassTime) => void;
 }
 
 /**
@@ -39,7 +40,7 @@ export class Filler extends Disposable {
   private readonly _onDidTrace = this._register(new vscode.EventEmitter<ShownTrace>());
   readonly onDidTrace = this._onDidTrace.event;
   private readonly log: Logger;
-  private engine: { model: LoadedModel; engine: InfillEngine } | undefined;
+  private engine: { model: LoadedModel; engine: InfillEngine; denoiser: SharedDenoiser } | undefined;
   private recorder: TraceRecorder | undefined;
   private _lastFill: LastFill | undefined;
   private _lastTrace: ShownTrace | undefined;
@@ -48,8 +49,6 @@ export class Filler extends Disposable {
   private _activity: Activity = { kind: 'idle' };
   /** One controller per fill under way (the ghost text's and "Diffuse fill"'s), for `cancelAll`. */
   private readonly running = new Set<AbortController>();
-  /** Each fill's `onForwardPass`, found by the signal the engine hands the denoiser with every pass. */
-  private readonly passListeners = new WeakMap<AbortSignal, (ms: number) => void>();
   /** tree-sitter and its grammars, loaded once; without them fills go unchecked (logged). */
   private readonly syntax: Promise<SyntaxChecker | undefined>;
 
@@ -108,12 +107,12 @@ export class Filler extends Disposable {
       this.log.debug(`no model loaded (${this.models.state.kind}); nothing to fill`);
       return undefined;
     }
-    const engine = this.engineFor(model, await this.syntax);
+    const { engine, denoiser } = this.engineFor(model, await this.syntax);
     const options = this.options(overrides);
     const own = new AbortController();
     this.running.add(own);
     const signal = overrides.signal ? AbortSignal.any([overrides.signal, own.signal]) : own.signal;
-    if (overrides.onForwardPass) this.passListeners.set(signal, overrides.onForwardPass);
+    if (overrides.onForwardPass) denoiser.listen(signal, overrides.onForwardPass);
     const recorder = new TraceRecorder(model.spec);
     this.recorder = recorder;
     const record = (cancelled: boolean, nfe: number): void => {
@@ -148,27 +147,26 @@ export class Filler extends Disposable {
     }
   }
 
-  private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): InfillEngine {
+  private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): { engine: InfillEngine; denoiser: SharedDenoiser } {
     if (this.engine?.model !== model) {
       // The engine sees the model through a denoiser that shows each request to the running
       // fill's trace recorder (the first request of a run marks where the hole slots are) and
       // times each pass for the fill it belongs to.
-      const denoiser: Denoiser = {
+      const denoiser = new SharedDenoiser({
         spec: model.denoiser.spec,
-        denoise: async (request, signal) => {
+        denoise: (request) => model.denoiser.denoise(request),
+      });
+      const observed: Denoiser = {
+        spec: denoiser.spec,
+        denoise: (request, signal) => {
           this.recorder?.observeRequest(request);
-          const started = performance.now();
-          try {
-            return await model.denoiser.denoise(request, signal);
-          } finally {
-            if (signal) this.passListeners.get(signal)?.(performance.now() - started);
-          }
+          return denoiser.denoise(request, signal);
         },
       };
-      const engine = new InfillEngine({ denoiser, tokenizer: model.tokenizer }, this.logger, { syntax });
-      this.engine = { model, engine };
+      const engine = new InfillEngine({ denoiser: observed, tokenizer: model.tokenizer }, this.logger, { syntax });
+      this.engine = { model, engine, denoiser };
     }
-    return this.engine.engine;
+    return this.engine;
   }
 
   /** Publishes the trace of batch row `row` (the winning candidate's) for the denoising view. */

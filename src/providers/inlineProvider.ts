@@ -107,7 +107,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
         {
           signal: request.signal,
           source: sourceOf(document, position),
-          onForwardPass: (ms) => timeline.forwardPass(ms),
+          onForwardPass: (time) => timeline.forwardPass(time),
           ...(invoked ? { candidates: INVOKE_CANDIDATES } : {}),
         },
       );

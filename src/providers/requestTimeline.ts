@@ -1,3 +1,5 @@
+import type { PassTime } from './sharedDenoiser';
+
 /** How one inline completion request ended. */
 export type RequestOutcome = 'shown' | 'nothing' | 'cancelled' | 'reused' | 'failed';
 
@@ -15,8 +17,10 @@ export interface RequestTimes {
   readonly debounce: number;
   /** The engine's whole fill, its forward passes included; 0 when no fill ran. */
   readonly fill: number;
-  /** The forward passes, as the engine waited for them (the worker hop and any wait for the worker included). */
+  /** The forward passes as the engine waited for them: the worker hop and `queued` included. */
   readonly model: number;
+  /** Of `model`, waiting for passes of other fills to finish (a superseded fill's running pass). */
+  readonly queued: number;
   readonly calls: number;
   /** The fill was served from the engine's cache. */
   readonly cached: boolean;
@@ -32,6 +36,7 @@ export class RequestTimeline {
   private fillStart: number | undefined;
   private fillEnd: number | undefined;
   private model = 0;
+  private queued = 0;
   private calls = 0;
   private cached = false;
 
@@ -47,8 +52,9 @@ export class RequestTimeline {
     this.fillStart = this.now();
   }
 
-  forwardPass(ms: number): void {
-    this.model += ms;
+  forwardPass({ queued, ms }: PassTime): void {
+    this.model += queued + ms;
+    this.queued += queued;
     this.calls++;
   }
 
@@ -67,6 +73,7 @@ export class RequestTimeline {
       debounce: this.debounceEnd === undefined ? 0 : this.debounceEnd - this.at,
       fill,
       model: this.model,
+      queued: this.queued,
       calls: this.calls,
       cached: this.cached,
     };

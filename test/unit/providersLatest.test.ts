@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { isAbortError } from '../../src/core/errors';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type InfillRequest } from '../../src/infill';
-import { SerialQueue } from '../../src/model/serialQueue';
 import { LatestRequest, type Cancellable } from '../../src/providers/latestRequest';
 import { RequestTimeline, timelineLine } from '../../src/providers/requestTimeline';
+import { SharedDenoiser, type PassTime } from '../../src/providers/sharedDenoiser';
 import type { DenoiseRequest, Denoiser } from '../../src/sampler/types';
 import { FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
@@ -37,14 +37,11 @@ function cancellable(): Cancellable & { cancel(): void; readonly listeners: numb
 }
 
 /**
- * The inference worker as the engine sees it: forward passes run one at a time through a
- * `SerialQueue` (as `SessionHost` runs them), and a pass once started runs until the test lets it
- * finish, whatever its signal says (onnxruntime cannot stop a run). `passes` records which fill
- * (by its signal) each started pass belonged to.
+ * A model whose every forward pass runs until the test lets it finish (onnxruntime cannot stop a
+ * run once it began); `running` counts the passes begun.
  */
-class GatedWorker implements Denoiser {
-  readonly passes: (AbortSignal | undefined)[] = [];
-  private readonly queue = new SerialQueue();
+class GatedModel implements Denoiser {
+  running = 0;
   private readonly gates: (() => void)[] = [];
 
   constructor(private readonly inner: Denoiser) {}
@@ -53,47 +50,52 @@ class GatedWorker implements Denoiser {
     return this.inner.spec;
   }
 
-  denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array> {
-    return this.queue.enqueue(async () => {
-      this.passes.push(signal);
-      await new Promise<void>((resolve) => this.gates.push(resolve));
-      return this.inner.denoise(request);
-    }, signal);
+  async denoise(request: DenoiseRequest): Promise<Float32Array> {
+    this.running++;
+    await new Promise<void>((resolve) => this.gates.push(resolve));
+    return this.inner.denoise(request);
   }
 
-  /** Waits until `count` passes have started. */
-  async started(count: number): Promise<void> {
-    while (this.passes.length < count) await new Promise((r) => setImmediate(r));
+  /** Waits until `count` passes have begun. */
+  async begun(count: number): Promise<void> {
+    while (this.running < count) await tick();
   }
 
   /** Lets the running pass finish. */
   async finishPass(): Promise<void> {
-    while (this.gates.length === 0) await new Promise((r) => setImmediate(r));
+    while (this.gates.length === 0) await tick();
     this.gates.shift()!();
   }
 }
 
+const tick = () => new Promise((r) => setImmediate(r));
+
+/** The engine on a gated model shared as the extension shares it, on a clock the test moves. */
 async function setup() {
   const tokenizer = new FakeTokenizer();
   const word = (await tokenizer.ids('x'))[0];
   // Every masked slot predicts the same word: no padding, so each step reveals one slot.
-  const inner = new FakeDenoiser(fakeSpec(), (row, position) => (row[position] === FAKE_SPECIAL.mask ? word : row[position]));
-  const worker = new GatedWorker(inner);
-  return { worker, engine: new InfillEngine({ denoiser: worker, tokenizer }) };
+  const model = new GatedModel(new FakeDenoiser(fakeSpec(), (row, position) => (row[position] === FAKE_SPECIAL.mask ? word : row[position])));
+  const clock = { now: 0 };
+  const shared = new SharedDenoiser(model, () => clock.now);
+  /** Which fill each finished pass belonged to, in order, and its times. */
+  const passes: { fill: string; time: PassTime }[] = [];
+  const label = (signal: AbortSignal, fill: string) => shared.listen(signal, (time) => passes.push({ fill, time }));
+  return { model, clock, passes, label, engine: new InfillEngine({ denoiser: shared, tokenizer }) };
 }
 
 /** Finishes passes until `fill` settles. */
-async function runToEnd<T>(worker: GatedWorker, fill: Promise<T>): Promise<T> {
+async function runToEnd<T>(model: GatedModel, fill: Promise<T>): Promise<T> {
   let settled = false;
   const done = fill.finally(() => (settled = true));
   while (!settled) {
-    await worker.finishPass();
-    await new Promise((r) => setImmediate(r));
+    await model.finishPass();
+    await tick();
   }
   return done;
 }
 
-describe('providers: the latest request wins', () => {
+describe('providers: the latest request wins, on a model the fills share', () => {
   it('beginning a request aborts the one before; ending an old one leaves the new one alone', () => {
     const latest = new LatestRequest();
     const first = latest.begin(never);
@@ -120,44 +122,54 @@ describe('providers: the latest request wins', () => {
     assert.equal(await latest.begin(never).wait(1), true);
   });
 
-  it('a superseded fill stops after the forward pass it is in; the fresh fill\'s first pass runs right after that one', async () => {
-    const { worker, engine } = await setup();
+  it("a superseded fill stops after the forward pass it is in; the fresh fill's first pass runs next, its wait for that pass measured", async () => {
+    const { model, clock, passes, label, engine } = await setup();
     const latest = new LatestRequest();
     const stale = latest.begin(never);
+    label(stale.signal, 'stale');
     const staleFill = engine.fill(cursor('a = '), OPTIONS, { signal: stale.signal });
-    await worker.finishPass();
-    await worker.started(2);
+    await model.finishPass();
+    await model.begun(2);
 
     const fresh = latest.begin(never); // the user typed on while the second pass runs
+    label(fresh.signal, 'fresh');
     await assert.rejects(staleFill, isAbortError, 'the stale fill is answered at once');
     const freshFill = engine.fill(cursor('ab = '), OPTIONS, { signal: fresh.signal });
     await new Promise((r) => setTimeout(r, 10));
-    assert.equal(worker.passes.length, 2, 'nothing starts while the stale pass runs');
-    const result = await runToEnd(worker, freshFill);
+    assert.equal(model.running, 2, 'nothing starts while the stale pass runs');
+    clock.now += 40; // the stale pass takes 40 ms more
+    await model.finishPass();
+    await model.begun(3);
+    clock.now += 25; // the fresh fill's first pass
+    const result = await runToEnd(model, freshFill);
 
-    assert.equal(worker.passes[2], fresh.signal, 'the pass after the stale one is the fresh fill\'s');
-    assert.equal(worker.passes.filter((s) => s === stale.signal).length, 2, 'the stale fill ran no pass after it was superseded');
+    assert.deepEqual(passes.map((p) => p.fill), ['stale', 'stale', ...Array(8).fill('fresh')], 'the stale fill ran no pass after it was superseded');
+    assert.deepEqual(passes[2].time, { queued: 40, ms: 25 }, "the fresh fill's first pass waited for the stale one");
+    assert.ok(passes.slice(3).every((p) => p.time.queued === 0 && p.time.ms === 0));
     assert.equal(result.nfe, 8);
     assert.equal(result.candidates[0].fills[0].text, 'x'.repeat(8));
   });
 
   it("a superseded fill's pass waiting behind another leaves the queue: the fresh fill goes next", async () => {
-    const { worker, engine } = await setup();
-    const other = engine.fill(cursor('z = '), OPTIONS); // a "Diffuse fill", say, not superseded
-    await worker.started(1);
+    const { model, passes, label, engine } = await setup();
+    const other = new AbortController(); // a "Diffuse fill", say, not superseded
+    label(other.signal, 'other');
+    const otherFill = engine.fill(cursor('z = '), OPTIONS, { signal: other.signal });
+    await model.begun(1);
     const latest = new LatestRequest();
     const stale = latest.begin(never);
+    label(stale.signal, 'stale');
     const staleFill = engine.fill(cursor('a = '), OPTIONS, { signal: stale.signal });
     await new Promise((r) => setTimeout(r, 10)); // its first pass now waits in the queue
     const fresh = latest.begin(never);
+    label(fresh.signal, 'fresh');
     await assert.rejects(staleFill, isAbortError);
     const freshFill = engine.fill(cursor('ab = '), OPTIONS, { signal: fresh.signal });
     await new Promise((r) => setTimeout(r, 10));
-    await worker.finishPass();
-    await worker.started(2);
-    assert.equal(worker.passes[1], fresh.signal);
-    assert.ok(!worker.passes.includes(stale.signal), 'the stale fill never reached the worker');
-    await runToEnd(worker, Promise.all([other, freshFill]));
+    await runToEnd(model, Promise.all([otherFill, freshFill]));
+    assert.deepEqual(passes.slice(0, 2).map((p) => p.fill), ['other', 'fresh']);
+    assert.ok(!passes.some((p) => p.fill === 'stale'), 'the stale fill never reached the model');
+    assert.equal(model.running, 16);
   });
 });
 
@@ -169,19 +181,19 @@ describe('providers: request timeline', () => {
     timeline.debounced();
     timeline.fillStarted();
     now += 200;
-    timeline.forwardPass(70);
-    timeline.forwardPass(60.04);
+    timeline.forwardPass({ queued: 30, ms: 40 });
+    timeline.forwardPass({ queued: 0, ms: 60.04 });
     timeline.filled(false);
     now += 5;
     const times = timeline.finish('shown');
-    assert.deepEqual(times, { at: 1000, outcome: 'shown', total: 285, debounce: 80, fill: 200, model: 130.04, calls: 2, cached: false });
-    assert.equal(timelineLine(times), 'timeline {"at":1000,"outcome":"shown","total":285,"debounce":80,"fill":200,"model":130,"calls":2,"cached":false}');
+    assert.deepEqual(times, { at: 1000, outcome: 'shown', total: 285, debounce: 80, fill: 200, model: 130.04, queued: 30, calls: 2, cached: false });
+    assert.equal(timelineLine(times), 'timeline {"at":1000,"outcome":"shown","total":285,"debounce":80,"fill":200,"model":130,"queued":30,"calls":2,"cached":false}');
   });
 
   it('records a request that ended before any fill with no fill time', () => {
     let now = 0;
     const timeline = new RequestTimeline(() => now);
     now += 30;
-    assert.deepEqual(timeline.finish('cancelled'), { at: 0, outcome: 'cancelled', total: 30, debounce: 0, fill: 0, model: 0, calls: 0, cached: false });
+    assert.deepEqual(timeline.finish('cancelled'), { at: 0, outcome: 'cancelled', total: 30, debounce: 0, fill: 0, model: 0, queued: 0, calls: 0, cached: false });
   });
 });
