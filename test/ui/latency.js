@@ -3,7 +3,8 @@
 // log (at debug level) has one `[inline] timeline {...}` line per request: when VS Code asked (on
 // the extension host's epoch clock, the same machine's) and how long the debounce, the fill and its
 // forward passes took. Lined up, they split each sample into: VS Code before asking, the debounce,
-// the model, the rest of the fill (engine), the provider's own work, and VS Code showing the answer.
+// waiting for a superseded fill's forward pass, the passes, the rest of the fill (engine), the
+// provider's own work, and VS Code showing the answer.
 /* eslint-disable @typescript-eslint/no-require-imports -- plain Node CommonJS, run without a build */
 /* global require, module, window, document, performance, requestAnimationFrame, MutationObserver */
 'use strict';
@@ -34,13 +35,15 @@ const LATENCY_TEXT = [
   '    return total / len(values)',
   '',
 ].join('\n');
-// Each sample: go to the end of `line` (1-based), start a new line, type `burst` as a typist does.
+// Each sample: go to the end of `line` (1-based), start a new line, type `burst` as a typist does;
+// at a '|' the typist hesitates, long enough for a fill to begin that the next key supersedes.
 const SAMPLES = [
-  { line: 6, burst: 'if ' }, { line: 13, burst: 'tot' }, { line: 18, burst: 'if ' }, { line: 5, burst: 'lin' },
-  { line: 12, burst: 'if ' }, { line: 7, burst: 'pri' }, { line: 19, burst: 'res' }, { line: 11, burst: 'for' },
+  { line: 6, burst: 'if ' }, { line: 13, burst: 't|ot' }, { line: 18, burst: 'if ' }, { line: 5, burst: 'lin' },
+  { line: 12, burst: 'i|f ' }, { line: 7, burst: 'pri' }, { line: 19, burst: 'res' }, { line: 11, burst: 'f|or' },
 ];
-// Between keys of a burst: a quick typist (about 120 words a minute).
+// Between keys of a burst: a quick typist (about 120 words a minute); a hesitation.
 const KEY_GAP_MS = 100;
+const HESITATION_MS = 400;
 const SAMPLE_TIMEOUT_MS = 30000;
 
 /** Installs the page-side recorders: key-down times and ghost-text paint times (epoch ms). */
@@ -88,6 +91,9 @@ function percentile(values, p) {
  * the latest timeline that ended with a suggestion after the key and before the paint.
  */
 function breakdown(sample, records) {
+  // Requests of the burst's earlier keys that a later key superseded after their fill had begun
+  // (their running pass ends after they were answered, so `calls` does not count it).
+  const superseded = records.filter((r) => r.outcome === 'cancelled' && r.fill > 0 && r.at >= sample.burstStart - 1 && r.at < sample.key);
   const answered = records.filter((r) => (r.outcome === 'shown' || r.outcome === 'reused') &&
     r.at >= sample.key - 1 && r.at + r.total <= sample.ghost + 1);
   const r = answered[answered.length - 1];
@@ -95,9 +101,11 @@ function breakdown(sample, records) {
   return {
     total: sample.ghost - sample.key,
     request: r.cached ? 'cached' : r.outcome,
+    superseded: superseded.length,
     beforeAsking: r.at - sample.key,
     debounce: r.debounce,
-    model: r.model,
+    queued: r.queued,
+    passes: r.model - r.queued,
     calls: r.calls,
     engine: r.fill - r.model,
     provider: r.total - r.debounce - r.fill,
@@ -105,15 +113,16 @@ function breakdown(sample, records) {
   };
 }
 
-const STAGES = ['total', 'beforeAsking', 'debounce', 'model', 'engine', 'provider', 'showing'];
+const STAGES = ['total', 'beforeAsking', 'debounce', 'queued', 'passes', 'engine', 'provider', 'showing'];
 const STAGE_NAMES = {
   total: 'keystroke → ghost text', beforeAsking: 'VS Code before asking (its 50 ms debounce, the hop)', debounce: 'adaptive debounce',
-  model: 'forward passes (worker hop included)', engine: 'engine besides the passes', provider: 'provider besides the fill', showing: 'VS Code showing the answer',
+  queued: 'waiting for a superseded fill\'s pass', passes: 'forward passes (worker hop included)', engine: 'engine besides the passes',
+  provider: 'provider besides the fill', showing: 'VS Code showing the answer',
 };
 
 /** A markdown table of p50/p95 per stage, and the editor overhead (total minus forward passes). */
 function summarize(rows, model) {
-  const fills = rows.filter((r) => r.model !== undefined);
+  const fills = rows.filter((r) => r.passes !== undefined);
   const line = (name, values) => `| ${name} | ${Math.round(percentile(values, 50))} | ${Math.round(percentile(values, 95))} |`;
   return [
     `Keystroke → ghost text, ${rows.length} samples (${fills.length} answered by a fill), model ${model}:`,
@@ -121,9 +130,9 @@ function summarize(rows, model) {
     '| stage (ms) | p50 | p95 |',
     '|---|---|---|',
     ...STAGES.map((s) => line(STAGE_NAMES[s], (s === 'total' ? rows : fills).map((r) => r[s]))),
-    line('editor overhead (total − forward passes)', fills.map((r) => r.total - r.model)),
+    line('editor overhead (total − forward passes)', fills.map((r) => r.total - r.passes)),
     '',
-    `forward passes per fill: ${fills.map((r) => r.calls).join(', ')}`,
+    `forward passes per fill: ${fills.map((r) => r.calls).join(', ')}; superseded fills that had begun, per sample: ${fills.map((r) => r.superseded).join(', ')}`,
   ].join('\n');
 }
 
@@ -150,32 +159,36 @@ const test = {
       const target = line + SAMPLES.slice(0, i).filter((s) => s.line < line).length;
       for (let l = 1; l < target; l++) await page.keyboard.press('ArrowDown');
       await page.keyboard.press('End');
+      const before = (await recorded(page)).keys.length;
       await page.keyboard.press('Enter');
-      await page.keyboard.type(burst, { delay: KEY_GAP_MS });
+      for (const [k, part] of burst.split('|').entries()) {
+        if (k > 0) await page.waitForTimeout(HESITATION_MS);
+        await page.keyboard.type(part, { delay: KEY_GAP_MS });
+      }
       const { keys } = await recorded(page);
-      const key = keys[keys.length - 1];
+      const [burstStart, key] = [keys[before], keys[keys.length - 1]];
       // A ghost painted after the last key, or a request after it that ended with nothing to show.
       const outcome = await waitFor(async () => {
         const ghost = (await recorded(page)).ghosts.find((g) => g.t > key);
         if (ghost) return { ghost: ghost.t, text: ghost.text };
         const settled = timelines(logFiles).find((r) => r.at >= key - 1 && (r.outcome === 'nothing' || r.outcome === 'failed'));
         return settled ? { none: settled.outcome } : undefined;
-      }, { timeout: SAMPLE_TIMEOUT_MS, interval: 250, what: `ghost text after typing ${JSON.stringify(burst)} below line ${line}` });
+      }, { timeout: SAMPLE_TIMEOUT_MS, interval: 250, what: `ghost text after typing ${JSON.stringify(burst.replace('|', ''))} below line ${line}` });
       if (outcome.none) {
         empty++;
         ctx.log(`sample ${i}: no suggestion (${outcome.none})`);
         continue;
       }
-      samples.push({ key, ghost: outcome.ghost, text: outcome.text });
+      samples.push({ burstStart, key, ghost: outcome.ghost, text: outcome.text });
     }
     // The log is written asynchronously: wait until every sample's answer is in it.
     const rows = await waitFor(() => {
       const records = timelines(logFiles);
       const split = samples.map((s) => breakdown(s, records));
-      return split.every((r) => r.model !== undefined || r.request.startsWith('none')) ? split : undefined;
+      return split.every((r) => r.passes !== undefined || r.request.startsWith('none')) ? split : undefined;
     }, { timeout: 10000, what: 'the timeline of every sample in the extension log' }).catch(() => samples.map((s) => breakdown(s, timelines(logFiles))));
     if (samples.length < SAMPLES.length / 2) throw new Error(`only ${samples.length} of ${SAMPLES.length} samples showed ghost text (${empty} had nothing to show)`);
-    if (!rows.some((r) => r.model !== undefined)) throw new Error('no sample could be matched to a timeline in the extension log (is it at debug level?)');
+    if (!rows.some((r) => r.passes !== undefined)) throw new Error('no sample could be matched to a timeline in the extension log (is it at debug level?)');
     rows.forEach((r, i) => ctx.log(`sample ${i}: ${JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])))}`));
     const table = summarize(rows, ctx.model);
     ctx.log(`\n${table}\n(${empty} sample(s) had nothing to show)`);
