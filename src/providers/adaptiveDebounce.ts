@@ -11,6 +11,11 @@
  * auto-indent moves the cursor, say): such a gap is no typing rhythm, and counting it once made
  * the wait 10 ms, so that a fill began that the next key superseded, and the fresh fill waited
  * for its running forward pass (half a second on the bundled model).
+ *
+ * Nor does it wait longer than one forward pass of the model: a fill that begins too early costs
+ * the fresh one at most the superseded fill's running pass (onnxruntime cannot stop a run), so
+ * a longer wait would cost every suggestion more than it can save one. As passes get faster,
+ * the wait shrinks with them.
  */
 export class AdaptiveDebounce {
   private readonly gaps: number[] = [];
@@ -21,8 +26,11 @@ export class AdaptiveDebounce {
     private readonly bounds = { first: 120, max: 400, window: 20, idleGap: 1500, hostDelay: 50 },
   ) {}
 
-  /** Records a request now and returns the delay before it should run, in ms. */
-  next(): number {
+  /**
+   * Records a request now and returns the delay before it should run, in ms; `passMs`, the
+   * model's recent forward-pass time, caps it once known.
+   */
+  next(passMs?: number): number {
     const now = this.now();
     if (this.lastRequest !== undefined) {
       const gap = now - this.lastRequest;
@@ -31,7 +39,8 @@ export class AdaptiveDebounce {
       if (this.gaps.length > this.bounds.window) this.gaps.shift();
     }
     this.lastRequest = now;
-    return Math.max(0, this.sinceKeystroke() - this.bounds.hostDelay);
+    const wait = Math.max(0, this.sinceKeystroke() - this.bounds.hostDelay);
+    return passMs === undefined ? wait : Math.min(wait, Math.round(passMs));
   }
 
   /** The whole wait after the last keystroke: 1.5 × the mean gap (so at least 75 ms) up to `max`; `first` before any gap. */

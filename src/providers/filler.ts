@@ -73,6 +73,11 @@ export class Filler extends Disposable {
     return this._activity;
   }
 
+  /** The active model's recent forward-pass time (ms), once a fill ran on it. */
+  get passMs(): number | undefined {
+    return this.engine?.model === this.models.active ? this.engine?.denoiser.typicalPassMs : undefined;
+  }
+
   get hasModel(): boolean {
     return this.models.active !== undefined;
   }

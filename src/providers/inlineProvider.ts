@@ -96,7 +96,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const request = this.latest.begin(token);
     let outcome: RequestOutcome = 'failed';
     try {
-      if (!invoked && !(await request.wait(this.debounce.next()))) {
+      if (!invoked && !(await request.wait(this.debounce.next(this.filler.passMs)))) {
         outcome = 'cancelled';
         return undefined;
       }

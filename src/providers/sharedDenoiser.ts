@@ -1,6 +1,9 @@
 import { SerialQueue } from '../model/serialQueue';
 import type { DenoiseRequest, Denoiser } from '../sampler/types';
 
+/** Passes `typicalPassMs` looks back on: a fill or two, so it follows a change of model or load. */
+const RECENT_PASSES = 16;
+
 /** How long one forward pass of a fill took, in ms. */
 export interface PassTime {
   /** Waiting for the model to be free: passes of other fills ran (a superseded fill's last one, a "Diffuse fill"). */
@@ -20,6 +23,8 @@ export interface PassTime {
 export class SharedDenoiser implements Denoiser {
   private readonly queue = new SerialQueue();
   private readonly listeners = new WeakMap<AbortSignal, (time: PassTime) => void>();
+  /** The last passes' times (`ms`), oldest first. */
+  private readonly recent: number[] = [];
 
   constructor(
     private readonly model: Denoiser,
@@ -28,6 +33,13 @@ export class SharedDenoiser implements Denoiser {
 
   get spec(): Denoiser['spec'] {
     return this.model.spec;
+  }
+
+  /** The median time of the last passes (ms), once there was one. */
+  get typicalPassMs(): number | undefined {
+    if (this.recent.length === 0) return undefined;
+    const sorted = [...this.recent].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
   }
 
   /** Tells `listener` the time of every pass made with `signal`. */
@@ -42,7 +54,10 @@ export class SharedDenoiser implements Denoiser {
       try {
         return await this.model.denoise(request);
       } finally {
-        if (signal) this.listeners.get(signal)?.({ queued: started - asked, ms: this.now() - started });
+        const ms = this.now() - started;
+        this.recent.push(ms);
+        if (this.recent.length > RECENT_PASSES) this.recent.shift();
+        if (signal) this.listeners.get(signal)?.({ queued: started - asked, ms });
       }
     }, signal);
   }

@@ -173,6 +173,23 @@ describe('providers: the latest request wins, on a model the fills share', () =>
   });
 });
 
+describe('providers: the shared model', () => {
+  it("knows the model's typical pass time: the median of the last passes", async () => {
+    let now = 0;
+    const inner = new FakeDenoiser(fakeSpec(), () => FAKE_SPECIAL.pad);
+    const times = [50, 300, 60, 70, 55];
+    let pass = 0;
+    const shared = new SharedDenoiser({ spec: inner.spec, denoise: async (request) => {
+      now += times[pass++];
+      return inner.denoise(request);
+    } }, () => now);
+    assert.equal(shared.typicalPassMs, undefined);
+    const request: DenoiseRequest = { tokens: new Int32Array([FAKE_SPECIAL.mask]), batch: 1, length: 1, positions: new Int32Array([0]), queries: 1 };
+    for (let i = 0; i < times.length; i++) await shared.denoise(request);
+    assert.equal(shared.typicalPassMs, 60, 'one slow pass does not move it');
+  });
+});
+
 describe('providers: request timeline', () => {
   it('splits a request into debounce, fill and forward passes, on the clock it is given', () => {
     let now = 1000;

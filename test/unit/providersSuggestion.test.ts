@@ -52,6 +52,18 @@ describe('providers: adaptive debounce', () => {
     assert.equal(debounce.next(), 300 - 50);
   });
 
+  it('waits no longer than one forward pass of the model, once that is known', () => {
+    let now = 0;
+    const debounce = new AdaptiveDebounce(() => now);
+    debounce.next();
+    now += 300;
+    assert.equal(debounce.next(), 400 - 50);
+    now += 300;
+    assert.equal(debounce.next(80), 80);
+    now += 300;
+    assert.equal(debounce.next(900), 400 - 50);
+  });
+
   it('does not count VS Code asking again within its own debounce as typing rhythm', () => {
     let now = 0;
     const debounce = new AdaptiveDebounce(() => now);
