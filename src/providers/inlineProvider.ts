@@ -100,7 +100,6 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
         outcome = 'cancelled';
         return undefined;
       }
-      timeline.debounced();
       timeline.fillStarted();
       const result = await this.filler.fill(
         { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },

@@ -32,7 +32,6 @@ export const epochNow = (): number => performance.timeOrigin + performance.now()
 /** Collects the stages of one request as they happen. Pure; the clock is injected for tests. */
 export class RequestTimeline {
   private readonly at: number;
-  private debounceEnd: number | undefined;
   private fillStart: number | undefined;
   private fillEnd: number | undefined;
   private model = 0;
@@ -44,10 +43,7 @@ export class RequestTimeline {
     this.at = now();
   }
 
-  debounced(): void {
-    this.debounceEnd = this.now();
-  }
-
+  /** The debounce is over: the fill begins. */
   fillStarted(): void {
     this.fillStart = this.now();
   }
@@ -70,7 +66,7 @@ export class RequestTimeline {
       at: this.at,
       outcome,
       total: end - this.at,
-      debounce: this.debounceEnd === undefined ? 0 : this.debounceEnd - this.at,
+      debounce: this.fillStart === undefined ? 0 : this.fillStart - this.at,
       fill,
       model: this.model,
       queued: this.queued,

@@ -195,7 +195,6 @@ describe('providers: request timeline', () => {
     let now = 1000;
     const timeline = new RequestTimeline(() => now);
     now += 80;
-    timeline.debounced();
     timeline.fillStarted();
     now += 200;
     timeline.forwardPass({ queued: 30, ms: 40 });
