@@ -9,11 +9,26 @@ import type { LastFill } from './api';
 import { TraceRecorder, type ShownTrace, type TraceOrigin } from './denoiseTrace';
 import { Disposable } from './disposable';
 import type { ModelManager } from './modelManager';
+import { errorMessage } from './logging';
 import type { Settings } from './settings';
 import { SharedDenoiser, type PassTime } from './sharedDenoiser';
 
 /** Context key that is true while any fill runs (enables "Diffuse: Cancel Fill"). */
 const FILLING_CONTEXT = 'diffuse.filling';
+
+/**
+ * A model's first fill costs 40-100 ms more than later ones besides its forward passes (the
+ * sampler's code compiled, the tokenizer's and tree-sitter's first calls; measured on the bundled
+ * model): a one-step fill of this small document when a model becomes active pays it before the
+ * first suggestion does. Its passes cost no more than later ones (the load's warm-up check ran two).
+ */
+const WARM_UP_TEXT = 'def total(values):\n    result = 0\n    for value in values:\n        result += value\n    return \n';
+const WARM_UP_REQUEST: InfillRequest = {
+  text: WARM_UP_TEXT,
+  holes: [{ start: WARM_UP_TEXT.length - 1, end: WARM_UP_TEXT.length - 1 }],
+  indentation: { insertSpaces: true, tabSize: 4 },
+  languageId: 'python',
+};
 
 export type Activity =
   | { readonly kind: 'idle'; readonly lastMs?: number }
@@ -49,6 +64,9 @@ export class Filler extends Disposable {
   private _activity: Activity = { kind: 'idle' };
   /** One controller per fill under way (the ghost text's and "Diffuse fill"'s), for `cancelAll`. */
   private readonly running = new Set<AbortController>();
+  /** The model last warmed up, and the warm-up under way (a fill stops it). */
+  private warmedUp: LoadedModel | undefined;
+  private warming: AbortController | undefined;
   /** tree-sitter and its grammars, loaded once; without them fills go unchecked (logged). */
   private readonly syntax: Promise<SyntaxChecker | undefined>;
 
@@ -59,6 +77,7 @@ export class Filler extends Disposable {
       this.log.warn(`no syntax check of candidates: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     });
+    this._register(models.onDidChange(() => void this.warmUp()));
   }
 
   get lastFill(): LastFill | undefined {
@@ -112,6 +131,8 @@ export class Filler extends Disposable {
       this.log.debug(`no model loaded (${this.models.state.kind}); nothing to fill`);
       return undefined;
     }
+    // The user's fill goes first: the warm-up's waiting passes leave the queue.
+    this.warming?.abort();
     const { engine, denoiser } = this.engineFor(model, await this.syntax);
     const options = this.options(overrides);
     const own = new AbortController();
@@ -172,6 +193,25 @@ export class Filler extends Disposable {
       this.engine = { model, engine, denoiser };
     }
     return this.engine;
+  }
+
+  /** A one-step fill of a small document on a model that just became active (`WARM_UP_REQUEST`). */
+  private async warmUp(): Promise<void> {
+    const model = this.models.active;
+    if (!model || model === this.warmedUp) return;
+    this.warmedUp = model;
+    const controller = new AbortController();
+    this.warming = controller;
+    const started = performance.now();
+    try {
+      const { engine } = this.engineFor(model, await this.syntax);
+      await engine.fill(WARM_UP_REQUEST, { ...this.options(), steps: 1 }, { signal: controller.signal });
+      this.log.debug(`warmed up ${model.name} in ${Math.round(performance.now() - started)} ms`);
+    } catch (error) {
+      this.log.debug(isAbortError(error) ? 'warm-up stopped: a fill came first' : `warm-up failed: ${errorMessage(error)}`);
+    } finally {
+      if (this.warming === controller) this.warming = undefined;
+    }
   }
 
   /** Publishes the trace of batch row `row` (the winning candidate's) for the denoising view. */
