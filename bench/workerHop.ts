@@ -13,7 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { nullLogger } from '../src/core/logger';
 import { SessionHost } from '../src/model/sessionHost';
 import type { WireTensor } from '../src/model/workerProtocol';
-import { machineInfo, parseFlags, percentile, publish, repoRoot, round, run, type Row } from './common';
+import { percentile } from '../src/cli/stats';
+import { machineInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
 
 const FLAGS = { runs: 'passes per shape (default 60)', vocab: 'logits per queried position (default 8192, the bundled model\'s)' };
 /** [batch, length, queries]: three rows of a short and of a full canvas, fewer masks left, six rows. */
