@@ -1,13 +1,12 @@
-// Bundles the CLI, the inference worker and (once it exists) the extension. `vscode` is provided by
+// Bundles the CLI, the inference worker and the extension. `vscode` is provided by
 // the editor; `onnxruntime-node` and `tokenizers` ship native binaries that cannot be bundled, so
 // they stay external and resolve from node_modules at run time.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
-const entryPoints = { cli: 'src/cli.ts', sessionWorker: 'src/model/sessionWorker.ts' };
-if (existsSync('src/extension.ts')) entryPoints.extension = 'src/extension.ts';
+const entryPoints = { cli: 'src/cli.ts', sessionWorker: 'src/model/sessionWorker.ts', extension: 'src/extension.ts' };
 
 await esbuild.build({
   entryPoints,

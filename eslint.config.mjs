@@ -1,10 +1,13 @@
-// Lint rules, including the layering of ARCHITECTURE.md: the pure layers (core, sampler, infill,
-// tokenizer) import neither `vscode` nor `onnxruntime-node`; only src/model touches onnxruntime.
+// Lint rules, including the layering of ARCHITECTURE.md, one rule per layer boundary: `vscode` only in
+// src/extension.ts and src/providers/; `onnxruntime-node` only in the model runtime (its worker
+// process, src/model/sessionWorker.ts; type imports anywhere in src/model/); the pure layers (core,
+// sampler, infill, tokenizer, syntax) import neither; the CLI never imports the editor's layer.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const noVscode = { name: 'vscode', message: 'Only src/extension.ts and src/providers/ may import vscode.' };
-const noOrt = { name: 'onnxruntime-node', message: 'Only src/model/ may import onnxruntime-node.' };
+const noOrt = { name: 'onnxruntime-node', message: 'Only the model runtime (src/model/sessionWorker.ts) may import onnxruntime-node.' };
+const noProviders = { group: ['**/providers', '**/providers/**', '**/extension'], message: 'The CLI and bench run without the editor: no src/providers, no src/extension.' };
 // Plain Node ES modules (scripts/*.mjs, bench/*.mjs) run without a build: Node's globals. (The CommonJS
 // test runners in test/ declare theirs in a /* global */ comment.)
 const nodeGlobals = Object.fromEntries([
@@ -50,7 +53,12 @@ export default tseslint.config(
       }],
     },
   },
-  layer(['src/cli.ts', 'bench/**/*.ts'], [noVscode]),
+  layer(['src/syntax/**/*.ts'], [noVscode, noOrt],
+    [{ group: ['../model*', '../providers*'], message: 'syntax checks text for infill: no model, no editor.' }]),
+  layer(['src/cli.ts', 'src/cli/**/*.ts', 'bench/**/*.ts'], [noVscode, noOrt], [noProviders]),
+  // The forward benchmark times onnxruntime's own session options, below the engine, on purpose.
+  layer(['bench/forward.ts'], [noVscode], [noProviders]),
+  layer(['src/extension.ts', 'src/providers/**/*.ts'], [noOrt]),
   { files: ['src/cli.ts', 'bench/**/*.ts', 'test/**/*.ts'], rules: { 'no-console': 'off' } },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module', globals: nodeGlobals } },
 );

@@ -177,8 +177,10 @@ function remoteUri(server, absPath) {
 
 // The workbench URL. Payload entries are [key, value] pairs the web workbench reads; with the
 // smoke-test driver on it honours extensionDevelopmentPath / extensionTestsPath.
-function workbenchUrl(server, { folder, devPath, testsPath }) {
+// logLevel: as VS Code's --log, e.g. 'diffuse-dev.diffuse:debug' for one extension's log channels.
+function workbenchUrl(server, { folder, devPath, testsPath, logLevel }) {
   const payload = [['skipWelcome', 'true']];
+  if (logLevel) payload.push(['logLevel', logLevel]);
   if (devPath) payload.push(['extensionDevelopmentPath', remoteUri(server, devPath)]);
   if (testsPath) payload.push(['extensionTestsPath', remoteUri(server, testsPath.replace(/\.js$/, ''))]);
   return `http://${server.authority}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
@@ -215,12 +217,18 @@ function findFiles(dir, re, acc = []) {
   return acc;
 }
 
+// The extension's own log channel(s) of this run ("Diffuse" and any other with diffuse in its path).
+function extensionLogs(run) {
+  const logs = path.join(run.userData, 'logs');
+  return findFiles(logs, /\.log$/).filter((f) => /diffuse/i.test(path.relative(logs, f)));
+}
+
 // For a failed run: the tail of the extension's own log channel(s), and with all=true (the run broke
 // rather than a test failing) the server's and the extension host's logs too.
 function printLogs(run, server, { all = true, lines = 30 } = {}) {
   const logs = path.join(run.userData, 'logs');
   const files = [...(all ? [server && server.logFile, ...findFiles(logs, /^remoteexthost\.log$/)] : []),
-    ...findFiles(logs, /\.log$/).filter((f) => /diffuse/i.test(path.relative(logs, f)))].filter(Boolean);
+    ...extensionLogs(run)].filter(Boolean);
   for (const f of files) {
     const t = tail(f, lines);
     if (t) console.error(`----- ${path.relative(run.dir, f)} (last lines) -----\n${t}`);
@@ -332,7 +340,7 @@ async function runSuite({ name, testsPath: entry, untrusted }) {
 
 module.exports = {
   REPO, VERSIONS, QUIET_SETTINGS, NOISE, findTools, createRun, removeRun, writeJson, userSettingsFile,
-  startServer, remoteUri, workbenchUrl, launchBrowser, printLogs, tail,
+  startServer, remoteUri, workbenchUrl, launchBrowser, printLogs, extensionLogs, tail,
 };
 
 if (require.main === module) {

@@ -1,13 +1,15 @@
 /**
- * What every benchmark shares: flags, the machine and model it ran on, percentiles, task files,
- * scoring (the same exact match and edit similarity as training/diffuse/evaluate.py), and the
- * report: a markdown section (machine, model, date, the command that produced it, the table)
- * printed to stdout, plus the full numbers as JSON under bench/results/.
+ * What every benchmark shares: flags, the machine and model it ran on, task files (each line read
+ * by the CLI's own parser), scoring (the same exact match and edit similarity as
+ * training/diffuse/evaluate.py), and the report: a markdown section (machine, model, date, the
+ * command that produced it, the table) printed to stdout, plus the full numbers as JSON under
+ * bench/results/.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
+import { isBadLine, parseTask } from '../src/cli/tasks';
 
 /** The repository root: out/bench/ when compiled, bench/ when read as source. */
 export const repoRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}out${path.sep}`) ? '../..' : '..');
@@ -107,13 +109,6 @@ export function modelInfo(dir: string): ModelInfo {
 
 // -- statistics -------------------------------------------------------------------------------------
 
-/** Nearest-rank percentile (p in [0, 1]) of an unsorted sample; NaN when empty. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
-}
-
 export function mean(values: readonly number[]): number {
   return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
@@ -136,13 +131,24 @@ export interface BenchTask {
   max_tokens?: number;
 }
 
+/** A task file, each line read as the CLI reads it (src/cli/tasks.ts), plus its evaluation fields; a bad line throws, naming file and line. */
 export function readTasks(file: string): BenchTask[] {
   return readFileSync(file, 'utf8')
     .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const t = JSON.parse(line) as BenchTask & { prompt?: string };
-      return { ...t, prefix: t.prefix ?? t.prompt ?? '', suffix: t.suffix ?? '' };
+    .flatMap((line, index) => {
+      if (line.trim() === '') return [];
+      const task = parseTask(line);
+      if (isBadLine(task)) throw new Error(`${file}:${index + 1}: ${task.error}`);
+      const { expected, kind, path: source } = JSON.parse(line) as Pick<BenchTask, 'expected' | 'kind' | 'path'>;
+      return [{
+        task_id: String(task.taskId),
+        prefix: task.prefix,
+        suffix: task.suffix,
+        ...(task.maxTokens === undefined ? {} : { max_tokens: task.maxTokens }),
+        ...(expected === undefined ? {} : { expected }),
+        ...(kind === undefined ? {} : { kind }),
+        ...(source === undefined ? {} : { path: source }),
+      }];
     });
 }
 
@@ -156,11 +162,15 @@ export function exactMatch(completion: string, expected: string): boolean {
   return completion.trimEnd() === expected.trimEnd();
 }
 
-/** evaluate.py's edit similarity: 1 - Levenshtein / max length, after trimEnd. */
+/**
+ * evaluate.py's edit similarity: 1 - Levenshtein / max length, after trimEnd, counted in code points
+ * as Python counts (an emoji is one character, not two UTF-16 units). test/fixtures/score-golden.json
+ * holds the two to the same numbers.
+ */
 export function editSimilarity(completion: string, expected: string): number {
-  const a = completion.trimEnd();
-  const b = expected.trimEnd();
-  if (a === b) return 1;
+  const a = Array.from(completion.trimEnd());
+  const b = Array.from(expected.trimEnd());
+  if (a.join('') === b.join('')) return 1;
   if (a.length === 0 || b.length === 0) return 0;
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

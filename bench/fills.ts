@@ -7,10 +7,11 @@ import { taskRequest } from '../src/cli/tasks';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions } from '../src/infill';
 import { loadModel, resolveModel, type ExecutionProviderChoice, type LoadedModel } from '../src/model';
 import type { Strategy } from '../src/sampler';
-import { editSimilarity, exactMatch, mean, numbers, percentile, round, type BenchTask, type Flags, type Row } from './common';
+import { percentile } from '../src/cli/stats';
+import { editSimilarity, exactMatch, mean, numbers, round, type BenchTask, type Flags, type Row } from './common';
 
 export const MODEL_FLAGS = {
-  model: 'model folder (default: the bundled default model, else the test fixture)',
+  model: 'model folder (default: the bundled default model)',
   tasks: 'task file (JSONL, CLI format + "expected"/"kind"; default bench/data/src-tasks.jsonl)',
   limit: 'tasks of each kind (default: all)',
   kinds: 'task kinds (default single_line,multi_line)',
@@ -20,25 +21,20 @@ export const MODEL_FLAGS = {
 };
 
 export const SAMPLER_FLAGS = {
-  'max-tokens': 'mask slots of a single-line hole (default the engine\'s, 32)',
+  'max-tokens': `mask slots of a single-line hole (default the engine's, ${DEFAULT_INFILL_OPTIONS.maxTokens})`,
   'multi-max-tokens': 'mask slots of a multi-line hole (default 96, as evaluate.py\'s reference)',
-  'context-tokens': 'canvas budget in tokens (default the engine\'s, 256)',
+  'context-tokens': `canvas budget in tokens (default the engine's, ${DEFAULT_INFILL_OPTIONS.contextTokens})`,
   steps: 'step budget (default: the hole\'s slots)',
   'steps-fraction': 'step budget as a fraction of the hole\'s slots, e.g. 0.125 = 8 slots per call (instead of --steps)',
-  strategy: 'unmasking strategy (default confidence)',
-  threshold: 'confidence threshold, or off (default the engine\'s, 0.9)',
-  'pad-penalty': 'padPenalty of the sampler, or off (default the engine\'s, PAD_PENALTY)',
+  strategy: `unmasking strategy (default ${DEFAULT_INFILL_OPTIONS.strategy})`,
+  threshold: `confidence threshold, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.threshold ?? 'off'})`,
+  'pad-penalty': `padPenalty of the sampler, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.padPenalty ?? 'off'})`,
 };
-
-/** `--model` as the CLI resolves it: a bundled name, a folder, or (absent) the default model. */
-export function resolveModelDir(flag: string | undefined): string {
-  return resolveModel(flag);
-}
 
 export async function openModel(flags: Flags): Promise<LoadedModel> {
   const ep = (flags.ep ?? 'cpu') as ExecutionProviderChoice;
   const threads = flags.threads === undefined ? undefined : Number(flags.threads);
-  return loadModel(resolveModelDir(flags.model), { executionProvider: ep, ...(threads ? { threads } : {}) });
+  return loadModel(resolveModel(flags.model), { executionProvider: ep, ...(threads ? { threads } : {}) });
 }
 
 /** A flag that is a number or 'off' (undefined); absent = `fallback`. */

@@ -18,9 +18,10 @@ import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { percentile } from '../src/cli/stats';
 import { Rng } from '../src/core/rng';
 import { selectRows } from '../src/model/cacheRows';
-import { list, machineInfo, modelInfo, numbers, parseFlags, percentile, publish, round, run, type Row } from './common';
+import { list, machineInfo, modelInfo, numbers, parseFlags, publish, round, run, type Row } from './common';
 
 const FLAGS = {
   models: 'model folders, comma-separated; the first is the parity reference (default test/fixtures/tiny-model)',

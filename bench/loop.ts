@@ -11,9 +11,9 @@ import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadModel } from '../src/model';
+import { loadModel, resolveModel } from '../src/model';
 import { machineInfo, modelInfo, numbers, parseFlags, publish, readTasks, repoRoot, round, run, selectTasks, type Row } from './common';
-import { fillAll, kindsOf, limitOf, MODEL_FLAGS, optionsFor, resolveModelDir, SAMPLER_FLAGS } from './fills';
+import { fillAll, kindsOf, limitOf, MODEL_FLAGS, optionsFor, SAMPLER_FLAGS } from './fills';
 
 const FLAGS = {
   ...MODEL_FLAGS,
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const tasks = selectTasks(readTasks(flags.tasks ?? path.join(repoRoot, 'bench', 'data', 'src-tasks.jsonl')), kindsOf(flags), limitOf(flags));
   const threadCounts = numbers(flags.threads, '1,2');
   const [idleMs] = numbers(flags['idle-ms'], '2000');
-  const dir = resolveModelDir(flags.model);
+  const dir = resolveModel(flags.model);
   const load0 = loadavg()[0];
   const rows: Row[] = [];
   for (const threads of threadCounts) {

@@ -17,11 +17,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
+import { percentile } from '../src/cli/stats';
 import { taskRequest } from '../src/cli/tasks';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
 import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
 import type { LoadedModel } from '../src/model';
-import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, percentile, publish, repoRoot, round, run, type Row } from './common';
+import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
 import { evaluate, loadTasks, MBPP_KINDS, type MbppTask } from './mbppData';
 

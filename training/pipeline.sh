@@ -4,6 +4,7 @@
 #   bash training/pipeline.sh corpus tokenizer          # corpus (~30 s on 32 cores), the bundled tokenizer
 #   GPUS=2 bash training/pipeline.sh mdlm               # 20 min of MDLM on two GPUs (run it detached: setsid)
 #   bash training/pipeline.sh eval export               # held-out NELBO, held-out infill tasks, ONNX (fp16 + int8)
+#   OUT=dir bash training/pipeline.sh snapshot          # while mdlm runs: its latest checkpoint, int8, split into dir
 #   bash training/pipeline.sh ar                        # the same-size AR baseline (AR_MINUTES of AR_SCHEDULE)
 #   bash training/pipeline.sh test                      # pytest with this machine's PyTorch
 #   bash training/pipeline.sh families                  # the 8 comparison models at once on one GPU
@@ -66,6 +67,7 @@ family_args() {
   cedd-uniform) echo "--objective=cedd --graph=uniform" ;;
   cedd-roulette) echo "--objective=cedd --graph=roulette --p_m=${P_M:-0.95}" ;;
   rdlm) echo "--objective=rdlm --sphere_base=${SPHERE_BASE:-2}" ;;
+  rdlm-mask) echo "--objective=rdlm --sphere_base=${SPHERE_BASE:-2} --step_thr=0" ;;   # the mask path alone
   *) echo "unknown family $1" >&2; return 2 ;;
   esac
 }
@@ -174,6 +176,14 @@ PYEOF
     $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/$NAME-fp16" \
       --name="$NAME" --results="$W/results.json"
     $PY -m diffuse.quantize "$W/$NAME-fp16" "$W/$NAME" --variant=int8
+    ;;
+  snapshot)
+    # The latest MDLM checkpoint as the shipped int8 graph, split into OUT for the trip back. Run
+    # it in every polling call of a long run: the machine goes back 30 s after a call, and a run
+    # lost with it then keeps its last snapshot, which `--init_from` continues in the next session.
+    $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/snapshot-fp16" --name="$NAME"
+    $PY -m diffuse.quantize "$W/snapshot-fp16" "$W/snapshot" --variant=int8
+    split -b 15M "$W/snapshot/model.onnx" "${OUT:?OUT: the folder that comes back}/snapshot.onnx."
     ;;
   families)
     mkdir -p "$W/families"

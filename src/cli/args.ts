@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_INFILL_OPTIONS, defaultSteps, type InfillOptions } from '../infill';
-import type { ExecutionProviderChoice } from '../model';
-import type { Kernel, Strategy } from '../sampler';
+import { DEFAULT_INFILL_OPTIONS, defaultSteps, TEMPERATURE_RANGE, type InfillOptions } from '../infill';
+import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../model';
+import { KERNELS, STRATEGIES } from '../sampler';
 
 /** Arguments the CLI cannot run with; it prints the usage and exits with code 2. */
 export class UsageError extends Error {
@@ -34,10 +34,6 @@ export interface BenchArgs extends CommonArgs {
 }
 
 export type CommandLine = InfillArgs | BenchArgs | { readonly command: 'help' };
-
-const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
-const KERNELS: readonly Kernel[] = ['analytic', 'euler'];
-const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 const COMMON_OPTIONS = {
   model: { type: 'string' },
@@ -82,7 +78,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const common: CommonArgs = {
     model: stringValue(values.model),
     language: stringValue(values.language),
-    ep: oneOf('--ep', stringValue(values.ep) ?? 'auto', PROVIDERS),
+    ep: oneOf('--ep', stringValue(values.ep) ?? 'auto', EXECUTION_PROVIDER_CHOICES),
     timeout: values.timeout === undefined ? undefined : positiveInteger('--timeout', values.timeout),
     options: infillOptions(values),
     verbose: values.verbose === true,
@@ -132,10 +128,11 @@ function lengths(value: string | boolean): number[] {
   return String(value).split(',').map((part) => positiveInteger('--lengths', part.trim()));
 }
 
-/** `--temperature T`, a number in [0, 2] (the setting's range). */
+/** `--temperature T`, a number in TEMPERATURE_RANGE (the setting's). */
 function temperature(value: string | boolean): number {
+  const { min, max } = TEMPERATURE_RANGE;
   const t = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!(t >= 0 && t <= 2)) throw new UsageError(`--temperature must be a number in [0, 2]; got '${String(value)}'`);
+  if (!(t >= min && t <= max)) throw new UsageError(`--temperature must be a number in [${min}, ${max}]; got '${String(value)}'`);
   return t;
 }
 

@@ -1,4 +1,6 @@
-import { DEFAULT_INFILL_OPTIONS } from '../infill';
+import { DEFAULT_INFILL_OPTIONS, TEMPERATURE_RANGE } from '../infill';
+import { EXECUTION_PROVIDER_CHOICES } from '../model';
+import { KERNELS, STRATEGIES } from '../sampler';
 
 const d = DEFAULT_INFILL_OPTIONS;
 
@@ -20,13 +22,13 @@ Options:
                        family (docs/model-contract.md)
   --language ID        VS Code language id of the tasks (e.g. python): candidates are ranked by
                        the parse errors they add first (tree-sitter grammars: python)
-  --ep PROVIDER        auto | cpu | webgpu | cuda | dml | coreml (default auto)
+  --ep PROVIDER        ${EXECUTION_PROVIDER_CHOICES.join(' | ')} (default auto)
   --timeout SECONDS    give up on a model whose session takes longer to create, or one forward
                        pass longer to run (default 60)
   --steps N            denoising steps, each one network call over all rows (default ${d.steps}
                        for --max-tokens ${d.maxTokens}, in proportion)
-  --strategy S         confidence | margin | entropy | random (default ${d.strategy})
-  --kernel K           analytic | euler: the step kernel of ancestral ('random') steps and of
+  --strategy S         ${STRATEGIES.join(' | ')} (default ${d.strategy})
+  --kernel K           ${KERNELS.join(' | ')}: the step kernel of ancestral ('random') steps and of
                        the roulette graph's revisions (default analytic)
   --threshold T        reveal every slot at least this confident, in (0, 1], or off (default ${d.threshold ?? 'off'})
   --max-tokens N       the largest hole in mask slots (a block's, and the cap on --lengths);
@@ -39,7 +41,7 @@ Options:
                        scores best wins (default ${d.lengths?.join(',') ?? 'off'})
   --candidates N       candidates to keep; at a temperature > 0 sampled per size as batch rows
                        (default ${d.candidates})
-  --temperature T      sampling temperature in [0, 2]; 0 = greedy (default ${d.temperature})
+  --temperature T      sampling temperature in [${TEMPERATURE_RANGE.min}, ${TEMPERATURE_RANGE.max}]; 0 = greedy (default ${d.temperature})
   --seed N             sampling seed (default ${d.seed})
   --runs N             bench: passes over the tasks (default 3)
   --json               bench: print one JSON object instead of a table

@@ -11,10 +11,6 @@ export class LruCache<K, V> {
     }
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   /** The value for `key`, which becomes the most recently used; undefined when absent. */
   get(key: K): V | undefined {
     if (!this.entries.has(key)) return undefined;
@@ -22,10 +18,6 @@ export class LruCache<K, V> {
     this.entries.delete(key);
     this.entries.set(key, value);
     return value;
-  }
-
-  has(key: K): boolean {
-    return this.entries.has(key);
   }
 
   /** Stores `value` as the most recently used entry, evicting the least recently used beyond capacity. */
@@ -36,13 +28,5 @@ export class LruCache<K, V> {
       const oldest = this.entries.keys().next().value as K;
       this.entries.delete(oldest);
     }
-  }
-
-  delete(key: K): boolean {
-    return this.entries.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }

@@ -62,6 +62,12 @@ export const DEFAULT_INFILL_OPTIONS: Readonly<InfillOptions> = Object.freeze({
   cacheRefresh: 16,
 });
 
+/**
+ * The sampling temperatures the CLI and the settings accept: 0 is greedy; above 2 the tempered
+ * distribution of a trained model is close to uniform over thousands of ids, which fills noise.
+ */
+export const TEMPERATURE_RANGE = { min: 0, max: 2 } as const;
+
 /** The default step budget of a `maxTokens`-slot hole: the defaults' slots per step, at least 1. */
 export function defaultSteps(maxTokens: number): number {
   return Math.max(1, Math.round((maxTokens * DEFAULT_INFILL_OPTIONS.steps) / DEFAULT_INFILL_OPTIONS.maxTokens));

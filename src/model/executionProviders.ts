@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
-export type ExecutionProviderChoice = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+/** The execution-provider choices of the CLI's --ep and the `diffuse.executionProvider` setting: the one list. */
+export const EXECUTION_PROVIDER_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
+export type ExecutionProviderChoice = (typeof EXECUTION_PROVIDER_CHOICES)[number];
 
 export interface ProviderEnvironment {
   readonly platform: NodeJS.Platform;

@@ -1,7 +1,6 @@
 export { loadModel } from './loadModel';
 export type { LoadedModel, LoadOptions } from './loadModel';
-export type { ExecutionProviderChoice } from './executionProviders';
+export { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from './executionProviders';
 export type { ModelMeta } from './meta';
-export { validateModelFolder } from './modelFolder';
 export { findModels, modelKind, resolveModel } from './registry';
 export type { ModelEntry } from './registry';

@@ -99,9 +99,3 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
     tokenizer,
   };
 }
-
-/** Validates a model folder without starting a session; `ModelLoadError` names the file and the reason. */
-export async function validateModelFolder(dir: string): Promise<{ meta: ModelMeta; spec: DiffusionSpec }> {
-  const { meta, spec } = await inspectModelFolder(dir);
-  return { meta, spec };
-}

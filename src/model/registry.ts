@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -11,7 +11,11 @@ export interface ModelEntry {
   graph: string | undefined;
 }
 
-/** Preferred bundled default; otherwise the first bundled model, otherwise the test fixture. */
+/**
+ * The bundled default, and the only one: the .vsix ships models/diffuse-small and nothing else
+ * (test/fixtures/ stays out of it), so a missing default is reported as missing, by its own path,
+ * rather than replaced by some other folder.
+ */
 const defaultModelName = 'diffuse-small';
 
 /**
@@ -76,16 +80,7 @@ async function modelSubfolders(parent: string): Promise<string[]> {
  * `models/<name>`; undefined is the default model.
  */
 export function resolveModel(nameOrDir: string | undefined, base = process.cwd()): string {
-  if (nameOrDir === undefined) return defaultModel();
+  if (nameOrDir === undefined) return path.join(bundledModelsDir(), defaultModelName);
   const looksLikePath = path.isAbsolute(nameOrDir) || nameOrDir.startsWith('.') || /[\\/]/.test(nameOrDir);
   return looksLikePath ? path.resolve(base, nameOrDir) : path.join(bundledModelsDir(), nameOrDir);
-}
-
-function defaultModel(): string {
-  const models = bundledModelsDir();
-  const preferred = path.join(models, defaultModelName);
-  if (isModelFolder(preferred)) return preferred;
-  const names = existsSync(models) ? readdirSync(models).sort() : [];
-  const first = names.map((name) => path.join(models, name)).find(isModelFolder);
-  return first ?? path.join(packageRoot(), 'test', 'fixtures', 'tiny-model');
 }

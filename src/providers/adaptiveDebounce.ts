@@ -3,6 +3,19 @@
  * lands first (so the model is not run on every keystroke), short enough that a pause shows a
  * suggestion soon. Learns the typing rhythm from the gaps between requests (Tabby's adaptive
  * mode, simplified). Pure; the clock is injected for tests.
+ *
+ * The wait is counted from the keystroke: VS Code itself asks only once the typing has paused
+ * for `hostDelay` ms (its inline-completions debounce, a fixed 50 ms in VS Code 1.139), so that
+ * much of it has already passed when a request arrives. For the same reason two requests less
+ * than `hostDelay` apart are not two keystrokes but VS Code asking again (a new line's
+ * auto-indent moves the cursor, say): such a gap is no typing rhythm, and counting it once made
+ * the wait 10 ms, so that a fill began that the next key superseded, and the fresh fill waited
+ * for its running forward pass (half a second on the bundled model).
+ *
+ * Nor does it wait longer than one forward pass of the model: a fill that begins too early costs
+ * the fresh one at most the superseded fill's running pass (onnxruntime cannot stop a run), so
+ * a longer wait would cost every suggestion more than it can save one. As passes get faster,
+ * the wait shrinks with them.
  */
 export class AdaptiveDebounce {
   private readonly gaps: number[] = [];
@@ -10,21 +23,30 @@ export class AdaptiveDebounce {
 
   constructor(
     private readonly now: () => number = () => performance.now(),
-    private readonly bounds = { min: 60, max: 400, window: 20, idleGap: 1500 },
+    private readonly bounds = { first: 120, max: 400, window: 20, idleGap: 1500, hostDelay: 50 },
   ) {}
 
-  /** Records a request now and returns the delay before it should run, in ms. */
-  next(): number {
+  /**
+   * Records a request now and returns the delay before it should run, in ms; `passMs`, the
+   * model's recent forward-pass time, caps it once known.
+   */
+  next(passMs?: number): number {
     const now = this.now();
     if (this.lastRequest !== undefined) {
       const gap = now - this.lastRequest;
       // A long pause is thinking, not typing rhythm.
-      if (gap < this.bounds.idleGap) this.gaps.push(gap);
+      if (gap >= this.bounds.hostDelay && gap < this.bounds.idleGap) this.gaps.push(gap);
       if (this.gaps.length > this.bounds.window) this.gaps.shift();
     }
     this.lastRequest = now;
-    if (this.gaps.length === 0) return this.bounds.min * 2;
+    const wait = Math.max(0, this.sinceKeystroke() - this.bounds.hostDelay);
+    return passMs === undefined ? wait : Math.min(wait, Math.round(passMs));
+  }
+
+  /** The whole wait after the last keystroke: 1.5 × the mean gap (so at least 75 ms) up to `max`; `first` before any gap. */
+  private sinceKeystroke(): number {
+    if (this.gaps.length === 0) return this.bounds.first;
     const mean = this.gaps.reduce((a, b) => a + b, 0) / this.gaps.length;
-    return Math.round(Math.min(this.bounds.max, Math.max(this.bounds.min, 1.5 * mean)));
+    return Math.round(Math.min(this.bounds.max, 1.5 * mean));
   }
 }

@@ -21,19 +21,3 @@ export function selectionAt(document: vscode.TextDocument, position: vscode.Posi
   if (editor?.document !== document) return undefined;
   return editor.selections.find((s) => !s.isEmpty && s.active.isEqual(position));
 }
-
-/** Resolves to true after `ms`, or to false as soon as `token` is cancelled. */
-export function delay(ms: number, token: vscode.CancellationToken): Promise<boolean> {
-  if (token.isCancellationRequested) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const listener = token.onCancellationRequested(() => {
-      clearTimeout(timer);
-      listener.dispose();
-      resolve(false);
-    });
-    const timer = setTimeout(() => {
-      listener.dispose();
-      resolve(true);
-    }, ms);
-  });
-}

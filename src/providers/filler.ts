@@ -9,10 +9,26 @@ import type { LastFill } from './api';
 import { TraceRecorder, type ShownTrace, type TraceOrigin } from './denoiseTrace';
 import { Disposable } from './disposable';
 import type { ModelManager } from './modelManager';
+import { errorMessage } from './logging';
 import type { Settings } from './settings';
+import { SharedDenoiser, type PassTime } from './sharedDenoiser';
 
 /** Context key that is true while any fill runs (enables "Diffuse: Cancel Fill"). */
 const FILLING_CONTEXT = 'diffuse.filling';
+
+/**
+ * A model's first fill costs 40-100 ms more than later ones besides its forward passes (the
+ * sampler's code compiled, the tokenizer's and tree-sitter's first calls; measured on the bundled
+ * model): a one-step fill of this small document when a model becomes active pays it before the
+ * first suggestion does. Its passes cost no more than later ones (the load's warm-up check ran two).
+ */
+const WARM_UP_TEXT = 'def total(values):\n    result = 0\n    for value in values:\n        result += value\n    return \n';
+const WARM_UP_REQUEST: InfillRequest = {
+  text: WARM_UP_TEXT,
+  holes: [{ start: WARM_UP_TEXT.length - 1, end: WARM_UP_TEXT.length - 1 }],
+  indentation: { insertSpaces: true, tabSize: 4 },
+  languageId: 'python',
+};
 
 export type Activity =
   | { readonly kind: 'idle'; readonly lastMs?: number }
@@ -24,6 +40,8 @@ export interface FillRequestOptions {
   readonly candidates?: number;
   /** Where the (first) hole is, for the denoising view. */
   readonly source?: { readonly file: string; readonly line: number };
+  /** Told how long each of this fill's forward passes waited for the model and took. */
+  readonly onForwardPass?: (time: PassTime) => void;
 }
 
 /**
@@ -37,7 +55,7 @@ export class Filler extends Disposable {
   private readonly _onDidTrace = this._register(new vscode.EventEmitter<ShownTrace>());
   readonly onDidTrace = this._onDidTrace.event;
   private readonly log: Logger;
-  private engine: { model: LoadedModel; engine: InfillEngine } | undefined;
+  private engine: { model: LoadedModel; engine: InfillEngine; denoiser: SharedDenoiser } | undefined;
   private recorder: TraceRecorder | undefined;
   private _lastFill: LastFill | undefined;
   private _lastTrace: ShownTrace | undefined;
@@ -46,6 +64,9 @@ export class Filler extends Disposable {
   private _activity: Activity = { kind: 'idle' };
   /** One controller per fill under way (the ghost text's and "Diffuse fill"'s), for `cancelAll`. */
   private readonly running = new Set<AbortController>();
+  /** The model last warmed up, and the warm-up under way (a fill stops it). */
+  private warmedUp: LoadedModel | undefined;
+  private warming: AbortController | undefined;
   /** tree-sitter and its grammars, loaded once; without them fills go unchecked (logged). */
   private readonly syntax: Promise<SyntaxChecker | undefined>;
 
@@ -56,6 +77,7 @@ export class Filler extends Disposable {
       this.log.warn(`no syntax check of candidates: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     });
+    this._register(models.onDidChange(() => void this.warmUp()));
   }
 
   get lastFill(): LastFill | undefined {
@@ -68,6 +90,11 @@ export class Filler extends Disposable {
 
   get activity(): Activity {
     return this._activity;
+  }
+
+  /** The active model's recent forward-pass time (ms), once a fill ran on it. */
+  get passMs(): number | undefined {
+    return this.engine?.model === this.models.active ? this.engine?.denoiser.typicalPassMs : undefined;
   }
 
   get hasModel(): boolean {
@@ -104,11 +131,14 @@ export class Filler extends Disposable {
       this.log.debug(`no model loaded (${this.models.state.kind}); nothing to fill`);
       return undefined;
     }
-    const engine = this.engineFor(model, await this.syntax);
+    // The user's fill goes first: the warm-up's waiting passes leave the queue.
+    this.warming?.abort();
+    const { engine, denoiser } = this.engineFor(model, await this.syntax);
     const options = this.options(overrides);
     const own = new AbortController();
     this.running.add(own);
     const signal = overrides.signal ? AbortSignal.any([overrides.signal, own.signal]) : own.signal;
+    if (overrides.onForwardPass) denoiser.listen(signal, overrides.onForwardPass);
     const recorder = new TraceRecorder(model.spec);
     this.recorder = recorder;
     const record = (cancelled: boolean, nfe: number): void => {
@@ -143,21 +173,45 @@ export class Filler extends Disposable {
     }
   }
 
-  private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): InfillEngine {
+  private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): { engine: InfillEngine; denoiser: SharedDenoiser } {
     if (this.engine?.model !== model) {
       // The engine sees the model through a denoiser that shows each request to the running
-      // fill's trace recorder: the first request of a run marks where the hole slots are.
-      const denoiser: Denoiser = {
+      // fill's trace recorder (the first request of a run marks where the hole slots are) and
+      // times each pass for the fill it belongs to.
+      const denoiser = new SharedDenoiser({
         spec: model.denoiser.spec,
+        denoise: (request) => model.denoiser.denoise(request),
+      });
+      const observed: Denoiser = {
+        spec: denoiser.spec,
         denoise: (request, signal) => {
           this.recorder?.observeRequest(request);
-          return model.denoiser.denoise(request, signal);
+          return denoiser.denoise(request, signal);
         },
       };
-      const engine = new InfillEngine({ denoiser, tokenizer: model.tokenizer }, this.logger, { syntax });
-      this.engine = { model, engine };
+      const engine = new InfillEngine({ denoiser: observed, tokenizer: model.tokenizer }, this.logger, { syntax });
+      this.engine = { model, engine, denoiser };
     }
-    return this.engine.engine;
+    return this.engine;
+  }
+
+  /** A one-step fill of a small document on a model that just became active (`WARM_UP_REQUEST`). */
+  private async warmUp(): Promise<void> {
+    const model = this.models.active;
+    if (!model || model === this.warmedUp) return;
+    this.warmedUp = model;
+    const controller = new AbortController();
+    this.warming = controller;
+    const started = performance.now();
+    try {
+      const { engine } = this.engineFor(model, await this.syntax);
+      await engine.fill(WARM_UP_REQUEST, { ...this.options(), steps: 1 }, { signal: controller.signal });
+      this.log.debug(`warmed up ${model.name} in ${Math.round(performance.now() - started)} ms`);
+    } catch (error) {
+      this.log.debug(isAbortError(error) ? 'warm-up stopped: a fill came first' : `warm-up failed: ${errorMessage(error)}`);
+    } finally {
+      if (this.warming === controller) this.warming = undefined;
+    }
   }
 
   /** Publishes the trace of batch row `row` (the winning candidate's) for the denoising view. */

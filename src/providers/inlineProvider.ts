@@ -4,10 +4,12 @@ import type { Candidate, Hole } from '../infill';
 import { AdaptiveDebounce } from './adaptiveDebounce';
 import { gateByConfidence } from './confidenceGate';
 import { Disposable } from './disposable';
-import { delay, indentStyle, selectionAt, sourceOf } from './editorContext';
+import { indentStyle, selectionAt, sourceOf } from './editorContext';
 import type { Filler } from './filler';
+import { LatestRequest } from './latestRequest';
 import { errorMessage } from './logging';
 import type { Notices } from './notices';
+import { RequestTimeline, timelineLine, type RequestOutcome } from './requestTimeline';
 import type { Settings } from './settings';
 import { isEnabledFor } from './settingsModel';
 import { anchorAt, remainderAfterTyping, type ShownSuggestion } from './shownSuggestion';
@@ -36,7 +38,7 @@ interface Target {
 export class InlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   private readonly log: Logger;
   private readonly debounce = new AdaptiveDebounce();
-  private running: AbortController | undefined;
+  private readonly latest = new LatestRequest();
   private shown: ShownSuggestion | undefined;
 
   constructor(private readonly filler: Filler, private readonly settings: Settings, private readonly notices: Notices, logger: Logger) {
@@ -68,6 +70,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const timeline = new RequestTimeline();
     const settings = this.settings.current;
     const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
     const selection = selectionAt(document, position);
@@ -84,34 +87,43 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       const remainder = remainderAfterTyping(this.shown, { uri: document.uri.toString(), text, offset: target.hole.start });
       if (remainder !== undefined) {
         this.log.trace('typed into the shown suggestion: reusing its rest');
+        this.log.debug(timelineLine(timeline.finish('reused')));
         return [new vscode.InlineCompletionItem(remainder, target.range)];
       }
     }
 
     if (invoked && !this.filler.hasModel) this.notices.say(vscode.l10n.t('no model loaded: see the status bar'));
-    this.running?.abort();
-    const controller = new AbortController();
-    this.running = controller;
-    const cancel = token.onCancellationRequested(() => controller.abort());
+    const request = this.latest.begin(token);
+    let outcome: RequestOutcome = 'failed';
     try {
-      if (!invoked && !(await delay(this.debounce.next(), token))) return undefined;
+      if (!invoked && !(await request.wait(this.debounce.next(this.filler.passMs)))) {
+        outcome = 'cancelled';
+        return undefined;
+      }
+      timeline.fillStarted();
       const result = await this.filler.fill(
         { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
         {
-          signal: controller.signal,
+          signal: request.signal,
           source: sourceOf(document, position),
+          onForwardPass: (time) => timeline.forwardPass(time),
           ...(invoked ? { candidates: INVOKE_CANDIDATES } : {}),
         },
       );
-      if (!result || token.isCancellationRequested) return undefined;
+      if (!result || token.isCancellationRequested) {
+        outcome = 'cancelled';
+        return undefined;
+      }
+      timeline.filled(result.cached);
       const items = this.items(target, result.candidates, settings.minConfidence, invoked);
       if (items.length > 0 && target.atCursor && !context.selectedCompletionInfo) {
         this.shown = anchorAt(document.uri.toString(), text, target.hole.start, items[0].insertText as string);
       }
+      outcome = items.length > 0 ? 'shown' : 'nothing';
       return items;
     } finally {
-      cancel.dispose();
-      if (this.running === controller) this.running = undefined;
+      request.end();
+      this.log.debug(timelineLine(timeline.finish(outcome)));
     }
   }
 

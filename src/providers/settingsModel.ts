@@ -1,6 +1,6 @@
-import { DEFAULT_INFILL_OPTIONS } from '../infill';
-import type { ExecutionProviderChoice } from '../model';
-import type { Strategy } from '../sampler';
+import { DEFAULT_INFILL_OPTIONS, TEMPERATURE_RANGE } from '../infill';
+import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../model';
+import { STRATEGIES, type Strategy } from '../sampler';
 
 /**
  * The extension's settings as typed values. Raw values come from user-editable JSON, so each one
@@ -9,7 +9,8 @@ import type { Strategy } from '../sampler';
  * `settings.ts` reads the raw values, this module is unit-tested on its own.
  */
 
-export type TriggerMode = 'automatic' | 'selection' | 'manual';
+export const TRIGGER_MODES = ['automatic', 'selection', 'manual'] as const;
+export type TriggerMode = (typeof TRIGGER_MODES)[number];
 
 export interface DiffuseSettings {
   readonly trigger: TriggerMode;
@@ -34,6 +35,27 @@ export type SettingKey = keyof DiffuseSettings;
 
 export const SECTION = 'diffuse';
 
+/** The value lists of the settings that are enums, each the list of the layer that owns the concept. */
+export const SETTING_ENUMS = {
+  trigger: TRIGGER_MODES,
+  strategy: STRATEGIES,
+  executionProvider: EXECUTION_PROVIDER_CHOICES,
+} as const satisfies Partial<Record<SettingKey, readonly string[]>>;
+
+/**
+ * Bounds of the numeric settings, shared with package.json's `minimum`/`maximum` and the webview.
+ * `threshold` 0 means off; the step slider and the hole size stop at 256, the longest canvases
+ * the models train on; the context reaches 4096 for models trained on longer ones.
+ */
+export const SETTING_RANGES = {
+  steps: { min: 1, max: 256 },
+  threshold: { min: 0, max: 1 },
+  temperature: TEMPERATURE_RANGE,
+  minConfidence: { min: 0, max: 1 },
+  maxHoleTokens: { min: 1, max: 256 },
+  contextTokens: { min: 16, max: 4096 },
+} as const satisfies Partial<Record<SettingKey, { readonly min: number; readonly max: number }>>;
+
 /** Keys whose value a workspace must not choose in an untrusted workspace (package.json `restrictedConfigurations`). */
 export const RESTRICTED_KEYS: readonly SettingKey[] = ['model', 'modelFolders'];
 
@@ -46,39 +68,31 @@ export const DEFAULT_SETTINGS: DiffuseSettings = Object.freeze({
   temperature: DEFAULT_INFILL_OPTIONS.temperature ?? 0,
   minConfidence: 0.2,
   maxHoleTokens: DEFAULT_INFILL_OPTIONS.maxTokens,
-  contextTokens: 256,
+  contextTokens: DEFAULT_INFILL_OPTIONS.contextTokens,
   model: undefined,
   modelFolders: Object.freeze([]),
   executionProvider: 'auto',
 });
 
-/** Bounds shared with package.json's `minimum`/`maximum`. */
-export const STEPS_RANGE = { min: 1, max: 256 } as const;
-const HOLE_TOKENS_RANGE = { min: 1, max: 256 } as const;
-const CONTEXT_TOKENS_RANGE = { min: 16, max: 4096 } as const;
-
-const TRIGGERS: readonly TriggerMode[] = ['automatic', 'selection', 'manual'];
-const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
-const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
-
 /** Typed settings from a reader of raw values (`undefined` = not set anywhere). */
 export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSettings {
   const d = DEFAULT_SETTINGS;
-  const threshold = numberIn(read('threshold'), 0, 1, d.threshold ?? 0);
+  const r = SETTING_RANGES;
+  const threshold = numberIn(read('threshold'), r.threshold, d.threshold ?? 0);
   const model = read('model');
   return {
-    trigger: oneOf(read('trigger'), TRIGGERS, d.trigger),
+    trigger: oneOf(read('trigger'), SETTING_ENUMS.trigger, d.trigger),
     enable: enableMap(read('enable')),
-    steps: integerIn(read('steps'), STEPS_RANGE.min, STEPS_RANGE.max, d.steps),
-    strategy: oneOf(read('strategy'), STRATEGIES, d.strategy),
+    steps: integerIn(read('steps'), r.steps, d.steps),
+    strategy: oneOf(read('strategy'), SETTING_ENUMS.strategy, d.strategy),
     threshold: threshold > 0 ? threshold : undefined,
-    temperature: numberIn(read('temperature'), 0, 2, d.temperature),
-    minConfidence: numberIn(read('minConfidence'), 0, 1, d.minConfidence),
-    maxHoleTokens: integerIn(read('maxHoleTokens'), HOLE_TOKENS_RANGE.min, HOLE_TOKENS_RANGE.max, d.maxHoleTokens),
-    contextTokens: integerIn(read('contextTokens'), CONTEXT_TOKENS_RANGE.min, CONTEXT_TOKENS_RANGE.max, d.contextTokens),
+    temperature: numberIn(read('temperature'), r.temperature, d.temperature),
+    minConfidence: numberIn(read('minConfidence'), r.minConfidence, d.minConfidence),
+    maxHoleTokens: integerIn(read('maxHoleTokens'), r.maxHoleTokens, d.maxHoleTokens),
+    contextTokens: integerIn(read('contextTokens'), r.contextTokens, d.contextTokens),
     model: typeof model === 'string' && model.trim() !== '' ? model.trim() : undefined,
     modelFolders: stringList(read('modelFolders')),
-    executionProvider: oneOf(read('executionProvider'), PROVIDERS, d.executionProvider),
+    executionProvider: oneOf(read('executionProvider'), SETTING_ENUMS.executionProvider, d.executionProvider),
   };
 }
 
@@ -114,12 +128,17 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback
   return allowed.includes(value as T) ? (value as T) : fallback;
 }
 
-function numberIn(value: unknown, min: number, max: number, fallback: number): number {
+interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+function numberIn(value: unknown, { min, max }: Range, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : fallback;
 }
 
-function integerIn(value: unknown, min: number, max: number, fallback: number): number {
-  return Number.isInteger(value) ? numberIn(value, min, max, fallback) : fallback;
+function integerIn(value: unknown, range: Range, fallback: number): number {
+  return Number.isInteger(value) ? numberIn(value, range, fallback) : fallback;
 }
 
 /** The enable map merged over the default, so `{"python": false}` keeps plaintext and scminput off. */

@@ -1,8 +1,15 @@
 /** The public shapes of `sample` (docs/engine-api.md, "sampler"). */
 
-export type Strategy = 'confidence' | 'margin' | 'entropy' | 'random';
-export type RevealSchedule = 'linear' | 'cosine';
-export type Kernel = 'analytic' | 'euler';
+/**
+ * Each option vocabulary has one list, here; the types, the validation, the CLI's flags, the
+ * settings and the webview read it (test/unit/optionVocabulary.test.ts holds package.json to it).
+ */
+export const STRATEGIES = ['confidence', 'margin', 'entropy', 'random'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+export const REVEAL_SCHEDULES = ['linear', 'cosine'] as const;
+export type RevealSchedule = (typeof REVEAL_SCHEDULES)[number];
+export const KERNELS = ['analytic', 'euler'] as const;
+export type Kernel = (typeof KERNELS)[number];
 
 export interface SampleOptions {
   /** Step budget (the slider); an integer >= 1. */
@@ -28,10 +35,6 @@ export interface SampleOptions {
   schedule?: RevealSchedule;
   /** Default 1; 0 = greedy. */
   temperature?: number;
-  /** 0/undefined = off. */
-  topK?: number;
-  /** 1/undefined = off. */
-  topP?: number;
   seed: number;
   /** Semi-autoregressive blocks (masked tokens per block) for long holes; undefined = one block. */
   blockSize?: number;

@@ -18,10 +18,10 @@ import type { ResolvedOptions } from './validate';
  *   positions are revised by the kernel first, then masked ones are revealed by rank (reveal.ts).
  * Kernels, by output kind and `kernel`:
  * - x0 logits, 'analytic': the exact x0-posterior; the x0 distribution p is SUBS with the sampling
- *   knobs applied (temperature, top-k, top-p; one-hot argmax at temperature 0);
+ *   temperature applied (one-hot argmax at temperature 0);
  * - x0 logits, 'euler': p turned into concrete scores at σ(t), then SEDD's Euler step;
  * - log scores (s_y = e^{logit_y}, s at x_t = 1, the mask entry ignored), 'analytic': SEDD's Tweedie
- *   τ-leaping; 'euler': SEDD's Euler step. The sampling knobs act on the final step only here.
+ *   τ-leaping; 'euler': SEDD's Euler step. The temperature acts on the final step only here.
  * Confidence of a drawn token: p_θ(x0 = token) under the untempered SUBS distribution (x0 logits),
  * else the token's share of the transition weights over real tokens.
  */
@@ -135,7 +135,7 @@ function finalDistribution(ctx: RevealContext, row: number, position: number, t:
 /**
  * The final step (noise removal, anytime stop) over the pending `positions` of a row, ascending,
  * with logits of time t: each takes the mode of the final distribution when `greedy` or at
- * temperature 0, else a draw from it with the sampling knobs (one uniform). On the refining graphs
+ * temperature 0, else a draw from it at the temperature (one uniform). On the refining graphs
  * the positions then settle and, with `padPenalty` set, every position after the first pad of a
  * hole becomes a pad (confidence: the pad's probability under its final distribution).
  */

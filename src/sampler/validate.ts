@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../core/errors';
-import type { Canvas, Kernel, RevealSchedule, SampleOptions, Strategy } from './api';
+import { KERNELS, REVEAL_SCHEDULES, STRATEGIES, type Canvas, type Kernel, type RevealSchedule, type SampleOptions, type Strategy } from './api';
 import type { DiffusionSpec } from './types';
 
 /** SampleOptions with every default filled in and every value checked. */
@@ -10,10 +10,6 @@ export interface ResolvedOptions {
   readonly threshold: number | undefined;
   readonly schedule: RevealSchedule;
   readonly temperature: number;
-  /** 0 = off. */
-  readonly topK: number;
-  /** 1 = off. */
-  readonly topP: number;
   readonly seed: number;
   readonly blockSize: number | undefined;
   /** undefined = pad handling off. */
@@ -22,10 +18,6 @@ export interface ResolvedOptions {
   /** 1 = every call recomputes the canvas. */
   readonly cacheRefresh: number;
 }
-
-const STRATEGIES: readonly Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
-const SCHEDULES: readonly RevealSchedule[] = ['linear', 'cosine'];
-const KERNELS: readonly Kernel[] = ['analytic', 'euler'];
 
 function fail(message: string): never {
   throw new InvalidRequestError(message);
@@ -100,14 +92,10 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   const schedule = options.schedule ?? 'linear';
   const kernel = options.kernel ?? 'analytic';
   const temperature = options.temperature ?? 1;
-  const topK = options.topK ?? 0;
-  const topP = options.topP ?? 1;
   if (!isPositiveInteger(steps)) fail(`steps must be an integer >= 1 (got ${steps})`);
   if (!STRATEGIES.includes(strategy)) fail(`strategy must be one of ${STRATEGIES.join(', ')} (got '${strategy}')`);
-  if (!SCHEDULES.includes(schedule)) fail(`schedule must be one of ${SCHEDULES.join(', ')} (got '${schedule}')`);
+  if (!REVEAL_SCHEDULES.includes(schedule)) fail(`schedule must be one of ${REVEAL_SCHEDULES.join(', ')} (got '${schedule}')`);
   if (!(Number.isFinite(temperature) && temperature >= 0)) fail(`temperature must be a finite number >= 0 (got ${temperature})`);
-  if (!(Number.isSafeInteger(topK) && topK >= 0)) fail(`topK must be an integer >= 0 (got ${topK})`);
-  if (!(topP > 0 && topP <= 1)) fail(`topP must be in (0, 1] (got ${topP})`);
   if (!Number.isSafeInteger(seed)) fail(`seed must be a safe integer (got ${seed})`);
   if (threshold !== undefined) {
     if (!(threshold > 0 && threshold <= 1)) fail(`threshold must be in (0, 1] (got ${threshold})`);
@@ -130,5 +118,5 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   if (spec.graph !== 'absorb' && blockSize !== undefined) {
     fail(`blockSize needs the absorb graph: the ${spec.graph} graph refines every hole token at every step`);
   }
-  return { steps, strategy, kernel, threshold, schedule, temperature, topK, topP, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true, cacheRefresh };
+  return { steps, strategy, kernel, threshold, schedule, temperature, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true, cacheRefresh };
 }

@@ -25,7 +25,6 @@ export interface TextTokenizer {
    * outside the vocabulary.
    */
   decode(ids: readonly number[]): Promise<string>;
-  tokenToId(token: string): number | undefined;
 }
 
 /**
@@ -75,9 +74,5 @@ class HfTokenizer implements TextTokenizer {
     if (this.bytes) return Promise.resolve(decodeWholeCharacters(this.bytes(ids)));
     // Special tokens are kept: dropping them would break the round trip on text that contains one.
     return this.tokenizer.decode([...ids], false);
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.tokenizer.tokenToId(token) ?? undefined;
   }
 }

@@ -19,6 +19,7 @@
 const fs = require('fs');
 const path = require('path');
 const vsc = require('../../.ci/run-vscode-tests.js');
+const { EXT_ID } = require('./helpers.js');
 const { workspaceSettings, SAMPLES, tests } = require('./tests.js');
 
 const REPO = vsc.REPO;
@@ -53,7 +54,8 @@ async function main() {
   vsc.writeJson(userSettings, vsc.QUIET_SETTINGS);
 
   const ctx = {
-    run, workspace, userSettings, devPath, artifacts, log,
+    run, workspace, userSettings, devPath, artifacts, log, model,
+    logFiles: () => vsc.extensionLogs(run),
     workspaceSettingsFile: path.join(workspace, '.vscode', 'settings.json'),
     shot: async (name) => {
       const file = path.join(artifacts, `${name}.png`);
@@ -69,7 +71,8 @@ async function main() {
     browser = await vsc.launchBrowser(run, tools, { viewport: { width: 1200, height: 720 } });
     ctx.page = browser.page;
     ctx.server = server;
-    await ctx.page.goto(vsc.workbenchUrl(server, { folder: workspace, devPath }));
+    // The extension's log at debug level: the latency test reads its per-request timelines.
+    await ctx.page.goto(vsc.workbenchUrl(server, { folder: workspace, devPath, logLevel: `${EXT_ID}:debug` }));
     await ctx.page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     log(`workbench up after ${Date.now() - t0} ms`);
 

@@ -1,13 +1,14 @@
 // The UI tests run by test/ui/run.js, in order, on one workbench session (playwright-core Page in
 // ctx.page). Each test acts as a user does (keyboard, mouse) and checks what the DOM shows.
 /* eslint-disable @typescript-eslint/no-require-imports -- plain Node CommonJS, run without a build */
-/* global require, module, setTimeout, requestAnimationFrame */
+/* global require, module */
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { apng, chunks } = require('./apng.js');
+const { EXT_ID, GHOST_SELECTOR, statusItem, nextFrames, waitFor, readSettings, updateSettings, editorLines, quickOpen, runCommand } = require('./helpers.js');
+const { LATENCY_FILE, LATENCY_TEXT, latencyTest } = require('./latency.js');
 
-const EXT_ID = 'diffuse-dev.diffuse';
 const SAMPLE_FILE = 'fibonacci.py';
 const SAMPLE_TEXT = [
   'def fibonacci(n):',
@@ -40,7 +41,7 @@ const SHAPES_TEXT = [
   '    return ___',
   '',
 ].join('\n');
-const SAMPLES = { [SAMPLE_FILE]: SAMPLE_TEXT, [SHAPES_FILE]: SHAPES_TEXT };
+const SAMPLES = { [SAMPLE_FILE]: SAMPLE_TEXT, [SHAPES_FILE]: SHAPES_TEXT, [LATENCY_FILE]: LATENCY_TEXT };
 // Where the test types: the end of line 5 ('    return fibonacci(').
 const TYPE_AT_LINE = 5;
 const TYPED = 'n';
@@ -54,6 +55,9 @@ function workspaceSettings(model) {
     'diffuse.minConfidence': 0,
     'diffuse.trigger': 'automatic',
     'editor.inlineSuggest.enabled': true,
+    // No word-based suggest widget while typing (there is no language server): with it open, VS Code
+    // shows only ghost text that extends its selected item, which would decide what the tests see.
+    'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
     'editor.minimap.enabled': false,
     'editor.fontSize': 15,
     'workbench.activityBar.location': 'default',
@@ -65,65 +69,10 @@ function workspaceSettings(model) {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** diffuse.steps' default as the extension contributes it: what the view must mark. */
 const stepsSettingDefault = () => require('../../package.json').contributes.configuration.properties['diffuse.steps'].default;
 
-// Resolves after the browser has rendered two more frames (what is in the DOM now is painted).
-const nextFrames = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
-
-async function waitFor(fn, { timeout = 20000, interval = 200, what = 'condition' } = {}) {
-  const until = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
-    if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await sleep(interval);
-  }
-}
-
-// settings.json is JSON with comments and trailing commas.
-function readSettings(file) {
-  let text;
-  try { text = fs.readFileSync(file, 'utf8'); } catch { return {}; }
-  try { return JSON.parse(text); } catch { /* JSONC */ }
-  const stripped = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (m, s) => s || '').replace(/,(\s*[}\]])/g, '$1');
-  try { return JSON.parse(stripped); } catch { return {}; }
-}
-
-function updateSettings(file, patch) {
-  fs.writeFileSync(file, JSON.stringify({ ...readSettings(file), ...patch }, null, 2) + '\n');
-}
-
-// The text of the editor's visible lines, as the DOM shows it (ghost text excluded).
-async function editorLines(page) {
-  return page.$$eval('.editor-group-container.active .monaco-editor .view-lines .view-line', (lines) =>
-    lines.map((l) => ({ top: parseFloat(l.style.top) || 0, text: Array.from(l.querySelectorAll(':scope > span > span'))
-      .filter((s) => !/ghost-text/.test(s.className)).map((s) => s.textContent).join('').replace(/\u00a0/g, ' ') }))
-      .sort((a, b) => a.top - b.top).map((l) => l.text));
-}
-
-async function quickOpen(page, fileName) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(fileName);
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator(`.tabs-container .tab.active[data-resource-name="${fileName}"], .tabs-container .tab.active:has-text("${fileName}")`).first().waitFor();
-}
-
-async function runCommand(page, label) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${label}`);
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
-
-const statusItem = (page) => page.locator(`.statusbar-item[id="${EXT_ID}.diffuse.status"], .statusbar-item[id$="diffuse.status"]`).first();
-const ghost = (page) => page.locator('.editor-group-container.active .monaco-editor .ghost-text-decoration, .editor-group-container.active .monaco-editor .ghost-text');
+const ghost = (page) => page.locator(GHOST_SELECTOR);
 // The view's content: an outer webview iframe (tagged with the extension id) and its #active-frame.
 const viewFrame = (page) => page.frameLocator(`iframe.webview[src*="extensionId=${EXT_ID}"]`).first().frameLocator('#active-frame');
 
@@ -350,6 +299,7 @@ const tests = [
       await ctx.shot('denoise-view');
     },
   },
+  latencyTest,
 ];
 
-module.exports = { EXT_ID, SAMPLES, workspaceSettings, tests, readSettings, waitFor };
+module.exports = { SAMPLES, workspaceSettings, tests };

@@ -194,16 +194,17 @@ describe('InfillEngine', () => {
     const tokenizer = new FakeTokenizer();
     const start = await holeStart(tokenizer, 'x = ');
     const [a, b] = await tokenizer.ids('a b').then((ids) => [ids[0], ids[2]]);
-    // Two likely first tokens, 'a' (logit 3) and 'b' (logit 2): sampled rows differ, 'a' scores higher.
-    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => (position === start ? [a, 3] as const : answers()(row, position)));
+    // Two likely first tokens, 'a' (logit 13) and 'b' (logit 12.5), far above the rest of the
+    // vocabulary: sampled rows differ, 'a' scores higher.
+    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => (position === start ? [a, 13] as const : answers()(row, position)));
     const denoise = denoiser.denoise.bind(denoiser);
     denoiser.denoise = async (request, signal) => {
       const logits = await denoise(request, signal);
-      for (let i = 0; i < request.batch * request.queries; i++) if (request.positions[i] === start) logits[i * 4096 + b] = 2;
+      for (let i = 0; i < request.batch * request.queries; i++) if (request.positions[i] === start) logits[i * 4096 + b] = 12.5;
       return logits;
     };
     const engine = new InfillEngine({ denoiser, tokenizer });
-    const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, candidates: 8, temperature: 1, topK: 2, seed: 1 });
+    const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, candidates: 8, temperature: 1, seed: 1 });
     assert.deepEqual(result.candidates.map((c) => c.fills[0].text), ['a', 'b']);
     assert.ok(result.candidates[0].score > result.candidates[1].score);
   });

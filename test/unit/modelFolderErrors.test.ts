@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, u
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
-import { validateModelFolder } from '../../src/model';
+import { inspectModelFolder } from '../../src/model/modelFolder';
 import { writeTestModelFolder } from './helpers/onnxTestModel';
 
 /** Broken model folders the first checks missed: each named by its precise reason, never "missing file". */
@@ -14,7 +14,7 @@ describe('model folder: what exactly is wrong', () => {
   const folder = (meta?: Record<string, unknown>): string => writeTestModelFolder(path.join(root, `model-${count++}`), { meta });
 
   const expectError = async (dir: string, file: string | undefined, reason: RegExp): Promise<void> => {
-    await assert.rejects(validateModelFolder(dir), (e: unknown) => {
+    await assert.rejects(inspectModelFolder(dir), (e: unknown) => {
       assert.ok(e instanceof ModelLoadError, `expected a ModelLoadError, got ${String(e)}`);
       assert.equal(e.file, file === undefined ? dir : path.join(dir, file));
       assert.match(e.reason, reason);

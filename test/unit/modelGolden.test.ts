@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, validateModelFolder } from '../../src/model';
+import { loadModel } from '../../src/model';
+import { inspectModelFolder } from '../../src/model/modelFolder';
 
 // The checked-in fixture exported by training/ with PyTorch's logits for fixed inputs; a missing file is a failure.
 const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model');
@@ -24,7 +25,7 @@ describe('tiny-model fixture: onnxruntime logits match PyTorch (logits-golden.js
   this.timeout(30000);
 
   it('is a valid model folder', async () => {
-    const { meta } = await validateModelFolder(fixture);
+    const { meta } = await inspectModelFolder(fixture);
     assert.equal(meta.name, 'tiny-model');
   });
 

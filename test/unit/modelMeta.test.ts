@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
-import { validateModelFolder } from '../../src/model';
+import { inspectModelFolder } from '../../src/model/modelFolder';
 import { testVocabSize, writeTestModelFolder } from './helpers/onnxTestModel';
 
 describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () => {
@@ -13,7 +13,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
     writeTestModelFolder(path.join(root, `model-${count++}`), options);
 
   const expectError = async (dir: string, file: string, reason: RegExp): Promise<void> => {
-    await assert.rejects(validateModelFolder(dir), (e: unknown) => {
+    await assert.rejects(inspectModelFolder(dir), (e: unknown) => {
       assert.ok(e instanceof ModelLoadError, `expected a ModelLoadError, got ${String(e)}`);
       assert.equal(e.file, path.join(dir, file));
       assert.match(e.reason, reason);
@@ -28,7 +28,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('accepts a valid folder and derives the diffusion spec', async () => {
-    const { meta, spec } = await validateModelFolder(folder());
+    const { meta, spec } = await inspectModelFolder(folder());
     assert.equal(meta.name, 'test-model');
     assert.deepEqual(meta.inputs, { inputIds: 'input_ids', inputVec: null, positions: 'positions', cond: null });
     assert.deepEqual(spec, {
@@ -40,7 +40,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
 
   it('accepts a conditioned model, a bos id and absent informational fields', async () => {
     const dir = folder({ meta: { cond_kind: 'sigma', inputs: { input_ids: 'input_ids', positions: 'positions', cond: 'cond' }, bos_id: 2, training: undefined, results: undefined }, graph: { cond: true } });
-    const { meta } = await validateModelFolder(dir);
+    const { meta } = await inspectModelFolder(dir);
     assert.equal(meta.inputs.cond, 'cond');
     assert.equal(meta.bosId, 2);
     assert.deepEqual(meta.training, {});
@@ -48,7 +48,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
 
   it('names a missing folder', async () => {
     const dir = path.join(root, 'nowhere');
-    await assert.rejects(validateModelFolder(dir), (e: unknown) => e instanceof ModelLoadError && e.file === dir && /not found/.test(e.reason));
+    await assert.rejects(inspectModelFolder(dir), (e: unknown) => e instanceof ModelLoadError && e.file === dir && /not found/.test(e.reason));
   });
 
   for (const file of ['meta.json', 'tokenizer.json', 'model.onnx']) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
-import { validateModelFolder } from '../../src/model';
+import { inspectModelFolder } from '../../src/model/modelFolder';
 import { testVocabSize, writeTestModelFolder } from './helpers/onnxTestModel';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -48,7 +48,7 @@ describe('meta.json of every family (the families contract)', () => {
 
   const expectError = async (meta: Record<string, unknown>, reason: RegExp): Promise<void> => {
     const dir = folder(meta);
-    await assert.rejects(validateModelFolder(dir), (e: unknown) => {
+    await assert.rejects(inspectModelFolder(dir), (e: unknown) => {
       assert.ok(e instanceof ModelLoadError, `expected a ModelLoadError, got ${String(e)}`);
       assert.equal(e.file, path.join(dir, 'meta.json'));
       assert.match(e.reason, reason);
@@ -63,14 +63,14 @@ describe('meta.json of every family (the families contract)', () => {
 
   for (const [name, meta] of Object.entries(families)) {
     it(`accepts ${name}`, async () => {
-      const { spec } = await validateModelFolder(folder(meta));
+      const { spec } = await inspectModelFolder(folder(meta));
       assert.equal(spec.family, meta.family ?? 'mdlm');
       assert.equal(spec.graph, meta.graph ?? 'absorb');
     });
   }
 
   it('passes each schedule type its own fields, and p_m on roulette only', async () => {
-    const spec = async (name: string) => (await validateModelFolder(folder(families[name]))).spec;
+    const spec = async (name: string) => (await inspectModelFolder(folder(families[name]))).spec;
     assert.deepEqual((await spec('md4 poly')).schedule, { type: 'poly', eps: 1e-4, exponent: 3 });
     const tokenExponents = (families.genmd4.schedule as { token_exponents: number[] }).token_exponents;
     assert.deepEqual((await spec('genmd4')).schedule, { type: 'genmd4', eps: 1e-4, tokenExponents });
@@ -86,14 +86,14 @@ describe('meta.json of every family (the families contract)', () => {
   });
 
   it('accepts p_m null off the roulette graph', async () => {
-    const { spec } = await validateModelFolder(folder({ ...families['cedd absorb'], p_m: null }));
+    const { spec } = await inspectModelFolder(folder({ ...families['cedd absorb'], p_m: null }));
     assert.ok(!('pM' in spec));
   });
 
   for (const name of ['diffuse-small', 'tiny-model']) {
     const dir = name === 'tiny-model' ? path.join(repoRoot, 'test', 'fixtures', name) : path.join(repoRoot, 'models', name);
     it(`still accepts the existing ${name} meta (MDLM, loglinear, no cond)`, async () => {
-      const { spec } = await validateModelFolder(dir);
+      const { spec } = await inspectModelFolder(dir);
       assert.deepEqual([spec.family, spec.graph, spec.outputKind, spec.condKind, spec.schedule], ['mdlm', 'absorb', 'x0_logits', 'none', { type: 'loglinear', eps: 0.001 }]);
       assert.ok(!('pM' in spec));
     });

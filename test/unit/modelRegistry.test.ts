@@ -89,11 +89,9 @@ describe('model registry', () => {
     assert.equal(resolveModel('diffuse-small'), path.join(repoRoot, 'models', 'diffuse-small'));
   });
 
-  it('resolves no choice to the bundled default, else the fixture', () => {
-    const preferred = path.join(repoRoot, 'models', 'diffuse-small');
+  it('resolves no choice to the bundled default, which ships in models/ (never to a test fixture)', () => {
     const resolved = resolveModel(undefined);
-    if (existsSync(path.join(preferred, 'meta.json'))) assert.equal(resolved, preferred);
-    else if (!existsSync(path.join(repoRoot, 'models'))) assert.equal(resolved, path.join(repoRoot, 'test', 'fixtures', 'tiny-model'));
+    assert.equal(resolved, path.join(repoRoot, 'models', 'diffuse-small'));
     assert.ok(existsSync(path.join(resolved, 'meta.json')), `${resolved} has no meta.json`);
   });
 });

@@ -24,21 +24,22 @@ describe('providers: typing into a shown suggestion', () => {
 });
 
 describe('providers: adaptive debounce', () => {
+  // Every wait is counted from the keystroke: VS Code's own 50 ms before it asks are taken off.
   it('waits a little before the first request and follows the typing rhythm after, within bounds', () => {
     let now = 0;
     const debounce = new AdaptiveDebounce(() => now);
-    assert.equal(debounce.next(), 120);
+    assert.equal(debounce.next(), 120 - 50);
     for (let i = 0; i < 10; i++) {
       now += 100;
       debounce.next();
     }
     now += 100;
-    assert.equal(debounce.next(), 150);
+    assert.equal(debounce.next(), 150 - 50);
     for (let i = 0; i < 30; i++) {
-      now += 20;
+      now += 50;
       debounce.next();
     }
-    assert.equal(debounce.next(), 60);
+    assert.equal(debounce.next(), 75 - 50);
   });
 
   it('does not count a long pause as typing rhythm', () => {
@@ -48,6 +49,30 @@ describe('providers: adaptive debounce', () => {
     now += 200;
     debounce.next();
     now += 60_000;
-    assert.equal(debounce.next(), 300);
+    assert.equal(debounce.next(), 300 - 50);
+  });
+
+  it('waits no longer than one forward pass of the model, once that is known', () => {
+    let now = 0;
+    const debounce = new AdaptiveDebounce(() => now);
+    debounce.next();
+    now += 300;
+    assert.equal(debounce.next(), 400 - 50);
+    now += 300;
+    assert.equal(debounce.next(80), 80);
+    now += 300;
+    assert.equal(debounce.next(900), 400 - 50);
+  });
+
+  it('does not count VS Code asking again within its own debounce as typing rhythm', () => {
+    let now = 0;
+    const debounce = new AdaptiveDebounce(() => now);
+    debounce.next();
+    for (let i = 0; i < 5; i++) {
+      now += 200;
+      debounce.next();
+      now += 30; // asked again for the same keystroke
+      assert.equal(debounce.next(), 300 - 50);
+    }
   });
 });

@@ -1,10 +1,9 @@
 import * as assert from 'assert';
-import { sample, type SampleOptions, type StepInfo, type Strategy } from '../../src/sampler';
+import { sample, STRATEGIES, type SampleOptions, type StepInfo } from '../../src/sampler';
 import { canvasOf, FAKE_SPEC, RecordingDenoiser, row } from './helpers/samplerFakes';
 
 const MASK = FAKE_SPEC.maskId;
 const TWO_HOLES = row([3, 17, 9], 6, [8, 8, 21], 5, [12]);
-const STRATEGIES: Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
 
 type Options = Omit<SampleOptions, 'onStep' | 'signal'>;
 

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { Rng } from '../../src/core/rng';
-import { sample, type DenoiseRequest } from '../../src/sampler';
+import { sample, STRATEGIES, type DenoiseRequest } from '../../src/sampler';
 import { positionStats } from '../../src/sampler/distribution';
 import { revealedBy } from '../../src/sampler/revealSchedule';
 import { TokenSampler } from '../../src/sampler/tokenSampler';
@@ -23,15 +23,13 @@ function positionalLogits(request: DenoiseRequest): Float32Array {
 const argmaxAt = (position: number): number => 2 + (position % 20);
 
 describe('sampler math', () => {
-  it('temperature 0 and top-k 1 both give the argmax token at every hole, for every strategy', async () => {
+  it('temperature 0 gives the argmax token at every hole, for every strategy', async () => {
     const canvas = canvasOf(row([1], 12, [1]), row([1], 12, [1]));
-    for (const strategy of ['confidence', 'margin', 'entropy', 'random'] as const) {
-      for (const knobs of [{ temperature: 0 }, { temperature: 1, topK: 1 }, { temperature: 2, topP: 0.01 }]) {
-        const result = await sample(new RecordingDenoiser(FAKE_SPEC, positionalLogits), canvas, { strategy, steps: 5, seed: 9, ...knobs });
-        canvas.tokens.forEach((t, i) => {
-          if (t === MASK) assert.strictEqual(result.tokens[i], argmaxAt(i % canvas.length), `${strategy} ${JSON.stringify(knobs)}`);
-        });
-      }
+    for (const strategy of STRATEGIES) {
+      const result = await sample(new RecordingDenoiser(FAKE_SPEC, positionalLogits), canvas, { strategy, steps: 5, seed: 9, temperature: 0 });
+      canvas.tokens.forEach((t, i) => {
+        if (t === MASK) assert.strictEqual(result.tokens[i], argmaxAt(i % canvas.length), strategy);
+      });
     }
   });
 
@@ -56,11 +54,11 @@ describe('sampler math', () => {
     assert.strictEqual(positionStats(Float32Array.from([1, 2, 2, 0]), 0, 4, 3).best, 1);
   });
 
-  it('TokenSampler draws match the tempered, truncated distribution', () => {
+  it('TokenSampler draws match the tempered distribution', () => {
     const probs = [0.4, 0.3, 0.15, 0.1, 0.05];
     const logits = Float32Array.from([...probs.map(Math.log), 0]); // id 5 = mask
     const stats = positionStats(logits, 0, 6, 5);
-    const frequencies = (knobs: { temperature: number; topK: number; topP: number }): number[] => {
+    const frequencies = (knobs: { temperature: number }): number[] => {
       const sampler = new TokenSampler(6, 5, knobs);
       const rng = new Rng(77);
       const counts = new Array<number>(6).fill(0);
@@ -70,12 +68,10 @@ describe('sampler math', () => {
     };
     const close = (actual: number[], expected: number[]): void =>
       actual.forEach((f, v) => assert.ok(Math.abs(f - (expected[v] ?? 0)) < 0.01, `token ${v}: ${f} vs ${expected[v]}`));
-    close(frequencies({ temperature: 1, topK: 0, topP: 1 }), [...probs, 0]);
-    close(frequencies({ temperature: 1, topK: 2, topP: 1 }), [0.4 / 0.7, 0.3 / 0.7, 0, 0, 0, 0]);
-    close(frequencies({ temperature: 1, topK: 0, topP: 0.8 }), [0.4 / 0.85, 0.3 / 0.85, 0.15 / 0.85, 0, 0, 0]);
+    close(frequencies({ temperature: 1 }), [...probs, 0]);
     const squared = probs.map((p) => p * p);
     const z = squared.reduce((a, b) => a + b, 0);
-    close(frequencies({ temperature: 0.5, topK: 0, topP: 1 }), [...squared.map((p) => p / z), 0]);
+    close(frequencies({ temperature: 0.5 }), [...squared.map((p) => p / z), 0]);
   });
 
   it('reveal schedules: monotone, complete at the last step; cosine reveals fewer early than linear', () => {

@@ -1,12 +1,11 @@
 import * as assert from 'assert';
-import { sample, type SampleOptions, type StepInfo, type Strategy } from '../../src/sampler';
+import { sample, STRATEGIES, type SampleOptions, type StepInfo } from '../../src/sampler';
 import { canvasOf, FAKE_SPEC, RecordingDenoiser, row, scriptedDenoiser } from './helpers/samplerFakes';
 
 /** `padPenalty` and its pad rules (src/sampler/reveal.ts). */
 
 const MASK = FAKE_SPEC.maskId;
 const PAD = FAKE_SPEC.padId;
-const STRATEGIES: Strategy[] = ['confidence', 'margin', 'entropy', 'random'];
 /** Probability 0.99 / 0.9 / 0.5 for the preferred token (see scriptedDenoiser). */
 const SURE = Math.log(0.99 * 22 / 0.01);
 const LIKELY = Math.log(0.9 * 22 / 0.1);

@@ -78,12 +78,6 @@ describe('tokenizer', () => {
     }
   });
 
-  it('looks up token ids', () => {
-    assert.equal(tokenizer.tokenToId('<|mask|>'), 1);
-    assert.equal(tokenizer.tokenToId('<|endoftext|>'), 2);
-    assert.equal(tokenizer.tokenToId('no such token'), undefined);
-  });
-
   describe('load errors', () => {
     const expectLoadError = async (file: string, reason: RegExp): Promise<void> => {
       await assert.rejects(loadTokenizer(file), (e: unknown) => {

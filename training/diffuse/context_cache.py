@@ -17,6 +17,7 @@ The folder is written only if (1) onnxruntime's cache graph reproduces PyTorch o
 exporter's parity check, full and cached calls) and (2) its full call reproduces the source graph's
 logits (same weights, same arithmetic: a conversion must not change the model). OUT_DIR may be MODEL_DIR.
 """
+from dataclasses import dataclass
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ import onnx
 from .export import full_call_feed, random_cases, write_model_folder
 from .model import Denoiser, ModelConfig
 from .onnx_weights import state_dict_from_onnx
+from .options import parse_options
 from .quantize import MS_DOMAIN, quantize
 
 FAMILY_FIELDS = ("family", "graph", "output_kind", "cond_kind", "schedule", "p_m")
@@ -123,13 +125,17 @@ def check_same_model(source_path, converted_path, cfg, kind):
             raise ConversionError(f"{converted_path}: the converted graph's logits differ from {source_path}'s by {diff:.3g}")
 
 
+@dataclass
+class ContextCacheOptions:
+    src: str        # the model folder to convert
+    out: str        # where its context-cache twin goes (may be src)
+
+
 def main(argv):
-    if len(argv) != 2 or any(a.startswith("--") for a in argv):
-        raise SystemExit(__doc__)
-    model_dir, out_dir = argv
-    meta = convert(model_dir, out_dir)
-    size = os.path.getsize(os.path.join(out_dir, "model.onnx"))
-    print(json.dumps({"wrote": out_dir, "context_cache": meta["context_cache"], "model_onnx_mib": round(size / 2**20, 1)}))
+    args = parse_options(ContextCacheOptions, argv, "diffuse.context_cache", positional=("src", "out"))
+    meta = convert(args.src, args.out)
+    size = os.path.getsize(os.path.join(args.out, "model.onnx"))
+    print(json.dumps({"wrote": args.out, "context_cache": meta["context_cache"], "model_onnx_mib": round(size / 2**20, 1)}))
 
 
 if __name__ == "__main__":

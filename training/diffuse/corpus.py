@@ -79,7 +79,7 @@ class CorpusConfig:
     decontam_n: int = 13
     markers: bool = True            # drop files carrying benchmark markers
     kept_list: str = ""             # also write the kept files' paths (SOURCE/relative path) here
-    sources: list = field(default_factory=list)   # ["name:dir", ...]
+    sources: list = field(default_factory=list, metadata={"flag": "src"})   # --src=name:dir, repeated
 
 
 def _norm(s):
@@ -426,16 +426,8 @@ def read_split(corpus_dir, split):
 
 
 def main(argv):
-    cfg = CorpusConfig()
-    for a in argv:
-        k, v = a[2:].split("=", 1)
-        if k == "src":
-            cfg.sources.append(v)
-        elif isinstance(getattr(cfg, k), bool):
-            setattr(cfg, k, v.lower() in ("1", "true", "yes"))
-        else:
-            setattr(cfg, k, type(getattr(cfg, k))(v))
-    m = build(cfg)
+    from .options import parse_options
+    m = build(parse_options(CorpusConfig, argv, "diffuse.corpus"))
     print(json.dumps({"splits": m["splits"], "filtered": m["filtered"], "totals": m["totals"]}))
 
 

@@ -2,7 +2,7 @@
 
     # held-out NELBO perplexity bound of an MDLM checkpoint and next-token perplexity of an AR one
     python3 -m diffuse.evaluate ppl --corpus=out/corpus --tokenizer=out/tokenizer.json \
-        --mdlm=out/mdlm/ckpt.pt --ar=out/ar/ckpt.pt [--windows=2048 --samples=8] [--out=ppl.json]
+        --mdlm=out/mdlm/ckpt.pt --ar=out/ar/ckpt.pt [--windows=2048 --samples=8] [--result=ppl.json]
     # the held-out bound of any family's checkpoint (md4, genmd4, sedd, cedd, mdlm) on the same windows
     python3 -m diffuse.evaluate bound --corpus=out/corpus --tokenizer=out/tokenizer.json \
         --ckpt=out/cedd-roulette/ckpt.pt [--windows=2048 --samples=8 --batch_size=32] [--result=bound.json]
@@ -12,7 +12,11 @@
     python3 -m diffuse.evaluate score --tasks=tasks.jsonl --outputs=out.jsonl
     # a PyTorch reference infill (same canvas idea as the TS engine, greedy confidence order)
     python3 -m diffuse.evaluate infill --ckpt=out/mdlm/ckpt.pt --tokenizer=... --tasks=tasks.jsonl --out=ref.jsonl
+
+Every command takes --result=FILE: the JSON it prints, also written there. Each command's options
+are the dataclass of the same name below (options.py: an unknown option is an error).
 """
+from dataclasses import dataclass
 import hashlib
 import json
 import math
@@ -38,9 +42,20 @@ def val_windows(tok, texts, length, max_windows):
     return torch.tensor(stream[:n * length], dtype=torch.long).view(n, length)
 
 
+def held_out_bounds(model, ck, ckpt, win, samples, batch_size):
+    """(family, bound names, [(nats/token, standard error)]) of a diffusion checkpoint on windows
+    [N, L]: the estimators of its family's objective module (families.Family.objective_module)."""
+    from .families import Family
+    from .graphs import per_token_bound
+    fam = Family.from_config(ck.get("train_config", {}))
+    obj = fam.objective_module(model.cfg.vocab_size, MASK_ID, os.path.dirname(ckpt)).to(win.device)
+    if "objective" in ck:
+        obj.load_state_dict(ck["objective"])
+    return fam, obj.BOUNDS, per_token_bound(lambda x, g: obj.bounds(model, x, g), win, samples, batch_size)
+
+
 def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, samples=8, device=None):
     from . import ar as AR
-    from . import mdlm
     from .corpus import read_split
     from .export import load_checkpoint
     from .tokenizer import load
@@ -57,7 +72,7 @@ def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, 
         ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
         with ctx:
             if kind == "mdlm":
-                nll, se = mdlm.nelbo_per_token(model, win, MASK_ID, samples=samples)
+                nll, se = held_out_bounds(model, ck, path, win, samples, batch_size=64)[2][0]   # the NELBO
                 out.update(nelbo_nats_per_token=nll, nelbo_stderr=se, nelbo_ppl=math.exp(nll))
             else:
                 nll = AR.nll_per_token(model, win)
@@ -73,28 +88,17 @@ def family_bound(corpus, tokenizer, ckpt, windows=2048, samples=8, batch_size=32
     """Held-out bound (nats/token, its ppl and standard error) of any family's checkpoint on MDLM's
     validation windows. The headline is the family's own bound (MDLM/MD4: NELBO; SEDD: J1, the
     DWDSE bound; CEDD: J2); every estimator the family has is reported."""
-    from . import mdlm
     from .corpus import read_split
     from .export import load_checkpoint
-    from .families import Family
-    from .graphs import per_token_bound
     from .tokenizer import load
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model, ck = load_checkpoint(ckpt)
     model.to(device).eval()
-    fam = Family.from_config(ck.get("train_config", {}))
     win = val_windows(load(tokenizer), (d["text"] for d in read_split(corpus, "val")),
                       model.cfg.max_length, windows).to(device)
     ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
     with ctx:
-        if fam.objective == "mdlm":
-            names, est = ("nelbo",), [mdlm.nelbo_per_token(model, win, MASK_ID, samples, batch_size)]
-        else:
-            obj = fam.objective_module(model.cfg.vocab_size, MASK_ID, os.path.dirname(ckpt)).to(device)
-            if "objective" in ck:
-                obj.load_state_dict(ck["objective"])
-            names = obj.BOUNDS
-            est = per_token_bound(lambda x, g: obj.bounds(model, x, g), win, samples, batch_size)
+        fam, names, est = held_out_bounds(model, ck, ckpt, win, samples, batch_size)
     out = {"ckpt": ckpt, "objective": fam.objective, "graph": fam.graph, "schedule": fam.schedule.meta(),
            "p_m": fam.p_m, "bound": names[0], "bound_nats_per_token": est[0][0], "bound_stderr": est[0][1],
            "bound_ppl": perplexity(est[0][0]), "tokens_seen": ck.get("tokens_seen"), "val_tokens": int(win.numel())}
@@ -170,6 +174,11 @@ def edit_similarity(a, b):
     return 1.0 - prev[-1] / max(len(a), len(b))
 
 
+def exact_match(completion, expected):
+    """Equal after stripping trailing whitespace on both sides."""
+    return completion.rstrip() == expected.rstrip()
+
+
 def score(tasks, outputs):
     """tasks: list of task dicts; outputs: list of CLI output dicts (matched by task_id).
     Exact match compares after stripping trailing whitespace on both sides."""
@@ -186,7 +195,7 @@ def score(tasks, outputs):
                 missing += 1
                 continue
             c = o["completion"]
-            em += c.rstrip() == t["expected"].rstrip()
+            em += exact_match(c, t["expected"])
             es += edit_similarity(c.rstrip(), t["expected"].rstrip())
             nfe += o.get("nfe", 0) or 0
             ms += o.get("ms", 0) or 0
@@ -269,37 +278,93 @@ def write_jsonl(path, rows):
             f.write(json.dumps(r) + "\n")
 
 
-def main(argv):
-    cmd, args = argv[0], dict(a[2:].split("=", 1) for a in argv[1:] if a.startswith("--") and "=" in a)
-    if cmd == "ppl":
-        res = perplexities(args["corpus"], args["tokenizer"], args.get("mdlm"), args.get("ar"),
-                           int(args.get("windows", 2048)), int(args.get("samples", 8)))
-    elif cmd == "bound":
-        res = family_bound(args["corpus"], args["tokenizer"], args["ckpt"], int(args.get("windows", 2048)),
-                           int(args.get("samples", 8)), int(args.get("batch_size", 32)))
-    elif cmd == "tasks":
+@dataclass
+class Ppl:
+    corpus: str
+    tokenizer: str
+    mdlm: str = ""                   # an MDLM checkpoint: its held-out NELBO bound
+    ar: str = ""                     # an AR checkpoint: its held-out perplexity
+    windows: int = 2048
+    samples: int = 8
+    result: str = ""
+
+    def run(self):
+        return perplexities(self.corpus, self.tokenizer, self.mdlm or None, self.ar or None, self.windows, self.samples)
+
+
+@dataclass
+class Bound:
+    corpus: str
+    tokenizer: str
+    ckpt: str                        # any family's checkpoint
+    windows: int = 2048
+    samples: int = 8
+    batch_size: int = 32
+    result: str = ""
+
+    def run(self):
+        return family_bound(self.corpus, self.tokenizer, self.ckpt, self.windows, self.samples, self.batch_size)
+
+
+@dataclass
+class Tasks:
+    corpus: str
+    out: str                         # tasks.jsonl to write
+    single: int = 300                # single-line holes
+    multi: int = 150                 # multi-line holes
+    seed: int = 0
+    result: str = ""
+
+    def run(self):
         from .corpus import read_split
-        tasks = make_tasks(list(read_split(args["corpus"], "val")), int(args.get("single", 300)),
-                           int(args.get("multi", 150)), int(args.get("seed", 0)))
-        write_jsonl(args["out"], tasks)
-        res = {"tasks": len(tasks), "out": args["out"]}
-    elif cmd == "score":
-        res = score(read_jsonl(args["tasks"]), read_jsonl(args["outputs"]))
-    elif cmd == "infill":
+        tasks = make_tasks(list(read_split(self.corpus, "val")), self.single, self.multi, self.seed)
+        write_jsonl(self.out, tasks)
+        return {"tasks": len(tasks), "out": self.out}
+
+
+@dataclass
+class Score:
+    tasks: str
+    outputs: str                     # the CLI's output lines {"task_id", "completion", ...}
+    result: str = ""
+
+    def run(self):
+        return score(read_jsonl(self.tasks), read_jsonl(self.outputs))
+
+
+@dataclass
+class Infill:
+    ckpt: str
+    tokenizer: str
+    tasks: str
+    out: str                         # the reference completions, as the CLI writes them
+    hole_tokens: int = 0             # mask slots per hole (0 = 32 for a single-line task, 96 for a multi-line one)
+    result: str = ""
+
+    def run(self):
         from .export import load_checkpoint
         from .tokenizer import load
         device = "cuda" if torch.cuda.is_available() else "cpu"
-        model, _ = load_checkpoint(args["ckpt"])
+        model, _ = load_checkpoint(self.ckpt)
         model.to(device).eval()
-        tasks = read_jsonl(args["tasks"])
-        outs = reference_infill(model, load(args["tokenizer"]), tasks, int(args["hole_tokens"]) if "hole_tokens" in args else None,
-                                device=device)
-        write_jsonl(args["out"], outs)
-        res = score(tasks, outs)
-    else:
-        raise SystemExit(f"unknown command {cmd!r}: ppl | bound | tasks | score | infill")
-    if args.get("result"):
-        with open(args["result"], "w") as f:
+        tasks = read_jsonl(self.tasks)
+        outs = reference_infill(model, load(self.tokenizer), tasks, self.hole_tokens or None, device=device)
+        write_jsonl(self.out, outs)
+        return score(tasks, outs)
+
+
+COMMANDS = {"ppl": Ppl, "bound": Bound, "tasks": Tasks, "score": Score, "infill": Infill}
+
+
+def main(argv):
+    from .options import parse_options
+    cmd = argv[0] if argv else ""
+    if cmd not in COMMANDS:
+        raise SystemExit(f"diffuse.evaluate: unknown command {cmd!r}: {' | '.join(COMMANDS)}")
+    args = parse_options(COMMANDS[cmd], argv[1:], f"diffuse.evaluate {cmd}")
+    res = args.run()
+    if args.result:
+        with open(args.result, "w") as f:
             json.dump(res, f, indent=1)
     print(json.dumps(res, indent=1))
 

@@ -16,6 +16,7 @@ contract's third input, cond float32[B]. An RDLM network (sphere graph) reads in
 [B, L, D*(k+1)], the continuous state, in place of input_ids, and meta.json gets its `sphere` layout.
 """
 import copy
+from dataclasses import dataclass
 import inspect
 import json
 import os
@@ -28,6 +29,7 @@ import torch
 
 from .families import Family
 from .model import Denoiser, ModelConfig, config_dict
+from .options import parse_options
 from .tokenizer import EOS_ID, MASK_ID, PAD_ID, sha256_file
 
 OPSET = 17
@@ -238,13 +240,11 @@ def cached_call(model, ids, pos, cond, feed):
     out = dict(feed, **{state_input(model.cfg)[0]: rows.numpy(), "positions": within.numpy(),
                         "row_positions": pos.numpy(), "past_key": past[0].numpy(), "past_value": past[1].numpy()})
     return out, reference
-MDLM_META = {"family": "mdlm", "graph": "absorb", "output_kind": "x0_logits", "cond_kind": "none",
-             "schedule": {"type": "loglinear", "eps": 0.001}}
 
 
 def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, results, family_meta=None):
-    """family_meta: Family.meta() for the non-MDLM families (p_m included); MDLM's fields by default."""
-    fam = dict(family_meta or MDLM_META)
+    """family_meta: the model's Family.meta() (p_m included); the default family's (Family()) if None."""
+    fam = dict(family_meta or Family().meta())
     if fam["cond_kind"] != cfg.cond_kind:
         raise ValueError(f"meta cond_kind {fam['cond_kind']!r} != the network's {cfg.cond_kind!r}")
     if (fam["graph"] == "sphere") != bool(cfg.sphere_base):
@@ -337,28 +337,37 @@ def load_checkpoint(path, map_location="cpu"):
     return model, ck
 
 
+@dataclass
+class ExportOptions:
+    ckpt: str                        # train.py's checkpoint
+    tokenizer: str                   # the tokenizer.json it was trained with
+    out: str                         # the model folder to write
+    name: str                        # meta.json's name
+    results: str = ""                # a JSON of measured numbers for meta.json "results"
+    card: str = ""                   # a MODEL_CARD.md to copy in
+
+
 def main(argv):
-    args = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
-    model, ck = load_checkpoint(args["ckpt"])
+    args = parse_options(ExportOptions, argv, "diffuse.export")
+    model, ck = load_checkpoint(args.ckpt)
     results = {}
-    if args.get("results"):
-        with open(args["results"]) as f:
+    if args.results:
+        with open(args.results) as f:
             results = json.load(f)
     card = ""
-    if args.get("card"):
-        with open(args["card"]) as f:
+    if args.card:
+        with open(args.card) as f:
             card = f.read()
     training = {k: v for k, v in ck.get("train_config", {}).items()}
     training["tokens_seen"] = ck.get("tokens_seen")
     training["steps"] = ck.get("step")
     training["model"] = ck["model_config"]
     family = Family.from_config(ck.get("train_config", {}))
-    family_meta = None if family.objective == "mdlm" else family.meta(ck.get("objective"))
-    meta = write_model_folder(model, args["tokenizer"], args["out"], args["name"], training, results, card,
-                              family_meta=family_meta)
-    print(json.dumps({"wrote": args["out"], "parameters": meta["parameters"],
+    meta = write_model_folder(model, args.tokenizer, args.out, args.name, training, results, card,
+                              family_meta=family.meta(ck.get("objective")))
+    print(json.dumps({"wrote": args.out, "parameters": meta["parameters"],
                       "parity": meta["results"].get("onnx_parity_max_abs_diff"),
-                      "onnx_bytes": os.path.getsize(os.path.join(args["out"], "model.onnx"))}))
+                      "onnx_bytes": os.path.getsize(os.path.join(args.out, "model.onnx"))}))
 
 
 if __name__ == "__main__":

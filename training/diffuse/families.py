@@ -11,6 +11,11 @@
 A Family is built from the training config (objective, graph, schedule, exponent, p_m; RDLM:
 sphere_base, step_thr) and gives the network's conditioning, the objective module, and the
 meta.json fields. An empty graph is the family's default (sphere for rdlm, absorb otherwise).
+
+`trained_combinations()` is this table as data. make_fixture.py writes it to
+test/fixtures/families/contract.json, which a pytest holds to this module and the TypeScript
+loader's test (test/unit/modelFamilyTable.test.ts) holds src/model/meta.ts to: each row loads, and
+the loader accepts nothing more than these rows and the older MDLM variants it keeps reading.
 """
 from dataclasses import dataclass
 
@@ -99,10 +104,18 @@ class Family:
         return {"family": self.meta_family, "graph": self.graph, "output_kind": self.output_kind,
                 "cond_kind": self.cond_kind, "schedule": schedule, "p_m": self.p_m}
 
+    def contract_row(self):
+        """This family's row of the contract's table (meta.json's family, graph, output_kind,
+        cond_kind and schedule type), with the objective that trains it."""
+        return {"objective": self.objective, "family": self.meta_family, "graph": self.graph,
+                "output_kind": self.output_kind, "cond_kind": self.cond_kind, "schedule": self.schedule.type}
+
     def objective_module(self, vocab_size, mask_id, cache_dir=None):
         """The loss (and held-out bound) of this family as an nn.Module (GenMD4's holds w).
         cache_dir: where RDLM caches its bridge table (the run's folder)."""
-        from . import cedd, md4, rdlm, sedd
+        from . import cedd, md4, mdlm, rdlm, sedd
+        if self.objective == "mdlm":
+            return mdlm.MDLM(self.schedule, vocab_size, mask_id)
         if self.objective == "md4":
             return md4.MD4(self.schedule, vocab_size, mask_id)
         if self.objective == "genmd4":
@@ -113,4 +126,11 @@ class Family:
             return cedd.CEDD(self, vocab_size, mask_id)
         if self.objective == "rdlm":
             return rdlm.RDLM(self, vocab_size, mask_id, cache_dir)
-        raise ValueError(f"{self.objective!r} has no objective module (mdlm lives in mdlm.py)")
+        raise ValueError(f"{self.objective!r} has no objective module")
+
+
+def trained_combinations():
+    """Every row of the contract's table that training produces: one per allowed schedule of each
+    (objective, graph) in ALLOWED, in that order."""
+    return [Family.from_config({"objective": objective, "graph": graph, "schedule": schedule}).contract_row()
+            for (objective, graph), schedules in ALLOWED.items() for schedule in schedules]

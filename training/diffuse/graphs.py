@@ -29,7 +29,11 @@ import torch
 
 GRAPHS = ("absorb", "uniform", "roulette")
 MD4_TYPES = ("linear", "md4_cosine", "poly", "genmd4")
+# A schedule's eps (its own parameter, written to meta.json) is owned by Schedule: this is its default.
 DEFAULT_EPS = {"loglinear": 1e-3, "linear": 1e-4, "md4_cosine": 1e-4, "poly": 1e-4, "genmd4": 1e-4}
+# The discrete families' estimators draw t from [T_MIN, 1] (MDLM's, MD4's and SEDD's choice): near
+# t = 0 the loss weight sigma'/expm1(sigma) ~ 1/t makes the estimator's variance blow up.
+T_MIN = 1e-3
 
 
 @dataclass(frozen=True)

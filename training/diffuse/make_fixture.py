@@ -12,6 +12,12 @@
   test/fixtures/tokenizer-golden.json
       [{"tokenizer", "text", "ids"}] over tricky strings, encoded by the Python library
       (add_special_tokens=False); decode(ids) == text for every case.
+  test/fixtures/score-golden.json
+      [{"completion", "expected", "exact_match", "edit_similarity"}] by evaluate.py's scorer, which
+      the benchmarks' TypeScript scorer (bench/common.ts) must reproduce.
+  test/fixtures/families/contract.json
+      the contract rows training produces (families.trained_combinations()), for the TypeScript
+      loader's test of its family table.
   test/fixtures/families/<name>/{model.onnx, meta.json, tokenizer.json, MODEL_CARD.md, logits-golden.json}
       one random-weight denoiser per seed family of the contract (FAMILY_FIXTURES), same tiny
       backbone and the tiny-model's tokenizer; the adaLN and cond-embedding weights are randomised
@@ -20,10 +26,13 @@
 
     cd training && python3 -m diffuse.make_fixture [--out=../test/fixtures] [--tokenizer=extra.json ...]
     cd training && python3 -m diffuse.make_fixture --only=families     # keep tiny-model as it is
+    cd training && python3 -m diffuse.make_fixture --only=contract     # the table alone (seconds)
+    cd training && python3 -m diffuse.make_fixture --only=scores       # the scorer's golden alone
     cd training && python3 -m diffuse.make_fixture --only=context-cache
 
 Needs torch, onnx, tokenizers and onnxruntime (the export refuses to write without a parity check).
 """
+from dataclasses import dataclass
 import glob
 import json
 import os
@@ -33,9 +42,10 @@ import torch
 
 from . import tokenizer as T
 from .export import empty_past, random_cases, round_weights_fp16, vocab_of, write_model_folder
-from .families import Family
+from .families import Family, trained_combinations
 from .md4 import GenMD4
 from .model import Denoiser, ModelConfig
+from .options import parse_options
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -217,8 +227,41 @@ def golden_cases(tok, rel_path):
     return cases
 
 
+# (completion, expected) pairs for the scorer's golden: trailing whitespace, empty sides, one edit,
+# and characters outside the BMP, which Python counts as one and UTF-16 as two.
+SCORE_CASES = [
+    ("return x", "return x"), ("return x  \n", "return x"), ("", "pass"), ("pass", ""), ("", ""),
+    ("kitten", "sitting"), ("for i in range(n):", "for j in range(n):"), ("a\n    b", "a\n\tb"),
+    ("print('🙂')", "print('🙃')"), ("x = '😀😀'", "x = '😀'"), ("naïve", "naive"), ("    ", "x"),
+]
+
+
+def write_score_golden(out):
+    """test/fixtures/score-golden.json: evaluate.py's exact match and edit similarity of SCORE_CASES."""
+    from .evaluate import edit_similarity, exact_match
+    path = os.path.join(out, "score-golden.json")
+    cases = [{"completion": c, "expected": e, "exact_match": exact_match(c, e),
+              "edit_similarity": edit_similarity(c.rstrip(), e.rstrip())} for c, e in SCORE_CASES]
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(cases, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    return path
+
+
+def write_contract_table(out):
+    """test/fixtures/families/contract.json: the trained rows of the families contract."""
+    path = os.path.join(out, "families", "contract.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(trained_combinations(), f, indent=1)
+        f.write("\n")
+    return path
+
+
 def write_family_fixtures(out):
-    """test/fixtures/families/<name>/ for every FAMILY_FIXTURES entry, with tiny-model's tokenizer."""
+    """test/fixtures/families/<name>/ for every FAMILY_FIXTURES entry, with tiny-model's tokenizer,
+    and the contract table beside them."""
+    write_contract_table(out)
     tok_path = os.path.join(out, "tiny-model", "tokenizer.json")
     report = {}
     for i, (name, spec) in enumerate(FAMILY_FIXTURES.items()):
@@ -229,13 +272,28 @@ def write_family_fixtures(out):
     return report
 
 
+@dataclass
+class FixtureOptions:
+    out: str = os.path.join(REPO, "test", "fixtures")
+    tokenizer: str = ""              # more tokenizer.json files for the tokenizer goldens, comma-separated
+    only: str = ""                   # "families" (keep tiny-model as it is), "contract", "scores" or "context-cache" (that alone)
+
+
 def main(argv):
-    args = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
-    out = os.path.abspath(args.get("out", os.path.join(REPO, "test", "fixtures")))
-    if args.get("only") == "families":
+    args = parse_options(FixtureOptions, argv, "diffuse.make_fixture")
+    out = os.path.abspath(args.out)
+    if args.only not in ("", "families", "contract", "scores", "context-cache"):
+        raise SystemExit(f"diffuse.make_fixture: --only takes families, contract, scores or context-cache, got {args.only!r}")
+    if args.only == "contract":
+        print(json.dumps({"wrote": write_contract_table(out)}))
+        return
+    if args.only == "scores":
+        print(json.dumps({"wrote": write_score_golden(out)}))
+        return
+    if args.only == "families":
         print(json.dumps(write_family_fixtures(out)))
         return
-    if args.get("only") == "context-cache":
+    if args.only == "context-cache":
         print(json.dumps(write_context_cache_fixture(out)))
         return
     model_dir = os.path.join(out, "tiny-model")
@@ -267,8 +325,9 @@ def main(argv):
 
     rel = "test/fixtures/tiny-model/tokenizer.json"
     cases = golden_cases(T.load(os.path.join(model_dir, "tokenizer.json")), rel)
-    for extra in filter(None, args.get("tokenizer", "").split(",")):
+    for extra in filter(None, args.tokenizer.split(",")):
         cases += golden_cases(T.load(extra), os.path.relpath(os.path.abspath(extra), REPO))
+    write_score_golden(out)
     with open(os.path.join(out, "tokenizer-golden.json"), "w") as f:
         json.dump(cases, f, indent=1, ensure_ascii=False)
         f.write("\n")

@@ -25,10 +25,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .graphs import antithetic_t, corrupt
+from .graphs import T_MIN, antithetic_t, corrupt
 from .mdlm import NEG, masked_nll
-
-T_MIN = 1e-3
 
 
 def cond_of(t):

@@ -4,46 +4,71 @@ Rao-Blackwellized continuous-time NELBO under the log-linear schedule.
   schedule   sigma(t) = -log(1 - (1-eps) t)      =>  mask chance 1 - alpha_t = (1-eps) t
   weight     sigma'(t) / expm1(sigma(t)) = 1/t   (exactly, for log-linear)
   loss       E_t [ sum over masked positions of -log p(x0 | x_t) / t ] / (number of tokens)
-  time       antithetic: t_i = (1-eps) * ((u + i/B) mod 1) + eps
+  time       antithetic: t_i = (1-T_MIN) * ((u + i/B) mod 1) + T_MIN
 
 Carry-over unmasking makes unmasked positions contribute exactly 0, so the loss only needs the
 logits of the masked positions: we gather them before the (fp32) head.
 For infill rows the same estimator runs over the hole slots only (the conditional NELBO of the
 hole given the context), normalised by the number of hole slots.
+
+`MDLM` is the objective module, as md4.MD4, sedd.SEDD, cedd.CEDD and rdlm.RDLM are (families.py
+builds it); the SUBS helpers below are shared with MD4 and CEDD.
 """
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
-from .graphs import antithetic_t, per_token_bound
+from .graphs import T_MIN, antithetic_t
 
-EPS = 1e-3
 NEG = -1e6
 
 
-def sample_t(batch_size, device, generator=None, antithetic=True):
-    """Diffusion times t in [eps, 1], one per row: [B] float32."""
-    if antithetic:
-        return antithetic_t(batch_size, device, generator, lo=EPS)
-    return (1 - EPS) * torch.rand(batch_size, device=device, generator=generator) + EPS
+class MDLM(nn.Module):
+    BOUNDS = ("nelbo",)
 
+    def __init__(self, schedule, vocab_size, mask_id):
+        super().__init__()
+        if schedule.type != "loglinear":
+            raise ValueError(f"MDLM trains on the loglinear schedule (got {schedule.type!r})")
+        self.schedule, self.mask_id = schedule, mask_id
 
-def mask_chance(t):
-    """1 - alpha_t = 1 - exp(-sigma(t)) for the log-linear schedule."""
-    return (1 - EPS) * t
+    def sample_t(self, batch_size, device, generator=None):
+        """Diffusion times t in [T_MIN, 1], one per row, antithetic: [B] float32."""
+        return antithetic_t(batch_size, device, generator, lo=T_MIN)
 
+    def loss_weight(self, t):
+        """sigma'(t) / expm1(sigma(t)) of the loglinear schedule, computed the long way (equals 1/t),
+        in the operation order the released checkpoints were trained with."""
+        e = self.schedule.eps
+        sigma = -torch.log1p(-(1 - e) * t)
+        dsigma = (1 - e) / (1 - (1 - e) * t)
+        return dsigma / torch.expm1(sigma)
 
-def loss_weight(t):
-    """sigma'(t) / expm1(sigma(t)), computed the long way (equals 1/t)."""
-    sigma = -torch.log1p(-(1 - EPS) * t)
-    dsigma = (1 - EPS) / (1 - (1 - EPS) * t)
-    return dsigma / torch.expm1(sigma)
+    def forward_mask(self, x0, region, t, generator=None):
+        """q(x_t | x0): each region position is masked with chance (1-eps) t. -> (x_t, masked [B, L] bool)"""
+        r = torch.rand(x0.shape, device=x0.device, generator=generator)
+        masked = (r < self.schedule.corrupt_chance(t)[:, None]) & region
+        return torch.where(masked, torch.full_like(x0, self.mask_id), x0), masked
 
+    def weighted_nll(self, model, x0, region, t, valid=None, generator=None):
+        """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used."""
+        xt, masked = self.forward_mask(x0, region, t, generator)
+        nll = masked_nll(model, xt, x0, masked, self.mask_id, valid)
+        return nll, self.loss_weight(t)[:, None].expand_as(masked)[masked], xt
 
-def forward_mask(x0, region, t, mask_id, generator=None):
-    """q(x_t | x0): each region position is masked with chance (1-eps) t. -> (x_t, masked [B, L] bool)"""
-    r = torch.rand(x0.shape, device=x0.device, generator=generator)
-    masked = (r < mask_chance(t)[:, None]) & region
-    return torch.where(masked, torch.full_like(x0, mask_id), x0), masked
+    def forward(self, model, x0, region, valid=None, generator=None):
+        """Per-token NELBO estimate (a scalar to minimise). region [B, L] bool: positions that may be
+        masked (all tokens for plain rows, the hole slots for infill rows); valid: see Denoiser.hidden."""
+        t = self.sample_t(x0.shape[0], x0.device, generator)
+        nll, w, _ = self.weighted_nll(model, x0, region, t, valid, generator)
+        return (nll * w).sum() / region.sum().clamp(min=1)
+
+    def bounds(self, model, x0, generator=None):
+        """Held-out NELBO of full windows x0 [B, L]: (total nats,), summed in float64."""
+        region = torch.ones_like(x0, dtype=torch.bool)
+        nll, w, _ = self.weighted_nll(model, x0, region, self.sample_t(x0.shape[0], x0.device, generator),
+                                      generator=generator)
+        return (float((nll.double() * w.double()).sum()),)
 
 
 def subs_log_probs(logits, xt, mask_id):
@@ -63,29 +88,3 @@ def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None):
     logits = model.head(h[masked])             # [N, V] fp32
     logits = logits.index_fill(1, torch.tensor([mask_id], device=logits.device), NEG)   # SUBS
     return F.cross_entropy(logits, x0[masked], reduction="none")
-
-
-def diffusion_loss(model, x0, region, mask_id, t=None, generator=None, valid=None):
-    """Per-token NELBO estimate (a scalar to minimise) and the (x_t, masked) it used.
-    region [B, L] bool: positions that may be masked (all tokens for plain rows, the hole slots for
-    infill rows); valid [B, L] bool or None: see Denoiser.hidden."""
-    B = x0.shape[0]
-    if t is None:
-        t = sample_t(B, x0.device, generator)
-    xt, masked = forward_mask(x0, region, t, mask_id, generator)
-    nll = masked_nll(model, xt, x0, masked, mask_id, valid)
-    w = loss_weight(t)[:, None].expand_as(masked)[masked]
-    return (nll * w).sum() / region.sum().clamp(min=1), xt, masked
-
-
-def nelbo_per_token(model, windows, mask_id, samples=4, batch_size=64, seed=0):
-    """Held-out NELBO (nats/token) of full windows [N, L]: the training estimator with antithetic t
-    over each batch, repeated `samples` times. Returns (mean, standard error over batches)."""
-    def batch_nats(x0, g):
-        region = torch.ones_like(x0, dtype=torch.bool)
-        t = sample_t(x0.shape[0], x0.device, g)
-        xt, masked = forward_mask(x0, region, t, mask_id, g)
-        nll = masked_nll(model, xt, x0, masked, mask_id)
-        w = loss_weight(t)[:, None].expand_as(masked)[masked]
-        return ((nll.double() * w.double()).sum(),)
-    return per_token_bound(batch_nats, windows, samples, batch_size, seed)[0]

@@ -359,23 +359,16 @@ def _tar_xz(cfg, pkgs, path):
     return os.path.getsize(path)
 
 
-def _parse(cfg, argv):
-    for a in argv:
-        k, v = a[2:].split("=", 1)
-        setattr(cfg, k, type(getattr(cfg, k))(v))
-    return cfg
+COMMANDS = {"select": (SelectConfig, select), "fetch": (FetchConfig, fetch), "pack": (PackConfig, pack)}
 
 
 def main(argv):
-    cmd, rest = argv[0], argv[1:]
-    if cmd == "select":
-        res = select(_parse(SelectConfig(), rest))
-    elif cmd == "fetch":
-        res = fetch(_parse(FetchConfig(), rest))
-    elif cmd == "pack":
-        res = pack(_parse(PackConfig(), rest))
-    else:
-        raise SystemExit(f"unknown command {cmd}: select | fetch | pack")
+    from .options import parse_options
+    cmd, rest = (argv[0], argv[1:]) if argv else ("", [])
+    if cmd not in COMMANDS:
+        raise SystemExit(f"diffuse.pypi_corpus: unknown command {cmd!r}: {' | '.join(COMMANDS)}")
+    config, run = COMMANDS[cmd]
+    res = run(parse_options(config, rest, f"diffuse.pypi_corpus {cmd}"))
     print(json.dumps(res))
 
 

@@ -1,7 +1,7 @@
 """Weight-only and dynamic int8 variants of a Diffuse model.onnx: the bundled model's CPU graph
 (`int8`) and the variants the CPU speed benchmark (bench/forward.ts) compares.
 
-    cd training && python3 -m diffuse.quantize MODEL_DIR OUT_DIR [--variant=int8|nbits4|nbits8] [--block=32] [--no-head] [--no-embedding]
+    cd training && python3 -m diffuse.quantize MODEL_DIR OUT_DIR [--variant=int8|nbits4|nbits8] [--block=32] [--head=0] [--embedding=0]
         [--include=REGEX] [--as=model.onnx|model.cpu.onnx]
 
 Writes OUT_DIR as a complete model folder (model.onnx quantized; meta.json, tokenizer.json and
@@ -23,13 +23,14 @@ contrib op (domain com.microsoft) that the CPU provider runs:
           (zero point 8, the op's default), accuracy_level 4 (int8 activations on CPU).
 - nbits8: MatMulNBits, 8-bit weights, otherwise as nbits4 (zero point 128).
 
-The tied LM head is quantized unless --no-head. The embedding lookup (a Gather of a constant table)
+The tied LM head is quantized unless --head=0. The embedding lookup (a Gather of a constant table)
 becomes a Gather of an int8 table (symmetric, full 8-bit range, one scale per row) times the row's
-scale, unless --no-embedding: with the head quantized too, no float copy of the vocabulary table is
+scale, unless --embedding=0: with the head quantized too, no float copy of the vocabulary table is
 left in the file (a 42 M model: 49 -> 44 MiB).
 The benchmark (bench/forward.ts) checks every variant's logits against the original's before
 timing it, so a wrongly packed weight shows as a logits error, not as a fast wrong model.
 """
+from dataclasses import dataclass, field
 import os
 import re
 import shutil
@@ -38,6 +39,8 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from .options import parse_options
 
 MS_DOMAIN = "com.microsoft"
 
@@ -177,21 +180,27 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
     return replaced
 
 
+@dataclass
+class QuantizeOptions:
+    src: str                         # MODEL_DIR
+    out: str                         # OUT_DIR
+    variant: str = "int8"            # int8 | nbits4 | nbits8
+    block: int = 32                  # nbits: weights per quantization block
+    head: bool = True                # quantize the tied LM head too
+    embedding: bool = True           # and the embedding lookup
+    include: str = ""                # only the MatMuls whose node name matches this regex ("" = all)
+    target: str = field(default="model.onnx", metadata={"flag": "as"})   # model.onnx | model.cpu.onnx
+
+
 def main(argv):
-    pos = [a for a in argv if not a.startswith("--")]
-    opts = dict(a[2:].split("=", 1) if "=" in a else (a[2:], "1") for a in argv if a.startswith("--"))
-    if len(pos) != 2:
-        raise SystemExit(__doc__)
-    src, out = pos
-    variant = opts.get("variant", "int8")
+    args = parse_options(QuantizeOptions, argv, "diffuse.quantize", positional=("src", "out"))
+    src, out, variant, target = args.src, args.out, args.variant, args.target
     if variant not in ("int8", "nbits4", "nbits8"):
-        raise SystemExit(f"unknown --variant {variant}: int8 | nbits4 | nbits8")
-    model = onnx.load(os.path.join(src, "model.onnx"))
-    n = quantize(model, variant, int(opts.get("block", 32)), head="no-head" not in opts, include=opts.get("include"),
-                 embedding="no-embedding" not in opts)
-    target = opts.get("as", "model.onnx")
+        raise SystemExit(f"diffuse.quantize: unknown --variant {variant}: int8 | nbits4 | nbits8")
     if target not in ("model.onnx", "model.cpu.onnx"):
-        raise SystemExit("--as must be model.onnx or model.cpu.onnx")
+        raise SystemExit("diffuse.quantize: --as must be model.onnx or model.cpu.onnx")
+    model = onnx.load(os.path.join(src, "model.onnx"))
+    n = quantize(model, variant, args.block, head=args.head, include=args.include or None, embedding=args.embedding)
     os.makedirs(out, exist_ok=True)
     onnx.save(model, os.path.join(out, target))
     for name in ("model.onnx", "meta.json", "tokenizer.json", "MODEL_CARD.md"):

@@ -2,6 +2,7 @@
 
     python3 -m diffuse.results WORK_DIR > results.json
 """
+from dataclasses import dataclass
 import json
 import os
 import sys
@@ -34,5 +35,11 @@ def gather(work):
     return res
 
 
+@dataclass
+class ResultsOptions:
+    work: str                        # pipeline.sh's WORK folder
+
+
 if __name__ == "__main__":
-    print(json.dumps(gather(sys.argv[1]), indent=1))
+    from .options import parse_options
+    print(json.dumps(gather(parse_options(ResultsOptions, sys.argv[1:], "diffuse.results", positional=("work",)).work), indent=1))

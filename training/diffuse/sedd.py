@@ -17,7 +17,7 @@ true conditional ratio r_y = q_t(y | x0) / q_t(x_t | x0) (from m, b, c):
          and the uniform graph adds log N (the prior's cross-entropy). J1 - J2 is the entropy of
          q_1(. | x0), so J2 is tighter (absorb/log-linear: by H_b(eps)).
 
-Time: t = (1 - eps) u + eps, antithetic, eps = 1e-3 (as MDLM's estimator). All of it in fp32 or
+Time: t = (1 - T_MIN) u + T_MIN, antithetic (graphs.T_MIN, as MDLM's estimator). All of it in fp32 or
 better, outside autocast: exp of scores, expm1 for small sigma (SEEDS §4.9).
 """
 import math
@@ -25,8 +25,7 @@ import math
 import torch
 import torch.nn as nn
 
-from .graphs import antithetic_t, corrupt, graph_p, transition
-from .mdlm import EPS
+from .graphs import T_MIN, antithetic_t, corrupt, graph_p, transition
 
 
 def kterm(r):
@@ -38,7 +37,7 @@ def corrupt_batch(family, x0, region, n_real, mask_id, generator=None):
     """One antithetic t per row and x_t ~ q_t(. | x0) on the region.
     -> dict(t, sigma, dsigma [B]; m, b, c [B]; xt [B, L]; sel [B, L] = positions with a rate in; p)."""
     p = graph_p(family.graph, family.p_m)
-    t = antithetic_t(x0.shape[0], x0.device, generator, lo=EPS)
+    t = antithetic_t(x0.shape[0], x0.device, generator, lo=T_MIN)
     sigma, dsigma = family.schedule.sigma(t), family.schedule.dsigma(t)
     m, b, c = transition(p, sigma, n_real)
     xt = corrupt(x0, region, m[:, None], b[:, None], n_real, mask_id, generator)

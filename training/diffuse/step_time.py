@@ -8,6 +8,7 @@ windows of the configured shape, eager mode, bf16 autocast as in training:
         [--steps=30 --warmup=5] -> one JSON line: ms per step (median), tokens/s
 """
 import contextlib
+from dataclasses import dataclass
 import json
 import statistics
 import sys
@@ -16,8 +17,9 @@ import time
 import torch
 
 from .model import Denoiser
+from .options import parse_options
 from .tokenizer import MASK_ID
-from .train import TrainConfig, _LossModule, family_of, make_optimizer, model_config, parse_overrides
+from .train import TrainConfig, _LossModule, family_of, make_optimizer, model_config
 
 VOCAB = 8192
 
@@ -48,11 +50,16 @@ def step_times(cfg, steps, warmup, device):
     return times
 
 
+@dataclass
+class StepTimeConfig(TrainConfig):
+    steps: int = 30                  # timed steps
+    warmup: int = 5                  # untimed steps first (compilation, allocator)
+
+
 def main(argv):
-    own = {a.split("=", 1)[0][2:]: int(a.split("=", 1)[1]) for a in argv if a.startswith(("--steps=", "--warmup="))}
-    cfg = parse_overrides(TrainConfig(), [a for a in argv if not a.startswith(("--steps=", "--warmup="))])
+    cfg = parse_options(StepTimeConfig, argv, "diffuse.step_time")
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    times = step_times(cfg, own.get("steps", 30), own.get("warmup", 5), device)
+    times = step_times(cfg, cfg.steps, cfg.warmup, device)
     ms = statistics.median(times) * 1e3
     family = family_of(cfg)
     print(json.dumps({"objective": cfg.objective, "graph": family.graph if family else None,

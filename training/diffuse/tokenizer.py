@@ -7,6 +7,7 @@ ByteLevel decoder. The three special tokens are added first, so their ids are fi
     python3 -m diffuse.tokenizer --corpus=DIR --out=tokenizer.json --vocab_size=8192
     python3 -m diffuse.tokenizer --corpus=DIR --measure=4096,8192,16384 [--sample_bytes=N]
 """
+from dataclasses import dataclass
 import hashlib
 import json
 import os
@@ -97,22 +98,33 @@ def sample_texts(texts, max_bytes, seed=0):
     return out
 
 
+@dataclass
+class TokenizerOptions:
+    corpus: str                      # diffuse.corpus's output folder
+    out: str = ""                    # tokenizer.json to write (with --measure: the measurements' JSON)
+    vocab_size: int = 8192
+    sample_bytes: int = 0            # train on about this much of the train split (0 = all of it)
+    measure: str = ""                # vocabulary sizes to compare (comma-separated) instead of training one
+
+
 def main(argv):
     from .corpus import read_split
-    args = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
-    train = sample_texts([d["text"] for d in read_split(args["corpus"], "train")],
-                         int(args.get("sample_bytes", 0)))
-    if "measure" in args:
-        val = [d["text"] for d in read_split(args["corpus"], "val")]
-        rows = measure(train, val, [int(x) for x in args["measure"].split(",")])
-        if "out" in args:
-            with open(args["out"], "w") as f:
+    from .options import parse_options
+    args = parse_options(TokenizerOptions, argv, "diffuse.tokenizer")
+    train = sample_texts([d["text"] for d in read_split(args.corpus, "train")], args.sample_bytes)
+    if args.measure:
+        val = [d["text"] for d in read_split(args.corpus, "val")]
+        rows = measure(train, val, [int(x) for x in args.measure.split(",")])
+        if args.out:
+            with open(args.out, "w") as f:
                 json.dump(rows, f, indent=1)
         return
-    tok = train_tokenizer(train, int(args.get("vocab_size", 8192)))
-    os.makedirs(os.path.dirname(os.path.abspath(args["out"])), exist_ok=True)
-    tok.save(args["out"])
-    print(f"wrote {args['out']} vocab={tok.get_vocab_size()} sha256={sha256_file(args['out'])}")
+    if not args.out:
+        raise SystemExit("diffuse.tokenizer: missing required --out (the tokenizer.json to write)")
+    tok = train_tokenizer(train, args.vocab_size)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    tok.save(args.out)
+    print(f"wrote {args.out} vocab={tok.get_vocab_size()} sha256={sha256_file(args.out)}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
     python3 -m diffuse.train ... --objective=cedd --graph=roulette --p_m=0.95 --max_tokens=2e8
                                  # the other seed families: md4 | genmd4 | sedd | cedd | rdlm (families.py)
 
-Every TrainConfig field can be overridden with --key=value. Training is time-budgeted:
+Every TrainConfig field can be overridden with --key=value (options.py). Training is time-budgeted:
 --max_minutes stops this invocation (a checkpoint is written atomically on the way out), and the
 learning-rate schedule runs over --schedule_minutes of training in total, so a run split across
 several invocations (--resume, the default, continues from out_dir/ckpt.pt) follows one schedule.
@@ -16,7 +16,7 @@ several invocations (--resume, the default, continues from out_dir/ckpt.pt) foll
 so models trained side by side on one GPU (pipeline.sh `families`) get the same data and schedule
 whatever their speed.
 """
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 import json
 import math
 import os
@@ -28,6 +28,7 @@ import torch
 
 from .families import Family
 from .model import Denoiser, ModelConfig
+from .options import parse_options
 
 
 @dataclass
@@ -78,20 +79,6 @@ class TrainConfig:
     device: str = "auto"
     compile: bool = True
     bf16: bool = True
-
-
-def parse_overrides(cfg, argv):
-    types = {f.name: type(getattr(cfg, f.name)) for f in fields(cfg)}
-    for a in argv:
-        if not a.startswith("--") or "=" not in a:
-            raise SystemExit(f"expected --key=value, got {a!r}")
-        k, v = a[2:].split("=", 1)
-        if k not in types:
-            raise SystemExit(f"unknown config key {k!r}")
-        if types[k] is bool:
-            v = v.lower() in ("1", "true", "yes")
-        setattr(cfg, k, types[k](v))
-    return cfg
 
 
 def family_of(cfg):
@@ -310,17 +297,13 @@ class _LossModule(torch.nn.Module):
     def __init__(self, model, kind, mask_id, family=None, cache_dir=None):
         super().__init__()
         self.model, self.kind, self.mask_id = model, kind, mask_id
-        self.objective = None if kind in ("ar", "mdlm") else \
-            family.objective_module(model.cfg.vocab_size, mask_id, cache_dir)
+        self.objective = None if kind == "ar" else family.objective_module(model.cfg.vocab_size, mask_id, cache_dir)
 
     def forward(self, x0, region, valid):
-        from . import mdlm
         from .ar import ar_loss
-        if self.kind == "ar":
+        if self.objective is None:
             return ar_loss(self.model, x0)     # full packed windows only (infill_share=0)
-        if self.objective is not None:
-            return self.objective(self.model, x0, region, valid)
-        return mdlm.diffusion_loss(self.model, x0, region, self.mask_id, valid=valid)[0]
+        return self.objective(self.model, x0, region, valid)
 
 
 class _nullcontext:
@@ -332,7 +315,7 @@ class _nullcontext:
 
 
 def main(argv):
-    cfg = parse_overrides(TrainConfig(), argv)
+    cfg = parse_options(TrainConfig, argv, "diffuse.train")
     log_path = None
 
     def log(line):

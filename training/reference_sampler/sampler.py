@@ -230,11 +230,6 @@ def probability_of(logits, offset, token, stats):
 
 # --- tokenSampler.ts ----------------------------------------------------------------------------
 
-def _ranked(weights):
-    ids = [v for v, w in enumerate(weights) if w > 0]
-    return sorted(ids, key=lambda v: (-weights[v], v))
-
-
 def _sum_in_id_order(weights):
     total = 0.0
     for w in weights:
@@ -242,23 +237,10 @@ def _sum_in_id_order(weights):
     return total
 
 
-def _fill_weights(logits, offset, stats, vocab, mask_id, temperature, top_k, top_p):
-    """Tempered, top-k then top-p truncated weights (tokenSampler.ts steps 1-3)."""
-    weights = [0.0 if v in (mask_id, stats.banned) else math.exp((logits[offset + v] - stats.max_logit) / temperature)
-               for v in range(vocab)]
-    if 0 < top_k < vocab:
-        for v in _ranked(weights)[top_k:]:
-            weights[v] = 0.0
-    if top_p < 1:
-        ranked = _ranked(weights)
-        needed = top_p * _sum_in_id_order(weights)
-        running, kept = 0.0, 0
-        while kept < len(ranked) and running < needed:
-            running += weights[ranked[kept]]
-            kept += 1
-        for v in ranked[max(kept, 1):]:
-            weights[v] = 0.0
-    return weights
+def _fill_weights(logits, offset, stats, vocab, mask_id, temperature):
+    """Tempered weights (tokenSampler.ts step 1)."""
+    return [0.0 if v in (mask_id, stats.banned) else math.exp((logits[offset + v] - stats.max_logit) / temperature)
+            for v in range(vocab)]
 
 
 def pick_inverse_cdf(weights, u):
@@ -274,16 +256,16 @@ def pick_inverse_cdf(weights, u):
     return last_positive
 
 
-def draw_token(logits, offset, stats, u, vocab, mask_id, temperature, top_k, top_p):
-    """Inverse-CDF draw from the tempered, top-k then top-p truncated distribution."""
-    return pick_inverse_cdf(_fill_weights(logits, offset, stats, vocab, mask_id, temperature, top_k, top_p), u)
+def draw_token(logits, offset, stats, u, vocab, mask_id, temperature):
+    """Inverse-CDF draw from the tempered distribution."""
+    return pick_inverse_cdf(_fill_weights(logits, offset, stats, vocab, mask_id, temperature), u)
 
 
-def x0_distribution(logits, offset, stats, vocab, mask_id, temperature, top_k, top_p):
+def x0_distribution(logits, offset, stats, vocab, mask_id, temperature):
     """What draw_token samples from, normalised; one-hot at the best id at temperature 0."""
     if temperature == 0:
         return [1.0 if v == stats.best else 0.0 for v in range(vocab)]
-    weights = _fill_weights(logits, offset, stats, vocab, mask_id, temperature, top_k, top_p)
+    weights = _fill_weights(logits, offset, stats, vocab, mask_id, temperature)
     total = _sum_in_id_order(weights)
     return [w / total for w in weights]
 
@@ -498,7 +480,7 @@ class _Run:
             token = stats.best
         else:
             token = draw_token(logits.logits, offset, stats, self.rng.next_uniform(), self.spec["vocabSize"],
-                               self.spec["maskId"], o["temperature"], o["topK"], o["topP"])
+                               self.spec["maskId"], o["temperature"])
         self.place(logits, row, position, token, probability_of(logits.logits, offset, token, stats))
 
     def reveal_ancestral(self, logits, row, plan):
@@ -581,8 +563,7 @@ def scores_of(logits, offset, x, mask_id, vocab):
 class _KernelRun(_Run):
     def _x0(self, logits, offset, stats):
         o, spec = self.options, self.spec
-        return x0_distribution(logits.logits, offset, stats, spec["vocabSize"], spec["maskId"], o["temperature"],
-                               o["topK"], o["topP"])
+        return x0_distribution(logits.logits, offset, stats, spec["vocabSize"], spec["maskId"], o["temperature"])
 
     def kernel_step(self, logits, row, position, t, s):
         spec, o = self.spec, self.options
@@ -653,7 +634,7 @@ def settle_positions(run, logits, row, positions, t, greedy):
             token = stats.best
         else:
             token = draw_token(rows, offset, stats, run.rng.next_uniform(), spec["vocabSize"], spec["maskId"],
-                               o["temperature"], o["topK"], o["topP"])
+                               o["temperature"])
         run.place(logits, row, position, token, probability_of(rows, offset, token, stats))
         if refining:
             state.settle(row, position)
@@ -682,7 +663,7 @@ def validate_spec(spec):
 
 
 def resolve_options(spec, options):
-    resolved = {"threshold": None, "schedule": "linear", "temperature": 1.0, "topK": 0, "topP": 1.0,
+    resolved = {"threshold": None, "schedule": "linear", "temperature": 1.0,
                 "blockSize": None, "padPenalty": None, "kernel": "analytic", "cacheRefresh": 1}
     resolved.update(options)
     if not (isinstance(resolved["cacheRefresh"], int) and resolved["cacheRefresh"] >= 1):

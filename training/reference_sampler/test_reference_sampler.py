@@ -187,5 +187,5 @@ def test_draw_token_matches_distribution():
     n = 20000
     counts = [0] * 6
     for _ in range(n):
-        counts[draw_token(logits, 0, stats, rng.next_uniform(), 6, 5, 1.0, 0, 1.0)] += 1
+        counts[draw_token(logits, 0, stats, rng.next_uniform(), 6, 5, 1.0)] += 1
     assert all(abs(counts[v] / n - p) < 0.015 for v, p in enumerate(probs)) and counts[5] == 0

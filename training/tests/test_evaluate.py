@@ -34,3 +34,19 @@ def test_score_reads_cli_output():
     assert s["single_line"]["exact_match"] == 0.5
     assert s["single_line"]["edit_similarity"] == (1 + 0.75) / 2
     assert s["multi_line"]["missing"] == 1 and s["multi_line"]["exact_match"] == 0.0
+
+
+def test_score_golden_is_current():
+    # bench/common.ts must reproduce this file (test/unit/benchScore.test.ts); regenerate it with
+    # `cd training && python3 -m diffuse.make_fixture --only=scores`.
+    import json
+    import os
+    from diffuse.make_fixture import SCORE_CASES
+    from diffuse.evaluate import edit_similarity, exact_match
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "score-golden.json")
+    with open(path, encoding="utf-8") as f:
+        golden = json.load(f)
+    assert [(g["completion"], g["expected"]) for g in golden] == SCORE_CASES
+    for g in golden:
+        assert g["exact_match"] == exact_match(g["completion"], g["expected"])
+        assert g["edit_similarity"] == edit_similarity(g["completion"].rstrip(), g["expected"].rstrip())

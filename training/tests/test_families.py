@@ -5,9 +5,9 @@ import os
 import pytest
 import torch
 
-from diffuse import graphs, md4, mdlm
+from diffuse import graphs, md4
 from diffuse.cedd import log_scores_from_x0
-from diffuse.export import MDLM_META, make_meta
+from diffuse.export import make_meta
 from diffuse.families import Family
 from diffuse.make_fixture import FAMILY_FIXTURES
 from diffuse.model import Denoiser, ModelConfig, log_expm1
@@ -74,8 +74,8 @@ def test_schedules_derivatives_and_ranges():
             ends = st.corrupt_chance(torch.tensor([0.0, 1.0], dtype=torch.float64))
             assert ends[0] <= st.eps + 1e-12 and ends[1] >= 1 - st.eps - 1e-12
     ll = graphs.Schedule("loglinear")
-    assert torch.allclose(ll.corrupt_chance(t), mdlm.mask_chance(t))
-    assert torch.allclose(ll.dsigma(t) / torch.expm1(ll.sigma(t)), mdlm.loss_weight(t))
+    assert torch.allclose(ll.corrupt_chance(t), (1 - ll.eps) * t)
+    assert torch.allclose(ll.dsigma(t) / torch.expm1(ll.sigma(t)), 1 / t)        # MDLM's weight
 
 
 def test_log_expm1_is_exact_for_small_and_large_sigma():
@@ -200,7 +200,7 @@ def test_bounds_finite_and_j1_minus_j2_is_the_forward_entropy(name):
             m, b, c = graphs.transition(p, fam.schedule.sigma(torch.tensor(t, dtype=torch.float64)), n)
             return entropy([(m, 1), (b, n - 1), (c, 1)]), (m, b, c)
         h1, (_, b1, c1) = h(1.0)
-        expect = (h1 - h(mdlm.EPS)[0]) / (1 - mdlm.EPS)
+        expect = (h1 - h(graphs.T_MIN)[0]) / (1 - graphs.T_MIN)
         if fam.graph == "uniform":
             expect += float(c1 * torch.log(c1 * n) + (n - 1) * b1 * torch.log(b1 * n)) - math.log(n)
         got = j["j1"][0] - j["j2"][0]
@@ -234,7 +234,7 @@ def test_meta_fields_per_contract(name, tmp_path):
         assert len(sched["token_exponents"]) == 40 and abs(sched["token_exponents"][5] - 1) < 1e-6
     assert json.loads(json.dumps(meta)) == meta
     with pytest.raises(ValueError):
-        make_meta(name, model.cfg, tj, 1, {}, {}, MDLM_META)        # cond_kind must match the graph
+        make_meta(name, model.cfg, tj, 1, {}, {}, Family().meta())   # cond_kind must match the graph
 
 
 def test_invalid_combinations_are_refused():
@@ -318,3 +318,11 @@ def test_train_bound_export_end_to_end(spec, tmp_path):
     with open(os.path.join(out, "meta.json")) as f:
         meta = json.load(f)
     assert meta["family"] == Family.from_config(spec).meta_family and meta["inputs"]["cond"] == "cond"
+
+
+def test_contract_table_is_the_checked_in_one():
+    # The TypeScript loader's test reads this file: regenerate it with
+    # `cd training && python3 -m diffuse.make_fixture --only=contract` when the table changes.
+    from diffuse.families import trained_combinations
+    with open(os.path.join(FIXTURES, "contract.json")) as f:
+        assert json.load(f) == trained_combinations()

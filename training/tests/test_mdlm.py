@@ -3,8 +3,17 @@ import math
 import torch
 
 from diffuse import mdlm
+from diffuse.families import Family
+from diffuse.graphs import T_MIN, per_token_bound
 from diffuse.model import Denoiser, ModelConfig
 from diffuse.tokenizer import MASK_ID
+
+EPS = 1e-3   # the loglinear schedule's eps (graphs.DEFAULT_EPS), as meta.json writes it
+
+
+def objective(vocab=64):
+    """The MDLM objective module as training builds it (families.py)."""
+    return Family.from_config({"objective": "mdlm"}).objective_module(vocab, MASK_ID)
 
 
 def tiny(vocab=64, causal=False):
@@ -12,17 +21,22 @@ def tiny(vocab=64, causal=False):
     return Denoiser(ModelConfig(vocab_size=vocab, n_layer=2, n_head=2, n_embd=32, max_length=32, causal=causal))
 
 
+def test_the_default_family_is_mdlm_on_its_schedule():
+    obj = objective()
+    assert isinstance(obj, mdlm.MDLM) and obj.schedule.meta() == {"type": "loglinear", "eps": EPS}
+
+
 def test_antithetic_times_cover_unit_interval():
-    t = mdlm.sample_t(1000, "cpu", torch.Generator().manual_seed(0))
-    assert t.min() >= mdlm.EPS and t.max() <= 1.0
+    t = objective().sample_t(1000, "cpu", torch.Generator().manual_seed(0))
+    assert t.min() >= T_MIN and t.max() <= 1.0
     # stratified: exactly one sample in each 1/B bin of u
-    u = (t - mdlm.EPS) / (1 - mdlm.EPS)
+    u = (t - T_MIN) / (1 - T_MIN)
     assert sorted((u * 1000).floor().long().tolist()) == list(range(1000))
 
 
 def test_loss_weight_is_one_over_t():
-    t = torch.linspace(mdlm.EPS, 1.0, 101, dtype=torch.float64)
-    assert torch.allclose(mdlm.loss_weight(t), 1.0 / t, rtol=1e-9)
+    t = torch.linspace(T_MIN, 1.0, 101, dtype=torch.float64)
+    assert torch.allclose(objective().loss_weight(t), 1.0 / t, rtol=1e-9)
 
 
 def test_masking_rate_matches_schedule():
@@ -31,9 +45,9 @@ def test_masking_rate_matches_schedule():
     region = torch.ones_like(x0, dtype=torch.bool)
     for tv in (0.05, 0.3, 0.7, 1.0):
         t = torch.full((64,), tv)
-        xt, masked = mdlm.forward_mask(x0, region, t, MASK_ID, g)
+        xt, masked = objective().forward_mask(x0, region, t, g)
         rate = masked.float().mean().item()
-        assert abs(rate - (1 - mdlm.EPS) * tv) < 0.01, (tv, rate)
+        assert abs(rate - (1 - EPS) * tv) < 0.01, (tv, rate)
         assert torch.equal(xt == MASK_ID, masked)
         assert torch.equal(xt[~masked], x0[~masked])
 
@@ -42,7 +56,7 @@ def test_masking_respects_region():
     x0 = torch.randint(3, 50, (8, 40))
     region = torch.zeros_like(x0, dtype=torch.bool)
     region[:, 10:20] = True
-    xt, masked = mdlm.forward_mask(x0, region, torch.ones(8), MASK_ID)
+    xt, masked = objective().forward_mask(x0, region, torch.ones(8))
     assert not masked[:, :10].any() and not masked[:, 20:].any()
     assert torch.equal(xt[:, :10], x0[:, :10])
 
@@ -68,8 +82,9 @@ def test_loss_finite_and_falling_on_toy_batch():
     x0 = (start + torch.arange(24)) % 61 + 3          # learnable: each token follows from its neighbours
     region = torch.ones_like(x0, dtype=torch.bool)
     losses = []
+    obj = objective()
     for step in range(80):
-        loss, _, _ = mdlm.diffusion_loss(model, x0, region, MASK_ID, generator=g)
+        loss = obj(model, x0, region, generator=g)
         assert torch.isfinite(loss)
         opt.zero_grad()
         loss.backward()
@@ -86,5 +101,6 @@ def test_nelbo_of_uniform_model_is_log_vocab():
     for p in model.parameters():
         torch.nn.init.zeros_(p)
     x0 = torch.randint(3, 33, (64, 16), generator=torch.Generator().manual_seed(4))
-    nll, se = mdlm.nelbo_per_token(model, x0, MASK_ID, samples=8)
-    assert abs(nll - (1 - mdlm.EPS) * math.log(32)) < 5 * se + 0.02
+    obj = objective(vocab=33)
+    nll, se = per_token_bound(lambda x, g: obj.bounds(model, x, g), x0, samples=8)[0]
+    assert abs(nll - (1 - EPS) * math.log(32)) < 5 * se + 0.02

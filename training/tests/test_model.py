@@ -1,6 +1,7 @@
+import pytest
 import torch
 
-from diffuse.model import Denoiser, ModelConfig
+from diffuse.model import HAS_SDPA, Denoiser, ModelConfig
 
 
 def make(causal=False):
@@ -29,19 +30,44 @@ def test_bidirectional_vs_causal():
         assert changed != causal
 
 
-def test_sdpa_and_plain_attention_agree():
-    m = make()
-    ids = torch.randint(0, 50, (2, 9))
-    ref = m(ids)
-    for blk in m.blocks:
-        blk.attn.use_sdpa = False
-    assert torch.allclose(m(ids), ref, atol=1e-5)
+def reference_attention(attn, x, causal):
+    """PyTorch's own multi-head attention with attn's weights, as an independent reference; the
+    rotary embedding is the identity here (cos 1, sin 0), which nn.MultiheadAttention lacks."""
+    D = x.shape[-1]
+    mha = torch.nn.MultiheadAttention(D, attn.n_head, bias=False, batch_first=True)
+    mha.in_proj_weight.data.copy_(attn.qkv.weight)
+    mha.out_proj.weight.data.copy_(attn.proj.weight)
+    L = x.shape[1]
+    mask = torch.ones(L, L, dtype=torch.bool).triu(1) if causal else None   # True = not attended
+    return mha(x, x, x, attn_mask=mask, need_weights=False)[0]
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("sdpa", [False, True])
+def test_attention_matches_torch_multihead_attention(sdpa, causal):
+    # Both paths, each against nn.MultiheadAttention: the plain path is the exported graph's, the
+    # SDPA path the GPU machine's (absent on PyTorch 1.13, where only the plain path runs).
+    if sdpa and not HAS_SDPA:
+        pytest.skip("this PyTorch has no F.scaled_dot_product_attention")
+    attn = make(causal).blocks[0].attn
+    attn.use_sdpa = sdpa
+    torch.nn.init.normal_(attn.qkv.weight, std=0.3)   # init's 0.02 leaves softmax all but uniform
+    x = torch.randn(2, 9, 32)
+    ones, zeros = torch.ones(1, 1, 9, 16), torch.zeros(1, 1, 9, 16)
+    with torch.no_grad():
+        y = attn(x, ones, zeros)[0]                  # (y, k, v): k and v are for the context cache
+        assert torch.allclose(y, reference_attention(attn, x, causal), atol=1e-5)
 
 
 def test_tied_embeddings_share_storage():
+    # The head reads the embedding table itself, and the count has it once: an untied model of the
+    # same shape has exactly one more vocabulary-by-width matrix.
     m = make()
     assert m.lm_head is None
-    assert m.num_parameters() == sum(p.numel() for p in m.parameters())
+    h = torch.randn(3, 32)
+    assert torch.allclose(m.head(h), h @ m.wte.weight.T)
+    untied = Denoiser(ModelConfig(vocab_size=50, n_layer=2, n_head=2, n_embd=32, tie_embeddings=False))
+    assert untied.num_parameters() - m.num_parameters() == 50 * 32
 
 
 def test_invalid_filler_is_invisible():

@@ -53,11 +53,6 @@ export class FakeTokenizer implements TextTokenizer {
     return new TextDecoder().decode(Uint8Array.from(bytes));
   }
 
-  tokenToId(token: string): number | undefined {
-    const special = SPECIAL_TEXT.indexOf(token);
-    return special >= 0 ? special : this.wordIds.get(token);
-  }
-
   /** Ids for `text`, for tests that script what a fake model answers. */
   async ids(text: string): Promise<number[]> {
     return (await this.encode(text)).ids;

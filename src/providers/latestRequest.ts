@@ -1,0 +1,55 @@
+/** What `LatestRequest.begin` needs of a cancellation token (VS Code's `CancellationToken` fits). */
+export interface Cancellable {
+  readonly isCancellationRequested: boolean;
+  onCancellationRequested(listener: () => void): { dispose(): unknown };
+}
+
+/** One request under way: its signal, a wait that ends early when it is aborted, and `end()` for when it is answered. */
+export interface Request {
+  readonly signal: AbortSignal;
+  /** Resolves to true after `ms`, or to false as soon as the request is aborted. */
+  wait(ms: number): Promise<boolean>;
+  end(): void;
+}
+
+/**
+ * The ghost text runs one request at a time and the latest wins: beginning one aborts the one
+ * before it, so a superseded fill stops between denoising steps (its waiting forward passes leave
+ * the worker's queue; the one already running finishes, onnxruntime cannot stop it) and never
+ * delays the fresh one by more than that pass. The caller's cancellation (VS Code cancels a
+ * request as soon as the user types on) aborts it too. Pure.
+ */
+export class LatestRequest {
+  private running: AbortController | undefined;
+
+  begin(token: Cancellable): Request {
+    this.running?.abort();
+    const controller = new AbortController();
+    this.running = controller;
+    const cancelled = token.onCancellationRequested(() => controller.abort());
+    if (token.isCancellationRequested) controller.abort();
+    return {
+      signal: controller.signal,
+      wait: (ms) => abortableDelay(ms, controller.signal),
+      end: () => {
+        cancelled.dispose();
+        if (this.running === controller) this.running = undefined;
+      },
+    };
+  }
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

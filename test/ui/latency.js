@@ -1,0 +1,250 @@
+// Keystroke → ghost text in the real workbench, and where the time goes. The page records when each
+// key went down and when ghost text was painted (both on the browser's epoch clock); the extension's
+// log (at debug level) has one `[inline] timeline {...}` line per request: when VS Code asked (on
+// the extension host's epoch clock, the same machine's) and how long the debounce, the fill and its
+// forward passes took. Lined up, they split each sample into: VS Code before asking, the debounce,
+// waiting for a superseded fill's forward pass, the passes, the rest of the fill (engine), the
+// provider's own work, and VS Code showing the answer.
+/* eslint-disable @typescript-eslint/no-require-imports -- plain Node CommonJS, run without a build */
+/* global require, module, window, document, performance, requestAnimationFrame, MutationObserver */
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { GHOST_SELECTOR, quickOpen, runCommand, statusItem, waitFor } = require('./helpers.js');
+
+const LATENCY_FILE = 'latency.py';
+const LATENCY_TEXT = [
+  'import json',
+  '',
+  '',
+  'def load_config(path):',
+  '    with open(path) as f:',
+  '        data = json.load(f)',
+  '    return data',
+  '',
+  '',
+  'def count_words(text):',
+  '    counts = {}',
+  '    for word in text.split():',
+  '        counts[word] = counts.get(word, 0) + 1',
+  '    return counts',
+  '',
+  '',
+  'def mean(values):',
+  '    total = sum(values)',
+  '    return total / len(values)',
+  '',
+  '',
+  // More code below, so that every sample's canvas is the full context budget (256 tokens), as in
+  // a file of some length: the forward passes cost what they cost there.
+  'def median(values):',
+  '    ordered = sorted(values)',
+  '    middle = len(ordered) // 2',
+  '    if len(ordered) % 2:',
+  '        return ordered[middle]',
+  '    return (ordered[middle - 1] + ordered[middle]) / 2',
+  '',
+  '',
+  'def save_config(path, data):',
+  '    with open(path, "w") as f:',
+  '        json.dump(data, f, indent=2)',
+  '',
+  '',
+  'def top_words(text, n=10):',
+  '    counts = count_words(text)',
+  '    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)',
+  '    return [word for word, _ in ranked[:n]]',
+  '',
+  '',
+  'def normalize(values):',
+  '    low, high = min(values), max(values)',
+  '    if high == low:',
+  '        return [0.0 for _ in values]',
+  '    return [(v - low) / (high - low) for v in values]',
+  '',
+  '',
+  'class Stats:',
+  '    def __init__(self, values):',
+  '        self.values = list(values)',
+  '',
+  '    def summary(self):',
+  '        return {',
+  '            "mean": mean(self.values),',
+  '            "median": median(self.values),',
+  '            "count": len(self.values),',
+  '        }',
+  '',
+  '',
+  'if __name__ == "__main__":',
+  '    config = load_config("config.json")',
+  '    stats = Stats(config["values"])',
+  '    print(stats.summary())',
+  '    print(top_words(config["text"]))',
+  '',
+].join('\n');
+// Each sample: go to the end of `line` (1-based), start a new line, type `burst` as a typist does;
+// at a '|' the typist hesitates, long enough for a fill to begin that the next key supersedes.
+const SAMPLES = [
+  { line: 6, burst: 'if ' }, { line: 13, burst: 't|ot' }, { line: 18, burst: 'if ' }, { line: 5, burst: 'lin' },
+  { line: 12, burst: 'i|f ' }, { line: 7, burst: 'pri' }, { line: 19, burst: 'res' }, { line: 11, burst: 'f|or' },
+];
+// Between keys of a burst: a quick typist (about 120 words a minute); a hesitation.
+const KEY_GAP_MS = 100;
+const HESITATION_MS = 400;
+// Generous: a fill of the bundled model took 25 s on the shared 2-core machine under load 9.
+const SAMPLE_TIMEOUT_MS = 60000;
+
+/** Installs the page-side recorders: key-down times and ghost-text paint times (epoch ms). */
+function installRecorders(page) {
+  return page.evaluate((selector) => {
+    if (window.__diffuseLatency) return;
+    const now = () => performance.timeOrigin + performance.now();
+    const rec = { keys: [], ghosts: [], lastText: '' };
+    window.__diffuseLatency = rec;
+    window.addEventListener('keydown', () => rec.keys.push(now()), true);
+    const ghostText = () => Array.from(document.querySelectorAll(selector)).map((e) => e.textContent).join('').replace(/\u00a0/g, ' ');
+    new MutationObserver(() => {
+      const text = ghostText();
+      if (text === rec.lastText) return;
+      rec.lastText = text;
+      // Painted: the frame after the DOM change.
+      if (text.trim()) requestAnimationFrame(() => rec.ghosts.push({ t: now(), text }));
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  }, GHOST_SELECTOR);
+}
+
+const recorded = (page) => page.evaluate(() => ({ keys: window.__diffuseLatency.keys.slice(), ghosts: window.__diffuseLatency.ghosts.slice() }));
+
+/** The `[inline] timeline` records of the extension's log so far. */
+function timelines(logFiles) {
+  const out = [];
+  for (const file of logFiles()) {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const m = /\[inline\] timeline (\{.*\})\s*$/.exec(line);
+      if (m) out.push(JSON.parse(m[1]));
+    }
+  }
+  return out;
+}
+
+/** Nearest-rank percentile of `values` (p in 0..100); NaN for none. */
+function percentile(values, p) {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * Splits one sample (last key at `key`, ghost painted at `ghost`) by the request that answered it:
+ * the latest timeline that ended with a suggestion after the key and before the paint.
+ */
+function breakdown(sample, records) {
+  // Requests of the burst's earlier keys that a later key superseded after their fill had begun
+  // (their running pass ends after they were answered, so `calls` does not count it).
+  const superseded = records.filter((r) => r.outcome === 'cancelled' && r.fill > 0 && r.at >= sample.burstStart - 1 && r.at < sample.key);
+  const answered = records.filter((r) => (r.outcome === 'shown' || r.outcome === 'reused') &&
+    r.at >= sample.key - 1 && r.at + r.total <= sample.ghost + 1);
+  const r = answered[answered.length - 1];
+  if (!r) return { total: sample.ghost - sample.key, request: 'none (VS Code kept a shown suggestion)', text: sample.text };
+  return {
+    total: sample.ghost - sample.key,
+    text: sample.text,
+    request: r.cached ? 'cached' : r.outcome,
+    superseded: superseded.length,
+    beforeAsking: r.at - sample.key,
+    debounce: r.debounce,
+    queued: r.queued,
+    passes: r.model - r.queued,
+    calls: r.calls,
+    engine: r.fill - r.model,
+    provider: r.total - r.debounce - r.fill,
+    showing: sample.ghost - (r.at + r.total),
+  };
+}
+
+const STAGES = ['total', 'beforeAsking', 'debounce', 'queued', 'passes', 'engine', 'provider', 'showing'];
+const STAGE_NAMES = {
+  total: 'keystroke → ghost text', beforeAsking: 'VS Code before asking (its 50 ms debounce, the hop)', debounce: 'adaptive debounce',
+  queued: 'waiting for a superseded fill\'s pass', passes: 'forward passes (worker hop included)', engine: 'engine besides the passes',
+  provider: 'provider besides the fill', showing: 'VS Code showing the answer',
+};
+
+/** A markdown table of p50/p95 per stage, and the editor overhead (total minus forward passes). */
+function summarize(rows, model) {
+  const fills = rows.filter((r) => r.passes !== undefined);
+  const line = (name, values) => `| ${name} | ${Math.round(percentile(values, 50))} | ${Math.round(percentile(values, 95))} |`;
+  return [
+    `Keystroke → ghost text, ${rows.length} samples (${fills.length} answered by a fill), model ${model}:`,
+    '',
+    '| stage (ms) | p50 | p95 |',
+    '|---|---|---|',
+    ...STAGES.map((s) => line(STAGE_NAMES[s], (s === 'total' ? rows : fills).map((r) => r[s]))),
+    line('editor overhead (total − forward passes)', fills.map((r) => r.total - r.passes)),
+    '',
+    `forward passes per fill: ${fills.map((r) => r.calls).join(', ')}; superseded fills that had begun, per sample: ${fills.map((r) => r.superseded).join(', ')}`,
+  ].join('\n');
+}
+
+const test = {
+  name: 'latency: keystroke → ghost text p50/p95 over typing bursts, split by stage',
+  timeoutMs: SAMPLES.length * SAMPLE_TIMEOUT_MS + 30000,
+  async fn(ctx) {
+    const { page, logFiles } = ctx;
+    // The model loaded (run alone, this test would otherwise time the load).
+    const model = path.basename(ctx.model);
+    await waitFor(async () => { const t = await statusItem(page).innerText(); return t.includes(model) && !/loading/.test(t); },
+      { timeout: 60000, what: `the status item to show ${model} loaded` });
+    await quickOpen(page, LATENCY_FILE);
+    const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+    await lines.waitFor({ state: 'visible' });
+    await lines.click();
+    await installRecorders(page);
+    const samples = [];
+    let empty = 0;
+    for (const [i, { line, burst }] of SAMPLES.entries()) {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Home');
+      // Each earlier sample added a line below its own: count those above this one.
+      const target = line + SAMPLES.slice(0, i).filter((s) => s.line < line).length;
+      for (let l = 1; l < target; l++) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('End');
+      const before = (await recorded(page)).keys.length;
+      await page.keyboard.press('Enter');
+      for (const [k, part] of burst.split('|').entries()) {
+        if (k > 0) await page.waitForTimeout(HESITATION_MS);
+        await page.keyboard.type(part, { delay: KEY_GAP_MS });
+      }
+      const { keys } = await recorded(page);
+      const [burstStart, key] = [keys[before], keys[keys.length - 1]];
+      // A ghost painted after the last key, or a request after it that ended with nothing to show.
+      const outcome = await waitFor(async () => {
+        const ghost = (await recorded(page)).ghosts.find((g) => g.t > key);
+        if (ghost) return { ghost: ghost.t, text: ghost.text };
+        const settled = timelines(logFiles).find((r) => r.at >= key - 1 && (r.outcome === 'nothing' || r.outcome === 'failed'));
+        return settled ? { none: settled.outcome } : undefined;
+      }, { timeout: SAMPLE_TIMEOUT_MS, interval: 250, what: `ghost text after typing ${JSON.stringify(burst.replace('|', ''))} below line ${line}` });
+      if (outcome.none) {
+        empty++;
+        ctx.log(`sample ${i}: no suggestion (${outcome.none})`);
+        continue;
+      }
+      samples.push({ burstStart, key, ghost: outcome.ghost, text: outcome.text });
+    }
+    // The log is written asynchronously: wait until every sample's answer is in it.
+    const rows = await waitFor(() => {
+      const records = timelines(logFiles);
+      const split = samples.map((s) => breakdown(s, records));
+      return split.every((r) => r.passes !== undefined || r.request.startsWith('none')) ? split : undefined;
+    }, { timeout: 10000, what: 'the timeline of every sample in the extension log' }).catch(() => samples.map((s) => breakdown(s, timelines(logFiles))));
+    if (samples.length < SAMPLES.length / 2) throw new Error(`only ${samples.length} of ${SAMPLES.length} samples showed ghost text (${empty} had nothing to show)`);
+    if (!rows.some((r) => r.passes !== undefined)) throw new Error('no sample could be matched to a timeline in the extension log (is it at debug level?)');
+    rows.forEach((r, i) => ctx.log(`sample ${i}: ${JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])))}`));
+    const table = summarize(rows, ctx.model);
+    ctx.log(`\n${table}\n(${empty} sample(s) had nothing to show)`);
+    fs.writeFileSync(path.join(ctx.artifacts, 'latency.json'), JSON.stringify({ model: ctx.model, samples: rows, empty }, null, 2) + '\n');
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'File: Revert File');
+  },
+};
+
+module.exports = { LATENCY_FILE, LATENCY_TEXT, latencyTest: test };
