@@ -1,6 +1,6 @@
 import { InferenceError } from '../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../sampler/types';
-import { cachedCall, fullCall, type CachePlan } from './contextCacheFeeds';
+import { cachedCall, fullCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from './meta';
 import type { SessionHost } from './sessionHost';
@@ -94,7 +94,7 @@ export class OnnxDenoiser implements Denoiser {
    * this fill's context for this canvas shape; otherwise full, keeping the context (for `copies`
    * times the batch) when the request uses the cache at all.
    */
-  private planCacheCall(request: DenoiseRequest, base: Pick<CachePlan, 'inputIds' | 'positions'>, copies: number): CachePlan {
+  private planCacheCall(request: DenoiseRequest, base: BaseFeeds, copies: number): CachePlan {
     const cache = this.meta.contextCache!;
     const { cache: use, batch, length } = request;
     const kept = this.kept;
