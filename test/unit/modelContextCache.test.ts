@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ModelLoadError } from '../../src/core/errors';
+import { InferenceError, ModelLoadError } from '../../src/core/errors';
 import { loadModel, type LoadedModel } from '../../src/model';
 import type { DenoiseRequest } from '../../src/sampler';
 import { requestOf } from './helpers/denoiseRequests';
@@ -94,6 +95,19 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     const worst = (a: Float32Array, b: Float32Array): number => a.reduce((w, x, i) => Math.max(w, Math.abs(x - b[i])), 0);
     assert.ok(worst(shared.subarray(0, width), full) <= 1e-4, 'the first row: its own context, unchanged canvas');
     assert.ok(worst(shared.subarray(width), againstFirst) <= 1e-4, "the second row: against the first row's context");
+  });
+
+  it('forgets the kept context when a run fails (here its worker dies): the next call of the fill refreshes', async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 6000, refresh: true, fresh }));
+    const workers = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'sessionWorker'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    assert.equal(workers.length, 1, 'one inference worker');
+    process.kill(workers[0]!, 'SIGKILL');
+    await assert.rejects(model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 6000, refresh: false, fresh })), InferenceError);
+    // a new worker keeps nothing: this cached request runs as a full call (and keeps the context again)
+    const recovered = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 6000, refresh: false, fresh }));
+    assert.ok(maxDiff(recovered, c.full_logits) <= golden.atol, 'the full recompute');
   });
 
   it('refuses a cached call that queries a position outside the fresh rows', async () => {
