@@ -13,10 +13,11 @@ import { indentVariants } from './indentVariants';
 import { normalizeIndentation, type IndentStyle } from './indentation';
 import { optionsForModel } from './modelOptions';
 import { postProcess, type Processed } from './postprocess';
-import { batchTokens, canvasSlots, planRows, type HoleInput, type RowSpec } from './rows';
+import { batchTokens, canvasSlots, planRows, rowHoles, type HoleInput, type RowSpec } from './rows';
 import { meanLogProbability } from './score';
 import { syntaxWindow, type SyntaxChecker } from './syntax';
-import type { Candidate, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
+import type { CanvasHole } from './canvas';
+import type { Candidate, HoleFill, HoleLayout, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
 
 interface Run {
@@ -62,7 +63,10 @@ export class InfillEngine {
     this.stopIds = new Set([model.denoiser.spec.padId, model.denoiser.spec.eosId]);
   }
 
-  /** Fills the request's holes; `requested` options are adapted to the model's family by `optionsForModel`. */
+  /**
+   * Fills the request's holes; `requested` options are adapted to the model's family by
+   * `optionsForModel`, and `hooks.onPlan` is told the options and the batch layout it samples.
+   */
   async fill(request: InfillRequest, requested: InfillOptions, hooks: InfillHooks = {}): Promise<InfillResult> {
     const started = performance.now();
     validateRequest(request);
@@ -90,11 +94,15 @@ export class InfillEngine {
       tokens.set(batchTokens(v.canvas, v.rows, spec.padId), offset * length);
       offset += v.rows.length;
     }
+    const layout: HoleLayout = { length, rows: placed.flatMap((v) => rowHoles(v.canvas, v.rows)) };
+    hooks.onPlan?.({ options, layout });
     const run = await this.sampleCached(tokens, batch, length, options, hooks);
     const candidates: Candidate[] = [];
     offset = 0;
     for (const v of placed) {
-      for (const [r, row] of v.rows.entries()) candidates.push(await this.readCandidate(run.result, v, offset + r, row, request));
+      for (const [r, row] of v.rows.entries()) {
+        candidates.push(await this.readCandidate(run.result, v, offset + r, row, layout.rows[offset + r], request));
+      }
       offset += v.rows.length;
     }
     this.checkSyntax(request, candidates);
@@ -170,7 +178,9 @@ export class InfillEngine {
     return { result, cached: false };
   }
 
-  private async readCandidate(result: SampleResult, variant: PlacedVariant, r: number, row: RowSpec, request: InfillRequest): Promise<Candidate> {
+  private async readCandidate(
+    result: SampleResult, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[], request: InfillRequest,
+  ): Promise<Candidate> {
     const { canvas, holes, indent } = variant;
     const { text } = variant.request;
     const fills: HoleFill[] = [];
@@ -178,8 +188,7 @@ export class InfillEngine {
     let weightedScore = 0;
     let weight = 0;
     for (const [i, { hole, shape }] of holes.entries()) {
-      const slots = { start: canvas.holes[i].start, slots: row.slots[i] };
-      const generated = readHole(result.tokens, result.confidence, canvas.ids.length, r, slots, this.stopIds);
+      const generated = readHole(result.tokens, result.confidence, canvas.ids.length, r, slots[i], this.stopIds);
       const raw = await this.model.tokenizer.decode(generated.ids);
       const after = text.slice(hole.end, i + 1 < holes.length ? holes[i + 1].hole.start : text.length);
       const kind = row.kinds[i];

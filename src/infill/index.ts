@@ -5,4 +5,5 @@ export { holeShape, type HoleKind, type HoleShape } from './holeShape';
 export { normalizeIndentation, type IndentStyle } from './indentation';
 export { postProcess } from './postprocess';
 export type { SyntaxChecker } from './syntax';
-export type { Candidate, Hole, HoleFill, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
+export { TraceRecorder, type DenoiseTrace, type TraceToken } from './trace';
+export type { Candidate, FillPlan, Hole, HoleFill, HoleLayout, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';

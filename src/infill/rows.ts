@@ -1,4 +1,4 @@
-import type { CanvasLayout } from './canvas';
+import type { CanvasHole, CanvasLayout } from './canvas';
 import type { HoleKind, HoleShape } from './holeShape';
 import { holeSlots } from './holeLength';
 import type { Hole, InfillOptions } from './types';
@@ -72,4 +72,9 @@ export function batchTokens(canvas: CanvasLayout, rows: readonly RowSpec[], padI
     canvas.holes.forEach((hole, i) => tokens.fill(padId, r * length + hole.start + row.slots[i], r * length + hole.start + hole.slots));
   });
   return tokens;
+}
+
+/** Each row's holes on `canvas`: where each starts and the slots the row gives it (the rest are padding). */
+export function rowHoles(canvas: CanvasLayout, rows: readonly RowSpec[]): CanvasHole[][] {
+  return rows.map((row) => canvas.holes.map((hole, i) => ({ start: hole.start, slots: row.slots[i] })));
 }

@@ -1,4 +1,5 @@
 import type { SampleOptions } from '../sampler';
+import type { CanvasHole } from './canvas';
 import type { IndentStyle } from './indentation';
 
 /**
@@ -66,7 +67,7 @@ export interface Candidate {
   confidence: number;
   /** The holes' scores, weighted by kept tokens: candidates are ranked by it. */
   score: number;
-  /** The batch row it was sampled in (for a view of that row's denoising). */
+  /** The batch row it was sampled in (`HoleLayout.rows`; for a view of that row's denoising). */
   row: number;
   /** Parse errors the fill adds to the document (negative: it repairs some); undefined when not checked. */
   syntaxErrors?: number;
@@ -85,7 +86,30 @@ export interface InfillResult {
   cached: boolean;
 }
 
+/**
+ * The batch a fill samples: `rows[r][i]` is where hole i's slots start in batch row r (an offset
+ * into the row's `length` positions) and how many the row gives it (the rest of the hole's canvas
+ * slots are fixed to padding). `Candidate.row` indexes `rows`.
+ */
+export interface HoleLayout {
+  readonly length: number;
+  readonly rows: ReadonlyArray<readonly CanvasHole[]>;
+}
+
+/** What a fill runs, as the engine decided it before sampling. */
+export interface FillPlan {
+  /** The caller's options adapted to the model's family (modelOptions.ts): what the sampler runs with. */
+  readonly options: InfillOptions;
+  readonly layout: HoleLayout;
+}
+
 export interface InfillHooks {
   signal?: AbortSignal;
+  /**
+   * Told the plan once the canvas is laid out, before sampling (a cache hit too): a fill that is
+   * cancelled has no result, and a trace of the steps (trace.ts) needs the layout first.
+   */
+  onPlan?: (plan: FillPlan) => void;
+  /** Told each sampling step: its `tokens` and `confidence` are `[rows * length]` of the plan's layout. */
   onStep?: SampleOptions['onStep'];
 }

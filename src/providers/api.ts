@@ -1,9 +1,13 @@
 import type * as vscode from 'vscode';
 import type { Proposal } from './proposals';
 
-/** What the last fill ran with and did; `nfe` is 0 for a cache hit or a cancelled run. */
+/**
+ * What the last fill ran with (the engine's plan: the settings adapted to the model's family;
+ * undefined for a fill cancelled before it was laid out) and did; `nfe` is 0 for a cache hit or a
+ * cancelled run.
+ */
 export interface LastFill {
-  readonly options: { readonly steps: number; readonly strategy: string; readonly threshold?: number; readonly temperature?: number; readonly candidates?: number };
+  readonly options?: { readonly steps: number; readonly strategy: string; readonly threshold?: number; readonly temperature?: number; readonly candidates?: number };
   readonly holes: number;
   readonly nfe: number;
   readonly cancelled: boolean;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ShownTrace } from './denoiseTrace';
+import type { ShownTrace } from './shownTrace';
 import { denoiseViewHtml } from './denoiseViewHtml';
 import { Disposable } from './disposable';
 import type { Filler } from './filler';

@@ -1,17 +1,18 @@
 import * as vscode from 'vscode';
 import { isAbortError } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
-import { DEFAULT_INFILL_OPTIONS, InfillEngine, optionsForModel, type InfillOptions, type InfillRequest, type InfillResult, type SyntaxChecker } from '../infill';
+import {
+  DEFAULT_INFILL_OPTIONS, InfillEngine, TraceRecorder, type FillPlan, type InfillOptions, type InfillRequest, type InfillResult, type SyntaxChecker,
+} from '../infill';
 import type { LoadedModel } from '../model';
-import type { Denoiser } from '../sampler/types';
 import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import type { LastFill } from './api';
-import { TraceRecorder, type ShownTrace, type TraceOrigin } from './denoiseTrace';
 import { Disposable } from './disposable';
 import type { ModelManager } from './modelManager';
 import { errorMessage } from './logging';
 import type { Settings } from './settings';
 import { SharedDenoiser, type PassTime } from './sharedDenoiser';
+import type { ShownTrace, TraceOrigin } from './shownTrace';
 
 /** Context key that is true while any fill runs (enables "Diffuse: Cancel Fill"). */
 const FILLING_CONTEXT = 'diffuse.filling';
@@ -56,7 +57,6 @@ export class Filler extends Disposable {
   readonly onDidTrace = this._onDidTrace.event;
   private readonly log: Logger;
   private engine: { model: LoadedModel; engine: InfillEngine; denoiser: SharedDenoiser } | undefined;
-  private recorder: TraceRecorder | undefined;
   private _lastFill: LastFill | undefined;
   private _lastTrace: ShownTrace | undefined;
   /** Latency of the last fill that completed. */
@@ -140,15 +140,19 @@ export class Filler extends Disposable {
     const signal = overrides.signal ? AbortSignal.any([overrides.signal, own.signal]) : own.signal;
     if (overrides.onForwardPass) denoiser.listen(signal, overrides.onForwardPass);
     const recorder = new TraceRecorder(model.spec);
-    this.recorder = recorder;
+    // What the sampler runs with (the engine adapts the settings to the model's family); a fill
+    // cancelled before its canvas was laid out ran nothing.
+    let plan: FillPlan | undefined;
     const record = (cancelled: boolean, nfe: number): void => {
-      // what the sampler ran with: the engine adapts the settings to the model's family
-      const { steps, strategy, threshold, temperature, candidates } = optionsForModel(model.spec, options);
-      this._lastFill = { options: { steps, strategy, threshold, temperature, candidates }, holes: request.holes.length, nfe, cancelled };
+      this._lastFill = { options: plan?.options, holes: request.holes.length, nfe, cancelled };
     };
     try {
       const result = await engine.fill(request, options, {
         signal,
+        onPlan: (planned) => {
+          plan = planned;
+          recorder.start(planned.layout);
+        },
         onStep: (step) => {
           recorder.onStep(step);
           this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps });
@@ -166,7 +170,6 @@ export class Filler extends Disposable {
       this.log.trace('fill cancelled');
       return undefined;
     } finally {
-      if (this.recorder === recorder) this.recorder = undefined;
       this.running.delete(own);
       // Idle once no fill runs: an aborted fill ending while a newer one runs leaves it 'filling'.
       if (this.running.size === 0) this.setActivity({ kind: 'idle', lastMs: this.lastMs });
@@ -175,21 +178,9 @@ export class Filler extends Disposable {
 
   private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): { engine: InfillEngine; denoiser: SharedDenoiser } {
     if (this.engine?.model !== model) {
-      // The engine sees the model through a denoiser that shows each request to the running
-      // fill's trace recorder (the first request of a run marks where the hole slots are) and
-      // times each pass for the fill it belongs to.
-      const denoiser = new SharedDenoiser({
-        spec: model.denoiser.spec,
-        denoise: (request) => model.denoiser.denoise(request),
-      });
-      const observed: Denoiser = {
-        spec: denoiser.spec,
-        denoise: (request, signal) => {
-          this.recorder?.observeRequest(request);
-          return denoiser.denoise(request, signal);
-        },
-      };
-      const engine = new InfillEngine({ denoiser: observed, tokenizer: model.tokenizer }, this.logger, { syntax });
+      // Every fill on the model shares it through one queue that times each pass for its fill.
+      const denoiser = new SharedDenoiser(model.denoiser);
+      const engine = new InfillEngine({ denoiser, tokenizer: model.tokenizer }, this.logger, { syntax });
       this.engine = { model, engine, denoiser };
     }
     return this.engine;

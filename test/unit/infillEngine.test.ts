@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { InvalidRequestError, isAbortError } from '../../src/core/errors';
-import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type InfillRequest } from '../../src/infill';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, optionsForModel, TraceRecorder, type FillPlan, type InfillOptions, type InfillRequest } from '../../src/infill';
 import { PAD_PENALTY } from '../../src/infill/defaults';
 import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
@@ -216,5 +216,50 @@ describe('InfillEngine', () => {
     const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, candidates: 3, temperature: 1 });
     assert.equal(denoiser.requests.at(-1)?.batch, 3);
     assert.equal(result.candidates.length, 1, 'the fake model is certain: every row fills the same');
+  });
+
+  describe('its plan (InfillHooks.onPlan)', () => {
+    it('reports each row\'s hole slots: exactly the positions the sampler asks the model about', async () => {
+      const { engine, denoiser } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('foo(1)')]));
+      const plans: FillPlan[] = [];
+      await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, lengths: [2, 4] }, { onPlan: (plan) => void plans.push(plan) });
+      const [first] = denoiser.requests;
+      assert.equal(plans.length, 1);
+      const { layout } = plans[0];
+      assert.equal(layout.length, first.length);
+      assert.equal(layout.rows.length, first.batch);
+      layout.rows.forEach((holes, r) => {
+        const planned = holes.flatMap(({ start, slots }) => Array.from({ length: slots }, (_, k) => start + k));
+        const queried = new Set(first.positions.subarray(r * first.queries, (r + 1) * first.queries));
+        assert.deepEqual(planned, [...queried].sort((a, b) => a - b), `row ${r}`);
+      });
+      assert.deepEqual(layout.rows.map((holes) => holes[0].slots), [2, 4]);
+    });
+
+    it('reports the options adapted to the model\'s family, on a cache hit too', async () => {
+      const spec = fakeSpec({ family: 'cedd', graph: 'uniform', condKind: 'sigma' });
+      const { engine } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('1')]), spec);
+      const requested: InfillOptions = { ...OPTIONS, strategy: 'margin', threshold: 0.5 };
+      const plans: FillPlan[] = [];
+      for (let i = 0; i < 2; i++) await engine.fill(cursor('x = ', '\n'), requested, { onPlan: (plan) => void plans.push(plan) });
+      assert.deepEqual(plans[0].options, optionsForModel(spec, requested));
+      assert.deepEqual([plans[0].options.strategy, plans[0].options.threshold], ['random', undefined]);
+      assert.deepEqual(plans[1], plans[0]);
+    });
+
+    it('lets a trace recorder follow the winning row\'s hole slots step by step', async () => {
+      const { engine, tokenizer } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('foo(1)')]));
+      const recorder = new TraceRecorder(fakeSpec());
+      const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, lengths: [2, 8] }, {
+        onPlan: (plan) => recorder.start(plan.layout),
+        onStep: (step) => recorder.onStep(step),
+      });
+      const [best] = result.candidates;
+      const trace = await recorder.result((ids) => tokenizer.decode(ids), best.row);
+      assert.ok(trace);
+      assert.equal(trace.tokens.length, 8);
+      assert.equal(trace.tokens.filter((t) => !t.pad).map((t) => t.text).join(''), best.fills[0].text);
+      assert.ok(trace.tokens.every((t) => t.hole === 0 && t.step >= 1 && t.step <= trace.steps));
+    });
   });
 });

@@ -38,7 +38,7 @@ describe('inline completion on the fixture model', () => {
     editor.selection = new vscode.Selection(position, position);
     const items = await complete(diffuse, editor, position, invoke);
     assert.ok(items && items.length >= 1, 'no suggestion');
-    assert.equal(diffuse.lastFill()?.options.candidates, 3, 'invoke asks for candidates to cycle through');
+    assert.equal(diffuse.lastFill()?.options?.candidates, 3, 'invoke asks for candidates to cycle through');
   });
 
   it('answers typing into a shown suggestion with its rest, without a new fill', async () => {

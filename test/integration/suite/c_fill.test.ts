@@ -154,7 +154,7 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     for (const steps of [5, 11]) {
       await configure({ steps });
       await complete(diffuse, editor, position, automatic);
-      assert.equal(diffuse.lastFill()?.options.steps, steps);
+      assert.equal(diffuse.lastFill()?.options?.steps, steps);
     }
     await configure({ steps: undefined, strategy: 'margin', threshold: 0 });
     await complete(diffuse, editor, position, automatic);

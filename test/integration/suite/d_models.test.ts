@@ -58,7 +58,7 @@ describe('model picker', () => {
       assert.ok(last && !last.cancelled && last.nfe > 0, `the ${name} model ran: ${JSON.stringify(last)}`);
       // the uniform graph has nothing masked to reveal by confidence, and RDLM's walk moves every
       // hole digit at every step: both run the 'random' strategy
-      if (name === 'sedd-uniform' || name === 'rdlm') assert.deepEqual([last.options.strategy, last.options.threshold], ['random', undefined]);
+      if (name === 'sedd-uniform' || name === 'rdlm') assert.deepEqual([last.options?.strategy, last.options?.threshold], ['random', undefined]);
     });
   }
 });

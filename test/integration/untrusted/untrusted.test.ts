@@ -39,7 +39,7 @@ describe('an untrusted workspace', () => {
     const items = await complete(diffuse, editor, new vscode.Position(1, 11), automatic);
     assert.ok(Array.isArray(items));
     assert.ok(diffuse.lastFill()?.nfe, 'the fill ran on the user model');
-    assert.equal(diffuse.lastFill()?.options.steps, 7, 'unrestricted workspace settings still apply');
+    assert.equal(diffuse.lastFill()?.options?.steps, 7, 'unrestricted workspace settings still apply');
   });
 
   it("resolves a relative diffuse.model from the user's settings against the home folder, not the untrusted folder", async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { TraceRecorder } from '../../src/providers/denoiseTrace';
+import { TraceRecorder, type HoleLayout } from '../../src/infill';
 import { sample, type DiffusionSpec, type Strategy } from '../../src/sampler';
 import { canvasOf, FAKE_SPEC, RecordingDenoiser, row } from './helpers/samplerFakes';
 
@@ -12,15 +12,17 @@ const graphs: ReadonlyArray<[string, DiffusionSpec, Strategy]> = [
   ['roulette', conditioned('roulette'), 'confidence'],
 ];
 
-describe('providers: denoising trace of a fill', () => {
+const decode = async (ids: number[]) => `<${ids.join(',')}>`;
+
+describe('infill: denoising trace of a fill', () => {
   for (const [graph, spec, strategy] of graphs) {
     it(`records each hole slot with its token, last-change step and confidence, hole by hole (${graph} graph)`, async () => {
       const recorder = new TraceRecorder(spec);
-      const denoiser = new RecordingDenoiser(spec);
-      denoiser.onCall = (request) => recorder.observeRequest(request);
       const canvas = canvasOf(row([5, 6], 3, [7, 8], 2, [9]), row([5, 6], 3, [7, 8], 2, [9]));
-      const result = await sample(denoiser, canvas, { steps: 5, strategy, seed: 3, onStep: (s) => recorder.onStep(s) });
-      const trace = await recorder.result(async (ids) => `<${ids.join(',')}>`);
+      const holes = [{ start: 2, slots: 3 }, { start: 7, slots: 2 }];
+      recorder.start({ length: canvas.length, rows: [holes, holes] });
+      const result = await sample(new RecordingDenoiser(spec), canvas, { steps: 5, strategy, seed: 3, onStep: (s) => recorder.onStep(s) });
+      const trace = await recorder.result(decode);
       assert.ok(trace);
       assert.equal(trace.steps, result.steps);
       const slots = [2, 3, 4, 7, 8];
@@ -40,19 +42,22 @@ describe('providers: denoising trace of a fill', () => {
 
   it('records every batch row and gives the one asked for (the row whose fill won)', async () => {
     const recorder = new TraceRecorder(FAKE_SPEC);
-    const denoiser = new RecordingDenoiser(FAKE_SPEC);
-    denoiser.onCall = (request) => recorder.observeRequest(request);
     // Row 1 is told its hole has 2 slots (the third fixed to padding), as the engine's length rows are.
     const canvas = canvasOf(row([5, 6], 3, [9]), row([5, 6], 2, [FAKE_SPEC.padId, 9]));
-    const result = await sample(denoiser, canvas, { steps: 3, strategy: 'confidence', seed: 1, onStep: (s) => recorder.onStep(s) });
-    const second = await recorder.result(async (ids) => `<${ids.join(',')}>`, 1);
+    const layout: HoleLayout = { length: canvas.length, rows: [[{ start: 2, slots: 3 }], [{ start: 2, slots: 2 }]] };
+    recorder.start(layout);
+    const result = await sample(new RecordingDenoiser(FAKE_SPEC), canvas, { steps: 3, strategy: 'confidence', seed: 1, onStep: (s) => recorder.onStep(s) });
+    const second = await recorder.result(decode, 1);
     assert.ok(second);
     assert.equal(second.tokens.length, 2);
     second.tokens.forEach((token, i) => assert.equal(token.confidence, result.confidence[canvas.length + 2 + i]));
-    assert.equal((await recorder.result(async () => ''))?.tokens.length, 3);
+    assert.equal((await recorder.result(decode))?.tokens.length, 3);
   });
 
-  it('has no trace when nothing was sampled (a cache hit)', async () => {
-    assert.equal(await new TraceRecorder(FAKE_SPEC).result(async () => ''), undefined);
+  it('has no trace when nothing was sampled (a cache hit) or nothing was laid out', async () => {
+    const recorder = new TraceRecorder(FAKE_SPEC);
+    assert.equal(await recorder.result(decode), undefined);
+    recorder.start({ length: 4, rows: [[{ start: 1, slots: 2 }]] });
+    assert.equal(await recorder.result(decode), undefined);
   });
 });

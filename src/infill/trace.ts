@@ -1,0 +1,81 @@
+import type { DiffusionSpec, StepInfo } from '../sampler';
+import type { HoleLayout } from './types';
+
+/** One hole slot of a fill, as the denoising view shows it. */
+export interface TraceToken {
+  /** The revealed token's text ('' for padding). */
+  readonly text: string;
+  /** 1-based step at which it was revealed. */
+  readonly step: number;
+  /** Probability of the revealed token when it was revealed. */
+  readonly confidence: number;
+  /** Padding or end of text: slack of an over-allocated hole. */
+  readonly pad: boolean;
+  /** Which hole (0-based, in document order) the slot belongs to. */
+  readonly hole: number;
+}
+
+export interface DenoiseTrace {
+  readonly steps: number;
+  readonly tokens: readonly TraceToken[];
+}
+
+interface Slot {
+  /** Index into the batch canvas `[rows * length]`. */
+  readonly position: number;
+  readonly hole: number;
+  id: number;
+  step: number;
+  confidence: number;
+}
+
+/**
+ * Records, for every batch row of one fill, which token each hole slot got, at which step and how
+ * confidently. The slots are the plan's (`InfillHooks.onPlan`): each row's own slots of each hole,
+ * not the padding that fixes a shorter row's tail. `onStep` then sees each slot's token: its step
+ * is the last step that changed it, or the first step for a noise token no step replaced (on the
+ * uniform and roulette graphs; on the absorbing graph, the step that revealed it), and its
+ * confidence the latest. `result` gives the row the view should show, the one whose fill won.
+ */
+export class TraceRecorder {
+  /** Per batch row, its hole slots; undefined until the fill is laid out. */
+  private rows: Slot[][] | undefined;
+  private steps = 0;
+
+  constructor(private readonly spec: Pick<DiffusionSpec, 'maskId' | 'padId' | 'eosId'>) {}
+
+  /** Starts recording a fill laid out as `layout` (pass it `InfillHooks.onPlan`'s plan). */
+  start(layout: HoleLayout): void {
+    this.steps = 0;
+    this.rows = layout.rows.map((holes, row) =>
+      holes.flatMap(({ start, slots }, hole) => Array.from({ length: slots }, (_, k): Slot =>
+        ({ position: row * layout.length + start + k, hole, id: this.spec.maskId, step: 0, confidence: Number.NaN }))));
+  }
+
+  onStep(info: StepInfo): void {
+    if (!this.rows) return;
+    this.steps = info.step;
+    for (const slot of this.rows.flat()) {
+      const id = info.tokens[slot.position];
+      if (id === this.spec.maskId) continue;
+      if (id !== slot.id) {
+        slot.id = id;
+        slot.step = info.step;
+      }
+      slot.confidence = info.confidence[slot.position];
+    }
+  }
+
+  /** Row `row`'s trace, token texts decoded one id at a time; undefined when nothing was sampled (a cache hit). */
+  async result(decode: (ids: number[]) => Promise<string>, row = 0): Promise<DenoiseTrace | undefined> {
+    const slots = this.rows?.[row];
+    if (!slots || this.steps === 0) return undefined;
+    const tokens: TraceToken[] = [];
+    for (const slot of slots) {
+      const pad = slot.id === this.spec.padId || slot.id === this.spec.eosId;
+      const text = pad || slot.id === this.spec.maskId ? '' : await decode([slot.id]);
+      tokens.push({ text, step: slot.step, confidence: slot.confidence, pad, hole: slot.hole });
+    }
+    return { steps: this.steps, tokens };
+  }
+}

@@ -1,0 +1,14 @@
+import type { DenoiseTrace } from '../infill';
+
+/** Which fill a trace is of, as the denoising view names it. */
+export interface TraceOrigin {
+  /** Workspace-relative file (or the untitled name) and 1-based line of the (first) hole. */
+  readonly file?: string;
+  readonly line?: number;
+  /** When the fill finished (epoch ms) and how long it took. */
+  readonly finishedAt: number;
+  readonly ms: number;
+}
+
+/** The denoising view's trace: the winning row's trace (src/infill/trace.ts) and the fill it is of. */
+export type ShownTrace = DenoiseTrace & { readonly origin: TraceOrigin };
