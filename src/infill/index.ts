@@ -1,6 +1,5 @@
 export { InfillEngine } from './engine';
 export { DEFAULT_INFILL_OPTIONS, defaultSteps, TEMPERATURE_RANGE } from './defaults';
-export { optionsForModel } from './modelOptions';
 export { holeShape, type HoleKind, type HoleShape } from './holeShape';
 export { normalizeIndentation, type IndentStyle } from './indentation';
 export { postProcess } from './postprocess';

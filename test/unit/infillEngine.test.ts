@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { InvalidRequestError, isAbortError } from '../../src/core/errors';
-import { DEFAULT_INFILL_OPTIONS, InfillEngine, optionsForModel, TraceRecorder, type FillPlan, type InfillOptions, type InfillRequest } from '../../src/infill';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, TraceRecorder, type FillPlan, type InfillOptions, type InfillRequest } from '../../src/infill';
 import { PAD_PENALTY } from '../../src/infill/defaults';
+import { optionsForModel } from '../../src/infill/modelOptions';
 import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
