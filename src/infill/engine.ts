@@ -4,7 +4,7 @@ import { LruCache } from '../core/lru';
 import { type SampleResult, type StepInfo, sample } from '../sampler';
 import type { Denoiser } from '../sampler/types';
 import type { TextTokenizer } from '../tokenizer';
-import { buildCanvas, type CanvasLayout } from './canvas';
+import { buildCanvas, type CanvasHole, type CanvasLayout } from './canvas';
 import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
@@ -16,7 +16,6 @@ import { postProcess, type Processed } from './postprocess';
 import { batchTokens, canvasSlots, planRows, rowHoles, type HoleInput, type RowSpec } from './rows';
 import { meanLogProbability } from './score';
 import { syntaxWindow, type SyntaxChecker } from './syntax';
-import type { CanvasHole } from './canvas';
 import type { Candidate, HoleFill, HoleLayout, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
 

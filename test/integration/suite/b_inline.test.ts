@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DiffuseApi } from '../../../src/providers/api';
-import { automatic, complete, configure, invoke, openEditor, useFixture } from './helpers';
+import { automatic, cliCompletion, cliScript, complete, configure, invoke, openEditor, useFixture } from './helpers';
 
 describe('inline completion on the fixture model', () => {
   let diffuse: DiffuseApi;
@@ -107,4 +107,24 @@ describe('inline completion on the fixture model', () => {
       await configure({ trigger: 'automatic' });
     }
   });
+
+  // One shaping path (src/infill): with the default settings, the ghost text is the CLI's completion
+  // of the same prefix and suffix (the CLI keeps the model's indentation, the editor respells it,
+  // which a hole inside a line or a one-line hole not at column 0 leaves alone).
+  for (const [what, prefix, suffix] of [
+    ['inside a line', 'def add(a, b):\n    return ', '\n\nprint(add(1, 2))\n'],
+    ['on a blank line', 'def scale(values, k):\n    ', '\n    return values\n'],
+  ]) {
+    it(`shows the text the CLI returns for the same request (${what})`, async function () {
+      const script = cliScript();
+      if (!script) this.skip();
+      const editor = await openEditor(prefix + suffix);
+      const position = editor.document.positionAt(prefix.length);
+      editor.selection = new vscode.Selection(position, position);
+      const items = await complete(diffuse, editor, position, automatic);
+      const cli = await cliCompletion(script, { prefix, suffix }, ['--language', 'python']);
+      assert.notEqual(cli, '', 'the fixture fills this hole, so the comparison says something');
+      assert.equal(items?.[0]?.insertText, cli);
+    });
+  }
 });

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,4 +80,27 @@ export async function complete(
 ): Promise<vscode.InlineCompletionItem[] | undefined> {
   const result = await diffuse.inlineProvider.provideInlineCompletionItems(editor.document, position, context, token);
   return result === undefined || result === null ? undefined : Array.isArray(result) ? result : result.items;
+}
+
+/** The CLI of the extension under test; an installed .vsix carries none. */
+export function cliScript(): string | undefined {
+  const script = path.join(extension().extensionPath, 'dist', 'cli.js');
+  return fs.existsSync(script) ? script : undefined;
+}
+
+/** `diffuse infill`'s completion of one task on the fixture model, run as a user runs the CLI. */
+export async function cliCompletion(script: string, task: { prefix: string; suffix: string }, args: readonly string[]): Promise<string> {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [script, 'infill', '--model', fixtureModel(), '--ep', 'cpu', ...args],
+      // The extension host may be Electron's: run it as plain Node.
+      { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 60_000 },
+      (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
+    );
+    child.stdin?.end(`${JSON.stringify({ task_id: 'same-text', ...task })}\n`);
+  });
+  const record = JSON.parse(stdout) as { completion?: string; error?: string };
+  if (record.completion === undefined) throw new Error(`the CLI filled nothing: ${stdout}`);
+  return record.completion;
 }
