@@ -35,6 +35,11 @@ export class SharedDenoiser implements Denoiser {
     return this.model.spec;
   }
 
+  /** The model's own: a model that keeps a fill's context between passes does so behind the queue too. */
+  get contextCache(): boolean | undefined {
+    return this.model.contextCache;
+  }
+
   /** The median time of the last passes (ms), once there was one. */
   get typicalPassMs(): number | undefined {
     if (this.recent.length === 0) return undefined;

@@ -4,9 +4,11 @@ import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type InfillRe
 import { LatestRequest, type Cancellable } from '../../src/providers/latestRequest';
 import { RequestTimeline, timelineLine } from '../../src/providers/requestTimeline';
 import { SharedDenoiser, type PassTime } from '../../src/providers/sharedDenoiser';
+import { sample } from '../../src/sampler';
 import type { DenoiseRequest, Denoiser } from '../../src/sampler/types';
 import { FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
+import { canvasOf, ContextCacheFake, RecordingDenoiser, row } from './helpers/samplerFakes';
 
 // One 8-slot row revealed one slot per step: a fill is 8 forward passes.
 const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
@@ -187,6 +189,16 @@ describe('providers: the shared model', () => {
     const request: DenoiseRequest = { tokens: new Int32Array([FAKE_SPECIAL.mask]), batch: 1, length: 1, positions: new Int32Array([0]), queries: 1 };
     for (let i = 0; i < times.length; i++) await shared.denoise(request);
     assert.equal(shared.typicalPassMs, 60, 'one slow pass does not move it');
+  });
+
+  it("offers the model's context cache, so a fill's passes through the queue ask for it", async () => {
+    const inner = new ContextCacheFake();
+    const shared = new SharedDenoiser(inner);
+    assert.equal(shared.contextCache, true);
+    assert.equal(new SharedDenoiser(new RecordingDenoiser()).contextCache, undefined);
+    const canvas = canvasOf(row([5, 6], 3, [7]));
+    await sample(shared, canvas, { steps: 3, strategy: 'confidence', temperature: 0, seed: 1, cacheRefresh: 2 });
+    assert.deepEqual(inner.requests.map((r) => r.cache?.refresh), inner.requests.map((_, n) => n % 2 === 0));
   });
 });
 
