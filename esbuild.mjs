@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
-const entryPoints = { cli: 'src/cli.ts', sessionWorker: 'src/model/sessionWorker.ts', extension: 'src/extension.ts' };
+const entryPoints = { cli: 'src/cli.ts', sessionWorker: 'src/model/runtime/sessionWorker.ts', extension: 'src/extension.ts' };
 
 await esbuild.build({
   entryPoints,

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { percentile } from '../src/cli/stats';
 import { Rng } from '../src/core/rng';
-import { selectRows } from '../src/model/cacheRows';
+import { selectRows } from '../src/model/runtime/cacheRows';
 import { list, machineInfo, modelInfo, numbers, parseFlags, publish, round, run, type Row } from './common';
 
 const FLAGS = {

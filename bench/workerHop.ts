@@ -11,8 +11,8 @@ import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { nullLogger } from '../src/core/logger';
-import { SessionHost } from '../src/model/sessionHost';
-import type { WireTensor } from '../src/model/workerProtocol';
+import { SessionHost } from '../src/model/runtime/sessionHost';
+import type { WireTensor } from '../src/model/runtime/workerProtocol';
 import { percentile } from '../src/cli/stats';
 import { machineInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
 
@@ -22,7 +22,7 @@ const SHAPES = [[3, 128, 16], [3, 256, 16], [3, 256, 8], [6, 256, 16]] as const;
 
 /** A worker that opens any session and answers each run with zeros of [batch, queries, vocab]. */
 function echoWorker(vocab: number): string {
-  const frames = path.join(repoRoot, 'out', 'src', 'model', 'frames.js');
+  const frames = path.join(repoRoot, 'out', 'src', 'model', 'runtime', 'frames.js');
   const file = path.join(tmpdir(), `diffuse-echo-worker-${process.pid}.js`);
   writeFileSync(file, `const { encodeFrame, FrameReader } = require(${JSON.stringify(frames)});
 const reader = new FrameReader();

@@ -2,7 +2,7 @@ import type { InfillOptions } from './types';
 
 /**
  * `padPenalty` for infill: a hole's slots whose most probable token is padding rank this much
- * below content, and a revealed pad ends its hole (src/sampler/reveal.ts). The bundled model pads
+ * below content, and a revealed pad ends its hole (src/sampler/step/padRules.ts). The bundled model pads
  * the slack of an over-allocated hole after the content, as trained, but those trailing pads are
  * its most confident slots: revealed first, they spread leftwards and about half of single-line
  * holes came back empty. Chosen (0.6) on 40 held-out tasks in a Python experiment; measured

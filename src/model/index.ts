@@ -1,6 +1,6 @@
-export { loadModel } from './loadModel';
-export type { LoadedModel, LoadOptions } from './loadModel';
-export { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from './executionProviders';
-export type { ModelMeta } from './meta';
-export { findModels, modelKind, resolveModel } from './registry';
-export type { ModelEntry } from './registry';
+export { loadModel } from './runtime/loadModel';
+export type { LoadedModel, LoadOptions } from './runtime/loadModel';
+export { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from './runtime/executionProviders';
+export type { ModelMeta } from './folder/meta';
+export { findModels, modelKind, resolveModel } from './folder/registry';
+export type { ModelEntry } from './folder/registry';

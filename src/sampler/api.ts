@@ -23,7 +23,7 @@ export interface SampleOptions {
    * The ancestral step's transition kernel (default 'analytic'): 'analytic' = the exact
    * x0-posterior (x0 logits) or SEDD's Tweedie τ-leaping (log scores); 'euler' = SEDD's Euler step
    * onehot + dt·σ'·R on the scores (x0 logits are turned into scores first). Used by 'random' and by
-   * the roulette revisions of revealed tokens; genmd4 schedules take 'analytic' only. See sample.ts.
+   * the roulette revisions of revealed tokens; genmd4 schedules take 'analytic' only. See loop/sample.ts.
    */
   kernel?: Kernel;
   /**
@@ -43,7 +43,7 @@ export interface SampleOptions {
    * as without it, RNG stream included). When set: confidence strategies rank a position whose
    * most probable token is `spec.padId` `padPenalty` below its score and never reveal it by the
    * threshold; and in every strategy a revealed pad ends its hole (the rest of the hole becomes
-   * padding at once) while a pad never goes before content already in its hole. See reveal.ts.
+   * padding at once) while a pad never goes before content already in its hole. See step/padRules.ts.
    */
   padPenalty?: number;
   /**

@@ -10,7 +10,7 @@ export type CondKind = 'none' | 'sigma' | 't_x1000' | 't';
 
 /**
  * The noise schedule (meta.json `schedule`, docs/model-contract.md). Absorb keep probability α_t,
- * or the total noise σ(t) of the uniform / roulette / SEDD graphs; noiseSchedule.ts computes both.
+ * or the total noise σ(t) of the uniform / roulette / SEDD graphs; math/noiseSchedule.ts computes both.
  * - loglinear: σ(t) = -log(1 - (1-eps) t), α_t = e^{-σ(t)} (MDLM, SEDD, CEDD).
  * - cosine: 1 - α_t = (1-eps)(1 - cos(πt/2)) (MDLM).
  * - linear: α_t = (1-2eps)(1-t) + eps (MD4).

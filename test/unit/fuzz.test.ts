@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { ModelLoadError } from '../../src/core/errors';
 import { formatRecord, isBadLine, parseTask } from '../../src/cli/tasks';
-import { parseMeta } from '../../src/model/meta';
+import { parseMeta } from '../../src/model/folder/meta';
 import { byteLevelTokenizerJson, testMeta } from './helpers/onnxTestModel';
 
 /**

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { selectRows } from '../../src/model/cacheRows';
+import { selectRows } from '../../src/model/runtime/cacheRows';
 
 describe('selectRows: the context rows of keys/values [layers, B, heads, L, headDim]', () => {
   // element value = its flat index, so every copied element names where it came from

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Logger } from '../../src/core/logger';
 import { loadModel } from '../../src/model';
-import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from '../../src/model/onnxFile';
+import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from '../../src/model/folder/onnxFile';
 
 const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'fixtures');
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
-import { parseMeta } from '../../src/model/meta';
+import { parseMeta } from '../../src/model/folder/meta';
 import { byteLevelTokenizerJson, testMeta, testVocabSize } from './helpers/onnxTestModel';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -69,7 +69,7 @@ function accepts(row: ContractRow): boolean {
 
 const key = (row: ContractRow): string => [row.family, row.graph, row.output_kind, row.cond_kind, row.schedule].join(' ');
 
-describe("the families contract: src/model/meta.ts against training's table", () => {
+describe("the families contract: src/model/folder/meta.ts against training's table", () => {
   it('reads a table of every family', () => {
     assert.deepEqual([...new Set(trained.map((row) => row.family))].sort(), ['cedd', 'md4', 'mdlm', 'rdlm', 'sedd']);
   });

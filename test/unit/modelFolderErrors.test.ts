@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, u
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
-import { inspectModelFolder } from '../../src/model/modelFolder';
+import { inspectModelFolder } from '../../src/model/folder/modelFolder';
 import { writeTestModelFolder } from './helpers/onnxTestModel';
 
 /** Broken model folders the first checks missed: each named by its precise reason, never "missing file". */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../../src/model';
-import { inspectModelFolder } from '../../src/model/modelFolder';
+import { inspectModelFolder } from '../../src/model/folder/modelFolder';
 
 // The checked-in fixture exported by training/ with PyTorch's logits for fixed inputs; a missing file is a failure.
 const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model');

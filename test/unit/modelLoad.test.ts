@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { AbortedError, InferenceError, InvalidRequestError, ModelLoadError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
 import { loadModel, type LoadedModel } from '../../src/model';
-import { SessionHost } from '../../src/model/sessionHost';
+import { SessionHost } from '../../src/model/runtime/sessionHost';
 import type { DenoiseRequest } from '../../src/sampler/types';
 import { encodeOnnxModel } from './helpers/onnxGraph';
 import { testVocabSize, testWeight, writeTestModelFolder } from './helpers/onnxTestModel';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
-import { inspectModelFolder } from '../../src/model/modelFolder';
+import { inspectModelFolder } from '../../src/model/folder/modelFolder';
 import { testVocabSize, writeTestModelFolder } from './helpers/onnxTestModel';
 
 describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
-import { inspectModelFolder } from '../../src/model/modelFolder';
+import { inspectModelFolder } from '../../src/model/folder/modelFolder';
 import { testVocabSize, writeTestModelFolder } from './helpers/onnxTestModel';
 
 const repoRoot = path.resolve(__dirname, '../../..');

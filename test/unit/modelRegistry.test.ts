@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { findModels, modelKind, resolveModel } from '../../src/model';
-import { packageRoot } from '../../src/model/registry';
+import { packageRoot } from '../../src/model/folder/registry';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -22,10 +22,10 @@ describe('model registry', () => {
   };
   const modelDir = (...parts: string[]): string => modelDirWith('{}', ...parts);
 
-  it('finds the package root from both build layouts (out/src/model and dist)', () => {
+  it('finds the package root from both build layouts (out/src/model/folder and dist)', () => {
     assert.equal(packageRoot(), repoRoot);
     assert.equal(packageRoot(path.join(repoRoot, 'dist')), repoRoot);
-    assert.equal(packageRoot(path.join(repoRoot, 'out', 'src', 'model')), repoRoot);
+    assert.equal(packageRoot(path.join(repoRoot, 'out', 'src', 'model', 'folder')), repoRoot);
   });
 
   it('lists model folders under user folders, and a folder that is itself a model', async () => {

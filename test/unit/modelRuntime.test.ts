@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { AbortedError, InferenceError, ModelLoadError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
-import { providerCandidates } from '../../src/model/executionProviders';
-import { toBigInt64Array } from '../../src/model/int64';
-import { openWithFallback } from '../../src/model/providerFallback';
-import { SerialQueue } from '../../src/model/serialQueue';
+import { providerCandidates } from '../../src/model/runtime/executionProviders';
+import { toBigInt64Array } from '../../src/model/runtime/int64';
+import { openWithFallback } from '../../src/model/runtime/providerFallback';
+import { SerialQueue } from '../../src/model/runtime/serialQueue';
 
 function recordingLogger(lines: string[]): Logger {
   const record = (level: string) => (message: string) => lines.push(`${level} ${message}`);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { AbortedError, InferenceError, ModelLoadError } from '../../src/core/errors';
 import { nullLogger } from '../../src/core/logger';
 import { loadModel } from '../../src/model';
-import { SessionHost } from '../../src/model/sessionHost';
+import { SessionHost } from '../../src/model/runtime/sessionHost';
 import type { DenoiseRequest } from '../../src/sampler/types';
 import { testVocabSize, writeTestModelFolder, type TestGraphOptions } from './helpers/onnxTestModel';
 
@@ -118,7 +118,7 @@ describe('the inference worker process', function () {
     it('fails with the file named, the stuck worker is replaced for the next run, and after three the host gives up', async () => {
       // A stand-in worker that opens any session and never answers a run.
       const workerFile = path.join(root, 'stuck-sessionWorker.js');
-      writeFileSync(workerFile, `const { encodeFrame, FrameReader } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'frames.js'))});
+      writeFileSync(workerFile, `const { encodeFrame, FrameReader } = require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'runtime', 'frames.js'))});
 const reader = new FrameReader();
 process.stdin.on('data', (chunk) => {
   for (const { header } of reader.push(chunk)) {

@@ -1,9 +1,9 @@
 import * as assert from 'assert';
-import { absorbX0Posterior, eulerScores, marginal, tweedieScores, x0Posterior, x0Scores } from '../../src/sampler/graphKernels';
-import { revealProbability, sigma } from '../../src/sampler/noiseSchedule';
+import { absorbX0Posterior, eulerScores, marginal, tweedieScores, x0Posterior, x0Scores } from '../../src/sampler/kernels/graphKernels';
+import { revealProbability, sigma } from '../../src/sampler/math/noiseSchedule';
 import { Rng } from '../../src/core/rng';
 import { FAKE_SPEC } from './helpers/samplerFakes';
-import { banFromStep } from '../../src/sampler/transition';
+import { banFromStep } from '../../src/sampler/kernels/transition';
 
 /** Small vocabulary: N = 4 real tokens (ids 0..3) and the mask (id 4). */
 const V = 5;

@@ -1,9 +1,9 @@
 import * as assert from 'assert';
 import { Rng } from '../../src/core/rng';
 import { sample, STRATEGIES, type DenoiseRequest } from '../../src/sampler';
-import { positionStats } from '../../src/sampler/distribution';
-import { revealedBy } from '../../src/sampler/revealSchedule';
-import { TokenSampler } from '../../src/sampler/tokenSampler';
+import { positionStats } from '../../src/sampler/math/distribution';
+import { revealedBy } from '../../src/sampler/absorb/revealSchedule';
+import { TokenSampler } from '../../src/sampler/math/tokenSampler';
 import { canvasOf, FAKE_SPEC, RecordingDenoiser, row } from './helpers/samplerFakes';
 
 const V = FAKE_SPEC.vocabSize;

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { sample, STRATEGIES, type SampleOptions, type StepInfo } from '../../src/sampler';
 import { canvasOf, FAKE_SPEC, RecordingDenoiser, row, scriptedDenoiser } from './helpers/samplerFakes';
 
-/** `padPenalty` and its pad rules (src/sampler/reveal.ts). */
+/** `padPenalty` and its pad rules (src/sampler/step/padRules.ts). */
 
 const MASK = FAKE_SPEC.maskId;
 const PAD = FAKE_SPEC.padId;

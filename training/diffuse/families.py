@@ -14,7 +14,7 @@ meta.json fields. An empty graph is the family's default (sphere for rdlm, absor
 
 `trained_combinations()` is this table as data. make_fixture.py writes it to
 test/fixtures/families/contract.json, which a pytest holds to this module and the TypeScript
-loader's test (test/unit/modelFamilyTable.test.ts) holds src/model/meta.ts to: each row loads, and
+loader's test (test/unit/modelFamilyTable.test.ts) holds src/model/folder/meta.ts to: each row loads, and
 the loader accepts nothing more than these rows and the older MDLM variants it keeps reading.
 """
 from dataclasses import dataclass

@@ -155,7 +155,7 @@ CASES = [
     case("stop-after-2-confidence", [LONG_HOLE], stop_after=2, steps=12, strategy="confidence"),
     case("stop-after-3-random", [LONG_HOLE], stop_after=3, steps=30, strategy="random", seed=9),
     case("hole-at-end-greedy", [HOLE_AT_END], steps=7, strategy="confidence", temperature=0),
-    # padPenalty on (pad rules, sampler.py / reveal.ts). The fake puts padding at hole ends and,
+    # padPenalty on (pad rules, sampler.py / step/padRules.ts). The fake puts padding at hole ends and,
     # like any id, as the argmax of ~1/23 of positions, so pads get banned before revealed content
     # often; the seeds below are ones where a revealed pad pads the rest of its hole.
     case("pad-confidence-greedy", [BIG_HOLE], steps=16, strategy="confidence", temperature=0, padPenalty=PAD),

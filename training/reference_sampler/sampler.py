@@ -442,7 +442,7 @@ class _Run:
     def is_fresh(self):
         return self.cached is not None and not self.time_conditioned and self.version_at_call == self.state.version
 
-    # Pad rules (options padPenalty set, absorb graph), reveal.ts: a revealed pad pads the rest of its
+    # Pad rules (options padPenalty set, absorb graph), step/padRules.ts: a revealed pad pads the rest of its
     # hole; a pad never goes before content already revealed later in its hole (the pad id is banned there).
 
     def pad_rules_on(self):

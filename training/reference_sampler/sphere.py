@@ -1,5 +1,5 @@
-"""Plain-Python reference of the sphere graph's sampler (`src/sampler/sphereSample.ts` and
-`sphereGeometry.ts`): RDLM's geodesic random walk, the same float64 operations in the same order.
+"""Plain-Python reference of the sphere graph's sampler (`src/sampler/sphere/sphereSample.ts` and
+`math/sphereGeometry.ts`): RDLM's geodesic random walk, the same float64 operations in the same order.
 sphereSample.ts documents the algorithm; the comments here name what each piece mirrors.
 """
 

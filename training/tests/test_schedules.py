@@ -20,7 +20,7 @@ CAMEL = {"sigma_min": "sigmaMin", "sigma_max": "sigmaMax"}
 
 def reference_spec(schedule):
     """The sampler's spec of a model exported with `schedule`: its meta.json object, camelCased as
-    src/model/meta.ts reads it."""
+    src/model/folder/meta.ts reads it."""
     return {"schedule": {CAMEL.get(k, k): v for k, v in schedule.meta().items()}}
 
 

@@ -1,12 +1,12 @@
-import { InferenceError } from '../core/errors';
-import type { RowPlan } from './blockPlan';
-import { positionStats, probabilityOf, type LogitRows, type PositionStats } from './distribution';
+import { InferenceError } from '../../core/errors';
+import type { RowPlan } from '../loop/blockPlan';
+import { positionStats, probabilityOf, type LogitRows, type PositionStats } from '../math/distribution';
 import { absorbX0Posterior, eulerScores, tweedieScores, x0Posterior, x0Scores } from './graphKernels';
-import { gridTime, revealProbability, sigma, sigmaRate } from './noiseSchedule';
-import { bannedAt, place, revealRanked, statsAt, type RevealContext } from './reveal';
-import { pickInverseCdf } from './tokenSampler';
-import type { DiffusionSpec } from './types';
-import type { ResolvedOptions } from './validate';
+import { gridTime, revealProbability, sigma, sigmaRate } from '../math/noiseSchedule';
+import { bannedAt, place, revealRanked, statsAt, type RevealContext } from '../absorb/reveal';
+import { pickInverseCdf } from '../math/tokenSampler';
+import type { DiffusionSpec } from '../types';
+import type { ResolvedOptions } from '../validate';
 
 /*
  * The kernel path: one sampler for every graph and output kind. A row's step t → s (its block's

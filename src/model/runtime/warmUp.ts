@@ -1,6 +1,6 @@
-import { ModelLoadError } from '../core/errors';
-import { logitsWidth, type DenoiseRequest, type DiffusionSpec } from '../sampler/types';
-import type { ModelMeta } from './meta';
+import { ModelLoadError } from '../../core/errors';
+import { logitsWidth, type DenoiseRequest, type DiffusionSpec } from '../../sampler/types';
+import type { ModelMeta } from '../folder/meta';
 import type { OnnxDenoiser } from './onnxDenoiser';
 
 /** Canvas of the warm-up runs: short, but long enough for any model (max_length >= 8). */

@@ -1,10 +1,10 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ModelLoadError } from '../core/errors';
-import { fileErrorReason } from '../core/fileErrors';
-import type { DiffusionSpec } from '../sampler/types';
-import { loadTokenizer, sha256File, type TextTokenizer } from '../tokenizer';
+import { ModelLoadError } from '../../core/errors';
+import { fileErrorReason } from '../../core/fileErrors';
+import type { DiffusionSpec } from '../../sampler/types';
+import { loadTokenizer, sha256File, type TextTokenizer } from '../../tokenizer';
 import { parseMeta, toDiffusionSpec, type ModelMeta } from './meta';
 import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from './onnxFile';
 import { checkSpecialIds } from './specialIds';

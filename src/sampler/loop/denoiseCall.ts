@@ -1,6 +1,6 @@
-import { InferenceError } from '../core/errors';
+import { InferenceError } from '../../core/errors';
 import type { CanvasState } from './canvasState';
-import type { ContextCacheRequest, Denoiser } from './types';
+import type { ContextCacheRequest, Denoiser } from '../types';
 
 /** Logits of one network call, addressable by canvas position. */
 export class QueriedLogits {

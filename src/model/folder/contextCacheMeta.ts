@@ -1,4 +1,4 @@
-import type { Graph } from '../sampler/types';
+import type { Graph } from '../../sampler/types';
 import type { MetaFields } from './metaFields';
 
 /**

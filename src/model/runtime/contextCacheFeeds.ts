@@ -1,6 +1,6 @@
-import { InvalidRequestError } from '../core/errors';
-import type { DenoiseRequest } from '../sampler/types';
-import type { ContextCacheMeta } from './contextCacheMeta';
+import { InvalidRequestError } from '../../core/errors';
+import type { DenoiseRequest } from '../../sampler/types';
+import type { ContextCacheMeta } from '../folder/contextCacheMeta';
 import type { RunCache, WireTensor } from './workerProtocol';
 
 /** One call of a context-cache graph: what the graph reads and what the worker does with its cache. */

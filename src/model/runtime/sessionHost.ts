@@ -1,12 +1,12 @@
 import * as path from 'node:path';
-import { AbortedError, InferenceError, ModelLoadError } from '../core/errors';
-import type { Logger } from '../core/logger';
+import { AbortedError, InferenceError, ModelLoadError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 import type { WireArray } from './frames';
 import { SerialQueue } from './serialQueue';
 import { WorkerProcess, type Unnumbered, type WorkerReply } from './workerProcess';
 import type { OpenOptions, RunCache, RunOutput, SessionSignature, WireTensor, WorkerRequest } from './workerProtocol';
 
-/** Next to this file in both layouts: dist/ (esbuild bundle) and out/src/model/ (tsc). */
+/** Next to this file in both layouts: dist/ (esbuild bundle) and out/src/model/runtime/ (tsc). */
 const defaultWorkerFile = path.join(__dirname, 'sessionWorker.js');
 
 /** Worker deaths in a row (no request answered in between) after which the host gives up. */

@@ -1,4 +1,4 @@
-import type { DiffusionSpec } from './types';
+import type { DiffusionSpec } from '../types';
 
 /**
  * The noise schedules of docs/model-contract.md (types.ts `Schedule`) on the sampling grid. MDLM

@@ -1,5 +1,5 @@
-import { InferenceError, isAbortError, ModelLoadError } from '../core/errors';
-import type { Logger } from '../core/logger';
+import { InferenceError, isAbortError, ModelLoadError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 
 /**
  * Tries `open` on each provider in order and returns the first that works, with the providers

@@ -1,5 +1,5 @@
-import { ModelLoadError } from '../core/errors';
-import type { TextTokenizer } from '../tokenizer';
+import { ModelLoadError } from '../../core/errors';
+import type { TextTokenizer } from '../../tokenizer';
 import type { ModelMeta } from './meta';
 
 /** meta.json's special-id fields and the token each names in the contract (docs/model-contract.md); bos has none. */

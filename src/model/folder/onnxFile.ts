@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { ModelLoadError } from '../core/errors';
+import { ModelLoadError } from '../../core/errors';
 
 /** ModelProto field numbers (onnx.proto) the check relies on. */
 const irVersionField = 1;

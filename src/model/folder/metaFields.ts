@@ -1,4 +1,4 @@
-import { ModelLoadError } from '../core/errors';
+import { ModelLoadError } from '../../core/errors';
 
 /**
  * Reads typed fields out of parsed meta.json, throwing a `ModelLoadError` that names the file and

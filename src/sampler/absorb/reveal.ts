@@ -1,13 +1,13 @@
-import type { Rng } from '../core/rng';
-import type { RowPlan } from './blockPlan';
-import type { CanvasState } from './canvasState';
-import type { QueriedLogits } from './denoiseCall';
-import { positionStats, probabilityOf, type PositionStats } from './distribution';
-import { gridTime, revealProbability } from './noiseSchedule';
+import type { Rng } from '../../core/rng';
+import type { RowPlan } from '../loop/blockPlan';
+import type { CanvasState } from '../loop/canvasState';
+import type { QueriedLogits } from '../loop/denoiseCall';
+import { positionStats, probabilityOf, type PositionStats } from '../math/distribution';
+import { gridTime, revealProbability } from '../math/noiseSchedule';
 import { revealedBy } from './revealSchedule';
-import type { TokenSampler } from './tokenSampler';
-import type { DiffusionSpec } from './types';
-import type { ResolvedOptions } from './validate';
+import type { TokenSampler } from '../math/tokenSampler';
+import type { DiffusionSpec } from '../types';
+import type { ResolvedOptions } from '../validate';
 
 /** What one step needs to reveal tokens of a row. */
 export interface RevealContext {

@@ -20,7 +20,7 @@ const defaultModelName = 'diffuse-small';
 
 /**
  * The package root (where package.json, node_modules and models/ live), found by walking up from
- * this module: it sits in dist/ when bundled by esbuild and in out/src/model/ when compiled by tsc.
+ * this module: it sits in dist/ when bundled by esbuild and in out/src/model/folder/ when compiled by tsc.
  * node_modules is part of the test because tsc may copy package.json into out/.
  */
 export function packageRoot(from = __dirname): string {

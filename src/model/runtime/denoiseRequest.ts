@@ -1,5 +1,5 @@
-import { InvalidRequestError } from '../core/errors';
-import type { DenoiseRequest, DiffusionSpec } from '../sampler/types';
+import { InvalidRequestError } from '../../core/errors';
+import type { DenoiseRequest, DiffusionSpec } from '../../sampler/types';
 
 /** Refuses a request the graph would reject with an opaque runtime error (or, worse, read out of bounds). */
 export function checkDenoiseRequest(request: DenoiseRequest, spec: DiffusionSpec): void {

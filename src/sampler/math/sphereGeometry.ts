@@ -1,4 +1,4 @@
-import type { Rng } from '../core/rng';
+import type { Rng } from '../../core/rng';
 
 /*
  * The unit sphere of the RDLM state (SEEDS.md §5.4), float64, on one digit's coordinates

@@ -1,4 +1,4 @@
-import type { CondKind, DiffusionSpec, Family, Graph, OutputKind, Schedule, ScheduleType, SphereLayout } from '../sampler/types';
+import type { CondKind, DiffusionSpec, Family, Graph, OutputKind, Schedule, ScheduleType, SphereLayout } from '../../sampler/types';
 import { parseContextCache, type ContextCacheMeta } from './contextCacheMeta';
 import { MetaFields } from './metaFields';
 

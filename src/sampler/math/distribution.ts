@@ -1,10 +1,10 @@
-import { InferenceError } from '../core/errors';
+import { InferenceError } from '../../core/errors';
 
 /**
  * The SUBS x0 distribution of one queried position, p = softmax(logits) with the mask logit at
  * -inf, summarised in float64. Sums run over token ids in ascending order (the Python reference
  * does the same, so both languages round identically). A `banned` id is left out like the mask
- * (the padding id where a pad may not go, see reveal.ts); every field below is then of the
+ * (the padding id where a pad may not go, see step/padRules.ts); every field below is then of the
  * distribution renormalised without it.
  */
 export interface PositionStats {

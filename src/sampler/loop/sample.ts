@@ -1,16 +1,16 @@
-import { throwIfAborted } from '../core/errors';
-import { Rng } from '../core/rng';
-import type { Canvas, SampleOptions, SampleResult } from './api';
+import { throwIfAborted } from '../../core/errors';
+import { Rng } from '../../core/rng';
+import type { Canvas, SampleOptions, SampleResult } from '../api';
 import { RowPlan } from './blockPlan';
 import { CanvasState } from './canvasState';
 import { denoiseQueried, type QueriedLogits } from './denoiseCall';
-import { condValue, gridTime, SAMPLING_EPS } from './noiseSchedule';
-import { revealAncestral, revealRanked, Scratch, type RevealContext } from './reveal';
-import { sampleSphere } from './sphereSample';
-import { TokenSampler } from './tokenSampler';
-import { kernelRow, settlePositions, usesKernels } from './transition';
-import type { ContextCacheRequest, Denoiser } from './types';
-import { resolveOptions, validateCanvas, validateSpec } from './validate';
+import { condValue, gridTime, SAMPLING_EPS } from '../math/noiseSchedule';
+import { revealAncestral, revealRanked, Scratch, type RevealContext } from '../absorb/reveal';
+import { sampleSphere } from '../sphere/sphereSample';
+import { TokenSampler } from '../math/tokenSampler';
+import { kernelRow, settlePositions, usesKernels } from '../kernels/transition';
+import type { ContextCacheRequest, Denoiser } from '../types';
+import { resolveOptions, validateCanvas, validateSpec } from '../validate';
 
 /**
  * Fills every hole (the slots holding `spec.maskId` in `canvas`) by discrete diffusion on the

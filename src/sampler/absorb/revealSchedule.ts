@@ -1,4 +1,4 @@
-import type { RevealSchedule } from './api';
+import type { RevealSchedule } from '../api';
 
 /**
  * How many of n masked tokens are revealed by local step i of a block given `steps` steps

@@ -1,8 +1,8 @@
-import { InferenceError } from '../core/errors';
-import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../sampler/types';
+import { InferenceError } from '../../core/errors';
+import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../../sampler/types';
 import { cachedCall, fullCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
 import { checkDenoiseRequest } from './denoiseRequest';
-import type { ModelMeta } from './meta';
+import type { ModelMeta } from '../folder/meta';
 import type { SessionHost } from './sessionHost';
 import type { RunOutput, WireTensor } from './workerProtocol';
 

@@ -1,10 +1,10 @@
-import { InferenceError, throwIfAborted } from '../core/errors';
-import { Rng } from '../core/rng';
-import type { Canvas, SampleResult, StepInfo } from './api';
-import { bridgeBeta, bridgeGamma } from './noiseSchedule';
-import { expMap, nextNormal, toTangent, vertexPull } from './sphereGeometry';
-import { logitsWidth, type Denoiser, type DiffusionSpec, type SphereLayout } from './types';
-import type { ResolvedOptions } from './validate';
+import { InferenceError, throwIfAborted } from '../../core/errors';
+import { Rng } from '../../core/rng';
+import type { Canvas, SampleResult, StepInfo } from '../api';
+import { bridgeBeta, bridgeGamma } from '../math/noiseSchedule';
+import { expMap, nextNormal, toTangent, vertexPull } from '../math/sphereGeometry';
+import { logitsWidth, type Denoiser, type DiffusionSpec, type SphereLayout } from '../types';
+import type { ResolvedOptions } from '../validate';
 
 /**
  * RDLM's geodesic random walk (SEEDS.md §5.4), the sampler of the sphere graph. The state holds one

@@ -1,5 +1,5 @@
-import { ModelLoadError } from '../core/errors';
-import type { ModelMeta } from './meta';
+import { ModelLoadError } from '../../core/errors';
+import type { ModelMeta } from '../folder/meta';
 import type { SessionSignature, ValueSignature } from './workerProtocol';
 
 /** Refuses a graph whose inputs/outputs differ from what meta.json names (docs/model-contract.md). */

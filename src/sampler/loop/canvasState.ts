@@ -1,5 +1,5 @@
-import type { Rng } from '../core/rng';
-import type { Canvas, SampleResult, StepInfo } from './api';
+import type { Rng } from '../../core/rng';
+import type { Canvas, SampleResult, StepInfo } from '../api';
 
 /**
  * The canvas being denoised, with what the result reports per position. The holes are the
