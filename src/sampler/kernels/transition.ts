@@ -3,7 +3,8 @@ import type { RowPlan } from '../loop/blockPlan';
 import { positionStats, probabilityOf, type LogitRows, type PositionStats } from '../math/distribution';
 import { absorbX0Posterior, eulerScores, tweedieScores, x0Posterior, x0Scores } from './graphKernels';
 import { gridTime, revealProbability, sigma, sigmaRate } from '../math/noiseSchedule';
-import { bannedAt, place, revealRanked, statsAt, type RevealContext } from '../absorb/reveal';
+import { bannedAt, place, statsAt } from '../step/padRules';
+import type { StepContext } from '../step/stepContext';
 import { pickInverseCdf } from '../math/tokenSampler';
 import type { DiffusionSpec } from '../types';
 import type { ResolvedOptions } from '../validate';
@@ -15,7 +16,8 @@ import type { ResolvedOptions } from '../validate';
  * - absorb: the masked ones of the block (a mask may stay masked);
  * - uniform: every hole position (no mask; any token may change);
  * - roulette: every hole position with 'random'; with a confidence strategy the revealed hole
- *   positions are revised by the kernel first, then masked ones are revealed by rank (reveal.ts).
+ *   positions are revised by the kernel first, then the loop (loop/sample.ts) reveals masked ones
+ *   by rank (absorb/reveal.ts).
  * Kernels, by output kind and `kernel`:
  * - x0 logits, 'analytic': the exact x0-posterior; the x0 distribution p is SUBS with the sampling
  *   temperature applied (one-hot argmax at temperature 0);
@@ -33,7 +35,7 @@ function maskShare(spec: DiffusionSpec): number {
 }
 
 /**
- * Whether a run takes the kernel path rather than reveal.ts's absorb path (MDLM ancestral on a
+ * Whether a run takes the kernel path rather than absorb/reveal.ts's absorb path (MDLM ancestral on a
  * scalar schedule, which the analytic absorb kernel equals, and the confidence strategies).
  */
 export function usesKernels(spec: DiffusionSpec, options: ResolvedOptions): boolean {
@@ -50,7 +52,7 @@ function scoresOf(logits: LogitRows, offset: number, x: number, maskId: number, 
 }
 
 /**
- * Leaves `banned` out of a step's weights as the x0 path leaves it out of p (reveal.ts's pad
+ * Leaves `banned` out of a step's weights as the x0 path leaves it out of p (step/padRules.ts's pad
  * rules): the other real tokens take its share, so the chance to stay masked is the kernel's own.
  */
 export function banFromStep(weights: Float64Array, banned: number, maskId: number): void {
@@ -63,7 +65,7 @@ export function banFromStep(weights: Float64Array, banned: number, maskId: numbe
 }
 
 /** One kernel step t → s of a position; a draw of the mask (stay masked) writes nothing. */
-function kernelStep(ctx: RevealContext, row: number, position: number, t: number, s: number): void {
+function kernelStep(ctx: StepContext, row: number, position: number, t: number, s: number): void {
   const { spec, options, scratch, logits } = ctx;
   const { maskId } = spec;
   const x = ctx.state.tokenAt(row, position);
@@ -101,8 +103,11 @@ function realTotal(weights: Float64Array, maskId: number): number {
   return total;
 }
 
-/** A non-final step of a row on the kernel path (see the top of this file). */
-export function kernelRow(ctx: RevealContext, row: number, plan: RowPlan): void {
+/**
+ * A non-final step of a row on the kernel path (see the top of this file); with a confidence strategy
+ * the loop then reveals masked positions by rank (absorb/reveal.ts).
+ */
+export function kernelRow(ctx: StepContext, row: number, plan: RowPlan): void {
   const t = gridTime(plan.localStep - 1, plan.blockStepCount);
   const s = gridTime(plan.localStep, plan.blockStepCount);
   const ranked = ctx.options.strategy !== 'random';
@@ -110,7 +115,6 @@ export function kernelRow(ctx: RevealContext, row: number, plan: RowPlan): void 
     const move = ctx.state.isMasked(row, position) ? !ranked : ctx.state.isPending(row, position);
     if (move) kernelStep(ctx, row, position, t, s);
   }
-  if (ranked) revealRanked(ctx, row, plan);
 }
 
 /**
@@ -118,7 +122,7 @@ export function kernelRow(ctx: RevealContext, row: number, plan: RowPlan): void 
  * tokens: the x0 logits themselves; for log scores SEDD's Tweedie step with the full σ(t) and the
  * mask entry dropped, which on absorb is ∝ s_y, i.e. the logits again.
  */
-function finalDistribution(ctx: RevealContext, row: number, position: number, t: number, banned: number): { rows: LogitRows; offset: number; stats: PositionStats } {
+function finalDistribution(ctx: StepContext, row: number, position: number, t: number, banned: number): { rows: LogitRows; offset: number; stats: PositionStats } {
   const { spec, logits, scratch } = ctx;
   let rows: LogitRows = logits.logits;
   let offset = logits.offset(row, position);
@@ -139,7 +143,7 @@ function finalDistribution(ctx: RevealContext, row: number, position: number, t:
  * the positions then settle and, with `padPenalty` set, every position after the first pad of a
  * hole becomes a pad (confidence: the pad's probability under its final distribution).
  */
-export function settlePositions(ctx: RevealContext, row: number, positions: readonly number[], t: number, greedy: boolean): void {
+export function settlePositions(ctx: StepContext, row: number, positions: readonly number[], t: number, greedy: boolean): void {
   const { state, options, tokenSampler } = ctx;
   const refining = ctx.spec.graph !== 'absorb';
   for (const position of positions) {

@@ -5,10 +5,11 @@ import { RowPlan } from './blockPlan';
 import { CanvasState } from './canvasState';
 import { denoiseQueried, type QueriedLogits } from './denoiseCall';
 import { condValue, gridTime, SAMPLING_EPS } from '../math/noiseSchedule';
-import { revealAncestral, revealRanked, Scratch, type RevealContext } from '../absorb/reveal';
+import { revealAncestral, revealRanked } from '../absorb/reveal';
 import { sampleSphere } from '../sphere/sphereSample';
 import { TokenSampler } from '../math/tokenSampler';
 import { kernelRow, settlePositions, usesKernels } from '../kernels/transition';
+import { Scratch, type StepContext } from '../step/stepContext';
 import type { ContextCacheRequest, Denoiser } from '../types';
 import { resolveOptions, validateCanvas, validateSpec } from '../validate';
 
@@ -17,11 +18,11 @@ import { resolveOptions, validateCanvas, validateSpec } from '../validate';
  * model's graph. Context tokens never change: only hole positions are ever written.
  *
  * Two paths. The absorb path (MDLM ancestral on a scalar schedule with x0 logits, and every
- * confidence strategy on the absorb graph) reveals masked positions as reveal.ts documents; a
+ * confidence strategy on the absorb graph) reveals masked positions as absorb/reveal.ts documents; a
  * revealed token is final. The kernel path (every other combination: uniform and roulette graphs,
  * log-score models, genmd4 schedules, kernel 'euler') moves positions by the graph's transition
- * kernel and ends each row with the final step, the jump to t = 0 (transition.ts). The uniform graph
- * has no mask: its holes start as uniform random real tokens (CanvasState.fillHolesWithNoise) and
+ * kernel and ends each row with the final step, the jump to t = 0 (kernels/transition.ts). The
+ * uniform graph has no mask: its holes start as uniform random real tokens (CanvasState.fillHolesWithNoise) and
  * every hole token may change at every step; on roulette masked positions reveal and revealed ones
  * may be revised. Those tokens are final only after the row's last step.
  *
@@ -35,8 +36,8 @@ import { resolveOptions, validateCanvas, validateSpec } from '../validate';
  * Then onStep; 'stop' settles every pending position greedily from the cached logits.
  *
  * RNG order: one stream for the whole batch; the uniform graph's prior first (rows, positions
- * ascending); per step, rows in order; within a row, as reveal.ts / transition.ts document. Argmax
- * fills draw nothing. With `padPenalty` set, the pad rules of reveal.ts hold on every absorb path
+ * ascending); per step, rows in order; within a row, as absorb/reveal.ts / kernels/transition.ts document. Argmax
+ * fills draw nothing. With `padPenalty` set, the pad rules of step/padRules.ts hold on every absorb path
  * (a revealed pad pads the rest of its hole at once, which may finish later blocks); the refining
  * graphs pad every hole after its first pad once its tokens are final.
  *
@@ -46,7 +47,7 @@ import { resolveOptions, validateCanvas, validateSpec } from '../validate';
  * against that context. Which calls happen, and the RNG order, are the same as without it.
  *
  * The sphere graph (RDLM) is continuous and has its own sampler, the geodesic random walk of
- * sphereSample.ts.
+ * sphere/sphereSample.ts.
  */
 /** Names each fill's kept context (ContextCacheRequest.fill). */
 let fillsStarted = 0;
@@ -94,7 +95,7 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   for (let step = 1; step <= totalSteps; step++) {
     throwIfAborted(signal);
     const logits = isFresh() ? cached! : await refresh(plans.map(rowTime));
-    const ctx: RevealContext = { spec, options: resolved, state, logits, rng, tokenSampler, step, scratch };
+    const ctx: StepContext = { spec, options: resolved, state, logits, rng, tokenSampler, step, scratch };
     plans.forEach((plan, row) => {
       if (plan.done) return;
       if (!kernels) {
@@ -104,6 +105,7 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
         settlePositions(ctx, row, plan.blockPositions, rowTime(plan), false);
       } else {
         kernelRow(ctx, row, plan);
+        if (resolved.strategy !== 'random') revealRanked(ctx, row, plan);
       }
     });
 
