@@ -30,25 +30,10 @@ const familyRules: Readonly<Record<Family, FamilyRule>> = {
   rdlm: { outputKind: 'x0_logits', condKinds: ['t'], schedules: { sphere: ['geometric_bridge'] } },
 };
 
-/** meta.json (format_version 1) after validation; see docs/model-contract.md. */
-export interface ModelMeta {
+/** meta.json (format_version 1) after validation; see docs/model-contract.md. Its diffusion fields are the sampler's spec. */
+export interface ModelMeta extends DiffusionSpec {
   readonly formatVersion: 1;
   readonly name: string;
-  readonly family: Family;
-  readonly graph: Graph;
-  readonly outputKind: OutputKind;
-  readonly condKind: CondKind;
-  readonly schedule: Schedule;
-  /** Roulette graph only: the mask's share of the noise, in (0, 1). */
-  readonly pM?: number;
-  /** Sphere graph only: the digits of a token (meta.json `sphere`; its mask coordinate is always there). */
-  readonly sphere?: SphereLayout;
-  readonly vocabSize: number;
-  readonly maskId: number;
-  readonly padId: number;
-  readonly eosId: number;
-  readonly bosId: number | null;
-  readonly maxLength: number;
   /**
    * ONNX graph input names: `inputIds` (int64 ids) on the discrete graphs, `inputVec` (the float32
    * state) on the sphere graph, the other null; `cond` is set exactly when `condKind` is not `none`.
