@@ -1,4 +1,4 @@
-import { SerialQueue } from '../model/runtime/serialQueue';
+import { SerialQueue } from '../core/serialQueue';
 import type { DenoiseRequest, Denoiser } from '../sampler/types';
 
 /** Passes `typicalPassMs` looks back on: a fill or two, so it follows a change of model or load. */

@@ -4,7 +4,7 @@ import type { Logger } from '../../src/core/logger';
 import { providerCandidates } from '../../src/model/runtime/executionProviders';
 import { toBigInt64Array } from '../../src/model/runtime/int64';
 import { openWithFallback } from '../../src/model/runtime/providerFallback';
-import { SerialQueue } from '../../src/model/runtime/serialQueue';
+import { SerialQueue } from '../../src/core/serialQueue';
 
 function recordingLogger(lines: string[]): Logger {
   const record = (level: string) => (message: string) => lines.push(`${level} ${message}`);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { AbortedError, InferenceError, ModelLoadError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { WireArray } from './frames';
-import { SerialQueue } from './serialQueue';
+import { SerialQueue } from '../../core/serialQueue';
 import { WorkerProcess, type Unnumbered, type WorkerReply } from './workerProcess';
 import type { OpenOptions, RunCache, RunOutput, SessionSignature, WireTensor, WorkerRequest } from './workerProtocol';
 

@@ -1,4 +1,4 @@
-import { AbortedError } from '../../core/errors';
+import { AbortedError } from './errors';
 
 /**
  * Runs async tasks one at a time, first in first out. A task whose signal aborts while it waits
