@@ -62,7 +62,7 @@ export function cachedCall(cache: ContextCacheMeta, request: DenoiseRequest, fre
 }
 
 /** Canvas positions outside `fresh` (ascending), the rows a refresh keeps. */
-function contextRows(fresh: Int32Array, length: number): number[] {
+export function contextRows(fresh: Int32Array, length: number): number[] {
   const isFresh = new Uint8Array(length);
   fresh.forEach((position) => (isFresh[position] = 1));
   return Array.from({ length }, (_, position) => position).filter((position) => isFresh[position] === 0);

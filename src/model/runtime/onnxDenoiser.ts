@@ -1,6 +1,6 @@
 import { InferenceError } from '../../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../../sampler/types';
-import { cachedCall, fullCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
+import { cachedCall, contextRows, fullCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from '../folder/meta';
 import type { SessionHost } from './sessionHost';
@@ -81,10 +81,9 @@ export class OnnxDenoiser implements Denoiser {
     const { cache, batch, length, tokens, cond } = request;
     if (!this.meta.contextCache || !cache?.refresh || batch < 2) return false;
     if (cond?.some((c) => c !== cond[0])) return false;
-    const isFresh = new Uint8Array(length);
-    cache.fresh.forEach((p) => (isFresh[p] = 1));
+    const context = contextRows(cache.fresh, length);
     for (let b = 1; b < batch; b++) {
-      for (let p = 0; p < length; p++) if (!isFresh[p] && tokens[b * length + p] !== tokens[p]) return false;
+      if (context.some((p) => tokens[b * length + p] !== tokens[p])) return false;
     }
     return true;
   }
