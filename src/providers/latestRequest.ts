@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /** What `LatestRequest.begin` needs of a cancellation token (VS Code's `CancellationToken` fits). */
 export interface Cancellable {
   readonly isCancellationRequested: boolean;
@@ -30,26 +32,12 @@ export class LatestRequest {
     if (token.isCancellationRequested) controller.abort();
     return {
       signal: controller.signal,
-      wait: (ms) => abortableDelay(ms, controller.signal),
+      // node's timer rejects when the signal aborts, which here means: no longer wanted
+      wait: (ms) => delay(ms, true, { signal: controller.signal }).catch(() => false),
       end: () => {
         cancelled.dispose();
         if (this.running === controller) this.running = undefined;
       },
     };
   }
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
