@@ -43,3 +43,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
+
+/** A message for the log, the status bar or the worker's reply, from anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,3 +1,5 @@
+import { errorMessage } from './errors';
+
 /**
  * Why a file operation failed, as a short phrase to follow the file's name and a colon ("no such
  * file or folder", "a symbolic link loop", ...), rather than Node's `ENOENT: no such file or
@@ -21,6 +23,6 @@ export function fileErrorReason(error: unknown): string {
     case 'EROFS':
       return 'a read-only file system';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return errorMessage(error);
   }
 }

@@ -4,7 +4,7 @@ import { indentStyle, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
 import type { FillPreview } from './fillPreview';
-import { errorMessage } from './logging';
+import { errorMessage } from '../core/errors';
 import type { ModelManager } from './modelManager';
 import type { Notices } from './notices';
 import { proposalsFor } from './proposals';

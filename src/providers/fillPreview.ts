@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import { Disposable } from './disposable';
 import type { Notices } from './notices';
@@ -86,7 +87,7 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
       for (const p of proposals) edit.replace(document.uri, range(p), p.text);
       return await vscode.workspace.applyEdit(edit);
     } catch (error) {
-      this.log.error(`applying the fill failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`applying the fill failed: ${errorMessage(error)}`);
       return false;
     }
   }

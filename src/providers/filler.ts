@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isAbortError } from '../core/errors';
+import { errorMessage, isAbortError } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import {
   DEFAULT_INFILL_OPTIONS, InfillEngine, TraceRecorder, type FillPlan, type InfillOptions, type InfillRequest, type InfillResult, type SyntaxChecker,
@@ -9,7 +9,6 @@ import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import type { LastFill } from './api';
 import { Disposable } from './disposable';
 import type { ModelManager } from './modelManager';
-import { errorMessage } from './logging';
 import type { Settings } from './settings';
 import { SharedDenoiser, type PassTime } from './sharedDenoiser';
 import type { ShownTrace, TraceOrigin } from './shownTrace';
@@ -74,7 +73,7 @@ export class Filler extends Disposable {
     super();
     this.log = taggedLogger(logger, 'fill');
     this.syntax = loadSyntaxChecker().catch((error: unknown) => {
-      this.log.warn(`no syntax check of candidates: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`no syntax check of candidates: ${errorMessage(error)}`);
       return undefined;
     });
     this._register(models.onDidChange(() => void this.warmUp()));
@@ -213,7 +212,7 @@ export class Filler extends Disposable {
       this._lastTrace = { ...trace, origin };
       this._onDidTrace.fire(this._lastTrace);
     } catch (error) {
-      this.log.debug(`no trace: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.debug(`no trace: ${errorMessage(error)}`);
     }
   }
 

@@ -7,7 +7,7 @@ import { Disposable } from './disposable';
 import { indentStyle, selectionAt, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { LatestRequest } from './latestRequest';
-import { errorMessage } from './logging';
+import { errorMessage } from '../core/errors';
 import type { Notices } from './notices';
 import { RequestTimeline, timelineLine, type RequestOutcome } from './requestTimeline';
 import type { Settings } from './settings';

@@ -14,8 +14,3 @@ export function channelLogger(channel: vscode.LogOutputChannel): Logger {
     error: (message) => channel.error(message),
   };
 }
-
-/** A message for the log and the status bar from anything thrown. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

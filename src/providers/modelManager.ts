@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { isAbortError } from '../core/errors';
+import { errorMessage, isAbortError } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import { loadModel, resolveModel, type LoadedModel } from '../model';
 import { Disposable } from './disposable';
-import { errorMessage } from './logging';
 import { modelPathBase } from './modelPathBase';
 import type { Settings } from './settings';
 

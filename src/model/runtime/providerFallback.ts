@@ -1,4 +1,4 @@
-import { InferenceError, isAbortError, ModelLoadError } from '../../core/errors';
+import { errorMessage, InferenceError, isAbortError, ModelLoadError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 
 /**
@@ -22,7 +22,7 @@ export async function openWithFallback<T>(
       return { value: await open(provider), provider, failed: providers.slice(0, index) };
     } catch (error) {
       if (error instanceof ModelLoadError || isAbortError(error)) throw error;
-      const reason = (error instanceof Error ? error.message : String(error)).trim();
+      const reason = errorMessage(error).trim();
       failures.push(`${provider}: ${reason}`);
       const next = providers[index + 1];
       const message = `${provider} execution provider failed (${reason})${next ? `; falling back to ${next}` : ''}`;

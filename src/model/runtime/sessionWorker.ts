@@ -7,6 +7,7 @@
  * terminating environment: SIGABRT).
  */
 import type * as Ort from 'onnxruntime-node';
+import { errorMessage } from '../../core/errors';
 import { selectRows } from './cacheRows';
 import { encodeFrame, FrameReader, type WireArray } from './frames';
 import { toBigInt64Array } from './int64';
@@ -30,7 +31,7 @@ process.stdin.on('data', (chunk: Buffer) => {
     const request = header as WorkerRequest;
     serving = serving.then(() => serve(request, arrays)).then(
       ({ value, data }) => respond({ id: request.id, ok: true, value, cpu: process.cpuUsage() }, data ? [data] : []),
-      (error: unknown) => respond({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), cpu: process.cpuUsage() }),
+      (error: unknown) => respond({ id: request.id, ok: false, error: errorMessage(error), cpu: process.cpuUsage() }),
     );
   }
 });
