@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import { indentStyle, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
 import type { FillPreview } from './fillPreview';
-import { errorMessage } from '../core/errors';
 import type { ModelManager } from './modelManager';
 import type { Notices } from './notices';
 import { proposalsFor } from './proposals';

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import type { Candidate, Hole } from '../infill';
 import { AdaptiveDebounce } from './adaptiveDebounce';
@@ -7,7 +8,6 @@ import { Disposable } from './disposable';
 import { indentStyle, selectionAt, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { LatestRequest } from './latestRequest';
-import { errorMessage } from '../core/errors';
 import type { Notices } from './notices';
 import { RequestTimeline, timelineLine, type RequestOutcome } from './requestTimeline';
 import type { Settings } from './settings';
