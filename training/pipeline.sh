@@ -103,6 +103,13 @@ export_family() {
     --out="$W/families/models/diffuse-$1" --name="diffuse-$1" --results="$W/families/$1/bound.json"
 }
 
+# the MDLM checkpoint as ONNX: fp16 in $1-fp16, the shipped int8 CPU graph in $1; more export flags follow
+export_mdlm() {
+  local out=$1; shift
+  $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$out-fp16" --name="$NAME" "$@"
+  $PY -m diffuse.quantize "$out-fp16" "$out" --variant=int8
+}
+
 # diffuse.train on $GPUS GPUs (one process each) or, with GPUS=1, as a plain process
 train() {
   if [ "$GPUS" -gt 1 ]; then
@@ -173,16 +180,13 @@ PYEOF
     ;;
   export)
     $PY -m diffuse.results "$W" > "$W/results.json"
-    $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/$NAME-fp16" \
-      --name="$NAME" --results="$W/results.json"
-    $PY -m diffuse.quantize "$W/$NAME-fp16" "$W/$NAME" --variant=int8
+    export_mdlm "$W/$NAME" --results="$W/results.json"
     ;;
   snapshot)
     # The latest MDLM checkpoint as the shipped int8 graph, split into OUT for the trip back. Run
     # it in every polling call of a long run: the machine goes back 30 s after a call, and a run
     # lost with it then keeps its last snapshot, which `--init_from` continues in the next session.
-    $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$W/snapshot-fp16" --name="$NAME"
-    $PY -m diffuse.quantize "$W/snapshot-fp16" "$W/snapshot" --variant=int8
+    export_mdlm "$W/snapshot"
     split -b 15M "$W/snapshot/model.onnx" "${OUT:?OUT: the folder that comes back}/snapshot.onnx."
     ;;
   families)
