@@ -4,15 +4,16 @@
  * post-processing), and the shared evaluator runs each program against the task's asserts.
  * Per configuration and kind of hole: pass@1, exact match, edit similarity, NFE, latency.
  *
- *   node out/bench/mbpp.js [--model DIR] [--split validation|train|test] [--limit N]
+ *   node out/bench/mbpp.js [--model DIR[,DIR...]] [--split validation|train|test] [--limit N]
  *        [--kinds single_line,multi_line_light,random_span_light]
  *        [--configs 'defaults;steps=32,threshold=off;lengths=8/16/32']
  *        [--data ../shared/bench/mbpp-infill] [--evaluator ../shared/bench/make_mbpp_infill.py]
  *
  * A configuration is a comma-separated list of engine options over the shipped defaults
  * (`defaults` = none), lists written with `/`, `off` for an unset option; `syntax=off` leaves
- * out the tree-sitter check of candidates (on otherwise, as `diffuse infill --language python`). Configurations run
- * round-robin task by task, so load from other processes hits them alike.
+ * out the tree-sitter check of candidates (on otherwise, as `diffuse infill --language python`). Several
+ * models (comma-separated) run every configuration each. Models and configurations run round-robin
+ * task by task, so load from other processes hits them alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -27,7 +28,7 @@ import { MODEL_FLAGS, openModel } from './fills';
 import { evaluate, loadTasks, MBPP_KINDS, type MbppTask } from './mbppData';
 
 const FLAGS = {
-  model: MODEL_FLAGS.model,
+  model: 'model folder, or several comma-separated to compare side by side (default: the bundled default model)',
   ep: MODEL_FLAGS.ep,
   threads: MODEL_FLAGS.threads,
   split: 'MBPP split: validation | train | test | prompt (default validation; tune on validation/train only)',
@@ -86,6 +87,8 @@ function parseConfig(spec: string): Config {
 }
 
 interface Fill {
+  /** The model's label: its folder's name (its path when two folders share a name); only with several models. */
+  model?: string;
   config: string;
   kind: string;
   task_id: string;
@@ -141,24 +144,30 @@ async function main(): Promise<void> {
   const configs = (flags.configs ?? 'defaults').split(';').map(parseConfig);
   const tasks = kinds.flatMap((kind) => loadTasks(dataDir, kind, split, limit));
   const load0 = loadavg()[0];
-  const model = await openModel(flags);
+  const dirs = flags.model === undefined ? [undefined] : list(flags.model, '');
+  const models: LoadedModel[] = [];
   const syntax = await loadSyntaxChecker();
   const fills: Fill[] = [];
   try {
-    await fillOne(model, tasks[0], configs[0], syntax); // warm-up: one-off costs stay out of the numbers
+    for (const dir of dirs) models.push(await openModel({ ...flags, ...(dir === undefined ? {} : { model: dir }) }));
+    const labels = models.length > 1 ? modelLabels(models.map((m) => m.dir)) : [undefined];
+    for (const model of models) await fillOne(model, tasks[0], configs[0], syntax); // warm-up: one-off costs stay out of the numbers
     for (const [i, task] of tasks.entries()) {
-      for (const config of configs) {
-        const fill = await fillOne(model, task, config, syntax);
-        fills.push({ config: config.name, kind: task.kind, task_id: task.task_id, canonical: task.canonical, ...fill });
+      for (const [m, model] of models.entries()) {
+        for (const config of configs) {
+          const fill = await fillOne(model, task, config, syntax);
+          fills.push({ ...(labels[m] === undefined ? {} : { model: labels[m] }), config: config.name, kind: task.kind, task_id: task.task_id, canonical: task.canonical, ...fill });
+        }
       }
-      if ((i + 1) % 10 === 0) console.error(`filled ${i + 1}/${tasks.length} tasks x ${configs.length} configurations`);
+      if ((i + 1) % 10 === 0) console.error(`filled ${i + 1}/${tasks.length} tasks x ${models.length} models x ${configs.length} configurations`);
     }
   } finally {
-    await model.dispose();
+    await Promise.all(models.map((m) => m.dispose()));
   }
-  for (const config of configs) {
+  const groups = [...new Set(fills.map((f) => `${f.model ?? ''}\n${f.config}`))].map((key) => key.split('\n'));
+  for (const [label, config] of groups) {
     for (const kind of kinds) {
-      const group = fills.filter((f) => f.config === config.name && f.kind === kind);
+      const group = fills.filter((f) => (f.model ?? '') === label && f.config === config && f.kind === kind);
       evaluate(evaluator, python, dataDir, kind, group).forEach((verdict, i) => Object.assign(group[i], verdict, { anyPassed: verdict.passed }));
       const others = group.flatMap((f) => f.others.map((completion) => ({ fill: f, task_id: f.task_id, completion })));
       evaluate(evaluator, python, dataDir, kind, others).forEach((verdict, i) => {
@@ -166,10 +175,11 @@ async function main(): Promise<void> {
       });
     }
   }
-  const rows: Row[] = configs.flatMap((config) => kinds.map((kind) => ({
-    config: config.name,
+  const rows: Row[] = groups.flatMap(([label, config]) => kinds.map((kind) => ({
+    ...(label === '' ? {} : { model: label }),
+    config,
     kind,
-    ...summarize(fills.filter((f) => f.config === config.name && f.kind === kind)),
+    ...summarize(fills.filter((f) => (f.model ?? '') === label && f.config === config && f.kind === kind)),
   })));
   const fillsFile = path.join(repoRoot, 'bench', 'results', `mbpp-fills-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.jsonl`);
   mkdirSync(path.dirname(fillsFile), { recursive: true });
@@ -179,11 +189,11 @@ async function main(): Promise<void> {
       bench: 'mbpp',
       title: `Execution quality on MBPP-Infill (${split} split)`,
       machine: machineInfo(),
-      model: modelInfo(model.dir),
+      model: models.length > 1 ? models.map((m) => modelInfo(m.dir)) : modelInfo(models[0].dir),
       settings: {
         split,
         perKind: flags.limit ?? 'all',
-        provider: model.provider,
+        provider: [...new Set(models.map((m) => m.provider))].join(', '),
         threads: flags.threads ?? 'default',
         defaults: DEFAULT_INFILL_OPTIONS,
         loadavg: `${round(load0, 2)} -> ${round(loadavg()[0], 2)}`,
@@ -196,6 +206,12 @@ async function main(): Promise<void> {
     },
     flags.json,
   );
+}
+
+/** Short names for the models' folders: each folder's name, or its path where two share a name. */
+function modelLabels(dirs: readonly string[]): string[] {
+  const names = dirs.map((dir) => path.basename(dir));
+  return dirs.map((dir, i) => (names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : path.relative(repoRoot, dir) || dir));
 }
 
 run(main);
