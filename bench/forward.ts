@@ -17,6 +17,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
+// before onnxruntime-node loads: its telemetry off, as in the extension's worker
+import '../src/model/runtime/runtimeTelemetry';
 import * as ort from 'onnxruntime-node';
 import { percentile } from '../src/cli/stats';
 import { Rng } from '../src/core/rng';

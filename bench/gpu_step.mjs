@@ -19,6 +19,8 @@ import { performance } from 'node:perf_hooks';
 
 // createRequire honours NODE_PATH (bench/gpu.sh points it at the unpacked onnxruntime-node).
 const require = createRequire(import.meta.url);
+// onnxruntime-node's telemetry off before it loads, as in the extension's worker (src/model/runtime/runtimeTelemetry.ts)
+process.env.ORT_DISABLE_TELEMETRY = '1';
 const ort = require('onnxruntime-node');
 
 const args = Object.fromEntries(

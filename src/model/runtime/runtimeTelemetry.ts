@@ -7,3 +7,9 @@
  * that happens (test/unit/privacy.test.ts). Diffuse promises no network calls, so it is always set.
  */
 export const RUNTIME_TELEMETRY_OFF: Readonly<Record<string, string>> = { ORT_DISABLE_TELEMETRY: '1' };
+
+/**
+ * Sets the switch in this process: import this module before anything that loads onnxruntime-node
+ * (an import is evaluated in order, so `import './runtimeTelemetry'` first is enough).
+ */
+Object.assign(process.env, RUNTIME_TELEMETRY_OFF);

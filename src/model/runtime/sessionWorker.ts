@@ -6,17 +6,16 @@
  * worker thread mid-run aborts the whole host process (the binding throws a Napi::Error into a
  * terminating environment: SIGABRT).
  */
+// First, before onnxruntime loads: it reads the telemetry switch from the environment as it initialises.
+import './runtimeTelemetry';
 import type * as Ort from 'onnxruntime-node';
 import { errorMessage } from '../../core/errors';
 import { selectRows } from './cacheRows';
 import { encodeFrame, FrameReader, type WireArray } from './frames';
 import { toBigInt64Array } from './int64';
 import { watchForOrphaning } from './orphanWatch';
-import { RUNTIME_TELEMETRY_OFF } from './runtimeTelemetry';
 import type { FeedHeader, OpenOptions, RunCache, RunOutput, SessionSignature, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
 
-// Before onnxruntime loads: it reads the switch from this process's environment as it initialises.
-Object.assign(process.env, RUNTIME_TELEMETRY_OFF);
 const runtime: Promise<typeof Ort> = import('onnxruntime-node');
 
 let session: Ort.InferenceSession | undefined;
