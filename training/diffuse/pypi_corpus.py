@@ -50,6 +50,13 @@ def read_list(path):
         return [l.split("#", 1)[0].strip() for l in f if l.split("#", 1)[0].strip()]
 
 
+def read_paths(path):
+    """One file path a line, taken whole: '#' is part of a name here (pylint's '.#emacs_file_lock.py'),
+    not a comment."""
+    with open(path, encoding="utf-8") as f:
+        return [l.rstrip("\n") for l in f if l.rstrip("\n")]
+
+
 @dataclass
 class SelectConfig:
     tsv: str = "/work/.library/env/packages/pypi.tsv"
@@ -307,9 +314,10 @@ class PackConfig:
 
 
 def pack(cfg: PackConfig):
-    """Whole packages into numbered tar.xz parts, each <= part_mib MiB (re-split when a guess is off)."""
+    """Whole packages into numbered tar.xz parts, each <= part_mib MiB (re-split when a guess is off); a
+    package too big for one part alone goes over consecutive parts, a part holding at least one file."""
     by_pkg = {}
-    for key in read_list(cfg.kept):
+    for key in read_paths(cfg.kept):
         rel = key[len(cfg.prefix) + 1:]
         assert key.startswith(cfg.prefix + "/"), f"{key}: the corpus source must be named {cfg.prefix}"
         by_pkg.setdefault(rel.split("/", 1)[0], []).append(rel)
@@ -336,13 +344,35 @@ def pack(cfg: PackConfig):
             ratio = raw / size * 0.98   # too optimistic: plan again with this part's ratio
             os.remove(path + ".tmp")
             continue
+        if size > limit and (halves := _halves(cfg, pkgs[i])):
+            ratio = raw / size * 0.98   # one package alone over the limit (ansible): its files go
+            os.remove(path + ".tmp")    # over consecutive parts, halved until each fits
+            pkgs[i:i + 1] = halves
+            continue
         os.replace(path + ".tmp", path)   # a part under its final name is final
-        parts.append({"part": path, "bytes": size, "raw_bytes": raw, "packages": j - i,
+        parts.append({"part": path, "bytes": size, "raw_bytes": raw, "packages": len({p[0] for p in pkgs[i:j]}),
                       "files": sum(len(p[1]) for p in pkgs[i:j]), "first": pkgs[i][0], "last": pkgs[j - 1][0]})
         print(json.dumps(parts[-1]), flush=True)
         ratio = raw / size
         i, n = j, n + 1
     return parts
+
+
+def _halves(cfg, pkg):
+    """A package's files in two runs of about equal bytes (PKG-INFO stays with the last), or None when
+    it has a single source file."""
+    p, files, _ = pkg
+    meta = files[-1:] if files[-1] == f"{p}/PKG-INFO" else []
+    src = files[:len(files) - len(meta)]
+    if len(src) < 2:
+        return None
+    sizes = [os.path.getsize(os.path.join(cfg.root, f)) for f in src]
+    k, acc, half = 1, sizes[0], sum(sizes) / 2
+    while k < len(src) - 1 and acc + sizes[k] <= half:
+        acc += sizes[k]
+        k += 1
+    b = src[k:] + meta
+    return [(p, src[:k], acc), (p, b, sum(os.path.getsize(os.path.join(cfg.root, f)) for f in b))]
 
 
 def _tar_xz(cfg, pkgs, path):

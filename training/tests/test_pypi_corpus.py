@@ -57,3 +57,39 @@ def test_pack_parts_whole_packages(tmp_path):
     assert len(parts) == 4 and all(p["packages"] == 1 for p in parts)   # a part holds at least one package
     names = subprocess.run(["tar", "tJf", str(out / "pypi-02.tar.xz")], capture_output=True, text=True).stdout.split()
     assert sorted(names) == ["pypi/p1-1.0/PKG-INFO", "pypi/p1-1.0/m.py"]
+
+
+def test_pack_takes_kept_paths_whole(tmp_path):
+    # '#' in a file name is no comment: cut there, '.../e/.#lock.py' became '.../e/.' and tar packed the
+    # whole folder again; 'x[# y].py' became a missing file
+    d = tmp_path / "pypi" / "p-1.0" / "e"
+    d.mkdir(parents=True)
+    names = [".#lock.py", "a.py", "x[# y].py"]
+    for n in names:
+        (d / n).write_text("x = 1\n")
+    (tmp_path / "kept.txt").write_text("".join(f"pypi/p-1.0/e/{n}\n" for n in names))
+    out = tmp_path / "parts"
+    parts = pack(PackConfig(root=str(tmp_path / "pypi"), kept=str(tmp_path / "kept.txt"), out=str(out), xz="xz -0"))
+    assert len(parts) == 1 and parts[0]["files"] == 3
+    with tarfile.open(out / "pypi-01.tar.xz") as t:
+        assert sorted(t.getnames()) == sorted(f"pypi/p-1.0/e/{n}" for n in names)
+
+
+def test_pack_splits_a_package_too_big_for_one_part(tmp_path):
+    d = tmp_path / "pypi" / "big-1.0"
+    d.mkdir(parents=True)
+    (d / "PKG-INFO").write_text("License: MIT\n")
+    kept = []
+    for k in range(3):
+        (d / f"m{k}.py").write_bytes(os.urandom(40000).hex().encode())
+        kept.append(f"pypi/big-1.0/m{k}.py")
+    (tmp_path / "kept.txt").write_text("\n".join(kept) + "\n")
+    out = tmp_path / "parts"
+    parts = pack(PackConfig(root=str(tmp_path / "pypi"), kept=str(tmp_path / "kept.txt"), out=str(out), part_mib=0,
+                            xz="xz -0"))
+    members = []
+    for p in parts:
+        with tarfile.open(p["part"]) as t:
+            members.append(sorted(t.getnames()))
+    assert members == [["pypi/big-1.0/m0.py"], ["pypi/big-1.0/m1.py"], ["pypi/big-1.0/PKG-INFO", "pypi/big-1.0/m2.py"]]
+    assert [os.path.basename(p["part"]) for p in parts] == ["pypi-01.tar.xz", "pypi-02.tar.xz", "pypi-03.tar.xz"]
