@@ -13,8 +13,15 @@ Where each parameter lives in the exported graph (export.py, quantize.py):
   (P as the exporter names the node: module scopes joined by '_', a list index kept as `blocks.0`);
 - `wte_Gather_q8` [V, D] int8 with `wte_Gather_rowscale` [V, 1]: the embedding (and the tied head).
 """
+import json
+import os
+import sys
+from dataclasses import dataclass
+
 import numpy as np
 import torch
+
+from .options import parse_options
 
 
 def state_dict_from_onnx(path, model):
@@ -64,3 +71,41 @@ def _node_stem(module_path):
         else:
             scopes.append(part)
     return "_".join(scopes)
+
+
+@dataclass
+class CheckpointOptions:
+    src: str                 # a model folder (meta.json, model.onnx)
+    out: str                 # the checkpoint to write
+    n_layer: int = 0         # any shape flag set: that shape, random weights (timing only)
+    n_embd: int = 0
+    n_head: int = 0
+
+
+def checkpoint_of_folder(args):
+    """A train.py-format checkpoint (export.load_checkpoint reads it) of the folder's model: its
+    weights, or random ones when the options change its shape."""
+    from .model import Denoiser, ModelConfig
+    with open(os.path.join(args.src, "meta.json")) as f:
+        training = json.load(f)["training"]
+    shape = {k: v for k, v in (("n_layer", args.n_layer), ("n_embd", args.n_embd), ("n_head", args.n_head)) if v}
+    model_config = {**training["model"], **shape}
+    model = Denoiser(ModelConfig(**model_config))
+    if not shape:
+        model.load_state_dict(state_dict_from_onnx(os.path.join(args.src, "model.onnx"), model))
+    train_config = {k: v for k, v in training.items() if k not in ("model", "tokens_seen", "steps")}
+    return {"model": model.state_dict(), "model_config": model_config, "train_config": train_config,
+            "step": training.get("steps", 0) if not shape else 0,
+            "tokens_seen": training.get("tokens_seen", 0) if not shape else 0}
+
+
+def main(argv):
+    args = parse_options(CheckpointOptions, argv, "diffuse.onnx_weights", positional=("src", "out"))
+    ck = checkpoint_of_folder(args)
+    torch.save(ck, args.out)
+    print(json.dumps({"wrote": args.out, "parameters": sum(v.numel() for v in ck["model"].values()),
+                      "random": bool(args.n_layer or args.n_embd or args.n_head)}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -58,3 +58,28 @@ def test_a_graph_of_another_shape_is_refused_by_name(tmp_path):
     deeper = Denoiser(ModelConfig(vocab_size=300, n_layer=3, n_head=2, n_embd=32, max_length=16))
     with pytest.raises(ValueError, match=r"no weights for blocks\.2\."):
         state_dict_from_onnx(path, deeper)
+
+
+def test_the_command_writes_a_checkpoint_that_exports_to_the_same_logits(tmp_path):
+    """A model folder -> `python3 -m diffuse.onnx_weights` -> a checkpoint with the folder's weights
+    and config; a shape flag gives that shape with random weights instead."""
+    import json
+    from diffuse.export import load_checkpoint
+    from diffuse.onnx_weights import main
+    model = tiny()
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    exported_path = exported(tmp_path, model)
+    (folder / "model.onnx").write_bytes(open(exported_path, "rb").read())
+    config = {"vocab_size": 300, "n_layer": 2, "n_head": 2, "n_embd": 32, "max_length": 16}
+    (folder / "meta.json").write_text(json.dumps({"training": {"objective": "mdlm", "steps": 7, "tokens_seen": 99, "model": config}}))
+    main([str(folder), str(tmp_path / "same.pt")])
+    back, ck = load_checkpoint(str(tmp_path / "same.pt"))
+    assert ck["train_config"] == {"objective": "mdlm"} and ck["step"] == 7 and ck["tokens_seen"] == 99
+    ids = torch.randint(3, 300, (1, 16))
+    with torch.no_grad():
+        assert torch.allclose(back(ids), round_weights_fp16(model)(ids), atol=1e-5)
+    main([str(folder), str(tmp_path / "wider.pt"), "--n_layer=3", "--n_embd=64", "--n_head=4"])
+    wider, ck = load_checkpoint(str(tmp_path / "wider.pt"))
+    assert (ck["model_config"]["n_layer"], ck["model_config"]["n_embd"]) == (3, 64) and ck["step"] == 0
+    assert wider.blocks[0].attn.n_head == 4
