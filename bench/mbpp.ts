@@ -87,7 +87,7 @@ function parseConfig(spec: string): Config {
 }
 
 interface Fill {
-  /** The model's label: its folder's name (its path when two folders share a name); only with several models. */
+  /** The model's label: its meta.json name (its folder's path when two share a name); only with several models. */
   model?: string;
   config: string;
   kind: string;
@@ -208,9 +208,9 @@ async function main(): Promise<void> {
   );
 }
 
-/** Short names for the models' folders: each folder's name, or its path where two share a name. */
+/** Short names for the models: each one's meta.json name, or its folder's path where two share a name. */
 function modelLabels(dirs: readonly string[]): string[] {
-  const names = dirs.map((dir) => path.basename(dir));
+  const names = dirs.map((dir) => modelInfo(dir).name);
   return dirs.map((dir, i) => (names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : path.relative(repoRoot, dir) || dir));
 }
 

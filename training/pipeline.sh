@@ -10,6 +10,7 @@
 #   bash training/pipeline.sh families                  # the 8 comparison models at once on one GPU
 #   bash training/pipeline.sh families_eval families_export   # their held-out bounds, then ONNX folders
 #   bash training/pipeline.sh families_steps            # step time of each objective alone (STEP_EXTRA: other shapes)
+#   ARMS="a=--infill_share=0.9;b=--objective=ar" bash training/pipeline.sh arms arms_eval   # recipe ablation
 #
 # `families` trains every seed family (FAMILIES) side by side, as 8 background processes with few
 # dataloader workers each, on one small shared backbone (FAM_LAYERS x FAM_EMBD, FAM_HEADS heads,
@@ -24,6 +25,13 @@
 # AR_MINUTES of an AR_SCHEDULE-minute LR schedule. REFERENCE=1 adds the PyTorch reference infill to
 # `eval` (a yardstick for the TS engine; slow: one network call per hole slot). `export` writes the
 # fp16 graph to $WORK/$NAME-fp16 and the shipped int8 CPU graph (diffuse.quantize) to $WORK/$NAME.
+#
+# `arms` trains recipe variants of the bundled architecture side by side at equal minutes: ARMS is
+# 'name=train.py flags;...', each arm ARM_MINUTES (its own LR schedule) in its own process, arm i on
+# GPU i mod the GPUs present (two arms on one GPU share it: still equal minutes, each at half speed).
+# `arms_eval` gives each its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
+# diffusion arm its shipped int8 graph in $WORK/arms/<name>/model, for `node out/bench/mbpp.js
+# --model A,B` side by side. ARM_MODEL replaces the architecture flags (default: the bundled model's).
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
 # $NPM_TAR (made by training/pack_npm_corpus.sh) and the PyPI sources in every $PYPI_PARTS present
@@ -103,12 +111,21 @@ export_family() {
     --out="$W/families/models/diffuse-$1" --name="diffuse-$1" --results="$W/families/$1/bound.json"
 }
 
-# the MDLM checkpoint as ONNX: fp16 in $1-fp16, the shipped int8 CPU graph in $1; more export flags follow
-export_mdlm() {
-  local out=$1; shift
-  $PY -m diffuse.export --ckpt="$W/mdlm/ckpt.pt" --tokenizer="$W/tokenizer.json" --out="$out-fp16" --name="$NAME" "$@"
+# a checkpoint ($1) as ONNX: fp16 in $2-fp16, the shipped int8 CPU graph in $2; more export flags follow
+export_int8() {
+  local ckpt=$1 out=$2; shift 2
+  $PY -m diffuse.export --ckpt="$ckpt" --tokenizer="$W/tokenizer.json" --out="$out-fp16" --name="$NAME" "$@"
   $PY -m diffuse.quantize "$out-fp16" "$out" --variant=int8
 }
+
+# the MDLM run's checkpoint: export_int8 of $W/mdlm/ckpt.pt
+export_mdlm() { export_int8 "$W/mdlm/ckpt.pt" "$@"; }
+
+# the arms of ARMS ('name=flags;...'), one per line: name, a tab, its flags
+arm_specs() { tr ';' '\n' <<< "${ARMS:?ARMS: name=flags;... (see the header)}" | sed -e 's/=/\t/'; }
+
+# the objective an arm's checkpoint was trained with
+objective_of() { $PY -c "import torch,sys; print(torch.load(sys.argv[1],map_location='cpu')['train_config']['objective'])" "$1"; }
 
 # diffuse.train on $GPUS GPUs (one process each) or, with GPUS=1, as a plain process
 train() {
@@ -216,6 +233,50 @@ PYEOF
       # shellcheck disable=SC2046
       $PY -m diffuse.step_time $FAM_MODEL $(family_args "$n") ${STEP_EXTRA:-}
     done | tee "$W/families/steps${STEP_LABEL:-}.jsonl"
+    ;;
+  arms)
+    specs=$(arm_specs)
+    mkdir -p "$W/arms"; pids=(); names=(); i=0
+    gpus=$($PY -c "import torch; print(max(1, torch.cuda.device_count()))")
+    while IFS=$'\t' read -r name flags; do
+      # shellcheck disable=SC2086
+      CUDA_VISIBLE_DEVICES=$((i % gpus)) $PY -m diffuse.train ${ARM_MODEL:-$MODEL} $flags --corpus="$W/corpus" \
+        --tokenizer="$W/tokenizer.json" --out_dir="$W/arms/$name" --max_minutes="${ARM_MINUTES:-5}" \
+        --schedule_minutes="${ARM_MINUTES:-5}" > "$W/arms/$name.out" 2>&1 &
+      pids+=($!); names+=("$name"); i=$((i + 1))
+    done <<< "$specs"
+    rc=0
+    for j in "${!pids[@]}"; do
+      if wait "${pids[$j]}"; then echo "${names[$j]}: $(tail -n 1 "$W/arms/${names[$j]}/log.jsonl")"
+      else echo "${names[$j]}: FAILED"; tail -n 5 "$W/arms/${names[$j]}.out"; rc=1; fi
+    done
+    [ "$rc" = 0 ] || exit 1
+    ;;
+  arms_eval)
+    specs=$(arm_specs); rows=()
+    while IFS=$'\t' read -r name _; do
+      ck="$W/arms/$name/ckpt.pt"
+      common=(--corpus="$W/corpus" --tokenizer="$W/tokenizer.json" --windows="${ARM_WINDOWS:-1024}" --samples=4)
+      if [ "$(objective_of "$ck")" = ar ]; then
+        $PY -m diffuse.evaluate ppl "${common[@]}" --ar="$ck" --result="$W/arms/$name/bound.json"
+      else
+        $PY -m diffuse.evaluate bound "${common[@]}" --ckpt="$ck" --result="$W/arms/$name/bound.json"
+        NAME="$name" export_int8 "$ck" "$W/arms/$name/model"
+      fi
+      rows+=("$name")
+    done <<< "$specs"
+    $PY - "$W/arms" "${rows[@]}" <<'PYEOF'
+import json, os, sys
+root, out = sys.argv[1], {}
+for name in sys.argv[2:]:
+    with open(os.path.join(root, name, "bound.json")) as f:
+        r = json.load(f)
+    nats = r.get("bound_nats_per_token", r.get("ar_nats_per_token"))
+    out[name] = {"nats_per_token": nats, "stderr": r.get("bound_stderr"), "tokens_seen": r.get("tokens_seen", r.get("ar_tokens_seen"))}
+    print(f"{name:16s} {nats:.4f} nats/token  ({'AR loss' if 'ar_nats_per_token' in r else r.get('bound', 'bound')})")
+with open(os.path.join(root, "bounds.json"), "w") as f:
+    json.dump(out, f, indent=1)
+PYEOF
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;
   esac

@@ -1,0 +1,44 @@
+"""pipeline.sh's recipe ablation (`arms`, `arms_eval`) end to end on a tiny architecture: two arms
+trained side by side, each with its held-out number, the diffusion arm as a shipped int8 folder."""
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")   # the exporter's parity check
+
+from diffuse.corpus import CorpusConfig, build  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(HERE)
+TOKENIZER = os.path.join(TRAINING, "..", "models", "diffuse-small", "tokenizer.json")
+
+
+def test_arms_train_side_by_side_then_bound_and_export(tmp_path):
+    work = tmp_path / "work"
+    build(CorpusConfig(out=str(work / "corpus"), sources=[f"code:{os.path.join(TRAINING, 'diffuse')}"], val_permille=300))
+    shutil.copy(TOKENIZER, work / "tokenizer.json")
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(work), "ARM_MINUTES": "0.05", "ARM_WINDOWS": "4",
+           "ARM_MODEL": "--n_layer=1 --n_head=2 --n_embd=32 --max_length=64 --batch_size=4 --num_workers=0 --device=cpu",
+           "ARMS": "holes=--infill_share=0.9;ar=--objective=ar"}
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "arms", "arms_eval"], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    bounds = json.loads((work / "arms" / "bounds.json").read_text())
+    assert set(bounds) == {"holes", "ar"}
+    assert all(math.isfinite(b["nats_per_token"]) and b["tokens_seen"] > 0 for b in bounds.values())
+    meta = json.loads((work / "arms" / "holes" / "model" / "meta.json").read_text())
+    assert meta["name"] == "holes" and meta["training"]["infill_share"] == 0.9 and meta["context_cache"]
+    assert not (work / "arms" / "ar" / "model").exists()     # an AR arm has no infill graph
+
+
+def test_arms_without_arms_names_the_variable(tmp_path):
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path)}
+    env.pop("ARMS", None)
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "arms"], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "ARMS" in run.stderr
