@@ -82,21 +82,26 @@ class CheckpointOptions:
     n_head: int = 0
 
 
+def shape_flags(args):
+    """The shape options set (n_layer, n_embd, n_head): when any is, the checkpoint is random."""
+    return {k: v for k, v in (("n_layer", args.n_layer), ("n_embd", args.n_embd), ("n_head", args.n_head)) if v}
+
+
 def checkpoint_of_folder(args):
     """A train.py-format checkpoint (export.load_checkpoint reads it) of the folder's model: its
-    weights, or random ones when the options change its shape."""
+    weights and training record, or random weights when the options change its shape."""
     from .model import Denoiser, ModelConfig
     with open(os.path.join(args.src, "meta.json")) as f:
         training = json.load(f)["training"]
-    shape = {k: v for k, v in (("n_layer", args.n_layer), ("n_embd", args.n_embd), ("n_head", args.n_head)) if v}
+    shape = shape_flags(args)
     model_config = {**training["model"], **shape}
     model = Denoiser(ModelConfig(**model_config))
+    seen = {"step": 0, "tokens_seen": 0}
     if not shape:
         model.load_state_dict(state_dict_from_onnx(os.path.join(args.src, "model.onnx"), model))
+        seen = {"step": training.get("steps", 0), "tokens_seen": training.get("tokens_seen", 0)}
     train_config = {k: v for k, v in training.items() if k not in ("model", "tokens_seen", "steps")}
-    return {"model": model.state_dict(), "model_config": model_config, "train_config": train_config,
-            "step": training.get("steps", 0) if not shape else 0,
-            "tokens_seen": training.get("tokens_seen", 0) if not shape else 0}
+    return {"model": model.state_dict(), "model_config": model_config, "train_config": train_config, **seen}
 
 
 def main(argv):
@@ -104,7 +109,7 @@ def main(argv):
     ck = checkpoint_of_folder(args)
     torch.save(ck, args.out)
     print(json.dumps({"wrote": args.out, "parameters": sum(v.numel() for v in ck["model"].values()),
-                      "random": bool(args.n_layer or args.n_embd or args.n_head)}))
+                      "random": bool(shape_flags(args))}))
 
 
 if __name__ == "__main__":
