@@ -25,7 +25,7 @@ import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
 import type { LoadedModel } from '../src/model';
 import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
-import { evaluate, loadTasks, MBPP_KINDS, type MbppTask } from './mbppData';
+import { evaluate, loadTasks, MBPP_KINDS, namesUnseenFunction, type MbppTask } from './mbppData';
 
 const FLAGS = {
   model: 'model folder, or several comma-separated to compare side by side (default: the bundled default model)',
@@ -96,6 +96,8 @@ interface Fill {
   /** The engine's other candidates, best first (only with `candidates` > 1). */
   others: string[];
   canonical: string;
+  /** The hole defines the tested function, whose name the context never shows (namesUnseenFunction). */
+  unseenName: boolean;
   ms: number;
   cpuMs: number;
   nfe: number;
@@ -125,6 +127,7 @@ function summarize(fills: readonly Fill[]): Row {
     exact: round(mean(fills.map((f) => (exactMatch(f.completion, f.canonical) ? 1 : 0))), 3),
     'edit sim': round(mean(fills.map((f) => editSimilarity(f.completion, f.canonical))), 3),
     'empty %': round(100 * mean(fills.map((f) => (f.completion.trim() === '' ? 1 : 0))), 1),
+    'unseen name %': round(100 * mean(fills.map((f) => (f.unseenName ? 1 : 0))), 1),
     NFE: round(mean(fills.map((f) => f.nfe)), 1),
     'p50 ms': round(percentile(ms, 0.5), 0),
     'p95 ms': round(percentile(ms, 0.95), 0),
@@ -156,7 +159,7 @@ async function main(): Promise<void> {
       for (const [m, model] of models.entries()) {
         for (const config of configs) {
           const fill = await fillOne(model, task, config, syntax);
-          fills.push({ ...(labels[m] === undefined ? {} : { model: labels[m] }), config: config.name, kind: task.kind, task_id: task.task_id, canonical: task.canonical, ...fill });
+          fills.push({ ...(labels[m] === undefined ? {} : { model: labels[m] }), config: config.name, kind: task.kind, task_id: task.task_id, canonical: task.canonical, unseenName: namesUnseenFunction(task), ...fill });
         }
       }
       if ((i + 1) % 10 === 0) console.error(`filled ${i + 1}/${tasks.length} tasks x ${models.length} models x ${configs.length} configurations`);
@@ -201,7 +204,7 @@ async function main(): Promise<void> {
       },
       rows,
       notes: [
-        'pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process and its model worker process during the fill (LoadedModel.cpuUsage): with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
+        'pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. unseen name %: holes that define the function the asserts call while the context never names it (only a lucky guess of the name passes). NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process and its model worker process during the fill (LoadedModel.cpuUsage): with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
       ],
     },
     flags.json,

@@ -17,8 +17,21 @@ export interface MbppTask {
   prefix: string;
   suffix: string;
   canonical: string;
+  /** The function the asserts call. */
+  entry_point: string;
   canonical_ok?: boolean;
   trivial?: boolean;
+}
+
+/**
+ * Whether the hole defines the function the asserts call while the context never names it (the
+ * name is only in the asserts, which the model does not see): no fill can pass such a hole except
+ * by guessing the name. About one single-line hole in seven in every split.
+ */
+export function namesUnseenFunction(task: MbppTask): boolean {
+  const name = task.entry_point;
+  const defines = new RegExp(`\\bdef\\s+${name}\\s*\\(`).test(task.canonical);
+  return defines && !new RegExp(`\\b${name}\\b`).test(task.prefix + task.suffix);
 }
 
 export const MBPP_KINDS = ['single_line', 'multi_line_light', 'random_span_light'] as const;
