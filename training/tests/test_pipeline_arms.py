@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")   # the exporter's parity check
+pytest.importorskip("datasketch")    # the corpus build's near-duplicate pass
 
 from diffuse.corpus import CorpusConfig, build  # noqa: E402
 
