@@ -97,7 +97,7 @@ describe('fuzz', function () {
         }
         try {
           const parsed = parseMeta('meta.json', JSON.stringify(meta));
-          assert.ok(Number.isSafeInteger(parsed.vocabSize) && parsed.maskId >= 0 && parsed.maskId < parsed.vocabSize);
+          assert.ok(Number.isSafeInteger(parsed.spec.vocabSize) && parsed.spec.maskId >= 0 && parsed.spec.maskId < parsed.spec.vocabSize);
         } catch (error) {
           assert.ok(isNamedError(error), String(error));
           const field = /field '([^']+)'/.exec((error as ModelLoadError).reason)?.[1];

@@ -42,7 +42,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
     const dir = folder({ meta: { cond_kind: 'sigma', inputs: { input_ids: 'input_ids', positions: 'positions', cond: 'cond' }, bos_id: 2, training: undefined, results: undefined }, graph: { cond: true } });
     const { meta } = await inspectModelFolder(dir);
     assert.equal(meta.inputs.cond, 'cond');
-    assert.equal(meta.bosId, 2);
+    assert.equal(meta.spec.bosId, 2);
     assert.deepEqual(meta.training, {});
   });
 

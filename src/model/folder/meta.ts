@@ -30,10 +30,12 @@ const familyRules: Readonly<Record<Family, FamilyRule>> = {
   rdlm: { outputKind: 'x0_logits', condKinds: ['t'], schedules: { sphere: ['geometric_bridge'] } },
 };
 
-/** meta.json (format_version 1) after validation; see docs/model-contract.md. Its diffusion fields are the sampler's spec. */
-export interface ModelMeta extends DiffusionSpec {
+/** meta.json (format_version 1) after validation; see docs/model-contract.md. */
+export interface ModelMeta {
   readonly formatVersion: 1;
   readonly name: string;
+  /** The diffusion fields: what the sampler needs from the meta. */
+  readonly spec: DiffusionSpec;
   /**
    * ONNX graph input names: `inputIds` (int64 ids) on the discrete graphs, `inputVec` (the float32
    * state) on the sphere graph, the other null; `cond` is set exactly when `condKind` is not `none`.
@@ -81,19 +83,21 @@ export function parseMeta(file: string, text: string): ModelMeta {
   return {
     formatVersion: 1,
     name: fields.string('name'),
-    family,
-    graph,
-    outputKind,
-    condKind,
-    schedule,
-    ...(pM === undefined ? {} : { pM }),
-    ...(sphere === undefined ? {} : { sphere }),
-    vocabSize,
-    maskId: fields.integer('mask_id', 0, maxId),
-    padId: fields.integer('pad_id', 0, maxId),
-    eosId: fields.integer('eos_id', 0, maxId),
-    bosId: fields.nullableInteger('bos_id', 0, maxId),
-    maxLength: fields.integer('max_length', minMaxLength),
+    spec: {
+      family,
+      graph,
+      outputKind,
+      condKind,
+      schedule,
+      ...(pM === undefined ? {} : { pM }),
+      ...(sphere === undefined ? {} : { sphere }),
+      vocabSize,
+      maskId: fields.integer('mask_id', 0, maxId),
+      padId: fields.integer('pad_id', 0, maxId),
+      eosId: fields.integer('eos_id', 0, maxId),
+      bosId: fields.nullableInteger('bos_id', 0, maxId),
+      maxLength: fields.integer('max_length', minMaxLength),
+    },
     inputs: { inputIds: sphere ? null : stateInput, inputVec: sphere ? stateInput : null, positions, cond },
     outputs,
     ...(contextCache ? { contextCache } : {}),
@@ -153,7 +157,7 @@ function parseSphere(fields: MetaFields, graph: Graph, vocabSize: number): Spher
 function checkCombination(
   fields: MetaFields,
   scheduleFields: MetaFields,
-  meta: Pick<ModelMeta, 'family' | 'graph' | 'outputKind' | 'condKind' | 'schedule'>,
+  meta: Pick<DiffusionSpec, 'family' | 'graph' | 'outputKind' | 'condKind' | 'schedule'>,
 ): void {
   const { family, graph, outputKind, condKind, schedule } = meta;
   const rule = familyRules[family];
@@ -175,24 +179,4 @@ function parsePM(fields: MetaFields, graph: Graph): number | undefined {
 
 function alternatives(values: readonly string[]): string {
   return values.join(' or ');
-}
-
-/** What the sampler needs from the meta. */
-export function toDiffusionSpec(meta: ModelMeta): DiffusionSpec {
-  const { family, graph, outputKind, condKind, schedule, pM, sphere, vocabSize, maskId, padId, eosId, bosId, maxLength } = meta;
-  return {
-    family,
-    graph,
-    outputKind,
-    condKind,
-    schedule,
-    ...(pM === undefined ? {} : { pM }),
-    ...(sphere === undefined ? {} : { sphere }),
-    vocabSize,
-    maskId,
-    padId,
-    eosId,
-    bosId,
-    maxLength,
-  };
 }

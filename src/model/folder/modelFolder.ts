@@ -5,7 +5,7 @@ import { ModelLoadError } from '../../core/errors';
 import { fileErrorReason } from '../../core/fileErrors';
 import type { DiffusionSpec } from '../../sampler/types';
 import { loadTokenizer, sha256File, type TextTokenizer } from '../../tokenizer';
-import { parseMeta, toDiffusionSpec, type ModelMeta } from './meta';
+import { parseMeta, type ModelMeta } from './meta';
 import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from './onnxFile';
 import { checkSpecialIds } from './specialIds';
 
@@ -81,10 +81,10 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
     );
   }
   const tokenizer = await loadTokenizer(files.tokenizer);
-  if (tokenizer.vocabSize !== meta.vocabSize) {
+  if (tokenizer.vocabSize !== meta.spec.vocabSize) {
     throw new ModelLoadError(
       files.meta,
-      `vocab_size ${meta.vocabSize} does not match the tokenizer's vocabulary of ${tokenizer.vocabSize} tokens`,
+      `vocab_size ${meta.spec.vocabSize} does not match the tokenizer's vocabulary of ${tokenizer.vocabSize} tokens`,
     );
   }
   await checkSpecialIds(files.meta, meta, tokenizer);
@@ -95,7 +95,7 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
     files: cpuModel ? { ...files, cpuModel } : files,
     cpuOnly: operatorDomains.includes(CPU_CONTRIB_DOMAIN),
     meta,
-    spec: toDiffusionSpec(meta),
+    spec: meta.spec,
     tokenizer,
   };
 }

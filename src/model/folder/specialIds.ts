@@ -19,7 +19,7 @@ const roles = [
 export async function checkSpecialIds(metaFile: string, meta: ModelMeta, tokenizer: TextTokenizer): Promise<void> {
   const specials = [...tokenizer.specialTokens].map(([id, text]) => `${id} ${text}`).join(', ') || 'none';
   for (const { field, key, token } of roles) {
-    const id = meta[key];
+    const id = meta.spec[key];
     if (id === null) continue;
     const refuse = (reason: string): never => {
       throw new ModelLoadError(metaFile, `field '${field}' is ${id}: ${reason}`);
@@ -29,6 +29,6 @@ export async function checkSpecialIds(metaFile: string, meta: ModelMeta, tokeniz
     }
     const named = token === undefined ? undefined : [...tokenizer.specialTokens].find(([, text]) => text === token)?.[0];
     if (named !== undefined && named !== id) refuse(`the tokenizer's ${token} is id ${named}`);
-    if (key !== 'maskId' && id === meta.maskId) refuse(`the same id as mask_id`);
+    if (key !== 'maskId' && id === meta.spec.maskId) refuse(`the same id as mask_id`);
   }
 }
