@@ -151,9 +151,10 @@ async function main(): Promise<void> {
   const models: LoadedModel[] = [];
   const syntax = await loadSyntaxChecker();
   const fills: Fill[] = [];
+  let labels: Array<string | undefined> = [undefined];
   try {
     for (const dir of dirs) models.push(await openModel({ ...flags, ...(dir === undefined ? {} : { model: dir }) }));
-    const labels = models.length > 1 ? modelLabels(models.map((m) => m.dir)) : [undefined];
+    if (models.length > 1) labels = modelLabels(models);
     for (const model of models) await fillOne(model, tasks[0], configs[0], syntax); // warm-up: one-off costs stay out of the numbers
     for (const [i, task] of tasks.entries()) {
       for (const [m, model] of models.entries()) {
@@ -167,10 +168,12 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(models.map((m) => m.dispose()));
   }
-  const groups = [...new Set(fills.map((f) => `${f.model ?? ''}\n${f.config}`))].map((key) => key.split('\n'));
-  for (const [label, config] of groups) {
+  // one group of fills per model, configuration and kind
+  const runs = labels.flatMap((label) => configs.map((config) => ({ label, config: config.name })));
+  const groupOf = (run: (typeof runs)[number], kind: string) => fills.filter((f) => f.model === run.label && f.config === run.config && f.kind === kind);
+  for (const run of runs) {
     for (const kind of kinds) {
-      const group = fills.filter((f) => (f.model ?? '') === label && f.config === config && f.kind === kind);
+      const group = groupOf(run, kind);
       evaluate(evaluator, python, dataDir, kind, group).forEach((verdict, i) => Object.assign(group[i], verdict, { anyPassed: verdict.passed }));
       const others = group.flatMap((f) => f.others.map((completion) => ({ fill: f, task_id: f.task_id, completion })));
       evaluate(evaluator, python, dataDir, kind, others).forEach((verdict, i) => {
@@ -178,11 +181,11 @@ async function main(): Promise<void> {
       });
     }
   }
-  const rows: Row[] = groups.flatMap(([label, config]) => kinds.map((kind) => ({
-    ...(label === '' ? {} : { model: label }),
-    config,
+  const rows: Row[] = runs.flatMap((run) => kinds.map((kind) => ({
+    ...(run.label === undefined ? {} : { model: run.label }),
+    config: run.config,
     kind,
-    ...summarize(fills.filter((f) => (f.model ?? '') === label && f.config === config && f.kind === kind)),
+    ...summarize(groupOf(run, kind)),
   })));
   const fillsFile = path.join(repoRoot, 'bench', 'results', `mbpp-fills-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.jsonl`);
   mkdirSync(path.dirname(fillsFile), { recursive: true });
@@ -212,9 +215,9 @@ async function main(): Promise<void> {
 }
 
 /** Short names for the models: each one's meta.json name, or its folder's path where two share a name. */
-function modelLabels(dirs: readonly string[]): string[] {
-  const names = dirs.map((dir) => modelInfo(dir).name);
-  return dirs.map((dir, i) => (names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : path.relative(repoRoot, dir) || dir));
+function modelLabels(models: readonly LoadedModel[]): string[] {
+  const names = models.map((m) => m.name);
+  return models.map((m, i) => (names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : path.relative(repoRoot, m.dir) || m.dir));
 }
 
 run(main);

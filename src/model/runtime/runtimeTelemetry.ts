@@ -6,7 +6,7 @@
  * ORT_DISABLE_TELEMETRY, from the process environment when it initialises: with it set, none of
  * that happens (test/unit/privacy.test.ts). Diffuse promises no network calls, so it is always set.
  */
-export const RUNTIME_TELEMETRY_OFF: Readonly<Record<string, string>> = { ORT_DISABLE_TELEMETRY: '1' };
+const RUNTIME_TELEMETRY_OFF: Readonly<Record<string, string>> = { ORT_DISABLE_TELEMETRY: '1' };
 
 /**
  * Sets the switch in this process: import this module before anything that loads onnxruntime-node
