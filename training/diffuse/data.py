@@ -33,9 +33,17 @@ HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_l
               ("mid_line", 0.08), ("arbitrary", 0.18), ("empty", 0.07)]
 
 
+def cumulative(weights):
+    sums, total = [], 0.0
+    for w in weights:
+        total += w
+        sums.append(total)
+    return sums
+
+
 class ExampleMaker:
     def __init__(self, docs, tok, max_length, infill_share=0.5, short_share=0.2, max_hole=96,
-                 min_length=64, seed=0):
+                 min_length=64, seed=0, infill_doc_power=1.0):
         self.docs = docs
         self.tok = tok
         self.L = max_length
@@ -44,11 +52,10 @@ class ExampleMaker:
         self.max_hole = max_hole
         self.min_length = min_length
         self.rng = random.Random(seed)
-        self.cum = []
-        total = 0
-        for d in docs:
-            total += len(d)
-            self.cum.append(total)
+        self.cum = cumulative(len(d) for d in docs)
+        # Hole rows may draw documents by len**power: below 1 they favour short files, whose whole
+        # text fits the canvas with <|endoftext|> at both ends, as a short program in the editor does.
+        self.infill_cum = self.cum if infill_doc_power == 1 else cumulative(len(d) ** infill_doc_power for d in docs)
         self.kinds = [k for k, _ in HOLE_KINDS]
         self.kind_w = [w for _, w in HOLE_KINDS]
 
@@ -56,9 +63,11 @@ class ExampleMaker:
     def enc(self, text):
         return self.tok.encode(text, add_special_tokens=False).ids
 
-    def random_doc(self):
-        """A document chosen with probability proportional to its length (like a packed stream)."""
-        i = bisect.bisect_right(self.cum, self.rng.randrange(self.cum[-1]))
+    def random_doc(self, cum=None):
+        """A document chosen with probability proportional to its length (like a packed stream), or
+        to the weights whose running sums are `cum`."""
+        cum = self.cum if cum is None else cum
+        i = bisect.bisect_right(cum, self.rng.random() * cum[-1])
         return self.docs[min(i, len(self.docs) - 1)]
 
     def line_start(self, doc, p):
@@ -127,7 +136,7 @@ class ExampleMaker:
 
     def infill(self, L):
         r = self.rng
-        doc = self.random_doc()
+        doc = self.random_doc(self.infill_cum)
         kind = r.choices(self.kinds, self.kind_w)[0]
         a, b = self.span(doc, kind)
         hmax = max(1, min(self.max_hole, L // 2))

@@ -54,6 +54,7 @@ class TrainConfig:
     infill_share: float = 0.5        # share of rows that are editor-shaped holes (not ar)
     short_share: float = 0.2         # share of batches with a shorter canvas (64..L)
     max_hole: int = 96               # hole slots at most
+    infill_doc_power: float = 1.0    # hole rows draw documents by length**power (< 1: shorter files more often)
     num_workers: int = 14
     # optimisation
     lr: float = 1.5e-3
@@ -185,7 +186,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
                      max_length=cfg.max_length,
                      infill_share=cfg.infill_share if cfg.objective != "ar" else 0.0,
                      short_share=cfg.short_share if cfg.objective != "ar" else 0.0,
-                     max_hole=cfg.max_hole)
+                     max_hole=cfg.max_hole, infill_doc_power=cfg.infill_doc_power)
     nw = cfg.num_workers if device.startswith("cuda") else 0
     extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}
     loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=nw, pin_memory=nw > 0, **extra)

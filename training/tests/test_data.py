@@ -74,3 +74,19 @@ def test_deterministic_given_seed():
     a = maker(seed=5).batch(8, L=64)
     b = maker(seed=5).batch(8, L=64)
     assert all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+
+def test_infill_doc_power_draws_hole_documents_by_length_to_that_power():
+    docs = ["x = 1\n" * 200, "y = 2\n"]            # 200 times as long
+
+    def shares_of_short(power):
+        m = ExampleMaker(docs, CharTokenizer(), max_length=64, seed=1, infill_doc_power=power)
+        holes = [m.random_doc(m.infill_cum) for _ in range(4000)]
+        plain = [m.random_doc() for _ in range(4000)]
+        return sum(d is docs[1] for d in holes) / 4000, sum(d is docs[1] for d in plain) / 4000
+
+    for power, lo, hi in [(1.0, 0, 0.015), (0.5, 0.05, 0.085), (0.0, 0.45, 0.55)]:   # 1/201, 1/(1+200**.5), 1/2
+        holes, plain = shares_of_short(power)
+        assert lo <= holes <= hi, power
+        assert plain < 0.015, "plain rows stay a packed stream (by length), whatever the power"
