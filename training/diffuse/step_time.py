@@ -2,10 +2,15 @@
 
 The family comparison trains eight models side by side, where data loading sets the pace; this
 times what the objective itself costs (forward, loss, backward, optimizer step) on random token
-windows of the configured shape, eager mode, bf16 autocast as in training:
+windows of the configured shape, bf16 autocast as in training, eager unless --compile=true (then
+the backbone is compiled as train.py compiles it):
 
     python3 -m diffuse.step_time --objective=cedd --graph=roulette [train.py's model flags]
-        [--steps=30 --warmup=5] -> one JSON line: ms per step (median), tokens/s
+        [--steps=30 --warmup=5 --compile=false --profile=0]
+        -> one JSON line: ms per step (median), tokens/s, MFU (train.py's FLOPs and peak)
+
+--profile=N adds the N CUDA kernels that take the most GPU time over the timed steps (share of
+the total, ms per step): where the training step's time goes, for the MFU work.
 """
 import contextlib
 from dataclasses import dataclass
@@ -19,13 +24,16 @@ import torch
 from .model import Denoiser
 from .options import parse_options
 from .tokenizer import MASK_ID
-from .train import TrainConfig, _LossModule, family_of, make_optimizer, model_config
+from .train import (TrainConfig, _LossModule, allow_tf32, family_of, make_optimizer, model_config,
+                    training_flops_per_token)
 
 VOCAB = 8192
 
 
-def step_times(cfg, steps, warmup, device):
-    model = Denoiser(model_config(cfg, VOCAB)).to(device)
+def step_times(cfg, model, steps, warmup, device, profiler=None):
+    model = model.to(device)
+    if cfg.compile and device.startswith("cuda"):
+        model.hidden = torch.compile(model.hidden)
     loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg)).to(device)
     opt = make_optimizer(loss_module, cfg)
     g = torch.Generator(device=device).manual_seed(cfg.seed)
@@ -33,8 +41,12 @@ def step_times(cfg, steps, warmup, device):
     x0 = torch.randint(3, VOCAB, (cfg.batch_size, cfg.max_length), device=device, generator=g)
     region = torch.ones_like(x0, dtype=torch.bool)
     cuda = device.startswith("cuda")
+    if cuda:
+        allow_tf32()     # as train.py: the head's fp32 matmuls on the tensor cores
     times = []
     for i in range(warmup + steps):
+        if i == warmup and profiler is not None:
+            profiler.start()
         if cuda:
             torch.cuda.synchronize()
         t0 = time.perf_counter()
@@ -47,25 +59,49 @@ def step_times(cfg, steps, warmup, device):
             torch.cuda.synchronize()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
+    if profiler is not None:
+        profiler.stop()
     return times
+
+
+def top_kernels(profiler, n, steps):
+    """The n CUDA kernels with the most GPU time: name, share of all kernel time, ms per step."""
+    events = [e for e in profiler.key_averages() if e.device_type == torch.autograd.DeviceType.CUDA]
+    total = sum(e.self_device_time_total for e in events) or 1
+    events.sort(key=lambda e: e.self_device_time_total, reverse=True)
+    return [{"kernel": e.key[:90], "share": round(e.self_device_time_total / total, 3),
+             "ms_per_step": round(e.self_device_time_total / 1e3 / steps, 3)} for e in events[:n]]
 
 
 @dataclass
 class StepTimeConfig(TrainConfig):
     steps: int = 30                  # timed steps
     warmup: int = 5                  # untimed steps first (compilation, allocator)
+    compile: bool = False            # eager by default (the families' comparison); true: as train.py
+    profile: int = 0                 # > 0: also list this many top CUDA kernels
 
 
 def main(argv):
     cfg = parse_options(StepTimeConfig, argv, "diffuse.step_time")
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    times = step_times(cfg, cfg.steps, cfg.warmup, device)
+    profiler = None
+    if cfg.profile and device == "cuda":
+        profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA])
+    model = Denoiser(model_config(cfg, VOCAB))
+    flops = training_flops_per_token(model.num_parameters(), cfg)
+    times = step_times(cfg, model, cfg.steps, cfg.warmup, device, profiler)
     ms = statistics.median(times) * 1e3
     family = family_of(cfg)
-    print(json.dumps({"objective": cfg.objective, "graph": family.graph if family else None,
-                      "layers": cfg.n_layer, "embd": cfg.n_embd, "batch": cfg.batch_size, "length": cfg.max_length,
-                      "ms_per_step": round(ms, 2), "tokens_per_s": round(cfg.batch_size * cfg.max_length / ms * 1e3),
-                      "device": torch.cuda.get_device_name() if device == "cuda" else "cpu"}))
+    tokens_per_s = cfg.batch_size * cfg.max_length / ms * 1e3
+    row = {"objective": cfg.objective, "graph": family.graph if family else None,
+           "layers": cfg.n_layer, "embd": cfg.n_embd, "batch": cfg.batch_size, "length": cfg.max_length,
+           "compiled": cfg.compile and device == "cuda",
+           "ms_per_step": round(ms, 2), "tokens_per_s": round(tokens_per_s),
+           "mfu": round(tokens_per_s * flops / (cfg.peak_tflops * 1e12), 3),
+           "device": torch.cuda.get_device_name() if device == "cuda" else "cpu"}
+    if profiler is not None:
+        row["top_kernels"] = top_kernels(profiler, cfg.profile, cfg.steps)
+    print(json.dumps(row))
 
 
 if __name__ == "__main__":

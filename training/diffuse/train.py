@@ -142,8 +142,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     torch.manual_seed(cfg.seed + rank)
     random.seed(cfg.seed + rank)
     if device.startswith("cuda"):
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        allow_tf32()
 
     tok = load(cfg.tokenizer)
     mcfg = model_config(cfg, tok.get_vocab_size())
@@ -283,6 +282,13 @@ def agreed_elapsed(local_elapsed, ddp, device):
     t = torch.tensor([local_elapsed], dtype=torch.float64, device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return float(t.item())
+
+
+def allow_tf32():
+    """fp32 matmuls (the fp32 logits head, SEEDS §7.2) on the tensor cores as TF32: the head's
+    gradient tolerates TF32's 10-bit mantissa, and plain fp32 runs them as SIMT kernels, ~4x slower."""
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
 
 
 def training_flops_per_token(parameters, mcfg):
