@@ -52,6 +52,8 @@ def load_source(model_dir):
     meta_path = os.path.join(model_dir, "meta.json")
     with open(meta_path) as f:
         meta = json.load(f)
+    if meta.get("context_cache"):
+        raise ConversionError(f"{meta_path}: field 'context_cache' is set: {model_dir} already holds a context-cache graph")
     shape = (meta.get("training") or {}).get("model")
     if not isinstance(shape, dict):
         raise ConversionError(f"{meta_path}: field 'training.model' (the network's ModelConfig) is missing")

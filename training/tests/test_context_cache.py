@@ -72,3 +72,10 @@ def test_a_folder_without_the_network_shape_is_refused(tmp_path):
         json.dump(meta, f)
     with pytest.raises(ConversionError, match="training.model"):
         convert(src, str(tmp_path / "kv"))
+
+
+def test_a_context_cache_folder_is_refused_by_name(tmp_path):
+    twin = str(tmp_path / "kv")
+    convert(folder(tmp_path, False), twin)
+    with pytest.raises(ConversionError, match="already holds a context-cache graph"):
+        convert(twin, str(tmp_path / "again"))
