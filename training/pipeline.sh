@@ -212,17 +212,8 @@ PYEOF
     ;;
   families_eval)
     each_family eval_family
-    $PY - "$W/families" $FAMILIES <<'PYEOF'
-import json, os, sys
-root, rows = sys.argv[1], {}
-for n in sys.argv[2:]:
-    with open(os.path.join(root, n, "bound.json")) as f:
-        r = json.load(f)
-    rows[n] = {k: r[k] for k in ("bound", "bound_nats_per_token", "bound_stderr", "bound_ppl", "tokens_seen")}
-    print(f"{n:14s} {r['bound']:5s} {r['bound_nats_per_token']:.4f} +- {r['bound_stderr']:.4f} nats/token  ppl <= {r['bound_ppl']:.2f}")
-with open(os.path.join(root, "bounds.json"), "w") as f:
-    json.dump(rows, f, indent=1)
-PYEOF
+    # shellcheck disable=SC2086
+    $PY -m diffuse.bounds "$W/families" $FAMILIES
     ;;
   families_export)
     each_family export_family
@@ -265,18 +256,7 @@ PYEOF
       fi
       rows+=("$name")
     done <<< "$specs"
-    $PY - "$W/arms" "${rows[@]}" <<'PYEOF'
-import json, os, sys
-root, out = sys.argv[1], {}
-for name in sys.argv[2:]:
-    with open(os.path.join(root, name, "bound.json")) as f:
-        r = json.load(f)
-    nats = r.get("bound_nats_per_token", r.get("ar_nats_per_token"))
-    out[name] = {"nats_per_token": nats, "stderr": r.get("bound_stderr"), "tokens_seen": r.get("tokens_seen", r.get("ar_tokens_seen"))}
-    print(f"{name:16s} {nats:.4f} nats/token  ({'AR loss' if 'ar_nats_per_token' in r else r.get('bound', 'bound')})")
-with open(os.path.join(root, "bounds.json"), "w") as f:
-    json.dump(out, f, indent=1)
-PYEOF
+    $PY -m diffuse.bounds "$W/arms" "${rows[@]}"
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;
   esac
