@@ -6,8 +6,8 @@ import { optionsForModel } from '../../src/infill/modelOptions';
 import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
-// One row of `maxTokens` slots and no rule against empty fills, unless a test asks for them.
-const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
+// One row of `maxTokens` slots, every row to the last step and no rule against empty fills, unless a test asks for them.
+const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, pruneAfter: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
 const { mask: MASK, pad: PAD, eos: EOS } = FAKE_SPECIAL;
 
 /** A cursor hole between `prefix` and `suffix`. */
