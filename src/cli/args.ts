@@ -49,6 +49,7 @@ const COMMON_OPTIONS = {
   'line-tokens': { type: 'string' },
   'line-indents': { type: 'string' },
   lengths: { type: 'string' },
+  'prune-after': { type: 'string' },
   candidates: { type: 'string' },
   temperature: { type: 'string' },
   seed: { type: 'string' },
@@ -108,6 +109,7 @@ function infillOptions(values: Record<string, string | boolean | undefined>): In
     lineTokens: optional(values['line-tokens'], DEFAULT_INFILL_OPTIONS.lineTokens, (v) => positiveInteger('--line-tokens', v)),
     lineIndents: values['line-indents'] === undefined ? DEFAULT_INFILL_OPTIONS.lineIndents : onOff('--line-indents', values['line-indents']),
     lengths: optional(values.lengths, DEFAULT_INFILL_OPTIONS.lengths, lengths),
+    pruneAfter: optional(values['prune-after'], DEFAULT_INFILL_OPTIONS.pruneAfter, (v) => positiveInteger('--prune-after', v)),
     candidates: values.candidates === undefined ? DEFAULT_INFILL_OPTIONS.candidates : positiveInteger('--candidates', values.candidates),
     temperature: values.temperature === undefined ? DEFAULT_INFILL_OPTIONS.temperature : temperature(values.temperature),
   };

@@ -1,7 +1,7 @@
 import { throwIfAborted } from '../core/errors';
 import { type Logger, nullLogger, taggedLogger } from '../core/logger';
 import { LruCache } from '../core/lru';
-import { type SampleResult, type StepInfo, sample } from '../sampler';
+import { type SampleOptions, type SampleResult, type StepInfo, sample } from '../sampler';
 import type { Denoiser } from '../sampler/types';
 import type { TextTokenizer } from '../tokenizer';
 import { buildCanvas, type CanvasHole, type CanvasLayout } from './canvas';
@@ -18,6 +18,9 @@ import { meanLogProbability } from './score';
 import { syntaxWindow, type SyntaxChecker } from './syntax';
 import type { Candidate, HoleFill, HoleLayout, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
+
+/** What a row's candidate is read from: a sampled batch, or the greedy preview of one (pruning). */
+type Sampled = Pick<SampleResult, 'tokens' | 'confidence'>;
 
 interface Run {
   readonly result: SampleResult;
@@ -95,21 +98,12 @@ export class InfillEngine {
     }
     const layout: HoleLayout = { length, rows: placed.flatMap((v) => rowHoles(v.canvas, v.rows)) };
     hooks.onPlan?.({ options, layout });
-    const run = await this.sampleCached(tokens, batch, length, options, hooks);
-    const candidates: Candidate[] = [];
-    offset = 0;
-    for (const v of placed) {
-      for (const [r, row] of v.rows.entries()) {
-        candidates.push(await this.readCandidate(run.result, v, offset + r, row, layout.rows[offset + r], request));
-      }
-      offset += v.rows.length;
-    }
-    this.checkSyntax(request, candidates);
-    // An empty fill (a row too short for the text, or padding alone) suggests nothing: last. Then
-    // the fewer parse errors the better (a fill that adds some is likely wrong, one that repairs
-    // the document, which a missing line often breaks, likely right); the model's score decides the rest.
-    const empty = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 1 : 0);
-    const ranked = candidates.sort((a, b) => empty(a) - empty(b) || (a.syntaxErrors ?? 0) - (b.syntaxErrors ?? 0) || b.score - a.score);
+    // With `pruneAfter`, the rows the final choice would rank first on the greedy preview go on, as
+    // many as the candidates asked for; the losing lengths stop costing network calls.
+    const onPrune = async (preview: StepInfo): Promise<number[]> =>
+      distinct(await this.rankCandidates(preview, placed, layout, request)).slice(0, wanted).map((c) => c.row);
+    const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune);
+    const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
     const best = distinct(ranked).slice(0, wanted);
     return {
       candidates: best,
@@ -119,6 +113,28 @@ export class InfillEngine {
       canvasTokens: length,
       cached: run.cached,
     };
+  }
+
+  /**
+   * Every batch row's candidate read from `sampled` (the rows in `skip` left out), ranked: an empty
+   * fill (a row too short for the text, or padding alone) suggests nothing: last. Then the fewer
+   * parse errors the better (a fill that adds some is likely wrong, one that repairs the document,
+   * which a missing line often breaks, likely right); the model's score decides the rest.
+   */
+  private async rankCandidates(
+    sampled: Sampled, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, skip: readonly number[] = [],
+  ): Promise<Candidate[]> {
+    const candidates: Candidate[] = [];
+    let offset = 0;
+    for (const v of placed) {
+      for (const [r, row] of v.rows.entries()) {
+        if (!skip.includes(offset + r)) candidates.push(await this.readCandidate(sampled, v, offset + r, row, layout.rows[offset + r], request));
+      }
+      offset += v.rows.length;
+    }
+    this.checkSyntax(request, candidates);
+    const empty = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 1 : 0);
+    return candidates.sort((a, b) => empty(a) - empty(b) || (a.syntaxErrors ?? 0) - (b.syntaxErrors ?? 0) || b.score - a.score);
   }
 
   private holeInputs(request: InfillRequest): Promise<HoleInput[]> {
@@ -156,7 +172,9 @@ export class InfillEngine {
   }
 
   /** Samples the batch, or returns the cached result of an identical run. */
-  private async sampleCached(tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks): Promise<Run> {
+  private async sampleCached(
+    tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks, onPrune: SampleOptions['onPrune'],
+  ): Promise<Run> {
     const shaping = resultShaping(options);
     const key = cacheKey(tokens, batch, shaping);
     const hit = this.cache.get(key);
@@ -172,13 +190,13 @@ export class InfillEngine {
       if (verdict === 'stop') stoppedEarly = true;
       return verdict;
     });
-    const result = await sample(this.model.denoiser, { tokens, batch, length }, { ...shaping, signal, onStep });
+    const result = await sample(this.model.denoiser, { tokens, batch, length }, { ...shaping, signal, onStep, onPrune });
     if (!stoppedEarly) this.cache.set(key, result);
     return { result, cached: false };
   }
 
   private async readCandidate(
-    result: SampleResult, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[], request: InfillRequest,
+    result: Sampled, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[], request: InfillRequest,
   ): Promise<Candidate> {
     const { canvas, holes, indent } = variant;
     const { text } = variant.request;

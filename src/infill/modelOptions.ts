@@ -28,7 +28,8 @@ export const TIME_CONDITIONED_STEPS = 32;
  *   budget (more steps are a finer time grid, not more slots).
  * - Sphere graph (RDLM): every step moves every hole digit by the geodesic random walk, so, as on
  *   the uniform graph, the strategy is 'random' with no threshold and the steps are the budget (the
- *   walk's Euler–Maruyama steps); no `padPenalty` (the walk has no reveal order to shape).
+ *   walk's Euler–Maruyama steps); no `padPenalty` (the walk has no reveal order to shape) and no
+ *   `pruneAfter` (its tokens are not final before the last step, so rows cannot be scored early).
  * - Uniform, roulette and sphere graphs revise tokens already drawn, so they run without `blockSize`
  *   (semi-autoregressive blocks).
  */
@@ -38,6 +39,6 @@ export function optionsForModel(spec: DiffusionSpec, options: InfillOptions): In
   // Semi-autoregressive blocks need tokens that are final once revealed: the absorbing graph only.
   const blocks = spec.graph === 'absorb' ? {} : { blockSize: undefined };
   if (spec.graph === 'uniform') return { ...options, ...blocks, steps: budget, strategy: 'random', threshold: undefined };
-  if (spec.graph === 'sphere') return { ...options, ...blocks, steps: budget, strategy: 'random', threshold: undefined, padPenalty: undefined };
+  if (spec.graph === 'sphere') return { ...options, ...blocks, steps: budget, strategy: 'random', threshold: undefined, padPenalty: undefined, pruneAfter: undefined };
   return { ...options, ...blocks, steps: Math.min(options.steps, budget) };
 }

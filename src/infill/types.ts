@@ -22,7 +22,7 @@ export interface InfillRequest {
   languageId?: string;
 }
 
-export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal'> {
+export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal' | 'onPrune'> {
   /** Mask slots of a hole of unknown length (the model fills the slack with padding); with `lengths`, the largest size tried. */
   maxTokens: number;
   /** Canvas budget in tokens; clamped to the model's `maxLength`. The prefix gets the larger share. */

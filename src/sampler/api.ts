@@ -60,6 +60,20 @@ export interface SampleOptions {
    * gets at least one token. For a fill the user asked for, where an empty hole shows nothing.
    */
   nonEmpty?: boolean;
+  /**
+   * Drop losing rows early (the infill engine's length search, where rows are candidate hole
+   * lengths and only the best one is kept): after step `pruneAfter`, when rows are still being
+   * filled, `onPrune` chooses the rows that go on; the others are finished greedily from that
+   * step's logits, as 'stop' would, and leave the network calls, so each later call runs only the
+   * kept rows. An integer >= 1, with `onPrune`; undefined = every row runs every step. Not on the
+   * sphere graph, whose tokens are not final before its last step.
+   */
+  pruneAfter?: number;
+  /**
+   * Told every row as it would be if finished greedily now (a preview; the run's own rows are
+   * unchanged), answers the rows to keep running: batch row indices, at least one.
+   */
+  onPrune?: (preview: StepInfo) => readonly number[] | Promise<readonly number[]>;
   /** 'stop' = finish now (anytime): fill what is left greedily from the cached logits. */
   onStep?: (step: StepInfo) => void | 'stop';
   /** Checked between steps; abort rejects with AbortedError. */
@@ -96,4 +110,6 @@ export interface SampleResult {
   nfe: number;
   /** Steps taken. */
   steps: number;
+  /** Rows `onPrune` dropped (ascending), finished greedily at step `pruneAfter`; absent when none was. */
+  dropped?: readonly number[];
 }

@@ -102,6 +102,12 @@ export interface ContextCacheRequest {
   readonly refresh: boolean;
   /** Canvas positions run at every call (the holes), ascending; every queried position is one. */
   readonly fresh: Int32Array;
+  /**
+   * Which rows of the fill's canvas (the sampler's batch) the request's rows are, ascending; absent
+   * = all of them. Fewer once the sampler drops rows (`pruneAfter`): a cached call then attends to
+   * the kept context of these rows only.
+   */
+  readonly rows?: Int32Array;
 }
 
 /** Logits per queried position: the vocabulary, or one group of `base` per digit on the sphere graph. */

@@ -17,6 +17,8 @@ export interface ResolvedOptions {
   readonly nonEmpty: boolean;
   /** 1 = every call recomputes the canvas. */
   readonly cacheRefresh: number;
+  /** undefined = no row is dropped. */
+  readonly pruneAfter: number | undefined;
 }
 
 function fail(message: string): never {
@@ -107,6 +109,12 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   }
   const cacheRefresh = options.cacheRefresh ?? 1;
   if (!isPositiveInteger(cacheRefresh)) fail(`cacheRefresh must be an integer >= 1 (got ${cacheRefresh})`);
+  const { pruneAfter } = options;
+  if (pruneAfter !== undefined) {
+    if (!isPositiveInteger(pruneAfter)) fail(`pruneAfter must be an integer >= 1, or unset for no pruning (got ${pruneAfter})`);
+    if (options.onPrune === undefined) fail('pruneAfter needs an onPrune hook to choose the rows to keep');
+    if (spec.graph === 'sphere') fail('the sphere graph has no final tokens before its last step to choose rows by: no pruneAfter');
+  }
   if (!KERNELS.includes(kernel)) fail(`kernel must be one of ${KERNELS.join(', ')} (got '${kernel}')`);
   if (kernel === 'euler' && spec.schedule.type === 'genmd4') fail("the genmd4 schedule has no single σ(t): use kernel 'analytic'");
   if (spec.graph === 'uniform' && strategy !== 'random') {
@@ -118,5 +126,5 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   if (spec.graph !== 'absorb' && blockSize !== undefined) {
     fail(`blockSize needs the absorb graph: the ${spec.graph} graph refines every hole token at every step`);
   }
-  return { steps, strategy, kernel, threshold, schedule, temperature, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true, cacheRefresh };
+  return { steps, strategy, kernel, threshold, schedule, temperature, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true, cacheRefresh, pruneAfter };
 }

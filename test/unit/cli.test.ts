@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseCommandLine } from '../../src/cli/args';
+import { DEFAULT_INFILL_OPTIONS } from '../../src/infill';
 
 /** The CLI as users run it: the esbuild bundle (`npm run build`), on the checked-in tiny model. */
 const ROOT = packageRoot(__dirname);
@@ -168,6 +169,13 @@ describe('diffuse CLI arguments', () => {
   it('passes --kernel to the sampler', () => {
     assert.equal(options(['--kernel', 'euler']).kernel, 'euler');
     assert.equal(options(['--kernel', 'analytic']).kernel, 'analytic');
+  });
+
+  it('reads --prune-after N or off, and refuses anything else', () => {
+    assert.equal(options(['--prune-after', '3']).pruneAfter, 3);
+    assert.equal(options(['--prune-after', 'off']).pruneAfter, undefined);
+    assert.equal(options([]).pruneAfter, DEFAULT_INFILL_OPTIONS.pruneAfter);
+    for (const bad of ['0', '-1', '2.5', 'soon']) assert.throws(() => options(['--prune-after', bad]), /--prune-after/);
   });
 
   it("leaves the sampler's default kernel without --kernel, so the cache key matches the extension's", () => {

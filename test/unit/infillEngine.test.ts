@@ -6,8 +6,8 @@ import { optionsForModel } from '../../src/infill/modelOptions';
 import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
-// One row of `maxTokens` slots and no rule against empty fills, unless a test asks for them.
-const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
+// One row of `maxTokens` slots, every row to the last step and no rule against empty fills, unless a test asks for them.
+const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, pruneAfter: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
 const { mask: MASK, pad: PAD, eos: EOS } = FAKE_SPECIAL;
 
 /** A cursor hole between `prefix` and `suffix`. */
@@ -172,6 +172,68 @@ describe('InfillEngine', () => {
     assert.equal(result.candidates[0].fills[0].text, 'foo(1)');
     assert.ok(result.candidates.length === 1);
     assert.equal(result.nfe, denoiser.requests.length);
+  });
+
+  describe('pruneAfter: the losing lengths dropped after k steps', () => {
+    // Lengths 2 and 4: the model is unsure in the 2-slot row, sure of 'foo(1)' in the 4-slot row.
+    const lengthsSetup = () => setup(async (t) => {
+      const start = await holeStart(t, 'x = ');
+      const [a, b] = await t.ids('a+');
+      const foo = await t.ids('foo(1)');
+      return (row, position) => {
+        const slot = position - start;
+        if (slot < 0 || slot >= 4) return row[position];
+        return row[start + 2] === PAD ? ([[a, b][slot] ?? PAD, 1] as const) : foo[slot];
+      };
+    });
+    const LENGTHS: InfillOptions = { ...OPTIONS, lengths: [2, 4] };
+
+    it('keeps the row the final choice ranks first and runs the later steps on it alone', async () => {
+      const { engine, denoiser } = await lengthsSetup();
+      const result = await engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter: 1 });
+      assert.equal(result.candidates[0].fills[0].text, 'foo(1)');
+      assert.equal(result.candidates[0].row, 1);
+      assert.equal(result.candidates.length, 1, 'the dropped row is no candidate');
+      assert.equal(denoiser.requests[0].batch, 2);
+      assert.ok(denoiser.requests.length > 1 && denoiser.requests.slice(1).every((r) => r.batch === 1), 'one row after the first step');
+      const start = await holeStart(new FakeTokenizer(), 'x = ');
+      assert.notEqual(denoiser.requests[1].tokens[start + 2], PAD, 'the 4-slot row');
+      assert.equal(result.nfe, denoiser.requests.length);
+    });
+
+    it('keeps as many rows as the candidates asked for', async () => {
+      const { engine, denoiser } = await lengthsSetup();
+      const result = await engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter: 1, candidates: 2 });
+      assert.ok(denoiser.requests.every((r) => r.batch === 2));
+      assert.equal(result.candidates.length, 2);
+    });
+
+    it('off, or past the last step, fills exactly as without it', async () => {
+      const { engine: plainEngine, denoiser: plain } = await lengthsSetup();
+      const expected = await plainEngine.fill(cursor('x = ', '\n'), LENGTHS);
+      for (const pruneAfter of [undefined, 100]) {
+        const { engine, denoiser } = await lengthsSetup();
+        const result = await engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter });
+        assert.deepEqual({ ...result, ms: 0 }, { ...expected, ms: 0 });
+        assert.deepEqual(denoiser.requests, plain.requests);
+      }
+    });
+
+    it('is part of the cache key: a pruned fill is not served for an unpruned one', async () => {
+      const { engine, denoiser } = await lengthsSetup();
+      await engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter: 1 });
+      const again = await engine.fill(cursor('x = ', '\n'), LENGTHS);
+      assert.equal(again.cached, false);
+      assert.ok(denoiser.requests.at(-1)!.batch === 2);
+    });
+
+    for (const bad of [0, -2, 2.5]) {
+      it(`refuses pruneAfter ${bad}`, async () => {
+        const { engine } = await lengthsSetup();
+        await assert.rejects(engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter: bad }), (e: unknown) =>
+          e instanceof InvalidRequestError && /pruneAfter must be an integer >= 1, or unset for no pruning/.test(e.message));
+      });
+    }
   });
 
   it('fills a line-shaped hole with one line on a canvas sized for a line', async () => {

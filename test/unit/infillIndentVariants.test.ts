@@ -45,7 +45,7 @@ describe('infill: indentation variants of a whole line inserted at a line start'
     const answer = answers([start, await tokenizer.ids('y = x')]);
     const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => (row[start - 1] === indented ? answer(row, position) : answers()(row, position)));
     const engine = new InfillEngine({ denoiser, tokenizer });
-    const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, contextTokens: 64, maxTokens: 8, lineTokens: 8, steps: 8 };
+    const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, contextTokens: 64, maxTokens: 8, lineTokens: 8, steps: 8 };
     const result = await engine.fill(at(`${prefix}|    return y\n`), { ...options, lineIndents: true });
     assert.ok(denoiser.requests.every((r) => r.batch === 3));
     assert.equal(result.candidates[0].fills[0].text, '    y = x\n');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { selectRows } from '../../src/model/runtime/cacheRows';
+import { selectBatch, selectRows } from '../../src/model/runtime/cacheRows';
 
 describe('selectRows: the context rows of keys/values [layers, B, heads, L, headDim]', () => {
   // element value = its flat index, so every copied element names where it came from
@@ -28,5 +28,22 @@ describe('selectRows: the context rows of keys/values [layers, B, heads, L, head
   it('refuses a row outside the tensor and a tensor that is not 5-D', () => {
     assert.throws(() => selectRows(data, dims, [4]), /row 4 of the keys\/values is outside \[0, 4\)/);
     assert.throws(() => selectRows(data, [4, 12], [0]), /expected \[layers, batch, heads, rows, headDim\]/);
+  });
+});
+
+describe('selectBatch: the kept context of the rows a pruned fill still runs [layers, B, heads, C, headDim]', () => {
+  const dims = [2, 3, 2, 4, 3];
+  const data = Float32Array.from({ length: 2 * 3 * 2 * 4 * 3 }, (_, i) => i);
+  const block = 2 * 4 * 3; // one batch row of one layer
+
+  it('keeps the given batch rows of every layer, in order', () => {
+    const { data: out, dims: outDims } = selectBatch(data, dims, [2, 0]);
+    assert.deepEqual(outDims, [2, 2, 2, 4, 3]);
+    const rowOf = (layer: number, b: number) => Array.from({ length: block }, (_, i) => (layer * 3 + b) * block + i);
+    assert.deepEqual(Array.from(out), [...rowOf(0, 2), ...rowOf(0, 0), ...rowOf(1, 2), ...rowOf(1, 0)]);
+  });
+
+  it('refuses a batch row outside the tensor', () => {
+    assert.throws(() => selectBatch(data, dims, [3]), /batch row 3 of the keys\/values is outside \[0, 3\)/);
   });
 });

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { InferenceError, ModelLoadError } from '../../src/core/errors';
 import { loadModel, type LoadedModel } from '../../src/model';
 import type { DenoiseRequest } from '../../src/sampler';
+import { contextRows } from '../../src/model/runtime/contextCacheFeeds';
 import { requestOf } from './helpers/denoiseRequests';
 
 // The context-cache fixture (training/diffuse/make_fixture.py --only=context-cache) and its PyTorch goldens.
@@ -95,6 +96,37 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     const worst = (a: Float32Array, b: Float32Array): number => a.reduce((w, x, i) => Math.max(w, Math.abs(x - b[i])), 0);
     assert.ok(worst(shared.subarray(0, width), full) <= 1e-4, 'the first row: its own context, unchanged canvas');
     assert.ok(worst(shared.subarray(width), againstFirst) <= 1e-4, "the second row: against the first row's context");
+  });
+
+  it('after pruning, a cached call of the kept rows equals a full call of those rows alone (1e-4)', async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    // three rows whose contexts differ, so a wrong row's context would show
+    const contextPosition = contextRows(fresh, c.input_ids[0].length)[1]!;
+    const third = c.input_ids[0].map((id, p) => (p === contextPosition ? (id + 1) % model.denoiser.spec.vocabSize : id));
+    const rows = [c.input_ids[0], c.input_ids[1], third];
+    const positions = [c.positions[0], c.positions[1], c.positions[0]];
+    await model.denoiser.denoise(request(rows, positions, { fill: 7000, refresh: true, fresh }));
+    const worst = (a: Float32Array, b: Float32Array): number => a.reduce((w, x, i) => Math.max(w, Math.abs(x - b[i])), 0);
+    const kept = [0, 2];
+    const cached = await model.denoiser.denoise(request(kept.map((r) => rows[r]), kept.map((r) => positions[r]), { fill: 7000, refresh: false, fresh, rows: Int32Array.from(kept) }));
+    const full = await model.denoiser.denoise(request(kept.map((r) => rows[r]), kept.map((r) => positions[r])));
+    assert.ok(worst(cached, full) <= 1e-4, `rows 0 and 2: max |Δ| = ${worst(cached, full)}`);
+    // narrowed again, to row 2 alone: the kept context follows the rows
+    const last = await model.denoiser.denoise(request([third], [positions[2]], { fill: 7000, refresh: false, fresh, rows: Int32Array.of(2) }));
+    const alone = await model.denoiser.denoise(request([third], [positions[2]]));
+    assert.ok(worst(last, alone) <= 1e-4, `row 2: max |Δ| = ${worst(last, alone)}`);
+    const firstRowAlone = await model.denoiser.denoise(request([c.input_ids[0]], [positions[0]]));
+    assert.ok(worst(alone, firstRowAlone) > 1e-3, "the rows' contexts differ: a wrong slice would show");
+  });
+
+  it('refuses cache rows that do not name one canvas row per batch row, ascending', async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    for (const rows of [[0], [1, 0], [0, 0]]) {
+      await assert.rejects(model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 7100, refresh: true, fresh, rows: Int32Array.from(rows) })),
+        /cache\.rows must name the canvas row of each of the 2 rows, ascending/);
+    }
   });
 
   it('forgets the kept context when a run fails (here its worker dies): the next call of the fill refreshes', async () => {

@@ -23,3 +23,25 @@ export function selectRows(data: Float32Array, dims: readonly number[], rows: re
   }
   return { data: out, dims: [layers, batch * copies, heads, rows.length, headDim] };
 }
+
+/**
+ * The batch rows `batchRows` of a keys or values tensor [layers, B, heads, C, headDim] (axis 1),
+ * in the order given: the kept context of the canvas rows a sampler still runs once it has
+ * dropped the others (pruning).
+ */
+export function selectBatch(data: Float32Array, dims: readonly number[], batchRows: readonly number[]): { data: Float32Array; dims: number[] } {
+  if (dims.length !== 5) throw new Error(`keys/values have shape [${dims.join(', ')}], expected [layers, batch, heads, rows, headDim]`);
+  const [layers, batch, heads, length, headDim] = dims as [number, number, number, number, number];
+  const bad = batchRows.find((row) => !Number.isInteger(row) || row < 0 || row >= batch);
+  if (bad !== undefined) throw new Error(`batch row ${bad} of the keys/values is outside [0, ${batch})`);
+  // one batch row of one layer: every head's rows, contiguous
+  const block = heads * length * headDim;
+  const out = new Float32Array(layers * batchRows.length * block);
+  for (let layer = 0; layer < layers; layer++) {
+    batchRows.forEach((row, i) => {
+      const from = (layer * batch + row) * block;
+      out.set(data.subarray(from, from + block), (layer * batchRows.length + i) * block);
+    });
+  }
+  return { data: out, dims: [layers, batchRows.length, heads, length, headDim] };
+}

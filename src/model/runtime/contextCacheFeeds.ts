@@ -33,9 +33,10 @@ export function fullCall(cache: ContextCacheMeta, request: DenoiseRequest, base:
 
 /**
  * A cached call: only the `fresh` rows run, at their canvas positions, attending to the context
- * kept in the worker; the queried positions become indices into the fresh rows.
+ * kept in the worker; the queried positions become indices into the fresh rows. With `batchRows`,
+ * the worker first narrows its kept context to those of its batch rows (a pruned fill's).
  */
-export function cachedCall(cache: ContextCacheMeta, request: DenoiseRequest, fresh: Int32Array): CachePlan {
+export function cachedCall(cache: ContextCacheMeta, request: DenoiseRequest, fresh: Int32Array, batchRows?: readonly number[]): CachePlan {
   const { tokens, batch, length, positions, queries } = request;
   const rowOf = new Int32Array(length).fill(-1);
   fresh.forEach((position, row) => (rowOf[position] = row));
@@ -57,7 +58,7 @@ export function cachedCall(cache: ContextCacheMeta, request: DenoiseRequest, fre
     inputIds: { type: 'int64', data: ids, dims },
     positions: { type: 'int64', data: within, dims: [batch, queries] },
     extra: { [cache.rowPositions]: { type: 'int64', data: rowPositions, dims } },
-    runCache: { past: { key: cache.pastKey, value: cache.pastValue } },
+    runCache: { past: { key: cache.pastKey, value: cache.pastValue, ...(batchRows ? { batchRows } : {}) } },
   };
 }
 

@@ -9,7 +9,8 @@ import type { RunOutput, WireTensor } from './workerProtocol';
 /** The context the worker keeps, as far as this side knows: whose it is and for which canvas. */
 interface KeptContext {
   readonly fill: number;
-  readonly batch: number;
+  /** The fill's canvas rows (ContextCacheRequest.rows) whose context it is, one per batch row. */
+  readonly rows: readonly number[];
   readonly length: number;
   readonly fresh: Int32Array;
 }
@@ -90,18 +91,25 @@ export class OnnxDenoiser implements Denoiser {
 
   /**
    * A context-cache graph's call: cached when the request asks for no refresh and the worker keeps
-   * this fill's context for this canvas shape; otherwise full, keeping the context (for `copies`
-   * times the batch) when the request uses the cache at all.
+   * this fill's context for this canvas shape and the request's rows (a subset of the kept rows,
+   * once the fill is pruned, narrows the kept context to them); otherwise full, keeping the context
+   * (for `copies` times the batch) when the request uses the cache at all.
    */
   private planCacheCall(request: DenoiseRequest, base: BaseFeeds, copies: number): CachePlan {
     const cache = this.meta.contextCache!;
     const { cache: use, batch, length } = request;
+    const rows = use?.rows ? Array.from(use.rows) : Array.from({ length: batch * copies }, (_, b) => b);
     const kept = this.kept;
-    if (use && !use.refresh && kept && kept.fill === use.fill && kept.batch === batch && kept.length === length && sameRows(kept.fresh, use.fresh)) {
-      return cachedCall(cache, request, use.fresh);
+    if (use && !use.refresh && kept && kept.fill === use.fill && kept.length === length && sameRows(kept.fresh, use.fresh)) {
+      const batchRows = rows.map((row) => kept.rows.indexOf(row));
+      if (batchRows.every((i) => i >= 0)) {
+        if (sameRows(kept.rows, rows)) return cachedCall(cache, request, use.fresh);
+        this.kept = { ...kept, rows };
+        return cachedCall(cache, request, use.fresh, batchRows);
+      }
     }
     if (!use) return fullCall(cache, request, base);
-    this.kept = { fill: use.fill, batch: batch * copies, length, fresh: use.fresh };
+    this.kept = { fill: use.fill, rows, length, fresh: use.fresh };
     return fullCall(cache, request, base, use.fresh, copies);
   }
 }
@@ -112,6 +120,6 @@ function firstRow(request: DenoiseRequest): DenoiseRequest {
   return { ...request, batch: 1, tokens: tokens.subarray(0, length), positions: positions.subarray(0, queries), ...(cond ? { cond: cond.subarray(0, 1) } : {}) };
 }
 
-function sameRows(a: Int32Array, b: Int32Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+function sameRows(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  return a.length === b.length && Array.from(a).every((x, i) => x === b[i]);
 }

@@ -10,7 +10,7 @@
 import './runtimeTelemetry';
 import type * as Ort from 'onnxruntime-node';
 import { errorMessage } from '../../core/errors';
-import { selectRows } from './cacheRows';
+import { selectBatch, selectRows } from './cacheRows';
 import { encodeFrame, FrameReader, type WireArray } from './frames';
 import { toBigInt64Array } from './int64';
 import { watchForOrphaning } from './orphanWatch';
@@ -86,6 +86,14 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   });
   if (cache?.past) {
     if (!kept) throw new Error('no context cache is kept in this worker: a cached call needs a refresh call first');
+    const { batchRows } = cache.past;
+    if (batchRows) {
+      const narrow = (tensor: Ort.Tensor): Ort.Tensor => {
+        const { data, dims } = selectBatch(tensor.data as Float32Array, tensor.dims, batchRows);
+        return new ort.Tensor('float32', data, dims);
+      };
+      kept = { key: narrow(kept.key), value: narrow(kept.value) };
+    }
     tensors[cache.past.key] = kept.key;
     tensors[cache.past.value] = kept.value;
   }

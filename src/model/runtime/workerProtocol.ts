@@ -45,8 +45,12 @@ export interface FeedHeader {
  * canvas's context are megabytes, kept where the next run needs them rather than sent back and forth.
  */
 export interface RunCache {
-  /** Feed the kept keys and values as these two inputs (a cached call); the run's feeds lack them. */
-  readonly past?: { readonly key: string; readonly value: string };
+  /**
+   * Feed the kept keys and values as these two inputs (a cached call); the run's feeds lack them.
+   * With `batchRows`, first narrow the kept ones to these of their batch rows (axis 1), in this
+   * order, and keep the narrowed ones: the context of the rows a pruned fill still runs.
+   */
+  readonly past?: { readonly key: string; readonly value: string; readonly batchRows?: readonly number[] };
   /**
    * After the run, keep the rows `rows` (indices into the run's rows: axis 3 of
    * [layers, B, heads, rows, headDim]) of these two outputs as the cache, replacing the kept one;

@@ -53,6 +53,19 @@ export class CanvasState {
     }
   }
 
+  /** An independent copy, to finish greedily as a preview (the pruning hook's) without touching this run. */
+  clone(): CanvasState {
+    const copy = new CanvasState({ tokens: this.tokens, batch: this.batch, length: this.length }, this.maskId, this.refining);
+    copy.confidence.set(this.confidence);
+    copy.revealStep.set(this.revealStep);
+    copy.holeEnds.set(this.holeEnds);
+    copy.pendingFlags.set(this.pendingFlags);
+    copy.maskedLeft = this.maskedLeft;
+    copy.pendingLeft = this.pendingLeft;
+    copy.changes = this.changes;
+    return copy;
+  }
+
   /** Hole positions whose token is not final yet (all rows). */
   get pending(): number {
     return this.pendingLeft;

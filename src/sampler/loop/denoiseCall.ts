@@ -2,54 +2,65 @@ import { InferenceError } from '../../core/errors';
 import type { CanvasState } from './canvasState';
 import type { ContextCacheRequest, Denoiser } from '../types';
 
-/** Logits of one network call, addressable by canvas position. */
+/** Logits of one network call, addressable by canvas row and position. */
 export class QueriedLogits {
   constructor(
-    // logits: [B, Q, V]
+    // logits: [B', Q, V], B' the rows the call ran
     readonly logits: Float32Array,
     private readonly queries: number,
     private readonly vocabSize: number,
-    // queryIndex: [B, L], the query row of each position, -1 where not queried
+    // queryIndex: [B, L], the query row of each position, -1 where not queried (or its row not run)
     private readonly queryIndex: Int32Array,
     private readonly length: number,
+    // callRow: [B], each canvas row's row in `logits`, -1 where the call did not run it
+    private readonly callRow: Int32Array,
   ) {}
 
-  /** Offset of `[row, position, 0]` in `logits`; the position must have been queried. */
+  /** Offset of `[row, position, 0]` in `logits`; the row must have been run and the position queried. */
   offset(row: number, position: number): number {
     const q = this.queryIndex[row * this.length + position]!;
     if (q < 0) throw new Error(`position ${position} of row ${row} was not queried`);
-    return (row * this.queries + q) * this.vocabSize;
+    return (this.callRow[row]! * this.queries + q) * this.vocabSize;
   }
 }
 
 /**
- * One forward pass over every row, querying exactly `state.queryPositions` (the masked positions on
- * the absorb graph, every hole position on the refining graphs). Rows need equal query counts, so a
- * short row repeats its last queried position (or, when it has none, position 0, or the first
- * fresh position of a context-cached call, which runs only those); the duplicates are never read.
+ * One forward pass over the canvas rows `run` (ascending; the rows not dropped by pruning),
+ * querying exactly `state.queryPositions` (the masked positions on the absorb graph, every hole
+ * position on the refining graphs). Rows need equal query counts, so a short row repeats its last
+ * queried position (or, when it has none, position 0, or the first fresh position of a
+ * context-cached call, which runs only those); the duplicates are never read. `cond` has one
+ * value per run row.
  */
 export async function denoiseQueried(
   denoiser: Denoiser,
   state: CanvasState,
+  run: readonly number[],
   cond: Float32Array | undefined,
   signal: AbortSignal | undefined,
   cache?: ContextCacheRequest,
 ): Promise<QueriedLogits> {
-  const { batch, length } = state;
+  const { length } = state;
+  const batch = run.length;
   const vocabSize = denoiser.spec.vocabSize;
-  const rows = Array.from({ length: batch }, (_, b) => state.queryPositions(b));
+  const rows = run.map((b) => state.queryPositions(b));
   const queries = Math.max(1, ...rows.map((r) => r.length));
-  const positions = new Int32Array(batch * queries); // [B, Q]
-  const queryIndex = new Int32Array(batch * length).fill(-1); // [B, L]
+  const tokens = new Int32Array(batch * length); // [B', L]
+  const positions = new Int32Array(batch * queries); // [B', Q]
+  const queryIndex = new Int32Array(state.batch * length).fill(-1); // [B, L]
+  const callRow = new Int32Array(state.batch).fill(-1); // [B]
   const filler = cache?.fresh[0] ?? 0;
-  rows.forEach((row, b) => {
-    for (let q = 0; q < queries; q++) positions[b * queries + q] = row[Math.min(q, row.length - 1)] ?? filler;
+  rows.forEach((row, i) => {
+    const b = run[i]!;
+    callRow[b] = i;
+    tokens.set(state.tokens.subarray(b * length, (b + 1) * length), i * length);
+    for (let q = 0; q < queries; q++) positions[i * queries + q] = row[Math.min(q, row.length - 1)] ?? filler;
     row.forEach((p, q) => (queryIndex[b * length + p] = q));
   });
-  const request = { tokens: state.tokens.slice(), batch, length, positions, queries, ...(cond ? { cond } : {}), ...(cache ? { cache } : {}) };
+  const request = { tokens, batch, length, positions, queries, ...(cond ? { cond } : {}), ...(cache ? { cache } : {}) };
   const logits = await denoiser.denoise(request, signal);
   if (logits.length !== batch * queries * vocabSize) {
     throw new InferenceError(`the denoiser returned ${logits.length} logits; [${batch}, ${queries}, ${vocabSize}] needs ${batch * queries * vocabSize}`);
   }
-  return new QueriedLogits(logits, queries, vocabSize, queryIndex, length);
+  return new QueriedLogits(logits, queries, vocabSize, queryIndex, length, callRow);
 }

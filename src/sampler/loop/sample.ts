@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../../core/errors';
+import { InvalidRequestError, throwIfAborted } from '../../core/errors';
 import { Rng } from '../../core/rng';
 import type { Canvas, SampleOptions, SampleResult } from '../api';
 import { RowPlan } from './blockPlan';
@@ -46,6 +46,13 @@ import { resolveOptions, validateCanvas, validateSpec } from '../validate';
  * n is a multiple of `cacheRefresh`; the others run only the hole positions (those of any row)
  * against that context. Which calls happen, and the RNG order, are the same as without it.
  *
+ * Pruning (`pruneAfter` k with `onPrune`): after step k, `onPrune` sees every row finished greedily
+ * from step k's logits (on a copy) and answers the rows that go on. The others are finished the
+ * same way in the run itself (greedy: no RNG draw), take no further step and leave the network
+ * calls, which from then on run only the kept rows (a context-cached call names them, so the
+ * denoiser attends to their part of the kept context). A kept row's steps are what they would have
+ * been without pruning wherever a row's logits depend on its own tokens only.
+ *
  * The sphere graph (RDLM) is continuous and has its own sampler, the geodesic random walk of
  * sphere/sphereSample.ts.
  */
@@ -76,13 +83,17 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   let cachedTimes: number[] = [];
   let versionAtCall = -1;
   let nfe = 0;
+  // The rows the network calls run, ascending: every row until pruning drops some.
+  let running = Array.from({ length: state.batch }, (_, b) => b);
+  let dropped: number[] = [];
   const fresh = denoiser.contextCache === true && resolved.cacheRefresh > 1 ? state.holePositions() : undefined;
   const fill = fillsStarted++;
-  const cacheRequest = (): ContextCacheRequest | undefined => fresh && { fill, refresh: nfe % resolved.cacheRefresh === 0, fresh };
+  const cacheRequest = (): ContextCacheRequest | undefined =>
+    fresh && { fill, refresh: nfe % resolved.cacheRefresh === 0, fresh, ...(dropped.length > 0 ? { rows: Int32Array.from(running) } : {}) };
 
   const refresh = async (times: number[]): Promise<QueriedLogits> => {
-    const cond = timeConditioned ? Float32Array.from(times, (t) => condValue(spec, t)) : undefined;
-    cached = await denoiseQueried(denoiser, state, cond, signal, cacheRequest());
+    const cond = timeConditioned ? Float32Array.from(running, (row) => condValue(spec, times[row]!)) : undefined;
+    cached = await denoiseQueried(denoiser, state, running, cond, signal, cacheRequest());
     throwIfAborted(signal);
     cachedTimes = times;
     versionAtCall = state.version;
@@ -91,6 +102,22 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   };
   const isFresh = (): boolean => cached !== undefined && !timeConditioned && versionAtCall === state.version;
   const rowTime = (plan: RowPlan): number => (plan.done ? SAMPLING_EPS : gridTime(plan.localStep - 1, plan.blockStepCount));
+  /** Settles every pending position of `rows` of `target` greedily from the last call's logits (the anytime finish). */
+  const finishGreedily = (ctx: StepContext, target: CanvasState, rows: readonly number[]): void => {
+    const finishCtx = { ...ctx, state: target, logits: cached! };
+    for (const row of rows) settlePositions(finishCtx, row, target.pendingPositions(row), cachedTimes[row]!, true);
+  };
+  const prune = async (ctx: StepContext, step: number): Promise<void> => {
+    const preview = state.clone();
+    finishGreedily(ctx, preview, running);
+    const keep = keptRows(await options.onPrune!(preview.stepInfo(step, totalSteps, nfe)), running);
+    dropped = running.filter((row) => !keep.includes(row));
+    finishGreedily(ctx, state, dropped);
+    // an empty plan is done: a dropped row takes no further step
+    for (const row of dropped) plans[row] = RowPlan.create([], undefined, 1);
+    running = keep;
+  };
+  const result = (steps: number): SampleResult => ({ ...state.result(nfe, steps), ...(dropped.length > 0 ? { dropped } : {}) });
 
   for (let step = 1; step <= totalSteps; step++) {
     throwIfAborted(signal);
@@ -122,11 +149,18 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
     });
 
     const verdict = onStep?.(state.stepInfo(step, totalSteps, nfe));
-    if (verdict === 'stop') {
-      const stopCtx = { ...ctx, logits: cached! };
-      for (let row = 0; row < state.batch; row++) settlePositions(stopCtx, row, state.pendingPositions(row), cachedTimes[row]!, true);
-    }
-    if (state.pending === 0) return state.result(nfe, step);
+    if (verdict === 'stop') finishGreedily(ctx, state, running);
+    if (state.pending > 0 && step === resolved.pruneAfter && running.length > 1) await prune(ctx, step);
+    if (state.pending === 0) return result(step);
   }
   throw new Error(`sampler bug: positions left pending after the full budget of ${totalSteps} steps`);
+}
+
+/** `onPrune`'s answer as ascending rows, each one of `running`, at least one. */
+function keptRows(answer: readonly number[], running: readonly number[]): number[] {
+  const keep = [...new Set(answer)].sort((a, b) => a - b);
+  if (keep.length === 0 || keep.some((row) => !running.includes(row))) {
+    throw new InvalidRequestError(`onPrune must answer one or more of the running rows [${running.join(', ')}] (got [${answer.join(', ')}])`);
+  }
+  return keep;
 }

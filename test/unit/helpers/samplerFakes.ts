@@ -127,10 +127,11 @@ export class RecordingDenoiser implements Denoiser {
  * The fake with a context cache (fake_denoiser.py's `ContextCacheFake`): a refresh call, or a call
  * of another fill than the kept one, answers as `hashLogits` and keeps the canvas; a cached call
  * folds each kept row's token hash into its row hash, and refuses a query outside the fresh positions.
+ * Rows are matched by `cache.rows` (the fill's canvas rows, after pruning), by position otherwise.
  */
 export class ContextCacheFake extends RecordingDenoiser {
   readonly contextCache = true;
-  private kept: { fill: number; tokens: Int32Array } | undefined;
+  private kept: { fill: number; tokens: Int32Array; rows: number[] } | undefined;
 
   constructor(spec: DiffusionSpec = FAKE_SPEC) {
     super(spec, (request) => this.answer(request));
@@ -138,13 +139,19 @@ export class ContextCacheFake extends RecordingDenoiser {
 
   private answer(request: DenoiseRequest): Float32Array {
     const { cache, tokens, batch, length, positions } = request;
+    const rows = cache?.rows ? Array.from(cache.rows) : Array.from({ length: batch }, (_, b) => b);
     if (!cache || cache.refresh || this.kept?.fill !== cache.fill) {
-      if (cache) this.kept = { fill: cache.fill, tokens: tokens.slice() };
+      if (cache) this.kept = { fill: cache.fill, tokens: tokens.slice(), rows };
       return hashLogits(this.spec, request);
     }
     if (positions.some((p) => !cache.fresh.includes(p))) throw new Error('a cached call queried a position outside the fresh positions');
-    const kept = this.kept.tokens;
-    return hashLogits(this.spec, request, Array.from({ length: batch }, (_, b) => tokenHash(kept.subarray(b * length, (b + 1) * length))));
+    const { tokens: kept, rows: keptRows } = this.kept;
+    const salts = rows.map((row) => {
+      const k = keptRows.indexOf(row);
+      if (k < 0) throw new Error(`a cached call ran row ${row}, whose context is not kept`);
+      return tokenHash(kept.subarray(k * length, (k + 1) * length));
+    });
+    return hashLogits(this.spec, request, salts);
   }
 }
 
