@@ -111,9 +111,10 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     });
 
     it('proposes nothing when the document changed while filling', async () => {
-      const editor = await openEditor('name = \n');
-      editor.selection = new vscode.Selection(0, 7, 0, 7);
-      // One token per step on the bundled model: a fill of seconds, still running when the edit lands.
+      const editor = await openEditor('name = (\n');
+      editor.selection = new vscode.Selection(0, 8, 0, 8);
+      // One token per step in a block's 64 slots on the bundled model (a line opening a bracket: a
+      // line's hole would end after a few calls): a fill of seconds, still running when the edit lands.
       await configure({ threshold: 0, maxHoleTokens: 64, steps: 64 });
       try {
         const running = vscode.commands.executeCommand<boolean>('diffuse.fill');
@@ -121,7 +122,7 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
         await editor.edit((builder) => builder.insert(new vscode.Position(1, 0), 'typed meanwhile\n'));
         assert.equal(await running, false);
         assert.equal(diffuse.fillPreview(), undefined);
-        assert.equal(editor.document.getText(), 'name = \ntyped meanwhile\n');
+        assert.equal(editor.document.getText(), 'name = (\ntyped meanwhile\n');
       } finally {
         await configure({ threshold: undefined, maxHoleTokens: undefined, steps: undefined });
       }

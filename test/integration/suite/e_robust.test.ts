@@ -18,17 +18,18 @@ describe('robustness in the editor', () => {
   });
 
   it('switching the model during a fill cancels the fill quietly', async () => {
-    // The bundled model, one token per step: a fill of seconds, still running when the fixture has loaded.
+    // The bundled model, one token per step in a block's 64 slots (a line opening a bracket: a line's
+    // hole would end after a few calls): a fill of seconds, still running when the fixture has loaded.
     assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', 'diffuse-small'), true);
-    const editor = await openEditor('value = \n');
-    editor.selection = new vscode.Selection(0, 8, 0, 8);
+    const editor = await openEditor('value = (\n');
+    editor.selection = new vscode.Selection(0, 9, 0, 9);
     await configure({ threshold: 0, maxHoleTokens: 64, steps: 64 });
     const running = vscode.commands.executeCommand<boolean>('diffuse.fill');
     await waitFor(() => diffuse.activity().kind === 'filling', 'the fill to start');
     assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', fixtureModel()), true);
     assert.equal(await running, false);
     assert.equal(diffuse.lastFill()?.cancelled, true, 'ended as a cancel, not a failure');
-    assert.equal(editor.document.getText(), 'value = \n');
+    assert.equal(editor.document.getText(), 'value = (\n');
     assert.equal(diffuse.modelState().kind, 'ready');
   });
 
