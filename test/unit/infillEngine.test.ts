@@ -151,19 +151,22 @@ describe('InfillEngine', () => {
     assert.equal(denoiser.requests[0].length, 16);
   });
 
+  // Lengths 2 and 4: the model is unsure in the 2-slot row, sure of 'foo(1)' in the 4-slot row.
+  const lengthsSetup = () => setup(async (t) => {
+    const start = await holeStart(t, 'x = ');
+    const [a, b] = await t.ids('a+');
+    const foo = await t.ids('foo(1)');
+    return (row, position) => {
+      const slot = position - start;
+      if (slot < 0 || slot >= 4) return row[position];
+      return row[start + 2] === PAD ? ([[a, b][slot] ?? PAD, 1] as const) : foo[slot];
+    };
+  });
+  const LENGTHS: InfillOptions = { ...OPTIONS, lengths: [2, 4] };
+
   it('tries hole lengths as batch rows of one run, the slots past a row\'s length fixed to padding, and keeps the best score', async () => {
-    const { engine, denoiser } = await setup(async (t) => {
-      const start = await holeStart(t, 'x = ');
-      const [a, b] = await t.ids('a+');
-      const foo = await t.ids('foo(1)');
-      // Unsure in the row told its hole has 2 slots, sure in the 4-slot row.
-      return (row, position) => {
-        const slot = position - start;
-        if (slot < 0 || slot >= 4) return row[position];
-        return row[start + 2] === PAD ? ([[a, b][slot] ?? PAD, 1] as const) : foo[slot];
-      };
-    });
-    const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, lengths: [2, 4] });
+    const { engine, denoiser } = await lengthsSetup();
+    const result = await engine.fill(cursor('x = ', '\n'), LENGTHS);
     assert.ok(denoiser.requests.every((r) => r.batch === 2), 'one call per step serves both lengths');
     const first = denoiser.requests[0];
     const start = await holeStart(new FakeTokenizer(), 'x = ');
@@ -175,19 +178,6 @@ describe('InfillEngine', () => {
   });
 
   describe('pruneAfter: the losing lengths dropped after k steps', () => {
-    // Lengths 2 and 4: the model is unsure in the 2-slot row, sure of 'foo(1)' in the 4-slot row.
-    const lengthsSetup = () => setup(async (t) => {
-      const start = await holeStart(t, 'x = ');
-      const [a, b] = await t.ids('a+');
-      const foo = await t.ids('foo(1)');
-      return (row, position) => {
-        const slot = position - start;
-        if (slot < 0 || slot >= 4) return row[position];
-        return row[start + 2] === PAD ? ([[a, b][slot] ?? PAD, 1] as const) : foo[slot];
-      };
-    });
-    const LENGTHS: InfillOptions = { ...OPTIONS, lengths: [2, 4] };
-
     it('keeps the row the final choice ranks first and runs the later steps on it alone', async () => {
       const { engine, denoiser } = await lengthsSetup();
       const result = await engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter: 1 });
