@@ -1,4 +1,5 @@
 import type { SampleOptions } from '../sampler';
+import type { ResultShapingOptions } from './cacheKey';
 import type { CanvasHole } from './canvas';
 import type { IndentStyle } from './indentation';
 
@@ -22,7 +23,7 @@ export interface InfillRequest {
   languageId?: string;
 }
 
-export interface InfillOptions extends Omit<SampleOptions, 'onStep' | 'signal' | 'onPrune'> {
+export interface InfillOptions extends ResultShapingOptions {
   /** Mask slots of a hole of unknown length (the model fills the slack with padding); with `lengths`, the largest size tried. */
   maxTokens: number;
   /** Canvas budget in tokens; clamped to the model's `maxLength`. The prefix gets the larger share. */
