@@ -31,8 +31,11 @@ VOCAB = 8192
 
 
 def step_times(cfg, model, steps, warmup, device, profiler=None):
+    cuda = device.startswith("cuda")
+    if cuda:
+        allow_tf32()     # as train.py: the head's fp32 matmuls on the tensor cores
     model = model.to(device)
-    if cfg.compile and device.startswith("cuda"):
+    if cfg.compile and cuda:
         model.hidden = torch.compile(model.hidden)
     loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg)).to(device)
     opt = make_optimizer(loss_module, cfg)
@@ -40,9 +43,6 @@ def step_times(cfg, model, steps, warmup, device, profiler=None):
     # real tokens only (ids above the three specials), every position may be corrupted
     x0 = torch.randint(3, VOCAB, (cfg.batch_size, cfg.max_length), device=device, generator=g)
     region = torch.ones_like(x0, dtype=torch.bool)
-    cuda = device.startswith("cuda")
-    if cuda:
-        allow_tf32()     # as train.py: the head's fp32 matmuls on the tensor cores
     times = []
     for i in range(warmup + steps):
         if i == warmup and profiler is not None:
