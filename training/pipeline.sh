@@ -4,7 +4,7 @@
 #   bash training/pipeline.sh corpus tokenizer          # corpus (~30 s on 32 cores), the bundled tokenizer
 #   GPUS=2 bash training/pipeline.sh mdlm               # 20 min of MDLM on two GPUs (run it detached: setsid)
 #   bash training/pipeline.sh eval export               # held-out NELBO, held-out infill tasks, ONNX (fp16 + int8)
-#   OUT=dir bash training/pipeline.sh snapshot          # while mdlm runs: its latest checkpoint, int8, split into dir
+#   OUT=dir bash training/pipeline.sh snapshot          # while mdlm (or an arm) runs: its latest checkpoint, int8, split into dir
 #   bash training/pipeline.sh ar                        # the same-size AR baseline (AR_MINUTES of AR_SCHEDULE)
 #   bash training/pipeline.sh test                      # pytest with this machine's PyTorch
 #   bash training/pipeline.sh families                  # the 8 comparison models at once on one GPU
@@ -204,7 +204,8 @@ PYEOF
     # The latest MDLM checkpoint as the shipped int8 graph, split into OUT for the trip back. Run
     # it in every polling call of a long run: the machine goes back 30 s after a call, and a run
     # lost with it then keeps its last snapshot, which `--init_from` continues in the next session.
-    export_mdlm "$W/snapshot"
+    # SNAPSHOT_OF=arms/<name> snapshots an arm instead (one a call: a call brings back <= 64 MiB).
+    export_int8 "$W/${SNAPSHOT_OF:-mdlm}/ckpt.pt" "$W/snapshot"
     split -b 15M "$W/snapshot/model.onnx" "${OUT:?OUT: the folder that comes back}/snapshot.onnx."
     ;;
   families)

@@ -43,7 +43,7 @@ def cumulative(weights):
 
 class ExampleMaker:
     def __init__(self, docs, tok, max_length, infill_share=0.5, short_share=0.2, max_hole=96,
-                 min_length=64, seed=0, infill_doc_power=1.0):
+                 min_length=64, seed=0, infill_doc_power=1.0, units=(), unit_share=0.0):
         self.docs = docs
         self.tok = tok
         self.L = max_length
@@ -56,6 +56,8 @@ class ExampleMaker:
         # Hole rows may draw documents by len**power: below 1 they favour short files, whose whole
         # text fits the canvas with <|endoftext|> at both ends, as a short program in the editor does.
         self.infill_cum = self.cum if infill_doc_power == 1 else cumulative(len(d) ** infill_doc_power for d in docs)
+        # Hole rows may also come from short standalone programs (functions.py), drawn uniformly.
+        self.units, self.unit_share = units, unit_share if units else 0.0
         self.kinds = [k for k, _ in HOLE_KINDS]
         self.kind_w = [w for _, w in HOLE_KINDS]
 
@@ -136,7 +138,10 @@ class ExampleMaker:
 
     def infill(self, L):
         r = self.rng
-        doc = self.random_doc(self.infill_cum)
+        if r.random() < self.unit_share:
+            doc = self.units[r.randrange(len(self.units))]
+        else:
+            doc = self.random_doc(self.infill_cum)
         kind = r.choices(self.kinds, self.kind_w)[0]
         a, b = self.span(doc, kind)
         hmax = max(1, min(self.max_hole, L // 2))

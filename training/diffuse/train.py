@@ -55,6 +55,7 @@ class TrainConfig:
     short_share: float = 0.2         # share of batches with a shorter canvas (64..L)
     max_hole: int = 96               # hole slots at most
     infill_doc_power: float = 1.0    # hole rows draw documents by length**power (< 1: shorter files more often)
+    unit_share: float = 0.0          # share of hole rows cut from a top-level Python function (functions.py)
     num_workers: int = 14
     # optimisation
     lr: float = 1.5e-3
@@ -180,12 +181,23 @@ def train(cfg: TrainConfig, docs=None, log=print):
 
     if docs is None:
         from .corpus import read_split
-        docs = [d["text"] for d in read_split(cfg.corpus, "train")]
+        files = list(read_split(cfg.corpus, "train"))
+        docs = [f["text"] for f in files]
+        python_docs = [f["text"] for f in files if f["path"].endswith(".py")]
+        del files
+    else:
+        python_docs = docs
+    units = []
+    if cfg.unit_share > 0:
+        from .functions import function_units
+        units = function_units(python_docs)
+        log(json.dumps({"function_units": len(units), "mb": round(sum(map(len, units)) / 1e6, 1)}))
     ds = BatchStream(docs, cfg.tokenizer, cfg.batch_size, seed=cfg.seed + 7919 * (rank + world * step),
                      max_length=cfg.max_length,
                      infill_share=cfg.infill_share if cfg.objective != "ar" else 0.0,
                      short_share=cfg.short_share if cfg.objective != "ar" else 0.0,
-                     max_hole=cfg.max_hole, infill_doc_power=cfg.infill_doc_power)
+                     max_hole=cfg.max_hole, infill_doc_power=cfg.infill_doc_power,
+                     units=units, unit_share=cfg.unit_share)
     nw = cfg.num_workers if device.startswith("cuda") else 0
     extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}
     loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=nw, pin_memory=nw > 0, **extra)
