@@ -18,8 +18,8 @@
 # (FAM_TOKENS; the LR schedule follows the tokens seen). Each call trains FAM_MINUTES at most; call it
 # again to resume until every model has its budget. Logs: $WORK/families/<name>/log.jsonl.
 #
-# These defaults, with GPUS=2, are exactly version 2 of the bundled diffuse-small; version 3 continues it
-# with `arms` and two flags (models/diffuse-small/MODEL_CARD.md).
+# These defaults, with GPUS=2, are exactly version 2 of the bundled diffuse-small; versions 3 and 4
+# continue it with `arms` and two flags (models/diffuse-small/MODEL_CARD.md).
 # A longer run: raise SCHEDULE and call `mdlm` again to resume (each call trains MDLM_MINUTES). The
 # tokenizer stage copies TOKENIZER_FROM (the bundled tokenizer, so every model shares one vocabulary)
 # or, with TOKENIZER_FROM empty, trains a VOCAB-token BPE on the corpus. The AR baseline runs
