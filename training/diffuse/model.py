@@ -39,7 +39,7 @@ class ModelConfig:
     n_layer: int = 8
     n_head: int = 6
     n_embd: int = 384
-    max_length: int = 256       # longest canvas trained on (rotary itself has no table to outgrow)
+    max_length: int = 256       # longest canvas trained on (rotary tables cover it; longer ones are computed)
     rope_base: float = 10000.0
     dropout: float = 0.0
     causal: bool = False        # True only for the autoregressive baseline
@@ -58,22 +58,28 @@ def rotate_half(x):
 
 
 class Rotary(nn.Module):
-    def __init__(self, head_dim, base):
+    def __init__(self, head_dim, base, max_length):
         super().__init__()
         inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
         self.register_buffer("inv_freq", inv_freq, persistent=False)
+        # cos/sin of positions 0..max_length-1 as tables: under torch.compile they are then inputs of
+        # the step, where angles computed in the graph were recomputed by every fused kernel reading
+        # them (the qkv gradient's among them); not saved, so checkpoints are unchanged
+        cos, sin = self.at(torch.arange(max_length)[None])
+        self.register_buffer("cos_table", cos, persistent=False)
+        self.register_buffer("sin_table", sin, persistent=False)
 
     def forward(self, seq_len, device):
-        # computed from the length each call (cheap) so any L works and ONNX keeps L dynamic
-        t = torch.arange(seq_len, device=device, dtype=torch.float32)
-        freqs = t[:, None] * self.inv_freq[None, :]           # [L, hd/2]
-        emb = torch.cat((freqs, freqs), dim=-1)                # [L, hd]
-        return emb.cos()[None, None], emb.sin()[None, None]    # [1, 1, L, hd]
+        """cos, sin [1, 1, L, hd] of positions 0..L-1 (sliced from the tables, so ONNX keeps L
+        dynamic; computed when L is longer than the tables)."""
+        if seq_len <= self.cos_table.shape[2]:
+            return self.cos_table[:, :, :seq_len], self.sin_table[:, :, :seq_len]
+        return self.at(torch.arange(seq_len, device=device)[None])
 
     def at(self, positions):
         """cos, sin [B, 1, L, hd] at the canvas positions [B, L] of a call's rows: the context-cache
         graph runs rows that are not 0..L-1, and reading positions from an input keeps the graph
-        free of Range (the same float32 products as forward, so the two agree exactly)."""
+        free of Range (the same float32 products as the tables, so the two agree exactly)."""
         freqs = positions.float()[..., None] * self.inv_freq   # [B, L, hd/2]
         emb = torch.cat((freqs, freqs), dim=-1)                # [B, L, hd]
         return emb.cos()[:, None], emb.sin()[:, None]
@@ -194,7 +200,7 @@ class Denoiser(nn.Module):
             self.wte = nn.Linear(cfg.sphere_digits * cfg.sphere_base, cfg.n_embd)
         else:
             self.wte = nn.Embedding(cfg.vocab_size, cfg.n_embd)
-        self.rotary = Rotary(cfg.n_embd // cfg.n_head, cfg.rope_base)
+        self.rotary = Rotary(cfg.n_embd // cfg.n_head, cfg.rope_base, cfg.max_length)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.n_embd)
         out = cfg.sphere_digits * cfg.sphere_base if self.sphere else cfg.vocab_size

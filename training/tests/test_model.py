@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from diffuse.model import HAS_SDPA, Denoiser, ModelConfig
+from diffuse.model import HAS_SDPA, Denoiser, ModelConfig, Rotary
 
 
 def make(causal=False):
@@ -100,3 +100,13 @@ def test_forward_cached_with_no_past_is_forward_and_a_cached_call_on_an_unchange
         cached, _, _ = model.forward_cached(ids[:, hole], hole.expand(2, -1), within,
                                             keys[:, :, :, context], values[:, :, :, context])
         assert torch.allclose(cached, model(ids, hole[within]), atol=1e-5)
+
+
+def test_rotary_tables_equal_the_angles_computed_at_any_positions():
+    rot = Rotary(16, 10000.0, max_length=8)
+    for L in (1, 5, 8, 13):   # 13: longer than the tables, computed instead
+        cos, sin = rot(L, "cpu")
+        ref_cos, ref_sin = rot.at(torch.arange(L)[None])
+        assert cos.shape == (1, 1, L, 16)
+        assert torch.equal(cos, ref_cos) and torch.equal(sin, ref_sin)
+    assert "cos_table" not in rot.state_dict(), "the tables are derived, not saved in checkpoints"
