@@ -33,7 +33,7 @@ export class ModelManager extends Disposable {
     super();
     this.log = taggedLogger(logger, 'models');
     this._register(settings.onDidChange((keys) => {
-      if (keys.includes('executionProvider')) void this.load(settings.current.model, { force: true });
+      if (keys.includes('executionProvider') || keys.includes('threads')) void this.load(settings.current.model, { force: true });
       else if (keys.includes('model')) void this.load(settings.current.model);
     }));
     this._register({
@@ -79,6 +79,7 @@ export class ModelManager extends Disposable {
     try {
       const model = await loadModel(dir, {
         executionProvider: this.settings.current.executionProvider,
+        threads: this.settings.current.threads,
         logger: this.logger,
         signal,
         onFailure: (error) => this.failed(dir, error),

@@ -28,6 +28,8 @@ export interface DiffuseSettings {
   readonly model: string | undefined;
   readonly modelFolders: readonly string[];
   readonly executionProvider: ExecutionProviderChoice;
+  /** Intra-op threads of the CPU provider; undefined = half the cores (the setting's 0). */
+  readonly threads: number | undefined;
 }
 
 /** Setting keys, relative to the `diffuse` section. */
@@ -54,6 +56,7 @@ export const SETTING_RANGES = {
   minConfidence: { min: 0, max: 1 },
   maxHoleTokens: { min: 1, max: 256 },
   contextTokens: { min: 16, max: 4096 },
+  threads: { min: 0, max: 64 },
 } as const satisfies Partial<Record<SettingKey, { readonly min: number; readonly max: number }>>;
 
 /** Keys whose value a workspace must not choose in an untrusted workspace (package.json `restrictedConfigurations`). */
@@ -72,6 +75,7 @@ export const DEFAULT_SETTINGS: DiffuseSettings = Object.freeze({
   model: undefined,
   modelFolders: Object.freeze([]),
   executionProvider: 'auto',
+  threads: undefined,
 });
 
 /** Typed settings from a reader of raw values (`undefined` = not set anywhere). */
@@ -79,6 +83,7 @@ export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSe
   const d = DEFAULT_SETTINGS;
   const r = SETTING_RANGES;
   const threshold = numberIn(read('threshold'), r.threshold, d.threshold ?? 0);
+  const threads = integerIn(read('threads'), r.threads, d.threads ?? 0);
   const model = read('model');
   return {
     trigger: oneOf(read('trigger'), SETTING_ENUMS.trigger, d.trigger),
@@ -93,6 +98,7 @@ export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSe
     model: typeof model === 'string' && model.trim() !== '' ? model.trim() : undefined,
     modelFolders: stringList(read('modelFolders')),
     executionProvider: oneOf(read('executionProvider'), SETTING_ENUMS.executionProvider, d.executionProvider),
+    threads: threads > 0 ? threads : undefined,
   };
 }
 

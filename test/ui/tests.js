@@ -48,12 +48,13 @@ const TYPED = 'n';
 
 // Workspace settings for a deterministic run on the fixture model (random weights: its text is junk,
 // so the confidence floor is off; greedy decoding makes it repeatable).
-function workspaceSettings(model) {
+function workspaceSettings(model, threads) {
   return {
     'diffuse.model': model,
     'diffuse.temperature': 0,
     'diffuse.minConfidence': 0,
     'diffuse.trigger': 'automatic',
+    ...(threads ? { 'diffuse.threads': threads } : {}),
     'editor.inlineSuggest.enabled': true,
     // No word-based suggest widget while typing (there is no language server): with it open, VS Code
     // shows only ghost text that extends its selected item, which would decide what the tests see.

@@ -27,6 +27,7 @@ const setting = (key: SettingKey): ManifestSetting => properties[`${SECTION}.${k
 /** How a typed default is written in package.json: "off" and "the bundled model" have values of their own there. */
 function manifestDefault(key: SettingKey): unknown {
   if (key === 'threshold') return DEFAULT_SETTINGS.threshold ?? 0;
+  if (key === 'threads') return DEFAULT_SETTINGS.threads ?? 0;
   if (key === 'model') return DEFAULT_SETTINGS.model ?? '';
   return DEFAULT_SETTINGS[key];
 }

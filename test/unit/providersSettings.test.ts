@@ -32,6 +32,13 @@ describe('providers: settings normalizer', () => {
     assert.deepEqual(s.modelFolders, []);
   });
 
+  it('reads threads 0 as half the cores (unset) and keeps a positive whole count', () => {
+    assert.equal(from({ threads: 0 }).threads, undefined);
+    assert.equal(from({ threads: 2 }).threads, 2);
+    assert.equal(from({ threads: 1.5 }).threads, undefined);
+    assert.equal(from({ threads: 65 }).threads, undefined);
+  });
+
   it('reads threshold 0 as off and an empty model as the default', () => {
     const s = from({ threshold: 0, model: '  ' });
     assert.equal(s.threshold, undefined);
