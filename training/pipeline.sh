@@ -119,9 +119,6 @@ export_int8() {
   $PY -m diffuse.quantize "$out-fp16" "$out" --variant=int8
 }
 
-# the MDLM run's checkpoint: export_int8 of $W/mdlm/ckpt.pt
-export_mdlm() { export_int8 "$W/mdlm/ckpt.pt" "$@"; }
-
 # the arms of ARMS ('name=flags;...'), one per line: name, a tab, its flags
 arm_specs() { tr ';' '\n' <<< "${ARMS:?ARMS: name=flags;... (see the header)}" | sed -e 's/=/\t/'; }
 
@@ -198,7 +195,7 @@ PYEOF
     ;;
   export)
     $PY -m diffuse.results "$W" > "$W/results.json"
-    export_mdlm "$W/$NAME" --results="$W/results.json"
+    export_int8 "$W/mdlm/ckpt.pt" "$W/$NAME" --results="$W/results.json"
     ;;
   snapshot)
     # The latest MDLM checkpoint as the shipped int8 graph, split into OUT for the trip back. Run

@@ -57,7 +57,8 @@ class ExampleMaker:
         # text fits the canvas with <|endoftext|> at both ends, as a short program in the editor does.
         self.infill_cum = self.cum if infill_doc_power == 1 else cumulative(len(d) ** infill_doc_power for d in docs)
         # Hole rows may also come from short standalone programs (functions.py), drawn uniformly.
-        self.units, self.unit_share = units, unit_share if units else 0.0
+        self.units = units
+        self.unit_share = unit_share if units else 0.0
         self.kinds = [k for k, _ in HOLE_KINDS]
         self.kind_w = [w for _, w in HOLE_KINDS]
 
