@@ -59,7 +59,6 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   nonEmpty: (v) => v === 'on',
   cacheRefresh: (v) => (v === 'off' ? undefined : Number(v)),
   pruneAfter: (v) => (v === 'off' ? undefined : Number(v)),
-  rerank: (v) => (v === 'off' ? undefined : Number(v)),
   // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
   oracleLength: (v) => v === 'on',
   // and: whether the engine gets the tree-sitter syntax check (default on)

@@ -13,9 +13,8 @@ import { indentVariants } from './indentVariants';
 import { normalizeIndentation, type IndentStyle } from './indentation';
 import { optionsForModel } from './modelOptions';
 import { postProcess, type Processed } from './postprocess';
-import { pseudoLogLikelihoods, type RerankTarget, type ScoredHole } from './rerank';
 import { batchTokens, canvasSlots, planRows, rowHoles, type HoleInput, type RowSpec } from './rows';
-import { meanLogProbability, scoredSlots } from './score';
+import { meanLogProbability } from './score';
 import { syntaxWindow, type SyntaxChecker } from './syntax';
 import type { Candidate, HoleFill, HoleLayout, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
@@ -23,21 +22,9 @@ import { validateOptions, validateRequest } from './validate';
 /** What a row's candidate is read from: a sampled batch, or the greedy preview of one (pruning). */
 type Sampled = Pick<SampleResult, 'tokens' | 'confidence'>;
 
-/** A sampled batch as the cache keeps it, with the rows' rerank scores (rerank.ts) once computed. */
-interface Sampling {
-  readonly result: SampleResult;
-  rescored?: ReadonlyMap<number, number>;
-}
-
 interface Run {
-  readonly sampling: Sampling;
+  readonly result: SampleResult;
   readonly cached: boolean;
-}
-
-/** A candidate as read from its batch row, and what the rerank needs of it. */
-interface ReadCandidate {
-  readonly candidate: Candidate;
-  readonly target: RerankTarget;
 }
 
 /** The request, or one of its indentation variants (indentVariants.ts), with its batch rows. */
@@ -57,12 +44,11 @@ interface PlacedVariant extends Variant {
  * Fills the holes of a document with a masked-diffusion model: builds the canvas, samples it (all
  * holes jointly; candidate hole lengths and sampled candidates as batch rows of one run, see
  * rows.ts), reads and post-processes each row's fills and ranks them by the model's own score
- * (score.ts; with `rerank`, its pseudo-likelihood, rerank.ts). Identical requests are served from
- * an LRU cache of sampled batches.
+ * (score.ts). Identical requests are served from an LRU cache of sampled batches.
  */
 export class InfillEngine {
   private readonly log: Logger;
-  private readonly cache: LruCache<string, Sampling>;
+  private readonly cache: LruCache<string, SampleResult>;
   private readonly stopIds: ReadonlySet<number>;
 
   private readonly syntax: SyntaxChecker | undefined;
@@ -115,67 +101,40 @@ export class InfillEngine {
     // With `pruneAfter`, the rows the final choice would rank first on the greedy preview go on, as
     // many as the candidates asked for; the losing lengths stop costing network calls.
     const onPrune = async (preview: StepInfo): Promise<number[]> =>
-      distinct(this.rank(await this.readCandidates(preview, placed, layout, request), request)).slice(0, wanted).map((c) => c.row);
+      distinct(await this.rankCandidates(preview, placed, layout, request)).slice(0, wanted).map((c) => c.row);
     const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune);
-    const { result } = run.sampling;
-    const read = await this.readCandidates(result, placed, layout, request, result.dropped);
-    const rerankCalls = options.rerank === undefined ? 0 : await this.rerank(run.sampling, read, length, options.rerank, hooks.signal);
-    const best = distinct(this.rank(read, request)).slice(0, wanted);
+    const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
+    const best = distinct(ranked).slice(0, wanted);
     return {
       candidates: best,
-      nfe: (run.cached ? 0 : result.nfe) + rerankCalls,
-      steps: run.cached ? 0 : result.steps,
+      nfe: run.cached ? 0 : run.result.nfe,
+      steps: run.cached ? 0 : run.result.steps,
       ms: performance.now() - started,
       canvasTokens: length,
-      cached: run.cached && rerankCalls === 0,
+      cached: run.cached,
     };
   }
 
-  /** Every batch row's candidate read from `sampled`, the rows in `skip` left out. */
-  private async readCandidates(
+  /**
+   * Every batch row's candidate read from `sampled` (the rows in `skip` left out), ranked: an empty
+   * fill (a row too short for the text, or padding alone) suggests nothing: last. Then the fewer
+   * parse errors the better (a fill that adds some is likely wrong, one that repairs the document,
+   * which a missing line often breaks, likely right); the model's score decides the rest.
+   */
+  private async rankCandidates(
     sampled: Sampled, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, skip: readonly number[] = [],
-  ): Promise<ReadCandidate[]> {
-    const read: ReadCandidate[] = [];
+  ): Promise<Candidate[]> {
+    const candidates: Candidate[] = [];
     let offset = 0;
     for (const v of placed) {
       for (const [r, row] of v.rows.entries()) {
-        if (!skip.includes(offset + r)) read.push(await this.readCandidate(sampled, v, offset + r, row, layout.rows[offset + r], request));
+        if (!skip.includes(offset + r)) candidates.push(await this.readCandidate(sampled, v, offset + r, row, layout.rows[offset + r], request));
       }
       offset += v.rows.length;
     }
-    return read;
-  }
-
-  /**
-   * The candidates ranked: an empty fill (a row too short for the text, or padding alone) suggests
-   * nothing: last. Then the fewer parse errors the better (a fill that adds some is likely wrong,
-   * one that repairs the document, which a missing line often breaks, likely right); the model's
-   * score decides the rest.
-   */
-  private rank(read: readonly ReadCandidate[], request: InfillRequest): Candidate[] {
-    const candidates = read.map((r) => r.candidate);
     this.checkSyntax(request, candidates);
-    const empty = (c: Candidate) => (isEmpty(c) ? 1 : 0);
+    const empty = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 1 : 0);
     return candidates.sort((a, b) => empty(a) - empty(b) || (a.syntaxErrors ?? 0) - (b.syntaxErrors ?? 0) || b.score - a.score);
-  }
-
-  /**
-   * With a choice among non-empty candidates, replaces their scores by the model's
-   * pseudo-log-likelihood of each (rerank.ts): one network call, whose scores stay with the sampled
-   * batch, so a cache hit reuses them. Answers the network calls made.
-   */
-  private async rerank(sampling: Sampling, read: readonly ReadCandidate[], length: number, copies: number, signal?: AbortSignal): Promise<number> {
-    const choice = read.filter(({ candidate }) => !isEmpty(candidate));
-    if (choice.length < 2) return 0;
-    let calls = 0;
-    if (!sampling.rescored) {
-      const targets = choice.map((r) => r.target);
-      const scores = await pseudoLogLikelihoods(this.model.denoiser, sampling.result, length, targets, copies, signal);
-      sampling.rescored = new Map(targets.map((t, i) => [t.row, scores[i]]));
-      calls = 1;
-    }
-    for (const { candidate } of choice) candidate.score = sampling.rescored.get(candidate.row)!;
-    return calls;
   }
 
   private holeInputs(request: InfillRequest): Promise<HoleInput[]> {
@@ -217,12 +176,11 @@ export class InfillEngine {
     tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks, onPrune: SampleOptions['onPrune'],
   ): Promise<Run> {
     const shaping = resultShaping(options);
-    // the rerank scores kept with a batch are those of its `rerank` copies
-    const key = `${cacheKey(tokens, batch, shaping)}|rerank ${options.rerank}`;
+    const key = cacheKey(tokens, batch, shaping);
     const hit = this.cache.get(key);
     if (hit) {
       this.log.debug('served from the cache');
-      return { sampling: hit, cached: true };
+      return { result: hit, cached: true };
     }
     // A run the caller stopped early ("anytime") is not what these options give when run to the end.
     let stoppedEarly = false;
@@ -232,18 +190,17 @@ export class InfillEngine {
       if (verdict === 'stop') stoppedEarly = true;
       return verdict;
     });
-    const sampling = { result: await sample(this.model.denoiser, { tokens, batch, length }, { ...shaping, signal, onStep, onPrune }) };
-    if (!stoppedEarly) this.cache.set(key, sampling);
-    return { sampling, cached: false };
+    const result = await sample(this.model.denoiser, { tokens, batch, length }, { ...shaping, signal, onStep, onPrune });
+    if (!stoppedEarly) this.cache.set(key, result);
+    return { result, cached: false };
   }
 
   private async readCandidate(
     result: Sampled, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[], request: InfillRequest,
-  ): Promise<ReadCandidate> {
+  ): Promise<Candidate> {
     const { canvas, holes, indent } = variant;
     const { text } = variant.request;
     const fills: HoleFill[] = [];
-    const scored: ScoredHole[] = [];
     let weightedConfidence = 0;
     let weightedScore = 0;
     let weight = 0;
@@ -262,14 +219,12 @@ export class InfillEngine {
       const kept = lineBreak < 0 ? generated.ids.length : lineBreak + 1;
       const score = meanLogProbability(generated, kept, lineBreak >= 0);
       fills.push({ ...processed, tokens: generated.ids.length, confidence: generated.confidence, score });
-      scored.push({ ...slots[i], scored: scoredSlots(slots[i].slots, kept, lineBreak >= 0) });
       const w = Math.max(1, kept);
       weightedConfidence += generated.confidence * w;
       weightedScore += score * w;
       weight += w;
     }
-    const candidate = { fills, confidence: weightedConfidence / weight, score: weightedScore / weight, row: r };
-    return { candidate, target: { row: r, holes: scored } };
+    return { fills, confidence: weightedConfidence / weight, score: weightedScore / weight, row: r };
   }
 
   /**
@@ -310,11 +265,6 @@ function asNewLine(processed: Processed, indent: string, style: IndentStyle | un
   if (processed.text === '') return processed;
   const line = `${indent}${processed.text}\n`;
   return { ...processed, text: style ? normalizeIndentation(line, style, true) : line };
-}
-
-/** An empty fill in every hole suggests nothing. */
-function isEmpty(candidate: Candidate): boolean {
-  return candidate.fills.every((f) => f.text === '');
 }
 
 /** The first of each group of candidates with the same texts. */

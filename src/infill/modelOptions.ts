@@ -32,16 +32,13 @@ export const TIME_CONDITIONED_STEPS = 32;
  *   `pruneAfter` (its tokens are not final before the last step, so rows cannot be scored early).
  * - Uniform, roulette and sphere graphs revise tokens already drawn, so they run without `blockSize`
  *   (semi-autoregressive blocks).
- * - No time-conditioned model runs `rerank`: a candidate's pseudo-likelihood reads the x0
- *   distribution of a time-free model, which has no time to be told.
  */
 export function optionsForModel(spec: DiffusionSpec, options: InfillOptions): InfillOptions {
   if (spec.condKind === 'none') return options;
   const budget = Math.max(1, Math.round((TIME_CONDITIONED_STEPS * options.steps) / options.maxTokens));
-  // No rerank (time-free models only); semi-autoregressive blocks need tokens that are final once
-  // revealed: the absorbing graph only.
-  const unsupported = { rerank: undefined, ...(spec.graph === 'absorb' ? {} : { blockSize: undefined }) };
-  if (spec.graph === 'uniform') return { ...options, ...unsupported, steps: budget, strategy: 'random', threshold: undefined };
-  if (spec.graph === 'sphere') return { ...options, ...unsupported, steps: budget, strategy: 'random', threshold: undefined, padPenalty: undefined, pruneAfter: undefined };
-  return { ...options, ...unsupported, steps: Math.min(options.steps, budget) };
+  // Semi-autoregressive blocks need tokens that are final once revealed: the absorbing graph only.
+  const blocks = spec.graph === 'absorb' ? {} : { blockSize: undefined };
+  if (spec.graph === 'uniform') return { ...options, ...blocks, steps: budget, strategy: 'random', threshold: undefined };
+  if (spec.graph === 'sphere') return { ...options, ...blocks, steps: budget, strategy: 'random', threshold: undefined, padPenalty: undefined, pruneAfter: undefined };
+  return { ...options, ...blocks, steps: Math.min(options.steps, budget) };
 }

@@ -21,16 +21,7 @@ const MIN_PROBABILITY = 1e-9;
  * hole has one. An empty fill scores its first padding slot alone.
  */
 export function meanLogProbability(hole: SampledHole, kept: number, endsAtLineBreak: boolean): number {
-  const slots = hole.probabilities.slice(0, scoredSlots(hole.probabilities.length, kept, endsAtLineBreak));
+  const counted = endsAtLineBreak || kept >= hole.probabilities.length ? kept : kept + 1;
+  const slots = hole.probabilities.slice(0, Math.max(1, counted));
   return slots.reduce((sum, p) => sum + Math.log(Math.max(MIN_PROBABILITY, p)), 0) / slots.length;
-}
-
-/**
- * How many of a hole's first `slots` its score counts: the `kept` tokens and the slot that ends
- * them (none after a line break, none when they fill the hole), at least one (the rerank,
- * rerank.ts, scores the same slots).
- */
-export function scoredSlots(slots: number, kept: number, endsAtLineBreak: boolean): number {
-  const counted = endsAtLineBreak || kept >= slots ? kept : kept + 1;
-  return Math.max(1, counted);
 }

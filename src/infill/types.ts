@@ -46,14 +46,6 @@ export interface InfillOptions extends ResultShapingOptions {
    * (src/infill/rows.ts), in place of `maxTokens` and `lineTokens`; the fill with the best score wins.
    */
   lengths?: number[];
-  /**
-   * Rank the finished candidates by the model's pseudo-log-likelihood of each instead of the score
-   * at reveal (src/infill/rerank.ts): the copies of each candidate in one more network call, copy g
-   * masking every `rerank`-th of its scored slots; 1 masks them all at once, a count at least the
-   * hole's slots masks one per copy (the full pseudo-likelihood). Undefined: off. Only rows still
-   * running at the end are rescored (with `pruneAfter`, as many as `candidates`); time-free models only.
-   */
-  rerank?: number;
 }
 
 export interface HoleFill {
@@ -74,7 +66,7 @@ export interface Candidate {
   fills: HoleFill[];
   /** Mean token probability over all the candidate's holes. */
   confidence: number;
-  /** The holes' scores, weighted by kept tokens, or with `rerank` its pseudo-log-likelihood: candidates are ranked by it. */
+  /** The holes' scores, weighted by kept tokens: candidates are ranked by it. */
   score: number;
   /** The batch row it was sampled in (`HoleLayout.rows`; for a view of that row's denoising). */
   row: number;

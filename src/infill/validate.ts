@@ -32,7 +32,6 @@ export function validateOptions(options: InfillOptions): void {
   requirePositiveInteger('contextTokens', options.contextTokens);
   if (options.candidates !== undefined) requirePositiveInteger('candidates', options.candidates);
   if (options.lineTokens !== undefined) requirePositiveInteger('lineTokens', options.lineTokens);
-  if (options.rerank !== undefined) requirePositiveInteger('rerank', options.rerank);
   if (options.lengths !== undefined) {
     if (options.lengths.length === 0) throw new InvalidRequestError('lengths must list at least one size when given');
     options.lengths.forEach((length, i) => requirePositiveInteger(`lengths[${i}]`, length));

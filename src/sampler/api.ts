@@ -1,5 +1,4 @@
 /** The public shapes of `sample` (docs/engine-api.md, "sampler"). */
-import type { ContextCacheRequest } from './types';
 
 /**
  * Each option vocabulary has one list, here; the types, the validation, the CLI's flags, the
@@ -113,10 +112,4 @@ export interface SampleResult {
   steps: number;
   /** Rows `onPrune` dropped (ascending), finished greedily at step `pruneAfter`; absent when none was. */
   dropped?: readonly number[];
-  /**
-   * The context cache the run's calls used (context caching only; absent otherwise): a later call
-   * that names this `fill` and `fresh`, and rows not dropped, attends to the context the denoiser
-   * kept for them, if it still keeps it (the infill engine's rerank call does).
-   */
-  context?: Pick<ContextCacheRequest, 'fill' | 'fresh'>;
 }

@@ -2,6 +2,5 @@
 export type { Canvas, Kernel, RevealSchedule, SampleOptions, SampleResult, StepInfo, Strategy } from './api';
 export { KERNELS, REVEAL_SCHEDULES, STRATEGIES } from './api';
 export { sample } from './loop/sample';
-export { positionStats } from './math/distribution';
 export type { CondKind, ContextCacheRequest, DenoiseRequest, Denoiser, DiffusionSpec, Family, Graph, OutputKind, Schedule, ScheduleType, SphereLayout } from './types';
 export { logitsWidth } from './types';

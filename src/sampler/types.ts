@@ -105,8 +105,7 @@ export interface ContextCacheRequest {
   /**
    * Which rows of the fill's canvas (the sampler's batch) the request's rows are, ascending; absent
    * = all of them. Fewer once the sampler drops rows (`pruneAfter`): a cached call then attends to
-   * the kept context of these rows only. A row may repeat: several request rows attend to one
-   * canvas row's context (the infill engine's rerank call, copies of each candidate's row).
+   * the kept context of these rows only.
    */
   readonly rows?: Int32Array;
 }

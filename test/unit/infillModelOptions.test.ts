@@ -52,12 +52,6 @@ describe('infill options per model family (optionsForModel)', () => {
     assert.deepEqual({ temperature, seed, maxTokens, contextTokens }, { temperature: 0.7, seed: 5, maxTokens: 8, contextTokens: DEFAULT_INFILL_OPTIONS.contextTokens });
   });
 
-  it('reranks on time-free models only: a pseudo-likelihood would need a time to tell the others', () => {
-    const options = { ...withSteps(32, 32), rerank: 2 };
-    assert.equal(optionsForModel(fakeSpec(), options).rerank, 2);
-    for (const spec of [md4, uniform, roulette, sphere]) assert.equal(optionsForModel(spec, options).rerank, undefined, spec.family);
-  });
-
   it('walks the sphere graph on the step budget, with no reveal order and no pad rules', () => {
     const adapted = optionsForModel(sphere, { ...withSteps(8, 8), strategy: 'margin', threshold: 0.5 });
     assert.deepEqual([adapted.strategy, adapted.threshold, adapted.padPenalty, adapted.steps], ['random', undefined, undefined, 32]);

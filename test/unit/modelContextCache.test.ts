@@ -120,27 +120,10 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     assert.ok(worst(alone, firstRowAlone) > 1e-3, "the rows' contexts differ: a wrong slice would show");
   });
 
-  it("a cached call that repeats a row attends to that row's kept context in each copy (1e-4)", async () => {
-    const c = golden.cached_cases[0];
-    const fresh = Int32Array.from(c.fresh);
-    const contextPosition = contextRows(fresh, c.input_ids[0].length)[1]!;
-    const second = c.input_ids[0].map((id, p) => (p === contextPosition ? (id + 1) % model.denoiser.spec.vocabSize : id));
-    const rows = [c.input_ids[0], second];
-    await model.denoiser.denoise(request(rows, [c.positions[0], c.positions[0]], { fill: 7050, refresh: true, fresh }));
-    // three copies of row 1, one of row 0: the rerank call's shape
-    const copies = [0, 1, 1, 1];
-    const ids = copies.map((r) => rows[r]);
-    const positions = copies.map(() => c.positions[0]);
-    const cached = await model.denoiser.denoise(request(ids, positions, { fill: 7050, refresh: false, fresh, rows: Int32Array.from(copies) }));
-    const full = await model.denoiser.denoise(request(ids, positions));
-    const worst = cached.reduce((w, x, i) => Math.max(w, Math.abs(x - full[i])), 0);
-    assert.ok(worst <= 1e-4, `max |Δ| = ${worst}`);
-  });
-
   it('refuses cache rows that do not name one canvas row per batch row, ascending', async () => {
     const c = golden.cached_cases[0];
     const fresh = Int32Array.from(c.fresh);
-    for (const rows of [[0], [1, 0], [-1, 0]]) {
+    for (const rows of [[0], [1, 0], [0, 0]]) {
       await assert.rejects(model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 7100, refresh: true, fresh, rows: Int32Array.from(rows) })),
         /cache\.rows must name the canvas row of each of the 2 rows, ascending/);
     }

@@ -24,7 +24,7 @@ export function checkDenoiseRequest(request: DenoiseRequest, spec: DiffusionSpec
     fail('only a sphere-graph model takes a continuous state');
   }
   const rows = request.cache?.rows;
-  if (rows && (rows.length !== batch || rows.some((row, i) => row < 0 || (i > 0 && row < rows[i - 1]!)))) {
+  if (rows && (rows.length !== batch || rows.some((row, i) => row < 0 || (i > 0 && row <= rows[i - 1]!)))) {
     fail(`cache.rows must name the canvas row of each of the ${batch} rows, ascending (got [${Array.from(rows).join(', ')}])`);
   }
   if (spec.condKind === 'none') {

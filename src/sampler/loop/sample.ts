@@ -117,11 +117,7 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
     for (const row of dropped) plans[row] = RowPlan.create([], undefined, 1);
     running = keep;
   };
-  const result = (steps: number): SampleResult => ({
-    ...state.result(nfe, steps),
-    ...(dropped.length > 0 ? { dropped } : {}),
-    ...(fresh ? { context: { fill, fresh } } : {}),
-  });
+  const result = (steps: number): SampleResult => ({ ...state.result(nfe, steps), ...(dropped.length > 0 ? { dropped } : {}) });
 
   for (let step = 1; step <= totalSteps; step++) {
     throwIfAborted(signal);
