@@ -27,6 +27,7 @@ import tempfile
 import numpy as np
 import torch
 
+from . import onnx_ops
 from .families import Family
 from .model import Denoiser, ModelConfig, config_dict
 from .options import parse_options
@@ -75,14 +76,19 @@ def cache_example(cfg, rows, context, batch=2, seed=0):
     return row_positions, torch.randn(shape, generator=g), torch.randn(shape, generator=g)
 
 
-def export_onnx(model, path, context_cache=False):
+def export_onnx(model, path, context_cache=False, fused=False):
     """Write the fp32 graph: input_ids [B, L] (RDLM: input_vec [B, L, D*(k+1)]), positions [B, Q]
     (, cond [B]) -> logits [B, Q, V] (RDLM: [B, Q, D*k]). With context_cache (token ids only): the
     context-cache graph of Denoiser.forward_cached, which also takes row_positions [B, L] and
-    past_key/past_value [n_layer, B, H, C, hd] and also returns present_key/present_value."""
+    past_key/past_value [n_layer, B, H, C, hd] and also returns present_key/present_value. With
+    fused (context_cache only): onnxruntime's fused operators in place of the plain ones (onnx_ops.py)."""
     model = copy.deepcopy(model).float().eval().cpu()
     for block in model.blocks:
         block.attn.use_sdpa = False   # plain matmul-softmax: the portable graph for every EP
+    if fused:
+        if not context_cache:
+            raise ValueError("fused operators are exported for the context-cache graph only")
+        onnx_ops.fuse(model)
     first, example = state_input(model.cfg)
     pos = torch.tensor([[1, 5, 7], [0, 2, 15]], dtype=torch.long)
     args, names, outputs = (example, pos), [first, "positions"], ["logits"]
@@ -110,6 +116,8 @@ def export_onnx(model, path, context_cache=False):
             # no folding: the tied head's transposed embedding would otherwise be stored twice;
             # onnxruntime folds the transpose at load time
             do_constant_folding=False, **kwargs)
+    if fused:
+        onnx_ops.finish_graph(path)
 
 
 def to_fp16_initializers(path, min_elements=256):
@@ -274,7 +282,7 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
 
 
 def write_model_folder(model, tokenizer_path, out_dir, name, training=None, results=None,
-                       card="", fp16=True, require_parity=True, family_meta=None, context_cache=None):
+                       card="", fp16=True, require_parity=True, family_meta=None, context_cache=None, fused=False):
     """Export, verify parity, then move the finished folder into place. Returns the meta dict.
     context_cache (default: every token-id network) writes the context-cache graph and declares it."""
     cfg = model.cfg
@@ -286,7 +294,7 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
     tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
     try:
         onnx_path = os.path.join(tmp, "model.onnx")
-        export_onnx(ref, onnx_path, context_cache)
+        export_onnx(ref, onnx_path, context_cache, fused)
         if fp16:
             to_fp16_initializers(onnx_path)
         results = dict(results or {})
@@ -345,6 +353,7 @@ class ExportOptions:
     name: str                        # meta.json's name
     results: str = ""                # a JSON of measured numbers for meta.json "results"
     card: str = ""                   # a MODEL_CARD.md to copy in
+    fused: bool = False              # onnxruntime's fused operators in the context-cache graph (onnx_ops.py)
 
 
 def main(argv):
@@ -364,7 +373,7 @@ def main(argv):
     training["model"] = ck["model_config"]
     family = Family.from_config(ck.get("train_config", {}))
     meta = write_model_folder(model, args.tokenizer, args.out, args.name, training, results, card,
-                              family_meta=family.meta(ck.get("objective")))
+                              family_meta=family.meta(ck.get("objective")), fused=args.fused)
     print(json.dumps({"wrote": args.out, "parameters": meta["parameters"],
                       "parity": meta["results"].get("onnx_parity_max_abs_diff"),
                       "onnx_bytes": os.path.getsize(os.path.join(args.out, "model.onnx"))}))

@@ -75,7 +75,7 @@ class TrainConfig:
     log_every: int = 50
     peak_tflops: float = 989.0       # the GPU's dense bf16 peak (H100/H200 SXM datasheet), for the MFU in the log
     resume: bool = True
-    init_from: str = ""              # a model.onnx to start from when out_dir holds no checkpoint (onnx_weights.py)
+    init_from: str = ""              # weights to start from when out_dir holds no checkpoint: a model.onnx (onnx_weights.py) or a ckpt.pt (initial_weights)
     # system
     seed: int = 1337
     device: str = "auto"
@@ -163,8 +163,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if master:
             log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
     elif cfg.init_from:
-        from .onnx_weights import state_dict_from_onnx
-        model.load_state_dict(state_dict_from_onnx(cfg.init_from, model))
+        model.load_state_dict(initial_weights(cfg.init_from, model))
         if master:
             log(json.dumps({"initialised_from": cfg.init_from}))
     if master:
@@ -301,6 +300,16 @@ def allow_tf32():
     gradient tolerates TF32's 10-bit mantissa, and plain fp32 runs them as SIMT kernels, ~4x slower."""
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
+
+
+def initial_weights(path, model):
+    """The state dict `--init_from` names: an exported model.onnx (the bundled model, continued), or
+    another run's training checkpoint, ckpt.pt, of the same shape: an AR run's starts an
+    AR-initialised MDLM (DiffuLLaMA / Dream; the model issue's ablation). The optimiser restarts."""
+    if path.endswith(".pt"):
+        return torch.load(path, map_location="cpu")["model"]
+    from .onnx_weights import state_dict_from_onnx
+    return state_dict_from_onnx(path, model)
 
 
 def training_flops_per_token(parameters, mcfg):
