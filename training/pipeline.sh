@@ -33,6 +33,9 @@
 # `arms_eval` gives each its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
 # diffusion arm its shipped int8 graph in $WORK/arms/<name>/model, for `node out/bench/mbpp.js
 # --model A,B` side by side. ARM_MODEL replaces the architecture flags (default: the bundled model's).
+# VAL_SOURCE=python0 bounds the arms on that source's validation files alone: the GPU image's own
+# Python install, the same held-out files in every corpus, so the numbers compare across sessions
+# (diffuse.evaluate.held_out_texts); unset, on the whole validation split of this corpus.
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
 # $NPM_TAR (made by training/pack_npm_corpus.sh) and the PyPI sources in every $PYPI_PARTS present
@@ -246,7 +249,8 @@ PYEOF
     specs=$(arm_specs); rows=()
     while IFS=$'\t' read -r name _; do
       ck="$W/arms/$name/ckpt.pt"
-      common=(--corpus="$W/corpus" --tokenizer="$W/tokenizer.json" --windows="${ARM_WINDOWS:-1024}" --samples=4)
+      common=(--corpus="$W/corpus" --tokenizer="$W/tokenizer.json" --windows="${ARM_WINDOWS:-1024}" --samples=4
+              --source="${VAL_SOURCE:-}")
       if [ "$(objective_of "$ck")" = ar ]; then
         $PY -m diffuse.evaluate ppl "${common[@]}" --ar="$ck" --result="$W/arms/$name/bound.json"
       else

@@ -42,6 +42,18 @@ def val_windows(tok, texts, length, max_windows):
     return torch.tensor(stream[:n * length], dtype=torch.long).view(n, length)
 
 
+def held_out_texts(corpus, source=""):
+    """The corpus' validation texts, or with `source` only those of that source (corpus.py's
+    "name:relative path" keys). The source `python0`, the GPU image's own Python install, holds the
+    same held-out files in every corpus built there (the split is by path, and that source is
+    walked first, so no later source's duplicate displaces one): bounds on it compare across
+    corpora and model versions, which bounds on the whole validation split do not."""
+    from .corpus import read_split
+    for d in read_split(corpus, "val"):
+        if not source or d["path"].startswith(source + ":"):
+            yield d["text"]
+
+
 def held_out_bounds(model, ck, ckpt, win, samples, batch_size):
     """(family, bound names, [(nats/token, standard error)]) of a diffusion checkpoint on windows
     [N, L]: the estimators of its family's objective module (families.Family.objective_module)."""
@@ -54,9 +66,8 @@ def held_out_bounds(model, ck, ckpt, win, samples, batch_size):
     return fam, obj.BOUNDS, per_token_bound(lambda x, g: obj.bounds(model, x, g), win, samples, batch_size)
 
 
-def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, samples=8, device=None):
+def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, samples=8, device=None, source=""):
     from . import ar as AR
-    from .corpus import read_split
     from .export import load_checkpoint
     from .tokenizer import load
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -67,8 +78,7 @@ def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, 
             continue
         model, ck = load_checkpoint(path)
         model.to(device).eval()
-        win = val_windows(tok, (d["text"] for d in read_split(corpus, "val")), model.cfg.max_length, windows)
-        win = win.to(device)
+        win = val_windows(tok, held_out_texts(corpus, source), model.cfg.max_length, windows).to(device)
         ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
         with ctx:
             if kind == "mdlm":
@@ -84,24 +94,23 @@ def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, 
     return out
 
 
-def family_bound(corpus, tokenizer, ckpt, windows=2048, samples=8, batch_size=32, device=None):
+def family_bound(corpus, tokenizer, ckpt, windows=2048, samples=8, batch_size=32, device=None, source=""):
     """Held-out bound (nats/token, its ppl and standard error) of any family's checkpoint on MDLM's
     validation windows. The headline is the family's own bound (MDLM/MD4: NELBO; SEDD: J1, the
     DWDSE bound; CEDD: J2); every estimator the family has is reported."""
-    from .corpus import read_split
     from .export import load_checkpoint
     from .tokenizer import load
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model, ck = load_checkpoint(ckpt)
     model.to(device).eval()
-    win = val_windows(load(tokenizer), (d["text"] for d in read_split(corpus, "val")),
-                      model.cfg.max_length, windows).to(device)
+    win = val_windows(load(tokenizer), held_out_texts(corpus, source), model.cfg.max_length, windows).to(device)
     ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
     with ctx:
         fam, names, est = held_out_bounds(model, ck, ckpt, win, samples, batch_size)
     out = {"ckpt": ckpt, "objective": fam.objective, "graph": fam.graph, "schedule": fam.schedule.meta(),
            "p_m": fam.p_m, "bound": names[0], "bound_nats_per_token": est[0][0], "bound_stderr": est[0][1],
-           "bound_ppl": perplexity(est[0][0]), "tokens_seen": ck.get("tokens_seen"), "val_tokens": int(win.numel())}
+           "bound_ppl": perplexity(est[0][0]), "tokens_seen": ck.get("tokens_seen"), "val_tokens": int(win.numel()),
+           "val_source": source or "all"}
     for name, (v, se) in zip(names, est):
         out[name] = {"nats_per_token": v, "stderr": se, "ppl": perplexity(v)}
     return out
@@ -286,10 +295,12 @@ class Ppl:
     ar: str = ""                     # an AR checkpoint: its held-out perplexity
     windows: int = 2048
     samples: int = 8
+    source: str = ""                 # only this source's validation files (held_out_texts); '' = all
     result: str = ""
 
     def run(self):
-        return perplexities(self.corpus, self.tokenizer, self.mdlm or None, self.ar or None, self.windows, self.samples)
+        return perplexities(self.corpus, self.tokenizer, self.mdlm or None, self.ar or None, self.windows, self.samples,
+                            source=self.source)
 
 
 @dataclass
@@ -300,10 +311,12 @@ class Bound:
     windows: int = 2048
     samples: int = 8
     batch_size: int = 32
+    source: str = ""                 # only this source's validation files (held_out_texts); '' = all
     result: str = ""
 
     def run(self):
-        return family_bound(self.corpus, self.tokenizer, self.ckpt, self.windows, self.samples, self.batch_size)
+        return family_bound(self.corpus, self.tokenizer, self.ckpt, self.windows, self.samples, self.batch_size,
+                            source=self.source)
 
 
 @dataclass

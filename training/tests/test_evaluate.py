@@ -1,3 +1,5 @@
+import json
+
 from diffuse.evaluate import edit_similarity, make_tasks, score
 
 from helpers import DOCS
@@ -50,3 +52,12 @@ def test_score_golden_is_current():
     for g in golden:
         assert g["exact_match"] == exact_match(g["completion"], g["expected"])
         assert g["edit_similarity"] == edit_similarity(g["completion"].rstrip(), g["expected"].rstrip())
+
+
+def test_held_out_texts_of_one_source(tmp_path):
+    from diffuse.evaluate import held_out_texts
+    rows = [("python0:a.py", "a"), ("npm:b.js", "b"), ("python0:sub/c.py", "c"), ("python01:d.py", "d")]
+    with open(tmp_path / "val.jsonl", "w") as f:
+        f.writelines(json.dumps({"path": p, "text": t}) + "\n" for p, t in rows)
+    assert list(held_out_texts(str(tmp_path))) == ["a", "b", "c", "d"]
+    assert list(held_out_texts(str(tmp_path), "python0")) == ["a", "c"]
