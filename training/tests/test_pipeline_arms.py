@@ -35,6 +35,9 @@ def test_arms_train_side_by_side_then_bound_and_export(tmp_path):
     assert all(math.isfinite(b["nats_per_token"]) and b["tokens_seen"] > 0 for b in bounds.values())
     meta = json.loads((work / "arms" / "holes" / "model" / "meta.json").read_text())
     assert meta["name"] == "holes" and meta["training"]["infill_share"] == 0.9 and meta["context_cache"]
+    import onnx
+    ops = {n.op_type for n in onnx.load(str(work / "arms" / "holes" / "model" / "model.onnx")).graph.node}
+    assert {"DynamicQuantizeMatMul", "MultiHeadAttention", "RotaryEmbedding", "FastGelu"} <= ops   # int8, fused
     assert not (work / "arms" / "ar" / "model").exists()     # an AR arm has no infill graph
 
 
