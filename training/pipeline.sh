@@ -33,9 +33,10 @@
 # `arms_eval` gives each its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
 # diffusion arm its shipped int8 graph in $WORK/arms/<name>/model, for `node out/bench/mbpp.js
 # --model A,B` side by side. ARM_MODEL replaces the architecture flags (default: the bundled model's).
-# VAL_SOURCE=python0 bounds the arms on that source's validation files alone: the GPU image's own
-# Python install, the same held-out files in every corpus, so the numbers compare across sessions
-# (diffuse.evaluate.held_out_texts); unset, on the whole validation split of this corpus.
+# VAL_SOURCE=python0 bounds the arms on that source's validation files alone: the GPU image's first
+# site-packages directory, the same held-out files in every corpus built there without SOURCES, so
+# the numbers compare across sessions (diffuse.evaluate.held_out_texts); unset, on the whole
+# validation split of this corpus.
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
 # $NPM_TAR (made by training/pack_npm_corpus.sh) and the PyPI sources in every $PYPI_PARTS present

@@ -50,7 +50,7 @@ export const PAD_PENALTY = 0.6;
  *   single-line and random-span and train single-line, passed 74 vs 75 with v3 at 35-46 % less
  *   CPU per fill (62 vs 63 with v2); after 2 steps lost 7 holes on v3, after 1 step 13 on v2.
  *   After 3 instead of 4, with v4 on 1,357 validation and train holes: single-line 14 gained /
- *   10 lost of 900, random spans 3 / 5 of 457, 8-12 % less CPU; calib-42m even (27 / 27 of 189).
+ *   10 lost of 900, random spans 3 / 5 of 457, 7-12 % less CPU; calib-42m even (27 / 27 of 189).
  */
 export const DEFAULT_INFILL_OPTIONS: Readonly<InfillOptions> = Object.freeze({
   maxTokens: 32,

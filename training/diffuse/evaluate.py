@@ -43,15 +43,21 @@ def val_windows(tok, texts, length, max_windows):
 
 
 def held_out_texts(corpus, source=""):
-    """The corpus' validation texts, or with `source` only those of that source (corpus.py's
-    "name:relative path" keys). The source `python0`, the GPU image's own Python install, holds the
-    same held-out files in every corpus built there (the split is by path, and that source is
-    walked first, so no later source's duplicate displaces one): bounds on it compare across
-    corpora and model versions, which bounds on the whole validation split do not."""
+    """The corpus' validation texts, or with `source` only those of that source (corpus.py keys each
+    file "name/relative path"). On the GPU machine, `pipeline.sh corpus` without SOURCES names the
+    image's first site-packages directory `python0` and walks it first: the split is by path and
+    the first of duplicates is kept, so its held-out files are the same in every corpus built there,
+    and bounds on them compare across corpora and model versions (given the same tokenizer and
+    filters), which bounds on the whole validation split do not. Raises ValueError when no file is
+    of `source`."""
     from .corpus import read_split
+    found = False
     for d in read_split(corpus, "val"):
-        if not source or d["path"].startswith(source + ":"):
+        if not source or d["path"].startswith(source + "/"):
+            found = True
             yield d["text"]
+    if not found:
+        raise ValueError(f"{corpus}: no validation file of source {source!r}" if source else f"{corpus}: no validation file")
 
 
 def held_out_bounds(model, ck, ckpt, win, samples, batch_size):

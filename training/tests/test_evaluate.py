@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from diffuse.evaluate import edit_similarity, make_tasks, score
 
 from helpers import DOCS
@@ -55,9 +57,17 @@ def test_score_golden_is_current():
 
 
 def test_held_out_texts_of_one_source(tmp_path):
+    pytest.importorskip("datasketch")       # the corpus build's near-duplicate pass
+    from diffuse.corpus import CorpusConfig, build
     from diffuse.evaluate import held_out_texts
-    rows = [("python0:a.py", "a"), ("npm:b.js", "b"), ("python0:sub/c.py", "c"), ("python01:d.py", "d")]
-    with open(tmp_path / "val.jsonl", "w") as f:
-        f.writelines(json.dumps({"path": p, "text": t}) + "\n" for p, t in rows)
-    assert list(held_out_texts(str(tmp_path))) == ["a", "b", "c", "d"]
-    assert list(held_out_texts(str(tmp_path), "python0")) == ["a", "c"]
+    for name in ("python0", "python01", "npm"):
+        for i in range(3):
+            (tmp_path / name / "pkg").mkdir(parents=True, exist_ok=True)
+            (tmp_path / name / "pkg" / f"m{i}.py").write_text(f"def {name}_{i}(x):\n    return x * {i} + {len(name)}\n" * 4)
+    corpus = str(tmp_path / "corpus")
+    build(CorpusConfig(out=corpus, sources=[f"{n}:{tmp_path / n}" for n in ("python0", "python01", "npm")],
+                       val_permille=1000, min_bytes=1))
+    assert len(list(held_out_texts(corpus))) == 9
+    assert sorted(held_out_texts(corpus, "python0")) == sorted(f"def python0_{i}(x):\n    return x * {i} + 7\n" * 4 for i in range(3))
+    with pytest.raises(ValueError, match="no validation file of source 'pypi'"):
+        list(held_out_texts(corpus, "pypi"))
