@@ -44,13 +44,14 @@ export const PAD_PENALTY = 0.6;
  *   validation holes of each kind no task lost (single-line pass@1 0.18 -> 0.22, multi-line 0 -> 0,
  *   random-span 0.04 -> 0.04) at 3.0x / 1.8x / 2.5x less CPU per fill (single-line p50 2605 -> 862
  *   ms); refreshing every 4 calls cost more and passed no more (bench/README.md, "Context caching").
- * - `pruneAfter` 3: after 3 steps only the best-ranked length row (as many as `candidates`) runs
+ * - `pruneAfter` 4: after 4 steps only the best-ranked length row (as many as `candidates`) runs
  *   on, so the later calls run one row instead of three. Measured (bench/README.md, Validation,
- *   tables 8 and 11): pruning after 4 steps against none, on 489 holes pooled over validation
- *   single-line and random-span and train single-line, passed 74 vs 75 with v3 at 35-46 % less
- *   CPU per fill (62 vs 63 with v2); after 2 steps lost 7 holes on v3, after 1 step 13 on v2.
- *   After 3 instead of 4, with v4 on 1,357 validation and train holes: single-line 14 gained /
- *   10 lost of 900, random spans 3 / 5 of 457, 7-12 % less CPU; calib-42m even (27 / 27 of 189).
+ *   table 8) on 489 holes pooled over validation single-line and random-span and train
+ *   single-line: with the bundled v3 model 74 vs 75 passed at 35-46 % less CPU per fill
+ *   (single-line p50 775 -> 486 ms on validation); with v2 62 vs 63. After 2 steps was cheaper
+ *   still and even on v2 (62) but lost 7 holes on v3 (68); after 1 step lost 13 on v2. After 3
+ *   (table 11) was even with v4 on validation and train but lost 6 of 400 train single-line holes
+ *   with calib-42m, for 7-12 % less CPU.
  */
 export const DEFAULT_INFILL_OPTIONS: Readonly<InfillOptions> = Object.freeze({
   maxTokens: 32,
@@ -67,7 +68,7 @@ export const DEFAULT_INFILL_OPTIONS: Readonly<InfillOptions> = Object.freeze({
   nonEmpty: true,
   candidates: 1,
   cacheRefresh: 16,
-  pruneAfter: 3,
+  pruneAfter: 4,
 });
 
 /**
