@@ -151,6 +151,32 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
   });
 });
 
+describe('the fused context-cache graph in onnxruntime-node (tiny-model-kv-fused: the same weights)', function () {
+  // exported with onnxruntime's RotaryEmbedding, MultiHeadAttention and FastGelu (export --fused,
+  // which the pipeline ships): checked against tiny-model-kv's PyTorch goldens
+  this.timeout(30000);
+  let model: LoadedModel;
+  before(async () => {
+    model = await loadModel(path.resolve(fixture, '../tiny-model-kv-fused'), { executionProvider: 'cpu' });
+  });
+  after(async () => model.dispose());
+
+  it('a full call gives PyTorch forward(), a cached call forward_cached() on the refresh\'s context', async () => {
+    assert.equal(model.denoiser.contextCache, true);
+    for (const [index, c] of golden.cases.entries()) {
+      const worst = maxDiff(await model.denoiser.denoise(request(c.input_ids, c.positions)), c.logits);
+      assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst}`);
+    }
+    for (const [index, c] of golden.cached_cases.entries()) {
+      const fresh = Int32Array.from(c.fresh);
+      await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 5000 + index, refresh: true, fresh }));
+      const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 5000 + index, refresh: false, fresh }));
+      const worst = maxDiff(logits, c.logits);
+      assert.ok(worst <= golden.atol, `cached case ${index}: max |Δ| = ${worst}`);
+    }
+  });
+});
+
 describe('a context_cache declaration and the graph must agree (loadModel)', function () {
   this.timeout(30000);
   let root: string;

@@ -9,6 +9,9 @@
       graph (meta.json `context_cache`); its golden holds PyTorch's full-call logits (forward(), the
       graph without a cache) and cached calls: a refresh on one canvas, then the hole's rows of a
       canvas whose hole changed, run against the refresh's context (forward_cached).
+  test/fixtures/tiny-model-kv-fused/{model.onnx, meta.json, tokenizer.json, MODEL_CARD.md}
+      the same weights exported with onnxruntime's fused operators (export --fused, onnx_ops.py),
+      checked against tiny-model-kv's golden.
   test/fixtures/tokenizer-golden.json
       [{"tokenizer", "text", "ids"}] over tricky strings, encoded by the Python library
       (add_special_tokens=False); decode(ids) == text for every case.
@@ -214,8 +217,16 @@ def write_context_cache_fixture(out):
     golden["note"] += "; cached_cases: a refresh on refresh_ids, then the fresh rows of input_ids against its context"
     with open(os.path.join(out_dir, "logits-golden.json"), "w") as f:
         json.dump(golden, f)
-    return {"bytes": sum(os.path.getsize(os.path.join(out_dir, f)) for f in os.listdir(out_dir)),
-            "parity": meta["results"].get("onnx_parity_max_abs_diff")}
+    # the same weights as the fused graph (export --fused): its test reads this folder's golden
+    fused_dir = os.path.join(out, "tiny-model-kv-fused")
+    card = ("# tiny-model-kv-fused (test fixture)\n\ntiny-model-kv's weights, exported with onnxruntime's fused operators "
+            "(`diffuse.export --fused`); its goldens are tiny-model-kv's. Made by "
+            "`cd training && python3 -m diffuse.make_fixture --only=context-cache`.\n")
+    fused = write_model_folder(model, tok_path, fused_dir, "tiny-model-kv-fused", card=card, context_cache=True, fused=True,
+                               training={"note": "random weights, test fixture", "seed": 4321})
+    return {"bytes": sum(os.path.getsize(os.path.join(d, f)) for d in (out_dir, fused_dir) for f in os.listdir(d)),
+            "parity": meta["results"].get("onnx_parity_max_abs_diff"),
+            "fused_parity": fused["results"].get("onnx_parity_max_abs_diff")}
 
 
 def golden_cases(tok, rel_path):
