@@ -76,6 +76,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return { command: 'help' };
+  // an empty --model (an unset shell variable) would resolve to the bundled models' folder itself
+  if (values.model === '') throw new UsageError('--model needs a bundled model name or a model folder');
   const common: CommonArgs = {
     model: stringValue(values.model),
     language: stringValue(values.language),

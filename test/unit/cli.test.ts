@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseCommandLine } from '../../src/cli/args';
+import { parseCommandLine, UsageError } from '../../src/cli/args';
 import { DEFAULT_INFILL_OPTIONS } from '../../src/infill';
 
 /** The CLI as users run it: the esbuild bundle (`npm run build`), on the checked-in tiny model. */
@@ -176,6 +176,10 @@ describe('diffuse CLI arguments', () => {
     assert.equal(options(['--prune-after', 'off']).pruneAfter, undefined);
     assert.equal(options([]).pruneAfter, DEFAULT_INFILL_OPTIONS.pruneAfter);
     for (const bad of ['0', '-1', '2.5', 'soon']) assert.throws(() => options(['--prune-after', bad]), /--prune-after/);
+  });
+
+  it('refuses an empty --model, naming the flag', () => {
+    assert.throws(() => parseCommandLine(['infill', '--model', '']), (e: unknown) => e instanceof UsageError && /--model needs/.test(e.message));
   });
 
   it("leaves the sampler's default kernel without --kernel, so the cache key matches the extension's", () => {
