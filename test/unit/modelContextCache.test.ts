@@ -30,6 +30,31 @@ function request(ids: number[][], positions: number[][], cache?: DenoiseRequest[
   return requestOf(ids, positions, cache ? { cache } : {});
 }
 
+/** Every golden full call (no past, C = 0) through `model`, each within the golden's tolerance of PyTorch forward(). */
+async function expectFullCallsMatch(model: LoadedModel): Promise<void> {
+  for (const [index, c] of golden.cases.entries()) {
+    const worst = maxDiff(await model.denoiser.denoise(request(c.input_ids, c.positions)), c.logits);
+    assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst}`);
+  }
+}
+
+/**
+ * Every golden cached case through `model` (fills numbered from `fill`): a refresh, then the hole's
+ * rows against its context, each within tolerance of PyTorch forward_cached(). Returns their logits.
+ */
+async function expectCachedCallsMatch(model: LoadedModel, fill: number): Promise<Float32Array[]> {
+  const all: Float32Array[] = [];
+  for (const [index, c] of golden.cached_cases.entries()) {
+    const fresh = Int32Array.from(c.fresh);
+    await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: fill + index, refresh: true, fresh }));
+    const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: fill + index, refresh: false, fresh }));
+    const worst = maxDiff(logits, c.logits);
+    assert.ok(worst <= golden.atol, `cached case ${index}: max |Δ| = ${worst}`);
+    all.push(logits);
+  }
+  return all;
+}
+
 describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorch)', function () {
   this.timeout(30000);
   let model: LoadedModel;
@@ -44,21 +69,14 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
   });
 
   it('a full call (no past, C = 0) gives the graph-without-cache logits of PyTorch forward()', async () => {
-    for (const [index, c] of golden.cases.entries()) {
-      const worst = maxDiff(await model.denoiser.denoise(request(c.input_ids, c.positions)), c.logits);
-      assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst}`);
-    }
+    await expectFullCallsMatch(model);
   });
 
   it('a cached call of the hole rows gives PyTorch forward_cached() on the refresh\'s context', async () => {
-    for (const [index, c] of golden.cached_cases.entries()) {
-      const fresh = Int32Array.from(c.fresh);
-      await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 1000 + index, refresh: true, fresh }));
-      const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 1000 + index, refresh: false, fresh }));
-      const worst = maxDiff(logits, c.logits);
-      assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst}`);
+    const cached = await expectCachedCallsMatch(model, 1000);
+    for (const [index, logits] of cached.entries()) {
       // the cache is approximate: the context saw the hole before its tokens changed
-      assert.ok(maxDiff(logits, c.full_logits) > golden.atol, 'the golden case should change the hole after the refresh');
+      assert.ok(maxDiff(logits, golden.cached_cases[index].full_logits) > golden.atol, 'the golden case should change the hole after the refresh');
     }
   });
 
@@ -163,17 +181,8 @@ describe('the fused context-cache graph in onnxruntime-node (tiny-model-kv-fused
 
   it('a full call gives PyTorch forward(), a cached call forward_cached() on the refresh\'s context', async () => {
     assert.equal(model.denoiser.contextCache, true);
-    for (const [index, c] of golden.cases.entries()) {
-      const worst = maxDiff(await model.denoiser.denoise(request(c.input_ids, c.positions)), c.logits);
-      assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst}`);
-    }
-    for (const [index, c] of golden.cached_cases.entries()) {
-      const fresh = Int32Array.from(c.fresh);
-      await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 5000 + index, refresh: true, fresh }));
-      const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 5000 + index, refresh: false, fresh }));
-      const worst = maxDiff(logits, c.logits);
-      assert.ok(worst <= golden.atol, `cached case ${index}: max |Δ| = ${worst}`);
-    }
+    await expectFullCallsMatch(model);
+    await expectCachedCallsMatch(model, 5000);
   });
 });
 

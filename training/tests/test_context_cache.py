@@ -9,6 +9,7 @@ from diffuse.context_cache import ConversionError, convert
 from diffuse.export import write_model_folder
 from diffuse.model import Denoiser, ModelConfig
 from diffuse.quantize import quantize
+from test_export import fake_tokenizer_json
 
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -26,10 +27,7 @@ def trained_like(seed=0):
 
 def folder(tmp_path, int8):
     tj = str(tmp_path / "tokenizer.json")
-    with open(tj, "w") as f:
-        json.dump({"model": {"type": "BPE", "vocab": {f"t{i}": i for i in range(3, 40)}},
-                   "added_tokens": [{"id": i, "content": c, "special": True} for i, c in
-                                    enumerate(["<|pad|>", "<|mask|>", "<|endoftext|>"])]}, f)
+    fake_tokenizer_json(tj, 40)
     src = str(tmp_path / "src")
     write_model_folder(trained_like(), tj, src, "tiny", card="# tiny\n", results={"nelbo_ppl": 9.5}, context_cache=False)
     if int8:

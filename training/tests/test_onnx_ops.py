@@ -1,6 +1,5 @@
 """diffuse.onnx_ops: the context-cache graph with onnxruntime's fused operators."""
 import copy
-import json
 import os
 
 import pytest
@@ -52,22 +51,16 @@ def test_fusing_refuses_what_has_no_fused_graph(tmp_path):
         export_onnx(trained_like(), str(tmp_path / "m.onnx"), context_cache=False, fused=True)
 
 
-def tokenizer_file(tmp_path):
-    path = str(tmp_path / "tokenizer.json")
-    with open(path, "w") as f:
-        json.dump({"model": {"type": "BPE", "vocab": {f"t{i}": i for i in range(3, 40)}},
-                   "added_tokens": [{"id": i, "content": c, "special": True} for i, c in
-                                    enumerate(["<|pad|>", "<|mask|>", "<|endoftext|>"])]}, f)
-    return path
-
-
 def test_the_fused_graph_passes_the_parity_check_and_quantizes(tmp_path):
     onnx = pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
     from diffuse.export import check_parity, random_cases
     from diffuse.quantize import quantize
+    from test_export import fake_tokenizer_json
+    tj = str(tmp_path / "tokenizer.json")
+    fake_tokenizer_json(tj, 40)
     out = str(tmp_path / "fused")
-    meta = write_model_folder(trained_like(), tokenizer_file(tmp_path), out, "tiny", fused=True)
+    meta = write_model_folder(trained_like(), tj, out, "tiny", fused=True)
     assert meta["results"]["onnx_parity_max_abs_diff"] < 1e-3 and "context_cache" in meta
     path = os.path.join(out, "model.onnx")
     proto = onnx.load(path)
