@@ -43,7 +43,7 @@ def cumulative(weights):
 
 class ExampleMaker:
     def __init__(self, docs, tok, max_length, infill_share=0.5, short_share=0.2, max_hole=96,
-                 min_length=64, seed=0, infill_doc_power=1.0, units=(), unit_share=0.0):
+                 min_length=64, seed=0, infill_doc_power=1.0, infill_factors=None, units=(), unit_share=0.0):
         self.docs = docs
         self.tok = tok
         self.L = max_length
@@ -54,8 +54,13 @@ class ExampleMaker:
         self.rng = random.Random(seed)
         self.cum = cumulative(len(d) for d in docs)
         # Hole rows may draw documents by len**power: below 1 they favour short files, whose whole
-        # text fits the canvas with <|endoftext|> at both ends, as a short program in the editor does.
-        self.infill_cum = self.cum if infill_doc_power == 1 else cumulative(len(d) ** infill_doc_power for d in docs)
+        # text fits the canvas with <|endoftext|> at both ends, as a short program in the editor does;
+        # and times a factor per document (algorithmic.hole_weights: computation inside functions).
+        if infill_doc_power == 1 and infill_factors is None:
+            self.infill_cum = self.cum
+        else:
+            factors = infill_factors if infill_factors is not None else [1.0] * len(docs)
+            self.infill_cum = cumulative(len(d) ** infill_doc_power * f for d, f in zip(docs, factors, strict=True))
         # Hole rows may also come from short standalone programs (functions.py), drawn uniformly.
         self.units = units
         self.unit_share = unit_share if units else 0.0

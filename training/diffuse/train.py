@@ -55,6 +55,7 @@ class TrainConfig:
     short_share: float = 0.2         # share of batches with a shorter canvas (64..L)
     max_hole: int = 96               # hole slots at most
     infill_doc_power: float = 1.0    # hole rows draw documents by length**power (< 1: shorter files more often)
+    infill_algorithmic_power: float = 0.0   # > 0: hole rows also draw Python files by density**power (algorithmic.py)
     unit_share: float = 0.0          # share of hole rows cut from a top-level Python function (functions.py)
     num_workers: int = 14
     # optimisation
@@ -182,10 +183,19 @@ def train(cfg: TrainConfig, docs=None, log=print):
         from .corpus import read_split
         files = list(read_split(cfg.corpus, "train"))
         docs = [f["text"] for f in files]
-        python_docs = [f["text"] for f in files if f["path"].endswith(".py")]
+        paths = [f["path"] for f in files]
         del files
     else:
-        python_docs = docs
+        paths = ["doc.py"] * len(docs)
+    python_docs = [d for d, p in zip(docs, paths) if p.endswith(".py")]
+    infill_factors = None
+    if cfg.infill_algorithmic_power > 0:
+        from multiprocessing import Pool
+        from .algorithmic import hole_weights
+        with Pool(max(1, min(16, os.cpu_count() or 1))) as pool:
+            infill_factors = hole_weights(docs, paths, cfg.infill_algorithmic_power, pool)
+        log(json.dumps({"algorithmic_factors": len(infill_factors),
+                        "mean": round(sum(infill_factors) / len(infill_factors), 4)}))
     units = []
     if cfg.unit_share > 0:
         from .functions import function_units
@@ -196,7 +206,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
                      infill_share=cfg.infill_share if cfg.objective != "ar" else 0.0,
                      short_share=cfg.short_share if cfg.objective != "ar" else 0.0,
                      max_hole=cfg.max_hole, infill_doc_power=cfg.infill_doc_power,
-                     units=units, unit_share=cfg.unit_share)
+                     infill_factors=infill_factors, units=units, unit_share=cfg.unit_share)
     nw = cfg.num_workers if device.startswith("cuda") else 0
     extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}
     loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=nw, pin_memory=nw > 0, **extra)
