@@ -11,6 +11,7 @@
 #   bash training/pipeline.sh families_eval families_export   # their held-out bounds, then ONNX folders
 #   bash training/pipeline.sh families_steps            # step time of each objective alone (STEP_EXTRA: other shapes)
 #   ARMS="a=--infill_share=0.9;b=--objective=ar" bash training/pipeline.sh arms arms_eval   # recipe ablation
+#   WAIT_S=540 bash training/pipeline.sh wait_arms arms_eval   # a later call: waits for detached arms, then evaluates
 #
 # `families` trains every seed family (FAMILIES) side by side, as 8 background processes with few
 # dataloader workers each, on one small shared backbone (FAM_LAYERS x FAM_EMBD, FAM_HEADS heads,
@@ -30,7 +31,8 @@
 # `arms` trains recipe variants of the bundled architecture side by side at equal minutes: ARMS is
 # 'name=train.py flags;...', each arm ARM_MINUTES (its own LR schedule) in its own process, arm i on
 # GPU i mod the GPUs present (two arms on one GPU share it: still equal minutes, each at half speed).
-# `arms_eval` gives each its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
+# Run detached (setsid), `arms` writes $W/arms/done (ok or failed) when every arm has ended;
+# `wait_arms` waits for it (WAIT_S seconds at most; exit 3 while they still train). `arms_eval` gives each its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
 # diffusion arm its shipped int8 graph in $WORK/arms/<name>/model, for `node out/bench/mbpp.js
 # --model A,B` side by side. ARM_MODEL replaces the architecture flags (default: the bundled model's).
 # VAL_SOURCE=python0 bounds the arms on that source's validation files alone: the GPU image's first
@@ -232,7 +234,7 @@ PYEOF
     ;;
   arms)
     specs=$(arm_specs)
-    mkdir -p "$W/arms"; pids=(); names=(); i=0
+    mkdir -p "$W/arms"; rm -f "$W/arms/done"; pids=(); names=(); i=0
     gpus=$($PY -c "import torch; print(max(1, torch.cuda.device_count()))")
     while IFS=$'\t' read -r name flags; do
       # shellcheck disable=SC2086
@@ -246,7 +248,16 @@ PYEOF
       if wait "${pids[$j]}"; then echo "${names[$j]}: $(tail -n 1 "$W/arms/${names[$j]}/log.jsonl")"
       else echo "${names[$j]}: FAILED"; tail -n 5 "$W/arms/${names[$j]}.out"; rc=1; fi
     done
-    [ "$rc" = 0 ] || exit 1
+    if [ "$rc" = 0 ]; then echo ok > "$W/arms/done"; else echo failed > "$W/arms/done"; exit 1; fi
+    ;;
+  wait_arms)
+    # Waits (WAIT_S seconds at most) for a detached `arms` run to end, by the file it writes last:
+    # a command that polls for the training processes by name (pgrep -f) finds itself, since its
+    # own command line holds the name, and waits out its time limit.
+    for ((s = 0; s < ${WAIT_S:-540}; s += 2)); do [ -f "$W/arms/done" ] && break; sleep 2; done
+    for log in "$W"/arms/*/log.jsonl; do [ -f "$log" ] && echo "$log: $(tail -n 1 "$log")"; done
+    [ -f "$W/arms/done" ] || { echo "arms still training after ${WAIT_S:-540} s"; exit 3; }
+    [ "$(cat "$W/arms/done")" = ok ] || { echo "arms failed (see $W/arms/*.out)"; exit 1; }
     ;;
   arms_eval)
     specs=$(arm_specs); rows=()

@@ -27,9 +27,11 @@ def test_arms_train_side_by_side_then_bound_and_export(tmp_path):
     env = {**os.environ, "PYTHON": sys.executable, "WORK": str(work), "ARM_MINUTES": "0.05", "ARM_WINDOWS": "4",
            "ARM_MODEL": "--n_layer=1 --n_head=2 --n_embd=32 --max_length=64 --batch_size=4 --num_workers=0 --device=cpu",
            "ARMS": "holes=--infill_share=0.9;ar=--objective=ar"}
-    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "arms", "arms_eval"], env=env,
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "arms", "wait_arms", "arms_eval"], env=env,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert (work / "arms" / "done").read_text() == "ok\n"
+    assert "holes/log.jsonl: {" in run.stdout, "wait_arms shows each arm's last log line"
     bounds = json.loads((work / "arms" / "bounds.json").read_text())
     assert set(bounds) == {"holes", "ar"}
     assert all(math.isfinite(b["nats_per_token"]) and b["tokens_seen"] > 0 for b in bounds.values())
@@ -46,3 +48,14 @@ def test_arms_without_arms_names_the_variable(tmp_path):
     env.pop("ARMS", None)
     run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "arms"], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "ARMS" in run.stderr
+
+
+def test_wait_arms_times_out_while_arms_train_and_reports_a_failed_run(tmp_path):
+    (tmp_path / "arms").mkdir()
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path), "WAIT_S": "2"}
+    pipeline = os.path.join(TRAINING, "pipeline.sh")
+    run = subprocess.run(["bash", pipeline, "wait_arms"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3 and "still training after 2 s" in run.stdout
+    (tmp_path / "arms" / "done").write_text("failed\n")
+    run = subprocess.run(["bash", pipeline, "wait_arms", "arms_eval"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "arms failed" in run.stdout and "=== arms_eval" not in run.stdout
