@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { SyntaxChecker } from '../infill/syntax';
+import { indentationErrors } from './pythonIndentation';
 
 /**
  * Grammars by VS Code language id: the wasm each grammar's own npm package ships. The build
@@ -45,7 +46,8 @@ export async function loadSyntaxChecker(bundleDir: string = __dirname): Promise<
       const tree = parser.parse(text);
       if (!tree) return undefined;
       try {
-        return countErrors(tree.rootNode);
+        // the Python grammar recovers from indentation errors without an ERROR node: counted apart
+        return countErrors(tree.rootNode) + (languageId === 'python' ? indentationErrors(text) : 0);
       } finally {
         tree.delete();
       }

@@ -16,6 +16,10 @@ describe('syntax check: tree-sitter', () => {
     assert.ok(checker.errors('def f(x):\n    for i in range(len(x):\n        pass\n', 'python')! > 0);
   });
 
+  it('adds the indentation errors of Python, which the grammar recovers from without an error node', () => {
+    assert.equal(checker.errors('def f(x):\n    try:\n    y = 1\n    return y\n', 'python'), 1);
+  });
+
   it('has no verdict for a language without a grammar', () => {
     assert.equal(checker.errors('fn main() {}', 'rust'), undefined);
   });

@@ -1,0 +1,52 @@
+import * as assert from 'node:assert/strict';
+import { indentationErrors } from '../../src/syntax/pythonIndentation';
+
+describe('Python indentation errors (what the tree-sitter grammar lets through)', () => {
+  it('finds none in well-indented code, brackets, strings, comments and continuations included', () => {
+    const ok = [
+      'def f(x):',
+      '    """A docstring:',
+      'at column 0 inside the string:',
+      '    """',
+      '    total = [a for a in x',
+      '             if a:  # a colon inside brackets',
+      '    ]',
+      "    s = 'if x:'  # a colon inside a string",
+      '    y = 1 + \\',
+      '            2',
+      '    if y:',
+      '        # a comment at any column',
+      '',
+      '        try:',
+      '            pass',
+      '        except ValueError:',
+      '            raise',
+      '    return {k: v',
+      '            for k, v in x}',
+      'print(f(1))',
+      '',
+    ].join('\n');
+    assert.equal(indentationErrors(ok), 0);
+  });
+
+  it('counts a block opener with no deeper line, an unexpected indent and a dedent to no enclosing column', () => {
+    assert.equal(indentationErrors('def f(x):\n    try:\n    y = 1\n    return y\n'), 1, 'a lone try:');
+    assert.equal(indentationErrors('def f(x):\n    y = 1\n        z = 2\n    return y\n'), 1, 'unexpected indent, counted once');
+    assert.equal(indentationErrors('def f(x):\n    if x:\n        y = 1\n      z = 2\n    return y\n'), 1, 'unindent to column 6');
+    assert.equal(indentationErrors('def f(x):\n    for i in x:\n    return y\n'), 1);
+  });
+
+  it('reads tabs as CPython does: to the next multiple of eight', () => {
+    assert.equal(indentationErrors('def f(x):\n\tif x:\n\t\treturn 1\n        return 2\n'), 0);
+  });
+
+  it('takes a window as it comes: its first line is the base, a dedent below every block a new base', () => {
+    assert.equal(indentationErrors('        y = 1\n        return y\n\ndef g():\n    return 2\n'), 0);
+    assert.equal(indentationErrors('    if x:\n'), 0, 'the body of a block cut off by the window end is beyond it');
+    assert.equal(indentationErrors(''), 0);
+  });
+
+  it('closes an unterminated one-line string at the end of its line', () => {
+    assert.equal(indentationErrors("def f():\n    s = 'oops\n    return s\n"), 0);
+  });
+});
