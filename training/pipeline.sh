@@ -41,10 +41,11 @@
 # validation split of this corpus.
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
-# $NPM_TAR (made by training/pack_npm_corpus.sh) and the PyPI sources in every $PYPI_PARTS present
-# (made by diffuse.pypi_corpus; see training/pypi-corpus/README.md). Any other directory works:
-# SOURCES="name:dir ...". Near-duplicate removal needs datasketch: when it is not importable, the
-# wheels in ../.whl (carry them) are installed to $W/site first.
+# $NPM_TAR (made by training/pack_npm_corpus.sh), the PyPI sources in every $PYPI_PARTS present
+# (made by diffuse.pypi_corpus; see training/pypi-corpus/README.md) and the Rust crates in every
+# $CRATES_PARTS present (made by diffuse.crates_corpus; see training/crates-corpus/README.md). Any
+# other directory works: SOURCES="name:dir ...". Near-duplicate removal needs datasketch: when it
+# is not importable, the wheels in ../.whl (carry them) are installed to $W/site first.
 set -euo pipefail
 cd "$(dirname "$0")"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=true
@@ -52,6 +53,7 @@ PY=${PYTHON:-python3}
 W=${WORK:-/tmp/diffuse}
 NPM_TAR=${NPM_TAR:-../.corpus/npm.tar.xz}
 PYPI_PARTS=${PYPI_PARTS:-../.corpus/pypi-*.tar.xz}
+CRATES_PARTS=${CRATES_PARTS:-../.corpus/crates-*.tar.xz}
 NAME=${NAME:-diffuse-small}
 VOCAB=${VOCAB:-8192}
 TOKENIZER_FROM=${TOKENIZER_FROM-../models/diffuse-small/tokenizer.json}
@@ -133,6 +135,19 @@ arm_specs() { tr ';' '\n' <<< "${ARMS:?ARMS: name=flags;... (see the header)}" |
 # the objective an arm's checkpoint was trained with
 objective_of() { $PY -c "import torch,sys; print(torch.load(sys.argv[1],map_location='cpu')['train_config']['objective'])" "$1"; }
 
+# the parts matching glob $2 that are present, unpacked side by side into $W/$1 (they are independent:
+# whole packages each, members $1/<name>-<version>/...) and added to SOURCES as source $1
+unpack_parts() {
+  local name=$1 parts=() pids=() p pid
+  for p in $2; do [ -f "$p" ] && parts+=("$p"); done
+  ((${#parts[@]})) || return 0
+  rm -rf "${W:?}/$name"
+  for p in "${parts[@]}"; do tar xJf "$p" -C "$W" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  echo "$name: ${#parts[@]} parts, $(ls "$W/$name" | wc -l) packages"
+  SOURCES="$SOURCES $name:$W/$name"
+}
+
 # diffuse.train on $GPUS GPUs (one process each) or, with GPUS=1, as a plain process
 train() {
   if [ "$GPUS" -gt 1 ]; then
@@ -154,15 +169,8 @@ dirs = [d for d in site.getsitepackages()] + [sysconfig.get_paths()["stdlib"]]
 print(" ".join(f"python{i}:{d}" for i, d in enumerate(dirs)))
 PYEOF
 )" npm:$W/npm/node_modules"
-      # the PyPI parts are independent (whole packages each): unpack them side by side into $W/pypi
-      parts=(); for p in $PYPI_PARTS; do [ -f "$p" ] && parts+=("$p"); done
-      if ((${#parts[@]})); then
-        rm -rf "$W/pypi"; pids=()
-        for p in "${parts[@]}"; do tar xJf "$p" -C "$W" & pids+=($!); done
-        for pid in "${pids[@]}"; do wait "$pid"; done
-        echo "pypi: ${#parts[@]} parts, $(ls "$W/pypi" | wc -l) packages"
-        SOURCES="$SOURCES pypi:$W/pypi"
-      fi
+      unpack_parts pypi "$PYPI_PARTS"
+      unpack_parts crates "$CRATES_PARTS"
     fi
     if ! $PY -c "import datasketch" 2>/dev/null; then
       ls ../.whl/datasketch-*.whl > /dev/null 2>&1 || { echo "datasketch missing: carry .whl (training/pypi-corpus/README.md)"; exit 2; }

@@ -30,6 +30,7 @@ EXTENSIONS = {
     ".py": "python", ".pyi": "python",
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
     ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript", ".cts": "typescript",
+    ".rs": "rust",
     ".md": "markdown", ".markdown": "markdown", ".rst": "restructuredtext",
 }
 # benchmark datasets and their sources never go in (path components, lower-cased, '-'/'_' ignored):
@@ -150,9 +151,23 @@ def _licence_from_metadata(path):
     return lic
 
 
+def licence_from_cargo(text):
+    """A Cargo.toml's package licence: its `license` (an SPDX expression), else `file:` and its
+    `license-file`, else None."""
+    import tomllib   # Python 3.11+ (the project runs on 3.10): only a corpus with crates needs it
+    try:
+        pkg = tomllib.loads(text).get("package", {})
+    except tomllib.TOMLDecodeError:
+        return None
+    lic, lic_file = pkg.get("license"), pkg.get("license-file")
+    if isinstance(lic, str) and lic.strip():
+        return lic.strip()
+    return f"file:{lic_file}" if isinstance(lic_file, str) and lic_file else None
+
+
 def find_licences(root):
-    """Package folder or top-level name -> licence, from *.dist-info/METADATA, PKG-INFO (sdists) and
-    package.json files."""
+    """Package folder or top-level name -> licence, from *.dist-info/METADATA, PKG-INFO (sdists),
+    package.json and Cargo.toml (crates) files."""
     found = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
@@ -169,6 +184,9 @@ def find_licences(root):
         if "PKG-INFO" in filenames and dirpath != root:
             found.setdefault(os.path.relpath(dirpath, root), _licence_from_metadata(os.path.join(dirpath, "PKG-INFO"))
                              or "unknown")
+        if "Cargo.toml" in filenames and dirpath != root:
+            with open(os.path.join(dirpath, "Cargo.toml"), encoding="utf-8", errors="replace") as f:
+                found.setdefault(os.path.relpath(dirpath, root), licence_from_cargo(f.read()) or "unknown")
         if "package.json" in filenames:
             try:
                 with open(os.path.join(dirpath, "package.json")) as f:

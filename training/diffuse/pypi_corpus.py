@@ -135,12 +135,24 @@ def _safe_rel(member):
     return parts
 
 
-def _keep_member(parts, size, max_bytes):
-    fn = parts[-1]
-    if fn in ("PKG-INFO", "METADATA"):
-        return True
+def is_source(fn, size, max_bytes, exts=EXTENSIONS):
+    """A file of one of exts (those diffuse.corpus keeps), not empty and not over max_bytes."""
     ext = ".ts" if fn.endswith(".d.ts") else os.path.splitext(fn)[1].lower()
-    return ext in EXTENSIONS and 0 < size <= max_bytes
+    return ext in exts and 0 < size <= max_bytes
+
+
+def _keep_member(parts, size, max_bytes):
+    return parts[-1] in ("PKG-INFO", "METADATA") or is_source(parts[-1], size, max_bytes)
+
+
+def tar_members(fileobj):
+    """(path parts below the archive's top folder, size, a function reading the data) of each regular
+    file of a tar archive whose path stays inside it; links and '..' paths are never yielded."""
+    with tarfile.open(fileobj=fileobj, mode="r:*") as t:
+        for m in t:
+            parts = _safe_rel(m.name)
+            if m.isfile() and parts and len(parts) > 1:
+                yield parts[1:], m.size, lambda m=m: t.extractfile(m).read()
 
 
 def licence_from_metadata(text):
@@ -192,14 +204,10 @@ def extract(archive, filename, out_dir, max_bytes):
                 if parts and _keep_member(parts, info.file_size, max_bytes):
                     put(parts, z.read(info))
     else:
-        with tarfile.open(archive, "r:*") as t:
-            for m in t:
-                parts = _safe_rel(m.name)
-                if not m.isfile() or not parts:
-                    continue
-                parts = parts[1:]
-                if parts and _keep_member(parts, m.size, max_bytes):
-                    put(parts, t.extractfile(m).read())
+        with open(archive, "rb") as f:
+            for parts, size, read in tar_members(f):
+                if _keep_member(parts, size, max_bytes):
+                    put(parts, read())
     if meta:
         with open(os.path.join(out_dir, "PKG-INFO"), "w", encoding="utf-8") as f:
             f.write(meta)
@@ -251,8 +259,16 @@ def fetch_one(index, spec, cfg):
 
 
 def fetch(cfg: FetchConfig):
-    specs = read_list(cfg.packages)
     os.makedirs(os.path.join(cfg.dest, "pypi"), exist_ok=True)
+    index = _Index()
+    return fetch_all(cfg, lambda spec: fetch_one(index, spec, cfg))
+
+
+def fetch_all(cfg, fetch_one):
+    """fetch_one(spec) -> its record, for each name==version of cfg.packages, cfg.jobs at a time, each
+    record logged to DEST/fetched.jsonl; new packages stop past cfg.max_raw_mb of source. Writes the
+    pins (and licences) of those fetched, in the order of cfg.packages."""
+    specs = read_list(cfg.packages)
     log_path = os.path.join(cfg.dest, "fetched.jsonl")
     done = {}
     if os.path.exists(log_path):   # resumable: packages already logged are not fetched again
@@ -261,13 +277,12 @@ def fetch(cfg: FetchConfig):
             done[f"{r['name']}=={r['version']}"] = r
     todo = [s for s in specs if s not in done]
     raw = sum(r.get("bytes", 0) for r in done.values())
-    index = _Index()
     stop = threading.Event()
     if cfg.max_raw_mb and raw > cfg.max_raw_mb << 20:
         stop.set()   # a re-run past the budget only writes the pins
 
     def job(spec):
-        return None if stop.is_set() else fetch_one(index, spec, cfg)
+        return None if stop.is_set() else fetch_one(spec)
 
     with open(log_path, "a") as log, ThreadPoolExecutor(cfg.jobs) as ex:
         futs = [ex.submit(job, s) for s in todo]
@@ -310,6 +325,7 @@ class PackConfig:
     ratio: float = 6.5                   # planning guess of xz's ratio on source (refined per part)
     first: int = 1                       # number of the first part written
     order: str = ""                      # name==version lines (packages.txt): parts follow that order
+    meta: str = "PKG-INFO"               # each package's licence file, packed with it when present
     xz: str = "xz -T2 -9"
 
 
@@ -327,8 +343,8 @@ def pack(cfg: PackConfig):
     pkgs = []
     for p in sorted(by_pkg, key=lambda p: (rank.get(p, len(rank)), p)):
         files = sorted(by_pkg[p])
-        if os.path.exists(os.path.join(cfg.root, p, "PKG-INFO")):
-            files.append(f"{p}/PKG-INFO")
+        if os.path.exists(os.path.join(cfg.root, p, cfg.meta)):
+            files.append(f"{p}/{cfg.meta}")
         pkgs.append((p, files, sum(os.path.getsize(os.path.join(cfg.root, f)) for f in files)))
     limit = cfg.part_mib << 20
     ratio, n, parts, i = cfg.ratio, cfg.first, [], 0
@@ -359,10 +375,10 @@ def pack(cfg: PackConfig):
 
 
 def _halves(cfg, pkg):
-    """A package's files in two runs of about equal bytes (PKG-INFO stays with the last), or None when
-    it has a single source file."""
+    """A package's files in two runs of about equal bytes (its meta file stays with the last), or None
+    when it has a single source file."""
     p, files, _ = pkg
-    meta = files[-1:] if files[-1] == f"{p}/PKG-INFO" else []
+    meta = files[-1:] if files[-1] == f"{p}/{cfg.meta}" else []
     src = files[:len(files) - len(meta)]
     if len(src) < 2:
         return None
@@ -392,13 +408,13 @@ def _tar_xz(cfg, pkgs, path):
 COMMANDS = {"select": (SelectConfig, select), "fetch": (FetchConfig, fetch), "pack": (PackConfig, pack)}
 
 
-def main(argv):
+def main(argv, commands=COMMANDS, prog="diffuse.pypi_corpus"):
     from .options import parse_options
     cmd, rest = (argv[0], argv[1:]) if argv else ("", [])
-    if cmd not in COMMANDS:
-        raise SystemExit(f"diffuse.pypi_corpus: unknown command {cmd!r}: {' | '.join(COMMANDS)}")
-    config, run = COMMANDS[cmd]
-    res = run(parse_options(config, rest, f"diffuse.pypi_corpus {cmd}"))
+    if cmd not in commands:
+        raise SystemExit(f"{prog}: unknown command {cmd!r}: {' | '.join(commands)}")
+    config, run = commands[cmd]
+    res = run(parse_options(config, rest, f"{prog} {cmd}"))
     print(json.dumps(res))
 
 
