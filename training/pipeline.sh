@@ -241,8 +241,10 @@ PYEOF
     done | tee "$W/families/steps${STEP_LABEL:-}.jsonl"
     ;;
   arms)
-    specs=$(arm_specs)
-    mkdir -p "$W/arms"; rm -f "$W/arms/done"; pids=(); names=(); i=0
+    mkdir -p "$W/arms"; rm -f "$W/arms/done"; echo $$ > "$W/arms/pid"
+    # however this run ends, `done` says how: an early exit or a kill leaves "failed", not silence
+    trap '[ -f "$W/arms/done" ] || echo failed > "$W/arms/done"' EXIT
+    specs=$(arm_specs); pids=(); names=(); i=0
     gpus=$($PY -c "import torch; print(max(1, torch.cuda.device_count()))")
     while IFS=$'\t' read -r name flags; do
       # shellcheck disable=SC2086
@@ -259,10 +261,18 @@ PYEOF
     if [ "$rc" = 0 ]; then echo ok > "$W/arms/done"; else echo failed > "$W/arms/done"; exit 1; fi
     ;;
   wait_arms)
-    # Waits (WAIT_S seconds at most) for a detached `arms` run to end, by the file it writes last:
-    # a command that polls for the training processes by name (pgrep -f) finds itself, since its
+    # Waits (WAIT_S seconds at most) for a detached `arms` run to end, by the file it writes last,
+    # or for its process (arms/pid) to be gone without writing it (killed outright). Not by the
+    # training processes' name: `pgrep -f diffuse.train` finds the waiting command itself, whose
     # own command line holds the name, and waits out its time limit.
-    for ((s = 0; s < ${WAIT_S:-540}; s += 2)); do [ -f "$W/arms/done" ] && break; sleep 2; done
+    pid=$(cat "$W/arms/pid" 2>/dev/null || true)
+    for ((s = 0; s < ${WAIT_S:-540}; s += 2)); do
+      [ -f "$W/arms/done" ] && break
+      if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+        sleep 1; [ -f "$W/arms/done" ] || echo failed > "$W/arms/done"; break
+      fi
+      sleep 2
+    done
     for log in "$W"/arms/*/log.jsonl; do [ -f "$log" ] && echo "$log: $(tail -n 1 "$log")"; done
     [ -f "$W/arms/done" ] || { echo "arms still training after ${WAIT_S:-540} s"; exit 3; }
     [ "$(cat "$W/arms/done")" = ok ] || { echo "arms failed (see $W/arms/*.out)"; exit 1; }

@@ -31,6 +31,7 @@ def density(text):
     """Share of the code lines that compute inside a function body (0 for fewer than 5 code lines)."""
     code = hits = 0
     def_indent = None        # the indentation of the outermost def whose body we are in
+    header_depth = 0         # open brackets of a def header that goes over several lines
     in_string = False
     for raw in text.split("\n"):
         line = raw.strip()
@@ -40,25 +41,32 @@ def density(text):
         if in_string:
             in_string = quotes % 2 == 0
             continue
+        in_string = quotes % 2 == 1      # a string opened here, at the start or mid-line (`x = f("""`)
         if line.lstrip("rbfuRBFU").startswith(TRIPLE_QUOTES):    # a docstring or a bare string block
-            in_string = quotes % 2 == 1
             continue
         code += 1
+        if header_depth > 0:             # a parameter line of a def header: its own indentation means nothing
+            header_depth += line.count("(") - line.count(")")
+            continue
         indent = len(raw) - len(raw.lstrip())
         if def_indent is not None and indent <= def_indent:
             def_indent = None
         if DEF.match(line):
             def_indent = indent if def_indent is None else def_indent
+            header_depth = max(0, line.count("(") - line.count(")"))
         elif def_indent is not None and (CONTROL.match(line) or COMPUTE.search(line)):
             hits += 1
     return hits / code if code >= MIN_CODE_LINES else 0.0
 
 
-def hole_weights(texts, paths, power, pool=None):
-    """Per document, the factor its hole-row weight gets: density**power for a Python file; every
-    other file the Python files' mean of it, so the other languages keep their share of hole rows."""
-    python = [i for i, p in enumerate(paths) if p.endswith(".py")]
+def hole_weights(texts, paths, power, pool=None, doc_power=1.0):
+    """Per document, the factor its hole-row weight gets: density**power for a Python file (a stub,
+    with no bodies, scores 0); every other file the Python files' mean of it, weighted as hole rows
+    draw documents (by length**doc_power), so the other languages keep their share of hole rows."""
+    python = [i for i, p in enumerate(paths) if p.endswith((".py", ".pyi"))]
     mapper = pool.map if pool is not None else map
     factors = dict(zip(python, (d ** power for d in mapper(density, (texts[i] for i in python)))))
-    neutral = sum(factors.values()) / len(factors) if factors else 1.0
+    draw = {i: len(texts[i]) ** doc_power for i in python}
+    total = sum(draw.values())
+    neutral = sum(factors[i] * draw[i] for i in python) / total if total else 1.0
     return [factors.get(i, neutral) for i in range(len(texts))]

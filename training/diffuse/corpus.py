@@ -154,7 +154,7 @@ def _licence_from_metadata(path):
 def licence_from_cargo(text):
     """A Cargo.toml's package licence: its `license` (an SPDX expression), else `file:` and its
     `license-file`, else None."""
-    import tomllib   # Python 3.11+ (the project runs on 3.10): only a corpus with crates needs it
+    import tomllib   # Python 3.11+ (the GPU image has 3.12): imported here, as only a corpus with crates needs it
     try:
         pkg = tomllib.loads(text).get("package", {})
     except tomllib.TOMLDecodeError:

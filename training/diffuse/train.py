@@ -193,9 +193,10 @@ def train(cfg: TrainConfig, docs=None, log=print):
         from multiprocessing import Pool
         from .algorithmic import hole_weights
         with Pool(max(1, min(16, os.cpu_count() or 1))) as pool:
-            infill_factors = hole_weights(docs, paths, cfg.infill_algorithmic_power, pool)
-        log(json.dumps({"algorithmic_factors": len(infill_factors),
-                        "mean": round(sum(infill_factors) / len(infill_factors), 4)}))
+            infill_factors = hole_weights(docs, paths, cfg.infill_algorithmic_power, pool, cfg.infill_doc_power)
+        if master:
+            log(json.dumps({"algorithmic_factors": len(infill_factors),
+                            "mean": round(sum(infill_factors) / len(infill_factors), 4)}))
     units = []
     if cfg.unit_share > 0:
         from .functions import function_units

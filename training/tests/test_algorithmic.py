@@ -49,6 +49,14 @@ def test_computation_inside_functions_scores_high_wiring_and_tables_zero():
     assert density(TABLE) == 0.0, "assignments at module level are not computation"
 
 
+def test_a_def_header_over_several_lines_and_a_string_opened_mid_line():
+    wrapped = SORTING.replace("def merge(a, b):", "def merge(\n    a,\n    b,\n):")
+    assert density(wrapped) == 8 / 14, "the header's three extra lines are code, its body still the function's"
+    q = "\"" * 3
+    mid = "TEMPLATE = dedent(" + q + "\n    for x in this text: no code\n" + q + ")\n" + SORTING
+    assert density(mid) == 8 / 12, "the lines of a string opened mid-line are not code"
+
+
 def test_docstrings_and_short_files_do_not_count():
     with_doc = SORTING.replace('"""Merge two sorted lists.', '"""Merge two sorted lists.\n    ' + "x = a[0] + 1\n    " * 30)
     assert density(with_doc) == density(SORTING), "lines inside a docstring are not code"
@@ -61,7 +69,8 @@ def test_hole_weights_raise_python_by_density_and_keep_other_languages_neutral()
     with Pool(2) as pool:
         weights = hole_weights(texts, paths, power=2, pool=pool)
     assert weights[:2] == [(8 / 11) ** 2, 0.0]
-    assert weights[2] == (8 / 11) ** 2 / 2, "a non-Python file gets the Python files' mean factor"
+    by_length = (8 / 11) ** 2 * len(SORTING) / (len(SORTING) + len(WIRING))
+    assert abs(weights[2] - by_length) < 1e-12, "a non-Python file: the Python files' mean factor, as hole rows draw them"
     assert hole_weights(texts, paths, power=2) == weights, "the pool only parallelises"
 
 

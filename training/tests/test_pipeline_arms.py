@@ -59,3 +59,13 @@ def test_wait_arms_times_out_while_arms_train_and_reports_a_failed_run(tmp_path)
     (tmp_path / "arms" / "done").write_text("failed\n")
     run = subprocess.run(["bash", pipeline, "wait_arms", "arms_eval"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "arms failed" in run.stdout and "=== arms_eval" not in run.stdout
+
+
+def test_wait_arms_stops_waiting_when_the_arms_process_is_gone_without_a_word(tmp_path):
+    (tmp_path / "arms").mkdir()
+    gone = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True).stdout.strip()
+    (tmp_path / "arms" / "pid").write_text(gone + "\n")
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path), "WAIT_S": "60"}
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "wait_arms"], env=env, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1 and "arms failed" in run.stdout
+    assert (tmp_path / "arms" / "done").read_text() == "failed\n"
