@@ -3,7 +3,7 @@
  * engine only sees this interface; src/syntax implements it with tree-sitter.
  */
 export interface SyntaxChecker {
-  /** Parse errors in `text` for `languageId`, or undefined when the language has no grammar here. */
+  /** Errors in `text` for `languageId` (parse errors; for Python also indentation errors and undefined names), or undefined when the language has no grammar here. */
   errors(text: string, languageId: string): number | undefined;
 }
 

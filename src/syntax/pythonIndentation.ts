@@ -1,3 +1,5 @@
+import { blankStringsAndComments } from './pythonSource';
+
 /**
  * Python's indentation errors, which tree-sitter's Python grammar recovers from without a trace:
  * a block opener with no deeper line after it (a lone `try:`), a line indented deeper than its
@@ -45,59 +47,28 @@ const OPENING: Readonly<Record<string, true>> = { '(': true, '[': true, '{': tru
 
 /**
  * The logical lines of Python source that hold code: physical lines joined inside brackets,
- * strings and after a backslash; blank and comment-only lines left out. A quote left open at
- * the end of a line that is not triple-quoted closes there, so one broken string cannot swallow
- * the rest of the window.
+ * strings and after a backslash; blank and comment-only lines left out.
  */
 function* logicalLines(text: string): Generator<LogicalLine> {
+  const code = blankStringsAndComments(text);
   let i = 0;
-  while (i < text.length) {
+  while (i < code.length) {
     let column = 0;
-    for (; text[i] === ' ' || text[i] === '\t'; i++) column = text[i] === '\t' ? column - (column % 8) + 8 : column + 1;
+    for (; code[i] === ' ' || code[i] === '\t'; i++) column = code[i] === '\t' ? column - (column % 8) + 8 : column + 1;
     let depth = 0;
     let last = '';
-    let code = false;
-    while (i < text.length) {
-      const c = text[i];
+    for (; i < code.length; i++) {
+      const c = code[i];
       if (c === '\n') {
-        i++;
         if (depth === 0 && last !== '\\') break;
         if (last === '\\') last = '';
         continue;
       }
-      if (c === '#') {
-        while (i < text.length && text[i] !== '\n') i++;
-        continue;
-      }
-      if (c === '"' || c === "'") {
-        i = endOfString(text, i);
-        last = c;
-        code = true;
-        continue;
-      }
       if (OPENING[c]) depth++;
       else if (CLOSING[c] && depth > 0) depth--;
-      if (c !== ' ' && c !== '\t' && c !== '\r') {
-        last = c;
-        code = true;
-      }
-      i++;
+      if (c !== ' ' && c !== '\t' && c !== '\r') last = c;
     }
-    if (code) yield { column, opensBlock: last === ':' && depth === 0 };
+    i++;
+    if (last !== '') yield { column, opensBlock: last === ':' && depth === 0 };
   }
-}
-
-/** The index after the string literal whose opening quote is at `start`. */
-function endOfString(text: string, start: number): number {
-  const quote = text[start];
-  const triple = text.startsWith(quote.repeat(3), start);
-  const closing = triple ? quote.repeat(3) : quote;
-  let i = start + closing.length;
-  while (i < text.length) {
-    if (text[i] === '\\') i += 2;
-    else if (text.startsWith(closing, i)) return i + closing.length;
-    else if (!triple && text[i] === '\n') return i;
-    else i++;
-  }
-  return text.length;
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { SyntaxChecker } from '../infill/syntax';
 import { indentationErrors } from './pythonIndentation';
+import { undefinedNames } from './pythonNames';
 
 /**
  * Grammars by VS Code language id: the wasm each grammar's own npm package ships. The build
@@ -46,8 +47,9 @@ export async function loadSyntaxChecker(bundleDir: string = __dirname): Promise<
       const tree = parser.parse(text);
       if (!tree) return undefined;
       try {
-        // the Python grammar recovers from indentation errors without an ERROR node: counted apart
-        return countErrors(tree.rootNode) + (languageId === 'python' ? indentationErrors(text) : 0);
+        // the Python grammar recovers from indentation errors without an ERROR node, and no
+        // grammar sees undefined names: Python's are counted apart
+        return countErrors(tree.rootNode) + (languageId === 'python' ? indentationErrors(text) + undefinedNames(text) : 0);
       } finally {
         tree.delete();
       }

@@ -12,6 +12,10 @@ describe('Python indentation errors (what the tree-sitter grammar lets through)'
       '             if a:  # a colon inside brackets',
       '    ]',
       "    s = 'if x:'  # a colon inside a string",
+      '    t = """',
+      '  a string on lines of its own,',
+      '    its close and a call after it on one line',
+      '""".strip()',
       '    y = 1 + \\',
       '            2',
       '    if y:',
@@ -36,8 +40,9 @@ describe('Python indentation errors (what the tree-sitter grammar lets through)'
     assert.equal(indentationErrors('def f(x):\n    for i in x:\n    return y\n'), 1);
   });
 
-  it('reads tabs as CPython does: to the next multiple of eight', () => {
-    assert.equal(indentationErrors('def f(x):\n\tif x:\n\t\treturn 1\n        return 2\n'), 0);
+  it('reads a tab as CPython does: to the next multiple of eight', () => {
+    assert.equal(indentationErrors('if x:\n\ty = 1\n        z = 2\n'), 0);
+    assert.equal(indentationErrors('if x:\n  \ty = 1\n        z = 2\n'), 0);
   });
 
   it('takes a window as it comes: its first line is the base, a dedent below every block a new base', () => {
@@ -47,6 +52,10 @@ describe('Python indentation errors (what the tree-sitter grammar lets through)'
   });
 
   it('closes an unterminated one-line string at the end of its line', () => {
-    assert.equal(indentationErrors("def f():\n    s = 'oops\n    return s\n"), 0);
+    assert.equal(indentationErrors("def f():\n    s = 'oops\n    if s:\n    return s\n"), 1, 'the lone if: after it is still seen');
+  });
+
+  it('keeps a line that holds only a string: a docstring is a block body', () => {
+    assert.equal(indentationErrors('class E(Exception):\n    """Doc."""\n\nx = 1\n'), 0);
   });
 });

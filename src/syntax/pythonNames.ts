@@ -1,0 +1,85 @@
+import { blankStringsAndComments } from './pythonSource';
+
+/**
+ * Names a Python text reads that it binds nowhere and that are no builtins: what pyflakes
+ * reports as undefined, without its scopes. A fill that calls or reads a name the document never
+ * mentions (`list1:items()`, a made-up helper) almost never passes: on 1,600 MBPP train holes, 47
+ * of the 48 fills that did failed. One that binds a name the rest of the document reads (the
+ * `res = 0` a hole cut out) repairs the document. The syntax check counts the difference.
+ *
+ * Bindings are read by pattern, not by a parser: assignment and annotation targets at a line's
+ * start, `for ... in`, `def`/`class` names and parameters, imports, `as`, `lambda`, `:=`,
+ * `global`/`nonlocal`. A text with `import *` binds names no pattern can see: it gets 0.
+ */
+export function undefinedNames(text: string): number {
+  const code = blankStringsAndComments(text);
+  if (STAR_IMPORT.test(code)) return 0;
+  const bound = boundNames(code);
+  const unbound = new Set<string>();
+  for (const m of code.matchAll(READ)) {
+    const name = m[1];
+    if (bound.has(name) || BUILTINS.has(name) || KEYWORDS.has(name) || isKeywordArgument(code, m.index!, name.length)) continue;
+    unbound.add(name);
+  }
+  return unbound.size;
+}
+
+const STAR_IMPORT = /\bimport\s+\*/;
+/** An identifier that is no attribute (not after a dot) and no number's suffix. */
+const READ = /(?<![\w.])([A-Za-z_]\w*)/g;
+const IDENTIFIER = /[A-Za-z_]\w*/g;
+
+/** Each pattern's group 1 holds the names it binds (with other words, which bind nothing new). */
+const BINDINGS: readonly RegExp[] = [
+  /^[ \t]*([\w \t,()[\]*]+?)[ \t]*(?:[-+*/%&|^@]|\/\/|\*\*|>>|<<)?=(?!=)/gm, // a, (b, c) = ... ; x += 1
+  /^[ \t]*(\w+)[ \t]*:(?!=)/gm, //                                               x: int = 0
+  /\bfor[ \t]+([\w \t,()[\]*]+?)[ \t]+in\b/g, //                                        for i, (a, b) in ...
+  /\b(?:def|class)\s+(\w+)/g,
+  /\bdef\s+\w+\s*\(([^)]*)\)/g, //                                               parameters (and their defaults' names)
+  /\bimport[ \t]+([\w \t,.]+)/g, //                                                  import a.b, c  (binds a, b, c: b too, harmlessly)
+  /\bfrom\s+([\w.]+)\s+import\b/g, //                                            the module a from-import names is no read
+  /\bas\s+(\w+)/g,
+  /\blambda\b([^:\n]*):/g,
+  /(\w+)\s*:=/g,
+  /\b(?:global|nonlocal)[ \t]+([\w \t,]+)/g,
+];
+
+function boundNames(code: string): Set<string> {
+  const bound = new Set<string>();
+  for (const pattern of BINDINGS) {
+    for (const m of code.matchAll(pattern)) for (const name of m[1].match(IDENTIFIER) ?? []) bound.add(name);
+  }
+  return bound;
+}
+
+/** `name=` right after `(` or `,`: a keyword argument (or a parameter's default), no read. */
+function isKeywordArgument(code: string, start: number, length: number): boolean {
+  if (!/^\s*=(?!=)/.test(code.slice(start + length, start + length + 8))) return false;
+  const before = code.slice(Math.max(0, start - 80), start).trimEnd();
+  return before.endsWith('(') || before.endsWith(',');
+}
+
+const KEYWORDS = new Set(
+  ('False None True and as assert async await break class continue def del elif else except finally for from ' +
+    'global if import in is lambda nonlocal not or pass raise return try while with yield match case type _').split(' '),
+);
+
+/** Python 3.11's `dir(builtins)`, less the private names a program does not read. */
+const BUILTINS = new Set(
+  ('ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError BrokenPipeError ' +
+    'BufferError BytesWarning ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError ' +
+    'ConnectionResetError DeprecationWarning EOFError Ellipsis EncodingWarning EnvironmentError Exception ' +
+    'ExceptionGroup FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError ' +
+    'ImportError ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError ' +
+    'KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError NotADirectoryError NotImplemented ' +
+    'NotImplementedError OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError ' +
+    'RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration ' +
+    'SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError UnboundLocalError ' +
+    'UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning ValueError ' +
+    'Warning ZeroDivisionError __build_class__ __debug__ __doc__ __file__ __import__ __loader__ __name__ __package__ ' +
+    '__spec__ abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile ' +
+    'complex copyright credits delattr dict dir divmod enumerate eval exec exit filter float format frozenset ' +
+    'getattr globals hasattr hash help hex id input int isinstance issubclass iter len license list locals map max ' +
+    'memoryview min next object oct open ord pow print property quit range repr reversed round set setattr slice ' +
+    'sorted staticmethod str sum super tuple type vars zip self cls').split(' '),
+);

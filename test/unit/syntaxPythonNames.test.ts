@@ -1,0 +1,47 @@
+import * as assert from 'node:assert/strict';
+import { undefinedNames } from '../../src/syntax/pythonNames';
+import { blankStringsAndComments } from '../../src/syntax/pythonSource';
+
+describe('Python names read but bound nowhere', () => {
+  const program = [
+    'import math',
+    'from collections import Counter as C',
+    'from os import path',
+    'def count(words, key=None, *rest, **options):',
+    '    """Counts words: total, seen."""',
+    '    total: int = 0',
+    '    seen, (a, b) = set(), (1, 2)',
+    '    for i, w in enumerate(words):  # w is a word',
+    '        total += len(w) + math.floor(i) + a + b',
+    '    pairs = [(x, y) for x in words for y in rest]',
+    '    f = lambda s, t: s + t',
+    '    with open(path.join("a")) as handle:',
+    '        pass',
+    '    try:',
+    '        (n := len(seen))',
+    '    except ValueError as error:',
+    '        raise error',
+    '    return sorted(C(words).items(), key=len, reverse=True), pairs, f, n, handle, options, key',
+    '',
+  ].join('\n');
+
+  it('finds none where every name is bound, a builtin, an attribute, a keyword argument or inside a string', () => {
+    assert.equal(undefinedNames(program), 0);
+  });
+
+  it('counts each unbound name once, and a binding anywhere in the text repairs it', () => {
+    assert.equal(undefinedNames(`${program}print(result, helper(result))\n`), 2);
+    assert.equal(undefinedNames(`${program}result = 1\nprint(result)\n`), 0);
+  });
+
+  it('gives up on a star import, whose names no pattern can see', () => {
+    assert.equal(undefinedNames('from math import *\nprint(floor(pi))\n'), 0);
+  });
+
+  it('blanks comments to spaces and strings to quote marks at the same offsets, a triple-quoted string line breaks and all', () => {
+    const text = 'x = """a\nb""" + \'c\'  # d\ny = 1\n';
+    const code = blankStringsAndComments(text);
+    assert.equal(code.length, text.length);
+    assert.equal(code, `x = ${'"'.repeat(9)} + ${'"'.repeat(3)}${' '.repeat(5)}\ny = 1\n`);
+  });
+});
