@@ -10,7 +10,7 @@ import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
 import { holeShape } from './holeShape';
 import { indentVariants } from './indentVariants';
-import { normalizeIndentation, type IndentStyle } from './indentation';
+import { normalizeIndentation, spacedRequest, type IndentStyle } from './indentation';
 import { optionsForModel } from './modelOptions';
 import { postProcess, type Processed } from './postprocess';
 import { batchTokens, canvasSlots, planRows, rowHoles, type HoleInput, type RowSpec } from './rows';
@@ -78,10 +78,12 @@ export class InfillEngine {
     const wanted = options.candidates ?? 1;
     // Greedy decoding in a fixed order gives every row the same fill: one row per length serves.
     const perSize = options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted;
-    const holes = await this.holeInputs(request);
-    const variants: Variant[] = [{ request, holes, rows: planRows(holes, options, perSize) }];
+    // The model reads tab indentation as spaces; its fills come back in the document's style.
+    const shown = spacedRequest(request);
+    const holes = await this.holeInputs(shown);
+    const variants: Variant[] = [{ request: shown, holes, rows: planRows(holes, options, perSize) }];
     if (options.lineIndents) {
-      for (const { request: indented, indent } of indentVariants(request, holes[0].shape)) {
+      for (const { request: indented, indent } of indentVariants(shown, holes[0].shape)) {
         const indentedHoles = await this.holeInputs(indented);
         variants.push({ request: indented, holes: indentedHoles, indent, rows: planRows(indentedHoles, options, perSize) });
       }
@@ -116,7 +118,8 @@ export class InfillEngine {
   }
 
   /**
-   * Every batch row's candidate read from `sampled` (the rows in `skip` left out), ranked: an empty
+   * Every batch row's candidate read from `sampled` (the rows in `skip` left out), ranked against
+   * `request`, the document as the caller wrote it (its fills are in its style): an empty
    * fill (a row too short for the text, or padding alone) suggests nothing: last. Then the fewer
    * parse errors the better (a fill that adds some is likely wrong, one that repairs the document,
    * which a missing line often breaks, likely right); the model's score decides the rest.
@@ -128,7 +131,7 @@ export class InfillEngine {
     let offset = 0;
     for (const v of placed) {
       for (const [r, row] of v.rows.entries()) {
-        if (!skip.includes(offset + r)) candidates.push(await this.readCandidate(sampled, v, offset + r, row, layout.rows[offset + r], request));
+        if (!skip.includes(offset + r)) candidates.push(await this.readCandidate(sampled, v, offset + r, row, layout.rows[offset + r]));
       }
       offset += v.rows.length;
     }
@@ -196,10 +199,10 @@ export class InfillEngine {
   }
 
   private async readCandidate(
-    result: Sampled, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[], request: InfillRequest,
+    result: Sampled, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[],
   ): Promise<Candidate> {
     const { canvas, holes, indent } = variant;
-    const { text } = variant.request;
+    const { text, indentation } = variant.request;
     const fills: HoleFill[] = [];
     let weightedConfidence = 0;
     let weightedScore = 0;
@@ -212,8 +215,8 @@ export class InfillEngine {
       // An indentation variant's fill is the rest of a new line: its text for the request's hole
       // is that line, indented as the variant says and ended; then the editor's indentation.
       const processed = indent === undefined
-        ? postProcess(raw, { after, shape: { ...shape, kind }, indentation: request.indentation })
-        : asNewLine(postProcess(raw, { after, shape: { ...shape, kind } }), indent, request.indentation);
+        ? postProcess(raw, { after, shape: { ...shape, kind }, indentation })
+        : asNewLine(postProcess(raw, { after, shape: { ...shape, kind } }), indent, indentation);
       if (processed.reason) this.log.debug(`hole ${i}: ${processed.reason} (${JSON.stringify(raw)})`);
       const lineBreak = kind === 'block' ? -1 : await this.firstLineBreak(generated.ids);
       const kept = lineBreak < 0 ? generated.ids.length : lineBreak + 1;

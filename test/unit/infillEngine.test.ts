@@ -243,6 +243,15 @@ describe('InfillEngine', () => {
     assert.equal(fill.text, '    y = x\n');
   });
 
+  it('shows the model a tab-indented document with spaces and gives the fill back in tabs', async () => {
+    const prefix = 'def f(x):\n\tif x:\n';
+    const { engine, denoiser, tokenizer } = await setup(async (t) => answers([await holeStart(t, 'def f(x):\n    if x:\n'), await t.ids('        y = x')]));
+    const [fill] = (await engine.fill(cursor(prefix, '\t\treturn y\n'), { ...OPTIONS, lineTokens: 6 })).candidates[0].fills;
+    assert.equal(fill.text, '\t\ty = x\n');
+    const shown = await tokenizer.decode([...denoiser.requests[0].tokens].filter((id) => id > EOS));
+    assert.ok(!shown.includes('\t') && shown.includes('    if x:'), shown);
+  });
+
   it('ranks sampled candidates by their score', async () => {
     const tokenizer = new FakeTokenizer();
     const start = await holeStart(tokenizer, 'x = ');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { holeShape, normalizeIndentation, type HoleShape } from '../../src/infill';
+import { holeShape, normalizeIndentation, spacedRequest, type HoleShape } from '../../src/infill';
 
 /** The shape of a cursor hole at `|` in `marked`, or of the selection between two `|`. */
 function shapeAt(marked: string): HoleShape {
@@ -46,5 +46,31 @@ describe('infill: indentation in the editor style', () => {
   it('re-spells the first line too where the fill starts at column 0', () => {
     assert.equal(normalizeIndentation('\treturn x\n', { insertSpaces: true, tabSize: 4 }, true), '    return x\n');
     assert.equal(normalizeIndentation('\treturn x\n', { insertSpaces: true, tabSize: 4 }), '\treturn x\n');
+  });
+});
+
+describe('infill: tab indentation as the model reads it', () => {
+  it('writes leading tabs as spaces, moves the holes with them and asks for tabs back', () => {
+    const text = 'def f(x):\n\tif x:\n\t\treturn 1\n\treturn 0\n';
+    const hole = text.indexOf('\treturn 0');
+    const shown = spacedRequest({ text, holes: [{ start: hole, end: hole + 2 }] });
+    const spaced = 'def f(x):\n    if x:\n        return 1\n    return 0\n';
+    assert.equal(shown.text, spaced);
+    assert.deepEqual(shown.holes, [{ start: spaced.indexOf('    return 0'), end: spaced.indexOf('    return 0') + 5 }]);
+    assert.deepEqual(shown.indentation, { insertSpaces: false, tabSize: 4 });
+  });
+
+  it('puts a hole inside a tab run on the column it stood at, and keeps tabs inside a line', () => {
+    const text = 'a\n\t\tb = "\t"\n \tc\n';
+    const shown = spacedRequest({ text, holes: [{ start: 3, end: 3 }, { start: 13, end: 13 }] });
+    assert.equal(shown.text, 'a\n        b = "\t"\n    c\n');
+    assert.deepEqual(shown.holes.map((h) => h.start), [6, 19]);
+  });
+
+  it('keeps the editor\'s spaces, and a document without tab indentation as it is', () => {
+    const spacesWanted = spacedRequest({ text: '\tx\n', holes: [{ start: 0, end: 0 }], indentation: { insertSpaces: true, tabSize: 2 } });
+    assert.deepEqual(spacesWanted.indentation, { insertSpaces: true, tabSize: 2 });
+    const request = { text: 'if x:\n    y = "\t"\n', holes: [{ start: 6, end: 6 }] };
+    assert.equal(spacedRequest(request), request);
   });
 });
