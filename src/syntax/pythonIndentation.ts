@@ -1,5 +1,3 @@
-import { blankStringsAndComments } from './pythonSource';
-
 /**
  * Python's indentation errors, which tree-sitter's Python grammar recovers from without a trace:
  * a block opener with no deeper line after it (a lone `try:`), a line indented deeper than its
@@ -7,15 +5,16 @@ import { blankStringsAndComments } from './pythonSource';
  * is as wrong as one that breaks the parse, and a fill that takes one away (the body of an `if`
  * the hole cut out) likely right, so the syntax check counts them with the parse errors.
  *
- * `text` may be a window of a file (syntax.ts): its first line sets the base column, and a dedent
+ * `code` is Python source as `blankStringsAndComments` leaves it (pythonSource.ts), a window of a
+ * file (syntax.ts): its first line sets the base column, and a dedent
  * below every open block starts a new base, as the window can begin inside a deeper block. A
  * window that ends right after a block opener is not an error: the block's body lies beyond it.
  */
-export function indentationErrors(text: string): number {
+export function indentationErrors(code: string): number {
   let errors = 0;
   let stack: number[] = [];
   let expectIndent = false;
-  for (const line of logicalLines(text)) {
+  for (const line of logicalLines(code)) {
     const top = stack.at(-1);
     if (top === undefined) {
       stack = [line.column];
@@ -49,8 +48,7 @@ const OPENING: Readonly<Record<string, true>> = { '(': true, '[': true, '{': tru
  * The logical lines of Python source that hold code: physical lines joined inside brackets,
  * strings and after a backslash; blank and comment-only lines left out.
  */
-function* logicalLines(text: string): Generator<LogicalLine> {
-  const code = blankStringsAndComments(text);
+function* logicalLines(code: string): Generator<LogicalLine> {
   let i = 0;
   while (i < code.length) {
     let column = 0;

@@ -1,5 +1,3 @@
-import { blankStringsAndComments } from './pythonSource';
-
 /**
  * Names a Python text reads that it binds nowhere and that are no builtins: what pyflakes
  * reports as undefined, without its scopes. A fill that calls or reads a name the document never
@@ -9,10 +7,10 @@ import { blankStringsAndComments } from './pythonSource';
  *
  * Bindings are read by pattern, not by a parser: assignment and annotation targets at a line's
  * start, `for ... in`, `def`/`class` names and parameters, imports, `as`, `lambda`, `:=`,
- * `global`/`nonlocal`. A text with `import *` binds names no pattern can see: it gets 0.
+ * `global`/`nonlocal`. A text with `import *` binds names no pattern can see: it gets 0. `code` is
+ * Python source as `blankStringsAndComments` leaves it (pythonSource.ts).
  */
-export function undefinedNames(text: string): number {
-  const code = blankStringsAndComments(text);
+export function undefinedNames(code: string): number {
   if (STAR_IMPORT.test(code)) return 0;
   const bound = boundNames(code);
   const unbound = new Set<string>();

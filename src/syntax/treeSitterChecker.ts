@@ -4,6 +4,7 @@ import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { SyntaxChecker } from '../infill/syntax';
 import { indentationErrors } from './pythonIndentation';
 import { undefinedNames } from './pythonNames';
+import { blankStringsAndComments } from './pythonSource';
 
 /**
  * Grammars by VS Code language id: the wasm each grammar's own npm package ships. The build
@@ -47,9 +48,7 @@ export async function loadSyntaxChecker(bundleDir: string = __dirname): Promise<
       const tree = parser.parse(text);
       if (!tree) return undefined;
       try {
-        // the Python grammar recovers from indentation errors without an ERROR node, and no
-        // grammar sees undefined names: Python's are counted apart
-        return countErrors(tree.rootNode) + (languageId === 'python' ? indentationErrors(text) + undefinedNames(text) : 0);
+        return countErrors(tree.rootNode) + (languageId === 'python' ? pythonErrors(text) : 0);
       } finally {
         tree.delete();
       }
@@ -63,4 +62,13 @@ function countErrors(node: Node): number {
   let count = node.isError || node.isMissing ? 1 : 0;
   for (const child of node.children) if (child) count += countErrors(child);
   return count;
+}
+
+/**
+ * What Python's grammar does not see: it recovers from indentation errors without an ERROR node,
+ * and no grammar sees undefined names. One blanking of the strings and comments serves both.
+ */
+function pythonErrors(text: string): number {
+  const code = blankStringsAndComments(text);
+  return indentationErrors(code) + undefinedNames(code);
 }

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { indentationErrors } from '../../src/syntax/pythonIndentation';
+import { indentationErrors as errorsIn } from '../../src/syntax/pythonIndentation';
+import { blankStringsAndComments } from '../../src/syntax/pythonSource';
+
+const indentationErrors = (text: string) => errorsIn(blankStringsAndComments(text));
 
 describe('Python indentation errors (what the tree-sitter grammar lets through)', () => {
   it('finds none in well-indented code, brackets, strings, comments and continuations included', () => {

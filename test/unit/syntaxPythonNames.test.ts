@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { undefinedNames } from '../../src/syntax/pythonNames';
+import { undefinedNames as namesIn } from '../../src/syntax/pythonNames';
 import { blankStringsAndComments } from '../../src/syntax/pythonSource';
+
+const undefinedNames = (text: string) => namesIn(blankStringsAndComments(text));
 
 describe('Python names read but bound nowhere', () => {
   const program = [
