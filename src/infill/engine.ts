@@ -10,7 +10,7 @@ import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
 import { holeShape } from './holeShape';
 import { indentVariants } from './indentVariants';
-import { normalizeIndentation, spacedRequest, type IndentStyle } from './indentation';
+import { normalizeIndentation, requestForModel, type IndentStyle } from './indentation';
 import { optionsForModel } from './modelOptions';
 import { postProcess, type Processed } from './postprocess';
 import { batchTokens, canvasSlots, planRows, rowHoles, type HoleInput, type RowSpec } from './rows';
@@ -79,7 +79,7 @@ export class InfillEngine {
     // Greedy decoding in a fixed order gives every row the same fill: one row per length serves.
     const perSize = options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted;
     // The model reads tab indentation as spaces; its fills come back in the document's style.
-    const shown = spacedRequest(request);
+    const shown = requestForModel(request);
     const holes = await this.holeInputs(shown);
     const variants: Variant[] = [{ request: shown, holes, rows: planRows(holes, options, perSize) }];
     if (options.lineIndents) {

@@ -1,21 +1,31 @@
 import type { InfillRequest } from './types';
 
-/** The editor's indentation style, for re-indenting a fill (the CLI has none: see spacedRequest). */
+/**
+ * The editor's indentation style, for re-indenting a fill (the CLI has none: see requestForModel),
+ * or the document's, when the model was shown it re-indented.
+ */
 export interface IndentStyle {
   readonly insertSpaces: boolean;
   readonly tabSize: number;
+  /**
+   * Columns of one indentation level in the document, where the fill's levels are the model's
+   * four columns (requestForModel re-indented the document); undefined: the fill's columns stay.
+   */
+  readonly levelColumns?: number;
 }
 
 /**
  * Re-indents the fill's lines in the editor's style: with spaces, each leading tab becomes
  * `tabSize` columns; with tabs, each leading run of `tabSize` columns becomes a tab. The nesting
- * depth is kept, only its spelling changes. The first line continues the line the hole is on, so
- * its leading whitespace is only re-spelled when `firstLineToo` (the hole starts at column 0).
+ * depth is kept, only its spelling changes (and, with `levelColumns`, the width of a level). The
+ * first line continues the line the hole is on, so its leading whitespace is only re-spelled when
+ * `firstLineToo` (the hole starts at column 0).
  */
 export function normalizeIndentation(text: string, style: IndentStyle, firstLineToo = false): string {
   const unit = Math.max(1, style.tabSize);
   const respell = (indent: string): string => {
-    const columns = indentColumns(indent, unit);
+    const modelColumns = indentColumns(indent, style.levelColumns === undefined ? unit : MODEL_LEVEL);
+    const columns = style.levelColumns === undefined ? modelColumns : Math.round((modelColumns * style.levelColumns) / MODEL_LEVEL);
     return style.insertSpaces ? ' '.repeat(columns) : '\t'.repeat(Math.floor(columns / unit)) + ' '.repeat(columns % unit);
   };
   const rest = text.replace(/(\r?\n)([ \t]+)/g, (_match, newline: string, indent: string) => newline + respell(indent));
@@ -28,45 +38,68 @@ function indentColumns(indent: string, tabSize: number): number {
 }
 
 /**
- * Columns of a tab in the text the model reads: its corpus indents with spaces, Python by four
- * (PEP 8), and it fills tab-indented Python far worse (bench/README.md §14).
+ * Columns of one indentation level in the text the model reads: its corpus indents with spaces,
+ * Python by four (PEP 8), and it fills Python indented otherwise far worse (bench/README.md §14-15).
  */
-const MODEL_TAB_COLUMNS = 4;
+const MODEL_LEVEL = 4;
 
-/** Leading whitespace of a line that holds a tab. */
-const TABBED_INDENT = /^[ \t]*\t[ \t]*/gm;
+/** Every line's leading whitespace (possibly empty). */
+const LINE_INDENT = /^[ \t]*/gm;
 
 /**
- * The request as the model is shown it: every line's leading whitespace that holds a tab written
- * as spaces (tab stops every four columns), the holes moved to match, and the fills to be spelled
- * back with tabs, unless the editor asks for spaces. Only indentation changes: a tab inside a line
- * stays. A request without tab indentation comes back as it is.
+ * The request as the model is shown it: every line's leading whitespace written as spaces, four
+ * columns a level (a tab reaches the next multiple of four; a document whose indentation is all in
+ * multiples of another width, two or eight columns, is re-spaced to four a level), the holes moved
+ * to match, and the style its fills are to be spelled back in: with tabs where the document's
+ * indentation holds tabs, unless the editor asks for spaces; with the document's own level width.
+ * A request already indented so comes back as it is.
  */
-export function spacedRequest(request: InfillRequest): InfillRequest {
+export function requestForModel(request: InfillRequest): InfillRequest {
   const { text } = request;
-  const indents = [...text.matchAll(TABBED_INDENT)].map((m) => ({ start: m.index, indent: m[0] }));
-  if (indents.length === 0) return request;
-  let spaced = '';
+  const lines = [...text.matchAll(LINE_INDENT)].map((m) => ({ start: m.index, indent: m[0], columns: indentColumns(m[0], MODEL_LEVEL) }));
+  const levelColumns = documentLevel(text, lines);
+  const shownColumns = (columns: number) => (levelColumns === undefined ? columns : Math.round((columns / levelColumns) * MODEL_LEVEL));
+  const changed = lines
+    .map((line) => ({ ...line, shown: ' '.repeat(shownColumns(line.columns)) }))
+    .filter((line) => line.shown !== line.indent);
+  if (changed.length === 0) return request;
+  let shownText = '';
   let copied = 0;
-  for (const { start, indent } of indents) {
-    spaced += text.slice(copied, start) + ' '.repeat(indentColumns(indent, MODEL_TAB_COLUMNS));
+  for (const { start, indent, shown } of changed) {
+    shownText += text.slice(copied, start) + shown;
     copied = start + indent.length;
   }
-  spaced += text.slice(copied);
+  shownText += text.slice(copied);
   // An offset inside a rewritten indentation lands on the column it stood at.
   const moved = (offset: number): number => {
     let shift = 0;
-    for (const { start, indent } of indents) {
+    for (const { start, indent, shown } of changed) {
       if (start >= offset) break;
-      if (offset < start + indent.length) return start + shift + indentColumns(indent.slice(0, offset - start), MODEL_TAB_COLUMNS);
-      shift += indentColumns(indent, MODEL_TAB_COLUMNS) - indent.length;
+      if (offset < start + indent.length) {
+        return start + shift + shownColumns(indentColumns(indent.slice(0, offset - start), MODEL_LEVEL));
+      }
+      shift += shown.length - indent.length;
     }
     return offset + shift;
   };
+  const tabbed = changed.some((line) => line.indent.includes('\t'));
+  const style = request.indentation?.insertSpaces || !tabbed ? request.indentation ?? { insertSpaces: true, tabSize: MODEL_LEVEL } : { insertSpaces: false, tabSize: MODEL_LEVEL };
   return {
     ...request,
-    text: spaced,
+    text: shownText,
     holes: request.holes.map((hole) => ({ ...hole, start: moved(hole.start), end: moved(hole.end) })),
-    indentation: request.indentation?.insertSpaces ? request.indentation : { insertSpaces: false, tabSize: MODEL_TAB_COLUMNS },
+    indentation: levelColumns === undefined ? style : { ...style, levelColumns },
   };
+}
+
+/**
+ * The width of one indentation level of a document indented in spaces in other steps than the
+ * model's four: the narrowest indentation of a line with text, when every such line's indentation
+ * is a multiple of it (a continuation line aligned under a bracket breaks that: then undefined).
+ */
+function documentLevel(text: string, lines: ReadonlyArray<{ start: number; indent: string; columns: number }>): number | undefined {
+  const widths = lines.filter((line) => line.columns > 0 && !/^\r?(\n|$)/.test(text.slice(line.start + line.indent.length, line.start + line.indent.length + 2))).map((line) => line.columns);
+  if (widths.length === 0) return undefined;
+  const level = Math.min(...widths);
+  return level === MODEL_LEVEL || level > 2 * MODEL_LEVEL || widths.some((w) => w % level !== 0) ? undefined : level;
 }

@@ -17,7 +17,7 @@ export interface Hole {
 export interface InfillRequest {
   text: string;
   holes: Hole[];
-  /** The editor's indentation style, applied to the fills; absent (the CLI): the model's, or tabs in a tab-indented text (spacedRequest). */
+  /** The editor's indentation style, applied to the fills; absent (the CLI): the model's, or tabs in a tab-indented text (requestForModel). */
   indentation?: IndentStyle;
   /** VS Code language id of the text (e.g. 'python'), for the syntax check of candidates. */
   languageId?: string;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { holeShape, normalizeIndentation, spacedRequest, type HoleShape } from '../../src/infill';
+import { holeShape, normalizeIndentation, requestForModel, type HoleShape } from '../../src/infill';
 
 /** The shape of a cursor hole at `|` in `marked`, or of the selection between two `|`. */
 function shapeAt(marked: string): HoleShape {
@@ -49,11 +49,11 @@ describe('infill: indentation in the editor style', () => {
   });
 });
 
-describe('infill: tab indentation as the model reads it', () => {
+describe('infill: indentation as the model reads it', () => {
   it('writes leading tabs as spaces, moves the holes with them and asks for tabs back', () => {
     const text = 'def f(x):\n\tif x:\n\t\treturn 1\n\treturn 0\n';
     const hole = text.indexOf('\treturn 0');
-    const shown = spacedRequest({ text, holes: [{ start: hole, end: hole + 2 }] });
+    const shown = requestForModel({ text, holes: [{ start: hole, end: hole + 2 }] });
     const spaced = 'def f(x):\n    if x:\n        return 1\n    return 0\n';
     assert.equal(shown.text, spaced);
     assert.deepEqual(shown.holes, [{ start: spaced.indexOf('    return 0'), end: spaced.indexOf('    return 0') + 5 }]);
@@ -62,15 +62,34 @@ describe('infill: tab indentation as the model reads it', () => {
 
   it('puts a hole inside a tab run on the column it stood at, and keeps tabs inside a line', () => {
     const text = 'a\n\t\tb = "\t"\n \tc\n';
-    const shown = spacedRequest({ text, holes: [{ start: 3, end: 3 }, { start: 13, end: 13 }] });
+    const shown = requestForModel({ text, holes: [{ start: 3, end: 3 }, { start: 13, end: 13 }] });
     assert.equal(shown.text, 'a\n        b = "\t"\n    c\n');
     assert.deepEqual(shown.holes.map((h) => h.start), [6, 19]);
   });
 
+  it('re-spaces a document indented two or eight columns a level to four, and its fills back', () => {
+    const text = 'def f(x):\n  if x:\n    return 1\n\n  return 0\n';
+    const hole = text.indexOf('  return 0');
+    const shown = requestForModel({ text, holes: [{ start: hole, end: hole }] });
+    assert.equal(shown.text, 'def f(x):\n    if x:\n        return 1\n\n    return 0\n');
+    assert.deepEqual(shown.holes, [{ start: shown.text.indexOf('    return 0'), end: shown.text.indexOf('    return 0') }]);
+    assert.deepEqual(shown.indentation, { insertSpaces: true, tabSize: 4, levelColumns: 2 });
+    assert.equal(normalizeIndentation('        y = 1\n    z = 2\n', shown.indentation!, true), '    y = 1\n  z = 2\n');
+    const wide = requestForModel({ text: 'if x:\n        y = 1\n', holes: [{ start: 6, end: 6 }], indentation: { insertSpaces: true, tabSize: 8 } });
+    assert.equal(wide.text, 'if x:\n    y = 1\n');
+    assert.deepEqual(wide.indentation, { insertSpaces: true, tabSize: 8, levelColumns: 8 });
+    assert.equal(normalizeIndentation('    y = 2', wide.indentation!, true), '        y = 2');
+  });
+
+  it('leaves a document alone whose indentation is no multiple of one width', () => {
+    const request = { text: 'x = f(a,\n     b)\nif x:\n  y = 1\n', holes: [{ start: 0, end: 0 }] };
+    assert.equal(requestForModel(request), request);
+  });
+
   it('keeps the editor\'s spaces, and a document without tab indentation as it is', () => {
-    const spacesWanted = spacedRequest({ text: '\tx\n', holes: [{ start: 0, end: 0 }], indentation: { insertSpaces: true, tabSize: 2 } });
+    const spacesWanted = requestForModel({ text: '\tx\n', holes: [{ start: 0, end: 0 }], indentation: { insertSpaces: true, tabSize: 2 } });
     assert.deepEqual(spacesWanted.indentation, { insertSpaces: true, tabSize: 2 });
     const request = { text: 'if x:\n    y = "\t"\n', holes: [{ start: 6, end: 6 }] };
-    assert.equal(spacedRequest(request), request);
+    assert.equal(requestForModel(request), request);
   });
 });
