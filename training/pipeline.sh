@@ -32,7 +32,7 @@
 # 'name=train.py flags;...', each arm ARM_MINUTES (its own LR schedule) in its own process, arm i on
 # GPU i mod the GPUs present (two arms on one GPU share it: still equal minutes, each at half speed).
 # Run detached (setsid), `arms` writes $W/arms/done (ok or failed) when every arm has ended;
-# `wait_arms` waits for it (WAIT_S seconds at most; exit 3 while they still train). `arms_eval` gives each its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
+# `wait_arms` waits for it (WAIT_S seconds at most; exit 3 while they still train). `arms_eval` gives each, all at once, its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
 # diffusion arm its shipped int8 graph in $WORK/arms/<name>/model, for `node out/bench/mbpp.js
 # --model A,B` side by side. ARM_MODEL replaces the architecture flags (default: the bundled model's).
 # VAL_SOURCE=python0 bounds the arms on that source's validation files alone: the GPU image's first
@@ -134,6 +134,22 @@ arm_specs() { tr ';' '\n' <<< "${ARMS:?ARMS: name=flags;... (see the header)}" |
 
 # the objective an arm's checkpoint was trained with
 objective_of() { $PY -c "import torch,sys; print(torch.load(sys.argv[1],map_location='cpu')['train_config']['objective'])" "$1"; }
+
+# the GPUs present (1 on a machine without any: the arms then share the CPU)
+gpu_count() { $PY -c "import torch; print(max(1, torch.cuda.device_count()))"; }
+
+# arm $1's held-out bound (an AR arm: its loss) and, for a diffusion arm, its shipped int8 graph
+eval_arm() {
+  local ck="$W/arms/$1/ckpt.pt"
+  local common=(--corpus="$W/corpus" --tokenizer="$W/tokenizer.json" --windows="${ARM_WINDOWS:-1024}" --samples=4
+                --source="${VAL_SOURCE:-}")
+  if [ "$(objective_of "$ck")" = ar ]; then
+    $PY -m diffuse.evaluate ppl "${common[@]}" --ar="$ck" --result="$W/arms/$1/bound.json"
+  else
+    $PY -m diffuse.evaluate bound "${common[@]}" --ckpt="$ck" --result="$W/arms/$1/bound.json"
+    NAME="$1" export_int8 "$ck" "$W/arms/$1/model"
+  fi
+}
 
 # the parts matching glob $2 that are present, unpacked side by side into $W/$1 (they are independent:
 # whole packages each, members $1/<name>-<version>/...) and added to SOURCES as source $1
@@ -245,7 +261,7 @@ PYEOF
     # however this run ends, `done` says how: an early exit or a kill leaves "failed", not silence
     trap '[ -f "$W/arms/done" ] || echo failed > "$W/arms/done"' EXIT
     specs=$(arm_specs); pids=(); names=(); i=0
-    gpus=$($PY -c "import torch; print(max(1, torch.cuda.device_count()))")
+    gpus=$(gpu_count)
     while IFS=$'\t' read -r name flags; do
       # shellcheck disable=SC2086
       CUDA_VISIBLE_DEVICES=$((i % gpus)) $PY -m diffuse.train ${ARM_MODEL:-$MODEL} $flags --corpus="$W/corpus" \
@@ -278,20 +294,20 @@ PYEOF
     [ "$(cat "$W/arms/done")" = ok ] || { echo "arms failed (see $W/arms/*.out)"; exit 1; }
     ;;
   arms_eval)
-    specs=$(arm_specs); rows=()
+    # every arm at once, arm i on GPU i mod the GPUs present, as they trained: the evaluation takes
+    # the time of one arm, not of all (device minutes), and the stage returns when all have ended
+    specs=$(arm_specs); pids=(); names=(); i=0
+    gpus=$(gpu_count)
     while IFS=$'\t' read -r name _; do
-      ck="$W/arms/$name/ckpt.pt"
-      common=(--corpus="$W/corpus" --tokenizer="$W/tokenizer.json" --windows="${ARM_WINDOWS:-1024}" --samples=4
-              --source="${VAL_SOURCE:-}")
-      if [ "$(objective_of "$ck")" = ar ]; then
-        $PY -m diffuse.evaluate ppl "${common[@]}" --ar="$ck" --result="$W/arms/$name/bound.json"
-      else
-        $PY -m diffuse.evaluate bound "${common[@]}" --ckpt="$ck" --result="$W/arms/$name/bound.json"
-        NAME="$name" export_int8 "$ck" "$W/arms/$name/model"
-      fi
-      rows+=("$name")
+      CUDA_VISIBLE_DEVICES=$((i % gpus)) eval_arm "$name" > "$W/arms/$name.eval.out" 2>&1 &
+      pids+=($!); names+=("$name"); i=$((i + 1))
     done <<< "$specs"
-    $PY -m diffuse.bounds "$W/arms" "${rows[@]}"
+    rc=0
+    for j in "${!pids[@]}"; do
+      wait "${pids[$j]}" || { echo "${names[$j]}: evaluation FAILED"; tail -n 5 "$W/arms/${names[$j]}.eval.out"; rc=1; }
+    done
+    [ "$rc" = 0 ] || exit 1
+    $PY -m diffuse.bounds "$W/arms" "${names[@]}"
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;
   esac
