@@ -1,4 +1,4 @@
-import type { InfillRequest } from './types';
+import type { Hole, InfillRequest } from './types';
 
 /**
  * The editor's indentation style, for re-indenting a fill (the CLI has none: see requestForModel),
@@ -57,7 +57,7 @@ const LINE_INDENT = /^[ \t]*/gm;
 export function requestForModel(request: InfillRequest): InfillRequest {
   const { text } = request;
   const lines = [...text.matchAll(LINE_INDENT)].map((m) => ({ start: m.index, indent: m[0], columns: indentColumns(m[0], MODEL_LEVEL) }));
-  const levelColumns = documentLevel(text, lines);
+  const levelColumns = documentLevel(text, lines, request.holes);
   const shownColumns = (columns: number) => (levelColumns === undefined ? columns : Math.round((columns / levelColumns) * MODEL_LEVEL));
   const changed = lines
     .map((line) => ({ ...line, shown: ' '.repeat(shownColumns(line.columns)) }))
@@ -96,9 +96,15 @@ export function requestForModel(request: InfillRequest): InfillRequest {
  * The width of one indentation level of a document indented in spaces in other steps than the
  * model's four: the narrowest indentation of a line with text, when every such line's indentation
  * is a multiple of it (a continuation line aligned under a bracket breaks that: then undefined).
+ * The lines a hole touches do not count: a hole inside an indentation leaves part of it.
  */
-function documentLevel(text: string, lines: ReadonlyArray<{ start: number; indent: string; columns: number }>): number | undefined {
-  const widths = lines.filter((line) => line.columns > 0 && !/^\r?(\n|$)/.test(text.slice(line.start + line.indent.length, line.start + line.indent.length + 2))).map((line) => line.columns);
+function documentLevel(text: string, lines: ReadonlyArray<{ start: number; indent: string; columns: number }>, holes: readonly Hole[]): number | undefined {
+  const touched = (start: number) => {
+    const end = text.indexOf('\n', start);
+    return holes.some((hole) => hole.start <= (end < 0 ? text.length : end) && hole.end >= start);
+  };
+  const hasText = (line: { start: number; indent: string }) => !/^\r?(\n|$)/.test(text.slice(line.start + line.indent.length, line.start + line.indent.length + 2));
+  const widths = lines.filter((line) => line.columns > 0 && hasText(line) && !touched(line.start)).map((line) => line.columns);
   if (widths.length === 0) return undefined;
   const level = Math.min(...widths);
   return level === MODEL_LEVEL || level > 2 * MODEL_LEVEL || widths.some((w) => w % level !== 0) ? undefined : level;

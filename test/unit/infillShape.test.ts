@@ -75,10 +75,16 @@ describe('infill: indentation as the model reads it', () => {
     assert.deepEqual(shown.holes, [{ start: shown.text.indexOf('    return 0'), end: shown.text.indexOf('    return 0') }]);
     assert.deepEqual(shown.indentation, { insertSpaces: true, tabSize: 4, levelColumns: 2 });
     assert.equal(normalizeIndentation('        y = 1\n    z = 2\n', shown.indentation!, true), '    y = 1\n  z = 2\n');
-    const wide = requestForModel({ text: 'if x:\n        y = 1\n', holes: [{ start: 6, end: 6 }], indentation: { insertSpaces: true, tabSize: 8 } });
+    const wide = requestForModel({ text: 'if x:\n        y = 1\n', holes: [{ start: 0, end: 0 }], indentation: { insertSpaces: true, tabSize: 8 } });
     assert.equal(wide.text, 'if x:\n    y = 1\n');
     assert.deepEqual(wide.indentation, { insertSpaces: true, tabSize: 8, levelColumns: 8 });
     assert.equal(normalizeIndentation('    y = 2', wide.indentation!, true), '        y = 2');
+  });
+
+  it('reads the level width from the lines no hole touches', () => {
+    const text = 'def f(x):\n    if x:\n  \n        return 1\n';
+    const request = { text, holes: [{ start: text.indexOf('  \n') + 2, end: text.indexOf('  \n') + 2 }] };
+    assert.equal(requestForModel(request), request, 'a hole after two of four spaces does not make the level two');
   });
 
   it('leaves a document alone whose indentation is no multiple of one width', () => {
