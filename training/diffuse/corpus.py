@@ -132,23 +132,35 @@ def in_validation(key, permille):
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 1000 < permille
 
 
-def _licence_from_metadata(path):
-    lic = None
+def licence_from_metadata(text):
+    """A Python package's licence from its core metadata (METADATA, PKG-INFO): License-Expression,
+    else a short License field, else the last licence classifier; None without any."""
+    lic = cls = None
+    for line in text.split("\n"):
+        if line.strip() == "":
+            break
+        if line.startswith("License-Expression:"):
+            return line.split(":", 1)[1].strip()
+        if line.startswith("License:") and lic is None:
+            v = line.split(":", 1)[1].strip()
+            lic = v if 0 < len(v) < 60 and v.upper() not in ("UNKNOWN", "NONE") else None
+        if line.startswith("Classifier: License ::"):
+            cls = line.rsplit("::", 1)[1].strip()
+    return lic or cls
+
+
+def _licence_of_metadata_file(path):
+    """licence_from_metadata of the file's header (what precedes its first blank line)."""
+    header = []
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             for line in f:
                 if line.strip() == "":
                     break
-                if line.startswith("License-Expression:"):
-                    return line.split(":", 1)[1].strip()
-                if line.startswith("License:") and not lic:
-                    v = line.split(":", 1)[1].strip()
-                    lic = v if 0 < len(v) < 60 and v.upper() not in ("UNKNOWN", "NONE") else lic
-                if line.startswith("Classifier: License ::") and not lic:
-                    lic = line.rsplit("::", 1)[1].strip()
+                header.append(line)
     except OSError:
-        pass
-    return lic
+        return None
+    return licence_from_metadata("".join(header))
 
 
 def licence_from_cargo(text):
@@ -173,7 +185,7 @@ def find_licences(root):
         dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
         base = os.path.basename(dirpath)
         if base.endswith(".dist-info") and "METADATA" in filenames:
-            lic = _licence_from_metadata(os.path.join(dirpath, "METADATA"))
+            lic = _licence_of_metadata_file(os.path.join(dirpath, "METADATA"))
             tops = [base.split("-")[0]]
             tl = os.path.join(dirpath, "top_level.txt")
             if os.path.exists(tl):
@@ -182,7 +194,7 @@ def find_licences(root):
             for t in tops:
                 found.setdefault(t, lic or "unknown")
         if "PKG-INFO" in filenames and dirpath != root:
-            found.setdefault(os.path.relpath(dirpath, root), _licence_from_metadata(os.path.join(dirpath, "PKG-INFO"))
+            found.setdefault(os.path.relpath(dirpath, root), _licence_of_metadata_file(os.path.join(dirpath, "PKG-INFO"))
                              or "unknown")
         if "Cargo.toml" in filenames and dirpath != root:
             with open(os.path.join(dirpath, "Cargo.toml"), encoding="utf-8", errors="replace") as f:

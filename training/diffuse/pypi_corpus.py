@@ -31,7 +31,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from .corpus import EXTENSIONS
+from .corpus import EXTENSIONS, licence_from_metadata
 
 # what a PyPI fetch keeps: the corpus' extensions as when the pins were made (Rust came later with
 # crates_corpus; keeping it here would change what `fetch` extracts from the same pinned sdists)
@@ -157,22 +157,6 @@ def tar_members(fileobj):
             parts = _safe_rel(m.name)
             if m.isfile() and parts and len(parts) > 1:
                 yield parts[1:], m.size, lambda m=m: t.extractfile(m).read()
-
-
-def licence_from_metadata(text):
-    """License-Expression, else a short License field, else the last licence classifier."""
-    lic = cls = None
-    for line in text.split("\n"):
-        if line.strip() == "":
-            break
-        if line.startswith("License-Expression:"):
-            return line.split(":", 1)[1].strip()
-        if line.startswith("License:") and lic is None:
-            v = line.split(":", 1)[1].strip()
-            lic = v if 0 < len(v) < 60 and v.upper() not in ("UNKNOWN", "NONE") else None
-        if line.startswith("Classifier: License ::"):
-            cls = line.rsplit("::", 1)[1].strip()
-    return lic or cls
 
 
 def extract(archive, filename, out_dir, max_bytes):

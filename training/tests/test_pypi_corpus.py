@@ -3,7 +3,8 @@ import os
 import subprocess
 import tarfile
 
-from diffuse.pypi_corpus import (BENCH_PACKAGE, PackConfig, SelectConfig, canonical, extract, licence_from_metadata,
+from diffuse.corpus import licence_from_metadata
+from diffuse.pypi_corpus import (BENCH_PACKAGE, PackConfig, SelectConfig, canonical, extract,
                                  pack, select)
 
 
