@@ -48,7 +48,7 @@ const LINE_INDENT = /^[ \t]*/gm;
 
 /**
  * The request as the model is shown it: every line's leading whitespace written as spaces, four
- * columns a level (a tab reaches the next multiple of four; a document whose indentation is all in
+ * columns a level (a tab reaches the next multiple of four; Python whose indentation is all in
  * multiples of another width, two or eight columns, is re-spaced to four a level), the holes moved
  * to match, and the style its fills are to be spelled back in: with tabs where the document's
  * indentation holds tabs, unless the editor asks for spaces; with the document's own level width.
@@ -57,7 +57,8 @@ const LINE_INDENT = /^[ \t]*/gm;
 export function requestForModel(request: InfillRequest): InfillRequest {
   const { text } = request;
   const lines = [...text.matchAll(LINE_INDENT)].map((m) => ({ start: m.index, indent: m[0], columns: indentColumns(m[0], MODEL_LEVEL) }));
-  const levelColumns = documentLevel(text, lines, request.holes);
+  // the corpus indents Python by four a level, its TypeScript and JavaScript mostly by two
+  const levelColumns = request.languageId === 'python' ? documentLevel(text, lines, request.holes) : undefined;
   const shownColumns = (columns: number) => (levelColumns === undefined ? columns : Math.round((columns / levelColumns) * MODEL_LEVEL));
   const changed = lines
     .map((line) => ({ ...line, shown: ' '.repeat(shownColumns(line.columns)) }))

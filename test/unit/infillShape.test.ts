@@ -70,25 +70,27 @@ describe('infill: indentation as the model reads it', () => {
   it('re-spaces a document indented two or eight columns a level to four, and its fills back', () => {
     const text = 'def f(x):\n  if x:\n    return 1\n\n  return 0\n';
     const hole = text.indexOf('  return 0');
-    const shown = requestForModel({ text, holes: [{ start: hole, end: hole }] });
+    const shown = requestForModel({ text, holes: [{ start: hole, end: hole }], languageId: 'python' });
     assert.equal(shown.text, 'def f(x):\n    if x:\n        return 1\n\n    return 0\n');
     assert.deepEqual(shown.holes, [{ start: shown.text.indexOf('    return 0'), end: shown.text.indexOf('    return 0') }]);
     assert.deepEqual(shown.indentation, { insertSpaces: true, tabSize: 4, levelColumns: 2 });
     assert.equal(normalizeIndentation('        y = 1\n    z = 2\n', shown.indentation!, true), '    y = 1\n  z = 2\n');
-    const wide = requestForModel({ text: 'if x:\n        y = 1\n', holes: [{ start: 0, end: 0 }], indentation: { insertSpaces: true, tabSize: 8 } });
+    const wide = requestForModel({ text: 'if x:\n        y = 1\n', holes: [{ start: 0, end: 0 }], indentation: { insertSpaces: true, tabSize: 8 }, languageId: 'python' });
     assert.equal(wide.text, 'if x:\n    y = 1\n');
     assert.deepEqual(wide.indentation, { insertSpaces: true, tabSize: 8, levelColumns: 8 });
     assert.equal(normalizeIndentation('    y = 2', wide.indentation!, true), '        y = 2');
   });
 
-  it('reads the level width from the lines no hole touches', () => {
+  it('reads the level width from the lines no hole touches, and only in Python', () => {
     const text = 'def f(x):\n    if x:\n  \n        return 1\n';
-    const request = { text, holes: [{ start: text.indexOf('  \n') + 2, end: text.indexOf('  \n') + 2 }] };
+    const request = { text, holes: [{ start: text.indexOf('  \n') + 2, end: text.indexOf('  \n') + 2 }], languageId: 'python' };
     assert.equal(requestForModel(request), request, 'a hole after two of four spaces does not make the level two');
+    const typescript = { text: 'function f(x) {\n  return x;\n}\n', holes: [{ start: 0, end: 0 }], languageId: 'typescript' };
+    assert.equal(requestForModel(typescript), typescript, 'TypeScript keeps its two spaces');
   });
 
   it('leaves a document alone whose indentation is no multiple of one width', () => {
-    const request = { text: 'x = f(a,\n     b)\nif x:\n  y = 1\n', holes: [{ start: 0, end: 0 }] };
+    const request = { text: 'x = f(a,\n     b)\nif x:\n  y = 1\n', holes: [{ start: 0, end: 0 }], languageId: 'python' };
     assert.equal(requestForModel(request), request);
   });
 
