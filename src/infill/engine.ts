@@ -238,7 +238,7 @@ export class InfillEngine {
   private checkSyntax(request: InfillRequest, candidates: Candidate[]): void {
     const { text, holes, languageId } = request;
     if (!this.syntax || languageId === undefined || candidates.length < 2) return;
-    const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end);
+    const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end, languageId);
     const before = this.syntax.errors(text.slice(from, to), languageId);
     if (before === undefined) return;
     for (const candidate of candidates) {

@@ -10,9 +10,20 @@ export interface SyntaxChecker {
 /** Characters of context around the holes a check parses: enough for the enclosing definitions, cheap on a long file. */
 export const SYNTAX_WINDOW_CHARS = 4000;
 
-/** The part of `text` a check looks at: whole lines from `SYNTAX_WINDOW_CHARS` before `start` to as far after `end`. */
-export function syntaxWindow(text: string, start: number, end: number): [number, number] {
-  const from = start <= SYNTAX_WINDOW_CHARS ? 0 : text.lastIndexOf('\n', start - SYNTAX_WINDOW_CHARS) + 1;
+/**
+ * The part of `text` a check looks at: whole lines from `SYNTAX_WINDOW_CHARS` before `start` to as
+ * far after `end`. In Python the window never starts inside a triple-quoted string (an odd count of
+ * one delimiter before it): it starts at the line that opens the string, or the rest would be read
+ * inside out, code as string and the string as code.
+ */
+export function syntaxWindow(text: string, start: number, end: number, languageId?: string): [number, number] {
+  let from = start <= SYNTAX_WINDOW_CHARS ? 0 : text.lastIndexOf('\n', start - SYNTAX_WINDOW_CHARS) + 1;
+  if (languageId === 'python') {
+    for (const quote of ['"""', "'''"]) {
+      const before = text.slice(0, from);
+      if (before.split(quote).length % 2 === 0) from = text.lastIndexOf('\n', before.lastIndexOf(quote)) + 1;
+    }
+  }
   const cut = text.indexOf('\n', end + SYNTAX_WINDOW_CHARS);
   return [from, cut < 0 ? text.length : cut + 1];
 }

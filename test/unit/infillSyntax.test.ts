@@ -32,6 +32,15 @@ describe('syntax check: tree-sitter', () => {
     assert.ok(6000 - from >= SYNTAX_WINDOW_CHARS && to - 6000 >= SYNTAX_WINDOW_CHARS);
     assert.deepEqual(syntaxWindow('short', 2, 3), [0, 5]);
   });
+
+  it('starts a Python window at the line that opens a triple-quoted string it would cut', () => {
+    const docstring = `def f():\n    """Lines:\n${'    more words\n'.repeat(400)}    """\n    return 1\n`;
+    const end = docstring.indexOf('return 1');
+    const [from] = syntaxWindow(docstring, end, end, 'python');
+    assert.equal(from, docstring.indexOf('    """Lines'));
+    const [plain] = syntaxWindow(docstring, end, end, 'typescript');
+    assert.ok(plain > from, 'other languages keep the plain window');
+  });
 });
 
 describe('InfillEngine: candidates that add parse errors', () => {
