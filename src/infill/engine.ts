@@ -78,7 +78,7 @@ export class InfillEngine {
     const wanted = options.candidates ?? 1;
     // Greedy decoding in a fixed order gives every row the same fill: one row per length serves.
     const perSize = options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted;
-    // The model reads tab indentation as spaces; its fills come back in the document's style.
+    // The model reads indentation as its corpus has it (indentation.ts); its fills come back in the document's style.
     const shown = requestForModel(request);
     const holes = await this.holeInputs(shown);
     const variants: Variant[] = [{ request: shown, holes, rows: planRows(holes, options, perSize) }];

@@ -46,6 +46,9 @@ const MODEL_LEVEL = 4;
 /** Every line's leading whitespace (possibly empty). */
 const LINE_INDENT = /^[ \t]*/gm;
 
+/** Leading whitespace that holds a tab, on any line. */
+const TAB_INDENT = /^[ \t]*\t/m;
+
 /**
  * The request as the model is shown it: every line's leading whitespace written as spaces, four
  * columns a level (a tab reaches the next multiple of four; Python whose indentation is all in
@@ -56,14 +59,16 @@ const LINE_INDENT = /^[ \t]*/gm;
  */
 export function requestForModel(request: InfillRequest): InfillRequest {
   const { text } = request;
-  const lines = [...text.matchAll(LINE_INDENT)].map((m) => ({ start: m.index, indent: m[0], columns: indentColumns(m[0], MODEL_LEVEL) }));
   // the corpus indents Python by four a level, its TypeScript and JavaScript mostly by two
-  const levelColumns = request.languageId === 'python' ? documentLevel(text, lines, request.holes) : undefined;
+  const levelColumns = request.languageId === 'python' ? documentLevel(text, request.holes) : undefined;
+  const tabbed = TAB_INDENT.test(text);
+  // the common case, on every keystroke: nothing to re-space, and no line built to find that out
+  if (levelColumns === undefined && !tabbed) return request;
+  const lines = [...text.matchAll(LINE_INDENT)].map((m) => ({ start: m.index, indent: m[0], columns: indentColumns(m[0], MODEL_LEVEL) }));
   const shownColumns = (columns: number) => (levelColumns === undefined ? columns : Math.round((columns / levelColumns) * MODEL_LEVEL));
   const changed = lines
     .map((line) => ({ ...line, shown: ' '.repeat(shownColumns(line.columns)) }))
     .filter((line) => line.shown !== line.indent);
-  if (changed.length === 0) return request;
   let shownText = '';
   let copied = 0;
   for (const { start, indent, shown } of changed) {
@@ -83,7 +88,6 @@ export function requestForModel(request: InfillRequest): InfillRequest {
     }
     return offset + shift;
   };
-  const tabbed = changed.some((line) => line.indent.includes('\t'));
   const style = request.indentation?.insertSpaces || !tabbed ? request.indentation ?? { insertSpaces: true, tabSize: MODEL_LEVEL } : { insertSpaces: false, tabSize: MODEL_LEVEL };
   return {
     ...request,
@@ -99,13 +103,17 @@ export function requestForModel(request: InfillRequest): InfillRequest {
  * is a multiple of it (a continuation line aligned under a bracket breaks that: then undefined).
  * The lines a hole touches do not count: a hole inside an indentation leaves part of it.
  */
-function documentLevel(text: string, lines: ReadonlyArray<{ start: number; indent: string; columns: number }>, holes: readonly Hole[]): number | undefined {
+function documentLevel(text: string, holes: readonly Hole[]): number | undefined {
   const touched = (start: number) => {
     const end = text.indexOf('\n', start);
     return holes.some((hole) => hole.start <= (end < 0 ? text.length : end) && hole.end >= start);
   };
-  const hasText = (line: { start: number; indent: string }) => !/^\r?(\n|$)/.test(text.slice(line.start + line.indent.length, line.start + line.indent.length + 2));
-  const widths = lines.filter((line) => line.columns > 0 && hasText(line) && !touched(line.start)).map((line) => line.columns);
+  const hasText = (after: number) => !/^\r?(\n|$)/.test(text.slice(after, after + 2));
+  const widths: number[] = [];
+  for (const { index: start, 0: indent } of text.matchAll(LINE_INDENT)) {
+    if (indent === '' || !hasText(start + indent.length) || touched(start)) continue;
+    widths.push(indentColumns(indent, MODEL_LEVEL));
+  }
   if (widths.length === 0) return undefined;
   const level = Math.min(...widths);
   return level === MODEL_LEVEL || level > 2 * MODEL_LEVEL || widths.some((w) => w % level !== 0) ? undefined : level;
