@@ -25,7 +25,7 @@ import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
 import type { LoadedModel } from '../src/model';
 import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
-import { evaluate, loadTasks, MBPP_KINDS, namesUnseenFunction, type MbppTask } from './mbppData';
+import { evaluate, loadTasks, lostGained, MBPP_KINDS, namesUnseenFunction, type MbppTask } from './mbppData';
 
 const FLAGS = {
   model: 'model folder, or several comma-separated to compare side by side (default: the bundled default model)',
@@ -187,6 +187,7 @@ async function main(): Promise<void> {
     config: run.config,
     kind,
     ...summarize(groupOf(run, kind)),
+    ...(runs.length > 1 ? { 'lost / gained': lostGained(groupOf(runs[0], kind), groupOf(run, kind)) } : {}),
   })));
   const fillsFile = path.join(repoRoot, 'bench', 'results', `mbpp-fills-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.jsonl`);
   mkdirSync(path.dirname(fillsFile), { recursive: true });
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
       },
       rows,
       notes: [
-        'pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. unseen name %: holes that define the function the asserts call while the context never names it (only a lucky guess of the name passes). NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process and its model worker process during the fill (LoadedModel.cpuUsage): with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
+        'lost / gained (with several models or configurations): holes the first model\'s first configuration passes and this one fails, and the reverse, over the same holes. pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. unseen name %: holes that define the function the asserts call while the context never names it (only a lucky guess of the name passes). NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process and its model worker process during the fill (LoadedModel.cpuUsage): with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
       ],
     },
     flags.json,

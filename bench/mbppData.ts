@@ -93,3 +93,27 @@ export function evaluate(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A fill's hole and verdict, as a paired comparison reads them. */
+export interface PairedFill {
+  readonly task_id: string;
+  readonly passed?: boolean;
+}
+
+/**
+ * The paired comparison of two runs over the same holes: holes the first passes and `other` fails
+ * (lost), and the reverse (gained). Pass rates a few points apart on a few hundred holes are often
+ * noise; the counts show whether a change moves many holes both ways or a few one way.
+ */
+export function lostGained(first: readonly PairedFill[], other: readonly PairedFill[]): string {
+  const firstPassed = new Map(first.map((f) => [f.task_id, f.passed === true]));
+  let lost = 0;
+  let gained = 0;
+  for (const fill of other) {
+    const before = firstPassed.get(fill.task_id);
+    if (before === undefined) throw new Error(`hole ${fill.task_id} is missing from the first run`);
+    if (before && !fill.passed) lost++;
+    if (!before && fill.passed) gained++;
+  }
+  return `${lost} / ${gained}`;
+}

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { namesUnseenFunction, type MbppTask } from '../../bench/mbppData';
+import { lostGained, namesUnseenFunction, type MbppTask } from '../../bench/mbppData';
 
 function task(prefix: string, canonical: string, suffix: string): MbppTask {
   return { task_id: 't', kind: 'single_line', split: 'test', prefix, canonical, suffix, entry_point: 'sum_even' };
@@ -18,5 +18,23 @@ describe('bench MBPP tasks: holes whose tested function is named nowhere in the 
     assert.equal(namesUnseenFunction(task('def sum_even(arr):\n', '    return sum(arr)\n', '')), false);
     assert.equal(namesUnseenFunction(task('', 'def helper(x):\n', '    return x\n')), false);
     assert.equal(namesUnseenFunction(task('', 'def sum_even_index(x):\n', '    return x\n')), false);
+  });
+});
+
+describe('bench MBPP: the paired comparison of two runs', () => {
+  const run = (passed: Record<string, boolean>) => Object.entries(passed).map(([task_id, p]) => ({ task_id, passed: p }));
+
+  it('counts holes lost and gained against the first run, in any order', () => {
+    const first = run({ a: true, b: true, c: false, d: false });
+    assert.equal(lostGained(first, run({ d: true, c: false, b: true, a: false })), '1 / 1');
+    assert.equal(lostGained(first, first), '0 / 0');
+  });
+
+  it('a fill without a verdict counts as failed', () => {
+    assert.equal(lostGained(run({ a: true }), [{ task_id: 'a' }]), '1 / 0');
+  });
+
+  it('refuses a hole the first run does not have', () => {
+    assert.throws(() => lostGained(run({ a: true }), run({ b: true })), /hole b is missing from the first run/);
   });
 });
