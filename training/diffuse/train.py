@@ -106,6 +106,25 @@ def lr_at(cfg, step, progress):
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
+def algorithmic_factors(cfg, docs, paths):
+    """Each document's hole-row factor (algorithmic.hole_weights), scored over a process pool."""
+    from multiprocessing import Pool
+    from .algorithmic import hole_weights
+    with Pool(max(1, min(16, os.cpu_count() or 1))) as pool:
+        return hole_weights(docs, paths, cfg.infill_algorithmic_power, pool, cfg.infill_doc_power)
+
+
+def shared_from_master(compute, ddp, master):
+    """`compute()` run on rank 0 alone and its result sent to every rank: work whose result is the
+    same on all ranks (scoring the corpus) is done once, not once per rank, each with its own pool."""
+    if not ddp:
+        return compute()
+    import torch.distributed as dist
+    box = [compute() if master else None]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
 def save_atomic(obj, path):
     tmp = path + ".tmp"
     torch.save(obj, tmp)
@@ -190,10 +209,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     python_docs = [d for d, p in zip(docs, paths) if p.endswith(".py")]
     infill_factors = None
     if cfg.infill_algorithmic_power > 0:
-        from multiprocessing import Pool
-        from .algorithmic import hole_weights
-        with Pool(max(1, min(16, os.cpu_count() or 1))) as pool:
-            infill_factors = hole_weights(docs, paths, cfg.infill_algorithmic_power, pool, cfg.infill_doc_power)
+        infill_factors = shared_from_master(lambda: algorithmic_factors(cfg, docs, paths), ddp, master)
         if master:
             log(json.dumps({"algorithmic_factors": len(infill_factors),
                             "mean": round(sum(infill_factors) / len(infill_factors), 4)}))
