@@ -49,7 +49,22 @@ export function inputs(B, L, q) {
       pos[b * q + k] = BigInt(start + k);
     }
   }
-  return { input_ids: new ort.Tensor('int64', ids, [B, L]), positions: new ort.Tensor('int64', pos, [B, q]) };
+  const feeds = { input_ids: new ort.Tensor('int64', ids, [B, L]), positions: new ort.Tensor('int64', pos, [B, q]) };
+  const cache = meta.context_cache;
+  if (cache) {
+    // a full call of a context-cache graph: each row at its canvas positions 0..L-1, no past (C = 0)
+    feeds[cache.row_positions] = new ort.Tensor('int64', new BigInt64Array(B * L).map((_, i) => BigInt(i % L)), [B, L]);
+    const empty = [cache.layers, B, cache.heads, 0, cache.head_dim];
+    feeds[cache.past_key] = new ort.Tensor('float32', new Float32Array(0), empty);
+    feeds[cache.past_value] = new ort.Tensor('float32', new Float32Array(0), empty);
+  }
+  return feeds;
+}
+
+/** The shared input, as far as `session` reads it. */
+function feedsFor(session, B, L, q) {
+  const all = inputs(B, L, q);
+  return Object.fromEntries(session.inputNames.map((name) => [name, all[name]]));
 }
 
 function sessionOptions(name) {
@@ -127,7 +142,7 @@ async function main() {
       const row = { L, B, Q: q };
       report.results.push(row);
       try {
-        const feeds = inputs(B, L, q);
+        const feeds = feedsFor(session, B, L, q);
         const first = await readLogits(await session.run(feeds));
         row.check = Array.from(first.slice(0, 16), r3);
         row.argmax = argmaxRows(first, q);
