@@ -196,7 +196,7 @@ def extract(archive, filename, out_dir, max_bytes):
             for parts, size, read in tar_members(f):
                 if _keep_member(parts, size, max_bytes):
                     put(parts, read())
-    if meta:
+    if meta and files:   # no folder without a kept file (fetch_one reports the package instead)
         with open(os.path.join(out_dir, "PKG-INFO"), "w", encoding="utf-8") as f:
             f.write(meta)
     return files, nbytes, meta
@@ -241,6 +241,9 @@ def fetch_one(index, spec, cfg):
         except Exception as e:   # noqa: BLE001
             subprocess.run(["rm", "-rf", out_dir])
             return {**rec, "status": f"extract error: {e}"[:200]}
+    if files == 0:
+        # an sdist of data, docs or a build stub only: nothing to train on, so no pin either
+        return {**rec, "status": "no source file kept"}
     rec.update(status="ok", files=files, bytes=nbytes, licence=licence_from_metadata(meta) or "unknown",
                seconds=round(time.time() - t0, 1))
     return rec

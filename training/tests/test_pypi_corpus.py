@@ -4,8 +4,8 @@ import subprocess
 import tarfile
 
 from diffuse.corpus import licence_from_metadata
-from diffuse.pypi_corpus import (BENCH_PACKAGE, PackConfig, SelectConfig, canonical, extract,
-                                 pack, select)
+from diffuse.pypi_corpus import (BENCH_PACKAGE, FetchConfig, PackConfig, SelectConfig, canonical,
+                                 extract, fetch_one, pack, select)
 
 
 def test_select_excludes_image_and_benchmarks(tmp_path):
@@ -41,6 +41,59 @@ def test_extract_keeps_sources_and_licence(tmp_path):
     assert sorted(os.listdir(tmp_path / "out")) == ["PKG-INFO", "README.rst", "pkg"]
     assert licence_from_metadata(meta) == "MIT"
     assert licence_from_metadata("License: UNKNOWN\nClassifier: License :: OSI Approved :: BSD License\n") == "BSD License"
+
+
+class _Link:
+    def __init__(self, filename):
+        self.filename, self.url, self.hash_name, self.hash = filename, f"https://files/{filename}", None, None
+
+
+class _Response:
+    def __init__(self, data):
+        self.data, self.headers = data, {"content-length": str(len(data))}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def raise_for_status(self):
+        pass
+
+    def iter_content(self, size):
+        yield self.data
+
+
+class _Index:
+    """The package index as fetch_one uses it: one sdist link per package, served from memory."""
+
+    def __init__(self, archives):
+        self.archives = archives
+        self.session = self
+
+    def links(self, name, version):
+        return [_Link(f"{name}-{version}.tar.gz")], []
+
+    def get(self, url, stream, timeout):
+        return _Response(self.archives[url.rsplit("/", 1)[1]])
+
+
+def test_a_package_without_a_kept_source_file_is_reported_not_pinned(tmp_path):
+    # patch==1.16 (fourth extension) was logged ok with 0 files and pinned, with no folder to pack
+    archives = {}
+    for name, files in {"stub-1.0": {"stub-1.0/PKG-INFO": b"Name: stub\nLicense: MIT\n\n", "stub-1.0/lib.so": b"\x7fELF"},
+                        "pkg-1.0": {"pkg-1.0/PKG-INFO": b"Name: pkg\nLicense: MIT\n\n", "pkg-1.0/pkg.py": b"x = 1\n"}}.items():
+        sdist(tmp_path / f"{name}.tar.gz", files)
+        archives[f"{name}.tar.gz"] = (tmp_path / f"{name}.tar.gz").read_bytes()
+    cfg = FetchConfig(dest=str(tmp_path / "dest"))
+    os.makedirs(tmp_path / "dest" / "pypi")
+    index = _Index(archives)
+    assert fetch_one(index, "stub==1.0", cfg)["status"] == "no source file kept"
+    assert not (tmp_path / "dest" / "pypi" / "stub-1.0").exists()
+    rec = fetch_one(index, "pkg==1.0", cfg)
+    assert (rec["status"], rec["files"], rec["licence"]) == ("ok", 1, "MIT")
+    assert sorted(os.listdir(tmp_path / "dest" / "pypi" / "pkg-1.0")) == ["PKG-INFO", "pkg.py"]
 
 
 def test_pack_parts_whole_packages(tmp_path):
