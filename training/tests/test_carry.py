@@ -1,0 +1,46 @@
+"""Corpus parts packed into device calls (diffuse.carry)."""
+import os
+
+import pytest
+
+from diffuse.carry import MIB, link_calls, main, pack_calls
+
+
+def test_every_part_goes_exactly_once_and_no_call_overflows():
+    sizes = {f"pypi-{i}.tar.xz": s * MIB for i, s in enumerate([13, 12, 12, 11, 9, 8, 7, 6, 4, 4, 3])}
+    sizes["npm.tar.xz"] = 11 * MIB
+    calls = pack_calls(sizes, 40 * MIB, extra=MIB // 10)
+    assert sorted(n for call in calls for n in call) == sorted(sizes)
+    loads = [sum(sizes[n] for n in call) for call in calls]
+    assert all(load <= 40 * MIB for load in loads[:-1]) and loads[-1] + MIB // 10 <= 40 * MIB
+    assert len(calls) == 3      # 100 MiB and the extra in calls of 40: three, not more
+
+
+def test_one_more_call_when_the_parts_do_not_fit_the_fewest():
+    # 3 x 6 MiB into calls of 10: the byte count says two calls, but no two parts share one
+    calls = pack_calls({"a": 6 * MIB, "b": 6 * MIB, "c": 6 * MIB}, 10 * MIB)
+    assert sorted(map(sorted, calls)) == [["a"], ["b"], ["c"]]
+
+
+def test_a_part_bigger_than_a_call_is_named():
+    with pytest.raises(ValueError, match=r"big\.tar\.xz \(70\.0 MiB\) does not fit one call's 50\.0 MiB"):
+        pack_calls({"big.tar.xz": 70 * MIB, "small": MIB}, 50 * MIB)
+
+
+def test_calls_are_linked_into_their_folders_with_the_extra_in_the_last(tmp_path):
+    src, extra, out = tmp_path / "corpus", tmp_path / "whl", tmp_path / "repo"
+    for d in (src, extra, out / ".xfer7"):
+        d.mkdir(parents=True)
+    for name, n in {"a": 3, "b": 2, "c": 1}.items():
+        (src / name).write_bytes(b"x" * n)
+    (extra / "w.whl").write_bytes(b"w")
+    dirs = link_calls([["a"], ["b", "c"]], str(src), str(out), str(extra))
+    assert [os.path.basename(d) for d in dirs] == [".xfer1", ".xfer2"]
+    assert sorted(os.listdir(out)) == [".xfer1", ".xfer2"]          # an earlier .xfer7 is gone
+    assert sorted(os.listdir(out / ".xfer2")) == ["b", "c", "w.whl"]
+    assert os.stat(out / ".xfer1" / "a").st_ino == os.stat(src / "a").st_ino   # linked, not copied
+
+
+def test_the_command_reports_a_missing_corpus_folder(tmp_path):
+    with pytest.raises(SystemExit, match=r"--src=.*nowhere: no such folder"):
+        main([f"--src={tmp_path / 'nowhere'}", "--extra="])
