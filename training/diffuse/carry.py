@@ -1,7 +1,7 @@
 """Corpus parts packed into the device calls that carry them to the GPU machine.
 
-A call to the lent GPU machine carries the tracked tree plus at most `limit_mib` MiB in all, so the
-corpus parts (`.corpus/`, git-ignored, ~150-200 MiB) travel over several chained calls while the
+A call to the lent GPU machine carries the checkout (tracked files and untracked ones git does not
+ignore) and the folders named in it, `limit_mib` MiB in all, so the corpus parts (`.corpus/`, git-ignored, ~150-200 MiB) travel over several chained calls while the
 machine stays warm, each costing device time. This packs them into as few calls as fit, largest
 first, each into the emptiest call, and links each call's files into its own git-ignored folder
 `.xfer1`, `.xfer2`, ... (hard links: no copies), the `extra` folder (the datasketch wheel) going
@@ -10,7 +10,7 @@ one place (`cp .xferN/* /tmp/corpus/`).
 
     cd training && python3 -m diffuse.carry --src=../.corpus --skip=pypi-66.tar.xz
 
-The tracked tree is measured with git, less `leave_out` (the bundled model.onnx, which goes to the
+The checkout is measured with git, less `leave_out` (the bundled model.onnx, which goes to the
 machine in a call of its own and is moved out of the tree while the parts travel).
 """
 import json
@@ -34,13 +34,15 @@ class CarryOptions:
     extra: str = "../.whl"           # a folder that travels with the last call ("" for none)
     limit_mib: float = 64.0          # one call's carry, tracked tree included
     margin_mib: float = 1.0          # kept free in every call
-    tree_bytes: int = 0              # the tracked tree as carried (0: measured with git)
+    tree_bytes: int = 0              # the checkout as carried (0: measured with git)
     leave_out: str = "models/diffuse-small/model.onnx"   # a tracked file out of the tree meanwhile
 
 
-def tracked_bytes(repo, leave_out=""):
-    """Bytes of the files git tracks in `repo`, less `leave_out` (a path relative to it)."""
-    names = subprocess.run(["git", "-C", repo, "ls-files", "-z"], check=True, capture_output=True).stdout
+def checkout_bytes(repo, leave_out=""):
+    """Bytes of what a call carries of `repo` besides the folders it names: the files git tracks and
+    the untracked ones it does not ignore, less `leave_out` (a path relative to `repo`)."""
+    names = subprocess.run(["git", "-C", repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           check=True, capture_output=True).stdout
     total = 0
     for name in names.decode().split("\0"):
         path = os.path.join(repo, name)
@@ -50,27 +52,47 @@ def tracked_bytes(repo, leave_out=""):
 
 
 def pack_calls(sizes, capacity, extra=0):
-    """`sizes` ({name: bytes}) in as few calls of `capacity` bytes as hold them, the last call also
-    holding `extra` bytes: a list of calls, each a list of names. Largest first into the call with
-    the most room left (balanced calls); one more call whenever a part fits none."""
+    """`sizes` ({name: bytes}) in calls of `capacity` bytes, the last call also holding `extra`
+    bytes: a list of calls, each a list of names. From the fewest calls the bytes allow, one more
+    until one of two greedy packings of the parts, largest first, fits: each into the call with the
+    most room (balanced calls), else each into the first call it fits. Bin packing is NP-hard; these
+    two miss the fewest calls only for part sizes that a corpus's ~20 parts of similar size do not
+    have."""
+    if capacity <= 0:
+        raise ValueError(f"the checkout alone fills a call ({-capacity / MIB:.1f} MiB over, margin included)")
     too_big = [n for n, s in sizes.items() if s > capacity]
     if too_big or extra > capacity:
         what = ", ".join(f"{n} ({sizes[n] / MIB:.1f} MiB)" for n in too_big) or f"the extra folder ({extra / MIB:.1f} MiB)"
-        raise ValueError(f"{what} does not fit one call's {capacity / MIB:.1f} MiB beside the tree")
-    total = sum(sizes.values()) + extra
-    count = max(1, -(-total // capacity))
+        raise ValueError(f"{what} does not fit one call's {capacity / MIB:.1f} MiB beside the checkout")
+    order = sorted(sizes, key=lambda n: (-sizes[n], n))
+    count = max(1, -(-(sum(sizes.values()) + extra) // capacity))
     while True:
-        calls, room = [[] for _ in range(count)], [capacity] * count
-        room[-1] -= extra
-        for name in sorted(sizes, key=lambda n: (-sizes[n], n)):
-            best = max(range(count), key=lambda i: (room[i], -i))
-            if room[best] < sizes[name]:
-                break
-            calls[best].append(name)
-            room[best] -= sizes[name]
-        else:
-            return calls
+        for choose in (_most_room, _first_fit):
+            calls = _greedy(order, sizes, capacity, extra, count, choose)
+            if calls is not None:
+                return calls
         count += 1
+
+
+def _most_room(room, size):
+    return max(range(len(room)), key=lambda i: (room[i], -i))
+
+
+def _first_fit(room, size):
+    return next((i for i, r in enumerate(room) if r >= size), 0)
+
+
+def _greedy(order, sizes, capacity, extra, count, choose):
+    """The parts in `order` into `count` calls, each where `choose` puts it; None when one fits nowhere."""
+    calls, room = [[] for _ in range(count)], [capacity] * count
+    room[-1] -= extra
+    for name in order:
+        i = choose(room, sizes[name])
+        if room[i] < sizes[name]:
+            return None
+        calls[i].append(name)
+        room[i] -= sizes[name]
+    return calls
 
 
 def link_calls(calls, src, out, extra=""):
@@ -99,8 +121,14 @@ def main(argv):
     skip = set(args.skip)
     sizes = {n: os.path.getsize(os.path.join(args.src, n)) for n in sorted(os.listdir(args.src))
              if n not in skip and os.path.isfile(os.path.join(args.src, n))}
-    extra = sum(os.path.getsize(os.path.join(args.extra, n)) for n in os.listdir(args.extra)) if args.extra else 0
-    tree = args.tree_bytes or tracked_bytes(args.out, args.leave_out)
+    if args.extra and not os.path.isdir(args.extra):
+        raise SystemExit(f"diffuse.carry: --extra={args.extra}: no such folder (--extra= for none)")
+    extra_files = sorted(os.listdir(args.extra)) if args.extra else []
+    clash = sorted(set(extra_files) & set(sizes))
+    if clash:
+        raise SystemExit(f"diffuse.carry: {', '.join(clash)} is in both --src and --extra")
+    extra = sum(os.path.getsize(os.path.join(args.extra, n)) for n in extra_files)
+    tree = args.tree_bytes or checkout_bytes(args.out, args.leave_out)
     capacity = int((args.limit_mib - args.margin_mib) * MIB) - tree
     try:
         calls = pack_calls(sizes, capacity, extra)

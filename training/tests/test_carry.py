@@ -22,8 +22,19 @@ def test_one_more_call_when_the_parts_do_not_fit_the_fewest():
     assert sorted(map(sorted, calls)) == [["a"], ["b"], ["c"]]
 
 
+def test_first_fit_finds_the_fewest_calls_where_balancing_does_not():
+    # balanced: a | b, then c beside a, d beside b, and e fits neither; first fit: a b | c d e
+    sizes = {"a": 5 * MIB, "b": 5 * MIB, "c": 4 * MIB, "d": 3 * MIB, "e": 3 * MIB}
+    assert sorted(map(sorted, pack_calls(sizes, 10 * MIB))) == [["a", "b"], ["c", "d", "e"]]
+
+
+def test_a_checkout_that_fills_the_call_is_an_error():
+    with pytest.raises(ValueError, match=r"the checkout alone fills a call \(2\.0 MiB over"):
+        pack_calls({"a": MIB}, -2 * MIB)
+
+
 def test_a_part_bigger_than_a_call_is_named():
-    with pytest.raises(ValueError, match=r"big\.tar\.xz \(70\.0 MiB\) does not fit one call's 50\.0 MiB"):
+    with pytest.raises(ValueError, match=r"big\.tar\.xz \(70\.0 MiB\) does not fit one call's 50\.0 MiB beside the checkout"):
         pack_calls({"big.tar.xz": 70 * MIB, "small": MIB}, 50 * MIB)
 
 
@@ -44,3 +55,15 @@ def test_calls_are_linked_into_their_folders_with_the_extra_in_the_last(tmp_path
 def test_the_command_reports_a_missing_corpus_folder(tmp_path):
     with pytest.raises(SystemExit, match=r"--src=.*nowhere: no such folder"):
         main([f"--src={tmp_path / 'nowhere'}", "--extra="])
+
+
+def test_the_command_refuses_a_missing_extra_folder_and_a_name_in_both(tmp_path):
+    src, extra = tmp_path / "corpus", tmp_path / "whl"
+    src.mkdir()
+    (src / "npm.tar.xz").write_bytes(b"x")
+    with pytest.raises(SystemExit, match=r"--extra=.*whl: no such folder"):
+        main([f"--src={src}", f"--extra={extra}", f"--out={tmp_path}", "--tree_bytes=1"])
+    extra.mkdir()
+    (extra / "npm.tar.xz").write_bytes(b"y")
+    with pytest.raises(SystemExit, match=r"npm\.tar\.xz is in both --src and --extra"):
+        main([f"--src={src}", f"--extra={extra}", f"--out={tmp_path}", "--tree_bytes=1"])
