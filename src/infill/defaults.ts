@@ -31,7 +31,8 @@ export const PAD_PENALTY = 0.6;
  *   fits the budget with three rows; 16 steps with threshold 0.9 passed the same at 1.5 s.
  * - `threshold` off: at 12 calls for 16 slots it adds little but reveals padding-adjacent guesses.
  * - `nonEmpty`: a hole's first slot is never padding (an empty fill shows nothing and fails):
- *   0.175 vs 0.138 without it.
+ *   0.175 vs 0.138 without it; nor, in a line-shaped hole, a token that ends the line
+ *   (lineStarts.ts: a blank line shows nothing either; bench/README.md §16).
  * - `strategy` 'confidence', `temperature` 0: greedy and reproducible (cacheable); sampling four
  *   candidates at 0.7 and reranking them passed 0.05 against 0.10 greedy.
  * - `padPenalty` `PAD_PENALTY`: content before padding (above).

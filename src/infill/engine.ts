@@ -10,6 +10,7 @@ import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
 import { holeShape } from './holeShape';
 import { indentVariants } from './indentVariants';
+import { lineEndingIds, lineHoleStarts, ruleOutAtStarts } from './lineStarts';
 import { normalizeIndentation, requestForModel, type IndentStyle } from './indentation';
 import { optionsForModel } from './modelOptions';
 import { postProcess, type Processed } from './postprocess';
@@ -104,7 +105,12 @@ export class InfillEngine {
     // many as the candidates asked for; the losing lengths stop costing network calls.
     const onPrune = async (preview: StepInfo): Promise<number[]> =>
       distinct(await this.rankCandidates(preview, placed, layout, request)).slice(0, wanted).map((c) => c.row);
-    const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune);
+    // A line-shaped hole's first token never ends the line (lineStarts.ts), as it is never padding.
+    const lineStarts = options.nonEmpty && spec.graph === 'absorb'
+      ? lineHoleStarts(layout, placed.flatMap((v) => v.rows.map((row) => row.kinds.map((kind) => kind === 'line'))))
+      : [];
+    const denoiser = lineStarts.length > 0 ? ruleOutAtStarts(this.model.denoiser, lineStarts, await lineEndingIds(this.model.tokenizer)) : this.model.denoiser;
+    const run = await this.sampleCached(denoiser, tokens, batch, length, options, hooks, onPrune, lineStarts);
     const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
     const best = distinct(ranked).slice(0, wanted);
     return {
@@ -174,12 +180,13 @@ export class InfillEngine {
     return this.placeVariants(variants.slice(0, 1), contextTokens);
   }
 
-  /** Samples the batch, or returns the cached result of an identical run. */
+  /** Samples the batch, or returns the cached result of an identical run (`lineStarts`: where the denoiser rules out line ends). */
   private async sampleCached(
-    tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks, onPrune: SampleOptions['onPrune'],
+    denoiser: Denoiser, tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks,
+    onPrune: SampleOptions['onPrune'], lineStarts: readonly number[],
   ): Promise<Run> {
     const shaping = resultShaping(options);
-    const key = cacheKey(tokens, batch, shaping);
+    const key = `${cacheKey(tokens, batch, shaping)}|${lineStarts.join(',')}`;
     const hit = this.cache.get(key);
     if (hit) {
       this.log.debug('served from the cache');
@@ -193,7 +200,7 @@ export class InfillEngine {
       if (verdict === 'stop') stoppedEarly = true;
       return verdict;
     });
-    const result = await sample(this.model.denoiser, { tokens, batch, length }, { ...shaping, signal, onStep, onPrune });
+    const result = await sample(denoiser, { tokens, batch, length }, { ...shaping, signal, onStep, onPrune });
     if (!stoppedEarly) this.cache.set(key, result);
     return { result, cached: false };
   }
