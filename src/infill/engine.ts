@@ -109,8 +109,7 @@ export class InfillEngine {
     const lineStarts = options.nonEmpty && spec.graph === 'absorb'
       ? lineHoleStarts(layout, placed.flatMap((v) => v.rows.map((row) => row.kinds.map((kind) => kind === 'line'))))
       : [];
-    const denoiser = lineStarts.length > 0 ? ruleOutAtStarts(this.model.denoiser, lineStarts, await lineEndingIds(this.model.tokenizer)) : this.model.denoiser;
-    const run = await this.sampleCached(denoiser, tokens, batch, length, options, hooks, onPrune, lineStarts);
+    const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune, lineStarts);
     const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
     const best = distinct(ranked).slice(0, wanted);
     return {
@@ -180,9 +179,9 @@ export class InfillEngine {
     return this.placeVariants(variants.slice(0, 1), contextTokens);
   }
 
-  /** Samples the batch, or returns the cached result of an identical run (`lineStarts`: where the denoiser rules out line ends). */
+  /** Samples the batch, or returns the cached result of an identical run (`lineStarts`: where no line may end at once). */
   private async sampleCached(
-    denoiser: Denoiser, tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks,
+    tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks,
     onPrune: SampleOptions['onPrune'], lineStarts: readonly number[],
   ): Promise<Run> {
     const shaping = resultShaping(options);
@@ -200,6 +199,7 @@ export class InfillEngine {
       if (verdict === 'stop') stoppedEarly = true;
       return verdict;
     });
+    const denoiser = lineStarts.length > 0 ? ruleOutAtStarts(this.model.denoiser, lineStarts, await lineEndingIds(this.model.tokenizer)) : this.model.denoiser;
     const result = await sample(denoiser, { tokens, batch, length }, { ...shaping, signal, onStep, onPrune });
     if (!stoppedEarly) this.cache.set(key, result);
     return { result, cached: false };
