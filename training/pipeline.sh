@@ -138,6 +138,29 @@ objective_of() { $PY -c "import torch,sys; print(torch.load(sys.argv[1],map_loca
 # the GPUs present (1 on a machine without any: the arms then share the CPU)
 gpu_count() { $PY -c "import torch; print(max(1, torch.cuda.device_count()))"; }
 
+# arm $1 trained with its flags $2 for ARM_MINUTES (its own LR schedule)
+train_arm() {
+  # shellcheck disable=SC2086
+  $PY -m diffuse.train ${ARM_MODEL:-$MODEL} $2 --corpus="$W/corpus" --tokenizer="$W/tokenizer.json" \
+    --out_dir="$W/arms/$1" --max_minutes="${ARM_MINUTES:-5}" --schedule_minutes="${ARM_MINUTES:-5}"
+}
+
+# `$1 NAME FLAGS` for every arm of ARMS at once, arm i on GPU i mod the GPUs present, its output in
+# $W/arms/NAME$2; waits for all, shows the tail of each that failed, and fails if any did (call it
+# outside a condition: `set -e` then holds inside each arm too)
+each_arm() {
+  local run=$1 out=$2 specs gpus name flags pids=() names=() i=0 j rc=0
+  specs=$(arm_specs); gpus=$(gpu_count)
+  while IFS=$'\t' read -r name flags; do
+    CUDA_VISIBLE_DEVICES=$((i % gpus)) "$run" "$name" "$flags" > "$W/arms/$name$out" 2>&1 &
+    pids+=($!); names+=("$name"); i=$((i + 1))
+  done <<< "$specs"
+  for j in "${!pids[@]}"; do
+    wait "${pids[$j]}" || { echo "${names[$j]}: FAILED"; tail -n 5 "$W/arms/${names[$j]}$out"; rc=1; }
+  done
+  return $rc
+}
+
 # arm $1's held-out bound (an AR arm: its loss) and, for a diffusion arm, its shipped int8 graph
 eval_arm() {
   local ck="$W/arms/$1/ckpt.pt"
@@ -260,21 +283,10 @@ PYEOF
     mkdir -p "$W/arms"; rm -f "$W/arms/done"; echo $$ > "$W/arms/pid"
     # however this run ends, `done` says how: an early exit or a kill leaves "failed", not silence
     trap '[ -f "$W/arms/done" ] || echo failed > "$W/arms/done"' EXIT
-    specs=$(arm_specs); pids=(); names=(); i=0
-    gpus=$(gpu_count)
-    while IFS=$'\t' read -r name flags; do
-      # shellcheck disable=SC2086
-      CUDA_VISIBLE_DEVICES=$((i % gpus)) $PY -m diffuse.train ${ARM_MODEL:-$MODEL} $flags --corpus="$W/corpus" \
-        --tokenizer="$W/tokenizer.json" --out_dir="$W/arms/$name" --max_minutes="${ARM_MINUTES:-5}" \
-        --schedule_minutes="${ARM_MINUTES:-5}" > "$W/arms/$name.out" 2>&1 &
-      pids+=($!); names+=("$name"); i=$((i + 1))
-    done <<< "$specs"
-    rc=0
-    for j in "${!pids[@]}"; do
-      if wait "${pids[$j]}"; then echo "${names[$j]}: $(tail -n 1 "$W/arms/${names[$j]}/log.jsonl")"
-      else echo "${names[$j]}: FAILED"; tail -n 5 "$W/arms/${names[$j]}.out"; rc=1; fi
-    done
-    if [ "$rc" = 0 ]; then echo ok > "$W/arms/done"; else echo failed > "$W/arms/done"; exit 1; fi
+    # not in a condition, where bash would turn `set -e` off inside the arms
+    each_arm train_arm .out
+    while IFS=$'\t' read -r name _; do echo "$name: $(tail -n 1 "$W/arms/$name/log.jsonl")"; done <<< "$(arm_specs)"
+    echo ok > "$W/arms/done"
     ;;
   wait_arms)
     # Waits (WAIT_S seconds at most) for a detached `arms` run to end, by the file it writes last,
@@ -294,20 +306,11 @@ PYEOF
     [ "$(cat "$W/arms/done")" = ok ] || { echo "arms failed (see $W/arms/*.out)"; exit 1; }
     ;;
   arms_eval)
-    # every arm at once, arm i on GPU i mod the GPUs present, as they trained: the evaluation takes
-    # the time of one arm, not of all (device minutes), and the stage returns when all have ended
-    specs=$(arm_specs); pids=(); names=(); i=0
-    gpus=$(gpu_count)
-    while IFS=$'\t' read -r name _; do
-      CUDA_VISIBLE_DEVICES=$((i % gpus)) eval_arm "$name" > "$W/arms/$name.eval.out" 2>&1 &
-      pids+=($!); names+=("$name"); i=$((i + 1))
-    done <<< "$specs"
-    rc=0
-    for j in "${!pids[@]}"; do
-      wait "${pids[$j]}" || { echo "${names[$j]}: evaluation FAILED"; tail -n 5 "$W/arms/${names[$j]}.eval.out"; rc=1; }
-    done
-    [ "$rc" = 0 ] || exit 1
-    $PY -m diffuse.bounds "$W/arms" "${names[@]}"
+    # every arm at once, as they trained: the evaluation takes the time of one arm, not of all
+    # (device minutes), and the stage returns when all have ended
+    each_arm eval_arm .eval.out
+    # shellcheck disable=SC2046
+    $PY -m diffuse.bounds "$W/arms" $(arm_specs | cut -f1)
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;
   esac
