@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { taskRequest } from '../src/cli/tasks';
-import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions } from '../src/infill';
+import { DEFAULT_INFILL_OPTIONS, defaultSteps, InfillEngine, type InfillOptions } from '../src/infill';
 import { loadModel, resolveModel, type ExecutionProviderChoice, type LoadedModel } from '../src/model';
 import type { Strategy } from '../src/sampler';
 import { percentile } from '../src/cli/stats';
@@ -24,7 +24,7 @@ export const SAMPLER_FLAGS = {
   'max-tokens': `mask slots of a single-line hole (default the engine's, ${DEFAULT_INFILL_OPTIONS.maxTokens})`,
   'multi-max-tokens': 'mask slots of a multi-line hole (default 96, as evaluate.py\'s reference)',
   'context-tokens': `canvas budget in tokens (default the engine's, ${DEFAULT_INFILL_OPTIONS.contextTokens})`,
-  steps: 'step budget (default: the hole\'s slots)',
+  steps: 'step budget (default: the shipped defaults\' slots per step for the hole\'s slots: 12 for 32)',
   'steps-fraction': 'step budget as a fraction of the hole\'s slots, e.g. 0.125 = 8 slots per call (instead of --steps)',
   strategy: `unmasking strategy (default ${DEFAULT_INFILL_OPTIONS.strategy})`,
   threshold: `confidence threshold, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.threshold ?? 'off'})`,
@@ -43,6 +43,13 @@ function optionalNumber(flag: string | undefined, fallback: number | undefined):
   return flag === 'off' ? undefined : Number(flag);
 }
 
+/** The step budget of a `maxTokens`-slot hole: `--steps`, else `--steps-fraction` of its slots, else the shipped defaults' rate. */
+function stepsFor(maxTokens: number, flags: Flags): number {
+  if (flags.steps !== undefined) return Number(flags.steps);
+  if (flags['steps-fraction'] !== undefined) return Math.max(1, Math.round(maxTokens * Number(flags['steps-fraction'])));
+  return defaultSteps(maxTokens);
+}
+
 /** Engine options for one kind of hole, from the flags (or `overrides`). */
 export function optionsFor(kind: string, flags: Flags, overrides: Partial<InfillOptions> = {}): InfillOptions {
   const single = flags['max-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.maxTokens : Number(flags['max-tokens']);
@@ -52,7 +59,7 @@ export function optionsFor(kind: string, flags: Flags, overrides: Partial<Infill
   return {
     ...DEFAULT_INFILL_OPTIONS,
     maxTokens,
-    steps: flags.steps !== undefined ? Number(flags.steps) : Math.max(1, Math.round(maxTokens * Number(flags['steps-fraction'] ?? 1))),
+    steps: stepsFor(maxTokens, flags),
     strategy: (flags.strategy ?? DEFAULT_INFILL_OPTIONS.strategy) as Strategy,
     threshold,
     padPenalty: optionalNumber(flags['pad-penalty'], DEFAULT_INFILL_OPTIONS.padPenalty),

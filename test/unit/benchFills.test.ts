@@ -1,0 +1,21 @@
+import * as assert from 'node:assert/strict';
+import { optionsFor } from '../../bench/fills';
+import { DEFAULT_INFILL_OPTIONS } from '../../src/infill';
+
+describe('bench fill options: what the latency benchmarks measure', () => {
+  it('are the shipped defaults for a single-line hole, step budget included', () => {
+    assert.deepEqual(optionsFor('single_line', {}), DEFAULT_INFILL_OPTIONS);
+  });
+
+  it('give a larger hole the shipped rate of slots per step', () => {
+    const multi = optionsFor('multi_line', {});
+    assert.equal(multi.maxTokens, 96);
+    assert.equal(multi.steps, (96 * DEFAULT_INFILL_OPTIONS.steps) / DEFAULT_INFILL_OPTIONS.maxTokens);
+  });
+
+  it('take --steps, else --steps-fraction of the hole\'s slots', () => {
+    assert.equal(optionsFor('single_line', { steps: '5', 'steps-fraction': '0.5' }).steps, 5);
+    assert.equal(optionsFor('single_line', { 'steps-fraction': '0.5' }).steps, 16);
+    assert.equal(optionsFor('multi_line', { 'steps-fraction': '0.125' }).steps, 12);
+  });
+});
