@@ -7,7 +7,8 @@ import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDen
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
 // One row of `maxTokens` slots, every row to the last step and no rule against empty fills, unless a test asks for them.
-const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, pruneAfter: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
+// one slot a step (no threshold): the tests count the engine's calls
+const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, threshold: undefined, pruneAfter: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
 const { mask: MASK, pad: PAD, eos: EOS } = FAKE_SPECIAL;
 
 /** A cursor hole between `prefix` and `suffix`. */

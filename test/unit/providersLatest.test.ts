@@ -11,7 +11,8 @@ import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 import { canvasOf, ContextCacheFake, RecordingDenoiser, row } from './helpers/samplerFakes';
 
 // One 8-slot row revealed one slot per step: a fill is 8 forward passes.
-const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
+// one slot a step (no threshold): the tests count the engine's calls
+const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, threshold: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
 
 const cursor = (prefix: string): InfillRequest => ({ text: `${prefix}\n`, holes: [{ start: prefix.length, end: prefix.length }] });
 
