@@ -18,9 +18,10 @@ export function resultShaping(options: ResultShapingOptions): ResultShapingOptio
 
 /**
  * Identifies one sampling run: the canvas ids (which also say where the holes are), the batch,
- * and the options that change the result (from `resultShaping`, so the caller's key order and
- * its extra fields never matter).
+ * the options that change the result (from `resultShaping`, so the caller's key order and its
+ * extra fields never matter), and the line-shaped holes' first slots, where no line may end at
+ * once (lineStarts.ts: the same ids in a hole of another shape sample otherwise).
  */
-export function cacheKey(ids: Int32Array, batch: number, shaping: ResultShapingOptions): string {
-  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}`;
+export function cacheKey(ids: Int32Array, batch: number, shaping: ResultShapingOptions, lineStarts: readonly number[]): string {
+  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${lineStarts.join(',')}`;
 }

@@ -185,7 +185,7 @@ export class InfillEngine {
     onPrune: SampleOptions['onPrune'], lineStarts: readonly number[],
   ): Promise<Run> {
     const shaping = resultShaping(options);
-    const key = `${cacheKey(tokens, batch, shaping)}|${lineStarts.join(',')}`;
+    const key = cacheKey(tokens, batch, shaping, lineStarts);
     const hit = this.cache.get(key);
     if (hit) {
       this.log.debug('served from the cache');
