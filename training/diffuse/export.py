@@ -284,10 +284,12 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
 def write_model_folder(model, tokenizer_path, out_dir, name, training=None, results=None,
                        card="", fp16=True, require_parity=True, family_meta=None, context_cache=None, fused=False):
     """Export, verify parity, then move the finished folder into place. Returns the meta dict.
-    context_cache (default: every token-id network) writes the context-cache graph and declares it."""
+    context_cache (default: every token-id network without logit_shift) writes the context-cache graph
+    and declares it; fused operators exist for that graph only, so fused applies with it."""
     cfg = model.cfg
     if context_cache is None:
-        context_cache = not cfg.sphere_base
+        context_cache = not cfg.sphere_base and not cfg.logit_shift
+    fused = fused and context_cache
     ref = round_weights_fp16(model) if fp16 else copy.deepcopy(model).float().eval()
     parent = os.path.dirname(os.path.abspath(out_dir))
     os.makedirs(parent, exist_ok=True)

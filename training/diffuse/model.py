@@ -49,6 +49,8 @@ class ModelConfig:
     cond_dim: int = 128         # width of the conditioning vector c
     sphere_base: int = 0        # RDLM: digit base k (0 = the input is token ids)
     sphere_digits: int = 0      # RDLM: digits per token D
+    logit_shift: bool = False   # Dream's AR shift: position i is predicted from h[i-1], so the next-token
+                                # head of an AR initialisation keeps its meaning (position 0 from h[0])
 
 
 def rotate_half(x):
@@ -249,7 +251,10 @@ class Denoiser(nn.Module):
         c = self.conditioning(cond)
         for block in self.blocks:
             x = block(x, cos, sin, attn_mask, c)[0]
-        return self.final_norm(x, c)
+        h = self.final_norm(x, c)
+        if self.cfg.logit_shift:
+            h = torch.cat([h[:, :1], h[:, :-1]], dim=1)
+        return h
 
     def conditioning(self, cond):
         """cond [B] -> c [B, cond_dim], or None for a cond-free denoiser."""
@@ -306,6 +311,10 @@ class Denoiser(nn.Module):
         earlier call, which saw the hole as it was then (Fast-dLLM's dual cache, approximate)."""
         if self.sphere:
             raise ValueError("the context cache takes token ids; the sphere graph reads a continuous state")
+        if self.cfg.logit_shift:
+            # a hole's first slot is predicted from the context row before it, which a cached call
+            # does not run
+            raise ValueError("a logit_shift denoiser has no context-cache graph")
         x = self.wte(input_ids)
         cos, sin = self.rotary.at(row_positions)
         c = self.conditioning(cond)

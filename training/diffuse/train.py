@@ -49,6 +49,7 @@ class TrainConfig:
     n_embd: int = 384
     max_length: int = 256
     dropout: float = 0.0
+    logit_shift: bool = False        # Dream's AR shift (model.py): for a denoiser initialised from an AR model
     # data
     batch_size: int = 256            # rows per GPU per step
     infill_share: float = 0.5        # share of rows that are editor-shaped holes (not ar)
@@ -89,6 +90,8 @@ def family_of(cfg):
 
 
 def model_config(cfg, vocab_size):
+    if cfg.logit_shift and cfg.objective == "ar":
+        raise ValueError("--logit_shift is for a denoiser: the AR objective shifts its own targets")
     fam = family_of(cfg)
     cond = {} if fam is None or fam.cond_kind == "none" else {"cond_kind": fam.cond_kind, "sigma_shift": fam.sigma_shift}
     if fam is not None and fam.objective == "rdlm":
@@ -96,7 +99,8 @@ def model_config(cfg, vocab_size):
         layout = SphereLayout.for_vocab(vocab_size, fam.base)
         cond.update(sphere_base=layout.base, sphere_digits=layout.digits, tie_embeddings=False)
     return ModelConfig(vocab_size=vocab_size, n_layer=cfg.n_layer, n_head=cfg.n_head, n_embd=cfg.n_embd,
-                       max_length=cfg.max_length, dropout=cfg.dropout, causal=cfg.objective == "ar", **cond)
+                       max_length=cfg.max_length, dropout=cfg.dropout, causal=cfg.objective == "ar",
+                       logit_shift=cfg.logit_shift, **cond)
 
 
 def lr_at(cfg, step, progress):

@@ -81,6 +81,17 @@ def test_the_default_export_is_the_context_cache_graph_without_range(tmp_path):
     assert "context_cache" not in plain
 
 
+def test_a_logit_shift_denoiser_exports_the_full_canvas_graph_with_its_shift(tmp_path):
+    pytest.importorskip("onnxruntime")
+    tj = str(tmp_path / "tokenizer.json")
+    fake_tokenizer_json(tj, 40)
+    torch.manual_seed(0)
+    model = Denoiser(ModelConfig(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16, logit_shift=True))
+    meta = write_model_folder(model, tj, str(tmp_path / "shifted"), "shifted", fused=True)
+    assert "context_cache" not in meta, "its cached calls would lack the row before each hole"
+    assert meta["results"]["onnx_parity_max_abs_diff"] < 1e-3, "the shift is inside the graph"
+
+
 def test_parity_check_catches_a_wrong_graph(tmp_path):
     ort = pytest.importorskip("onnxruntime")
     from diffuse.export import check_parity

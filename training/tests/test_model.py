@@ -110,3 +110,19 @@ def test_rotary_tables_equal_the_angles_computed_at_any_positions():
         assert cos.shape == (1, 1, L, 16)
         assert torch.equal(cos, ref_cos) and torch.equal(sin, ref_sin)
     assert "cos_table" not in rot.state_dict(), "the tables are derived, not saved in checkpoints"
+
+
+def test_logit_shift_predicts_each_position_from_the_one_before():
+    torch.manual_seed(0)
+    plain = make()
+    shifted = Denoiser(ModelConfig(vocab_size=50, n_layer=2, n_head=2, n_embd=32, logit_shift=True)).eval()
+    shifted.load_state_dict(plain.state_dict())
+    ids = torch.randint(0, 50, (2, 12))
+    a, b = plain(ids), shifted(ids)
+    assert torch.allclose(b[:, 1:], a[:, :-1], atol=1e-6)
+    assert torch.allclose(b[:, 0], a[:, 0], atol=1e-6), "position 0 has no row before it: its own"
+    pos = torch.tensor([[0, 3, 11], [5, 5, 1]])
+    assert torch.allclose(shifted(ids, pos), torch.stack([b[i, pos[i]] for i in range(2)]), atol=1e-6)
+    with pytest.raises(ValueError, match="context-cache"):
+        shifted.forward_cached(ids, torch.arange(12)[None].expand(2, -1), pos,
+                               torch.zeros(2, 2, 2, 0, 16), torch.zeros(2, 2, 2, 0, 16))

@@ -19,3 +19,11 @@ def test_an_ar_checkpoint_starts_a_bidirectional_denoiser_with_its_weights(tmp_p
     ids = torch.randint(3, 40, (1, 8))
     assert not torch.allclose(ar(ids), mdlm(ids)), "the same weights, attending both ways now"
 
+
+
+def test_the_ar_objective_refuses_the_logit_shift():
+    import pytest
+    from diffuse.train import TrainConfig, model_config
+    with pytest.raises(ValueError, match="logit_shift"):
+        model_config(TrainConfig(objective="ar", logit_shift=True), 40)
+    assert model_config(TrainConfig(objective="mdlm", logit_shift=True), 40).logit_shift
