@@ -22,7 +22,12 @@ import '../src/model/runtime/runtimeTelemetry';
 import * as ort from 'onnxruntime-node';
 import { percentile } from '../src/cli/stats';
 import { Rng } from '../src/core/rng';
+import { parseMeta, type ModelMeta } from '../src/model/folder/meta';
 import { selectRows } from '../src/model/runtime/cacheRows';
+import { cachedCall, fullCall, planFeeds, uncachedCall, type BaseFeeds } from '../src/model/runtime/contextCacheFeeds';
+import { ortTensor } from '../src/model/runtime/ortTensor';
+import type { WireTensor } from '../src/model/runtime/workerProtocol';
+import type { DenoiseRequest } from '../src/sampler/types';
 import { list, machineInfo, modelInfo, numbers, parseFlags, publish, round, run, type Row } from './common';
 
 const FLAGS = {
@@ -42,75 +47,56 @@ const FLAGS = {
 
 type Opt = 'disabled' | 'basic' | 'extended' | 'all';
 
+/** A canvas as the sampler's first call of a fill sends it: a hole of Q masks mid-canvas, queried. */
 interface Inputs {
-  feeds: Record<string, ort.Tensor>;
-  L: number;
-  /** The hole's first position; the hole is [start, start + Q). */
-  start: number;
+  readonly request: Pick<DenoiseRequest, 'tokens' | 'batch' | 'length' | 'positions' | 'queries'>;
+  /** The hole's canvas positions: the rows a cached call runs. */
+  readonly hole: Int32Array;
 }
 
 type Call = 'full' | 'cached';
 
-interface CacheShape {
-  layers: number;
-  heads: number;
-  head_dim: number;
-}
+const ortFeeds = (wire: Record<string, WireTensor>): Record<string, ort.Tensor> =>
+  Object.fromEntries(Object.entries(wire).map(([name, tensor]) => [name, ortTensor(ort, tensor)]));
 
 /**
- * The feeds of `call` on a context-cache graph (meta.json's default input names): a full call adds
- * row positions 0..L-1 and an empty past; a cached call runs the Q hole rows against the context's
- * keys and values of a full call on the same canvas.
+ * The feeds of `call`, built by the engine's own call plans (contextCacheFeeds.ts): a full call of
+ * either kind of graph, or, on a context-cache graph, a cached call of the hole's rows against the
+ * context kept from a full call on the same canvas, as the worker keeps it.
  */
-async function cacheFeeds(session: ort.InferenceSession, cache: CacheShape, input: Inputs, Q: number, batch: number, call: Call): Promise<Record<string, ort.Tensor>> {
-  const { L, start } = input;
-  const empty = new ort.Tensor('float32', new Float32Array(0), [cache.layers, batch, cache.heads, 0, cache.head_dim]);
-  const rowPositions = new BigInt64Array(batch * L).map((_, i) => BigInt(i % L));
-  const full = { ...input.feeds, row_positions: new ort.Tensor('int64', rowPositions, [batch, L]), past_key: empty, past_value: empty };
-  if (call === 'full') return full;
-  const present = await session.run(full, ['present_key', 'present_value']);
-  const context = Array.from({ length: L }, (_, p) => p).filter((p) => p < start || p >= start + Q);
+async function callFeeds(session: ort.InferenceSession, meta: ModelMeta, input: Inputs, call: Call): Promise<Record<string, ort.Tensor>> {
+  const { request, hole } = input;
+  const { tokens, positions, batch, length, queries } = request;
+  const base: BaseFeeds = {
+    inputIds: { type: 'int64', data: tokens, dims: [batch, length] },
+    positions: { type: 'int64', data: positions, dims: [batch, queries] },
+  };
+  if (call === 'full' || !meta.contextCache) return ortFeeds(planFeeds(meta.inputs, uncachedCall(meta, request, base)));
+  const refresh = fullCall(meta.contextCache, request, base, hole);
+  const keep = refresh.runCache!.keep!;
+  const present = await session.run(ortFeeds(planFeeds(meta.inputs, refresh)), [keep.key, keep.value]);
   const kept = (name: string): ort.Tensor => {
-    const { data, dims } = selectRows(present[name].data as Float32Array, present[name].dims, context);
+    const { data, dims } = selectRows(present[name].data as Float32Array, present[name].dims, keep.rows, keep.copies);
     return new ort.Tensor('float32', data, dims);
   };
-  const ids = new BigInt64Array(batch * Q);
-  const holeRows = new BigInt64Array(batch * Q);
-  const within = new BigInt64Array(batch * Q);
-  const fullIds = input.feeds.input_ids.data as BigInt64Array;
-  for (let b = 0; b < batch; b++) {
-    for (let q = 0; q < Q; q++) {
-      ids[b * Q + q] = fullIds[b * L + start + q];
-      holeRows[b * Q + q] = BigInt(start + q);
-      within[b * Q + q] = BigInt(q);
-    }
-  }
-  return {
-    input_ids: new ort.Tensor('int64', ids, [batch, Q]),
-    positions: new ort.Tensor('int64', within, [batch, Q]),
-    row_positions: new ort.Tensor('int64', holeRows, [batch, Q]),
-    past_key: kept('present_key'),
-    past_value: kept('present_value'),
-  };
+  const cached = cachedCall(meta.contextCache, request, hole);
+  const past = cached.runCache!.past!;
+  return { ...ortFeeds(planFeeds(meta.inputs, cached)), [past.key]: kept(keep.key), [past.value]: kept(keep.value) };
 }
 
 function makeInputs(L: number, Q: number, batch: number, vocab: number, maskId: number, seed: number): Inputs {
   const rng = new Rng(seed);
-  const ids = new BigInt64Array(batch * L);
-  const pos = new BigInt64Array(batch * Q);
+  const tokens = new Int32Array(batch * L);
+  const positions = new Int32Array(batch * Q);
   const start = Math.floor((L - Q) / 2);
   for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < L; i++) ids[b * L + i] = BigInt(3 + Math.floor(rng.nextUniform() * (vocab - 3)));
+    for (let i = 0; i < L; i++) tokens[b * L + i] = 3 + Math.floor(rng.nextUniform() * (vocab - 3));
     for (let q = 0; q < Q; q++) {
-      ids[b * L + start + q] = BigInt(maskId);
-      pos[b * Q + q] = BigInt(start + q);
+      tokens[b * L + start + q] = maskId;
+      positions[b * Q + q] = start + q;
     }
   }
-  return {
-    L,
-    start,
-    feeds: { input_ids: new ort.Tensor('int64', ids, [batch, L]), positions: new ort.Tensor('int64', pos, [batch, Q]) },
-  };
+  return { request: { tokens, positions, batch, length: L, queries: Q }, hole: Int32Array.from({ length: Q }, (_, q) => start + q) };
 }
 
 async function main(): Promise<void> {
@@ -127,15 +113,14 @@ async function main(): Promise<void> {
   const opts = list(flags.opt, 'all') as Opt[];
   const modes = list(flags.mode, 'sequential') as Array<'sequential' | 'parallel'>;
   const spins = list(flags.spin, '1');
-  const meta = JSON.parse(readFileSync(path.join(dirs[0], 'meta.json'), 'utf8')) as { vocab_size: number; mask_id: number };
-  const inputs = lengths.map((L) => makeInputs(L, Math.min(Q, L), batch, meta.vocab_size, meta.mask_id, 7));
+  const metaOf = (dir: string): ModelMeta => parseMeta(path.join(dir, 'meta.json'), readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+  const { spec } = metaOf(dirs[0]);
+  const inputs = lengths.map((L) => makeInputs(L, Math.min(Q, L), batch, spec.vocabSize, spec.maskId, 7));
   const calls = list(flags.calls, 'full') as Call[];
-  const cacheOf = (dir: string): CacheShape | undefined =>
-    (JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { context_cache?: CacheShape }).context_cache;
 
   // Every (model, options) session is created first and the timed runs go round-robin over them,
   // so a burst of load from another process on a shared machine hits all cells alike.
-  interface Cell { mi: number; dir: string; threads: number; opt: Opt; mode: 'sequential' | 'parallel'; spin: string; session: ort.InferenceSession; createMs: number }
+  interface Cell { mi: number; dir: string; meta: ModelMeta; threads: number; opt: Opt; mode: 'sequential' | 'parallel'; spin: string; session: ort.InferenceSession; createMs: number }
   const cells: Cell[] = [];
   for (const [mi, dir] of dirs.entries()) {
     for (const threads of threadsList) {
@@ -152,37 +137,36 @@ async function main(): Promise<void> {
               logSeverityLevel: 3,
               extra: { session: { intra_op: { allow_spinning: spin } } },
             });
-            cells.push({ mi, dir, threads, opt, mode, spin, session, createMs: performance.now() - t0 });
+            cells.push({ mi, dir, meta: metaOf(dir), threads, opt, mode, spin, session, createMs: performance.now() - t0 });
           }
         }
       }
     }
   }
-  const V = meta.vocab_size;
+  const V = spec.vocabSize;
   const reference = new Map<number, Float32Array>();
   const parity = new Map<string, { maxDiff: number; agree: number; rows: number }>();
   const times = new Map<string, number[]>();
   const cpuTimes = new Map<string, number[]>();
   const key = (c: Cell, L: number, call: Call) => `${cells.indexOf(c)}:${L}:${call}`;
   const feeds = new Map<string, Record<string, ort.Tensor>>();
-  const callsOf = (cell: Cell): Call[] => (cacheOf(cell.dir) ? calls : ['full']);
+  const callsOf = (cell: Cell): Call[] => (cell.meta.contextCache ? calls : ['full']);
   for (const cell of cells) {
-    const cache = cacheOf(cell.dir);
+    const logits = cell.meta.outputs.logits;
     for (const input of inputs) {
       for (const call of callsOf(cell)) {
-        const Qs = Math.min(Q, input.L);
-        const cellFeeds = cache ? await cacheFeeds(cell.session, cache, input, Qs, batch, call) : input.feeds;
-        feeds.set(key(cell, input.L, call), cellFeeds);
-        const out = (await cell.session.run(cellFeeds, ['logits'])).logits.data as Float32Array;
-        const ref = reference.get(input.L) ?? (reference.set(input.L, out), out);
+        const cellFeeds = await callFeeds(cell.session, cell.meta, input, call);
+        feeds.set(key(cell, input.request.length, call), cellFeeds);
+        const out = (await cell.session.run(cellFeeds, [logits]))[logits].data as Float32Array;
+        const ref = reference.get(input.request.length) ?? (reference.set(input.request.length, out), out);
         let maxDiff = 0;
         let agree = 0;
         for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
         for (let r = 0; r < out.length / V; r++) if (argmax(out, r * V, V) === argmax(ref, r * V, V)) agree++;
-        parity.set(key(cell, input.L, call), { maxDiff, agree, rows: out.length / V });
-        for (let i = 0; i < warmup; i++) await cell.session.run(cellFeeds, ['logits']);
-        times.set(key(cell, input.L, call), []);
-        cpuTimes.set(key(cell, input.L, call), []);
+        parity.set(key(cell, input.request.length, call), { maxDiff, agree, rows: out.length / V });
+        for (let i = 0; i < warmup; i++) await cell.session.run(cellFeeds, [logits]);
+        times.set(key(cell, input.request.length, call), []);
+        cpuTimes.set(key(cell, input.request.length, call), []);
       }
     }
   }
@@ -190,10 +174,10 @@ async function main(): Promise<void> {
     for (const cell of cells) {
       for (const input of inputs) {
         for (const call of callsOf(cell)) {
-          const k = key(cell, input.L, call);
+          const k = key(cell, input.request.length, call);
           const c = process.cpuUsage();
           const s = performance.now();
-          await cell.session.run(feeds.get(k)!, ['logits']);
+          await cell.session.run(feeds.get(k)!, [cell.meta.outputs.logits]);
           times.get(k)!.push(performance.now() - s);
           const used = process.cpuUsage(c);
           cpuTimes.get(k)!.push((used.user + used.system) / 1000);
@@ -205,7 +189,7 @@ async function main(): Promise<void> {
   for (const cell of cells) {
     for (const input of inputs) {
       for (const call of callsOf(cell)) {
-        const k = key(cell, input.L, call);
+        const k = key(cell, input.request.length, call);
         const t = times.get(k)!;
         const p = parity.get(k)!;
         rows.push({
@@ -216,8 +200,8 @@ async function main(): Promise<void> {
           mode: cell.mode,
           spin: cell.spin,
           call,
-          L: input.L,
-          Q: Math.min(Q, input.L),
+          L: input.request.length,
+          Q: input.request.queries,
           B: batch,
           'p50 ms': round(percentile(t, 0.5), 2),
           'p95 ms': round(percentile(t, 0.95), 2),

@@ -22,6 +22,10 @@ const require = createRequire(import.meta.url);
 // onnxruntime-node's telemetry off before it loads, as in the extension's worker (src/model/runtime/runtimeTelemetry.ts)
 process.env.ORT_DISABLE_TELEMETRY = '1';
 const ort = require('onnxruntime-node');
+// the engine's own meta parser and call plans, compiled (npm run compile-tests; gpu.sh carries out/)
+const { parseMeta } = require('../out/src/model/folder/meta.js');
+const { planFeeds, uncachedCall } = require('../out/src/model/runtime/contextCacheFeeds.js');
+const { ortTensor } = require('../out/src/model/runtime/ortTensor.js');
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((a, i, all) => (a.startsWith('--') ? [a.slice(2).split('=')[0], a.includes('=') ? a.split('=').slice(1).join('=') : all[i + 1]] : null)).filter(Boolean),
@@ -34,34 +38,32 @@ const batches = (args.batches ?? '1,4').split(',').map(Number);
 const Q = Number(args.queries ?? 32);
 const runs = Number(args.runs ?? 50);
 const warmup = Number(args.warmup ?? 5);
-const meta = JSON.parse(readFileSync(path.join(modelDir, 'meta.json'), 'utf8'));
-const V = meta.vocab_size;
+const metaFile = path.join(modelDir, 'meta.json');
+const meta = parseMeta(metaFile, readFileSync(metaFile, 'utf8'));
+const V = meta.spec.vocabSize;
 // the logits alone: a context-cache graph also returns the rows' keys and values (12.6 MB a run at
 // B = 1, L = 256), which the sampler never reads on a full call and PyTorch's side does not copy
-const FETCHES = [meta.outputs?.logits ?? 'logits'];
+const FETCHES = [meta.outputs.logits];
 
-/** The shared input: ids[b, i] = 3 + (b * 1000003 + i * 7919) mod (V - 3), Q masks mid-canvas, positions = the masks. */
-export function inputs(B, L, q) {
-  const ids = new BigInt64Array(B * L);
-  const pos = new BigInt64Array(B * q);
+/**
+ * The shared input: ids[b, i] = 3 + (b * 1000003 + i * 7919) mod (V - 3), q masks mid-canvas,
+ * positions = the masks; fed as the engine's full call of this graph (a context-cache graph's
+ * adds each row's positions and an empty past).
+ */
+function inputs(B, L, q) {
+  const tokens = new Int32Array(B * L);
+  const positions = new Int32Array(B * q);
   const start = Math.floor((L - q) / 2);
   for (let b = 0; b < B; b++) {
-    for (let i = 0; i < L; i++) ids[b * L + i] = BigInt(3 + ((b * 1000003 + i * 7919) % (V - 3)));
+    for (let i = 0; i < L; i++) tokens[b * L + i] = 3 + ((b * 1000003 + i * 7919) % (V - 3));
     for (let k = 0; k < q; k++) {
-      ids[b * L + start + k] = BigInt(meta.mask_id);
-      pos[b * q + k] = BigInt(start + k);
+      tokens[b * L + start + k] = meta.spec.maskId;
+      positions[b * q + k] = start + k;
     }
   }
-  const feeds = { input_ids: new ort.Tensor('int64', ids, [B, L]), positions: new ort.Tensor('int64', pos, [B, q]) };
-  const cache = meta.context_cache;
-  if (cache) {
-    // a full call of a context-cache graph: each row at its canvas positions 0..L-1, no past (C = 0)
-    feeds[cache.row_positions] = new ort.Tensor('int64', new BigInt64Array(B * L).map((_, i) => BigInt(i % L)), [B, L]);
-    const empty = [cache.layers, B, cache.heads, 0, cache.head_dim];
-    feeds[cache.past_key] = new ort.Tensor('float32', new Float32Array(0), empty);
-    feeds[cache.past_value] = new ort.Tensor('float32', new Float32Array(0), empty);
-  }
-  return feeds;
+  const base = { inputIds: { type: 'int64', data: tokens, dims: [B, L] }, positions: { type: 'int64', data: positions, dims: [B, q] } };
+  const wire = planFeeds(meta.inputs, uncachedCall(meta, { batch: B, length: L }, base));
+  return Object.fromEntries(Object.entries(wire).map(([name, tensor]) => [name, ortTensor(ort, tensor)]));
 }
 
 /** The shared input, as far as `session` reads it. */
@@ -100,7 +102,7 @@ const pct = (xs, p) => {
 const r3 = (x) => Math.round(x * 1000) / 1000;
 
 async function readLogits(out) {
-  const t = out.logits;
+  const t = out[FETCHES[0]];
   return t.location === 'cpu' ? t.data : await t.getData(true);
 }
 

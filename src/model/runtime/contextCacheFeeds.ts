@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '../../core/errors';
 import type { DenoiseRequest } from '../../sampler/types';
 import type { ContextCacheMeta } from '../folder/contextCacheMeta';
+import type { ModelMeta } from '../folder/meta';
 import type { RunCache, WireTensor } from './workerProtocol';
 
 /** One call of a context-cache graph: what the graph reads and what the worker does with its cache. */
@@ -20,7 +21,7 @@ export type BaseFeeds = Pick<CachePlan, 'inputIds' | 'positions'>;
  * the keys and values of the other rows (the context) for the cached calls that follow, its batch
  * repeated `copies` times.
  */
-export function fullCall(cache: ContextCacheMeta, request: DenoiseRequest, base: BaseFeeds, fresh?: Int32Array, copies = 1): CachePlan {
+export function fullCall(cache: ContextCacheMeta, request: Pick<DenoiseRequest, 'batch' | 'length'>, base: BaseFeeds, fresh?: Int32Array, copies = 1): CachePlan {
   const { batch, length } = request;
   const rowPositions = new Int32Array(batch * length).map((_, i) => i % length);
   const empty: WireTensor = { type: 'float32', data: new Float32Array(0), dims: [cache.layers, batch, cache.heads, 0, cache.headDim] };
@@ -36,7 +37,12 @@ export function fullCall(cache: ContextCacheMeta, request: DenoiseRequest, base:
  * kept in the worker; the queried positions become indices into the fresh rows. With `batchRows`,
  * the worker first narrows its kept context to those of its batch rows (a pruned fill's).
  */
-export function cachedCall(cache: ContextCacheMeta, request: DenoiseRequest, fresh: Int32Array, batchRows?: readonly number[]): CachePlan {
+export function cachedCall(
+  cache: ContextCacheMeta,
+  request: Pick<DenoiseRequest, 'tokens' | 'batch' | 'length' | 'positions' | 'queries'>,
+  fresh: Int32Array,
+  batchRows?: readonly number[],
+): CachePlan {
   const { tokens, batch, length, positions, queries } = request;
   const rowOf = new Int32Array(length).fill(-1);
   fresh.forEach((position, row) => (rowOf[position] = row));
@@ -60,6 +66,16 @@ export function cachedCall(cache: ContextCacheMeta, request: DenoiseRequest, fre
     extra: { [cache.rowPositions]: { type: 'int64', data: rowPositions, dims } },
     runCache: { past: { key: cache.pastKey, value: cache.pastValue, ...(batchRows ? { batchRows } : {}) } },
   };
+}
+
+/** A full call of either kind of graph, keeping nothing: a plain graph reads the base feeds alone. */
+export function uncachedCall(meta: Pick<ModelMeta, 'contextCache'>, request: Pick<DenoiseRequest, 'batch' | 'length'>, base: BaseFeeds): CachePlan {
+  return meta.contextCache ? fullCall(meta.contextCache, request, base) : { ...base, extra: {} };
+}
+
+/** A call's feeds by the graph's input names (the ids, the positions, the cache's inputs fed from this side). */
+export function planFeeds(inputs: ModelMeta['inputs'], plan: CachePlan): Record<string, WireTensor> {
+  return { ...(inputs.inputIds ? { [inputs.inputIds]: plan.inputIds } : {}), [inputs.positions]: plan.positions, ...plan.extra };
 }
 
 /** Canvas positions outside `fresh` (ascending), the rows a refresh keeps. */

@@ -1,6 +1,6 @@
 import { InferenceError } from '../../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../../sampler/types';
-import { cachedCall, contextRows, fullCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
+import { cachedCall, contextRows, fullCall, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from '../folder/meta';
 import type { SessionHost } from './sessionHost';
@@ -63,10 +63,8 @@ export class OnnxDenoiser implements Denoiser {
       inputIds: { type: 'int64', data: request.tokens, dims: [batch, length] },
       positions: { type: 'int64', data: request.positions, dims: [batch, queries] },
     } as const;
-    const plan: CachePlan = this.meta.contextCache ? this.planCacheCall(request, base, copies) : { ...base, extra: {} };
-    if (inputs.inputIds) feeds[inputs.inputIds] = plan.inputIds;
-    feeds[inputs.positions] = plan.positions;
-    Object.assign(feeds, plan.extra);
+    const plan: CachePlan = this.meta.contextCache ? this.planCacheCall(request, base, copies) : uncachedCall(this.meta, request, base);
+    Object.assign(feeds, planFeeds(inputs, plan));
     try {
       // logits: [B, Q, V]
       return await this.host.run(feeds, outputs.logits, signal, plan.runCache);

@@ -12,9 +12,9 @@ import type * as Ort from 'onnxruntime-node';
 import { errorMessage } from '../../core/errors';
 import { selectBatch, selectRows } from './cacheRows';
 import { encodeFrame, FrameReader, type WireArray } from './frames';
-import { toBigInt64Array } from './int64';
 import { watchForOrphaning } from './orphanWatch';
-import type { FeedHeader, OpenOptions, RunCache, RunOutput, SessionSignature, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
+import { ortTensor } from './ortTensor';
+import type { FeedHeader, OpenOptions, RunCache, RunOutput, SessionSignature, WireTensor, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
 
 const runtime: Promise<typeof Ort> = import('onnxruntime-node');
 
@@ -80,10 +80,7 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   if (!session) throw new Error('no session is open');
   const ort = await runtime;
   const tensors: Record<string, Ort.Tensor> = {};
-  feeds.forEach(({ name, type, dims }, i) => {
-    const data = arrays[i];
-    tensors[name] = type === 'int64' ? new ort.Tensor('int64', toBigInt64Array(data as Int32Array), dims) : new ort.Tensor('float32', data as Float32Array, dims);
-  });
+  feeds.forEach(({ name, type, dims }, i) => (tensors[name] = ortTensor(ort, { type, data: arrays[i], dims } as WireTensor)));
   if (cache?.past) {
     if (!kept) throw new Error('no context cache is kept in this worker: a cached call needs a refresh call first');
     const { batchRows } = cache.past;
