@@ -6,7 +6,7 @@
 // waiting for a superseded fill's forward pass, the passes, the rest of the fill (engine), the
 // provider's own work, and VS Code showing the answer.
 /* eslint-disable @typescript-eslint/no-require-imports -- plain Node CommonJS, run without a build */
-/* global require, module, window, document, performance, requestAnimationFrame, MutationObserver */
+/* global require, module, process, window, document, performance, requestAnimationFrame, MutationObserver */
 'use strict';
 const fs = require('fs');
 const path = require('path');
