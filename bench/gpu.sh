@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The GPU step ratio (issue 5, item 1) on the GPU machine, in one command: PyTorch CUDA fp16 with a
-# CUDA graph (bench/gpu_step_torch.py) against onnxruntime-node (bench/gpu_step.mjs) per session
-# variant, same weights, same input, L = 128/256/512, batch 1 and 4; then, if the TypeScript build
-# and the tokenizer binding came along, end-to-end infill latency with WebGPU (bench/latency.ts).
+# CUDA graph (bench/gpu_step_torch.py) against onnxruntime-node (bench/gpu_step.mjs, which feeds the
+# graph through the engine's compiled call plans in out/) per session variant, same weights, same
+# input, L = 128/256/512, batch 1 and 4; then end-to-end infill latency with WebGPU (bench/latency.ts,
+# with the tokenizer binding of bench/.carry). The latency part runs the fp32 graph of MODEL_DIR.
 #
 # Here, once:   bash bench/gpu_prepare.sh        (fills .device/, builds out/, packs bench/.carry/)
 # There:        bash bench/gpu.sh [MODEL_DIR]     carry: .device out bench/.carry
@@ -88,7 +89,14 @@ print("fp16 model written")
 PY
 }
 
+# the engine's call plans, compiled: gpu_step.mjs and latency.js read them from out/
+compiled() {
+  [ -f out/src/model/runtime/contextCacheFeeds.js ] && [ -f out/bench/latency.js ] ||
+    { echo "no current out/: npm run compile-tests here (bench/gpu_prepare.sh) and carry out"; return 1; }
+}
+
 node_variant() {
+  compiled || return 1
   local v=$1 extra=()
   if [ "$v" = webgpu-fp16 ]; then
     [ -f "$WORK/fp16/model.onnx" ] || { echo "no fp16 model (fp16-convert failed?)"; return 1; }
@@ -99,20 +107,21 @@ node_variant() {
 }
 
 profile() {
+  compiled || return 1
   mkdir -p "$WORK/profile"
   "$NODE" bench/gpu_step.mjs --model "$MODEL" --variant webgpu --lengths 256 --batches 1 --queries "$QUERIES" --runs 10 \
     --warmup 2 --profile "$WORK/profile" --out "$WORK/node-webgpu-profile.json"
 }
 
 latency() {
-  [ -f out/bench/latency.js ] || { echo "no out/bench/latency.js: carry out (npm run compile-tests here)"; return 1; }
+  compiled || return 1
   # shellcheck disable=SC2086  # LATENCY_ARGS: extra latency.js flags, e.g. "--steps-fraction 0.125"
   "$NODE" out/bench/latency.js --model "$MODEL" --tasks "$TASKS" --limit "${LATENCY_LIMIT:-60}" --ep webgpu ${LATENCY_ARGS:-} \
     --json "$OUT/latency-webgpu.json" > "$OUT/latency-webgpu.md"
 }
 
 export LATENCY_LIMIT LATENCY_ARGS NODE OUT MODEL LENGTHS BATCHES QUERIES RUNS TASKS WORK LOG
-export -f prepare fp16_model node_variant profile latency
+export -f prepare compiled fp16_model node_variant profile latency
 [ -n "${SKIP_PREPARE:-}" ] || part prepare 120 prepare
 part torch 200 python3 bench/gpu_step_torch.py --model="$MODEL" --lengths="$LENGTHS" --batches="$BATCHES" \
   --queries="$QUERIES" --runs=200 --out="$WORK/torch.json"

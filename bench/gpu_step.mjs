@@ -5,6 +5,7 @@
 //
 //   node bench/gpu_step.mjs --model DIR [--model-file FILE] --variant NAME [--lengths 128,256,512]
 //        [--batches 1,4] [--queries 32] [--runs 50] [--warmup 5] [--out FILE] [--profile DIR]
+//   (after npm run compile-tests: it reads the engine's meta parser and call plans from out/)
 //
 // Variants: cpu (CPU provider, all cores), webgpu (defaults), webgpu-novalid (validationMode
 // 'disabled'), webgpu-gpuout (logits stay on the GPU; timed with and without the download),

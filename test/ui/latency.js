@@ -89,7 +89,8 @@ const SAMPLES = [
   { line: 12, burst: 'i|f ' }, { line: 7, burst: 'pri' }, { line: 19, burst: 'res' }, { line: 11, burst: 'f|or' },
 ];
 // UI_LATENCY_ROUNDS=N types the bursts N times over (more samples, a steadier p50 on a busy machine).
-const ROUNDS = Math.max(1, Math.floor(Number(process.env.UI_LATENCY_ROUNDS) || 1));
+const ROUNDS = Number(process.env.UI_LATENCY_ROUNDS ?? 1);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`UI_LATENCY_ROUNDS must be a positive integer, got "${process.env.UI_LATENCY_ROUNDS}"`);
 const TYPED = Array.from({ length: ROUNDS }, () => SAMPLES).flat();
 // Between keys of a burst: a quick typist (about 120 words a minute); a hesitation.
 const KEY_GAP_MS = 100;

@@ -35,4 +35,15 @@ describe('context-cache call plans as named feeds', () => {
     assert.deepEqual(Array.from(feeds.pos.data), [0, 1, 0, 1], 'queried positions become indices into the fresh rows');
     assert.deepEqual(plan.runCache?.past, { key: 'pk', value: 'pv' });
   });
+
+  it("asks the worker to narrow its kept context to a pruned fill's rows", () => {
+    const plan = cachedCall(cache, { ...request, batch: 1, tokens: request.tokens.subarray(4), positions: request.positions.subarray(2) }, Int32Array.from([1, 2]), [1]);
+    assert.deepEqual(plan.runCache?.past, { key: 'pk', value: 'pv', batchRows: [1] });
+    assert.deepEqual(Array.from(plan.inputIds.data), [1, 7]);
+  });
+
+  it('feeds a graph without token ids (the sphere state is fed by its caller) no ids', () => {
+    const feeds = planFeeds({ ...inputs, inputIds: null, inputVec: 'vec' }, uncachedCall({}, request, base));
+    assert.deepEqual(Object.keys(feeds), ['pos']);
+  });
 });

@@ -281,15 +281,21 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
     }
 
 
+def has_context_cache(cfg):
+    """Whether cfg's network gets the context-cache graph: every token-id network but a logit_shift
+    one, whose hole's first slot is predicted from the context row before it, which a cached call
+    does not run (the sphere graph reads a continuous state)."""
+    return not cfg.sphere_base and not cfg.logit_shift
+
+
 def write_model_folder(model, tokenizer_path, out_dir, name, training=None, results=None,
                        card="", fp16=True, require_parity=True, family_meta=None, context_cache=None, fused=False):
     """Export, verify parity, then move the finished folder into place. Returns the meta dict.
-    context_cache (default: every token-id network without logit_shift) writes the context-cache graph
-    and declares it; fused operators exist for that graph only, so fused applies with it."""
+    context_cache (default: has_context_cache(cfg)) writes the context-cache graph and declares it;
+    fused operators exist for that graph only (export_onnx refuses them without it)."""
     cfg = model.cfg
     if context_cache is None:
-        context_cache = not cfg.sphere_base and not cfg.logit_shift
-    fused = fused and context_cache
+        context_cache = has_context_cache(cfg)
     ref = round_weights_fp16(model) if fp16 else copy.deepcopy(model).float().eval()
     parent = os.path.dirname(os.path.abspath(out_dir))
     os.makedirs(parent, exist_ok=True)
@@ -355,7 +361,7 @@ class ExportOptions:
     name: str                        # meta.json's name
     results: str = ""                # a JSON of measured numbers for meta.json "results"
     card: str = ""                   # a MODEL_CARD.md to copy in
-    fused: bool = False              # onnxruntime's fused operators in the context-cache graph (onnx_ops.py)
+    fused: bool = False              # onnxruntime's fused operators in the context-cache graph (onnx_ops.py); a network without that graph exports unfused, and says so
 
 
 def main(argv):
@@ -374,8 +380,11 @@ def main(argv):
     training["steps"] = ck.get("step")
     training["model"] = ck["model_config"]
     family = Family.from_config(ck.get("train_config", {}))
+    fused = args.fused and has_context_cache(model.cfg)
+    if args.fused and not fused:
+        print(json.dumps({"fused": False, "why": "no context-cache graph for this network (logit_shift or sphere)"}))
     meta = write_model_folder(model, args.tokenizer, args.out, args.name, training, results, card,
-                              family_meta=family.meta(ck.get("objective")), fused=args.fused)
+                              family_meta=family.meta(ck.get("objective")), fused=fused)
     print(json.dumps({"wrote": args.out, "parameters": meta["parameters"],
                       "parity": meta["results"].get("onnx_parity_max_abs_diff"),
                       "onnx_bytes": os.path.getsize(os.path.join(args.out, "model.onnx"))}))

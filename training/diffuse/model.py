@@ -210,6 +210,8 @@ class Denoiser(nn.Module):
         conditioned = cfg.cond_kind != "none"
         if cfg.sigma_shift and cfg.cond_kind != "sigma":
             raise ValueError("sigma_shift needs cond_kind 'sigma'")
+        if cfg.logit_shift and cfg.causal:
+            raise ValueError("logit_shift is for a denoiser: the causal (AR) baseline shifts its own targets")
         self.cond_embed = CondEmbedding(cfg.cond_dim) if conditioned else None
         self.ada_f = nn.Linear(cfg.cond_dim, 2 * cfg.n_embd) if conditioned else None
         self.apply(self._init)
@@ -239,7 +241,7 @@ class Denoiser(nn.Module):
 
     def hidden(self, input_ids, valid=None, cond=None):
         """input_ids [B, L] (RDLM: the state, see embed) -> final hidden states [B, L, D] (in the
-        autocast dtype when training).
+        autocast dtype when training); with logit_shift, row i holds position i - 1's (row 0 its own).
         valid [B, L] bool (training only): False marks filler after a short row; no query attends
         to it, so a short row behaves exactly like a shorter canvas. The exported graph has none.
         cond [B] float: required when cond_kind != "none", ignored otherwise."""

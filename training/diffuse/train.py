@@ -90,8 +90,6 @@ def family_of(cfg):
 
 
 def model_config(cfg, vocab_size):
-    if cfg.logit_shift and cfg.objective == "ar":
-        raise ValueError("--logit_shift is for a denoiser: the AR objective shifts its own targets")
     fam = family_of(cfg)
     cond = {} if fam is None or fam.cond_kind == "none" else {"cond_kind": fam.cond_kind, "sigma_shift": fam.sigma_shift}
     if fam is not None and fam.objective == "rdlm":

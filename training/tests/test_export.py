@@ -82,14 +82,25 @@ def test_the_default_export_is_the_context_cache_graph_without_range(tmp_path):
 
 
 def test_a_logit_shift_denoiser_exports_the_full_canvas_graph_with_its_shift(tmp_path):
-    pytest.importorskip("onnxruntime")
+    ort = pytest.importorskip("onnxruntime")
     tj = str(tmp_path / "tokenizer.json")
     fake_tokenizer_json(tj, 40)
     torch.manual_seed(0)
-    model = Denoiser(ModelConfig(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16, logit_shift=True))
-    meta = write_model_folder(model, tj, str(tmp_path / "shifted"), "shifted", fused=True)
+    shape = dict(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16)
+    shifted = Denoiser(ModelConfig(logit_shift=True, **shape)).eval()
+    plain = Denoiser(ModelConfig(**shape)).eval()
+    plain.load_state_dict(shifted.state_dict())
+    meta = write_model_folder(shifted, tj, str(tmp_path / "shifted"), "shifted", fp16=False)
     assert "context_cache" not in meta, "its cached calls would lack the row before each hole"
-    assert meta["results"]["onnx_parity_max_abs_diff"] < 1e-3, "the shift is inside the graph"
+    ids = torch.randint(3, 40, (2, 10))
+    pos = torch.arange(1, 10).expand(2, -1)
+    session = ort.InferenceSession(str(tmp_path / "shifted" / "model.onnx"))
+    got = session.run(["logits"], {"input_ids": ids.numpy(), "positions": pos.numpy()})[0]
+    with torch.no_grad():
+        want = plain(ids, pos - 1).numpy()     # position p is predicted from the row before it
+    assert abs(got - want).max() < 1e-4
+    with pytest.raises(ValueError, match="context-cache graph only"):
+        write_model_folder(shifted, tj, str(tmp_path / "fused"), "fused", fused=True)
 
 
 def test_parity_check_catches_a_wrong_graph(tmp_path):

@@ -1,8 +1,9 @@
 """train.py --init_from: the weights a run starts from (an exported graph, or another run's checkpoint)."""
+import pytest
 import torch
 
 from diffuse.model import Denoiser, ModelConfig
-from diffuse.train import initial_weights
+from diffuse.train import TrainConfig, initial_weights, model_config
 
 SHAPE = dict(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16)
 
@@ -20,10 +21,7 @@ def test_an_ar_checkpoint_starts_a_bidirectional_denoiser_with_its_weights(tmp_p
     assert not torch.allclose(ar(ids), mdlm(ids)), "the same weights, attending both ways now"
 
 
-
 def test_the_ar_objective_refuses_the_logit_shift():
-    import pytest
-    from diffuse.train import TrainConfig, model_config
     with pytest.raises(ValueError, match="logit_shift"):
-        model_config(TrainConfig(objective="ar", logit_shift=True), 40)
-    assert model_config(TrainConfig(objective="mdlm", logit_shift=True), 40).logit_shift
+        Denoiser(model_config(TrainConfig(objective="ar", logit_shift=True), 40))
+    assert Denoiser(model_config(TrainConfig(objective="mdlm", logit_shift=True), 40)).cfg.logit_shift
