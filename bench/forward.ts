@@ -25,8 +25,7 @@ import { Rng } from '../src/core/rng';
 import { parseMeta, type ModelMeta } from '../src/model/folder/meta';
 import { selectRows } from '../src/model/runtime/cacheRows';
 import { cachedCall, fullCall, planFeeds, uncachedCall, type BaseFeeds } from '../src/model/runtime/contextCacheFeeds';
-import { ortTensor } from '../src/model/runtime/ortTensor';
-import type { WireTensor } from '../src/model/runtime/workerProtocol';
+import { ortFeeds } from '../src/model/runtime/ortTensor';
 import type { DenoiseRequest } from '../src/sampler/types';
 import { list, machineInfo, modelInfo, numbers, parseFlags, publish, round, run, type Row } from './common';
 
@@ -56,9 +55,6 @@ interface Inputs {
 
 type Call = 'full' | 'cached';
 
-const ortFeeds = (wire: Record<string, WireTensor>): Record<string, ort.Tensor> =>
-  Object.fromEntries(Object.entries(wire).map(([name, tensor]) => [name, ortTensor(ort, tensor)]));
-
 /**
  * The feeds of `call`, built by the engine's own call plans (contextCacheFeeds.ts): a full call of
  * either kind of graph, or, on a context-cache graph, a cached call of the hole's rows against the
@@ -71,17 +67,17 @@ async function callFeeds(session: ort.InferenceSession, meta: ModelMeta, input: 
     inputIds: { type: 'int64', data: tokens, dims: [batch, length] },
     positions: { type: 'int64', data: positions, dims: [batch, queries] },
   };
-  if (call === 'full' || !meta.contextCache) return ortFeeds(planFeeds(meta.inputs, uncachedCall(meta, request, base)));
+  if (call === 'full' || !meta.contextCache) return ortFeeds(ort, planFeeds(meta.inputs, uncachedCall(meta, request, base)));
   const refresh = fullCall(meta.contextCache, request, base, hole);
   const keep = refresh.runCache!.keep!;
-  const present = await session.run(ortFeeds(planFeeds(meta.inputs, refresh)), [keep.key, keep.value]);
+  const present = await session.run(ortFeeds(ort, planFeeds(meta.inputs, refresh)), [keep.key, keep.value]);
   const kept = (name: string): ort.Tensor => {
     const { data, dims } = selectRows(present[name].data as Float32Array, present[name].dims, keep.rows, keep.copies);
     return new ort.Tensor('float32', data, dims);
   };
   const cached = cachedCall(meta.contextCache, request, hole);
   const past = cached.runCache!.past!;
-  return { ...ortFeeds(planFeeds(meta.inputs, cached)), [past.key]: kept(keep.key), [past.value]: kept(keep.value) };
+  return { ...ortFeeds(ort, planFeeds(meta.inputs, cached)), [past.key]: kept(keep.key), [past.value]: kept(keep.value) };
 }
 
 function makeInputs(L: number, Q: number, batch: number, vocab: number, maskId: number, seed: number): Inputs {
@@ -113,8 +109,8 @@ async function main(): Promise<void> {
   const opts = list(flags.opt, 'all') as Opt[];
   const modes = list(flags.mode, 'sequential') as Array<'sequential' | 'parallel'>;
   const spins = list(flags.spin, '1');
-  const metaOf = (dir: string): ModelMeta => parseMeta(path.join(dir, 'meta.json'), readFileSync(path.join(dir, 'meta.json'), 'utf8'));
-  const { spec } = metaOf(dirs[0]);
+  const metas = dirs.map((dir): ModelMeta => parseMeta(path.join(dir, 'meta.json'), readFileSync(path.join(dir, 'meta.json'), 'utf8')));
+  const { spec } = metas[0];
   const inputs = lengths.map((L) => makeInputs(L, Math.min(Q, L), batch, spec.vocabSize, spec.maskId, 7));
   const calls = list(flags.calls, 'full') as Call[];
 
@@ -137,7 +133,7 @@ async function main(): Promise<void> {
               logSeverityLevel: 3,
               extra: { session: { intra_op: { allow_spinning: spin } } },
             });
-            cells.push({ mi, dir, meta: metaOf(dir), threads, opt, mode, spin, session, createMs: performance.now() - t0 });
+            cells.push({ mi, dir, meta: metas[mi], threads, opt, mode, spin, session, createMs: performance.now() - t0 });
           }
         }
       }

@@ -26,7 +26,7 @@ const ort = require('onnxruntime-node');
 // the engine's own meta parser and call plans, compiled (npm run compile-tests; gpu.sh carries out/)
 const { parseMeta } = require('../out/src/model/folder/meta.js');
 const { planFeeds, uncachedCall } = require('../out/src/model/runtime/contextCacheFeeds.js');
-const { ortTensor } = require('../out/src/model/runtime/ortTensor.js');
+const { ortFeeds } = require('../out/src/model/runtime/ortTensor.js');
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((a, i, all) => (a.startsWith('--') ? [a.slice(2).split('=')[0], a.includes('=') ? a.split('=').slice(1).join('=') : all[i + 1]] : null)).filter(Boolean),
@@ -63,8 +63,7 @@ function inputs(B, L, q) {
     }
   }
   const base = { inputIds: { type: 'int64', data: tokens, dims: [B, L] }, positions: { type: 'int64', data: positions, dims: [B, q] } };
-  const wire = planFeeds(meta.inputs, uncachedCall(meta, { batch: B, length: L }, base));
-  return Object.fromEntries(Object.entries(wire).map(([name, tensor]) => [name, ortTensor(ort, tensor)]));
+  return ortFeeds(ort, planFeeds(meta.inputs, uncachedCall(meta, { batch: B, length: L }, base)));
 }
 
 /** The shared input, as far as `session` reads it. */

@@ -6,3 +6,8 @@ import type { WireTensor } from './workerProtocol';
 export function ortTensor(ort: typeof Ort, { type, data, dims }: WireTensor): Ort.Tensor {
   return type === 'int64' ? new ort.Tensor('int64', toBigInt64Array(data), dims) : new ort.Tensor('float32', data, dims);
 }
+
+/** A call's wire feeds, by input name, as onnxruntime's tensors. */
+export function ortFeeds(ort: typeof Ort, feeds: Readonly<Record<string, WireTensor>>): Record<string, Ort.Tensor> {
+  return Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, ortTensor(ort, tensor)]));
+}
