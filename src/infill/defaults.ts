@@ -45,7 +45,7 @@ export const PAD_PENALTY = 0.6;
  * - `maxTokens` 32: the largest hole size tried (a selection's own length sizes it, up to this).
  * - `contextTokens` 256: the models train on 256-token canvases; it is clamped to the model's
  *   `maxLength` anyway.
- * - `cacheRefresh` 16 (models with a context-cache graph; ignored by others): the context's keys
+ * - `cacheRefresh` 16 (a context-cache graph on the CPU provider; ignored elsewhere): the context's keys
  *   and values are computed by the fill's first call and reused by the next 15, which run only the
  *   hole's rows. At 12 steps (at most 12 calls) that is one refresh per fill, as measured: on 50
  *   validation holes of each kind no task lost (single-line pass@1 0.18 -> 0.22, multi-line 0 -> 0,

@@ -123,8 +123,9 @@ export interface Denoiser {
    */
   denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array>;
   /**
-   * Whether the denoiser honours `DenoiseRequest.cache` (its model declares a context cache). A
-   * refresh call, or any call when the kept context is not this fill's, runs the full canvas.
+   * Whether the denoiser honours `DenoiseRequest.cache` (its model declares a context cache, and
+   * the cache pays where the model runs: the ONNX denoiser's on the CPU provider only). A refresh
+   * call, or any call when the kept context is not this fill's, runs the full canvas.
    */
   readonly contextCache?: boolean;
 }

@@ -7,6 +7,11 @@ import { InferenceError, ModelLoadError } from '../../src/core/errors';
 import { loadModel, type LoadedModel } from '../../src/model';
 import type { DenoiseRequest } from '../../src/sampler';
 import { contextRows } from '../../src/model/runtime/contextCacheFeeds';
+import { inspectModelFolder, type InspectedModel } from '../../src/model/folder/modelFolder';
+import { OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
+import type { SessionHost } from '../../src/model/runtime/sessionHost';
+import { checkWarmUp } from '../../src/model/runtime/warmUp';
+import type { RunCache, RunOutput, WireTensor } from '../../src/model/runtime/workerProtocol';
 import { requestOf } from './helpers/denoiseRequests';
 
 // The context-cache fixture (training/diffuse/make_fixture.py --only=context-cache) and its PyTorch goldens.
@@ -225,5 +230,136 @@ describe('a context_cache declaration and the graph must agree (loadModel)', fun
     } finally {
       await model.dispose();
     }
+  });
+});
+
+/** One call the denoiser made of its session host: the feeds by input name, and what the worker was to do with its cache. */
+interface HostCall {
+  readonly feeds: Readonly<Record<string, WireTensor>>;
+  readonly cache?: RunCache;
+}
+
+/** A session host that records each call and answers logits of zeros, shaped [B, Q, V] by the feeds. */
+function recordingHost(model: InspectedModel): { host: SessionHost; calls: HostCall[] } {
+  const calls: HostCall[] = [];
+  const run = async (feeds: Record<string, WireTensor>, _output: string, _signal?: AbortSignal, cache?: RunCache): Promise<RunOutput> => {
+    calls.push({ feeds, ...(cache ? { cache } : {}) });
+    const [batch, queries] = feeds[model.meta.inputs.positions]!.dims;
+    const dims = [batch!, queries!, model.spec.vocabSize];
+    return { data: new Float32Array(dims[0]! * dims[1]! * dims[2]!), dims };
+  };
+  return { host: { run } as unknown as SessionHost, calls };
+}
+
+describe('the context cache is used on the CPU provider only (bench/README.md §5: on WebGPU full calls were faster)', function () {
+  this.timeout(30000);
+  let inspected: InspectedModel;
+  before(async () => {
+    inspected = await inspectModelFolder(fixture);
+  });
+
+  const denoiserOn = (provider: string): { denoiser: OnnxDenoiser; calls: HostCall[] } => {
+    const { host, calls } = recordingHost(inspected);
+    return { denoiser: new OnnxDenoiser(inspected.spec, inspected.meta, host, provider), calls };
+  };
+
+  /** A refresh of two rows that share their context, then a call of the same fill that asks for no refresh. */
+  const refreshThenCached = async (denoiser: OnnxDenoiser): Promise<void> => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    const first = c.input_ids[0];
+    const second = first.map((id, p) => (c.fresh.includes(p) ? c.input_ids[1][p] : id));
+    await denoiser.denoise(request([first, second], c.positions, { fill: 1, refresh: true, fresh }));
+    await denoiser.denoise(request([first, second], c.positions, { fill: 1, refresh: false, fresh }));
+  };
+
+  it('on the CPU provider a cache graph is offered as a cache: a refresh keeps the context, the next call runs the holes against it', async () => {
+    const { denoiser, calls } = denoiserOn('cpu');
+    assert.equal(denoiser.contextCache, true);
+    await refreshThenCached(denoiser);
+    // the shared refresh: the first row's canvas keeping its context, then every row's holes against it; then the cached call
+    assert.deepEqual(calls.map((call) => (call.cache?.keep ? 'keep' : call.cache?.past ? 'past' : 'full')), ['keep', 'past', 'past']);
+  });
+
+  for (const provider of ['webgpu', 'cuda', 'dml', 'coreml']) {
+    it(`on ${provider} a cache graph is not offered, and every call is a full call of the whole canvas that keeps nothing`, async () => {
+      const { denoiser, calls } = denoiserOn(provider);
+      assert.equal(denoiser.contextCache, false);
+      await refreshThenCached(denoiser);
+      const cache = inspected.meta.contextCache!;
+      const length = golden.cached_cases[0].input_ids[0].length;
+      assert.equal(calls.length, 2, 'one run a call');
+      for (const call of calls) {
+        assert.equal(call.cache, undefined, 'the worker neither keeps nor feeds a context');
+        assert.deepEqual(call.feeds[inspected.meta.inputs.inputIds!]!.dims, [2, length], 'the whole canvas of each row');
+        assert.deepEqual(call.feeds[cache.pastKey]!.dims, [cache.layers, 2, cache.heads, 0, cache.headDim], 'an empty past');
+        assert.deepEqual(Array.from(call.feeds[cache.rowPositions]!.data as ArrayLike<number>).slice(0, length), Array.from({ length }, (_, p) => p));
+      }
+    });
+  }
+
+  it("warms up a cached call only where the cache is used (the CPU provider's two runs more)", async () => {
+    const onCpu = denoiserOn('cpu');
+    await checkWarmUp(onCpu.denoiser, inspected.meta, inspected.files.model, 'cpu');
+    assert.equal(onCpu.calls.filter((call) => call.cache?.past).length, 1, 'a cached call on the CPU provider');
+    const onGpu = denoiserOn('webgpu');
+    await checkWarmUp(onGpu.denoiser, inspected.meta, inspected.files.model, 'webgpu');
+    assert.equal(onGpu.calls.length, onCpu.calls.length - 2);
+    assert.ok(onGpu.calls.every((call) => call.cache === undefined), 'no refresh and no cached call on webgpu');
+  });
+
+  describe('loadModel, with a worker whose webgpu provider is a stand-in', () => {
+    let root: string;
+    before(() => {
+      root = mkdtempSync(path.join(tmpdir(), 'diffuse-kv-provider-'));
+    });
+    after(() => rmSync(root, { recursive: true, force: true }));
+
+    /**
+     * The real inference worker, but a session asked for on 'webgpu' fails to open (`fails`) or
+     * runs on onnxruntime's CPU provider while the engine believes it is on webgpu.
+     */
+    const standInWorker = (fails: boolean): string => {
+      const file = path.join(root, `webgpu-${fails ? 'fails' : 'on-cpu'}-worker.js`);
+      const answer = fails
+        ? "return Promise.reject(new Error('no WebGPU adapter (the test worker)'));"
+        : "return create.call(this, modelPath, { ...options, executionProviders: ['cpu'] });";
+      writeFileSync(file, `const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
+const create = ort.InferenceSession.create;
+ort.InferenceSession.create = function (modelPath, options) {
+  if (options.executionProviders[0] !== 'webgpu') return create.call(this, modelPath, options);
+  ${answer}
+};
+require(${JSON.stringify(path.resolve(__dirname, '../../src/model/runtime/sessionWorker.js'))});
+`);
+      return file;
+    };
+
+    it('a session on webgpu makes full calls: a call that asks for no refresh gives the full recompute', async () => {
+      const model = await loadModel(fixture, { providers: ['webgpu', 'cpu'], workerFile: standInWorker(false) });
+      try {
+        assert.equal(model.provider, 'webgpu');
+        assert.equal(model.denoiser.contextCache, false);
+        const c = golden.cached_cases[0];
+        const fresh = Int32Array.from(c.fresh);
+        await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 1, refresh: true, fresh }));
+        const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 1, refresh: false, fresh }));
+        // the cached call's answer (c.logits) differs from this by more than atol (the test of cached calls above)
+        assert.ok(maxDiff(logits, c.full_logits) <= golden.atol, 'the full recompute, not a cached call');
+      } finally {
+        await model.dispose();
+      }
+    });
+
+    it('a load whose webgpu provider fails falls back to the CPU provider, and there uses the cache', async () => {
+      const model = await loadModel(fixture, { providers: ['webgpu', 'cpu'], workerFile: standInWorker(true) });
+      try {
+        assert.equal(model.provider, 'cpu');
+        assert.equal(model.denoiser.contextCache, true);
+        await expectCachedCallsMatch(model, 1);
+      } finally {
+        await model.dispose();
+      }
+    });
   });
 });

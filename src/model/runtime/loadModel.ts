@@ -126,7 +126,7 @@ async function openOn(host: SessionHost, model: InspectedModel, provider: string
     throw error;
   });
   checkGraphSignature(modelPath, meta, signature);
-  const denoiser = new OnnxDenoiser(spec, meta, host);
+  const denoiser = new OnnxDenoiser(spec, meta, host, provider);
   await checkWarmUp(denoiser, meta, modelPath, provider);
   return denoiser;
 }

@@ -15,7 +15,7 @@ interface KeptContext {
   readonly fresh: Int32Array;
 }
 
-/** `Denoiser` on an onnxruntime session in the worker behind `host`. */
+/** `Denoiser` on an onnxruntime session, opened on `provider`, in the worker behind `host`. */
 export class OnnxDenoiser implements Denoiser {
   readonly contextCache: boolean;
   private kept: KeptContext | undefined;
@@ -24,8 +24,13 @@ export class OnnxDenoiser implements Denoiser {
     readonly spec: DiffusionSpec,
     private readonly meta: ModelMeta,
     private readonly host: SessionHost,
+    provider: string,
   ) {
-    this.contextCache = meta.contextCache !== undefined;
+    // The cache pays on the CPU provider, whose cached calls run only the hole's rows. On a GPU it
+    // loses (bench/README.md §5, WebGPU, L = 256): the cache graph's call took 12.7 ms against the
+    // plain graph's 7.95, and a single-line fill 230-241 ms through the cache against 162 ms of
+    // full calls. So any other provider runs full calls of the cache graph, fetching logits alone.
+    this.contextCache = meta.contextCache !== undefined && provider === 'cpu';
   }
 
   async denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array> {
@@ -63,7 +68,7 @@ export class OnnxDenoiser implements Denoiser {
       inputIds: { type: 'int64', data: request.tokens, dims: [batch, length] },
       positions: { type: 'int64', data: request.positions, dims: [batch, queries] },
     } as const;
-    const plan: CachePlan = this.meta.contextCache ? this.planCacheCall(request, base, copies) : uncachedCall(this.meta, request, base);
+    const plan: CachePlan = this.contextCache ? this.planCacheCall(request, base, copies) : uncachedCall(this.meta, request, base);
     Object.assign(feeds, planFeeds(inputs, plan));
     try {
       // logits: [B, Q, V]
@@ -78,7 +83,7 @@ export class OnnxDenoiser implements Denoiser {
   /** A refresh of several rows whose tokens outside the fresh positions, and conditioning, are the same. */
   private sharesContext(request: DenoiseRequest): boolean {
     const { cache, batch, length, tokens, cond } = request;
-    if (!this.meta.contextCache || !cache?.refresh || batch < 2) return false;
+    if (!this.contextCache || !cache?.refresh || batch < 2) return false;
     if (cond?.some((c) => c !== cond[0])) return false;
     const context = contextRows(cache.fresh, length);
     for (let b = 1; b < batch; b++) {

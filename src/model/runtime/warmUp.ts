@@ -16,11 +16,13 @@ const tolerance = 1e-3;
  * - a graph that ignores its `positions` input: asking for positions [7, 0] and then [0, 7] must
  *   swap the rows;
  * - a context-cache graph (meta.json `context_cache`) whose cached call (after a refresh) fails or
- *   returns logits not of the full call's shape, or not finite as above. Its values are not held to
- *   the full call's: an int8 graph quantizes activations per call, so a cached call of fewer rows
- *   differs from the full call by a few % of the logits' range even on an unchanged canvas, as much
- *   as a tiny random-weight graph changes when it is fed the wrong past. The export and the
- *   conversion (training/diffuse/context_cache.py) check the values against PyTorch instead.
+ *   returns logits not of the full call's shape, or not finite as above; checked only where the
+ *   denoiser uses the cache (`OnnxDenoiser.contextCache`: the CPU provider), as no fill makes a
+ *   cached call elsewhere. Its values are not held to the full call's: an int8 graph quantizes
+ *   activations per call, so a cached call of fewer rows differs from the full call by a few % of
+ *   the logits' range even on an unchanged canvas, as much as a tiny random-weight graph changes
+ *   when it is fed the wrong past. The export and the conversion (training/diffuse/context_cache.py)
+ *   check the values against PyTorch instead.
  * Garbage from a GPU provider is a plain `Error` (the caller falls back to the next provider); the
  * same from CPU is the model's fault: a `ModelLoadError` naming `modelPath`.
  */
