@@ -3,7 +3,7 @@ import type { ContextCacheMeta } from '../../src/model/folder/contextCacheMeta';
 import { cachedCall, planFeeds, uncachedCall, type BaseFeeds } from '../../src/model/runtime/contextCacheFeeds';
 
 const cache: ContextCacheMeta = {
-  rowPositions: 'rows', pastKey: 'pk', pastValue: 'pv', presentKey: 'k', presentValue: 'v', layers: 2, heads: 3, headDim: 4,
+  rowPositions: 'rows', pastKey: 'pk', pastValue: 'pv', presentKey: 'k', presentValue: 'v', layers: 2, heads: 3, headDim: 4, sharedPast: false,
 };
 const inputs = { inputIds: 'ids', inputVec: null, positions: 'pos', cond: null };
 // two rows of a 4-token canvas, each querying its positions 1 and 2

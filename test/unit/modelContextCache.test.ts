@@ -363,3 +363,41 @@ require(${JSON.stringify(path.resolve(__dirname, '../../src/model/runtime/sessio
     });
   });
 });
+
+describe("a graph with shared_past is fed a shared context once, not once a row (meta.json context_cache.shared_past)", function () {
+  this.timeout(30000);
+  let inspected: InspectedModel;
+  before(async () => {
+    inspected = await inspectModelFolder(fixture);
+  });
+
+  /** The three-row refresh that shares its context, a cached call of the three, then of row 1 alone (a pruned fill). */
+  const sharedFill = async (sharedPast: boolean): Promise<HostCall[]> => {
+    const { host, calls } = recordingHost(inspected);
+    const meta = { ...inspected.meta, contextCache: { ...inspected.meta.contextCache!, sharedPast } };
+    const denoiser = new OnnxDenoiser(inspected.spec, meta, host, 'cpu');
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    const first = c.input_ids[0];
+    const rows = [first, first.map((id, p) => (c.fresh.includes(p) ? c.input_ids[1][p] : id)), first];
+    const positions = [c.positions[0], c.positions[0], c.positions[0]];
+    await denoiser.denoise(request(rows, positions, { fill: 1, refresh: true, fresh }));
+    await denoiser.denoise(request(rows, positions, { fill: 1, refresh: false, fresh }));
+    await denoiser.denoise(request([rows[1]], [positions[1]], { fill: 1, refresh: false, fresh, rows: Int32Array.of(1) }));
+    return calls;
+  };
+
+  it('keeps one copy of the first row\'s context, and feeds it as it is to three rows and then to the pruned one', async () => {
+    const calls = await sharedFill(true);
+    assert.equal(calls.length, 4, 'the first row\'s canvas, its three rows\' holes, the next call, the pruned call');
+    assert.equal(calls[0]!.cache?.keep?.copies, 1);
+    for (const call of calls.slice(1)) assert.deepEqual(call.cache?.past && { ...call.cache.past }, { key: inspected.meta.contextCache!.pastKey, value: inspected.meta.contextCache!.pastValue });
+  });
+
+  it('without it keeps the context once a row, and narrows it to the pruned row', async () => {
+    const calls = await sharedFill(false);
+    assert.equal(calls[0]!.cache?.keep?.copies, 3);
+    assert.equal(calls[2]!.cache?.past?.batchRows, undefined);
+    assert.deepEqual(calls[3]!.cache?.past?.batchRows, [1]);
+  });
+});

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
 import { inspectModelFolder } from '../../src/model/folder/modelFolder';
+import { parseContextCache } from '../../src/model/folder/contextCacheMeta';
+import { MetaFields } from '../../src/model/folder/metaFields';
 import { testVocabSize, writeTestModelFolder } from './helpers/onnxTestModel';
 
 describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () => {
@@ -108,6 +110,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
     ['a context_cache without past_key', { context_cache: cacheFields({ past_key: undefined }) }, /missing field 'context_cache\.past_key'/],
     ['a context_cache of 0 layers', { context_cache: cacheFields({ layers: 0 }) }, /'context_cache\.layers' must be an integer >= 1, got 0/],
     ['a context_cache with a fractional head_dim', { context_cache: cacheFields({ head_dim: 1.5 }) }, /'context_cache\.head_dim' must be an integer >= 1/],
+    ['a context_cache whose shared_past is not a boolean', { context_cache: cacheFields({ shared_past: 'yes' }) }, /'context_cache\.shared_past' must be true or false, got "yes"/],
     ['a context_cache input named like another input', { context_cache: cacheFields({ row_positions: 'positions' }) },
       /'context_cache\.row_positions' is "positions": another input of the graph already has this name/],
     ['a context_cache output named like the logits', { context_cache: cacheFields({ present_value: 'logits' }) },
@@ -116,6 +119,14 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
   for (const [what, patch, reason] of fieldCases) {
     it(`names ${what}`, async () => expectError(folder({ meta: patch }), 'meta.json', reason));
   }
+
+  it("reads context_cache.shared_past, absent as false", () => {
+    const parse = (cache: Record<string, unknown>): boolean | undefined =>
+      parseContextCache(new MetaFields('meta.json', { context_cache: cache }), 'absorb', ['input_ids', 'positions'], ['logits'])?.sharedPast;
+    assert.equal(parse(cacheFields({ shared_past: true })), true);
+    assert.equal(parse(cacheFields({ shared_past: false })), false);
+    assert.equal(parse(cacheFields({})), false);
+  });
 
   it('names a tokenizer.json that is not the one the model was trained with', async () => {
     const dir = folder({ meta: { tokenizer_sha256: '0'.repeat(64) } });

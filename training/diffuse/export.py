@@ -61,11 +61,12 @@ CACHE_INPUTS = ["row_positions", "past_key", "past_value"]
 CACHE_OUTPUTS = ["present_key", "present_value"]
 
 
-def context_cache_meta(cfg):
+def context_cache_meta(cfg, shared_past=False):
     """meta.json's `context_cache` (docs/model-contract.md) of a cache graph exported from cfg."""
-    return {"row_positions": "row_positions", "past_key": "past_key", "past_value": "past_value",
+    meta = {"row_positions": "row_positions", "past_key": "past_key", "past_value": "past_value",
             "present_key": "present_key", "present_value": "present_value",
             "layers": cfg.n_layer, "heads": cfg.n_head, "head_dim": cfg.n_embd // cfg.n_head}
+    return dict(meta, shared_past=True) if shared_past else meta
 
 
 def cache_example(cfg, rows, context, batch=2, seed=0):
@@ -76,19 +77,21 @@ def cache_example(cfg, rows, context, batch=2, seed=0):
     return row_positions, torch.randn(shape, generator=g), torch.randn(shape, generator=g)
 
 
-def export_onnx(model, path, context_cache=False, fused=False):
+def export_onnx(model, path, context_cache=False, fused=False, shared_past=False):
     """Write the fp32 graph: input_ids [B, L] (RDLM: input_vec [B, L, D*(k+1)]), positions [B, Q]
     (, cond [B]) -> logits [B, Q, V] (RDLM: [B, Q, D*k]). With context_cache (token ids only): the
     context-cache graph of Denoiser.forward_cached, which also takes row_positions [B, L] and
     past_key/past_value [n_layer, B, H, C, hd] and also returns present_key/present_value. With
-    fused (context_cache only): onnxruntime's fused operators in place of the plain ones (onnx_ops.py)."""
+    fused (context_cache only): onnxruntime's fused operators in place of the plain ones (onnx_ops.py).
+    With shared_past (context_cache only): the past's batch is its own axis, 1 (one context every row
+    attends to) or B, traced at 1; fused, the attention is then onnx_ops' two-block form."""
     model = copy.deepcopy(model).float().eval().cpu()
     for block in model.blocks:
         block.attn.use_sdpa = False   # plain matmul-softmax: the portable graph for every EP
+    if (fused or shared_past) and not context_cache:
+        raise ValueError("fused operators and a shared past are exported for the context-cache graph only")
     if fused:
-        if not context_cache:
-            raise ValueError("fused operators are exported for the context-cache graph only")
-        onnx_ops.fuse(model)
+        onnx_ops.fuse(model, shared_past)
     first, example = state_input(model.cfg)
     pos = torch.tensor([[1, 5, 7], [0, 2, 15]], dtype=torch.long)
     args, names, outputs = (example, pos), [first, "positions"], ["logits"]
@@ -101,9 +104,13 @@ def export_onnx(model, path, context_cache=False, fused=False):
         if model.cfg.sphere_base:
             raise ValueError("the context cache takes token ids; the sphere graph reads a continuous state")
         # traced with C > 0 and C != L, so that neither length is frozen into the graph
-        named.update(zip(CACHE_INPUTS, cache_example(model.cfg, example.shape[1], 5)))
+        row_positions, past_key, past_value = cache_example(model.cfg, example.shape[1], 5)
+        past_batch = "B"
+        if shared_past:
+            past_key, past_value, past_batch = past_key[:, :1], past_value[:, :1], "P"
+        named.update(zip(CACHE_INPUTS, (row_positions, past_key, past_value)))
         outputs += CACHE_OUTPUTS
-        axes.update({"row_positions": {0: "B", 1: "L"}, "past_key": {1: "B", 3: "C"}, "past_value": {1: "B", 3: "C"},
+        axes.update({"row_positions": {0: "B", 1: "L"}, "past_key": {1: past_batch, 3: "C"}, "past_value": {1: past_batch, 3: "C"},
                      "present_key": {1: "B", 3: "L"}, "present_value": {1: "B", 3: "L"}})
     names += list(named)
     kwargs = {}
@@ -182,11 +189,12 @@ def random_cases(vocab_size, max_length, seed=0, cond_kind="none", cfg=None):
     return cases
 
 
-def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3):
+def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3, shared_past=False):
     """Raise ParityError unless onnxruntime's logits match PyTorch's. Returns the max abs diff.
     A context-cache graph is checked twice per case: the full call (no past) against forward(), and
     a cached call of the case's queried rows against forward_cached() on the other rows' keys and
-    values, logits and present keys/values both."""
+    values, logits and present keys/values both; with shared_past a third time, every row's queried
+    rows those of the first, against the first row's context fed once (batch 1)."""
     import onnxruntime as ort
     sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     cached = "past_key" in {i.name for i in sess.get_inputs()}
@@ -213,9 +221,12 @@ def check_parity(model, onnx_path, cases, atol=2e-3, rtol=1e-3):
             feed.update(full_call_feed(model.cfg, ids))
         compare(sess.run(["logits"], feed)[0], ref)
         if cached:
-            call, reference = cached_call(model, ids, pos, cond, feed)
-            for got, want in zip(sess.run(["logits"] + CACHE_OUTPUTS, call), reference):
-                compare(got, want)
+            calls = [cached_call(model, ids, pos, cond, feed)]
+            if shared_past:
+                calls.append(cached_call(model, ids, pos[:1].expand_as(pos), cond, feed, shared=True))
+            for call, reference in calls:
+                for got, want in zip(sess.run(["logits"] + CACHE_OUTPUTS, call), reference):
+                    compare(got, want)
     return worst
 
 
@@ -232,21 +243,25 @@ def full_call_feed(cfg, ids):
     return {"row_positions": np.tile(np.arange(L), (B, 1)), "past_key": past_key.numpy(), "past_value": past_value.numpy()}
 
 
-def cached_call(model, ids, pos, cond, feed):
+def cached_call(model, ids, pos, cond, feed, shared=False):
     """The feed of a cached call that runs the rows pos [B, Q] of ids [B, L] (sorted, distinct)
     against the other rows' keys and values from a full PyTorch call, and PyTorch's answer
-    (logits [B, Q, V], present_key, present_value), as (feed, reference)."""
+    (logits [B, Q, V], present_key, present_value), as (feed, reference). shared: the feed's past
+    is the first row's context alone (batch 1), PyTorch's that context repeated for every row."""
     B, L = ids.shape
     context = torch.stack([torch.tensor([p for p in range(L) if p not in set(row.tolist())]) for row in pos])
     with torch.no_grad():
         _, keys, values = model.forward_cached(ids, torch.arange(L).expand(B, L), pos, *empty_past(model.cfg, B), cond)
         index = context[None, :, None, :, None].expand(keys.shape[0], B, keys.shape[2], -1, keys.shape[4])
         past = keys.gather(3, index), values.gather(3, index)
+        if shared:
+            past = tuple(t[:, :1].expand_as(t) for t in past)
         rows = ids.gather(1, pos)
         within = torch.arange(pos.shape[1]).expand(B, -1)
         reference = [t.numpy() for t in model.forward_cached(rows, pos, within, *past, cond)]
+    fed = tuple(t[:, :1] if shared else t for t in past)
     out = dict(feed, **{state_input(model.cfg)[0]: rows.numpy(), "positions": within.numpy(),
-                        "row_positions": pos.numpy(), "past_key": past[0].numpy(), "past_value": past[1].numpy()})
+                        "row_positions": pos.numpy(), "past_key": fed[0].numpy(), "past_value": fed[1].numpy()})
     return out, reference
 
 
@@ -284,15 +299,16 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
 def has_context_cache(cfg):
     """Whether cfg's network gets the context-cache graph: every token-id network but a logit_shift
     one, whose hole's first slot is predicted from the context row before it, which a cached call
-    does not run (the sphere graph reads a continuous state)."""
-    return not cfg.sphere_base and not cfg.logit_shift
+    does not run, and a causal one (the sphere graph reads a continuous state)."""
+    return not cfg.sphere_base and not cfg.logit_shift and not cfg.causal
 
 
 def write_model_folder(model, tokenizer_path, out_dir, name, training=None, results=None,
-                       card="", fp16=True, require_parity=True, family_meta=None, context_cache=None, fused=False):
+                       card="", fp16=True, require_parity=True, family_meta=None, context_cache=None, fused=False,
+                       shared_past=False):
     """Export, verify parity, then move the finished folder into place. Returns the meta dict.
     context_cache (default: has_context_cache(cfg)) writes the context-cache graph and declares it;
-    fused operators exist for that graph only (export_onnx refuses them without it)."""
+    fused operators and a shared past exist for that graph only (export_onnx refuses them without it)."""
     cfg = model.cfg
     if context_cache is None:
         context_cache = has_context_cache(cfg)
@@ -302,13 +318,14 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
     tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
     try:
         onnx_path = os.path.join(tmp, "model.onnx")
-        export_onnx(ref, onnx_path, context_cache, fused)
+        export_onnx(ref, onnx_path, context_cache, fused, shared_past)
         if fp16:
             to_fp16_initializers(onnx_path)
         results = dict(results or {})
         try:
             results["onnx_parity_max_abs_diff"] = check_parity(
-                ref, onnx_path, random_cases(cfg.vocab_size, cfg.max_length, cond_kind=cfg.cond_kind, cfg=cfg))
+                ref, onnx_path, random_cases(cfg.vocab_size, cfg.max_length, cond_kind=cfg.cond_kind, cfg=cfg),
+                shared_past=shared_past)
         except ImportError:
             if require_parity:
                 raise ParityError("onnxruntime is not installed: refusing to write an unverified model")
@@ -320,7 +337,7 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
         meta = make_meta(name, cfg, os.path.join(tmp, "tokenizer.json"), ref.num_parameters(),
                          training, results, family_meta)
         if context_cache:
-            meta["context_cache"] = context_cache_meta(cfg)
+            meta["context_cache"] = context_cache_meta(cfg, shared_past)
         with open(os.path.join(tmp, "meta.json"), "w") as f:
             json.dump(meta, f, indent=2)
             f.write("\n")

@@ -53,6 +53,19 @@ class ModelConfig:
                                 # head of an AR initialisation keeps its meaning (position 0 from h[0])
 
 
+def attend_with_context(q, k, v, past_key, past_value):
+    """Bidirectional attention of the rows' queries q [B, H, L, hd] over the context's keys and
+    values [P, H, C, hd] (C may be 0) and the rows' own k, v [B, H, L, hd]: one softmax over both,
+    computed as two blocks of scores so that the context is read where it is, never concatenated.
+    P is B (each row its own context) or 1: one context every row shares, broadcast by the matmuls
+    rather than copied per row (the context-cache graph's `shared_past`, docs/model-contract.md)."""
+    scale = q.size(-1) ** -0.5
+    scores = torch.cat((q @ past_key.transpose(-2, -1), q @ k.transpose(-2, -1)), dim=-1) * scale
+    att = F.softmax(scores.float(), dim=-1).to(v.dtype)
+    context = past_key.size(2)
+    return att[..., :context] @ past_value + att[..., context:] @ v
+
+
 def rotate_half(x):
     # NeoX convention: split the head dim in halves (x1, x2) -> (-x2, x1)
     x1, x2 = x.chunk(2, dim=-1)
@@ -111,8 +124,8 @@ class Attention(nn.Module):
         k = (k * cos + rotate_half(k) * sin).to(v.dtype)
         present = (k, v)
         if past is not None:
-            k, v = torch.cat((past[0], k), dim=2), torch.cat((past[1], v), dim=2)   # [B, H, C + L, hd]
-        if self.use_sdpa:
+            y = attend_with_context(q, k, v, past[0], past[1])
+        elif self.use_sdpa:
             y = F.scaled_dot_product_attention(
                 q, k, v, attn_mask=attn_mask, dropout_p=self.dropout if self.training else 0.0,
                 is_causal=self.causal and attn_mask is None)
@@ -306,7 +319,8 @@ class Denoiser(nn.Module):
         """The context-cache graph (docs/model-contract.md, `context_cache`). The L rows of input_ids
         [B, L] sit at canvas positions row_positions [B, L]; past_key/past_value [n_layer, B, H, C, hd]
         hold the rotated keys and values of C other canvas rows (the context, kept from an earlier
-        call; C may be 0), which every row attends to besides the L rows.
+        call; C may be 0), which every row attends to besides the L rows; their batch may be 1, one
+        context shared by the B rows.
         -> logits [B, Q, V] of the rows `positions` [B, Q] (indices into the L rows), and
         present_key/present_value [n_layer, B, H, L, hd] of the L rows. With C = 0 and row_positions
         0..L-1 this is forward() exactly; with C > 0 the context's keys and values are those of the
@@ -317,6 +331,8 @@ class Denoiser(nn.Module):
             # a hole's first slot is predicted from the context row before it, which a cached call
             # does not run
             raise ValueError("a logit_shift denoiser has no context-cache graph")
+        if self.cfg.causal:
+            raise ValueError("a causal denoiser has no context-cache graph: its rows attend to the rows before them alone")
         x = self.wte(input_ids)
         cos, sin = self.rotary.at(row_positions)
         c = self.conditioning(cond)

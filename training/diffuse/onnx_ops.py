@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .model import rotate_half
+from .model import attend_with_context, rotate_half
 
 DOMAIN = "com.microsoft"
 # MultiHeadAttention's inputs: query, key, value, bias, key_padding_mask, attention_bias, past_key,
@@ -83,19 +83,30 @@ class FusedMLP(nn.Module):
 
 
 class FusedAttention(nn.Module):
-    """Attention (model.py) as three fused nodes. Block passes it what the Denoiser's rotary gave,
-    which after `fuse` is the row positions and the rotary tables (PositionsRotary.at), not cos and sin."""
+    """Attention (model.py) with fused rotary nodes. Block passes it what the Denoiser's rotary gave,
+    which after `fuse` is the row positions and the rotary tables (PositionsRotary.at), not cos and sin.
+    The attention itself is one MultiHeadAttention node, or with `shared_past` the matmul-softmax-matmul
+    of model.attend_with_context over the context and the rows as two blocks: MultiHeadAttention wants
+    a past of the rows' batch and copies it into its present, which on the CPU cost more than the
+    matmuls of a cached call of a few hole rows (bench/README.md, "One shared context"); the two
+    blocks read a past of batch 1 where it is, for every row."""
 
-    def __init__(self, attn):
+    def __init__(self, attn, shared_past=False):
         super().__init__()
         self.qkv, self.proj, self.n_head = attn.qkv, attn.proj, attn.n_head
+        self.shared_past = shared_past
 
     def forward(self, x, positions, tables, attn_mask=None, past=None):
         if attn_mask is not None or past is None:
             raise ValueError("the fused attention is the context-cache graph's: past keys and values, no mask")
-        D = x.shape[-1]
+        B, L, D = x.shape
         q, k, v = self.qkv(x).split(D, dim=2)
         rotate = lambda t: _Rotary.apply(t, positions, *tables, self.n_head)   # noqa: E731
+        if self.shared_past:
+            heads = lambda t: t.view(B, L, self.n_head, D // self.n_head).transpose(1, 2)   # noqa: E731
+            q, k, v = heads(rotate(q)), heads(rotate(k)), heads(v)
+            y = attend_with_context(q, k, v, past[0], past[1]).transpose(1, 2).reshape(B, L, D)
+            return self.proj(y), k, v
         y, keys, values = _MultiHeadAttention.apply(rotate(q), rotate(k), v, past[0], past[1], self.n_head)
         C = past[0].shape[2]
         # this call's rows alone, as Attention returns them (the contract's present_key/value)
@@ -118,14 +129,15 @@ class PositionsRotary(nn.Module):
         return positions, (angles.cos(), angles.sin())
 
 
-def fuse(model):
+def fuse(model, shared_past=False):
     """Swaps the fused modules into `model` (a deep copy of a Denoiser, exported with the context
-    cache): its rotary tables cover positions 0..max_length-1, the longest canvas the model takes."""
+    cache): its rotary tables cover positions 0..max_length-1, the longest canvas the model takes.
+    shared_past: the attention of FusedAttention's two blocks instead of MultiHeadAttention."""
     if model.cfg.sphere_base or model.cfg.causal:
         raise ValueError("fused operators are for the token-id, bidirectional context-cache graph")
     model.rotary = PositionsRotary(model.rotary, model.cfg.max_length)
     for block in model.blocks:
-        block.attn = FusedAttention(block.attn)
+        block.attn = FusedAttention(block.attn, shared_past)
         block.mlp = FusedMLP(block.mlp)
     return model
 

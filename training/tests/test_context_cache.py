@@ -15,21 +15,21 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
 
-def trained_like(seed=0):
+def trained_like(seed=0, max_length=16):
     """A tiny denoiser with no two LayerNorms alike, as after training (the exporter shares equal constants)."""
     torch.manual_seed(seed)
-    model = Denoiser(ModelConfig(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16))
+    model = Denoiser(ModelConfig(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=max_length))
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.01 * torch.randn_like(p))
     return model
 
 
-def folder(tmp_path, int8):
+def folder(tmp_path, int8, max_length=16):
     tj = str(tmp_path / "tokenizer.json")
     fake_tokenizer_json(tj, 40)
     src = str(tmp_path / "src")
-    write_model_folder(trained_like(), tj, src, "tiny", card="# tiny\n", results={"nelbo_ppl": 9.5}, context_cache=False)
+    write_model_folder(trained_like(max_length=max_length), tj, src, "tiny", card="# tiny\n", results={"nelbo_ppl": 9.5}, context_cache=False)
     if int8:
         proto = onnx.load(os.path.join(src, "model.onnx"))
         quantize(proto, "int8")
@@ -77,3 +77,19 @@ def test_a_context_cache_folder_is_refused_by_name(tmp_path):
     convert(folder(tmp_path, False), twin)
     with pytest.raises(ConversionError, match="already holds a context-cache graph"):
         convert(twin, str(tmp_path / "again"))
+
+
+def test_a_fused_int8_context_cache_folder_converts_to_the_shared_past_form_once(tmp_path):
+    twin = str(tmp_path / "kv")
+    # the fused export traces a cached call at row positions past 16
+    convert(folder(tmp_path, True, max_length=32), twin, fused=True)
+    shared = str(tmp_path / "shared")
+    meta = convert(twin, shared, fused=True, shared_past=True)
+    assert meta["context_cache"]["shared_past"] is True
+    ops = {n.op_type for n in onnx.load(os.path.join(shared, "model.onnx")).graph.node}
+    assert "RotaryEmbedding" in ops and "MultiHeadAttention" not in ops
+    before, after = initializers(os.path.join(twin, "model.onnx")), initializers(os.path.join(shared, "model.onnx"))
+    quantized = [n for n in after if n.endswith("_q8")]
+    assert quantized and all(after[n] == before[n] for n in quantized)
+    with pytest.raises(ConversionError, match="already holds a shared-past graph"):
+        convert(shared, str(tmp_path / "again"), fused=True, shared_past=True)

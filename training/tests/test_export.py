@@ -1,5 +1,6 @@
 import json
 import os
+import numpy as np
 
 import pytest
 import torch
@@ -123,3 +124,31 @@ def test_meta_fields(tmp_path):
         assert k in meta
     assert meta["family"] == "mdlm" and meta["cond_kind"] == "none" and meta["inputs"]["cond"] is None
     assert json.loads(json.dumps(meta)) == meta
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_a_shared_past_graph_serves_every_row_one_context_of_batch_1(tmp_path, fused):
+    """The context of one row fed once (batch 1) to three rows gives PyTorch's answer with that
+    context repeated for each; the MultiHeadAttention graph refuses a past of another batch."""
+    import onnxruntime as ort
+    from diffuse.export import cached_call, full_call_feed
+    tj = str(tmp_path / "tokenizer.json")
+    fake_tokenizer_json(tj, 50)
+    torch.manual_seed(0)
+    model = Denoiser(ModelConfig(vocab_size=50, n_layer=2, n_head=2, n_embd=32, max_length=32)).eval()
+    meta = write_model_folder(model, tj, str(tmp_path / "m"), "m", fp16=False, fused=fused, shared_past=True)
+    assert meta["context_cache"]["shared_past"] is True
+    ids = torch.randint(3, 50, (3, 20))
+    pos = torch.tensor([[4, 5, 6]]).expand(3, 3)
+    feed, reference = cached_call(model, ids, pos, None, {"input_ids": ids.numpy(), "positions": pos.numpy(),
+                                                         **full_call_feed(model.cfg, ids)}, shared=True)
+    assert feed["past_key"].shape[1] == 1
+    sess = ort.InferenceSession(str(tmp_path / "m" / "model.onnx"), providers=["CPUExecutionProvider"])
+    for got, want in zip(sess.run(["logits", "present_key", "present_value"], feed), reference):
+        assert np.allclose(got, want, atol=1e-4)
+    assert not np.allclose(reference[0][0], reference[0][1], atol=1e-3), "the rows' own tokens still differ"
+    if fused:
+        write_model_folder(model, tj, str(tmp_path / "mha"), "mha", fp16=False, fused=True)
+        mha = ort.InferenceSession(str(tmp_path / "mha" / "model.onnx"), providers=["CPUExecutionProvider"])
+        with pytest.raises(Exception):
+            mha.run(["logits"], feed)

@@ -16,6 +16,11 @@ export interface ContextCacheMeta {
   readonly layers: number;
   readonly heads: number;
   readonly headDim: number;
+  /**
+   * `shared_past`: the past's batch may be 1, one context every row attends to (broadcast), as well
+   * as B; without it a shared context is fed once per row.
+   */
+  readonly sharedPast: boolean;
 }
 
 /**
@@ -47,5 +52,11 @@ export function parseContextCache(
   };
   distinct(inputNames, { row_positions: names.rowPositions, past_key: names.pastKey, past_value: names.pastValue }, 'input');
   distinct(outputNames, { present_key: names.presentKey, present_value: names.presentValue }, 'output');
-  return { ...names, layers: cache.integer('layers', 1), heads: cache.integer('heads', 1), headDim: cache.integer('head_dim', 1) };
+  return {
+    ...names,
+    layers: cache.integer('layers', 1),
+    heads: cache.integer('heads', 1),
+    headDim: cache.integer('head_dim', 1),
+    sharedPast: cache.optionalBoolean('shared_past', false),
+  };
 }

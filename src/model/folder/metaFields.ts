@@ -81,6 +81,14 @@ export class MetaFields {
     if (this.value[key] !== true) this.fail(key, 'true');
   }
 
+  /** A JSON boolean; absent means `fallback`. */
+  optionalBoolean(key: string, fallback: boolean): boolean {
+    const value = this.value[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') this.fail(key, 'true or false');
+    return value;
+  }
+
   /** Whether the field is absent or null. */
   isUnset(key: string): boolean {
     return this.value[key] === undefined || this.value[key] === null;

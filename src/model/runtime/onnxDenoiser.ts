@@ -8,6 +8,8 @@ import type { RunOutput, WireTensor } from './workerProtocol';
 
 /** The context the worker keeps, as far as this side knows: whose it is and for which canvas. */
 interface KeptContext {
+  /** One context for every row (a graph with `shared_past`): any of the fill's rows runs against it as it is. */
+  readonly shared: boolean;
   readonly fill: number;
   /** The fill's canvas rows (ContextCacheRequest.rows) whose context it is, one per batch row. */
   readonly rows: readonly number[];
@@ -104,6 +106,7 @@ export class OnnxDenoiser implements Denoiser {
     const rows = use?.rows ? Array.from(use.rows) : Array.from({ length: batch * copies }, (_, b) => b);
     const kept = this.kept;
     if (use && !use.refresh && kept && kept.fill === use.fill && kept.length === length && sameRows(kept.fresh, use.fresh)) {
+      if (kept.shared) return cachedCall(cache, request, use.fresh);
       const batchRows = rows.map((row) => kept.rows.indexOf(row));
       if (batchRows.every((i) => i >= 0)) {
         if (sameRows(kept.rows, rows)) return cachedCall(cache, request, use.fresh);
@@ -112,8 +115,10 @@ export class OnnxDenoiser implements Denoiser {
       }
     }
     if (!use) return fullCall(cache, request, base);
-    this.kept = { fill: use.fill, rows, length, fresh: use.fresh };
-    return fullCall(cache, request, base, use.fresh, copies);
+    // a graph that broadcasts a past of batch 1 reads one copy of a shared context, not one a row
+    const shared = copies > 1 && cache.sharedPast;
+    this.kept = { fill: use.fill, rows, length, fresh: use.fresh, shared };
+    return fullCall(cache, request, base, use.fresh, shared ? 1 : copies);
   }
 }
 
