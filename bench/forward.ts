@@ -68,7 +68,13 @@ async function callFeeds(session: ort.InferenceSession, meta: ModelMeta, input: 
     positions: { type: 'int64', data: positions, dims: [batch, queries] },
   };
   if (call === 'full' || !meta.contextCache) return ortFeeds(ort, planFeeds(meta.inputs, uncachedCall(meta, request, base)));
-  const refresh = fullCall(meta.contextCache, request, base, hole);
+  // as the engine refreshes rows that share their context (OnnxDenoiser.forward): the first row's
+  // canvas, its context kept once for a graph with `shared_past`, else once a row
+  const firstRow: BaseFeeds = {
+    inputIds: { type: 'int64', data: tokens.subarray(0, length), dims: [1, length] },
+    positions: { type: 'int64', data: positions.subarray(0, queries), dims: [1, queries] },
+  };
+  const refresh = fullCall(meta.contextCache, { batch: 1, length }, firstRow, hole, meta.contextCache.sharedPast ? 1 : batch);
   const keep = refresh.runCache!.keep!;
   const present = await session.run(ortFeeds(ort, planFeeds(meta.inputs, refresh)), [keep.key, keep.value]);
   const kept = (name: string): ort.Tensor => {

@@ -122,11 +122,12 @@ export_family() {
 
 # a checkpoint ($1) as ONNX: fp16 in $2-fp16, the shipped int8 CPU graph in $2; more export flags follow.
 # Both with onnxruntime's fused operators (export --fused: 6-9 % less CPU a fill, bench/README.md §11;
-# a network without a context-cache graph, e.g. --logit_shift, exports unfused and says so);
+# a network without a context-cache graph, e.g. --logit_shift, exports unfused and says so) and one
+# context read by every row (--shared_past: 19 % less a single-line fill, bench/README.md "One shared context");
 # the fp16 graph is then a CPU graph too (the com.microsoft domain, docs/model-contract.md)
 export_int8() {
   local ckpt=$1 out=$2; shift 2
-  $PY -m diffuse.export --ckpt="$ckpt" --tokenizer="$W/tokenizer.json" --out="$out-fp16" --name="$NAME" --fused=true "$@"
+  $PY -m diffuse.export --ckpt="$ckpt" --tokenizer="$W/tokenizer.json" --out="$out-fp16" --name="$NAME" --fused=true --shared_past=true "$@"
   $PY -m diffuse.quantize "$out-fp16" "$out" --variant=int8
 }
 

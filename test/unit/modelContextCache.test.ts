@@ -25,8 +25,8 @@ interface KvGolden {
 
 const golden = JSON.parse(readFileSync(path.join(fixture, 'logits-golden.json'), 'utf8')) as KvGolden;
 
-function maxDiff(logits: Float32Array, expected: number[][][]): number {
-  const flat = expected.flat(2);
+function maxDiff(logits: Float32Array, expected: number[][][] | Float32Array): number {
+  const flat = Array.isArray(expected) ? expected.flat(2) : Array.from(expected);
   assert.equal(logits.length, flat.length, 'logits size');
   return flat.reduce((worst, x, i) => Math.max(worst, Math.abs(logits[i] - x)), 0);
 }
@@ -188,6 +188,39 @@ describe('the fused context-cache graph in onnxruntime-node (tiny-model-kv-fused
     assert.equal(model.denoiser.contextCache, true);
     await expectFullCallsMatch(model);
     await expectCachedCallsMatch(model, 5000);
+  });
+});
+
+describe('the shared-past graph in onnxruntime-node (tiny-model-kv-shared: the same weights, one context for every row)', function () {
+  this.timeout(30000);
+  let shared: LoadedModel;
+  let copied: LoadedModel;
+  before(async () => {
+    shared = await loadModel(path.resolve(fixture, '../tiny-model-kv-shared'), { executionProvider: 'cpu' });
+    copied = await loadModel(path.resolve(fixture, '../tiny-model-kv-fused'), { executionProvider: 'cpu' });
+  });
+  after(async () => Promise.all([shared.dispose(), copied.dispose()]));
+
+  it('a full call gives PyTorch forward(), a cached call forward_cached() on the refresh\'s context', async () => {
+    assert.equal(shared.meta.contextCache?.sharedPast, true);
+    await expectFullCallsMatch(shared);
+    await expectCachedCallsMatch(shared, 5100);
+  });
+
+  it('rows that share their context get from its one copy what the fused graph gives from one copy a row, before and after a prune', async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    const first = c.input_ids[0];
+    const rows = [first, first.map((id, p) => (c.fresh.includes(p) ? c.input_ids[1][p] : id)), first.map((id, p) => (p === c.fresh[0] ? 43 : id))];
+    const positions = rows.map(() => c.positions[0]);
+    const fill = async (model: LoadedModel): Promise<Float32Array[]> => [
+      await model.denoiser.denoise(request(rows, positions, { fill: 5200, refresh: true, fresh })),
+      await model.denoiser.denoise(request(rows, positions, { fill: 5200, refresh: false, fresh })),
+      await model.denoiser.denoise(request([rows[2]], [positions[2]], { fill: 5200, refresh: false, fresh, rows: Int32Array.of(2) })),
+    ];
+    const [fromShared, fromCopies] = [await fill(shared), await fill(copied)];
+    fromShared.forEach((logits, call) => assert.ok(maxDiff(logits, fromCopies[call]!) <= 1e-4, `call ${call}: max |Δ| ${maxDiff(logits, fromCopies[call]!)}`));
+    assert.ok(maxDiff(fromShared[1]!.subarray(0, fromShared[2]!.length), fromShared[1]!.subarray(2 * fromShared[2]!.length)) > 1e-3, 'the rows\' holes differ');
   });
 });
 

@@ -379,6 +379,7 @@ class ExportOptions:
     results: str = ""                # a JSON of measured numbers for meta.json "results"
     card: str = ""                   # a MODEL_CARD.md to copy in
     fused: bool = False              # onnxruntime's fused operators in the context-cache graph (onnx_ops.py); a network without that graph exports unfused, and says so
+    shared_past: bool = False        # the context-cache graph's past may be one context for every row (meta.json context_cache.shared_past)
 
 
 def main(argv):
@@ -397,11 +398,12 @@ def main(argv):
     training["steps"] = ck.get("step")
     training["model"] = ck["model_config"]
     family = Family.from_config(ck.get("train_config", {}))
-    fused = args.fused and has_context_cache(model.cfg)
-    if args.fused and not fused:
-        print(json.dumps({"fused": False, "why": "no context-cache graph for this network (logit_shift or sphere)"}))
+    cache = has_context_cache(model.cfg)
+    if (args.fused or args.shared_past) and not cache:
+        print(json.dumps({"fused": False, "shared_past": False, "why": "no context-cache graph for this network (logit_shift, causal or sphere)"}))
     meta = write_model_folder(model, args.tokenizer, args.out, args.name, training, results, card,
-                              family_meta=family.meta(ck.get("objective")), fused=fused)
+                              family_meta=family.meta(ck.get("objective")), fused=args.fused and cache,
+                              shared_past=args.shared_past and cache)
     print(json.dumps({"wrote": args.out, "parameters": meta["parameters"],
                       "parity": meta["results"].get("onnx_parity_max_abs_diff"),
                       "onnx_bytes": os.path.getsize(os.path.join(args.out, "model.onnx"))}))

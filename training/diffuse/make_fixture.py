@@ -12,6 +12,9 @@
   test/fixtures/tiny-model-kv-fused/{model.onnx, meta.json, tokenizer.json, MODEL_CARD.md}
       the same weights exported with onnxruntime's fused operators (export --fused, onnx_ops.py),
       checked against tiny-model-kv's golden.
+  test/fixtures/tiny-model-kv-shared/{model.onnx, meta.json, tokenizer.json, MODEL_CARD.md}
+      the same weights, fused, with a shared past (export --fused --shared_past: meta.json
+      `context_cache.shared_past`), checked against the fused graph's answers.
   test/fixtures/tokenizer-golden.json
       [{"tokenizer", "text", "ids"}] over tricky strings, encoded by the Python library
       (add_special_tokens=False); decode(ids) == text for every case.
@@ -224,9 +227,17 @@ def write_context_cache_fixture(out):
             "`cd training && python3 -m diffuse.make_fixture --only=context-cache`.\n")
     fused = write_model_folder(model, tok_path, fused_dir, "tiny-model-kv-fused", card=card, context_cache=True, fused=True,
                                training={"note": "random weights, test fixture", "seed": 4321})
-    return {"bytes": sum(os.path.getsize(os.path.join(d, f)) for d in (out_dir, fused_dir) for f in os.listdir(d)),
+    shared_dir = os.path.join(out, "tiny-model-kv-shared")
+    card = ("# tiny-model-kv-shared (test fixture)\n\ntiny-model-kv's weights, exported fused with a shared past "
+            "(`diffuse.export --fused --shared_past`: one context of batch 1 for every row). Made by "
+            "`cd training && python3 -m diffuse.make_fixture --only=context-cache`.\n")
+    shared = write_model_folder(model, tok_path, shared_dir, "tiny-model-kv-shared", card=card, context_cache=True, fused=True,
+                                shared_past=True, training={"note": "random weights, test fixture", "seed": 4321})
+    folders = (out_dir, fused_dir, shared_dir)
+    return {"bytes": sum(os.path.getsize(os.path.join(d, f)) for d in folders for f in os.listdir(d)),
             "parity": meta["results"].get("onnx_parity_max_abs_diff"),
-            "fused_parity": fused["results"].get("onnx_parity_max_abs_diff")}
+            "fused_parity": fused["results"].get("onnx_parity_max_abs_diff"),
+            "shared_parity": shared["results"].get("onnx_parity_max_abs_diff")}
 
 
 def golden_cases(tok, rel_path):

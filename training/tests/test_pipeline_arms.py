@@ -36,10 +36,10 @@ def test_arms_train_side_by_side_then_bound_and_export(tmp_path):
     assert set(bounds) == {"holes", "ar"}
     assert all(math.isfinite(b["nats_per_token"]) and b["tokens_seen"] > 0 for b in bounds.values())
     meta = json.loads((work / "arms" / "holes" / "model" / "meta.json").read_text())
-    assert meta["name"] == "holes" and meta["training"]["infill_share"] == 0.9 and meta["context_cache"]
+    assert meta["name"] == "holes" and meta["training"]["infill_share"] == 0.9 and meta["context_cache"]["shared_past"]
     import onnx
     ops = {n.op_type for n in onnx.load(str(work / "arms" / "holes" / "model" / "model.onnx")).graph.node}
-    assert {"DynamicQuantizeMatMul", "MultiHeadAttention", "RotaryEmbedding", "FastGelu"} <= ops   # int8, fused
+    assert {"DynamicQuantizeMatMul", "RotaryEmbedding", "FastGelu"} <= ops and "MultiHeadAttention" not in ops   # int8, fused, shared past
     assert not (work / "arms" / "ar" / "model").exists()     # an AR arm has no infill graph
 
 
