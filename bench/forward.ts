@@ -24,7 +24,7 @@ import { percentile } from '../src/cli/stats';
 import { Rng } from '../src/core/rng';
 import { parseMeta, type ModelMeta } from '../src/model/folder/meta';
 import { selectRows } from '../src/model/runtime/cacheRows';
-import { cachedCall, fullCall, planFeeds, uncachedCall, type BaseFeeds } from '../src/model/runtime/contextCacheFeeds';
+import { cachedCall, fullCall, keptCopies, planFeeds, uncachedCall, type BaseFeeds } from '../src/model/runtime/contextCacheFeeds';
 import { ortFeeds } from '../src/model/runtime/ortTensor';
 import type { DenoiseRequest } from '../src/sampler/types';
 import { list, machineInfo, modelInfo, numbers, parseFlags, publish, round, run, type Row } from './common';
@@ -74,7 +74,7 @@ async function callFeeds(session: ort.InferenceSession, meta: ModelMeta, input: 
     inputIds: { type: 'int64', data: tokens.subarray(0, length), dims: [1, length] },
     positions: { type: 'int64', data: positions.subarray(0, queries), dims: [1, queries] },
   };
-  const refresh = fullCall(meta.contextCache, { batch: 1, length }, firstRow, hole, meta.contextCache.sharedPast ? 1 : batch);
+  const refresh = fullCall(meta.contextCache, { batch: 1, length }, firstRow, hole, keptCopies(meta.contextCache, batch));
   const keep = refresh.runCache!.keep!;
   const present = await session.run(ortFeeds(ort, planFeeds(meta.inputs, refresh)), [keep.key, keep.value]);
   const kept = (name: string): ort.Tensor => {

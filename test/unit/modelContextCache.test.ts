@@ -176,7 +176,7 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
 
 describe('the fused context-cache graph in onnxruntime-node (tiny-model-kv-fused: the same weights)', function () {
   // exported with onnxruntime's RotaryEmbedding, MultiHeadAttention and FastGelu (export --fused,
-  // which the pipeline ships): checked against tiny-model-kv's PyTorch goldens
+  // the pipeline's form before --shared_past): checked against tiny-model-kv's PyTorch goldens
   this.timeout(30000);
   let model: LoadedModel;
   before(async () => {
@@ -255,6 +255,12 @@ describe('a context_cache declaration and the graph must agree (loadModel)', fun
       e instanceof ModelLoadError && /the graph has no input 'row_positions' named in meta\.json/.test(e.reason));
   });
 
+  it('refuses shared_past on a graph that wants the past in the rows\' batch, naming the field', async () => {
+    const dir = copyWithMeta(path.resolve(fixture, '../tiny-model-kv-fused'), 'not-shared', (meta) => ((meta.context_cache as Record<string, unknown>).shared_past = true));
+    await assert.rejects(loadModel(dir, { executionProvider: 'cpu' }), (e: unknown) =>
+      e instanceof ModelLoadError && e.file === path.join(dir, 'model.onnx') && /meta\.json's context_cache\.shared_past \(true\) promises/.test(e.reason));
+  });
+
   it('leaves a model without the declaration as it was: no cache offered', async () => {
     const model = await loadModel(path.resolve(fixture, '../tiny-model'), { executionProvider: 'cpu' });
     try {
@@ -331,13 +337,13 @@ describe('the context cache is used on the CPU provider only (bench/README.md §
     });
   }
 
-  it("warms up a cached call only where the cache is used (the CPU provider's two runs more)", async () => {
+  it("warms up the cache only where it is used (the CPU provider's three runs more: a shared refresh, then a cached call)", async () => {
     const onCpu = denoiserOn('cpu');
     await checkWarmUp(onCpu.denoiser, inspected.meta, inspected.files.model, 'cpu');
-    assert.equal(onCpu.calls.filter((call) => call.cache?.past).length, 1, 'a cached call on the CPU provider');
+    assert.equal(onCpu.calls.filter((call) => call.cache?.past).length, 2, "the refresh's rows and the next call, cached, on the CPU provider");
     const onGpu = denoiserOn('webgpu');
     await checkWarmUp(onGpu.denoiser, inspected.meta, inspected.files.model, 'webgpu');
-    assert.equal(onGpu.calls.length, onCpu.calls.length - 2);
+    assert.equal(onGpu.calls.length, onCpu.calls.length - 3);
     assert.ok(onGpu.calls.every((call) => call.cache === undefined), 'no refresh and no cached call on webgpu');
   });
 

@@ -119,10 +119,12 @@ def quantize_like(src, int8_source, dst):
         if same is None or list(same.dims) != list(init.dims) or same.data_type != init.data_type:
             raise ConversionError(f"{int8_source}: no initializer '{init.name}' shaped {list(init.dims)} to take the int8 weights from")
         init.CopyFrom(same)
-    tables = rotary_tables(source)
-    for name, node in rotary_tables(proto).items():
-        same = tables.get(name)
-        if same is not None and list(same.attribute[0].t.dims) == list(node.attribute[0].t.dims):
+    tables, own = rotary_tables(source), rotary_tables(proto)
+    if tables and own:
+        for name, node in own.items():
+            same = tables.get(name)
+            if same is None or list(same.attribute[0].t.dims) != list(node.attribute[0].t.dims):
+                raise ConversionError(f"{int8_source}: no rotary table '{name}' shaped {list(node.attribute[0].t.dims)} to take")
             node.attribute[0].t.CopyFrom(same.attribute[0].t)
     onnx.save(proto, dst)
 

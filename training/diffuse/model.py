@@ -113,8 +113,9 @@ class Attention(nn.Module):
 
     def forward(self, x, cos, sin, attn_mask=None, past=None):
         """x [B, L, D] -> (y [B, L, D], k, v [B, H, L, hd]): k and v are this call's rows, rotated,
-        which the context cache keeps. past: (k, v) [B, H, C, hd] of C rows computed by an earlier
-        call, attended to besides the L rows (C may be 0)."""
+        which the context cache keeps. past: (k, v) [P, H, C, hd] of C rows computed by an earlier
+        call (P = B, or 1: one context every row shares), attended to besides the L rows (C may be
+        0), without a mask: the context-cache graph's bidirectional attention."""
         B, L, D = x.shape
         q, k, v = self.qkv(x).split(D, dim=2)
         q = q.view(B, L, self.n_head, D // self.n_head).transpose(1, 2)   # [B, H, L, hd]
@@ -124,6 +125,8 @@ class Attention(nn.Module):
         k = (k * cos + rotate_half(k) * sin).to(v.dtype)
         present = (k, v)
         if past is not None:
+            if attn_mask is not None or self.causal:
+                raise ValueError("attention over a past is the context-cache graph's: bidirectional, no mask")
             y = attend_with_context(q, k, v, past[0], past[1])
         elif self.use_sdpa:
             y = F.scaled_dot_product_attention(

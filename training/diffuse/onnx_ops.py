@@ -1,11 +1,12 @@
 """onnxruntime's fused operators (domain com.microsoft) for the exported context-cache graph.
 
 Written op by op, the exported attention is ~60 small nodes a layer (rotary halves, transposes,
-shape arithmetic for every view, the past concatenated, matmul-softmax-matmul) and the tanh GELU
-another seven; on the CPU each node costs a fixed few microseconds, so in a cached call of a few
-hole rows they take about as long as the int8 matrix multiplies themselves (bench/README.md,
+shape arithmetic for every view, matmul-softmax-matmul over the past and the rows) and the tanh
+GELU another seven; on the CPU each node costs a fixed few microseconds, so in a cached call of a
+few hole rows they take about as long as the int8 matrix multiplies themselves (bench/README.md,
 "Fused operators"). onnxruntime has kernels for exactly these blocks on the CPU and WebGPU
-providers: RotaryEmbedding, MultiHeadAttention (with past keys and values) and FastGelu.
+providers: RotaryEmbedding, MultiHeadAttention (with past keys and values) and FastGelu. With
+`shared_past` the attention stays matmuls (FusedAttention says why); rotary and GELU stay fused.
 
 `fuse(model)` swaps export-only modules into a deep copy of a Denoiser; each emits one fused
 node when traced by torch.onnx and computes the same function as the module it replaces when run

@@ -81,10 +81,10 @@ export class MetaFields {
     if (this.value[key] !== true) this.fail(key, 'true');
   }
 
-  /** A JSON boolean; absent means `fallback`. */
+  /** A JSON boolean; absent or null means `fallback`. */
   optionalBoolean(key: string, fallback: boolean): boolean {
     const value = this.value[key];
-    if (value === undefined) return fallback;
+    if (this.isUnset(key)) return fallback;
     if (typeof value !== 'boolean') this.fail(key, 'true or false');
     return value;
   }

@@ -33,6 +33,14 @@ export function fullCall(cache: ContextCacheMeta, request: Pick<DenoiseRequest, 
 }
 
 /**
+ * How many copies a refresh keeps of the context its first row shares with `rows` rows: one on a
+ * graph with `shared_past`, which every row reads as it is; else one a row.
+ */
+export function keptCopies(cache: ContextCacheMeta, rows: number): number {
+  return cache.sharedPast ? 1 : rows;
+}
+
+/**
  * A cached call: only the `fresh` rows run, at their canvas positions, attending to the context
  * kept in the worker; the queried positions become indices into the fresh rows. With `batchRows`,
  * the worker first narrows its kept context to those of its batch rows (a pruned fill's).

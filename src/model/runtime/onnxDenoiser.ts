@@ -1,6 +1,6 @@
 import { InferenceError } from '../../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../../sampler/types';
-import { cachedCall, contextRows, fullCall, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
+import { cachedCall, contextRows, fullCall, keptCopies, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from '../folder/meta';
 import type { SessionHost } from './sessionHost';
@@ -11,7 +11,7 @@ interface KeptContext {
   /** One context for every row (a graph with `shared_past`): any of the fill's rows runs against it as it is. */
   readonly shared: boolean;
   readonly fill: number;
-  /** The fill's canvas rows (ContextCacheRequest.rows) whose context it is, one per batch row. */
+  /** The fill's canvas rows (ContextCacheRequest.rows) whose context it is, one per batch row (unread when `shared`). */
   readonly rows: readonly number[];
   readonly length: number;
   readonly fresh: Int32Array;
@@ -97,8 +97,9 @@ export class OnnxDenoiser implements Denoiser {
   /**
    * A context-cache graph's call: cached when the request asks for no refresh and the worker keeps
    * this fill's context for this canvas shape and the request's rows (a subset of the kept rows,
-   * once the fill is pruned, narrows the kept context to them); otherwise full, keeping the context
-   * (for `copies` times the batch) when the request uses the cache at all.
+   * once the fill is pruned, narrows the kept context to them; a shared context serves any rows as
+   * it is); otherwise full, keeping the context when the request uses the cache at all: the batch's
+   * own, or the first row's shared by `copies` rows (`keptCopies` of it).
    */
   private planCacheCall(request: DenoiseRequest, base: BaseFeeds, copies: number): CachePlan {
     const cache = this.meta.contextCache!;
@@ -115,10 +116,9 @@ export class OnnxDenoiser implements Denoiser {
       }
     }
     if (!use) return fullCall(cache, request, base);
-    // a graph that broadcasts a past of batch 1 reads one copy of a shared context, not one a row
-    const shared = copies > 1 && cache.sharedPast;
-    this.kept = { fill: use.fill, rows, length, fresh: use.fresh, shared };
-    return fullCall(cache, request, base, use.fresh, shared ? 1 : copies);
+    const copiesKept = keptCopies(cache, copies);
+    this.kept = { fill: use.fill, rows, length, fresh: use.fresh, shared: copiesKept < copies };
+    return fullCall(cache, request, base, use.fresh, copiesKept);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ModelLoadError } from '../../core/errors';
+import { errorMessage, ModelLoadError } from '../../core/errors';
 import { logitsWidth, type DenoiseRequest, type DiffusionSpec } from '../../sampler/types';
 import type { ModelMeta } from '../folder/meta';
 import type { OnnxDenoiser } from './onnxDenoiser';
@@ -61,25 +61,52 @@ export async function checkWarmUp(denoiser: OnnxDenoiser, meta: ModelMeta, model
       }
     }
   }
-  if (denoiser.contextCache) await checkCachedCall(denoiser, maskColumn, refuse);
+  if (denoiser.contextCache) await checkCachedCall(denoiser, maskColumn, meta.contextCache?.sharedPast === true, refuse);
 }
 
 /** The warm-up's context cache: a name no fill takes (fills count up from 0). */
 const warmUpFill = -1;
 
-/** A refresh and then a cached call of the masked rows of the warm-up canvas: usable logits of the same shape. */
-async function checkCachedCall(denoiser: OnnxDenoiser, maskColumn: number, refuse: (reason: string, providerMayBeAtFault?: boolean) => never): Promise<void> {
+/**
+ * A refresh and then a cached call of the masked rows of the warm-up canvas, twice over (two rows
+ * that share their context, as a fill's length rows do: with `shared_past` one copy of it serves
+ * both): usable logits of the same shape.
+ */
+async function checkCachedCall(
+  denoiser: OnnxDenoiser,
+  maskColumn: number,
+  sharedPast: boolean,
+  refuse: (reason: string, providerMayBeAtFault?: boolean) => never,
+): Promise<void> {
   const fresh = Int32Array.from({ length: warmUpLength - 1 }, (_, i) => i + 1);
-  const request = (refresh: boolean): DenoiseRequest => ({ ...warmUpRequest(denoiser.spec, [warmUpLength - 1, 1]), cache: { fill: warmUpFill, refresh, fresh } });
-  const full = await denoiser.forward(request(true));
-  const cached = await denoiser.forward(request(false));
+  const request = (refresh: boolean): DenoiseRequest => twoRows({ ...warmUpRequest(denoiser.spec, [warmUpLength - 1, 1]), cache: { fill: warmUpFill, refresh, fresh } });
+  const run = (refresh: boolean): ReturnType<OnnxDenoiser['forward']> =>
+    denoiser.forward(request(refresh)).catch((error: unknown) => {
+      // a graph that wants the past in the rows' batch fails here, on a shape onnxruntime names
+      if (sharedPast) refuse(`failed on two rows reading one context, which meta.json's context_cache.shared_past (true) promises: ${errorMessage(error)}`);
+      throw error;
+    });
+  const full = await run(true);
+  const cached = await run(false);
   const dims = (d: readonly number[]): string => `[${d.join(', ')}]`;
   if (dims(cached.dims) !== dims(full.dims)) refuse(`returned logits of shape ${dims(cached.dims)} on a cached call (context_cache), ${dims(full.dims)} on the full one`);
   const width = full.dims[2]!;
-  for (const row of [0, 1]) {
+  for (let row = 0; row < cached.dims[0]! * cached.dims[1]!; row++) {
     const problem = nonFiniteProblem(cached.data, row * width, width, maskColumn);
     if (problem) refuse(`produced ${problem} on a cached call (context_cache)`, true);
   }
+}
+
+/** The request's one row twice: a batch of two rows with the same canvas, positions and conditioning. */
+function twoRows(request: DenoiseRequest): DenoiseRequest {
+  const twice = <T extends Int32Array | Float32Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(2 * a.length);
+    out.set(a);
+    out.set(a, a.length);
+    return out;
+  };
+  const { tokens, positions, state, cond } = request;
+  return { ...request, batch: 2, tokens: twice(tokens), positions: twice(positions), ...(state ? { state: twice(state) } : {}), ...(cond ? { cond: twice(cond) } : {}) };
 }
 
 /** What is wrong with one logits row, if anything. */
