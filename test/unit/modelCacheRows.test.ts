@@ -13,6 +13,12 @@ describe('selectRows: the context rows of keys/values [layers, B, heads, L, head
     assert.deepEqual(Array.from(out), expected);
   });
 
+  it('keeps the context around a hole, runs of consecutive rows, as a refresh does', () => {
+    const { data: out } = selectRows(data, dims, [0, 1, 3]);
+    const expected = [0, 1, 2, 3].flatMap((plane) => [0, 1, 3].flatMap((r) => [0, 1, 2].map((d) => (plane * 4 + r) * 3 + d)));
+    assert.deepEqual(Array.from(out), expected);
+  });
+
   it("repeats the batch when asked: one row's context for several", () => {
     const { data: out, dims: outDims } = selectRows(data, dims, [1], 3);
     assert.deepEqual(outDims, [2, 3, 2, 1, 3]);

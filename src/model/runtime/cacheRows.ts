@@ -10,18 +10,31 @@ export function selectRows(data: Float32Array, dims: readonly number[], rows: re
   const bad = rows.find((row) => !Number.isInteger(row) || row < 0 || row >= length);
   if (bad !== undefined) throw new Error(`row ${bad} of the keys/values is outside [0, ${length})`);
   const out = new Float32Array(layers * batch * copies * heads * rows.length * headDim);
+  const runs = consecutiveRuns(rows);
   let plane = 0;
   for (let layer = 0; layer < layers; layer++) {
     for (let copy = 0; copy < copies; copy++) {
       for (let source = layer * batch * heads; source < (layer + 1) * batch * heads; source++, plane++) {
-        rows.forEach((row, i) => {
-          const from = (source * length + row) * headDim;
-          out.set(data.subarray(from, from + headDim), (plane * rows.length + i) * headDim);
-        });
+        // a refresh keeps the context around one hole: two runs of rows, each copied at once
+        for (const { first, at, count } of runs) {
+          const from = (source * length + first) * headDim;
+          out.set(data.subarray(from, from + count * headDim), (plane * rows.length + at) * headDim);
+        }
       }
     }
   }
   return { data: out, dims: [layers, batch * copies, heads, rows.length, headDim] };
+}
+
+/** `rows` as runs of consecutive row numbers: the run's first row, where it starts in `rows`, its length. */
+function consecutiveRuns(rows: readonly number[]): Array<{ first: number; at: number; count: number }> {
+  const runs: Array<{ first: number; at: number; count: number }> = [];
+  rows.forEach((row, i) => {
+    const last = runs[runs.length - 1];
+    if (last && row === last.first + last.count) last.count++;
+    else runs.push({ first: row, at: i, count: 1 });
+  });
+  return runs;
 }
 
 /**
