@@ -24,7 +24,7 @@ import { percentile } from '../src/cli/stats';
 import { Rng } from '../src/core/rng';
 import { parseMeta, type ModelMeta } from '../src/model/folder/meta';
 import { selectRows } from '../src/model/runtime/cacheRows';
-import { cachedCall, fullCall, keptCopies, planFeeds, uncachedCall, type BaseFeeds } from '../src/model/runtime/contextCacheFeeds';
+import { baseFeeds, cachedCall, firstRow, fullCall, keptCopies, planFeeds, uncachedCall } from '../src/model/runtime/contextCacheFeeds';
 import { ortFeeds } from '../src/model/runtime/ortTensor';
 import type { DenoiseRequest } from '../src/sampler/types';
 import { list, machineInfo, modelInfo, numbers, parseFlags, publish, round, run, type Row } from './common';
@@ -62,19 +62,11 @@ type Call = 'full' | 'cached';
  */
 async function callFeeds(session: ort.InferenceSession, meta: ModelMeta, input: Inputs, call: Call): Promise<Record<string, ort.Tensor>> {
   const { request, hole } = input;
-  const { tokens, positions, batch, length, queries } = request;
-  const base: BaseFeeds = {
-    inputIds: { type: 'int64', data: tokens, dims: [batch, length] },
-    positions: { type: 'int64', data: positions, dims: [batch, queries] },
-  };
-  if (call === 'full' || !meta.contextCache) return ortFeeds(ort, planFeeds(meta.inputs, uncachedCall(meta, request, base)));
+  if (call === 'full' || !meta.contextCache) return ortFeeds(ort, planFeeds(meta.inputs, uncachedCall(meta, request, baseFeeds(request))));
   // as the engine refreshes rows that share their context (OnnxDenoiser.forward): the first row's
   // canvas, its context kept once for a graph with `shared_past`, else once a row
-  const firstRow: BaseFeeds = {
-    inputIds: { type: 'int64', data: tokens.subarray(0, length), dims: [1, length] },
-    positions: { type: 'int64', data: positions.subarray(0, queries), dims: [1, queries] },
-  };
-  const refresh = fullCall(meta.contextCache, { batch: 1, length }, firstRow, hole, keptCopies(meta.contextCache, batch));
+  const first = firstRow(request);
+  const refresh = fullCall(meta.contextCache, first, baseFeeds(first), hole, keptCopies(meta.contextCache, request.batch));
   const keep = refresh.runCache!.keep!;
   const present = await session.run(ortFeeds(ort, planFeeds(meta.inputs, refresh)), [keep.key, keep.value]);
   const kept = (name: string): ort.Tensor => {

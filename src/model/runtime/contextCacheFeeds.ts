@@ -16,6 +16,22 @@ export interface CachePlan {
 /** A full call's own input ids and positions: the request's. */
 export type BaseFeeds = Pick<CachePlan, 'inputIds' | 'positions'>;
 
+type Canvas = Pick<DenoiseRequest, 'tokens' | 'batch' | 'length' | 'positions' | 'queries'>;
+
+/** The request's input ids and positions as a full call feeds them. */
+export function baseFeeds({ tokens, batch, length, positions, queries }: Canvas): BaseFeeds {
+  return {
+    inputIds: { type: 'int64', data: tokens, dims: [batch, length] },
+    positions: { type: 'int64', data: positions, dims: [batch, queries] },
+  };
+}
+
+/** The request's first batch row alone: what a refresh of rows that share their context runs. */
+export function firstRow<R extends Canvas & Pick<DenoiseRequest, 'cond'>>(request: R): R {
+  const { tokens, length, positions, queries, cond } = request;
+  return { ...request, batch: 1, tokens: tokens.subarray(0, length), positions: positions.subarray(0, queries), ...(cond ? { cond: cond.subarray(0, 1) } : {}) };
+}
+
 /**
  * A full call: every canvas row at its own position, no past (C = 0). With `fresh`, the worker keeps
  * the keys and values of the other rows (the context) for the cached calls that follow, its batch

@@ -1,6 +1,6 @@
 import { InferenceError } from '../../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../../sampler/types';
-import { cachedCall, contextRows, fullCall, keptCopies, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
+import { baseFeeds, cachedCall, contextRows, firstRow, fullCall, keptCopies, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from '../folder/meta';
 import type { SessionHost } from './sessionHost';
@@ -60,16 +60,13 @@ export class OnnxDenoiser implements Denoiser {
 
   /** One network call; a refresh's context is kept for `copies` times its batch. */
   private async run(request: DenoiseRequest, signal: AbortSignal | undefined, copies = 1): Promise<RunOutput> {
-    const { batch, length, queries } = request;
+    const { batch, length } = request;
     const { inputs, outputs } = this.meta;
     const feeds: Record<string, WireTensor> = {};
     // the sphere graph (RDLM) reads its continuous state; checkDenoiseRequest saw it there
     if (inputs.inputVec) feeds[inputs.inputVec] = { type: 'float32', data: request.state!, dims: [batch, length, request.state!.length / (batch * length)] };
     if (inputs.cond && request.cond) feeds[inputs.cond] = { type: 'float32', data: request.cond, dims: [batch] };
-    const base = {
-      inputIds: { type: 'int64', data: request.tokens, dims: [batch, length] },
-      positions: { type: 'int64', data: request.positions, dims: [batch, queries] },
-    } as const;
+    const base = baseFeeds(request);
     const plan: CachePlan = this.contextCache ? this.planCacheCall(request, base, copies) : uncachedCall(this.meta, request, base);
     Object.assign(feeds, planFeeds(inputs, plan));
     try {
@@ -120,12 +117,6 @@ export class OnnxDenoiser implements Denoiser {
     this.kept = { fill: use.fill, rows, length, fresh: use.fresh, shared: copiesKept < copies };
     return fullCall(cache, request, base, use.fresh, copiesKept);
   }
-}
-
-/** The request's first batch row alone. */
-function firstRow(request: DenoiseRequest): DenoiseRequest {
-  const { tokens, length, positions, queries, cond } = request;
-  return { ...request, batch: 1, tokens: tokens.subarray(0, length), positions: positions.subarray(0, queries), ...(cond ? { cond: cond.subarray(0, 1) } : {}) };
 }
 
 function sameRows(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
