@@ -90,8 +90,7 @@ def convert(model_dir, out_dir, fused=False, shared_past=False):
             quantize_like(os.path.join(staged, "model.onnx"), cpu_graph, os.path.join(staged, "model.cpu.onnx"))
         if int8:
             quantize_like(os.path.join(staged, "model.onnx"), source_graph, os.path.join(staged, "model.onnx"))
-        check_same_model(source_graph, os.path.join(staged, "model.onnx"), model.cfg, "int8" if int8 else "fp",
-                         source_cached=bool(meta.get("context_cache")))
+        check_same_model(source_graph, os.path.join(staged, "model.onnx"), model.cfg, "int8" if int8 else "fp")
         os.makedirs(out_dir, exist_ok=True)
         for name in os.listdir(staged):
             os.replace(os.path.join(staged, name), os.path.join(out_dir, name))
@@ -141,11 +140,12 @@ def rotary_tables(proto):
     return tables
 
 
-def check_same_model(source_path, converted_path, cfg, kind, source_cached=False):
+def check_same_model(source_path, converted_path, cfg, kind):
     """Raise ConversionError unless the converted graph's full call gives the source graph's logits
-    (source_cached: the source is a context-cache graph too, fed its full call's cache inputs)."""
+    (a source that is a context-cache graph too is fed its full call's cache inputs)."""
     import onnxruntime as ort
     source = ort.InferenceSession(source_path, providers=["CPUExecutionProvider"])
+    source_cached = "past_key" in {i.name for i in source.get_inputs()}
     converted = ort.InferenceSession(converted_path, providers=["CPUExecutionProvider"])
     for ids, pos, cond in random_cases(cfg.vocab_size, cfg.max_length, seed=1, cond_kind=cfg.cond_kind):
         feed = {"input_ids": ids.numpy(), "positions": pos.numpy()}
