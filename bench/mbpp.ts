@@ -54,6 +54,7 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   padPenalty: (v) => (v === 'off' ? undefined : Number(v)),
   candidates: Number,
   lengths: (v) => (v === 'off' ? undefined : v.split('/').map(Number)),
+  inlineLengths: (v) => (v === 'off' ? undefined : v.split('/').map(Number)),
   seed: Number,
   blockSize: Number,
   nonEmpty: (v) => v === 'on',

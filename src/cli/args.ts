@@ -49,6 +49,7 @@ const COMMON_OPTIONS = {
   'line-tokens': { type: 'string' },
   'line-indents': { type: 'string' },
   lengths: { type: 'string' },
+  'inline-lengths': { type: 'string' },
   'prune-after': { type: 'string' },
   candidates: { type: 'string' },
   temperature: { type: 'string' },
@@ -110,7 +111,8 @@ function infillOptions(values: Record<string, string | boolean | undefined>): In
     seed: values.seed === undefined ? DEFAULT_INFILL_OPTIONS.seed : nonNegativeInteger('--seed', values.seed),
     lineTokens: optional(values['line-tokens'], DEFAULT_INFILL_OPTIONS.lineTokens, (v) => positiveInteger('--line-tokens', v)),
     lineIndents: values['line-indents'] === undefined ? DEFAULT_INFILL_OPTIONS.lineIndents : onOff('--line-indents', values['line-indents']),
-    lengths: optional(values.lengths, DEFAULT_INFILL_OPTIONS.lengths, lengths),
+    lengths: optional(values.lengths, DEFAULT_INFILL_OPTIONS.lengths, (v) => sizes('--lengths', v)),
+    inlineLengths: optional(values['inline-lengths'], DEFAULT_INFILL_OPTIONS.inlineLengths, (v) => sizes('--inline-lengths', v)),
     pruneAfter: optional(values['prune-after'], DEFAULT_INFILL_OPTIONS.pruneAfter, (v) => positiveInteger('--prune-after', v)),
     candidates: values.candidates === undefined ? DEFAULT_INFILL_OPTIONS.candidates : positiveInteger('--candidates', values.candidates),
     temperature: values.temperature === undefined ? DEFAULT_INFILL_OPTIONS.temperature : temperature(values.temperature),
@@ -128,8 +130,8 @@ function onOff(flag: string, value: string | boolean): boolean {
 }
 
 /** `--lengths 8,16,32`: candidate hole sizes, each a positive integer. */
-function lengths(value: string | boolean): number[] {
-  return String(value).split(',').map((part) => positiveInteger('--lengths', part.trim()));
+function sizes(flag: string, value: string | boolean): number[] {
+  return String(value).split(',').map((part) => positiveInteger(flag, part.trim()));
 }
 
 /** `--temperature T`, a number in TEMPERATURE_RANGE (the setting's). */

@@ -27,6 +27,11 @@ export const PAD_PENALTY = 0.6;
  *   are 9 tokens at the median, 17 at p90. A line-shaped hole keeps one line in all three rows.
  *   Measured: 0.175 vs 0.113 for one 16-slot row; six sizes (6..16 by 2) gained 0.01 at twice
  *   the cost; adding a 32-slot multi-line row cost 30 % more and gained nothing.
+ * - `inlineLengths` [3, 6, 10, 16]: a hole inside a line (MBPP's random spans are mostly such) is
+ *   often shorter than a line: a quarter of the spans are 3 tokens or fewer. Measured side by side
+ *   on v5 (bench/README.md, Validation, table 20): random-span pass@1 pooled over validation and
+ *   train 54 -> 64 of 457 (4 lost, 14 gained) at the same CPU; the same rows cost line-shaped holes
+ *   (single lines 0.263 -> 0.238 of 800), which keep `lengths`.
  * - `steps` 12 network calls, each over all the rows (~3 slots per call for the 16-slot row):
  *   fits the budget with three rows; 16 steps with threshold 0.9 passed the same at 1.5 s.
  * - `threshold` 0.8: each step also reveals every slot at least this probable (never a padding
@@ -65,6 +70,7 @@ export const DEFAULT_INFILL_OPTIONS: Readonly<InfillOptions> = Object.freeze({
   contextTokens: 256,
   lineTokens: 16,
   lengths: Object.freeze([6, 10, 16]) as number[],
+  inlineLengths: Object.freeze([3, 6, 10, 16]) as number[],
   steps: 12,
   strategy: 'confidence',
   threshold: 0.8,

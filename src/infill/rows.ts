@@ -27,7 +27,8 @@ export interface HoleInput {
 }
 
 /**
- * The rows for `options`: sizes from `lengths` capped at `maxTokens` (else `lineTokens` for a
+ * The rows for `options`: sizes from `lengths` (its `inlineLengths` when every hole is inside a
+ * line) capped at `maxTokens` (else `lineTokens` for a
  * request of line-shaped holes, else `maxTokens`), each repeated `batchPerSize` times. The sizes
  * are for cursor holes of a line or inside a line; a replaced selection is sized by its own
  * length and a block (a cursor after a block opener) by `maxTokens`, in every row, so sizes that
@@ -38,7 +39,9 @@ export interface HoleInput {
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
   const { lineTokens, maxTokens } = options;
   const allLines = holes.every((h) => h.shape.kind === 'line');
-  const sizes = options.lengths?.map((size) => Math.min(size, maxTokens)) ?? [allLines && lineTokens !== undefined ? lineTokens : maxTokens];
+  const allInline = holes.every((h) => h.shape.kind === 'inline');
+  const lengths = options.lengths && allInline ? (options.inlineLengths ?? options.lengths) : options.lengths;
+  const sizes = lengths?.map((size) => Math.min(size, maxTokens)) ?? [allLines && lineTokens !== undefined ? lineTokens : maxTokens];
   const rows: RowSpec[] = [];
   const seen = new Set<string>();
   for (const size of sizes) {

@@ -46,6 +46,12 @@ export interface InfillOptions extends ResultShapingOptions {
    * (src/infill/rows.ts), in place of `maxTokens` and `lineTokens`; the fill with the best score wins.
    */
   lengths?: number[];
+  /**
+   * With `lengths`, the sizes tried instead for a request whose every hole is inside a line
+   * (holeShape.ts 'inline': text after the cursor on its line), whose fills run shorter than a
+   * line's; undefined: `lengths`.
+   */
+  inlineLengths?: number[];
 }
 
 export interface HoleFill {

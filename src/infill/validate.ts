@@ -32,10 +32,14 @@ export function validateOptions(options: InfillOptions): void {
   requirePositiveInteger('contextTokens', options.contextTokens);
   if (options.candidates !== undefined) requirePositiveInteger('candidates', options.candidates);
   if (options.lineTokens !== undefined) requirePositiveInteger('lineTokens', options.lineTokens);
-  if (options.lengths !== undefined) {
-    if (options.lengths.length === 0) throw new InvalidRequestError('lengths must list at least one size when given');
-    options.lengths.forEach((length, i) => requirePositiveInteger(`lengths[${i}]`, length));
-  }
+  requireSizes('lengths', options.lengths);
+  requireSizes('inlineLengths', options.inlineLengths);
+}
+
+function requireSizes(name: string, sizes: readonly number[] | undefined): void {
+  if (sizes === undefined) return;
+  if (sizes.length === 0) throw new InvalidRequestError(`${name} must list at least one size when given`);
+  sizes.forEach((size, i) => requirePositiveInteger(`${name}[${i}]`, size));
 }
 
 function requirePositiveInteger(name: string, value: number): void {

@@ -178,6 +178,16 @@ describe('diffuse CLI arguments', () => {
     for (const bad of ['0', '-1', '2.5', 'soon']) assert.throws(() => options(['--prune-after', bad]), /--prune-after/);
   });
 
+  it('reads --lengths and --inline-lengths as sizes or off, naming the flag of a bad size', () => {
+    assert.deepEqual(options(['--inline-lengths', '2,5']).inlineLengths, [2, 5]);
+    assert.equal(options(['--inline-lengths', 'off']).inlineLengths, undefined);
+    assert.deepEqual(options([]).inlineLengths, DEFAULT_INFILL_OPTIONS.inlineLengths);
+    assert.deepEqual(options(['--lengths', '4, 8']).lengths, [4, 8]);
+    for (const flag of ['--lengths', '--inline-lengths']) {
+      for (const bad of ['0', '3,x', '2.5']) assert.throws(() => options([flag, bad]), (e: unknown) => e instanceof UsageError && e.message.includes(flag));
+    }
+  });
+
   it('refuses an empty --model, naming the flag', () => {
     assert.throws(() => parseCommandLine(['infill', '--model', '']), (e: unknown) => e instanceof UsageError && /--model needs/.test(e.message));
   });

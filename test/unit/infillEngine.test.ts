@@ -8,7 +8,7 @@ import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
 // One row of `maxTokens` slots, every row to the last step and no rule against empty fills, unless a test asks for them.
 // one slot a step (no threshold): the tests count the engine's calls
-const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, lineTokens: undefined, nonEmpty: undefined, threshold: undefined, pruneAfter: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
+const OPTIONS: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, inlineLengths: undefined, lineTokens: undefined, nonEmpty: undefined, threshold: undefined, pruneAfter: undefined, maxTokens: 8, steps: 8, contextTokens: 64 };
 const { mask: MASK, pad: PAD, eos: EOS } = FAKE_SPECIAL;
 
 /** A cursor hole between `prefix` and `suffix`. */
@@ -176,6 +176,16 @@ describe('InfillEngine', () => {
     assert.equal(result.candidates[0].fills[0].text, 'foo(1)');
     assert.ok(result.candidates.length === 1);
     assert.equal(result.nfe, denoiser.requests.length);
+  });
+
+  it('tries inlineLengths for a hole inside a line, lengths for a line of its own', async () => {
+    const { engine, denoiser } = await lengthsSetup();
+    const sizes = { ...LENGTHS, inlineLengths: [1, 2, 4] };
+    await engine.fill(cursor('x = ', '\n'), sizes);
+    assert.deepEqual(new Set(denoiser.requests.map((r) => r.batch)), new Set([3]));
+    denoiser.requests.length = 0;
+    await engine.fill(cursor('x = 1\n', '\ny = 2\n'), sizes);
+    assert.deepEqual(new Set(denoiser.requests.map((r) => r.batch)), new Set([2]));
   });
 
   describe('pruneAfter: the losing lengths dropped after k steps', () => {

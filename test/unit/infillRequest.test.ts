@@ -47,6 +47,8 @@ describe('infill request validation', () => {
     assert.throws(bad({ candidates: 0 }), /candidates/);
     assert.throws(bad({ lengths: [] }), /lengths/);
     assert.throws(bad({ lengths: [8, -1] }), /lengths\[1\]/);
+    assert.throws(bad({ inlineLengths: [] }), /inlineLengths must list/);
+    assert.throws(bad({ inlineLengths: [3, 0] }), /inlineLengths\[1\]/);
     validateOptions(DEFAULT_INFILL_OPTIONS);
   });
 });

@@ -16,6 +16,17 @@ describe('infill: batch rows of a fill', () => {
     assert.deepEqual(rows.map((r) => [r.size, r.slots[0], r.kinds[0]]), [[6, 6, 'line'], [16, 16, 'line'], [32, 32, 'block']]);
   });
 
+  it('tries inlineLengths instead when every hole is inside a line, and lengths when one is not', () => {
+    const inline = input('x = f(a)\n', 6);
+    const line = input('a = f()\n\nb = g()\n', 8);
+    const options = { ...OPTIONS, lengths: [6, 10, 16], inlineLengths: [3, 16] };
+    assert.deepEqual(planRows([inline], options, 1).map((r) => [r.size, r.kinds[0]]), [[3, 'inline'], [16, 'inline']]);
+    assert.deepEqual(planRows([input('x = f(a) + g(b)\n', 6), input('x = f(a) + g(b)\n', 13)], options, 1).map((r) => r.size), [3, 16]);
+    assert.deepEqual(planRows([line, input('a = f()\n\nb = g()\n', 14)], options, 1).map((r) => r.size), [6, 10, 16]);
+    assert.deepEqual(planRows([inline], { ...options, inlineLengths: undefined }, 1).map((r) => r.size), [6, 10, 16]);
+    assert.deepEqual(planRows([inline], { ...options, lengths: undefined }, 1).map((r) => r.size), [32], 'no length search at all');
+  });
+
   it('sizes a line-shaped hole by lineTokens without lengths, and others by maxTokens', () => {
     assert.deepEqual(planRows([input('a\n\nb\n', 2)], OPTIONS, 1).map((r) => r.slots), [[16]]);
     assert.deepEqual(planRows([input('x = f(a)\n', 6)], OPTIONS, 1).map((r) => [r.slots[0], r.kinds[0]]), [[32, 'inline']]);

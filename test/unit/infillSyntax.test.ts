@@ -58,7 +58,7 @@ describe('InfillEngine: candidates that add parse errors', () => {
     });
     const syntax: SyntaxChecker = { errors: (text, language) => (language === 'toy' ? (text.includes('(') ? 1 : 0) : undefined) };
     const engine = new InfillEngine({ denoiser, tokenizer }, undefined, { syntax });
-    const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: [1, 2], steps: 2, contextTokens: 64, candidates: 2 };
+    const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: [1, 2], inlineLengths: undefined, steps: 2, contextTokens: 64, candidates: 2 };
     const request = { text: 'x = \n', holes: [{ start: 4, end: 4 }] };
     const checked = await engine.fill({ ...request, languageId: 'toy' }, options);
     assert.deepEqual(checked.candidates.map((c) => [c.fills[0].text, c.syntaxErrors]), [['ok1', 0], ['(', 1]]);
