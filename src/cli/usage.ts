@@ -39,8 +39,8 @@ Options:
                        neighbour line, as batch rows (default ${d.lineIndents ? 'on' : 'off'})
   --lengths N,N,..|off candidate hole sizes, tried as batch rows of one run; the fill the model
                        scores best wins (default ${d.lengths?.join(',') ?? 'off'})
-  --inline-lengths N,N,..|off  the sizes for holes inside a line (text after the cursor on its
-                       line), with --lengths; off: --lengths (default ${d.inlineLengths?.join(',') ?? 'off'})
+  --inline-lengths N,N,..|off  the sizes for holes inside a line, in front of its text, with
+                       --lengths; off: --lengths (default ${d.inlineLengths?.join(',') ?? 'off'})
   --prune-after N|off  after N steps keep only the best-scoring rows (as many as --candidates)
                        and run the rest of the steps on them alone (default ${d.pruneAfter ?? 'off'})
   --candidates N       candidates to keep; at a temperature > 0 sampled per size as batch rows

@@ -27,11 +27,13 @@ export const PAD_PENALTY = 0.6;
  *   are 9 tokens at the median, 17 at p90. A line-shaped hole keeps one line in all three rows.
  *   Measured: 0.175 vs 0.113 for one 16-slot row; six sizes (6..16 by 2) gained 0.01 at twice
  *   the cost; adding a 32-slot multi-line row cost 30 % more and gained nothing.
- * - `inlineLengths` [3, 6, 10, 16]: a hole inside a line (MBPP's random spans are mostly such) is
- *   often shorter than a line: a quarter of the spans are 3 tokens or fewer. Measured side by side
+ * - `inlineLengths` [3, 6, 10, 16]: a hole inside a line in front of text (MBPP's random spans are
+ *   mostly such) is often shorter than a line: a quarter of the spans are 3 tokens or fewer; a
+ *   cursor at the end of a line's text, where one types, keeps `lengths`. Measured side by side
  *   on v5 (bench/README.md, Validation, table 20): random-span pass@1 pooled over validation and
- *   train 54 -> 64 of 457 (4 lost, 14 gained) at the same CPU; the same rows cost line-shaped holes
- *   (single lines 0.263 -> 0.238 of 800), which keep `lengths`.
+ *   train 54 -> 62 of 457 (4 lost, 12 gained) at the same CPU; the same rows cost line-shaped holes
+ *   (single lines 0.263 -> 0.238 of 800), which keep `lengths`. At the end of a line's text they
+ *   gained 2 more spans but left the keystroke test's `for` with only whitespace to show.
  * - `steps` 12 network calls, each over all the rows (~3 slots per call for the 16-slot row):
  *   fits the budget with three rows; 16 steps with threshold 0.9 passed the same at 1.5 s.
  * - `threshold` 0.8: each step also reveals every slot at least this probable (never a padding

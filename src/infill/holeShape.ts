@@ -23,6 +23,8 @@ export interface HoleShape {
   readonly endsLine: boolean;
   /** The hole starts at column 0: the fill's first line carries its own indentation. */
   readonly atLineStart: boolean;
+  /** Text follows the hole on its line (after a selection, the text after it): the fill goes in front of it. */
+  readonly textAfter: boolean;
 }
 
 /** A line ending in one of these opens a block, so a multi-line fill there is expected. */
@@ -38,7 +40,7 @@ export function holeShape(text: string, hole: Hole): HoleShape {
   const body = takesLineBreak ? selected.slice(0, selected.endsWith('\r\n') ? -2 : -1) : selected;
   const atLineStart = before === '';
   const endsLine = takesLineBreak || (atLineStart && hole.start === hole.end && after.trim() !== '');
-  const shape = (kind: HoleKind): HoleShape => ({ kind, endsLine, atLineStart });
+  const shape = (kind: HoleKind): HoleShape => ({ kind, endsLine, atLineStart, textAfter: after.trim() !== '' });
   if (body.includes('\n')) return shape('block');
   if (before.trim() === '' && (after.trim() === '' || endsLine)) return shape('line');
   if (hole.start === hole.end && after.trim() === '' && BLOCK_OPENER.test(before)) return shape('block');

@@ -28,7 +28,7 @@ export interface HoleInput {
 
 /**
  * The rows for `options`: sizes from `lengths` (its `inlineLengths` when every hole is inside a
- * line) capped at `maxTokens` (else `lineTokens` for a
+ * line, in front of text) capped at `maxTokens` (else `lineTokens` for a
  * request of line-shaped holes, else `maxTokens`), each repeated `batchPerSize` times. The sizes
  * are for cursor holes of a line or inside a line; a replaced selection is sized by its own
  * length and a block (a cursor after a block opener) by `maxTokens`, in every row, so sizes that
@@ -39,7 +39,7 @@ export interface HoleInput {
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
   const { lineTokens, maxTokens } = options;
   const allLines = holes.every((h) => h.shape.kind === 'line');
-  const allInline = holes.every((h) => h.shape.kind === 'inline');
+  const allInline = holes.every((h) => h.shape.kind === 'inline' && h.shape.textAfter);
   const lengths = options.lengths && allInline ? (options.inlineLengths ?? options.lengths) : options.lengths;
   const sizes = lengths?.map((size) => Math.min(size, maxTokens)) ?? [allLines && lineTokens !== undefined ? lineTokens : maxTokens];
   const rows: RowSpec[] = [];

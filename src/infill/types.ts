@@ -47,9 +47,9 @@ export interface InfillOptions extends ResultShapingOptions {
    */
   lengths?: number[];
   /**
-   * With `lengths`, the sizes tried instead for a request whose every hole is inside a line
-   * (holeShape.ts 'inline': text after the cursor on its line), whose fills run shorter than a
-   * line's; undefined: `lengths`.
+   * With `lengths`, the sizes tried instead for a request whose every hole is inside a line in
+   * front of text (holeShape.ts 'inline' with `textAfter`), whose fills run shorter than a line's
+   * (a cursor at the end of a line's text keeps `lengths`); undefined: `lengths`.
    */
   inlineLengths?: number[];
 }

@@ -178,14 +178,17 @@ describe('InfillEngine', () => {
     assert.equal(result.nfe, denoiser.requests.length);
   });
 
-  it('tries inlineLengths for a hole inside a line, lengths for a line of its own', async () => {
+  it('tries inlineLengths for a hole in front of text on its line, lengths at the end of a line or on a line of its own', async () => {
     const { engine, denoiser } = await lengthsSetup();
     const sizes = { ...LENGTHS, inlineLengths: [1, 2, 4] };
-    await engine.fill(cursor('x = ', '\n'), sizes);
-    assert.deepEqual(new Set(denoiser.requests.map((r) => r.batch)), new Set([3]));
-    denoiser.requests.length = 0;
-    await engine.fill(cursor('x = 1\n', '\ny = 2\n'), sizes);
-    assert.deepEqual(new Set(denoiser.requests.map((r) => r.batch)), new Set([2]));
+    const batches = async (prefix: string, suffix: string) => {
+      denoiser.requests.length = 0;
+      await engine.fill(cursor(prefix, suffix), sizes);
+      return [...new Set(denoiser.requests.map((r) => r.batch))];
+    };
+    assert.deepEqual(await batches('x = ', ' + 1\n'), [3]);
+    assert.deepEqual(await batches('x = ', '\n'), [2]);
+    assert.deepEqual(await batches('x = 1\n', '\ny = 2\n'), [2]);
   });
 
   describe('pruneAfter: the losing lengths dropped after k steps', () => {

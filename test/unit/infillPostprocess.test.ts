@@ -3,7 +3,7 @@ import type { HoleKind } from '../../src/infill';
 import { postProcess } from '../../src/infill/postprocess';
 
 /** Context of a hole of `kind` inside a line (nothing special about line ends or starts). */
-const at = (after: string, kind: HoleKind = 'inline') => ({ after, shape: { kind, endsLine: false, atLineStart: false } });
+const at = (after: string, kind: HoleKind = 'inline') => ({ after, shape: { kind, endsLine: false, atLineStart: false, textAfter: after.split('\n')[0].trim() !== '' } });
 const block = (after: string) => at(after, 'block');
 
 describe('infill post-processing', () => {
@@ -60,7 +60,7 @@ describe('infill post-processing', () => {
 
   it('keeps one line in a line-shaped hole, ending it with a line break where the hole ends a line', () => {
     assert.deepEqual(postProcess('    y = x\n    return y', at('\n', 'line')), { text: '    y = x', reason: 'kept one line: the hole is a line' });
-    const newLine = { after: '    return y\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true } };
+    const newLine = { after: '    return y\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true, textAfter: true } };
     assert.deepEqual(postProcess('    y = x\n    z = 1\n', newLine), { text: '    y = x\n', reason: 'kept one line: the hole is a line' });
     assert.deepEqual(postProcess('    y = x', newLine), { text: '    y = x\n' });
     assert.equal(postProcess('    return y', newLine).text, '', 'repeats the next line');
@@ -69,14 +69,14 @@ describe('infill post-processing', () => {
 
   it('keeps every line of a block but trailing blank ones', () => {
     assert.equal(postProcess('if x:\n    y()\n  \n', block('\nz()')).text, 'if x:\n    y()');
-    const newLines = { after: 'z()\n', shape: { kind: 'block' as const, endsLine: true, atLineStart: true } };
+    const newLines = { after: 'z()\n', shape: { kind: 'block' as const, endsLine: true, atLineStart: true, textAfter: true } };
     assert.equal(postProcess('a()\nb()', newLines).text, 'a()\nb()\n');
   });
 
   it("indents in the editor's style when it is given", () => {
     const context = { ...block('\n'), indentation: { insertSpaces: true, tabSize: 4 } };
     assert.equal(postProcess('if x:\n\treturn 1', context).text, 'if x:\n    return 1');
-    const lineStart = { after: 'z()\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true }, indentation: { insertSpaces: false, tabSize: 4 } };
+    const lineStart = { after: 'z()\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true, textAfter: true }, indentation: { insertSpaces: false, tabSize: 4 } };
     assert.equal(postProcess('    y = x', lineStart).text, '\ty = x\n');
   });
 });

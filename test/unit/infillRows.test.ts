@@ -16,8 +16,9 @@ describe('infill: batch rows of a fill', () => {
     assert.deepEqual(rows.map((r) => [r.size, r.slots[0], r.kinds[0]]), [[6, 6, 'line'], [16, 16, 'line'], [32, 32, 'block']]);
   });
 
-  it('tries inlineLengths instead when every hole is inside a line, and lengths when one is not', () => {
+  it('tries inlineLengths instead when every hole is inside a line before text, and lengths when one is not', () => {
     const inline = input('x = f(a)\n', 6);
+    assert.deepEqual(planRows([input('x = f(a)\n', 8)], { ...OPTIONS, lengths: [6, 10, 16], inlineLengths: [3, 16] }, 1).map((r) => r.size), [6, 10, 16], 'at the end of the line');
     const line = input('a = f()\n\nb = g()\n', 8);
     const options = { ...OPTIONS, lengths: [6, 10, 16], inlineLengths: [3, 16] };
     assert.deepEqual(planRows([inline], options, 1).map((r) => [r.size, r.kinds[0]]), [[3, 'inline'], [16, 'inline']]);

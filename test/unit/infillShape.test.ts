@@ -11,10 +11,10 @@ function shapeAt(marked: string): HoleShape {
 
 describe('infill: the shape of a hole', () => {
   it('calls a blank line, a line start before text and a selected whole line line-shaped', () => {
-    assert.deepEqual(shapeAt('def f(x):\n    |\n    return y\n'), { kind: 'line', endsLine: false, atLineStart: false });
-    assert.deepEqual(shapeAt('def f(x):\n|    return y\n'), { kind: 'line', endsLine: true, atLineStart: true });
-    assert.deepEqual(shapeAt('def f(x):\n|    y = x\n|    return y\n'), { kind: 'line', endsLine: true, atLineStart: true });
-    assert.deepEqual(shapeAt('def f(x):\n    |y = x|\n    return y\n'), { kind: 'line', endsLine: false, atLineStart: false });
+    assert.deepEqual(shapeAt('def f(x):\n    |\n    return y\n'), { kind: 'line', endsLine: false, atLineStart: false, textAfter: false });
+    assert.deepEqual(shapeAt('def f(x):\n|    return y\n'), { kind: 'line', endsLine: true, atLineStart: true, textAfter: true });
+    assert.deepEqual(shapeAt('def f(x):\n|    y = x\n|    return y\n'), { kind: 'line', endsLine: true, atLineStart: true, textAfter: true });
+    assert.deepEqual(shapeAt('def f(x):\n    |y = x|\n    return y\n'), { kind: 'line', endsLine: false, atLineStart: false, textAfter: false });
     assert.equal(shapeAt('|').kind, 'line');
   });
 
@@ -23,13 +23,14 @@ describe('infill: the shape of a hole', () => {
     assert.equal(shapeAt('total = a + |\n').kind, 'inline');
     assert.equal(shapeAt('    |return y\n').kind, 'inline');
     assert.equal(shapeAt('x = |old| + 1\n').kind, 'inline');
+    assert.deepEqual([shapeAt('x = compute(|)\n').textAfter, shapeAt('total = a + |\n').textAfter], [true, false]);
     assert.equal(shapeAt('def f(x):|\n').kind, 'block');
     assert.equal(shapeAt('if (ok) {|  \n').kind, 'block');
     assert.equal(shapeAt('const f = () =>|\n').kind, 'block');
   });
 
   it('calls a selection over several lines a block', () => {
-    assert.deepEqual(shapeAt('def f(x):\n|    y = x\n    return y\n|'), { kind: 'block', endsLine: true, atLineStart: true });
+    assert.deepEqual(shapeAt('def f(x):\n|    y = x\n    return y\n|'), { kind: 'block', endsLine: true, atLineStart: true, textAfter: false });
     assert.equal(shapeAt('a = [|1,\n 2|]\n').kind, 'block');
   });
 });
