@@ -39,8 +39,8 @@ export interface HoleInput {
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
   const { lineTokens, maxTokens } = options;
   const allLines = holes.every((h) => h.shape.kind === 'line');
-  const allInline = holes.every((h) => h.shape.kind === 'inline' && h.shape.textAfter);
-  const lengths = options.lengths && allInline ? (options.inlineLengths ?? options.lengths) : options.lengths;
+  const allInsideText = holes.every((h) => h.shape.kind === 'inline' && h.shape.textAfter);
+  const lengths = options.lengths && allInsideText ? (options.inlineLengths ?? options.lengths) : options.lengths;
   const sizes = lengths?.map((size) => Math.min(size, maxTokens)) ?? [allLines && lineTokens !== undefined ? lineTokens : maxTokens];
   const rows: RowSpec[] = [];
   const seen = new Set<string>();
