@@ -41,6 +41,11 @@ const FLAGS = {
   json: MODEL_FLAGS.json,
 };
 
+/** `6/10/16` as sizes, or `off`. */
+function sizesOrOff(value: string): number[] | undefined {
+  return value === 'off' ? undefined : value.split('/').map(Number);
+}
+
 /** The options a configuration may set, and how its value is read. */
 const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   steps: Number,
@@ -53,8 +58,8 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   contextTokens: Number,
   padPenalty: (v) => (v === 'off' ? undefined : Number(v)),
   candidates: Number,
-  lengths: (v) => (v === 'off' ? undefined : v.split('/').map(Number)),
-  inlineLengths: (v) => (v === 'off' ? undefined : v.split('/').map(Number)),
+  lengths: sizesOrOff,
+  inlineLengths: sizesOrOff,
   seed: Number,
   blockSize: Number,
   nonEmpty: (v) => v === 'on',

@@ -129,7 +129,7 @@ function onOff(flag: string, value: string | boolean): boolean {
   return oneOf(flag, String(value), ['on', 'off']) === 'on';
 }
 
-/** `--lengths 8,16,32` (or `flag`): candidate hole sizes, each a positive integer. */
+/** `flag`'s value, e.g. `--lengths 8,16,32`: candidate hole sizes, each a positive integer. */
 function sizes(flag: string, value: string | boolean): number[] {
   return String(value).split(',').map((part) => positiveInteger(flag, part.trim()));
 }

@@ -39,10 +39,11 @@ export function holeShape(text: string, hole: Hole): HoleShape {
   const takesLineBreak = selected.endsWith('\n');
   const body = takesLineBreak ? selected.slice(0, selected.endsWith('\r\n') ? -2 : -1) : selected;
   const atLineStart = before === '';
-  const endsLine = takesLineBreak || (atLineStart && hole.start === hole.end && after.trim() !== '');
-  const shape = (kind: HoleKind): HoleShape => ({ kind, endsLine, atLineStart, textAfter: after.trim() !== '' });
+  const textAfter = after.trim() !== '';
+  const endsLine = takesLineBreak || (atLineStart && hole.start === hole.end && textAfter);
+  const shape = (kind: HoleKind): HoleShape => ({ kind, endsLine, atLineStart, textAfter });
   if (body.includes('\n')) return shape('block');
-  if (before.trim() === '' && (after.trim() === '' || endsLine)) return shape('line');
-  if (hole.start === hole.end && after.trim() === '' && BLOCK_OPENER.test(before)) return shape('block');
+  if (before.trim() === '' && (!textAfter || endsLine)) return shape('line');
+  if (hole.start === hole.end && !textAfter && BLOCK_OPENER.test(before)) return shape('block');
   return shape('inline');
 }
