@@ -11,6 +11,10 @@ Two kinds of rows, mixed inside each batch (every row of a batch has the same ca
                 [prefix tokens][middle tokens + <|pad|> ... up to H slots][suffix tokens]
             H >= len(middle) (pads at the END of the hole: over-allocated holes are filled with
             pads); only the H hole slots may be masked, the context never is.
+            H is drawn from [n, ~4n] (n = len(middle)), so a hole's size hints at its length; a
+            share of holes (`probe_share`) instead gets `probe_slots` slots whatever n <= probe_slots
+            is: in such a row, with every slot masked, the model's padding probability at slot i
+            estimates P(n <= i), the length distribution the engine reads to size its rows.
 
 A row is (x0 [L] int64, region [L] bool, valid [L] bool): region marks the positions the diffusion
 may mask. Infill rows mirror the TS engine's canvas (src/infill/canvas.ts): an <|endoftext|> marks
@@ -43,7 +47,8 @@ def cumulative(weights):
 
 class ExampleMaker:
     def __init__(self, docs, tok, max_length, infill_share=0.5, short_share=0.2, max_hole=96,
-                 min_length=64, seed=0, infill_doc_power=1.0, infill_factors=None, units=(), unit_share=0.0):
+                 min_length=64, seed=0, infill_doc_power=1.0, infill_factors=None, units=(), unit_share=0.0,
+                 probe_slots=0, probe_share=0.0):
         self.docs = docs
         self.tok = tok
         self.L = max_length
@@ -51,6 +56,8 @@ class ExampleMaker:
         self.short_share = short_share
         self.max_hole = max_hole
         self.min_length = min_length
+        self.probe_slots = probe_slots
+        self.probe_share = probe_share if probe_slots > 0 else 0.0
         self.rng = random.Random(seed)
         self.cum = cumulative(len(d) for d in docs)
         # Hole rows may draw documents by len**power: below 1 they favour short files, whose whole
@@ -157,7 +164,9 @@ class ExampleMaker:
             b = a + mid.offsets[hmax - 1][1]
             mid_ids = mid_ids[:hmax]
         n = len(mid_ids)
-        if n == 0:
+        if n <= self.probe_slots <= hmax and r.random() < self.probe_share:
+            H = self.probe_slots                       # the length probe: a size that says nothing of n
+        elif n == 0:
             H = r.randint(1, 16)
         elif r.random() < 0.2:
             H = n                                      # told the true length

@@ -58,6 +58,8 @@ class TrainConfig:
     infill_doc_power: float = 1.0    # hole rows draw documents by length**power (< 1: shorter files more often)
     infill_algorithmic_power: float = 0.0   # > 0: hole rows also draw Python files by density**power (algorithmic.py)
     unit_share: float = 0.0          # share of hole rows cut from a top-level Python function (functions.py)
+    probe_slots: int = 0             # > 0: the length-probe hole size (data.py), declared in the export's meta
+    probe_share: float = 0.0         # share of hole rows of at most probe_slots tokens given exactly that many slots
     num_workers: int = 14
     # optimisation
     lr: float = 1.5e-3
@@ -225,7 +227,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
                      infill_share=cfg.infill_share if cfg.objective != "ar" else 0.0,
                      short_share=cfg.short_share if cfg.objective != "ar" else 0.0,
                      max_hole=cfg.max_hole, infill_doc_power=cfg.infill_doc_power,
-                     infill_factors=infill_factors, units=units, unit_share=cfg.unit_share)
+                     infill_factors=infill_factors, units=units, unit_share=cfg.unit_share,
+                     probe_slots=cfg.probe_slots, probe_share=cfg.probe_share)
     nw = cfg.num_workers if device.startswith("cuda") else 0
     extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}
     loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=nw, pin_memory=nw > 0, **extra)

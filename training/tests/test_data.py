@@ -90,3 +90,27 @@ def test_infill_doc_power_draws_hole_documents_by_length_to_that_power():
         holes, plain = shares_of_short(power)
         assert lo <= holes <= hi, power
         assert plain < 0.015, "plain rows stay a packed stream (by length), whatever the power"
+
+
+def test_probe_holes_get_the_probe_size_whatever_their_length():
+    m = maker(max_hole=30, probe_slots=12, probe_share=1.0)
+    m.kinds, m.kind_w = ["mid_line"], [1.0]
+    lengths = set()
+    for _ in range(200):
+        x0, region, _ = m.infill(64)
+        hole = [x0[i] for i, r in enumerate(region) if r]
+        n = next((j for j, v in enumerate(hole) if v == PAD_ID), len(hole))
+        lengths.add(n)
+        assert len(hole) == 12 if n <= 12 else len(hole) >= n
+    assert len([n for n in lengths if n <= 12]) >= 5, "probe rows carry holes of many lengths"
+
+
+def test_without_probe_share_a_hole_is_sized_from_its_length():
+    # the share is what makes the size uninformative: off, a 1-token hole never gets 12 slots
+    m = maker(max_hole=30, probe_slots=12, probe_share=0.0)
+    m.kinds, m.kind_w = ["mid_line"], [1.0]
+    for _ in range(200):
+        x0, region, _ = m.infill(64)
+        hole = [x0[i] for i, r in enumerate(region) if r]
+        n = next((j for j, v in enumerate(hole) if v == PAD_ID), len(hole))
+        assert n == 0 or len(hole) <= n + max(4, 3 * n)
