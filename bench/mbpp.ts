@@ -25,6 +25,7 @@ import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
 import type { LoadedModel } from '../src/model';
 import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
+import { withProbedLengths } from './lengthProbe';
 import { evaluate, loadTasks, lostGained, MBPP_KINDS, namesUnseenFunction, type MbppTask } from './mbppData';
 
 const FLAGS = {
@@ -67,6 +68,8 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   pruneAfter: (v) => (v === 'off' ? undefined : Number(v)),
   // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
   oracleLength: (v) => v === 'on',
+  // the N likeliest lengths of a length-probe model's probe as the sizes tried (lengthProbe.ts; a diagnostic)
+  probedLengths: Number,
   // and: whether the engine gets the tree-sitter syntax check (default on)
   syntax: (v) => v !== 'off',
 };
@@ -76,6 +79,7 @@ interface Config {
   options: InfillOptions;
   syntax: boolean;
   oracleLength: boolean;
+  probedLengths?: number;
 }
 
 function parseConfig(spec: string): Config {
@@ -89,8 +93,11 @@ function parseConfig(spec: string): Config {
       options[key] = read(value);
     }
   }
-  const { syntax = true, oracleLength = false, ...engineOptions } = options;
-  return { name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean };
+  const { syntax = true, oracleLength = false, probedLengths, ...engineOptions } = options;
+  return {
+    name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,
+    probedLengths: probedLengths as number | undefined,
+  };
 }
 
 interface Fill {
@@ -119,10 +126,14 @@ async function fillOne(model: LoadedModel, task: MbppTask, config: Config, synta
   const cpu0 = model.cpuUsage();
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
-  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, config.options);
+  // The probe is one more network call of the fill: its time and call count are the fill's.
+  const probeStart = performance.now();
+  const options = config.probedLengths ? await withProbedLengths(model, request, config.options, config.probedLengths) : config.options;
+  const probe = { ms: performance.now() - probeStart, nfe: config.probedLengths ? 1 : 0 };
+  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, options);
   const others = result.candidates.slice(1).map((c) => c.fills[0].text);
   const cpu = model.cpuUsage(cpu0);
-  return { completion: result.candidates[0].fills[0].text, others, ms: result.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe };
+  return { completion: result.candidates[0].fills[0].text, others, ms: result.ms + probe.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe + probe.nfe };
 }
 
 function summarize(fills: readonly Fill[]): Row {

@@ -293,15 +293,7 @@ def make_meta(name, cfg: ModelConfig, tokenizer_path, parameters, training, resu
         "parameters": parameters,
         "training": training,
         "results": results,
-        **length_probe_meta(training),
     }
-
-
-def length_probe_meta(training):
-    """meta's `length_probe_slots` for a model trained with length-probe holes (data.py): the hole
-    size whose padding probabilities estimate a hole's length (docs/model-contract.md)."""
-    slots = (training or {}).get("probe_slots", 0)
-    return {"length_probe_slots": slots} if slots and (training or {}).get("probe_share", 0) > 0 else {}
 
 
 def has_context_cache(cfg):

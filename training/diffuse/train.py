@@ -58,7 +58,7 @@ class TrainConfig:
     infill_doc_power: float = 1.0    # hole rows draw documents by length**power (< 1: shorter files more often)
     infill_algorithmic_power: float = 0.0   # > 0: hole rows also draw Python files by density**power (algorithmic.py)
     unit_share: float = 0.0          # share of hole rows cut from a top-level Python function (functions.py)
-    probe_slots: int = 0             # > 0: the length-probe hole size (data.py), declared in the export's meta
+    probe_slots: int = 0             # > 0: the length-probe hole size (data.py; bench/lengthProbe.ts reads it)
     probe_share: float = 0.0         # share of hole rows of at most probe_slots tokens given exactly that many slots
     num_workers: int = 14
     # optimisation

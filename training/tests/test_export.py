@@ -124,15 +124,6 @@ def test_meta_fields(tmp_path):
         assert k in meta
     assert meta["family"] == "mdlm" and meta["cond_kind"] == "none" and meta["inputs"]["cond"] is None
     assert json.loads(json.dumps(meta)) == meta
-    assert "length_probe_slots" not in meta
-
-
-def test_meta_declares_the_length_probe_a_model_was_trained_with(tmp_path):
-    tj = str(tmp_path / "tokenizer.json")
-    fake_tokenizer_json(tj, 40)
-    meta = make_meta("x", tiny().cfg, tj, 1, {"probe_slots": 16, "probe_share": 0.3}, {})
-    assert meta["length_probe_slots"] == 16
-    assert "length_probe_slots" not in make_meta("x", tiny().cfg, tj, 1, {"probe_slots": 16, "probe_share": 0.0}, {})
 
 
 @pytest.mark.parametrize("fused", [False, True])
