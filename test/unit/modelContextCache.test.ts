@@ -428,8 +428,10 @@ describe("a graph with shared_past is fed a shared context once, not once a row 
 
   it('keeps one copy of the first row\'s context, and feeds it as it is to three rows and then to the pruned one', async () => {
     const calls = await sharedFill(true);
-    assert.equal(calls.length, 4, 'the first row\'s canvas, its three rows\' holes, the next call, the pruned call');
+    assert.equal(calls.length, 4, 'the first row\'s canvas, the two later rows\' holes, the next call, the pruned call');
     assert.equal(calls[0]!.cache?.keep?.copies, 1);
+    const rowsOf = (call: HostCall) => call.feeds[inspected.meta.inputs.inputIds!]!.dims[0];
+    assert.deepEqual(calls.map(rowsOf), [1, 2, 3, 1], "the refresh answers the first row from its full call, the others cached");
     for (const call of calls.slice(1)) assert.deepEqual(call.cache?.past && { ...call.cache.past }, { key: inspected.meta.contextCache!.pastKey, value: inspected.meta.contextCache!.pastValue });
   });
 

@@ -28,8 +28,24 @@ export function baseFeeds({ tokens, batch, length, positions, queries }: Canvas)
 
 /** The request's first batch row alone: what a refresh of rows that share their context runs. */
 export function firstRow<R extends Canvas & Pick<DenoiseRequest, 'cond'>>(request: R): R {
+  return batchRows(request, 0, 1);
+}
+
+/** The request's batch rows after the first: those a shared context's refresh runs cached. */
+export function laterRows<R extends Canvas & Pick<DenoiseRequest, 'cond'>>(request: R): R {
+  return batchRows(request, 1, request.batch);
+}
+
+/** Batch rows [from, to) of the request. */
+function batchRows<R extends Canvas & Pick<DenoiseRequest, 'cond'>>(request: R, from: number, to: number): R {
   const { tokens, length, positions, queries, cond } = request;
-  return { ...request, batch: 1, tokens: tokens.subarray(0, length), positions: positions.subarray(0, queries), ...(cond ? { cond: cond.subarray(0, 1) } : {}) };
+  return {
+    ...request,
+    batch: to - from,
+    tokens: tokens.subarray(from * length, to * length),
+    positions: positions.subarray(from * queries, to * queries),
+    ...(cond ? { cond: cond.subarray(from, to) } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { InferenceError } from '../../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../../sampler/types';
-import { baseFeeds, cachedCall, contextRows, firstRow, fullCall, keptCopies, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
+import { baseFeeds, cachedCall, contextRows, firstRow, fullCall, laterRows, keptCopies, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from '../folder/meta';
 import type { SessionHost } from './sessionHost';
@@ -50,12 +50,20 @@ export class OnnxDenoiser implements Denoiser {
    * which differ only in their holes) runs the full canvas of the first row alone, keeps its
    * context for every row, and answers with a cached call of every row's holes: one row's context
    * instead of B (a further approximation: the other rows' context saw the first row's hole).
+   * Kept once for all rows (`shared_past`), the context serves any of them as it is, so the first
+   * row's answer is its full call's and only the later rows run cached: a row fewer to run.
    */
   async forward(request: DenoiseRequest, signal?: AbortSignal): Promise<RunOutput> {
     checkDenoiseRequest(request, this.spec);
     if (!this.sharesContext(request)) return this.run(request, signal);
-    await this.run(firstRow(request), signal, request.batch);
-    return this.run({ ...request, cache: { ...request.cache!, refresh: false } }, signal);
+    const first = await this.run(firstRow(request), signal, request.batch);
+    const cached: DenoiseRequest = { ...request, cache: { ...request.cache!, refresh: false } };
+    if (!this.kept?.shared) return this.run(cached, signal);
+    const later = await this.run(laterRows(cached), signal);
+    const data = new Float32Array(first.data.length + later.data.length);
+    data.set(first.data);
+    data.set(later.data, first.data.length);
+    return { data, dims: [request.batch, ...first.dims.slice(1)] };
   }
 
   /** One network call; a refresh's context is kept for `copies` times its batch. */
