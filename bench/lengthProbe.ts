@@ -45,13 +45,13 @@ export function likeliestLengths(distribution: readonly number[], count: number)
 
 /**
  * The `count` likeliest lengths of the one hole of `canvas`, a probe canvas (the hole given the
- * model's `length_probe_slots`, every slot masked): one full network call.
+ * model's probe size, every slot masked): one full network call.
  */
-export async function probeLengths(denoiser: Denoiser, canvas: CanvasLayout, count: number, signal?: AbortSignal): Promise<number[]> {
+export async function probeLengths(denoiser: Denoiser, canvas: CanvasLayout, count: number): Promise<number[]> {
   const { spec } = denoiser;
   const [hole] = canvas.holes;
   const positions = Int32Array.from({ length: hole.slots }, (_, i) => hole.start + i);
-  const logits = await denoiser.denoise({ tokens: canvas.ids, batch: 1, length: canvas.ids.length, positions, queries: hole.slots }, signal);
+  const logits = await denoiser.denoise({ tokens: canvas.ids, batch: 1, length: canvas.ids.length, positions, queries: hole.slots });
   const padProbabilities = Array.from(positions, (_, i) => {
     const offset = i * spec.vocabSize;
     return probabilityOf(logits, offset, spec.padId, positionStats(logits, offset, spec.vocabSize, spec.maskId));
