@@ -14,7 +14,7 @@ Two kinds of rows, mixed inside each batch (every row of a batch has the same ca
             H is drawn from [n, ~4n] (n = len(middle)), so a hole's size hints at its length; a
             share of holes (`probe_share`) instead gets `probe_slots` slots whatever n <= probe_slots
             is: in such a row, with every slot masked, the model's padding probability at slot i
-            estimates P(n <= i), the length distribution the engine reads to size its rows.
+            estimates P(n <= i) (bench/lengthProbe.ts reads it; it lost to the engine's own search).
 
 A row is (x0 [L] int64, region [L] bool, valid [L] bool): region marks the positions the diffusion
 may mask. Infill rows mirror the TS engine's canvas (src/infill/canvas.ts): an <|endoftext|> marks
@@ -164,7 +164,8 @@ class ExampleMaker:
             b = a + mid.offsets[hmax - 1][1]
             mid_ids = mid_ids[:hmax]
         n = len(mid_ids)
-        if n <= self.probe_slots <= hmax and r.random() < self.probe_share:
+        # (no draw without probes: a recipe without them keeps the rows, and the random stream, it had)
+        if self.probe_share > 0 and n <= self.probe_slots <= hmax and r.random() < self.probe_share:
             H = self.probe_slots                       # the length probe: a size that says nothing of n
         elif n == 0:
             H = r.randint(1, 16)

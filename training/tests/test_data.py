@@ -114,3 +114,10 @@ def test_without_probe_share_a_hole_is_sized_from_its_length():
         hole = [x0[i] for i, r in enumerate(region) if r]
         n = next((j for j, v in enumerate(hole) if v == PAD_ID), len(hole))
         assert n == 0 or len(hole) <= n + max(4, 3 * n)
+
+
+def test_without_probe_share_the_rows_are_those_of_a_recipe_without_probes():
+    # the probe option off draws nothing, so earlier recipes keep their exact rows
+    plain = maker(max_hole=30, seed=11).batch(32, L=64)
+    off = maker(max_hole=30, seed=11, probe_slots=16, probe_share=0.0).batch(32, L=64)
+    assert all(torch.equal(x, y) for x, y in zip(plain, off))
