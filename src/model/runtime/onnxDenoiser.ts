@@ -58,7 +58,7 @@ export class OnnxDenoiser implements Denoiser {
     if (!this.sharesContext(request)) return this.run(request, signal);
     const first = await this.run(firstRow(request), signal, request.batch);
     const cached: DenoiseRequest = { ...request, cache: { ...request.cache!, refresh: false } };
-    if (!this.kept?.shared) return this.run(cached, signal);
+    if (!this.meta.contextCache!.sharedPast) return this.run(cached, signal);
     const later = await this.run(laterRows(cached), signal);
     const data = new Float32Array(first.data.length + later.data.length);
     data.set(first.data);
