@@ -16,7 +16,7 @@ several invocations (--resume, the default, continues from out_dir/ckpt.pt) foll
 so models trained side by side on one GPU (pipeline.sh `families`) get the same data and schedule
 whatever their speed.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 import json
 import math
 import os
@@ -27,6 +27,7 @@ import time
 import torch
 
 from .families import Family
+from .grow import deepened, source_layers
 from .model import Denoiser, ModelConfig
 from .options import parse_options
 
@@ -80,6 +81,7 @@ class TrainConfig:
     peak_tflops: float = 989.0       # the GPU's dense bf16 peak (H100/H200 SXM datasheet), for the MFU in the log
     resume: bool = True
     init_from: str = ""              # weights to start from when out_dir holds no checkpoint: a model.onnx (onnx_weights.py) or a ckpt.pt (initial_weights)
+    init_deepen: int = 1             # > 1: init_from has n_layer / this many blocks, each grown into this many (grow.py)
     # system
     seed: int = 1337
     device: str = "auto"
@@ -187,7 +189,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if master:
             log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
     elif cfg.init_from:
-        model.load_state_dict(initial_weights(cfg.init_from, model))
+        model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen))
         if master:
             log(json.dumps({"initialised_from": cfg.init_from}))
     if master:
@@ -334,14 +336,19 @@ def allow_tf32():
     torch.backends.cudnn.allow_tf32 = True
 
 
-def initial_weights(path, model):
+def initial_weights(path, model, deepen=1):
     """The state dict `--init_from` names: an exported model.onnx (the bundled model, continued), or
     another run's training checkpoint, ckpt.pt, of the same shape: an AR run's starts an
-    AR-initialised MDLM (DiffuLLaMA / Dream; the model issue's ablation). The optimiser restarts."""
+    AR-initialised MDLM (DiffuLLaMA / Dream; the model issue's ablation). With `deepen` > 1 the
+    source has 1/deepen of the model's blocks, each grown into `deepen` (grow.py). The optimiser
+    restarts."""
+    layers = source_layers(model.cfg.n_layer, deepen)
     if path.endswith(".pt"):
-        return torch.load(path, map_location="cpu")["model"]
-    from .onnx_weights import state_dict_from_onnx
-    return state_dict_from_onnx(path, model)
+        state = torch.load(path, map_location="cpu")["model"]
+    else:
+        from .onnx_weights import state_dict_from_onnx
+        state = state_dict_from_onnx(path, model if deepen == 1 else Denoiser(replace(model.cfg, n_layer=layers)))
+    return state if deepen == 1 else deepened(state, deepen)
 
 
 def training_flops_per_token(parameters, mcfg):
