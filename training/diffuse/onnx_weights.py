@@ -1,10 +1,13 @@
-"""A denoiser's weights read back from an exported model.onnx (fp16 or diffuse.quantize's int8 graph).
+"""A denoiser's weights read back from an exported model.onnx (fp16 or diffuse.quantize's int8 or
+int8from4 graph).
 
 The repository keeps no training checkpoint (the GPU machine starts bare and git holds only the
 shipped model), so a run that continues the bundled model from one session to the next starts from
 its model.onnx: `train.py --init_from=models/diffuse-small/model.onnx`. The int8 graph gives the
 weights back to within its quantisation step (one scale per output column of each matrix, per row
-of the embedding); the optimiser state restarts, so such a run begins with the usual warm-up.
+of the embedding), the int8from4 graph gives back its 4-bit weights (the floats its blocks hold, not the
+int8 weights onnxruntime runs, which round them to the column's int8 step); the optimiser state
+restarts, so such a run begins with the usual warm-up.
 
 Where each parameter lives in the exported graph (export.py, quantize.py):
 - `NAME__fp16` (fp16 initializer followed by a Cast) or `NAME` (small fp32 initializer): the
@@ -12,6 +15,8 @@ Where each parameter lives in the exported graph (export.py, quantize.py):
 - `P_MatMul_q8` [in, out] int8 with `P_MatMul_scale` [out]: the Linear weight P.weight, transposed
   (P as the exporter names the node: module scopes joined by '_', a list index kept as `blocks.0`);
 - `wte_Gather_q8` [V, D] int8 with `wte_Gather_rowscale` [V, 1]: the embedding (and the tied head).
+- `P_MatMul_q4` with `P_MatMul_steps` and `P_MatMul_scale` (int8from4): the Linear weight P.weight
+  [out, in] in 4 bits (quantize.pack4); the embedding is int8 as above.
 """
 import json
 import os
@@ -58,6 +63,10 @@ def _find(name, inits):
     if stem + "_Gather_q8" in inits:                       # rows of the table, one scale each
         q, scale = inits[stem + "_Gather_q8"], inits[stem + "_Gather_rowscale"]
         return q.astype(np.float32) * scale.astype(np.float32)
+    if stem + "_MatMul_q4" in inits:                       # int8from4: 4-bit rows, [out, in] as the weight
+        from .quantize import unpack4                      # onnx, imported where a graph is read
+        p = stem + "_MatMul"
+        return unpack4(inits[p + "_q4"], inits[p + "_steps"]) * inits[p + "_scale"][:, None]
     return None
 
 

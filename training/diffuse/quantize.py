@@ -1,7 +1,7 @@
 """Weight-only and dynamic int8 variants of a Diffuse model.onnx: the bundled model's CPU graph
 (`int8`) and the variants the CPU speed benchmark (bench/forward.ts) compares.
 
-    cd training && python3 -m diffuse.quantize MODEL_DIR OUT_DIR [--variant=int8|nbits4|nbits8] [--block=32] [--head=0] [--embedding=0]
+    cd training && python3 -m diffuse.quantize MODEL_DIR OUT_DIR [--variant=int8|int8from4|nbits4|nbits8] [--block=32] [--head=0] [--embedding=0]
         [--include=REGEX] [--as=model.onnx|model.cpu.onnx]
 
 Writes OUT_DIR as a complete model folder (model.onnx quantized; meta.json, tokenizer.json and
@@ -19,6 +19,15 @@ contrib op (domain com.microsoft) that the CPU provider runs:
           (-63..63) because x86 AVX2 without VNNI multiplies u8 x s8 pairs with VPMADDUBSW, whose int16
           sums saturate on full-range weights (onnxruntime's `reduce_range`). Activations are
           quantized per call to uint8 by the op itself.
+- int8from4: int8's DynamicQuantizeMatMuls with their weights stored in 4 bits: each output column in
+          blocks of `block` inputs, 4-bit values (-7..7, two a byte) whose step is a whole number of
+          28ths of the column's int8 step (a byte a block). Constant-only nodes expand them to the
+          int8 [in, out] weight, round(value * step / 28), that the op takes with the column's
+          scale; onnxruntime's constant folding (on at its default optimization level) runs them
+          once at session creation, so every call runs the int8 graph's kernels on int8 weights:
+          4.25 bits a weight in the file, int8 speed (bench/README.md §8). Packed uint8 and a
+          Gather of a nibble table, not ONNX's INT4 type: that needs opset 21 and onnx >= 1.16,
+          where the exporter writes opset 17.
 - nbits4: MatMulNBits, 4-bit weights, symmetric, one fp32 scale per `block` weights of a column
           (zero point 8, the op's default), accuracy_level 4 (int8 activations on CPU).
 - nbits8: MatMulNBits, 8-bit weights, otherwise as nbits4 (zero point 128).
@@ -26,11 +35,14 @@ contrib op (domain com.microsoft) that the CPU provider runs:
 The tied LM head is quantized unless --head=0. The embedding lookup (a Gather of a constant table)
 becomes a Gather of an int8 table (symmetric, full 8-bit range, one scale per row) times the row's
 scale, unless --embedding=0: with the head quantized too, no float copy of the vocabulary table is
-left in the file (a 42 M model: 49 -> 44 MiB).
+left in the file (a 42 M model: 49 -> 44 MiB). int8from4 keeps the table int8 (-63..63 a row, as the
+head's op takes it) and stores it once: the tied head reads the embedding's rows through a folded
+Transpose, and 4-bit rows cost the bundled model 4 % of its argmaxes more (bench/README.md §8).
 The benchmark (bench/forward.ts) checks every variant's logits against the original's before
 timing it, so a wrongly packed weight shows as a logits error, not as a fast wrong model.
 """
 from dataclasses import dataclass, field
+import hashlib
 import os
 import re
 import shutil
@@ -79,10 +91,14 @@ def resolve_weight(name, inits, prod):
     return None
 
 
+def int8_scale(absmax):
+    """The int8 scale of a column (a row of a table) whose largest |weight| is absmax: 63 steps a side."""
+    return np.where(absmax > 0, absmax / 63.0, 1.0).astype(np.float32)
+
+
 def quantize_int8(w, prefix):
     """w [K, N] -> (B int8 [K, N], scale fp32 [N], zero point int8 [N]) initializers."""
-    absmax = np.abs(w).max(axis=0)
-    scale = np.where(absmax > 0, absmax / 63.0, 1.0).astype(np.float32)
+    scale = int8_scale(np.abs(w).max(axis=0))
     q = np.clip(np.rint(w / scale), -63, 63).astype(np.int8)
     return [numpy_helper.from_array(q, prefix + "_q8"),
             numpy_helper.from_array(scale, prefix + "_scale"),
@@ -120,21 +136,97 @@ def prune(graph, keep_outputs):
         graph.initializer.remove(init)
 
 
-def quantize_embedding(node, table, prefix):
-    """A Gather of the constant `table` [V, D] -> nodes and initializers gathering int8 rows and their
-    scales, then multiplying them back to float: same output name, [B, L, D] float32."""
+def quantize_embedding(node, table, prefix, qmax=127):
+    """A Gather of the constant `table` [V, D] -> nodes and initializers gathering int8 rows (qmax steps
+    a side) and their scales, then multiplying them back to float: same output name, [B, L, D] float32."""
     absmax = np.abs(table).max(axis=1)
-    scale = np.where(absmax > 0, absmax / 127.0, 1.0).astype(np.float32)
-    q = np.clip(np.rint(table / scale[:, None]), -127, 127).astype(np.int8)
+    scale = np.where(absmax > 0, absmax / qmax, 1.0).astype(np.float32)
+    q = np.clip(np.rint(table / scale[:, None]), -qmax, qmax).astype(np.int8)
     inits = [numpy_helper.from_array(q, prefix + "_q8"), numpy_helper.from_array(scale[:, None], prefix + "_rowscale")]
+    return embedding_nodes(node, prefix + "_q8", prefix + "_rowscale", prefix), inits
+
+
+def embedding_nodes(node, rows, rowscale, prefix):
+    """The Gather `node` of a float table as a Gather of its int8 `rows` [V, D] times `rowscale` [V, 1]."""
     ids = node.input[1]
-    nodes = [
-        helper.make_node("Gather", [prefix + "_q8", ids], [prefix + "_rows_q8"], name=prefix + "_gather_q8", axis=0),
+    return [
+        helper.make_node("Gather", [rows, ids], [prefix + "_rows_q8"], name=prefix + "_gather_q8", axis=0),
         helper.make_node("Cast", [prefix + "_rows_q8"], [prefix + "_rows"], name=prefix + "_cast", to=TensorProto.FLOAT),
-        helper.make_node("Gather", [prefix + "_rowscale", ids], [prefix + "_scales"], name=prefix + "_gather_scale", axis=0),
+        helper.make_node("Gather", [rowscale, ids], [prefix + "_scales"], name=prefix + "_gather_scale", axis=0),
         helper.make_node("Mul", [prefix + "_rows", prefix + "_scales"], list(node.output), name=prefix + "_dequant"),
     ]
+
+
+# int8from4: a block's 4-bit step is a whole number of 28ths of its column's int8 step, stored in a
+# byte (at most 9 int8 steps: 252); the int8 weight is round(q * step / 28), q the 4-bit value (-7..7)
+STEP_DIVISOR = 28
+# and the constants its nodes share: each byte's two 4-bit values (low nibble first, stored plus 8)
+# as q / 28, the Gather table that unpacks them; the shapes of its Reshapes
+NIBBLES = "int4_nibbles"
+PAIRS_TO_BLOCKS, BLOCKS_TO_ROWS, FLAT = "int4_pairs_to_blocks", "int4_blocks_to_rows", "int4_flat"
+
+
+def nibble_table():
+    byte = np.arange(256)
+    return (np.stack([byte & 15, byte >> 4], axis=1) - 8).astype(np.float32) / np.float32(STEP_DIVISOR)
+
+
+def int8from4_constants():
+    return [numpy_helper.from_array(nibble_table(), NIBBLES),
+            numpy_helper.from_array(np.array([0, 0, -1], np.int64), PAIRS_TO_BLOCKS),
+            numpy_helper.from_array(np.array([0, -1], np.int64), BLOCKS_TO_ROWS),
+            numpy_helper.from_array(np.array([-1], np.int64), FLAT)]
+
+
+def pack4(rows, block, prefix="int8from4"):
+    """rows [N, K] (a weight's output columns) -> (packed uint8 [N, K/block, block/2], steps uint8
+    [N, K/block, 1], scale fp32 [N]): `scale` is the int8 graph's column scale, and a block's 4-bit
+    values (-7..7, two a byte) step by steps / 28 int8 steps, its absmax / 7 rounded to a 28th."""
+    N, K = rows.shape
+    if block < 2 or block % 2 or K % block:
+        raise ValueError(f"{prefix}: its {K} inputs do not split into blocks of {block} (--block: an even divisor)")
+    blocks = rows.reshape(N, K // block, block)
+    scale = int8_scale(np.abs(rows).max(axis=1))
+    widest = np.abs(blocks).max(axis=2, keepdims=True) / scale[:, None, None]          # <= 63 int8 steps
+    steps = np.clip(np.rint(widest / 7 * STEP_DIVISOR), 1, 9 * STEP_DIVISOR)        # an all-zero block: any step
+    q = np.clip(np.rint(blocks / (steps / STEP_DIVISOR * scale[:, None, None])), -7, 7).astype(np.int8)
+    u = (q + 8).astype(np.uint8)
+    return (u[..., 0::2] | (u[..., 1::2] << 4)).astype(np.uint8), steps.astype(np.uint8), scale
+
+
+def unpack4(packed, steps):
+    """pack4's arrays -> the weights in int8 steps of their column, float32 [N, K], computed as the
+    graph's nodes compute them (the int8 weight is their Round)."""
+    values = nibble_table()[packed].reshape(*packed.shape[:-1], -1) * steps.astype(np.float32)
+    return values.reshape(len(packed), -1)
+
+
+def int8_from_4bit(rows, prefix, block):
+    """rows [N, K] in 4 bits -> (nodes, initializers): the nodes compute `prefix_q8_rows`, int8 [N, K],
+    from constants only (onnxruntime folds them at session creation), to be read with `prefix_scale`."""
+    packed, steps, scale = pack4(rows, block, prefix)
+    inits = [numpy_helper.from_array(packed, prefix + "_q4"), numpy_helper.from_array(steps, prefix + "_steps"),
+             numpy_helper.from_array(scale, prefix + "_scale")]
+
+    def make(op, inputs, suffix, **attrs):
+        return helper.make_node(op, inputs, [prefix + suffix], name=prefix + suffix + "_" + op.lower(), **attrs)
+
+    nodes = [
+        make("Cast", [prefix + "_q4"], "_q4_index", to=TensorProto.INT32),          # Gather's indices are int32/64
+        make("Gather", [NIBBLES, prefix + "_q4_index"], "_q4_pairs", axis=0),      # [N, K/block, block/2, 2]
+        make("Reshape", [prefix + "_q4_pairs", PAIRS_TO_BLOCKS], "_q4_blocks"),    # [N, K/block, block]
+        make("Cast", [prefix + "_steps"], "_steps_float", to=TensorProto.FLOAT),
+        make("Mul", [prefix + "_q4_blocks", prefix + "_steps_float"], "_q8_float"),
+        make("Round", [prefix + "_q8_float"], "_q8_round"),
+        make("Cast", [prefix + "_q8_round"], "_q8_blocks", to=TensorProto.INT8),
+        make("Reshape", [prefix + "_q8_blocks", BLOCKS_TO_ROWS], "_q8_rows"),      # [N, K]
+    ]
     return nodes, inits
+
+
+def content(array):
+    """A key equal for equal weights (a tied head's and its embedding's table)."""
+    return hashlib.sha1(np.ascontiguousarray(array, dtype=np.float32).tobytes()).hexdigest()
 
 
 def quantize(model, variant, block=32, head=True, include=None, embedding=True):
@@ -142,12 +234,22 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
     g = model.graph
     inits = {i.name: i for i in g.initializer}
     prod = producers(g)
+    # int8from4: the int8 rows [V, D] and scale [V] of the embedding tables, by content, which a tied
+    # head reads (the Gather precedes the head in any graph: the head reads its output)
+    tables = {}
     new_nodes, new_inits, replaced = [], [], 0
     for node in g.node:
         if embedding and node.op_type == "Gather" and _attr(node, "axis", 0) == 0:
             table = resolve_weight(node.input[0], inits, prod)
             if table is not None and table.ndim == 2:
-                nodes, qs = quantize_embedding(node, table, _prefix(node))
+                prefix = _prefix(node)
+                if variant == "int8from4":        # the table stays int8, in the range the tied head's op takes
+                    nodes, qs = quantize_embedding(node, table, prefix, qmax=63)
+                    nodes.append(helper.make_node("Reshape", [prefix + "_rowscale", FLAT], [prefix + "_scale"],
+                                                  name=prefix + "_scale_reshape"))     # [V]: a tied head's column scale
+                    tables[content(table)] = prefix + "_q8", prefix + "_scale"
+                else:
+                    nodes, qs = quantize_embedding(node, table, prefix)
                 new_nodes += nodes
                 new_inits += qs
                 replaced += 1
@@ -163,6 +265,16 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
             qs = quantize_int8(w, prefix)
             new_nodes.append(helper.make_node("DynamicQuantizeMatMul", [node.input[0]] + [t.name for t in qs],
                                               list(node.output), name=prefix + "_dq", domain=MS_DOMAIN))
+        elif variant == "int8from4":
+            rows = w.T                                 # [N, K]: the weight's output columns
+            tied = tables.get(content(rows))
+            nodes, qs = ([], []) if tied else int8_from_4bit(rows, prefix, block)
+            rows_q8, scale = tied or (prefix + "_q8_rows", prefix + "_scale")
+            qs.append(numpy_helper.from_array(np.zeros(len(rows), np.int8), prefix + "_zp"))
+            new_nodes += nodes + [
+                helper.make_node("Transpose", [rows_q8], [prefix + "_q8"], name=prefix + "_q8_transpose", perm=[1, 0]),
+                helper.make_node("DynamicQuantizeMatMul", [node.input[0], prefix + "_q8", scale, prefix + "_zp"],
+                                 list(node.output), name=prefix + "_dq", domain=MS_DOMAIN)]
         else:
             bits = 4 if variant == "nbits4" else 8
             qs, K, N = quantize_nbits(w, prefix, bits, block)
@@ -171,6 +283,8 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
                                               K=K, N=N, bits=bits, block_size=block, accuracy_level=4))
         new_inits += qs
         replaced += 1
+    if variant == "int8from4":
+        new_inits += int8from4_constants()          # those no node reads go with prune
     del g.node[:]
     g.node.extend(new_nodes)
     g.initializer.extend(new_inits)
@@ -184,8 +298,8 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
 class QuantizeOptions:
     src: str                         # MODEL_DIR
     out: str                         # OUT_DIR
-    variant: str = "int8"            # int8 | nbits4 | nbits8
-    block: int = 32                  # nbits: weights per quantization block
+    variant: str = "int8"            # int8 | int8from4 | nbits4 | nbits8
+    block: int = 32                  # int8from4, nbits: weights per quantization block (4-bit scale)
     head: bool = True                # quantize the tied LM head too
     embedding: bool = True           # and the embedding lookup
     include: str = ""                # only the MatMuls whose node name matches this regex ("" = all)
@@ -195,12 +309,15 @@ class QuantizeOptions:
 def main(argv):
     args = parse_options(QuantizeOptions, argv, "diffuse.quantize", positional=("src", "out"))
     src, out, variant, target = args.src, args.out, args.variant, args.target
-    if variant not in ("int8", "nbits4", "nbits8"):
-        raise SystemExit(f"diffuse.quantize: unknown --variant {variant}: int8 | nbits4 | nbits8")
+    if variant not in ("int8", "int8from4", "nbits4", "nbits8"):
+        raise SystemExit(f"diffuse.quantize: unknown --variant {variant}: int8 | int8from4 | nbits4 | nbits8")
     if target not in ("model.onnx", "model.cpu.onnx"):
         raise SystemExit("diffuse.quantize: --as must be model.onnx or model.cpu.onnx")
     model = onnx.load(os.path.join(src, "model.onnx"))
-    n = quantize(model, variant, args.block, head=args.head, include=args.include or None, embedding=args.embedding)
+    try:
+        n = quantize(model, variant, args.block, head=args.head, include=args.include or None, embedding=args.embedding)
+    except ValueError as e:
+        raise SystemExit(f"diffuse.quantize: {e}")
     os.makedirs(out, exist_ok=True)
     onnx.save(model, os.path.join(out, target))
     for name in ("model.onnx", "meta.json", "tokenizer.json", "MODEL_CARD.md"):

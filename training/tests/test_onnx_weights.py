@@ -1,4 +1,4 @@
-"""Weights read back from exported graphs (fp16 and int8): what `train.py --init_from` starts from."""
+"""Weights read back from exported graphs (fp16, int8, int8from4): what `train.py --init_from` starts from."""
 import pytest
 import torch
 
@@ -46,6 +46,30 @@ def test_an_int8_graph_gives_the_weights_back_within_its_quantisation_step(tmp_p
         err = (back[name] - value).abs().max().item()
         # 7-bit columns (MatMuls) or 8-bit rows (the embedding): half a step of the largest weight
         assert err <= value.abs().max().item() / 63 / 2 + 1e-6, (name, err)
+    other = tiny(seed=1)
+    other.load_state_dict(back)      # every parameter found, every shape right
+
+
+def test_an_int8from4_graph_gives_back_the_weights_its_4bit_blocks_hold(tmp_path):
+    from diffuse.quantize import quantize, unpack4
+    model = tiny()
+    path = exported(tmp_path, model)
+    proto = onnx.load(path)
+    assert quantize(proto, "int8from4", block=16) > 0
+    onnx.save(proto, path)
+    inits = {i.name: onnx.numpy_helper.to_array(i) for i in proto.graph.initializer}
+    back = state_dict_from_onnx(path, tiny(seed=1))
+    p = "blocks.1_mlp_proj_MatMul"                   # a Linear weight: its rows [out, in] as stored
+    held = unpack4(inits[p + "_q4"], inits[p + "_steps"]) * inits[p + "_scale"][:, None]
+    assert torch.equal(back["blocks.1.mlp.proj.weight"], torch.from_numpy(held))
+    for name, value in round_weights_fp16(model).state_dict().items():
+        err = (back[name] - value).abs().max().item()
+        # matrices: half a block's 4-bit step (its widest weight / 7), plus 7 times the step's own
+        # rounding (a 28th of an int8 step, widest / 63, halved); the embedding: half an int8 step
+        widest = value.abs().max().item()
+        assert err <= widest / 7 / 2 + 7 * widest / 63 / 28 / 2 + 1e-6, (name, err)
+        if name == "wte.weight":
+            assert err <= widest / 63 / 2 + 1e-6
     other = tiny(seed=1)
     other.load_state_dict(back)      # every parameter found, every shape right
 
