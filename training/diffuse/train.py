@@ -28,6 +28,7 @@ import torch
 
 from .families import Family
 from .grow import deepened, source_layers
+from .qat import enable as enable_qat4
 from .model import Denoiser, ModelConfig
 from .options import parse_options
 
@@ -82,6 +83,8 @@ class TrainConfig:
     resume: bool = True
     init_from: str = ""              # weights to start from when out_dir holds no checkpoint: a model.onnx (onnx_weights.py) or a ckpt.pt (initial_weights)
     init_deepen: int = 1             # > 1: init_from has n_layer / this many blocks, each grown into this many (grow.py)
+    qat4_from: float = 0.0           # > 0: from this share of the schedule on, train through int8from4 weights (qat.py)
+    qat4_block: int = 32             # their 4-bit block (quantize.py --block)
     # system
     seed: int = 1337
     device: str = "auto"
@@ -197,7 +200,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
         log(json.dumps({"parameters": model.num_parameters(), "model": asdict(mcfg), "train": asdict(cfg)}))
 
     hidden_fn = model.hidden
-    if cfg.compile and hasattr(torch, "compile") and device.startswith("cuda"):
+    compiled = cfg.compile and hasattr(torch, "compile") and device.startswith("cuda")
+    if compiled:
         model.hidden = torch.compile(model.hidden)
     train_model = loss_module
     if ddp:
@@ -256,6 +260,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     snapped = bool(cfg.snapshot_tokens) and tokens_seen >= cfg.snapshot_tokens
     schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
     first_step = step
+    qat_on = False
     for x0, region, valid, is_fim in loader:
         waited += time.time() - t_ready
         if (step - first_step) % CLOCK_SYNC_STEPS == 0:     # the same steps on every rank, a resumed run's first too
@@ -268,6 +273,14 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if elapsed > budget_s or (cfg.max_steps and step >= cfg.max_steps) or \
                 (cfg.max_tokens and tokens_seen >= cfg.max_tokens):
             break
+        if cfg.qat4_from > 0 and not qat_on and progress >= cfg.qat4_from:
+            qat_on = True      # every rank at the same step: progress follows the agreed clock
+            layers = enable_qat4(model, cfg.qat4_block)
+            if compiled:                                # trace the new forwards afresh
+                torch._dynamo.reset()
+                model.hidden = torch.compile(hidden_fn)
+            if master:
+                log(json.dumps({"qat4": layers, "step": step, "progress": round(progress, 4)}))
         lr = lr_at(cfg, step, progress)
         for g in opt.param_groups:
             g["lr"] = lr
