@@ -17,8 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# quantize.py's constants: 63 int8 steps a side (int8_scale), 4-bit values -7..7, a block's step in 28ths
-INT8_STEPS, INT4_STEPS, STEP_DIVISOR = 63, 7, 28
+from .weight_grid import INT4_STEPS, INT8_STEPS, MAX_STEP, STEP_DIVISOR
 
 
 def int8from4_weight(weight, block=32):
@@ -33,7 +32,7 @@ def int8from4_weight(weight, block=32):
     scale = torch.where(absmax > 0, absmax / INT8_STEPS, torch.ones_like(absmax))[:, None, None]
     blocks = w.view(rows, inputs // block, block)
     widest = blocks.abs().amax(dim=2, keepdim=True) / scale
-    steps = torch.clamp(torch.round(widest / INT4_STEPS * STEP_DIVISOR), 1, 9 * STEP_DIVISOR)
+    steps = torch.clamp(torch.round(widest / INT4_STEPS * STEP_DIVISOR), 1, MAX_STEP)
     q = torch.clamp(torch.round(blocks / (steps / STEP_DIVISOR * scale)), -INT4_STEPS, INT4_STEPS)
     int8 = torch.round(q / STEP_DIVISOR * steps)
     return (int8 * scale).view(rows, inputs).to(weight.dtype)

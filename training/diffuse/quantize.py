@@ -53,6 +53,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from .options import parse_options
+from .weight_grid import INT4_STEPS, INT8_STEPS, MAX_STEP, STEP_DIVISOR
 
 MS_DOMAIN = "com.microsoft"
 
@@ -93,13 +94,13 @@ def resolve_weight(name, inits, prod):
 
 def int8_scale(absmax):
     """The int8 scale of a column (a row of a table) whose largest |weight| is absmax: 63 steps a side."""
-    return np.where(absmax > 0, absmax / 63.0, 1.0).astype(np.float32)
+    return np.where(absmax > 0, absmax / float(INT8_STEPS), 1.0).astype(np.float32)
 
 
 def quantize_int8(w, prefix):
     """w [K, N] -> (B int8 [K, N], scale fp32 [N], zero point int8 [N]) initializers."""
     scale = int8_scale(np.abs(w).max(axis=0))
-    q = np.clip(np.rint(w / scale), -63, 63).astype(np.int8)
+    q = np.clip(np.rint(w / scale), -INT8_STEPS, INT8_STEPS).astype(np.int8)
     return [numpy_helper.from_array(q, prefix + "_q8"),
             numpy_helper.from_array(scale, prefix + "_scale"),
             numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), prefix + "_zp")]
@@ -157,11 +158,9 @@ def embedding_nodes(node, rows, rowscale, prefix):
     ]
 
 
-# int8from4: a block's 4-bit step is a whole number of 28ths of its column's int8 step, stored in a
-# byte (at most 9 int8 steps: 252); the int8 weight is round(q * step / 28), q the 4-bit value (-7..7)
-STEP_DIVISOR = 28
-# and the constants its nodes share: each byte's two 4-bit values (low nibble first, stored plus 8)
-# as q / 28, the Gather table that unpacks them; the shapes of its Reshapes
+# int8from4 (weight_grid.py): the int8 weight is round(q * step / 28), q a 4-bit value, step its
+# block's byte. The constants its nodes share: each byte's two 4-bit values (low nibble first,
+# stored plus 8) as q / 28, the Gather table that unpacks them; the shapes of its Reshapes
 NIBBLES = "int4_nibbles"
 PAIRS_TO_BLOCKS, BLOCKS_TO_ROWS, FLAT = "int4_pairs_to_blocks", "int4_blocks_to_rows", "int4_flat"
 
@@ -188,8 +187,8 @@ def pack4(rows, block, prefix="int8from4"):
     blocks = rows.reshape(N, K // block, block)
     scale = int8_scale(np.abs(rows).max(axis=1))
     widest = np.abs(blocks).max(axis=2, keepdims=True) / scale[:, None, None]          # <= 63 int8 steps
-    steps = np.clip(np.rint(widest / 7 * STEP_DIVISOR), 1, 9 * STEP_DIVISOR)        # an all-zero block: any step
-    q = np.clip(np.rint(blocks / (steps / STEP_DIVISOR * scale[:, None, None])), -7, 7).astype(np.int8)
+    steps = np.clip(np.rint(widest / INT4_STEPS * STEP_DIVISOR), 1, MAX_STEP)        # an all-zero block: any step
+    q = np.clip(np.rint(blocks / (steps / STEP_DIVISOR * scale[:, None, None])), -INT4_STEPS, INT4_STEPS).astype(np.int8)
     u = (q + 8).astype(np.uint8)
     return (u[..., 0::2] | (u[..., 1::2] << 4)).astype(np.uint8), steps.astype(np.uint8), scale
 
@@ -244,7 +243,7 @@ def quantize(model, variant, block=32, head=True, include=None, embedding=True):
             if table is not None and table.ndim == 2:
                 prefix = _prefix(node)
                 if variant == "int8from4":        # the table stays int8, in the range the tied head's op takes
-                    nodes, qs = quantize_embedding(node, table, prefix, qmax=63)
+                    nodes, qs = quantize_embedding(node, table, prefix, qmax=INT8_STEPS)
                     nodes.append(helper.make_node("Reshape", [prefix + "_rowscale", FLAT], [prefix + "_scale"],
                                                   name=prefix + "_scale_reshape"))     # [V]: a tied head's column scale
                     tables[content(table)] = prefix + "_q8", prefix + "_scale"
