@@ -4,12 +4,19 @@
     #    less those the GPU image already has and benchmark/dataset packages
     python3 -m diffuse.pypi_corpus select --tsv=pypi.tsv --exclude=training/pypi-corpus/gpu-image.txt \
         --top=1500 --out=candidates.txt
+    #    or (--vocabulary=algorithmic) every package, ranked or not, whose name or summary speaks of
+    #    algorithms, data structures, exercises or puzzles, less the pinned ones (--exclude=a,b)
+    python3 -m diffuse.pypi_corpus select --vocabulary=algorithmic --top=4000 \
+        --exclude=training/pypi-corpus/gpu-image.txt,training/pypi-corpus/packages.txt --out=algo-candidates.txt
     # 2. fetch: sdist (pure wheel when there is none), only source files kept, PKG-INFO for the licence
     python3 -m diffuse.pypi_corpus fetch --packages=candidates.txt --dest=/data/pypi --jobs=8 \
         [--max_raw_mb=900] [--pins=training/pypi-corpus/packages.txt --licences=training/pypi-corpus/licences.tsv]
     # 3. filter (python3 -m diffuse.corpus --src=pypi:/data/pypi/pypi ... --kept_list=kept.txt), then pack
     #    the kept files, whole packages per part, each part <= part_mib MiB of xz
     python3 -m diffuse.pypi_corpus pack --root=/data/pypi/pypi --kept=kept.txt --out=.corpus [--part_mib=24]
+    # measure a kept list by diffuse.algorithmic.density (the distribution), keeping its dense Python files
+    python3 -m diffuse.pypi_corpus dense --root=/data/algo/pypi --kept=kept.txt --prefix=algo \
+        --min_density=0.4 --max_bytes=65536 --out=dense.txt
 
 Fetching goes through pip's own index finder and HTTP session (the registry's simple index, hashes
 checked) but not `pip download`: that prepares each sdist's metadata by running its build backend in
@@ -61,41 +68,100 @@ def read_paths(path):
         return [l.rstrip("\n") for l in f if l.rstrip("\n")]
 
 
+# --vocabulary=algorithmic: packages of short, self-contained computation (algorithm and data-structure
+# collections, exercise, kata, puzzle and contest solutions, educational code), matched on the name (its
+# '-', '_', '.' read as spaces) and the summary, case-insensitive. ML-DSA/SLH-DSA (signatures) are not DSA.
+_DSA = r"(?<!-)\bdsa\b"
+ALGO_MATCH = re.compile(
+    r"\balgorithm|data ?structure|leetcode|codewars|\bkatas?\b|exercism|project ?euler|competitive programming"
+    r"|\binterview|\bpuzzles?\b|\bexercises?\b|" + _DSA + r"|\bsorting\b|dynamic programming|rosetta ?code"
+    r"|advent ?of ?code|hackerrank|codeforces|atcoder|coding challenge|programming challenge"
+    r"|算法|数据结构|アルゴリズム|競技プログラミング|競プロ", re.I)
+# the candidates that go first: vocabulary that says "exercise or textbook code", not just "an algorithm"
+ALGO_PREFER = re.compile(
+    r"data ?structure|leetcode|codewars|\bkatas?\b|exercism|project ?euler|competitive programming"
+    r"|(?:coding|programming|technical) interview|interview (?:question|prep|problem)|" + _DSA +
+    r"|graph algorithm|dynamic programming|rosetta ?code|advent ?of ?code|hackerrank|codeforces|atcoder"
+    r"|(?:coding|programming|algorithm\w*) (?:challenge|problem|exercise|puzzle)s?|(?:python|programming|coding) exercises?"
+    r"|sorting algorithm|algorithms? (?:in|for|with|implemented in|written in) (?:pure )?python"
+    r"|collection of (?:\w+ )?algorithm|(?:classic|common|basic|standard|fundamental|elementary) (?:\w+ )?algorithm"
+    r"|puzzle solv|算法|数据结构|アルゴリズム|競技プログラミング|競プロ", re.I)
+# never: a name or summary that speaks of a benchmark or an evaluation harness (besides BENCH_PACKAGE)
+BENCH_TEXT = re.compile(r"human-?eval|mbpp|\bapps\b|code-?contests|ds-?1000|multipl-?e\b|evalplus|benchmark|\beval",
+                        re.I)
+# nor one that speaks of a contest site or competitive programming: APPS and CodeContests were built
+# from such sites' problems, solutions and tests (the model issue's benchmark list)
+CONTEST_TEXT = re.compile(r"leet-?code|codeforces|atcoder|hackerrank|codechef|kattis|topcoder|online[ -]judge"
+                          r"|competitive[ -]programming|programming contest|競技プログラミング|競プロ|力扣|竞赛", re.I)
+VOCABULARIES = {"algorithmic": (ALGO_MATCH, ALGO_PREFER)}
+
+
 @dataclass
 class SelectConfig:
     tsv: str = "/work/.library/env/packages/pypi.tsv"
-    exclude: str = "training/pypi-corpus/gpu-image.txt"   # one name a line
+    exclude: str = "training/pypi-corpus/gpu-image.txt"   # files of names (or name==version), comma-separated
     top: int = 1500                                     # candidates written, in rank order
     out: str = "candidates.txt"
+    vocabulary: str = ""     # '': the rank column's top; 'algorithmic': every row matching ALGO_MATCH
 
 
 def select(cfg: SelectConfig):
-    """name==version of the top-ranked packages, in rank order, less the excluded ones."""
-    skip = {canonical(n) for n in read_list(cfg.exclude)} if cfg.exclude else set()
-    rows, dropped = [], {"gpu_image": 0, "benchmark": 0, "no_version": 0}
+    """name==version of the top-ranked packages, in rank order, less the excluded ones. With a
+    vocabulary: every package (ranked or not) whose name or summary matches it and not BENCH_TEXT,
+    the preferred vocabulary first, then by download rank where known, then the latest first."""
+    skip = {canonical(n.split("==", 1)[0]) for path in cfg.exclude.split(",") if path
+            for n in read_list(path)}
+    if cfg.vocabulary and cfg.vocabulary not in VOCABULARIES:
+        raise SystemExit(f"select: unknown --vocabulary={cfg.vocabulary} ({', '.join(VOCABULARIES)})")
+    match, prefer = VOCABULARIES[cfg.vocabulary] if cfg.vocabulary else (None, None)
+    rows, dropped, matched = [], {"excluded": 0, "benchmark": 0, "no_version": 0}, 0
+    if match is not None:
+        dropped["contest"] = 0
     with open(cfg.tsv, encoding="utf-8", errors="replace") as f:
         cols = f.readline().rstrip("\n").split("\t")
         ri = cols.index("rank_among_15000_most_downloaded")
+        mi, si = cols.index("month"), cols.index("summary")
         for line in f:
             p = line.rstrip("\n").split("\t")
-            if len(p) > ri and p[ri].strip().isdigit():
-                rows.append((int(p[ri]), p[0], p[1]))
-    out = []
-    for rank, name, ver in sorted(rows):
+            ranked = len(p) > ri and p[ri].strip().isdigit()
+            if match is None:
+                if ranked:
+                    rows.append((int(p[ri]), p[0], p[1]))
+                continue
+            text = re.sub(r"[-_.]+", " ", p[0]) + " " + (p[si] if len(p) > si else "")
+            if not match.search(text):
+                continue
+            matched += 1
+            if BENCH_TEXT.search(text):
+                dropped["benchmark"] += 1
+                continue
+            if CONTEST_TEXT.search(text):
+                dropped["contest"] += 1
+                continue
+            month = p[mi] if len(p) > mi else ""
+            recency = -int(month.replace("-", "")) if re.fullmatch(r"\d{4}-\d{2}", month) else 0
+            rows.append(((0 if prefer.search(text) else 1, int(p[ri]) if ranked else 10 ** 9, recency, canonical(p[0])),
+                         p[0], p[1] if len(p) > 1 else ""))
+    out, key, preferred = [], None, 0
+    for key, name, ver in sorted(rows):
         c = canonical(name)
         if c in skip:
-            dropped["gpu_image"] += 1
+            dropped["excluded"] += 1
         elif BENCH_PACKAGE.search(c):
             dropped["benchmark"] += 1
         elif not ver:
             dropped["no_version"] += 1
         else:
             out.append(f"{c}=={ver}")
+            preferred += match is not None and key[0] == 0
         if len(out) >= cfg.top:
             break
     with open(cfg.out, "w") as f:
         f.write("\n".join(out) + "\n")
-    return {"candidates": len(out), "dropped": dropped, "last_rank": rank}
+    if match is None:
+        return {"candidates": len(out), "dropped": dropped, "last_rank": key}
+    return {"candidates": len(out), "dropped": dropped, "matched": matched,
+            "preferred": preferred}
 
 
 # -- fetch -----------------------------------------------------------------------------------------
@@ -396,7 +462,59 @@ def _tar_xz(cfg, pkgs, path):
     return os.path.getsize(path)
 
 
-COMMANDS = {"select": (SelectConfig, select), "fetch": (FetchConfig, fetch), "pack": (PackConfig, pack)}
+# -- dense -----------------------------------------------------------------------------------------
+@dataclass
+class DenseConfig:
+    root: str = "/tmp/pypi-src/pypi"     # the package folders
+    kept: str = "kept.txt"               # PREFIX/<name>-<version>/... (diffuse.corpus --kept_list)
+    out: str = ""                        # write the Python files at or over min_density here ('': only measure)
+    prefix: str = "pypi"
+    min_density: float = 0.4             # diffuse.algorithmic.density: computation share of the code lines
+    max_bytes: int = 0                   # and not bigger than this (0: any size the corpus keeps)
+    workers: int = 2
+
+
+VENDORED_ENV = re.compile(r"/(?:site|dist)-packages/")
+
+
+def _density_of(path):
+    from .algorithmic import density
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return density(f.read())
+
+
+def dense(cfg: DenseConfig):
+    """The kept Python files that look like short computation (algorithmic.density >= min_density), and
+    the density distribution of all of them (files and bytes per tenth; 0: under 5 code lines or no
+    function body), so a corpus can be compared with another one."""
+    from multiprocessing import Pool
+    keys = [k for k in read_paths(cfg.kept) if k.endswith(".py")]
+    vendored = [k for k in keys if VENDORED_ENV.search(k)]   # a virtualenv shipped in an sdist: pip, setuptools...
+    keys = [k for k in keys if not VENDORED_ENV.search(k)]
+    paths = [os.path.join(cfg.root, k[len(cfg.prefix) + 1:]) for k in keys]
+    sizes = [os.path.getsize(p) for p in paths]
+    with Pool(cfg.workers) as pool:
+        dens = pool.map(_density_of, paths, chunksize=64)
+    bins = {"0": [0, 0]} | {f"{i / 10:.1f}": [0, 0] for i in range(10)}
+    for d, n in zip(dens, sizes):
+        b = "0" if d == 0 else f"{min(int(d * 10), 9) / 10:.1f}"
+        bins[b][0] += 1
+        bins[b][1] += n
+    keep = [(k, n) for k, d, n in zip(keys, dens, sizes)
+            if d >= cfg.min_density and (not cfg.max_bytes or n <= cfg.max_bytes)]
+    if cfg.out:
+        with open(cfg.out, "w", encoding="utf-8") as f:
+            f.write("".join(k + "\n" for k, _ in keep))
+    total = sum(sizes) or 1
+    return {"python_files": len(keys), "python_bytes": sum(sizes), "vendored_env_files": len(vendored),
+            "mean_density_by_bytes": round(sum(d * n for d, n in zip(dens, sizes)) / total, 3),
+            "share_bytes_over_min": round(sum(n for d, n in zip(dens, sizes) if d >= cfg.min_density) / total, 3),
+            "kept_files": len(keep), "kept_bytes": sum(n for _, n in keep),
+            "packages": len({k.split("/")[1] for k, _ in keep}), "bins_files_bytes": bins}
+
+
+COMMANDS = {"select": (SelectConfig, select), "fetch": (FetchConfig, fetch), "pack": (PackConfig, pack),
+            "dense": (DenseConfig, dense)}
 
 
 def main(argv, commands=COMMANDS, prog="diffuse.pypi_corpus"):

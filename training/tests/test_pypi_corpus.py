@@ -4,8 +4,8 @@ import subprocess
 import tarfile
 
 from diffuse.corpus import licence_from_metadata
-from diffuse.pypi_corpus import (BENCH_PACKAGE, FetchConfig, PackConfig, SelectConfig, canonical,
-                                 extract, fetch_one, pack, select)
+from diffuse.pypi_corpus import (ALGO_MATCH, BENCH_PACKAGE, DenseConfig, FetchConfig, PackConfig, SelectConfig,
+                                 canonical, dense, extract, fetch_one, pack, select)
 
 
 def test_select_excludes_image_and_benchmarks(tmp_path):
@@ -18,8 +18,40 @@ def test_select_excludes_image_and_benchmarks(tmp_path):
     out = tmp_path / "c.txt"
     r = select(SelectConfig(tsv=str(tsv), exclude=str(excl), top=10, out=str(out)))
     assert out.read_text().split() == ["requests==2.0", "some-pkg==0.1"]
-    assert r["dropped"] == {"gpu_image": 1, "benchmark": 2, "no_version": 1}
+    assert r["dropped"] == {"excluded": 1, "benchmark": 2, "no_version": 1}
     assert BENCH_PACKAGE.search(canonical("lm_eval")) and not BENCH_PACKAGE.search("django-appconf")
+
+
+def test_select_algorithmic_vocabulary(tmp_path):
+    # every matching row, ranked or not: preferred vocabulary first, then download rank, then the latest;
+    # pinned names (name==version lines), benchmark names and benchmark/eval summaries never
+    tsv = tmp_path / "pypi.tsv"
+    tsv.write_text("name\tversion\tmonth\trank_among_15000_most_downloaded\tsummary\n"
+                   "genetic-opt\t1.0\t2026-05\t\tA genetic algorithm optimizer\n"
+                   "pydsa\t0.2\t2019-01\t\tData structures and algorithms in Python\n"
+                   "kata_solutions\t1.1\t2024-03\t\tMy katas\n"
+                   "popular-algo\t3.0\t2025-01\t900\tFast sorting\n"
+                   "old-algo\t0.1\t2016-01\t\tAn algorithm\n"
+                   "mbpp-solver\t1.0\t2025-01\t\tAlgorithms for MBPP\n"
+                   "leetcode-sols\t1.0\t2025-01\t\tAlgorithms\n"
+                   "algo-bench\t1.0\t2025-01\t\tBenchmark of sorting algorithms\n"
+                   "code-grader\t1.0\t2025-01\t\tEvaluation harness for programming exercises\n"
+                   "pinned-algo\t1.0\t2025-01\t\tgraph algorithms\n"
+                   "mldsa\t1.0\t2025-01\t\tML-DSA signatures\n"
+                   "cf-tool\t1.0\t2025-01\t\tData structures for Codeforces contests\n"
+                   "judge-kit\t1.0\t2025-01\t\tAlgorithms for an online judge\n"
+                   "requests\t2.0\t2026-01\t3\tHTTP for humans\n")
+    pins = tmp_path / "packages.txt"
+    pins.write_text("pinned_algo==0.9\n")
+    out = tmp_path / "c.txt"
+    image = tmp_path / "image.txt"
+    image.write_text("requests\n")
+    r = select(SelectConfig(tsv=str(tsv), exclude=f"{image},{pins}", top=10, out=str(out), vocabulary="algorithmic"))
+    assert out.read_text().split() == ["kata-solutions==1.1", "pydsa==0.2", "popular-algo==3.0", "genetic-opt==1.0",
+                                       "old-algo==0.1"]
+    assert r["dropped"] == {"excluded": 1, "benchmark": 3, "no_version": 0, "contest": 3}
+    assert (r["matched"], r["preferred"]) == (12, 2)
+    assert not ALGO_MATCH.search("ML-DSA-65 signatures") and ALGO_MATCH.search("dsa practice")
 
 
 def sdist(path, files):
@@ -147,3 +179,22 @@ def test_pack_splits_a_package_too_big_for_one_part(tmp_path):
             members.append(sorted(t.getnames()))
     assert members == [["pypi/big-1.0/m0.py"], ["pypi/big-1.0/m1.py"], ["pypi/big-1.0/PKG-INFO", "pypi/big-1.0/m2.py"]]
     assert [os.path.basename(p["part"]) for p in parts] == ["pypi-01.tar.xz", "pypi-02.tar.xz", "pypi-03.tar.xz"]
+
+
+def test_dense_keeps_computation_and_measures(tmp_path):
+    compute = ("def primes(n):\n    out = []\n    for k in range(2, n):\n        if all(k % d for d in range(2, k)):\n"
+               "            out.append(k)\n    return out\n")
+    wiring = "import os\nimport sys\nfrom a import b\nfrom c import d\nX = b(d)\nY = os.path\n\n\nclass C(b):\n    pass\n"
+    files = {"algo/p-1.0/p/num.py": compute, "algo/p-1.0/p/wire.py": wiring, "algo/p-1.0/README.md": compute,
+             "algo/q-2.0/env/Lib/site-packages/pip/x.py": compute, "algo/q-2.0/big.py": compute * 20}
+    for k, text in files.items():
+        path = tmp_path / "pypi" / k[len("algo/"):]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (tmp_path / "kept.txt").write_text("".join(k + "\n" for k in files))
+    out = tmp_path / "dense.txt"
+    r = dense(DenseConfig(root=str(tmp_path / "pypi"), kept=str(tmp_path / "kept.txt"), prefix="algo", out=str(out),
+                          min_density=0.5, max_bytes=1000, workers=1))
+    assert out.read_text().split() == ["algo/p-1.0/p/num.py"]   # not the wiring, the vendored pip, the long file
+    assert (r["python_files"], r["vendored_env_files"], r["kept_files"], r["packages"]) == (3, 1, 1, 1)
+    assert r["bins_files_bytes"]["0"][0] == 1 and sum(f for f, _ in r["bins_files_bytes"].values()) == 3
