@@ -196,3 +196,17 @@ def test_generator_headers_paths_and_repetitive_files_are_dropped(tmp_path):
     assert m["filtered"]["kept"] == 3 and m["filtered"]["repetitive"] == 1 and m["filtered"]["generated"] == 6
     docs = list(read_split(str(tmp_path / "out"), "train")) + list(read_split(str(tmp_path / "out"), "val"))
     assert sorted(d["path"] for d in docs) == ["demo/pkg/kept.py", "demo/pkg/prose.py", "demo/pkg/small_table.py"]
+
+
+def test_the_decontamination_hashes_leave_out_13_grams_of_few_distinct_words():
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), "..", "decontam", "make_hashes.py")
+    spec = importlib.util.spec_from_file_location("make_hashes", path)
+    make_hashes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_hashes)
+    zeros = "assert f(3) == [" + "0, " * 20 + "0]"        # task 380's expected output, in short
+    kept = make_hashes.informative_ngram_hashes(zeros, 13)
+    assert kept < text_ngram_hashes(zeros, 13) and len(kept) == 2     # the two that hold `assert` or `==`
+    assert not kept & text_ngram_hashes("0, " * 13, 13)
+    code = "def min_cost(cost, m, n):\n    tc = [[0 for x in range(C)] for x in range(R)]\n    return tc[m][n]"
+    assert make_hashes.informative_ngram_hashes(code, 13) == text_ngram_hashes(code, 13) != set()
