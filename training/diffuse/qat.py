@@ -17,7 +17,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .weight_grid import INT4_STEPS, INT8_STEPS, MAX_STEP, STEP_DIVISOR
+from .weight_grid import INT4_STEPS, INT8_STEPS, MAX_STEP, STEP_DIVISOR, splits_into_blocks
+
+
+def check_block(inputs, block):
+    if not splits_into_blocks(inputs, block):
+        raise ValueError(f"qat4_block={block}: a weight of {inputs} inputs does not split into blocks of it")
 
 
 def int8from4_weight(weight, block=32):
@@ -25,8 +30,7 @@ def int8from4_weight(weight, block=32):
     each block's step a whole number of 28ths (1..252) of its output row's int8 step, rounded to
     that int8 step and multiplied back by the row's scale."""
     rows, inputs = weight.shape
-    if block < 2 or block % 2 or inputs % block:
-        raise ValueError(f"qat4_block={block}: a weight of {inputs} inputs does not split into blocks of it")
+    check_block(inputs, block)
     w = weight.float()
     absmax = w.abs().amax(dim=1)
     scale = torch.where(absmax > 0, absmax / INT8_STEPS, torch.ones_like(absmax))[:, None, None]
@@ -56,7 +60,7 @@ def enable(model, block=32):
     after this: its guards need not notice a module's class."""
     layers = [m for block in model.blocks for m in block.modules() if type(m) is nn.Linear]
     for m in layers:
-        int8from4_weight(m.weight.detach(), block)           # a block size the weight refuses fails here, before any change
+        check_block(m.in_features, block)                    # a block size a weight refuses fails here, before any change
     for m in layers:
         m.__class__ = Int8From4Linear
         m.block = block

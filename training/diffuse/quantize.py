@@ -53,7 +53,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from .options import parse_options
-from .weight_grid import INT4_STEPS, INT8_STEPS, MAX_STEP, STEP_DIVISOR
+from .weight_grid import INT4_STEPS, INT8_STEPS, MAX_STEP, STEP_DIVISOR, splits_into_blocks
 
 MS_DOMAIN = "com.microsoft"
 
@@ -182,7 +182,7 @@ def pack4(rows, block, prefix="int8from4"):
     [N, K/block, 1], scale fp32 [N]): `scale` is the int8 graph's column scale, and a block's 4-bit
     values (-7..7, two a byte) step by steps / 28 int8 steps, its absmax / 7 rounded to a 28th."""
     N, K = rows.shape
-    if block < 2 or block % 2 or K % block:
+    if not splits_into_blocks(K, block):
         raise ValueError(f"{prefix}: its {K} inputs do not split into blocks of {block} (--block: an even divisor)")
     blocks = rows.reshape(N, K // block, block)
     scale = int8_scale(np.abs(rows).max(axis=1))

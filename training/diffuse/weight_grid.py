@@ -8,3 +8,8 @@ INT8_STEPS = 63
 INT4_STEPS = 7
 STEP_DIVISOR = 28
 MAX_STEP = 9 * STEP_DIVISOR
+
+
+def splits_into_blocks(inputs, block):
+    """Whether a weight of `inputs` inputs splits into int8from4 blocks of `block` (even: two values a byte)."""
+    return block >= 2 and block % 2 == 0 and inputs % block == 0
