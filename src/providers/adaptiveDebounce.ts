@@ -1,3 +1,12 @@
+/** The debounce of a request VS Code makes (the class's comment says why each). */
+export const DEBOUNCE_BOUNDS = { first: 120, max: 400, window: 20, idleGap: 1500, hostDelay: 50 };
+
+/**
+ * The debounce of a fill begun at the keystroke itself (typingAhead.ts), before VS Code's own
+ * debounce: nothing of the wait has passed yet, and every move it sees is a keystroke.
+ */
+export const TYPING_BOUNDS = { ...DEBOUNCE_BOUNDS, hostDelay: 0 };
+
 /**
  * How long an automatic request waits before filling: long enough that a fast typist's next key
  * lands first (so the model is not run on every keystroke), short enough that a pause shows a
@@ -23,7 +32,7 @@ export class AdaptiveDebounce {
 
   constructor(
     private readonly now: () => number = () => performance.now(),
-    private readonly bounds = { first: 120, max: 400, window: 20, idleGap: 1500, hostDelay: 50 },
+    private readonly bounds = DEBOUNCE_BOUNDS,
   ) {}
 
   /**

@@ -11,6 +11,8 @@ export interface LastFill {
   readonly holes: number;
   readonly nfe: number;
   readonly cancelled: boolean;
+  /** Begun at a keystroke, before VS Code asked for it (typingAhead.ts). */
+  readonly ahead: boolean;
 }
 
 /**

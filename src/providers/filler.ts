@@ -44,6 +44,8 @@ export interface FillRequestOptions {
   readonly source?: { readonly file: string; readonly line: number };
   /** Told how long each of this fill's forward passes waited for the model and took. */
   readonly onForwardPass?: (time: PassTime) => void;
+  /** Begun at a keystroke, before VS Code asked for it (typingAhead.ts): for the log and tests. */
+  readonly ahead?: boolean;
 }
 
 /**
@@ -145,7 +147,7 @@ export class Filler extends Disposable {
     // cancelled before its canvas was laid out ran nothing.
     let plan: FillPlan | undefined;
     const record = (cancelled: boolean, nfe: number): void => {
-      this._lastFill = { options: plan?.options, holes: request.holes.length, nfe, cancelled };
+      this._lastFill = { options: plan?.options, holes: request.holes.length, nfe, cancelled, ahead: overrides.ahead ?? false };
     };
     try {
       const result = await engine.fill(request, options, {

@@ -1,21 +1,32 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
-import type { Candidate, Hole } from '../infill';
-import { AdaptiveDebounce } from './adaptiveDebounce';
+import type { Candidate, Hole, InfillResult } from '../infill';
+import { AdaptiveDebounce, TYPING_BOUNDS } from './adaptiveDebounce';
 import { gateByConfidence } from './confidenceGate';
 import { Disposable } from './disposable';
 import { indentStyle, selectionAt, sourceOf } from './editorContext';
 import type { Filler } from './filler';
-import { LatestRequest } from './latestRequest';
+import { LatestRequest, type Request } from './latestRequest';
 import type { Notices } from './notices';
 import { RequestTimeline, timelineLine, type RequestOutcome } from './requestTimeline';
 import type { Settings } from './settings';
 import { isEnabledFor } from './settingsModel';
 import { anchorAt, remainderAfterTyping, type ShownSuggestion } from './shownSuggestion';
+import { aheadKey, TypingWatch } from './typingAhead';
 
 /** Candidates to cycle through on explicit invoke: the best fills of the hole lengths tried, one batch. */
 const INVOKE_CANDIDATES = 3;
+
+/** A fill under way and how it is timed: the request's own, or one begun ahead of VS Code at a keystroke. */
+interface FillUnderWay {
+  readonly request: Request;
+  readonly timeline: RequestTimeline;
+  readonly result: Promise<InfillResult | undefined>;
+}
+
+/** Nothing cancels a fill begun ahead but the next request (LatestRequest). */
+const NEVER_CANCELLED = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) };
 
 /** Where the fill goes and what the item replaces. */
 interface Target {
@@ -32,14 +43,19 @@ interface Target {
  * Ghost-text infill. A non-empty selection is the hole and the suggestion replaces it; at a cursor
  * the hole is an insertion. Automatic requests wait an adaptive debounce and the latest one wins
  * (a new request aborts the running fill between denoising steps); typing into a shown suggestion
- * is answered from it. Never throws into VS Code and never notifies: problems go to the log, and
+ * is answered from it. A keystroke begins its fill at once, and VS Code's request for that cursor
+ * joins it (typingAhead.ts). Never throws into VS Code and never notifies: problems go to the log, and
  * an explicit trigger that shows nothing (or something low-confidence) says why in the status bar.
  */
 export class InlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   private readonly log: Logger;
   private readonly debounce = new AdaptiveDebounce();
+  private readonly typingDebounce = new AdaptiveDebounce(undefined, TYPING_BOUNDS);
   private readonly latest = new LatestRequest();
+  private readonly typing = new TypingWatch();
   private shown: ShownSuggestion | undefined;
+  /** The fill begun at the last keystroke, for the request VS Code makes for it (`aheadKey`). */
+  private ahead: (FillUnderWay & { readonly key: string; joined: boolean }) | undefined;
 
   constructor(private readonly filler: Filler, private readonly settings: Settings, private readonly notices: Notices, logger: Logger) {
     super();
@@ -48,6 +64,50 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     this._register(settings.onDidChange(() => {
       this.shown = undefined;
     }));
+    this._register(vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0 && e.reason === undefined) this.typing.edit(e.document.uri.toString(), e.document.version);
+    }));
+    this._register(vscode.window.onDidChangeTextEditorSelection((e) => {
+      try {
+        this.onCursorMoved(e);
+      } catch (error) {
+        this.log.error(`fill ahead failed: ${errorMessage(error)}`);
+      }
+    }));
+  }
+
+  /** A keystroke: the fill VS Code is about to ask for begins now (typingAhead.ts). */
+  private onCursorMoved({ textEditor: editor, selections, kind }: vscode.TextEditorSelectionChangeEvent): void {
+    const document = editor.document;
+    const uri = document.uri.toString();
+    const oneEmptyCursor = selections.length === 1 && selections[0].isEmpty;
+    const byKeyboard = kind === vscode.TextEditorSelectionChangeKind.Keyboard;
+    if (!this.typing.typed({ uri, version: document.version, byKeyboard, oneEmptyCursor }) || !this.wouldAsk(document)) return;
+    const text = document.getText();
+    const target = this.target(document, text, selections[0].active, undefined, undefined);
+    // Typing into the shown suggestion: VS Code's request is answered from it, with no fill.
+    if (remainderAfterTyping(this.shown, { uri, text, offset: target.hole.start }) !== undefined) return;
+    const timeline = new RequestTimeline();
+    const request = this.latest.begin(NEVER_CANCELLED);
+    const result = this.debouncedFill(document, target, request, timeline, this.typingDebounce, 'ahead');
+    const ahead = { key: aheadKey(uri, document.version, target.hole.start), request, timeline, result, joined: false };
+    this.ahead = ahead;
+    // Superseded before VS Code asked for it: its timeline is logged here (a joined one's, by the request).
+    result.then(
+      (filled) => {
+        if (!filled && !ahead.joined) this.log.debug(timelineLine(timeline.finish('cancelled')));
+      },
+      (error: unknown) => {
+        if (!ahead.joined) this.log.error(`fill ahead failed: ${errorMessage(error)}`);
+      },
+    );
+  }
+
+  /** Whether VS Code will ask this provider for ghost text after a keystroke in `document`. */
+  private wouldAsk(document: vscode.TextDocument): boolean {
+    const settings = this.settings.current;
+    return settings.trigger === 'automatic' && isEnabledFor(settings, document.languageId) && this.filler.hasModel &&
+      vscode.workspace.getConfiguration('editor', document).get<boolean>('inlineSuggest.enabled', true);
   }
 
   async provideInlineCompletionItems(
@@ -93,28 +153,17 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     }
 
     if (invoked && !this.filler.hasModel) this.notices.say(vscode.l10n.t('no model loaded: see the status bar'));
-    const request = this.latest.begin(token);
+    const key = aheadKey(document.uri.toString(), document.version, target.hole.start);
+    const ahead = !invoked && !selection && !context.selectedCompletionInfo && this.ahead?.key === key ? this.ahead : undefined;
+    if (ahead) ahead.joined = true;
+    const fill = ahead ?? this.ownFill(document, target, timeline, token, invoked);
     let outcome: RequestOutcome = 'failed';
     try {
-      if (!invoked && !(await request.wait(this.debounce.next(this.filler.passMs)))) {
-        outcome = 'cancelled';
-        return undefined;
-      }
-      timeline.fillStarted();
-      const result = await this.filler.fill(
-        { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
-        {
-          signal: request.signal,
-          source: sourceOf(document, position),
-          onForwardPass: (time) => timeline.forwardPass(time),
-          ...(invoked ? { candidates: INVOKE_CANDIDATES } : {}),
-        },
-      );
+      const result = await fill.result;
       if (!result || token.isCancellationRequested) {
         outcome = 'cancelled';
         return undefined;
       }
-      timeline.filled(result.cached);
       const items = this.items(target, result.candidates, settings.minConfidence, invoked);
       if (items.length > 0 && target.atCursor && !context.selectedCompletionInfo) {
         this.shown = anchorAt(document.uri.toString(), text, target.hole.start, items[0].insertText as string);
@@ -122,9 +171,41 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       outcome = items.length > 0 ? 'shown' : 'nothing';
       return items;
     } finally {
-      request.end();
-      this.log.debug(timelineLine(timeline.finish(outcome)));
+      fill.request.end();
+      this.log.debug(timelineLine(fill.timeline.finish(outcome)));
     }
+  }
+
+  /** The request's own fill (it supersedes one begun ahead). */
+  private ownFill(document: vscode.TextDocument, target: Target, timeline: RequestTimeline, token: vscode.CancellationToken, invoked: boolean): FillUnderWay {
+    const request = this.latest.begin(token);
+    return { request, timeline, result: this.debouncedFill(document, target, request, timeline, this.debounce, invoked ? 'invoked' : 'automatic') };
+  }
+
+  /** The fill after the debounce (none for an explicit trigger); undefined when superseded first. */
+  private async debouncedFill(
+    document: vscode.TextDocument,
+    target: Target,
+    request: Request,
+    timeline: RequestTimeline,
+    debounce: AdaptiveDebounce,
+    trigger: 'invoked' | 'automatic' | 'ahead',
+  ): Promise<InfillResult | undefined> {
+    const invoked = trigger === 'invoked';
+    if (!invoked && !(await request.wait(debounce.next(this.filler.passMs)))) return undefined;
+    timeline.fillStarted();
+    const result = await this.filler.fill(
+      { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
+      {
+        signal: request.signal,
+        source: sourceOf(document, target.range.end),
+        onForwardPass: (time) => timeline.forwardPass(time),
+        ...(invoked ? { candidates: INVOKE_CANDIDATES } : {}),
+        ahead: trigger === 'ahead',
+      },
+    );
+    if (result) timeline.filled(result.cached);
+    return result;
   }
 
   private target(

@@ -8,10 +8,13 @@ export type RequestOutcome = 'shown' | 'nothing' | 'cancelled' | 'reused' | 'fai
  * which the UI test lines up with the keystroke that caused it (docs/extension.md, "Latency").
  */
 export interface RequestTimes {
-  /** When VS Code asked, in ms since the epoch (`performance.timeOrigin` based, as in the browser). */
+  /**
+   * When the request began, in ms since the epoch (`performance.timeOrigin` based, as in the
+   * browser): when VS Code asked, or, for a fill begun ahead (typingAhead.ts), the keystroke.
+   */
   readonly at: number;
   readonly outcome: RequestOutcome;
-  /** Asked → answered. */
+  /** Began → answered. */
   readonly total: number;
   /** Waiting for the typing to pause (the adaptive debounce). */
   readonly debounce: number;

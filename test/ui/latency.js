@@ -1,8 +1,9 @@
 // Keystroke → ghost text in the real workbench, and where the time goes. The page records when each
 // key went down and when ghost text was painted (both on the browser's epoch clock); the extension's
-// log (at debug level) has one `[inline] timeline {...}` line per request: when VS Code asked (on
-// the extension host's epoch clock, the same machine's) and how long the debounce, the fill and its
-// forward passes took. Lined up, they split each sample into: VS Code before asking, the debounce,
+// log (at debug level) has one `[inline] timeline {...}` line per request: when it began (VS Code
+// asked, or the keystroke reached the extension for a fill begun ahead; on the extension host's
+// epoch clock, the same machine's) and how long the debounce, the fill and its
+// forward passes took. Lined up, they split each sample into: before the request began, the debounce,
 // waiting for a superseded fill's forward pass, the passes, the rest of the fill (engine), the
 // provider's own work, and VS Code showing the answer.
 /* eslint-disable @typescript-eslint/no-require-imports -- plain Node CommonJS, run without a build */
@@ -168,7 +169,7 @@ function breakdown(sample, records) {
 
 const STAGES = ['total', 'beforeAsking', 'debounce', 'queued', 'passes', 'engine', 'provider', 'showing'];
 const STAGE_NAMES = {
-  total: 'keystroke → ghost text', beforeAsking: 'VS Code before asking (its 50 ms debounce, the hop)', debounce: 'adaptive debounce',
+  total: 'keystroke → ghost text', beforeAsking: 'before the request began (the hop; VS Code\'s 50 ms debounce unless the fill began ahead)', debounce: 'adaptive debounce',
   queued: 'waiting for a superseded fill\'s pass', passes: 'forward passes (worker hop included)', engine: 'engine besides the passes',
   provider: 'provider besides the fill', showing: 'VS Code showing the answer',
 };

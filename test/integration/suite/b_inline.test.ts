@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DiffuseApi } from '../../../src/providers/api';
-import { automatic, cliCompletion, cliScript, complete, configure, invoke, openEditor, useFixture } from './helpers';
+import { automatic, cliCompletion, cliScript, complete, configure, invoke, openEditor, useFixture, waitFor } from './helpers';
 
 describe('inline completion on the fixture model', () => {
   let diffuse: DiffuseApi;
@@ -51,6 +51,20 @@ describe('inline completion on the fixture model', () => {
     const items = await complete(diffuse, editor, position.translate(0, 1), automatic);
     assert.equal(items?.[0]?.insertText, shown.slice(1));
     assert.equal(diffuse.lastFill(), before, 'a fill ran although the suggestion covered the typing');
+  });
+
+  it('begins the fill at a keystroke, and the request for that cursor joins it', async () => {
+    const editor = await openEditor('def add(a, b):\n    return \n');
+    const position = new vscode.Position(1, 11);
+    editor.selection = new vscode.Selection(position, position);
+    const before = diffuse.lastFill();
+    await vscode.commands.executeCommand('type', { text: 'a' });
+    await waitFor(() => diffuse.lastFill() !== before, 'a fill begun by the keystroke');
+    const ahead = diffuse.lastFill();
+    assert.equal(ahead?.ahead, true, 'the fill began when VS Code asked, not at the keystroke');
+    const items = await complete(diffuse, editor, position.translate(0, 1), automatic);
+    assert.ok(items?.length, 'no suggestion');
+    assert.equal(diffuse.lastFill(), ahead, 'the request ran a fill of its own instead of joining the one under way');
   });
 
   it('extends the selected IntelliSense item', async () => {
