@@ -17,7 +17,6 @@ ones, optional ones too (serde reaches serde_derive only as an optional dependen
 (test harnesses and benchmarks of every crate would swamp the walk). One version a crate: the newest,
 whatever the dependents' requirements say. Archives are read, never built or executed.
 """
-import hashlib
 import io
 import json
 import os
@@ -26,12 +25,11 @@ import shutil
 import sys
 import time
 import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from . import pypi_corpus
-from .corpus import licence_from_cargo
+from . import pypi_corpus, registry
+from .licences import licence_from_cargo
+from .registry import download, http_get
 
 INDEX = "https://index.crates.io"             # the sparse index: one JSON line a published version
 DL = "https://static.crates.io/crates"        # DL/<name>/<name>-<version>.crate
@@ -41,19 +39,6 @@ KEPT = {".rs", ".md"}
 # without a "generated" marker for diffuse.corpus to find; windows, windows-sys, windows-core and
 # winapi: Win32 declarations) and import-library crates (windows_<target>, winapi-<target>: no source)
 BINDINGS = re.compile(r"^(web-sys|winapi|windows|windows-(sys|core)|windows_[a-z0-9_]+|winapi-.+-pc-windows-gnu)$")
-
-
-def http_get(url, timeout=60, tries=3):
-    """The body at url; a 404 raises at once, other errors after `tries` attempts."""
-    req = urllib.request.Request(url, headers={"User-Agent": "diffuse-training crates corpus"})
-    for t in range(tries):
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.read()
-        except OSError as e:   # HTTPError and URLError are OSErrors
-            if t == tries - 1 or getattr(e, "code", None) == 404:
-                raise
-            time.sleep(2 ** t)
 
 
 def index_path(name):
@@ -107,35 +92,22 @@ class SelectConfig:
 def select(cfg: SelectConfig, get=http_get):
     """name==version of the seeds, then of their dependencies breadth first (a level in the order its
     dependents list them), at most max_crates; never generated bindings or benchmark-named crates."""
-    seen, out, depth = set(), [], 0
     dropped = {"bindings": 0, "benchmark": 0, "not_found": 0, "no_release": 0}
-    level = pypi_corpus.read_list(cfg.seeds)
-    with ThreadPoolExecutor(cfg.jobs) as ex:
-        while level and len(out) < cfg.max_crates:
-            names = []
-            for n in level:
-                if n.lower() in seen:
-                    continue
-                seen.add(n.lower())
-                if BINDINGS.match(n.lower()):
-                    dropped["bindings"] += 1
-                elif pypi_corpus.BENCH_PACKAGE.search(pypi_corpus.canonical(n)):
-                    dropped["benchmark"] += 1
-                else:
-                    names.append(n)
-            level = []
-            for entries in ex.map(lambda n: index_entries(n, get, cfg.index), names):
-                entry = newest(entries) if entries is not None else None
-                if entry is None:
-                    dropped["not_found" if entries is None else "no_release"] += 1
-                    continue
-                out.append(f"{entry['name']}=={entry['vers']}")
-                level += [d.get("package") or d["name"] for d in entry["deps"] if followed(d, cfg.optional)]
-            depth += 1
-    out = out[:cfg.max_crates]
-    with open(cfg.out, "w") as f:
-        f.write("".join(f"{s}\n" for s in out))
-    return {"candidates": len(out), "dropped": dropped, "levels": depth}
+
+    def excluded(name):
+        if BINDINGS.match(name.lower()):
+            return "bindings"
+        return "benchmark" if pypi_corpus.BENCH_PACKAGE.search(pypi_corpus.canonical(name)) else None
+
+    def resolve(name):
+        entries = index_entries(name, get, cfg.index)
+        entry = newest(entries) if entries is not None else None
+        if entry is None:
+            return "not_found" if entries is None else "no_release"
+        deps = [d.get("package") or d["name"] for d in entry["deps"] if followed(d, cfg.optional)]
+        return f"{entry['name']}=={entry['vers']}", deps
+
+    return registry.select(cfg.seeds, cfg.out, resolve, excluded, cfg.max_crates, cfg.jobs, dropped, same=str.lower)
 
 
 # -- fetch -----------------------------------------------------------------------------------------
@@ -176,10 +148,7 @@ def extract(fileobj, out_dir, max_bytes):
             nbytes += len(data)
         else:
             continue
-        p = os.path.join(out_dir, *parts)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "wb") as f:
-            f.write(data)
+        pypi_corpus.write_file(out_dir, parts, data)
     return files, nbytes, licence
 
 
@@ -189,14 +158,13 @@ def fetch_one(spec, cfg, get):
     rec = {"name": name, "version": version, "kind": "crate", "file": f"{name}-{version}.crate"}
     try:
         entry = next((e for e in index_entries(name, get, cfg.index) or [] if e["vers"] == version), None)
-        if entry is None:
-            return {**rec, "status": "not in the index"}
-        data = get(f"{cfg.dl}/{name}/{rec['file']}", timeout=cfg.timeout)
     except Exception as e:   # noqa: BLE001 - one crate's error never stops the run
         return {**rec, "status": f"download error: {e}"[:200]}
-    if len(data) > cfg.max_archive_mb << 20:
-        return {**rec, "status": f"archive too big ({len(data) >> 20} MiB)"}
-    rec.update(sha256=hashlib.sha256(data).hexdigest(), archive_bytes=len(data))
+    if entry is None:
+        return {**rec, "status": "not in the index"}
+    data, failed = download(rec, f"{cfg.dl}/{name}/{rec['file']}", cfg, get)
+    if failed:
+        return failed
     if rec["sha256"] != entry["cksum"]:
         return {**rec, "status": "checksum mismatch"}
     out_dir = os.path.join(cfg.dest, "crates", f"{name}-{version}")
@@ -217,13 +185,10 @@ def fetch(cfg: FetchConfig, get=http_get):
 
 # -- pack: pypi_corpus.pack with crates' names -----------------------------------------------------
 @dataclass
-class PackConfig(pypi_corpus.PackConfig):
+class PackConfig(registry.PackConfig):
     root: str = "/tmp/crates-src/crates"
     prefix: str = "crates"              # OUT/crates-01.tar.xz, ...; members crates/<name>-<version>/...
     meta: str = "Cargo.toml"
-    part_mib: int = 13
-    ratio: float = 7.0
-    xz: str = "xz -T2 -6"
 
 
 COMMANDS = {"select": (SelectConfig, select), "fetch": (FetchConfig, fetch), "pack": (PackConfig, pypi_corpus.pack)}

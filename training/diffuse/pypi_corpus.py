@@ -24,7 +24,6 @@ an isolated environment, ~9 s of CPU a package. Downloads run in threads (networ
 keeps only the extensions diffuse.corpus keeps. Archives are read, never executed.
 """
 import hashlib
-import io
 import json
 import os
 import re
@@ -38,11 +37,13 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from .corpus import EXTENSIONS, licence_from_metadata
+from .corpus import EXTENSIONS
+from .licences import licence_from_metadata
 
-# what a PyPI fetch keeps: the corpus' extensions as when the pins were made (Rust came later with
-# crates_corpus; keeping it here would change what `fetch` extracts from the same pinned sdists)
-PYPI_EXTENSIONS = {ext for ext in EXTENSIONS if ext != ".rs"}
+# what a PyPI fetch keeps: the corpus' extensions as when the pins were made (Rust, Go and Java came
+# later with crates_corpus, go_corpus and maven_corpus; keeping them here would change what `fetch`
+# extracts from the same pinned sdists)
+PYPI_EXTENSIONS = {ext for ext in EXTENSIONS if ext not in (".rs", ".go", ".java")}
 
 # package names never fetched: benchmarks, their harnesses and code datasets (normalised names)
 BENCH_PACKAGE = re.compile(
@@ -198,7 +199,8 @@ class _Index:
         return sdists, pure
 
 
-def _safe_rel(member):
+def safe_rel(member):
+    """A member's path as its parts, None when it would leave the folder it is written to ('..')."""
     parts = [p for p in member.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
         return None
@@ -215,12 +217,20 @@ def _keep_member(parts, size, max_bytes):
     return parts[-1] in ("PKG-INFO", "METADATA") or is_source(parts[-1], size, max_bytes)
 
 
+def write_file(out_dir, parts, data):
+    """data as out_dir/<parts...>, its folders made."""
+    path = os.path.join(out_dir, *parts)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 def tar_members(fileobj):
     """(path parts below the archive's top folder, size, a function reading the data) of each regular
     file of a tar archive whose path stays inside it; links and '..' paths are never yielded."""
     with tarfile.open(fileobj=fileobj, mode="r:*") as t:
         for m in t:
-            parts = _safe_rel(m.name)
+            parts = safe_rel(m.name)
             if m.isfile() and parts and len(parts) > 1:
                 yield parts[1:], m.size, lambda m=m: t.extractfile(m).read()
 
@@ -240,17 +250,14 @@ def extract(archive, filename, out_dir, max_bytes):
             if top and not meta:
                 meta = data.decode("utf-8", "replace").split("\n\n", 1)[0] + "\n"
             return
-        p = os.path.join(out_dir, *parts)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "wb") as f:
-            f.write(data)
+        write_file(out_dir, parts, data)
         files += 1
         nbytes += len(data)
 
     if filename.endswith(".zip") or is_wheel:
         with zipfile.ZipFile(archive) as z:
             for info in z.infolist():
-                parts = _safe_rel(info.filename)
+                parts = safe_rel(info.filename)
                 if info.is_dir() or not parts:
                     continue
                 if not is_wheel:
@@ -321,17 +328,24 @@ def fetch(cfg: FetchConfig):
     return fetch_all(cfg, lambda spec: fetch_one(index, spec, cfg))
 
 
-def fetch_all(cfg, fetch_one):
+def spec_of(record):
+    """The line of a packages list a fetch record answers: name==version."""
+    return f"{record['name']}=={record['version']}"
+
+
+def fetch_all(cfg, fetch_one, write=None, spec_of=spec_of):
     """fetch_one(spec) -> its record, for each name==version of cfg.packages, cfg.jobs at a time, each
     record logged to DEST/fetched.jsonl; new packages stop past cfg.max_raw_mb of source. Writes the
-    pins (and licences) of those fetched, in the order of cfg.packages."""
+    pins (and licences) of those fetched, in the order of cfg.packages, with write(ok records, pins
+    path, licences path) (default: write_pins, this module's columns). spec_of(record) is the line
+    of cfg.packages a record answers (Maven's pins are groupId:artifactId:version)."""
     specs = read_list(cfg.packages)
     log_path = os.path.join(cfg.dest, "fetched.jsonl")
     done = {}
     if os.path.exists(log_path):   # resumable: packages already logged are not fetched again
         for line in open(log_path):
             r = json.loads(line)
-            done[f"{r['name']}=={r['version']}"] = r
+            done[spec_of(r)] = r
     todo = [s for s in specs if s not in done]
     raw = sum(r.get("bytes", 0) for r in done.values())
     stop = threading.Event()
@@ -347,28 +361,32 @@ def fetch_all(cfg, fetch_one):
             r = fut.result()
             if r is None:
                 continue
-            done[f"{r['name']}=={r['version']}"] = r
+            done[spec_of(r)] = r
             log.write(json.dumps(r) + "\n")
             log.flush()
             raw += r.get("bytes", 0)
             if cfg.max_raw_mb and raw > cfg.max_raw_mb << 20:
                 stop.set()
-            print(f"{len(done)}/{len(specs)} {raw >> 20} MiB {r['name']}=={r['version']} {r['status']}",
+            print(f"{len(done)}/{len(specs)} {raw >> 20} MiB {spec_of(r)} {r['status']}",
                   flush=True)
     ok = [done[s] for s in specs if s in done and done[s]["status"] == "ok"]
     if cfg.pins:
-        write_pins(ok, cfg.pins, cfg.licences)
+        (write or write_pins)(ok, cfg.pins, cfg.licences)
     return {"ok": len(ok), "failed": sum(1 for r in done.values() if r["status"] != "ok"), "raw_bytes": raw}
 
 
-def write_pins(ok, pins, licences):
+LICENCE_COLUMNS = ("name", "version", "kind", "licence", "file", "sha256")
+
+
+def write_pins(ok, pins, licences, spec_of=spec_of, columns=LICENCE_COLUMNS):
+    """The pins (spec_of each record, a line) and, when licences names a file, the records' columns
+    as a TSV with a header line."""
     with open(pins, "w") as f:
-        f.write("".join(f"{r['name']}=={r['version']}\n" for r in ok))
+        f.write("".join(f"{spec_of(r)}\n" for r in ok))
     if licences:
         with open(licences, "w") as f:
-            f.write("name\tversion\tkind\tlicence\tfile\tsha256\n")
-            for r in ok:
-                f.write(f"{r['name']}\t{r['version']}\t{r['kind']}\t{r['licence']}\t{r['file']}\t{r['sha256']}\n")
+            f.write("\t".join(columns) + "\n")
+            f.write("".join("\t".join(str(r[c]) for c in columns) + "\n" for r in ok))
 
 
 # -- pack ------------------------------------------------------------------------------------------
@@ -386,9 +404,15 @@ class PackConfig:
     xz: str = "xz -T2 -9"
 
 
-def pack(cfg: PackConfig):
+def folder_of(spec):
+    """The folder of a pinned name==version: <name>-<version>."""
+    return spec.replace("==", "-", 1)
+
+
+def pack(cfg: PackConfig, folder_of=folder_of):
     """Whole packages into numbered tar.xz parts, each <= part_mib MiB (re-split when a guess is off); a
-    package too big for one part alone goes over consecutive parts, a part holding at least one file."""
+    package too big for one part alone goes over consecutive parts, a part holding at least one file.
+    folder_of(name==version) names a package's folder, for cfg.order."""
     by_pkg = {}
     for key in read_paths(cfg.kept):
         rel = key[len(cfg.prefix) + 1:]
@@ -396,7 +420,7 @@ def pack(cfg: PackConfig):
         by_pkg.setdefault(rel.split("/", 1)[0], []).append(rel)
     rank = {}
     if cfg.order:   # the most downloaded packages in the first parts, the rest by name
-        rank = {spec.replace("==", "-", 1): i for i, spec in enumerate(read_list(cfg.order))}
+        rank = {folder_of(spec): i for i, spec in enumerate(read_list(cfg.order))}
     pkgs = []
     for p in sorted(by_pkg, key=lambda p: (rank.get(p, len(rank)), p)):
         files = sorted(by_pkg[p])

@@ -1,4 +1,9 @@
-"""Small stand-ins so most tests run without the `tokenizers` library (CI has none)."""
+"""Small stand-ins so most tests run without the `tokenizers` library (CI has none), and test archives."""
+import io
+import os
+import stat
+import subprocess
+import zipfile
 
 
 class _Enc:
@@ -28,3 +33,46 @@ DOCS = [
     "# Title\n\nSome prose here, with words.\n\n- a list item\n- another item\n\nThe end.\n",
     "function f(x) {\n  const y = x * 2;\n  return y + 1;\n}\n\nexport default f;\n",
 ]
+
+
+def zip_of(members):
+    """A zip of (name, bytes) files; (name, None) is a symbolic link to /etc/passwd."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members:
+            if data is None:
+                info = zipfile.ZipInfo(name)
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                z.writestr(info, "/etc/passwd")
+            else:
+                z.writestr(name, data)
+    return buf.getvalue()
+
+
+# a stand-in for python3 in pipeline.sh's corpus stage: no site-packages, datasketch present, the
+# corpus builder's arguments written to $ARGS_OUT
+FAKE_PYTHON = """#!/bin/sh
+case "$1" in
+  -) cat > /dev/null; echo "python0:/nonexistent" ;;
+  -c) exit 0 ;;
+  -m) shift 2; echo "$@" > "$ARGS_OUT" ;;
+esac
+"""
+PARTS = ("PYPI_PARTS", "CRATES_PARTS", "GO_PARTS", "MAVEN_PARTS")
+
+
+def run_corpus_stage(tmp_path, **env):
+    """pipeline.sh's corpus stage with FAKE_PYTHON, an empty npm tarball, WORK=tmp_path/work and every
+    *_PARTS none but those given in env. Returns (the finished process, diffuse.corpus's arguments)."""
+    fake = tmp_path / "python"
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    (tmp_path / "node_modules").mkdir(exist_ok=True)
+    subprocess.run(["tar", "-C", str(tmp_path), "-cJf", str(tmp_path / "npm.tar.xz"), "node_modules"], check=True)
+    args = tmp_path / "corpus-args"
+    env = {**os.environ, **dict.fromkeys(PARTS, "none"), "PYTHON": str(fake), "WORK": str(tmp_path / "work"),
+           "NPM_TAR": str(tmp_path / "npm.tar.xz"), "ARGS_OUT": str(args), **env}
+    training = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    run = subprocess.run(["bash", os.path.join(training, "pipeline.sh"), "corpus"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    return run, args.read_text().split() if args.exists() else []

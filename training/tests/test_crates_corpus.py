@@ -5,7 +5,7 @@ import os
 import tarfile
 import urllib.error
 
-from diffuse.corpus import licence_from_cargo
+from diffuse.licences import licence_from_cargo
 from diffuse.crates_corpus import INDEX, FetchConfig, PackConfig, SelectConfig, fetch, index_path, newest, select
 from diffuse.pypi_corpus import pack
 

@@ -3,7 +3,7 @@ import os
 import subprocess
 import tarfile
 
-from diffuse.corpus import licence_from_metadata
+from diffuse.licences import licence_from_metadata
 from diffuse.pypi_corpus import (ALGO_MATCH, BENCH_PACKAGE, DenseConfig, FetchConfig, PackConfig, SelectConfig,
                                  canonical, dense, extract, fetch_one, pack, select)
 

@@ -1,0 +1,182 @@
+"""Which licence a package's files say it is under: the readers of each registry's record (Python core
+metadata, Cargo.toml, a Maven POM's <licenses>) and a classifier of licence file texts (a Go module's
+LICENSE), for diffuse.corpus's licence of every file and the registry corpora's licences.tsv."""
+import re
+import xml.etree.ElementTree as ET
+
+
+def licence_from_metadata(text):
+    """A Python package's licence from its core metadata (METADATA, PKG-INFO): License-Expression,
+    else a short License field, else the last licence classifier; None without any."""
+    lic = cls = None
+    for line in text.split("\n"):
+        if line.strip() == "":
+            break
+        if line.startswith("License-Expression:"):
+            return line.split(":", 1)[1].strip()
+        if line.startswith("License:") and lic is None:
+            v = line.split(":", 1)[1].strip()
+            lic = v if 0 < len(v) < 60 and v.upper() not in ("UNKNOWN", "NONE") else None
+        if line.startswith("Classifier: License ::"):
+            cls = line.rsplit("::", 1)[1].strip()
+    return lic or cls
+
+
+def licence_of_metadata_file(path):
+    """licence_from_metadata of the file's header (what precedes its first blank line)."""
+    header = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.strip() == "":
+                    break
+                header.append(line)
+    except OSError:
+        return None
+    return licence_from_metadata("".join(header))
+
+
+def licence_from_cargo(text):
+    """A Cargo.toml's package licence: its `license` (an SPDX expression), else `file:` and its
+    `license-file`, else None."""
+    import tomllib   # Python 3.11+ (the GPU image has 3.12): imported here, as only a corpus with crates needs it
+    try:
+        pkg = tomllib.loads(text).get("package", {})
+    except tomllib.TOMLDecodeError:
+        return None
+    lic, lic_file = pkg.get("license"), pkg.get("license-file")
+    if isinstance(lic, str) and lic.strip():
+        return lic.strip()
+    return f"file:{lic_file}" if isinstance(lic_file, str) and lic_file else None
+
+
+# licence texts recognised by licence_from_text: (SPDX id, a phrase of the licence's own text, in
+# normalised_licence form). The GPL family by family and version (-only / -or-later is not told apart).
+LICENCE_SIGNATURES = [
+    ("Apache-2.0", r"apache license,? (version )?2\.0"),
+    ("MPL-2.0", r"mozilla public license,? (version |v )?2\.0"),
+    ("AGPL-3.0", r"gnu affero general public license,? version 3"),
+    ("LGPL-3.0", r"gnu lesser general public license,? version 3"),
+    ("LGPL-2.1", r"gnu lesser general public license,? version 2\.1"),
+    ("LGPL-2.0", r"gnu library general public license,? version 2"),
+    ("GPL-3.0", r"gnu general public license,? version 3"),
+    ("GPL-2.0", r"gnu general public license,? version 2"),
+    ("MIT", r"permission is hereby granted, free of charge, to any person obtaining a copy"),
+    ("ISC", r"permission to use, copy, modify, and(/or)? distribute this software for any purpose with or without fee"),
+    ("BSD", r"redistribution and use in source and binary forms, with or without modification, are permitted"),
+    ("Unlicense", r"this is free and unencumbered software released into the public domain"),
+    ("CC0-1.0", r"\bcc0 1\.0 universal"),
+    ("BSL-1.0", r"boost software license,? version 1\.0"),
+    ("Zlib", r"altered source versions must be plainly marked as such"),
+    ("EPL-2.0", r"eclipse public license,? v(ersion)? ?2\.0"),
+]
+_LICENCE_RX = [(spdx, re.compile(rx)) for spdx, rx in LICENCE_SIGNATURES]
+LICENCE_FILE_HEADER = re.compile(r"^==> (.+) <==$", re.MULTILINE)   # join_licence_files' separator
+
+
+def normalised_licence(text):
+    """Lower case, every run of characters other than letters, digits and . , / ' as one space: line
+    breaks, comment and Markdown marks, dashes and quotes vary between copies of one licence."""
+    return re.sub(r"[^a-z0-9.,/']+", " ", text.lower())
+
+
+def licence_from_text(text):
+    """The SPDX id of the licence a licence file's text starts with (the earliest LICENCE_SIGNATURES
+    phrase: an Apache-2.0 file may quote the MIT notices of code it bundles, the MPL-2.0 names the
+    GPLs), or None when no known licence is found."""
+    norm = normalised_licence(text)
+    found = [(m.start(), spdx) for spdx, rx in _LICENCE_RX if (m := rx.search(norm))]
+    if not found:
+        return None
+    spdx = min(found)[1]
+    if spdx == "BSD":   # the variants by their clauses
+        if "all advertising materials mentioning" in norm:
+            return "BSD-4-Clause"
+        return "BSD-3-Clause" if "neither the name" in norm or "may not be used to endorse" in norm else "BSD-2-Clause"
+    if spdx == "ISC" and "copyright notice and this permission notice appear in all copies" not in norm:
+        return "0BSD"   # ISC's grant without its notice condition
+    return spdx
+
+
+def join_licence_files(files):
+    """Several licence files [(name, text)] as one text, each after a '==> name <==' line."""
+    return "".join(f"==> {name} <==\n" + text + ("" if text.endswith("\n") else "\n") for name, text in files)
+
+
+def licence_from_licence_files(joined):
+    """The licence of a join_licence_files text: each file's licence_from_text (file:<its name> when it
+    is none known), the distinct ones joined by ' AND ' (each file found applies to some of the code)."""
+    parts = LICENCE_FILE_HEADER.split(joined)[1:]   # name, text, name, text, ...
+    ids = [licence_from_text(text) or f"file:{name}" for name, text in zip(parts[::2], parts[1::2])]
+    return " AND ".join(dict.fromkeys(ids)) or None
+
+
+def xml_root(data):
+    """An XML document's root element, every tag without its namespace (POMs are in Maven's
+    namespace, old ones in none): find("licenses/license") reads either."""
+    root = ET.fromstring(data)
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            element.tag = element.tag.rsplit("}", 1)[-1]
+    return root
+
+
+# the licences a POM's <license> names (its name or url, normalised_licence): (SPDX id, what says it).
+# '' marks a family named without its version: it maps to nothing, but makes a name naming it and
+# another licence ambiguous ('CDDL + GPLv2 with classpath exception'). The GPL-2.0 with OpenJDK's
+# Classpath exception (CPE) apart from the GPL-2.0.
+_V = r"(?:\bv(?:ersion)? ?|\b)"   # the version's prefix: 'v2.0', 'version 2.0', '2.0' (GPLv2: 'gpl ?v?')
+_CDDL = r"(?:common development and distribution license|\bcddl\b)"
+MAVEN_LICENCES = [
+    ("Apache-2.0", r"\bapache\b.*" + _V + r"2(\.0)?\b|\basl ?2"),
+    ("MIT", r"^mit\b|\bmit license|licenses/mit\b"),
+    ("BSD-3-Clause", r"\bbsd 3|3 clause bsd|\b(new|revised|modified) bsd|licenses/bsd 3 clause"),
+    ("BSD-2-Clause", r"\bbsd 2|2 clause bsd|simplified bsd|licenses/bsd 2 clause"),
+    ("EPL-1.0", r"(eclipse public license|\bepl\b).*" + _V + r"1(\.0)?\b|\bepl v10\b"),
+    ("EPL-2.0", r"(eclipse public license|\bepl\b).*" + _V + r"2(\.0)?\b"),
+    ("LGPL-2.1", r"(lesser|library) general public license.*" + _V + r"2\.1|\blgpl ?v?2\.1"),
+    ("LGPL-3.0", r"lesser general public license.*" + _V + r"3|\blgpl ?v?3"),
+    ("GPL-2.0-with-classpath-exception", r"^(?=.*(classpath|\bcpe\b)).*(\bgpl ?v?2|general public license.*\b2)"),
+    ("GPL-2.0", r"^(?!.*(classpath|\bcpe\b|lesser|library|affero))(.*\bgpl ?v?2\b|.*general public license.*" + _V + r"2\b)"),
+    ("GPL-3.0", r"^(?!.*(lesser|library|affero))(.*\bgpl ?v?3\b|.*general public license.*" + _V + r"3\b)"),
+    ("AGPL-3.0", r"affero general public license.*" + _V + r"3|\bagpl ?v?3"),
+    ("MPL-2.0", r"(mozilla public license|\bmpl\b).*" + _V + r"2(\.0)?\b"),
+    ("CDDL-1.0", _CDDL + ".*" + _V + r"1\.0"),
+    ("CDDL-1.1", _CDDL + ".*" + _V + r"1\.1"),
+    ("", _CDDL + r"(?!.*1\.[01])"),
+    ("UPL-1.0", r"universal permissive license"),
+    ("CC0-1.0", r"\bcc0\b|publicdomain/zero"),
+    ("Unlicense", r"\bunlicense\b"),
+    ("BSL-1.0", r"boost software license"),
+]
+_MAVEN_LICENCE_RX = [(spdx, re.compile(rx)) for spdx, rx in MAVEN_LICENCES]
+
+
+def maven_licence(name, url):
+    """A <license>'s SPDX id when its name matches exactly one MAVEN_LICENCES entry (its url, when the
+    name matches none), else its name as given (else its url)."""
+    as_given = " ".join((name or url).split()) or None
+    for said in (name, url):
+        ids = {spdx for spdx, rx in _MAVEN_LICENCE_RX if rx.search(normalised_licence(said))} if said else set()
+        if len(ids) == 1 and "" not in ids:
+            return ids.pop()
+        if ids:   # several licences, or a family without its version
+            return as_given
+    return as_given
+
+
+def pom_licence(pom):
+    """The licence of a POM (xml_root) by its <licenses>, each maven_licence, several joined by ' OR '
+    (the POM reference: "If multiple licenses are listed, it is assumed that the user can select any
+    of them"); None without any."""
+    ids = [maven_licence((lic.findtext("name") or "").strip(), (lic.findtext("url") or "").strip())
+           for lic in pom.findall("licenses/license")]
+    return " OR ".join(dict.fromkeys(i for i in ids if i)) or None
+
+
+def licence_from_pom(text):
+    """pom_licence of a POM's text, None when it is not XML."""
+    try:
+        return pom_licence(xml_root(text))
+    except ET.ParseError:
+        return None
