@@ -44,11 +44,13 @@
 # $NPM_TAR (made by training/pack_npm_corpus.sh), the PyPI sources in every $PYPI_PARTS present
 # (made by diffuse.pypi_corpus; see training/pypi-corpus/README.md), the Rust crates in every
 # $CRATES_PARTS present (made by diffuse.crates_corpus; see training/crates-corpus/README.md), the
-# Go modules in every $GO_PARTS present (made by diffuse.go_corpus; see training/go-corpus/README.md)
-# and the Java artifacts in every $MAVEN_PARTS present (made by diffuse.maven_corpus; see
-# training/maven-corpus/README.md); a glob that matches no file (e.g. none) adds nothing. Any other
-# directory works: SOURCES="name:dir ...". Near-duplicate removal needs datasketch: when it is not
-# importable, the wheels in ../.whl (carry them) are installed to $W/site first.
+# Go modules in every $GO_PARTS present (made by diffuse.go_corpus; see training/go-corpus/README.md),
+# the Java artifacts in every $MAVEN_PARTS present (made by diffuse.maven_corpus; see
+# training/maven-corpus/README.md) and the C/C++ of Debian source packages in every $DEBIAN_PARTS
+# present (made by diffuse.debian_corpus; see training/debian-corpus/README.md); a glob that matches
+# no file (e.g. none) adds nothing. Any other directory works: SOURCES="name:dir ...". Near-duplicate
+# removal needs datasketch: when it is not importable, the wheels in ../.whl (carry them) are
+# installed to $W/site first.
 set -euo pipefail
 cd "$(dirname "$0")"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=true
@@ -59,6 +61,7 @@ PYPI_PARTS=${PYPI_PARTS:-../.corpus/pypi-*.tar.xz}
 CRATES_PARTS=${CRATES_PARTS:-../.corpus/crates-*.tar.xz}
 GO_PARTS=${GO_PARTS:-../.corpus/go-*.tar.xz}
 MAVEN_PARTS=${MAVEN_PARTS:-../.corpus/maven-*.tar.xz}
+DEBIAN_PARTS=${DEBIAN_PARTS:-../.corpus/debian-*.tar.xz}
 NAME=${NAME:-diffuse-small}
 VOCAB=${VOCAB:-8192}
 TOKENIZER_FROM=${TOKENIZER_FROM-../models/diffuse-small/tokenizer.json}
@@ -219,6 +222,7 @@ PYEOF
       unpack_parts crates "$CRATES_PARTS"
       unpack_parts go "$GO_PARTS"
       unpack_parts maven "$MAVEN_PARTS"
+      unpack_parts debian "$DEBIAN_PARTS"
     fi
     if ! $PY -c "import datasketch" 2>/dev/null; then
       ls ../.whl/datasketch-*.whl > /dev/null 2>&1 || { echo "datasketch missing: carry .whl (training/pypi-corpus/README.md)"; exit 2; }

@@ -1,6 +1,7 @@
 """Which licence a package's files say it is under: the readers of each registry's record (Python core
-metadata, Cargo.toml, a Maven POM's <licenses>) and a classifier of licence file texts (a Go module's
-LICENSE), for diffuse.corpus's licence of every file and the registry corpora's licences.tsv."""
+metadata, Cargo.toml, a Maven POM's <licenses>, a Debian package's machine-readable debian/copyright)
+and a classifier of licence file texts (a Go module's LICENSE), for diffuse.corpus's licence of every
+file and the registry corpora's licences.tsv."""
 import re
 import xml.etree.ElementTree as ET
 
@@ -180,3 +181,54 @@ def licence_from_pom(text):
         return pom_licence(xml_root(text))
     except ET.ParseError:
         return None
+
+
+def deb822_paragraphs(text):
+    """The paragraphs of a deb822 text (Debian's control-file syntax: Sources and Release indexes, a
+    DEP-5 debian/copyright), each as {field name lower-cased: value}. Fields are case-insensitive;
+    a value's continuation lines (indented) follow its first line after a '\\n', a lone ' .' as an
+    empty line; '#' comment lines are skipped."""
+    paragraphs, fields, name = [], {}, None
+    for line in text.splitlines():
+        if not line.strip():
+            if fields:
+                paragraphs.append(fields)
+            fields, name = {}, None
+        elif line.startswith("#"):
+            continue
+        elif line[0] in " \t":
+            if name is not None:
+                fields[name] += "\n" + ("" if line.strip() == "." else line.strip())
+        elif ":" in line:
+            name, value = line.split(":", 1)
+            name = name.strip().lower()
+            fields[name] = value.strip()
+    if fields:
+        paragraphs.append(fields)
+    return paragraphs
+
+
+# the Format: of a machine-readable debian/copyright: the 1.0 specification's URL, or one of the DEP-5
+# drafts' (dep.debian.net/deps/dep5, svn.debian.org/.../dep5.mdwn) that older packages still name
+DEP5_FORMAT = re.compile(r"copyright-format|\bdep-?5\b", re.IGNORECASE)
+
+
+def licence_from_dep5(text):
+    """The licence of a Debian package by its machine-readable debian/copyright (DEP-5): the short
+    name (first line of License:) of the last `Files: *` paragraph (a later paragraph matching a file
+    overrides an earlier one), else of the header paragraph's License: (the package as a whole), in
+    Debian's own short names (GPL-2+, Expat, BSD-3-clause, ...); None for a copyright file in free
+    form, which names no licence a program can read."""
+    paragraphs = deb822_paragraphs(text)
+    if not paragraphs or not DEP5_FORMAT.search(paragraphs[0].get("format", "")):
+        return None
+    whole = [p for p in paragraphs[1:] if "*" in p.get("files", "").split()]
+    licence = (whole[-1] if whole else paragraphs[0]).get("license", "")
+    short = " ".join(licence.split("\n", 1)[0].split())
+    return short or None
+
+
+def licence_from_debian_copyright(text):
+    """The licence of the copyright file that diffuse.debian_corpus writes in a package's folder: the
+    package's DEP-5 debian/copyright, or its upstream licence files joined (join_licence_files)."""
+    return licence_from_dep5(text) or licence_from_licence_files(text)

@@ -40,10 +40,10 @@ from dataclasses import dataclass
 from .corpus import EXTENSIONS
 from .licences import licence_from_metadata
 
-# what a PyPI fetch keeps: the corpus' extensions as when the pins were made (Rust, Go and Java came
-# later with crates_corpus, go_corpus and maven_corpus; keeping them here would change what `fetch`
-# extracts from the same pinned sdists)
-PYPI_EXTENSIONS = {ext for ext in EXTENSIONS if ext not in (".rs", ".go", ".java")}
+# what a PyPI fetch keeps: the corpus' extensions as when the pins were made (Rust, Go, Java and C/C++
+# came later with crates_corpus, go_corpus, maven_corpus and debian_corpus; keeping them here would
+# change what `fetch` extracts from the same pinned sdists)
+PYPI_EXTENSIONS = {ext for ext, lang in EXTENSIONS.items() if lang not in ("rust", "go", "java", "c", "cpp")}
 
 # package names never fetched: benchmarks, their harnesses and code datasets (normalised names)
 BENCH_PACKAGE = re.compile(

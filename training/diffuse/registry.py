@@ -1,6 +1,7 @@
-"""What the registry corpora (diffuse.crates_corpus, diffuse.go_corpus, diffuse.maven_corpus) share: an HTTP GET that retries,
-the breadth-first walk from seed packages through their dependencies, an archive's download and the
-packing defaults. Fetching and packing themselves are diffuse.pypi_corpus's fetch_all and pack."""
+"""What the registry corpora (diffuse.crates_corpus, diffuse.go_corpus, diffuse.maven_corpus,
+diffuse.debian_corpus) share: an HTTP GET that retries, the breadth-first walk from seed packages
+through their dependencies, an archive's download and the packing defaults. Fetching and packing
+themselves are diffuse.pypi_corpus's fetch_all and pack."""
 import hashlib
 import time
 import urllib.error

@@ -3,6 +3,8 @@ import io
 import os
 import stat
 import subprocess
+import tarfile
+import urllib.error
 import zipfile
 
 
@@ -35,6 +37,15 @@ DOCS = [
 ]
 
 
+def http_stub(body):
+    """A stand-in for registry.http_get: the bytes body[url], HTTP 404 for any other url."""
+    def get(url, timeout=60):
+        if url not in body:
+            raise urllib.error.HTTPError(url, 404, "Not Found", None, None)
+        return body[url]
+    return get
+
+
 def zip_of(members):
     """A zip of (name, bytes) files; (name, None) is a symbolic link to /etc/passwd."""
     buf = io.BytesIO()
@@ -49,6 +60,33 @@ def zip_of(members):
     return buf.getvalue()
 
 
+def tar_of(members, mode="w:gz"):
+    """A tarball (gzipped unless mode says otherwise) of (name, bytes) files; (name, None) is a
+    symbolic link to /etc/passwd. A .crate, a Debian .orig.tar.gz, ..."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as t:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def corpus_part(tmp_path, prefix, files):
+    """tmp_path/<prefix>-01.tar.xz holding files {path below <prefix>/: bytes}, as a corpus' pack makes
+    it; returns its glob, for pipeline.sh's *_PARTS."""
+    src = tmp_path / "part-src"
+    for rel, data in files.items():
+        (src / prefix / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / prefix / rel).write_bytes(data)
+    subprocess.run(["tar", "-C", str(src), "-cJf", str(tmp_path / f"{prefix}-01.tar.xz"), prefix], check=True)
+    return str(tmp_path / f"{prefix}-*.tar.xz")
+
+
 # a stand-in for python3 in pipeline.sh's corpus stage: no site-packages, datasketch present, the
 # corpus builder's arguments written to $ARGS_OUT
 FAKE_PYTHON = """#!/bin/sh
@@ -58,7 +96,7 @@ case "$1" in
   -m) shift 2; echo "$@" > "$ARGS_OUT" ;;
 esac
 """
-PARTS = ("PYPI_PARTS", "CRATES_PARTS", "GO_PARTS", "MAVEN_PARTS")
+PARTS = ("PYPI_PARTS", "CRATES_PARTS", "GO_PARTS", "MAVEN_PARTS", "DEBIAN_PARTS")
 
 
 def run_corpus_stage(tmp_path, **env):

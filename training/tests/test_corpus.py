@@ -237,3 +237,22 @@ def test_the_decontamination_hashes_leave_out_13_grams_of_few_distinct_words():
     assert not kept & text_ngram_hashes("0, " * 13, 13)
     code = "def min_cost(cost, m, n):\n    tc = [[0 for x in range(C)] for x in range(R)]\n    return tc[m][n]"
     assert make_hashes.informative_ngram_hashes(code, 13) == text_ngram_hashes(code, 13) != set()
+
+
+def test_c_and_java_are_kept_only_from_the_sources_that_collect_them(tmp_path):
+    # the headers a Python package carries stay out of its source; Debian's and Maven's are kept
+    c = "".join(f"int add_{i}(int a, int b) {{\n    return a + b * {i};\n}}\n" for i in range(20))
+    java = "".join(f"class A{i} {{\n    int add(int a, int b) {{ return a + b * {i}; }}\n}}\n" for i in range(20))
+    py = "".join(f"def add_{i}(a, b):\n    return a + b * {i}\n\n" for i in range(20))
+    for source in ("python0", "debian", "maven"):
+        write(tmp_path / source, "p/mod.py", f"# {source}\n" + py)
+        write(tmp_path / source, "p/ext.c", f"/* {source} */\n" + c)
+        write(tmp_path / source, "p/A.java", f"// {source}\n" + java)
+    sources = [f"{s}:{tmp_path / s}" for s in ("python0", "debian", "maven")]
+    m = build(CorpusConfig(out=str(tmp_path / "out"), sources=sources, workers=1, near_dup_threshold=0))
+    langs = {s: sorted(m["sources"][s]["langs"]) for s in ("python0", "debian", "maven")}
+    assert langs == {"python0": ["python"], "debian": ["c", "python"], "maven": ["java", "python"]}
+    # a source of one's own keeps C when told to
+    own = build(CorpusConfig(out=str(tmp_path / "own"), sources=sources[:1], workers=1, near_dup_threshold=0,
+                             language_sources=["c:python0"]))
+    assert sorted(own["sources"]["python0"]["langs"]) == ["c", "java", "python"]

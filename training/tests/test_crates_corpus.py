@@ -1,9 +1,9 @@
 import hashlib
-import io
 import json
 import os
 import tarfile
-import urllib.error
+
+from helpers import http_stub, tar_of as crate
 
 from diffuse.licences import licence_from_cargo
 from diffuse.crates_corpus import INDEX, FetchConfig, PackConfig, SelectConfig, fetch, index_path, newest, select
@@ -26,12 +26,7 @@ def stub(index, files=None):
     by_path = {f"{INDEX}/{index_path(n)}": "".join(json.dumps(e) + "\n" for e in es).encode()
                for n, es in index.items()}
     by_path.update(files or {})
-
-    def get(url, timeout=60):
-        if url not in by_path:
-            raise urllib.error.HTTPError(url, 404, "Not Found", None, None)
-        return by_path[url]
-    return get
+    return http_stub(by_path)
 
 
 def test_index_path_and_newest_release():
@@ -61,21 +56,6 @@ def test_select_walks_dependencies_breadth_first(tmp_path):
     assert r["dropped"] == {"bindings": 1, "benchmark": 1, "not_found": 1, "no_release": 1} and r["levels"] == 3
     select(SelectConfig(seeds=str(seeds), out=str(out), optional=False, max_crates=4), get=stub(index))
     assert out.read_text().split() == ["app==1.1.0", "tool==0.1.0", "lib==0.3.0", "gen==1.0.0"]
-
-
-def crate(members):
-    """A .crate: a gzipped tar of (name, bytes) files, or (name, None) symbolic links to /etc/passwd."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            if data is None:
-                info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
-                t.addfile(info)
-            else:
-                info.size = len(data)
-                t.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def test_fetch_checks_sha256_keeps_rs_md_and_records_licence(tmp_path):

@@ -3,7 +3,6 @@ import json
 import os
 import subprocess
 import tarfile
-import urllib.error
 
 import pytest
 
@@ -11,7 +10,7 @@ from diffuse.corpus import CorpusConfig, find_licences, reject_reason
 from diffuse.licences import licence_from_pom, maven_licence, xml_root
 from diffuse.maven_corpus import (Artifact, FetchConfig, PackConfig, SelectConfig, dependencies, fetch, folder_of,
                                   pack, releases_newest_first, select)
-from helpers import run_corpus_stage, zip_of
+from helpers import http_stub as stub, run_corpus_stage, zip_of
 
 NS = 'xmlns="http://maven.apache.org/POM/4.0.0"'
 
@@ -41,15 +40,6 @@ def pom(coordinate, deps=(), licences=(), parent=None, extra=""):
 def dep(coordinate, **fields):
     group, artifact = coordinate.split(":")
     return {"groupId": group, "artifactId": artifact, "version": "1.0", **fields}
-
-
-def stub(files):
-    """A fake Maven repository: URL -> body; any other URL is a 404."""
-    def get(url, timeout=60):
-        if url not in files:
-            raise urllib.error.HTTPError(url, 404, "Not Found", None, None)
-        return files[url]
-    return get
 
 
 def published(coordinate, pom_body, jar=None, sources_sha1=None):
