@@ -25,9 +25,6 @@ interface FillUnderWay {
   readonly result: Promise<InfillResult | undefined>;
 }
 
-/** Nothing cancels a fill begun ahead but the next request (LatestRequest). */
-const NEVER_CANCELLED = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) };
-
 /** Where the fill goes and what the item replaces. */
 interface Target {
   readonly hole: Hole;
@@ -88,7 +85,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     // Typing into the shown suggestion: VS Code's request is answered from it, with no fill.
     if (remainderAfterTyping(this.shown, { uri, text, offset: target.hole.start }) !== undefined) return;
     const timeline = new RequestTimeline();
-    const request = this.latest.begin(NEVER_CANCELLED);
+    const request = this.latest.begin();   // nothing but the next request ends it
     const result = this.debouncedFill(document, target, request, timeline, this.typingDebounce, 'ahead');
     const ahead = { key: aheadKey(uri, document.version, target.hole.start), request, timeline, result, joined: false };
     this.ahead = ahead;

@@ -19,23 +19,24 @@ export interface Request {
  * before it, so a superseded fill stops between denoising steps (its waiting forward passes leave
  * the worker's queue; the one already running finishes, onnxruntime cannot stop it) and never
  * delays the fresh one by more than that pass. The caller's cancellation (VS Code cancels a
- * request as soon as the user types on) aborts it too. Pure.
+ * request as soon as the user types on) aborts it too; a request without one (a fill begun ahead
+ * of VS Code, typingAhead.ts) ends only by the next. Pure.
  */
 export class LatestRequest {
   private running: AbortController | undefined;
 
-  begin(token: Cancellable): Request {
+  begin(token?: Cancellable): Request {
     this.running?.abort();
     const controller = new AbortController();
     this.running = controller;
-    const cancelled = token.onCancellationRequested(() => controller.abort());
-    if (token.isCancellationRequested) controller.abort();
+    const cancelled = token?.onCancellationRequested(() => controller.abort());
+    if (token?.isCancellationRequested) controller.abort();
     return {
       signal: controller.signal,
       // node's timer rejects when the signal aborts, which here means: no longer wanted
       wait: (ms) => delay(ms, true, { signal: controller.signal }).catch(() => false),
       end: () => {
-        cancelled.dispose();
+        cancelled?.dispose();
         if (this.running === controller) this.running = undefined;
       },
     };

@@ -110,6 +110,17 @@ describe('providers: the latest request wins, on a model the fills share', () =>
     assert.equal(second.signal.aborted, true);
   });
 
+  it('a request without a cancellation token ends only by the next', () => {
+    const latest = new LatestRequest();
+    const ahead = latest.begin();
+    assert.equal(ahead.signal.aborted, false);
+    ahead.end();
+    const next = latest.begin();
+    assert.equal(ahead.signal.aborted, false, 'an ended request is not aborted by the next');
+    latest.begin(never);
+    assert.equal(next.signal.aborted, true);
+  });
+
   it("VS Code's cancellation aborts a request, even one cancelled before it began; end() lets go of the token", async () => {
     const latest = new LatestRequest();
     const token = cancellable();
