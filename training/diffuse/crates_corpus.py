@@ -33,7 +33,7 @@ from .registry import download, http_get
 
 INDEX = "https://index.crates.io"             # the sparse index: one JSON line a published version
 DL = "https://static.crates.io/crates"        # DL/<name>/<name>-<version>.crate
-SEEDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "crates-corpus", "seeds.txt")
+SEEDS = registry.recipe_file("crates-corpus", "seeds.txt")
 KEPT = {".rs", ".md"}
 # crates never selected: machine-generated platform bindings (web-sys: thousands of generated files
 # without a "generated" marker for diffuse.corpus to find; windows, windows-sys, windows-core and

@@ -36,15 +36,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from . import pypi_corpus, registry
-from .go_corpus import is_licence_file
-from .licences import deb822_paragraphs, join_licence_files, licence_from_dep5, licence_from_licence_files
-from .registry import download, http_get
+from .licences import deb822_paragraphs, is_licence_file, join_licence_files, licence_from_dep5, licence_from_licence_files
+from .registry import ChecksumError, download, http_get
 
 MIRROR = "http://deb.debian.org/debian"
 SUITE = "trixie"
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 SOURCES_INDEX = "main/source/Sources.xz"   # its path in the suite's Release file
-SEEDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "debian-corpus", "seeds.txt")
+SEEDS = registry.recipe_file("debian-corpus", "seeds.txt")
 KEPT = {".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".md"}
 # folders never kept: copies of other projects that upstreams ship beside their own code (third_party/,
 # vendor/, external/, deps/: bundled zlib, googletest, json parsers, ... that their own Debian
@@ -55,10 +54,6 @@ SKIPPED_DIRS = {"third_party", "thirdparty", "third-party", "3rdparty", "vendor"
 TEST_DATA = re.compile(r"^(tests?|fuzz(ing)?)$", re.IGNORECASE), {"data", "files", "inputs", "corpus", "corpora"}
 # the compressions dpkg-source reads a tarball in (a .asc signature beside one is no tarball)
 TARBALL = re.compile(r"\.tar\.(gz|xz|bz2|lzma)$")
-
-
-class ChecksumError(Exception):
-    """A file that does not match the sha256 the signed Sources index gives it."""
 
 
 class SourcePackage(NamedTuple):

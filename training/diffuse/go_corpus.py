@@ -45,14 +45,14 @@ import zipfile
 from dataclasses import dataclass
 
 from . import pypi_corpus, registry
-from .licences import join_licence_files, licence_from_licence_files
+from .licences import is_licence_file, join_licence_files, licence_from_licence_files
 from .registry import NOT_FOUND, download, http_get
 
 PROXY = "https://proxy.golang.org"
 # answers meaning "no such module or version here": 404 and 410 (gone), and the 403 by which the
 # proxy reachable from the build machine refuses names it does not serve
 NOT_SERVED = NOT_FOUND + (403,)
-SEEDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "go-corpus", "seeds.txt")
+SEEDS = registry.recipe_file("go-corpus", "seeds.txt")
 KEPT = {".go", ".md"}
 SKIPPED_DIRS = {"vendor", "testdata"}   # copies of other modules; test inputs (the go command skips them too)
 # modules never selected: machine-generated API clients and protobuf bindings, tens of MB each of
@@ -66,9 +66,6 @@ BINDINGS = re.compile(
     r"|github\.com/azure/azure-sdk-for-go(/v\d+)?|github\.com/azure/azure-sdk-for-go/sdk/resourcemanager/.+|k8s\.io/api"
     r"|github\.com/envoyproxy/go-control-plane(/.*)?|github\.com/cncf/xds/go|go\.opentelemetry\.io/proto/otlp|buf\.build/gen/go/.+)$",
     re.IGNORECASE)
-# licence files at a module's root, as pkg.go.dev finds them: LICENSE, LICENCE.md, COPYING, LICENSE-MIT,
-# MIT-LICENSE.txt, UNLICENSE, ... (case-insensitive), never a Go source file (license.go)
-LICENCE_NAME = re.compile(r"^((un)?licen[cs]e|copying|mit[-_]licen[cs]e)([-._][\w.-]*)?$(?<!\.go)", re.IGNORECASE)
 SEMVER = re.compile(r"v(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?")
 
 
@@ -277,10 +274,6 @@ def module_members(zf, prefix):
         parts = pypi_corpus.safe_rel(info.filename[len(prefix):])
         if parts:
             yield parts, info
-
-
-def is_licence_file(parts):
-    return len(parts) == 1 and LICENCE_NAME.match(parts[0]) is not None
 
 
 def is_kept(parts, size, max_bytes):

@@ -232,3 +232,13 @@ def licence_from_debian_copyright(text):
     """The licence of the copyright file that diffuse.debian_corpus writes in a package's folder: the
     package's DEP-5 debian/copyright, or its upstream licence files joined (join_licence_files)."""
     return licence_from_dep5(text) or licence_from_licence_files(text)
+
+
+# licence files at a module's root, as pkg.go.dev finds them: LICENSE, LICENCE.md, COPYING, LICENSE-MIT,
+# MIT-LICENSE.txt, UNLICENSE, ... (case-insensitive), never a Go source file (license.go)
+LICENCE_NAME = re.compile(r"^((un)?licen[cs]e|copying|mit[-_]licen[cs]e)([-._][\w.-]*)?$(?<!\.go)", re.IGNORECASE)
+
+
+def is_licence_file(parts):
+    """Whether a member (its path parts below the package's folder) is a licence file at the package's root."""
+    return len(parts) == 1 and LICENCE_NAME.match(parts[0]) is not None

@@ -21,6 +21,7 @@ artifact: its newest release, whatever version its dependents name (a POM's vers
 properties or managed by a parent, and need not be resolved). Pins are Maven coordinates,
 groupId:artifactId:version. Archives are read, never built or executed.
 """
+import functools
 import hashlib
 import io
 import os
@@ -36,10 +37,10 @@ from typing import NamedTuple
 
 from . import pypi_corpus, registry
 from .licences import pom_licence, xml_root
-from .registry import http_get, walk
+from .registry import ChecksumError, http_get, walk
 
 REPO = "https://repo1.maven.org/maven2"
-SEEDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "maven-corpus", "seeds.txt")
+SEEDS = registry.recipe_file("maven-corpus", "seeds.txt")
 KEPT = {".java", ".md"}
 # a groupId, artifactId or version that is safe as a URL path segment and in a folder name: a POM is
 # untrusted input, and a coordinate holding '/' or '..' would leave the repository or DEST
@@ -235,10 +236,6 @@ class FetchConfig(pypi_corpus.FetchConfig):
     repo: str = REPO
 
 
-class ChecksumError(Exception):
-    """A sources jar that its published digests do not vouch for."""
-
-
 def published_digest(get, url):
     """The hex digest a .sha1 or .sha256 file holds (its first word), None when none is published."""
     body = registry.get_or_none(get, url)
@@ -398,17 +395,14 @@ def fetch(cfg: FetchConfig, get=http_get):
 
 # -- pack: pypi_corpus.pack with Maven's names -----------------------------------------------------
 @dataclass
-class PackConfig(pypi_corpus.PackConfig):
+class PackConfig(registry.PackConfig):
     root: str = "/tmp/maven-src/maven"
     prefix: str = "maven"               # OUT/maven-01.tar.xz, ...; members maven/<groupId>__<artifactId>-<version>/...
     meta: str = "pom.xml"
-    part_mib: int = 13
-    ratio: float = 7.0
     xz: str = "xz -T1 -6"
 
 
-def pack(cfg: PackConfig):
-    return pypi_corpus.pack(cfg, folder_of=folder_of)
+pack = functools.partial(pypi_corpus.pack, folder_of=folder_of)
 
 
 COMMANDS = {"select": (SelectConfig, select), "fetch": (FetchConfig, fetch), "pack": (PackConfig, pack)}

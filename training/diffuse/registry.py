@@ -3,6 +3,7 @@ diffuse.debian_corpus) share: an HTTP GET that retries, the breadth-first walk f
 through their dependencies, an archive's download and the packing defaults. Fetching and packing
 themselves are diffuse.pypi_corpus's fetch_all and pack."""
 import hashlib
+import os
 import time
 import urllib.error
 import urllib.request
@@ -11,8 +12,18 @@ from dataclasses import dataclass
 
 from . import pypi_corpus
 
+RECIPES = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # training/: <registry>-corpus/ beside diffuse/
 NOT_FOUND = (404, 410)   # the Go module proxy answers 410 (gone) for some names it will never serve
 RETRIED = (408, 429)     # the client errors that another try may cure (timeout, rate limit)
+
+
+class ChecksumError(Exception):
+    """A downloaded file that the digests its registry publishes do not vouch for."""
+
+
+def recipe_file(folder, name):
+    """A file of a registry corpus's recipe folder (training/<folder>/<name>): its seeds, pins, licences."""
+    return os.path.join(RECIPES, folder, name)
 
 
 def http_get(url, timeout=60, tries=3):
