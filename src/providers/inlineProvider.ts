@@ -86,7 +86,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     if (remainderAfterTyping(this.shown, { uri, text, offset: target.hole.start }) !== undefined) return;
     const timeline = new RequestTimeline();
     const request = this.latest.begin();   // nothing but the next request ends it
-    const result = this.debouncedFill(document, target, request, timeline, this.typingDebounce, 'ahead');
+    const result = this.debouncedFill(document, target, request, timeline, 'ahead');
     const ahead = { key: aheadKey(uri, document.version, target.hole.start), request, timeline, result, joined: false };
     this.ahead = ahead;
     // Superseded before VS Code asked for it: its timeline is logged here (a joined one's, by the request).
@@ -176,19 +176,22 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   /** The request's own fill (it supersedes one begun ahead). */
   private ownFill(document: vscode.TextDocument, target: Target, timeline: RequestTimeline, token: vscode.CancellationToken, invoked: boolean): FillUnderWay {
     const request = this.latest.begin(token);
-    return { request, timeline, result: this.debouncedFill(document, target, request, timeline, this.debounce, invoked ? 'invoked' : 'automatic') };
+    return { request, timeline, result: this.debouncedFill(document, target, request, timeline, invoked ? 'invoked' : 'automatic') };
   }
 
-  /** The fill after the debounce (none for an explicit trigger); undefined when superseded first. */
+  /**
+   * The fill after the debounce (none for an explicit trigger; a fill begun ahead counts its wait
+   * from the keystroke, TYPING_BOUNDS); undefined when superseded first.
+   */
   private async debouncedFill(
     document: vscode.TextDocument,
     target: Target,
     request: Request,
     timeline: RequestTimeline,
-    debounce: AdaptiveDebounce,
     trigger: 'invoked' | 'automatic' | 'ahead',
   ): Promise<InfillResult | undefined> {
     const invoked = trigger === 'invoked';
+    const debounce = trigger === 'ahead' ? this.typingDebounce : this.debounce;
     if (!invoked && !(await request.wait(debounce.next(this.filler.passMs)))) return undefined;
     timeline.fillStarted();
     const result = await this.filler.fill(
