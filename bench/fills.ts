@@ -64,6 +64,8 @@ export function optionsFor(kind: string, flags: Flags, overrides: Partial<Infill
     threshold,
     padPenalty: optionalNumber(flags['pad-penalty'], DEFAULT_INFILL_OPTIONS.padPenalty),
     contextTokens: flags['context-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.contextTokens : Number(flags['context-tokens']),
+    // each task is a document's first fill: two tasks cut from one file must not carry each other's context
+    cacheCarry: false,
     ...overrides,
   };
 }

@@ -65,7 +65,11 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   blockSize: Number,
   nonEmpty: (v) => v === 'on',
   cacheRefresh: (v) => (v === 'off' ? undefined : Number(v)),
+  cacheCarry: (v) => v === 'on',
   pruneAfter: (v) => (v === 'off' ? undefined : Number(v)),
+  // not an engine option: before the timed fill, an untimed one of the document a keystroke earlier
+  // (the prefix's last character not yet typed), whose context a fill with `cacheCarry` carries
+  afterKeystroke: (v) => v === 'on',
   // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
   oracleLength: (v) => v === 'on',
   // the N likeliest lengths of a length-probe model's probe as the sizes tried (lengthProbe.ts; a diagnostic)
@@ -80,11 +84,15 @@ interface Config {
   syntax: boolean;
   oracleLength: boolean;
   probedLengths?: number;
+  afterKeystroke: boolean;
 }
 
 function parseConfig(spec: string): Config {
   const name = spec.trim() === '' ? 'defaults' : spec.trim();
-  const options: Record<string, unknown> = { ...DEFAULT_INFILL_OPTIONS };
+  // Every fill here is a document's first unless a configuration asks for `afterKeystroke`: the
+  // tasks are unrelated, so nothing a fill kept may be carried into the next (nor into the next
+  // configuration's fill of the same task, which would be a canvas the engine has already seen).
+  const options: Record<string, unknown> = { ...DEFAULT_INFILL_OPTIONS, cacheCarry: false };
   if (name !== 'defaults') {
     for (const pair of name.split(',')) {
       const [key, value] = pair.split('=').map((s) => s.trim());
@@ -93,10 +101,10 @@ function parseConfig(spec: string): Config {
       options[key] = read(value);
     }
   }
-  const { syntax = true, oracleLength = false, probedLengths, ...engineOptions } = options;
+  const { syntax = true, oracleLength = false, probedLengths, afterKeystroke = false, ...engineOptions } = options;
   return {
     name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,
-    probedLengths: probedLengths as number | undefined,
+    probedLengths: probedLengths as number | undefined, afterKeystroke: afterKeystroke as boolean,
   };
 }
 
@@ -123,9 +131,13 @@ interface Fill {
 
 /** One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a fresh engine (no cache hit). */
 async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
-  const cpu0 = model.cpuUsage();
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
+  if (config.afterKeystroke) {
+    const before = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix.slice(0, -1), suffix: task.suffix, maxTokens }), languageId: 'python' };
+    await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(before, config.options);
+  }
+  const cpu0 = model.cpuUsage();
   // The probe is one more network call of the fill: its time and call count are the fill's.
   const probeStart = performance.now();
   const options = config.probedLengths ? await withProbedLengths(model, request, config.options, config.probedLengths) : config.options;

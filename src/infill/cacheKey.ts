@@ -8,7 +8,7 @@ export type ResultShapingOptions = Omit<SampleOptions, 'onStep' | 'signal' | 'on
  * list lacks into a compile error, so a new option can never be left out of the cache key.
  */
 const SHAPING_KEYS = Object.keys({
-  steps: 0, strategy: 0, kernel: 0, threshold: 0, schedule: 0, temperature: 0, seed: 0, blockSize: 0, padPenalty: 0, nonEmpty: 0, cacheRefresh: 0, pruneAfter: 0,
+  steps: 0, strategy: 0, kernel: 0, threshold: 0, schedule: 0, temperature: 0, seed: 0, blockSize: 0, padPenalty: 0, nonEmpty: 0, cacheRefresh: 0, cacheCarry: 0, pruneAfter: 0,
 } satisfies Record<keyof ResultShapingOptions, 0>) as Array<keyof ResultShapingOptions>;
 
 /** Just the result-shaping options of `options`, always in the same key order. */

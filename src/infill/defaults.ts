@@ -83,6 +83,7 @@ export const DEFAULT_INFILL_OPTIONS: Readonly<InfillOptions> = Object.freeze({
   nonEmpty: true,
   candidates: 1,
   cacheRefresh: 16,
+  cacheCarry: true,
   pruneAfter: 4,
 });
 

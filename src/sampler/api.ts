@@ -56,6 +56,13 @@ export interface SampleOptions {
    */
   cacheRefresh?: number;
   /**
+   * With context caching: the fill's first call may carry the context an earlier fill kept (the
+   * same document a keystroke ago) instead of recomputing the whole canvas, when the denoiser finds
+   * the two canvases close enough (model/runtime/contextCarry.ts): a further approximation, for
+   * the fills of a typist. Default false (every fill's first call recomputes the canvas).
+   */
+  cacheCarry?: boolean;
+  /**
    * With `padPenalty` set (absorb graph): a hole's first slot never takes the pad, so every hole
    * gets at least one token. For a fill the user asked for, where an empty hole shows nothing.
    */

@@ -103,6 +103,11 @@ export interface ContextCacheRequest {
   /** Canvas positions run at every call (the holes), ascending; every queried position is one. */
   readonly fresh: Int32Array;
   /**
+   * On the fill's first call (a refresh): the denoiser may carry the context an earlier fill kept
+   * to this canvas instead of running it whole (SampleOptions.cacheCarry).
+   */
+  readonly carry?: boolean;
+  /**
    * Which rows of the fill's canvas (the sampler's batch) the request's rows are, ascending; absent
    * = all of them. Fewer once the sampler drops rows (`pruneAfter`): a cached call then attends to
    * the kept context of these rows only.

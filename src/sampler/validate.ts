@@ -17,6 +17,7 @@ export interface ResolvedOptions {
   readonly nonEmpty: boolean;
   /** 1 = every call recomputes the canvas. */
   readonly cacheRefresh: number;
+  readonly cacheCarry: boolean;
   /** undefined = no row is dropped. */
   readonly pruneAfter: number | undefined;
 }
@@ -126,5 +127,5 @@ export function resolveOptions(spec: DiffusionSpec, options: SampleOptions): Res
   if (spec.graph !== 'absorb' && blockSize !== undefined) {
     fail(`blockSize needs the absorb graph: the ${spec.graph} graph refines every hole token at every step`);
   }
-  return { steps, strategy, kernel, threshold, schedule, temperature, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true, cacheRefresh, pruneAfter };
+  return { steps, strategy, kernel, threshold, schedule, temperature, seed, blockSize, padPenalty, nonEmpty: options.nonEmpty === true, cacheRefresh, cacheCarry: options.cacheCarry === true, pruneAfter };
 }

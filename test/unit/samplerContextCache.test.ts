@@ -25,6 +25,15 @@ describe('sampler: context caching (cacheRefresh)', () => {
     assert.ok(offering.requests.every((r) => r.cache === undefined));
   });
 
+  it("with cacheCarry, lets the fill's first call carry an earlier fill's context, and no other call", async () => {
+    const denoiser = new ContextCacheFake();
+    await sample(denoiser, canvas, { ...options, cacheRefresh: 3, cacheCarry: true });
+    assert.deepEqual(denoiser.requests.map((r) => r.cache?.carry === true), denoiser.requests.map((_, n) => n === 0));
+    const plain = new ContextCacheFake();
+    await sample(plain, canvas, { ...options, cacheRefresh: 3 });
+    assert.ok(plain.requests.every((r) => r.cache?.carry === undefined), 'off by default');
+  });
+
   it('gives each fill its own cache name', async () => {
     const denoiser = new ContextCacheFake();
     await sample(denoiser, canvas, { ...options, cacheRefresh: 2 });

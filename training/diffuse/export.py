@@ -62,11 +62,13 @@ CACHE_OUTPUTS = ["present_key", "present_value"]
 
 
 def context_cache_meta(cfg, shared_past=False):
-    """meta.json's `context_cache` (docs/model-contract.md) of a cache graph exported from cfg."""
+    """meta.json's `context_cache` (docs/model-contract.md) of a cache graph exported from cfg; a
+    shared past also names the rotary base its kept keys are rotated by, so the engine can move a
+    kept context to the next fill's canvas."""
     meta = {"row_positions": "row_positions", "past_key": "past_key", "past_value": "past_value",
             "present_key": "present_key", "present_value": "present_value",
             "layers": cfg.n_layer, "heads": cfg.n_head, "head_dim": cfg.n_embd // cfg.n_head}
-    return dict(meta, shared_past=True) if shared_past else meta
+    return dict(meta, shared_past=True, rotary_base=cfg.rope_base) if shared_past else meta
 
 
 def cache_example(cfg, rows, context, batch=2, seed=0):

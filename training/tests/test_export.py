@@ -138,6 +138,8 @@ def test_a_shared_past_graph_serves_every_row_one_context_of_batch_1(tmp_path, f
     model = Denoiser(ModelConfig(vocab_size=50, n_layer=2, n_head=2, n_embd=32, max_length=32)).eval()
     meta = write_model_folder(model, tj, str(tmp_path / "m"), "m", fp16=False, fused=fused, shared_past=True)
     assert meta["context_cache"]["shared_past"] is True
+    # the engine moves a kept shared context to the next fill's canvas by this base (contextCarry.ts)
+    assert meta["context_cache"]["rotary_base"] == model.cfg.rope_base
     ids = torch.randint(3, 50, (3, 20))
     pos = torch.tensor([[4, 5, 6]]).expand(3, 3)
     feed, reference = cached_call(model, ids, pos, None, {"input_ids": ids.numpy(), "positions": pos.numpy(),

@@ -21,6 +21,12 @@ export interface ContextCacheMeta {
    * as B; without it a shared context is fed once per row.
    */
   readonly sharedPast: boolean;
+  /**
+   * `rotary_base`: the base of the rotary positions the kept keys carry (rotate-half pairs), so a
+   * kept shared context can move to the next fill's canvas (docs/model-contract.md); absent = it
+   * cannot, and every fill refreshes.
+   */
+  readonly rotaryBase?: number;
 }
 
 /**
@@ -58,5 +64,6 @@ export function parseContextCache(
     heads: cache.integer('heads', 1),
     headDim: cache.integer('head_dim', 1),
     sharedPast: cache.optionalBoolean('shared_past', false),
+    ...(cache.isUnset('rotary_base') ? {} : { rotaryBase: cache.numberBetween('rotary_base', 1) }),
   };
 }

@@ -58,3 +58,93 @@ export function selectBatch(data: Float32Array, dims: readonly number[], batchRo
   }
   return { data: out, dims: [layers, batchRows.length, heads, length, headDim] };
 }
+
+/**
+ * The kept context carried to another canvas of the same document (docs/model-contract.md, "Carrying
+ * the context to the next fill"): row `rows[i]` of a shared keys or values tensor [layers, 1, heads,
+ * C, headDim] becomes row i, and with `rotary` its key moved by `shifts[i]` positions. A kept key is
+ * rotated by its position (rotate-half pairs (j, j + headDim/2) at angle position · base^(-2j/headDim));
+ * a rotation by the shift after it is the rotation by the new position, so only the keys change.
+ */
+export function carryRows(
+  data: Float32Array,
+  dims: readonly number[],
+  rows: readonly number[],
+  shifts: readonly number[],
+  rotary?: { readonly base: number },
+): { data: Float32Array; dims: number[] } {
+  if (dims.length !== 5 || dims[1] !== 1) throw new Error(`keys/values have shape [${dims.join(', ')}], expected [layers, 1, heads, rows, headDim]`);
+  if (shifts.length !== rows.length) throw new Error(`${rows.length} rows carried with ${shifts.length} shifts`);
+  const [layers, , heads, length, headDim] = dims as [number, number, number, number, number];
+  const bad = rows.find((row) => !Number.isInteger(row) || row < 0 || row >= length);
+  if (bad !== undefined) throw new Error(`row ${bad} of the keys/values is outside [0, ${length})`);
+  const half = headDim / 2;
+  const angles = rotary ? rotationTables(shifts, half, rotary.base) : undefined;
+  const out = new Float32Array(layers * heads * rows.length * headDim);
+  for (let plane = 0; plane < layers * heads; plane++) {
+    rows.forEach((row, i) => {
+      const from = (plane * length + row) * headDim;
+      const to = (plane * rows.length + i) * headDim;
+      if (!angles || shifts[i] === 0) {
+        out.set(data.subarray(from, from + headDim), to);
+        return;
+      }
+      for (let j = 0; j < half; j++) {
+        const cos = angles.cos[i * half + j]!;
+        const sin = angles.sin[i * half + j]!;
+        const x = data[from + j]!;
+        const y = data[from + j + half]!;
+        out[to + j] = x * cos - y * sin;
+        out[to + j + half] = y * cos + x * sin;
+      }
+    });
+  }
+  return { data: out, dims: [layers, 1, heads, rows.length, headDim] };
+}
+
+/** cos and sin of shift · base^(-2j/(2·half)) for every row's shift and pair j, [rows, half]. */
+function rotationTables(shifts: readonly number[], half: number, base: number): { cos: Float64Array; sin: Float64Array } {
+  const cos = new Float64Array(shifts.length * half);
+  const sin = new Float64Array(shifts.length * half);
+  shifts.forEach((shift, i) => {
+    for (let j = 0; j < half; j++) {
+      const angle = shift * Math.pow(base, -j / half);
+      cos[i * half + j] = Math.cos(angle);
+      sin[i * half + j] = Math.sin(angle);
+    }
+  });
+  return { cos, sin };
+}
+
+/**
+ * A shared kept context [layers, 1, heads, C, headDim] with the rows `rows` of the first batch row
+ * of a call's present keys or values [layers, B, heads, L, headDim] after its own rows: context
+ * positions that a carried context lacked, computed by the call that ran them.
+ */
+export function appendRows(
+  kept: Float32Array,
+  keptDims: readonly number[],
+  present: Float32Array,
+  presentDims: readonly number[],
+  rows: readonly number[],
+): { data: Float32Array; dims: number[] } {
+  if (keptDims.length !== 5 || keptDims[1] !== 1) throw new Error(`kept keys/values have shape [${keptDims.join(', ')}], expected [layers, 1, heads, rows, headDim]`);
+  const [layers, , heads, length, headDim] = keptDims as [number, number, number, number, number];
+  const first = selectRows(present, presentDims, rows);
+  const [presentLayers, batch, presentHeads, , presentDim] = first.dims as [number, number, number, number, number];
+  if (presentLayers !== layers || presentHeads !== heads || presentDim !== headDim) {
+    throw new Error(`present keys/values [${presentDims.join(', ')}] do not match the kept [${keptDims.join(', ')}]`);
+  }
+  const total = length + rows.length;
+  const out = new Float32Array(layers * heads * total * headDim);
+  for (let layer = 0; layer < layers; layer++) {
+    for (let head = 0; head < heads; head++) {
+      const plane = layer * heads + head;
+      out.set(kept.subarray(plane * length * headDim, (plane + 1) * length * headDim), plane * total * headDim);
+      // batch row 0 of the present's plane of this layer and head
+      const from = ((layer * batch) * heads + head) * rows.length * headDim;
+      out.set(first.data.subarray(from, from + rows.length * headDim), (plane * total + length) * headDim);
+    }
+  }
+  return { data: out, dims: [layers, 1, heads, total, headDim] };
+}

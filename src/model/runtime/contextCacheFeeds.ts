@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '../../core/errors';
 import type { DenoiseRequest } from '../../sampler/types';
 import type { ContextCacheMeta } from '../folder/contextCacheMeta';
+import type { ContextCarry } from './contextCarry';
 import type { ModelMeta } from '../folder/meta';
 import type { RunCache, WireTensor } from './workerProtocol';
 
@@ -105,6 +106,30 @@ export function cachedCall(
     positions: { type: 'int64', data: within, dims: [batch, queries] },
     extra: { [cache.rowPositions]: { type: 'int64', data: rowPositions, dims } },
     runCache: { past: { key: cache.pastKey, value: cache.pastValue, ...(batchRows ? { batchRows } : {}) } },
+  };
+}
+
+/**
+ * The first call of a fill that carries an earlier fill's shared context (contextCarry.ts): the
+ * worker first carries the kept rows to this canvas, then the call runs the `fresh` rows and the
+ * context positions the carry lacks, and the worker appends those positions' keys and values to
+ * the kept context, which then serves the fill's later calls as a refresh's would.
+ */
+export function carriedCall(
+  cache: ContextCacheMeta & { readonly rotaryBase: number },
+  request: Pick<DenoiseRequest, 'tokens' | 'batch' | 'length' | 'positions' | 'queries'>,
+  fresh: Int32Array,
+  carry: ContextCarry,
+): CachePlan {
+  const rows = Int32Array.from(new Set([...fresh, ...carry.recompute])).sort();
+  const plan = cachedCall(cache, request, rows);
+  const rowOf = new Map(Array.from(rows, (position, row) => [position, row]));
+  return {
+    ...plan,
+    runCache: {
+      past: { key: cache.pastKey, value: cache.pastValue, carry: { rows: carry.rows, shifts: carry.shifts, base: cache.rotaryBase } },
+      extend: { key: cache.presentKey, value: cache.presentValue, rows: carry.recompute.map((position) => rowOf.get(position)!) },
+    },
   };
 }
 

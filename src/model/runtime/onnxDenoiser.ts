@@ -1,6 +1,7 @@
-import { InferenceError } from '../../core/errors';
+import { AbortedError, InferenceError } from '../../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../../sampler/types';
-import { baseFeeds, cachedCall, contextRows, firstRow, fullCall, laterRows, keptCopies, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
+import { baseFeeds, cachedCall, carriedCall, contextRows, firstRow, fullCall, laterRows, keptCopies, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
+import { planCarry, type ContextCarry, type KeptCanvas } from './contextCarry';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from '../folder/meta';
 import type { SessionHost } from './sessionHost';
@@ -15,7 +16,16 @@ interface KeptContext {
   readonly rows: readonly number[];
   readonly length: number;
   readonly fresh: Int32Array;
+  /** A shared context's canvas and its rows' positions, which the next fill may carry (contextCarry.ts). */
+  readonly canvas?: KeptCanvas;
 }
+
+/**
+ * Most context positions a fill runs again beside its holes when it carries an earlier fill's
+ * context; past that, a refresh. A few tokens typed change one to three positions; each keystroke's
+ * carry keeps the ones it ran, so no staleness accumulates beyond the carried rows themselves.
+ */
+const CARRY_MAX_RECOMPUTE = 16;
 
 /** `Denoiser` on an onnxruntime session, opened on `provider`, in the worker behind `host`. */
 export class OnnxDenoiser implements Denoiser {
@@ -55,6 +65,15 @@ export class OnnxDenoiser implements Denoiser {
    */
   async forward(request: DenoiseRequest, signal?: AbortSignal): Promise<RunOutput> {
     checkDenoiseRequest(request, this.spec);
+    const carry = this.carryFor(request);
+    if (carry) {
+      try {
+        return await this.run(request, signal, 1, carry);
+      } catch (error) {
+        // a worker replaced since the last fill keeps no context to carry: refresh instead
+        if (error instanceof AbortedError || signal?.aborted) throw error;
+      }
+    }
     if (!this.sharesContext(request)) return this.run(request, signal);
     const first = await this.run(firstRow(request), signal, request.batch);
     const cached: DenoiseRequest = { ...request, cache: { ...request.cache!, refresh: false } };
@@ -66,8 +85,8 @@ export class OnnxDenoiser implements Denoiser {
     return { data, dims: [request.batch, ...first.dims.slice(1)] };
   }
 
-  /** One network call; a refresh's context is kept for `copies` times its batch. */
-  private async run(request: DenoiseRequest, signal: AbortSignal | undefined, copies = 1): Promise<RunOutput> {
+  /** One network call; a refresh's context is kept for `copies` times its batch; with `carry`, the kept context carried instead. */
+  private async run(request: DenoiseRequest, signal: AbortSignal | undefined, copies = 1, carry?: ContextCarry): Promise<RunOutput> {
     const { batch, length } = request;
     const { inputs, outputs } = this.meta;
     const feeds: Record<string, WireTensor> = {};
@@ -75,7 +94,7 @@ export class OnnxDenoiser implements Denoiser {
     if (inputs.inputVec) feeds[inputs.inputVec] = { type: 'float32', data: request.state!, dims: [batch, length, request.state!.length / (batch * length)] };
     if (inputs.cond && request.cond) feeds[inputs.cond] = { type: 'float32', data: request.cond, dims: [batch] };
     const base = baseFeeds(request);
-    const plan: CachePlan = this.contextCache ? this.planCacheCall(request, base, copies) : uncachedCall(this.meta, request, base);
+    const plan: CachePlan = carry ? this.planCarriedCall(request, carry) : this.contextCache ? this.planCacheCall(request, base, copies) : uncachedCall(this.meta, request, base);
     Object.assign(feeds, planFeeds(inputs, plan));
     try {
       // logits: [B, Q, V]
@@ -87,10 +106,39 @@ export class OnnxDenoiser implements Denoiser {
     }
   }
 
+  /**
+   * How a new fill's first call carries the shared context the last fill kept (contextCarry.ts), or
+   * undefined: the request allows no carry, the graph keeps no shared context or has no rotary base
+   * to move keys by, the rows differ outside their holes, or the canvas changed too much.
+   */
+  private carryFor(request: DenoiseRequest): ContextCarry | undefined {
+    const use = request.cache;
+    const canvas = this.kept?.canvas;
+    if (!use?.carry || !use.refresh || !canvas || this.kept!.fill === use.fill) return undefined;
+    if (this.meta.contextCache?.rotaryBase === undefined || !this.rowsShareContext(request)) return undefined;
+    return planCarry(canvas, request.tokens.subarray(0, request.length), use.fresh, CARRY_MAX_RECOMPUTE);
+  }
+
+  /** The carried call (contextCacheFeeds.ts `carriedCall`); the carried context is then the fill's, as a refresh's would be. */
+  private planCarriedCall(request: DenoiseRequest, carry: ContextCarry): CachePlan {
+    const use = request.cache!;
+    const positions = [...carry.positions, ...carry.recompute];
+    this.kept = {
+      fill: use.fill, rows: [], length: request.length, fresh: use.fresh, shared: true,
+      canvas: { tokens: request.tokens.slice(0, request.length), positions },
+    };
+    return carriedCall({ ...this.meta.contextCache!, rotaryBase: this.meta.contextCache!.rotaryBase! }, request, use.fresh, carry);
+  }
+
   /** A refresh of several rows whose tokens outside the fresh positions, and conditioning, are the same. */
   private sharesContext(request: DenoiseRequest): boolean {
+    return request.batch >= 2 && this.rowsShareContext(request);
+  }
+
+  /** Whether a refresh's rows (one or more) have the same tokens outside the fresh positions, and the same conditioning. */
+  private rowsShareContext(request: DenoiseRequest): boolean {
     const { cache, batch, length, tokens, cond } = request;
-    if (!this.contextCache || !cache?.refresh || batch < 2) return false;
+    if (!this.contextCache || !cache?.refresh) return false;
     if (cond?.some((c) => c !== cond[0])) return false;
     const context = contextRows(cache.fresh, length);
     for (let b = 1; b < batch; b++) {
@@ -122,7 +170,11 @@ export class OnnxDenoiser implements Denoiser {
     }
     if (!use) return fullCall(cache, request, base);
     const copiesKept = keptCopies(cache, copies);
-    this.kept = { fill: use.fill, rows, length, fresh: use.fresh, shared: copiesKept < copies };
+    const shared = copiesKept < copies || (cache.sharedPast && batch === 1);
+    this.kept = {
+      fill: use.fill, rows, length, fresh: use.fresh, shared,
+      ...(shared ? { canvas: { tokens: request.tokens.slice(0, length), positions: contextRows(use.fresh, length) } } : {}),
+    };
     return fullCall(cache, request, base, use.fresh, copiesKept);
   }
 }

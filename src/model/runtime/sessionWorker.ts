@@ -10,7 +10,7 @@
 import './runtimeTelemetry';
 import type * as Ort from 'onnxruntime-node';
 import { errorMessage } from '../../core/errors';
-import { selectBatch, selectRows } from './cacheRows';
+import { appendRows, carryRows, selectBatch, selectRows } from './cacheRows';
 import { encodeFrame, FrameReader, type WireArray } from './frames';
 import { watchForOrphaning } from './orphanWatch';
 import { ortTensor } from './ortTensor';
@@ -83,7 +83,14 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   feeds.forEach(({ name, type, dims }, i) => (tensors[name] = ortTensor(ort, { type, data: arrays[i], dims } as WireTensor)));
   if (cache?.past) {
     if (!kept) throw new Error('no context cache is kept in this worker: a cached call needs a refresh call first');
-    const { batchRows } = cache.past;
+    const { batchRows, carry } = cache.past;
+    if (carry) {
+      const move = (tensor: Ort.Tensor, rotary?: { base: number }): Ort.Tensor => {
+        const { data, dims } = carryRows(tensor.data as Float32Array, tensor.dims, carry.rows, carry.shifts, rotary);
+        return new ort.Tensor('float32', data, dims);
+      };
+      kept = { key: move(kept.key, { base: carry.base }), value: move(kept.value) };
+    }
     if (batchRows) {
       const narrow = (tensor: Ort.Tensor): Ort.Tensor => {
         const { data, dims } = selectBatch(tensor.data as Float32Array, tensor.dims, batchRows);
@@ -95,7 +102,16 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
     tensors[cache.past.value] = kept.value;
   }
   const keep = cache?.keep;
-  const result = await session.run(tensors, keep ? [outputName, keep.key, keep.value] : [outputName]);
+  const extend = cache?.extend;
+  const stored = keep ?? extend;
+  const result = await session.run(tensors, stored ? [outputName, stored.key, stored.value] : [outputName]);
+  if (extend && kept) {
+    const grow = (past: Ort.Tensor, name: string): Ort.Tensor => {
+      const { data, dims } = appendRows(past.data as Float32Array, past.dims, result[name].data as Float32Array, result[name].dims, extend.rows);
+      return new ort.Tensor('float32', data, dims);
+    };
+    kept = { key: grow(kept.key, extend.key), value: grow(kept.value, extend.value) };
+  }
   if (keep) {
     const rowsOf = (name: string): Ort.Tensor => {
       const { data, dims } = selectRows(result[name].data as Float32Array, result[name].dims, keep.rows, keep.copies);

@@ -50,13 +50,30 @@ export interface RunCache {
    * With `batchRows`, first narrow the kept ones to these of their batch rows (axis 1), in this
    * order, and keep the narrowed ones: the context of the rows a pruned fill still runs.
    */
-  readonly past?: { readonly key: string; readonly value: string; readonly batchRows?: readonly number[] };
+  readonly past?: { readonly key: string; readonly value: string; readonly batchRows?: readonly number[]; readonly carry?: CarryRows };
   /**
    * After the run, keep the rows `rows` (indices into the run's rows: axis 3 of
    * [layers, B, heads, rows, headDim]) of these two outputs as the cache, replacing the kept one;
    * its batch repeated `copies` times (default 1: one batch row's context serving several).
    */
   readonly keep?: { readonly key: string; readonly value: string; readonly rows: readonly number[]; readonly copies?: number };
+  /**
+   * After a cached call on a shared context: append the rows `rows` of the first batch row of these
+   * two outputs to the kept context (cacheRows.ts `appendRows`): the context positions a carried
+   * context lacked, which the call ran.
+   */
+  readonly extend?: { readonly key: string; readonly value: string; readonly rows: readonly number[] };
+}
+
+/**
+ * With `past`: first carry the kept shared context to another canvas (cacheRows.ts `carryRows`):
+ * its row `rows[i]` becomes row i, its key moved `shifts[i]` positions by the graph's rotary
+ * `base`; the carried context is kept.
+ */
+export interface CarryRows {
+  readonly rows: readonly number[];
+  readonly shifts: readonly number[];
+  readonly base: number;
 }
 
 export type WorkerRequest =

@@ -89,7 +89,13 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   const fresh = denoiser.contextCache === true && resolved.cacheRefresh > 1 ? state.holePositions() : undefined;
   const fill = fillsStarted++;
   const cacheRequest = (): ContextCacheRequest | undefined =>
-    fresh && { fill, refresh: nfe % resolved.cacheRefresh === 0, fresh, ...(dropped.length > 0 ? { rows: Int32Array.from(running) } : {}) };
+    fresh && {
+      fill,
+      refresh: nfe % resolved.cacheRefresh === 0,
+      fresh,
+      ...(resolved.cacheCarry && nfe === 0 ? { carry: true } : {}),
+      ...(dropped.length > 0 ? { rows: Int32Array.from(running) } : {}),
+    };
 
   const refresh = async (times: number[]): Promise<QueriedLogits> => {
     const cond = timeConditioned ? Float32Array.from(running, (row) => condValue(spec, times[row]!)) : undefined;
