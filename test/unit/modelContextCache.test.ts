@@ -9,10 +9,9 @@ import type { DenoiseRequest } from '../../src/sampler';
 import { contextRows } from '../../src/model/runtime/contextCacheFeeds';
 import { inspectModelFolder, type InspectedModel } from '../../src/model/folder/modelFolder';
 import { OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
-import type { SessionHost } from '../../src/model/runtime/sessionHost';
 import { checkWarmUp } from '../../src/model/runtime/warmUp';
-import type { RunCache, RunOutput, WireTensor } from '../../src/model/runtime/workerProtocol';
 import { requestOf } from './helpers/denoiseRequests';
+import { recordingHost, type HostCall } from './helpers/recordingHost';
 
 // The context-cache fixture (training/diffuse/make_fixture.py --only=context-cache) and its PyTorch goldens.
 const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv');
@@ -271,24 +270,6 @@ describe('a context_cache declaration and the graph must agree (loadModel)', fun
     }
   });
 });
-
-/** One call the denoiser made of its session host: the feeds by input name, and what the worker was to do with its cache. */
-interface HostCall {
-  readonly feeds: Readonly<Record<string, WireTensor>>;
-  readonly cache?: RunCache;
-}
-
-/** A session host that records each call and answers logits of zeros, shaped [B, Q, V] by the feeds. */
-function recordingHost(model: InspectedModel): { host: SessionHost; calls: HostCall[] } {
-  const calls: HostCall[] = [];
-  const run = async (feeds: Record<string, WireTensor>, _output: string, _signal?: AbortSignal, cache?: RunCache): Promise<RunOutput> => {
-    calls.push({ feeds, ...(cache ? { cache } : {}) });
-    const [batch, queries] = feeds[model.meta.inputs.positions]!.dims;
-    const dims = [batch!, queries!, model.spec.vocabSize];
-    return { data: new Float32Array(dims[0]! * dims[1]! * dims[2]!), dims };
-  };
-  return { host: { run } as unknown as SessionHost, calls };
-}
 
 describe('the context cache is used on the CPU provider only (bench/README.md §5: on WebGPU full calls were faster)', function () {
   this.timeout(30000);

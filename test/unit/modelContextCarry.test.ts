@@ -8,10 +8,9 @@ import { appendRows, carryRows } from '../../src/model/runtime/cacheRows';
 import { contextRows } from '../../src/model/runtime/contextCacheFeeds';
 import { CARRY_MAX_SHIFT, planCarry } from '../../src/model/runtime/contextCarry';
 import { OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
-import type { SessionHost } from '../../src/model/runtime/sessionHost';
-import type { RunCache, RunOutput, WireTensor } from '../../src/model/runtime/workerProtocol';
 import type { DenoiseRequest } from '../../src/sampler';
 import { requestOf } from './helpers/denoiseRequests';
+import { recordingHost, type HostCall } from './helpers/recordingHost';
 
 // The shared-past fixture: 2 layers, 2 heads of 16, rotary base 10000, canvases up to 64 tokens.
 const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv-shared');
@@ -23,6 +22,15 @@ function canvas(length: number, fresh: readonly number[], seed = 7): Int32Array 
   const tokens = Int32Array.from({ length }, (_, p) => 3 + ((p * 7919 + seed * 104729) % 1000));
   for (const p of fresh) tokens[p] = 1;
   return tokens;
+}
+
+/** `before` with the token `typed` inserted at `at`: a key typed in front of the hole. */
+function typedAt(before: Int32Array, at: number, typed = 999): Int32Array {
+  const after = new Int32Array(before.length + 1);
+  after.set(before.subarray(0, at));
+  after[at] = typed;
+  after.set(before.subarray(at), at + 1);
+  return after;
 }
 
 describe('planCarry: which kept context rows stand in for the next canvas', () => {
@@ -42,10 +50,7 @@ describe('planCarry: which kept context rows stand in for the next canvas', () =
   it('a token typed before the hole: the prefix stays, the typed token runs again, the suffix moves one on', () => {
     const before = canvas(48, hole);
     const fresh = Int32Array.from(hole.map((p) => p + 1));
-    const after = new Int32Array(49);
-    after.set(before.subarray(0, 20));
-    after[20] = 999;
-    after.set(before.subarray(20), 21);
+    const after = typedAt(before, 20);
     const kept = { tokens: before, positions: contextRows(Int32Array.from(hole), 48) };
     const carry = planCarry(kept, after, fresh, 4)!;
     assert.deepEqual(carry.recompute, [20]);
@@ -159,23 +164,6 @@ describe("carried keys agree with the graph's own rotary (tiny-model-kv-shared i
   });
 });
 
-/** One call the denoiser made of its session host. */
-interface HostCall {
-  readonly feeds: Readonly<Record<string, WireTensor>>;
-  readonly cache?: RunCache;
-}
-
-function recordingHost(model: InspectedModel): { host: SessionHost; calls: HostCall[] } {
-  const calls: HostCall[] = [];
-  const run = async (feeds: Record<string, WireTensor>, _output: string, _signal?: AbortSignal, cache?: RunCache): Promise<RunOutput> => {
-    calls.push({ feeds, ...(cache ? { cache } : {}) });
-    const [batch, queries] = feeds[model.meta.inputs.positions]!.dims;
-    const dims = [batch!, queries!, model.spec.vocabSize];
-    return { data: new Float32Array(dims[0]! * dims[1]! * dims[2]!), dims };
-  };
-  return { host: { run } as unknown as SessionHost, calls };
-}
-
 /** Two rows of one canvas (a second length row: its last hole slot padding), querying the hole. */
 function fillRequest(tokens: Int32Array, hole: readonly number[], cache: DenoiseRequest['cache']): DenoiseRequest {
   const second = Array.from(tokens);
@@ -196,10 +184,7 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
     const before = canvas(48, hole);
     await denoiser.denoise(fillRequest(before, hole, { fill: 1, refresh: true, fresh: Int32Array.from(hole), carry: true }));
-    const after = new Int32Array(49);
-    after.set(before.subarray(0, 20));
-    after[20] = 999;
-    after.set(before.subarray(20), 21);
+    const after = typedAt(before, 20);
     const moved = hole.map((p) => p + 1);
     const fresh = Int32Array.from(moved);
     calls.length = 0;
@@ -254,10 +239,7 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
   it('after a token typed, stays close to a refresh of the new canvas', async () => {
     const before = canvas(48, hole);
     await model.denoiser.denoise(fillRequest(before, hole, { fill: 9101, refresh: true, fresh: Int32Array.from(hole) }));
-    const after = new Int32Array(49);
-    after.set(before.subarray(0, 20));
-    after[20] = 999;
-    after.set(before.subarray(20), 21);
+    const after = typedAt(before, 20);
     const moved = hole.map((p) => p + 1);
     const fresh = Int32Array.from(moved);
     const carried = await model.denoiser.denoise(fillRequest(after, moved, { fill: 9102, refresh: true, fresh, carry: true }));
