@@ -152,6 +152,14 @@ export function readTasks(file: string): BenchTask[] {
     });
 }
 
+/**
+ * The task's document one keystroke earlier: its prefix's last character not yet typed. A fill of
+ * it first, untimed, leaves the context a typist's fill of the task would carry (`cacheCarry`).
+ */
+export function keystrokeEarlier<T extends { prefix: string }>(task: T): T {
+  return { ...task, prefix: task.prefix.slice(0, -1) };
+}
+
 /** `limit` tasks of each kind, in file order (the files are already shuffled by their seed). */
 export function selectTasks(tasks: readonly BenchTask[], kinds: readonly string[], limit: number): BenchTask[] {
   return kinds.flatMap((kind) => tasks.filter((t) => (t.kind ?? 'single_line') === kind).slice(0, limit));

@@ -8,7 +8,7 @@ import { DEFAULT_INFILL_OPTIONS, defaultSteps, InfillEngine, type InfillOptions 
 import { loadModel, resolveModel, type ExecutionProviderChoice, type LoadedModel } from '../src/model';
 import type { Strategy } from '../src/sampler';
 import { percentile } from '../src/cli/stats';
-import { editSimilarity, exactMatch, mean, numbers, round, type BenchTask, type Flags, type Row } from './common';
+import { editSimilarity, exactMatch, keystrokeEarlier, mean, numbers, round, type BenchTask, type Flags, type Row } from './common';
 
 export const MODEL_FLAGS = {
   model: 'model folder (default: the bundled default model)',
@@ -29,6 +29,7 @@ export const SAMPLER_FLAGS = {
   strategy: `unmasking strategy (default ${DEFAULT_INFILL_OPTIONS.strategy})`,
   threshold: `confidence threshold, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.threshold ?? 'off'})`,
   'pad-penalty': `padPenalty of the sampler, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.padPenalty ?? 'off'})`,
+  'after-keystroke': "on: fill each task after an untimed fill of its document a keystroke earlier, carrying that fill's context (cacheCarry), as a typist's fills do; default off: every fill is its document's first",
 };
 
 export async function openModel(flags: Flags): Promise<LoadedModel> {
@@ -64,8 +65,8 @@ export function optionsFor(kind: string, flags: Flags, overrides: Partial<Infill
     threshold,
     padPenalty: optionalNumber(flags['pad-penalty'], DEFAULT_INFILL_OPTIONS.padPenalty),
     contextTokens: flags['context-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.contextTokens : Number(flags['context-tokens']),
-    // each task is a document's first fill: two tasks cut from one file must not carry each other's context
-    cacheCarry: false,
+    // each task is its document's first fill unless asked: two tasks cut from one file must not carry each other's context
+    cacheCarry: flags['after-keystroke'] === 'on',
     ...overrides,
   };
 }
@@ -94,8 +95,10 @@ export interface Fill {
 
 export async function fillTask(model: LoadedModel, task: BenchTask, requested: InfillOptions): Promise<Fill> {
   const options = fitted(requested, model.spec.maxLength);
-  const request = taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, ...(task.max_tokens ? { maxTokens: task.max_tokens } : {}) });
+  const requestOf = (t: BenchTask) => taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, ...(t.max_tokens ? { maxTokens: t.max_tokens } : {}) });
   const engine = new InfillEngine(model);
+  if (options.cacheCarry) await engine.fill(requestOf(keystrokeEarlier(task)), options);
+  const request = requestOf(task);
   const cpu0 = model.cpuUsage();
   const started = performance.now();
   const result = await engine.fill(request, options);

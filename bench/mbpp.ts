@@ -23,7 +23,7 @@ import { taskRequest } from '../src/cli/tasks';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
 import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
 import type { LoadedModel } from '../src/model';
-import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
+import { editSimilarity, exactMatch, keystrokeEarlier, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
 import { withProbedLengths } from './lengthProbe';
 import { evaluate, loadTasks, lostGained, MBPP_KINDS, namesUnseenFunction, type MbppTask } from './mbppData';
@@ -134,7 +134,8 @@ async function fillOne(model: LoadedModel, task: MbppTask, config: Config, synta
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
   if (config.afterKeystroke) {
-    const before = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix.slice(0, -1), suffix: task.suffix, maxTokens }), languageId: 'python' };
+    const earlier = keystrokeEarlier(task);
+    const before = { ...taskRequest({ taskId: task.task_id, prefix: earlier.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
     await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(before, config.options);
   }
   const cpu0 = model.cpuUsage();
