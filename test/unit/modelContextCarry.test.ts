@@ -1,10 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadModel, type LoadedModel } from '../../src/model';
 import { inspectModelFolder, type InspectedModel } from '../../src/model/folder/modelFolder';
-import { appendRows, carryRows } from '../../src/model/runtime/cacheRows';
+import { appendRows, carryRows, selectRows } from '../../src/model/runtime/cacheRows';
 import { contextRows } from '../../src/model/runtime/contextCacheFeeds';
 import { CARRY_MAX_SHIFT, planCarry } from '../../src/model/runtime/contextCarry';
 import { OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
@@ -213,6 +212,47 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
       assert.equal(calls[0]!.cache?.past, undefined);
     }
   });
+
+  it('a second carry in a row finds the token the first one ran after the rows it carried', async () => {
+    const { host, calls } = recordingHost(inspected);
+    const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
+    const first = canvas(48, hole);
+    await denoiser.denoise(fillRequest(first, hole, { fill: 1, refresh: true, fresh: Int32Array.from(hole) }));
+    const second = typedAt(first, 20, 998);
+    const third = typedAt(second, 21, 997);
+    await denoiser.denoise(fillRequest(second, hole.map((p) => p + 1), { fill: 2, refresh: true, fresh: Int32Array.from(hole, (p) => p + 1), carry: true }));
+    await denoiser.denoise(fillRequest(third, hole.map((p) => p + 2), { fill: 3, refresh: true, fresh: Int32Array.from(hole, (p) => p + 2), carry: true }));
+    const carry = calls[3]!.cache?.past?.carry;
+    // kept after fill 2: its 40 carried rows (positions 0-19, 29-48), then row 40 = the token at 20
+    assert.deepEqual(carry?.rows, [...range(0, 20), 40, ...range(20, 40)]);
+    assert.deepEqual(carry?.shifts, [...Array(21).fill(0), ...Array(20).fill(1)]);
+    assert.deepEqual(calls[3]!.cache?.extend?.rows, [0], 'the token typed at 21 runs and is kept');
+  });
+
+  it('refreshes when the worker that kept the context was replaced since', async () => {
+    const { host, calls } = recordingHost(inspected);
+    const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
+    const tokens = canvas(48, hole);
+    await denoiser.denoise(fillRequest(tokens, hole, { fill: 1, refresh: true, fresh: Int32Array.from(hole) }));
+    Object.assign(host, { workerNumber: 2 });
+    calls.length = 0;
+    await denoiser.denoise(fillRequest(tokens, hole, { fill: 2, refresh: true, fresh: Int32Array.from(hole), carry: true }));
+    assert.ok(calls[0]!.cache?.keep && !calls[0]!.cache.past, 'a full call that keeps the context');
+  });
+
+  it('refreshes after eight fills in a row carried one context, so no row stays stale for long', async () => {
+    const { host, calls } = recordingHost(inspected);
+    const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
+    const tokens = canvas(48, hole);
+    const fresh = Int32Array.from(hole);
+    const firstCalls: HostCall[] = [];
+    for (let fill = 1; fill <= 10; fill++) {
+      calls.length = 0;
+      await denoiser.denoise(fillRequest(tokens, hole, { fill, refresh: true, fresh, carry: true }));
+      firstCalls.push(calls[0]!);
+    }
+    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), ['refresh', ...Array(8).fill('carry'), 'refresh']);
+  });
 });
 
 describe('a carried context in the worker (tiny-model-kv-shared)', function () {
@@ -248,14 +288,48 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
     assert.ok(maxDiff(carried, refreshed) < 0.1 * spread, `max |Δ| ${maxDiff(carried, refreshed)} of logits up to ${spread}`);
   });
 
-  it('refreshes instead when the worker was replaced since the last fill and keeps nothing to carry', async () => {
-    const tokens = canvas(48, hole);
-    const fresh = Int32Array.from(hole);
-    const refreshed = await model.denoiser.denoise(fillRequest(tokens, hole, { fill: 9201, refresh: true, fresh }));
-    const workers = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'sessionWorker'], { encoding: 'utf8' }).trim().split('\n').map(Number);
-    for (const pid of workers) process.kill(pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const carried = await model.denoiser.denoise(fillRequest(tokens, hole, { fill: 9202, refresh: true, fresh, carry: true }));
-    assert.ok(maxDiff(carried, refreshed) < 1e-4, 'the refresh');
+  it('carries exactly as the graph fed by hand: the kept rows moved and rotated, the typed token run and appended', async () => {
+    const before = canvas(48, hole);
+    const after = typedAt(before, 20);
+    const moved = hole.map((p) => p + 1);
+    const fresh = Int32Array.from(moved);
+    await model.denoiser.denoise(fillRequest(before, hole, { fill: 9301, refresh: true, fresh: Int32Array.from(hole) }));
+    const carried = await model.denoiser.denoise(fillRequest(after, moved, { fill: 9302, refresh: true, fresh, carry: true }));
+    const next = await model.denoiser.denoise(fillRequest(after, moved, { fill: 9302, refresh: false, fresh }));
+
+    // the same three calls by hand
+    const session = await ort.InferenceSession.create(path.join(fixture, 'model.onnx'));
+    const int64 = (values: ArrayLike<number>, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(values), BigInt), dims);
+    const call = async (rows: number[][], rowPositions: number[], queried: number[], past: { key: Float32Array; value: Float32Array; rows: number }) => {
+      const out = await session.run({
+        input_ids: int64(rows.flat(), [rows.length, rowPositions.length]),
+        positions: int64(rows.flatMap(() => queried), [rows.length, queried.length]),
+        row_positions: int64(rows.flatMap(() => rowPositions), [rows.length, rowPositions.length]),
+        past_key: new ort.Tensor('float32', past.key, [2, 1, 2, past.rows, 16]),
+        past_value: new ort.Tensor('float32', past.value, [2, 1, 2, past.rows, 16]),
+      });
+      const tensor = (name: string) => ({ data: out[name]!.data as Float32Array, dims: out[name]!.dims });
+      return { logits: tensor('logits').data, key: tensor('present_key'), value: tensor('present_value') };
+    };
+    const none = { key: new Float32Array(0), value: new Float32Array(0), rows: 0 };
+    const refresh = await call([Array.from(before)], range(0, 48), hole.slice(0, 4), none);
+    const context = contextRows(Int32Array.from(hole), 48);
+    const kept = { key: selectRows(refresh.key.data, refresh.key.dims, context), value: selectRows(refresh.value.data, refresh.value.dims, context) };
+    const plan = planCarry({ tokens: before, positions: context }, after, fresh, 16)!;
+    const past = {
+      key: carryRows(kept.key.data, kept.key.dims, plan.rows, plan.shifts, { base: 10000 }),
+      value: carryRows(kept.value.data, kept.value.dims, plan.rows, plan.shifts),
+    };
+    // fillRequest's two rows at `positions`: the second pads its hole's last slot
+    const rowsOf = (positions: number[]) => [0, 1].map((b) => positions.map((p) => (b === 1 && p === moved[moved.length - 1] ? 0 : after[p]!)));
+    const first = await call(rowsOf([20, ...moved]), [20, ...moved], [1, 2, 3, 4], { key: past.key.data, value: past.value.data, rows: 40 });
+    const grown = {
+      key: appendRows(past.key.data, past.key.dims, first.key.data, first.key.dims, [0]).data,
+      value: appendRows(past.value.data, past.value.dims, first.value.data, first.value.dims, [0]).data,
+    };
+    const second = await call(rowsOf(moved), moved, [0, 1, 2, 3], { ...grown, rows: 41 });
+    await session.release();
+    assert.ok(maxDiff(carried, first.logits) < 1e-5, `carried call: max |Δ| ${maxDiff(carried, first.logits)}`);
+    assert.ok(maxDiff(next, second.logits) < 1e-5, `next call: max |Δ| ${maxDiff(next, second.logits)}`);
   });
 });

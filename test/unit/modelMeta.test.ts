@@ -111,7 +111,9 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
     ['a context_cache of 0 layers', { context_cache: cacheFields({ layers: 0 }) }, /'context_cache\.layers' must be an integer >= 1, got 0/],
     ['a context_cache with a fractional head_dim', { context_cache: cacheFields({ head_dim: 1.5 }) }, /'context_cache\.head_dim' must be an integer >= 1/],
     ['a context_cache whose shared_past is not a boolean', { context_cache: cacheFields({ shared_past: 'yes' }) }, /'context_cache\.shared_past' must be true or false, got "yes"/],
-    ['a context_cache rotary_base of 1 (no rotation to move keys by)', { context_cache: cacheFields({ rotary_base: 1 }) }, /'context_cache\.rotary_base' must be a finite number > 1, got 1/],
+    ['a context_cache rotary_base of 1 (no rotation to move keys by)', { context_cache: cacheFields({ shared_past: true, rotary_base: 1 }) }, /'context_cache\.rotary_base' must be a finite number > 1, got 1/],
+    ['a context_cache rotary_base without shared_past', { context_cache: cacheFields({ rotary_base: 10000 }) }, /'context_cache\.rotary_base' .*set shared_past too/],
+    ['a context_cache rotary_base with an odd head_dim', { context_cache: cacheFields({ shared_past: true, head_dim: 15, rotary_base: 10000 }) }, /'context_cache\.rotary_base' .*head_dim 15 is odd/],
     ['a context_cache input named like another input', { context_cache: cacheFields({ row_positions: 'positions' }) },
       /'context_cache\.row_positions' is "positions": another input of the graph already has this name/],
     ['a context_cache output named like the logits', { context_cache: cacheFields({ present_value: 'logits' }) },
@@ -132,7 +134,7 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
   it('reads context_cache.rotary_base, absent as undefined (a kept context is then never carried)', () => {
     const parse = (cache: Record<string, unknown>): number | undefined =>
       parseContextCache(new MetaFields('meta.json', { context_cache: cache }), 'absorb', ['input_ids', 'positions'], ['logits'])?.rotaryBase;
-    assert.equal(parse(cacheFields({ rotary_base: 10000 })), 10000);
+    assert.equal(parse(cacheFields({ shared_past: true, rotary_base: 10000 })), 10000);
     assert.equal(parse(cacheFields({})), undefined);
   });
 

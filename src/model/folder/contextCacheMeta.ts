@@ -58,12 +58,16 @@ export function parseContextCache(
   };
   distinct(inputNames, { row_positions: names.rowPositions, past_key: names.pastKey, past_value: names.pastValue }, 'input');
   distinct(outputNames, { present_key: names.presentKey, present_value: names.presentValue }, 'output');
-  return {
+  const parsed = {
     ...names,
     layers: cache.integer('layers', 1),
     heads: cache.integer('heads', 1),
     headDim: cache.integer('head_dim', 1),
     sharedPast: cache.optionalBoolean('shared_past', false),
-    ...(cache.isUnset('rotary_base') ? {} : { rotaryBase: cache.numberBetween('rotary_base', 1) }),
   };
+  if (cache.isUnset('rotary_base')) return parsed;
+  // only a shared context is carried, and rotate-half pairs need an even head_dim
+  if (!parsed.sharedPast) cache.reject('rotary_base', 'a kept context is carried only when it is shared: set shared_past too');
+  if (parsed.headDim % 2 !== 0) cache.reject('rotary_base', `rotary keys pair their halves, and head_dim ${parsed.headDim} is odd`);
+  return { ...parsed, rotaryBase: cache.numberBetween('rotary_base', 1) };
 }

@@ -130,21 +130,17 @@ export function appendRows(
 ): { data: Float32Array; dims: number[] } {
   if (keptDims.length !== 5 || keptDims[1] !== 1) throw new Error(`kept keys/values have shape [${keptDims.join(', ')}], expected [layers, 1, heads, rows, headDim]`);
   const [layers, , heads, length, headDim] = keptDims as [number, number, number, number, number];
-  const first = selectRows(present, presentDims, rows);
-  const [presentLayers, batch, presentHeads, , presentDim] = first.dims as [number, number, number, number, number];
+  const firstRow = selectBatch(present, presentDims, [0]);
+  const added = selectRows(firstRow.data, firstRow.dims, rows);
+  const [presentLayers, , presentHeads, , presentDim] = added.dims as [number, number, number, number, number];
   if (presentLayers !== layers || presentHeads !== heads || presentDim !== headDim) {
     throw new Error(`present keys/values [${presentDims.join(', ')}] do not match the kept [${keptDims.join(', ')}]`);
   }
   const total = length + rows.length;
   const out = new Float32Array(layers * heads * total * headDim);
-  for (let layer = 0; layer < layers; layer++) {
-    for (let head = 0; head < heads; head++) {
-      const plane = layer * heads + head;
-      out.set(kept.subarray(plane * length * headDim, (plane + 1) * length * headDim), plane * total * headDim);
-      // batch row 0 of the present's plane of this layer and head
-      const from = ((layer * batch) * heads + head) * rows.length * headDim;
-      out.set(first.data.subarray(from, from + rows.length * headDim), (plane * total + length) * headDim);
-    }
+  for (let plane = 0; plane < layers * heads; plane++) {
+    out.set(kept.subarray(plane * length * headDim, (plane + 1) * length * headDim), plane * total * headDim);
+    out.set(added.data.subarray(plane * rows.length * headDim, (plane + 1) * rows.length * headDim), (plane * total + length) * headDim);
   }
   return { data: out, dims: [layers, 1, heads, total, headDim] };
 }

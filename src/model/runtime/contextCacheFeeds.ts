@@ -116,18 +116,20 @@ export function cachedCall(
  * the kept context, which then serves the fill's later calls as a refresh's would.
  */
 export function carriedCall(
-  cache: ContextCacheMeta & { readonly rotaryBase: number },
+  cache: ContextCacheMeta,
+  rotaryBase: number,
   request: Pick<DenoiseRequest, 'tokens' | 'batch' | 'length' | 'positions' | 'queries'>,
   fresh: Int32Array,
   carry: ContextCarry,
 ): CachePlan {
-  const rows = Int32Array.from(new Set([...fresh, ...carry.recompute])).sort();
+  // the recomputed positions are context, never fresh: the two sets are disjoint
+  const rows = Int32Array.from([...fresh, ...carry.recompute]).sort();
   const plan = cachedCall(cache, request, rows);
   const rowOf = new Map(Array.from(rows, (position, row) => [position, row]));
   return {
     ...plan,
     runCache: {
-      past: { key: cache.pastKey, value: cache.pastValue, carry: { rows: carry.rows, shifts: carry.shifts, base: cache.rotaryBase } },
+      past: { key: cache.pastKey, value: cache.pastValue, carry: { rows: carry.rows, shifts: carry.shifts, base: rotaryBase } },
       extend: { key: cache.presentKey, value: cache.presentValue, rows: carry.recompute.map((position) => rowOf.get(position)!) },
     },
   };

@@ -41,7 +41,7 @@ export function planCarry(kept: KeptCanvas, tokens: Int32Array, fresh: Int32Arra
   const keptRowAt = new Int32Array(kept.tokens.length).fill(-1);
   kept.positions.forEach((position, row) => (keptRowAt[position] = row));
   const carry: ContextCarry = { rows: [], shifts: [], positions: [], recompute: [] };
-  for (const run of consecutiveRuns(contextRows(fresh, tokens.length))) {
+  for (const run of splitAtGaps(contextRows(fresh, tokens.length))) {
     const keptFor = (position: number, shift: number): number => {
       const from = position - shift;
       if (from < 0 || from >= kept.tokens.length || kept.tokens[from] !== tokens[position]) return -1;
@@ -80,7 +80,7 @@ function bestShift(run: readonly number[], keptFor: (position: number, shift: nu
 }
 
 /** Ascending positions split where they stop being consecutive. */
-function consecutiveRuns(positions: readonly number[]): number[][] {
+function splitAtGaps(positions: readonly number[]): number[][] {
   const runs: number[][] = [];
   positions.forEach((position, i) => {
     if (i > 0 && position === positions[i - 1]! + 1) runs[runs.length - 1]!.push(position);

@@ -1,4 +1,4 @@
-import { AbortedError, InferenceError } from '../../core/errors';
+import { InferenceError } from '../../core/errors';
 import { logitsWidth, type DenoiseRequest, type Denoiser, type DiffusionSpec } from '../../sampler/types';
 import { baseFeeds, cachedCall, carriedCall, contextRows, firstRow, fullCall, laterRows, keptCopies, planFeeds, uncachedCall, type BaseFeeds, type CachePlan } from './contextCacheFeeds';
 import { planCarry, type ContextCarry, type KeptCanvas } from './contextCarry';
@@ -18,14 +18,29 @@ interface KeptContext {
   readonly fresh: Int32Array;
   /** A shared context's canvas and its rows' positions, which the next fill may carry (contextCarry.ts). */
   readonly canvas?: KeptCanvas;
+  /** Fills in a row that carried this context instead of refreshing it (0 after a refresh). */
+  readonly carries: number;
+  /** The worker that keeps it (SessionHost.workerNumber): a replacement keeps nothing to carry. */
+  readonly worker?: number;
+}
+
+/** The kept context after a call: as planned, once the call ran; undefined = as it was. */
+interface PlannedCall {
+  readonly plan: CachePlan;
+  readonly kept?: KeptContext;
 }
 
 /**
  * Most context positions a fill runs again beside its holes when it carries an earlier fill's
- * context; past that, a refresh. A few tokens typed change one to three positions; each keystroke's
- * carry keeps the ones it ran, so no staleness accumulates beyond the carried rows themselves.
+ * context; past that, a refresh. A few tokens typed change one to three positions.
  */
 const CARRY_MAX_RECOMPUTE = 16;
+
+/**
+ * Fills in a row that may carry one context: a carried row keeps the values it had a keystroke
+ * (and, carried again, several keystrokes) ago, so every so many keystrokes a refresh renews them.
+ */
+const CARRY_MAX_CHAIN = 8;
 
 /** `Denoiser` on an onnxruntime session, opened on `provider`, in the worker behind `host`. */
 export class OnnxDenoiser implements Denoiser {
@@ -62,18 +77,13 @@ export class OnnxDenoiser implements Denoiser {
    * instead of B (a further approximation: the other rows' context saw the first row's hole).
    * Kept once for all rows (`shared_past`), the context serves any of them as it is, so the first
    * row's answer is its full call's and only the later rows run cached: a row fewer to run.
+   * A fill's first call that may carry (`cache.carry`) carries the context the last fill kept
+   * instead, when it covers this canvas (`carryFor`): one cached call, no full one.
    */
   async forward(request: DenoiseRequest, signal?: AbortSignal): Promise<RunOutput> {
     checkDenoiseRequest(request, this.spec);
     const carry = this.carryFor(request);
-    if (carry) {
-      try {
-        return await this.run(request, signal, 1, carry);
-      } catch (error) {
-        // a worker replaced since the last fill keeps no context to carry: refresh instead
-        if (error instanceof AbortedError || signal?.aborted) throw error;
-      }
-    }
+    if (carry) return this.run(request, signal, 1, carry);
     if (!this.sharesContext(request)) return this.run(request, signal);
     const first = await this.run(firstRow(request), signal, request.batch);
     const cached: DenoiseRequest = { ...request, cache: { ...request.cache!, refresh: false } };
@@ -94,11 +104,15 @@ export class OnnxDenoiser implements Denoiser {
     if (inputs.inputVec) feeds[inputs.inputVec] = { type: 'float32', data: request.state!, dims: [batch, length, request.state!.length / (batch * length)] };
     if (inputs.cond && request.cond) feeds[inputs.cond] = { type: 'float32', data: request.cond, dims: [batch] };
     const base = baseFeeds(request);
-    const plan: CachePlan = carry ? this.planCarriedCall(request, carry) : this.contextCache ? this.planCacheCall(request, base, copies) : uncachedCall(this.meta, request, base);
+    const { plan, kept }: PlannedCall = carry
+      ? this.planCarriedCall(request, carry)
+      : this.contextCache ? this.planCacheCall(request, base, copies) : { plan: uncachedCall(this.meta, request, base) };
     Object.assign(feeds, planFeeds(inputs, plan));
     try {
       // logits: [B, Q, V]
-      return await this.host.run(feeds, outputs.logits, signal, plan.runCache);
+      const output = await this.host.run(feeds, outputs.logits, signal, plan.runCache);
+      if (kept) this.kept = { ...kept, worker: this.host.workerNumber };
+      return output;
     } catch (error) {
       // a failed run may have left the worker without the context this side thinks it keeps
       this.kept = undefined;
@@ -109,25 +123,25 @@ export class OnnxDenoiser implements Denoiser {
   /**
    * How a new fill's first call carries the shared context the last fill kept (contextCarry.ts), or
    * undefined: the request allows no carry, the graph keeps no shared context or has no rotary base
-   * to move keys by, the rows differ outside their holes, or the canvas changed too much.
+   * to move keys by, the worker that kept it was replaced, it was carried `CARRY_MAX_CHAIN` fills in
+   * a row, the rows differ outside their holes, or the canvas changed too much.
    */
   private carryFor(request: DenoiseRequest): ContextCarry | undefined {
     const use = request.cache;
-    const canvas = this.kept?.canvas;
-    if (!use?.carry || !use.refresh || !canvas || this.kept!.fill === use.fill) return undefined;
+    const kept = this.kept;
+    if (!use?.carry || !use.refresh || !kept?.canvas || kept.fill === use.fill) return undefined;
+    if (kept.worker !== this.host.workerNumber || kept.carries >= CARRY_MAX_CHAIN) return undefined;
     if (this.meta.contextCache?.rotaryBase === undefined || !this.rowsShareContext(request)) return undefined;
-    return planCarry(canvas, request.tokens.subarray(0, request.length), use.fresh, CARRY_MAX_RECOMPUTE);
+    return planCarry(kept.canvas, request.tokens.subarray(0, request.length), use.fresh, CARRY_MAX_RECOMPUTE);
   }
 
   /** The carried call (contextCacheFeeds.ts `carriedCall`); the carried context is then the fill's, as a refresh's would be. */
-  private planCarriedCall(request: DenoiseRequest, carry: ContextCarry): CachePlan {
+  private planCarriedCall(request: DenoiseRequest, carry: ContextCarry): PlannedCall {
     const use = request.cache!;
-    const positions = [...carry.positions, ...carry.recompute];
-    this.kept = {
-      fill: use.fill, rows: [], length: request.length, fresh: use.fresh, shared: true,
-      canvas: { tokens: request.tokens.slice(0, request.length), positions },
-    };
-    return carriedCall({ ...this.meta.contextCache!, rotaryBase: this.meta.contextCache!.rotaryBase! }, request, use.fresh, carry);
+    const cache = this.meta.contextCache!;
+    const plan = carriedCall(cache, cache.rotaryBase!, request, use.fresh, carry);
+    const canvas = { tokens: request.tokens.slice(0, request.length), positions: [...carry.positions, ...carry.recompute] };
+    return { plan, kept: { fill: use.fill, rows: [], length: request.length, fresh: use.fresh, shared: true, canvas, carries: this.kept!.carries + 1 } };
   }
 
   /** A refresh of several rows whose tokens outside the fresh positions, and conditioning, are the same. */
@@ -154,28 +168,24 @@ export class OnnxDenoiser implements Denoiser {
    * it is); otherwise full, keeping the context when the request uses the cache at all: the batch's
    * own, or the first row's shared by `copies` rows (`keptCopies` of it).
    */
-  private planCacheCall(request: DenoiseRequest, base: BaseFeeds, copies: number): CachePlan {
+  private planCacheCall(request: DenoiseRequest, base: BaseFeeds, copies: number): PlannedCall {
     const cache = this.meta.contextCache!;
     const { cache: use, batch, length } = request;
     const rows = use?.rows ? Array.from(use.rows) : Array.from({ length: batch * copies }, (_, b) => b);
     const kept = this.kept;
     if (use && !use.refresh && kept && kept.fill === use.fill && kept.length === length && sameRows(kept.fresh, use.fresh)) {
-      if (kept.shared) return cachedCall(cache, request, use.fresh);
+      if (kept.shared) return { plan: cachedCall(cache, request, use.fresh) };
       const batchRows = rows.map((row) => kept.rows.indexOf(row));
       if (batchRows.every((i) => i >= 0)) {
-        if (sameRows(kept.rows, rows)) return cachedCall(cache, request, use.fresh);
-        this.kept = { ...kept, rows };
-        return cachedCall(cache, request, use.fresh, batchRows);
+        if (sameRows(kept.rows, rows)) return { plan: cachedCall(cache, request, use.fresh) };
+        return { plan: cachedCall(cache, request, use.fresh, batchRows), kept: { ...kept, rows } };
       }
     }
-    if (!use) return fullCall(cache, request, base);
+    if (!use) return { plan: fullCall(cache, request, base) };
     const copiesKept = keptCopies(cache, copies);
     const shared = copiesKept < copies || (cache.sharedPast && batch === 1);
-    this.kept = {
-      fill: use.fill, rows, length, fresh: use.fresh, shared,
-      ...(shared ? { canvas: { tokens: request.tokens.slice(0, length), positions: contextRows(use.fresh, length) } } : {}),
-    };
-    return fullCall(cache, request, base, use.fresh, copiesKept);
+    const canvas = shared ? { canvas: { tokens: request.tokens.slice(0, length), positions: contextRows(use.fresh, length) } } : {};
+    return { plan: fullCall(cache, request, base, use.fresh, copiesKept), kept: { fill: use.fill, rows, length, fresh: use.fresh, shared, ...canvas, carries: 0 } };
   }
 }
 

@@ -36,6 +36,8 @@ export class SessionHost {
   /** The open session, reopened in a replacement worker. */
   private opened: OpenOptions | undefined;
   private deaths = 0;
+  /** Worker processes started so far: each one's number (`workerNumber`). */
+  private started = 0;
   /** CPU time of the workers replaced so far. */
   private retiredCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   private finalError: Error | undefined;
@@ -70,6 +72,14 @@ export class SessionHost {
       const { value, arrays: [data] } = await this.send({ kind: 'run', feeds: headers, output, ...(cache ? { cache } : {}) }, arrays, modelPath);
       return { data: data as Float32Array, dims: (value as { dims: number[] }).dims };
     }, signal);
+  }
+
+  /**
+   * The live worker's number (1 for the first, then one more for each replacement), undefined while
+   * none lives: what a worker keeps (the context cache) is in the worker of that number alone.
+   */
+  get workerNumber(): number | undefined {
+    return this.worker && !this.worker.ended ? this.started : undefined;
   }
 
   /** CPU time (µs) this host's worker processes have used, as of their last answers. */
@@ -141,6 +151,7 @@ export class SessionHost {
   }
 
   private spawn(): WorkerProcess {
+    this.started++;
     return new WorkerProcess(this.options.workerFile ?? defaultWorkerFile);
   }
 

@@ -78,6 +78,7 @@ async function open(options: OpenOptions): Promise<SessionSignature> {
 
 async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], outputName: string, cache?: RunCache): Promise<RunOutput> {
   if (!session) throw new Error('no session is open');
+  if (cache?.keep && cache.extend) throw new Error('a run either keeps its context or extends the kept one, not both');
   const ort = await runtime;
   const tensors: Record<string, Ort.Tensor> = {};
   feeds.forEach(({ name, type, dims }, i) => (tensors[name] = ortTensor(ort, { type, data: arrays[i], dims } as WireTensor)));

@@ -60,7 +60,7 @@ export interface RunCache {
   /**
    * After a cached call on a shared context: append the rows `rows` of the first batch row of these
    * two outputs to the kept context (cacheRows.ts `appendRows`): the context positions a carried
-   * context lacked, which the call ran.
+   * context lacked, which the call ran. Never with `keep`, which would replace what it extends.
    */
   readonly extend?: { readonly key: string; readonly value: string; readonly rows: readonly number[] };
 }

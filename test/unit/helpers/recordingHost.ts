@@ -17,5 +17,5 @@ export function recordingHost(model: InspectedModel): { host: SessionHost; calls
     const dims = [batch!, queries!, model.spec.vocabSize];
     return { data: new Float32Array(dims[0]! * dims[1]! * dims[2]!), dims };
   };
-  return { host: { run } as unknown as SessionHost, calls };
+  return { host: { run, workerNumber: 1 } as unknown as SessionHost, calls };
 }
