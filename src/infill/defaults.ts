@@ -63,7 +63,8 @@ export const PAD_PENALTY = 0.6;
  *   "Carrying the context to the next fill"). Measured (bench/README.md, "Carrying the context to
  *   the next keystroke"): after a keystroke, 281 of 1,100 validation and train single lines pass
  *   against 288 refreshed (random spans equal), a single line on a full canvas takes 128 ms p50
- *   against 176, and in the real VS Code keystroke → ghost text p50 is 299-318 ms against 331-391.
+ *   against 176, and in the real VS Code keystroke → ghost text p50 is 288-343 ms (median 310)
+ *   against 331-391.
  * - `pruneAfter` 4: after 4 steps only the best-ranked length row (as many as `candidates`) runs
  *   on, so the later calls run one row instead of three. Measured (bench/README.md, Validation,
  *   table 8) on 489 holes pooled over validation single-line and random-span and train
