@@ -153,11 +153,11 @@ export function readTasks(file: string): BenchTask[] {
 }
 
 /**
- * The task's document one keystroke earlier: its prefix's last character not yet typed. A fill of
- * it first, untimed, leaves the context a typist's fill of the task would carry (`cacheCarry`).
+ * The task's document `keys` keystrokes earlier: its prefix's last `keys` characters not yet typed.
+ * Fills of it first, untimed, leave the context a typist's fill of the task would carry (`cacheCarry`).
  */
-export function keystrokeEarlier<T extends { prefix: string }>(task: T): T {
-  return { ...task, prefix: task.prefix.slice(0, -1) };
+export function keystrokeEarlier<T extends { prefix: string }>(task: T, keys = 1): T {
+  return { ...task, prefix: task.prefix.slice(0, Math.max(0, task.prefix.length - keys)) };
 }
 
 /** `limit` tasks of each kind, in file order (the files are already shuffled by their seed). */

@@ -67,9 +67,10 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   cacheRefresh: (v) => (v === 'off' ? undefined : Number(v)),
   cacheCarry: (v) => v === 'on',
   pruneAfter: (v) => (v === 'off' ? undefined : Number(v)),
-  // not an engine option: before the timed fill, an untimed one of the document a keystroke earlier
-  // (the prefix's last character not yet typed), whose context a fill with `cacheCarry` carries
-  afterKeystroke: (v) => v === 'on',
+  // not an engine option: before the timed fill, untimed ones of the document N keystrokes earlier,
+  // then N - 1, ..., 1 (the prefix's last characters not yet typed; 'on' = 1), whose context a
+  // fill with `cacheCarry` carries from one to the next
+  afterKeystroke: (v) => (v === 'on' ? 1 : Number(v)),
   // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
   oracleLength: (v) => v === 'on',
   // the N likeliest lengths of a length-probe model's probe as the sizes tried (lengthProbe.ts; a diagnostic)
@@ -84,7 +85,7 @@ interface Config {
   syntax: boolean;
   oracleLength: boolean;
   probedLengths?: number;
-  afterKeystroke: boolean;
+  afterKeystroke: number;
 }
 
 function parseConfig(spec: string): Config {
@@ -101,10 +102,10 @@ function parseConfig(spec: string): Config {
       options[key] = read(value);
     }
   }
-  const { syntax = true, oracleLength = false, probedLengths, afterKeystroke = false, ...engineOptions } = options;
+  const { syntax = true, oracleLength = false, probedLengths, afterKeystroke = 0, ...engineOptions } = options;
   return {
     name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,
-    probedLengths: probedLengths as number | undefined, afterKeystroke: afterKeystroke as boolean,
+    probedLengths: probedLengths as number | undefined, afterKeystroke: afterKeystroke as number,
   };
 }
 
@@ -133,8 +134,8 @@ interface Fill {
 async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
-  if (config.afterKeystroke) {
-    const earlier = keystrokeEarlier(task);
+  for (let keys = config.afterKeystroke; keys > 0; keys--) {
+    const earlier = keystrokeEarlier(task, keys);
     const before = { ...taskRequest({ taskId: task.task_id, prefix: earlier.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
     await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(before, config.options);
   }

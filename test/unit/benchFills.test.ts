@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { keystrokeEarlier } from '../../bench/common';
 import { optionsFor } from '../../bench/fills';
 import { DEFAULT_INFILL_OPTIONS } from '../../src/infill';
 
@@ -17,5 +18,14 @@ describe('bench fill options: what the latency benchmarks measure', () => {
     assert.equal(optionsFor('single_line', { steps: '5', 'steps-fraction': '0.5' }).steps, 5);
     assert.equal(optionsFor('single_line', { 'steps-fraction': '0.5' }).steps, 16);
     assert.equal(optionsFor('multi_line', { 'steps-fraction': '0.125' }).steps, 12);
+  });
+});
+
+describe('keystrokeEarlier: the document a typist had before the last keys', () => {
+  it("drops the prefix's last characters, the suffix and the rest as they are", () => {
+    const task = { task_id: 't', prefix: 'def f(x):\n    ret', suffix: '\n' };
+    assert.deepEqual(keystrokeEarlier(task), { ...task, prefix: 'def f(x):\n    re' });
+    assert.equal(keystrokeEarlier(task, 4).prefix, 'def f(x):\n   ');
+    assert.equal(keystrokeEarlier(task, 99).prefix, '', 'no further back than an empty prefix');
   });
 });
