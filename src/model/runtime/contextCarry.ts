@@ -32,8 +32,8 @@ export const CARRY_MAX_SHIFT = 16;
 
 /**
  * The carry of `kept` to the canvas `tokens` whose fill runs `fresh`, or undefined when more than
- * `maxRecompute` of its context positions would have to run again (a refresh is then as cheap and
- * exact). Each run of context positions between fresh ones takes the one shift (|shift| ≤
+ * `maxRecompute` of its context positions would have to run again (the canvas is then another
+ * document, or much changed: a refresh is worth its cost). Each run of context positions between fresh ones takes the one shift (|shift| ≤
  * CARRY_MAX_SHIFT; the smallest of equally good ones) under which most of its tokens equal a kept
  * row's; those rows carry, the rest recompute.
  */
