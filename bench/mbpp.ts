@@ -133,12 +133,11 @@ interface Fill {
 /** One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a fresh engine (no cache hit). */
 async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
-  const request = { ...taskRequest({ taskId: task.task_id, prefix: task.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
+  const requestOf = (t: MbppTask) => ({ ...taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, maxTokens }), languageId: 'python' });
   for (let keys = config.afterKeystroke; keys > 0; keys--) {
-    const earlier = keystrokeEarlier(task, keys);
-    const before = { ...taskRequest({ taskId: task.task_id, prefix: earlier.prefix, suffix: task.suffix, maxTokens }), languageId: 'python' };
-    await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(before, config.options);
+    await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(requestOf(keystrokeEarlier(task, keys)), config.options);
   }
+  const request = requestOf(task);
   const cpu0 = model.cpuUsage();
   // The probe is one more network call of the fill: its time and call count are the fill's.
   const probeStart = performance.now();

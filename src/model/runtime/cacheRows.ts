@@ -75,44 +75,42 @@ export function carryRows(
 ): { data: Float32Array; dims: number[] } {
   if (dims.length !== 5 || dims[1] !== 1) throw new Error(`keys/values have shape [${dims.join(', ')}], expected [layers, 1, heads, rows, headDim]`);
   if (shifts.length !== rows.length) throw new Error(`${rows.length} rows carried with ${shifts.length} shifts`);
+  const moved = selectRows(data, dims, rows);
+  if (rotary) rotateRows(moved.data, moved.dims, shifts, rotary.base);
+  return moved;
+}
+
+/** Rotates each row i of every [layers, 1, heads] plane by `shifts[i]` positions, in place (rotate-half pairs). */
+function rotateRows(data: Float32Array, dims: readonly number[], shifts: readonly number[], base: number): void {
   const [layers, , heads, length, headDim] = dims as [number, number, number, number, number];
-  const bad = rows.find((row) => !Number.isInteger(row) || row < 0 || row >= length);
-  if (bad !== undefined) throw new Error(`row ${bad} of the keys/values is outside [0, ${length})`);
   const half = headDim / 2;
-  const angles = rotary ? rotationTables(shifts, half, rotary.base) : undefined;
-  const out = new Float32Array(layers * heads * rows.length * headDim);
+  // a keystroke moves whole runs of rows by one shift: one table per distinct shift
+  const tables = new Map<number, { cos: Float64Array; sin: Float64Array }>();
+  for (const shift of shifts) if (shift !== 0 && !tables.has(shift)) tables.set(shift, rotationTable(shift, half, base));
   for (let plane = 0; plane < layers * heads; plane++) {
-    rows.forEach((row, i) => {
-      const from = (plane * length + row) * headDim;
-      const to = (plane * rows.length + i) * headDim;
-      if (!angles || shifts[i] === 0) {
-        out.set(data.subarray(from, from + headDim), to);
-        return;
-      }
+    shifts.forEach((shift, i) => {
+      const table = tables.get(shift);
+      if (!table) return;
+      const at = (plane * length + i) * headDim;
       for (let j = 0; j < half; j++) {
-        const cos = angles.cos[i * half + j]!;
-        const sin = angles.sin[i * half + j]!;
-        const x = data[from + j]!;
-        const y = data[from + j + half]!;
-        out[to + j] = x * cos - y * sin;
-        out[to + j + half] = y * cos + x * sin;
+        const x = data[at + j]!;
+        const y = data[at + j + half]!;
+        data[at + j] = x * table.cos[j]! - y * table.sin[j]!;
+        data[at + j + half] = y * table.cos[j]! + x * table.sin[j]!;
       }
     });
   }
-  return { data: out, dims: [layers, 1, heads, rows.length, headDim] };
 }
 
-/** cos and sin of shift · base^(-2j/(2·half)) for every row's shift and pair j, [rows, half]. */
-function rotationTables(shifts: readonly number[], half: number, base: number): { cos: Float64Array; sin: Float64Array } {
-  const cos = new Float64Array(shifts.length * half);
-  const sin = new Float64Array(shifts.length * half);
-  shifts.forEach((shift, i) => {
-    for (let j = 0; j < half; j++) {
-      const angle = shift * Math.pow(base, -j / half);
-      cos[i * half + j] = Math.cos(angle);
-      sin[i * half + j] = Math.sin(angle);
-    }
-  });
+/** cos and sin of shift · base^(-2j/(2·half)) for each pair j. */
+function rotationTable(shift: number, half: number, base: number): { cos: Float64Array; sin: Float64Array } {
+  const cos = new Float64Array(half);
+  const sin = new Float64Array(half);
+  for (let j = 0; j < half; j++) {
+    const angle = shift * Math.pow(base, -j / half);
+    cos[j] = Math.cos(angle);
+    sin[j] = Math.sin(angle);
+  }
   return { cos, sin };
 }
 
