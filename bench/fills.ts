@@ -65,7 +65,8 @@ export function optionsFor(kind: string, flags: Flags, overrides: Partial<Infill
     threshold,
     padPenalty: optionalNumber(flags['pad-penalty'], DEFAULT_INFILL_OPTIONS.padPenalty),
     contextTokens: flags['context-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.contextTokens : Number(flags['context-tokens']),
-    // each task is its document's first fill unless asked: two tasks cut from one file must not carry each other's context
+    // each task is its document's first fill (the engine's default) unless asked: two tasks cut
+    // from one file must not carry each other's context
     cacheCarry: flags['after-keystroke'] === 'on',
     ...overrides,
   };

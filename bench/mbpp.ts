@@ -90,10 +90,10 @@ interface Config {
 
 function parseConfig(spec: string): Config {
   const name = spec.trim() === '' ? 'defaults' : spec.trim();
-  // Every fill here is a document's first unless a configuration asks for `afterKeystroke`: the
-  // tasks are unrelated, so nothing a fill kept may be carried into the next (nor into the next
-  // configuration's fill of the same task, which would be a canvas the engine has already seen).
-  const options: Record<string, unknown> = { ...DEFAULT_INFILL_OPTIONS, cacheCarry: false };
+  // Every fill here is a document's first (the engine's default) unless a configuration sets
+  // `cacheCarry=on` with `afterKeystroke`: the tasks are unrelated, and the next configuration's
+  // fill of the same task would carry a canvas the engine has already seen.
+  const options: Record<string, unknown> = { ...DEFAULT_INFILL_OPTIONS };
   if (name !== 'defaults') {
     for (const pair of name.split(',')) {
       const [key, value] = pair.split('=').map((s) => s.trim());

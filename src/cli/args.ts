@@ -102,8 +102,6 @@ function infillOptions(values: Record<string, string | boolean | undefined>): In
   const maxTokens = values['max-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.maxTokens : positiveInteger('--max-tokens', values['max-tokens']);
   return {
     ...DEFAULT_INFILL_OPTIONS,
-    // each task is a document of its own: a fill must not carry the context of the task before it
-    cacheCarry: false,
     maxTokens,
     steps: values.steps === undefined ? defaultSteps(maxTokens) : positiveInteger('--steps', values.steps),
     strategy: oneOf('--strategy', stringValue(values.strategy) ?? DEFAULT_INFILL_OPTIONS.strategy, STRATEGIES),

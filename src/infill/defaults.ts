@@ -58,13 +58,9 @@ export const PAD_PENALTY = 0.6;
  *   validation holes of each kind no task lost (single-line pass@1 0.18 -> 0.22, multi-line 0 -> 0,
  *   random-span 0.04 -> 0.04) at 3.0x / 1.8x / 2.5x less CPU per fill (single-line p50 2605 -> 862
  *   ms); refreshing every 4 calls cost more and passed no more (bench/README.md, "Context caching").
- * - `cacheCarry` on: a fill's first call carries the context the last fill kept (a keystroke ago)
- *   instead of running the whole canvas again, when the graph allows it (docs/model-contract.md,
- *   "Carrying the context to the next fill"). Measured (bench/README.md, "Carrying the context to
- *   the next keystroke"): after a keystroke, 281 of 1,100 validation and train single lines pass
- *   against 288 refreshed (random spans equal), a single line on a full canvas takes 128 ms p50
- *   against 176, and in the real VS Code keystroke → ghost text p50 is 288-343 ms (median 310)
- *   against 331-391.
+ * - `cacheCarry` off: each fill is its document's first (the CLI's tasks, the benchmarks' holes);
+ *   the extension turns it on for the editor's fills, which follow one another in one document
+ *   (providers/filler.ts).
  * - `pruneAfter` 4: after 4 steps only the best-ranked length row (as many as `candidates`) runs
  *   on, so the later calls run one row instead of three. Measured (bench/README.md, Validation,
  *   table 8) on 489 holes pooled over validation single-line and random-span and train
@@ -90,7 +86,7 @@ export const DEFAULT_INFILL_OPTIONS: Readonly<InfillOptions> = Object.freeze({
   nonEmpty: true,
   candidates: 1,
   cacheRefresh: 16,
-  cacheCarry: true,
+  cacheCarry: false,
   pruneAfter: 4,
 });
 
