@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import { Rng } from '../../src/core/rng';
 import { positionStats, type LogitRows, type PositionStats } from '../../src/sampler/math/distribution';
 import { expNonPositive } from '../../src/sampler/math/fdlibmExp';
+import { QueriedLogits } from '../../src/sampler/loop/denoiseCall';
 
 /** positionStats as it was written first: two passes over every id with a test of each, Math.exp. */
 function naiveStats(logits: LogitRows, offset: number, vocabSize: number, maskId: number, banned = -1): Omit<PositionStats, 'banned'> {
@@ -120,5 +121,21 @@ describe('sampler position stats', () => {
     ];
     for (const logits of rows) assert.throws(() => positionStats(logits, 0, 3, 2), /non-finite logits/);
     assert.throws(() => positionStats(Float32Array.from([1, 2]), 0, 2, 1, 0), /non-finite logits/); // the only real id banned
+  });
+
+  it('QueriedLogits.statsAt computes a position once per banned id and agrees with positionStats', () => {
+    const vocabSize = 6;
+    const rng = new Rng(5);
+    const logits = Float32Array.from({ length: 2 * 2 * vocabSize }, () => rng.nextUniform() * 4); // [B' = 2, Q = 2, V]
+    const length = 4;
+    const queryIndex = Int32Array.from([-1, 0, 1, -1, -1, 0, 1, -1]); // [B, L]: rows 0 and 1 query positions 1 and 2
+    const calls = new QueriedLogits(logits, 2, vocabSize, queryIndex, length, Int32Array.from([0, 1]));
+    const first = calls.statsAt(1, 2, 5, -1);
+    assert.strictEqual(calls.statsAt(1, 2, 5, -1), first);
+    assertSame(first, naiveStats(logits, (1 * 2 + 1) * vocabSize, vocabSize, 5), 'row 1 position 2');
+    const banned = calls.statsAt(1, 2, 5, first.best);
+    assert.notStrictEqual(banned, first);
+    assertSame(banned, naiveStats(logits, (1 * 2 + 1) * vocabSize, vocabSize, 5, first.best), 'row 1 position 2, best banned');
+    assertSame(calls.statsAt(0, 1, 5, -1), naiveStats(logits, 0, vocabSize, 5), 'row 0 position 1');
   });
 });

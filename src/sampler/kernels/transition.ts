@@ -133,7 +133,9 @@ function finalDistribution(ctx: StepContext, row: number, position: number, t: n
     rows = scratch.logWeights;
     offset = 0;
   }
-  return { rows, offset, stats: positionStats(rows, offset, spec.vocabSize, spec.maskId, banned) };
+  // the call's own logits: the step may know their stats already
+  const stats = rows === logits.logits ? statsAt(ctx, row, position, banned) : positionStats(rows, offset, spec.vocabSize, spec.maskId, banned);
+  return { rows, offset, stats };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { positionStats, probabilityOf, type PositionStats } from '../math/distribution';
+import { probabilityOf, type PositionStats } from '../math/distribution';
 import type { StepContext } from './stepContext';
 
 /*
@@ -33,7 +33,7 @@ function padRulesOn(ctx: StepContext): boolean {
 }
 
 export function statsAt(ctx: StepContext, row: number, position: number, banned = bannedAt(ctx, row, position)): PositionStats {
-  return positionStats(ctx.logits.logits, ctx.logits.offset(row, position), ctx.spec.vocabSize, ctx.spec.maskId, banned);
+  return ctx.logits.statsAt(row, position, ctx.spec.maskId, banned);
 }
 
 /** Every write of a drawn token goes through here: with the pad rules on, a pad also pads the rest of its hole. */
