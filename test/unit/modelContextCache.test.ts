@@ -164,6 +164,25 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     assert.ok(maxDiff(recovered, c.full_logits) <= golden.atol, 'the full recompute');
   });
 
+  it("refuses a cached call planned against a context that a call queued before it replaced, instead of running on the other fill's", async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 7000, refresh: true, fresh }));
+    // not serialized (as SharedDenoiser does for the editor): fill 7001's refresh is queued before
+    // fill 7000's cached call, which was planned against fill 7000's context
+    const [other, stale] = await Promise.allSettled([
+      model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 7001, refresh: true, fresh })),
+      model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 7000, refresh: false, fresh })),
+    ]);
+    assert.ok(other.status === 'fulfilled' && maxDiff(other.value, c.full_logits) <= golden.atol, 'the refresh ran');
+    assert.ok(stale.status === 'rejected', "the cached call did not run on fill 7001's context");
+    assert.ok(stale.reason instanceof InferenceError);
+    assert.match((stale.reason as Error).message, /kept context is #\d+, but this cached call was planned against #\d+: a call queued between them replaced it/);
+    // the failure forgets the kept context: the fill's next call refreshes
+    const again = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 7000, refresh: false, fresh }));
+    assert.ok(maxDiff(again, c.full_logits) <= golden.atol, 'the full recompute');
+  });
+
   it('refuses a cached call that queries a position outside the fresh rows', async () => {
     const c = golden.cached_cases[0];
     const fresh = Int32Array.from(c.fresh);

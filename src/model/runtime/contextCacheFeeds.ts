@@ -11,7 +11,8 @@ export interface CachePlan {
   readonly positions: WireTensor;
   /** The cache inputs fed from this side (row positions; a full call's empty past). */
   readonly extra: Record<string, WireTensor>;
-  readonly runCache?: RunCache;
+  /** What the worker does with its cache; the caller adds which kept context that is (`RunCache.context`). */
+  readonly runCache?: Omit<RunCache, 'context'>;
 }
 
 /** A full call's own input ids and positions: the request's. */

@@ -5,7 +5,7 @@ import { planCarry, type ContextCarry, type KeptCanvas } from './contextCarry';
 import { checkDenoiseRequest } from './denoiseRequest';
 import type { ModelMeta } from '../folder/meta';
 import type { SessionHost } from './sessionHost';
-import type { RunOutput, WireTensor } from './workerProtocol';
+import type { RunCache, RunOutput, WireTensor } from './workerProtocol';
 
 /** The context the worker keeps, as far as this side knows: whose it is and for which canvas. */
 interface KeptContext {
@@ -20,14 +20,16 @@ interface KeptContext {
   readonly canvas?: KeptCanvas;
   /** Fills in a row that carried this context instead of refreshing it (0 after a refresh). */
   readonly carries: number;
+  /** Its id in the worker (RunCache.context), which refuses a call planned against another context. */
+  readonly id: number;
   /** The worker that keeps it (SessionHost.workerNumber): a replacement keeps nothing to carry. */
   readonly worker?: number;
 }
 
-/** The kept context after a call: as planned, once the call ran; undefined = as it was. */
+/** The kept context after a call: as planned (its id and worker given once the call ran); undefined = as it was. */
 interface PlannedCall {
   readonly plan: CachePlan;
-  readonly kept?: KeptContext;
+  readonly kept?: Omit<KeptContext, 'id' | 'worker'>;
 }
 
 /**
@@ -49,6 +51,7 @@ const CARRY_MAX_CHAIN = 4;
 export class OnnxDenoiser implements Denoiser {
   readonly contextCache: boolean;
   private kept: KeptContext | undefined;
+  private lastContextId = 0;
 
   constructor(
     readonly spec: DiffusionSpec,
@@ -111,16 +114,29 @@ export class OnnxDenoiser implements Denoiser {
       ? this.planCarriedCall(request, carry)
       : this.contextCache ? this.planCacheCall(request, base, copies) : { plan: uncachedCall(this.meta, request, base) };
     Object.assign(feeds, planFeeds(inputs, plan));
+    const runCache = plan.runCache && { ...plan.runCache, context: this.contextIds(plan.runCache, kept !== undefined) };
     try {
       // logits: [B, Q, V]
-      const output = await this.host.run(feeds, outputs.logits, signal, plan.runCache);
-      if (kept) this.kept = { ...kept, worker: this.host.workerNumber };
+      const output = await this.host.run(feeds, outputs.logits, signal, runCache);
+      if (kept) this.kept = { ...kept, id: runCache!.context.keeps, worker: this.host.workerNumber };
       return output;
     } catch (error) {
       // a failed run may have left the worker without the context this side thinks it keeps
       this.kept = undefined;
       throw error;
     }
+  }
+
+  /**
+   * Which kept context a call reads and which the worker keeps after it (RunCache.context): a
+   * context the call keeps, extends, carries or narrows gets a new id, and one it reads is named,
+   * so the worker refuses a call planned against a context that a call queued in between replaced
+   * (callers that do not serialize their fills, as SharedDenoiser does) instead of running on it.
+   */
+  private contextIds(runCache: NonNullable<CachePlan['runCache']>, keepsNew: boolean): RunCache['context'] {
+    // a cached call is planned only against the context this side records as kept
+    const reads = runCache.past ? this.kept!.id : undefined;
+    return { reads, keeps: keepsNew ? ++this.lastContextId : reads! };
   }
 
   /**

@@ -19,8 +19,12 @@ import type { FeedHeader, OpenOptions, RunCache, RunOutput, SessionSignature, Wi
 const runtime: Promise<typeof Ort> = import('onnxruntime-node');
 
 let session: Ort.InferenceSession | undefined;
-/** The context's keys and values kept by the last refresh call (RunCache); belongs to `session`. */
-let kept: { readonly key: Ort.Tensor; readonly value: Ort.Tensor } | undefined;
+interface KeptTensors {
+  readonly key: Ort.Tensor;
+  readonly value: Ort.Tensor;
+}
+/** The context's keys and values kept by the last call that kept one, and its id (RunCache.context); belongs to `session`. */
+let kept: (KeptTensors & { readonly id: number }) | undefined;
 /** Requests are served one at a time, in arrival order (the host sends one at a time anyway). */
 let serving: Promise<void> = Promise.resolve();
 
@@ -82,47 +86,60 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   const ort = await runtime;
   const tensors: Record<string, Ort.Tensor> = {};
   feeds.forEach(({ name, type, dims }, i) => (tensors[name] = ortTensor(ort, { type, data: arrays[i], dims } as WireTensor)));
+  // the context this run reads and then keeps; `kept` changes only once the run has succeeded
+  let context: KeptTensors | undefined;
   if (cache?.past) {
-    if (!kept) throw new Error('no context cache is kept in this worker: a cached call needs a refresh call first');
+    context = keptFor(cache.context.reads);
     const { batchRows, carry } = cache.past;
     if (carry) {
       const move = (tensor: Ort.Tensor, rotary?: { base: number }): Ort.Tensor => {
         const { data, dims } = carryRows(tensor.data as Float32Array, tensor.dims, carry.rows, carry.shifts, rotary);
         return new ort.Tensor('float32', data, dims);
       };
-      kept = { key: move(kept.key, { base: carry.base }), value: move(kept.value) };
+      context = { key: move(context.key, { base: carry.base }), value: move(context.value) };
     }
     if (batchRows) {
       const narrow = (tensor: Ort.Tensor): Ort.Tensor => {
         const { data, dims } = selectBatch(tensor.data as Float32Array, tensor.dims, batchRows);
         return new ort.Tensor('float32', data, dims);
       };
-      kept = { key: narrow(kept.key), value: narrow(kept.value) };
+      context = { key: narrow(context.key), value: narrow(context.value) };
     }
-    tensors[cache.past.key] = kept.key;
-    tensors[cache.past.value] = kept.value;
+    tensors[cache.past.key] = context.key;
+    tensors[cache.past.value] = context.value;
   }
   const keep = cache?.keep;
   const extend = cache?.extend;
   const stored = keep ?? extend;
   const result = await session.run(tensors, stored ? [outputName, stored.key, stored.value] : [outputName]);
-  if (extend && kept) {
-    const grow = (past: Ort.Tensor, name: string): Ort.Tensor => {
-      const { data, dims } = appendRows(past.data as Float32Array, past.dims, result[name].data as Float32Array, result[name].dims, extend.rows);
+  if (extend && context) {
+    const past = context;
+    const grow = (tensor: Ort.Tensor, name: string): Ort.Tensor => {
+      const { data, dims } = appendRows(tensor.data as Float32Array, tensor.dims, result[name].data as Float32Array, result[name].dims, extend.rows);
       return new ort.Tensor('float32', data, dims);
     };
-    kept = { key: grow(kept.key, extend.key), value: grow(kept.value, extend.value) };
+    context = { key: grow(past.key, extend.key), value: grow(past.value, extend.value) };
   }
   if (keep) {
     const rowsOf = (name: string): Ort.Tensor => {
       const { data, dims } = selectRows(result[name].data as Float32Array, result[name].dims, keep.rows, keep.copies);
       return new ort.Tensor('float32', data, dims);
     };
-    kept = { key: rowsOf(keep.key), value: rowsOf(keep.value) };
+    context = { key: rowsOf(keep.key), value: rowsOf(keep.value) };
   }
+  if (cache && context) kept = { ...context, id: cache.context.keeps };
   const logits = result[outputName];
   if (logits.type !== 'float32') throw new Error(`output '${outputName}' is ${logits.type}, expected float32`);
   return { data: logits.data as Float32Array, dims: logits.dims };
+}
+
+/** The kept context a cached call was planned against (RunCache.context.reads), or why it cannot run. */
+function keptFor(reads: number | undefined): KeptTensors {
+  if (!kept) throw new Error('no context cache is kept in this worker: a cached call needs a refresh call first');
+  if (kept.id !== reads) {
+    throw new Error(`the kept context is #${kept.id}, but this cached call was planned against #${reads}: a call queued between them replaced it (one denoiser's fills must not overlap)`);
+  }
+  return kept;
 }
 
 async function release(): Promise<void> {

@@ -46,6 +46,13 @@ export interface FeedHeader {
  */
 export interface RunCache {
   /**
+   * Which kept context the run reads (`reads`, with `past`) and which the worker keeps after it
+   * (`keeps`: a new id when the run keeps, extends, carries or narrows one; else the one it read).
+   * The caller plans a cached call from the context it believes the worker keeps; the worker refuses
+   * a call planned against another, e.g. one that a call queued between them replaced.
+   */
+  readonly context: { readonly reads?: number; readonly keeps: number };
+  /**
    * Feed the kept keys and values as these two inputs (a cached call); the run's feeds lack them.
    * With `batchRows`, first narrow the kept ones to these of their batch rows (axis 1), in this
    * order, and keep the narrowed ones: the context of the rows a pruned fill still runs.
