@@ -1,15 +1,29 @@
 /**
+ * Where a function here puts its result: a new array by default; the worker passes arrays it reuses
+ * (keptBuffers.ts), since a fresh array of a context's megabytes costs more than the copy into it.
+ */
+export type Allocate = (length: number) => Float32Array;
+
+const newArray: Allocate = (length) => new Float32Array(length);
+
+/**
  * The rows `rows` of a keys or values tensor [layers, B, heads, L, headDim] (axis 3), in the order
  * given, with its batch repeated `copies` times ([layers, B·copies, heads, rows, headDim]): what the
  * worker keeps of a refresh call's present keys and values (the context's rows; one row's context
  * kept for a whole batch that shares it).
  */
-export function selectRows(data: Float32Array, dims: readonly number[], rows: readonly number[], copies = 1): { data: Float32Array; dims: number[] } {
+export function selectRows(
+  data: Float32Array,
+  dims: readonly number[],
+  rows: readonly number[],
+  copies = 1,
+  allocate: Allocate = newArray,
+): { data: Float32Array; dims: number[] } {
   if (dims.length !== 5) throw new Error(`keys/values have shape [${dims.join(', ')}], expected [layers, batch, heads, rows, headDim]`);
   const [layers, batch, heads, length, headDim] = dims as [number, number, number, number, number];
   const bad = rows.find((row) => !Number.isInteger(row) || row < 0 || row >= length);
   if (bad !== undefined) throw new Error(`row ${bad} of the keys/values is outside [0, ${length})`);
-  const out = new Float32Array(layers * batch * copies * heads * rows.length * headDim);
+  const out = allocate(layers * batch * copies * heads * rows.length * headDim);
   const runs = consecutiveRuns(rows);
   let plane = 0;
   for (let layer = 0; layer < layers; layer++) {
@@ -72,10 +86,11 @@ export function carryRows(
   rows: readonly number[],
   shifts: readonly number[],
   rotary?: { readonly base: number },
+  allocate: Allocate = newArray,
 ): { data: Float32Array; dims: number[] } {
   if (dims.length !== 5 || dims[1] !== 1) throw new Error(`keys/values have shape [${dims.join(', ')}], expected [layers, 1, heads, rows, headDim]`);
   if (shifts.length !== rows.length) throw new Error(`${rows.length} rows carried with ${shifts.length} shifts`);
-  const moved = selectRows(data, dims, rows);
+  const moved = selectRows(data, dims, rows, 1, allocate);
   if (rotary) rotateRows(moved.data, moved.dims, shifts, rotary.base);
   return moved;
 }
@@ -125,6 +140,7 @@ export function appendRows(
   present: Float32Array,
   presentDims: readonly number[],
   rows: readonly number[],
+  allocate: Allocate = newArray,
 ): { data: Float32Array; dims: number[] } {
   if (keptDims.length !== 5 || keptDims[1] !== 1) throw new Error(`kept keys/values have shape [${keptDims.join(', ')}], expected [layers, 1, heads, rows, headDim]`);
   const [layers, , heads, length, headDim] = keptDims as [number, number, number, number, number];
@@ -135,7 +151,7 @@ export function appendRows(
     throw new Error(`present keys/values [${presentDims.join(', ')}] do not match the kept [${keptDims.join(', ')}]`);
   }
   const total = length + rows.length;
-  const out = new Float32Array(layers * heads * total * headDim);
+  const out = allocate(layers * heads * total * headDim);
   for (let plane = 0; plane < layers * heads; plane++) {
     out.set(kept.subarray(plane * length * headDim, (plane + 1) * length * headDim), plane * total * headDim);
     out.set(added.data.subarray(plane * rows.length * headDim, (plane + 1) * rows.length * headDim), (plane * total + length) * headDim);

@@ -10,8 +10,9 @@
 import './runtimeTelemetry';
 import type * as Ort from 'onnxruntime-node';
 import { errorMessage } from '../../core/errors';
-import { appendRows, carryRows, selectBatch, selectRows } from './cacheRows';
+import { appendRows, carryRows, selectBatch, selectRows, type Allocate } from './cacheRows';
 import { encodeFrame, FrameReader, type WireArray } from './frames';
+import { KeptBuffers } from './keptBuffers';
 import { watchForOrphaning } from './orphanWatch';
 import { ortTensor } from './ortTensor';
 import type { FeedHeader, OpenOptions, RunCache, RunOutput, SessionSignature, WireTensor, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
@@ -25,6 +26,8 @@ interface KeptTensors {
 }
 /** The context's keys and values kept by the last call that kept one, and its id (RunCache.context); belongs to `session`. */
 let kept: (KeptTensors & { readonly id: number }) | undefined;
+/** The arrays kept contexts are written into, reused from run to run. */
+const buffers = new KeptBuffers();
 /** Requests are served one at a time, in arrival order (the host sends one at a time anyway). */
 let serving: Promise<void> = Promise.resolve();
 
@@ -88,12 +91,13 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   feeds.forEach(({ name, type, dims }, i) => (tensors[name] = ortTensor(ort, { type, data: arrays[i], dims } as WireTensor)));
   // the context this run reads and then keeps; `kept` changes only once the run has succeeded
   let context: KeptTensors | undefined;
+  const allocate = keptAllocator();
   if (cache?.past) {
     context = keptFor(cache.context.reads);
     const { batchRows, carry } = cache.past;
     if (carry) {
       const move = (tensor: Ort.Tensor, rotary?: { base: number }): Ort.Tensor => {
-        const { data, dims } = carryRows(tensor.data as Float32Array, tensor.dims, carry.rows, carry.shifts, rotary);
+        const { data, dims } = carryRows(tensor.data as Float32Array, tensor.dims, carry.rows, carry.shifts, rotary, allocate);
         return new ort.Tensor('float32', data, dims);
       };
       context = { key: move(context.key, { base: carry.base }), value: move(context.value) };
@@ -115,14 +119,14 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   if (extend && context) {
     const past = context;
     const grow = (tensor: Ort.Tensor, name: string): Ort.Tensor => {
-      const { data, dims } = appendRows(tensor.data as Float32Array, tensor.dims, result[name].data as Float32Array, result[name].dims, extend.rows);
+      const { data, dims } = appendRows(tensor.data as Float32Array, tensor.dims, result[name].data as Float32Array, result[name].dims, extend.rows, allocate);
       return new ort.Tensor('float32', data, dims);
     };
     context = { key: grow(past.key, extend.key), value: grow(past.value, extend.value) };
   }
   if (keep) {
     const rowsOf = (name: string): Ort.Tensor => {
-      const { data, dims } = selectRows(result[name].data as Float32Array, result[name].dims, keep.rows, keep.copies);
+      const { data, dims } = selectRows(result[name].data as Float32Array, result[name].dims, keep.rows, keep.copies, allocate);
       return new ort.Tensor('float32', data, dims);
     };
     context = { key: rowsOf(keep.key), value: rowsOf(keep.value) };
@@ -131,6 +135,19 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   const logits = result[outputName];
   if (logits.type !== 'float32') throw new Error(`output '${outputName}' is ${logits.type}, expected float32`);
   return { data: logits.data as Float32Array, dims: logits.dims };
+}
+
+/**
+ * Pooled arrays for the tensors a run makes of the kept context: never one that the kept context
+ * (which a failed run leaves in place) or an earlier tensor of the same run still holds.
+ */
+function keptAllocator(): Allocate {
+  const held = kept ? [kept.key.data as Float32Array, kept.value.data as Float32Array] : [];
+  return (length) => {
+    const array = buffers.take(length, held);
+    held.push(array);
+    return array;
+  };
 }
 
 /** The kept context a cached call was planned against (RunCache.context.reads), or why it cannot run. */
