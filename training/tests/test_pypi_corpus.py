@@ -20,6 +20,9 @@ def test_select_excludes_image_and_benchmarks(tmp_path):
     assert out.read_text().split() == ["requests==2.0", "some-pkg==0.1"]
     assert r["dropped"] == {"excluded": 1, "benchmark": 2, "no_version": 1}
     assert BENCH_PACKAGE.search(canonical("lm_eval")) and not BENCH_PACKAGE.search("django-appconf")
+    # collections of evaluations (inspect-evals carries HumanEval, MBPP, APPS and DS-1000)
+    assert BENCH_PACKAGE.search(canonical("inspect_evals")) and BENCH_PACKAGE.search("evals")
+    assert not BENCH_PACKAGE.search("medeval") and not BENCH_PACKAGE.search("evalidate")
 
 
 def test_select_algorithmic_vocabulary(tmp_path):
