@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { machineInfo, modelInfo, numbers, parseFlags, publish, readTasks, repoRoot, round, run, selectTasks, type Row } from './common';
+import { referenceCallMs, referenceSetting } from './reference';
 import { fillAll, kindsOf, limitOf, MODEL_FLAGS, openModel, optionsFor, SAMPLER_FLAGS, summarize } from './fills';
 
 const FLAGS = {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const model = await openModel(flags);
   try {
     const fills = await fillAll(model, tasks, (kind) => optionsFor(kind, flags), runs);
+    const reference = await referenceCallMs(model);
     const rows: Row[] = kindsOf(flags).map((kind) => ({
       config: flags.label ?? model.name,
       kind,
@@ -51,6 +53,8 @@ async function main(): Promise<void> {
           multi: optionsFor('multi_line', flags),
           runs,
           loadavg: `${round(load0, 2)} -> ${round(loadavg()[0], 2)}`,
+          // the machine's speed after the fills: tables of different hours compare through it
+          referenceCall: referenceSetting(reference),
         },
         rows,
         notes: [
