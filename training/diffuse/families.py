@@ -110,12 +110,15 @@ class Family:
         return {"objective": self.objective, "family": self.meta_family, "graph": self.graph,
                 "output_kind": self.output_kind, "cond_kind": self.cond_kind, "schedule": self.schedule.type}
 
-    def objective_module(self, vocab_size, mask_id, cache_dir=None):
+    def objective_module(self, vocab_size, mask_id, cache_dir=None, hole_reveal="random"):
         """The loss (and held-out bound) of this family as an nn.Module (GenMD4's holds w).
-        cache_dir: where RDLM caches its bridge table (the run's folder)."""
+        cache_dir: where RDLM caches its bridge table (the run's folder). hole_reveal: which of an
+        editor hole's slots MDLM's training rows mask (mdlm.py); the other families mask at random."""
         from . import cedd, md4, mdlm, rdlm, sedd
         if self.objective == "mdlm":
-            return mdlm.MDLM(self.schedule, vocab_size, mask_id)
+            return mdlm.MDLM(self.schedule, vocab_size, mask_id, hole_reveal)
+        if hole_reveal != "random":
+            raise ValueError(f"hole_reveal={hole_reveal!r} is MDLM's alone (objective {self.objective!r})")
         if self.objective == "md4":
             return md4.MD4(self.schedule, vocab_size, mask_id)
         if self.objective == "genmd4":

@@ -13,24 +13,39 @@ hole given the context), normalised by the number of hole slots.
 
 `MDLM` is the objective module, as md4.MD4, sedd.SEDD, cedd.CEDD and rdlm.RDLM are (families.py
 builds it); the SUBS helpers below are shared with MD4 and CEDD.
+
+hole_reveal="confident" (a training recipe, not the NELBO): the engine's sampler reveals a hole's
+most confident slots first, so it decodes from states whose easy slots are filled and hard ones
+masked, where the forward process masks a random subset. With it, an editor-hole row keeps the
+forward process' count of masked slots but masks the ones the model itself is least confident
+about with the whole hole masked (one no-grad forward of the batch more), ranked as the sampler
+ranks them: a slot whose likeliest token is padding DECODER_PAD_PENALTY below content. Plain rows,
+and the held-out bound, keep the random subset.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from .graphs import T_MIN, antithetic_t
+from .tokenizer import PAD_ID
 
 NEG = -1e6
+# the engine's default padPenalty (src/infill/defaults.ts PAD_PENALTY; a test holds the two equal)
+DECODER_PAD_PENALTY = 0.6
 
 
 class MDLM(nn.Module):
     BOUNDS = ("nelbo",)
 
-    def __init__(self, schedule, vocab_size, mask_id):
+    HOLE_REVEALS = ("random", "confident")
+
+    def __init__(self, schedule, vocab_size, mask_id, hole_reveal="random"):
         super().__init__()
         if schedule.type != "loglinear":
             raise ValueError(f"MDLM trains on the loglinear schedule (got {schedule.type!r})")
-        self.schedule, self.mask_id = schedule, mask_id
+        if hole_reveal not in self.HOLE_REVEALS:
+            raise ValueError(f"hole_reveal must be one of {self.HOLE_REVEALS} (got {hole_reveal!r})")
+        self.schedule, self.mask_id, self.hole_reveal = schedule, mask_id, hole_reveal
 
     def sample_t(self, batch_size, device, generator=None):
         """Diffusion times t in [T_MIN, 1], one per row, antithetic: [B] float32."""
@@ -50,9 +65,13 @@ class MDLM(nn.Module):
         masked = (r < self.schedule.corrupt_chance(t)[:, None]) & region
         return torch.where(masked, torch.full_like(x0, self.mask_id), x0), masked
 
-    def weighted_nll(self, model, x0, region, t, valid=None, generator=None):
-        """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used."""
+    def weighted_nll(self, model, x0, region, t, valid=None, generator=None, confident_holes=False):
+        """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used; with
+        confident_holes, the hole rows' masked slots are the least confident ones (module doc)."""
         xt, masked = self.forward_mask(x0, region, t, generator)
+        if confident_holes:
+            masked = least_confident_holes(model, x0, region, masked, self.mask_id, valid)
+            xt = torch.where(masked, torch.full_like(x0, self.mask_id), x0)
         nll = masked_nll(model, xt, x0, masked, self.mask_id, valid)
         return nll, self.loss_weight(t)[:, None].expand_as(masked)[masked], xt
 
@@ -60,7 +79,7 @@ class MDLM(nn.Module):
         """Per-token NELBO estimate (a scalar to minimise). region [B, L] bool: positions that may be
         masked (all tokens for plain rows, the hole slots for infill rows); valid: see Denoiser.hidden."""
         t = self.sample_t(x0.shape[0], x0.device, generator)
-        nll, w, _ = self.weighted_nll(model, x0, region, t, valid, generator)
+        nll, w, _ = self.weighted_nll(model, x0, region, t, valid, generator, self.hole_reveal == "confident")
         return (nll * w).sum() / region.sum().clamp(min=1)
 
     def bounds(self, model, x0, generator=None):
@@ -80,6 +99,28 @@ def subs_log_probs(logits, xt, mask_id):
     keep = xt != mask_id                                                   # [B, L]
     onehot = torch.full_like(logp, NEG).scatter_(-1, xt.unsqueeze(-1), 0.0)
     return torch.where(keep.unsqueeze(-1), onehot, logp)
+
+
+@torch.no_grad()
+def least_confident_holes(model, x0, region, masked, mask_id, valid=None):
+    """masked [B, L] with each editor-hole row's masked slots moved, their count kept, to the region
+    slots the model is least confident about when the whole region is masked: the slots the
+    engine's confidence-first sampler leaves for last (its score: the highest probability, [MASK]
+    excluded, less DECODER_PAD_PENALTY where that token is padding). Rows whose region is the whole
+    canvas (plain rows) keep their random subset. Every row runs (one static shape for the compiled
+    network); only the hole rows' predictions are read."""
+    holes = (~region.all(dim=1))[:, None] & region
+    if not holes.any():
+        return masked
+    h = model.hidden(torch.where(region, torch.full_like(x0, mask_id), x0), valid)
+    logits = model.head(h[holes]).index_fill(1, torch.tensor([mask_id], device=x0.device), NEG)
+    best, token = logits.max(dim=1)
+    score = torch.full(x0.shape, float("inf"), device=x0.device)         # never picked outside holes
+    probability = torch.exp(best - torch.logsumexp(logits, dim=1))
+    score[holes] = (probability - DECODER_PAD_PENALTY * (token == PAD_ID)).float()
+    rank = score.argsort(dim=1).argsort(dim=1)                           # 0 = least confident
+    moved = rank < masked.sum(dim=1, keepdim=True)
+    return torch.where(holes.any(dim=1, keepdim=True), moved & holes, masked)
 
 
 def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None):

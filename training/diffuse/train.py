@@ -62,6 +62,7 @@ class TrainConfig:
     unit_share: float = 0.0          # share of hole rows cut from a top-level Python function (functions.py)
     probe_slots: int = 0             # > 0: the length-probe hole size (data.py; bench/lengthProbe.ts reads it)
     probe_share: float = 0.0         # share of hole rows of at most probe_slots tokens given exactly that many slots
+    hole_reveal: str = "random"      # random | confident: which hole slots MDLM's rows mask (mdlm.py)
     num_workers: int = 14
     # optimisation
     lr: float = 1.5e-3
@@ -177,7 +178,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     tok = load(cfg.tokenizer)
     mcfg = model_config(cfg, tok.get_vocab_size())
     model = Denoiser(mcfg).to(device)
-    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg), cfg.out_dir).to(device)
+    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg), cfg.out_dir, cfg.hole_reveal).to(device)
     opt = make_optimizer(loss_module, cfg)     # the network's parameters, then GenMD4's w
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
     step, tokens_seen, elapsed_before = 0, 0, 0.0
@@ -374,10 +375,11 @@ def training_flops_per_token(parameters, mcfg):
 class _LossModule(torch.nn.Module):
     """Wraps the denoiser so DDP sees the whole loss (the tied head lives inside forward)."""
 
-    def __init__(self, model, kind, mask_id, family=None, cache_dir=None):
+    def __init__(self, model, kind, mask_id, family=None, cache_dir=None, hole_reveal="random"):
         super().__init__()
         self.model, self.kind, self.mask_id = model, kind, mask_id
-        self.objective = None if kind == "ar" else family.objective_module(model.cfg.vocab_size, mask_id, cache_dir)
+        self.objective = None if kind == "ar" else \
+            family.objective_module(model.cfg.vocab_size, mask_id, cache_dir, hole_reveal)
 
     def forward(self, x0, region, valid):
         from .ar import ar_loss

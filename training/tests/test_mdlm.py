@@ -1,5 +1,8 @@
 import math
+import os
+import re
 
+import pytest
 import torch
 
 from diffuse import mdlm
@@ -7,6 +10,7 @@ from diffuse.families import Family
 from diffuse.graphs import T_MIN, per_token_bound
 from diffuse.model import Denoiser, ModelConfig
 from diffuse.tokenizer import MASK_ID
+from helpers import DOCS
 
 EPS = 1e-3   # the loglinear schedule's eps (graphs.DEFAULT_EPS), as meta.json writes it
 
@@ -104,3 +108,94 @@ def test_nelbo_of_uniform_model_is_log_vocab():
     obj = objective(vocab=33)
     nll, se = per_token_bound(lambda x, g: obj.bounds(model, x, g), x0, samples=8)[0]
     assert abs(nll - (1 - EPS) * math.log(32)) < 5 * se + 0.02
+
+
+def hole_batch(vocab=64):
+    """Row 0 an editor-hole row (slots 10..19), row 1 a plain row (every position), a draw of each."""
+    x0 = torch.randint(3, vocab, (2, 32), generator=torch.Generator().manual_seed(5))
+    region = torch.zeros_like(x0, dtype=torch.bool)
+    region[0, 10:20] = True
+    region[1] = True
+    _, masked = objective(vocab).forward_mask(x0, region, torch.tensor([0.5, 0.5]), torch.Generator().manual_seed(6))
+    return x0, region, masked
+
+
+def test_confident_holes_mask_the_least_confident_slots_and_keep_the_count():
+    model = tiny().eval()
+    x0, region, masked = hole_batch()
+    moved = mdlm.least_confident_holes(model, x0, region, masked, MASK_ID)
+    assert torch.equal(moved[1], masked[1])                     # the plain row keeps its random subset
+    k = int(masked[0].sum())
+    assert 0 < k < 10 and int(moved[0].sum()) == k and not moved[0, ~region[0]].any()
+    with torch.no_grad():                                       # the ranking, computed apart
+        logits = model(torch.where(region, torch.full_like(x0, MASK_ID), x0))[0, 10:20]
+        logits[:, MASK_ID] = float("-inf")
+        probs = logits.softmax(-1)
+        score = probs.max(-1).values - mdlm.DECODER_PAD_PENALTY * (probs.argmax(-1) == mdlm.PAD_ID)
+    least = set((10 + score.argsort()[:k]).tolist())
+    assert set(moved[0].nonzero().flatten().tolist()) == least
+
+
+class _PadFirstStub(torch.nn.Module):
+    """A network whose hole predictions are known: padding at 0.9 on positions 16..19, a content
+    token at 0.5 elsewhere (what an over-allocated line hole looks like to the bundled model)."""
+
+    def hidden(self, ids, valid=None):
+        return torch.arange(ids.shape[1], dtype=torch.float32).expand(ids.shape)[..., None]
+
+    def head(self, h):
+        position = h[:, 0].long()
+        pad = position >= 16
+        logits = torch.full((len(h), 64), -30.0)
+        logits[pad, mdlm.PAD_ID] = math.log(0.9)
+        logits[pad, 7] = math.log(0.1)
+        logits[~pad, 7] = math.log(0.5)
+        logits[~pad, 8] = math.log(0.5)
+        return logits
+
+
+def test_confident_holes_rank_padding_below_content_as_the_sampler_does():
+    x0, region, _ = hole_batch()
+    masked = torch.zeros_like(region)
+    masked[0, 10:14] = True                                    # four of the ten slots masked
+    moved = mdlm.least_confident_holes(_PadFirstStub(), x0, region, masked, MASK_ID)
+    # the sampler scores the pads 0.9 - 0.6 = 0.3 < 0.5: revealed last, so they are the masked ones
+    assert moved[0].nonzero().flatten().tolist() == [16, 17, 18, 19]
+
+
+def test_confident_holes_train_and_leave_the_bound_alone():
+    model = tiny()
+    x0, region, _ = hole_batch()
+    confident = Family.from_config({"objective": "mdlm"}).objective_module(64, MASK_ID, hole_reveal="confident")
+    loss = confident(model, x0, region, generator=torch.Generator().manual_seed(7))
+    assert torch.isfinite(loss)
+    loss.backward()
+    assert all(p.grad is not None for p in model.parameters())
+    windows = x0[1:].repeat(4, 1)
+    assert confident.bounds(model, windows, torch.Generator().manual_seed(8)) == \
+        objective().bounds(model, windows, torch.Generator().manual_seed(8))
+
+
+def test_hole_reveal_is_checked():
+    with pytest.raises(ValueError, match="hole_reveal"):
+        Family.from_config({"objective": "mdlm"}).objective_module(64, MASK_ID, hole_reveal="greedy")
+    with pytest.raises(ValueError, match="hole_reveal='confident' is MDLM's alone"):
+        Family.from_config({"objective": "md4"}).objective_module(64, MASK_ID, hole_reveal="confident")
+
+
+def test_decoder_pad_penalty_is_the_engines_default():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "src", "infill", "defaults.ts")
+    declared = re.search(r"export const PAD_PENALTY = ([0-9.]+);", open(path).read())
+    assert declared and float(declared.group(1)) == mdlm.DECODER_PAD_PENALTY
+
+
+def test_training_runs_with_confident_holes(tmp_path):
+    T = pytest.importorskip("diffuse.tokenizer")
+    pytest.importorskip("tokenizers")
+    from diffuse.train import TrainConfig, train
+    tokenizer = str(tmp_path / "tok.json")
+    T.train_tokenizer(DOCS * 3, vocab_size=300).save(tokenizer)
+    cfg = TrainConfig(tokenizer=tokenizer, out_dir=str(tmp_path / "run"), n_layer=1, n_head=2, n_embd=16,
+                      max_length=32, batch_size=4, max_steps=3, warmup_steps=1, compile=False, device="cpu",
+                      infill_share=0.5, hole_reveal="confident")
+    assert train(cfg, docs=DOCS * 3, log=lambda line: None)["step"] == 3
