@@ -11,6 +11,8 @@ the backbone is compiled as train.py compiles it):
 
 --profile=N adds the N CUDA kernels that take the most GPU time over the timed steps (share of
 the total, ms per step): where the training step's time goes, for the MFU work.
+--infill_share=F makes that share of the rows editor holes (HOLE_SLOTS slots mid-canvas), so that
+MDLM's --hole_reveal=confident, which runs only on hole rows, is timed too.
 """
 import contextlib
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from .train import (TrainConfig, _LossModule, allow_tf32, family_of, make_optimi
                     training_flops_per_token)
 
 VOCAB = 8192
+HOLE_SLOTS = 16      # a line-sized hole, as the engine's longest line row
 
 
 def step_times(cfg, model, steps, warmup, device, profiler=None):
@@ -37,12 +40,12 @@ def step_times(cfg, model, steps, warmup, device, profiler=None):
     model = model.to(device)
     if cfg.compile and cuda:
         model.hidden = torch.compile(model.hidden)
-    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg)).to(device)
+    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg), hole_reveal=cfg.hole_reveal).to(device)
     opt = make_optimizer(loss_module, cfg)
     g = torch.Generator(device=device).manual_seed(cfg.seed)
     # real tokens only (ids above the three specials), every position may be corrupted
     x0 = torch.randint(3, VOCAB, (cfg.batch_size, cfg.max_length), device=device, generator=g)
-    region = torch.ones_like(x0, dtype=torch.bool)
+    region = hole_region(cfg.batch_size, cfg.max_length, cfg.infill_share, device)
     times = []
     for i in range(warmup + steps):
         if i == warmup and profiler is not None:
@@ -64,6 +67,17 @@ def step_times(cfg, model, steps, warmup, device, profiler=None):
     return times
 
 
+def hole_region(batch_size, length, infill_share, device):
+    """[B, L] bool: every position of a plain row; HOLE_SLOTS mid-canvas in the first
+    round(B * infill_share) rows, the editor-hole rows."""
+    region = torch.ones(batch_size, length, dtype=torch.bool, device=device)
+    holes = round(batch_size * infill_share)
+    start = max(0, (length - HOLE_SLOTS) // 2)
+    region[:holes] = False
+    region[:holes, start:start + HOLE_SLOTS] = True
+    return region
+
+
 def top_kernels(profiler, n, steps):
     """The n CUDA kernels with the most GPU time: name, share of all kernel time, ms per step."""
     events = [e for e in profiler.key_averages() if e.device_type == torch.autograd.DeviceType.CUDA]
@@ -78,6 +92,7 @@ class StepTimeConfig(TrainConfig):
     steps: int = 30                  # timed steps
     warmup: int = 5                  # untimed steps first (compilation, allocator)
     compile: bool = False            # eager by default (the families' comparison); true: as train.py
+    infill_share: float = 0.0        # > 0: this share of rows are editor holes (hole_region)
     profile: int = 0                 # > 0: also list this many top CUDA kernels
 
 
@@ -95,6 +110,7 @@ def main(argv):
     tokens_per_s = cfg.batch_size * cfg.max_length / ms * 1e3
     row = {"objective": cfg.objective, "graph": family.graph if family else None,
            "layers": cfg.n_layer, "embd": cfg.n_embd, "batch": cfg.batch_size, "length": cfg.max_length,
+           "infill_share": cfg.infill_share, "hole_reveal": cfg.hole_reveal,
            "compiled": cfg.compile and device == "cuda",
            "ms_per_step": round(ms, 2), "tokens_per_s": round(tokens_per_s),
            "mfu": round(tokens_per_s * flops / (cfg.peak_tflops * 1e12), 3),

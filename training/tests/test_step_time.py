@@ -12,3 +12,13 @@ def test_step_time_reports_one_json_line_per_objective(capsys):
         row = json.loads(capsys.readouterr().out)
         assert row["objective"] == objective[0].split("=")[1]
         assert row["ms_per_step"] > 0 and row["tokens_per_s"] == pytest.approx(2 * 16 / row["ms_per_step"] * 1e3, rel=1e-2)
+
+
+def test_step_time_times_hole_rows_and_the_confident_reveal(capsys):
+    tiny = ["--n_layer=1", "--n_embd=32", "--n_head=2", "--batch_size=4", "--max_length=32", "--steps=2", "--warmup=1"]
+    step_time.main(tiny + ["--infill_share=0.5", "--hole_reveal=confident"])
+    row = json.loads(capsys.readouterr().out)
+    assert row["objective"] == "mdlm" and row["infill_share"] == 0.5 and row["hole_reveal"] == "confident"
+    region = step_time.hole_region(4, 32, 0.5, "cpu")
+    assert region[2:].all() and region[:2].sum(dim=1).tolist() == [step_time.HOLE_SLOTS] * 2
+    assert region[:2, 8:24].all()
