@@ -63,7 +63,7 @@ class MDLM(nn.Module):
         """q(x_t | x0): each region position is masked with chance (1-eps) t. -> (x_t, masked [B, L] bool)"""
         r = torch.rand(x0.shape, device=x0.device, generator=generator)
         masked = (r < self.schedule.corrupt_chance(t)[:, None]) & region
-        return torch.where(masked, torch.full_like(x0, self.mask_id), x0), masked
+        return absorbed(x0, masked, self.mask_id), masked
 
     def weighted_nll(self, model, x0, region, t, valid=None, generator=None, confident_holes=False):
         """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used; with
@@ -71,7 +71,7 @@ class MDLM(nn.Module):
         xt, masked = self.forward_mask(x0, region, t, generator)
         if confident_holes:
             masked = least_confident_holes(model, x0, region, masked, self.mask_id, valid)
-            xt = torch.where(masked, torch.full_like(x0, self.mask_id), x0)
+            xt = absorbed(x0, masked, self.mask_id)
         nll = masked_nll(model, xt, x0, masked, self.mask_id, valid)
         return nll, self.loss_weight(t)[:, None].expand_as(masked)[masked], xt
 
@@ -101,6 +101,11 @@ def subs_log_probs(logits, xt, mask_id):
     return torch.where(keep.unsqueeze(-1), onehot, logp)
 
 
+def absorbed(x0, positions, mask_id):
+    """x0 with [MASK] at `positions` [B, L] bool: the absorbing state there."""
+    return torch.where(positions, torch.full_like(x0, mask_id), x0)
+
+
 @torch.no_grad()
 def least_confident_holes(model, x0, region, masked, mask_id, valid=None):
     """masked [B, L] with each editor-hole row's masked slots moved, their count kept, to the region
@@ -109,10 +114,11 @@ def least_confident_holes(model, x0, region, masked, mask_id, valid=None):
     excluded, less DECODER_PAD_PENALTY where that token is padding). Rows whose region is the whole
     canvas (plain rows) keep their random subset. Every row runs (one static shape for the compiled
     network); only the hole rows' predictions are read."""
-    holes = (~region.all(dim=1))[:, None] & region
+    hole_rows = ~region.all(dim=1, keepdim=True)
+    holes = hole_rows & region
     if not holes.any():
         return masked
-    h = model.hidden(torch.where(region, torch.full_like(x0, mask_id), x0), valid)
+    h = model.hidden(absorbed(x0, region, mask_id), valid)
     logits = model.head(h[holes]).index_fill(1, torch.tensor([mask_id], device=x0.device), NEG)
     best, token = logits.max(dim=1)
     score = torch.full(x0.shape, float("inf"), device=x0.device)         # never picked outside holes
@@ -120,7 +126,7 @@ def least_confident_holes(model, x0, region, masked, mask_id, valid=None):
     score[holes] = (probability - DECODER_PAD_PENALTY * (token == PAD_ID)).float()
     rank = score.argsort(dim=1).argsort(dim=1)                           # 0 = least confident
     moved = rank < masked.sum(dim=1, keepdim=True)
-    return torch.where(holes.any(dim=1, keepdim=True), moved & holes, masked)
+    return torch.where(hole_rows, moved & holes, masked)
 
 
 def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None):
