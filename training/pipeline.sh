@@ -12,6 +12,8 @@
 #   bash training/pipeline.sh families_steps            # step time of each objective alone (STEP_EXTRA: other shapes)
 #   ARMS="a=--infill_share=0.9;b=--objective=ar" bash training/pipeline.sh arms arms_eval   # recipe ablation
 #   WAIT_S=540 bash training/pipeline.sh wait_arms arms_eval   # a later call: waits for detached arms, then evaluates
+#   RECEIVE=.xfer1 bash training/pipeline.sh receive     # on the GPU machine: a carried folder's files into place
+#   OUT=dir ARMS=... bash training/pipeline.sh bring_back # each arm's int8 folder, log and bound into dir, in 15 MiB parts
 #
 # `families` trains every seed family (FAMILIES) side by side, as 8 background processes with few
 # dataloader workers each, on one small shared backbone (FAM_LAYERS x FAM_EMBD, FAM_HEADS heads,
@@ -40,6 +42,13 @@
 # the numbers compare across sessions (diffuse.evaluate.held_out_texts); unset, on the whole
 # validation split of this corpus.
 #
+# `receive` keeps what one call carried (RECEIVE: folders relative to the repository root, made by
+# diffuse.carry) where the later stages look, since the machine drops a carried folder that the next
+# call does not name: wheels into $WHEELS, `init.onnx` (a graph to continue, EXTRA="--init_from=
+# $WORK/init/model.onnx") into $WORK/init/model.onnx, every other file (corpus parts) into $PARTS.
+# `bring_back` packs each arm's `model` folder, log.jsonl and bound.json as one tar cut into
+# <name>.tar.NN parts of 15 MiB (a call brings back 8 files of 16 MiB at most): `cat` joins them.
+#
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
 # $NPM_TAR (made by training/pack_npm_corpus.sh), the PyPI sources in every $PYPI_PARTS present
 # (made by diffuse.pypi_corpus; see training/pypi-corpus/README.md), the Rust crates in every
@@ -56,12 +65,14 @@ cd "$(dirname "$0")"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=true
 PY=${PYTHON:-python3}
 W=${WORK:-/tmp/diffuse}
-NPM_TAR=${NPM_TAR:-../.corpus/npm.tar.xz}
-PYPI_PARTS=${PYPI_PARTS:-../.corpus/pypi-*.tar.xz}
-CRATES_PARTS=${CRATES_PARTS:-../.corpus/crates-*.tar.xz}
-GO_PARTS=${GO_PARTS:-../.corpus/go-*.tar.xz}
-MAVEN_PARTS=${MAVEN_PARTS:-../.corpus/maven-*.tar.xz}
-DEBIAN_PARTS=${DEBIAN_PARTS:-../.corpus/debian-*.tar.xz}
+PARTS=${PARTS:-../.corpus}         # where the corpus parts are (git-ignored)
+WHEELS=${WHEELS:-../.whl}          # wheels the GPU image lacks (datasketch)
+NPM_TAR=${NPM_TAR:-$PARTS/npm.tar.xz}
+PYPI_PARTS=${PYPI_PARTS:-$PARTS/pypi-*.tar.xz}
+CRATES_PARTS=${CRATES_PARTS:-$PARTS/crates-*.tar.xz}
+GO_PARTS=${GO_PARTS:-$PARTS/go-*.tar.xz}
+MAVEN_PARTS=${MAVEN_PARTS:-$PARTS/maven-*.tar.xz}
+DEBIAN_PARTS=${DEBIAN_PARTS:-$PARTS/debian-*.tar.xz}
 NAME=${NAME:-diffuse-small}
 VOCAB=${VOCAB:-8192}
 TOKENIZER_FROM=${TOKENIZER_FROM-../models/diffuse-small/tokenizer.json}
@@ -225,8 +236,8 @@ PYEOF
       unpack_parts debian "$DEBIAN_PARTS"
     fi
     if ! $PY -c "import datasketch" 2>/dev/null; then
-      ls ../.whl/datasketch-*.whl > /dev/null 2>&1 || { echo "datasketch missing: carry .whl (training/pypi-corpus/README.md)"; exit 2; }
-      $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$W/site" ../.whl/*.whl
+      ls "$WHEELS"/datasketch-*.whl > /dev/null 2>&1 || { echo "datasketch missing: carry .whl (training/pypi-corpus/README.md)"; exit 2; }
+      $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$W/site" "$WHEELS"/*.whl
       export PYTHONPATH="$W/site${PYTHONPATH:+:$PYTHONPATH}"
     fi
     args=(); for s in $SOURCES; do args+=("--src=$s"); done
@@ -324,6 +335,27 @@ PYEOF
     each_arm eval_arm .eval.out
     # shellcheck disable=SC2046
     $PY -m diffuse.bounds "$W/arms" $(arm_specs | cut -f1)
+    ;;
+  receive)
+    mkdir -p "$PARTS" "$WHEELS" "$W/init"
+    for d in ${RECEIVE:?RECEIVE: the carried folders, relative to the repository root}; do
+      [[ $d = /* ]] || d=../$d
+      ls "$d"/* > /dev/null || { echo "RECEIVE: $d holds no file"; exit 2; }
+      for f in "$d"/*; do
+        case $(basename "$f") in
+        *.whl) cp "$f" "$WHEELS"/ ;;
+        init.onnx) cp "$f" "$W/init/model.onnx" ;;
+        *) cp "$f" "$PARTS"/ ;;
+        esac
+      done
+    done
+    ls -l "$PARTS" "$WHEELS" "$W/init"
+    ;;
+  bring_back)
+    while IFS=$'\t' read -r name _; do
+      (cd "$W/arms/$name" && tar cf - model log.jsonl bound.json) | split -b 15M -d - "${OUT:?OUT: the folder that comes back}/$name.tar."
+    done <<< "$(arm_specs)"
+    ls -l "$OUT"
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;
   esac

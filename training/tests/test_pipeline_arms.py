@@ -69,3 +69,50 @@ def test_wait_arms_stops_waiting_when_the_arms_process_is_gone_without_a_word(tm
     run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "wait_arms"], env=env, capture_output=True, text=True, timeout=30)
     assert run.returncode == 1 and "arms failed" in run.stdout
     assert (tmp_path / "arms" / "done").read_text() == "failed\n"
+
+
+def test_receive_puts_each_carried_file_where_the_later_stages_look(tmp_path):
+    carried = tmp_path / "xfer1"
+    carried.mkdir()
+    for name, body in (("pypi-101.tar.xz", b"part"), ("datasketch-2.0.0-py3-none-any.whl", b"wheel"), ("init.onnx", b"graph")):
+        (carried / name).write_bytes(body)
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "PARTS": str(tmp_path / "parts"),
+           "WHEELS": str(tmp_path / "whl"), "RECEIVE": str(carried)}
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "receive"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (tmp_path / "parts" / "pypi-101.tar.xz").read_bytes() == b"part"
+    assert (tmp_path / "whl" / "datasketch-2.0.0-py3-none-any.whl").read_bytes() == b"wheel"
+    assert (tmp_path / "work" / "init" / "model.onnx").read_bytes() == b"graph"
+    assert sorted(os.listdir(tmp_path / "parts")) == ["pypi-101.tar.xz"]
+
+
+def test_receive_of_an_empty_or_missing_folder_names_it(tmp_path):
+    (tmp_path / "empty").mkdir()
+    for folder in ("empty", "missing"):
+        env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "PARTS": str(tmp_path / "parts"),
+               "WHEELS": str(tmp_path / "whl"), "RECEIVE": str(tmp_path / folder)}
+        run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "receive"], env=env, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2 and f"{tmp_path / folder} holds no file" in run.stdout
+
+
+def test_bring_back_cuts_each_arm_into_parts_that_join_to_its_folder(tmp_path):
+    arm = tmp_path / "work" / "arms" / "reveal"
+    (arm / "model").mkdir(parents=True)
+    weights = os.urandom(40 << 20)            # 40 MiB: three parts of at most 15 MiB
+    (arm / "model" / "model.onnx").write_bytes(weights)
+    (arm / "log.jsonl").write_text('{"step": 1}\n')
+    (arm / "bound.json").write_text("{}\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out), "ARMS": "reveal=--lr=3e-4"}
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    parts = sorted(os.listdir(out))
+    assert parts == ["reveal.tar.00", "reveal.tar.01", "reveal.tar.02"]
+    assert all((out / p).stat().st_size <= 15 << 20 for p in parts)
+    joined = tmp_path / "joined.tar"
+    joined.write_bytes(b"".join((out / p).read_bytes() for p in parts))
+    back = tmp_path / "back"
+    back.mkdir()
+    subprocess.run(["tar", "xf", str(joined), "-C", str(back)], check=True)
+    assert (back / "model" / "model.onnx").read_bytes() == weights and (back / "log.jsonl").exists()
