@@ -7,7 +7,8 @@
 
 Writes OUT/train.jsonl and OUT/val.jsonl ({"path", "text"} per file) and OUT/manifest.json.
 Filters: unknown extensions, binary (NUL byte / not UTF-8), oversized, minified, generated (by a
-generator's header or path), repetitive (zlib shrinks it below a tenth: tables, templates),
+generator's header or path), repetitive (zlib shrinks it below a tenth: tables, templates), the
+licence policy (a package whose recorded licence withholds the use: licences.withholds_use),
 benchmark datasets (by path name), decontamination (benchmark markers in the text: `def
 check(candidate)`, HumanEval/MBPP/APPS/DS-1000/CodeContests/MultiPL-E names and task ids; any
 13-gram of whitespace tokens shared with an MBPP program, by hash), exact duplicates (sha256 of the
@@ -29,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 
 from .licences import (licence_from_cargo, licence_from_debian_copyright, licence_from_licence_files, licence_from_pom,
-                       licence_of_metadata_file)
+                       licence_of_metadata_file, withholds_use)
 
 EXTENSIONS = {
     ".py": "python", ".pyi": "python",
@@ -387,6 +388,7 @@ def build(cfg: CorpusConfig):
     dropped_bytes = {}
     by_source = {}
     licence_bytes = {}
+    withheld = {}      # licence -> files dropped under the licence policy (licences.withholds_use)
     splits = {"train": {"files": 0, "bytes": 0}, "val": {"files": 0, "bytes": 0}}
     bench = load_hashes(cfg.decontam) if cfg.decontam else None
     lsh = sigs = None
@@ -420,6 +422,10 @@ def build(cfg: CorpusConfig):
             examined += nbytes
             name, rel, licences = owners[k]
             src = by_source[name]
+            lic = licence_of(rel, licences) or "unknown"
+            if why is None and withholds_use(lic):
+                why = "licence"      # before the duplicate check: a copy elsewhere under an open licence stays
+                withheld[lic] = withheld.get(lic, 0) + 1
             if why is None:
                 if digest in seen:
                     why = "duplicate"
@@ -453,7 +459,6 @@ def build(cfg: CorpusConfig):
             fn = os.path.basename(rel)
             lang = EXTENSIONS[".ts" if fn.endswith(".d.ts") else os.path.splitext(fn)[1].lower()]
             src["langs"][lang] = src["langs"].get(lang, 0) + nbytes
-            lic = licence_of(rel, licences) or "unknown"
             licence_bytes[lic] = licence_bytes.get(lic, 0) + nbytes
     finally:
         if pool:
@@ -481,7 +486,8 @@ def build(cfg: CorpusConfig):
                 "decontaminated": {"files": sum(decontaminated.values()), "by_reason": decontaminated,
                                    "mbpp_13gram_hashes": 0 if bench is None else int(len(bench)),
                                    "paths": decon},
-                "licences_by_bytes": dict(sorted(licence_bytes.items(), key=lambda kv: -kv[1])[:40])}
+                "licences_by_bytes": dict(sorted(licence_bytes.items(), key=lambda kv: -kv[1])[:40]),
+                "licences_withheld": dict(sorted(withheld.items(), key=lambda kv: -kv[1]))}
     with open(os.path.join(cfg.out, "manifest.json.tmp"), "w") as f:
         json.dump(manifest, f, indent=1)
     os.replace(os.path.join(cfg.out, "manifest.json.tmp"), os.path.join(cfg.out, "manifest.json"))

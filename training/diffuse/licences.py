@@ -1,7 +1,7 @@
 """Which licence a package's files say it is under: the readers of each registry's record (Python core
 metadata, Cargo.toml, a Maven POM's <licenses>, a Debian package's machine-readable debian/copyright)
 and a classifier of licence file texts (a Go module's LICENSE), for diffuse.corpus's licence of every
-file and the registry corpora's licences.tsv."""
+file and the registry corpora's licences.tsv; and the corpus' licence policy (`withholds_use`)."""
 import re
 import xml.etree.ElementTree as ET
 
@@ -242,3 +242,22 @@ LICENCE_NAME = re.compile(r"^((un)?licen[cs]e|copying|mit[-_]licen[cs]e)([-._][\
 def is_licence_file(parts):
     """Whether a member (its path parts below the package's folder) is a licence file at the package's root."""
     return len(parts) == 1 and LICENCE_NAME.match(parts[0]) is not None
+
+
+# The corpus' licence policy: a package is trained on unless its licence withholds the use. These
+# name licences that grant no use (proprietary, confidential, npm's UNLICENSED) or only a use that
+# training is not (non-commercial, internal, evaluation; source-available licences that forbid
+# competing use: BUSL, SSPL, Elastic, Commons Clause). Not "Unlicense": a public-domain grant. A
+# bare copyright line ("Copyright 2018 Databricks, Inc. All rights reserved.") names no licence:
+# in the pinned lists it is the metadata of packages whose licence files grant Apache-2.0 (mlflow)
+# or MIT (mitmproxy, pystache), so it counts as unknown.
+WITHHOLDING = re.compile(r"proprietar|confidential|\bunlicensed\b|non-?commercial|polyform|private use|"
+                         r"internal use|evaluation only|source[- ]available|business source|\bBUSL\b|\bSSPL\b|"
+                         r"commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b", re.IGNORECASE)
+
+
+def withholds_use(licence):
+    """True when a package's licence (as the readers above give it) names a WITHHOLDING licence. An
+    unknown licence (None, "unknown", a bare copyright line) does not: the corpus keeps the package
+    and its manifest counts the bytes under what was recorded."""
+    return bool(licence) and bool(WITHHOLDING.search(licence))

@@ -57,6 +57,7 @@ def test_split_is_stable():
 import gzip  # noqa: E402
 
 from diffuse.corpus import DEFAULT_DECONTAM, load_hashes, marker_of, text_ngram_hashes  # noqa: E402
+from diffuse.licences import withholds_use  # noqa: E402
 
 MBPP_LIKE = ("def remove_odd_values_from_list(items):\n    result = [value for value in items if value % 2 == 0]\n"
              "    return sorted(result, reverse=True)\n")
@@ -256,3 +257,29 @@ def test_c_and_java_are_kept_only_from_the_sources_that_collect_them(tmp_path):
     own = build(CorpusConfig(out=str(tmp_path / "own"), sources=sources[:1], workers=1, near_dup_threshold=0,
                              language_sources=["c:python0"]))
     assert sorted(own["sources"]["python0"]["langs"]) == ["c", "java", "python"]
+
+
+def test_licence_policy_withholds_what_grants_no_use():
+    for licence in ("Other/Proprietary License", "LicenseRef-Proprietary", "proprietary and confidential",
+                    "UNLICENSED", "PolyForm-Noncommercial-1.0.0", "BUSL-1.1", "Business Source License 1.1",
+                    "Elastic-2.0", "SSPL-1.0", "Apache License 2.0 with Commons Clause",
+                    "Moderne Source Available License"):
+        assert withholds_use(licence), licence
+    for licence in ("MIT", "Apache-2.0", "GPL-3.0-or-later", "The Unlicense", "Unlicense", "BSD",
+                    "Copyright 2018 Databricks, Inc.  All rights reserved.", "unknown", None, ""):
+        assert not withholds_use(licence), licence
+
+
+def test_a_package_whose_licence_withholds_use_stays_out_and_an_open_copy_of_its_file_stays_in(tmp_path):
+    root = tmp_path / "src"
+    write(root, "closed-1.0/PKG-INFO", "Metadata-Version: 2.1\nName: closed\nLicense: Proprietary\n\ntext\n")
+    write(root, "closed-1.0/closed/a.py", body(6))
+    write(root, "closed-1.0/closed/b.py", body(7))
+    write(root, "open-2.0/PKG-INFO", "Metadata-Version: 2.1\nName: open\nLicense-Expression: MIT\n\ntext\n")
+    write(root, "open-2.0/open/a.py", body(6))          # the same file, under an open licence: kept
+    m = build(CorpusConfig(out=str(tmp_path / "out"), sources=[f"s:{root}"], workers=1, near_dup_threshold=0))
+    assert m["filtered"] == {"kept": 1, "duplicate": 0, "near_duplicate": 0, "licence": 2}
+    assert m["licences_withheld"] == {"Proprietary": 2}
+    assert m["licences_by_bytes"] == {"MIT": len(body(6))}
+    kept = [json.loads(line)["path"] for split in ("train", "val") for line in open(tmp_path / "out" / f"{split}.jsonl")]
+    assert kept == ["s/open-2.0/open/a.py"]
