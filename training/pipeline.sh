@@ -58,7 +58,7 @@
 # training/maven-corpus/README.md) and the C/C++ of Debian source packages in every $DEBIAN_PARTS
 # present (made by diffuse.debian_corpus; see training/debian-corpus/README.md); a glob that matches
 # no file (e.g. none) adds nothing. Any other directory works: SOURCES="name:dir ...". Near-duplicate
-# removal needs datasketch: when it is not importable, the wheels in ../.whl (carry them) are
+# removal needs datasketch: when it is not importable, the wheels in $WHEELS (carry them) are
 # installed to $W/site first.
 set -euo pipefail
 cd "$(dirname "$0")"
