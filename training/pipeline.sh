@@ -46,8 +46,10 @@
 # diffuse.carry) where the later stages look, since the machine drops a carried folder that the next
 # call does not name: wheels into $WHEELS, `init.onnx` (a graph to continue, EXTRA="--init_from=
 # $WORK/init/model.onnx") into $WORK/init/model.onnx, every other file (corpus parts) into $PARTS.
-# `bring_back` packs each arm's `model` folder, log.jsonl and bound.json as one tar cut into
-# <name>.tar.NN parts of 15 MiB (a call brings back 8 files of 16 MiB at most): `cat` joins them.
+# `bring_back` packs each arm's `model` folder, log.jsonl and bound.json (those it has) as one tar
+# cut into $OUT/<name>.tar.NN parts of 15 MiB (a call brings back 8 files of 16 MiB at most): `cat`
+# joins them. Relative paths in WORK, PARTS, WHEELS and OUT are read from training/ (this script's
+# folder); RECEIVE's from the repository root, where the carried folders are.
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
 # $NPM_TAR (made by training/pack_npm_corpus.sh), the PyPI sources in every $PYPI_PARTS present
@@ -340,8 +342,9 @@ PYEOF
     mkdir -p "$PARTS" "$WHEELS" "$W/init"
     for d in ${RECEIVE:?RECEIVE: the carried folders, relative to the repository root}; do
       [[ $d = /* ]] || d=../$d
-      ls "$d"/* > /dev/null || { echo "RECEIVE: $d holds no file"; exit 2; }
+      ls "$d"/* > /dev/null 2>&1 || { echo "RECEIVE: $d is missing or holds no file"; exit 2; }
       for f in "$d"/*; do
+        [ -f "$f" ] || { echo "RECEIVE: $f is not a file (a carried folder holds the files of one call)"; exit 2; }
         case $(basename "$f") in
         *.whl) cp "$f" "$WHEELS"/ ;;
         init.onnx) cp "$f" "$W/init/model.onnx" ;;
@@ -352,9 +355,14 @@ PYEOF
     ls -l "$PARTS" "$WHEELS" "$W/init"
     ;;
   bring_back)
+    specs=$(arm_specs)       # outside the loop's input, so that an unset ARMS stops the stage
+    : "${OUT:?OUT: the folder that comes back (absolute, as the device tool gives it)}"
     while IFS=$'\t' read -r name _; do
-      (cd "$W/arms/$name" && tar cf - model log.jsonl bound.json) | split -b 15M -d - "${OUT:?OUT: the folder that comes back}/$name.tar."
-    done <<< "$(arm_specs)"
+      # what the arm has of its int8 folder, log and bound: an arm that failed still brings its log
+      have=(); for f in model log.jsonl bound.json; do [ -e "$W/arms/$name/$f" ] && have+=("$f"); done
+      ((${#have[@]})) || { echo "bring_back: $W/arms/$name holds nothing to bring"; continue; }
+      tar cf - -C "$W/arms/$name" "${have[@]}" | split -b 15M -d - "$OUT/$name.tar."
+    done <<< "$specs"
     ls -l "$OUT"
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;

@@ -245,19 +245,23 @@ def is_licence_file(parts):
 
 
 # The corpus' licence policy: a package is trained on unless its licence withholds the use. These
-# name licences that grant no use (proprietary, confidential, npm's UNLICENSED) or only a use that
-# training is not (non-commercial, internal, evaluation; source-available licences that forbid
-# competing use: BUSL, SSPL, Elastic, Commons Clause). Not "Unlicense": a public-domain grant. A
-# bare copyright line ("Copyright 2018 Databricks, Inc. All rights reserved.") names no licence:
-# in the pinned lists it is the metadata of packages whose licence files grant Apache-2.0 (mlflow)
-# or MIT (mitmproxy, pystache), so it counts as unknown.
-WITHHOLDING = re.compile(r"proprietar|confidential|\bunlicensed\b|non-?commercial|polyform|private use|"
-                         r"internal use|evaluation only|source[- ]available|business source|\bBUSL\b|\bSSPL\b|"
-                         r"commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b", re.IGNORECASE)
+# name licences that grant no use (proprietary, confidential, all rights reserved as a licence id,
+# npm's UNLICENSED, customer and master licence agreements) or only a use that training is not
+# (non-commercial, internal, evaluation, "free to use but restricted"; source-available licences
+# that forbid competing use: BUSL, FSL, SSPL, Elastic, Commons Clause). Not "Unlicense" (a
+# public-domain grant) nor BSL-1.0 (Boost). A bare copyright line ("Copyright 2018 Databricks, Inc.
+# All rights reserved.") names no licence: in the pinned lists it is the metadata of packages whose
+# licence files grant Apache-2.0 (mlflow) or MIT (mitmproxy, pystache), so it counts as unknown.
+WITHHOLDING = re.compile(
+    r"proprietar|confidential|all-rights-reserved|\bunlicensed\b|customer agreement|master licen[cs]e agreement|"
+    r"\besri-mla\b|non[- ]?commercial|\bby-nc\b|polyform|private use|internal use|evaluation only|"
+    r"use but restricted|source[- ]available|business source|\bBUSL\b|\bBSL-1\.1\b|functional source|\bFSL-\d|"
+    r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?$",
+    re.IGNORECASE)
 
 
 def withholds_use(licence):
     """True when a package's licence (as the readers above give it) names a WITHHOLDING licence. An
     unknown licence (None, "unknown", a bare copyright line) does not: the corpus keeps the package
     and its manifest counts the bytes under what was recorded."""
-    return bool(licence) and bool(WITHHOLDING.search(licence))
+    return bool(licence) and bool(WITHHOLDING.search(licence.strip()))

@@ -263,9 +263,13 @@ def test_licence_policy_withholds_what_grants_no_use():
     for licence in ("Other/Proprietary License", "LicenseRef-Proprietary", "proprietary and confidential",
                     "UNLICENSED", "PolyForm-Noncommercial-1.0.0", "BUSL-1.1", "Business Source License 1.1",
                     "Elastic-2.0", "SSPL-1.0", "Apache License 2.0 with Commons Clause",
-                    "Moderne Source Available License"):
+                    "Moderne Source Available License", "LicenseRef-All-Rights-Reserved", "AWS Customer Agreement",
+                    "LicenseRef-Esri-MLA", "Free To Use But Restricted", "FSL-1.1-MIT", "Server Side Public License",
+                    "https://creativecommons.org/licenses/by-nc-sa/4.0/legalcode", "CC-BY-NC-4.0", "non commercial use",
+                    "Commercial"):
         assert withholds_use(licence), licence
-    for licence in ("MIT", "Apache-2.0", "GPL-3.0-or-later", "The Unlicense", "Unlicense", "BSD",
+    for licence in ("MIT", "Apache-2.0", "GPL-3.0-or-later", "The Unlicense", "Unlicense", "BSD", "BSL-1.0", "CC-BY-4.0",
+                    "Dual licensed: GPL or commercial licence",
                     "Copyright 2018 Databricks, Inc.  All rights reserved.", "unknown", None, ""):
         assert not withholds_use(licence), licence
 

@@ -86,13 +86,15 @@ def test_receive_puts_each_carried_file_where_the_later_stages_look(tmp_path):
     assert sorted(os.listdir(tmp_path / "parts")) == ["pypi-101.tar.xz"]
 
 
-def test_receive_of_an_empty_or_missing_folder_names_it(tmp_path):
+def test_receive_of_an_empty_missing_or_nested_folder_names_it(tmp_path):
     (tmp_path / "empty").mkdir()
-    for folder in ("empty", "missing"):
+    (tmp_path / "nested" / "inner").mkdir(parents=True)
+    for folder, says in (("empty", "is missing or holds no file"), ("missing", "is missing or holds no file"),
+                         ("nested", "is not a file")):
         env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "PARTS": str(tmp_path / "parts"),
                "WHEELS": str(tmp_path / "whl"), "RECEIVE": str(tmp_path / folder)}
         run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "receive"], env=env, capture_output=True, text=True, timeout=60)
-        assert run.returncode == 2 and f"{tmp_path / folder} holds no file" in run.stdout
+        assert run.returncode == 2 and says in run.stdout, (folder, run.stdout)
 
 
 def test_bring_back_cuts_each_arm_into_parts_that_join_to_its_folder(tmp_path):
@@ -116,3 +118,27 @@ def test_bring_back_cuts_each_arm_into_parts_that_join_to_its_folder(tmp_path):
     back.mkdir()
     subprocess.run(["tar", "xf", str(joined), "-C", str(back)], check=True)
     assert (back / "model" / "model.onnx").read_bytes() == weights and (back / "log.jsonl").exists()
+
+
+def test_bring_back_without_arms_names_the_variable_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out)}
+    env.pop("ARMS", None)
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "ARMS" in run.stderr
+    assert os.listdir(out) == []
+
+
+def test_bring_back_of_a_failed_arm_brings_its_log(tmp_path):
+    (tmp_path / "work" / "arms" / "failed").mkdir(parents=True)
+    (tmp_path / "work" / "arms" / "failed" / "log.jsonl").write_text('{"step": 1}\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out), "ARMS": "failed=x;gone=x"}
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "arms/gone holds nothing to bring" in run.stdout
+    assert os.listdir(out) == ["failed.tar.00"]
+    listed = subprocess.run(["tar", "tf", str(out / "failed.tar.00")], capture_output=True, text=True, check=True).stdout.split()
+    assert listed == ["log.jsonl"]
