@@ -8,10 +8,12 @@ first, each into the emptiest call, and links each call's files into its own git
 with the last call, which builds the corpus. On the machine each call copies its folder's files to
 one place (`cp .xferN/* /tmp/corpus/`).
 
-    cd training && python3 -m diffuse.carry --src=../.corpus --skip=pypi-66.tar.xz
+    cd training && python3 -m diffuse.carry --src=../.corpus --skip=pypi-66.tar.xz [--init=../models/diffuse-small/model.onnx]
 
-The checkout is measured with git, less `leave_out` (the bundled model.onnx, which goes to the
-machine in a call of its own and is moved out of the tree while the parts travel).
+The checkout is measured with git, less `leave_out` (the bundled model.onnx, which is moved out of
+the tree while the calls travel). `init`, a graph a run continues, goes first in a call of its own:
+linked as `.xfer-init/init.onnx`, the name `pipeline.sh receive` copies to $WORK/init/model.onnx.
+Each call's entry in the printed plan names its folder and the `receive` command that keeps it.
 """
 import json
 import os
@@ -36,6 +38,7 @@ class CarryOptions:
     margin_mib: float = 1.0          # kept free in every call
     tree_bytes: int = 0              # the checkout as carried (0: measured with git)
     leave_out: str = "models/diffuse-small/model.onnx"   # a tracked file out of the tree meanwhile
+    init: str = ""                   # a graph to continue (--init_from): a call of its own, first
 
 
 def checkout_bytes(repo, leave_out=""):
@@ -114,6 +117,18 @@ def link_calls(calls, src, out, extra=""):
     return dirs
 
 
+INIT_FOLDER = ".xfer-init"   # not .xferN, which link_calls clears
+
+
+def link_init(init, out):
+    """A hard link of the graph `init` as `out`/.xfer-init/init.onnx (an earlier one replaced)."""
+    folder = os.path.join(out, INIT_FOLDER)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    os.link(init, os.path.join(folder, "init.onnx"))
+    return folder
+
+
 def main(argv):
     args = parse_options(CarryOptions, argv, "diffuse.carry")
     if not os.path.isdir(args.src):
@@ -134,10 +149,21 @@ def main(argv):
         calls = pack_calls(sizes, capacity, extra)
     except ValueError as e:
         raise SystemExit(f"diffuse.carry: {e}") from None
+    plan = []
+    if args.init:
+        if not os.path.isfile(args.init):
+            raise SystemExit(f"diffuse.carry: --init={args.init}: no such file (the graph to continue)")
+        init_bytes = os.path.getsize(args.init)
+        if init_bytes > capacity:
+            raise SystemExit(f"diffuse.carry: --init={args.init} ({init_bytes / MIB:.1f} MiB) does not fit one call's "
+                             f"{capacity / MIB:.1f} MiB beside the checkout")
+        plan.append((link_init(args.init, args.out), ["init.onnx"], init_bytes))
     dirs = link_calls(calls, args.src, args.out, args.extra)
-    print(json.dumps({"tree_mib": round(tree / MIB, 1), "calls": [
-        {"carry": os.path.basename(d), "files": names, "mib": round(sum(sizes[n] for n in names) / MIB, 1)}
-        for d, names in zip(dirs, calls)]}, indent=1))
+    plan += [(d, names, sum(sizes[n] for n in names)) for d, names in zip(dirs, calls)]
+    print(json.dumps({"tree_mib": round(tree / MIB, 1), "out_of_the_tree": args.leave_out, "calls": [
+        {"carry": os.path.basename(d), "files": names, "mib": round(nbytes / MIB, 1),
+         "receive": f"RECEIVE={os.path.basename(d)} bash pipeline.sh receive"}
+        for d, names, nbytes in plan]}, indent=1))
 
 
 if __name__ == "__main__":

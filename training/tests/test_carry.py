@@ -3,6 +3,8 @@ import os
 
 import pytest
 
+import json
+
 from diffuse.carry import MIB, link_calls, main, pack_calls
 
 
@@ -67,3 +69,30 @@ def test_the_command_refuses_a_missing_extra_folder_and_a_name_in_both(tmp_path)
     (extra / "npm.tar.xz").write_bytes(b"y")
     with pytest.raises(SystemExit, match=r"npm\.tar\.xz is in both --src and --extra"):
         main([f"--src={src}", f"--extra={extra}", f"--out={tmp_path}", "--tree_bytes=1"])
+
+
+def test_the_graph_to_continue_goes_first_in_a_call_of_its_own(tmp_path, capsys):
+    src, out = tmp_path / "corpus", tmp_path / "repo"
+    src.mkdir()
+    out.mkdir()
+    (src / "npm.tar.xz").write_bytes(b"x" * 100)
+    graph = tmp_path / "model.onnx"
+    graph.write_bytes(b"g" * 50)
+    main([f"--src={src}", "--extra=", f"--out={out}", "--tree_bytes=1", f"--init={graph}"])
+    plan = json.loads(capsys.readouterr().out)
+    assert [c["carry"] for c in plan["calls"]] == [".xfer-init", ".xfer1"]
+    assert plan["calls"][0]["files"] == ["init.onnx"] and plan["calls"][0]["receive"] == "RECEIVE=.xfer-init bash pipeline.sh receive"
+    assert os.stat(out / ".xfer-init" / "init.onnx").st_ino == os.stat(graph).st_ino
+    assert plan["out_of_the_tree"] == "models/diffuse-small/model.onnx"
+
+
+def test_a_graph_to_continue_too_big_for_a_call_is_named(tmp_path):
+    src = tmp_path / "corpus"
+    src.mkdir()
+    (src / "npm.tar.xz").write_bytes(b"x")
+    graph = tmp_path / "model.onnx"
+    graph.write_bytes(b"g" * (2 * MIB))
+    with pytest.raises(SystemExit, match=r"--init=.*model\.onnx \(2\.0 MiB\) does not fit one call's"):
+        main([f"--src={src}", "--extra=", f"--out={tmp_path}", f"--tree_bytes={int(62.5 * MIB)}", f"--init={graph}"])
+    with pytest.raises(SystemExit, match=r"--init=.*missing\.onnx: no such file"):
+        main([f"--src={src}", "--extra=", f"--out={tmp_path}", "--tree_bytes=1", f"--init={tmp_path / 'missing.onnx'}"])
