@@ -261,7 +261,10 @@ WITHHOLDING = re.compile(
 
 
 def withholds_use(licence):
-    """True when a package's licence (as the readers above give it) names a WITHHOLDING licence. An
-    unknown licence (None, "unknown", a bare copyright line) does not: the corpus keeps the package
-    and its manifest counts the bytes under what was recorded."""
-    return bool(licence) and bool(WITHHOLDING.search(licence.strip()))
+    """True when a package's licence (as the readers above give it) names a WITHHOLDING licence in
+    every alternative of an SPDX `OR` (a dual licence lets the user pick the open one). An unknown
+    licence (None, "unknown", a bare copyright line) does not: the corpus keeps the package and its
+    manifest counts the bytes under what was recorded."""
+    if not licence:
+        return False
+    return all(WITHHOLDING.search(alternative.strip(" ()")) for alternative in re.split(r"\s+OR\s+", licence.strip()))
