@@ -86,6 +86,22 @@ def test_receive_puts_each_carried_file_where_the_later_stages_look(tmp_path):
     assert sorted(os.listdir(tmp_path / "parts")) == ["pypi-101.tar.xz"]
 
 
+def test_receive_reads_a_relative_folder_from_the_repository_root(tmp_path):
+    # as the device tool carries it: `.xfer...` at the root, named relative to it (git-ignored: /.xfer*/)
+    carried = os.path.join(TRAINING, "..", f".xfer-test-{os.getpid()}")
+    os.makedirs(carried)
+    try:
+        with open(os.path.join(carried, "pypi-103.tar.xz"), "wb") as f:
+            f.write(b"part")
+        env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "PARTS": str(tmp_path / "parts"),
+               "WHEELS": str(tmp_path / "whl"), "RECEIVE": os.path.basename(carried)}
+        run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "receive"], env=env, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert (tmp_path / "parts" / "pypi-103.tar.xz").read_bytes() == b"part"
+    finally:
+        shutil.rmtree(carried)
+
+
 def test_receive_of_an_empty_missing_or_nested_folder_names_it(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "nested" / "inner").mkdir(parents=True)
