@@ -18,14 +18,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .mdlm import NEG, masked_nll
+from .mdlm import masked_nll, without_mask
 from .sedd import bound_nats, corrupt_batch
 
 
 def log_scores_from_x0(logits, xt, m, b, c, mask_id):
     """logits [N, V] of p(x0 | x_t), x_t [N], m/b/c [N] -> log concrete scores [N, V] (float64;
     the mask column and the x_t column are left to the caller to ignore)."""
-    logits = logits.double().index_fill(1, torch.tensor([mask_id], device=logits.device), NEG)
+    logits = without_mask(logits.double(), mask_id)
     logp = F.log_softmax(logits, dim=-1)
     m, b, c = m.double()[:, None], b.double()[:, None], c.double()[:, None]
     at_mask = (xt == mask_id)[:, None]

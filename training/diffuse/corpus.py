@@ -422,10 +422,11 @@ def build(cfg: CorpusConfig):
             examined += nbytes
             name, rel, licences = owners[k]
             src = by_source[name]
-            lic = licence_of(rel, licences) or "unknown"
-            if why is None and withholds_use(lic):
-                why = "licence"      # before the duplicate check: a copy elsewhere under an open licence stays
-                withheld[lic] = withheld.get(lic, 0) + 1
+            if why is None:          # the licence of a file still kept: before the duplicate check,
+                lic = licence_of(rel, licences) or "unknown"    # so a copy under an open licence stays
+                if withholds_use(lic):
+                    why = "licence"
+                    withheld[lic] = withheld.get(lic, 0) + 1
             if why is None:
                 if digest in seen:
                     why = "duplicate"

@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .graphs import T_MIN, antithetic_t, corrupt
-from .mdlm import NEG, masked_nll
+from .mdlm import masked_nll, without_mask
 
 
 def cond_of(t):
@@ -93,7 +93,7 @@ class GenMD4(nn.Module):
         xt = corrupt(x0, region, chance.detach(), 0.0, self.n_real, self.mask_id, generator)
         masked = xt == self.mask_id
         h = model.hidden(xt, valid, cond_of(t))
-        logits = model.head(h[masked]).index_fill(1, torch.tensor([self.mask_id], device=x0.device), NEG)
+        logits = without_mask(model.head(h[masked]), self.mask_id)
         tt = t[:, None].expand_as(masked)[masked]
         per_pos = genmd4_position_loss(logits, x0[masked], F.softplus(self.w_param.float()), tt)
         rows = torch.zeros(x0.shape, device=x0.device, dtype=per_pos.dtype).masked_scatter(masked, per_pos)

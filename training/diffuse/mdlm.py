@@ -101,6 +101,11 @@ def subs_log_probs(logits, xt, mask_id):
     return torch.where(keep.unsqueeze(-1), onehot, logp)
 
 
+def without_mask(logits, mask_id):
+    """logits [N, V] with the [MASK] column at NEG: SUBS gives the absorbing state no mass."""
+    return logits.index_fill(1, torch.tensor([mask_id], device=logits.device), NEG)
+
+
 def absorbed(x0, positions, mask_id):
     """x0 with [MASK] at `positions` [B, L] bool: the absorbing state there."""
     return torch.where(positions, torch.full_like(x0, mask_id), x0)
@@ -119,7 +124,7 @@ def least_confident_holes(model, x0, region, masked, mask_id, valid=None):
     if not holes.any():
         return masked
     h = model.hidden(absorbed(x0, region, mask_id), valid)
-    logits = model.head(h[holes]).index_fill(1, torch.tensor([mask_id], device=x0.device), NEG)
+    logits = without_mask(model.head(h[holes]), mask_id)
     best, token = logits.max(dim=1)
     score = torch.full(x0.shape, float("inf"), device=x0.device)         # never picked outside holes
     probability = torch.exp(best - torch.logsumexp(logits, dim=1))
@@ -133,5 +138,5 @@ def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None):
     """-log p(x0 | x_t) at the masked positions only: [N] float32, in row-major order."""
     h = model.hidden(xt, valid, cond)          # [B, L, D]
     logits = model.head(h[masked])             # [N, V] fp32
-    logits = logits.index_fill(1, torch.tensor([mask_id], device=logits.device), NEG)   # SUBS
+    logits = without_mask(logits, mask_id)
     return F.cross_entropy(logits, x0[masked], reduction="none")
