@@ -29,8 +29,7 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 
-from .licences import (licence_from_cargo, licence_from_debian_copyright, licence_from_licence_files, licence_from_pom,
-                       licence_of_metadata_file, withholds_use)
+from .licences import licence_of_meta_file, licence_of_metadata_file, withholds_use
 
 EXTENSIONS = {
     ".py": "python", ".pyi": "python",
@@ -198,6 +197,12 @@ def in_validation(key, permille):
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 1000 < permille
 
 
+# the meta files a package folder records its licence in, first found first taken, each with the
+# pattern its folder's name must match where the file name alone is too common to tell
+PACKAGE_META = (("PKG-INFO", None), ("LICENSE", GO_MODULE_FOLDER), ("pom.xml", MAVEN_ARTIFACT_FOLDER),
+                ("copyright", DEBIAN_PACKAGE_FOLDER), ("Cargo.toml", None))
+
+
 def find_licences(root):
     """Package folder or top-level name -> licence, from *.dist-info/METADATA, PKG-INFO (sdists),
     package.json, Cargo.toml (crates), the LICENSE of a Go module's folder (diffuse.go_corpus), the
@@ -216,21 +221,10 @@ def find_licences(root):
                     tops += [x.strip() for x in f if x.strip()]
             for t in tops:
                 found.setdefault(t, lic or "unknown")
-        if "PKG-INFO" in filenames and dirpath != root:
-            found.setdefault(os.path.relpath(dirpath, root), licence_of_metadata_file(os.path.join(dirpath, "PKG-INFO"))
-                             or "unknown")
-        if "LICENSE" in filenames and GO_MODULE_FOLDER.match(base) and dirpath != root:
-            with open(os.path.join(dirpath, "LICENSE"), encoding="utf-8", errors="replace") as f:
-                found.setdefault(os.path.relpath(dirpath, root), licence_from_licence_files(f.read()) or "unknown")
-        if "pom.xml" in filenames and MAVEN_ARTIFACT_FOLDER.match(base) and dirpath != root:
-            with open(os.path.join(dirpath, "pom.xml"), encoding="utf-8", errors="replace") as f:
-                found.setdefault(os.path.relpath(dirpath, root), licence_from_pom(f.read()) or "unknown")
-        if "copyright" in filenames and DEBIAN_PACKAGE_FOLDER.match(base) and dirpath != root:
-            with open(os.path.join(dirpath, "copyright"), encoding="utf-8", errors="replace") as f:
-                found.setdefault(os.path.relpath(dirpath, root), licence_from_debian_copyright(f.read()) or "unknown")
-        if "Cargo.toml" in filenames and dirpath != root:
-            with open(os.path.join(dirpath, "Cargo.toml"), encoding="utf-8", errors="replace") as f:
-                found.setdefault(os.path.relpath(dirpath, root), licence_from_cargo(f.read()) or "unknown")
+        rel = os.path.relpath(dirpath, root)
+        for meta, folder in PACKAGE_META:
+            if meta in filenames and dirpath != root and (folder is None or folder.match(base)):
+                found.setdefault(rel, licence_of_meta_file(os.path.join(dirpath, meta)) or "unknown")
         if "package.json" in filenames:
             try:
                 with open(os.path.join(dirpath, "package.json")) as f:
@@ -238,7 +232,6 @@ def find_licences(root):
                 lic = pj.get("license")
                 if isinstance(lic, dict):
                     lic = lic.get("type")
-                rel = os.path.relpath(dirpath, root)
                 if pj.get("name") and rel != ".":
                     found.setdefault(rel, lic or "unknown")
             except (OSError, ValueError):

@@ -2,6 +2,7 @@
 metadata, Cargo.toml, a Maven POM's <licenses>, a Debian package's machine-readable debian/copyright)
 and a classifier of licence file texts (a Go module's LICENSE), for diffuse.corpus's licence of every
 file and the registry corpora's licences.tsv; and the corpus' licence policy (`withholds_use`)."""
+import os
 import re
 import xml.etree.ElementTree as ET
 
@@ -237,6 +238,22 @@ def licence_from_debian_copyright(text):
 # licence files at a module's root, as pkg.go.dev finds them: LICENSE, LICENCE.md, COPYING, LICENSE-MIT,
 # MIT-LICENSE.txt, UNLICENSE, ... (case-insensitive), never a Go source file (license.go)
 LICENCE_NAME = re.compile(r"^((un)?licen[cs]e|copying|mit[-_]licen[cs]e)([-._][\w.-]*)?$(?<!\.go)", re.IGNORECASE)
+
+
+def licence_of_meta_file(path):
+    """The licence a package folder's meta file records, read as its name says it is written: PKG-INFO
+    or METADATA (Python), LICENSE (a Go module's licence files, joined), pom.xml, copyright (Debian),
+    Cargo.toml; None when it is unreadable or records none."""
+    name = os.path.basename(path)
+    if name in ("PKG-INFO", "METADATA"):
+        return licence_of_metadata_file(path)
+    read = {"LICENSE": licence_from_licence_files, "pom.xml": licence_from_pom,
+            "copyright": licence_from_debian_copyright, "Cargo.toml": licence_from_cargo}[name]
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return read(f.read())
+    except OSError:
+        return None
 
 
 def is_licence_file(parts):

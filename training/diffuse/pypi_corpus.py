@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from .corpus import EXTENSIONS
-from .licences import licence_from_metadata
+from .licences import licence_from_metadata, licence_of_meta_file, withholds_use
 
 # what a PyPI fetch keeps: the corpus' extensions as when the pins were made (Rust, Go, Java and C/C++
 # came later with crates_corpus, go_corpus, maven_corpus and debian_corpus; keeping them here would
@@ -412,6 +412,8 @@ def folder_of(spec):
 def pack(cfg: PackConfig, folder_of=folder_of):
     """Whole packages into numbered tar.xz parts, each <= part_mib MiB (re-split when a guess is off); a
     package too big for one part alone goes over consecutive parts, a part holding at least one file.
+    A package whose meta file (cfg.meta: PKG-INFO, pom.xml, ...) records a licence that withholds the
+    use (licences.withholds_use) stays out: diffuse.corpus would drop its files on the GPU machine.
     folder_of(name==version) names a package's folder, for cfg.order."""
     by_pkg = {}
     for key in read_paths(cfg.kept):
@@ -421,12 +423,18 @@ def pack(cfg: PackConfig, folder_of=folder_of):
     rank = {}
     if cfg.order:   # the most downloaded packages in the first parts, the rest by name
         rank = {folder_of(spec): i for i, spec in enumerate(read_list(cfg.order))}
-    pkgs = []
+    pkgs, withheld = [], []
     for p in sorted(by_pkg, key=lambda p: (rank.get(p, len(rank)), p)):
         files = sorted(by_pkg[p])
-        if os.path.exists(os.path.join(cfg.root, p, cfg.meta)):
+        meta = os.path.join(cfg.root, p, cfg.meta)
+        if os.path.exists(meta):
+            if withholds_use(licence_of_meta_file(meta)):
+                withheld.append(p)
+                continue
             files.append(f"{p}/{cfg.meta}")
         pkgs.append((p, files, sum(os.path.getsize(os.path.join(cfg.root, f)) for f in files)))
+    if withheld:
+        print(json.dumps({"licence_withheld": withheld}), flush=True)
     limit = cfg.part_mib << 20
     ratio, n, parts, i = cfg.ratio, cfg.first, [], 0
     os.makedirs(cfg.out, exist_ok=True)

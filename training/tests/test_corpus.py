@@ -57,7 +57,7 @@ def test_split_is_stable():
 import gzip  # noqa: E402
 
 from diffuse.corpus import DEFAULT_DECONTAM, load_hashes, marker_of, text_ngram_hashes  # noqa: E402
-from diffuse.licences import withholds_use  # noqa: E402
+from diffuse.licences import licence_of_meta_file, withholds_use  # noqa: E402
 
 MBPP_LIKE = ("def remove_odd_values_from_list(items):\n    result = [value for value in items if value % 2 == 0]\n"
              "    return sorted(result, reverse=True)\n")
@@ -273,6 +273,23 @@ def test_licence_policy_withholds_what_grants_no_use():
                     "(GPL-3.0-only OR LicenseRef-Commercial)",
                     "Copyright 2018 Databricks, Inc.  All rights reserved.", "unknown", None, ""):
         assert not withholds_use(licence), licence
+
+
+def test_a_meta_file_is_read_as_its_name_says(tmp_path):
+    metas = {"PKG-INFO": "Name: p\nLicense: Proprietary\n\nbody: License: MIT\n",
+             "pom.xml": "<project><licenses><license><name>FSL-1.1-MIT</name></license></licenses></project>",
+             "Cargo.toml": '[package]\nname = "c"\nlicense = "BUSL-1.1"\n',
+             "LICENSE": "==> LICENSE <==\nPermission is hereby granted, free of charge, to any person obtaining a copy"
+                        " of this software and associated documentation files\n",
+             "copyright": "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+                          "Files: *\nLicense: GPL-2+\n"}
+    read = {}
+    for name, text in metas.items():
+        (tmp_path / name).write_text(text)
+        read[name] = licence_of_meta_file(str(tmp_path / name))
+    assert read == {"PKG-INFO": "Proprietary", "pom.xml": "FSL-1.1-MIT", "Cargo.toml": "BUSL-1.1", "LICENSE": "MIT",
+                    "copyright": "GPL-2+"}
+    assert licence_of_meta_file(str(tmp_path / "gone" / "pom.xml")) is None
 
 
 def test_a_package_whose_licence_withholds_use_stays_out_and_an_open_copy_of_its_file_stays_in(tmp_path):

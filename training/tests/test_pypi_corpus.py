@@ -1,4 +1,5 @@
 import io
+import json
 import os
 import subprocess
 import tarfile
@@ -146,6 +147,25 @@ def test_pack_parts_whole_packages(tmp_path):
     assert len(parts) == 4 and all(p["packages"] == 1 for p in parts)   # a part holds at least one package
     names = subprocess.run(["tar", "tJf", str(out / "pypi-02.tar.xz")], capture_output=True, text=True).stdout.split()
     assert sorted(names) == ["pypi/p1-1.0/PKG-INFO", "pypi/p1-1.0/m.py"]
+
+
+def test_pack_leaves_out_packages_whose_licence_withholds_the_use(tmp_path, capsys):
+    root = tmp_path / "pypi"
+    licences = {"open-1.0": "License: MIT", "closed-1.0": "License: Proprietary",
+                "dual-1.0": "License-Expression: MIT OR LicenseRef-Proprietary", "bare-1.0": None}
+    for p, header in licences.items():
+        (root / p).mkdir(parents=True)
+        if header:
+            (root / p / "PKG-INFO").write_text(f"Name: {p}\n{header}\n\n")
+        (root / p / "m.py").write_text("x = 1\n")
+    (tmp_path / "kept.txt").write_text("".join(f"pypi/{p}/m.py\n" for p in licences))
+    out = tmp_path / "parts"
+    parts = pack(PackConfig(root=str(root), kept=str(tmp_path / "kept.txt"), out=str(out), xz="xz -0"))
+    with tarfile.open(parts[0]["part"]) as t:
+        packed = {name.split("/")[1] for name in t.getnames()}
+    assert packed == {"open-1.0", "dual-1.0", "bare-1.0"}   # an open alternative or no record: kept
+    assert parts[0]["packages"] == 3
+    assert json.loads(capsys.readouterr().out.splitlines()[0]) == {"licence_withheld": ["closed-1.0"]}
 
 
 def test_pack_takes_kept_paths_whole(tmp_path):
