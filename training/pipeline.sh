@@ -4,7 +4,7 @@
 #   bash training/pipeline.sh corpus tokenizer          # corpus (~30 s on 32 cores), the bundled tokenizer
 #   GPUS=2 bash training/pipeline.sh mdlm               # 20 min of MDLM on two GPUs (run it detached: setsid)
 #   bash training/pipeline.sh eval export               # held-out NELBO, held-out infill tasks, ONNX (fp16 + int8)
-#   OUT=dir bash training/pipeline.sh snapshot          # while mdlm (or an arm) runs: its latest checkpoint, int8, split into dir
+#   OUT=dir bash training/pipeline.sh snapshot          # while mdlm (or an arm) runs: its latest checkpoint's int8 folder, in 15 MiB parts
 #   bash training/pipeline.sh ar                        # the same-size AR baseline (AR_MINUTES of AR_SCHEDULE)
 #   bash training/pipeline.sh test                      # pytest with this machine's PyTorch
 #   bash training/pipeline.sh families                  # the 8 comparison models at once on one GPU
@@ -47,9 +47,9 @@
 # call does not name: wheels into $WHEELS, `init.onnx` (a graph to continue, EXTRA="--init_from=
 # $WORK/init/model.onnx") into $WORK/init/model.onnx, every other file (corpus parts) into $PARTS.
 # `bring_back` packs each arm's `model` folder, log.jsonl and bound.json (those it has) as one tar
-# cut into $OUT/<name>.tar.NN parts of 15 MiB (a call brings back 8 files of 16 MiB at most): `cat`
-# joins them. Relative paths in WORK, PARTS, WHEELS and OUT are read from training/ (this script's
-# folder); RECEIVE's from the repository root, where the carried folders are.
+# cut into $OUT/<name>.tar.NN parts of 15 MiB (for_the_trip_back, as `snapshot` packs its folder).
+# Relative paths in WORK, PARTS, WHEELS and OUT are read from training/ (this script's folder);
+# RECEIVE's from the repository root, where the carried folders are.
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
 # $NPM_TAR (made by training/pack_npm_corpus.sh), the PyPI sources in every $PYPI_PARTS present
@@ -199,6 +199,13 @@ eval_arm() {
 
 # the parts matching glob $2 that are present, unpacked side by side into $W/$1 (they are independent:
 # whole packages each, members $1/<name>-<version>/...) and added to SOURCES as source $1
+# for_the_trip_back DIR NAME ITEM...: DIR's items as one tar cut into $OUT/NAME.tar.NN parts of 15
+# MiB (a call brings back 8 files of 16 MiB at most); `cat NAME.tar.* | tar x` joins them.
+for_the_trip_back() {
+  local dir=$1 name=$2; shift 2
+  tar cf - -C "$dir" "$@" | split -b 15M -d - "$OUT/$name.tar."
+}
+
 unpack_parts() {
   local name=$1 parts=() pids=() p pid
   for p in $2; do [ -f "$p" ] && parts+=("$p"); done
@@ -279,12 +286,13 @@ PYEOF
     export_int8 "$W/mdlm/ckpt.pt" "$W/$NAME" --results="$W/results.json"
     ;;
   snapshot)
-    # The latest MDLM checkpoint as the shipped int8 graph, split into OUT for the trip back. Run
+    # The latest MDLM checkpoint's shipped int8 folder, as $OUT/snapshot.tar.NN for the trip back. Run
     # it in every polling call of a long run: the machine goes back 30 s after a call, and a run
     # lost with it then keeps its last snapshot, which `--init_from` continues in the next session.
     # SNAPSHOT_OF=arms/<name> snapshots an arm instead (one a call: a call brings back <= 64 MiB).
+    : "${OUT:?OUT: the folder that comes back}"
     export_int8 "$W/${SNAPSHOT_OF:-mdlm}/ckpt.pt" "$W/snapshot"
-    split -b 15M "$W/snapshot/model.onnx" "${OUT:?OUT: the folder that comes back}/snapshot.onnx."
+    for_the_trip_back "$W" snapshot snapshot
     ;;
   families)
     mkdir -p "$W/families"
@@ -361,7 +369,7 @@ PYEOF
       # what the arm has of its int8 folder, log and bound: an arm that failed still brings its log
       have=(); for f in model log.jsonl bound.json; do [ -e "$W/arms/$name/$f" ] && have+=("$f"); done
       ((${#have[@]})) || { echo "bring_back: $W/arms/$name holds nothing to bring"; continue; }
-      tar cf - -C "$W/arms/$name" "${have[@]}" | split -b 15M -d - "$OUT/$name.tar."
+      for_the_trip_back "$W/arms/$name" "$name" "${have[@]}"
     done <<< "$specs"
     ls -l "$OUT"
     ;;
