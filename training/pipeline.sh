@@ -197,15 +197,16 @@ eval_arm() {
   fi
 }
 
-# the parts matching glob $2 that are present, unpacked side by side into $W/$1 (they are independent:
-# whole packages each, members $1/<name>-<version>/...) and added to SOURCES as source $1
 # for_the_trip_back DIR NAME ITEM...: DIR's items as one tar cut into $OUT/NAME.tar.NN parts of 15
 # MiB (a call brings back 8 files of 16 MiB at most); `cat NAME.tar.* | tar x` joins them.
 for_the_trip_back() {
   local dir=$1 name=$2; shift 2
+  mkdir -p "$OUT"
   tar cf - -C "$dir" "$@" | split -b 15M -d - "$OUT/$name.tar."
 }
 
+# the parts matching glob $2 that are present, unpacked side by side into $W/$1 (they are independent:
+# whole packages each, members $1/<name>-<version>/...) and added to SOURCES as source $1
 unpack_parts() {
   local name=$1 parts=() pids=() p pid
   for p in $2; do [ -f "$p" ] && parts+=("$p"); done
@@ -291,6 +292,8 @@ PYEOF
     # lost with it then keeps its last snapshot, which `--init_from` continues in the next session.
     # SNAPSHOT_OF=arms/<name> snapshots an arm instead (one a call: a call brings back <= 64 MiB).
     : "${OUT:?OUT: the folder that comes back}"
+    # a fresh folder each time: diffuse.quantize keeps a meta.json it finds there, the last snapshot's
+    rm -rf "$W/snapshot" "$W/snapshot-fp16"
     export_int8 "$W/${SNAPSHOT_OF:-mdlm}/ckpt.pt" "$W/snapshot"
     for_the_trip_back "$W" snapshot snapshot
     ;;

@@ -243,12 +243,14 @@ LICENCE_NAME = re.compile(r"^((un)?licen[cs]e|copying|mit[-_]licen[cs]e)([-._][\
 def licence_of_meta_file(path):
     """The licence a package folder's meta file records, read as its name says it is written: PKG-INFO
     or METADATA (Python), LICENSE (a Go module's licence files, joined), pom.xml, copyright (Debian),
-    Cargo.toml; None when it is unreadable or records none."""
+    Cargo.toml; None when it is unreadable, records none or is of another kind (no reader: unknown)."""
     name = os.path.basename(path)
     if name in ("PKG-INFO", "METADATA"):
         return licence_of_metadata_file(path)
     read = {"LICENSE": licence_from_licence_files, "pom.xml": licence_from_pom,
-            "copyright": licence_from_debian_copyright, "Cargo.toml": licence_from_cargo}[name]
+            "copyright": licence_from_debian_copyright, "Cargo.toml": licence_from_cargo}.get(name)
+    if read is None:
+        return None
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             return read(f.read())

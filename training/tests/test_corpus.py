@@ -290,6 +290,8 @@ def test_a_meta_file_is_read_as_its_name_says(tmp_path):
     assert read == {"PKG-INFO": "Proprietary", "pom.xml": "FSL-1.1-MIT", "Cargo.toml": "BUSL-1.1", "LICENSE": "MIT",
                     "copyright": "GPL-2+"}
     assert licence_of_meta_file(str(tmp_path / "gone" / "pom.xml")) is None
+    (tmp_path / "COPYING").write_text("Proprietary\n")        # a kind without a reader: unknown
+    assert licence_of_meta_file(str(tmp_path / "COPYING")) is None
 
 
 def test_a_package_whose_licence_withholds_use_stays_out_and_an_open_copy_of_its_file_stays_in(tmp_path):

@@ -233,6 +233,19 @@ def test_pack_names_artifact_folders_and_carries_pom(tmp_path):
                                         "maven/org.x__b-1.0/a/A.java", "maven/org.x__b-1.0/pom.xml"]
 
 
+def test_pack_leaves_out_an_artifact_whose_pom_withholds_the_use(tmp_path):
+    root = tmp_path / "maven"
+    for spec, licence in (("org.x:open:1.0", "Apache-2.0"), ("org.x:closed:1.0", "FSL-1.1-MIT")):
+        d = root / folder_of(spec) / "a"
+        d.mkdir(parents=True)
+        (d / "A.java").write_bytes(JAVA)
+        (d.parent / "pom.xml").write_bytes(pom(spec, licences=[(licence, "")]))
+    (tmp_path / "kept.txt").write_text("maven/org.x__closed-1.0/a/A.java\nmaven/org.x__open-1.0/a/A.java\n")
+    parts = pack(PackConfig(root=str(root), kept=str(tmp_path / "kept.txt"), out=str(tmp_path / "parts"), xz="xz -0"))
+    with tarfile.open(parts[0]["part"]) as t:
+        assert sorted(t.getnames()) == ["maven/org.x__open-1.0/a/A.java", "maven/org.x__open-1.0/pom.xml"]
+
+
 def test_pipeline_unpacks_maven_parts(tmp_path):
     src = tmp_path / "src"
     (src / "maven" / "org.x__a-1.0" / "a").mkdir(parents=True)

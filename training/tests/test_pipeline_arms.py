@@ -41,16 +41,28 @@ def test_arms_train_side_by_side_then_bound_and_export(tmp_path):
     ops = {n.op_type for n in onnx.load(str(work / "arms" / "holes" / "model" / "model.onnx")).graph.node}
     assert {"DynamicQuantizeMatMul", "RotaryEmbedding", "FastGelu"} <= ops and "MultiHeadAttention" not in ops   # int8, fused, shared past
     assert not (work / "arms" / "ar" / "model").exists()     # an AR arm has no infill graph
-    # a snapshot of an arm's latest checkpoint comes back as its int8 folder, in parts that join
-    out = tmp_path / "out"
-    out.mkdir()
+    # a snapshot of an arm's latest checkpoint comes back as its int8 folder, in parts that join;
+    # a second snapshot, of another checkpoint, carries that one's meta.json, not the first one's
+    ckpt = work / "arms" / "holes" / "ckpt.pt"
+    import torch
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    state["train_config"]["infill_share"] = 0.5
+    (work / "arms" / "later").mkdir()
+    torch.save(state, work / "arms" / "later" / "ckpt.pt")
+    for arm, share in (("holes", 0.9), ("later", 0.5)):
+        out = tmp_path / f"out-{arm}"     # made by the stage
+        run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "snapshot"], capture_output=True, text=True,
+                             env={**env, "OUT": str(out), "SNAPSHOT_OF": f"arms/{arm}"}, timeout=300)
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+        assert os.listdir(out) == ["snapshot.tar.00"]
+        back = tmp_path / f"back-{arm}"
+        back.mkdir()
+        subprocess.run(["tar", "xf", str(out / "snapshot.tar.00"), "-C", str(back)], check=True)
+        assert json.loads((back / "snapshot" / "meta.json").read_text())["training"]["infill_share"] == share
+        assert (back / "snapshot" / "model.onnx").stat().st_size > 0
     run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "snapshot"], capture_output=True, text=True,
-                         env={**env, "OUT": str(out), "SNAPSHOT_OF": "arms/holes"}, timeout=300)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    assert os.listdir(out) == ["snapshot.tar.00"]
-    subprocess.run(["tar", "xf", str(out / "snapshot.tar.00"), "-C", str(tmp_path)], check=True)
-    assert json.loads((tmp_path / "snapshot" / "meta.json").read_text())["training"]["infill_share"] == 0.9   # the arm
-    assert (tmp_path / "snapshot" / "model.onnx").stat().st_size > 0
+                         env={k: v for k, v in env.items() if k != "OUT"}, timeout=60)
+    assert run.returncode != 0 and "OUT" in run.stderr
 
 
 def test_arms_without_arms_names_the_variable(tmp_path):
