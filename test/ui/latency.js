@@ -192,7 +192,7 @@ function summarize(rows, model) {
 
 const test = {
   name: 'latency: keystroke → ghost text p50/p95 over typing bursts, split by stage',
-  timeoutMs: TYPED.length * SAMPLE_TIMEOUT_MS + 30000,
+  timeoutMs: (TYPED.length + 2 * SAMPLES.length) * SAMPLE_TIMEOUT_MS + 30000,
   async fn(ctx) {
     const { page, logFiles } = ctx;
     // The model loaded (run alone, this test would otherwise time the load).
@@ -205,12 +205,15 @@ const test = {
     await lines.click();
     await installRecorders(page);
     const samples = [];
+    const typed = []; // every burst typed so far: each added a line below its own
     let empty = 0;
-    for (const [i, { line, burst }] of TYPED.entries()) {
+    const typeSample = async ({ line, burst }) => {
+      const i = typed.length;
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+Home');
       // Each earlier sample added a line below its own: count those above this one.
-      const target = line + TYPED.slice(0, i).filter((s) => s.line < line).length;
+      const target = line + typed.filter((s) => s.line < line).length;
+      typed.push({ line, burst });
       for (let l = 1; l < target; l++) await page.keyboard.press('ArrowDown');
       await page.keyboard.press('End');
       const before = (await recorded(page)).keys.length;
@@ -231,18 +234,28 @@ const test = {
       if (outcome.none) {
         empty++;
         ctx.log(`sample ${i}: no suggestion (${outcome.none})`);
-        continue;
+        return;
       }
       samples.push({ burstStart, key, ghost: outcome.ghost, text: outcome.text });
-    }
+    };
     // The log is written asynchronously: wait until every sample's answer is in it.
-    const rows = await waitFor(() => {
+    const split = () => waitFor(() => {
       const records = timelines(logFiles);
-      const split = samples.map((s) => breakdown(s, records));
-      return split.every((r) => r.passes !== undefined || r.request.startsWith('none')) ? split : undefined;
+      const rows = samples.map((s) => breakdown(s, records));
+      return rows.every((r) => r.passes !== undefined || r.request.startsWith('none')) ? rows : undefined;
     }, { timeout: 10000, what: 'the timeline of every sample in the extension log' }).catch(() => samples.map((s) => breakdown(s, timelines(logFiles))));
-    if (samples.length < TYPED.length / 2) throw new Error(`only ${samples.length} of ${TYPED.length} samples showed ghost text (${empty} had nothing to show)`);
-    if (!rows.some((r) => r.passes !== undefined)) throw new Error('no sample could be matched to a timeline in the extension log (is it at debug level?)');
+    const answeredByAFill = (rows) => rows.some((r) => r.passes !== undefined);
+    for (const sample of TYPED) await typeSample(sample);
+    let rows = await split();
+    // A sample VS Code answers with the rest of a suggestion it kept shows no request to split (with
+    // the fixture model, whose fills all start " ra ra", most samples; all 8 in about one run of
+    // ten): type the bursts again, twice at most, until one was answered by a fill.
+    for (let extra = 0; extra < 2 && !answeredByAFill(rows); extra++) {
+      for (const sample of SAMPLES) await typeSample(sample);
+      rows = await split();
+    }
+    if (samples.length < typed.length / 2) throw new Error(`only ${samples.length} of ${typed.length} samples showed ghost text (${empty} had nothing to show)`);
+    if (!answeredByAFill(rows)) throw new Error('no sample could be matched to a timeline in the extension log (is it at debug level?)');
     rows.forEach((r, i) => ctx.log(`sample ${i}: ${JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])))}`));
     const table = summarize(rows, ctx.model);
     ctx.log(`\n${table}\n(${empty} sample(s) had nothing to show)`);
