@@ -458,7 +458,8 @@ def pack(cfg: PackConfig, folder_of=folder_of):
         parts.append({"part": path, "bytes": size, "raw_bytes": raw, "packages": len({p[0] for p in pkgs[i:j]}),
                       "files": sum(len(p[1]) for p in pkgs[i:j]), "first": pkgs[i][0], "last": pkgs[j - 1][0]})
         print(json.dumps(parts[-1]), flush=True)
-        ratio = raw / size
+        if j - i > 1:   # a package alone (a big generated client compresses 20-30x) says little of the next
+            ratio = raw / size
         i, n = j, n + 1
     return parts
 

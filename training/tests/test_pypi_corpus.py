@@ -5,6 +5,7 @@ import subprocess
 import tarfile
 
 from diffuse.licences import licence_from_metadata
+from diffuse import pypi_corpus
 from diffuse.pypi_corpus import (ALGO_MATCH, BENCH_PACKAGE, DenseConfig, FetchConfig, PackConfig, SelectConfig,
                                  canonical, dense, extract, fetch_one, pack, select)
 
@@ -166,6 +167,28 @@ def test_pack_leaves_out_packages_whose_licence_withholds_the_use(tmp_path, caps
     assert packed == {"open-1.0", "dual-1.0", "bare-1.0"}   # an open alternative or no record: kept
     assert parts[0]["packages"] == 3
     assert json.loads(capsys.readouterr().out.splitlines()[0]) == {"licence_withheld": ["closed-1.0"]}
+
+
+def test_pack_plans_the_part_after_a_lone_package_with_the_ratio_before_it(tmp_path, monkeypatch):
+    # a part of one big generated package compresses far better than source (msgraph-beta-sdk: 32x);
+    # planning the next part with its ratio packed that part twice (seventh extension)
+    root = tmp_path / "pypi"
+    names = [f"a{k:02d}-1.0" for k in range(30)] + ["b-gen-1.0"] + [f"b{k:02d}-1.0" for k in range(30)]   # in this order
+    kept = []
+    for name in names:
+        (root / name).mkdir(parents=True)
+        data = bytes(8 << 20) if name == "b-gen-1.0" else os.urandom(40000).hex().encode()   # 8 MiB of zeros; 80 KB of hex
+        (root / name / "m.py").write_bytes(data)
+        kept.append(f"pypi/{name}/m.py")
+    (tmp_path / "kept.txt").write_text("\n".join(kept) + "\n")
+    tarred = []
+    real = pypi_corpus._tar_xz
+    monkeypatch.setattr(pypi_corpus, "_tar_xz", lambda cfg, pkgs, path: tarred.append(path) or real(cfg, pkgs, path))
+    parts = pack(PackConfig(root=str(root), kept=str(tmp_path / "kept.txt"), out=str(tmp_path / "parts"), part_mib=1,
+                            ratio=1.7, xz="xz -0"))
+    assert [p["packages"] for p in parts if p["first"] == "b-gen-1.0"] == [1]
+    assert len(tarred) == len(parts)   # every part packed once
+    assert sum(p["packages"] for p in parts) == len(names)
 
 
 def test_pack_takes_kept_paths_whole(tmp_path):
