@@ -148,6 +148,8 @@ export_family() {
 # the fp16 graph is then a CPU graph too (the com.microsoft domain, docs/model-contract.md)
 export_int8() {
   local ckpt=$1 out=$2; shift 2
+  # fresh folders: diffuse.quantize keeps a meta.json it finds in $out (an earlier export's)
+  rm -rf "$out" "$out-fp16"
   $PY -m diffuse.export --ckpt="$ckpt" --tokenizer="$W/tokenizer.json" --out="$out-fp16" --name="$NAME" --fused=true --shared_past=true "$@"
   $PY -m diffuse.quantize "$out-fp16" "$out" --variant=int8
 }
@@ -292,8 +294,6 @@ PYEOF
     # lost with it then keeps its last snapshot, which `--init_from` continues in the next session.
     # SNAPSHOT_OF=arms/<name> snapshots an arm instead (one a call: a call brings back <= 64 MiB).
     : "${OUT:?OUT: the folder that comes back}"
-    # a fresh folder each time: diffuse.quantize keeps a meta.json it finds there, the last snapshot's
-    rm -rf "$W/snapshot" "$W/snapshot-fp16"
     export_int8 "$W/${SNAPSHOT_OF:-mdlm}/ckpt.pt" "$W/snapshot"
     for_the_trip_back "$W" snapshot snapshot
     ;;
