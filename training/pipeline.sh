@@ -34,7 +34,7 @@
 # 'name=train.py flags;...', each arm ARM_MINUTES (its own LR schedule) in its own process, arm i on
 # GPU i mod the GPUs present (two arms on one GPU share it: still equal minutes, each at half speed).
 # Run detached (setsid), `arms` writes $W/arms/done (ok or failed) when every arm has ended;
-# `wait_arms` waits for it (WAIT_S seconds at most; exit 3 while they still train). `arms_eval` gives each, all at once, its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
+# `wait_arms` waits for it (WAIT_S seconds at most; exit 3 while they still train, 4 at once where no `arms` ran: a fresh machine). `arms_eval` gives each, all at once, its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
 # diffusion arm its shipped int8 graph in $WORK/arms/<name>/model, for `node out/bench/mbpp.js
 # --model A,B` side by side. ARM_MODEL replaces the architecture flags (default: the bundled model's).
 # VAL_SOURCE=python0 bounds the arms on that source's validation files alone: the GPU image's first
@@ -331,6 +331,12 @@ PYEOF
     # training processes' name: `pgrep -f diffuse.train` finds the waiting command itself, whose
     # own command line holds the name, and waits out its time limit.
     pid=$(cat "$W/arms/pid" 2>/dev/null || true)
+    # Neither file: `arms` never ran on this machine. A fresh one, most likely: the machine goes back
+    # 30 s after a call, arms and all, and the next call starts a bare one; say so at once rather
+    # than wait WAIT_S device seconds for a file nothing will write.
+    if [ -z "$pid" ] && [ ! -f "$W/arms/done" ]; then
+      echo "wait_arms: no arms run on this machine ($W/arms/pid is missing): a fresh machine?"; exit 4
+    fi
     for ((s = 0; s < ${WAIT_S:-540}; s += 2)); do
       [ -f "$W/arms/done" ] && break
       if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then

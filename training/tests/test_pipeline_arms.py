@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -74,6 +75,7 @@ def test_arms_without_arms_names_the_variable(tmp_path):
 
 def test_wait_arms_times_out_while_arms_train_and_reports_a_failed_run(tmp_path):
     (tmp_path / "arms").mkdir()
+    (tmp_path / "arms" / "pid").write_text(f"{os.getpid()}\n")      # a live process stands for the arms run
     env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path), "WAIT_S": "2"}
     pipeline = os.path.join(TRAINING, "pipeline.sh")
     run = subprocess.run(["bash", pipeline, "wait_arms"], env=env, capture_output=True, text=True, timeout=60)
@@ -81,6 +83,16 @@ def test_wait_arms_times_out_while_arms_train_and_reports_a_failed_run(tmp_path)
     (tmp_path / "arms" / "done").write_text("failed\n")
     run = subprocess.run(["bash", pipeline, "wait_arms", "arms_eval"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "arms failed" in run.stdout and "=== arms_eval" not in run.stdout
+
+
+def test_wait_arms_on_a_machine_where_no_arms_ran_says_so_at_once(tmp_path):
+    # a fresh machine (the last went back 30 s after a call): nothing will ever write `done`
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path), "WAIT_S": "500"}
+    started = time.monotonic()
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "wait_arms", "arms_eval"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 4 and "no arms run on this machine" in run.stdout and "=== arms_eval" not in run.stdout
+    assert time.monotonic() - started < 30
 
 
 def test_wait_arms_stops_waiting_when_the_arms_process_is_gone_without_a_word(tmp_path):
