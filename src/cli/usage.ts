@@ -41,6 +41,8 @@ Options:
                        scores best wins (default ${d.lengths?.join(',') ?? 'off'})
   --inline-lengths N,N,..|off  the sizes for holes inside a line, in front of its text, with
                        --lengths; off: --lengths (default ${d.inlineLengths?.join(',') ?? 'off'})
+  --inline-breaks on|off  a hole inside a line, in front of its text, keeps the line breaks the
+                       model writes; off: its first line (default ${d.inlineBreaks ? 'on' : 'off'})
   --prune-after N|off  after N steps keep only the best-scoring rows (as many as --candidates)
                        and run the rest of the steps on them alone (default ${d.pruneAfter ?? 'off'})
   --candidates N       candidates to keep; at a temperature > 0 sampled per size as batch rows

@@ -1,4 +1,5 @@
 import type { SampleOptions } from '../sampler';
+import type { HoleKind } from './holeShape';
 
 /** The sampler options that change what a canvas is filled with (the hooks and `signal` do not). */
 export type ResultShapingOptions = Omit<SampleOptions, 'onStep' | 'signal' | 'onPrune'>;
@@ -19,9 +20,12 @@ export function resultShaping(options: ResultShapingOptions): ResultShapingOptio
 /**
  * Identifies one sampling run: the canvas ids (which also say where the holes are), the batch,
  * the options that change the result (from `resultShaping`, so the caller's key order and its
- * extra fields never matter), and the line-shaped holes' first slots, where no line may end at
- * once (lineStarts.ts: the same ids in a hole of another shape sample otherwise).
+ * extra fields never matter), the line-shaped holes' first slots, where no line may end at once
+ * (lineStarts.ts: the same ids in a hole of another shape sample otherwise), and each row's hole
+ * kinds, which decide how a row's fills are read and so which rows `pruneAfter` keeps.
  */
-export function cacheKey(ids: Int32Array, batch: number, shaping: ResultShapingOptions, lineStarts: readonly number[]): string {
-  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${lineStarts.join(',')}`;
+export function cacheKey(
+  ids: Int32Array, batch: number, shaping: ResultShapingOptions, lineStarts: readonly number[], rowKinds: readonly (readonly HoleKind[])[],
+): string {
+  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${lineStarts.join(',')}|${JSON.stringify(rowKinds)}`;
 }

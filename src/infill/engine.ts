@@ -8,7 +8,7 @@ import { buildCanvas, type CanvasHole, type CanvasLayout } from './canvas';
 import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
-import { holeShape } from './holeShape';
+import { holeShape, type HoleKind } from './holeShape';
 import { indentVariants } from './indentVariants';
 import { lineEndingIds, lineHoleStarts, ruleOutAtStarts } from './lineStarts';
 import { normalizeIndentation, requestForModel, type IndentStyle } from './indentation';
@@ -105,11 +105,12 @@ export class InfillEngine {
     // many as the candidates asked for; the losing lengths stop costing network calls.
     const onPrune = async (preview: StepInfo): Promise<number[]> =>
       distinct(await this.rankCandidates(preview, placed, layout, request)).slice(0, wanted).map((c) => c.row);
+    const rowKinds = placed.flatMap((v) => v.rows.map((row) => row.kinds));
     // A line-shaped hole's first token never ends the line (lineStarts.ts), as it is never padding.
     const lineStarts = options.nonEmpty && spec.graph === 'absorb'
-      ? lineHoleStarts(layout, placed.flatMap((v) => v.rows.map((row) => row.kinds.map((kind) => kind === 'line'))))
+      ? lineHoleStarts(layout, rowKinds.map((kinds) => kinds.map((kind) => kind === 'line')))
       : [];
-    const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune, lineStarts);
+    const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune, lineStarts, rowKinds);
     const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
     const best = distinct(ranked).slice(0, wanted);
     return {
@@ -179,13 +180,16 @@ export class InfillEngine {
     return this.placeVariants(variants.slice(0, 1), contextTokens);
   }
 
-  /** Samples the batch, or returns the cached result of an identical run (`lineStarts`: where no line may end at once). */
+  /**
+   * Samples the batch, or returns the cached result of an identical run (`lineStarts`: where no
+   * line may end at once; `rowKinds`: how each row's holes are read, which `onPrune` ranks by).
+   */
   private async sampleCached(
     tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks,
-    onPrune: SampleOptions['onPrune'], lineStarts: readonly number[],
+    onPrune: SampleOptions['onPrune'], lineStarts: readonly number[], rowKinds: readonly (readonly HoleKind[])[],
   ): Promise<Run> {
     const shaping = resultShaping(options);
-    const key = cacheKey(tokens, batch, shaping, lineStarts);
+    const key = cacheKey(tokens, batch, shaping, lineStarts, rowKinds);
     const hit = this.cache.get(key);
     if (hit) {
       this.log.debug('served from the cache');

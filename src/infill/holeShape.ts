@@ -8,7 +8,9 @@ import type { Hole } from './types';
  *   line in front of its text (a new line goes there), or a selection of one whole line. One line
  *   is what users expect there, and the canvas can be sized for one.
  * - 'inline': inside a line (text after the cursor on its line, or a selection within a line):
- *   the insertion must fit in that line, so only the fill's first line is kept.
+ *   the insertion goes in that line, so only the fill's first line is kept (with the engine's
+ *   `inlineBreaks`, a hole in front of text keeps the model's line breaks: rows.ts reads it as a
+ *   'block').
  * - 'block': several lines make sense: at the end of a line that opens a block, or a selection
  *   spanning lines.
  */

@@ -31,13 +31,16 @@ export interface Processed {
  *    balances brackets or quotes (an auto-closed `)` the model wrote again) or when the overlap is
  *    the whole rest of the line.
  * 4. A fill of nothing but whitespace is dropped.
- * 5. Where the hole ends a line (`shape.endsLine`), the fill ends with a line break.
+ * 5. Where the hole ends a line (`shape.endsLine`), the fill ends with a line break; a block in
+ *    front of text on its line keeps the line break the model ended it with (and that line's
+ *    indentation): the text after the hole then starts the next line.
  * 6. Indentation in the editor's style, when given.
  */
 export function postProcess(raw: string, context: HoleContext): Processed {
   const { shape } = context;
   const restOfLine = shape.endsLine ? '' : firstLine(context.after);
-  let text = raw.replace(/(?:\r?\n[ \t]*)+$/, '');
+  const trailingBreaks = /(?:\r?\n[ \t]*)+$/.exec(raw);
+  let text = trailingBreaks === null ? raw : raw.slice(0, trailingBreaks.index);
   let reason: string | undefined;
   if (shape.kind !== 'block' && text.includes('\n')) {
     // A line-shaped hole wants a line, never a blank one: the first line with text.
@@ -51,6 +54,11 @@ export function postProcess(raw: string, context: HoleContext): Processed {
     reason = 'trimmed the overlap with the rest of the line';
   }
   if (text.trim() === '') return { text: '', reason: raw === '' ? 'the model filled the hole with padding' : (reason ?? 'only whitespace') };
+  // A block in front of text on its line, ended by a line break: the model put that text on a line
+  // of its own, indented as the break's last line says (a run of blank lines is one break).
+  if (shape.kind === 'block' && shape.textAfter && !shape.endsLine && trailingBreaks !== null) {
+    text += /\r?\n[ \t]*$/.exec(trailingBreaks[0])![0];
+  }
   if (shape.endsLine) text += '\n';
   if (context.indentation) text = normalizeIndentation(text, context.indentation, shape.atLineStart);
   return reason === undefined ? { text } : { text, reason };

@@ -34,7 +34,8 @@ export interface HoleInput {
  * length and a block (a cursor after a block opener) by `maxTokens`, in every row, so sizes that
  * give every hole the same slots and shape share a row. A line-shaped hole is one line in a row
  * whose size is at most `lineTokens`; in a larger row it may take several whole lines, so the
- * model's score chooses between one line and more.
+ * model's score chooses between one line and more. With `inlineBreaks`, a hole inside a line in
+ * front of text is read as a block: the fill keeps the line breaks the model writes.
  */
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
   const { lineTokens, maxTokens } = options;
@@ -46,6 +47,7 @@ export function planRows(holes: readonly HoleInput[], options: InfillOptions, ba
   const seen = new Set<string>();
   for (const size of sizes) {
     const kinds = holes.map(({ shape }): HoleKind => {
+      if (shape.kind === 'inline' && shape.textAfter && options.inlineBreaks) return 'block';
       if (shape.kind !== 'line') return shape.kind;
       return lineTokens !== undefined && size <= lineTokens ? 'line' : 'block';
     });

@@ -52,6 +52,12 @@ export interface InfillOptions extends ResultShapingOptions {
    * (a cursor at the end of a line's text keeps `lengths`); undefined: `lengths`.
    */
   inlineLengths?: number[];
+  /**
+   * A hole inside a line in front of text (holeShape.ts 'inline' with `textAfter`) keeps the
+   * model's line breaks, its fill read as a block: the text after the cursor then follows the
+   * fill's last line. Off: such a fill keeps its first line.
+   */
+  inlineBreaks?: boolean;
 }
 
 export interface HoleFill {

@@ -7,7 +7,7 @@ import type { Proposal } from './proposals';
  * cancelled run.
  */
 export interface LastFill {
-  readonly options?: { readonly steps: number; readonly strategy: string; readonly threshold?: number; readonly temperature?: number; readonly candidates?: number };
+  readonly options?: { readonly steps: number; readonly strategy: string; readonly threshold?: number; readonly temperature?: number; readonly candidates?: number; readonly inlineBreaks?: boolean };
   readonly holes: number;
   readonly nfe: number;
   readonly cancelled: boolean;

@@ -40,6 +40,8 @@ export interface FillRequestOptions {
   readonly signal?: AbortSignal;
   /** Rows sampled as one batch (explicit invoke). */
   readonly candidates?: number;
+  /** Whether a hole inside a line keeps the model's line breaks (InfillOptions.inlineBreaks); default: the engine's. */
+  readonly inlineBreaks?: boolean;
   /** Where the (first) hole is, for the denoising view. */
   readonly source?: { readonly file: string; readonly line: number };
   /** Told how long each of this fill's forward passes waited for the model and took. */
@@ -121,6 +123,7 @@ export class Filler extends Disposable {
       maxTokens: s.maxHoleTokens,
       contextTokens: s.contextTokens,
       candidates: overrides.candidates ?? DEFAULT_INFILL_OPTIONS.candidates,
+      inlineBreaks: overrides.inlineBreaks ?? DEFAULT_INFILL_OPTIONS.inlineBreaks,
       // One fill follows another in the document being typed: carry the last one's context instead
       // of running the whole canvas first (docs/model-contract.md, "Carrying the context to the next
       // fill"). Measured (bench/README.md, "Carrying the context to the next keystroke"): after a

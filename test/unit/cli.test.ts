@@ -188,6 +188,13 @@ describe('diffuse CLI arguments', () => {
     }
   });
 
+  it('reads --inline-breaks on or off, on by default, and refuses anything else', () => {
+    assert.equal(options([]).inlineBreaks, true);
+    assert.equal(options(['--inline-breaks', 'off']).inlineBreaks, false);
+    assert.equal(options(['--inline-breaks', 'on']).inlineBreaks, true);
+    assert.throws(() => options(['--inline-breaks', 'yes']), (e: unknown) => e instanceof UsageError && e.message.includes('--inline-breaks'));
+  });
+
   it('refuses an empty --model, naming the flag', () => {
     assert.throws(() => parseCommandLine(['infill', '--model', '']), (e: unknown) => e instanceof UsageError && /--model needs/.test(e.message));
   });

@@ -132,6 +132,16 @@ describe('InfillEngine', () => {
     assert.deepEqual([fill.text, fill.reason, fill.tokens], ['', 'repeats the suffix', 3]);
   });
 
+  it('with inlineBreaks keeps the line break a fill in front of text on its line ends with; without, its first line', async () => {
+    const prefix = 'r = f(x.s';
+    const { engine } = await setup(async (t) => answers([await holeStart(t, prefix), await t.ids('plit())\n')]));
+    const request = cursor(prefix, 'return r\n');
+    const broken = await engine.fill(request, { ...OPTIONS, inlineBreaks: true });
+    assert.deepEqual([broken.candidates[0].fills[0].text, broken.cached], ['plit())\n', false]);
+    const oneLine = await engine.fill(request, { ...OPTIONS, inlineBreaks: false });
+    assert.deepEqual([oneLine.candidates[0].fills[0].text, oneLine.cached], ['plit())', false], 'not served from the other reading\'s cache');
+  });
+
   it('trims an auto-closed bracket the model wrote again', async () => {
     const { engine } = await setup(async (t) => answers([await holeStart(t, 'print('), await t.ids('a)')]));
     const [fill] = (await engine.fill(cursor('print(', ')\n'), OPTIONS)).candidates[0].fills;

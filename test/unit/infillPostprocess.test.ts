@@ -51,6 +51,15 @@ describe('infill post-processing', () => {
     assert.deepEqual(result, { text: 'x + 1', reason: 'trimmed the overlap with the rest of the line' });
   });
 
+  it('keeps the line break a block in front of text ends with, and that line\'s indentation', () => {
+    // the fill closes its line; the text after the hole starts the next one (MBPP's random spans)
+    assert.deepEqual(postProcess("plit(', ')))\n  ", block('return (res)\n')), { text: "plit(', ')))\n  " });
+    assert.equal(postProcess('a = 1\n\n\n    ', block('b = 2\n')).text, 'a = 1\n    ', 'a run of blank lines is one break');
+    assert.equal(postProcess('a = 1\n  ', block('\nb = 2\n')).text, 'a = 1', 'nothing after the hole on its line: trailing breaks go');
+    assert.equal(postProcess('\n   ', block('return x\n')).text, '', 'a break alone is no fill');
+    assert.equal(postProcess('a, b\n', at(')\n')).text, 'a, b', 'an inline hole keeps its first line');
+  });
+
   it('keeps only the first line inside a line', () => {
     const result = postProcess('a, b)\nprint(c)', at(')\n'));
     assert.equal(result.text, 'a, b');

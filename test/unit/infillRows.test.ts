@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { DEFAULT_INFILL_OPTIONS, holeShape } from '../../src/infill';
 import { planRows, type HoleInput } from '../../src/infill/rows';
 
-const OPTIONS = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, maxTokens: 32, lineTokens: 16 };
+const OPTIONS = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, maxTokens: 32, lineTokens: 16, inlineBreaks: false };
 
 function input(text: string, start: number, end = start, selectionTokens = 0): HoleInput {
   const hole = { start, end };
@@ -26,6 +26,13 @@ describe('infill: batch rows of a fill', () => {
     assert.deepEqual(planRows([line, input('a = f()\n\nb = g()\n', 14)], options, 1).map((r) => r.size), [6, 10, 16]);
     assert.deepEqual(planRows([inline], { ...options, inlineLengths: undefined }, 1).map((r) => r.size), [6, 10, 16]);
     assert.deepEqual(planRows([inline], { ...options, lengths: undefined }, 1).map((r) => r.size), [32], 'no length search at all');
+  });
+
+  it('reads a hole inside a line before text as a block with inlineBreaks, and only that hole', () => {
+    const options = { ...OPTIONS, lengths: [6, 10, 16], inlineLengths: [3, 16], inlineBreaks: true };
+    assert.deepEqual(planRows([input('x = f(a)\n', 6)], options, 1).map((r) => [r.size, r.kinds[0]]), [[3, 'block'], [16, 'block']], 'the sizes stay inlineLengths');
+    assert.deepEqual(planRows([input('x = f(a)\n', 8)], options, 1).map((r) => r.kinds[0]), ['inline', 'inline', 'inline'], 'at the end of the line');
+    assert.deepEqual(planRows([input('a\n\nb\n', 2)], options, 1).map((r) => r.kinds[0]), ['line', 'line', 'line']);
   });
 
   it('sizes a line-shaped hole by lineTokens without lengths, and others by maxTokens', () => {

@@ -41,6 +41,16 @@ describe('inline completion on the fixture model', () => {
     assert.equal(diffuse.lastFill()?.options?.candidates, 3, 'invoke asks for candidates to cycle through');
   });
 
+  it('keeps ghost text inside a line on that line, automatic or invoked', async () => {
+    const editor = await openEditor('total = sum(\nprint(total)\n');
+    const position = new vscode.Position(0, 8);
+    editor.selection = new vscode.Selection(position, position);
+    for (const trigger of [automatic, invoke]) {
+      await complete(diffuse, editor, position, trigger);
+      assert.equal(diffuse.lastFill()?.options?.inlineBreaks, false);
+    }
+  });
+
   it('answers typing into a shown suggestion with its rest, without a new fill', async () => {
     const editor = await openEditor('answer = \n');
     const position = new vscode.Position(0, 9);

@@ -39,6 +39,7 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     assert.equal(preview?.uri, editor.document.uri.toString());
     assert.equal(preview?.proposals.length, 2);
     assert.equal(diffuse.lastFill()?.holes, 2);
+    assert.equal(diffuse.lastFill()?.options?.inlineBreaks, true, '"Diffuse fill" keeps the line breaks the model writes inside a line');
     assert.match(diffuse.notice() ?? '', /^2 fills to review: Alt\+Enter accepts, Escape rejects$/);
 
     assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.acceptFill'), true);
