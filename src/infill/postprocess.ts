@@ -30,7 +30,8 @@ export interface Processed {
  * 3. The end of the fill overlapping the start of the rest of the line is trimmed when that
  *    balances brackets or quotes (an auto-closed `)` the model wrote again) or when the overlap is
  *    the whole rest of the line.
- * 4. A fill of nothing but whitespace is dropped.
+ * 4. A fill of nothing but whitespace is dropped, and so is one of a comment marker alone (`#`,
+ *    `//`): it says nothing, and ranked as empty it leaves the choice to a row that wrote code.
  * 5. Where the hole ends a line (`shape.endsLine`), the fill ends with a line break; a block in
  *    front of text on its line keeps the line break the model ended it with (and that line's
  *    indentation): the text after the hole then starts the next line.
@@ -54,6 +55,7 @@ export function postProcess(raw: string, context: HoleContext): Processed {
     reason = 'trimmed the overlap with the rest of the line';
   }
   if (text.trim() === '') return { text: '', reason: raw === '' ? 'the model filled the hole with padding' : (reason ?? 'only whitespace') };
+  if (BARE_COMMENT.test(text)) return { text: '', reason: 'only a comment marker' };
   // A block in front of text on its line, ended by a line break: the model put that text on a line
   // of its own, indented as the break's last line says (a run of blank lines is one break).
   if (shape.kind === 'block' && shape.textAfter && !shape.endsLine && trailingBreaks !== null) {
@@ -63,6 +65,9 @@ export function postProcess(raw: string, context: HoleContext): Processed {
   if (context.indentation) text = normalizeIndentation(text, context.indentation, shape.atLineStart);
   return reason === undefined ? { text } : { text, reason };
 }
+
+/** A comment marker and nothing else (v6 writes a bare `#` for some import lines at a program's top). */
+const BARE_COMMENT = /^\s*(?:#|\/\/|\/\*)\s*$/;
 
 /** Whether the fill's non-blank lines are, indentation aside, the suffix's first non-blank lines. */
 export function repeatsSuffix(fill: string, after: string): boolean {

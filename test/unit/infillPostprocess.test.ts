@@ -51,6 +51,11 @@ describe('infill post-processing', () => {
     assert.deepEqual(result, { text: 'x + 1', reason: 'trimmed the overlap with the rest of the line' });
   });
 
+  it('drops a fill of a comment marker alone, with the reason, and keeps a comment', () => {
+    for (const marker of ['#', '  //', '/* ']) assert.deepEqual(postProcess(marker, at('\nx = 1\n', 'line')), { text: '', reason: 'only a comment marker' });
+    assert.equal(postProcess('# sum of squares', at('\nx = 1\n', 'line')).text, '# sum of squares');
+  });
+
   it('keeps the line break a block in front of text ends with, and that line\'s indentation', () => {
     // the fill closes its line; the text after the hole starts the next one (MBPP's random spans)
     assert.deepEqual(postProcess("plit(', ')))\n  ", block('return (res)\n')), { text: "plit(', ')))\n  " });
