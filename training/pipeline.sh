@@ -334,6 +334,8 @@ PYEOF
     # Neither file: `arms` never ran on this machine. A fresh one, most likely: the machine goes back
     # 30 s after a call, arms and all, and the next call starts a bare one; say so at once rather
     # than wait WAIT_S device seconds for a file nothing will write.
+    # (a moment's grace first: `arms` launched detached in the same command writes its pid at once)
+    [ -z "$pid" ] && [ ! -f "$W/arms/done" ] && sleep 2 && pid=$(cat "$W/arms/pid" 2>/dev/null || true)
     if [ -z "$pid" ] && [ ! -f "$W/arms/done" ]; then
       echo "wait_arms: no arms run on this machine ($W/arms/pid is missing): a fresh machine?"; exit 4
     fi

@@ -34,15 +34,16 @@ export const PAD_PENALTY = 0.6;
  *   train 54 -> 62 of 457 (4 lost, 12 gained) at the same CPU; the same rows cost line-shaped holes
  *   (single lines 0.263 -> 0.238 of 800), which keep `lengths`. At the end of a line's text they
  *   gained 2 more spans but left the keystroke test's `for` with only whitespace to show.
- * - `inlineBreaks` on: a hole inside a line in front of text keeps the line breaks the model
+ * - `inlineBreaks` on: a cursor inside a line in front of text keeps the line breaks the model
  *   writes (read as a block; the text after the cursor follows the fill's last line). Half of
  *   MBPP's random spans cross a line break, and with the fill cut to its first line 4 of 237
  *   such spans passed (v6, validation and train). Measured side by side on v6 (bench/README.md,
  *   Validation, table 24): random-span pass@1 pooled over validation and train 71 -> 84 of 457
  *   (4 lost, 17 gained; edit similarity 0.35 -> 0.44) at the same CPU; single lines and
  *   multi-line holes are line-shaped and unchanged. The ghost text as one types keeps one line
- *   inside a line (providers/inlineProvider.ts: docs UX, multi-line only where the rest of the
- *   line is empty or a block opens); "Diffuse fill" and the CLI take the model's breaks.
+ *   inside a line (providers/inlineProvider.ts: users of inline completion expect several lines
+ *   only where the rest of the line is empty or a block opens); "Diffuse fill" and the CLI take
+ *   the model's breaks.
  * - `steps` 12 network calls, each over all the rows (~3 slots per call for the 16-slot row):
  *   fits the budget with three rows; 16 steps with threshold 0.9 passed the same at 1.5 s.
  * - `threshold` 0.8: each step also reveals every slot at least this probable (never a padding

@@ -225,8 +225,10 @@ export class InfillEngine {
       const kind = row.kinds[i];
       // An indentation variant's fill is the rest of a new line: its text for the request's hole
       // is that line, indented as the variant says and ended; then the editor's indentation.
+      // a cursor inside a line that the row reads as a block (inlineBreaks) keeps the fill's last line break
+      const keepsLineBreak = shape.kind === 'inline' && kind === 'block';
       const processed = indent === undefined
-        ? postProcess(raw, { after, shape: { ...shape, kind }, indentation })
+        ? postProcess(raw, { after, shape: { ...shape, kind }, indentation, keepsLineBreak })
         : asNewLine(postProcess(raw, { after, shape: { ...shape, kind } }), indent, indentation);
       if (processed.reason) this.log.debug(`hole ${i}: ${processed.reason} (${JSON.stringify(raw)})`);
       const lineBreak = kind === 'block' ? -1 : await this.firstLineBreak(generated.ids);

@@ -101,12 +101,15 @@ export function requestForModel(request: InfillRequest): InfillRequest {
  * The width of one indentation level of a document indented in spaces in other steps than the
  * model's four: the narrowest indentation of a line with text, when every such line's indentation
  * is a multiple of it (a continuation line aligned under a bracket breaks that: then undefined).
- * The lines a hole touches do not count: a hole inside an indentation leaves part of it.
+ * The lines a hole touches do not count (it may leave part of an indentation, or add to one), but
+ * for the line a hole ends in front of.
  */
 function documentLevel(text: string, holes: readonly Hole[]): number | undefined {
+  // A hole that ends where the line starts leaves the line whole: its fill ends with a line break
+  // (holeShape.ts `endsLine`: a cursor at column 0 in front of text, or whole lines selected).
   const touched = (start: number) => {
     const end = text.indexOf('\n', start);
-    return holes.some((hole) => hole.start <= (end < 0 ? text.length : end) && hole.end >= start);
+    return holes.some((hole) => hole.start <= (end < 0 ? text.length : end) && hole.end > start);
   };
   const hasText = (after: number) => !/^\r?(\n|$)/.test(text.slice(after, after + 2));
   const widths: number[] = [];

@@ -14,6 +14,11 @@ export interface HoleContext {
   readonly shape: HoleShape;
   /** The editor's indentation style; undefined keeps the model's. */
   readonly indentation?: IndentStyle;
+  /**
+   * A cursor hole inside a line, in front of text, read as a block (InfillOptions.inlineBreaks):
+   * the line break the fill ends with stays, so the text after the hole starts the next line.
+   */
+  readonly keepsLineBreak?: boolean;
 }
 
 export interface Processed {
@@ -25,16 +30,20 @@ export interface Processed {
 /**
  * In order:
  * 1. A 'line' or 'inline' hole keeps the fill's first line (the model may go on past the line;
- *    for a 'line', the first that is not blank); a 'block' keeps every line but trailing blank ones.
+ *    for a 'line', the first that is not blank); a 'block' keeps every line but trailing blank ones
+ *    (with `keepsLineBreak`, the last line break stays: step 5).
  * 2. A fill whose lines are the next lines of the suffix is dropped: it adds nothing.
  * 3. The end of the fill overlapping the start of the rest of the line is trimmed when that
  *    balances brackets or quotes (an auto-closed `)` the model wrote again) or when the overlap is
  *    the whole rest of the line.
  * 4. A fill of nothing but whitespace is dropped, and so is one of a comment marker alone (`#`,
- *    `//`): it says nothing, and ranked as empty it leaves the choice to a row that wrote code.
- * 5. Where the hole ends a line (`shape.endsLine`), the fill ends with a line break; a block in
- *    front of text on its line keeps the line break the model ended it with (and that line's
- *    indentation): the text after the hole then starts the next line.
+ *    `//`, `/*`) where nothing follows it on its line or it starts the line: it says nothing, and
+ *    ranked as empty it leaves the choice to a row that wrote code (in front of text, `//` may be
+ *    Python's floor division).
+ * 5. Where the hole ends a line (`shape.endsLine`), the fill ends with a line break; with
+ *    `keepsLineBreak`, the line break the model ended the fill with stays (and that line's
+ *    indentation) unless step 3 trimmed the fill's end: the text after the hole then starts the
+ *    next line.
  * 6. Indentation in the editor's style, when given.
  */
 export function postProcess(raw: string, context: HoleContext): Processed {
@@ -50,15 +59,17 @@ export function postProcess(raw: string, context: HoleContext): Processed {
   }
   if (repeatsSuffix(text, context.after)) return { text: '', reason: 'repeats the suffix' };
   const trimmed = trimSuffixOverlap(text, restOfLine);
-  if (trimmed !== text) {
+  const overlapTrimmed = trimmed !== text;
+  if (overlapTrimmed) {
     text = trimmed;
     reason = 'trimmed the overlap with the rest of the line';
   }
   if (text.trim() === '') return { text: '', reason: raw === '' ? 'the model filled the hole with padding' : (reason ?? 'only whitespace') };
-  if (BARE_COMMENT.test(text)) return { text: '', reason: 'only a comment marker' };
-  // A block in front of text on its line, ended by a line break: the model put that text on a line
-  // of its own, indented as the break's last line says (a run of blank lines is one break).
-  if (shape.kind === 'block' && shape.textAfter && !shape.endsLine && trailingBreaks !== null) {
+  if ((!shape.textAfter || shape.atLineStart) && BARE_COMMENT.test(text)) return { text: '', reason: 'only a comment marker' };
+  // The model put the text after the hole on a line of its own, indented as the break's last line
+  // says (a run of blank lines is one break); not where the fill's end was the rest of the line,
+  // which then follows the trimmed fill where it stands.
+  if (context.keepsLineBreak && shape.textAfter && !shape.endsLine && trailingBreaks !== null && !overlapTrimmed) {
     text += /\r?\n[ \t]*$/.exec(trailingBreaks[0])![0];
   }
   if (shape.endsLine) text += '\n';

@@ -34,20 +34,25 @@ export interface HoleInput {
  * length and a block (a cursor after a block opener) by `maxTokens`, in every row, so sizes that
  * give every hole the same slots and shape share a row. A line-shaped hole is one line in a row
  * whose size is at most `lineTokens`; in a larger row it may take several whole lines, so the
- * model's score chooses between one line and more. With `inlineBreaks`, a hole inside a line in
+ * model's score chooses between one line and more. With `inlineBreaks`, a cursor inside a line in
  * front of text is read as a block: the fill keeps the line breaks the model writes.
  */
+/** Inside a line, in front of its text (a cursor or a selection there). */
+function inFrontOfText(shape: HoleShape): boolean {
+  return shape.kind === 'inline' && shape.textAfter;
+}
+
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
   const { lineTokens, maxTokens } = options;
   const allLines = holes.every((h) => h.shape.kind === 'line');
-  const allInsideText = holes.every((h) => h.shape.kind === 'inline' && h.shape.textAfter);
+  const allInsideText = holes.every((h) => inFrontOfText(h.shape));
   const lengths = options.lengths && allInsideText ? (options.inlineLengths ?? options.lengths) : options.lengths;
   const sizes = lengths?.map((size) => Math.min(size, maxTokens)) ?? [allLines && lineTokens !== undefined ? lineTokens : maxTokens];
   const rows: RowSpec[] = [];
   const seen = new Set<string>();
   for (const size of sizes) {
-    const kinds = holes.map(({ shape }): HoleKind => {
-      if (shape.kind === 'inline' && shape.textAfter && options.inlineBreaks) return 'block';
+    const kinds = holes.map(({ hole, shape }): HoleKind => {
+      if (options.inlineBreaks && hole.start === hole.end && inFrontOfText(shape)) return 'block';
       if (shape.kind !== 'line') return shape.kind;
       return lineTokens !== undefined && size <= lineTokens ? 'line' : 'block';
     });

@@ -53,9 +53,9 @@ export interface InfillOptions extends ResultShapingOptions {
    */
   inlineLengths?: number[];
   /**
-   * A hole inside a line in front of text (holeShape.ts 'inline' with `textAfter`) keeps the
-   * model's line breaks, its fill read as a block: the text after the cursor then follows the
-   * fill's last line. Off: such a fill keeps its first line.
+   * A cursor inside a line in front of text (holeShape.ts 'inline' with `textAfter`) keeps the
+   * model's line breaks, its fill read as a block, and the line break the fill ends with: the
+   * text after the cursor then starts the next line. Off: such a fill keeps its first line.
    */
   inlineBreaks?: boolean;
 }

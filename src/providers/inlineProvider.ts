@@ -201,8 +201,9 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
         source: sourceOf(document, target.range.end),
         onForwardPass: (time) => timeline.forwardPass(time),
         ...(invoked ? { candidates: INVOKE_CANDIDATES } : {}),
-        // Ghost text inside a line stays on that line (docs UX: multi-line only where the rest of
-        // the line is empty or a block opens); "Diffuse fill" takes the model's line breaks there.
+        // Ghost text inside a line stays on that line: users of inline completion expect several
+        // lines only where the rest of the line is empty or a block opens (docs/extension.md,
+        // "Shape"); "Diffuse fill" takes the model's line breaks there.
         inlineBreaks: false,
         ahead: trigger === 'ahead',
       },

@@ -54,14 +54,25 @@ describe('infill post-processing', () => {
   it('drops a fill of a comment marker alone, with the reason, and keeps a comment', () => {
     for (const marker of ['#', '  //', '/* ']) assert.deepEqual(postProcess(marker, at('\nx = 1\n', 'line')), { text: '', reason: 'only a comment marker' });
     assert.equal(postProcess('# sum of squares', at('\nx = 1\n', 'line')).text, '# sum of squares');
+    assert.equal(postProcess('//', at(' 2\n')).text, '//', "in front of text it may be code: Python's floor division");
+    assert.equal(postProcess('#', at('\n')).text, '', 'at the end of a line it is a lone marker');
   });
 
-  it('keeps the line break a block in front of text ends with, and that line\'s indentation', () => {
+  it('keeps the line break a cursor read as a block ends with, and that line\'s indentation', () => {
     // the fill closes its line; the text after the hole starts the next one (MBPP's random spans)
-    assert.deepEqual(postProcess("plit(', ')))\n  ", block('return (res)\n')), { text: "plit(', ')))\n  " });
-    assert.equal(postProcess('a = 1\n\n\n    ', block('b = 2\n')).text, 'a = 1\n    ', 'a run of blank lines is one break');
-    assert.equal(postProcess('a = 1\n  ', block('\nb = 2\n')).text, 'a = 1', 'nothing after the hole on its line: trailing breaks go');
-    assert.equal(postProcess('\n   ', block('return x\n')).text, '', 'a break alone is no fill');
+    const read = (after: string) => ({ ...block(after), keepsLineBreak: true });
+    assert.deepEqual(postProcess("plit(', ')))\n  ", read('return (res)\n')), { text: "plit(', ')))\n  " });
+    assert.equal(postProcess('a = 1\n\n\n    ', read('b = 2\n')).text, 'a = 1\n    ', 'a run of blank lines is one break');
+    assert.equal(postProcess('a = 1\r\n  ', read('b = 2\r\n')).text, 'a = 1\r\n  ', 'a CRLF break stays CRLF');
+    assert.equal(postProcess('a = 1\n  ', read('\nb = 2\n')).text, 'a = 1', 'nothing after the hole on its line: trailing breaks go');
+    assert.equal(postProcess('\n   ', read('return x\n')).text, '', 'a break alone is no fill');
+    // where the fill's end was the rest of the line, that text follows the trimmed fill where it stands
+    assert.equal(postProcess(' + 1\n    return r\n', read('return r\n')).text, ' + 1\n    ');
+    assert.equal(postProcess('b)\n', read(')\n')).text, 'b');
+  });
+
+  it('keeps no trailing line break for a selection over lines with text after it, nor inside a line', () => {
+    assert.equal(postProcess('b = 5\nc = 6\n', block('; d = 4\n')).text, 'b = 5\nc = 6');
     assert.equal(postProcess('a, b\n', at(')\n')).text, 'a, b', 'an inline hole keeps its first line');
   });
 

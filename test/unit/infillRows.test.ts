@@ -33,6 +33,7 @@ describe('infill: batch rows of a fill', () => {
     assert.deepEqual(planRows([input('x = f(a)\n', 6)], options, 1).map((r) => [r.size, r.kinds[0]]), [[3, 'block'], [16, 'block']], 'the sizes stay inlineLengths');
     assert.deepEqual(planRows([input('x = f(a)\n', 8)], options, 1).map((r) => r.kinds[0]), ['inline', 'inline', 'inline'], 'at the end of the line');
     assert.deepEqual(planRows([input('a\n\nb\n', 2)], options, 1).map((r) => r.kinds[0]), ['line', 'line', 'line']);
+    assert.deepEqual(planRows([input('x = a + b  # c\n', 4, 9, 3)], options, 1).map((r) => r.kinds[0]), ['inline'], 'a selection inside a line stays one line');
   });
 
   it('sizes a line-shaped hole by lineTokens without lengths, and others by maxTokens', () => {

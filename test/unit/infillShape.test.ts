@@ -90,6 +90,21 @@ describe('infill: indentation as the model reads it', () => {
     assert.equal(requestForModel(typescript), typescript, 'TypeScript keeps its two spaces');
   });
 
+  it('reads the level width from the line a hole ends in front of, which the fill leaves whole', () => {
+    // a two-line function indented one column, the hole a new line in front of its body (MBPP has many)
+    const text = 'def f(x):\n return x\n';
+    for (const hole of [{ start: 10, end: 10 }, { start: 0, end: 10 }]) {
+      const shown = requestForModel({ text, holes: [hole], languageId: 'python' });
+      assert.equal(shown.text.slice(shown.holes[0].end), '    return x\n');
+      assert.deepEqual(shown.indentation, { insertSpaces: true, tabSize: 4, levelColumns: 1 });
+    }
+    // a cursor inside the line or after its indentation may add to it: no width read from it
+    for (const at of [11, 12, 15]) {
+      const request = { text: 'def f(x):\n  return x\n', holes: [{ start: at, end: at }], languageId: 'python' };
+      assert.equal(requestForModel(request), request);
+    }
+  });
+
   it('leaves a document alone whose indentation is no multiple of one width', () => {
     const request = { text: 'x = f(a,\n     b)\nif x:\n  y = 1\n', holes: [{ start: 0, end: 0 }], languageId: 'python' };
     assert.equal(requestForModel(request), request);
