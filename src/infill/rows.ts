@@ -26,6 +26,11 @@ export interface HoleInput {
   readonly selectionTokens: number;
 }
 
+/** Inside a line, in front of its text (a cursor or a selection there). */
+function inFrontOfText(shape: HoleShape): boolean {
+  return shape.kind === 'inline' && shape.textAfter;
+}
+
 /**
  * The rows for `options`: sizes from `lengths` (its `inlineLengths` when every hole is inside a
  * line, in front of text) capped at `maxTokens` (else `lineTokens` for a
@@ -37,11 +42,6 @@ export interface HoleInput {
  * model's score chooses between one line and more. With `inlineBreaks`, a cursor inside a line in
  * front of text is read as a block: the fill keeps the line breaks the model writes.
  */
-/** Inside a line, in front of its text (a cursor or a selection there). */
-function inFrontOfText(shape: HoleShape): boolean {
-  return shape.kind === 'inline' && shape.textAfter;
-}
-
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
   const { lineTokens, maxTokens } = options;
   const allLines = holes.every((h) => h.shape.kind === 'line');
