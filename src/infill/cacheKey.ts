@@ -20,12 +20,10 @@ export function resultShaping(options: ResultShapingOptions): ResultShapingOptio
 /**
  * Identifies one sampling run: the canvas ids (which also say where the holes are), the batch,
  * the options that change the result (from `resultShaping`, so the caller's key order and its
- * extra fields never matter), the line-shaped holes' first slots, where no line may end at once
- * (lineStarts.ts: the same ids in a hole of another shape sample otherwise), and each row's hole
- * kinds, which decide how a row's fills are read and so which rows `pruneAfter` keeps.
+ * extra fields never matter), and each row's hole kinds: they decide how a row's fills are read,
+ * so which rows `pruneAfter` keeps, and where no line may end at once (a line-shaped hole's first
+ * slot, lineStarts.ts): the same ids in holes of another shape sample otherwise.
  */
-export function cacheKey(
-  ids: Int32Array, batch: number, shaping: ResultShapingOptions, lineStarts: readonly number[], rowKinds: readonly (readonly HoleKind[])[],
-): string {
-  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${lineStarts.join(',')}|${JSON.stringify(rowKinds)}`;
+export function cacheKey(ids: Int32Array, batch: number, shaping: ResultShapingOptions, rowKinds: readonly (readonly HoleKind[])[]): string {
+  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${JSON.stringify(rowKinds)}`;
 }

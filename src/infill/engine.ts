@@ -182,14 +182,15 @@ export class InfillEngine {
 
   /**
    * Samples the batch, or returns the cached result of an identical run (`lineStarts`: where no
-   * line may end at once; `rowKinds`: how each row's holes are read, which `onPrune` ranks by).
+   * line may end at once, read from `rowKinds`: how each row's holes are read, which `onPrune`
+   * ranks by).
    */
   private async sampleCached(
     tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks,
     onPrune: SampleOptions['onPrune'], lineStarts: readonly number[], rowKinds: readonly (readonly HoleKind[])[],
   ): Promise<Run> {
     const shaping = resultShaping(options);
-    const key = cacheKey(tokens, batch, shaping, lineStarts, rowKinds);
+    const key = cacheKey(tokens, batch, shaping, rowKinds);
     const hit = this.cache.get(key);
     if (hit) {
       this.log.debug('served from the cache');
