@@ -11,7 +11,7 @@
 #   bash training/pipeline.sh families_eval families_export   # their held-out bounds, then ONNX folders
 #   bash training/pipeline.sh families_steps            # step time of each objective alone (STEP_EXTRA: other shapes)
 #   ARMS="a=--infill_share=0.9;b=--objective=ar" bash training/pipeline.sh arms arms_eval   # recipe ablation
-#   WAIT_S=540 bash training/pipeline.sh wait_arms arms_eval   # a later call: waits for detached arms, then evaluates
+#   WAIT_S=420 bash training/pipeline.sh wait_arms arms_eval   # a later call: waits for detached arms, then evaluates
 #   RECEIVE=.xfer1 bash training/pipeline.sh receive     # on the GPU machine: a carried folder's files into place
 #   OUT=dir ARMS=... bash training/pipeline.sh bring_back # each arm's int8 folder, log and bound into dir, in 15 MiB parts
 #
@@ -339,7 +339,9 @@ PYEOF
     if [ -z "$pid" ] && [ ! -f "$W/arms/done" ]; then
       echo "wait_arms: no arms run on this machine ($W/arms/pid is missing): a fresh machine?"; exit 4
     fi
-    for ((s = 0; s < ${WAIT_S:-540}; s += 2)); do
+    # Short waits: each call that waited 527-540 s (sessions 32, 33, 34) was followed by a bare
+    # machine, twice with the next call sent at once; a 470 s one kept it (session 34).
+    for ((s = 0; s < ${WAIT_S:-420}; s += 2)); do
       [ -f "$W/arms/done" ] && break
       if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
         sleep 1; [ -f "$W/arms/done" ] || echo failed > "$W/arms/done"; break
@@ -347,7 +349,7 @@ PYEOF
       sleep 2
     done
     for log in "$W"/arms/*/log.jsonl; do [ -f "$log" ] && echo "$log: $(tail -n 1 "$log")"; done
-    [ -f "$W/arms/done" ] || { echo "arms still training after ${WAIT_S:-540} s"; exit 3; }
+    [ -f "$W/arms/done" ] || { echo "arms still training after ${WAIT_S:-420} s"; exit 3; }
     [ "$(cat "$W/arms/done")" = ok ] || { echo "arms failed (see $W/arms/*.out)"; exit 1; }
     ;;
   arms_eval)
