@@ -65,21 +65,33 @@ class MDLM(nn.Module):
         masked = (r < self.schedule.corrupt_chance(t)[:, None]) & region
         return absorbed(x0, masked, self.mask_id), masked
 
-    def weighted_nll(self, model, x0, region, t, valid=None, generator=None, confident_holes=False):
-        """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used; with
-        confident_holes, the hole rows' masked slots are the least confident ones (module doc)."""
-        xt, masked = self.forward_mask(x0, region, t, generator)
-        if confident_holes:
-            masked = least_confident_holes(model, x0, region, masked, self.mask_id, valid)
-            xt = absorbed(x0, masked, self.mask_id)
-        nll = masked_nll(model, xt, x0, masked, self.mask_id, valid)
-        return nll, self.loss_weight(t)[:, None].expand_as(masked)[masked], xt
-
-    def forward(self, model, x0, region, valid=None, generator=None):
-        """Per-token NELBO estimate (a scalar to minimise). region [B, L] bool: positions that may be
-        masked (all tokens for plain rows, the hole slots for infill rows); valid: see Denoiser.hidden."""
+    def draw(self, x0, region, generator=None):
+        """One batch's corruption as forward() draws it: (t [B], masked [B, L] bool, the masked
+        positions as flat indices [N] int64). Drawn on the host by the loader (HostDrawnStream), the
+        indices let the step gather the masked rows without asking the GPU how many there are."""
         t = self.sample_t(x0.shape[0], x0.device, generator)
-        nll, w, _ = self.weighted_nll(model, x0, region, t, valid, generator, self.hole_reveal == "confident")
+        _, masked = self.forward_mask(x0, region, t, generator)
+        return t, masked, masked.flatten().nonzero().squeeze(1)
+
+    def weighted_nll(self, model, x0, region, t, valid=None, generator=None, confident_holes=False,
+                     drawn=None):
+        """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used; with
+        confident_holes, the hole rows' masked slots are the least confident ones (module doc).
+        drawn: (masked, flat indices of it) from draw(), instead of a mask drawn here."""
+        masked, index = drawn if drawn is not None else (self.forward_mask(x0, region, t, generator)[1], None)
+        if confident_holes:
+            masked, index = least_confident_holes(model, x0, region, masked, self.mask_id, valid), None
+        xt = absorbed(x0, masked, self.mask_id)
+        nll = masked_nll(model, xt, x0, masked, self.mask_id, valid, index=index)
+        return nll, at_masked(self.loss_weight(t)[:, None].expand_as(masked), masked, index), xt
+
+    def forward(self, model, x0, region, valid=None, generator=None, drawn=None):
+        """Per-token NELBO estimate (a scalar to minimise). region [B, L] bool: positions that may be
+        masked (all tokens for plain rows, the hole slots for infill rows); valid: see Denoiser.hidden;
+        drawn: this batch's draw() (on x0's device), else the corruption is drawn here."""
+        t = self.sample_t(x0.shape[0], x0.device, generator) if drawn is None else drawn[0]
+        nll, w, _ = self.weighted_nll(model, x0, region, t, valid, generator, self.hole_reveal == "confident",
+                                      drawn=None if drawn is None else drawn[1:])
         return (nll * w).sum() / region.sum().clamp(min=1)
 
     def bounds(self, model, x0, generator=None):
@@ -103,7 +115,8 @@ def subs_log_probs(logits, xt, mask_id):
 
 def without_mask(logits, mask_id):
     """logits [N, V] with the [MASK] column at NEG: SUBS gives the absorbing state no mass."""
-    return logits.index_fill(1, torch.tensor([mask_id], device=logits.device), NEG)
+    # the index made on the device: a list copied to the GPU would wait for every kernel queued
+    return logits.index_fill(1, torch.full((1,), mask_id, device=logits.device), NEG)
 
 
 def absorbed(x0, positions, mask_id):
@@ -134,9 +147,32 @@ def least_confident_holes(model, x0, region, masked, mask_id, valid=None):
     return torch.where(hole_rows, moved & holes, masked)
 
 
-def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None):
-    """-log p(x0 | x_t) at the masked positions only: [N] float32, in row-major order."""
-    h = model.hidden(xt, valid, cond)          # [B, L, D]
-    logits = model.head(h[masked])             # [N, V] fp32
+def at_masked(values, masked, index=None):
+    """values [B, L, ...] at the masked positions, in row-major order: [N, ...]. With index (the
+    flat positions of masked, made on the host) no boolean index runs, so the GPU is not asked how
+    many positions there are: a boolean index waits for every kernel queued before it."""
+    if index is None:
+        return values[masked]
+    return values.flatten(0, 1).index_select(0, index)
+
+
+def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None, index=None):
+    """-log p(x0 | x_t) at the masked positions only: [N] float32, in row-major order (index: as
+    at_masked)."""
+    h = model.hidden(xt, valid, cond)                            # [B, L, D]
+    logits = model.head(at_masked(h, masked, index))             # [N, V] fp32
     logits = without_mask(logits, mask_id)
-    return F.cross_entropy(logits, x0[masked], reduction="none")
+    return F.cross_entropy(logits, at_masked(x0, masked, index), reduction="none")
+
+
+class HostDrawnStream(torch.utils.data.IterableDataset):
+    """A batch stream whose batches carry their MDLM corruption drawn on the host (MDLM.draw) by
+    the loader's workers: the training step then never waits for the GPU mid-step."""
+
+    def __init__(self, stream, objective):
+        super().__init__()
+        self.stream, self.objective = stream, objective
+
+    def __iter__(self):
+        for x0, region, valid, is_fim in self.stream:
+            yield x0, region, valid, is_fim, self.objective.draw(x0, region)

@@ -29,6 +29,7 @@ import torch
 from .families import Family
 from .grow import deepened, source_layers
 from .qat import enable as enable_qat4
+from .mdlm import HostDrawnStream
 from .model import Denoiser, ModelConfig
 from .options import parse_options
 
@@ -236,6 +237,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
                      max_hole=cfg.max_hole, infill_doc_power=cfg.infill_doc_power,
                      infill_factors=infill_factors, units=units, unit_share=cfg.unit_share,
                      probe_slots=cfg.probe_slots, probe_share=cfg.probe_share)
+    if hasattr(loss_module.objective, "draw"):
+        ds = HostDrawnStream(ds, loss_module.objective)    # MDLM: the step never waits for the GPU
     nw = cfg.num_workers if device.startswith("cuda") else 0
     extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}
     loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=nw, pin_memory=nw > 0, **extra)
@@ -262,7 +265,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
     first_step = step
     qat_on = False
-    for x0, region, valid, is_fim in loader:
+    for x0, region, valid, is_fim, *drawn in loader:
         waited += time.time() - t_ready
         if (step - first_step) % CLOCK_SYNC_STEPS == 0:     # the same steps on every rank, a resumed run's first too
             elapsed = agreed_elapsed(time.time() - t_start, ddp, device)
@@ -288,8 +291,9 @@ def train(cfg: TrainConfig, docs=None, log=print):
         x0 = x0.to(device, non_blocking=True)
         region = region.to(device, non_blocking=True)
         valid = valid.to(device, non_blocking=True)
+        drawn = tuple(d.to(device, non_blocking=True) for d in drawn[0]) if drawn else None
         with autocast:
-            loss = train_model(x0, region, valid)
+            loss = train_model(x0, region, valid, drawn)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip > 0:
@@ -381,10 +385,14 @@ class _LossModule(torch.nn.Module):
         self.objective = None if kind == "ar" else \
             family.objective_module(model.cfg.vocab_size, mask_id, cache_dir, hole_reveal)
 
-    def forward(self, x0, region, valid):
+    def forward(self, x0, region, valid, drawn=None):
+        """drawn: the batch's corruption drawn by the loader (MDLM.draw), for the objectives that
+        take one."""
         from .ar import ar_loss
         if self.objective is None:
             return ar_loss(self.model, x0)     # full packed windows only (infill_share=0)
+        if drawn is not None:
+            return self.objective(self.model, x0, region, valid, drawn=drawn)
         return self.objective(self.model, x0, region, valid)
 
 

@@ -176,6 +176,34 @@ def test_confident_holes_train_and_leave_the_bound_alone():
         objective().bounds(model, windows, torch.Generator().manual_seed(8))
 
 
+def test_a_corruption_drawn_by_the_loader_gives_the_loss_and_gradients_of_one_drawn_in_the_step():
+    """MDLM.draw, as the loader's workers run it (HostDrawnStream), draws what forward() draws with
+    the same generator; the step then gathers the masked rows by the draw's flat indices instead of
+    a boolean index, with the same loss and gradients, hole rows and plain rows alike."""
+    x0, region, _ = hole_batch()
+    obj = objective()
+    losses, grads = [], []
+    for drawn in (None, obj.draw(x0, region, torch.Generator().manual_seed(3))):
+        model = tiny()
+        loss = obj(model, x0, region, generator=torch.Generator().manual_seed(3), drawn=drawn)
+        loss.backward()
+        losses.append(loss)
+        grads.append([p.grad for p in model.parameters()])
+    torch.testing.assert_close(losses[1], losses[0], rtol=0, atol=0)
+    for drawn_grad, step_grad in zip(*grads):
+        torch.testing.assert_close(drawn_grad, step_grad)
+
+
+def test_the_host_drawn_stream_gives_each_batch_its_draw():
+    x0, region, valid = hole_batch()
+    fim = torch.zeros(2, dtype=torch.bool)
+    (batch,) = list(mdlm.HostDrawnStream([(x0, region, valid, fim)], objective()))
+    assert all(torch.equal(a, b) for a, b in zip(batch[:4], (x0, region, valid, fim)))
+    t, masked, index = batch[4]
+    assert t.shape == (2,) and masked.any() and not (masked & ~region).any()
+    assert torch.equal(index, masked.flatten().nonzero().flatten())
+
+
 def test_hole_reveal_is_checked():
     with pytest.raises(ValueError, match="hole_reveal"):
         Family.from_config({"objective": "mdlm"}).objective_module(64, MASK_ID, hole_reveal="greedy")
