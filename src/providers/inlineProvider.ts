@@ -18,6 +18,15 @@ import { aheadKey, TypingWatch } from './typingAhead';
 /** Candidates to cycle through on explicit invoke: the best fills of the hole lengths tried, one batch. */
 const INVOKE_CANDIDATES = 3;
 
+/**
+ * A document of whitespace alone gives the model no context, so what it writes there is a guess
+ * in no particular language (`# module.js` at the top of an empty Python file): automatic ghost
+ * text waits for the first character; an explicit trigger still fills.
+ */
+function isBlank(text: string): boolean {
+  return !/\S/.test(text);
+}
+
 /** A fill under way and how it is timed: the request's own, or one begun ahead of VS Code at a keystroke. */
 interface FillUnderWay {
   readonly request: Request;
@@ -81,6 +90,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const byKeyboard = kind === vscode.TextEditorSelectionChangeKind.Keyboard;
     if (!this.typing.typed({ uri, version: document.version, byKeyboard, oneEmptyCursor }) || !this.wouldAsk(document)) return;
     const text = document.getText();
+    if (isBlank(text)) return;    // VS Code's request will be silent (provide)
     const target = this.target(document, text, selections[0].active, undefined, undefined);
     // Typing into the shown suggestion: VS Code's request is answered from it, with no fill.
     if (remainderAfterTyping(this.shown, { uri, text, offset: target.hole.start }) !== undefined) return;
@@ -139,6 +149,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     if (settings.trigger === 'selection' && !invoked && !selection) return this.silent('trigger is selection-only');
 
     const text = document.getText();
+    if (!invoked && isBlank(text)) return this.silent('nothing in the document to fill from');
     const target = this.target(document, text, position, selection, context.selectedCompletionInfo);
     if (!selection && !context.selectedCompletionInfo) {
       const remainder = remainderAfterTyping(this.shown, { uri: document.uri.toString(), text, offset: target.hole.start });

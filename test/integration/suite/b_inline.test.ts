@@ -120,6 +120,17 @@ describe('inline completion on the fixture model', () => {
     assert.equal(await complete(diffuse, plain, new vscode.Position(0, 11), automatic), undefined);
   });
 
+  it('leaves a document of whitespace alone until asked', async () => {
+    const editor = await openEditor('\n  \n');
+    const position = new vscode.Position(1, 2);
+    editor.selection = new vscode.Selection(position, position);
+    const before = diffuse.lastFill();
+    assert.equal(await complete(diffuse, editor, position, automatic), undefined);
+    assert.equal(diffuse.lastFill(), before, 'an automatic request in a blank document began a fill');
+    await complete(diffuse, editor, position, invoke);
+    assert.notEqual(diffuse.lastFill(), before, 'an explicit trigger in a blank document did not fill');
+  });
+
   it('answers only an explicit trigger in manual mode', async () => {
     const editor = await openEditor('count = \n');
     const position = new vscode.Position(0, 8);
