@@ -265,7 +265,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     schedule_s = max(cfg.schedule_minutes, 1e-6) * 60
     first_step = step
     qat_on = False
-    for x0, region, valid, is_fim, *drawn in loader:
+    for x0, region, valid, is_fim, *host_drawn in loader:
         waited += time.time() - t_ready
         if (step - first_step) % CLOCK_SYNC_STEPS == 0:     # the same steps on every rank, a resumed run's first too
             elapsed = agreed_elapsed(time.time() - t_start, ddp, device)
@@ -291,7 +291,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
         x0 = x0.to(device, non_blocking=True)
         region = region.to(device, non_blocking=True)
         valid = valid.to(device, non_blocking=True)
-        drawn = tuple(d.to(device, non_blocking=True) for d in drawn[0]) if drawn else None
+        drawn = tuple(d.to(device, non_blocking=True) for d in host_drawn[0]) if host_drawn else None
         with autocast:
             loss = train_model(x0, region, valid, drawn)
         opt.zero_grad(set_to_none=True)
