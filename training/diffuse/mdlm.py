@@ -66,21 +66,21 @@ class MDLM(nn.Module):
         return absorbed(x0, masked, self.mask_id), masked
 
     def draw(self, x0, region, generator=None):
-        """One batch's corruption as forward() draws it: (t [B], masked [B, L] bool, the masked
-        positions as flat indices [N] int64). Drawn on the host by the loader (HostDrawnStream), the
-        indices let the step gather the masked rows without asking the GPU how many there are."""
+        """One batch's corruption: (t [B], masked [B, L] bool, the masked positions as flat indices
+        [N] int64). The loader draws it on the host (HostDrawnStream), so that the step gathers the
+        masked rows by those indices without asking the GPU how many there are."""
         t = self.sample_t(x0.shape[0], x0.device, generator)
         _, masked = self.forward_mask(x0, region, t, generator)
-        return t, masked, masked.flatten().nonzero().squeeze(1)
+        return t, masked, flat_positions(masked)
 
-    def weighted_nll(self, model, x0, region, t, valid=None, generator=None, confident_holes=False,
-                     drawn=None):
-        """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used; with
-        confident_holes, the hole rows' masked slots are the least confident ones (module doc).
-        drawn: (masked, flat indices of it) from draw(), instead of a mask drawn here."""
-        masked, index = drawn if drawn is not None else (self.forward_mask(x0, region, t, generator)[1], None)
+    def weighted_nll(self, model, x0, region, drawn, valid=None, confident_holes=False):
+        """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used, for draw()'s
+        corruption; with confident_holes, the hole rows' masked slots are the least confident ones
+        (module doc)."""
+        t, masked, index = drawn
         if confident_holes:
-            masked, index = least_confident_holes(model, x0, region, masked, self.mask_id, valid), None
+            masked = least_confident_holes(model, x0, region, masked, self.mask_id, valid)
+            index = flat_positions(masked)
         xt = absorbed(x0, masked, self.mask_id)
         nll = masked_nll(model, xt, x0, masked, self.mask_id, valid, index=index)
         return nll, at_masked(self.loss_weight(t)[:, None].expand_as(masked), masked, index), xt
@@ -88,17 +88,15 @@ class MDLM(nn.Module):
     def forward(self, model, x0, region, valid=None, generator=None, drawn=None):
         """Per-token NELBO estimate (a scalar to minimise). region [B, L] bool: positions that may be
         masked (all tokens for plain rows, the hole slots for infill rows); valid: see Denoiser.hidden;
-        drawn: this batch's draw() (on x0's device), else the corruption is drawn here."""
-        t = self.sample_t(x0.shape[0], x0.device, generator) if drawn is None else drawn[0]
-        nll, w, _ = self.weighted_nll(model, x0, region, t, valid, generator, self.hole_reveal == "confident",
-                                      drawn=None if drawn is None else drawn[1:])
+        drawn: this batch's draw() (on x0's device), else it is drawn here."""
+        drawn = self.draw(x0, region, generator) if drawn is None else drawn
+        nll, w, _ = self.weighted_nll(model, x0, region, drawn, valid, self.hole_reveal == "confident")
         return (nll * w).sum() / region.sum().clamp(min=1)
 
     def bounds(self, model, x0, generator=None):
         """Held-out NELBO of full windows x0 [B, L]: (total nats,), summed in float64."""
         region = torch.ones_like(x0, dtype=torch.bool)
-        nll, w, _ = self.weighted_nll(model, x0, region, self.sample_t(x0.shape[0], x0.device, generator),
-                                      generator=generator)
+        nll, w, _ = self.weighted_nll(model, x0, region, self.draw(x0, region, generator))
         return (float((nll.double() * w.double()).sum()),)
 
 
@@ -145,6 +143,11 @@ def least_confident_holes(model, x0, region, masked, mask_id, valid=None):
     rank = score.argsort(dim=1).argsort(dim=1)                           # 0 = least confident
     moved = rank < masked.sum(dim=1, keepdim=True)
     return torch.where(hole_rows, moved & holes, masked)
+
+
+def flat_positions(masked):
+    """masked [B, L] bool -> its True positions as flat indices [N] int64, in row-major order."""
+    return masked.flatten().nonzero().squeeze(1)
 
 
 def at_masked(values, masked, index=None):

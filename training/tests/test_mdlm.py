@@ -176,22 +176,32 @@ def test_confident_holes_train_and_leave_the_bound_alone():
         objective().bounds(model, windows, torch.Generator().manual_seed(8))
 
 
-def test_a_corruption_drawn_by_the_loader_gives_the_loss_and_gradients_of_one_drawn_in_the_step():
+def test_a_corruption_drawn_by_the_loader_gives_the_loss_of_one_drawn_in_the_step():
     """MDLM.draw, as the loader's workers run it (HostDrawnStream), draws what forward() draws with
-    the same generator; the step then gathers the masked rows by the draw's flat indices instead of
-    a boolean index, with the same loss and gradients, hole rows and plain rows alike."""
+    the same generator."""
     x0, region, _ = hole_batch()
-    obj = objective()
-    losses, grads = [], []
-    for drawn in (None, obj.draw(x0, region, torch.Generator().manual_seed(3))):
+    obj, model = objective(), tiny()
+    in_step = obj(model, x0, region, generator=torch.Generator().manual_seed(3))
+    by_loader = obj(model, x0, region, drawn=obj.draw(x0, region, torch.Generator().manual_seed(3)))
+    torch.testing.assert_close(by_loader, in_step, rtol=0, atol=0)
+
+
+def test_gathering_by_flat_positions_gives_the_nll_and_gradients_of_the_boolean_gather():
+    """MDLM gathers the masked rows by draw()'s flat positions (no count asked of the GPU); MD4 and
+    CEDD by the boolean mask: the same values and gradients, hole rows and plain rows alike."""
+    x0, region, _ = hole_batch()
+    _, masked, index = objective().draw(x0, region, torch.Generator().manual_seed(3))
+    xt = mdlm.absorbed(x0, masked, MASK_ID)
+    nlls, grads = [], []
+    for by in (None, index):
         model = tiny()
-        loss = obj(model, x0, region, generator=torch.Generator().manual_seed(3), drawn=drawn)
-        loss.backward()
-        losses.append(loss)
+        nll = mdlm.masked_nll(model, xt, x0, masked, MASK_ID, index=by)
+        nll.sum().backward()
+        nlls.append(nll)
         grads.append([p.grad for p in model.parameters()])
-    torch.testing.assert_close(losses[1], losses[0], rtol=0, atol=0)
-    for drawn_grad, step_grad in zip(*grads):
-        torch.testing.assert_close(drawn_grad, step_grad)
+    torch.testing.assert_close(nlls[1], nlls[0], rtol=0, atol=0)
+    for by_positions, by_mask in zip(*grads):
+        torch.testing.assert_close(by_positions, by_mask)
 
 
 def test_the_host_drawn_stream_gives_each_batch_its_draw():
