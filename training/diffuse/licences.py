@@ -265,20 +265,22 @@ def is_licence_file(parts):
 
 # The corpus' licence policy: a package is trained on unless its licence withholds the use. These
 # name licences that grant no use (proprietary, confidential, all rights reserved as a licence id,
-# npm's UNLICENSED, customer, master and developer licence agreements, a bare "Commercial" with or
-# without a link to terms, the Azure ML SDK's licence link) or only a use that training is not
-# (non-commercial, no derivatives, internal, evaluation, "free to use but restricted";
-# source-available licences that forbid competing use: BUSL, FSL, SSPL, Elastic, Commons Clause).
-# Not "Unlicense" (a
-# public-domain grant) nor BSL-1.0 (Boost). A bare copyright line ("Copyright 2018 Databricks, Inc.
+# npm's UNLICENSED, "NoLicense", customer and master agreements, a vendor's licence agreement or
+# software licence terms, terms of service, a bare "Commercial" with or without a link to terms,
+# the Azure ML SDK's licence link) or only a use that training is not (non-commercial, no
+# derivatives, internal, evaluation, "free to use but restricted"; source-available licences that
+# forbid competing use: BUSL and a bare "BSL", FSL, SSPL, Elastic, Commons Clause). Not "Unlicense"
+# (a public-domain grant), BSL-1.0 (Boost), nor the open licences named agreements (Biopython's,
+# the PSF's). A bare copyright line ("Copyright 2018 Databricks, Inc.
 # All rights reserved.") names no licence: in the pinned lists it is the metadata of packages whose
 # licence files grant Apache-2.0 (mlflow) or MIT (mitmproxy, pystache), so it counts as unknown.
 WITHHOLDING = re.compile(
-    r"proprietar|confidential|all-rights-reserved|\bunlicensed\b|customer agreement|master licen[cs]e agreement|"
+    r"proprietar|confidential|all-rights-reserved|\bunlicensed\b|customer agreement|"
     r"\besri-mla\b|non[- ]?commercial|\bby-nc\b|polyform|private use|internal use|evaluation only|"
     r"use but restricted|source[- ]available|business source|\bBUSL\b|\bBSL-1\.1\b|functional source|\bFSL-\d|"
     r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?\s*(:|$)|"
-    r"developer licen[cs]e agreement|\bCC-BY-ND\b|\bBY-ND\b|aka\.ms/azureml-sdk-license",
+    r"\bCC-BY-ND\b|\bBY-ND\b|aka\.ms/azureml-sdk-license|^BSL$|\bno ?licen[cs]e\b|terms[- ]of[- ](service|use)|"
+    r"software licen[cs]e terms|utility agreement|(?<!biopython[- ])(?<!psf[- ])licen[cs]e[- ]agreement",
     re.IGNORECASE)
 
 

@@ -267,11 +267,15 @@ def test_licence_policy_withholds_what_grants_no_use():
                     "LicenseRef-Esri-MLA", "Free To Use But Restricted", "FSL-1.1-MIT", "Server Side Public License",
                     "https://creativecommons.org/licenses/by-nc-sa/4.0/legalcode", "CC-BY-NC-4.0", "non commercial use",
                     "Commercial", "LicenseRef-Proprietary OR BUSL-1.1", "Commercial: see https://example.com/legal/terms",
-                    "SAP DEVELOPER LICENSE AGREEMENT", "CC-BY-ND-4.0", "https://aka.ms/azureml-sdk-license"):
+                    "SAP DEVELOPER LICENSE AGREEMENT", "CC-BY-ND-4.0", "https://aka.ms/azureml-sdk-license",
+                    "BSL", "NoLicense", "SEE LICENSE IN https://livekit.io/legal/terms-of-service",
+                    "LicenseRef-FIT-Protocol-License-Agreement", "MICROSOFT SOFTWARE LICENSE TERMS",
+                    "DataRobot Tool and Utility Agreement", "Master License Agreement"):
         assert withholds_use(licence), licence
     for licence in ("MIT", "Apache-2.0", "GPL-3.0-or-later", "The Unlicense", "Unlicense", "BSD", "BSL-1.0", "CC-BY-4.0",
                     "Dual licensed: GPL or commercial licence", "MIT OR LicenseRef-Proprietary", "CC-BY-SA-4.0",
-                    "(GPL-3.0-only OR LicenseRef-Commercial)",
+                    "(GPL-3.0-only OR LicenseRef-Commercial)", "LicenseRef-Biopython-License-Agreement",
+                    "PSF License Agreement", "Python Software Foundation License",
                     "Copyright 2018 Databricks, Inc.  All rights reserved.", "unknown", None, ""):
         assert not withholds_use(licence), licence
 
