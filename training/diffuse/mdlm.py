@@ -59,10 +59,14 @@ class MDLM(nn.Module):
         dsigma = (1 - e) / (1 - (1 - e) * t)
         return dsigma / torch.expm1(sigma)
 
-    def forward_mask(self, x0, region, t, generator=None):
-        """q(x_t | x0): each region position is masked with chance (1-eps) t. -> (x_t, masked [B, L] bool)"""
+    def mask_of(self, x0, region, t, generator=None):
+        """Which positions q(x_t | x0) masks: each region position with chance (1-eps) t. -> [B, L] bool"""
         r = torch.rand(x0.shape, device=x0.device, generator=generator)
-        masked = (r < self.schedule.corrupt_chance(t)[:, None]) & region
+        return (r < self.schedule.corrupt_chance(t)[:, None]) & region
+
+    def forward_mask(self, x0, region, t, generator=None):
+        """q(x_t | x0) -> (x_t, masked [B, L] bool), masked as mask_of draws it."""
+        masked = self.mask_of(x0, region, t, generator)
         return absorbed(x0, masked, self.mask_id), masked
 
     def draw(self, x0, region, generator=None):
@@ -70,7 +74,7 @@ class MDLM(nn.Module):
         [N] int64). The loader draws it on the host (HostDrawnStream), so that the step gathers the
         masked rows by those indices without asking the GPU how many there are."""
         t = self.sample_t(x0.shape[0], x0.device, generator)
-        _, masked = self.forward_mask(x0, region, t, generator)
+        masked = self.mask_of(x0, region, t, generator)
         return t, masked, flat_positions(masked)
 
     def weighted_nll(self, model, x0, region, drawn, valid=None, confident_holes=False):
