@@ -7,12 +7,30 @@ import re
 import xml.etree.ElementTree as ET
 
 
+# a License field naming one of these families says an open licence, even beside a stray
+# "Other/Proprietary License" classifier (siwe: "MIT OR Apache-2.0", fedora-messaging: "GPLv2+")
+OPEN_LICENCE_NAME = re.compile(
+    r"\bmit\b|\bbsd\b|gpl|\bapache\b|\bmpl\b|mozilla|\bisc\b|unlicense|\bcc0\b|public domain|\bpsf\b|"
+    r"python software|\bzlib\b|\bepl\b|eclipse|artistic|\bboost\b|wtfpl|cecill|general public licen[cs]e",
+    re.IGNORECASE)
+
+
+def ends_header(line):
+    """Whether a line of core metadata ends its header: an empty line. A line of spaces continues a
+    field (setuptools indents a multi-line License or Description, blank lines included)."""
+    return line.rstrip("\r\n") == ""
+
+
 def licence_from_metadata(text):
     """A Python package's licence from its core metadata (METADATA, PKG-INFO): License-Expression,
-    else a short License field, else the last licence classifier; None without any."""
-    lic = cls = None
+    else a short License field, else the last licence classifier; None without any. A License field
+    that names no open licence (a title: "Seeq Python Library – License File", its agreement in the
+    lines below) gives way to a proprietary classifier, which then names the licence (a title
+    naming an open licence in words of its own, "# CERT UEFI Parser License" over a BSD text, is
+    withheld with it: the policy errs on the side of leaving a package out)."""
+    lic = cls = proprietary = None
     for line in text.split("\n"):
-        if line.strip() == "":
+        if ends_header(line):
             break
         if line.startswith("License-Expression:"):
             return line.split(":", 1)[1].strip()
@@ -21,6 +39,9 @@ def licence_from_metadata(text):
             lic = v if 0 < len(v) < 60 and v.upper() not in ("UNKNOWN", "NONE") else None
         if line.startswith("Classifier: License ::"):
             cls = line.rsplit("::", 1)[1].strip()
+            proprietary = proprietary or (cls if WITHHOLDING.search(cls) else None)
+    if lic and proprietary and not OPEN_LICENCE_NAME.search(lic) and not WITHHOLDING.search(lic):
+        return proprietary
     return lic or cls
 
 
@@ -30,7 +51,7 @@ def licence_of_metadata_file(path):
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             for line in f:
-                if line.strip() == "":
+                if ends_header(line):
                     break
                 header.append(line)
     except OSError:

@@ -80,6 +80,21 @@ def test_extract_keeps_sources_and_licence(tmp_path):
     assert licence_from_metadata("License: UNKNOWN\nClassifier: License :: OSI Approved :: BSD License\n") == "BSD License"
 
 
+def test_a_licence_title_naming_no_open_licence_gives_way_to_a_proprietary_classifier():
+    eula = ("Name: seeq-spy\nLicense: Seeq Python Library - License File\n        Its End User License Agreement\n"
+            "        \n        continues after a line of spaces\nClassifier: License :: Other/Proprietary License\n\nReadme\n")
+    assert licence_from_metadata(eula) == "Other/Proprietary License"
+    # an open licence named beside a stray proprietary classifier stays (siwe, fedora-messaging)
+    for said in ("MIT OR Apache-2.0", "GPLv2+", "BSD 3-Clause License", "Apache 2.0"):
+        assert licence_from_metadata(f"License: {said}\nClassifier: License :: Other/Proprietary License\n") == said
+    # a licence that already withholds keeps its own name; no proprietary classifier, the title stands
+    assert licence_from_metadata("License: SAP DEVELOPER LICENSE AGREEMENT\n"
+                                 "Classifier: License :: Other/Proprietary License\n") == "SAP DEVELOPER LICENSE AGREEMENT"
+    assert licence_from_metadata("License: Free to use\nClassifier: License :: OSI Approved :: MIT License\n") == "Free to use"
+    # the header ends at an empty line: a classifier in the description below is not the package's
+    assert licence_from_metadata("License: UNKNOWN\n\nClassifier: License :: Other/Proprietary License\n") is None
+
+
 class _Link:
     def __init__(self, filename):
         self.filename, self.url, self.hash_name, self.hash = filename, f"https://files/{filename}", None, None
