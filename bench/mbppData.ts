@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { binomialDistribution } from 'simple-statistics';
 
 /** One line of `<kind>.jsonl`; prefix + canonical + suffix is the reference program. */
 export interface MbppTask {
@@ -102,8 +103,9 @@ export interface PairedFill {
 
 /**
  * The paired comparison of two runs over the same holes: holes the first passes and `other` fails
- * (lost), and the reverse (gained). Pass rates a few points apart on a few hundred holes are often
- * noise; the counts show whether a change moves many holes both ways or a few one way.
+ * (lost), and the reverse (gained), with the two-sided sign test's p-value. Pass rates a few points
+ * apart on a few hundred holes are often noise; the counts show whether a change moves many holes
+ * both ways or a few one way, and p how often a coin would split them as unevenly.
  */
 export function lostGained(first: readonly PairedFill[], other: readonly PairedFill[]): string {
   const firstPassed = new Map(first.map((f) => [f.task_id, f.passed === true]));
@@ -115,5 +117,21 @@ export function lostGained(first: readonly PairedFill[], other: readonly PairedF
     if (before && !fill.passed) lost++;
     if (!before && fill.passed) gained++;
   }
-  return `${lost} / ${gained}`;
+  return lost + gained === 0 ? '0 / 0' : `${lost} / ${gained} (p ${signTestP(lost, gained).toPrecision(2)})`;
+}
+
+/**
+ * The exact two-sided sign test: the chance that `lost + gained` fair coin flips split at least as
+ * unevenly as `lost` to `gained` (scipy.stats.binomtest(lost, lost + gained).pvalue).
+ */
+export function signTestP(lost: number, gained: number): number {
+  const n = lost + gained;
+  if (n === 0) return 1;
+  // The mass function from 0 successes up; simple-statistics stops the table once the remaining
+  // tail is negligible, which lies beyond the smaller count whenever that tail matters.
+  const mass = binomialDistribution(n, 0.5);
+  if (mass === undefined) throw new Error(`sign test: no binomial table for ${n} trials`);
+  let tail = 0;
+  for (let k = 0; k <= Math.min(lost, gained); k++) tail += mass[k] ?? 0;
+  return Math.min(1, 2 * tail);
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { lostGained, namesUnseenFunction, type MbppTask } from '../../bench/mbppData';
+import { lostGained, namesUnseenFunction, signTestP, type MbppTask } from '../../bench/mbppData';
 
 function task(prefix: string, canonical: string, suffix: string): MbppTask {
   return { task_id: 't', kind: 'single_line', split: 'test', prefix, canonical, suffix, entry_point: 'sum_even' };
@@ -26,12 +26,24 @@ describe('bench MBPP: the paired comparison of two runs', () => {
 
   it('counts holes lost and gained against the first run, in any order', () => {
     const first = run({ a: true, b: true, c: false, d: false });
-    assert.equal(lostGained(first, run({ d: true, c: false, b: true, a: false })), '1 / 1');
+    assert.equal(lostGained(first, run({ d: true, c: false, b: true, a: false })), '1 / 1 (p 1.0)');
+    assert.equal(lostGained(first, run({ a: true, b: true, c: true, d: true })), '0 / 2 (p 0.50)');
     assert.equal(lostGained(first, first), '0 / 0');
   });
 
   it('a fill without a verdict counts as failed', () => {
-    assert.equal(lostGained(run({ a: true }), [{ task_id: 'a' }]), '1 / 0');
+    assert.equal(lostGained(run({ a: true }), [{ task_id: 'a' }]), '1 / 0 (p 1.0)');
+  });
+
+  it('gives the exact two-sided sign test of scipy.stats.binomtest', () => {
+    // binomtest(lost, lost + gained).pvalue, read off scipy 1.10
+    const scipy: [number, number, number][] = [[47, 78, 0.007047316542566113], [36, 52, 0.1092954297773143],
+      [14, 25, 0.10812902140605732], [0, 5, 0.0625], [300, 400, 0.00017847631448562662], [1, 1, 1], [1, 0, 1]];
+    for (const [lost, gained, p] of scipy) {
+      const got = signTestP(lost, gained);
+      assert.ok(Math.abs(got - p) <= 1e-9 * Math.max(p, 1e-3), `${lost} / ${gained}: ${got} against ${p}`);
+      assert.equal(signTestP(gained, lost), got, 'symmetric in lost and gained');
+    }
   });
 
   it('refuses a hole the first run does not have', () => {
