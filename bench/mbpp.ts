@@ -202,7 +202,8 @@ async function main(): Promise<void> {
   }
   // one group of fills per model, configuration and kind
   const runs = labels.flatMap((label) => configs.map((config) => ({ label, config: config.name })));
-  const groupOf = (run: (typeof runs)[number], kind: string) => fills.filter((f) => f.model === run.label && f.config === run.config && f.kind === kind);
+  const allOf = (run: (typeof runs)[number]) => fills.filter((f) => f.model === run.label && f.config === run.config);
+  const groupOf = (run: (typeof runs)[number], kind: string) => allOf(run).filter((f) => f.kind === kind);
   for (const run of runs) {
     for (const kind of kinds) {
       const group = groupOf(run, kind);
@@ -220,6 +221,10 @@ async function main(): Promise<void> {
     ...summarize(groupOf(run, kind)),
     ...(runs.length > 1 ? { 'lost / gained': lostGained(groupOf(runs[0], kind), groupOf(run, kind)) } : {}),
   })));
+  // a shipping rule reads the kinds together (bench/README.md §28): every hole of every kind, paired
+  const pooled = runs.length > 1 && kinds.length > 1
+    ? [`pooled over ${kinds.join(' + ')}, lost / gained against the first: ${runs.slice(1).map((run) => `${[run.label, run.config].filter((x) => x !== undefined).join(' ')} ${lostGained(allOf(runs[0]), allOf(run))}`).join('; ')}`]
+    : [];
   const fillsFile = path.join(repoRoot, 'bench', 'results', `mbpp-fills-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.jsonl`);
   mkdirSync(path.dirname(fillsFile), { recursive: true });
   writeFileSync(fillsFile, fills.map((f) => JSON.stringify(f)).join('\n') + '\n');
@@ -240,6 +245,7 @@ async function main(): Promise<void> {
       },
       rows,
       notes: [
+        ...pooled,
         'lost / gained (with several models or configurations): holes the first model\'s first configuration passes and this one fails, and the reverse, over the same holes, with the two-sided sign test\'s p (how often fair coins split that many holes as unevenly). pass@1: the completion executed against the task\'s asserts by make_mbpp_infill.py (greedy: one sample per task). any cand.: share of tasks where any candidate the engine returned passes (with `candidates` > 1: the ceiling of reranking them; else = pass@1). exact: equal to the reference middle after trailing whitespace; edit sim: 1 - Levenshtein / max length. empty %: fills the engine returned empty. unseen name %: holes that define the function the asserts call while the context never names it (only a lucky guess of the name passes). NFE: network calls per fill (each call runs every batch row). ms: wall time of InfillEngine.fill through the worker session, a fresh engine per fill (no cache hit), one warm-up fill first; configurations interleaved task by task. cpu ms: CPU time of the process and its model worker process during the fill (LoadedModel.cpuUsage): with one intra-op thread the work is serial, so it is the fill\'s wall time on an otherwise idle machine, which other engineers\' jobs on this shared machine do not inflate.',
       ],
     },
