@@ -46,7 +46,7 @@ def licence_from_metadata(text):
 
 
 def licence_of_metadata_file(path):
-    """licence_from_metadata of the file's header (what precedes its first blank line)."""
+    """licence_from_metadata of the file's header (what precedes its first empty line: ends_header)."""
     header = []
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
