@@ -48,7 +48,7 @@ def cumulative(weights):
 class ExampleMaker:
     def __init__(self, docs, tok, max_length, infill_share=0.5, short_share=0.2, max_hole=96,
                  min_length=64, seed=0, infill_doc_power=1.0, infill_factors=None, units=(), unit_share=0.0,
-                 probe_slots=0, probe_share=0.0):
+                 probe_slots=0, probe_share=0.0, code_starts=None, head_cut_share=0.0):
         self.docs = docs
         self.tok = tok
         self.L = max_length
@@ -71,6 +71,11 @@ class ExampleMaker:
         # Hole rows may also come from short standalone programs (functions.py), drawn uniformly.
         self.units = units
         self.unit_share = unit_share if units else 0.0
+        # Hole rows may draw a Python file with its head (opening comments, docstring) cut off, so
+        # that its canvas opens on code as a short program's does (file_heads.py): code_starts[i] is
+        # where document i's code starts, 0 where nothing is cut.
+        self.code_starts = code_starts
+        self.head_cut_share = head_cut_share if code_starts is not None else 0.0
         self.kinds = [k for k, _ in HOLE_KINDS]
         self.kind_w = [w for _, w in HOLE_KINDS]
 
@@ -78,12 +83,14 @@ class ExampleMaker:
     def enc(self, text):
         return self.tok.encode(text, add_special_tokens=False).ids
 
-    def random_doc(self, cum=None):
-        """A document chosen with probability proportional to its length (like a packed stream), or
-        to the weights whose running sums are `cum`."""
+    def random_index(self, cum=None):
+        """A document's index, chosen with probability proportional to its length (like a packed
+        stream), or to the weights whose running sums are `cum`."""
         cum = self.cum if cum is None else cum
-        i = bisect.bisect_right(cum, self.rng.random() * cum[-1])
-        return self.docs[min(i, len(self.docs) - 1)]
+        return min(bisect.bisect_right(cum, self.rng.random() * cum[-1]), len(self.docs) - 1)
+
+    def random_doc(self, cum=None):
+        return self.docs[self.random_index(cum)]
 
     def line_start(self, doc, p):
         return doc.rfind("\n", 0, p) + 1
@@ -154,7 +161,11 @@ class ExampleMaker:
         if r.random() < self.unit_share:
             doc = self.units[r.randrange(len(self.units))]
         else:
-            doc = self.random_doc(self.infill_cum)
+            i = self.random_index(self.infill_cum)
+            doc = self.docs[i]
+            # (no draw where nothing would be cut: a recipe without cuts keeps its random stream)
+            if self.head_cut_share > 0 and self.code_starts[i] and r.random() < self.head_cut_share:
+                doc = doc[self.code_starts[i]:]
         kind = r.choices(self.kinds, self.kind_w)[0]
         a, b = self.span(doc, kind)
         hmax = max(1, min(self.max_hole, L // 2))

@@ -27,6 +27,7 @@ import time
 import torch
 
 from .families import Family
+from .file_heads import code_start
 from .grow import deepened, source_layers
 from .qat import enable as enable_qat4
 from .mdlm import HostDrawnStream
@@ -61,6 +62,7 @@ class TrainConfig:
     infill_doc_power: float = 1.0    # hole rows draw documents by length**power (< 1: shorter files more often)
     infill_algorithmic_power: float = 0.0   # > 0: hole rows also draw Python files by density**power (algorithmic.py)
     unit_share: float = 0.0          # share of hole rows cut from a top-level Python function (functions.py)
+    head_cut_share: float = 0.0      # share of hole rows drawing a Python file whose opening comments / docstring are cut (file_heads.py)
     probe_slots: int = 0             # > 0: the length-probe hole size (data.py; bench/lengthProbe.ts reads it)
     probe_share: float = 0.0         # share of hole rows of at most probe_slots tokens given exactly that many slots
     hole_reveal: str = "random"      # random | confident: which hole slots MDLM's rows mask (mdlm.py)
@@ -230,13 +232,19 @@ def train(cfg: TrainConfig, docs=None, log=print):
         from .functions import function_units
         units = function_units(python_docs)
         log(json.dumps({"function_units": len(units), "mb": round(sum(map(len, units)) / 1e6, 1)}))
+    code_starts = None
+    if cfg.head_cut_share > 0:
+        code_starts = [code_start(d) if p.endswith(".py") else 0 for d, p in zip(docs, paths)]
+        if master:
+            log(json.dumps({"heads_cut": sum(1 for c in code_starts if c), "of": len(code_starts)}))
     ds = BatchStream(docs, cfg.tokenizer, cfg.batch_size, seed=cfg.seed + 7919 * (rank + world * step),
                      max_length=cfg.max_length,
                      infill_share=cfg.infill_share if cfg.objective != "ar" else 0.0,
                      short_share=cfg.short_share if cfg.objective != "ar" else 0.0,
                      max_hole=cfg.max_hole, infill_doc_power=cfg.infill_doc_power,
                      infill_factors=infill_factors, units=units, unit_share=cfg.unit_share,
-                     probe_slots=cfg.probe_slots, probe_share=cfg.probe_share)
+                     probe_slots=cfg.probe_slots, probe_share=cfg.probe_share,
+                     code_starts=code_starts, head_cut_share=cfg.head_cut_share)
     if hasattr(loss_module.objective, "draw"):
         ds = HostDrawnStream(ds, loss_module.objective)    # MDLM: the step never waits for the GPU
     nw = cfg.num_workers if device.startswith("cuda") else 0
