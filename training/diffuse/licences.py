@@ -29,19 +29,33 @@ def licence_from_metadata(text):
     naming an open licence in words of its own, "# CERT UEFI Parser License" over a BSD text, is
     withheld with it: the policy errs on the side of leaving a package out)."""
     lic = cls = proprietary = None
+    body, in_licence = [], False
     for line in text.split("\n"):
         if ends_header(line):
             break
         if line.startswith("License-Expression:"):
             return line.split(":", 1)[1].strip()
+        if in_licence and line[:1] in (" ", "\t"):
+            body.append(line)
+            continue
+        in_licence = False
         if line.startswith("License:") and lic is None:
             v = line.split(":", 1)[1].strip()
             lic = v if 0 < len(v) < 60 and v.upper() not in ("UNKNOWN", "NONE") else None
+            in_licence = True
         if line.startswith("Classifier: License ::"):
             cls = line.rsplit("::", 1)[1].strip()
             proprietary = proprietary or (cls if WITHHOLDING.search(cls) else None)
-    if lic and proprietary and not OPEN_LICENCE_NAME.search(lic) and not WITHHOLDING.search(lic):
+    titled_open = lic and OPEN_LICENCE_NAME.search(lic)
+    if lic and proprietary and not titled_open and not WITHHOLDING.search(lic):
         return proprietary
+    # the field's own text withholds where neither its title nor its text names an open licence (a
+    # GPL text mentions "proprietary programs"): "Hud ... IDE/SDK License", then "ANY AND ALL USE
+    # OF HUD'S PROPRIETARY SOLUTIONS ..."
+    text_of_field = "\n".join(body)
+    if (not titled_open and not (lic and WITHHOLDING.search(lic)) and not OPEN_LICENCE_NAME.search(text_of_field)
+            and (said := WITHHOLDING_TEXT.search(text_of_field))):
+        return f"{lic or 'License field'} (its text: {said.group(0)})"
     return lic or cls
 
 
@@ -301,8 +315,15 @@ WITHHOLDING = re.compile(
     r"use but restricted|source[- ]available|business source|\bBUSL\b|\bBSL-1\.1\b|functional source|\bFSL-\d|"
     r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?\s*(:|$)|"
     r"\bCC-BY-ND\b|\bBY-ND\b|aka\.ms/azureml-sdk-license|^BSL$|\bno ?licen[cs]e\b|terms[- ]of[- ](service|use)|"
-    r"software licen[cs]e terms|utility agreement|(?<!biopython[- ])(?<!psf[- ])licen[cs]e[- ]agreement",
+    r"software licen[cs]e terms|utility agreement|\beula\b|end[- ]user licen[cs]e|(?<!biopython[- ])(?<!psf[- ])licen[cs]e[- ]agreement",
     re.IGNORECASE)
+
+
+# What withholds in a licence's own text, narrower than WITHHOLDING (whose "license agreement" a
+# permissive text may say: crystal-toolkit's Berkeley Lab BSD variant, "without imposing a separate
+# written license agreement")
+WITHHOLDING_TEXT = re.compile(r"proprietar\w*|non[- ]?commercial|source[- ]available|\beula\b|end[- ]user licen[cs]e",
+                              re.IGNORECASE)
 
 
 def withholds_use(licence):

@@ -270,7 +270,9 @@ def test_licence_policy_withholds_what_grants_no_use():
                     "SAP DEVELOPER LICENSE AGREEMENT", "CC-BY-ND-4.0", "https://aka.ms/azureml-sdk-license",
                     "BSL", "NoLicense", "SEE LICENSE IN https://livekit.io/legal/terms-of-service",
                     "LicenseRef-FIT-Protocol-License-Agreement", "MICROSOFT SOFTWARE LICENSE TERMS",
-                    "DataRobot Tool and Utility Agreement", "Master License Agreement"):
+                    "DataRobot Tool and Utility Agreement", "Master License Agreement",
+                    "BSD-3-Clause AND Ouster-Freeware-EULA (See project links)", "# dltHub Software EULA",
+                    "Acme End-User License"):
         assert withholds_use(licence), licence
     for licence in ("MIT", "Apache-2.0", "GPL-3.0-or-later", "The Unlicense", "Unlicense", "BSD", "BSL-1.0", "CC-BY-4.0",
                     "Dual licensed: GPL or commercial licence", "MIT OR LicenseRef-Proprietary", "CC-BY-SA-4.0",

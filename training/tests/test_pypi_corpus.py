@@ -4,7 +4,7 @@ import os
 import subprocess
 import tarfile
 
-from diffuse.licences import licence_from_metadata
+from diffuse.licences import licence_from_metadata, withholds_use
 from diffuse import pypi_corpus
 from diffuse.pypi_corpus import (ALGO_MATCH, BENCH_PACKAGE, DenseConfig, FetchConfig, PackConfig, SelectConfig,
                                  canonical, dense, extract, fetch_one, pack, select)
@@ -93,6 +93,24 @@ def test_a_licence_title_naming_no_open_licence_gives_way_to_a_proprietary_class
     assert licence_from_metadata("License: Free to use\nClassifier: License :: OSI Approved :: MIT License\n") == "Free to use"
     # the header ends at an empty line: a classifier in the description below is not the package's
     assert licence_from_metadata("License: UNKNOWN\n\nClassifier: License :: Other/Proprietary License\n") is None
+
+
+def test_a_licence_field_whose_own_text_withholds_use_is_withheld():
+    hud = ('License: **Hud Technology Inc ("Hud") IDE/SDK License**\n        \n'
+           "        ANY AND ALL USE OF HUD'S PROPRIETARY SOLUTIONS ... IS SUBJECT TO: (I) FULL REGISTRATION\n"
+           "Classifier: Programming Language :: Python :: 3\n\nProprietary words below the header do not count\n")
+    assert withholds_use(licence_from_metadata(hud))
+    assert licence_from_metadata(hud).startswith('**Hud Technology Inc ("Hud") IDE/SDK License**')
+    # a text naming an open licence stays open whatever it says of proprietary programs (the GPL's)
+    gpl = ("License: Copyright (C) 2020 Someone\n        GNU GENERAL PUBLIC LICENSE Version 3\n"
+           "        ... into proprietary programs ...\n")
+    assert licence_from_metadata(gpl) == "Copyright (C) 2020 Someone"
+    # a permissive text that mentions a license agreement stays (crystal-toolkit's Berkeley Lab BSD variant)
+    lbnl = ("License: Crystal Toolkit Copyright (c) 2018, The Regents\n        Redistribution and use in source and"
+            " binary forms ... without imposing a separate written license agreement for such Enhancements\n")
+    assert not withholds_use(licence_from_metadata(lbnl))
+    # nor does a proprietary word in another field
+    assert licence_from_metadata("License: Acme Licence\nSummary: beats proprietary tools\n") == "Acme Licence"
 
 
 class _Link:
