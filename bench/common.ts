@@ -222,9 +222,16 @@ export function commandLine(): string {
   return ['node', script, ...process.argv.slice(2)].map((a) => (/[\s'"$;&|<>()*?]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a)).join(' ');
 }
 
-/** Prints the markdown section and writes `bench/results/<bench>-<stamp>.json` (or `--json FILE`). */
-export function publish(report: Report, jsonFile?: string): void {
-  const date = new Date().toISOString();
+/** `bench/results/<name>-<stamp>.<ext>`, the stamp of the run's date: a run's files share it. */
+export function resultsFile(name: string, date: string, ext: 'json' | 'jsonl'): string {
+  return path.join(repoRoot, 'bench', 'results', `${name}-${date.replace(/[:.]/g, '-').slice(0, 19)}.${ext}`);
+}
+
+/**
+ * Prints the markdown section and writes `bench/results/<bench>-<stamp>.json` (or `--json FILE`);
+ * `date` (ISO) is the run's, where it already named other files of the run.
+ */
+export function publish(report: Report, jsonFile?: string, date = new Date().toISOString()): void {
   const m = report.machine;
   const models = report.model === undefined ? [] : Array.isArray(report.model) ? report.model : [report.model];
   const lines = [
@@ -240,7 +247,7 @@ export function publish(report: Report, jsonFile?: string): void {
     ...(report.notes ?? []).map((n) => `${n}\n`),
   ];
   console.log(lines.join('\n'));
-  const file = jsonFile ?? path.join(repoRoot, 'bench', 'results', `${report.bench}-${date.replace(/[:.]/g, '-').slice(0, 19)}.json`);
+  const file = jsonFile ?? resultsFile(report.bench, date, 'json');
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ ...report, date, command: commandLine() }, null, 1)}\n`);
   console.error(`wrote ${path.relative(process.cwd(), file)}`);

@@ -23,7 +23,7 @@ import { taskRequest } from '../src/cli/tasks';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
 import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
 import type { LoadedModel } from '../src/model';
-import { editSimilarity, exactMatch, keystrokeEarlier, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, round, run, type Row } from './common';
+import { editSimilarity, exactMatch, keystrokeEarlier, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, resultsFile, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
 import { withProbedLengths } from './lengthProbe';
 import { evaluate, loadTasks, lostGained, MBPP_KINDS, namesUnseenFunction, type MbppTask } from './mbppData';
@@ -225,7 +225,8 @@ async function main(): Promise<void> {
   const pooled = runs.length > 1 && kinds.length > 1
     ? [`pooled over ${kinds.join(' + ')}, lost / gained against the first: ${runs.slice(1).map((run) => `${[run.label, run.config].filter((x) => x !== undefined).join(' ')} ${lostGained(allOf(runs[0]), allOf(run))}`).join('; ')}`]
     : [];
-  const fillsFile = path.join(repoRoot, 'bench', 'results', `mbpp-fills-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.jsonl`);
+  const date = new Date().toISOString();
+  const fillsFile = resultsFile('mbpp-fills', date, 'jsonl');
   mkdirSync(path.dirname(fillsFile), { recursive: true });
   writeFileSync(fillsFile, fills.map((f) => JSON.stringify(f)).join('\n') + '\n');
   publish(
@@ -250,6 +251,7 @@ async function main(): Promise<void> {
       ],
     },
     flags.json,
+    date,
   );
 }
 
