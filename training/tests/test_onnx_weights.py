@@ -107,3 +107,41 @@ def test_the_command_writes_a_checkpoint_that_exports_to_the_same_logits(tmp_pat
     wider, ck = load_checkpoint(str(tmp_path / "wider.pt"))
     assert (ck["model_config"]["n_layer"], ck["model_config"]["n_embd"]) == (3, 64) and ck["step"] == 0
     assert wider.blocks[0].attn.n_head == 4
+
+
+def folder_of(tmp_path, name, model, steps=7):
+    import json
+    folder = tmp_path / name
+    folder.mkdir()
+    exported(folder, model)      # folder/model.onnx
+    config = {"vocab_size": 300, "n_layer": 2, "n_head": 2, "n_embd": 32, "max_length": 16}
+    (folder / "meta.json").write_text(json.dumps({"training": {"objective": "mdlm", "steps": steps, "tokens_seen": 99, "model": config}}))
+    return str(folder)
+
+
+def test_the_average_of_two_graphs_is_the_mean_of_their_weights(tmp_path):
+    """`python3 -m diffuse.average A B OUT` -> a checkpoint whose every weight is the weighted mean of
+    the two graphs' (as read back), with B's training record naming A."""
+    from diffuse.average import main
+    from diffuse.export import load_checkpoint
+    a, b = folder_of(tmp_path, "a", tiny(0)), folder_of(tmp_path, "b", tiny(1), steps=11)
+    wa = state_dict_from_onnx(f"{a}/model.onnx", tiny())
+    wb = state_dict_from_onnx(f"{b}/model.onnx", tiny())
+    main([a, b, str(tmp_path / "mean.pt")])
+    back, ck = load_checkpoint(str(tmp_path / "mean.pt"))
+    for k, v in back.state_dict().items():
+        assert torch.allclose(v, (wa[k] + wb[k]) / 2, atol=1e-6), k
+    assert ck["step"] == 11 and ck["train_config"]["averaged_with"] == a
+    main([a, b, str(tmp_path / "a.pt"), "--weight=0"])
+    back, _ = load_checkpoint(str(tmp_path / "a.pt"))
+    assert all(torch.equal(v, wa[k]) for k, v in back.state_dict().items())
+
+
+def test_models_of_two_shapes_or_a_weight_out_of_range_are_refused(tmp_path):
+    from diffuse.average import averaged, main
+    a = folder_of(tmp_path, "a", tiny(0))
+    ck = {"model": {}, "train_config": {}, "model_config": {"n_layer": 2, "n_embd": 32}}
+    with pytest.raises(ValueError, match="differ in n_layer"):
+        averaged(ck, {**ck, "model_config": {"n_layer": 3, "n_embd": 32}}, 0.5)
+    with pytest.raises(SystemExit, match="outside"):
+        main([a, a, str(tmp_path / "x.pt"), "--weight=1.5"])

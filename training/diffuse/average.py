@@ -1,0 +1,63 @@
+"""A weighted mean of two models' weights, read back from their exported graphs: a third model that
+costs no GPU time.
+
+A continuation starts from the bundled graph's weights, so the two lie in one basin and their mean
+is a model of its own (bench/README.md §31, §34). Version 8 is the mean of v7 and `chain6`, a
+continuation that mended v7's file-top import lines and lost a few of its other lines; the mean
+kept both strengths.
+
+    python3 -m diffuse.average A_FOLDER B_FOLDER OUT.pt [--weight=0.5]
+    python3 -m diffuse.export --ckpt=OUT.pt --tokenizer=A_FOLDER/tokenizer.json --out=... --fused=true --shared_past=true
+    python3 -m diffuse.quantize ... --variant=int8
+
+The checkpoint keeps B's training record (the run B came from) and names what it was averaged
+with, so the exported meta.json says both.
+"""
+import json
+import sys
+from dataclasses import dataclass
+
+import torch
+
+from .onnx_weights import CheckpointOptions, checkpoint_of_folder
+from .options import parse_options
+
+
+@dataclass
+class AverageOptions:
+    a: str                   # a model folder (meta.json, model.onnx)
+    b: str                   # another of the same shape; the checkpoint keeps its training record
+    out: str                 # the checkpoint to write (train.py's format: diffuse.export reads it)
+    weight: float = 0.5      # B's share of every weight
+
+
+def averaged(a, b, weight, a_name="a"):
+    """Checkpoint b with every weight (1 - weight) * a's + weight * b's. Raises ValueError when the
+    two are of different shapes (naming the config field) or the weight is outside [0, 1]."""
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"weight {weight} is outside [0, 1]")
+    differing = sorted(k for k in a["model_config"].keys() | b["model_config"].keys()
+                       if a["model_config"].get(k) != b["model_config"].get(k))
+    if differing:
+        raise ValueError(f"the two models differ in {', '.join(differing)}: only models of one shape average")
+    model = {k: (1 - weight) * a["model"][k] + weight * v for k, v in b["model"].items()}
+    record = {**b["train_config"], "averaged_with": a_name, "weight_of_this_run": weight}
+    return {**b, "model": model, "train_config": record}
+
+
+def main(argv):
+    args = parse_options(AverageOptions, argv, "diffuse.average", positional=("a", "b", "out"))
+    a, b = (checkpoint_of_folder(CheckpointOptions(src=src, out=args.out)) for src in (args.a, args.b))
+    try:
+        ck = averaged(a, b, args.weight, a_name=args.a)
+    except ValueError as e:
+        raise SystemExit(f"diffuse.average: {args.a} and {args.b}: {e}") from None
+    torch.save(ck, args.out)
+    a_flat = torch.cat([v.flatten().float() for v in a["model"].values()])
+    b_flat = torch.cat([v.flatten().float() for v in b["model"].values()])
+    print(json.dumps({"wrote": args.out, "weight": args.weight,
+                      "relative_distance": round(float((b_flat - a_flat).norm() / a_flat.norm()), 4)}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
