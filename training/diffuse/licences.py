@@ -46,15 +46,15 @@ def licence_from_metadata(text):
         if line.startswith("Classifier: License ::"):
             cls = line.rsplit("::", 1)[1].strip()
             proprietary = proprietary or (cls if WITHHOLDING.search(cls) else None)
-    titled_open = lic and OPEN_LICENCE_NAME.search(lic)
-    if lic and proprietary and not titled_open and not WITHHOLDING.search(lic):
+    if lic and (OPEN_LICENCE_NAME.search(lic) or WITHHOLDING.search(lic)):
+        return lic      # the title says which licence it is
+    if lic and proprietary:
         return proprietary
     # the field's own text withholds where neither its title nor its text names an open licence (a
     # GPL text mentions "proprietary programs"): "Hud ... IDE/SDK License", then "ANY AND ALL USE
     # OF HUD'S PROPRIETARY SOLUTIONS ..."
     text_of_field = "\n".join(body)
-    if (not titled_open and not (lic and WITHHOLDING.search(lic)) and not OPEN_LICENCE_NAME.search(text_of_field)
-            and (said := WITHHOLDING_TEXT.search(text_of_field))):
+    if not OPEN_LICENCE_NAME.search(text_of_field) and (said := WITHHOLDING_TEXT.search(text_of_field)):
         return f"{lic or 'License field'} (its text: {said.group(0)})"
     return lic or cls
 
@@ -309,21 +309,19 @@ def is_licence_file(parts):
 # the PSF's). A bare copyright line ("Copyright 2018 Databricks, Inc.
 # All rights reserved.") names no licence: in the pinned lists it is the metadata of packages whose
 # licence files grant Apache-2.0 (mlflow) or MIT (mitmproxy, pystache), so it counts as unknown.
-WITHHOLDING = re.compile(
-    r"proprietar|confidential|all-rights-reserved|\bunlicensed\b|customer agreement|"
-    r"\besri-mla\b|non[- ]?commercial|\bby-nc\b|polyform|private use|internal use|evaluation only|"
-    r"use but restricted|source[- ]available|business source|\bBUSL\b|\bBSL-1\.1\b|functional source|\bFSL-\d|"
-    r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?\s*(:|$)|"
-    r"\bCC-BY-ND\b|\bBY-ND\b|aka\.ms/azureml-sdk-license|^BSL$|\bno ?licen[cs]e\b|terms[- ]of[- ](service|use)|"
-    r"software licen[cs]e terms|utility agreement|\beula\b|end[- ]user licen[cs]e|(?<!biopython[- ])(?<!psf[- ])licen[cs]e[- ]agreement",
-    re.IGNORECASE)
-
-
-# What withholds in a licence's own text, narrower than WITHHOLDING (whose "license agreement" a
-# permissive text may say: crystal-toolkit's Berkeley Lab BSD variant, "without imposing a separate
-# written license agreement")
+# What withholds in a licence's own text too (licence_from_metadata reads a License field's indented
+# lines with it): narrower than WITHHOLDING, whose "license agreement" a permissive text may say
+# (crystal-toolkit's Berkeley Lab BSD variant, "without imposing a separate written license agreement").
 WITHHOLDING_TEXT = re.compile(r"proprietar\w*|non[- ]?commercial|source[- ]available|\beula\b|end[- ]user licen[cs]e",
                               re.IGNORECASE)
+WITHHOLDING = re.compile(
+    WITHHOLDING_TEXT.pattern + r"|confidential|all-rights-reserved|\bunlicensed\b|customer agreement|"
+    r"\besri-mla\b|\bby-nc\b|polyform|private use|internal use|evaluation only|"
+    r"use but restricted|business source|\bBUSL\b|\bBSL-1\.1\b|functional source|\bFSL-\d|"
+    r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?\s*(:|$)|"
+    r"\bCC-BY-ND\b|\bBY-ND\b|aka\.ms/azureml-sdk-license|^BSL$|\bno ?licen[cs]e\b|terms[- ]of[- ](service|use)|"
+    r"software licen[cs]e terms|utility agreement|(?<!biopython[- ])(?<!psf[- ])licen[cs]e[- ]agreement",
+    re.IGNORECASE)
 
 
 def withholds_use(licence):
