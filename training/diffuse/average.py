@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .onnx_weights import CheckpointOptions, checkpoint_of_folder
+from .onnx_weights import checkpoint_of_folder
 from .options import parse_options
 
 
@@ -47,7 +47,7 @@ def averaged(a, b, weight, a_name="a"):
 
 def main(argv):
     args = parse_options(AverageOptions, argv, "diffuse.average", positional=("a", "b", "out"))
-    a, b = (checkpoint_of_folder(CheckpointOptions(src=src, out=args.out)) for src in (args.a, args.b))
+    a, b = (checkpoint_of_folder(src) for src in (args.a, args.b))
     try:
         ck = averaged(a, b, args.weight, a_name=args.a)
     except ValueError as e:

@@ -96,18 +96,18 @@ def shape_flags(args):
     return {k: v for k, v in (("n_layer", args.n_layer), ("n_embd", args.n_embd), ("n_head", args.n_head)) if v}
 
 
-def checkpoint_of_folder(args):
-    """A train.py-format checkpoint (export.load_checkpoint reads it) of the folder's model: its
-    weights and training record, or random weights when the options change its shape."""
+def checkpoint_of_folder(src, shape=None):
+    """A train.py-format checkpoint (export.load_checkpoint reads it) of the model in folder `src`:
+    its weights and training record, or random weights when `shape` (shape_flags) changes its shape."""
     from .model import Denoiser, ModelConfig
-    with open(os.path.join(args.src, "meta.json")) as f:
+    with open(os.path.join(src, "meta.json")) as f:
         training = json.load(f)["training"]
-    shape = shape_flags(args)
+    shape = shape or {}
     model_config = {**training["model"], **shape}
     model = Denoiser(ModelConfig(**model_config))
     seen = {"step": 0, "tokens_seen": 0}
     if not shape:
-        model.load_state_dict(state_dict_from_onnx(os.path.join(args.src, "model.onnx"), model))
+        model.load_state_dict(state_dict_from_onnx(os.path.join(src, "model.onnx"), model))
         seen = {"step": training.get("steps", 0), "tokens_seen": training.get("tokens_seen", 0)}
     train_config = {k: v for k, v in training.items() if k not in ("model", "tokens_seen", "steps")}
     return {"model": model.state_dict(), "model_config": model_config, "train_config": train_config, **seen}
@@ -115,7 +115,7 @@ def checkpoint_of_folder(args):
 
 def main(argv):
     args = parse_options(CheckpointOptions, argv, "diffuse.onnx_weights", positional=("src", "out"))
-    ck = checkpoint_of_folder(args)
+    ck = checkpoint_of_folder(args.src, shape_flags(args))
     torch.save(ck, args.out)
     print(json.dumps({"wrote": args.out, "parameters": sum(v.numel() for v in ck["model"].values()),
                       "random": bool(shape_flags(args))}))
