@@ -56,7 +56,6 @@ const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   maxTokens: Number,
   lineTokens: (v) => (v === 'off' ? undefined : Number(v)),
   lineIndents: (v) => v === 'on',
-  indentRepair: (v) => v === 'on',
   inlineBreaks: (v) => v === 'on',
   contextTokens: Number,
   padPenalty: (v) => (v === 'off' ? undefined : Number(v)),

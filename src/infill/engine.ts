@@ -9,7 +9,6 @@ import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole } from './extract';
 import { holeShape, type HoleKind } from './holeShape';
-import { withIndentRepairs } from './indentRepair';
 import { indentVariants } from './indentVariants';
 import { lineEndingIds, lineHoleStarts, ruleOutAtStarts } from './lineStarts';
 import { normalizeIndentation, requestForModel, type IndentStyle } from './indentation';
@@ -105,14 +104,14 @@ export class InfillEngine {
     // With `pruneAfter`, the rows the final choice would rank first on the greedy preview go on, as
     // many as the candidates asked for; the losing lengths stop costing network calls.
     const onPrune = async (preview: StepInfo): Promise<number[]> =>
-      distinct(await this.rankCandidates(preview, placed, layout, request, options)).slice(0, wanted).map((c) => c.row);
+      distinct(await this.rankCandidates(preview, placed, layout, request)).slice(0, wanted).map((c) => c.row);
     const rowKinds = placed.flatMap((v) => v.rows.map((row) => row.kinds));
     // A line-shaped hole's first token never ends the line (lineStarts.ts), as it is never padding.
     const lineStarts = options.nonEmpty && spec.graph === 'absorb'
       ? lineHoleStarts(layout, rowKinds.map((kinds) => kinds.map((kind) => kind === 'line')))
       : [];
     const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune, lineStarts, rowKinds);
-    const ranked = await this.rankCandidates(run.result, placed, layout, request, options, run.result.dropped);
+    const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
     const best = distinct(ranked).slice(0, wanted);
     return {
       candidates: best,
@@ -132,10 +131,9 @@ export class InfillEngine {
    * which a missing line often breaks, likely right); the model's score decides the rest.
    */
   private async rankCandidates(
-    sampled: Sampled, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, options: InfillOptions,
-    skip: readonly number[] = [],
+    sampled: Sampled, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, skip: readonly number[] = [],
   ): Promise<Candidate[]> {
-    let candidates: Candidate[] = [];
+    const candidates: Candidate[] = [];
     let offset = 0;
     for (const v of placed) {
       for (const [r, row] of v.rows.entries()) {
@@ -143,7 +141,6 @@ export class InfillEngine {
       }
       offset += v.rows.length;
     }
-    if (options.indentRepair && this.syntax) candidates = withIndentRepairs(request.text, request.holes, placed[0].holes[0].shape, candidates);
     this.checkSyntax(request, candidates);
     const empty = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 1 : 0);
     return candidates.sort((a, b) => empty(a) - empty(b) || (a.syntaxErrors ?? 0) - (b.syntaxErrors ?? 0) || b.score - a.score);

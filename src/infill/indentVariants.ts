@@ -44,12 +44,12 @@ export function indentVariants(request: InfillRequest, shape: HoleShape): Indent
   }));
 }
 
-export function indentOf(line: string): string {
+function indentOf(line: string): string {
   return /^[ \t]*/.exec(line)![0];
 }
 
 /** One level of indentation as these lines spell it: their shortest indentation, else four spaces. */
-export function unit(lines: readonly string[]): string {
+function unit(lines: readonly string[]): string {
   const indents = lines.map(indentOf).filter((indent) => indent !== '');
   if (indents.length === 0) return '    ';
   return indents.reduce((a, b) => (b.length < a.length ? b : a));

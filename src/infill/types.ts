@@ -42,11 +42,6 @@ export interface InfillOptions extends ResultShapingOptions {
    */
   lineIndents?: boolean;
   /**
-   * A one-line fill of a cursor on a line of its own at column 0 is also offered at each enclosing
-   * block's indentation, and the syntax check chooses (src/infill/indentRepair.ts); no network call.
-   */
-  indentRepair?: boolean;
-  /**
    * Hole-length search: each size (capped at `maxTokens`) is a batch row of one run
    * (src/infill/rows.ts), in place of `maxTokens` and `lineTokens`; the fill with the best score wins.
    */
