@@ -43,9 +43,13 @@ describe('Python indentation errors (what the tree-sitter grammar lets through)'
     assert.equal(indentationErrors('def f(x):\n    for i in x:\n    return y\n'), 1);
   });
 
-  it('reads a tab as CPython does: to the next multiple of eight', () => {
-    assert.equal(indentationErrors('if x:\n\ty = 1\n        z = 2\n'), 0);
-    assert.equal(indentationErrors('if x:\n  \ty = 1\n        z = 2\n'), 0);
+  it('reads a tab as CPython does: to the next multiple of eight, and a TabError where a one-column tab changes the order', () => {
+    assert.equal(indentationErrors('if x:\n\tif y:\n\t\tz = 1\n\tw = 2\n'), 0);
+    // each of these is CPython's "TabError: inconsistent use of tabs and spaces in indentation"
+    assert.equal(indentationErrors('if x:\n\ty = 1\n        z = 2\n'), 1, 'one column at 8, two at 1');
+    assert.equal(indentationErrors('if x:\n  \ty = 1\n        z = 2\n'), 1);
+    assert.equal(indentationErrors('if x:\n    if y:\n\tz = 1\n'), 1, 'deeper at 8, shallower at 1');
+    assert.equal(indentationErrors('def f():\n\t  for t in x:\n\t\tpass\n'), 1, "a model's mixed indent before a tabbed body");
   });
 
   it('takes a window as it comes: its first line is the base, a dedent below every block a new base', () => {
