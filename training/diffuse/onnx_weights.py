@@ -115,10 +115,11 @@ def checkpoint_of_folder(src, shape=None):
 
 def main(argv):
     args = parse_options(CheckpointOptions, argv, "diffuse.onnx_weights", positional=("src", "out"))
-    ck = checkpoint_of_folder(args.src, shape_flags(args))
+    shape = shape_flags(args)
+    ck = checkpoint_of_folder(args.src, shape)
     torch.save(ck, args.out)
     print(json.dumps({"wrote": args.out, "parameters": sum(v.numel() for v in ck["model"].values()),
-                      "random": bool(shape_flags(args))}))
+                      "random": bool(shape)}))
 
 
 if __name__ == "__main__":

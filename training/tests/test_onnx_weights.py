@@ -1,4 +1,6 @@
 """Weights read back from exported graphs (fp16, int8, int8from4): what `train.py --init_from` starts from."""
+import json
+
 import pytest
 import torch
 
@@ -110,7 +112,6 @@ def test_the_command_writes_a_checkpoint_that_exports_to_the_same_logits(tmp_pat
 
 
 def folder_of(tmp_path, name, model, steps=7):
-    import json
     folder = tmp_path / name
     folder.mkdir()
     exported(folder, model)      # folder/model.onnx
