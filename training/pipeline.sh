@@ -37,6 +37,8 @@
 # `wait_arms` waits for it (WAIT_S seconds at most; exit 3 while they still train, 4 at once where no `arms` ran: a fresh machine). `arms_eval` gives each, all at once, its held-out bound (AR arms: their loss) in $WORK/arms/bounds.json and each
 # diffusion arm its shipped int8 graph in $WORK/arms/<name>/model, for `node out/bench/mbpp.js
 # --model A,B` side by side. ARM_MODEL replaces the architecture flags (default: the bundled model's).
+# An arm trained with --ema_decay also writes its weights' average as the arm <name>_ema (a checkpoint
+# in $W/arms/<name>_ema, diffuse/ema.py): name it in the ARMS of `arms_eval`, `snapshot` and `bring_back`.
 # VAL_SOURCE=python0 bounds the arms on that source's validation files alone: the GPU image's first
 # site-packages directory, the same held-out files in every corpus built there without SOURCES, so
 # the numbers compare across sessions (diffuse.evaluate.held_out_texts); unset, on the whole

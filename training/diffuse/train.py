@@ -27,6 +27,7 @@ import time
 import torch
 
 from .families import Family
+from .ema import ema_checkpoint, ema_dir, weight_average
 from .file_heads import code_start
 from .grow import deepened, source_layers
 from .qat import enable as enable_qat4
@@ -75,6 +76,7 @@ class TrainConfig:
     beta1: float = 0.9
     beta2: float = 0.95
     grad_clip: float = 1.0
+    ema_decay: float = 0.0           # > 0: also keep this EMA of the weights, written to <out_dir>_ema (ema.py)
     # budget
     max_minutes: float = 8.0         # this invocation
     schedule_minutes: float = 8.0    # the whole run (LR schedule), across resumes
@@ -184,6 +186,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
     loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg), cfg.out_dir, cfg.hole_reveal).to(device)
     opt = make_optimizer(loss_module, cfg)     # the network's parameters, then GenMD4's w
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
+    if cfg.ema_decay and cfg.qat4_from:
+        raise ValueError("--ema_decay with --qat4_from: the average would mix float and 4-bit-aware weights")
     step, tokens_seen, elapsed_before = 0, 0, 0.0
     if cfg.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=device)
@@ -199,6 +203,10 @@ def train(cfg: TrainConfig, docs=None, log=print):
         model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen))
         if master:
             log(json.dumps({"initialised_from": cfg.init_from}))
+    # the weights' average (rank 0's alone), from the weights the run starts with or the one it kept
+    average = weight_average(model, cfg.ema_decay) if master and cfg.ema_decay else None
+    if average is not None and step > 0 and "ema" in ck:
+        average.load_state_dict(ck["ema"])
     if master:
         os.makedirs(cfg.out_dir, exist_ok=True)
         log(json.dumps({"parameters": model.num_parameters(), "model": asdict(mcfg), "train": asdict(cfg)}))
@@ -259,6 +267,10 @@ def train(cfg: TrainConfig, docs=None, log=print):
               "elapsed_s": elapsed_before + (time.time() - t_start)}
         if loss_module.objective is not None and loss_module.objective.state_dict():
             ck["objective"] = loss_module.objective.state_dict()     # GenMD4's token exponents
+        if average is not None:
+            ck["ema"] = average.state_dict()
+            os.makedirs(ema_dir(cfg.out_dir), exist_ok=True)
+            save_atomic(ema_checkpoint(average, ck), os.path.join(ema_dir(cfg.out_dir), "ckpt.pt"))
         if master:
             save_atomic(ck, ckpt_path)
         return ck
@@ -307,6 +319,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if cfg.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
+        if average is not None:
+            average.update_parameters(model)
         step += 1
         tokens_seen += x0.numel() * world
         if master and step % cfg.log_every == 0:
