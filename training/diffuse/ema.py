@@ -11,18 +11,26 @@ bound and the pipeline's arms read as any other (`ARMS='<arm>_ema=x'`).
 import torch
 from torch.optim import swa_utils
 
+# AveragedModel reads its update count on the host at every update, and moving that count to the
+# GPU waits for the step queued before it: the training loop, which otherwise never waits for the
+# GPU (mdlm.HostDrawnStream), would stall once a step. So the average moves every UPDATE_EVERY
+# steps, by the decay a step raised to that power: the same average, one wait in ten steps.
+UPDATE_EVERY = 10
+
 
 def weight_average(model, decay):
-    """An AveragedModel of `model` whose weights move (1 - decay) of the way to the model's at each
-    `update_parameters(model)`; its first update copies them (a continuation's average starts at
-    its init). Call before the model is compiled: the average is a deep copy of it."""
+    """An AveragedModel of `model` that, updated every UPDATE_EVERY steps (`update_parameters(model)`),
+    averages as an EMA of `decay` a step would: each update moves it 1 - decay ** UPDATE_EVERY of
+    the way to the model's weights; the first copies them (a continuation's average starts at its
+    init). Call before the model is compiled: the average is a deep copy of it."""
     if not 0 < decay < 1:
         raise ValueError(f"--ema_decay must be in (0, 1) (0 turns it off), not {decay}")
-    if hasattr(swa_utils, "get_ema_multi_avg_fn"):      # torch >= 2.1: one foreach lerp a step
-        return swa_utils.AveragedModel(model, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(decay))
+    per_update = decay ** UPDATE_EVERY
+    if hasattr(swa_utils, "get_ema_multi_avg_fn"):      # torch >= 2.1: one foreach lerp an update
+        return swa_utils.AveragedModel(model, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(per_update))
 
     def lerp(average, current, _count):
-        return torch.lerp(average, current, 1 - decay)
+        return torch.lerp(average, current, 1 - per_update)
     return swa_utils.AveragedModel(model, avg_fn=lerp)
 
 

@@ -27,7 +27,7 @@ import time
 import torch
 
 from .families import Family
-from .ema import ema_checkpoint, ema_dir, weight_average
+from .ema import UPDATE_EVERY as EMA_UPDATE_EVERY, ema_checkpoint, ema_dir, weight_average
 from .file_heads import code_start
 from .grow import deepened, source_layers
 from .qat import enable as enable_qat4
@@ -319,9 +319,9 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if cfg.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
-        if average is not None:
-            average.update_parameters(model)
         step += 1
+        if average is not None and step % EMA_UPDATE_EVERY == 0:
+            average.update_parameters(model)
         tokens_seen += x0.numel() * world
         if master and step % cfg.log_every == 0:
             loss_value = float(loss.detach())    # waits for the GPU: the rates below are real
