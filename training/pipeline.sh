@@ -387,6 +387,10 @@ PYEOF
       for_the_trip_back "$W/arms/$name" "$name" "${have[@]}"
     done <<< "$specs"
     ls -l "$OUT"
+    # a call brings back 64 MiB in all: two arms' int8 folders (45 MiB each) need a call each
+    # (session 39 lost the second arm's middle parts that way, and fetched them in one more call)
+    mib=$(du -sm "$OUT" | cut -f1)
+    [ "$mib" -le 64 ] || echo "bring_back: $mib MiB in $OUT, over the 64 MiB a call brings back: bring the arms one a call (ARMS=<one arm>)"
     ;;
   *) echo "unknown stage $stage"; exit 2 ;;
   esac

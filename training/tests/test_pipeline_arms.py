@@ -170,6 +170,22 @@ def test_bring_back_cuts_each_arm_into_parts_that_join_to_its_folder(tmp_path):
     assert (back / "model" / "model.onnx").read_bytes() == weights and (back / "log.jsonl").exists()
 
 
+def test_bring_back_says_when_two_arms_are_more_than_a_call_brings_back(tmp_path):
+    for name in ("a", "a_ema"):
+        (tmp_path / "work" / "arms" / name / "model").mkdir(parents=True)
+        (tmp_path / "work" / "arms" / name / "model" / "model.onnx").write_bytes(os.urandom(40 << 20))
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out)}
+    for arms, warned in (("a=x;a_ema=x", True), ("a_ema=x", False)):
+        for part in os.listdir(out):
+            os.remove(out / part)
+        run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env={**env, "ARMS": arms},
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert ("over the 64 MiB a call brings back" in run.stdout) == warned, (arms, run.stdout)
+
+
 def test_bring_back_without_arms_names_the_variable_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
