@@ -4,6 +4,7 @@
 # algorithmic parts 101-102 and the npm set, into one folder for `diffuse.carry --src`.
 #
 #   bash training/rebuild_parts.sh OUT FIRST_PIN COUNT FIRST_PART [SKIP_PART ...]
+#   bash training/rebuild_parts.sh /data/parts 9427 1444 121 123 127 131   # the seventh, less 123, 127, 131
 #   bash training/rebuild_parts.sh /data/parts 10871 1387 138 157     # the eighth extension, less 157
 #   bash training/rebuild_parts.sh /data/parts 12258 1495 159 165 173 # the ninth, less 165 and 173
 #
