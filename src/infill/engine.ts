@@ -54,7 +54,7 @@ export class InfillEngine {
 
   private readonly syntax: SyntaxChecker | undefined;
 
-  /** `syntax`, when given, drops candidates that add parse errors (requests that name their language). */
+  /** `syntax`, when given, ranks candidates that add parse errors below those that add none (requests that name their language; rankCandidates). */
   constructor(
     private readonly model: { denoiser: Denoiser; tokenizer: TextTokenizer },
     logger: Logger = nullLogger,
