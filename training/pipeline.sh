@@ -202,7 +202,8 @@ eval_arm() {
 }
 
 # for_the_trip_back DIR NAME ITEM...: DIR's items as one tar cut into $OUT/NAME.tar.NN parts of 15
-# MiB (a call brings back 8 files of 16 MiB at most); `cat NAME.tar.* | tar x` joins them.
+# MiB (a call brings back 8 files of 16 MiB at most, 64 MiB in all: `bring_back` warns past that);
+# `cat NAME.tar.* | tar x` joins them.
 for_the_trip_back() {
   local dir=$1 name=$2; shift 2
   mkdir -p "$OUT"

@@ -189,8 +189,10 @@ def train(cfg: TrainConfig, docs=None, log=print):
     if cfg.ema_decay and cfg.qat4_from:
         raise ValueError("--ema_decay with --qat4_from: the average would mix float and 4-bit-aware weights")
     step, tokens_seen, elapsed_before = 0, 0, 0.0
+    kept_average = None                 # the weights' average a resumed run kept (--ema_decay)
     if cfg.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=device)
+        kept_average = ck.get("ema")
         model.load_state_dict(ck["model"])
         if "objective" in ck:
             loss_module.objective.load_state_dict(ck["objective"])
@@ -205,8 +207,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
             log(json.dumps({"initialised_from": cfg.init_from}))
     # the weights' average (rank 0's alone), from the weights the run starts with or the one it kept
     average = weight_average(model, cfg.ema_decay) if master and cfg.ema_decay else None
-    if average is not None and step > 0 and "ema" in ck:
-        average.load_state_dict(ck["ema"])
+    if average is not None and kept_average is not None:
+        average.load_state_dict(kept_average)
     if master:
         os.makedirs(cfg.out_dir, exist_ok=True)
         log(json.dumps({"parameters": model.num_parameters(), "model": asdict(mcfg), "train": asdict(cfg)}))
