@@ -85,19 +85,20 @@ class Rotary(nn.Module):
         self.register_buffer("sin_table", sin, persistent=False)
 
     def forward(self, seq_len, device):
-        """cos, sin [1, 1, L, hd] of positions 0..L-1 (sliced from the tables, so ONNX keeps L
+        """cos, sin [1, L, 1, hd] of positions 0..L-1 (sliced from the tables, so ONNX keeps L
         dynamic; computed when L is longer than the tables)."""
-        if seq_len <= self.cos_table.shape[2]:
-            return self.cos_table[:, :, :seq_len], self.sin_table[:, :, :seq_len]
+        if seq_len <= self.cos_table.shape[1]:
+            return self.cos_table[:, :seq_len], self.sin_table[:, :seq_len]
         return self.at(torch.arange(seq_len, device=device)[None])
 
     def at(self, positions):
-        """cos, sin [B, 1, L, hd] at the canvas positions [B, L] of a call's rows: the context-cache
-        graph runs rows that are not 0..L-1, and reading positions from an input keeps the graph
-        free of Range (the same float32 products as the tables, so the two agree exactly)."""
+        """cos, sin [B, L, 1, hd] at the canvas positions [B, L] of a call's rows (one value for
+        every head): the context-cache graph runs rows that are not 0..L-1, and reading positions
+        from an input keeps the graph free of Range (the same float32 products as the tables, so the
+        two agree exactly)."""
         freqs = positions.float()[..., None] * self.inv_freq   # [B, L, hd/2]
         emb = torch.cat((freqs, freqs), dim=-1)                # [B, L, hd]
-        return emb.cos()[:, None], emb.sin()[:, None]
+        return emb.cos()[:, :, None], emb.sin()[:, :, None]
 
 
 class Attention(nn.Module):
@@ -117,12 +118,13 @@ class Attention(nn.Module):
         call (P = B, or 1: one context every row shares), attended to besides the L rows (C may be
         0), without a mask: the context-cache graph's bidirectional attention."""
         B, L, D = x.shape
-        q, k, v = self.qkv(x).split(D, dim=2)
-        q = q.view(B, L, self.n_head, D // self.n_head).transpose(1, 2)   # [B, H, L, hd]
-        k = k.view(B, L, self.n_head, D // self.n_head).transpose(1, 2)
-        v = v.view(B, L, self.n_head, D // self.n_head).transpose(1, 2)
-        q = (q * cos + rotate_half(q) * sin).to(v.dtype)
-        k = (k * cos + rotate_half(k) * sin).to(v.dtype)
+        q, k, v = self.qkv(x).view(B, L, 3, self.n_head, D // self.n_head).unbind(2)   # [B, L, H, hd]
+        # rotated in the layout qkv wrote, before the heads move to the front: the rotation's
+        # gradient then lands where the qkv gradient is read (rotating [B, H, L, hd] views made
+        # training's slowest elementwise kernel, a transposing copy: training/README.md, MFU)
+        q = (q * cos + rotate_half(q) * sin).to(v.dtype).transpose(1, 2)             # [B, H, L, hd]
+        k = (k * cos + rotate_half(k) * sin).to(v.dtype).transpose(1, 2)
+        v = v.transpose(1, 2)
         present = (k, v)
         if past is not None:
             if attn_mask is not None or self.causal:

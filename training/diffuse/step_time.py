@@ -13,6 +13,8 @@ the backbone is compiled as train.py compiles it):
 the total, ms per step): where the training step's time goes, for the MFU work.
 --infill_share=F makes that share of the rows editor holes (HOLE_SLOTS slots mid-canvas), so that
 MDLM's --hole_reveal=confident, which runs only on hole rows, is timed too.
+--short_row_share=F makes that share of the rows end early (filler after 5/8 L .. L), so that the step
+attends with the key mask training always passes (short documents' rows).
 """
 import contextlib
 from dataclasses import dataclass
@@ -46,6 +48,9 @@ def step_times(cfg, model, steps, warmup, device, profiler=None):
     # real tokens only (ids above the three specials), every position may be corrupted
     x0 = torch.randint(3, VOCAB, (cfg.batch_size, cfg.max_length), device=device, generator=g)
     region = hole_region(cfg.batch_size, cfg.max_length, cfg.infill_share, device)
+    valid = valid_rows(cfg.batch_size, cfg.max_length, cfg.short_row_share, device, g)
+    if valid is not None:
+        region &= valid                  # filler is never corrupted, as in training's rows
     times = []
     for i in range(warmup + steps):
         if i == warmup and profiler is not None:
@@ -54,7 +59,7 @@ def step_times(cfg, model, steps, warmup, device, profiler=None):
             torch.cuda.synchronize()
         t0 = time.perf_counter()
         with torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext():
-            loss = loss_module(x0, region, None)
+            loss = loss_module(x0, region, valid)
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -78,6 +83,18 @@ def hole_region(batch_size, length, infill_share, device):
     return region
 
 
+def valid_rows(batch_size, length, short_share, device, generator):
+    """[B, L] bool or None (no mask): with short_share > 0, that share of the rows ends at a random
+    point of [5L/8, L), the rest is filler no query attends to (train.py's `valid`)."""
+    if short_share <= 0:
+        return None
+    ends = torch.full((batch_size,), length, device=device)
+    short = torch.rand(batch_size, device=device, generator=generator) < short_share
+    early = torch.randint(length * 5 // 8, length, (batch_size,), device=device, generator=generator)
+    ends = torch.where(short, early, ends)
+    return torch.arange(length, device=device)[None] < ends[:, None]
+
+
 def top_kernels(profiler, n, steps):
     """The n CUDA kernels with the most GPU time: name, share of all kernel time, ms per step."""
     events = [e for e in profiler.key_averages() if e.device_type == torch.autograd.DeviceType.CUDA]
@@ -93,6 +110,7 @@ class StepTimeConfig(TrainConfig):
     warmup: int = 5                  # untimed steps first (compilation, allocator)
     compile: bool = False            # eager by default (the families' comparison); true: as train.py
     infill_share: float = 0.0        # > 0: this share of rows are editor holes (hole_region)
+    short_row_share: float = 0.0     # > 0: this share of rows end early: the key mask (valid_rows)
     profile: int = 0                 # > 0: also list this many top CUDA kernels
 
 
@@ -110,7 +128,7 @@ def main(argv):
     tokens_per_s = cfg.batch_size * cfg.max_length / ms * 1e3
     row = {"objective": cfg.objective, "graph": family.graph if family else None,
            "layers": cfg.n_layer, "embd": cfg.n_embd, "batch": cfg.batch_size, "length": cfg.max_length,
-           "infill_share": cfg.infill_share, "hole_reveal": cfg.hole_reveal,
+           "infill_share": cfg.infill_share, "short_row_share": cfg.short_row_share, "hole_reveal": cfg.hole_reveal,
            "compiled": cfg.compile and device == "cuda",
            "ms_per_step": round(ms, 2), "tokens_per_s": round(tokens_per_s),
            "mfu": round(tokens_per_s * flops / (cfg.peak_tflops * 1e12), 3),

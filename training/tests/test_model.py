@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -53,10 +55,42 @@ def test_attention_matches_torch_multihead_attention(sdpa, causal):
     attn.use_sdpa = sdpa
     torch.nn.init.normal_(attn.qkv.weight, std=0.3)   # init's 0.02 leaves softmax all but uniform
     x = torch.randn(2, 9, 32)
-    ones, zeros = torch.ones(1, 1, 9, 16), torch.zeros(1, 1, 9, 16)
+    ones, zeros = torch.ones(1, 9, 1, 16), torch.zeros(1, 9, 1, 16)   # cos, sin [1, L, 1, hd]
     with torch.no_grad():
         y = attn(x, ones, zeros)[0]                  # (y, k, v): k and v are for the context cache
         assert torch.allclose(y, reference_attention(attn, x, causal), atol=1e-5)
+
+
+def test_attention_rotates_each_head_by_its_position():
+    # NeoX rotary written out by hand: in every head, dimension i and i + hd/2 of the query and the
+    # key at position p turn by the angle p * base^(-2i/hd); the values are not rotated.
+    torch.manual_seed(0)
+    attn = make().blocks[0].attn
+    torch.nn.init.normal_(attn.qkv.weight, std=0.3)
+    B, L, D, H = 2, 7, 32, attn.n_head
+    hd = D // H
+    x = torch.randn(B, L, D)
+    rot = Rotary(hd, 10000.0, max_length=L)
+    q, k, v = (t.view(B, L, H, hd) for t in attn.qkv(x).split(D, dim=-1))
+
+    def turned(t):
+        out = t.clone()
+        for p in range(L):
+            for i in range(hd // 2):
+                a = p * 10000.0 ** (-2 * i / hd)
+                c, s = math.cos(a), math.sin(a)
+                out[:, p, :, i] = t[:, p, :, i] * c - t[:, p, :, i + hd // 2] * s
+                out[:, p, :, i + hd // 2] = t[:, p, :, i + hd // 2] * c + t[:, p, :, i] * s
+        return out
+
+    q, k = turned(q), turned(k)
+    att = torch.softmax(torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(hd), dim=-1)
+    expected = attn.proj(torch.einsum("bhqk,bkhd->bqhd", att, v).reshape(B, L, D))
+    with torch.no_grad():
+        y, keys, values = attn(x, *rot(L, "cpu"))
+    assert torch.allclose(y, expected, atol=1e-5)
+    assert torch.allclose(keys, k.transpose(1, 2), atol=1e-5), "the kept keys are the rotated ones, [B, H, L, hd]"
+    assert torch.equal(values, v.transpose(1, 2))
 
 
 def test_tied_embeddings_share_storage():
@@ -107,7 +141,7 @@ def test_rotary_tables_equal_the_angles_computed_at_any_positions():
     for L in (1, 5, 8, 13):   # 13: longer than the tables, computed instead
         cos, sin = rot(L, "cpu")
         ref_cos, ref_sin = rot.at(torch.arange(L)[None])
-        assert cos.shape == (1, 1, L, 16)
+        assert cos.shape == (1, L, 1, 16)
         assert torch.equal(cos, ref_cos) and torch.equal(sin, ref_sin)
     assert "cos_table" not in rot.state_dict(), "the tables are derived, not saved in checkpoints"
 
