@@ -8,6 +8,10 @@
     #    algorithms, data structures, exercises or puzzles, less the pinned ones (--exclude=a,b)
     python3 -m diffuse.pypi_corpus select --vocabulary=algorithmic --top=4000 \
         --exclude=training/pypi-corpus/gpu-image.txt,training/pypi-corpus/packages.txt --out=algo-candidates.txt
+    #    or (--unranked_since=YYYY-MM) a reproducible random sample of the unranked packages: every row
+    #    without a rank, of that month or later, with a summary, in a salted-sha256 order of the names
+    python3 -m diffuse.pypi_corpus select --unranked_since=2025-01 --top=6000 \
+        --exclude=training/pypi-corpus/gpu-image.txt,training/pypi-corpus/packages.txt --out=unranked.txt
     # 2. fetch: sdist (pure wheel when there is none), only source files kept, PKG-INFO for the licence
     python3 -m diffuse.pypi_corpus fetch --packages=candidates.txt --dest=/data/pypi --jobs=8 \
         [--max_raw_mb=900] [--pins=training/pypi-corpus/packages.txt --licences=training/pypi-corpus/licences.tsv]
@@ -95,6 +99,13 @@ BENCH_TEXT = re.compile(r"human-?eval|mbpp|\bapps\b|code-?contests|ds-?1000|mult
 CONTEST_TEXT = re.compile(r"leet-?code|codeforces|atcoder|hackerrank|codechef|kattis|topcoder|online[ -]judge"
                           r"|competitive[ -]programming|programming contest|競技プログラミング|競プロ|力扣|竞赛", re.I)
 VOCABULARIES = {"algorithmic": (ALGO_MATCH, ALGO_PREFER)}
+# --unranked_since: the salt of the order in which the unranked rows are taken (a fixed shuffle)
+UNRANKED_SALT = "diffuse-unranked-1"
+
+
+def shuffle_key(name, salt=UNRANKED_SALT):
+    """A package's place in a stable pseudo-random order: the sha256 of its folded name and a salt."""
+    return hashlib.sha256(f"{salt}:{canonical(name)}".encode()).hexdigest()
 
 
 @dataclass
@@ -104,19 +115,26 @@ class SelectConfig:
     top: int = 1500                                     # candidates written, in rank order
     out: str = "candidates.txt"
     vocabulary: str = ""     # '': the rank column's top; 'algorithmic': every row matching ALGO_MATCH
+    unranked_since: str = ""  # 'YYYY-MM': every unranked row of that month or later with a summary, shuffled
 
 
 def select(cfg: SelectConfig):
     """name==version of the top-ranked packages, in rank order, less the excluded ones. With a
     vocabulary: every package (ranked or not) whose name or summary matches it and not BENCH_TEXT,
-    the preferred vocabulary first, then by download rank where known, then the latest first."""
+    the preferred vocabulary first, then by download rank where known, then the latest first. With
+    unranked_since: every unranked row of that month or later whose summary is not empty, in the order
+    of shuffle_key (a reproducible random sample, whatever the TSV's row order); benchmark and contest
+    text dropped as with a vocabulary."""
     skip = {canonical(n.split("==", 1)[0]) for path in cfg.exclude.split(",") if path
             for n in read_list(path)}
     if cfg.vocabulary and cfg.vocabulary not in VOCABULARIES:
         raise SystemExit(f"select: unknown --vocabulary={cfg.vocabulary} ({', '.join(VOCABULARIES)})")
+    since = cfg.unranked_since
+    if since and (cfg.vocabulary or not re.fullmatch(r"\d{4}-\d{2}", since)):
+        raise SystemExit(f"select: --unranked_since={since}: a YYYY-MM month, without --vocabulary")
     match, prefer = VOCABULARIES[cfg.vocabulary] if cfg.vocabulary else (None, None)
     rows, dropped, matched = [], {"excluded": 0, "benchmark": 0, "no_version": 0}, 0
-    if match is not None:
+    if match is not None or since:
         dropped["contest"] = 0
     with open(cfg.tsv, encoding="utf-8", errors="replace") as f:
         cols = f.readline().rstrip("\n").split("\t")
@@ -125,12 +143,15 @@ def select(cfg: SelectConfig):
         for line in f:
             p = line.rstrip("\n").split("\t")
             ranked = len(p) > ri and p[ri].strip().isdigit()
-            if match is None:
+            if match is None and not since:
                 if ranked:
                     rows.append((int(p[ri]), p[0], p[1]))
                 continue
-            text = re.sub(r"[-_.]+", " ", p[0]) + " " + (p[si] if len(p) > si else "")
-            if not match.search(text):
+            month, summary = (p[mi] if len(p) > mi else ""), (p[si].strip() if len(p) > si else "")
+            text = re.sub(r"[-_.]+", " ", p[0]) + " " + summary
+            if since and (ranked or month < since or not summary):
+                continue
+            if match is not None and not match.search(text):
                 continue
             matched += 1
             if BENCH_TEXT.search(text):
@@ -139,7 +160,9 @@ def select(cfg: SelectConfig):
             if CONTEST_TEXT.search(text):
                 dropped["contest"] += 1
                 continue
-            month = p[mi] if len(p) > mi else ""
+            if since:
+                rows.append((shuffle_key(p[0]), p[0], p[1] if len(p) > 1 else ""))
+                continue
             recency = -int(month.replace("-", "")) if re.fullmatch(r"\d{4}-\d{2}", month) else 0
             rows.append(((0 if prefer.search(text) else 1, int(p[ri]) if ranked else 10 ** 9, recency, canonical(p[0])),
                          p[0], p[1] if len(p) > 1 else ""))
@@ -159,8 +182,10 @@ def select(cfg: SelectConfig):
             break
     with open(cfg.out, "w") as f:
         f.write("\n".join(out) + "\n")
-    if match is None:
+    if match is None and not since:
         return {"candidates": len(out), "dropped": dropped, "last_rank": key}
+    if since:
+        return {"candidates": len(out), "dropped": dropped, "matched": matched}
     return {"candidates": len(out), "dropped": dropped, "matched": matched,
             "preferred": preferred}
 

@@ -59,6 +59,39 @@ def test_select_algorithmic_vocabulary(tmp_path):
     assert not ALGO_MATCH.search("ML-DSA-65 signatures") and ALGO_MATCH.search("dsa practice")
 
 
+def test_select_unranked_since_is_a_stable_shuffle(tmp_path):
+    # every unranked row of the month or later with a summary, in shuffle_key order whatever the TSV's
+    # row order; ranked rows, older months, empty summaries, benchmark/contest text, benchmark names,
+    # pinned names and rows without a version never
+    header = "name\tversion\tmonth\trank_among_15000_most_downloaded\tsummary\n"
+    rows = ["alpha_tool\t1.0\t2025-03\t\tA tool\n", "Beta.Lib\t0.2\t2026-10\t\tA library\n",
+            "gamma\t3.1\t2025-01\t\tGamma rays\n", "delta\t0.9\t2025-06\t\tDeltas\n",
+            "epsilon\t2.0\t2026-02\t\tSmall numbers\n",
+            "ranked\t1.0\t2026-01\t14999\tA popular one\n", "old-one\t1.0\t2024-12\t\tOld\n",
+            "quiet\t1.0\t2026-01\t\t \n", "nomonth\t1.0\t\t\tNo month\n",
+            "bench-kit\t1.0\t2026-01\t\tRun the MBPP problems\n", "my_evals\t1.0\t2026-01\t\tThings\n",
+            "cf-helper\t1.0\t2026-01\t\tTemplates for Codeforces\n", "pinned-pkg\t1.0\t2026-01\t\tPinned\n",
+            "noversion\t\t2026-01\t\tNo version\n"]
+    pins = tmp_path / "packages.txt"
+    pins.write_text("Pinned_Pkg==0.5\n")
+    outs = []
+    for i, order in enumerate((rows, rows[::-1])):
+        tsv = tmp_path / f"pypi{i}.tsv"
+        tsv.write_text(header + "".join(order))
+        out = tmp_path / f"c{i}.txt"
+        r = select(SelectConfig(tsv=str(tsv), exclude=str(pins), top=10, out=str(out), unranked_since="2025-01"))
+        outs.append(out.read_text().split())
+        assert r == {"candidates": 5, "matched": 10,
+                     "dropped": {"excluded": 1, "benchmark": 2, "no_version": 1, "contest": 1}}
+    kept = {"alpha-tool": "1.0", "beta-lib": "0.2", "gamma": "3.1", "delta": "0.9", "epsilon": "2.0"}
+    shuffled = sorted(kept, key=pypi_corpus.shuffle_key)
+    assert outs[0] == outs[1] == [f"{n}=={kept[n]}" for n in shuffled]
+    assert shuffled != sorted(kept) and pypi_corpus.shuffle_key("Beta.Lib") == pypi_corpus.shuffle_key("beta-lib")
+    select(SelectConfig(tsv=str(tmp_path / "pypi0.tsv"), exclude=str(pins), top=2, out=str(tmp_path / "c.txt"),
+                        unranked_since="2025-01"))
+    assert (tmp_path / "c.txt").read_text().split() == outs[0][:2]
+
+
 def sdist(path, files):
     with tarfile.open(path, "w:gz") as t:
         for name, data in files.items():
