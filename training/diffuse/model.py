@@ -113,15 +113,17 @@ class Attention(nn.Module):
         self.use_sdpa = HAS_SDPA   # export switches this off: plain matmul-softmax is the portable graph
 
     def forward(self, x, cos, sin, attn_mask=None, past=None):
-        """x [B, L, D] -> (y [B, L, D], k, v [B, H, L, hd]): k and v are this call's rows, rotated,
-        which the context cache keeps. past: (k, v) [P, H, C, hd] of C rows computed by an earlier
-        call (P = B, or 1: one context every row shares), attended to besides the L rows (C may be
-        0), without a mask: the context-cache graph's bidirectional attention."""
+        """x [B, L, D], cos and sin [1 or B, L, 1, hd] (Rotary) -> (y [B, L, D], k, v [B, H, L, hd]):
+        k and v are this call's rows, rotated, which the context cache keeps. past: (k, v)
+        [P, H, C, hd] of C rows computed by an earlier call (P = B, or 1: one context every row
+        shares), attended to besides the L rows (C may be 0), without a mask: the context-cache
+        graph's bidirectional attention."""
         B, L, D = x.shape
         q, k, v = self.qkv(x).view(B, L, 3, self.n_head, D // self.n_head).unbind(2)   # [B, L, H, hd]
         # rotated in the layout qkv wrote, before the heads move to the front: the rotation's
         # gradient then lands where the qkv gradient is read (rotating [B, H, L, hd] views made
-        # training's slowest elementwise kernel, a transposing copy: training/README.md, MFU)
+        # training's slowest elementwise kernel, a transposing copy: training/README.md, "Rotary in
+        # the layout the qkv matmul writes")
         q = (q * cos + rotate_half(q) * sin).to(v.dtype).transpose(1, 2)             # [B, H, L, hd]
         k = (k * cos + rotate_half(k) * sin).to(v.dtype).transpose(1, 2)
         v = v.transpose(1, 2)

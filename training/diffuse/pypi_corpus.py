@@ -112,62 +112,95 @@ def shuffle_key(name, salt=UNRANKED_SALT):
 class SelectConfig:
     tsv: str = "/work/.library/env/packages/pypi.tsv"
     exclude: str = "training/pypi-corpus/gpu-image.txt"   # files of names (or name==version), comma-separated
-    top: int = 1500                                     # candidates written, in rank order
+    top: int = 1500                                     # candidates written, in the selection's order
     out: str = "candidates.txt"
     vocabulary: str = ""     # '': the rank column's top; 'algorithmic': every row matching ALGO_MATCH
     unranked_since: str = ""  # 'YYYY-MM': every unranked row of that month or later with a summary, shuffled
 
 
+MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def tsv_rows(path):
+    """(name, version, month, download rank or None, summary) of every row of the PyPI list."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        cols = f.readline().rstrip("\n").split("\t")
+        ri, mi, si = (cols.index(c) for c in ("rank_among_15000_most_downloaded", "month", "summary"))
+        for line in f:
+            p = [v.strip() for v in line.rstrip("\n").split("\t")]
+            p += [""] * (len(cols) - len(p))                  # a short row: its last columns empty
+            yield p[0], p[1], p[mi], int(p[ri]) if p[ri].isdigit() else None, p[si]
+
+
+def _text(name, summary):
+    """What the vocabularies read: the name, its '-', '_', '.' as spaces, and the summary."""
+    return re.sub(r"[-_.]+", " ", name) + " " + summary
+
+
+def _clean(text, dropped):
+    """False, counted in dropped, for a name or summary that speaks of a benchmark or a contest site."""
+    for kind, pattern in (("benchmark", BENCH_TEXT), ("contest", CONTEST_TEXT)):
+        if pattern.search(text):
+            dropped[kind] += 1
+            return False
+    return True
+
+
+def _vocabulary_rows(rows, match, prefer, dropped):
+    """Rows whose text matches the vocabulary, keyed: the preferred vocabulary first, then by download
+    rank where known, then the latest month first. -> (keyed rows, rows matched)."""
+    keyed, matched = [], 0
+    for name, version, month, rank, summary in rows:
+        text = _text(name, summary)
+        if not match.search(text):
+            continue
+        matched += 1
+        if _clean(text, dropped):
+            recency = -int(month.replace("-", "")) if MONTH.fullmatch(month) else 0
+            key = (0 if prefer.search(text) else 1, 10 ** 9 if rank is None else rank, recency, canonical(name))
+            keyed.append((key, name, version))
+    return keyed, matched
+
+
+def _unranked_rows(rows, since, dropped):
+    """Unranked rows of month `since` or later with a summary, keyed by shuffle_key: a reproducible
+    random sample whatever the TSV's row order. -> (keyed rows, rows of that kind before the text
+    filters)."""
+    keyed, matched = [], 0
+    for name, version, month, rank, summary in rows:
+        if rank is not None or not MONTH.fullmatch(month) or month < since or not summary:
+            continue
+        matched += 1
+        if _clean(_text(name, summary), dropped):
+            keyed.append((shuffle_key(name), name, version))
+    return keyed, matched
+
+
 def select(cfg: SelectConfig):
     """name==version of the top-ranked packages, in rank order, less the excluded ones. With a
-    vocabulary: every package (ranked or not) whose name or summary matches it and not BENCH_TEXT,
-    the preferred vocabulary first, then by download rank where known, then the latest first. With
-    unranked_since: every unranked row of that month or later whose summary is not empty, in the order
-    of shuffle_key (a reproducible random sample, whatever the TSV's row order); benchmark and contest
-    text dropped as with a vocabulary."""
+    vocabulary: every package (ranked or not) whose name or summary matches it and not BENCH_TEXT or
+    CONTEST_TEXT (_vocabulary_rows). With unranked_since: every unranked row of that month or later
+    whose summary is not empty, less the same text, in a stable shuffle (_unranked_rows). The report's
+    "matched" counts the rows of the chosen kind before the text filters."""
     skip = {canonical(n.split("==", 1)[0]) for path in cfg.exclude.split(",") if path
             for n in read_list(path)}
     if cfg.vocabulary and cfg.vocabulary not in VOCABULARIES:
         raise SystemExit(f"select: unknown --vocabulary={cfg.vocabulary} ({', '.join(VOCABULARIES)})")
     since = cfg.unranked_since
-    if since and (cfg.vocabulary or not re.fullmatch(r"\d{4}-\d{2}", since)):
+    if since and (cfg.vocabulary or not MONTH.fullmatch(since)):
         raise SystemExit(f"select: --unranked_since={since}: a YYYY-MM month, without --vocabulary")
-    match, prefer = VOCABULARIES[cfg.vocabulary] if cfg.vocabulary else (None, None)
-    rows, dropped, matched = [], {"excluded": 0, "benchmark": 0, "no_version": 0}, 0
-    if match is not None or since:
+    dropped = {"excluded": 0, "benchmark": 0, "no_version": 0}
+    rows, matched = tsv_rows(cfg.tsv), None
+    if cfg.vocabulary or since:
         dropped["contest"] = 0
-    with open(cfg.tsv, encoding="utf-8", errors="replace") as f:
-        cols = f.readline().rstrip("\n").split("\t")
-        ri = cols.index("rank_among_15000_most_downloaded")
-        mi, si = cols.index("month"), cols.index("summary")
-        for line in f:
-            p = line.rstrip("\n").split("\t")
-            ranked = len(p) > ri and p[ri].strip().isdigit()
-            if match is None and not since:
-                if ranked:
-                    rows.append((int(p[ri]), p[0], p[1]))
-                continue
-            month, summary = (p[mi] if len(p) > mi else ""), (p[si].strip() if len(p) > si else "")
-            text = re.sub(r"[-_.]+", " ", p[0]) + " " + summary
-            if since and (ranked or month < since or not summary):
-                continue
-            if match is not None and not match.search(text):
-                continue
-            matched += 1
-            if BENCH_TEXT.search(text):
-                dropped["benchmark"] += 1
-                continue
-            if CONTEST_TEXT.search(text):
-                dropped["contest"] += 1
-                continue
-            if since:
-                rows.append((shuffle_key(p[0]), p[0], p[1] if len(p) > 1 else ""))
-                continue
-            recency = -int(month.replace("-", "")) if re.fullmatch(r"\d{4}-\d{2}", month) else 0
-            rows.append(((0 if prefer.search(text) else 1, int(p[ri]) if ranked else 10 ** 9, recency, canonical(p[0])),
-                         p[0], p[1] if len(p) > 1 else ""))
+    if since:
+        keyed, matched = _unranked_rows(rows, since, dropped)
+    elif cfg.vocabulary:
+        keyed, matched = _vocabulary_rows(rows, *VOCABULARIES[cfg.vocabulary], dropped)
+    else:
+        keyed = [(rank, name, version) for name, version, _, rank, _ in rows if rank is not None]
     out, key, preferred = [], None, 0
-    for key, name, ver in sorted(rows):
+    for key, name, ver in sorted(keyed):
         c = canonical(name)
         if c in skip:
             dropped["excluded"] += 1
@@ -177,17 +210,15 @@ def select(cfg: SelectConfig):
             dropped["no_version"] += 1
         else:
             out.append(f"{c}=={ver}")
-            preferred += match is not None and key[0] == 0
+            preferred += bool(cfg.vocabulary) and key[0] == 0
         if len(out) >= cfg.top:
             break
     with open(cfg.out, "w") as f:
         f.write("\n".join(out) + "\n")
-    if match is None and not since:
-        return {"candidates": len(out), "dropped": dropped, "last_rank": key}
-    if since:
-        return {"candidates": len(out), "dropped": dropped, "matched": matched}
-    return {"candidates": len(out), "dropped": dropped, "matched": matched,
-            "preferred": preferred}
+    report = {"candidates": len(out), "dropped": dropped}
+    if matched is None:
+        return {**report, "last_rank": key}
+    return {**report, "matched": matched, **({"preferred": preferred} if cfg.vocabulary else {})}
 
 
 # -- fetch -----------------------------------------------------------------------------------------
