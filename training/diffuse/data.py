@@ -23,6 +23,7 @@ fill L the row is shorter: filler after it is invalid (no attention to it, no lo
 shorter canvas at inference.
 """
 import bisect
+import itertools
 import random
 
 import torch
@@ -219,8 +220,27 @@ class ExampleMaker:
                 torch.tensor(valids, dtype=torch.bool), torch.tensor(kinds, dtype=torch.bool))
 
 
+def apart_by_filler(batches, batch_size):
+    """The rows of `batches`, regrouped so that every batch yielded holds rows of one length and
+    either only full rows or only rows that end in filler (a short document's canvas). A batch of
+    full rows needs no key mask, and attention without one is ~9 % faster a step on the H200
+    (training/README.md, "Full rows apart"); under 1 % of the recipe's rows end in filler, yet
+    nearly every batch of 256 drawn at random held one. Rows are neither dropped nor repeated (some
+    wait in a pool until batch_size of their kind have come); only their grouping and order change."""
+    pools = {}
+    for batch in batches:
+        for row in zip(*batch):
+            key = (row[0].shape[0], bool(row[2].all()))
+            pool = pools.setdefault(key, [])
+            pool.append(row)
+            if len(pool) == batch_size:
+                yield tuple(torch.stack(column) for column in zip(*pool))
+                pool.clear()
+
+
 class BatchStream(torch.utils.data.IterableDataset):
-    """Endless batches for a DataLoader(batch_size=None); each worker has its own tokenizer and seed."""
+    """Endless batches for a DataLoader(batch_size=None), full rows apart from rows with filler
+    (apart_by_filler); each worker has its own tokenizer and seed."""
 
     def __init__(self, docs, tokenizer_path, batch_size, seed, **maker_kwargs):
         super().__init__()
@@ -232,5 +252,4 @@ class BatchStream(torch.utils.data.IterableDataset):
         info = torch.utils.data.get_worker_info()
         wid = info.id if info is not None else 0
         maker = ExampleMaker(self.docs, load(self.tokenizer_path), seed=self.seed * 1000 + wid, **self.kw)
-        while True:
-            yield maker.batch(self.batch_size)
+        yield from apart_by_filler((maker.batch(self.batch_size) for _ in itertools.count()), self.batch_size)

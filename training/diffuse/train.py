@@ -312,7 +312,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
             g["lr"] = lr
         x0 = x0.to(device, non_blocking=True)
         region = region.to(device, non_blocking=True)
-        valid = valid.to(device, non_blocking=True)
+        valid = key_mask(valid, device)
         drawn = tuple(d.to(device, non_blocking=True) for d in host_drawn[0]) if host_drawn else None
         with autocast:
             loss = train_model(x0, region, valid, drawn)
@@ -391,6 +391,13 @@ def initial_weights(path, model, deepen=1):
         from .onnx_weights import state_dict_from_onnx
         state = state_dict_from_onnx(path, model if deepen == 1 else Denoiser(replace(model.cfg, n_layer=layers)))
     return state if deepen == 1 else deepened(state, deepen)
+
+
+def key_mask(valid, device):
+    """The batch's key mask [B, L] on the device, or None where every row is full (the loader keeps
+    full rows apart: data.apart_by_filler), so that attention runs its unmasked kernel. Read on the
+    host, before the copy: no wait for the GPU."""
+    return None if bool(valid.all()) else valid.to(device, non_blocking=True)
 
 
 def training_flops_per_token(parameters, mcfg):

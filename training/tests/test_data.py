@@ -1,7 +1,10 @@
+import itertools
+
 import torch
 
-from diffuse.data import HOLE_KINDS, ExampleMaker
+from diffuse.data import HOLE_KINDS, ExampleMaker, apart_by_filler
 from diffuse.tokenizer import EOS_ID, PAD_ID
+from diffuse.train import key_mask
 
 from helpers import DOCS, CharTokenizer
 
@@ -121,3 +124,49 @@ def test_without_probe_share_the_rows_are_those_of_a_recipe_without_probes():
     plain = maker(max_hole=30, seed=11).batch(32, L=64)
     off = maker(max_hole=30, seed=11, probe_slots=16, probe_share=0.0).batch(32, L=64)
     assert all(torch.equal(x, y) for x, y in zip(plain, off))
+
+
+def rows_of(kinds, L=8):
+    """Hand-made rows: 'f' a full row, 's' one ending in filler; x0 numbers the rows."""
+    return [(torch.full((L,), i), torch.zeros(L, dtype=torch.bool),
+             torch.arange(L) < (L if k == "f" else L - 3), torch.tensor(True)) for i, k in enumerate(kinds)]
+
+
+def as_batch(rows):
+    return tuple(torch.stack(column) for column in zip(*rows))
+
+
+def test_full_rows_go_apart_from_rows_with_filler():
+    rows = rows_of("ffsf" "ffff" "sfsf" "ssff")
+    batches = [as_batch(rows[i:i + 4]) for i in range(0, 16, 4)]
+    out = list(apart_by_filler(iter(batches), 4))
+    for x0, region, valid, fim in out:
+        assert x0.shape == (4, 8) and (valid.all() or not valid.all(dim=1).any()), "one kind a batch"
+    # each batch closes when its fourth row of that kind comes (rows 4, 9, 12); 11, 14, 15 (full)
+    # and 13 (filler) still wait for theirs
+    ids = [int(x0[i, 0]) for x0, *_ in out for i in range(4)]
+    assert ids == [0, 1, 3, 4, 5, 6, 7, 9, 2, 8, 10, 12]
+
+
+def test_batches_of_one_length_only():
+    short_canvas = [(x[:6], r[:6], v[:6], f) for x, r, v, f in rows_of("ff")]
+    out = list(apart_by_filler(iter([as_batch(rows_of("ff")), as_batch(short_canvas), as_batch(rows_of("ff"))]), 4))
+    assert [x0.shape for x0, *_ in out] == [(4, 8)]
+
+
+def test_stream_batches_from_the_maker_hold_one_kind_of_row():
+    m = maker(L=128, infill_share=0.5)   # DOCS are shorter than 128: a hole row ends in filler, a plain row never
+    out = list(itertools.islice(apart_by_filler((m.batch(8) for _ in itertools.count()), 8), 12))
+    kinds = {bool(valid.all()) for _, _, valid, _ in out}
+    assert kinds == {True, False}, "both kinds come out, each batch of one"
+    for x0, region, valid, fim in out:
+        assert valid.all() or not valid.all(dim=1).any()
+        assert not (region & ~valid).any()
+
+
+def test_the_step_attends_a_batch_of_full_rows_without_a_key_mask():
+    full = torch.ones(3, 8, dtype=torch.bool)
+    assert key_mask(full, "cpu") is None
+    some = full.clone()
+    some[1, 6:] = False
+    assert torch.equal(key_mask(some, "cpu"), some)
