@@ -272,7 +272,7 @@ def test_licence_policy_withholds_what_grants_no_use():
                     "LicenseRef-FIT-Protocol-License-Agreement", "MICROSOFT SOFTWARE LICENSE TERMS",
                     "DataRobot Tool and Utility Agreement", "Master License Agreement",
                     "BSD-3-Clause AND Ouster-Freeware-EULA (See project links)", "# dltHub Software EULA",
-                    "Acme End-User License"):
+                    "Acme End-User License", "All rights reserved", "All Rights Reserved."):
         assert withholds_use(licence), licence
     for licence in ("MIT", "Apache-2.0", "GPL-3.0-or-later", "The Unlicense", "Unlicense", "BSD", "BSL-1.0", "CC-BY-4.0",
                     "Dual licensed: GPL or commercial licence", "MIT OR LicenseRef-Proprietary", "CC-BY-SA-4.0",
