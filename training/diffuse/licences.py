@@ -307,15 +307,17 @@ def is_licence_file(parts):
 # forbid competing use: BUSL and a bare "BSL", FSL, SSPL, Elastic, Commons Clause). Not "Unlicense"
 # (a public-domain grant), BSL-1.0 (Boost), nor the open licences named agreements (Biopython's,
 # the PSF's). "All rights reserved" as the whole field is such an id; a bare copyright line
-# ("Copyright 2018 Databricks, Inc. All rights reserved.") names no licence: in the pinned lists it is the metadata of packages whose
-# licence files grant Apache-2.0 (mlflow) or MIT (mitmproxy, pystache), so it counts as unknown.
+# ("Copyright 2018 Databricks, Inc. All rights reserved.") names no licence: in the pinned lists it
+# is the metadata of packages whose licence files grant Apache-2.0 (mlflow) or MIT (mitmproxy,
+# pystache), so it counts as unknown.
 # What withholds in a licence's own text too (licence_from_metadata reads a License field's indented
 # lines with it): narrower than WITHHOLDING, whose "license agreement" a permissive text may say
 # (crystal-toolkit's Berkeley Lab BSD variant, "without imposing a separate written license agreement").
 WITHHOLDING_TEXT = re.compile(r"proprietar\w*|non[- ]?commercial|source[- ]available|\beula\b|end[- ]user licen[cs]e",
                               re.IGNORECASE)
 WITHHOLDING = re.compile(
-    WITHHOLDING_TEXT.pattern + r"|confidential|all-rights-reserved|^all rights reserved\.?$|\bunlicensed\b|customer agreement|"
+    WITHHOLDING_TEXT.pattern + r"|confidential|all-rights-reserved|^all rights reserved\.?$|\bunlicensed\b|"
+    r"customer agreement|"
     r"\besri-mla\b|\bby-nc\b|polyform|private use|internal use|evaluation only|"
     r"use but restricted|business source|\bBUSL\b|\bBSL-1\.1\b|functional source|\bFSL-\d|"
     r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?\s*(:|$)|"
