@@ -385,6 +385,9 @@ PYEOF
       # what the arm has of its int8 folder, log and bound: an arm that failed still brings its log
       have=(); for f in model log.jsonl bound.json; do [ -e "$W/arms/$name/$f" ] && have+=("$f"); done
       ((${#have[@]})) || { echo "bring_back: $W/arms/$name holds nothing to bring"; continue; }
+      # a trained arm's int8 folder is written by arms_eval (session 41 brought a log alone first)
+      [ -e "$W/arms/$name/ckpt.pt" ] && [ ! -e "$W/arms/$name/model" ] &&
+        echo "bring_back: $name has a checkpoint but no int8 folder: arms_eval exports it, so bring it back after arms_eval"
       for_the_trip_back "$W/arms/$name" "$name" "${have[@]}"
     done <<< "$specs"
     ls -l "$OUT"

@@ -208,3 +208,18 @@ def test_bring_back_of_a_failed_arm_brings_its_log(tmp_path):
     assert os.listdir(out) == ["failed.tar.00"]
     listed = subprocess.run(["tar", "tf", str(out / "failed.tar.00")], capture_output=True, text=True, check=True).stdout.split()
     assert listed == ["log.jsonl"]
+    assert "no int8 folder" not in run.stdout
+
+
+def test_bring_back_before_arms_eval_says_the_int8_folder_is_not_written_yet(tmp_path):
+    arm = tmp_path / "work" / "arms" / "trained"
+    arm.mkdir(parents=True)
+    (arm / "ckpt.pt").write_bytes(b"weights")
+    (arm / "log.jsonl").write_text('{"done": true}\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out), "ARMS": "trained=x"}
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "trained has a checkpoint but no int8 folder: arms_eval exports it" in run.stdout
+    assert os.listdir(out) == ["trained.tar.00"]
