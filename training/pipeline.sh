@@ -342,9 +342,14 @@ PYEOF
     if [ -z "$pid" ] && [ ! -f "$W/arms/done" ]; then
       echo "wait_arms: no arms run on this machine ($W/arms/pid is missing): a fresh machine?"; exit 4
     fi
-    # Short waits: each call that waited 527-540 s (sessions 32, 33, 34) was followed by a bare
-    # machine, twice with the next call sent at once; a 470 s one kept it (session 34).
-    for ((s = 0; s < ${WAIT_S:-420}; s += 2)); do
+    # Short waits: each call that waited 527-541 s (sessions 32, 33, 34, 42) was followed by a bare
+    # machine, twice with the next call sent at once; a 470 s one kept it (session 34). So a longer
+    # WAIT_S is cut to 470 rather than trusted.
+    wait_s=${WAIT_S:-420}
+    if ((wait_s > 470)); then
+      echo "wait_arms: WAIT_S=$wait_s cut to 470 (calls of 527-541 s were followed by a bare machine)"; wait_s=470
+    fi
+    for ((s = 0; s < wait_s; s += 2)); do
       [ -f "$W/arms/done" ] && break
       if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
         sleep 1; [ -f "$W/arms/done" ] || echo failed > "$W/arms/done"; break
@@ -352,7 +357,7 @@ PYEOF
       sleep 2
     done
     for log in "$W"/arms/*/log.jsonl; do [ -f "$log" ] && echo "$log: $(tail -n 1 "$log")"; done
-    [ -f "$W/arms/done" ] || { echo "arms still training after ${WAIT_S:-420} s"; exit 3; }
+    [ -f "$W/arms/done" ] || { echo "arms still training after $wait_s s"; exit 3; }
     [ "$(cat "$W/arms/done")" = ok ] || { echo "arms failed (see $W/arms/*.out)"; exit 1; }
     ;;
   arms_eval)

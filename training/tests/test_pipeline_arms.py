@@ -85,6 +85,14 @@ def test_wait_arms_times_out_while_arms_train_and_reports_a_failed_run(tmp_path)
     assert run.returncode == 1 and "arms failed" in run.stdout and "=== arms_eval" not in run.stdout
 
 
+def test_wait_arms_cuts_a_wait_long_enough_to_lose_the_machine(tmp_path):
+    (tmp_path / "arms").mkdir()
+    (tmp_path / "arms" / "done").write_text("ok\n")
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path), "WAIT_S": "540"}
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "wait_arms"], env=env, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0 and "WAIT_S=540 cut to 470" in run.stdout
+
+
 def test_wait_arms_on_a_machine_where_no_arms_ran_says_so_at_once(tmp_path):
     # a fresh machine (the last went back 30 s after a call): nothing will ever write `done`
     env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path), "WAIT_S": "500"}
