@@ -155,6 +155,20 @@ def test_receive_of_an_empty_missing_or_nested_folder_names_it(tmp_path):
         assert run.returncode == 2 and says in run.stdout, (folder, run.stdout)
 
 
+def bring_back(tmp_path, arms):
+    """`pipeline.sh bring_back` of ARMS=`arms` (None: unset) from tmp_path/work into a fresh
+    tmp_path/out; the run and that folder."""
+    out = tmp_path / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out)}
+    env.pop("ARMS", None)
+    if arms is not None:
+        env["ARMS"] = arms
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    return run, out
+
+
 def test_bring_back_cuts_each_arm_into_parts_that_join_to_its_folder(tmp_path):
     arm = tmp_path / "work" / "arms" / "reveal"
     (arm / "model").mkdir(parents=True)
@@ -162,10 +176,7 @@ def test_bring_back_cuts_each_arm_into_parts_that_join_to_its_folder(tmp_path):
     (arm / "model" / "model.onnx").write_bytes(weights)
     (arm / "log.jsonl").write_text('{"step": 1}\n')
     (arm / "bound.json").write_text("{}\n")
-    out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out), "ARMS": "reveal=--lr=3e-4"}
-    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    run, out = bring_back(tmp_path, "reveal=--lr=3e-4")
     assert run.returncode == 0, run.stdout + run.stderr
     parts = sorted(os.listdir(out))
     assert parts == ["reveal.tar.00", "reveal.tar.01", "reveal.tar.02"]
@@ -182,24 +193,14 @@ def test_bring_back_says_when_two_arms_are_more_than_a_call_brings_back(tmp_path
     for name in ("a", "a_ema"):
         (tmp_path / "work" / "arms" / name / "model").mkdir(parents=True)
         (tmp_path / "work" / "arms" / name / "model" / "model.onnx").write_bytes(os.urandom(40 << 20))
-    out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out)}
     for arms, warned in (("a=x;a_ema=x", True), ("a_ema=x", False)):
-        for part in os.listdir(out):
-            os.remove(out / part)
-        run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env={**env, "ARMS": arms},
-                             capture_output=True, text=True, timeout=60)
+        run, _ = bring_back(tmp_path, arms)
         assert run.returncode == 0, run.stdout + run.stderr
         assert ("over the 64 MiB a call brings back" in run.stdout) == warned, (arms, run.stdout)
 
 
 def test_bring_back_without_arms_names_the_variable_and_writes_nothing(tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out)}
-    env.pop("ARMS", None)
-    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    run, out = bring_back(tmp_path, None)
     assert run.returncode != 0 and "ARMS" in run.stderr
     assert os.listdir(out) == []
 
@@ -207,10 +208,7 @@ def test_bring_back_without_arms_names_the_variable_and_writes_nothing(tmp_path)
 def test_bring_back_of_a_failed_arm_brings_its_log(tmp_path):
     (tmp_path / "work" / "arms" / "failed").mkdir(parents=True)
     (tmp_path / "work" / "arms" / "failed" / "log.jsonl").write_text('{"step": 1}\n')
-    out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out), "ARMS": "failed=x;gone=x"}
-    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    run, out = bring_back(tmp_path, "failed=x;gone=x")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "arms/gone holds nothing to bring" in run.stdout
     assert os.listdir(out) == ["failed.tar.00"]
@@ -224,10 +222,7 @@ def test_bring_back_before_arms_eval_says_the_int8_folder_is_not_written_yet(tmp
     arm.mkdir(parents=True)
     (arm / "ckpt.pt").write_bytes(b"weights")
     (arm / "log.jsonl").write_text('{"done": true}\n')
-    out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "PYTHON": sys.executable, "WORK": str(tmp_path / "work"), "OUT": str(out), "ARMS": "trained=x"}
-    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "bring_back"], env=env, capture_output=True, text=True, timeout=60)
+    run, out = bring_back(tmp_path, "trained=x")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "trained has a checkpoint but no int8 folder: arms_eval exports it" in run.stdout
     assert os.listdir(out) == ["trained.tar.00"]
