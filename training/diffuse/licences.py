@@ -318,8 +318,9 @@ WITHHOLDING_TEXT = re.compile(r"proprietar\w*|non[- ]?commercial|source[- ]avail
 WITHHOLDING = re.compile(
     WITHHOLDING_TEXT.pattern + r"|confidential|all-rights-reserved|^all rights reserved\.?$|\bunlicensed\b|"
     r"customer agreement|"
-    r"\besri-mla\b|\bby-nc\b|polyform|private use|internal use|evaluation only|"
-    r"use but restricted|business source|\bBUSL\b|\bBSL-1\.1\b|functional source|\bFSL-\d|"
+    r"\besri-mla\b|(?<![a-z])by[-_]nc(?![a-z])|polyform|private use|internal use|local[- ]use|evaluation only|"
+    r"use but restricted|business source|\bBUSL\b|\bBSL[- ]1\.1\b|functional source|\bFSL-\d|"
+    r"\benterprise( edition| licen[cs]e)?\s*$|"
     r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?\s*(:|$)|"
     r"\bCC-BY-ND\b|\bBY-ND\b|aka\.ms/azureml-sdk-license|^BSL$|\bno ?licen[cs]e\b|terms[- ]of[- ](service|use)|"
     r"software licen[cs]e terms|utility agreement|(?<!biopython[- ])(?<!psf[- ])licen[cs]e[- ]agreement",
