@@ -313,14 +313,14 @@ def is_licence_file(parts):
 # What withholds in a licence's own text too (licence_from_metadata reads a License field's indented
 # lines with it): narrower than WITHHOLDING, whose "license agreement" a permissive text may say
 # (crystal-toolkit's Berkeley Lab BSD variant, "without imposing a separate written license agreement").
-WITHHOLDING_TEXT = re.compile(r"proprietar\w*|non[- ]?commercial|source[- ]available|\beula\b|end[- ]user licen[cs]e",
+WITHHOLDING_TEXT = re.compile(r"proprietar\w*|non[- ]?commercial|nicht\W?kommerziell|source[- ]available|\beula\b|end[- ]user licen[cs]e",
                               re.IGNORECASE)
 WITHHOLDING = re.compile(
     WITHHOLDING_TEXT.pattern + r"|confidential|all-rights-reserved|^all rights reserved\.?$|\bunlicensed\b|"
     r"customer agreement|"
     r"\besri-mla\b|(?<![a-z])by[-_]nc(?![a-z])|polyform|private use|internal use|local[- ]use|evaluation only|"
     r"use but restricted|business source|\bBUSL\b|\bBSL[- ]1\.1\b|functional source|\bFSL-\d|"
-    r"\benterprise( edition| licen[cs]e)?\s*$|"
+    r"\benterprise( edition| licen[cs]e)?\s*$|amazon software licen[cs]e|academic software licen[cs]e|"
     r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?\s*(:|$)|"
     r"\bCC-BY-ND\b|\bBY-ND\b|aka\.ms/azureml-sdk-license|^BSL$|\bno ?licen[cs]e\b|terms[- ]of[- ](service|use)|"
     r"software licen[cs]e terms|utility agreement|(?<!biopython[- ])(?<!psf[- ])licen[cs]e[- ]agreement",

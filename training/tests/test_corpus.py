@@ -274,14 +274,18 @@ def test_licence_policy_withholds_what_grants_no_use():
                     "BSD-3-Clause AND Ouster-Freeware-EULA (See project links)", "# dltHub Software EULA",
                     "Acme End-User License", "All rights reserved", "All Rights Reserved.",
                     # the twelfth extension's: BUSL-1.1 spelt with a space, CC BY-NC with underscores
-                    "BSL 1.1", "cc_by_nc", "LicenseRef-PxIdle-Local-Use", "pretix Enterprise"):
+                    "BSL 1.1", "cc_by_nc", "LicenseRef-PxIdle-Local-Use", "pretix Enterprise",
+                    # ... and the tenth's and eleventh's: use with a vendor's services, academic use, non-commercial in German
+                    "Amazon Software License", "Academic Software Licence (\u201cASL\u201d)",
+                    "OKW4Robot Community License (Nicht\u2011kommerzielle Nutzung)"):
         assert withholds_use(licence), licence
     for licence in ("MIT", "Apache-2.0", "GPL-3.0-or-later", "The Unlicense", "Unlicense", "BSD", "BSL-1.0", "CC-BY-4.0",
                     "Dual licensed: GPL or commercial licence", "MIT OR LicenseRef-Proprietary", "CC-BY-SA-4.0",
                     "(GPL-3.0-only OR LicenseRef-Commercial)", "LicenseRef-Biopython-License-Agreement",
                     "PSF License Agreement", "Python Software Foundation License",
                     "Copyright 2018 Databricks, Inc.  All rights reserved.", "unknown", None, "",
-                    "BSL 1.0", "MIT (enterprise-friendly)", "maintained by NC State, BSD-3-Clause"):
+                    "BSL 1.0", "MIT (enterprise-friendly)", "maintained by NC State, BSD-3-Clause", "AFL-3.0",
+                    "Academic Free License v3.0"):
         assert not withholds_use(licence), licence
 
 
