@@ -6,16 +6,17 @@ is a model of its own (bench/README.md §31, §34). Version 8 is the mean of v7 
 continuation that mended v7's file-top import lines and lost a few of its other lines; the mean
 kept both strengths.
 
-    python3 -m diffuse.average A_FOLDER B_FOLDER OUT.pt [--weight=0.5]
+    python3 -m diffuse.average A_FOLDER B_FOLDER OUT.pt [--weight=0.5] [--also=C_FOLDER --also=...]
     python3 -m diffuse.export --ckpt=OUT.pt --tokenizer=A_FOLDER/tokenizer.json --out=... --fused=true --shared_past=true
     python3 -m diffuse.quantize ... --variant=int8
 
-The checkpoint keeps B's training record (the run B came from) and names what it was averaged
-with, so the exported meta.json says both.
+With `--also`, the uniform mean of A, B and every further folder (a soup, bench/README.md §50):
+each weighs 1 / n, so --weight does not apply. The checkpoint keeps B's training record (the run B
+came from) and names what it was averaged with, so the exported meta.json says both.
 """
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -29,6 +30,7 @@ class AverageOptions:
     b: str                   # another of the same shape; the checkpoint keeps its training record
     out: str                 # the checkpoint to write (train.py's format: diffuse.export reads it)
     weight: float = 0.5      # B's share of every weight
+    also: list = field(default_factory=list)   # further folders (repeatable): the uniform mean of all
 
 
 def averaged(a, b, weight, a_name="a"):
@@ -47,15 +49,23 @@ def averaged(a, b, weight, a_name="a"):
 
 def main(argv):
     args = parse_options(AverageOptions, argv, "diffuse.average", positional=("a", "b", "out"))
+    if args.also and args.weight != AverageOptions.weight:
+        raise SystemExit("diffuse.average: --weight with --also: the mean of three or more is uniform")
     a, b = (checkpoint_of_folder(src) for src in (args.a, args.b))
+    others = [args.a, *args.also]
     try:
-        ck = averaged(a, b, args.weight, a_name=args.a)
+        # B last, so its record stays; the running mean of the others before it keeps the mean uniform
+        mean = a
+        for i, src in enumerate(args.also, start=2):
+            mean = averaged(mean, checkpoint_of_folder(src), 1 / i)
+        weight = 1 / (len(others) + 1) if args.also else args.weight
+        ck = averaged(mean, b, weight, a_name=", ".join(others))
     except ValueError as e:
-        raise SystemExit(f"diffuse.average: {args.a} and {args.b}: {e}") from None
+        raise SystemExit(f"diffuse.average: {', '.join(others)} and {args.b}: {e}") from None
     torch.save(ck, args.out)
     a_flat = torch.cat([v.flatten().float() for v in a["model"].values()])
     b_flat = torch.cat([v.flatten().float() for v in b["model"].values()])
-    print(json.dumps({"wrote": args.out, "weight": args.weight,
+    print(json.dumps({"wrote": args.out, "weight": weight,
                       "relative_distance": round(float((b_flat - a_flat).norm() / a_flat.norm()), 4)}))
 
 

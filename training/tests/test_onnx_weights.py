@@ -138,6 +138,22 @@ def test_the_average_of_two_graphs_is_the_mean_of_their_weights(tmp_path):
     assert all(torch.equal(v, wa[k]) for k, v in back.state_dict().items())
 
 
+def test_the_soup_of_three_graphs_is_their_uniform_mean(tmp_path):
+    """`--also=C` -> every weight the mean of A's, B's and C's, B's record naming A and C; --weight
+    with it is refused (a soup is uniform)."""
+    from diffuse.average import main
+    from diffuse.export import load_checkpoint
+    a, b, c = (folder_of(tmp_path, n, tiny(seed), steps=11 if n == "b" else 7) for n, seed in (("a", 0), ("b", 1), ("c", 2)))
+    w = [state_dict_from_onnx(f"{f}/model.onnx", tiny()) for f in (a, b, c)]
+    main([a, b, str(tmp_path / "soup.pt"), f"--also={c}"])
+    back, ck = load_checkpoint(str(tmp_path / "soup.pt"))
+    for k, v in back.state_dict().items():
+        assert torch.allclose(v, (w[0][k] + w[1][k] + w[2][k]) / 3, atol=1e-6), k
+    assert ck["step"] == 11 and ck["train_config"]["averaged_with"] == f"{a}, {c}"
+    with pytest.raises(SystemExit, match="uniform"):
+        main([a, b, str(tmp_path / "x.pt"), f"--also={c}", "--weight=0.3"])
+
+
 def test_models_of_two_shapes_or_a_weight_out_of_range_are_refused(tmp_path):
     from diffuse.average import averaged, main
     a = folder_of(tmp_path, "a", tiny(0))
