@@ -321,7 +321,7 @@ WITHHOLDING = re.compile(
     r"\besri-mla\b|(?<![a-z])by[-_]nc(?![a-z])|polyform|private use|internal use|local[- ]use|evaluation only|"
     r"use but restricted|business source|\bBUSL\b|\bBSL[- ]1\.1\b|functional source|\bFSL-\d|"
     r"\benterprise( edition| licen[cs]e)?\s*$|amazon software licen[cs]e|academic software licen[cs]e|"
-    r"databricks licen[cs]e|research[- ](only[- ])?licen[cs]e|^private$|"
+    r"databricks licen[cs]e|research[- ](only[- ])?licen[cs]e|^private$|reticulum licen[cs]e|"
     r"\bSSPL\b|server side public|commons clause|elastic[- ]licen[cs]e|\belastic-2\.0\b|^commercial( licen[cs]e)?\s*(:|$)|"
     r"\bCC-BY-ND\b|\bBY-ND\b|aka\.ms/azureml-sdk-license|^BSL$|\bno ?licen[cs]e\b|terms[- ]of[- ](service|use)|"
     r"software licen[cs]e terms|utility agreement|(?<!biopython[- ])(?<!psf[- ])licen[cs]e[- ]agreement",

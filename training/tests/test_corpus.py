@@ -278,7 +278,8 @@ def test_licence_policy_withholds_what_grants_no_use():
                     # ... and the tenth's and eleventh's: use with a vendor's services, academic use, non-commercial in German
                     "Amazon Software License", "Academic Software Licence (\u201cASL\u201d)",
                     "OKW4Robot Community License (Nicht\u2011kommerzielle Nutzung)", "Databricks license",
-                    "LicenseRef-Pantagruel-Research-License", "Private"):
+                    "LicenseRef-Pantagruel-Research-License", "Private",
+                    "Reticulum License"):  # forbids use in a model training dataset
         assert withholds_use(licence), licence
     for licence in ("MIT", "Apache-2.0", "GPL-3.0-or-later", "The Unlicense", "Unlicense", "BSD", "BSL-1.0", "CC-BY-4.0",
                     "Dual licensed: GPL or commercial licence", "MIT OR LicenseRef-Proprietary", "CC-BY-SA-4.0",
