@@ -345,9 +345,10 @@ PYEOF
     # Short waits: each call that waited 527-541 s (sessions 32, 33, 34, 42) was followed by a bare
     # machine, twice with the next call sent at once; a 470 s one kept it (session 34). So a longer
     # WAIT_S is cut to 470 rather than trusted.
-    wait_s=${WAIT_S:-420}
-    if ((wait_s > 470)); then
-      echo "wait_arms: WAIT_S=$wait_s cut to 470 (calls of 527-541 s were followed by a bare machine)"; wait_s=470
+    wait_s=${WAIT_S:-420} longest_wait_s=470
+    if ((wait_s > longest_wait_s)); then
+      echo "wait_arms: WAIT_S=$wait_s cut to $longest_wait_s (calls of 527-541 s were followed by a bare machine)"
+      wait_s=$longest_wait_s
     fi
     for ((s = 0; s < wait_s; s += 2)); do
       [ -f "$W/arms/done" ] && break
