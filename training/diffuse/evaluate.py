@@ -6,6 +6,9 @@
     # the held-out bound of any family's checkpoint (md4, genmd4, sedd, cedd, mdlm) on the same windows
     python3 -m diffuse.evaluate bound --corpus=out/corpus --tokenizer=out/tokenizer.json \
         --ckpt=out/cedd-roulette/ckpt.pt [--windows=2048 --samples=8 --batch_size=32] [--result=bound.json]
+    # two checkpoints' bounds under the same draws, and their difference's standard error
+    python3 -m diffuse.evaluate paired --corpus=out/corpus --tokenizer=out/tokenizer.json \
+        --a=v8.pt --b=link.pt [--windows=2048 --samples=8 --source=npm]
     # held-out infill tasks for the TypeScript CLI (node dist/cli.js infill --model DIR --input tasks.jsonl)
     python3 -m diffuse.evaluate tasks --corpus=out/corpus --out=tasks.jsonl [--single=300 --multi=150]
     # score the CLI's output lines {"task_id","completion",...} against the tasks
@@ -120,6 +123,49 @@ def family_bound(corpus, tokenizer, ckpt, windows=2048, samples=8, batch_size=32
     for name, (v, se) in zip(names, est):
         out[name] = {"nats_per_token": v, "stderr": se, "ppl": perplexity(v)}
     return out
+
+
+def paired_bound(corpus, tokenizer, ckpt_a, ckpt_b, windows=2048, samples=8, batch_size=32, device=None, source=""):
+    """The headline bound of two checkpoints of one family on the same held-out windows under the
+    same corruption draws (each batch's generator state replayed for the second model), with the
+    standard error of their difference over those paired batches: most of either bound's own error is
+    the windows' and draws', which the difference cancels, so a gap the two errors cannot tell apart
+    can still be clear when paired."""
+    from .export import load_checkpoint
+    from .families import Family
+    from .graphs import per_token_bound
+    from .tokenizer import load
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    (model_a, ck_a), (model_b, ck_b) = load_checkpoint(ckpt_a), load_checkpoint(ckpt_b)
+    fam_a, fam_b = (Family.from_config(ck.get("train_config", {})) for ck in (ck_a, ck_b))
+    if (fam_a.objective, fam_a.graph) != (fam_b.objective, fam_b.graph):
+        raise ValueError(f"{ckpt_b}: {fam_b.objective}/{fam_b.graph}, but {ckpt_a} is {fam_a.objective}/{fam_a.graph}: "
+                         "their corruption draws do not pair")
+    if model_a.cfg.max_length != model_b.cfg.max_length:
+        raise ValueError(f"{ckpt_b}: max_length {model_b.cfg.max_length}, but {ckpt_a}'s is {model_a.cfg.max_length}")
+    objectives = []
+    for model, ck, fam, path in ((model_a, ck_a, fam_a, ckpt_a), (model_b, ck_b, fam_b, ckpt_b)):
+        model.to(device).eval()
+        obj = fam.objective_module(model.cfg.vocab_size, MASK_ID, os.path.dirname(path)).to(device)
+        if "objective" in ck:
+            obj.load_state_dict(ck["objective"])
+        objectives.append((model, obj))
+    win = val_windows(load(tokenizer), held_out_texts(corpus, source), model_a.cfg.max_length, windows).to(device)
+
+    def both(x0, g):
+        state = g.get_state()
+        a = objectives[0][1].bounds(objectives[0][0], x0, g)[0]
+        g.set_state(state)
+        b = objectives[1][1].bounds(objectives[1][0], x0, g)[0]
+        return a, b, a - b
+
+    ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
+    with ctx, torch.no_grad():
+        (a, se_a), (b, se_b), (diff, se_diff) = per_token_bound(both, win, samples, batch_size)
+    return {"bound": objectives[0][1].BOUNDS[0], "val_source": source or "all",
+            "val_tokens": int(win.numel()), "a": {"ckpt": ckpt_a, "nats_per_token": a, "stderr": se_a},
+            "b": {"ckpt": ckpt_b, "nats_per_token": b, "stderr": se_b},
+            "a_minus_b": {"nats_per_token": diff, "stderr": se_diff}}
 
 
 def perplexity(nats):
@@ -326,6 +372,23 @@ class Bound:
 
 
 @dataclass
+class Paired:
+    corpus: str
+    tokenizer: str
+    a: str                           # two checkpoints of one family (diffuse.onnx_weights makes one of a model folder)
+    b: str
+    windows: int = 2048
+    samples: int = 8
+    batch_size: int = 32
+    source: str = ""                 # only this source's validation files (held_out_texts); '' = all
+    result: str = ""
+
+    def run(self):
+        return paired_bound(self.corpus, self.tokenizer, self.a, self.b, self.windows, self.samples, self.batch_size,
+                            source=self.source)
+
+
+@dataclass
 class Tasks:
     corpus: str
     out: str                         # tasks.jsonl to write
@@ -372,7 +435,7 @@ class Infill:
         return score(tasks, outs)
 
 
-COMMANDS = {"ppl": Ppl, "bound": Bound, "tasks": Tasks, "score": Score, "infill": Infill}
+COMMANDS = {"ppl": Ppl, "bound": Bound, "paired": Paired, "tasks": Tasks, "score": Score, "infill": Infill}
 
 
 def main(argv):

@@ -71,3 +71,42 @@ def test_held_out_texts_of_one_source(tmp_path):
     assert sorted(held_out_texts(corpus, "python0")) == sorted(f"def python0_{i}(x):\n    return x * {i} + 7\n" * 4 for i in range(3))
     with pytest.raises(ValueError, match="no validation file of source 'pypi'"):
         list(held_out_texts(corpus, "pypi"))
+
+
+def test_paired_bound_replays_the_draws(tmp_path):
+    # The same draws for both models: a checkpoint against itself differs by exactly nothing, each
+    # side is family_bound's number, and two models' difference is the difference of their bounds
+    # with a standard error below either bound's own (the windows' and draws' share cancels).
+    pytest.importorskip("tokenizers")
+    pytest.importorskip("datasketch")
+    import torch
+    from diffuse import tokenizer as T
+    from diffuse.corpus import CorpusConfig, build
+    from diffuse.evaluate import family_bound, paired_bound
+    from diffuse.model import Denoiser, ModelConfig
+    src = tmp_path / "src"
+    for i, d in enumerate(DOCS * 3):
+        (src / f"d{i}").mkdir(parents=True)
+        (src / f"d{i}" / "f.py").write_text(d + f"# {i}\n")
+    corpus = str(tmp_path / "corpus")
+    build(CorpusConfig(out=corpus, sources=[f"demo:{src}"], val_permille=500))
+    tp = str(tmp_path / "tok.json")
+    T.train_tokenizer(DOCS * 20, vocab_size=300).save(tp)
+    cfg = dict(vocab_size=300, n_layer=1, n_head=2, n_embd=16, max_length=32)
+    paths = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        paths.append(str(tmp_path / f"m{seed}.pt"))
+        torch.save({"model": Denoiser(ModelConfig(**cfg)).state_dict(), "model_config": cfg,
+                    "train_config": {"objective": "mdlm"}}, paths[-1])
+    kw = dict(windows=8, samples=2, batch_size=4, device="cpu")
+    same = paired_bound(corpus, tp, paths[0], paths[0], **kw)
+    assert same["a"] == {**same["b"], "ckpt": paths[0]} and same["a_minus_b"] == {"nats_per_token": 0.0, "stderr": 0.0}
+    alone = family_bound(corpus, tp, paths[0], **kw)
+    assert same["a"]["nats_per_token"] == pytest.approx(alone["bound_nats_per_token"], rel=1e-6)
+    two = paired_bound(corpus, tp, paths[0], paths[1], **kw)
+    assert two["a_minus_b"]["nats_per_token"] == pytest.approx(two["a"]["nats_per_token"] - two["b"]["nats_per_token"], abs=1e-9)
+    assert two["a_minus_b"]["stderr"] < min(two["a"]["stderr"], two["b"]["stderr"])
+    torch.save({"model": torch.load(paths[1])["model"], "model_config": cfg, "train_config": {"objective": "md4"}}, paths[1])
+    with pytest.raises(ValueError, match="do not pair"):
+        paired_bound(corpus, tp, paths[0], paths[1], **kw)
