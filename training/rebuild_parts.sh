@@ -10,6 +10,7 @@
 #   bash training/rebuild_parts.sh /data/parts 13753 3945 177         # the tenth (unranked), no part skipped
 #   bash training/rebuild_parts.sh /data/parts 17698 3358 197         # the eleventh (unranked), no part skipped
 #   bash training/rebuild_parts.sh /data/parts 21056 3529 218         # the twelfth (unranked), no part skipped
+#   bash training/rebuild_parts.sh /data/parts 24585 3301 239 247     # the thirteenth (unranked), less 247
 #
 # FIRST_PIN, COUNT: the extension's lines of pypi-corpus/packages.txt (1-based); FIRST_PART: its
 # first part's number; SKIP_PART: parts left out of OUT (single generated packages). Every pin is
