@@ -12,7 +12,9 @@ kept both strengths.
 
 With `--also`, the uniform mean of A, B and every further folder (a soup, bench/README.md §50):
 each weighs 1 / n, so --weight does not apply. The checkpoint keeps B's training record (the run B
-came from) and names what it was averaged with, so the exported meta.json says both.
+came from) and names what it was averaged with, so the exported meta.json says both. It prints
+how far B lies from A (relative to A's norm), and with `--also` each further member's distance and
+the mean's.
 """
 import json
 import sys
@@ -52,21 +54,31 @@ def main(argv):
     if args.also and args.weight != AverageOptions.weight:
         raise SystemExit("diffuse.average: --weight with --also: the mean of three or more is uniform")
     a, b = (checkpoint_of_folder(src) for src in (args.a, args.b))
+    also = {src: checkpoint_of_folder(src) for src in args.also}
     others = [args.a, *args.also]
     try:
         # B last, so its record stays; the running mean of the others before it keeps the mean uniform
         mean = a
-        for i, src in enumerate(args.also, start=2):
-            mean = averaged(mean, checkpoint_of_folder(src), 1 / i)
+        for i, ck in enumerate(also.values(), start=2):
+            mean = averaged(mean, ck, 1 / i)
         weight = 1 / (len(others) + 1) if args.also else args.weight
         ck = averaged(mean, b, weight, a_name=", ".join(others))
     except ValueError as e:
         raise SystemExit(f"diffuse.average: {', '.join(others)} and {args.b}: {e}") from None
     torch.save(ck, args.out)
-    a_flat = torch.cat([v.flatten().float() for v in a["model"].values()])
-    b_flat = torch.cat([v.flatten().float() for v in b["model"].values()])
-    print(json.dumps({"wrote": args.out, "weight": weight,
-                      "relative_distance": round(float((b_flat - a_flat).norm() / a_flat.norm()), 4)}))
+    a_flat = _flat(a)
+
+    def from_a(other):   # how far a checkpoint's weights lie from A's, relative to A's norm
+        return round(float((_flat(other) - a_flat).norm() / a_flat.norm()), 4)
+
+    report = {"wrote": args.out, "weight": weight, "relative_distance": from_a(b)}
+    if also:    # a soup: each further member's distance from A, and the mean's
+        report.update(also_from_a={src: from_a(m) for src, m in also.items()}, mean_from_a=from_a(ck))
+    print(json.dumps(report))
+
+
+def _flat(ck):
+    return torch.cat([v.flatten().float() for v in ck["model"].values()])
 
 
 if __name__ == "__main__":

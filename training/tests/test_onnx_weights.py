@@ -138,14 +138,19 @@ def test_the_average_of_two_graphs_is_the_mean_of_their_weights(tmp_path):
     assert all(torch.equal(v, wa[k]) for k, v in back.state_dict().items())
 
 
-def test_the_soup_of_three_graphs_is_their_uniform_mean(tmp_path):
-    """`--also=C` -> every weight the mean of A's, B's and C's, B's record naming A and C; --weight
-    with it is refused (a soup is uniform)."""
+def test_the_soup_of_three_graphs_is_their_uniform_mean(tmp_path, capsys):
+    """`--also=C` -> every weight the mean of A's, B's and C's, B's record naming A and C, and each
+    member's distance from A printed with the mean's; --weight with it is refused (a soup is uniform)."""
     from diffuse.average import main
     from diffuse.export import load_checkpoint
     a, b, c = (folder_of(tmp_path, n, tiny(seed), steps=11 if n == "b" else 7) for n, seed in (("a", 0), ("b", 1), ("c", 2)))
     w = [state_dict_from_onnx(f"{f}/model.onnx", tiny()) for f in (a, b, c)]
     main([a, b, str(tmp_path / "soup.pt"), f"--also={c}"])
+    report = json.loads(capsys.readouterr().out)
+    flat = [torch.cat([v.flatten() for v in x.values()]) for x in w]
+    mean = (flat[0] + flat[1] + flat[2]) / 3
+    assert report["also_from_a"] == {c: round(float((flat[2] - flat[0]).norm() / flat[0].norm()), 4)}
+    assert report["mean_from_a"] == pytest.approx(float((mean - flat[0]).norm() / flat[0].norm()), abs=2e-4)
     back, ck = load_checkpoint(str(tmp_path / "soup.pt"))
     for k, v in back.state_dict().items():
         assert torch.allclose(v, (w[0][k] + w[1][k] + w[2][k]) / 3, atol=1e-6), k
