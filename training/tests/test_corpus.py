@@ -259,6 +259,23 @@ def test_c_and_java_are_kept_only_from_the_sources_that_collect_them(tmp_path):
     assert sorted(own["sources"]["python0"]["langs"]) == ["c", "java", "python"]
 
 
+def test_installed_packages_below_a_source_root_are_skipped_and_a_root_that_is_one_is_walked(tmp_path):
+    # an sdist shipping its virtual environment or its front end's dependencies, beside a source
+    # whose root is itself such a directory (the GPU image's python0, the npm set)
+    own = "".join(f"def own_{i}(a):\n    return a * {i}\n\n" for i in range(20))
+    theirs = "".join(f"def theirs_{i}(b):\n    return b + {i}\n\n" for i in range(20))
+    write(tmp_path / "pypi", "pkg-1.0/pkg/core.py", own)
+    write(tmp_path / "pypi", "pkg-1.0/.venv2/lib/python3.12/site-packages/dep/mod.py", theirs)
+    write(tmp_path / "pypi", "pkg-1.0/web/node_modules/dep/index.js", "export const dep = (b) => b + 1;\n" * 8)
+    write(tmp_path / "pypi", "pkg-1.0/dist-packages/dep/other.py", theirs.replace("theirs", "other"))
+    write(tmp_path / "site-packages", "lib/mod.py", theirs.replace("theirs", "installed"))
+    m = build(CorpusConfig(out=str(tmp_path / "out"), workers=1, near_dup_threshold=0, val_permille=0,
+                           sources=[f"pypi:{tmp_path / 'pypi'}", f"python0:{tmp_path / 'site-packages'}"]))
+    assert sorted(d["path"] for d in read_split(str(tmp_path / "out"), "train")) == [
+        "pypi/pkg-1.0/pkg/core.py", "python0/lib/mod.py"]
+    assert m["filtered"]["kept"] == 2
+
+
 def test_licence_policy_withholds_what_grants_no_use():
     for licence in ("Other/Proprietary License", "LicenseRef-Proprietary", "proprietary and confidential",
                     "UNLICENSED", "PolyForm-Noncommercial-1.0.0", "BUSL-1.1", "Business Source License 1.1",
