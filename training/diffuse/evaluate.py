@@ -356,32 +356,30 @@ class Ppl:
 
 
 @dataclass
-class Bound:
+class HeldOutWindows:
+    """The held-out windows a bound is read on, and where its JSON goes (Bound, Paired)."""
     corpus: str
     tokenizer: str
-    ckpt: str                        # any family's checkpoint
     windows: int = 2048
     samples: int = 8
     batch_size: int = 32
     source: str = ""                 # only this source's validation files (held_out_texts); '' = all
     result: str = ""
+
+
+@dataclass(kw_only=True)
+class Bound(HeldOutWindows):
+    ckpt: str                        # any family's checkpoint
 
     def run(self):
         return family_bound(self.corpus, self.tokenizer, self.ckpt, self.windows, self.samples, self.batch_size,
                             source=self.source)
 
 
-@dataclass
-class Paired:
-    corpus: str
-    tokenizer: str
+@dataclass(kw_only=True)
+class Paired(HeldOutWindows):
     a: str                           # two checkpoints of one family (diffuse.onnx_weights makes one of a model folder)
     b: str
-    windows: int = 2048
-    samples: int = 8
-    batch_size: int = 32
-    source: str = ""                 # only this source's validation files (held_out_texts); '' = all
-    result: str = ""
 
     def run(self):
         return paired_bound(self.corpus, self.tokenizer, self.a, self.b, self.windows, self.samples, self.batch_size,
