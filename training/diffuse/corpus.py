@@ -58,8 +58,8 @@ SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".tox", ".venv", ".mypy_cache
              "test_data", "testdata", "test-data", "fixtures", "__snapshots__", "site-packages-tests"}
 # Installed packages below a source's root are someone else's code shipped along (sdists carrying a
 # virtual environment's site-packages or a web front end's node_modules: 5,264 of the thirteenth
-# PyPI extension's 150,120 files, 4,067 of them one package's): skipped there, walked where they
-# are the root itself (the python0 and npm sources)
+# PyPI extension's 150,120 files, 4,067 of them one package's): dropped as "vendored" there, kept
+# where such a folder is the root itself (the python0 and npm sources)
 VENDORED_DIRS = {"site-packages", "dist-packages", "node_modules"}
 # (@generated whole: JPA's @GeneratedValue is hand-written entity code)
 GENERATED_MARKERS = re.compile(
@@ -162,6 +162,8 @@ def reject_reason(path, rel, data, cfg):
         ext = ".ts"
     if ext not in EXTENSIONS:
         return "extension"
+    if VENDORED_DIRS.intersection(rel.split(os.sep)[:-1]):
+        return "vendored"
     if is_benchmark_path(rel):
         return "benchmark"
     if ".min." in name or name.endswith((".bundle.js", "-min.js")):
@@ -368,8 +370,7 @@ def extensions_of(source, language_sources):
 def _walk(root, extensions):
     """(path, rel) of candidate files under root, sorted, cheap filters only (extension, links)."""
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames
-                             if d not in SKIP_DIRS and d not in VENDORED_DIRS and not d.endswith(".dist-info"))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".dist-info"))
         for fn in sorted(filenames):
             path = os.path.join(dirpath, fn)
             if os.path.splitext(fn)[1].lower() not in extensions:

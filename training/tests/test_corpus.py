@@ -259,7 +259,7 @@ def test_c_and_java_are_kept_only_from_the_sources_that_collect_them(tmp_path):
     assert sorted(own["sources"]["python0"]["langs"]) == ["c", "java", "python"]
 
 
-def test_installed_packages_below_a_source_root_are_skipped_and_a_root_that_is_one_is_walked(tmp_path):
+def test_installed_packages_below_a_source_root_are_dropped_as_vendored_and_a_root_that_is_one_is_kept(tmp_path):
     # an sdist shipping its virtual environment or its front end's dependencies, beside a source
     # whose root is itself such a directory (the GPU image's python0, the npm set)
     own = "".join(f"def own_{i}(a):\n    return a * {i}\n\n" for i in range(20))
@@ -273,7 +273,7 @@ def test_installed_packages_below_a_source_root_are_skipped_and_a_root_that_is_o
                            sources=[f"pypi:{tmp_path / 'pypi'}", f"python0:{tmp_path / 'site-packages'}"]))
     assert sorted(d["path"] for d in read_split(str(tmp_path / "out"), "train")) == [
         "pypi/pkg-1.0/pkg/core.py", "python0/lib/mod.py"]
-    assert m["filtered"]["kept"] == 2
+    assert m["filtered"]["kept"] == 2 and m["filtered"]["vendored"] == 3
 
 
 def test_licence_policy_withholds_what_grants_no_use():
