@@ -1,0 +1,90 @@
+/**
+ * Several MBPP-Infill runs read as one paired comparison: the fills files `mbpp.js` writes (one a
+ * split, each with the same models and configurations), every model and configuration's holes lost
+ * and gained against the first one's, file by file and pooled over all of them, with the sign
+ * test's p. The rule each candidate model has been held to since bench/README.md §39 pools the
+ * validation and train splits so; it was added up by hand before.
+ *
+ *   node out/bench/pool.js --fills bench/results/mbpp-fills-A.jsonl,bench/results/mbpp-fills-B.jsonl \
+ *     [--kinds single_line,random_span_light]
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { list, markdownTable, parseFlags, run, type Row } from './common';
+import { lostGained, type PairedFill } from './mbppData';
+
+/** One line of a fills file, as far as a paired comparison reads it. */
+export interface PooledFill extends PairedFill {
+  readonly model?: string;
+  readonly config: string;
+  readonly kind: string;
+}
+
+/** A fills file's lines; a line that is not a fill is an error naming the file, the line and the field. */
+export function readFills(file: string, text = readFileSync(file, 'utf8')): PooledFill[] {
+  const fills: PooledFill[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `${file}:${i + 1}`;
+    let fill: Record<string, unknown>;
+    try {
+      fill = JSON.parse(line) as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(`${where}: not JSON (${(error as Error).message})`, { cause: error });
+    }
+    for (const field of ['task_id', 'config', 'kind'] as const) {
+      if (typeof fill[field] !== 'string') throw new Error(`${where}: field '${field}' is missing or not a string`);
+    }
+    if (typeof fill.passed !== 'boolean') throw new Error(`${where}: field 'passed' is missing or not true/false`);
+    if (fill.model !== undefined && typeof fill.model !== 'string') throw new Error(`${where}: field 'model' is not a string`);
+    fills.push(fill as unknown as PooledFill);
+  });
+  return fills;
+}
+
+const armOf = (fill: PooledFill) => `${fill.model ?? ''}\t${fill.config}`;
+
+/**
+ * A row for each model and configuration after the first (of the first file): its lost / gained
+ * against the first in each file, then pooled. Every file must hold the same ones; `kinds` keeps
+ * only those kinds of hole.
+ */
+export function pooledRows(files: ReadonlyArray<{ readonly name: string; readonly fills: readonly PooledFill[] }>, kinds?: readonly string[]): Row[] {
+  if (files.length === 0) throw new Error('no fills file given');
+  const kept = files.map((f) => ({ name: f.name, fills: f.fills.filter((x) => kinds === undefined || kinds.includes(x.kind)) }));
+  const arms = [...new Set(kept[0]!.fills.map(armOf))];
+  if (arms.length < 2) throw new Error(`${kept[0]!.name}: one model and configuration only: nothing to compare`);
+  for (const file of kept) {
+    const here = new Set(file.fills.map(armOf));
+    const missing = arms.filter((arm) => !here.has(arm));
+    const extra = [...here].filter((arm) => !arms.includes(arm));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(`${file.name}: not the models and configurations of ${kept[0]!.name} (${[...missing.map((a) => `lacks ${a}`), ...extra.map((a) => `adds ${a}`)].join('; ').replace(/\t/g, ' ')})`);
+    }
+  }
+  // a hole of the pool: its file, kind and task (the splits' task ids differ, the files' kinds may not)
+  const pooledOf = (arm: string) => kept.flatMap((file, i) =>
+    file.fills.filter((f) => armOf(f) === arm).map((f) => ({ task_id: `${i}/${f.kind}/${f.task_id}`, passed: f.passed })));
+  const byFile = (arm: string, i: number) => kept[i]!.fills.filter((f) => armOf(f) === arm).map((f) => ({ task_id: `${f.kind}/${f.task_id}`, passed: f.passed }));
+  return arms.slice(1).map((arm) => {
+    const [model, config] = arm.split('\t');
+    const row: Row = { model: model || '(one model)', config: config! };
+    kept.forEach((file, i) => (row[path.basename(file.name)] = lostGained(byFile(arms[0]!, i), byFile(arm, i))));
+    row.pooled = lostGained(pooledOf(arms[0]!), pooledOf(arm));
+    return row;
+  });
+}
+
+if (require.main === module) {
+  run(async () => {
+    const flags = parseFlags(process.argv.slice(2), {
+      fills: 'fills files written by mbpp.js, comma-separated (e.g. a validation and a train run)',
+      kinds: 'only these kinds of hole, comma-separated (default: every kind in the files)',
+    });
+    const names = list(flags.fills, '');
+    const kinds = flags.kinds === undefined ? undefined : list(flags.kinds, '');
+    const rows = pooledRows(names.map((name) => ({ name, fills: readFills(name) })), kinds);
+    console.log('lost / gained against the first model and configuration of the first file, per file and pooled (two-sided sign test):\n');
+    console.log(markdownTable(rows));
+  });
+}

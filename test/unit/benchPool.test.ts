@@ -1,0 +1,42 @@
+import * as assert from 'node:assert/strict';
+import { pooledRows, readFills, type PooledFill } from '../../bench/pool';
+
+/** Fills of one model and configuration: task id -> passed. */
+function fills(model: string, kind: string, passed: Record<string, boolean>): PooledFill[] {
+  return Object.entries(passed).map(([task_id, p]) => ({ model, config: 'defaults', kind, task_id, passed: p }));
+}
+
+describe('bench pool: several MBPP-Infill runs as one paired comparison', () => {
+  const validation = [
+    ...fills('v8', 'single_line', { a: true, b: false, c: true }),
+    ...fills('link', 'single_line', { a: false, b: true, c: false }),
+    ...fills('v8', 'random_span_light', { a: true }),
+    ...fills('link', 'random_span_light', { a: false }),
+  ];
+  // the same task ids in another split are other holes
+  const train = [...fills('v8', 'single_line', { a: false, b: false }), ...fills('link', 'single_line', { a: true, b: true })];
+
+  it('counts each file, and pools them with their holes kept apart', () => {
+    const rows = pooledRows([{ name: 'r/val.jsonl', fills: validation }, { name: 'r/train.jsonl', fills: train }]);
+    assert.deepEqual(rows, [{ model: 'link', config: 'defaults', 'val.jsonl': '3 / 1 (p 0.62)', 'train.jsonl': '0 / 2 (p 0.50)', pooled: '3 / 3 (p 1.0)' }]);
+  });
+
+  it('keeps only the kinds asked for', () => {
+    const rows = pooledRows([{ name: 'val.jsonl', fills: validation }], ['random_span_light']);
+    assert.equal(rows[0]!.pooled, '1 / 0 (p 1.0)');
+  });
+
+  it('refuses files that do not hold the same models and configurations', () => {
+    assert.throws(() => pooledRows([{ name: 'val.jsonl', fills: validation }, { name: 'old.jsonl', fills: fills('v8', 'single_line', { a: true }) }]),
+      /old\.jsonl: not the models and configurations of val\.jsonl \(lacks link defaults\)/);
+    assert.throws(() => pooledRows([{ name: 'one.jsonl', fills: fills('v8', 'single_line', { a: true }) }]), /one model and configuration only/);
+  });
+
+  it('names the file, line and field of a line that is not a fill', () => {
+    const good = JSON.stringify({ model: 'v8', config: 'defaults', kind: 'single_line', task_id: 'x', passed: true });
+    assert.equal(readFills('f.jsonl', `${good}\n\n`).length, 1);
+    assert.throws(() => readFills('f.jsonl', `${good}\n{"model"`), /^Error: f\.jsonl:2: not JSON/);
+    assert.throws(() => readFills('f.jsonl', JSON.stringify({ config: 'defaults', kind: 'single_line', task_id: 'x' })), /f\.jsonl:1: field 'passed' is missing/);
+    assert.throws(() => readFills('f.jsonl', JSON.stringify({ config: 'defaults', kind: 7, task_id: 'x', passed: true })), /f\.jsonl:1: field 'kind' is missing or not a string/);
+  });
+});
