@@ -62,15 +62,15 @@ export function pooledRows(files: ReadonlyArray<{ readonly name: string; readonl
       throw new Error(`${file.name}: not the models and configurations of ${kept[0]!.name} (${[...missing.map((a) => `lacks ${a}`), ...extra.map((a) => `adds ${a}`)].join('; ').replace(/\t/g, ' ')})`);
     }
   }
-  // a hole of the pool: its file, kind and task (the splits' task ids differ, the files' kinds may not)
-  const pooledOf = (arm: string) => kept.flatMap((file, i) =>
-    file.fills.filter((f) => armOf(f) === arm).map((f) => ({ task_id: `${i}/${f.kind}/${f.task_id}`, passed: f.passed })));
-  const byFile = (arm: string, i: number) => kept[i]!.fills.filter((f) => armOf(f) === arm).map((f) => ({ task_id: `${f.kind}/${f.task_id}`, passed: f.passed }));
+  // an arm's holes in file i, named by file, kind and task (the splits' task ids may repeat, and so may a file's per kind)
+  const holes = (arm: string, i: number) =>
+    kept[i]!.fills.filter((f) => armOf(f) === arm).map((f) => ({ task_id: `${i}/${f.kind}/${f.task_id}`, passed: f.passed }));
+  const pooled = (arm: string) => kept.flatMap((_, i) => holes(arm, i));
   return arms.slice(1).map((arm) => {
     const [model, config] = arm.split('\t');
     const row: Row = { model: model || '(one model)', config: config! };
-    kept.forEach((file, i) => (row[path.basename(file.name)] = lostGained(byFile(arms[0]!, i), byFile(arm, i))));
-    row.pooled = lostGained(pooledOf(arms[0]!), pooledOf(arm));
+    kept.forEach((file, i) => (row[path.basename(file.name)] = lostGained(holes(arms[0]!, i), holes(arm, i))));
+    row.pooled = lostGained(pooled(arms[0]!), pooled(arm));
     return row;
   });
 }

@@ -66,13 +66,20 @@ def held_out_texts(corpus, source=""):
 def held_out_bounds(model, ck, ckpt, win, samples, batch_size):
     """(family, bound names, [(nats/token, standard error)]) of a diffusion checkpoint on windows
     [N, L]: the estimators of its family's objective module (families.Family.objective_module)."""
-    from .families import Family
     from .graphs import per_token_bound
+    fam, obj = objective_of(model, ck, ckpt, win.device)
+    return fam, obj.BOUNDS, per_token_bound(lambda x, g: obj.bounds(model, x, g), win, samples, batch_size)
+
+
+def objective_of(model, ck, ckpt, device):
+    """(family, objective module on `device`) of a checkpoint: its family's loss and bounds, with the
+    objective's own trained state where it has one (GenMD4's w)."""
+    from .families import Family
     fam = Family.from_config(ck.get("train_config", {}))
-    obj = fam.objective_module(model.cfg.vocab_size, MASK_ID, os.path.dirname(ckpt)).to(win.device)
+    obj = fam.objective_module(model.cfg.vocab_size, MASK_ID, os.path.dirname(ckpt)).to(device)
     if "objective" in ck:
         obj.load_state_dict(ck["objective"])
-    return fam, obj.BOUNDS, per_token_bound(lambda x, g: obj.bounds(model, x, g), win, samples, batch_size)
+    return fam, obj
 
 
 def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, samples=8, device=None, source=""):
@@ -132,37 +139,31 @@ def paired_bound(corpus, tokenizer, ckpt_a, ckpt_b, windows=2048, samples=8, bat
     the windows' and draws', which the difference cancels, so a gap the two errors cannot tell apart
     can still be clear when paired."""
     from .export import load_checkpoint
-    from .families import Family
     from .graphs import per_token_bound
     from .tokenizer import load
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     (model_a, ck_a), (model_b, ck_b) = load_checkpoint(ckpt_a), load_checkpoint(ckpt_b)
-    fam_a, fam_b = (Family.from_config(ck.get("train_config", {})) for ck in (ck_a, ck_b))
+    (fam_a, obj_a), (fam_b, obj_b) = objective_of(model_a, ck_a, ckpt_a, device), objective_of(model_b, ck_b, ckpt_b, device)
     if (fam_a.objective, fam_a.graph) != (fam_b.objective, fam_b.graph):
         raise ValueError(f"{ckpt_b}: {fam_b.objective}/{fam_b.graph}, but {ckpt_a} is {fam_a.objective}/{fam_a.graph}: "
                          "their corruption draws do not pair")
     if model_a.cfg.max_length != model_b.cfg.max_length:
         raise ValueError(f"{ckpt_b}: max_length {model_b.cfg.max_length}, but {ckpt_a}'s is {model_a.cfg.max_length}")
-    objectives = []
-    for model, ck, fam, path in ((model_a, ck_a, fam_a, ckpt_a), (model_b, ck_b, fam_b, ckpt_b)):
-        model.to(device).eval()
-        obj = fam.objective_module(model.cfg.vocab_size, MASK_ID, os.path.dirname(path)).to(device)
-        if "objective" in ck:
-            obj.load_state_dict(ck["objective"])
-        objectives.append((model, obj))
+    model_a.to(device).eval()
+    model_b.to(device).eval()
     win = val_windows(load(tokenizer), held_out_texts(corpus, source), model_a.cfg.max_length, windows).to(device)
 
     def both(x0, g):
         state = g.get_state()
-        a = objectives[0][1].bounds(objectives[0][0], x0, g)[0]
+        a = obj_a.bounds(model_a, x0, g)[0]
         g.set_state(state)
-        b = objectives[1][1].bounds(objectives[1][0], x0, g)[0]
+        b = obj_b.bounds(model_b, x0, g)[0]
         return a, b, a - b
 
     ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
     with ctx, torch.no_grad():
         (a, se_a), (b, se_b), (diff, se_diff) = per_token_bound(both, win, samples, batch_size)
-    return {"bound": objectives[0][1].BOUNDS[0], "val_source": source or "all",
+    return {"bound": obj_a.BOUNDS[0], "val_source": source or "all",
             "val_tokens": int(win.numel()), "a": {"ckpt": ckpt_a, "nats_per_token": a, "stderr": se_a},
             "b": {"ckpt": ckpt_b, "nats_per_token": b, "stderr": se_b},
             "a_minus_b": {"nats_per_token": diff, "stderr": se_diff}}
