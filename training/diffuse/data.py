@@ -38,6 +38,26 @@ HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_l
               ("mid_line", 0.08), ("arbitrary", 0.18), ("empty", 0.07)]
 
 
+def hole_kind_weights(spec=""):
+    """HOLE_KINDS's shares with some replaced: spec "lines=0.5,empty=0" (TrainConfig.hole_shares).
+    The shares need not sum to one: kinds are drawn by weight."""
+    shares = dict(HOLE_KINDS)
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        kind, _, value = item.partition("=")
+        if kind not in shares:
+            raise ValueError(f"hole_shares: unknown hole kind {kind!r} (kinds: {', '.join(shares)})")
+        try:
+            share = float(value)
+        except ValueError:
+            raise ValueError(f"hole_shares: {kind}'s share must be a number, got {value!r}") from None
+        if not share >= 0:
+            raise ValueError(f"hole_shares: {kind}'s share must be >= 0, got {value!r}")
+        shares[kind] = share
+    if not sum(shares.values()) > 0:
+        raise ValueError(f"hole_shares: every share is zero in {spec!r}")
+    return list(shares.items())
+
+
 def cumulative(weights):
     sums, total = [], 0.0
     for w in weights:
@@ -49,7 +69,7 @@ def cumulative(weights):
 class ExampleMaker:
     def __init__(self, docs, tok, max_length, infill_share=0.5, short_share=0.2, max_hole=96,
                  min_length=64, seed=0, infill_doc_power=1.0, infill_factors=None, units=(), unit_share=0.0,
-                 probe_slots=0, probe_share=0.0, code_starts=None, head_cut_share=0.0):
+                 probe_slots=0, probe_share=0.0, code_starts=None, head_cut_share=0.0, hole_shares=""):
         self.docs = docs
         self.tok = tok
         self.L = max_length
@@ -77,8 +97,9 @@ class ExampleMaker:
         # where document i's code starts, 0 where nothing is cut.
         self.code_starts = code_starts
         self.head_cut_share = head_cut_share if code_starts is not None else 0.0
-        self.kinds = [k for k, _ in HOLE_KINDS]
-        self.kind_w = [w for _, w in HOLE_KINDS]
+        kinds = hole_kind_weights(hole_shares)
+        self.kinds = [k for k, _ in kinds]
+        self.kind_w = [w for _, w in kinds]
 
     # -- helpers -------------------------------------------------------------------------------
     def enc(self, text):
