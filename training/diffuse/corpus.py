@@ -154,13 +154,16 @@ def is_benchmark_path(rel):
     return any(p in BENCH_EXACT or any(b in p for b in BENCH_SUB) for p in parts)
 
 
-def reject_reason(path, rel, data, cfg):
-    """None if the file is kept, else a short reason (the manifest counts them)."""
+def extension_of(path):
     name = os.path.basename(path)
-    ext = os.path.splitext(name)[1].lower()
-    if name.endswith(".d.ts"):
-        ext = ".ts"
-    if ext not in EXTENSIONS:
+    return ".ts" if name.endswith(".d.ts") else os.path.splitext(name)[1].lower()
+
+
+def path_reject_reason(path, rel):
+    """The reason the path alone gives to drop a file (reject_reason's first checks), else None:
+    such a file need not be read."""
+    name = os.path.basename(path)
+    if extension_of(path) not in EXTENSIONS:
         return "extension"
     if VENDORED_DIRS.intersection(rel.split(os.sep)[:-1]):
         return "vendored"
@@ -168,6 +171,17 @@ def reject_reason(path, rel, data, cfg):
         return "benchmark"
     if ".min." in name or name.endswith((".bundle.js", "-min.js")):
         return "minified"
+    return None
+
+
+def reject_reason(path, rel, data, cfg):
+    """None if the file is kept, else a short reason (the manifest counts them)."""
+    return path_reject_reason(path, rel) or content_reject_reason(path, rel, data, cfg)
+
+
+def content_reject_reason(path, rel, data, cfg):
+    """The reason a file's bytes give to drop it, else None (after path_reject_reason)."""
+    ext = extension_of(path)
     if len(data) > cfg.max_bytes:
         return "oversized"
     if len(data) < cfg.min_bytes:
@@ -327,12 +341,18 @@ def _examine(item):
     import numpy as np
     k, path, rel = item
     cfg = _W["cfg"]
+    why = path_reject_reason(path, rel)
+    if why:                             # dropped by its path: its size is counted as read, the file is not read
+        try:
+            return k, why, None, None, None, min(os.path.getsize(path), cfg.max_bytes + 1), 0
+        except OSError:
+            return k, "unreadable", None, None, None, 0, 0
     try:
         with open(path, "rb") as f:
             data = f.read(cfg.max_bytes + 1)
     except OSError:
         return k, "unreadable", None, None, None, 0, 0
-    why = reject_reason(path, rel, data, cfg)
+    why = content_reject_reason(path, rel, data, cfg)
     if why:
         return k, why, None, None, None, len(data), 0
     text = data.decode("utf-8")

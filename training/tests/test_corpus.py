@@ -340,3 +340,25 @@ def test_a_package_whose_licence_withholds_use_stays_out_and_an_open_copy_of_its
     assert m["licences_by_bytes"] == {"MIT": len(body(6))}
     kept = [json.loads(line)["path"] for split in ("train", "val") for line in open(tmp_path / "out" / f"{split}.jsonl")]
     assert kept == ["s/open-2.0/open/a.py"]
+
+
+def test_a_file_dropped_by_its_path_is_counted_but_never_read(tmp_path, monkeypatch):
+    from diffuse import corpus
+    opened = []
+    real_open = open
+
+    def recording_open(path, *args, **kw):
+        opened.append(os.path.basename(path))
+        return real_open(path, *args, **kw)
+
+    monkeypatch.setattr(corpus, "open", recording_open, raising=False)   # shadows the builtin in corpus.py only
+    code = "".join(f"def f_{i}(a):\n    return a * {i}\n\n" for i in range(20))
+    write(tmp_path, "pkg/venv/site-packages/dep/vendored.py", code)
+    write(tmp_path, "pkg/humaneval/task.py", code)
+    write(tmp_path, "pkg/own.py", code)
+    corpus._init_worker(CorpusConfig(near_dup_threshold=0), None)
+    results = {rel: corpus._examine((0, str(tmp_path / rel), rel))[1:] for rel in
+               ("pkg/venv/site-packages/dep/vendored.py", "pkg/humaneval/task.py", "pkg/own.py")}
+    assert [r[0] for r in results.values()] == ["vendored", "benchmark", None]
+    assert all(r[-2] == len(code) for r in results.values()), "every file's bytes are counted"
+    assert opened == ["own.py"]
