@@ -387,10 +387,20 @@ def extensions_of(source, language_sources):
     return {ext for ext, lang in EXTENSIONS.items() if lang not in elsewhere}
 
 
-def _walk(root, extensions):
-    """(path, rel) of candidate files under root, sorted, cheap filters only (extension, links)."""
+def skipped_dir(name):
+    """The kind of folder the walk never enters (SKIP_DIRS, or `.dist-info` for any package's), else None."""
+    return name if name in SKIP_DIRS else ".dist-info" if name.endswith(".dist-info") else None
+
+
+def _walk(root, extensions, skipped):
+    """(path, rel) of candidate files under root, sorted, cheap filters only (extension, links);
+    the folders not entered are counted in `skipped` by kind (skipped_dir)."""
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".dist-info"))
+        for d in dirnames:
+            kind = skipped_dir(d)
+            if kind:
+                skipped[kind] = skipped.get(kind, 0) + 1
+        dirnames[:] = sorted(d for d in dirnames if not skipped_dir(d))
         for fn in sorted(filenames):
             path = os.path.join(dirpath, fn)
             if os.path.splitext(fn)[1].lower() not in extensions:
@@ -416,13 +426,14 @@ def build(cfg: CorpusConfig):
         from datasketch import MinHashLSH
         lsh, sigs = MinHashLSH(threshold=cfg.near_dup_threshold, num_perm=cfg.num_perm), {}
     items, owners = [], []   # every candidate file, in walk order; owners[k] = (source name, rel, licences)
+    skipped_dirs = {}        # folders never entered, by kind (skipped_dir)
     for spec in cfg.sources:
         name, root = spec.split(":", 1) if ":" in spec else (os.path.basename(spec), spec)
         root = os.path.abspath(root)
         licences = find_licences(root)
         by_source.setdefault(name, {"root": root, "files": 0, "bytes": 0, "tokens_ws": 0, "langs": {},
                                     "filtered": {}})
-        for path, rel in _walk(root, extensions_of(name, cfg.language_sources)):
+        for path, rel in _walk(root, extensions_of(name, cfg.language_sources), skipped_dirs):
             items.append((len(items), path, rel))
             owners.append((name, rel, licences))
     tmp = {s: os.path.join(cfg.out, f"{s}.jsonl.tmp") for s in splits}
@@ -504,6 +515,7 @@ def build(cfg: CorpusConfig):
                            "seconds": round(time.time() - t0, 1), "workers": workers,
                            "parent_cpu_seconds": round(time.process_time() - c0, 1)},
                 "dropped_bytes": dropped_bytes,
+                "skipped_dirs": dict(sorted(skipped_dirs.items(), key=lambda kv: -kv[1])),
                 "decontaminated": {"files": sum(decontaminated.values()), "by_reason": decontaminated,
                                    "mbpp_13gram_hashes": 0 if bench is None else int(len(bench)),
                                    "paths": decon},

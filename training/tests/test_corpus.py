@@ -362,3 +362,16 @@ def test_a_file_dropped_by_its_path_is_counted_but_never_read(tmp_path, monkeypa
     assert [r[0] for r in results.values()] == ["vendored", "benchmark", None]
     assert all(r[-2] == len(code) for r in results.values()), "every file's bytes are counted"
     assert opened == ["own.py"]
+
+
+def test_the_manifest_counts_the_folders_the_walk_never_enters(tmp_path):
+    code = "".join(f"def g_{i}(a):\n    return a - {i}\n\n" for i in range(20))
+    write(tmp_path / "src", "pkg/core.py", code)
+    write(tmp_path / "src", "pkg/tests/fixtures/sample.py", code.replace("g_", "h_"))
+    write(tmp_path / "src", "pkg/__pycache__/core.py", code.replace("g_", "k_"))
+    write(tmp_path / "src", "pkg/sub/__pycache__/mod.py", code.replace("g_", "m_"))
+    write(tmp_path / "src", "pkg-1.0.dist-info/entry.py", code.replace("g_", "n_"))
+    m = build(CorpusConfig(out=str(tmp_path / "out"), workers=1, near_dup_threshold=0, val_permille=0,
+                           sources=[f"pypi:{tmp_path / 'src'}"]))
+    assert m["filtered"]["kept"] == 1 and m["totals"]["candidates"] == 1
+    assert m["skipped_dirs"] == {"__pycache__": 2, "fixtures": 1, ".dist-info": 1}
