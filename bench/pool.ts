@@ -2,8 +2,9 @@
  * Several MBPP-Infill runs read as one paired comparison: the fills files `mbpp.js` writes (one a
  * split, each with the same models and configurations), every model and configuration's holes lost
  * and gained against the first one's, file by file and pooled over all of them, with the sign
- * test's p. The rule each candidate model has been held to since bench/README.md §39 pools the
- * validation and train splits so; it was added up by hand before.
+ * test's p, after a table of each file and kind's pass@1 and lost / gained. The rule each
+ * candidate model has been held to since bench/README.md §39 pools the validation and train splits
+ * so; both tables were written by hand before.
  *
  *   node out/bench/pool.js --fills bench/results/mbpp-fills-A.jsonl,bench/results/mbpp-fills-B.jsonl \
  *     [--kinds single_line,random_span_light]
@@ -44,12 +45,8 @@ export function readFills(file: string, text = readFileSync(file, 'utf8')): Pool
 
 const armOf = (fill: PooledFill) => `${fill.model ?? ''}\t${fill.config}`;
 
-/**
- * A row for each model and configuration after the first (of the first file): its lost / gained
- * against the first in each file, then pooled. Every file must hold the same ones; `kinds` keeps
- * only those kinds of hole.
- */
-export function pooledRows(files: ReadonlyArray<{ readonly name: string; readonly fills: readonly PooledFill[] }>, kinds?: readonly string[]): Row[] {
+/** The files' fills with only `kinds` kept, and the arms (model and configuration) of the first file, in its order. */
+function armsOf(files: ReadonlyArray<{ readonly name: string; readonly fills: readonly PooledFill[] }>, kinds?: readonly string[]) {
   if (files.length === 0) throw new Error('no fills file given');
   const kept = files.map((f) => ({ name: f.name, fills: f.fills.filter((x) => kinds === undefined || kinds.includes(x.kind)) }));
   const arms = [...new Set(kept[0]!.fills.map(armOf))];
@@ -62,6 +59,23 @@ export function pooledRows(files: ReadonlyArray<{ readonly name: string; readonl
       throw new Error(`${file.name}: not the models and configurations of ${kept[0]!.name} (${[...missing.map((a) => `lacks ${a}`), ...extra.map((a) => `adds ${a}`)].join('; ').replace(/\t/g, ' ')})`);
     }
   }
+  return { kept, arms };
+}
+
+/** An arm's name in a table: its model, and its configuration where the arms differ in it. */
+function armLabel(arm: string, arms: readonly string[]): string {
+  const [model, config] = arm.split('\t');
+  const configs = new Set(arms.map((a) => a.split('\t')[1]));
+  return configs.size > 1 ? `${model || '(one model)'} ${config}` : model || config!;
+}
+
+/**
+ * A row for each model and configuration after the first (of the first file): its lost / gained
+ * against the first in each file, then pooled. Every file must hold the same ones; `kinds` keeps
+ * only those kinds of hole.
+ */
+export function pooledRows(files: ReadonlyArray<{ readonly name: string; readonly fills: readonly PooledFill[] }>, kinds?: readonly string[]): Row[] {
+  const { kept, arms } = armsOf(files, kinds);
   // an arm's holes in file i, named by file, kind and task (the splits' task ids may repeat, and so may a file's per kind)
   const holes = (arm: string, i: number) =>
     kept[i]!.fills.filter((f) => armOf(f) === arm).map((f) => ({ task_id: `${i}/${f.kind}/${f.task_id}`, passed: f.passed }));
@@ -75,6 +89,27 @@ export function pooledRows(files: ReadonlyArray<{ readonly name: string; readonl
   });
 }
 
+/**
+ * A row for each file and kind of hole: the holes, each arm's pass@1, and each arm after the first
+ * its lost / gained against the first (the table bench/README.md gives a candidate, split by split).
+ */
+export function splitRows(files: ReadonlyArray<{ readonly name: string; readonly fills: readonly PooledFill[] }>, kinds?: readonly string[]): Row[] {
+  const { kept, arms } = armsOf(files, kinds);
+  return kept.flatMap((file) => {
+    const fileKinds = [...new Set(file.fills.map((f) => f.kind))];
+    return fileKinds.map((kind) => {
+      const holes = (arm: string) => file.fills.filter((f) => f.kind === kind && armOf(f) === arm);
+      const row: Row = { file: path.basename(file.name), kind, holes: holes(arms[0]!).length };
+      for (const arm of arms) {
+        const fills = holes(arm);
+        row[armLabel(arm, arms)] = (fills.filter((f) => f.passed).length / fills.length).toFixed(3);
+      }
+      for (const arm of arms.slice(1)) row[`lost / gained, ${armLabel(arm, arms)}`] = lostGained(holes(arms[0]!), holes(arm));
+      return row;
+    });
+  });
+}
+
 if (require.main === module) {
   run(async () => {
     const flags = parseFlags(process.argv.slice(2), {
@@ -83,8 +118,10 @@ if (require.main === module) {
     });
     const names = list(flags.fills, '');
     const kinds = flags.kinds === undefined ? undefined : list(flags.kinds, '');
-    const rows = pooledRows(names.map((name) => ({ name, fills: readFills(name) })), kinds);
-    console.log('lost / gained against the first model and configuration of the first file, per file and pooled (two-sided sign test):\n');
-    console.log(markdownTable(rows));
+    const files = names.map((name) => ({ name, fills: readFills(name) }));
+    console.log('pass@1 by file and kind of hole, and lost / gained against the first model and configuration (two-sided sign test):\n');
+    console.log(markdownTable(splitRows(files, kinds)));
+    console.log('lost / gained against the first model and configuration of the first file, per file and pooled:\n');
+    console.log(markdownTable(pooledRows(files, kinds)));
   });
 }
