@@ -48,6 +48,9 @@ const armOf = (fill: PooledFill) => `${fill.model ?? ''}\t${fill.config}`;
 /** The files' fills with only `kinds` kept, and the arms (model and configuration) of the first file, in its order. */
 function armsOf(files: ReadonlyArray<{ readonly name: string; readonly fills: readonly PooledFill[] }>, kinds?: readonly string[]) {
   if (files.length === 0) throw new Error('no fills file given');
+  const names = files.map((f) => path.basename(f.name));
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new Error(`two fills files are named ${repeated}: the tables name each file by its name alone`);
   const kept = files.map((f) => ({ name: f.name, fills: f.fills.filter((x) => kinds === undefined || kinds.includes(x.kind)) }));
   const arms = [...new Set(kept[0]!.fills.map(armOf))];
   if (arms.length < 2) throw new Error(`${kept[0]!.name}: one model and configuration only: nothing to compare`);
@@ -99,10 +102,14 @@ export function splitRows(files: ReadonlyArray<{ readonly name: string; readonly
     const fileKinds = [...new Set(file.fills.map((f) => f.kind))];
     return fileKinds.map((kind) => {
       const holes = (arm: string) => file.fills.filter((f) => f.kind === kind && armOf(f) === arm);
-      const row: Row = { file: path.basename(file.name), kind, holes: holes(arms[0]!).length };
+      const count = holes(arms[0]!).length;
+      const row: Row = { file: path.basename(file.name), kind, holes: count };
       for (const arm of arms) {
         const fills = holes(arm);
-        row[armLabel(arm, arms)] = (fills.filter((f) => f.passed).length / fills.length).toFixed(3);
+        if (fills.length !== count) {
+          throw new Error(`${file.name}: ${armLabel(arm, arms)} has ${fills.length} ${kind} holes where ${armLabel(arms[0]!, arms)} has ${count}`);
+        }
+        row[armLabel(arm, arms)] = (fills.filter((f) => f.passed).length / count).toFixed(3);
       }
       for (const arm of arms.slice(1)) row[`lost / gained, ${armLabel(arm, arms)}`] = lostGained(holes(arms[0]!), holes(arm));
       return row;

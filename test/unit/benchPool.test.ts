@@ -45,6 +45,13 @@ describe('bench pool: several MBPP-Infill runs as one paired comparison', () => 
     assert.throws(() => pooledRows([{ name: 'one.jsonl', fills: fills('v8', 'single_line', { a: true }) }]), /one model and configuration only/);
     assert.throws(() => splitRows([{ name: 'val.jsonl', fills: validation }, { name: 'old.jsonl', fills: fills('v8', 'single_line', { a: true }) }]),
       /old\.jsonl: not the models and configurations of val\.jsonl/);
+    // an arm without a kind's holes, or with other holes of it, is no paired comparison
+    const uneven = [...fills('v8', 'single_line', { a: true, b: true }), ...fills('link', 'single_line', { a: true }), ...fills('link', 'random_span_light', { a: true })];
+    assert.throws(() => splitRows([{ name: 'val.jsonl', fills: uneven }]), /val\.jsonl: link has 1 single_line holes where v8 has 2/);
+    const extraKind = [...fills('v8', 'single_line', { a: true }), ...fills('link', 'single_line', { a: true }), ...fills('link', 'random_span_light', { a: true })];
+    assert.throws(() => splitRows([{ name: 'val.jsonl', fills: extraKind }]), /val\.jsonl: link has 1 random_span_light holes where v8 has 0/);
+    assert.throws(() => pooledRows([{ name: 'a/val.jsonl', fills: validation }, { name: 'b/val.jsonl', fills: validation }]),
+      /two fills files are named val\.jsonl/);
   });
 
   it('names the file, line and field of a line that is not a fill', () => {

@@ -155,8 +155,8 @@ def is_benchmark_path(rel):
 
 
 def extension_of(path):
-    name = os.path.basename(path)
-    return ".ts" if name.endswith(".d.ts") else os.path.splitext(name)[1].lower()
+    """The lower-cased extension EXTENSIONS is keyed by (a `.d.ts` declaration file's is `.ts`)."""
+    return os.path.splitext(os.path.basename(path))[1].lower()
 
 
 def path_reject_reason(path, rel):
@@ -450,7 +450,7 @@ def build(cfg: CorpusConfig):
             _init_worker(cfg, bench)
             results = map(_examine, items)
         for k, why, digest, sig, text, nbytes, ntok in results:
-            examined += nbytes
+            examined += nbytes       # a file dropped by its path counts its size (up to max_bytes + 1), unread
             name, rel, licences = owners[k]
             src = by_source[name]
             if why is None:          # the licence of a file still kept: before the duplicate check,
@@ -488,8 +488,7 @@ def build(cfg: CorpusConfig):
             src["files"] += 1
             src["bytes"] += nbytes
             src["tokens_ws"] += ntok
-            fn = os.path.basename(rel)
-            lang = EXTENSIONS[".ts" if fn.endswith(".d.ts") else os.path.splitext(fn)[1].lower()]
+            lang = EXTENSIONS[extension_of(rel)]
             src["langs"][lang] = src["langs"].get(lang, 0) + nbytes
             licence_bytes[lic] = licence_bytes.get(lic, 0) + nbytes
     finally:

@@ -24,6 +24,7 @@ shorter canvas at inference.
 """
 import bisect
 import itertools
+import math
 import random
 
 import torch
@@ -39,23 +40,28 @@ HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_l
 
 
 def hole_kind_weights(spec=""):
-    """HOLE_KINDS's shares with some replaced: spec "lines=0.5,empty=0" (TrainConfig.hole_shares).
-    The shares need not sum to one: kinds are drawn by weight."""
-    shares = dict(HOLE_KINDS)
+    """HOLE_KINDS's weights with some replaced: spec "lines=0.5,empty=0" (TrainConfig.hole_weights).
+    Kinds are drawn by weight, so the weights need not sum to one: "lines=1" against the other
+    kinds' 0.78 makes 56 % of hole rows `lines`."""
+    weights = dict(HOLE_KINDS)
+    named = set()
     for item in filter(None, (part.strip() for part in spec.split(","))):
-        kind, _, value = item.partition("=")
-        if kind not in shares:
-            raise ValueError(f"hole_shares: unknown hole kind {kind!r} (kinds: {', '.join(shares)})")
+        kind, _, value = (part.strip() for part in item.partition("="))
+        if kind not in weights:
+            raise ValueError(f"hole_weights: unknown hole kind {kind!r} (kinds: {', '.join(weights)})")
+        if kind in named:
+            raise ValueError(f"hole_weights: {kind} is given twice")
+        named.add(kind)
         try:
-            share = float(value)
+            weight = float(value)
         except ValueError:
-            raise ValueError(f"hole_shares: {kind}'s share must be a number, got {value!r}") from None
-        if not share >= 0:
-            raise ValueError(f"hole_shares: {kind}'s share must be >= 0, got {value!r}")
-        shares[kind] = share
-    if not sum(shares.values()) > 0:
-        raise ValueError(f"hole_shares: every share is zero in {spec!r}")
-    return list(shares.items())
+            raise ValueError(f"hole_weights: {kind}'s weight must be a number, got {value!r}") from None
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"hole_weights: {kind}'s weight must be a finite number >= 0, got {value!r}")
+        weights[kind] = weight
+    if not sum(weights.values()) > 0:
+        raise ValueError(f"hole_weights: every weight is zero in {spec!r}")
+    return list(weights.items())
 
 
 def cumulative(weights):
@@ -69,7 +75,7 @@ def cumulative(weights):
 class ExampleMaker:
     def __init__(self, docs, tok, max_length, infill_share=0.5, short_share=0.2, max_hole=96,
                  min_length=64, seed=0, infill_doc_power=1.0, infill_factors=None, units=(), unit_share=0.0,
-                 probe_slots=0, probe_share=0.0, code_starts=None, head_cut_share=0.0, hole_shares=""):
+                 probe_slots=0, probe_share=0.0, code_starts=None, head_cut_share=0.0, hole_weights=""):
         self.docs = docs
         self.tok = tok
         self.L = max_length
@@ -97,7 +103,7 @@ class ExampleMaker:
         # where document i's code starts, 0 where nothing is cut.
         self.code_starts = code_starts
         self.head_cut_share = head_cut_share if code_starts is not None else 0.0
-        kinds = hole_kind_weights(hole_shares)
+        kinds = hole_kind_weights(hole_weights)
         self.kinds = [k for k, _ in kinds]
         self.kind_w = [w for _, w in kinds]
 

@@ -64,7 +64,7 @@ class TrainConfig:
     infill_algorithmic_power: float = 0.0   # > 0: hole rows also draw Python files by density**power (algorithmic.py)
     unit_share: float = 0.0          # share of hole rows cut from a top-level Python function (functions.py)
     head_cut_share: float = 0.0      # share of hole rows drawing a Python file whose opening comments / docstring are cut (file_heads.py)
-    hole_shares: str = ""            # hole kinds' shares replaced, e.g. "lines=0.5" (data.hole_kind_weights)
+    hole_weights: str = ""           # hole kinds' weights replaced, e.g. "lines=1" (data.hole_kind_weights)
     probe_slots: int = 0             # > 0: the length-probe hole size (data.py; bench/lengthProbe.ts reads it)
     probe_share: float = 0.0         # share of hole rows of at most probe_slots tokens given exactly that many slots
     hole_reveal: str = "random"      # random | confident: which hole slots MDLM's rows mask (mdlm.py)
@@ -162,7 +162,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     from .data import BatchStream, hole_kind_weights
     from .tokenizer import MASK_ID, load
 
-    hole_kind_weights(cfg.hole_shares)      # a bad spec fails here, not in a loader worker
+    hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
     ddp = int(os.environ.get("RANK", -1)) != -1
     rank, world = 0, 1
     if ddp:
@@ -256,7 +256,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
                      max_hole=cfg.max_hole, infill_doc_power=cfg.infill_doc_power,
                      infill_factors=infill_factors, units=units, unit_share=cfg.unit_share,
                      probe_slots=cfg.probe_slots, probe_share=cfg.probe_share,
-                     code_starts=code_starts, head_cut_share=cfg.head_cut_share, hole_shares=cfg.hole_shares)
+                     code_starts=code_starts, head_cut_share=cfg.head_cut_share, hole_weights=cfg.hole_weights)
     if hasattr(loss_module.objective, "draw"):
         ds = HostDrawnStream(ds, loss_module.objective)    # MDLM: the step never waits for the GPU
     nw = cfg.num_workers if device.startswith("cuda") else 0

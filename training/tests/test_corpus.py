@@ -356,11 +356,14 @@ def test_a_file_dropped_by_its_path_is_counted_but_never_read(tmp_path, monkeypa
     write(tmp_path, "pkg/venv/site-packages/dep/vendored.py", code)
     write(tmp_path, "pkg/humaneval/task.py", code)
     write(tmp_path, "pkg/own.py", code)
-    corpus._init_worker(CorpusConfig(near_dup_threshold=0), None)
+    write(tmp_path, "pkg/venv/site-packages/dep/big.py", code * 100)
+    corpus._init_worker(CorpusConfig(near_dup_threshold=0, max_bytes=len(code) * 2), None)
     results = {rel: corpus._examine((0, str(tmp_path / rel), rel))[1:] for rel in
-               ("pkg/venv/site-packages/dep/vendored.py", "pkg/humaneval/task.py", "pkg/own.py")}
-    assert [r[0] for r in results.values()] == ["vendored", "benchmark", None]
-    assert all(r[-2] == len(code) for r in results.values()), "every file's bytes are counted"
+               ("pkg/venv/site-packages/dep/vendored.py", "pkg/humaneval/task.py", "pkg/own.py",
+                "pkg/venv/site-packages/dep/big.py")}
+    assert [r[0] for r in results.values()] == ["vendored", "benchmark", None, "vendored"]
+    # every file's bytes are counted as a read would have counted them: up to max_bytes + 1
+    assert [r[-2] for r in results.values()] == [len(code)] * 3 + [len(code) * 2 + 1]
     assert opened == ["own.py"]
 
 

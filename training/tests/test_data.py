@@ -172,28 +172,31 @@ def test_the_step_attends_a_batch_of_full_rows_without_a_key_mask():
     assert torch.equal(key_mask(some, "cpu"), some)
 
 
-def test_hole_shares_replace_the_named_kinds_only():
+def test_hole_weights_replace_the_named_kinds_only():
     from diffuse.data import hole_kind_weights
     assert hole_kind_weights("") == HOLE_KINDS
-    shares = dict(hole_kind_weights("lines=0.5, empty=0"))
-    assert shares["lines"] == 0.5 and shares["empty"] == 0.0
-    assert {k: w for k, w in shares.items() if k not in ("lines", "empty")} == \
+    weights = dict(hole_kind_weights(" lines = 0.5, empty=0"))
+    assert weights["lines"] == 0.5 and weights["empty"] == 0.0
+    assert {k: w for k, w in weights.items() if k not in ("lines", "empty")} == \
         {k: w for k, w in HOLE_KINDS if k not in ("lines", "empty")}
 
 
-def test_hole_shares_draw_the_kinds_by_their_weights():
-    only_lines = maker(seed=4, hole_shares=",".join(f"{k}={int(k == 'lines')}" for k, _ in HOLE_KINDS))
+def test_hole_weights_draw_the_kinds_by_their_weights():
+    only_lines = maker(seed=4, hole_weights=",".join(f"{k}={int(k == 'lines')}" for k, _ in HOLE_KINDS))
     assert only_lines.kinds == [k for k, _ in HOLE_KINDS] and sum(w > 0 for w in only_lines.kind_w) == 1
     forced = maker(seed=4)
     forced.kinds, forced.kind_w = ["lines"], [1.0]
     assert [only_lines.infill(64) for _ in range(20)] == [forced.infill(64) for _ in range(20)]
 
 
-def test_hole_shares_errors_name_the_option_and_the_kind():
+def test_hole_weights_errors_name_the_option_and_the_kind():
     import pytest
     from diffuse.data import hole_kind_weights
-    for spec, words in [("line=abc", "line's share must be a number"), ("blocks=0.3", "unknown hole kind 'blocks'"),
-                        ("lines=-1", "lines's share must be >= 0"),
-                        (",".join(f"{k}=0" for k, _ in HOLE_KINDS), "every share is zero")]:
-        with pytest.raises(ValueError, match="hole_shares: " + words.replace("(", r"\(")):
+    for spec, words in [("line=abc", "line's weight must be a number"), ("blocks=0.3", "unknown hole kind 'blocks'"),
+                        ("lines=-1", "lines's weight must be a finite number >= 0"),
+                        ("lines=inf", "lines's weight must be a finite number >= 0"),
+                        ("lines=nan", "lines's weight must be a finite number >= 0"),
+                        ("lines=1,lines=2", "lines is given twice"),
+                        (",".join(f"{k}=0" for k, _ in HOLE_KINDS), "every weight is zero")]:
+        with pytest.raises(ValueError, match="hole_weights: " + words.replace("(", r"\(")):
             hole_kind_weights(spec)
