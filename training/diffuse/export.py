@@ -331,15 +331,20 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
         except ImportError:
             if require_parity:
                 raise ParityError("onnxruntime is not installed: refusing to write an unverified model")
-        if vocab_of(tokenizer_path) != cfg.vocab_size:
-            raise ValueError(f"tokenizer vocab {vocab_of(tokenizer_path)} != model vocab {cfg.vocab_size}")
-        shutil.copyfile(tokenizer_path, os.path.join(tmp, "tokenizer.json"))
         training = dict(training or {})
+        # a model trained with expand slots (data.py) has one token past the tokenizer's: the expand token
+        expands = training.get("expand_share", 0) > 0
+        if vocab_of(tokenizer_path) + expands != cfg.vocab_size:
+            raise ValueError(f"tokenizer vocab {vocab_of(tokenizer_path)}{' + the expand token' if expands else ''}"
+                             f" != model vocab {cfg.vocab_size}")
+        shutil.copyfile(tokenizer_path, os.path.join(tmp, "tokenizer.json"))
         training.setdefault("model", config_dict(cfg))
         meta = make_meta(name, cfg, os.path.join(tmp, "tokenizer.json"), ref.num_parameters(),
                          training, results, family_meta)
         if context_cache:
             meta["context_cache"] = context_cache_meta(cfg, shared_past)
+        if expands:
+            meta["expand_id"] = vocab_of(tokenizer_path)
         with open(os.path.join(tmp, "meta.json"), "w") as f:
             json.dump(meta, f, indent=2)
             f.write("\n")

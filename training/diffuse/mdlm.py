@@ -174,12 +174,18 @@ def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None, index=None
 
 class HostDrawnStream(torch.utils.data.IterableDataset):
     """A batch stream whose batches carry their MDLM corruption drawn on the host (MDLM.draw) by
-    the loader's workers: the training step then never waits for the GPU mid-step."""
+    the loader's workers: the training step then never waits for the GPU mid-step. `merges`
+    (expand.ExpandMerges), where given, then merges masked slots of hole rows into expand slots,
+    which changes the batch's targets x0 and its masked positions."""
 
-    def __init__(self, stream, objective):
+    def __init__(self, stream, objective, merges=None):
         super().__init__()
-        self.stream, self.objective = stream, objective
+        self.stream, self.objective, self.merges = stream, objective, merges
 
     def __iter__(self):
         for x0, region, valid, is_fim in self.stream:
-            yield x0, region, valid, is_fim, self.objective.draw(x0, region)
+            t, masked, index = self.objective.draw(x0, region)
+            if self.merges is not None:
+                x0, masked = self.merges(x0, region, masked, is_fim)
+                index = flat_positions(masked)
+            yield x0, region, valid, is_fim, (t, masked, index)

@@ -28,6 +28,7 @@ import torch
 
 from .families import Family
 from .ema import UPDATE_EVERY as EMA_UPDATE_EVERY, ema_checkpoint, ema_dir, weight_average
+from .expand import ExpandMerges
 from .file_heads import code_start
 from .grow import deepened, source_layers
 from .qat import enable as enable_qat4
@@ -65,6 +66,7 @@ class TrainConfig:
     unit_share: float = 0.0          # share of hole rows cut from a top-level Python function (functions.py)
     head_cut_share: float = 0.0      # share of hole rows drawing a Python file whose opening comments / docstring are cut (file_heads.py)
     hole_weights: str = ""           # hole kinds' weights replaced, e.g. "lines=1" (data.hole_kind_weights)
+    expand_share: float = 0.0        # share of hole rows given expand slots (expand.py; MDLM only)
     probe_slots: int = 0             # > 0: the length-probe hole size (data.py; bench/lengthProbe.ts reads it)
     probe_share: float = 0.0         # share of hole rows of at most probe_slots tokens given exactly that many slots
     hole_reveal: str = "random"      # random | confident: which hole slots MDLM's rows mask (mdlm.py)
@@ -160,9 +162,14 @@ def train(cfg: TrainConfig, docs=None, log=print):
     """Runs until max_minutes/max_steps; returns the final checkpoint dict. `docs` (list of str)
     replaces the corpus (tests)."""
     from .data import BatchStream, hole_kind_weights
-    from .tokenizer import MASK_ID, load
+    from .tokenizer import MASK_ID, PAD_ID, load
 
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
+    if not 0 <= cfg.expand_share <= 1:
+        raise ValueError(f"--expand_share must be in [0, 1], got {cfg.expand_share}")
+    if cfg.expand_share and (cfg.objective != "mdlm" or cfg.hole_reveal != "random"):
+        raise ValueError("--expand_share merges the slots MDLM's forward process masks: objective mdlm, "
+                         f"hole_reveal random (got {cfg.objective!r}, {cfg.hole_reveal!r})")
     ddp = int(os.environ.get("RANK", -1)) != -1
     rank, world = 0, 1
     if ddp:
@@ -183,7 +190,9 @@ def train(cfg: TrainConfig, docs=None, log=print):
         allow_tf32()
 
     tok = load(cfg.tokenizer)
-    mcfg = model_config(cfg, tok.get_vocab_size())
+    # the expand token, where the run trains one, is the id after the tokenizer's vocabulary
+    expand_id = tok.get_vocab_size() if cfg.expand_share > 0 else None
+    mcfg = model_config(cfg, tok.get_vocab_size() + (expand_id is not None))
     model = Denoiser(mcfg).to(device)
     loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg), cfg.out_dir, cfg.hole_reveal).to(device)
     opt = make_optimizer(loss_module, cfg)     # the network's parameters, then GenMD4's w
@@ -258,7 +267,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
                      probe_slots=cfg.probe_slots, probe_share=cfg.probe_share,
                      code_starts=code_starts, head_cut_share=cfg.head_cut_share, hole_weights=cfg.hole_weights)
     if hasattr(loss_module.objective, "draw"):
-        ds = HostDrawnStream(ds, loss_module.objective)    # MDLM: the step never waits for the GPU
+        merges = ExpandMerges(cfg.expand_share, expand_id, PAD_ID) if expand_id is not None else None
+        ds = HostDrawnStream(ds, loss_module.objective, merges)    # MDLM: the step never waits for the GPU
     nw = cfg.num_workers if device.startswith("cuda") else 0
     extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}
     loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=nw, pin_memory=nw > 0, **extra)
@@ -391,8 +401,26 @@ def initial_weights(path, model, deepen=1):
         state = torch.load(path, map_location="cpu")["model"]
     else:
         from .onnx_weights import state_dict_from_onnx
-        state = state_dict_from_onnx(path, model if deepen == 1 else Denoiser(replace(model.cfg, n_layer=layers)))
+        source = model if deepen == 1 else Denoiser(replace(model.cfg, n_layer=layers))
+        try:
+            state = state_dict_from_onnx(path, source)
+        except ValueError as error:
+            try:                 # a model without the expand token, continued by a run that trains one
+                state = state_dict_from_onnx(path, Denoiser(replace(source.cfg, vocab_size=source.cfg.vocab_size - 1)))
+            except ValueError:
+                raise error from None
+    state = with_vocab(state, model.cfg.vocab_size)
     return state if deepen == 1 else deepened(state, deepen)
+
+
+def with_vocab(state, vocab_size):
+    """`state` with its token embedding grown to `vocab_size` rows where it has one fewer (the expand
+    token added to a model trained without it): the new row is the mean embedding, so its tied
+    logit starts near the average token's, neither favoured nor ruled out."""
+    wte = state.get("wte.weight")
+    if wte is None or wte.dim() != 2 or wte.shape[0] != vocab_size - 1:
+        return state
+    return {**state, "wte.weight": torch.cat([wte, wte.mean(0, keepdim=True)])}
 
 
 def key_mask(valid, device):

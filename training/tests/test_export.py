@@ -154,3 +154,19 @@ def test_a_shared_past_graph_serves_every_row_one_context_of_batch_1(tmp_path, f
         mha = ort.InferenceSession(str(tmp_path / "mha" / "model.onnx"), providers=["CPUExecutionProvider"])
         with pytest.raises(Exception, match="past_key"):   # onnxruntime names the input whose batch is wrong
             mha.run(["logits"], feed)
+
+
+def test_a_model_trained_with_expand_slots_declares_its_expand_token(tmp_path):
+    pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    model = Denoiser(ModelConfig(vocab_size=41, n_layer=1, n_head=2, n_embd=32, max_length=16))
+    tj = str(tmp_path / "tokenizer.json")
+    fake_tokenizer_json(tj, 40)
+    meta = write_model_folder(model, tj, str(tmp_path / "expand"), "x", training={"expand_share": 0.3})
+    assert meta["vocab_size"] == 41 and meta["expand_id"] == 40
+    plain = write_model_folder(tiny(), tj, str(tmp_path / "plain"), "x", training={"expand_share": 0.0})
+    assert "expand_id" not in plain
+    with pytest.raises(ValueError, match="tokenizer vocab 40 != model vocab 41"):
+        write_model_folder(model, tj, str(tmp_path / "no"), "x", training={})
+    with pytest.raises(ValueError, match=r"tokenizer vocab 40 \+ the expand token != model vocab 40"):
+        write_model_folder(tiny(), tj, str(tmp_path / "no2"), "x", training={"expand_share": 0.3})

@@ -63,3 +63,37 @@ def test_a_depth_that_is_no_whole_multiple_of_the_source_is_refused(tmp_path):
     torch.save({"model": Denoiser(ModelConfig(**SHAPE)).state_dict()}, path)
     with pytest.raises(ValueError, match="n_layer=5 must be a whole multiple"):
         initial_weights(path, Denoiser(ModelConfig(**{**SHAPE, "n_layer": 5})), deepen=2)
+
+
+def test_a_model_without_the_expand_token_starts_a_run_that_trains_one(tmp_path):
+    torch.manual_seed(2)
+    source = Denoiser(ModelConfig(**SHAPE))
+    with torch.no_grad():        # no two LayerNorms alike: the exporter shares equal constants
+        for p in source.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    grown = Denoiser(ModelConfig(**{**SHAPE, "vocab_size": 41}))
+    path = str(tmp_path / "ckpt.pt")
+    torch.save({"model": source.state_dict()}, path)
+    grown.load_state_dict(initial_weights(path, grown))
+    torch.testing.assert_close(grown.wte.weight[:40], source.wte.weight, rtol=0, atol=0)
+    torch.testing.assert_close(grown.wte.weight[40], source.wte.weight.mean(0))
+    ids = torch.randint(3, 40, (1, 8))
+    torch.testing.assert_close(grown(ids)[..., :40], source(ids), rtol=0, atol=1e-5)
+    pytest.importorskip("onnx")
+    from diffuse.export import export_onnx
+    graph = str(tmp_path / "model.onnx")
+    export_onnx(source, graph)
+    again = Denoiser(ModelConfig(**{**SHAPE, "vocab_size": 41}))
+    again.load_state_dict(initial_weights(graph, again))
+    torch.testing.assert_close(again(ids)[..., :40], source(ids), rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="in the graph"):     # any other shape is still refused
+        initial_weights(graph, Denoiser(ModelConfig(**{**SHAPE, "vocab_size": 42})))
+
+
+def test_expand_share_is_mdlm_s_with_random_holes():
+    from diffuse.train import train
+    for cfg, words in [(TrainConfig(expand_share=0.5, objective="md4"), "objective mdlm"),
+                       (TrainConfig(expand_share=0.5, hole_reveal="confident"), "hole_reveal random"),
+                       (TrainConfig(expand_share=1.5), "must be in")]:
+        with pytest.raises(ValueError, match=words):
+            train(cfg, docs=["x = 1\n"] * 4)

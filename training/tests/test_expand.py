@@ -1,0 +1,132 @@
+"""expand.py: masked slots of hole rows merged into expand slots (DreamOn's length supervision)."""
+import pytest
+import torch
+
+from diffuse import mdlm
+from diffuse.data import ExampleMaker
+from diffuse.expand import ExpandMerges, merge_masked_pairs
+from diffuse.families import Family
+from diffuse.model import Denoiser, ModelConfig
+from diffuse.tokenizer import MASK_ID, PAD_ID
+
+from helpers import CharTokenizer
+
+EXPAND = 99
+
+
+def row(tokens, masked, hole):
+    """One row: ids, its hole [a, b) as region, and its masked positions."""
+    x0 = torch.tensor(tokens)
+    region = torch.zeros(len(tokens), dtype=torch.bool)
+    region[hole[0]:hole[1]] = True
+    return x0, region, torch.tensor(masked, dtype=torch.bool)
+
+
+def test_a_merge_keeps_the_hole_in_place_and_closes_it_with_visible_padding():
+    #               context  | hole: 20 21 22 23 PAD         | context
+    x0, region, masked = row([5, 6, 20, 21, 22, 23, PAD_ID, 7, 8],
+                             [0, 0, 1, 1, 0, 1, 1, 0, 0], (2, 7))
+    torch.manual_seed(0)
+    assert merge_masked_pairs(x0, region, masked, 1, EXPAND, PAD_ID) == 1
+    # the only pair of adjacent masked content slots is (20, 21)
+    assert x0.tolist() == [5, 6, EXPAND, 22, 23, PAD_ID, PAD_ID, 7, 8]
+    assert masked.tolist() == [False, False, True, False, True, True, False, False, False]
+    assert merge_masked_pairs(x0, region, masked, 3, EXPAND, PAD_ID) == 0, "no masked pair is left"
+
+
+def test_merges_chain_never_touch_padding_or_context_and_keep_the_tokens_order():
+    for seed in range(20):
+        torch.manual_seed(seed)
+        tokens = [5, 6] + list(range(20, 30)) + [PAD_ID, PAD_ID, 7, 8]
+        x0, region, masked = row(tokens, [0, 0] + [1] * 12 + [0, 0], (2, 14))
+        made = merge_masked_pairs(x0, region, masked, 9, EXPAND, PAD_ID)
+        assert made == 9, "ten masked tokens merge nine times into one slot"
+        assert x0.tolist() == [5, 6, EXPAND] + [PAD_ID] * 11 + [7, 8]
+        assert masked.tolist() == [False, False, True, True, True] + [False] * 11, "the hole's old padding stays masked"
+
+
+def test_the_merging_step_takes_its_share_of_hole_rows_and_leaves_its_inputs_alone():
+    torch.manual_seed(0)
+    B = 400
+    x0 = torch.arange(20, 36).repeat(B, 1)
+    region = torch.zeros_like(x0, dtype=torch.bool)
+    region[:, 4:12] = True
+    masked = region.clone()
+    is_fim = torch.arange(B) % 2 == 0
+    out, out_masked = ExpandMerges(0.5, EXPAND, PAD_ID)(x0, region, masked, is_fim)
+    merged = (out == EXPAND).any(1)
+    assert not merged[~is_fim].any(), "plain rows (the bound's) are never merged"
+    assert 60 < int(merged[is_fim].sum()) < 140, "about half the hole rows"
+    assert torch.equal(x0, torch.arange(20, 36).repeat(B, 1)) and torch.equal(masked, region)
+    assert torch.equal(out[:, :4], x0[:, :4]) and torch.equal(out[:, 12:], x0[:, 12:])
+    assert ((out == EXPAND) <= out_masked).all(), "an expand slot is always masked"
+    with pytest.raises(ValueError, match="expand_share must be in"):
+        ExpandMerges(0.0, EXPAND, PAD_ID)
+
+
+def test_the_host_drawn_stream_gathers_the_merged_targets():
+    objective = Family.from_config({"objective": "mdlm"}).objective_module(100, MASK_ID)
+    x0 = torch.arange(20, 36).repeat(8, 1)
+    region = torch.zeros_like(x0, dtype=torch.bool)
+    region[:, 4:12] = True
+    fim = torch.ones(8, dtype=torch.bool)
+    valid = torch.ones_like(region)
+    torch.manual_seed(3)
+    (batch,) = list(mdlm.HostDrawnStream([(x0, region, valid, fim)], objective, ExpandMerges(1.0, EXPAND, PAD_ID)))
+    out, _, _, _, (t, masked, index) = batch
+    assert torch.equal(index, mdlm.flat_positions(masked))
+    assert (out == EXPAND).any(), "some row had two adjacent masked slots at these times"
+    assert ((out == EXPAND) <= masked).all()
+
+
+def test_a_tiny_denoiser_learns_where_a_slot_stands_for_more_than_one_token():
+    """Trained on hole rows whose merged slots it must call expand, a small model tells a masked
+    slot of two tokens or more from a masked slot of one, from the revealed text around it: what a
+    sampler growing holes needs."""
+    torch.manual_seed(0)
+    tok = CharTokenizer()
+    expand = tok.get_vocab_size()
+    docs = ["".join(f"x{i} = y{i} + {i}\n" for i in range(j, j + 30)) for j in range(20)]
+    maker = ExampleMaker(docs, tok, max_length=48, seed=0, infill_share=1.0, max_hole=12)
+    model = Denoiser(ModelConfig(vocab_size=expand + 1, n_layer=2, n_head=2, n_embd=64, max_length=48))
+    objective = Family.from_config({"objective": "mdlm"}).objective_module(expand + 1, MASK_ID)
+    merges = ExpandMerges(0.5, expand, PAD_ID)
+
+    def batch(size):
+        x0, region, valid, fim = maker.batch(size, L=48)
+        t, masked, _ = objective.draw(x0, region)
+        x0, masked = merges(x0, region, masked, fim)
+        return x0, region, valid, (t, masked, mdlm.flat_positions(masked))
+
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    for _ in range(300):
+        x0, region, valid, drawn = batch(32)
+        loss = objective(model, x0, region, valid, drawn=drawn)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        x0, region, valid, (_, masked, _) = batch(256)
+        xt = torch.where(masked, torch.full_like(x0, MASK_ID), x0)
+        logits = model.head(model.hidden(xt, valid))
+        p_expand = torch.softmax(mdlm.without_mask(logits.reshape(-1, expand + 1), MASK_ID), -1)[:, expand].reshape(x0.shape)
+    content = masked & region & (x0 != PAD_ID)
+    at_expand, at_token = p_expand[content & (x0 == expand)], p_expand[content & (x0 != expand)]
+    assert at_expand.numel() > 30 and at_token.numel() > 100
+    # an untrained model gives both alike; this one about 0.17 against 0.05
+    assert at_expand.mean() > 2 * at_token.mean(), (float(at_expand.mean()), float(at_token.mean()))
+
+
+def test_a_training_run_with_expand_slots_grows_the_vocabulary_by_the_expand_token(tmp_path):
+    T = pytest.importorskip("diffuse.tokenizer")
+    pytest.importorskip("tokenizers")
+    from diffuse.train import TrainConfig, train
+    from helpers import DOCS
+    tokenizer = str(tmp_path / "tok.json")
+    T.train_tokenizer(DOCS * 3, vocab_size=300).save(tokenizer)
+    vocab = T.load(tokenizer).get_vocab_size()
+    cfg = TrainConfig(tokenizer=tokenizer, out_dir=str(tmp_path / "run"), n_layer=1, n_head=2, n_embd=16,
+                      max_length=32, batch_size=4, max_steps=3, warmup_steps=1, compile=False, device="cpu",
+                      infill_share=0.5, expand_share=0.5)
+    ck = train(cfg, docs=DOCS * 3, log=lambda line: None)
+    assert ck["step"] == 3 and ck["model"]["wte.weight"].shape[0] == vocab + 1
