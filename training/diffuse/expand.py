@@ -10,10 +10,17 @@ short row grow to the length its content needs.
 Training: after MDLM's forward process has masked a hole row (MDLM.draw), `merge_masked_pairs` takes
 that share of the hole rows and merges pairs of adjacent masked content slots (never padding, never
 the context) into one masked slot whose target is the expand token: the hole keeps its place on the
-canvas, so what follows the merged pair moves one slot left and a visible padding slot closes the
-hole's end, as a short row's fixed padding does in the engine. A merged slot may merge again (it then
-stands for three tokens or more); merges happen among masked slots only, as in DreamOn, so the share
-of expand targets follows the masking rate. Padding at a hole's end stays the delete target it was.
+canvas, so what follows the merged pair moves one slot left and a padding slot closes the hole's end.
+A merged slot may merge again (it then stands for three tokens or more); merges happen among masked
+slots only, as in DreamOn, so the share of expand targets follows the masking rate. Padding at a
+hole's end stays the delete target it was.
+
+Padding must not give a merge away: the engine shows a short row's slack as fixed, visible padding
+(src/infill/rows.ts) whether or not the row is too short, so a share of ALL hole rows, merged or not,
+show their end's padding unmasked (`fixed_padding`), and in the other rows the closing pad a merge
+adds is masked at the row's own rate t, like the padding the forward process masked there. (A first
+version always showed it, and a small model learnt to read "a visible pad closes the hole" as "this
+row was merged" instead of reading the text: review of session 45.)
 
 Sampling (the engine's part, not built yet): a slot revealed as the expand token becomes two masks,
 pushing the row's later slots into its trailing padding.
@@ -22,39 +29,44 @@ import torch
 
 
 class ExpandMerges:
-    """The merging step of a training stream: `share` of the hole rows (is_fim) get `merge_masked_pairs`
-    with at least one merge and at most half their masked content slots. Draws from torch's generator
-    (each loader worker seeds its own)."""
+    """The merging step of a training stream (mdlm.HostDrawnStream). Of the hole rows (is_fim), a
+    share `fixed_padding` show their end's padding unmasked, and a share `share` get
+    `merge_masked_pairs` with at least one merge and at most half their masked content slots. Draws
+    from torch's generator (each loader worker seeds its own)."""
 
-    def __init__(self, share, expand_id, pad_id):
+    def __init__(self, share, expand_id, pad_id, fixed_padding=0.5):
         if not 0 < share <= 1:
             raise ValueError(f"expand_share must be in (0, 1], got {share}")
-        self.share, self.expand_id, self.pad_id = share, expand_id, pad_id
+        self.share, self.expand_id, self.pad_id, self.fixed_padding = share, expand_id, pad_id, fixed_padding
 
-    def __call__(self, x0, region, masked, is_fim):
-        """-> (x0, masked) with the chosen rows merged (new tensors; the inputs are left as they were)."""
+    def __call__(self, x0, region, masked, is_fim, t):
+        """-> (x0, masked) with the chosen rows merged (new tensors; the inputs are left as they
+        were). t [B]: each row's diffusion time, the chance its closing pad is masked."""
         x0, masked = x0.clone(), masked.clone()
+        fixed = is_fim & (torch.rand(is_fim.shape) < self.fixed_padding)
+        masked &= ~(fixed[:, None] & region & (x0 == self.pad_id))
         chosen = is_fim & (torch.rand(is_fim.shape) < self.share)
         for row in chosen.nonzero().flatten().tolist():
             content = masked[row] & region[row] & (x0[row] != self.pad_id)
             available = int(content.sum())
             if available >= 2:
                 merges = int(torch.randint(1, available // 2 + 1, ()))
-                merge_masked_pairs(x0[row], region[row], masked[row], merges, self.expand_id, self.pad_id)
+                close_masked = torch.rand(merges) < (0.0 if fixed[row] else float(t[row]))
+                merge_masked_pairs(x0[row], region[row], masked[row], close_masked, self.expand_id, self.pad_id)
         return x0, masked
 
 
-def merge_masked_pairs(x0, region, masked, merges, expand_id, pad_id):
-    """In place, on one row (x0 [L] ids, region and masked [L] bool): up to `merges` times, one
-    random pair of adjacent masked non-padding hole slots becomes one masked slot of target
-    `expand_id`; the hole's later slots move one left and a visible `pad_id` slot closes the hole.
-    Returns the merges made (fewer where no pair is left)."""
+def merge_masked_pairs(x0, region, masked, close_masked, expand_id, pad_id):
+    """In place, on one row (x0 [L] ids, region and masked [L] bool): for each entry of
+    `close_masked` [merges] bool, one random pair of adjacent masked non-padding hole slots becomes
+    one masked slot of target `expand_id`; the hole's later slots move one left and a `pad_id` slot,
+    masked as that entry says, closes the hole. Returns the merges made (fewer where no pair is left)."""
     hole = region.nonzero().flatten()
     if len(hole) == 0:
         return 0
     a, b = int(hole[0]), int(hole[-1]) + 1             # the hole: one contiguous span (data.py)
     made = 0
-    for _ in range(merges):
+    for closing in close_masked.tolist():
         content = masked[a:b] & (x0[a:b] != pad_id)
         pairs = (content[:-1] & content[1:]).nonzero().flatten()
         if len(pairs) == 0:
@@ -63,6 +75,6 @@ def merge_masked_pairs(x0, region, masked, merges, expand_id, pad_id):
         x0[i] = expand_id
         x0[i + 1:b - 1] = x0[i + 2:b].clone()
         masked[i + 1:b - 1] = masked[i + 2:b].clone()
-        x0[b - 1], masked[b - 1] = pad_id, False
+        x0[b - 1], masked[b - 1] = pad_id, closing
         made += 1
     return made

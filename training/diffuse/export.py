@@ -332,7 +332,7 @@ def write_model_folder(model, tokenizer_path, out_dir, name, training=None, resu
             if require_parity:
                 raise ParityError("onnxruntime is not installed: refusing to write an unverified model")
         training = dict(training or {})
-        # a model trained with expand slots (data.py) has one token past the tokenizer's: the expand token
+        # a model trained with expand slots (expand.py) has one token past the tokenizer's: the expand token
         expands = training.get("expand_share", 0) > 0
         if vocab_of(tokenizer_path) + expands != cfg.vocab_size:
             raise ValueError(f"tokenizer vocab {vocab_of(tokenizer_path)}{' + the expand token' if expands else ''}"

@@ -186,6 +186,6 @@ class HostDrawnStream(torch.utils.data.IterableDataset):
         for x0, region, valid, is_fim in self.stream:
             t, masked, index = self.objective.draw(x0, region)
             if self.merges is not None:
-                x0, masked = self.merges(x0, region, masked, is_fim)
+                x0, masked = self.merges(x0, region, masked, is_fim, t)
                 index = flat_positions(masked)
             yield x0, region, valid, is_fim, (t, masked, index)

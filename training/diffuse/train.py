@@ -167,9 +167,11 @@ def train(cfg: TrainConfig, docs=None, log=print):
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
     if not 0 <= cfg.expand_share <= 1:
         raise ValueError(f"--expand_share must be in [0, 1], got {cfg.expand_share}")
-    if cfg.expand_share and (cfg.objective != "mdlm" or cfg.hole_reveal != "random"):
-        raise ValueError("--expand_share merges the slots MDLM's forward process masks: objective mdlm, "
-                         f"hole_reveal random (got {cfg.objective!r}, {cfg.hole_reveal!r})")
+    if cfg.expand_share and (cfg.objective != "mdlm" or cfg.hole_reveal != "random" or not cfg.infill_share
+                             or cfg.probe_share):
+        raise ValueError("--expand_share merges the slots MDLM's forward process masks in hole rows: objective "
+                         f"mdlm, hole_reveal random, infill_share > 0, no probe_share (got {cfg.objective!r}, "
+                         f"{cfg.hole_reveal!r}, {cfg.infill_share}, {cfg.probe_share})")
     ddp = int(os.environ.get("RANK", -1)) != -1
     rank, world = 0, 1
     if ddp:
@@ -213,7 +215,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if master:
             log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
     elif cfg.init_from:
-        model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen))
+        model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen, grow_vocab=expand_id is not None))
         if master:
             log(json.dumps({"initialised_from": cfg.init_from}))
     # the weights' average (rank 0's alone), from the weights the run starts with or the one it kept
@@ -390,12 +392,13 @@ def allow_tf32():
     torch.backends.cudnn.allow_tf32 = True
 
 
-def initial_weights(path, model, deepen=1):
+def initial_weights(path, model, deepen=1, grow_vocab=False):
     """The state dict `--init_from` names: an exported model.onnx (the bundled model, continued), or
     another run's training checkpoint, ckpt.pt, of the same shape: an AR run's starts an
     AR-initialised MDLM (DiffuLLaMA / Dream; the model issue's ablation). With `deepen` > 1 the
     source has 1/deepen of the model's blocks, each grown into `deepen` (grow.py). The optimiser
-    restarts."""
+    restarts. With `grow_vocab` (a run that trains the expand token, expand.py) the source may have
+    one token fewer: its embedding grows by a row (with_vocab)."""
     layers = source_layers(model.cfg.n_layer, deepen)
     if path.endswith(".pt"):
         state = torch.load(path, map_location="cpu")["model"]
@@ -405,11 +408,14 @@ def initial_weights(path, model, deepen=1):
         try:
             state = state_dict_from_onnx(path, source)
         except ValueError as error:
+            if not grow_vocab:
+                raise
             try:                 # a model without the expand token, continued by a run that trains one
                 state = state_dict_from_onnx(path, Denoiser(replace(source.cfg, vocab_size=source.cfg.vocab_size - 1)))
             except ValueError:
                 raise error from None
-    state = with_vocab(state, model.cfg.vocab_size)
+    if grow_vocab:
+        state = with_vocab(state, model.cfg.vocab_size)
     return state if deepen == 1 else deepened(state, deepen)
 
 

@@ -74,7 +74,9 @@ def test_a_model_without_the_expand_token_starts_a_run_that_trains_one(tmp_path)
     grown = Denoiser(ModelConfig(**{**SHAPE, "vocab_size": 41}))
     path = str(tmp_path / "ckpt.pt")
     torch.save({"model": source.state_dict()}, path)
-    grown.load_state_dict(initial_weights(path, grown))
+    with pytest.raises(RuntimeError, match="size mismatch"):      # only a run that trains the token grows one
+        grown.load_state_dict(initial_weights(path, grown))
+    grown.load_state_dict(initial_weights(path, grown, grow_vocab=True))
     torch.testing.assert_close(grown.wte.weight[:40], source.wte.weight, rtol=0, atol=0)
     torch.testing.assert_close(grown.wte.weight[40], source.wte.weight.mean(0))
     ids = torch.randint(3, 40, (1, 8))
@@ -84,16 +86,20 @@ def test_a_model_without_the_expand_token_starts_a_run_that_trains_one(tmp_path)
     graph = str(tmp_path / "model.onnx")
     export_onnx(source, graph)
     again = Denoiser(ModelConfig(**{**SHAPE, "vocab_size": 41}))
-    again.load_state_dict(initial_weights(graph, again))
+    with pytest.raises(ValueError, match="in the graph"):
+        initial_weights(graph, again)
+    again.load_state_dict(initial_weights(graph, again, grow_vocab=True))
     torch.testing.assert_close(again(ids)[..., :40], source(ids), rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match="in the graph"):     # any other shape is still refused
-        initial_weights(graph, Denoiser(ModelConfig(**{**SHAPE, "vocab_size": 42})))
+        initial_weights(graph, Denoiser(ModelConfig(**{**SHAPE, "vocab_size": 42})), grow_vocab=True)
 
 
 def test_expand_share_is_mdlm_s_with_random_holes():
     from diffuse.train import train
     for cfg, words in [(TrainConfig(expand_share=0.5, objective="md4"), "objective mdlm"),
                        (TrainConfig(expand_share=0.5, hole_reveal="confident"), "hole_reveal random"),
+                       (TrainConfig(expand_share=0.5, infill_share=0.0), "infill_share > 0"),
+                       (TrainConfig(expand_share=0.5, probe_slots=16, probe_share=0.4), "no probe_share"),
                        (TrainConfig(expand_share=1.5), "must be in")]:
         with pytest.raises(ValueError, match=words):
             train(cfg, docs=["x = 1\n"] * 4)
