@@ -306,7 +306,6 @@ def _reference_group(model, tok, tasks, hole_tokens, L, batch_size, device):
         for n in sorted(set(lens)):
             idx = [j for j, ln in enumerate(lens) if ln == n]
             x = torch.tensor([rows[j] for j in idx], dtype=torch.long, device=device)
-            a = torch.tensor([holes[j][0] for j in idx], device=device)
             for _ in range(hole_tokens):
                 logits = model(x).float()                               # [b, n, V]
                 logits[..., MASK_ID] = -1e9
