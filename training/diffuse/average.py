@@ -54,12 +54,12 @@ def main(argv):
     if args.also and args.weight != AverageOptions.weight:
         raise SystemExit("diffuse.average: --weight with --also: the mean of three or more is uniform")
     a, b = (checkpoint_of_folder(src) for src in (args.a, args.b))
-    also = {src: checkpoint_of_folder(src) for src in args.also}
+    also = [(src, checkpoint_of_folder(src)) for src in args.also]     # a folder named twice counts twice
     others = [args.a, *args.also]
     try:
         # B last, so its record stays; the running mean of the others before it keeps the mean uniform
         mean = a
-        for i, ck in enumerate(also.values(), start=2):
+        for i, (_, ck) in enumerate(also, start=2):
             mean = averaged(mean, ck, 1 / i)
         weight = 1 / (len(others) + 1) if args.also else args.weight
         ck = averaged(mean, b, weight, a_name=", ".join(others))
@@ -73,7 +73,7 @@ def main(argv):
 
     report = {"wrote": args.out, "weight": weight, "relative_distance": from_a(b)}
     if also:    # a soup: each further member's distance from A, and the mean's
-        report.update(also_from_a={src: from_a(m) for src, m in also.items()}, mean_from_a=from_a(ck))
+        report.update(also_from_a={src: from_a(m) for src, m in also}, mean_from_a=from_a(ck))
     print(json.dumps(report))
 
 

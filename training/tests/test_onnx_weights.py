@@ -155,6 +155,11 @@ def test_the_soup_of_three_graphs_is_their_uniform_mean(tmp_path, capsys):
     for k, v in back.state_dict().items():
         assert torch.allclose(v, (w[0][k] + w[1][k] + w[2][k]) / 3, atol=1e-6), k
     assert ck["step"] == 11 and ck["train_config"]["averaged_with"] == f"{a}, {c}"
+    # a folder named twice weighs twice, as the mean's 1 / n for each name says
+    main([a, b, str(tmp_path / "twice.pt"), f"--also={c}", f"--also={c}"])
+    back, _ = load_checkpoint(str(tmp_path / "twice.pt"))
+    for k, v in back.state_dict().items():
+        assert torch.allclose(v, (w[0][k] + w[1][k] + 2 * w[2][k]) / 4, atol=1e-6), k
     with pytest.raises(SystemExit, match="uniform"):
         main([a, b, str(tmp_path / "x.pt"), f"--also={c}", "--weight=0.3"])
 
