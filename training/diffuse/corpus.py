@@ -396,11 +396,14 @@ def _walk(root, extensions, skipped):
     """(path, rel) of candidate files under root, sorted, cheap filters only (extension, links);
     the folders not entered are counted in `skipped` by kind (skipped_dir)."""
     for dirpath, dirnames, filenames in os.walk(root):
+        entered = []
         for d in dirnames:
             kind = skipped_dir(d)
             if kind:
                 skipped[kind] = skipped.get(kind, 0) + 1
-        dirnames[:] = sorted(d for d in dirnames if not skipped_dir(d))
+            else:
+                entered.append(d)
+        dirnames[:] = sorted(entered)
         for fn in sorted(filenames):
             path = os.path.join(dirpath, fn)
             if os.path.splitext(fn)[1].lower() not in extensions:
