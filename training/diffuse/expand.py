@@ -28,6 +28,12 @@ pushing the row's later slots into its trailing padding.
 import torch
 
 
+def check_share(share):
+    """A share of hole rows to merge: in (0, 1] (0 is no expand slots, and no merging step)."""
+    if not 0 < share <= 1:
+        raise ValueError(f"expand_share must be in (0, 1], got {share}")
+
+
 class ExpandMerges:
     """The merging step of a training stream (mdlm.HostDrawnStream). Of the hole rows (is_fim), a
     share `fixed_padding` show their end's padding unmasked, and a share `share` get
@@ -35,8 +41,7 @@ class ExpandMerges:
     from torch's generator (each loader worker seeds its own)."""
 
     def __init__(self, share, expand_id, pad_id, fixed_padding=0.5):
-        if not 0 < share <= 1:
-            raise ValueError(f"expand_share must be in (0, 1], got {share}")
+        check_share(share)
         self.share, self.expand_id, self.pad_id, self.fixed_padding = share, expand_id, pad_id, fixed_padding
 
     def __call__(self, x0, region, masked, is_fim, t):

@@ -28,7 +28,7 @@ import torch
 
 from .families import Family
 from .ema import UPDATE_EVERY as EMA_UPDATE_EVERY, ema_checkpoint, ema_dir, weight_average
-from .expand import ExpandMerges
+from .expand import ExpandMerges, check_share as check_expand_share
 from .file_heads import code_start
 from .grow import deepened, source_layers
 from .qat import enable as enable_qat4
@@ -165,8 +165,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
     from .tokenizer import MASK_ID, PAD_ID, load
 
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
-    if not 0 <= cfg.expand_share <= 1:
-        raise ValueError(f"--expand_share must be in [0, 1], got {cfg.expand_share}")
+    if cfg.expand_share:
+        check_expand_share(cfg.expand_share)
     if cfg.expand_share and (cfg.objective != "mdlm" or cfg.hole_reveal != "random" or not cfg.infill_share
                              or cfg.probe_share):
         raise ValueError("--expand_share merges the slots MDLM's forward process masks in hole rows: objective "
