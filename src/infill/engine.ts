@@ -82,11 +82,12 @@ export class InfillEngine {
     // The model reads indentation as its corpus has it (indentation.ts); its fills come back in the document's style.
     const shown = requestForModel(request);
     const holes = await this.holeInputs(shown);
-    const variants: Variant[] = [{ request: shown, holes, rows: planRows(holes, options, perSize) }];
+    const grows = spec.expandId !== undefined;
+    const variants: Variant[] = [{ request: shown, holes, rows: planRows(holes, options, perSize, grows) }];
     if (options.lineIndents) {
       for (const { request: indented, indent } of indentVariants(shown, holes[0].shape)) {
         const indentedHoles = await this.holeInputs(indented);
-        variants.push({ request: indented, holes: indentedHoles, indent, rows: planRows(indentedHoles, options, perSize) });
+        variants.push({ request: indented, holes: indentedHoles, indent, rows: planRows(indentedHoles, options, perSize, grows) });
       }
     }
     throwIfAborted(hooks.signal);

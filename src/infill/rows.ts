@@ -15,6 +15,12 @@ export interface RowSpec {
   readonly size: number;
   /** Mask slots of each hole in this row. */
   readonly slots: readonly number[];
+  /**
+   * Canvas slots each hole needs in this row: its slots, or where the model grows holes (an expand
+   * token, src/sampler/loop/holeGrowth.ts) the most a fill of its kind may take, the padding after
+   * its slots being the room it grows into.
+   */
+  readonly room: readonly number[];
   /** How each hole's fill is shaped in this row (a line-shaped hole keeps one line in a line-sized row). */
   readonly kinds: readonly HoleKind[];
 }
@@ -40,9 +46,10 @@ function inFrontOfText(shape: HoleShape): boolean {
  * give every hole the same slots and shape share a row. A line-shaped hole is one line in a row
  * whose size is at most `lineTokens`; in a larger row it may take several whole lines, so the
  * model's score chooses between one line and more. With `inlineBreaks`, a cursor inside a line in
- * front of text is read as a block: the fill keeps the line breaks the model writes.
+ * front of text is read as a block: the fill keeps the line breaks the model writes. Where the model
+ * `grows` holes, a row's hole may grow to `lineTokens` slots in a line, else to `maxTokens`.
  */
-export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number): RowSpec[] {
+export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number, grows = false): RowSpec[] {
   const { lineTokens, maxTokens } = options;
   const allLines = holes.every((h) => h.shape.kind === 'line');
   const allInsideText = holes.every((h) => inFrontOfText(h.shape));
@@ -60,17 +67,18 @@ export function planRows(holes: readonly HoleInput[], options: InfillOptions, ba
       const searched = h.hole.start === h.hole.end && h.shape.kind !== 'block';
       return holeSlots(h.hole, h.selectionTokens, searched ? size : maxTokens);
     });
+    const room = slots.map((count, i) => (grows ? Math.max(count, kinds[i] === 'line' ? lineTokens! : maxTokens) : count));
     const key = JSON.stringify([slots, kinds]);
     if (seen.has(key)) continue;
     seen.add(key);
-    for (let k = 0; k < batchPerSize; k++) rows.push({ size, slots, kinds });
+    for (let k = 0; k < batchPerSize; k++) rows.push({ size, slots, kinds, room });
   }
   return rows;
 }
 
-/** Slots each hole takes on the shared canvas: the most any row uses. */
+/** Slots each hole takes on the shared canvas: the most any row needs. */
 export function canvasSlots(rows: readonly RowSpec[]): number[] {
-  return rows[0].slots.map((_, i) => Math.max(...rows.map((row) => row.slots[i])));
+  return rows[0].room.map((_, i) => Math.max(...rows.map((row) => row.room[i])));
 }
 
 /** The batch `[rows * length]`: the canvas per row, with each hole's slots past the row's count set to `padId`. */
@@ -84,7 +92,7 @@ export function batchTokens(canvas: CanvasLayout, rows: readonly RowSpec[], padI
   return tokens;
 }
 
-/** Each row's holes on `canvas`: where each starts and the slots the row gives it (the rest are padding). */
+/** Each row's holes on `canvas`: where each starts and the slots its fill may take (its slots, or its room where holes grow; the rest are padding). */
 export function rowHoles(canvas: CanvasLayout, rows: readonly RowSpec[]): CanvasHole[][] {
-  return rows.map((row) => canvas.holes.map((hole, i) => ({ start: hole.start, slots: row.slots[i] })));
+  return rows.map((row) => canvas.holes.map((hole, i) => ({ start: hole.start, slots: row.room[i] })));
 }

@@ -61,6 +61,11 @@ export interface DiffusionSpec {
   readonly bosId: number | null;
   /** Longest canvas (tokens) the model was trained on. */
   readonly maxLength: number;
+  /**
+   * The expand token (meta.json `expand_id`; absorb graph, x0 logits): the last id. Revealed in a
+   * hole, its slot stands for two tokens or more and the hole grows (loop/holeGrowth.ts).
+   */
+  readonly expandId?: number;
 }
 
 /** One forward pass over a batch of canvases. */

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_INFILL_OPTIONS, holeShape } from '../../src/infill';
-import { planRows, type HoleInput } from '../../src/infill/rows';
+import { canvasSlots, planRows, rowHoles, type HoleInput } from '../../src/infill/rows';
 
 const OPTIONS = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, maxTokens: 32, lineTokens: 16, inlineBreaks: false };
 
@@ -48,5 +48,19 @@ describe('infill: batch rows of a fill', () => {
     assert.deepEqual(planRows([block], { ...OPTIONS, lengths: [6, 10, 16] }, 1).map((r) => [r.slots[0], r.kinds[0]]), [[32, 'block']]);
     const both = planRows([input('a = f()\nb = g()\n', 6), block], { ...OPTIONS, lengths: [6, 10] }, 1);
     assert.deepEqual(both.map((r) => r.slots), [[6, 32], [10, 32]]);
+  });
+
+  it('keeps each row its slots as room, and where the model grows holes the most its kind may take: lineTokens in a line, else maxTokens', () => {
+    const line = input('a = f()\n\nb = g()\n', 8);
+    const inside = input('x = f(a)\n', 6);
+    const options = { ...OPTIONS, lengths: [3, 6], inlineLengths: [2] };
+    assert.deepEqual(planRows([line], options, 1).map((r) => r.room), [[3], [6]], 'a model without the expand token');
+    const growing = planRows([line], options, 1, true);
+    assert.deepEqual(growing.map((r) => [r.slots[0], r.room[0]]), [[3, 16], [6, 16]]);
+    assert.deepEqual(canvasSlots(growing), [16], 'the canvas keeps the room');
+    const canvas = { ids: new Int32Array(20), holes: [{ start: 2, slots: 16 }], prefixTokens: 2, suffixTokens: 2 };
+    assert.deepEqual(rowHoles(canvas, growing), [[{ start: 2, slots: 16 }], [{ start: 2, slots: 16 }]], 'a fill is read from its room');
+    assert.deepEqual(planRows([inside], options, 1, true).map((r) => [r.slots[0], r.room[0]]), [[2, 32]]);
+    assert.deepEqual(planRows([inside, line], { ...options, lengths: [4] }, 1, true).map((r) => r.room), [[32, 16]]);
   });
 });

@@ -147,6 +147,22 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
     await expectError(folder({ meta: { vocab_size: v + 5 } }), 'meta.json', new RegExp(`vocab_size ${v + 5} does not match the tokenizer's vocabulary of ${v} tokens`));
   });
 
+  it("accepts an expand token: the last id, one past the tokenizer's vocabulary", async () => {
+    const { spec } = await inspectModelFolder(folder({ meta: { vocab_size: v + 1, expand_id: v }, graph: { width: v + 1 } }));
+    assert.equal(spec.vocabSize, v + 1);
+    assert.equal(spec.expandId, v);
+    assert.ok(!('expandId' in (await inspectModelFolder(folder())).spec), 'no expandId without expand_id');
+  });
+
+  for (const [what, patch, reason] of [
+    ['an expand_id that is not the last id', { vocab_size: v + 1, expand_id: v - 1 }, new RegExp(`'expand_id' is ${v - 1}: the expand token is the last id, vocab_size - 1 = ${v}`)],
+    ['an expand_id on the uniform graph', { family: 'cedd', graph: 'uniform', cond_kind: 'sigma', inputs: { input_ids: 'input_ids', positions: 'positions', cond: 'cond' }, vocab_size: v + 1, expand_id: v },
+      /'expand_id' is \d+: a model with an expand token needs the absorb graph and x0_logits \(got uniform, x0_logits\)/],
+    ['an expand_id with a vocab_size the tokenizer has', { expand_id: v - 1 }, new RegExp(`vocab_size ${v} does not match the tokenizer's vocabulary of ${v} tokens plus its expand token`)],
+  ] as const) {
+    it(`names ${what}`, async () => expectError(folder({ meta: patch }), 'meta.json', reason));
+  }
+
   it('names a corrupt tokenizer.json whose hash meta.json vouches for', async () => {
     const dir = folder({ meta: { tokenizer_sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' } });
     writeFileSync(path.join(dir, 'tokenizer.json'), '');

@@ -4,7 +4,7 @@ import { positionStats, type LogitRows, type PositionStats } from '../../src/sam
 import { QueriedLogits } from '../../src/sampler/loop/denoiseCall';
 
 /** positionStats as it was written first: two passes over every id with a test of each, Math.exp. */
-function naiveStats(logits: LogitRows, offset: number, vocabSize: number, maskId: number, banned = -1): Omit<PositionStats, 'banned'> {
+function naiveStats(logits: LogitRows, offset: number, vocabSize: number, maskId: number, banned = -1): Omit<PositionStats, 'banned' | 'ids'> {
   let best = -1;
   let maxLogit = -Infinity;
   let second = -Infinity;
@@ -52,7 +52,7 @@ function randomRow(rng: Rng, vocabSize: number): number[] {
   return row;
 }
 
-function assertSame(actual: PositionStats, expected: Omit<PositionStats, 'banned'>, what: string): void {
+function assertSame(actual: PositionStats, expected: Omit<PositionStats, 'banned' | 'ids'>, what: string): void {
   for (const key of Object.keys(expected) as Array<keyof typeof expected>) {
     assert.ok(Object.is(actual[key], expected[key]), `${what} ${key}: ${actual[key]} vs ${expected[key]}`);
   }
@@ -69,15 +69,17 @@ describe('sampler position stats', () => {
         for (const Kind of [Float32Array, Float64Array]) {
           const logits = new Kind(vocabSize + 3);
           logits.set(row, 3); // at an offset, as a query row of [B, Q, V]
-          for (const banned of bans) {
-            const expected = naiveStats(logits, 3, vocabSize, maskId, banned);
+          // the whole row, and the row without its last id (an expand token where a hole may not grow)
+          for (const [ids, banned] of bans.flatMap((b) => [[vocabSize, b], [vocabSize - 1, b]])) {
+            const expected = naiveStats(logits, 3, ids!, maskId, banned);
             if (expected.best < 0) {
-              assert.throws(() => positionStats(logits, 3, vocabSize, maskId, banned), /non-finite logits/);
+              assert.throws(() => positionStats(logits, 3, ids!, maskId, banned), /non-finite logits/);
               continue;
             }
-            const stats = positionStats(logits, 3, vocabSize, maskId, banned);
+            const stats = positionStats(logits, 3, ids!, maskId, banned);
             assert.strictEqual(stats.banned, banned);
-            assertSame(stats, expected, `V=${vocabSize} mask=${maskId} banned=${banned} ${Kind.name}`);
+            assert.strictEqual(stats.ids, ids);
+            assertSame(stats, expected, `V=${vocabSize} ids=${ids} mask=${maskId} banned=${banned} ${Kind.name}`);
           }
         }
       }
@@ -107,7 +109,7 @@ describe('sampler position stats', () => {
     assert.throws(() => positionStats(Float32Array.from([1, 2]), 0, 2, 1, 0), /non-finite logits/); // the only real id banned
   });
 
-  it('QueriedLogits.statsAt computes a position once per banned id and agrees with positionStats', () => {
+  it('QueriedLogits.statsAt computes a position once per banned id and id range and agrees with positionStats', () => {
     const vocabSize = 6;
     const rng = new Rng(5);
     const logits = Float32Array.from({ length: 2 * 2 * vocabSize }, () => rng.nextUniform() * 4); // [B' = 2, Q = 2, V]
@@ -121,5 +123,10 @@ describe('sampler position stats', () => {
     assert.notStrictEqual(banned, first);
     assertSame(banned, naiveStats(logits, (1 * 2 + 1) * vocabSize, vocabSize, 5, first.best), 'row 1 position 2, best banned');
     assertSame(calls.statsAt(0, 1, 5, -1), naiveStats(logits, 0, vocabSize, 5), 'row 0 position 1');
+    // without the last id (an expand token that may not be taken): another entry, of the shorter row
+    const short = calls.statsAt(1, 2, 5, -1, vocabSize - 1);
+    assert.notStrictEqual(short, first);
+    assert.strictEqual(calls.statsAt(1, 2, 5, -1, vocabSize - 1), short);
+    assertSame(short, naiveStats(logits, (1 * 2 + 1) * vocabSize, vocabSize - 1, 5), 'row 1 position 2, last id left out');
   });
 });

@@ -22,8 +22,9 @@ adds is masked at the row's own rate t, like the padding the forward process mas
 version always showed it, and a small model learnt to read "a visible pad closes the hole" as "this
 row was merged" instead of reading the text: review of session 45.)
 
-Sampling (the engine's part, not built yet): a slot revealed as the expand token becomes two masks,
-pushing the row's later slots into its trailing padding.
+Sampling (src/sampler/loop/holeGrowth.ts, and its twin in reference_sampler/sampler.py): a slot
+revealed as the expand token becomes two masks, pushing the row's later slots into its trailing
+padding.
 """
 import torch
 

@@ -192,6 +192,56 @@ CACHE_CASES = [
 ]
 CASES += CACHE_CASES
 
+# Growing holes (loop/holeGrowth.ts): a spec with an expand token, the last id. A hole grows into its
+# room, the pads after it in the input canvas. The fake's expand logit is a hash like any other id's,
+# so the canvases and seeds below are ones where it is revealed: the splits per case (counted by
+# instrumenting CanvasState.split_slot) are in the comments; test_reference_sampler.py checks that the
+# holes grew. "remask": two expands in one step where the room holds one.
+EXPAND = dict(FAKE_SPEC, vocabSize=25, expandId=24)
+MD4_EXPAND = dict(MD4_LINEAR, vocabSize=25, expandId=24)
+# the extension's shipped decoding
+SHIPPED = dict(steps=12, strategy="confidence", threshold=0.8, temperature=0, padPenalty=PAD, nonEmpty=True)
+ROOM_5 = canvas([2, 10], 4, [0, 0, 0, 0, 0, 8, 4])
+ROOM_4 = canvas([2, 9], 6, [0, 0, 0, 0, 11, 4])
+EXPAND_CASES = [
+    case("expand-shipped", [ROOM_5], spec=EXPAND, **SHIPPED),  # 3 splits
+    case("expand-shipped-room-used-up", [canvas([2, 4], 5, [0, 0, 21, 4])], spec=EXPAND, **SHIPPED),  # 2
+    # row 0: two holes with room 3 and 2; row 1: a hole without room (the expand never taken)
+    case("expand-shipped-batch2-two-holes-no-room",
+         [canvas([2, 5], 3, [0, 0, 0, 7, 8], 3, [0, 0, 6]), canvas([5, 1], 4, [13, 10] + [0] * 8)],
+         spec=EXPAND, **SHIPPED),  # 3: 1 in the first hole, 2 in the second
+    case("expand-confidence-t1-pad", [canvas([2, 2], 4, [0, 0, 0, 0, 0, 10, 4])], steps=8, strategy="confidence",
+         padPenalty=PAD, seed=9, spec=EXPAND),  # 3
+    case("expand-random-t1", [ROOM_4], steps=10, strategy="random", seed=14, spec=EXPAND),  # 2
+    case("expand-random-pad-nonempty", [ROOM_4], steps=10, strategy="random", temperature=0.7, padPenalty=PAD,
+         nonEmpty=True, seed=14, spec=EXPAND),  # 3
+    case("expand-random-remask", [canvas([3, 3], 10, [0, 12, 5])], steps=2, strategy="random", seed=8,
+         spec=EXPAND),  # 1 and a remask
+    case("expand-threshold-remask", [canvas([3, 1], 10, [0, 12, 5])], steps=3, strategy="confidence", threshold=0.3,
+         seed=9, spec=EXPAND),  # 1 and a remask
+    case("expand-blocks-t0.7", [canvas([2, 1], 6, [0, 0, 0, 0, 21, 4])], steps=8, strategy="confidence", blockSize=3,
+         temperature=0.7, seed=69, spec=EXPAND),  # 2, the first in block 1
+    case("expand-blocks-shipped", [canvas([2, 2], 6, [0, 0, 0, 0, 7, 4])], blockSize=3, spec=EXPAND,
+         **SHIPPED),  # 2, in block 1
+    # a split at the stop step: the anytime finish makes a new call first
+    case("expand-stop-after-split", [canvas([2, 6], 4, [0, 0, 0, 0, 0, 6, 4])], stop_after=4, steps=12,
+         strategy="confidence", seed=64, spec=EXPAND),  # 2, at steps 2 and 4
+    case("expand-md4-random-stop-after-split", [canvas([2, 16], 6, [0, 0, 0, 0, 17, 4])], stop_after=3, steps=10,
+         strategy="random", seed=92, spec=MD4_EXPAND),  # 2 in step 3
+    case("expand-md4-random", [canvas([2, 16], 6, [0, 0, 0, 0, 17, 4])], steps=10, strategy="random", seed=92,
+         spec=MD4_EXPAND),
+    # no growth: one step is the block's last; the kernel path never takes the expand token
+    case("expand-one-step", [ROOM_5], spec=EXPAND, **dict(SHIPPED, steps=1)),
+    case("expand-euler-kernel", [ROOM_4], steps=8, strategy="random", kernel="euler", spec=EXPAND),
+    # context-cached calls run the room with the holes
+    case("expand-cache-every-3-shipped", [canvas([2, 1], 4, [0, 0, 0, 5], 3, [0, 0, 0, 20, 4])], spec=EXPAND,
+         context_cache=True, cacheRefresh=3, **dict(SHIPPED, steps=10)),  # 3
+    case("expand-cache-every-3-batch2",
+         [canvas([2, 2], 4, [0, 0, 0, 5], 3, [0, 0, 0, 14, 4]), canvas([7, 14], 6, [0, 0, 0, 0, 0, 2, 4, 9, 9, 9])],
+         steps=10, strategy="confidence", cacheRefresh=3, seed=9, spec=EXPAND, context_cache=True),  # 2, one per row
+]
+CASES += EXPAND_CASES
+
 
 def fake_denoise(spec, context_cache=False):
     if context_cache:
@@ -205,6 +255,7 @@ def fake_denoise(spec, context_cache=False):
 def run_case(c, spec):
     rows = c["rows"]
     length = len(rows[0])
+    assert all(len(row) == length for row in rows), f"{c['name']}: rows of different lengths"
     tokens = [t for row in rows for t in row]
     stop_after = c["stopAfter"]
     on_step = None if stop_after is None else (lambda step, _state: "stop" if step == stop_after else None)

@@ -193,11 +193,12 @@ def revealed_by(schedule, n, i, steps):
 # --- distribution.ts ----------------------------------------------------------------------------
 
 class PositionStats:
-    """`banned` (-1 for none) is left out like the mask."""
+    """Over ids [0, ids): the vocabulary, or all of it but its last id (an expand token where a hole may
+    not grow, HoleGrowth). `banned` (-1 for none) is left out like the mask."""
 
-    def __init__(self, logits, offset, vocab, mask_id, banned=-1):
+    def __init__(self, logits, offset, ids, mask_id, banned=-1):
         best, max_logit, second = -1, -math.inf, -math.inf
-        for v in range(vocab):
+        for v in range(ids):
             if v == mask_id or v == banned:
                 continue
             logit = logits[offset + v]
@@ -207,7 +208,7 @@ class PositionStats:
                 second = logit
         sum_exp = 0.0
         weighted = 0.0
-        for v in range(vocab):
+        for v in range(ids):
             if v == mask_id or v == banned:
                 continue
             shifted = logits[offset + v] - max_logit
@@ -216,6 +217,7 @@ class PositionStats:
             if e > 0:
                 weighted += e * shifted
         self.banned = banned
+        self.ids = ids
         self.best = best
         self.max_logit = max_logit
         self.sum_exp = sum_exp
@@ -238,8 +240,9 @@ def _sum_in_id_order(weights):
 
 
 def _fill_weights(logits, offset, stats, vocab, mask_id, temperature):
-    """Tempered weights (tokenSampler.ts step 1)."""
-    return [0.0 if v in (mask_id, stats.banned) else math.exp((logits[offset + v] - stats.max_logit) / temperature)
+    """Tempered weights (tokenSampler.ts step 1); the ids past stats.ids (a left-out expand token) weigh 0."""
+    return [0.0 if v in (mask_id, stats.banned) or v >= stats.ids
+            else math.exp((logits[offset + v] - stats.max_logit) / temperature)
             for v in range(vocab)]
 
 
@@ -306,6 +309,13 @@ class RowPlan:
     def is_last_local_step(self):
         return self.local_step >= self.step_count
 
+    def split(self, position, end):
+        """After the slot at `position` split in two (HoleGrowth): its hole's later positions, up to its
+        old `end`, move one right, and position + 1 joins position's block."""
+        self.blocks = [[moved for q in block
+                        for moved in ([q, q + 1] if q == position else [q + 1] if position < q <= end else [q])]
+                       for block in self.blocks]
+
     def advance(self, state, row):
         self.spent += 1
         while not self.done and all(not state.is_pending(row, p) for p in self.positions):
@@ -343,6 +353,11 @@ class CanvasState:
 
     def hole_end(self, row, position):
         return self.hole_ends[row * self.length + position]
+
+    def is_hole_start(self, row, position):
+        """Whether `position` is the first of its hole (nonEmpty bans the pad there)."""
+        i = row * self.length + position
+        return position == 0 or self.hole_ends[i - 1] != self.hole_ends[i]
 
     def masked_positions(self, row):
         return [p for p in range(self.length) if self.is_masked(row, p)]
@@ -384,6 +399,106 @@ class CanvasState:
         self.pending_flags[row * self.length + position] = False
         self.pending -= 1
 
+    def split_slot(self, row, position):
+        """The revealed slot `position` becomes two masked slots: its hole's later slots move one right,
+        over the position after the hole's end (its room: padding), which joins the hole."""
+        base = row * self.length
+        end = self.hole_ends[base + position]
+        start, stop = base + position + 1, base + end + 1
+        for values in (self.tokens, self.confidence, self.reveal_step, self.pending_flags):
+            values[start + 1:stop + 1] = values[start:stop]
+        j = stop
+        while j >= base and (j == stop or self.hole_ends[j] == end):
+            self.hole_ends[j] = end + 1
+            j -= 1
+        # the expand token's slot and the new one after it: two more masked, pending slots
+        for i in (start - 1, start):
+            self.tokens[i], self.confidence[i] = self.mask_id, math.nan
+            self.reveal_step[i], self.pending_flags[i] = -1, True
+        self.masked += 2
+        self.pending += 2
+        self.version += 1
+
+    def remask(self, row, position):
+        """A revealed hole slot becomes masked and pending again (an expand token its hole has no room for)."""
+        i = row * self.length + position
+        if self.tokens[i] == self.mask_id:
+            return
+        self.tokens[i], self.confidence[i], self.reveal_step[i] = self.mask_id, math.nan, -1
+        self.masked += 1
+        if not self.pending_flags[i]:
+            self.pending += 1
+        self.pending_flags[i] = True
+        self.version += 1
+
+
+# --- holeGrowth.ts ------------------------------------------------------------------------------
+
+class HoleGrowth:
+    """Holes that grow where the model reveals its expand token (spec expandId, the last id), into their
+    room: the pads right after each hole in the input canvas. Draws no uniform."""
+
+    def __init__(self, state, expand_id, pad_id):
+        self.state, self.expand_id = state, expand_id
+        length = state.length
+        # room: at each hole's last position, the pad slots after it not yet taken
+        self.room = [0] * (state.batch * length)
+        # open: per row, whether it may grow in the step it takes (not its block's last step)
+        self.open = [False] * state.batch
+        for row in range(state.batch):
+            for p in range(length):
+                if not state.is_masked(row, p) or state.hole_end(row, p) != p:
+                    continue
+                q = p + 1
+                while q < length and state.token_at(row, q) == pad_id:
+                    q += 1
+                self.room[row * length + p] = q - p - 1
+
+    @staticmethod
+    def create(spec, state):
+        return None if spec.get("expandId") is None else HoleGrowth(state, spec["expandId"], spec["padId"])
+
+    def set_open(self, row, is_open):
+        self.open[row] = is_open
+
+    def allows(self, row, position):
+        """Whether the expand token may be revealed at `position` (a hole position) of `row` now."""
+        return self.open[row] and self.room[row * self.state.length + self.state.hole_end(row, position)] > 0
+
+    def fresh_positions(self):
+        """What a context-cached call runs: every hole position of any row and the room after it."""
+        state, length = self.state, self.state.length
+        fresh = [False] * length
+        for row in range(state.batch):
+            for p in range(length):
+                if state.hole_end(row, p) < 0:
+                    continue
+                fresh[p] = True
+                if state.hole_end(row, p) == p:
+                    for q in range(p + 1, p + 1 + self.room[row * length + p]):
+                        fresh[q] = True
+        return [p for p in range(length) if fresh[p]]
+
+    def grow(self, row, plan):
+        """After `row`'s reveals of a step: each expand of the block splits, the last first; an expand
+        whose hole has no room left is masked again. Whether one split."""
+        state = self.state
+        expands = [p for p in plan.positions
+                   if not state.is_masked(row, p) and state.token_at(row, p) == self.expand_id]
+        split = False
+        for position in reversed(expands):
+            end = state.hole_end(row, position)
+            at = row * state.length + end
+            if self.room[at] == 0:
+                state.remask(row, position)
+                continue
+            state.split_slot(row, position)
+            plan.split(position, end)
+            self.room[at + 1] = self.room[at] - 1
+            self.room[at] = 0
+            split = True
+        return split
+
 
 # --- denoiseCall.ts -----------------------------------------------------------------------------
 
@@ -414,14 +529,19 @@ _fills_started = 0
 
 
 class _Run:
-    def __init__(self, denoise, spec, options, state, rng):
+    def __init__(self, denoise, spec, options, state, rng, growth=None):
         global _fills_started
         self.denoise, self.spec, self.options, self.state, self.rng = denoise, spec, options, state, rng
+        # growth: a HoleGrowth (expand token, absorb path) or None, where the expand token is never taken
+        self.growth = growth
         self.cached, self.cached_times, self.version_at_call, self.nfe = None, [], -1, 0
+        # a slot split since the last call has no logits yet
+        self.split_since_call = False
         self.time_conditioned = spec["condKind"] != "none"
         self.step = 0
         caching = getattr(denoise, "context_cache", False) and options["cacheRefresh"] > 1
-        self.fresh = state.hole_positions() if caching else None
+        holes = growth.fresh_positions() if growth is not None else state.hole_positions()
+        self.fresh = holes if caching else None
         self.fill = _fills_started
         _fills_started += 1
 
@@ -436,11 +556,22 @@ class _Run:
         self.cached = QueriedLogits(self.denoise, self.spec, self.state, cond, self.cache_request())
         self.cached_times = times
         self.version_at_call = self.state.version
+        self.split_since_call = False
         self.nfe += 1
         return self.cached
 
     def is_fresh(self):
         return self.cached is not None and not self.time_conditioned and self.version_at_call == self.state.version
+
+    def finish_greedily(self, rows, times):
+        """The anytime finish: every pending position of `rows` greedily from the last call's logits, or
+        a new call's (at `times`) where a slot split since; the expand token is never taken."""
+        if self.split_since_call:
+            self.refresh(times)
+        growth, self.growth = self.growth, None
+        for row in rows:
+            settle_positions(self, self.cached, row, self.state.pending_positions(row), self.cached_times[row], True)
+        self.growth = growth
 
     # Pad rules (options padPenalty set, absorb graph), step/padRules.ts: a revealed pad pads the rest of its
     # hole; a pad never goes before content already revealed later in its hole (the pad id is banned there).
@@ -452,16 +583,26 @@ class _Run:
         if not self.pad_rules_on():
             return -1
         pad = self.spec["padId"]
+        if self.options["nonEmpty"] and self.state.is_hole_start(row, position):
+            return pad
         for q in range(position + 1, self.state.hole_end(row, position) + 1):
             if not self.state.is_masked(row, q) and self.state.token_at(row, q) != pad:
                 return pad
         return -1
 
+    def distribution_ids(self, row, position):
+        """holeGrowth.ts distributionIds: the whole vocabulary, but without the expand token (the last id)
+        unless its hole may grow now."""
+        vocab = self.spec["vocabSize"]
+        if self.spec.get("expandId") is None or (self.growth is not None and self.growth.allows(row, position)):
+            return vocab
+        return vocab - 1
+
     def stats_at(self, logits, row, position, banned=None):
         if banned is None:
             banned = self.banned_at(row, position)
-        return PositionStats(logits.logits, logits.offset(row, position), self.spec["vocabSize"], self.spec["maskId"],
-                             banned)
+        return PositionStats(logits.logits, logits.offset(row, position), self.distribution_ids(row, position),
+                             self.spec["maskId"], banned)
 
     def place(self, logits, row, position, token, confidence):
         state, pad = self.state, self.spec["padId"]
@@ -619,7 +760,8 @@ class _KernelRun(_Run):
             weights = tweedie_scores(scores_of(rows, offset, x, spec["maskId"], spec["vocabSize"]), x, spec["maskId"],
                                      sigma(spec, t))
             rows, offset = [math.log(w) if w > 0 else -math.inf for w in weights], 0
-        return rows, offset, PositionStats(rows, offset, spec["vocabSize"], spec["maskId"], banned)
+            return rows, offset, PositionStats(rows, offset, spec["vocabSize"], spec["maskId"], banned)
+        return rows, offset, self.stats_at(logits, row, position, banned)
 
 
 def settle_positions(run, logits, row, positions, t, greedy):
@@ -660,11 +802,16 @@ def validate_spec(spec):
         raise SampleError("log-score models run on the absorb or uniform graph")
     if sch["type"] == "genmd4" and (graph != "absorb" or spec["condKind"] == "sigma"):
         raise SampleError("the genmd4 schedule needs the absorb graph and no sigma conditioning")
+    expand_id = spec.get("expandId")
+    if expand_id is not None and (graph != "absorb" or spec["outputKind"] != "x0_logits"
+                                  or expand_id != spec["vocabSize"] - 1):
+        raise SampleError("an expand token needs the absorb graph, x0 logits and the last id")
 
 
 def resolve_options(spec, options):
     resolved = {"threshold": None, "schedule": "linear", "temperature": 1.0,
-                "blockSize": None, "padPenalty": None, "kernel": "analytic", "cacheRefresh": 1}
+                "blockSize": None, "padPenalty": None, "nonEmpty": False, "kernel": "analytic",
+                "cacheRefresh": 1}
     resolved.update(options)
     if not (isinstance(resolved["cacheRefresh"], int) and resolved["cacheRefresh"] >= 1):
         raise SampleError("cacheRefresh must be an integer >= 1")
@@ -704,10 +851,12 @@ def sample(denoise, spec, tokens, batch, length, options, on_step=None):
     plans = [RowPlan(state.pending_positions(b), options["blockSize"], options["steps"]) for b in range(batch)]
     total_steps = max(p.budget for p in plans)
     kernels = uses_kernels(spec, options)
+    # a model with an expand token grows its holes on the absorb path (the kernel path never takes the token)
+    growth = None if kernels else HoleGrowth.create(spec, state)
     rng = Rng(options["seed"])
     if spec["graph"] == "uniform":
         state.fill_holes_with_noise(rng, spec["vocabSize"])
-    run = _KernelRun(denoise, spec, options, state, rng)
+    run = _KernelRun(denoise, spec, options, state, rng, growth)
 
     def row_time(plan):
         return SAMPLING_EPS if plan.done else grid_time(plan.local_step - 1, plan.step_count)
@@ -719,10 +868,15 @@ def sample(denoise, spec, tokens, batch, length, options, on_step=None):
             if plan.done:
                 continue
             if not kernels:
+                if growth is not None:
+                    # a split slot needs a step to be filled: no growth at the block's last step
+                    growth.set_open(row, not plan.is_last_local_step)
                 if options["strategy"] == "random":
                     run.reveal_ancestral(logits, row, plan)
                 else:
                     run.reveal_ranked(logits, row, plan)
+                if growth is not None and growth.grow(row, plan):
+                    run.split_since_call = True
             elif plan.is_last_local_step:
                 settle_positions(run, logits, row, plan.positions, row_time(plan), False)
             else:
@@ -738,8 +892,7 @@ def sample(denoise, spec, tokens, batch, length, options, on_step=None):
             if not plan.done:
                 plan.advance(state, row)
         if on_step is not None and on_step(step, state) == "stop":
-            for row in range(batch):
-                settle_positions(run, run.cached, row, state.pending_positions(row), run.cached_times[row], True)
+            run.finish_greedily(range(batch), [row_time(p) for p in plans])
         if state.pending == 0:
             return result(run.nfe, step)
     raise AssertionError("positions left pending after the full step budget")

@@ -80,6 +80,7 @@ export function parseMeta(file: string, text: string): ModelMeta {
   const positions = inputs.string('positions');
   const outputs = { logits: fields.object('outputs').string('logits') };
   const contextCache = parseContextCache(fields, graph, [stateInput, positions, ...(cond ? [cond] : [])], [outputs.logits]);
+  const expandId = parseExpandId(fields, graph, outputKind, maxId);
   return {
     formatVersion: 1,
     name: fields.string('name'),
@@ -97,6 +98,7 @@ export function parseMeta(file: string, text: string): ModelMeta {
       eosId: fields.integer('eos_id', 0, maxId),
       bosId: fields.nullableInteger('bos_id', 0, maxId),
       maxLength: fields.integer('max_length', minMaxLength),
+      ...(expandId === undefined ? {} : { expandId }),
     },
     inputs: { inputIds: sphere ? null : stateInput, inputVec: sphere ? stateInput : null, positions, cond },
     outputs,
@@ -107,6 +109,22 @@ export function parseMeta(file: string, text: string): ModelMeta {
     training: fields.optionalRecord('training'),
     results: fields.optionalRecord('results'),
   };
+}
+
+/**
+ * `expand_id`, optional: the expand token of a model trained with expand slots (DreamOn's length
+ * supervision, training/diffuse/expand.py), the last id (the one after the tokenizer's vocabulary).
+ * The sampler grows a hole where it is revealed (src/sampler/loop/holeGrowth.ts), which the absorb
+ * graph's x0 logits alone support.
+ */
+function parseExpandId(fields: MetaFields, graph: Graph, outputKind: OutputKind, maxId: number): number | undefined {
+  if (fields.isUnset('expand_id')) return undefined;
+  if (graph !== 'absorb' || outputKind !== 'x0_logits') {
+    fields.reject('expand_id', `a model with an expand token needs the absorb graph and x0_logits (got ${graph}, ${outputKind})`);
+  }
+  const expandId = fields.integer('expand_id', 0, maxId);
+  if (expandId !== maxId) fields.reject('expand_id', `the expand token is the last id, vocab_size - 1 = ${maxId}`);
+  return expandId;
 }
 
 /** Schedules whose keep probability is MD4's (1 - 2eps)·α̃(t) + eps. */

@@ -81,10 +81,13 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
     );
   }
   const tokenizer = await loadTokenizer(files.tokenizer);
-  if (tokenizer.vocabSize !== meta.spec.vocabSize) {
+  // an expand token (meta.json `expand_id`) is the one id past the tokenizer's: no text holds it
+  const textIds = meta.spec.vocabSize - (meta.spec.expandId === undefined ? 0 : 1);
+  if (tokenizer.vocabSize !== textIds) {
+    const expected = meta.spec.expandId === undefined ? '' : ' plus its expand token';
     throw new ModelLoadError(
       files.meta,
-      `vocab_size ${meta.spec.vocabSize} does not match the tokenizer's vocabulary of ${tokenizer.vocabSize} tokens`,
+      `vocab_size ${meta.spec.vocabSize} does not match the tokenizer's vocabulary of ${tokenizer.vocabSize} tokens${expected}`,
     );
   }
   await checkSpecialIds(files.meta, meta, tokenizer);

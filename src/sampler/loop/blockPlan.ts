@@ -13,7 +13,8 @@ export class RowPlan {
   private spent = 0;
 
   private constructor(
-    private readonly blocks: readonly number[][],
+    // rewritten where a hole grows (`split`)
+    private blocks: readonly number[][],
     private readonly blockSteps: readonly number[],
   ) {}
 
@@ -52,6 +53,16 @@ export class RowPlan {
 
   get isLastLocalStep(): boolean {
     return this.localStep >= this.blockStepCount;
+  }
+
+  /**
+   * After the slot at `position` split in two (loop/holeGrowth.ts): its hole's later positions, up
+   * to its old `end`, move one right, and `position + 1` joins `position`'s block.
+   */
+  split(position: number, end: number): void {
+    this.blocks = this.blocks.map((block) =>
+      block.flatMap((q) => (q === position ? [q, q + 1] : q > position && q <= end ? [q + 1] : [q])),
+    );
   }
 
   /** After a step: move to the next block once this one has no pending position left. */

@@ -144,6 +144,43 @@ export class CanvasState {
     if (!this.refining) this.settle(row, position);
   }
 
+  /**
+   * Splits the revealed slot `position` of a hole in two masked slots (an expand token,
+   * holeGrowth.ts): the hole's later slots move one right, into the position after its end, which
+   * joins the hole (the caller's room: padding, overwritten).
+   */
+  splitSlot(row: number, position: number): void {
+    const base = row * this.length;
+    const end = this.holeEnds[base + position]!;
+    const from = base + position + 1;
+    const to = base + end + 1;
+    for (const values of [this.tokens, this.confidence, this.revealStep, this.pendingFlags]) values.copyWithin(from + 1, from, to);
+    for (let j = base + end + 1; j >= base && (j === base + end + 1 || this.holeEnds[j] === end); j--) this.holeEnds[j] = end + 1;
+    // the expand token's slot and the new one after it: two more masked, pending slots
+    for (const i of [from - 1, from]) {
+      this.tokens[i] = this.maskId;
+      this.confidence[i] = NaN;
+      this.revealStep[i] = -1;
+      this.pendingFlags[i] = 1;
+    }
+    this.maskedLeft += 2;
+    this.pendingLeft += 2;
+    this.changes++;
+  }
+
+  /** Makes `position` (a revealed hole slot) masked and pending again. */
+  remask(row: number, position: number): void {
+    const i = row * this.length + position;
+    if (this.tokens[i] === this.maskId) return;
+    this.tokens[i] = this.maskId;
+    this.confidence[i] = NaN;
+    this.revealStep[i] = -1;
+    this.maskedLeft++;
+    if (this.pendingFlags[i] === 0) this.pendingLeft++;
+    this.pendingFlags[i] = 1;
+    this.changes++;
+  }
+
   /** Marks a pending position final. */
   settle(row: number, position: number): void {
     this.pendingFlags[row * this.length + position] = 0;

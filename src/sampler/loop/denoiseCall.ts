@@ -5,7 +5,7 @@ import type { ContextCacheRequest, Denoiser } from '../types';
 
 /** Logits of one network call, addressable by canvas row and position. */
 export class QueriedLogits {
-  // stats: positionStats by query row · (V + 1) + banned + 1, filled as steps ask
+  // stats: positionStats by (query row · (V + 1) + banned + 1) · 2 + (1 where the expand token is left out), filled as steps ask
   private readonly stats = new Map<number, PositionStats>();
 
   constructor(
@@ -28,16 +28,16 @@ export class QueriedLogits {
   }
 
   /**
-   * positionStats of `[row, position]` with `banned` left out, computed once per call: a step asks
-   * again for positions it has ranked (a revealed pad fills the rest of its hole, pruning finishes
-   * the rows greedily): a fifth of a single-line fill's asks.
+   * positionStats of `[row, position]` over ids [0, `ids`) with `banned` left out, computed once per
+   * call: a step asks again for positions it has ranked (a revealed pad fills the rest of its hole,
+   * pruning finishes the rows greedily): a fifth of a single-line fill's asks.
    */
-  statsAt(row: number, position: number, maskId: number, banned: number): PositionStats {
+  statsAt(row: number, position: number, maskId: number, banned: number, ids = this.vocabSize): PositionStats {
     const offset = this.offset(row, position);
-    const key = (offset / this.vocabSize) * (this.vocabSize + 1) + banned + 1;
+    const key = ((offset / this.vocabSize) * (this.vocabSize + 1) + banned + 1) * 2 + (ids < this.vocabSize ? 1 : 0);
     let stats = this.stats.get(key);
     if (stats === undefined) {
-      stats = positionStats(this.logits, offset, this.vocabSize, maskId, banned);
+      stats = positionStats(this.logits, offset, ids, maskId, banned);
       this.stats.set(key, stats);
     }
     return stats;

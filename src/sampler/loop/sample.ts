@@ -4,6 +4,7 @@ import type { Canvas, SampleOptions, SampleResult } from '../api';
 import { RowPlan } from './blockPlan';
 import { CanvasState } from './canvasState';
 import { denoiseQueried, type QueriedLogits } from './denoiseCall';
+import { HoleGrowth } from './holeGrowth';
 import { condValue, gridTime, SAMPLING_EPS } from '../math/noiseSchedule';
 import { revealAncestral, revealRanked } from '../absorb/reveal';
 import { sampleSphere } from '../sphere/sphereSample';
@@ -46,6 +47,11 @@ import { resolveOptions, validateCanvas, validateSpec } from '../validate';
  * n is a multiple of `cacheRefresh`; the others run only the hole positions (those of any row)
  * against that context. Which calls happen, and the RNG order, are the same as without it.
  *
+ * Growing holes (a model with an expand token, `spec.expandId`; the absorb path): after a row's
+ * reveals of a step, each slot revealed as the expand token splits into two masked slots, its hole's
+ * later slots moving one right into the padding after the hole (loop/holeGrowth.ts); the new slot
+ * joins the same block and step budget, and the context-cached calls run that padding with the holes.
+ *
  * Pruning (`pruneAfter` k with `onPrune`): after step k, `onPrune` sees every row finished greedily
  * from step k's logits (on a copy) and answers the rows that go on. The others are finished the
  * same way in the run itself (greedy: no RNG draw), take no further step and leave the network
@@ -75,6 +81,8 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   const totalSteps = Math.max(...plans.map((plan) => plan.budget));
   const timeConditioned = spec.condKind !== 'none';
   const kernels = usesKernels(spec, resolved);
+  // a model with an expand token grows its holes on the absorb path (the kernel path never takes the token)
+  const growth = kernels ? undefined : HoleGrowth.create(spec, state);
   const rng = new Rng(resolved.seed);
   if (spec.graph === 'uniform') state.fillHolesWithNoise(rng, spec.vocabSize);
   const tokenSampler = new TokenSampler(spec.vocabSize, spec.maskId, resolved);
@@ -82,11 +90,13 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   let cached: QueriedLogits | undefined;
   let cachedTimes: number[] = [];
   let versionAtCall = -1;
+  // a slot split since the last call (holeGrowth.ts) has no logits yet
+  let splitSinceCall = false;
   let nfe = 0;
   // The rows the network calls run, ascending: every row until pruning drops some.
   let running = Array.from({ length: state.batch }, (_, b) => b);
   let dropped: number[] = [];
-  const fresh = denoiser.contextCache === true && resolved.cacheRefresh > 1 ? state.holePositions() : undefined;
+  const fresh = denoiser.contextCache === true && resolved.cacheRefresh > 1 ? (growth?.freshPositions() ?? state.holePositions()) : undefined;
   const fill = fillsStarted++;
   const cacheRequest = (): ContextCacheRequest | undefined =>
     fresh && {
@@ -103,22 +113,27 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
     throwIfAborted(signal);
     cachedTimes = times;
     versionAtCall = state.version;
+    splitSinceCall = false;
     nfe++;
     return cached;
   };
   const isFresh = (): boolean => cached !== undefined && !timeConditioned && versionAtCall === state.version;
   const rowTime = (plan: RowPlan): number => (plan.done ? SAMPLING_EPS : gridTime(plan.localStep - 1, plan.blockStepCount));
-  /** Settles every pending position of `rows` of `target` greedily from the last call's logits (the anytime finish). */
-  const finishGreedily = (ctx: StepContext, target: CanvasState, rows: readonly number[]): void => {
-    const finishCtx = { ...ctx, state: target, logits: cached! };
+  /**
+   * Settles every pending position of `rows` of `target` greedily from the last call's logits (the
+   * anytime finish), or from a new call's where a slot split since that one.
+   */
+  const finishGreedily = async (ctx: StepContext, target: CanvasState, rows: readonly number[]): Promise<void> => {
+    if (splitSinceCall) await refresh(plans.map(rowTime));
+    const finishCtx = { ...ctx, state: target, logits: cached!, growth: undefined };
     for (const row of rows) settlePositions(finishCtx, row, target.pendingPositions(row), cachedTimes[row]!, true);
   };
   const prune = async (ctx: StepContext, step: number): Promise<void> => {
     const preview = state.clone();
-    finishGreedily(ctx, preview, running);
+    await finishGreedily(ctx, preview, running);
     const keep = keptRows(await options.onPrune!(preview.stepInfo(step, totalSteps, nfe)), running);
     dropped = running.filter((row) => !keep.includes(row));
-    finishGreedily(ctx, state, dropped);
+    await finishGreedily(ctx, state, dropped);
     // an empty plan is done: a dropped row takes no further step
     for (const row of dropped) plans[row] = RowPlan.create([], undefined, 1);
     running = keep;
@@ -128,12 +143,14 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
   for (let step = 1; step <= totalSteps; step++) {
     throwIfAborted(signal);
     const logits = isFresh() ? cached! : await refresh(plans.map(rowTime));
-    const ctx: StepContext = { spec, options: resolved, state, logits, rng, tokenSampler, step, scratch };
+    const ctx: StepContext = { spec, options: resolved, state, logits, rng, tokenSampler, step, scratch, ...(growth ? { growth } : {}) };
     plans.forEach((plan, row) => {
       if (plan.done) return;
       if (!kernels) {
+        growth?.setOpen(row, !plan.isLastLocalStep);
         if (resolved.strategy === 'random') revealAncestral(ctx, row, plan);
         else revealRanked(ctx, row, plan);
+        if (growth?.grow(row, plan)) splitSinceCall = true;
       } else if (plan.isLastLocalStep) {
         settlePositions(ctx, row, plan.blockPositions, rowTime(plan), false);
       } else {
@@ -155,7 +172,7 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
     });
 
     const verdict = onStep?.(state.stepInfo(step, totalSteps, nfe));
-    if (verdict === 'stop') finishGreedily(ctx, state, running);
+    if (verdict === 'stop') await finishGreedily(ctx, state, running);
     if (state.pending > 0 && step === resolved.pruneAfter && running.length > 1) await prune(ctx, step);
     if (state.pending === 0) return result(step);
   }

@@ -10,6 +10,8 @@ import { InferenceError } from '../../core/errors';
 export interface PositionStats {
   /** The id left out besides the mask; -1 for none. */
   readonly banned: number;
+  /** The distribution covers ids [0, ids): the vocabulary, or all of it but the expand token, its last id, where a hole may not grow (loop/holeGrowth.ts). */
+  readonly ids: number;
   /** argmax_v p_v; ties go to the lower id. */
   readonly best: number;
   readonly maxLogit: number;
@@ -26,9 +28,12 @@ export interface PositionStats {
 /** A network output (float32) or weights the sampler derived from one (float64). */
 export type LogitRows = Float32Array | Float64Array;
 
-/** `logits[offset .. offset + vocabSize)` is one query row of `[B, Q, V]` (or one derived log-weight row). */
-export function positionStats(logits: LogitRows, offset: number, vocabSize: number, maskId: number, banned = -1): PositionStats {
-  const blocks = allowedBlocks(offset, vocabSize, maskId, banned);
+/**
+ * `logits[offset .. offset + ids)` is one query row of `[B, Q, V]` (or one derived log-weight row),
+ * all of it (`ids` = V) or all but its last id (`ids` = V - 1, the expand token left out).
+ */
+export function positionStats(logits: LogitRows, offset: number, ids: number, maskId: number, banned = -1): PositionStats {
+  const blocks = allowedBlocks(offset, ids, maskId, banned);
   const top = new Top();
   for (let i = 0; i < blocks.length; i += 2) top.scan(logits, blocks[i]!, blocks[i + 1]!);
   const sums = new ExpSums(top.maxLogit, top.at);
@@ -40,6 +45,7 @@ export function positionStats(logits: LogitRows, offset: number, vocabSize: numb
   }
   return {
     banned,
+    ids,
     best: top.at - offset,
     maxLogit,
     sumExp,

@@ -8,7 +8,8 @@ export interface SamplingKnobs {
 /**
  * Draws a token from the tempered SUBS distribution in float64 by inverse CDF with one uniform u
  * in (0, 1). Steps, each mirrored by the Python reference:
- * 1. w_v = exp((logit_v - maxLogit) / T), w_mask = 0 (and w = 0 for the stats' banned id);
+ * 1. w_v = exp((logit_v - maxLogit) / T), w_mask = 0 (and w = 0 for the stats' banned id and
+ *    for the ids past `stats.ids`);
  * 2. `pickInverseCdf`: the first id (ascending) whose running sum of w exceeds u * Σw; if rounding
  *    leaves none, the last id with w > 0.
  */
@@ -47,7 +48,7 @@ export class TokenSampler {
   private fillWeights(logits: LogitRows, offset: number, stats: PositionStats): void {
     const { weights, vocabSize, maskId, knobs } = this;
     for (let v = 0; v < vocabSize; v++) {
-      weights[v] = v === maskId || v === stats.banned ? 0 : Math.exp((logits[offset + v]! - stats.maxLogit) / knobs.temperature);
+      weights[v] = v === maskId || v === stats.banned || v >= stats.ids ? 0 : Math.exp((logits[offset + v]! - stats.maxLogit) / knobs.temperature);
     }
   }
 }

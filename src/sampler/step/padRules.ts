@@ -1,3 +1,4 @@
+import { distributionIds } from '../loop/holeGrowth';
 import { probabilityOf, type PositionStats } from '../math/distribution';
 import type { StepContext } from './stepContext';
 
@@ -33,7 +34,7 @@ function padRulesOn(ctx: StepContext): boolean {
 }
 
 export function statsAt(ctx: StepContext, row: number, position: number, banned = bannedAt(ctx, row, position)): PositionStats {
-  return ctx.logits.statsAt(row, position, ctx.spec.maskId, banned);
+  return ctx.logits.statsAt(row, position, ctx.spec.maskId, banned, distributionIds(ctx, row, position));
 }
 
 /** Every write of a drawn token goes through here: with the pad rules on, a pad also pads the rest of its hole. */

@@ -1,5 +1,6 @@
 import type { Rng } from '../../core/rng';
 import type { CanvasState } from '../loop/canvasState';
+import type { HoleGrowth } from '../loop/holeGrowth';
 import type { QueriedLogits } from '../loop/denoiseCall';
 import type { TokenSampler } from '../math/tokenSampler';
 import type { DiffusionSpec } from '../types';
@@ -16,6 +17,8 @@ export interface StepContext {
   readonly step: number;
   /** Per-position work vectors of the graph kernels (kernels/transition.ts), reused. */
   readonly scratch: Scratch;
+  /** Where holes may grow (a model with an expand token, on the absorb path); undefined: the expand token is never taken. */
+  readonly growth?: HoleGrowth;
 }
 
 /** Float64 vectors `[vocabSize]` a step reuses for every position. */

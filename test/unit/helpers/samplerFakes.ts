@@ -133,8 +133,13 @@ export class ContextCacheFake extends RecordingDenoiser {
   readonly contextCache = true;
   private kept: { fill: number; tokens: Int32Array; rows: number[] } | undefined;
 
-  constructor(spec: DiffusionSpec = FAKE_SPEC) {
-    super(spec, (request) => this.answer(request));
+  /** `adjust` rewrites each answer's logits `[B, Q, V]` in place (e.g. to favour one id). */
+  constructor(spec: DiffusionSpec = FAKE_SPEC, adjust?: (logits: Float32Array) => void) {
+    super(spec, (request) => {
+      const logits = this.answer(request);
+      adjust?.(logits);
+      return logits;
+    });
   }
 
   private answer(request: DenoiseRequest): Float32Array {
