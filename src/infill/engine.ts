@@ -7,7 +7,7 @@ import type { TextTokenizer } from '../tokenizer';
 import { buildCanvas, type CanvasHole, type CanvasLayout } from './canvas';
 import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
-import { readHole } from './extract';
+import { readHole, type SampledCanvas } from './extract';
 import { holeShape, type HoleKind } from './holeShape';
 import { indentVariants } from './indentVariants';
 import { lineEndingIds, lineHoleStarts, ruleOutAtStarts } from './lineStarts';
@@ -21,7 +21,6 @@ import type { Candidate, HoleFill, HoleLayout, InfillHooks, InfillOptions, Infil
 import { validateOptions, validateRequest } from './validate';
 
 /** What a row's candidate is read from: a sampled batch, or the greedy preview of one (pruning). */
-type Sampled = Pick<SampleResult, 'tokens' | 'confidence'>;
 
 interface Run {
   readonly result: SampleResult;
@@ -100,7 +99,7 @@ export class InfillEngine {
       tokens.set(batchTokens(v.canvas, v.rows, spec.padId), offset * length);
       offset += v.rows.length;
     }
-    const layout: HoleLayout = { length, rows: placed.flatMap((v) => rowHoles(v.canvas, v.rows)) };
+    const layout: HoleLayout = { length, rows: placed.flatMap((v) => rowHoles(v.canvas, v.rows, grows)) };
     hooks.onPlan?.({ options, layout });
     // With `pruneAfter`, the rows the final choice would rank first on the greedy preview go on, as
     // many as the candidates asked for; the losing lengths stop costing network calls.
@@ -132,7 +131,7 @@ export class InfillEngine {
    * which a missing line often breaks, likely right); the model's score decides the rest.
    */
   private async rankCandidates(
-    sampled: Sampled, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, skip: readonly number[] = [],
+    sampled: SampledCanvas, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, skip: readonly number[] = [],
   ): Promise<Candidate[]> {
     const candidates: Candidate[] = [];
     let offset = 0;
@@ -212,7 +211,7 @@ export class InfillEngine {
   }
 
   private async readCandidate(
-    result: Sampled, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[],
+    result: SampledCanvas, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[],
   ): Promise<Candidate> {
     const { canvas, holes, indent } = variant;
     const { text, indentation } = variant.request;
@@ -221,7 +220,7 @@ export class InfillEngine {
     let weightedScore = 0;
     let weight = 0;
     for (const [i, { hole, shape }] of holes.entries()) {
-      const generated = readHole(result.tokens, result.confidence, canvas.ids.length, r, slots[i], this.stopIds);
+      const generated = readHole(result, canvas.ids.length, r, slots[i], this.stopIds);
       const raw = await this.model.tokenizer.decode(generated.ids);
       const after = text.slice(hole.end, i + 1 < holes.length ? holes[i + 1].hole.start : text.length);
       const kind = row.kinds[i];

@@ -20,7 +20,7 @@ export interface RowSpec {
    * token, src/sampler/loop/holeGrowth.ts) the most a fill of its kind may take, the padding after
    * its slots being the room it grows into.
    */
-  readonly room: readonly number[];
+  readonly capacity: readonly number[];
   /** How each hole's fill is shaped in this row (a line-shaped hole keeps one line in a line-sized row). */
   readonly kinds: readonly HoleKind[];
 }
@@ -47,7 +47,8 @@ function inFrontOfText(shape: HoleShape): boolean {
  * whose size is at most `lineTokens`; in a larger row it may take several whole lines, so the
  * model's score chooses between one line and more. With `inlineBreaks`, a cursor inside a line in
  * front of text is read as a block: the fill keeps the line breaks the model writes. Where the model
- * `grows` holes, a row's hole may grow to `lineTokens` slots in a line, else to `maxTokens`.
+ * `grows` holes, a hole read as one line (a line's own, or inside a line) may grow to `lineTokens`
+ * slots, a block to `maxTokens`.
  */
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number, grows = false): RowSpec[] {
   const { lineTokens, maxTokens } = options;
@@ -67,18 +68,18 @@ export function planRows(holes: readonly HoleInput[], options: InfillOptions, ba
       const searched = h.hole.start === h.hole.end && h.shape.kind !== 'block';
       return holeSlots(h.hole, h.selectionTokens, searched ? size : maxTokens);
     });
-    const room = slots.map((count, i) => (grows ? Math.max(count, kinds[i] === 'line' ? lineTokens! : maxTokens) : count));
+    const capacity = slots.map((count, i) => (grows ? Math.max(count, kinds[i] !== 'block' && lineTokens !== undefined ? lineTokens : maxTokens) : count));
     const key = JSON.stringify([slots, kinds]);
     if (seen.has(key)) continue;
     seen.add(key);
-    for (let k = 0; k < batchPerSize; k++) rows.push({ size, slots, kinds, room });
+    for (let k = 0; k < batchPerSize; k++) rows.push({ size, slots, kinds, capacity });
   }
   return rows;
 }
 
 /** Slots each hole takes on the shared canvas: the most any row needs. */
 export function canvasSlots(rows: readonly RowSpec[]): number[] {
-  return rows[0].room.map((_, i) => Math.max(...rows.map((row) => row.room[i])));
+  return rows[0].capacity.map((_, i) => Math.max(...rows.map((row) => row.capacity[i])));
 }
 
 /** The batch `[rows * length]`: the canvas per row, with each hole's slots past the row's count set to `padId`. */
@@ -92,7 +93,11 @@ export function batchTokens(canvas: CanvasLayout, rows: readonly RowSpec[], padI
   return tokens;
 }
 
-/** Each row's holes on `canvas`: where each starts and the slots its fill may take (its slots, or its room where holes grow; the rest are padding). */
-export function rowHoles(canvas: CanvasLayout, rows: readonly RowSpec[]): CanvasHole[][] {
-  return rows.map((row) => canvas.holes.map((hole, i) => ({ start: hole.start, slots: row.room[i] })));
+/**
+ * Each row's holes on `canvas`: where each starts and the slots its fill may take: the row's, or
+ * where holes grow the canvas hole's (a hole grows into all the padding after it, which may be more
+ * than its own row needed; readHole reads what it took).
+ */
+export function rowHoles(canvas: CanvasLayout, rows: readonly RowSpec[], grows = false): CanvasHole[][] {
+  return rows.map((row) => canvas.holes.map((hole, i) => ({ start: hole.start, slots: grows ? hole.slots : row.slots[i] })));
 }

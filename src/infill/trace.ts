@@ -32,7 +32,8 @@ interface Slot {
 /**
  * Records, for every batch row of one fill, which token each hole slot got, at which step and how
  * confidently. The slots are the plan's (`InfillHooks.onPlan`): each row's own slots of each hole,
- * not the padding that fixes a shorter row's tail. `onStep` then sees each slot's token: its step
+ * not the padding that fixes a shorter row's tail (but where holes grow, all the padding a hole
+ * may grow into, shown as padding where it did not). `onStep` then sees each slot's token: its step
  * is the last step that changed it, or the first step for a noise token no step replaced (on the
  * uniform and roulette graphs; on the absorbing graph, the step that revealed it), and its
  * confidence the latest. `result` gives the row the view should show, the one whose fill won.
@@ -57,7 +58,11 @@ export class TraceRecorder {
     this.steps = info.step;
     for (const slot of this.rows.flat()) {
       const id = info.tokens[slot.position];
-      if (id === this.spec.maskId) continue;
+      if (id === this.spec.maskId) {
+        // not revealed yet, or masked again: a growing hole split a slot and moved the ones after it
+        Object.assign(slot, { id, step: 0, confidence: Number.NaN });
+        continue;
+      }
       if (id !== slot.id) {
         slot.id = id;
         slot.step = info.step;

@@ -102,6 +102,8 @@ export interface StepInfo {
   tokens: Int32Array;
   /** Per position: probability of the revealed token when revealed; NaN while masked; 1 for context. */
   confidence: Float64Array;
+  /** Per position: the step its token was last written at; -1 for context and for a slot not revealed yet. */
+  revealStep: Int32Array;
   /** Masked slots left (all rows). */
   masked: number;
 }
@@ -111,7 +113,7 @@ export interface SampleResult {
   tokens: Int32Array;
   /** As in StepInfo. */
   confidence: Float64Array;
-  /** Step at which each position was revealed; -1 for context. */
+  /** As in StepInfo: no hole slot is left at -1. */
   revealStep: Int32Array;
   /** Network calls made. */
   nfe: number;

@@ -44,8 +44,9 @@ export function validateSpec(spec: DiffusionSpec): void {
     fail(`pM must be in (0, 1) for the roulette graph and absent otherwise (got ${pM} on '${graph}')`);
   }
   if (outputKind === 'log_score' && graph === 'roulette') fail('log-score (SEDD) models run on the absorb or uniform graph, not roulette');
-  if (spec.expandId !== undefined && (graph !== 'absorb' || outputKind !== 'x0_logits' || spec.expandId !== spec.vocabSize - 1)) {
-    fail(`an expand token needs the absorb graph, x0 logits and the last id ${spec.vocabSize - 1} (got ${spec.expandId} on '${graph}', ${outputKind})`);
+  const { expandId } = spec;
+  if (expandId !== undefined && (graph !== 'absorb' || outputKind !== 'x0_logits' || expandId !== spec.vocabSize - 1 || [spec.maskId, spec.padId, spec.eosId].includes(expandId))) {
+    fail(`an expand token needs the absorb graph, x0 logits and the last id ${spec.vocabSize - 1}, no other special id (got ${expandId} on '${graph}', ${outputKind})`);
   }
   if (schedule.type === 'poly' && !(schedule.exponent > 0)) fail(`the poly schedule needs an exponent > 0 (got ${schedule.exponent})`);
   if (schedule.type === 'geometric' && !(schedule.sigmaMin > 0 && schedule.sigmaMax > schedule.sigmaMin && Number.isFinite(schedule.sigmaMax))) {

@@ -348,4 +348,28 @@ describe('InfillEngine', () => {
       assert.ok(trace.tokens.every((t) => t.hole === 0 && t.step >= 1 && t.step <= trace.steps));
     });
   });
+
+  it("grows a short row's hole where the model reveals the expand token, and reads the whole fill", async () => {
+    const spec = fakeSpec({ vocabSize: 4097, expandId: 4096 });
+    const { engine, denoiser, tokenizer } = await setup(async (t) => {
+      const start = await holeStart(t, 'x = ');
+      const wanted = await t.ids('foo(1)');
+      // the last slot of a hole too short for `wanted` asks for one more
+      return (row, position) => {
+        let slots = 0;
+        while (row[start + slots] === MASK || row[start + slots] === wanted[slots]) slots++;
+        const k = position - start;
+        if (slots < wanted.length && k === slots - 1) return spec.expandId!;
+        return k >= 0 && k < wanted.length ? wanted[k] : row[position] === MASK ? PAD : row[position];
+      };
+    }, spec);
+    const trace = new TraceRecorder(spec);
+    const result = await engine.fill(cursor('x = ', '\nprint(x)'), { ...OPTIONS, lengths: [2] }, { onPlan: (plan) => trace.start(plan.layout), onStep: (info) => trace.onStep(info) });
+    const [fill] = result.candidates[0].fills;
+    assert.deepEqual({ text: fill.text, tokens: fill.tokens }, { text: 'foo(1)', tokens: 4 });
+    assert.equal(masksIn(denoiser.requests[0].tokens), 2, 'one row of two slots, with the padding it grows into');
+    assert.ok(denoiser.requests.some((r) => masksIn(r.tokens) > 1 && r !== denoiser.requests[0]), 'a split slot was denoised');
+    const shown = await trace.result(async (ids) => ids.join(' '));
+    assert.deepEqual(shown?.tokens.filter((token) => !token.pad).map((token) => token.text), (await tokenizer.ids('foo(1)')).map(String));
+  });
 });

@@ -50,17 +50,20 @@ describe('infill: batch rows of a fill', () => {
     assert.deepEqual(both.map((r) => r.slots), [[6, 32], [10, 32]]);
   });
 
-  it('keeps each row its slots as room, and where the model grows holes the most its kind may take: lineTokens in a line, else maxTokens', () => {
+  it('gives each row its slots as capacity, and where the model grows holes the most its kind may take: lineTokens for one line, else maxTokens', () => {
     const line = input('a = f()\n\nb = g()\n', 8);
     const inside = input('x = f(a)\n', 6);
     const options = { ...OPTIONS, lengths: [3, 6], inlineLengths: [2] };
-    assert.deepEqual(planRows([line], options, 1).map((r) => r.room), [[3], [6]], 'a model without the expand token');
+    assert.deepEqual(planRows([line], options, 1).map((r) => r.capacity), [[3], [6]], 'a model without the expand token');
     const growing = planRows([line], options, 1, true);
-    assert.deepEqual(growing.map((r) => [r.slots[0], r.room[0]]), [[3, 16], [6, 16]]);
-    assert.deepEqual(canvasSlots(growing), [16], 'the canvas keeps the room');
-    const canvas = { ids: new Int32Array(20), holes: [{ start: 2, slots: 16 }], prefixTokens: 2, suffixTokens: 2 };
-    assert.deepEqual(rowHoles(canvas, growing), [[{ start: 2, slots: 16 }], [{ start: 2, slots: 16 }]], 'a fill is read from its room');
-    assert.deepEqual(planRows([inside], options, 1, true).map((r) => [r.slots[0], r.room[0]]), [[2, 32]]);
-    assert.deepEqual(planRows([inside, line], { ...options, lengths: [4] }, 1, true).map((r) => r.room), [[32, 16]]);
+    assert.deepEqual(growing.map((r) => [r.slots[0], r.capacity[0]]), [[3, 16], [6, 16]]);
+    assert.deepEqual(canvasSlots(growing), [16], 'the canvas keeps the capacity');
+    assert.deepEqual(planRows([inside], options, 1, true).map((r) => [r.slots[0], r.kinds[0], r.capacity[0]]), [[2, 'inline', 16]]);
+    const block = planRows([inside], { ...options, inlineBreaks: true }, 1, true);
+    assert.deepEqual(block.map((r) => [r.kinds[0], r.capacity[0]]), [['block', 32]]);
+    // a hole is read over the canvas hole where it grows (into all the padding after it), over the row's slots elsewhere
+    const canvas = { ids: new Int32Array(40), holes: [{ start: 2, slots: 20 }], prefixTokens: 2, suffixTokens: 2 };
+    assert.deepEqual(rowHoles(canvas, growing, true), [[{ start: 2, slots: 20 }], [{ start: 2, slots: 20 }]]);
+    assert.deepEqual(rowHoles(canvas, growing), [[{ start: 2, slots: 3 }], [{ start: 2, slots: 6 }]]);
   });
 });

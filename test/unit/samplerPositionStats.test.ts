@@ -116,13 +116,13 @@ describe('sampler position stats', () => {
     const length = 4;
     const queryIndex = Int32Array.from([-1, 0, 1, -1, -1, 0, 1, -1]); // [B, L]: rows 0 and 1 query positions 1 and 2
     const calls = new QueriedLogits(logits, 2, vocabSize, queryIndex, length, Int32Array.from([0, 1]));
-    const first = calls.statsAt(1, 2, 5, -1);
-    assert.strictEqual(calls.statsAt(1, 2, 5, -1), first);
+    const first = calls.statsAt(1, 2, 5, -1, vocabSize);
+    assert.strictEqual(calls.statsAt(1, 2, 5, -1, vocabSize), first);
     assertSame(first, naiveStats(logits, (1 * 2 + 1) * vocabSize, vocabSize, 5), 'row 1 position 2');
-    const banned = calls.statsAt(1, 2, 5, first.best);
+    const banned = calls.statsAt(1, 2, 5, first.best, vocabSize);
     assert.notStrictEqual(banned, first);
     assertSame(banned, naiveStats(logits, (1 * 2 + 1) * vocabSize, vocabSize, 5, first.best), 'row 1 position 2, best banned');
-    assertSame(calls.statsAt(0, 1, 5, -1), naiveStats(logits, 0, vocabSize, 5), 'row 0 position 1');
+    assertSame(calls.statsAt(0, 1, 5, -1, vocabSize), naiveStats(logits, 0, vocabSize, 5), 'row 0 position 1');
     // without the last id (an expand token that may not be taken): another entry, of the shorter row
     const short = calls.statsAt(1, 2, 5, -1, vocabSize - 1);
     assert.notStrictEqual(short, first);

@@ -3,8 +3,8 @@ import type { Canvas, SampleResult, StepInfo } from '../api';
 
 /**
  * The canvas being denoised, with what the result reports per position. The holes are the
- * positions masked in the input canvas; only they are ever written, so the context is clamped by
- * construction on every graph.
+ * positions masked in the input canvas, and the padding after one that a growing hole takes
+ * (splitSlot); only they are ever written, so the context is clamped by construction on every graph.
  *
  * A hole position is pending until its token is final. On the absorb graph that is the moment it
  * is revealed. On the refining graphs (uniform, roulette) every hole token may still change until
@@ -17,8 +17,9 @@ export class CanvasState {
   readonly tokens: Int32Array;
   readonly confidence: Float64Array;
   readonly revealStep: Int32Array;
-  // holeEnds: [batch * length], for a position masked in the input the last position of its hole
-  // (the maximal run of input-masked positions around it); -1 for context
+  // holeEnds: [batch * length], for a hole position the last position of its hole (the maximal run
+  // of input-masked positions around it, and the padding after it that the hole grew into,
+  // splitSlot); -1 for context
   private readonly holeEnds: Int32Array;
   // pendingFlags: [batch * length], 1 for a hole position whose token is not final yet
   private readonly pendingFlags: Uint8Array;
@@ -87,13 +88,13 @@ export class CanvasState {
     return this.tokens[row * this.length + position]!;
   }
 
-  /** Whether `position` is the first of its input hole (it was masked in the input canvas). */
+  /** Whether `position` is the first of its hole (a run masked in the input canvas, with the padding it grew into). */
   isHoleStart(row: number, position: number): boolean {
     const i = row * this.length + position;
     return position === 0 || this.holeEnds[i - 1] !== this.holeEnds[i];
   }
 
-  /** Last position of the input hole holding `position` (which was masked in the input canvas). */
+  /** Last position of the hole holding `position` (a hole position); -1 for context. */
   holeEnd(row: number, position: number): number {
     return this.holeEnds[row * this.length + position]!;
   }
@@ -156,29 +157,26 @@ export class CanvasState {
     const to = base + end + 1;
     for (const values of [this.tokens, this.confidence, this.revealStep, this.pendingFlags]) values.copyWithin(from + 1, from, to);
     for (let j = base + end + 1; j >= base && (j === base + end + 1 || this.holeEnds[j] === end); j--) this.holeEnds[j] = end + 1;
-    // the expand token's slot and the new one after it: two more masked, pending slots
-    for (const i of [from - 1, from]) {
-      this.tokens[i] = this.maskId;
-      this.confidence[i] = NaN;
-      this.revealStep[i] = -1;
-      this.pendingFlags[i] = 1;
-    }
-    this.maskedLeft += 2;
-    this.pendingLeft += 2;
+    // the expand token's slot and the new one after it (still a copy of the next): both masked again
+    this.maskSlot(from - 1);
+    this.maskSlot(from);
     this.changes++;
   }
 
-  /** Makes `position` (a revealed hole slot) masked and pending again. */
+  /** Makes `position`, a revealed hole slot, masked and pending again. */
   remask(row: number, position: number): void {
-    const i = row * this.length + position;
-    if (this.tokens[i] === this.maskId) return;
+    this.maskSlot(row * this.length + position);
+    this.changes++;
+  }
+
+  /** Flat index `i` masked and pending, whatever it held (a revealed token, or a copy splitSlot moved on). */
+  private maskSlot(i: number): void {
     this.tokens[i] = this.maskId;
     this.confidence[i] = NaN;
     this.revealStep[i] = -1;
-    this.maskedLeft++;
-    if (this.pendingFlags[i] === 0) this.pendingLeft++;
     this.pendingFlags[i] = 1;
-    this.changes++;
+    this.maskedLeft++;
+    this.pendingLeft++;
   }
 
   /** Marks a pending position final. */
@@ -194,6 +192,7 @@ export class CanvasState {
       nfe,
       tokens: this.tokens.slice(),
       confidence: this.confidence.slice(),
+      revealStep: this.revealStep.slice(),
       masked: this.maskedLeft,
     };
   }

@@ -32,7 +32,7 @@ export class QueriedLogits {
    * call: a step asks again for positions it has ranked (a revealed pad fills the rest of its hole,
    * pruning finishes the rows greedily): a fifth of a single-line fill's asks.
    */
-  statsAt(row: number, position: number, maskId: number, banned: number, ids = this.vocabSize): PositionStats {
+  statsAt(row: number, position: number, maskId: number, banned: number, ids: number): PositionStats {
     const offset = this.offset(row, position);
     const key = ((offset / this.vocabSize) * (this.vocabSize + 1) + banned + 1) * 2 + (ids < this.vocabSize ? 1 : 0);
     let stats = this.stats.get(key);

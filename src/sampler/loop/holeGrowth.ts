@@ -1,5 +1,4 @@
 import type { DiffusionSpec } from '../types';
-import type { StepContext } from '../step/stepContext';
 import type { RowPlan } from './blockPlan';
 import type { CanvasState } from './canvasState';
 
@@ -97,13 +96,4 @@ export class HoleGrowth {
     }
     return split;
   }
-}
-
-/**
- * The ids [0, n) a position's distribution covers: the whole vocabulary, but without the expand
- * token (the last id) unless its hole may grow now.
- */
-export function distributionIds(ctx: StepContext, row: number, position: number): number {
-  const { vocabSize, expandId } = ctx.spec;
-  return expandId === undefined || ctx.growth?.allows(row, position) ? vocabSize : vocabSize - 1;
 }

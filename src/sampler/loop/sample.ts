@@ -16,7 +16,8 @@ import { resolveOptions, validateCanvas, validateSpec } from '../validate';
 
 /**
  * Fills every hole (the slots holding `spec.maskId` in `canvas`) by discrete diffusion on the
- * model's graph. Context tokens never change: only hole positions are ever written.
+ * model's graph. Context tokens never change: only hole positions are ever written, and the
+ * padding right after a hole where the hole grows into it (below).
  *
  * Two paths. The absorb path (MDLM ancestral on a scalar schedule with x0 logits, and every
  * confidence strategy on the absorb graph) reveals masked positions as absorb/reveal.ts documents; a

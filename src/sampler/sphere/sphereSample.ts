@@ -91,7 +91,7 @@ export async function sampleSphere(denoiser: Denoiser, canvas: Canvas, options: 
         confidence[i] = tokenProbability(layout, logits, (b * queries + q) * width, token, probs);
       });
     });
-    const verdict = options.onStep?.({ step, totalSteps: options.steps, nfe: step, tokens: tokens.slice(), confidence: confidence.slice(), masked: 0 });
+    const verdict = options.onStep?.({ step, totalSteps: options.steps, nfe: step, tokens: tokens.slice(), confidence: confidence.slice(), revealStep: revealStep.slice(), masked: 0 });
     if (verdict === 'stop') break;
   }
   return { tokens, confidence, revealStep, nfe: step, steps: step };

@@ -1,12 +1,13 @@
-import { distributionIds } from '../loop/holeGrowth';
 import { probabilityOf, type PositionStats } from '../math/distribution';
+import { distributionIds } from './distributionIds';
 import type { StepContext } from './stepContext';
 
 /*
  * Pad rules, on when `options.padPenalty` is set on the absorb graph (every strategy, every way of
  * revealing: ranked, ancestral, kernels, noise removal, anytime stop). The refining graphs (uniform,
  * roulette) get a final pad pass instead (kernels/transition.ts), since a token there may still
- * change. A hole is a maximal run of positions masked in the input canvas; the model fills the slack
+ * change. A hole is a maximal run of positions masked in the input canvas (and the padding after it
+ * that it grew into, loop/holeGrowth.ts); the model fills the slack
  * of an over-allocated hole with padding at its end.
  * - A pad ends its hole: revealing the pad id at p reveals every still-masked later position of
  *   p's hole as a pad in the same step (confidence: the pad's probability there under the logits
