@@ -804,8 +804,9 @@ def validate_spec(spec):
         raise SampleError("the genmd4 schedule needs the absorb graph and no sigma conditioning")
     expand_id = spec.get("expandId")
     if expand_id is not None and (graph != "absorb" or spec["outputKind"] != "x0_logits"
-                                  or expand_id != spec["vocabSize"] - 1):
-        raise SampleError("an expand token needs the absorb graph, x0 logits and the last id")
+                                  or expand_id != spec["vocabSize"] - 1
+                                  or expand_id in (spec["maskId"], spec["padId"], spec["eosId"])):
+        raise SampleError("an expand token needs the absorb graph, x0 logits and the last id, no other special id")
 
 
 def resolve_options(spec, options):
