@@ -22,6 +22,13 @@ adds is masked at the row's own rate t, like the padding the forward process mas
 version always showed it, and a small model learnt to read "a visible pad closes the hole" as "this
 row was merged" instead of reading the text: review of session 45.)
 
+With `padding_cut` (`--expand_padding=cut`), a row that shows its padding shows only the pads after
+a cut drawn between its content's end and the hole's end, the pads before the cut masked at the row's
+rate like its content: a row of the engine's may be longer than its content as well as shorter, so
+the model learns to pad a short row's too many slots as well as to grow it. Without it (session 46's
+`expand13`) such rows show all their padding, every masked slot is content or expand there, and the
+model only grows (bench/README.md §54).
+
 Sampling (src/sampler/loop/holeGrowth.ts, and its twin in reference_sampler/sampler.py): a slot
 revealed as the expand token becomes two masks, pushing the row's later slots into its trailing
 padding.
@@ -37,29 +44,51 @@ def check_share(share):
 
 class ExpandMerges:
     """The merging step of a training stream (mdlm.HostDrawnStream). Of the hole rows (is_fim), a
-    share `fixed_padding` show their end's padding unmasked, and a share `share` get
-    `merge_masked_pairs` with at least one merge and at most half their masked content slots. Draws
-    from torch's generator (each loader worker seeds its own)."""
+    share `fixed_padding` show their end's padding unmasked (with `padding_cut`, the pads after a
+    random cut, `show_padding_after_cut`), and a share `share` get `merge_masked_pairs` with at
+    least one merge and at most half their masked content slots. Draws from torch's generator (each
+    loader worker seeds its own)."""
 
-    def __init__(self, share, expand_id, pad_id, fixed_padding=0.5):
+    def __init__(self, share, expand_id, pad_id, fixed_padding=0.5, padding_cut=False):
         check_share(share)
         self.share, self.expand_id, self.pad_id, self.fixed_padding = share, expand_id, pad_id, fixed_padding
+        self.padding_cut = padding_cut
 
     def __call__(self, x0, region, masked, is_fim, t):
         """-> (x0, masked) with the chosen rows merged (new tensors; the inputs are left as they
         were). t [B]: each row's diffusion time, the chance its closing pad is masked."""
         x0, masked = x0.clone(), masked.clone()
         fixed = is_fim & (torch.rand(is_fim.shape) < self.fixed_padding)
-        masked &= ~(fixed[:, None] & region & (x0 == self.pad_id))
+        if not self.padding_cut:
+            masked &= ~(fixed[:, None] & region & (x0 == self.pad_id))
         chosen = is_fim & (torch.rand(is_fim.shape) < self.share)
         for row in chosen.nonzero().flatten().tolist():
             content = masked[row] & region[row] & (x0[row] != self.pad_id)
             available = int(content.sum())
             if available >= 2:
                 merges = int(torch.randint(1, available // 2 + 1, ()))
-                close_masked = torch.rand(merges) < (0.0 if fixed[row] else float(t[row]))
+                # shown where all the row's padding is; with the cut, masked at the row's rate until the cut shows it
+                shown = fixed[row] and not self.padding_cut
+                close_masked = torch.rand(merges) < (0.0 if shown else float(t[row]))
                 merge_masked_pairs(x0[row], region[row], masked[row], close_masked, self.expand_id, self.pad_id)
+        if self.padding_cut:
+            for row in fixed.nonzero().flatten().tolist():
+                show_padding_after_cut(x0[row], region[row], masked[row], self.pad_id)
         return x0, masked
+
+
+def show_padding_after_cut(x0, region, masked, pad_id):
+    """In place, on one hole row (x0 [L] ids, region and masked [L] bool): the slots from a cut drawn
+    uniformly between the content's end (the first padding slot) and the hole's end are shown (they
+    are padding); the hole's slots before it keep their masking. Returns the cut."""
+    hole = region.nonzero().flatten()
+    if len(hole) == 0:
+        return 0
+    a, b = int(hole[0]), int(hole[-1]) + 1
+    content_end = a + int((x0[a:b] != pad_id).sum())     # padding is the hole's suffix (data.py, merges)
+    cut = int(torch.randint(content_end, b + 1, ()))
+    masked[cut:b] = False
+    return cut
 
 
 def merge_masked_pairs(x0, region, masked, close_masked, expand_id, pad_id):

@@ -67,6 +67,7 @@ class TrainConfig:
     head_cut_share: float = 0.0      # share of hole rows drawing a Python file whose opening comments / docstring are cut (file_heads.py)
     hole_weights: str = ""           # hole kinds' weights replaced, e.g. "lines=1" (data.hole_kind_weights)
     expand_share: float = 0.0        # share of hole rows given expand slots (expand.py; MDLM only)
+    expand_padding: str = "all"      # all | cut: what of a hole row's padding the rows that show it show (expand.py)
     probe_slots: int = 0             # > 0: the length-probe hole size (data.py; bench/lengthProbe.ts reads it)
     probe_share: float = 0.0         # share of hole rows of at most probe_slots tokens given exactly that many slots
     hole_reveal: str = "random"      # random | confident: which hole slots MDLM's rows mask (mdlm.py)
@@ -167,6 +168,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
     if cfg.expand_share:
         check_expand_share(cfg.expand_share)
+    if cfg.expand_padding not in ("all", "cut"):
+        raise ValueError(f"--expand_padding must be all or cut, got {cfg.expand_padding!r}")
     if cfg.expand_share and (cfg.objective != "mdlm" or cfg.hole_reveal != "random" or not cfg.infill_share
                              or cfg.probe_share):
         raise ValueError("--expand_share merges the slots MDLM's forward process masks in hole rows: objective "
@@ -269,7 +272,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
                      probe_slots=cfg.probe_slots, probe_share=cfg.probe_share,
                      code_starts=code_starts, head_cut_share=cfg.head_cut_share, hole_weights=cfg.hole_weights)
     if hasattr(loss_module.objective, "draw"):
-        merges = ExpandMerges(cfg.expand_share, expand_id, PAD_ID) if expand_id is not None else None
+        merges = (ExpandMerges(cfg.expand_share, expand_id, PAD_ID, padding_cut=cfg.expand_padding == "cut")
+                  if expand_id is not None else None)
         ds = HostDrawnStream(ds, loss_module.objective, merges)    # MDLM: the step never waits for the GPU
     nw = cfg.num_workers if device.startswith("cuda") else 0
     extra = {"prefetch_factor": 4, "persistent_workers": True} if nw > 0 else {}

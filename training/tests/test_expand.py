@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from diffuse import mdlm
-from diffuse.expand import ExpandMerges, merge_masked_pairs
+from diffuse.expand import ExpandMerges, merge_masked_pairs, show_padding_after_cut
 from diffuse.families import Family
 from diffuse.tokenizer import MASK_ID, PAD_ID
 
@@ -81,6 +81,43 @@ def test_padding_shows_a_merge_no_more_often_than_a_row_without_one():
     assert (~out_masked[:, 2:14] | (out[:, 2:14] != PAD_ID)).all(1).float().mean() > 0.4
 
 
+def test_a_cut_shows_the_padding_after_it_and_keeps_the_masking_before_it():
+    cuts = set()
+    for seed in range(40):
+        torch.manual_seed(seed)
+        #                    context | hole: 20 21 22 PAD PAD PAD PAD | context
+        x0, region, masked = row([5, 20, 21, 22, PAD_ID, PAD_ID, PAD_ID, PAD_ID, 7],
+                                 [0, 1, 0, 1, 1, 0, 1, 1, 0], (1, 8))
+        before = masked.clone()
+        cut = show_padding_after_cut(x0, region, masked, PAD_ID)
+        cuts.add(cut)
+        assert 4 <= cut <= 8, "between the content's end and the hole's end"
+        assert masked[:cut].tolist() == before[:cut].tolist() and not masked[cut:8].any()
+        assert masked[8:].tolist() == before[8:].tolist(), "context untouched"
+    assert cuts == {4, 5, 6, 7, 8}, "every cut, from all the padding shown to none"
+
+
+def test_with_the_cut_a_row_that_shows_padding_may_have_masked_padding_before_it():
+    """What --expand_padding=cut is for: rows like the engine's over-long short rows, masked slots
+    (some padding) followed by shown padding, so the model learns to pad them as well as to grow."""
+    torch.manual_seed(2)
+    B = 2000
+    x0 = torch.tensor([5, 6] + list(range(20, 26)) + [PAD_ID] * 6 + [7, 8]).repeat(B, 1)
+    region = torch.zeros_like(x0, dtype=torch.bool)
+    region[:, 2:14] = True
+    t = torch.ones(B)                                      # every hole slot masked: the engine's first step
+    fim = torch.ones(B, dtype=torch.bool)
+
+    def masked_pad_before_shown(padding_cut):
+        out, out_masked = ExpandMerges(0.5, EXPAND, PAD_ID, padding_cut=padding_cut)(x0, region, region.clone(), fim, t)
+        shown_end = ~out_masked[:, 13]
+        masked_pad = (out_masked & (out == PAD_ID) & region).any(1)
+        return float((shown_end & masked_pad).float().mean())
+
+    assert masked_pad_before_shown(False) == 0.0, "without the cut, a row that shows padding shows all of it"
+    assert masked_pad_before_shown(True) > 0.2
+
+
 def test_the_host_drawn_stream_gathers_the_merged_targets():
     objective = Family.from_config({"objective": "mdlm"}).objective_module(100, MASK_ID)
     x0 = torch.arange(20, 36).repeat(8, 1)
@@ -106,6 +143,8 @@ def test_a_training_run_with_expand_slots_grows_the_vocabulary_by_the_expand_tok
     vocab = T.load(tokenizer).get_vocab_size()
     cfg = TrainConfig(tokenizer=tokenizer, out_dir=str(tmp_path / "run"), n_layer=1, n_head=2, n_embd=16,
                       max_length=32, batch_size=4, max_steps=3, warmup_steps=1, compile=False, device="cpu",
-                      infill_share=0.5, expand_share=0.5)
+                      infill_share=0.5, expand_share=0.5, expand_padding="cut")
     ck = train(cfg, docs=DOCS * 3, log=lambda line: None)
     assert ck["step"] == 3 and ck["model"]["wte.weight"].shape[0] == vocab + 1
+    with pytest.raises(ValueError, match="--expand_padding must be all or cut, got 'some'"):
+        train(TrainConfig(**{**cfg.__dict__, "expand_padding": "some"}), docs=DOCS, log=lambda line: None)
