@@ -20,8 +20,6 @@ import { syntaxWindow, type SyntaxChecker } from './syntax';
 import type { Candidate, HoleFill, HoleLayout, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
 
-/** What a row's candidate is read from: a sampled batch, or the greedy preview of one (pruning). */
-
 interface Run {
   readonly result: SampleResult;
   readonly cached: boolean;

@@ -47,8 +47,8 @@ function inFrontOfText(shape: HoleShape): boolean {
  * whose size is at most `lineTokens`; in a larger row it may take several whole lines, so the
  * model's score chooses between one line and more. With `inlineBreaks`, a cursor inside a line in
  * front of text is read as a block: the fill keeps the line breaks the model writes. Where the model
- * `grows` holes, a hole read as one line (a line's own, or inside a line) may grow to `lineTokens`
- * slots, a block to `maxTokens`.
+ * `grows` holes, the canvas keeps a hole the row reads as one line (a line's own, or inside a line)
+ * `lineTokens` slots and a block `maxTokens`: each row's hole may grow into all of the canvas hole.
  */
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number, grows = false): RowSpec[] {
   const { lineTokens, maxTokens } = options;

@@ -63,11 +63,8 @@ export class TraceRecorder {
         Object.assign(slot, { id, step: 0, confidence: Number.NaN });
         continue;
       }
-      if (id !== slot.id) {
-        slot.id = id;
-        slot.step = info.step;
-      }
-      slot.confidence = info.confidence[slot.position];
+      // the sampler's own record, which moves with a token a split shifts (0: a noise token no step replaced)
+      Object.assign(slot, { id, step: Math.max(1, info.revealStep[slot.position]), confidence: info.confidence[slot.position] });
     }
   }
 

@@ -372,4 +372,25 @@ describe('InfillEngine', () => {
     const shown = await trace.result(async (ids) => ids.join(' '));
     assert.deepEqual(shown?.tokens.filter((token) => !token.pad).map((token) => token.text), (await tokenizer.ids('foo(1)')).map(String));
   });
+
+  it("shows a token a split moved with the step it was revealed at, in the fill's trace", async () => {
+    const spec = fakeSpec({ vocabSize: 4097, expandId: 4096 });
+    const { engine, tokenizer } = await setup(async (t) => {
+      const start = await holeStart(t, 'x = ');
+      const [a, plus, b] = await t.ids('a+b');
+      // two slots: the last is surely b (revealed first), the first asks for one more; then a and +
+      return (row, position) => {
+        const k = position - start;
+        const grown = row[start + 2] === b;
+        if (k === 0) return grown ? a : [spec.expandId!, 20];
+        if (k === 1) return grown ? plus : [b, 40];
+        return row[position] === MASK ? PAD : row[position];
+      };
+    }, spec);
+    const trace = new TraceRecorder(spec);
+    const result = await engine.fill(cursor('x = ', '\nprint(x)'), { ...OPTIONS, lengths: [2] }, { onPlan: (plan) => trace.start(plan.layout), onStep: (info) => trace.onStep(info) });
+    assert.equal(result.candidates[0].fills[0].text, 'a+b');
+    const shown = (await trace.result(async (ids) => ids.join(' ')))!.tokens.filter((token) => !token.pad);
+    assert.deepEqual(shown.map((token) => [token.text, token.step]), [[String((await tokenizer.ids('a'))[0]), 3], [String((await tokenizer.ids('+'))[0]), 4], [String((await tokenizer.ids('b'))[0]), 1]]);
+  });
 });

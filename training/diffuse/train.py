@@ -170,6 +170,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
         check_expand_share(cfg.expand_share)
     if cfg.expand_padding not in ("all", "cut"):
         raise ValueError(f"--expand_padding must be all or cut, got {cfg.expand_padding!r}")
+    if cfg.expand_padding == "cut" and not cfg.expand_share:
+        raise ValueError("--expand_padding=cut shapes the rows of --expand_share: set it too")
     if cfg.expand_share and (cfg.objective != "mdlm" or cfg.hole_reveal != "random" or not cfg.infill_share
                              or cfg.probe_share):
         raise ValueError("--expand_share merges the slots MDLM's forward process masks in hole rows: objective "

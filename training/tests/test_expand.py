@@ -110,6 +110,7 @@ def test_with_the_cut_a_row_that_shows_padding_may_have_masked_padding_before_it
 
     def masked_pad_before_shown(padding_cut):
         out, out_masked = ExpandMerges(0.5, EXPAND, PAD_ID, padding_cut=padding_cut)(x0, region, region.clone(), fim, t)
+        assert not (~out_masked & region & (out != PAD_ID)).any(), "content and expand slots stay masked"
         shown_end = ~out_masked[:, 13]
         masked_pad = (out_masked & (out == PAD_ID) & region).any(1)
         return float((shown_end & masked_pad).float().mean())
@@ -148,3 +149,5 @@ def test_a_training_run_with_expand_slots_grows_the_vocabulary_by_the_expand_tok
     assert ck["step"] == 3 and ck["model"]["wte.weight"].shape[0] == vocab + 1
     with pytest.raises(ValueError, match="--expand_padding must be all or cut, got 'some'"):
         train(TrainConfig(**{**cfg.__dict__, "expand_padding": "some"}), docs=DOCS, log=lambda line: None)
+    with pytest.raises(ValueError, match="--expand_padding=cut shapes the rows of --expand_share"):
+        train(TrainConfig(**{**cfg.__dict__, "expand_share": 0.0}), docs=DOCS, log=lambda line: None)
