@@ -48,7 +48,9 @@ function inFrontOfText(shape: HoleShape): boolean {
  * model's score chooses between one line and more. With `inlineBreaks`, a cursor inside a line in
  * front of text is read as a block: the fill keeps the line breaks the model writes. Where the model
  * `grows` holes, the canvas keeps a hole the row reads as one line (a line's own, or inside a line)
- * `lineTokens` slots and a block `maxTokens`: each row's hole may grow into all of the canvas hole.
+ * or that starts inside a line `lineTokens` slots, and a block `maxTokens`: each row's hole may grow
+ * into all of the canvas hole. (A hole inside a line that `inlineBreaks` reads as a block grew too
+ * far at 32: bench/README.md §55.)
  */
 export function planRows(holes: readonly HoleInput[], options: InfillOptions, batchPerSize: number, grows = false): RowSpec[] {
   const { lineTokens, maxTokens } = options;
@@ -68,7 +70,10 @@ export function planRows(holes: readonly HoleInput[], options: InfillOptions, ba
       const searched = h.hole.start === h.hole.end && h.shape.kind !== 'block';
       return holeSlots(h.hole, h.selectionTokens, searched ? size : maxTokens);
     });
-    const capacity = slots.map((count, i) => (grows ? Math.max(count, kinds[i] !== 'block' && lineTokens !== undefined ? lineTokens : maxTokens) : count));
+    const capacity = slots.map((count, i) => {
+      const lineSized = (kinds[i] !== 'block' || holes[i].shape.kind === 'inline') && lineTokens !== undefined;
+      return grows ? Math.max(count, lineSized ? lineTokens : maxTokens) : count;
+    });
     const key = JSON.stringify([slots, kinds]);
     if (seen.has(key)) continue;
     seen.add(key);

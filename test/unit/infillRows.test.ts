@@ -59,8 +59,10 @@ describe('infill: batch rows of a fill', () => {
     assert.deepEqual(growing.map((r) => [r.slots[0], r.capacity[0]]), [[3, 16], [6, 16]]);
     assert.deepEqual(canvasSlots(growing), [16], 'the canvas keeps the capacity');
     assert.deepEqual(planRows([inside], options, 1, true).map((r) => [r.slots[0], r.kinds[0], r.capacity[0]]), [[2, 'inline', 16]]);
-    const block = planRows([inside], { ...options, inlineBreaks: true }, 1, true);
-    assert.deepEqual(block.map((r) => [r.kinds[0], r.capacity[0]]), [['block', 32]]);
+    const breaking = planRows([inside], { ...options, inlineBreaks: true }, 1, true);
+    assert.deepEqual(breaking.map((r) => [r.kinds[0], r.capacity[0]]), [['block', 16]], 'a hole inside a line read as a block stays line-sized');
+    const opener = planRows([input('def f(x):\n', 9)], options, 1, true);
+    assert.deepEqual(opener.map((r) => [r.kinds[0], r.capacity[0]]), [['block', 32]]);
     // a hole is read over the canvas hole where it grows (into all the padding after it), over the row's slots elsewhere
     const canvas = { ids: new Int32Array(40), holes: [{ start: 2, slots: 20 }], prefixTokens: 2, suffixTokens: 2 };
     assert.deepEqual(rowHoles(canvas, growing, true), [[{ start: 2, slots: 20 }], [{ start: 2, slots: 20 }]]);
