@@ -22,12 +22,14 @@ adds is masked at the row's own rate t, like the padding the forward process mas
 version always showed it, and a small model learnt to read "a visible pad closes the hole" as "this
 row was merged" instead of reading the text: review of session 45.)
 
-With `padding_cut` (`--expand_padding=cut`), a row that shows its padding shows only the pads after
-a cut drawn between its content's end and the hole's end, the pads before the cut masked at the row's
-rate like its content: a row of the engine's may be longer than its content as well as shorter, so
-the model learns to pad a short row's too many slots as well as to grow it. Without it (session 46's
-`expand13`) such rows show all their padding, every masked slot is content or expand there, and the
-model only grows (bench/README.md §54).
+`--expand_padding` says what a row that shows its padding shows. `all` (session 46's `expand13`):
+all of it, so every masked slot there is content or expand, and the model only grows
+(bench/README.md §54). `cut`: the pads after a cut drawn between the content's end and the hole's
+end, the pads before it masked like the content (probed as `cut`, §55); in a merged row that leaves
+expand targets and masked padding in one row, which no engine row needs. `row`: the row the
+engine shows, S slots then padding, drawn first: shorter than the content, its content merged;
+longer, masked padding in it; so the model learns to grow a short row and to pad a long one, each
+where the text asks for it.
 
 Sampling (src/sampler/loop/holeGrowth.ts, and its twin in reference_sampler/sampler.py): a slot
 revealed as the expand token becomes two masks, pushing the row's later slots into its trailing
@@ -42,39 +44,71 @@ def check_share(share):
         raise ValueError(f"expand_share must be in (0, 1], got {share}")
 
 
+PADDINGS = ("all", "cut", "row")
+
+
 class ExpandMerges:
     """The merging step of a training stream (mdlm.HostDrawnStream). Of the hole rows (is_fim), a
-    share `fixed_padding` show their end's padding unmasked (with `padding_cut`, the pads after a
-    random cut, `show_padding_after_cut`), and a share `share` get `merge_masked_pairs` with at
+    share `fixed_padding` show their end's padding unmasked, as `padding` says:
+    - "all": all of it (session 46's `expand13`);
+    - "cut": the pads after a random cut (`show_padding_after_cut`);
+    - "row": the pads after a row drawn as the engine's (`shape_as_engine_row`): its slots merged
+      where it is shorter than the content, masked padding in it where it is longer.
+    A share `share` of the hole rows (with "row", of the others) get `merge_masked_pairs` with at
     least one merge and at most half their masked content slots. Draws from torch's generator (each
     loader worker seeds its own)."""
 
-    def __init__(self, share, expand_id, pad_id, fixed_padding=0.5, padding_cut=False):
+    def __init__(self, share, expand_id, pad_id, fixed_padding=0.5, padding="all"):
         check_share(share)
+        if padding not in PADDINGS:
+            raise ValueError(f"expand padding must be one of {', '.join(PADDINGS)}, got {padding!r}")
         self.share, self.expand_id, self.pad_id, self.fixed_padding = share, expand_id, pad_id, fixed_padding
-        self.padding_cut = padding_cut
+        self.padding = padding
 
     def __call__(self, x0, region, masked, is_fim, t):
         """-> (x0, masked) with the chosen rows merged (new tensors; the inputs are left as they
         were). t [B]: each row's diffusion time, the chance its closing pad is masked."""
         x0, masked = x0.clone(), masked.clone()
         fixed = is_fim & (torch.rand(is_fim.shape) < self.fixed_padding)
-        if not self.padding_cut:
+        if self.padding == "all":
             masked &= ~(fixed[:, None] & region & (x0 == self.pad_id))
         chosen = is_fim & (torch.rand(is_fim.shape) < self.share)
+        if self.padding == "row":
+            for row in fixed.nonzero().flatten().tolist():
+                shape_as_engine_row(x0[row], region[row], masked[row], self.expand_id, self.pad_id)
+            chosen &= ~fixed
         for row in chosen.nonzero().flatten().tolist():
             content = masked[row] & region[row] & (x0[row] != self.pad_id)
             available = int(content.sum())
             if available >= 2:
                 merges = int(torch.randint(1, available // 2 + 1, ()))
                 # shown where all the row's padding is; with the cut, masked at the row's rate until the cut shows it
-                shown = fixed[row] and not self.padding_cut
+                shown = fixed[row] and self.padding == "all"
                 close_masked = torch.rand(merges) < (0.0 if shown else float(t[row]))
                 merge_masked_pairs(x0[row], region[row], masked[row], close_masked, self.expand_id, self.pad_id)
-        if self.padding_cut:
+        if self.padding == "cut":
             for row in fixed.nonzero().flatten().tolist():
                 show_padding_after_cut(x0[row], region[row], masked[row], self.pad_id)
         return x0, masked
+
+
+def shape_as_engine_row(x0, region, masked, expand_id, pad_id):
+    """In place, on one hole row (x0 [L] ids, region and masked [L] bool): the hole as the engine's
+    row of S slots followed by shown padding, S drawn uniformly from [ceil(n / 2), H] (n content
+    tokens, H hole slots; a merge halves two slots at most). Shorter than the content, the row's
+    content is merged (`merge_masked_pairs`, n - S merges, fewer where no masked pair is left, and S
+    grows to match); longer, the padding inside it keeps its masking: a row holds expand targets or
+    masked padding, never both. Returns S."""
+    hole = region.nonzero().flatten()
+    if len(hole) == 0:
+        return 0
+    a, b = int(hole[0]), int(hole[-1]) + 1
+    n = int((x0[a:b] != pad_id).sum())
+    size = int(torch.randint(max(1, (n + 1) // 2), b - a + 1, ()))
+    if size < n:
+        size = n - merge_masked_pairs(x0, region, masked, torch.zeros(n - size, dtype=torch.bool), expand_id, pad_id)
+    masked[a + size:b] = False
+    return size
 
 
 def show_padding_after_cut(x0, region, masked, pad_id):

@@ -28,7 +28,7 @@ import torch
 
 from .families import Family
 from .ema import UPDATE_EVERY as EMA_UPDATE_EVERY, ema_checkpoint, ema_dir, weight_average
-from .expand import ExpandMerges, check_share as check_expand_share
+from .expand import PADDINGS as EXPAND_PADDINGS, ExpandMerges, check_share as check_expand_share
 from .file_heads import code_start
 from .grow import deepened, source_layers
 from .qat import enable as enable_qat4
@@ -67,7 +67,7 @@ class TrainConfig:
     head_cut_share: float = 0.0      # share of hole rows drawing a Python file whose opening comments / docstring are cut (file_heads.py)
     hole_weights: str = ""           # hole kinds' weights replaced, e.g. "lines=1" (data.hole_kind_weights)
     expand_share: float = 0.0        # share of hole rows given expand slots (expand.py; MDLM only)
-    expand_padding: str = "all"      # all | cut: what of a hole row's padding the rows that show it show (expand.py)
+    expand_padding: str = "all"      # all | cut | row: what the hole rows that show their padding show (expand.py)
     probe_slots: int = 0             # > 0: the length-probe hole size (data.py; bench/lengthProbe.ts reads it)
     probe_share: float = 0.0         # share of hole rows of at most probe_slots tokens given exactly that many slots
     hole_reveal: str = "random"      # random | confident: which hole slots MDLM's rows mask (mdlm.py)
@@ -168,10 +168,10 @@ def train(cfg: TrainConfig, docs=None, log=print):
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
     if cfg.expand_share:
         check_expand_share(cfg.expand_share)
-    if cfg.expand_padding not in ("all", "cut"):
-        raise ValueError(f"--expand_padding must be all or cut, got {cfg.expand_padding!r}")
-    if cfg.expand_padding == "cut" and not cfg.expand_share:
-        raise ValueError("--expand_padding=cut shapes the rows of --expand_share: set it too")
+    if cfg.expand_padding not in EXPAND_PADDINGS:
+        raise ValueError(f"--expand_padding must be one of {', '.join(EXPAND_PADDINGS)}, got {cfg.expand_padding!r}")
+    if cfg.expand_padding != "all" and not cfg.expand_share:
+        raise ValueError(f"--expand_padding={cfg.expand_padding} shapes the rows of --expand_share: set it too")
     if cfg.expand_share and (cfg.objective != "mdlm" or cfg.hole_reveal != "random" or not cfg.infill_share
                              or cfg.probe_share):
         raise ValueError("--expand_share merges the slots MDLM's forward process masks in hole rows: objective "
@@ -274,7 +274,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
                      probe_slots=cfg.probe_slots, probe_share=cfg.probe_share,
                      code_starts=code_starts, head_cut_share=cfg.head_cut_share, hole_weights=cfg.hole_weights)
     if hasattr(loss_module.objective, "draw"):
-        merges = (ExpandMerges(cfg.expand_share, expand_id, PAD_ID, padding_cut=cfg.expand_padding == "cut")
+        merges = (ExpandMerges(cfg.expand_share, expand_id, PAD_ID, padding=cfg.expand_padding)
                   if expand_id is not None else None)
         ds = HostDrawnStream(ds, loss_module.objective, merges)    # MDLM: the step never waits for the GPU
     nw = cfg.num_workers if device.startswith("cuda") else 0

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from diffuse import mdlm
-from diffuse.expand import ExpandMerges, merge_masked_pairs, show_padding_after_cut
+from diffuse.expand import ExpandMerges, merge_masked_pairs, shape_as_engine_row, show_padding_after_cut
 from diffuse.families import Family
 from diffuse.tokenizer import MASK_ID, PAD_ID
 
@@ -109,7 +109,7 @@ def test_with_the_cut_a_row_that_shows_padding_may_have_masked_padding_before_it
     fim = torch.ones(B, dtype=torch.bool)
 
     def masked_pad_before_shown(padding_cut):
-        out, out_masked = ExpandMerges(0.5, EXPAND, PAD_ID, padding_cut=padding_cut)(x0, region, region.clone(), fim, t)
+        out, out_masked = ExpandMerges(0.5, EXPAND, PAD_ID, padding="cut" if padding_cut else "all")(x0, region, region.clone(), fim, t)
         assert not (~out_masked & region & (out != PAD_ID)).any(), "content and expand slots stay masked"
         shown_end = ~out_masked[:, 13]
         masked_pad = (out_masked & (out == PAD_ID) & region).any(1)
@@ -117,6 +117,46 @@ def test_with_the_cut_a_row_that_shows_padding_may_have_masked_padding_before_it
 
     assert masked_pad_before_shown(False) == 0.0, "without the cut, a row that shows padding shows all of it"
     assert masked_pad_before_shown(True) > 0.2
+
+
+def test_an_engine_row_is_merged_where_short_and_holds_masked_padding_where_long():
+    sizes = set()
+    for seed in range(60):
+        torch.manual_seed(seed)
+        #                    context | hole: 20..25 then 4 PAD                       | context
+        x0, region, masked = row([5] + list(range(20, 26)) + [PAD_ID] * 4 + [7],
+                                 [0] + [1] * 10 + [0], (1, 11))
+        size = shape_as_engine_row(x0, region, masked, EXPAND, PAD_ID)
+        sizes.add(size)
+        assert 3 <= size <= 10, "from half the content to the whole hole"
+        hole, shown = x0[1:11], ~masked[1:11]
+        assert shown[size:].all() and not shown[:size].any(), "the row's slots masked, the padding after it shown"
+        assert (hole[size:] == PAD_ID).all()
+        expands = int((hole == EXPAND).sum())
+        masked_pads = int(((hole == PAD_ID) & ~shown).sum())
+        assert not (expands and masked_pads), "a row is either too short (merged) or too long (masked padding)"
+        content = int((hole[:size] != PAD_ID).sum())
+        assert (expands > 0) == (size < 6) and content == min(size, 6)
+        assert x0[0] == 5 and x0[11] == 7 and not masked[0] and not masked[11]
+    assert min(sizes) == 3 and max(sizes) == 10
+
+
+def test_with_engine_rows_the_other_hole_rows_are_merged_as_before():
+    torch.manual_seed(4)
+    B = 2000
+    x0 = torch.tensor([5] + list(range(20, 28)) + [PAD_ID] * 6 + [7]).repeat(B, 1)
+    region = torch.zeros_like(x0, dtype=torch.bool)
+    region[:, 1:15] = True
+    out, out_masked = ExpandMerges(0.5, EXPAND, PAD_ID, padding="row")(x0, region, region.clone(), torch.ones(B, dtype=torch.bool), torch.ones(B))
+    shown_end = ~out_masked[:, 14]
+    merged = (out == EXPAND).any(1)
+    masked_pad = (out_masked & (out == PAD_ID) & region).any(1)
+    assert 0.4 < float(shown_end.float().mean()) < 0.6, "the engine rows: about half"
+    assert (merged & shown_end).any() and (masked_pad & shown_end).any(), "engine rows both short and long"
+    assert not (merged & masked_pad & shown_end).any()
+    assert (merged & ~shown_end).float().mean() > 0.15, "and the others merged at the share"
+    with pytest.raises(ValueError, match="expand padding must be one of all, cut, row, got 'some'"):
+        ExpandMerges(0.5, EXPAND, PAD_ID, padding="some")
 
 
 def test_the_host_drawn_stream_gathers_the_merged_targets():
@@ -147,7 +187,7 @@ def test_a_training_run_with_expand_slots_grows_the_vocabulary_by_the_expand_tok
                       infill_share=0.5, expand_share=0.5, expand_padding="cut")
     ck = train(cfg, docs=DOCS * 3, log=lambda line: None)
     assert ck["step"] == 3 and ck["model"]["wte.weight"].shape[0] == vocab + 1
-    with pytest.raises(ValueError, match="--expand_padding must be all or cut, got 'some'"):
+    with pytest.raises(ValueError, match="--expand_padding must be one of all, cut, row, got 'some'"):
         train(TrainConfig(**{**cfg.__dict__, "expand_padding": "some"}), docs=DOCS, log=lambda line: None)
-    with pytest.raises(ValueError, match="--expand_padding=cut shapes the rows of --expand_share"):
+    with pytest.raises(ValueError, match="--expand_padding=cut shapes the rows of --expand_share: set it too"):
         train(TrainConfig(**{**cfg.__dict__, "expand_share": 0.0}), docs=DOCS, log=lambda line: None)
