@@ -49,11 +49,14 @@ EXTENSIONS = {
 # change the python0 held-out set that bounds are compared on across sessions.
 LANGUAGE_SOURCES = ("c:debian", "cpp:debian", "java:maven")
 # benchmark datasets and their sources never go in (path components, lower-cased, '-'/'_' ignored):
-# a component that contains one of BENCHMARK_NAMES, or equals one of BENCHMARK_EXACT
-BENCHMARK_NAMES = {"humaneval", "mbpp", "codecontests", "ds1000", "multiple-e", "livecodebench",
+# a component that contains one of BENCHMARK_NAMES, or a folder named one of BENCHMARK_EXACT (a
+# dataset's folder: Django's apps.py, in every Django app, is no benchmark), or a component that
+# names MultiPL-E (BENCHMARK_PATTERN: "multiple_endpoints" does not)
+BENCHMARK_NAMES = {"humaneval", "mbpp", "codecontests", "ds1000", "livecodebench",
                    "bigcodebench", "cruxeval", "santacoder-fim", "safim", "repobench", "crosscodeeval",
                    "evalplus", "codexglue", "apps_eval", "leetcode"}
 BENCHMARK_EXACT = {"apps", "multiple", "hellaswag", "gsm8k", "mmlu"}
+BENCHMARK_PATTERN = re.compile(r"multiple?[-_]e(?![a-z])")
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".tox", ".venv", ".mypy_cache", ".pytest_cache",
              "test_data", "testdata", "test-data", "fixtures", "__snapshots__", "site-packages-tests"}
 # Installed packages below a source's root are someone else's code shipped along (sdists carrying a
@@ -150,8 +153,11 @@ BENCH_EXACT = {_norm(b) for b in BENCHMARK_EXACT}
 
 
 def is_benchmark_path(rel):
-    parts = [_norm(os.path.splitext(p)[0]) for p in rel.split(os.sep)]
-    return any(p in BENCH_EXACT or any(b in p for b in BENCH_SUB) for p in parts)
+    parts = rel.lower().split(os.sep)
+    names = [_norm(os.path.splitext(p)[0]) for p in parts]
+    return (any(any(b in p for b in BENCH_SUB) for p in names)
+            or any(p in BENCH_EXACT for p in names[:-1])
+            or any(BENCHMARK_PATTERN.search(p) for p in parts))
 
 
 def extension_of(path):

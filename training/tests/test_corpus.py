@@ -378,3 +378,13 @@ def test_the_manifest_counts_the_folders_the_walk_never_enters(tmp_path):
                            sources=[f"pypi:{tmp_path / 'src'}"]))
     assert m["filtered"]["kept"] == 1 and m["totals"]["candidates"] == 1
     assert m["skipped_dirs"] == {"__pycache__": 2, "fixtures": 1, ".dist-info": 1}
+
+
+def test_benchmark_paths_name_datasets_not_django_apps_or_endpoints():
+    from diffuse.corpus import is_benchmark_path
+    for rel in ("HumanEval/problem.py", "data/mbpp_tasks.py", "apps/train/0001/solutions.py", "multipl-e/prompts/x.py",
+                "MultiPL_E/humaneval_cpp.cpp", "bench/multiple-e.py", "evalplus/plus.py", "gsm8k/data.py"):
+        assert is_benchmark_path(rel), rel
+    for rel in ("shop/apps.py", "blog/apps.py", "api/multiple_endpoints.py", "multiple_endpoints/view.py",
+                "mathlib/multiple.py", "src/approach.py"):
+        assert not is_benchmark_path(rel), rel
