@@ -92,6 +92,12 @@ class ExpandMerges:
         return x0, masked
 
 
+def hole_span(region):
+    """A hole row's hole as [a, b) (one contiguous span, data.py), or None for a row without one."""
+    hole = region.nonzero().flatten()
+    return None if len(hole) == 0 else (int(hole[0]), int(hole[-1]) + 1)
+
+
 def shape_as_engine_row(x0, region, masked, expand_id, pad_id):
     """In place, on one hole row (x0 [L] ids, region and masked [L] bool): the hole as the engine's
     row of S slots followed by shown padding, S drawn uniformly from [ceil(n / 2), H] (n content
@@ -99,10 +105,10 @@ def shape_as_engine_row(x0, region, masked, expand_id, pad_id):
     content is merged (`merge_masked_pairs`, n - S merges, fewer where no masked pair is left, and S
     grows to match); longer, the padding inside it keeps its masking: a row holds expand targets or
     masked padding, never both. Returns S."""
-    hole = region.nonzero().flatten()
-    if len(hole) == 0:
+    span = hole_span(region)
+    if span is None:
         return 0
-    a, b = int(hole[0]), int(hole[-1]) + 1
+    a, b = span
     n = int((x0[a:b] != pad_id).sum())
     size = int(torch.randint(max(1, (n + 1) // 2), b - a + 1, ()))
     if size < n:
@@ -115,10 +121,10 @@ def show_padding_after_cut(x0, region, masked, pad_id):
     """In place, on one hole row (x0 [L] ids, region and masked [L] bool): the slots from a cut drawn
     uniformly between the content's end (the first padding slot) and the hole's end are shown (they
     are padding); the hole's slots before it keep their masking. Returns the cut."""
-    hole = region.nonzero().flatten()
-    if len(hole) == 0:
+    span = hole_span(region)
+    if span is None:
         return 0
-    a, b = int(hole[0]), int(hole[-1]) + 1
+    a, b = span
     content_end = a + int((x0[a:b] != pad_id).sum())     # padding is the hole's suffix (data.py, merges)
     cut = int(torch.randint(content_end, b + 1, ()))
     masked[cut:b] = False
@@ -130,10 +136,10 @@ def merge_masked_pairs(x0, region, masked, close_masked, expand_id, pad_id):
     `close_masked` [merges] bool, one random pair of adjacent masked non-padding hole slots becomes
     one masked slot of target `expand_id`; the hole's later slots move one left and a `pad_id` slot,
     masked as that entry says, closes the hole. Returns the merges made (fewer where no pair is left)."""
-    hole = region.nonzero().flatten()
-    if len(hole) == 0:
+    span = hole_span(region)
+    if span is None:
         return 0
-    a, b = int(hole[0]), int(hole[-1]) + 1             # the hole: one contiguous span (data.py)
+    a, b = span
     made = 0
     for closing in close_masked.tolist():
         content = masked[a:b] & (x0[a:b] != pad_id)

@@ -467,17 +467,12 @@ class HoleGrowth:
 
     def fresh_positions(self):
         """What a context-cached call runs: every hole position of any row and the room after it."""
-        state, length = self.state, self.state.length
-        fresh = [False] * length
-        for row in range(state.batch):
-            for p in range(length):
-                if state.hole_end(row, p) < 0:
-                    continue
-                fresh[p] = True
-                if state.hole_end(row, p) == p:
-                    for q in range(p + 1, p + 1 + self.room[row * length + p]):
-                        fresh[q] = True
-        return [p for p in range(length) if fresh[p]]
+        length = self.state.length
+        fresh = set(self.state.hole_positions())
+        # each hole's room, kept at its last position (0 elsewhere)
+        for i, slots in enumerate(self.room):
+            fresh.update(range(i % length + 1, i % length + 1 + slots))
+        return sorted(fresh)
 
     def grow(self, row, plan):
         """After `row`'s reveals of a step: each expand of the block splits, the last first; an expand

@@ -60,15 +60,11 @@ export class HoleGrowth {
    * it, which a growing hole fills, ascending.
    */
   freshPositions(): Int32Array {
-    const { batch, length } = this.state;
+    const { length } = this.state;
     const fresh = new Uint8Array(length);
-    for (let row = 0; row < batch; row++) {
-      for (let p = 0; p < length; p++) {
-        if (this.state.holeEnd(row, p) < 0) continue;
-        fresh[p] = 1;
-        if (this.state.holeEnd(row, p) === p) fresh.fill(1, p + 1, p + 1 + this.room[row * length + p]!);
-      }
-    }
+    for (const p of this.state.holePositions()) fresh[p] = 1;
+    // each hole's room, kept at its last position (0 elsewhere)
+    this.room.forEach((slots, i) => fresh.fill(1, (i % length) + 1, (i % length) + 1 + slots));
     const positions: number[] = [];
     fresh.forEach((isFresh, p) => {
       if (isFresh === 1) positions.push(p);
