@@ -265,7 +265,11 @@ def train(cfg: TrainConfig, docs=None, log=print):
         code_starts = [code_start(d) if p.endswith(".py") else 0 for d, p in zip(docs, paths)]
         if master:
             log(json.dumps({"heads_cut": sum(1 for c in code_starts if c), "of": len(code_starts)}))
-    ds = BatchStream(docs, cfg.tokenizer, cfg.batch_size, seed=cfg.seed + 7919 * (rank + world * step),
+    # one seed per rank and starting step: a resumed run draws new documents and new corruptions (the
+    # loader's workers take their torch seeds from this process's generator) instead of the first run's
+    stream_seed = cfg.seed + 7919 * (rank + world * step)
+    torch.manual_seed(stream_seed)
+    ds = BatchStream(docs, cfg.tokenizer, cfg.batch_size, seed=stream_seed,
                      max_length=cfg.max_length,
                      infill_share=cfg.infill_share if cfg.objective != "ar" else 0.0,
                      short_share=cfg.short_share if cfg.objective != "ar" else 0.0,
