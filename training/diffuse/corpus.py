@@ -449,7 +449,7 @@ def build(cfg: CorpusConfig):
     outs = {s: open(tmp[s], "w", encoding="utf-8") for s in splits}
     kept_list = open(cfg.kept_list + ".tmp", "w") if cfg.kept_list else None
     workers = cfg.workers or os.cpu_count() or 1
-    pool, examined, decon = None, 0, []
+    pool, candidate_bytes, decon = None, 0, []
     try:
         if workers > 1:
             pool = get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(
@@ -459,7 +459,7 @@ def build(cfg: CorpusConfig):
             _init_worker(cfg, bench)
             results = map(_examine, items)
         for k, why, digest, sig, text, nbytes, ntok in results:
-            examined += nbytes       # a file dropped by its path counts its size (up to max_bytes + 1), unread
+            candidate_bytes += nbytes    # a file dropped by its path counts its size (up to max_bytes + 1), unread
             name, rel, licences = owners[k]
             src = by_source[name]
             if why is None:          # the licence of a file still kept: before the duplicate check,
@@ -519,7 +519,7 @@ def build(cfg: CorpusConfig):
                 "totals": {"files": counts["kept"], "bytes": kept_bytes,
                            "approx_tokens": int(kept_bytes / BYTES_PER_TOKEN),
                            "bytes_per_token_assumed": BYTES_PER_TOKEN, "candidates": len(items),
-                           "examined_bytes": examined,
+                           "candidate_bytes": candidate_bytes,
                            "seconds": round(time.time() - t0, 1), "workers": workers,
                            "parent_cpu_seconds": round(time.process_time() - c0, 1)},
                 "dropped_bytes": dropped_bytes,

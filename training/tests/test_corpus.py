@@ -109,6 +109,19 @@ def test_mbpp_13gram_overlap_dropped_12_kept(tmp_path):
     assert [d["path"] for s in ("train", "val") for d in read_split(str(tmp_path / "out"), s)] == ["s/p/has12.py"]
 
 
+
+def test_candidate_bytes_count_every_candidate_read_or_dropped_by_its_path(tmp_path):
+    root = tmp_path / "src"
+    good = "def f(x):\n    return x + 1\n" * 10
+    write(root, "pkg/a.py", good)
+    write(root, "HumanEval/problem.py", good + "# unique\n")      # dropped by its path, never read
+    write(root, "pkg/big.py", "y = 1\n" * 100000)                # oversized: counted up to max_bytes + 1
+    write(root, "pkg/image.png", b"\x89PNG....")                 # not a candidate
+    cfg = CorpusConfig(out=str(tmp_path / "out"), sources=[f"demo:{root}"], val_permille=500)
+    totals = build(cfg)["totals"]
+    assert totals["candidates"] == 3
+    assert totals["candidate_bytes"] == len(good) + len(good + "# unique\n") + cfg.max_bytes + 1
+
 def test_benchmark_markers_dropped():
     assert marker_of("def check(candidate):\n    assert candidate(1) == 2\n") == "check_candidate"
     assert marker_of('TASK = "HumanEval/12"') == "humaneval"
