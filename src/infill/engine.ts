@@ -110,6 +110,9 @@ export class InfillEngine {
       : [];
     const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune, lineStarts, rowKinds);
     const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
+    // An abort after the sampler's last step (or on a cache hit) came while the fills were read:
+    // a cancelled fill still has no result, so a caller never shows what the user cancelled.
+    throwIfAborted(hooks.signal);
     const best = distinct(ranked).slice(0, wanted);
     return {
       candidates: best,

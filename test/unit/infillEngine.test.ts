@@ -117,6 +117,15 @@ describe('InfillEngine', () => {
     assert.equal(denoiser.requests.length, calls);
   });
 
+  it('has no result for a fill aborted after its last step, while its candidates are read', async () => {
+    const { engine } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('1')]));
+    const controller = new AbortController();
+    const onStep = (info: { masked: number }) => {
+      if (info.masked === 0) controller.abort();
+    };
+    await assert.rejects(engine.fill(cursor('x = ', '\n'), OPTIONS, { signal: controller.signal, onStep }), isAbortError);
+  });
+
   it('refuses invalid requests and options with InvalidRequestError', async () => {
     const { engine } = await setup(async () => answers());
     const invalid = (e: unknown) => e instanceof InvalidRequestError;
