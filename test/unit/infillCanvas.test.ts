@@ -138,4 +138,21 @@ describe('infill windows with the fixture tokenizer', () => {
       assert.ok(lastTokens(encoded, n).length >= n - 3, 'a cut backs off at most one character');
     }
   });
+
+  it('keeps document text that spells a special token as that text: no mask, padding or end-of-text id outside the holes and markers', async () => {
+    const tokenizer = await loadTokenizer(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model', 'tokenizer.json'));
+    const spec = { maskId: 1, eosId: 2 };
+    const before = 'MASK = "<|mask|>"\nPAD = "<|pad|>';
+    const between = '"\nEOS = "<|endoftext|><|mask|>';
+    const after = '"\n# <|pad|>';
+    const text = before + between + after;
+    const holes = [{ start: before.length, end: before.length }, { start: before.length + between.length, end: before.length + between.length }];
+    const canvas = await buildCanvas(tokenizer, spec, { text, holes }, [3, 2], 256);
+    const ids = Array.from(canvas.ids);
+    const [first, second] = canvas.holes;
+    const context = [ids.slice(1, first.start), ids.slice(first.start + first.slots, second.start), ids.slice(second.start + second.slots, -1)];
+    assert.deepEqual([ids[0], ids.at(-1)], [2, 2]);
+    assert.ok(context.flat().every((id) => !tokenizer.specialTokens.has(id)), 'no special id in the context');
+    assert.deepEqual(await Promise.all(context.map((piece) => tokenizer.decode(piece))), [before, between, after]);
+  });
 });
