@@ -38,14 +38,15 @@ export function proposalsFor(holes: readonly Hole[], fills: readonly HoleFill[],
   return { proposals, empty, belowFloor: gated.lowConfidence ? 0 : gated.hidden };
 }
 
-/** Longest preview text shown inline; the hover has all of it. */
+/** Longest preview text shown inline, in characters; the hover has all of it. */
 const PREVIEW_CHARS = 120;
 
 /**
  * A fill as one line of decoration text (an injected decoration cannot break lines): line breaks
- * as `⏎`, tabs as spaces, long text cut with `…`.
+ * as `⏎`, tabs as spaces, long text cut with `…` between whole characters (code points: a cut
+ * inside an emoji would show half of it as U+FFFD).
  */
 export function previewText(text: string): string {
-  const one = text.replace(/\r?\n/g, '⏎').replace(/\t/g, '    ');
-  return one.length > PREVIEW_CHARS ? one.slice(0, PREVIEW_CHARS - 1) + '…' : one;
+  const one = [...text.replace(/\r?\n/g, '⏎').replace(/\t/g, '    ')];
+  return one.length > PREVIEW_CHARS ? one.slice(0, PREVIEW_CHARS - 1).join('') + '…' : one.join('');
 }

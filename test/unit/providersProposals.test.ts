@@ -49,4 +49,8 @@ describe('providers: the proposals of a "Diffuse fill" preview', () => {
     assert.equal(long.length, 120);
     assert.ok(long.endsWith('…'));
   });
+  it('cuts a long preview between whole characters, never inside an emoji', () => {
+    const cut = previewText('x'.repeat(118) + '😀'.repeat(10));
+    assert.equal(cut, 'x'.repeat(118) + '😀…');
+  });
 });
