@@ -8,6 +8,7 @@ import { buildCanvas, type CanvasHole, type CanvasLayout } from './canvas';
 import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole, type SampledCanvas } from './extract';
+import { encodeText } from './encodeText';
 import { holeShape, type HoleKind } from './holeShape';
 import { indentVariants } from './indentVariants';
 import { lineEndingIds, lineHoleStarts, ruleOutAtStarts } from './lineStarts';
@@ -109,9 +110,10 @@ export class InfillEngine {
       ? lineHoleStarts(layout, rowKinds.map((kinds) => kinds.map((kind) => kind === 'line')))
       : [];
     const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune, lineStarts, rowKinds);
+    // An abort after the sampler's last step (or on a cache hit), before or while the fills are
+    // read: a cancelled fill has no result, so a caller never shows what the user cancelled.
+    throwIfAborted(hooks.signal);
     const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
-    // An abort after the sampler's last step (or on a cache hit) came while the fills were read:
-    // a cancelled fill still has no result, so a caller never shows what the user cancelled.
     throwIfAborted(hooks.signal);
     const best = distinct(ranked).slice(0, wanted);
     return {
@@ -151,7 +153,7 @@ export class InfillEngine {
     return Promise.all(request.holes.map(async (hole) => ({
       hole,
       shape: holeShape(request.text, hole),
-      selectionTokens: hole.start === hole.end ? 0 : (await this.model.tokenizer.encode(request.text.slice(hole.start, hole.end))).ids.length,
+      selectionTokens: hole.start === hole.end ? 0 : (await encodeText(this.model.tokenizer, request.text.slice(hole.start, hole.end))).ids.length,
     })));
   }
 

@@ -1,10 +1,14 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { InvalidRequestError, isAbortError } from '../../src/core/errors';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, TraceRecorder, type FillPlan, type InfillOptions, type InfillRequest } from '../../src/infill';
 import { PAD_PENALTY } from '../../src/infill/defaults';
+import { encodeText } from '../../src/infill/encodeText';
+import { holeSlots } from '../../src/infill/holeLength';
 import { optionsForModel } from '../../src/infill/modelOptions';
 import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
+import { loadTokenizer } from '../../src/tokenizer';
 
 // One row of `maxTokens` slots, every row to the last step and no rule against empty fills, unless a test asks for them.
 // one slot a step (no threshold): the tests count the engine's calls
@@ -162,6 +166,19 @@ describe('InfillEngine', () => {
     const text = 'x = old_value + 1\n';
     await engine.fill({ text, holes: [{ start: 4, end: 13 }] }, { ...OPTIONS, maxTokens: 32, steps: 32 });
     assert.equal(masksIn(denoiser.requests[0].tokens), 8);
+  });
+
+  it('sizes a selection that spells a special token from the characters it is, not as one token', async () => {
+    const tokenizer = await loadTokenizer(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model', 'tokenizer.json'));
+    const denoiser = new FakeDenoiser(fakeSpec(), answers());
+    const engine = new InfillEngine({ denoiser, tokenizer });
+    const selected = '<|endoftext|>';
+    const hole = { start: 7, end: 7 + selected.length };
+    const characters = (await encodeText(tokenizer, selected)).ids.length;
+    assert.ok(characters > 1);
+    await engine.fill({ text: `EOS = "${selected}"\n`, holes: [hole] }, { ...OPTIONS, maxTokens: 32, steps: 32 });
+    assert.equal(masksIn(denoiser.requests[0].tokens), holeSlots(hole, characters, 32));
+    assert.notEqual(holeSlots(hole, characters, 32), holeSlots(hole, 1, 32));
   });
 
   it('clamps the context budget to the model maximum length', async () => {
