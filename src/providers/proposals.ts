@@ -41,12 +41,15 @@ export function proposalsFor(holes: readonly Hole[], fills: readonly HoleFill[],
 /** Longest preview text shown inline, in characters; the hover has all of it. */
 const PREVIEW_CHARS = 120;
 
+/** Splits text into what a reader sees as single characters (an emoji with its modifiers and joiners, a flag). */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /**
  * A fill as one line of decoration text (an injected decoration cannot break lines): line breaks
- * as `⏎`, tabs as spaces, long text cut with `…` between whole characters (code points: a cut
- * inside an emoji would show half of it as U+FFFD).
+ * as `⏎`, tabs as spaces, long text cut with `…` between whole visible characters (a cut inside an
+ * emoji would show half of it, or U+FFFD inside a surrogate pair).
  */
 export function previewText(text: string): string {
-  const one = [...text.replace(/\r?\n/g, '⏎').replace(/\t/g, '    ')];
+  const one = Array.from(graphemes.segment(text.replace(/\r?\n/g, '⏎').replace(/\t/g, '    ')), (g) => g.segment);
   return one.length > PREVIEW_CHARS ? one.slice(0, PREVIEW_CHARS - 1).join('') + '…' : one.join('');
 }

@@ -52,5 +52,8 @@ describe('providers: the proposals of a "Diffuse fill" preview', () => {
   it('cuts a long preview between whole characters, never inside an emoji', () => {
     const cut = previewText('x'.repeat(118) + '😀'.repeat(10));
     assert.equal(cut, 'x'.repeat(118) + '😀…');
+    for (const emoji of ['👨‍👩‍👧', '🇫🇷', '👍🏽']) {   // a joined family, a flag, a skin tone: one visible character each
+      assert.equal(previewText('x'.repeat(118) + emoji.repeat(3)), 'x'.repeat(118) + emoji + '…');
+    }
   });
 });
