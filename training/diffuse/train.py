@@ -17,6 +17,7 @@ so models trained side by side on one GPU (pipeline.sh `families`) get the same 
 whatever their speed.
 """
 from dataclasses import asdict, dataclass, replace
+import hashlib
 import json
 import math
 import os
@@ -265,9 +266,11 @@ def train(cfg: TrainConfig, docs=None, log=print):
         code_starts = [code_start(d) if p.endswith(".py") else 0 for d, p in zip(docs, paths)]
         if master:
             log(json.dumps({"heads_cut": sum(1 for c in code_starts if c), "of": len(code_starts)}))
-    # one seed per rank and starting step: a resumed run draws new documents and new corruptions (the
-    # loader's workers take their torch seeds from this process's generator) instead of the first run's
-    stream_seed = cfg.seed + 7919 * (rank + world * step)
+    # one stream per rank and starting point: a resumed run (its step) and a run continuing another's
+    # weights (their digest) draw new documents and corruptions (the loader's workers take their torch
+    # seeds from this process's generator) instead of replaying the stream that made those weights;
+    # arms started from the same weights on the same corpus still share theirs, as paired runs should
+    stream_seed = cfg.seed + 7919 * (rank + world * step) + (file_digest(cfg.init_from) if cfg.init_from else 0)
     torch.manual_seed(stream_seed)
     ds = BatchStream(docs, cfg.tokenizer, cfg.batch_size, seed=stream_seed,
                      max_length=cfg.max_length,
@@ -400,6 +403,15 @@ def allow_tf32():
     gradient tolerates TF32's 10-bit mantissa, and plain fp32 runs them as SIMT kernels, ~4x slower."""
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
+
+
+def file_digest(path):
+    """The first 32 bits of a file's SHA-256, as an int."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return int(h.hexdigest()[:8], 16)
 
 
 def initial_weights(path, model, deepen=1, grow_vocab=False):

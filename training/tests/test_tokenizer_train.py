@@ -1,4 +1,5 @@
 import os
+from dataclasses import replace
 
 import pytest
 import torch
@@ -37,27 +38,32 @@ def test_train_resume_and_checkpoint(tmp_path):
     assert train(cfg_ar, docs=DOCS * 5, log=lambda s: None)["step"] == 3
 
 
-def test_a_resumed_run_draws_new_corruptions(tmp_path, monkeypatch):
-    """The loader's corruption draws (and its workers' seeds) come from the torch generator: seeded
-    by the starting step, a resumed run does not repeat the first run's masks."""
+def test_a_resumed_run_and_a_continuation_of_its_weights_draw_new_corruptions(tmp_path, monkeypatch):
+    """The loader's corruption draws (and its workers' seeds) come from torch's generator, seeded by
+    the starting step and the starting weights: neither a resumed run nor a run continuing another's
+    weights replays the masks that made them; two runs from the same weights share their stream."""
     from diffuse import mdlm
     from diffuse.train import TrainConfig, train
     tok = T.train_tokenizer(DOCS * 20, vocab_size=300)
     tp = str(tmp_path / "tok.json")
     tok.save(tp)
-    first_draws = []
+    first_levels = []
     draw = mdlm.HostDrawnStream.__iter__
 
     def recording(self):
         for i, batch in enumerate(draw(self)):
             if i == 0:
-                first_draws.append(batch[-1][0].clone())     # the noise levels of the run's first batch
+                first_levels.append(batch[-1][0].clone())     # the noise levels of the run's first batch
             yield batch
     monkeypatch.setattr(mdlm.HostDrawnStream, "__iter__", recording)
     cfg = TrainConfig(tokenizer=tp, out_dir=str(tmp_path / "run"), n_layer=1, n_head=2, n_embd=16,
                       max_length=32, batch_size=4, max_steps=2, warmup_steps=1, compile=False,
                       device="cpu", log_every=2)
     train(cfg, docs=DOCS * 5, log=lambda s: None)
-    cfg.max_steps = 4
-    train(cfg, docs=DOCS * 5, log=lambda s: None)
-    assert len(first_draws) == 2 and not torch.equal(first_draws[0], first_draws[1])
+    train(replace(cfg, max_steps=4), docs=DOCS * 5, log=lambda s: None)                      # resumed
+    parent = str(tmp_path / "run" / "ckpt.pt")
+    for arm in ("a", "b"):
+        train(replace(cfg, out_dir=str(tmp_path / arm), init_from=parent), docs=DOCS * 5, log=lambda s: None)
+    first, resumed, continued, paired = first_levels
+    assert not torch.equal(first, resumed) and not torch.equal(first, continued)
+    assert torch.equal(continued, paired)
