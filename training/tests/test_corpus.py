@@ -109,7 +109,6 @@ def test_mbpp_13gram_overlap_dropped_12_kept(tmp_path):
     assert [d["path"] for s in ("train", "val") for d in read_split(str(tmp_path / "out"), s)] == ["s/p/has12.py"]
 
 
-
 def test_candidate_bytes_count_every_candidate_read_or_dropped_by_its_path(tmp_path):
     root = tmp_path / "src"
     good = "def f(x):\n    return x + 1\n" * 10
@@ -121,6 +120,7 @@ def test_candidate_bytes_count_every_candidate_read_or_dropped_by_its_path(tmp_p
     totals = build(cfg)["totals"]
     assert totals["candidates"] == 3
     assert totals["candidate_bytes"] == len(good) + len(good + "# unique\n") + cfg.max_bytes + 1
+
 
 def test_benchmark_markers_dropped():
     assert marker_of("def check(candidate):\n    assert candidate(1) == 2\n") == "check_candidate"
