@@ -27,6 +27,12 @@ export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 }
 
+/**
+ * Holes that, with the text between them, need more tokens than one canvas holds (cursors far
+ * apart, or many of them): one request cannot denoise them jointly, but each can be filled alone.
+ */
+export class HolesApartError extends InvalidRequestError {}
+
 /** The caller aborted the work; thrown between denoising steps. */
 export class AbortedError extends Error {
   override readonly name = 'AbortError';

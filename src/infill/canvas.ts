@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../core/errors';
+import { HolesApartError } from '../core/errors';
 import type { DiffusionSpec } from '../sampler';
 import type { TextTokenizer } from '../tokenizer';
 import { PREFIX_SHARE } from './defaults';
@@ -42,9 +42,7 @@ export async function buildCanvas(
   );
   const fixed = slots.reduce((a, b) => a + b, 0) + between.reduce((a, ids) => a + ids.length, 0);
   if (fixed > contextTokens) {
-    throw new InvalidRequestError(
-      `the holes and the text between them need ${fixed} tokens, more than the ${contextTokens}-token context`,
-    );
+    throw new HolesApartError(`the holes and the text between them need ${fixed} tokens, more than the ${contextTokens}-token context`);
   }
   const room = contextTokens - fixed;
   const [prefix, suffix] = await Promise.all([

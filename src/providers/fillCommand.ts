@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
+import { errorMessage, HolesApartError } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
+import type { HoleFill, InfillRequest } from '../infill';
 import { indentStyle, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
@@ -12,7 +13,7 @@ import type { Settings } from './settings';
 
 /**
  * "Diffuse fill": every selection of the active editor is a hole (a cursor inserts), all denoised
- * jointly in one canvas. The fills are proposed, not written: they show as a preview
+ * jointly in one canvas, or one at a time where they are too far apart for one. The fills are proposed, not written: they show as a preview
  * (`fillPreview.ts`) that the user accepts (one edit, one undo step) or rejects. Progress shows in
  * the status bar; "Diffuse: Cancel Fill" (or clicking the status item) stops it (`Filler.cancelAll`). If the document
  * changed while the model worked, nothing is proposed: the user's typing always wins.
@@ -71,11 +72,12 @@ export class FillCommand {
     }
     const version = document.version;
     const holes = holesFromSelections(editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })));
-    const result = await this.filler.fill(
+    const fills = await this.fillHoles(
+      document,
       { text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId },
-      { signal, source: sourceOf(document, document.positionAt(holes[0].start)) },
+      signal,
     );
-    if (!result) {
+    if (!fills) {
       this.log.info('fill cancelled');
       return false;
     }
@@ -85,7 +87,7 @@ export class FillCommand {
       return false;
     }
     const { minConfidence } = this.settings.current;
-    const { proposals, empty, belowFloor } = proposalsFor(holes, result.candidates[0]?.fills ?? [], minConfidence);
+    const { proposals, empty, belowFloor } = proposalsFor(holes, fills, minConfidence);
     if (empty.length > 0) this.log.info(`${empty.length} hole(s) left empty: ${empty.join('; ')}`);
     if (belowFloor > 0) this.log.info(`${belowFloor} fill(s) hidden: below minConfidence ${minConfidence}`);
     if (proposals.length === 0) {
@@ -99,5 +101,28 @@ export class FillCommand {
     const hidden = belowFloor > 0 ? vscode.l10n.t(', {0} hidden below diffuse.minConfidence', belowFloor) : '';
     this.notices.say(`${what}${hidden}: ${vscode.l10n.t('Alt+Enter accepts, Escape rejects')}`);
     return true;
+  }
+
+  /**
+   * The best fill of each hole, in order: all denoised jointly, or, when the holes and the text
+   * between them outgrow one canvas, one fill per hole, each seeing the others' text as it is.
+   * Undefined when cancelled.
+   */
+  private async fillHoles(document: vscode.TextDocument, request: InfillRequest, signal: AbortSignal): Promise<ReadonlyArray<HoleFill | undefined> | undefined> {
+    const source = (offset: number) => sourceOf(document, document.positionAt(offset));
+    try {
+      const result = await this.filler.fill(request, { signal, source: source(request.holes[0].start) });
+      return result && (result.candidates[0]?.fills ?? []);
+    } catch (error) {
+      if (!(error instanceof HolesApartError) || request.holes.length < 2) throw error;
+      this.log.info(`${error.message}: filling the ${request.holes.length} holes one at a time`);
+    }
+    const fills: Array<HoleFill | undefined> = [];
+    for (const hole of request.holes) {
+      const result = await this.filler.fill({ ...request, holes: [hole] }, { signal, source: source(hole.start) });
+      if (!result) return undefined;
+      fills.push(result.candidates[0]?.fills[0]);
+    }
+    return fills;
   }
 }

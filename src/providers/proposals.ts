@@ -25,7 +25,7 @@ export interface Proposals {
  * marked low-confidence (the user asked for a fill; nothing is written before they accept). A hole
  * the model left empty is no proposal: an empty fill is no reason to delete a selection. Pure.
  */
-export function proposalsFor(holes: readonly Hole[], fills: readonly HoleFill[], minConfidence: number): Proposals {
+export function proposalsFor(holes: readonly Hole[], fills: ReadonlyArray<HoleFill | undefined>, minConfidence: number): Proposals {
   const filled: Proposal[] = [];
   const empty: string[] = [];
   holes.forEach((hole, i) => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { InvalidRequestError } from '../../src/core/errors';
+import { HolesApartError, InvalidRequestError } from '../../src/core/errors';
 import { buildCanvas } from '../../src/infill/canvas';
 import { firstTokens, lastTokens } from '../../src/infill/window';
 import * as path from 'node:path';
@@ -88,7 +88,7 @@ describe('infill canvas', () => {
     const tokenizer = new FakeTokenizer();
     await assert.rejects(
       buildCanvas(tokenizer, SPEC, { text: 'abc', holes: [{ start: 1, end: 1 }] }, [40], 32),
-      (e: unknown) => e instanceof InvalidRequestError && /40 tokens/.test((e as Error).message),
+      (e: unknown) => e instanceof HolesApartError && e instanceof InvalidRequestError && /40 tokens/.test((e as Error).message),
     );
   });
 

@@ -51,6 +51,19 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     assert.equal(editor.document.getText(), original);
   });
 
+  it('selections too far apart for one canvas: filled one at a time, proposed in one preview', async () => {
+    const between = Array.from({ length: 200 }, (_, i) => `value_${i} = ${i}`).join('\n');
+    const original = `alpha = SELECTED_ONE\n${between}\nbeta = SELECTED_TWO\n`;
+    const editor = await openEditor(original);
+    const last = editor.document.lineCount - 2;
+    editor.selections = [new vscode.Selection(0, 8, 0, 20), new vscode.Selection(last, 7, last, 19)];
+    assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+    assert.equal(editor.document.getText(), original, 'the fill wrote to the document before Accept');
+    const starts = diffuse.fillPreview()?.proposals.map((p) => p.start);
+    assert.deepEqual(starts, [8, editor.document.offsetAt(new vscode.Position(last, 7))]);
+    assert.equal(diffuse.lastFill()?.holes, 1, 'the last fill was one hole\'s own');
+  });
+
   it('three empty cursors: one line each, nothing written on Reject, one undo step after Accept', async () => {
     // Three holes of 8 slots and their context fit the fixture's 64-token canvas.
     await configure({ maxHoleTokens: 8 });
