@@ -6,7 +6,8 @@ import type { Encoded, TextTokenizer } from '../tokenizer';
  * script), as the Python library does; on a canvas that id would be a hole to the sampler (the
  * mask), room a growing hole takes (padding) or a document boundary (end-of-text). So each such
  * spelling is cut after its first character and the pieces encoded apart, which no special token
- * matches; offsets stay the text's own.
+ * matches; offsets stay the text's own. Training reads its documents the same way
+ * (training/diffuse/tokenizer.py `load_for_text`; test/fixtures/tokenizer-golden.json's `text_ids`).
  */
 export async function encodeText(tokenizer: TextTokenizer, text: string): Promise<Encoded> {
   const cuts = specialSpellingCuts(text, tokenizer.specialTokens);

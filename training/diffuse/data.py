@@ -275,8 +275,8 @@ class BatchStream(torch.utils.data.IterableDataset):
         self.seed, self.kw = seed, maker_kwargs
 
     def __iter__(self):
-        from .tokenizer import load
+        from .tokenizer import load_for_text
         info = torch.utils.data.get_worker_info()
         wid = info.id if info is not None else 0
-        maker = ExampleMaker(self.docs, load(self.tokenizer_path), seed=self.seed * 1000 + wid, **self.kw)
+        maker = ExampleMaker(self.docs, load_for_text(self.tokenizer_path), seed=self.seed * 1000 + wid, **self.kw)
         yield from apart_by_filler((maker.batch(self.batch_size) for _ in itertools.count()), self.batch_size)

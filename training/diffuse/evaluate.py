@@ -85,9 +85,9 @@ def objective_of(model, ck, ckpt, device):
 def perplexities(corpus, tokenizer, mdlm_ckpt=None, ar_ckpt=None, windows=2048, samples=8, device=None, source=""):
     from . import ar as AR
     from .export import load_checkpoint
-    from .tokenizer import load
+    from .tokenizer import load_for_text
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    tok = load(tokenizer)
+    tok = load_for_text(tokenizer)
     out = {}
     for kind, path in (("mdlm", mdlm_ckpt), ("ar", ar_ckpt)):
         if not path:
@@ -115,11 +115,11 @@ def family_bound(corpus, tokenizer, ckpt, windows=2048, samples=8, batch_size=32
     validation windows. The headline is the family's own bound (MDLM/MD4: NELBO; SEDD: J1, the
     DWDSE bound; CEDD: J2); every estimator the family has is reported."""
     from .export import load_checkpoint
-    from .tokenizer import load
+    from .tokenizer import load_for_text
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model, ck = load_checkpoint(ckpt)
     model.to(device).eval()
-    win = val_windows(load(tokenizer), held_out_texts(corpus, source), model.cfg.max_length, windows).to(device)
+    win = val_windows(load_for_text(tokenizer), held_out_texts(corpus, source), model.cfg.max_length, windows).to(device)
     ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else _Null()
     with ctx:
         fam, names, est = held_out_bounds(model, ck, ckpt, win, samples, batch_size)
@@ -140,7 +140,7 @@ def paired_bound(corpus, tokenizer, ckpt_a, ckpt_b, windows=2048, samples=8, bat
     can still be clear when paired."""
     from .export import load_checkpoint
     from .graphs import per_token_bound
-    from .tokenizer import load
+    from .tokenizer import load_for_text
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     (model_a, ck_a), (model_b, ck_b) = load_checkpoint(ckpt_a), load_checkpoint(ckpt_b)
     (fam_a, obj_a), (fam_b, obj_b) = objective_of(model_a, ck_a, ckpt_a, device), objective_of(model_b, ck_b, ckpt_b, device)
@@ -151,7 +151,7 @@ def paired_bound(corpus, tokenizer, ckpt_a, ckpt_b, windows=2048, samples=8, bat
         raise ValueError(f"{ckpt_b}: max_length {model_b.cfg.max_length}, but {ckpt_a}'s is {model_a.cfg.max_length}")
     model_a.to(device).eval()
     model_b.to(device).eval()
-    win = val_windows(load(tokenizer), held_out_texts(corpus, source), model_a.cfg.max_length, windows).to(device)
+    win = val_windows(load_for_text(tokenizer), held_out_texts(corpus, source), model_a.cfg.max_length, windows).to(device)
 
     def both(x0, g):
         state = g.get_state()
@@ -423,12 +423,12 @@ class Infill:
 
     def run(self):
         from .export import load_checkpoint
-        from .tokenizer import load
+        from .tokenizer import load_for_text
         device = "cuda" if torch.cuda.is_available() else "cpu"
         model, _ = load_checkpoint(self.ckpt)
         model.to(device).eval()
         tasks = read_jsonl(self.tasks)
-        outs = reference_infill(model, load(self.tokenizer), tasks, self.hole_tokens or None, device=device)
+        outs = reference_infill(model, load_for_text(self.tokenizer), tasks, self.hole_tokens or None, device=device)
         write_jsonl(self.out, outs)
         return score(tasks, outs)
 

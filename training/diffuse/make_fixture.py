@@ -240,12 +240,15 @@ def write_context_cache_fixture(out):
             "shared_parity": shared["results"].get("onnx_parity_max_abs_diff")}
 
 
-def golden_cases(tok, rel_path):
+def golden_cases(path, rel_path):
+    """Each tricky text's ids as the library encodes it (`ids`, special spellings matched) and as a
+    document is encoded (`text_ids`, T.load_for_text: the engine's encodeText must agree)."""
+    tok, text_tok = T.load(path), T.load_for_text(path)
     cases = []
     for text in TRICKY:
-        ids = T.encode(tok, text)
-        assert T.decode(tok, ids) == text, repr(text)
-        cases.append({"tokenizer": rel_path, "text": text, "ids": ids})
+        ids, text_ids = T.encode(tok, text), T.encode(text_tok, text)
+        assert T.decode(tok, ids) == text and T.decode(tok, text_ids) == text, repr(text)
+        cases.append({"tokenizer": rel_path, "text": text, "ids": ids, "text_ids": text_ids})
     return cases
 
 
@@ -346,9 +349,9 @@ def main(argv):
     write_logits_golden(model, os.path.join(model_dir, "logits-golden.json"), seed=7)
 
     rel = "test/fixtures/tiny-model/tokenizer.json"
-    cases = golden_cases(T.load(os.path.join(model_dir, "tokenizer.json")), rel)
+    cases = golden_cases(os.path.join(model_dir, "tokenizer.json"), rel)
     for extra in filter(None, args.tokenizer.split(",")):
-        cases += golden_cases(T.load(extra), os.path.relpath(os.path.abspath(extra), REPO))
+        cases += golden_cases(extra, os.path.relpath(os.path.abspath(extra), REPO))
     write_score_golden(out)
     with open(os.path.join(out, "tokenizer-golden.json"), "w") as f:
         json.dump(cases, f, indent=1, ensure_ascii=False)

@@ -1,9 +1,10 @@
 import itertools
 
+import pytest
 import torch
 
 from diffuse.data import HOLE_KINDS, ExampleMaker, apart_by_filler
-from diffuse.tokenizer import EOS_ID, PAD_ID
+from diffuse.tokenizer import EOS_ID, MASK_ID, PAD_ID
 from diffuse.train import key_mask
 
 from helpers import DOCS, CharTokenizer
@@ -200,3 +201,19 @@ def test_hole_weights_errors_name_the_option_and_the_kind():
                         (",".join(f"{k}=0" for k, _ in HOLE_KINDS), "every weight is zero")]:
         with pytest.raises(ValueError, match="hole_weights: " + words.replace("(", r"\(")):
             hole_kind_weights(spec)
+
+
+def test_documents_that_spell_special_tokens_train_as_their_characters(tmp_path):
+    """A file that spells `<|mask|>` or `<|pad|>` (a tokenizer's own source) is text to the loader,
+    as it is to the engine: no mask id in a clean row, no padding id but the rows' own."""
+    pytest.importorskip("tokenizers")
+    from diffuse import tokenizer as T
+    from diffuse.data import BatchStream
+    docs = [f'MASK = "<|mask|>"  # {i}\nPAD = "<|pad|>"\nEOS = "<|endoftext|>"\n' * 4 for i in range(8)]
+    tok = T.train_tokenizer(DOCS * 20 + docs, vocab_size=300)
+    path = str(tmp_path / "tok.json")
+    tok.save(path)
+    assert not set(T.load_for_text(path).encode(docs[0]).ids) & {PAD_ID, MASK_ID, EOS_ID}
+    stream = BatchStream(docs, path, batch_size=8, seed=0, max_length=64, infill_share=0.0)
+    for x0, *_ in itertools.islice(iter(stream), 4):
+        assert MASK_ID not in x0 and PAD_ID not in x0
