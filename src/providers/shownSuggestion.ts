@@ -19,7 +19,8 @@ export const ANCHOR_CHARS = 256;
 /**
  * The rest of `shown` if the document at `offset` is the shown one with a prefix of the suggestion
  * typed at its start; undefined otherwise (a different place, the anchor edited, or typed text
- * that departs from the suggestion, or nothing left to suggest).
+ * that departs from the suggestion, or nothing left to suggest). Line breaks compare as `\n`: a
+ * CRLF document holds `\r\n` where the suggestion, as VS Code inserts it, said `\n`.
  */
 export function remainderAfterTyping(
   shown: ShownSuggestion | undefined,
@@ -27,11 +28,15 @@ export function remainderAfterTyping(
 ): string | undefined {
   if (!shown || shown.uri !== doc.uri || doc.offset < shown.start) return undefined;
   if (doc.text.slice(Math.max(0, shown.start - ANCHOR_CHARS), shown.start) !== shown.before) return undefined;
-  const typed = doc.text.slice(shown.start, doc.offset);
-  if (!shown.text.startsWith(typed) || typed.length >= shown.text.length) return undefined;
-  if (!doc.text.slice(doc.offset).startsWith(shown.after.slice(0, Math.max(0, ANCHOR_CHARS - typed.length)))) return undefined;
-  return shown.text.slice(typed.length);
+  const typedInDocument = doc.text.slice(shown.start, doc.offset);
+  const typed = lineFeeds(typedInDocument);
+  const suggestion = lineFeeds(shown.text);
+  if (!suggestion.startsWith(typed) || typed.length >= suggestion.length) return undefined;
+  if (!doc.text.slice(doc.offset).startsWith(shown.after.slice(0, Math.max(0, ANCHOR_CHARS - typedInDocument.length)))) return undefined;
+  return suggestion.slice(typed.length);
 }
+
+const lineFeeds = (text: string) => text.replace(/\r\n/g, '\n');
 
 export function anchorAt(uri: string, text: string, start: number, suggestion: string): ShownSuggestion {
   return {

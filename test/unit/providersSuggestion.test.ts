@@ -21,6 +21,15 @@ describe('providers: typing into a shown suggestion', () => {
     assert.equal(remainderAfterTyping(shown, { uri: 'file:///a.py', text: before + '3' + '\nchanged', offset: before.length + 1 }), undefined);
     assert.equal(remainderAfterTyping(undefined, at('3')), undefined);
   });
+
+  it('follows typing through a line break of a CRLF document, which the suggestion wrote as \\n', () => {
+    const crlfBefore = 'def area(r):\r\n    ';
+    const crlfAfter = '\r\n\r\nprint(area(2))\r\n';
+    const block = anchorAt('file:///a.py', crlfBefore + crlfAfter, crlfBefore.length, 'r2 = r * r\n    return 3.14159 * r2');
+    const typed = 'r2 = r * r\r\n    ret';
+    const doc = { uri: 'file:///a.py', text: crlfBefore + typed + crlfAfter, offset: crlfBefore.length + typed.length };
+    assert.equal(remainderAfterTyping(block, doc), 'urn 3.14159 * r2');
+  });
 });
 
 describe('providers: adaptive debounce', () => {
