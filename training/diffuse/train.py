@@ -208,6 +208,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     if cfg.ema_decay and cfg.qat4_from:
         raise ValueError("--ema_decay with --qat4_from: the average would mix float and 4-bit-aware weights")
     step, tokens_seen, elapsed_before = 0, 0, 0.0
+    weights_digest = 0                  # of the weights a run not resumed starts from (--init_from)
     kept_average = None                 # the weights' average a resumed run kept (--ema_decay)
     if cfg.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=device)
@@ -222,6 +223,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
             log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
     elif cfg.init_from:
         model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen, grow_vocab=expand_id is not None))
+        weights_digest = file_digest(cfg.init_from)
         if master:
             log(json.dumps({"initialised_from": cfg.init_from}))
     # the weights' average (rank 0's alone), from the weights the run starts with or the one it kept
@@ -270,7 +272,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     # weights (their digest) draw new documents and corruptions (the loader's workers take their torch
     # seeds from this process's generator) instead of replaying the stream that made those weights;
     # arms started from the same weights on the same corpus still share theirs, as paired runs should
-    stream_seed = cfg.seed + 7919 * (rank + world * step) + (file_digest(cfg.init_from) if cfg.init_from else 0)
+    stream_seed = cfg.seed + 7919 * (rank + world * step) + weights_digest
     torch.manual_seed(stream_seed)
     ds = BatchStream(docs, cfg.tokenizer, cfg.batch_size, seed=stream_seed,
                      max_length=cfg.max_length,
