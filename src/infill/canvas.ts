@@ -2,7 +2,6 @@ import { HolesApartError } from '../core/errors';
 import type { DiffusionSpec } from '../sampler';
 import type { TextTokenizer } from '../tokenizer';
 import { PREFIX_SHARE } from './defaults';
-import { encodeText } from './encodeText';
 import type { InfillRequest } from './types';
 import { encodePrefixTail, encodeSuffixHead, firstTokens, lastTokens } from './window';
 
@@ -38,7 +37,7 @@ export async function buildCanvas(
 ): Promise<CanvasLayout> {
   const { text, holes } = request;
   const between = await Promise.all(
-    holes.slice(1).map(async (hole, i) => (await encodeText(tokenizer, text.slice(holes[i].end, hole.start))).ids),
+    holes.slice(1).map(async (hole, i) => (await tokenizer.encodeText(text.slice(holes[i].end, hole.start))).ids),
   );
   const fixed = slots.reduce((a, b) => a + b, 0) + between.reduce((a, ids) => a + ids.length, 0);
   if (fixed > contextTokens) {

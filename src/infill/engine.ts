@@ -8,7 +8,6 @@ import { buildCanvas, type CanvasHole, type CanvasLayout } from './canvas';
 import { cacheKey, resultShaping } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole, type SampledCanvas } from './extract';
-import { encodeText } from './encodeText';
 import { holeShape, type HoleKind } from './holeShape';
 import { indentVariants } from './indentVariants';
 import { lineEndingIds, lineHoleStarts, ruleOutAtStarts } from './lineStarts';
@@ -153,7 +152,7 @@ export class InfillEngine {
     return Promise.all(request.holes.map(async (hole) => ({
       hole,
       shape: holeShape(request.text, hole),
-      selectionTokens: hole.start === hole.end ? 0 : (await encodeText(this.model.tokenizer, request.text.slice(hole.start, hole.end))).ids.length,
+      selectionTokens: hole.start === hole.end ? 0 : (await this.model.tokenizer.encodeText(request.text.slice(hole.start, hole.end))).ids.length,
     })));
   }
 

@@ -1,5 +1,4 @@
 import type { Encoded, TextTokenizer } from '../tokenizer';
-import { encodeText } from './encodeText';
 import { isInsideSurrogatePair } from './unicode';
 
 /**
@@ -24,14 +23,14 @@ export interface EncodedSlice {
 export async function encodePrefixTail(tokenizer: TextTokenizer, prefix: string, tokens: number): Promise<EncodedSlice> {
   let start = Math.max(0, prefix.length - tokens * MAX_CHARS_PER_TOKEN);
   if (isInsideSurrogatePair(prefix, start)) start++;
-  return { encoded: await encodeText(tokenizer, prefix.slice(start)), whole: start === 0 };
+  return { encoded: await tokenizer.encodeText(prefix.slice(start)), whole: start === 0 };
 }
 
 /** The first characters of `suffix` likely to hold `tokens` tokens, encoded. */
 export async function encodeSuffixHead(tokenizer: TextTokenizer, suffix: string, tokens: number): Promise<EncodedSlice> {
   let end = Math.min(suffix.length, tokens * MAX_CHARS_PER_TOKEN);
   if (isInsideSurrogatePair(suffix, end)) end--;
-  return { encoded: await encodeText(tokenizer, suffix.slice(0, end)), whole: end === suffix.length };
+  return { encoded: await tokenizer.encodeText(suffix.slice(0, end)), whole: end === suffix.length };
 }
 
 /** The ids of the longest tail of `encoded` with at most `tokens` tokens that starts on a clean cut. */

@@ -19,6 +19,13 @@ export interface TextTokenizer {
   /** No special tokens are added; text that spells a special token (`<|mask|>`) maps to its id, as in Python. `''` → `[]`. */
   encode(text: string): Promise<Encoded>;
   /**
+   * Document text as the characters it is: a spelling of a special token is encoded as plain text,
+   * never as the token, which on a canvas would be a hole (the mask), room a growing hole takes
+   * (padding) or a document boundary. As training reads its documents (training/diffuse/tokenizer.py
+   * `load_for_text`, the library's `encode_special_tokens`); `''` → `[]`.
+   */
+  encodeText(text: string): Promise<Encoded>;
+  /**
    * The exact inverse of `encode` on byte-level BPE, special tokens included. `[]` → `''`.
    * Whole characters only: bytes that do not form a complete UTF-8 character (a fill that stops
    * inside an emoji) are left out, never decoded as U+FFFD. `InvalidRequestError` for an id
@@ -42,7 +49,10 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
     const tokenizer = Tokenizer.fromString(json);
     const parsed = JSON.parse(json) as TokenizerJson;
     const specialTokens = new Map((parsed.added_tokens ?? []).filter((t) => t.special).map((t) => [t.id, t.content]));
-    return new HfTokenizer(tokenizer, specialTokens, byteLevelBytes(parsed));
+    // The same tokenizer without its added tokens matches none of their spellings: the Node binding
+    // has no `encode_special_tokens` switch, and this is what the switch does in the Rust core.
+    const textTokenizer = Tokenizer.fromString(JSON.stringify({ ...parsed, added_tokens: [] }));
+    return new HfTokenizer(tokenizer, textTokenizer, specialTokens, byteLevelBytes(parsed));
   } catch (error) {
     throw new ModelLoadError(file, `not a valid tokenizer.json: ${(error as Error).message}`, { cause: error });
   }
@@ -54,15 +64,19 @@ class HfTokenizer implements TextTokenizer {
   /** @param bytes ids → bytes for a byte-level tokenizer (see `byteLevelBytes`); other decoders decode through the library. */
   constructor(
     private readonly tokenizer: Tokenizer,
+    private readonly textTokenizer: Tokenizer,
     readonly specialTokens: ReadonlyMap<number, string>,
     private readonly bytes: ((ids: readonly number[]) => Uint8Array) | undefined,
   ) {
     this.vocabSize = tokenizer.getVocabSize(true);
   }
 
-  async encode(text: string): Promise<Encoded> {
-    const encoding = await this.tokenizer.encode(text, null, { addSpecialTokens: false });
-    return { ids: encoding.getIds(), offsets: codePointToUtf16Offsets(text, encoding.getOffsets()) };
+  encode(text: string): Promise<Encoded> {
+    return encodeWith(this.tokenizer, text);
+  }
+
+  encodeText(text: string): Promise<Encoded> {
+    return encodeWith(this.textTokenizer, text);
   }
 
   decode(ids: readonly number[]): Promise<string> {
@@ -75,4 +89,9 @@ class HfTokenizer implements TextTokenizer {
     // Special tokens are kept: dropping them would break the round trip on text that contains one.
     return this.tokenizer.decode([...ids], false);
   }
+}
+
+async function encodeWith(tokenizer: Tokenizer, text: string): Promise<Encoded> {
+  const encoding = await tokenizer.encode(text, null, { addSpecialTokens: false });
+  return { ids: encoding.getIds(), offsets: codePointToUtf16Offsets(text, encoding.getOffsets()) };
 }

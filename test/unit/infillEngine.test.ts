@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { InvalidRequestError, isAbortError } from '../../src/core/errors';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, TraceRecorder, type FillPlan, type InfillOptions, type InfillRequest } from '../../src/infill';
 import { PAD_PENALTY } from '../../src/infill/defaults';
-import { encodeText } from '../../src/infill/encodeText';
 import { holeSlots } from '../../src/infill/holeLength';
 import { optionsForModel } from '../../src/infill/modelOptions';
 import { answers, FakeDenoiser, fakeSpec, type Predict } from './helpers/fakeDenoiser';
@@ -174,7 +173,7 @@ describe('InfillEngine', () => {
     const engine = new InfillEngine({ denoiser, tokenizer });
     const selected = '<|endoftext|>';
     const hole = { start: 7, end: 7 + selected.length };
-    const characters = (await encodeText(tokenizer, selected)).ids.length;
+    const characters = (await tokenizer.encodeText(selected)).ids.length;
     assert.ok(characters > 1);
     await engine.fill({ text: `EOS = "${selected}"\n`, holes: [hole] }, { ...OPTIONS, maxTokens: 32, steps: 32 });
     assert.equal(masksIn(denoiser.requests[0].tokens), holeSlots(hole, characters, 32));

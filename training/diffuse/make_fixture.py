@@ -240,6 +240,32 @@ def write_context_cache_fixture(out):
             "shared_parity": shared["results"].get("onnx_parity_max_abs_diff")}
 
 
+# Chat-template text, where a tokenizer learns `<|` merges: cutting a special token's spelling
+# before encoding would then split what plain text keeps whole, so the goldens need such a tokenizer.
+SPECIAL_MERGE_TEXTS = ["<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", "x = '<|fim_prefix|>' + s + '<|fim_middle|>'\n"]
+
+
+def write_special_merge_tokenizer(out):
+    """test/fixtures/special-merge-tokenizer.json: a small tokenizer with `<|` among its merges."""
+    tok = T.train_tokenizer(SPECIAL_MERGE_TEXTS * 50 + TRICKY, vocab_size=300)
+    assert any(m in (["<", "|"], "< |") for m in json.loads(tok.to_str())["model"]["merges"]), "no <| merge"
+    path = os.path.join(out, "special-merge-tokenizer.json")
+    tok.save(path)
+    return path
+
+
+def write_tokenizer_golden(out, model_dir, extras=()):
+    """test/fixtures/tokenizer-golden.json: golden_cases of tiny-model's tokenizer, the special-merge
+    tokenizer and `extras`."""
+    paths = [os.path.join(model_dir, "tokenizer.json"), write_special_merge_tokenizer(out), *extras]
+    cases = [c for p in paths for c in golden_cases(p, os.path.relpath(os.path.abspath(p), REPO))]
+    path = os.path.join(out, "tokenizer-golden.json")
+    with open(path, "w") as f:
+        json.dump(cases, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    return path
+
+
 def golden_cases(path, rel_path):
     """Each tricky text's ids as the library encodes it (`ids`, special spellings matched) and as a
     document is encoded (`text_ids`, T.load_for_text: the engine's encodeText must agree)."""
@@ -301,14 +327,14 @@ def write_family_fixtures(out):
 class FixtureOptions:
     out: str = os.path.join(REPO, "test", "fixtures")
     tokenizer: str = ""              # more tokenizer.json files for the tokenizer goldens, comma-separated
-    only: str = ""                   # "families" (keep tiny-model as it is), "contract", "scores" or "context-cache" (that alone)
+    only: str = ""                   # "families" (keep tiny-model as it is), "contract", "scores", "context-cache" or "tokenizers" (that alone)
 
 
 def main(argv):
     args = parse_options(FixtureOptions, argv, "diffuse.make_fixture")
     out = os.path.abspath(args.out)
-    if args.only not in ("", "families", "contract", "scores", "context-cache"):
-        raise SystemExit(f"diffuse.make_fixture: --only takes families, contract, scores or context-cache, got {args.only!r}")
+    if args.only not in ("", "families", "contract", "scores", "context-cache", "tokenizers"):
+        raise SystemExit(f"diffuse.make_fixture: --only takes families, contract, scores, context-cache or tokenizers, got {args.only!r}")
     if args.only == "contract":
         print(json.dumps({"wrote": write_contract_table(out)}))
         return
@@ -320,6 +346,10 @@ def main(argv):
         return
     if args.only == "context-cache":
         print(json.dumps(write_context_cache_fixture(out)))
+        return
+    if args.only == "tokenizers":
+        extras = list(filter(None, args.tokenizer.split(",")))
+        print(json.dumps({"wrote": write_tokenizer_golden(out, os.path.join(out, "tiny-model"), extras)}))
         return
     model_dir = os.path.join(out, "tiny-model")
     os.makedirs(out, exist_ok=True)
@@ -348,14 +378,8 @@ def main(argv):
 
     write_logits_golden(model, os.path.join(model_dir, "logits-golden.json"), seed=7)
 
-    rel = "test/fixtures/tiny-model/tokenizer.json"
-    cases = golden_cases(os.path.join(model_dir, "tokenizer.json"), rel)
-    for extra in filter(None, args.tokenizer.split(",")):
-        cases += golden_cases(extra, os.path.relpath(os.path.abspath(extra), REPO))
+    write_tokenizer_golden(out, model_dir, list(filter(None, args.tokenizer.split(","))))
     write_score_golden(out)
-    with open(os.path.join(out, "tokenizer-golden.json"), "w") as f:
-        json.dump(cases, f, indent=1, ensure_ascii=False)
-        f.write("\n")
     sizes = {fn: os.path.getsize(os.path.join(model_dir, fn)) for fn in sorted(os.listdir(model_dir))}
     print(json.dumps({"fixture": model_dir, "parameters": meta["parameters"], "bytes": sizes,
                       "parity": meta["results"].get("onnx_parity_max_abs_diff"),

@@ -53,6 +53,11 @@ export class FakeTokenizer implements TextTokenizer {
     return new TextDecoder().decode(Uint8Array.from(bytes));
   }
 
+  /** As `encode`: this stand-in never reads a special token's spelling as the token. */
+  encodeText(text: string): Promise<Encoded> {
+    return this.encode(text);
+  }
+
   /** Ids for `text`, for tests that script what a fake model answers. */
   async ids(text: string): Promise<number[]> {
     return (await this.encode(text)).ids;
