@@ -29,7 +29,8 @@ export class InvalidRequestError extends Error {
 
 /**
  * Holes that, with the text between them, need more tokens than one canvas holds (cursors far
- * apart, or many of them): one request cannot denoise them jointly, but each can be filled alone.
+ * apart, or many of them), while each fits it alone: one request cannot denoise them jointly, but
+ * each can be filled on its own.
  */
 export class HolesApartError extends InvalidRequestError {}
 

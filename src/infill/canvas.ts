@@ -1,4 +1,4 @@
-import { HolesApartError } from '../core/errors';
+import { HolesApartError, InvalidRequestError } from '../core/errors';
 import type { DiffusionSpec } from '../sampler';
 import type { TextTokenizer } from '../tokenizer';
 import { PREFIX_SHARE } from './defaults';
@@ -40,6 +40,10 @@ export async function buildCanvas(
     holes.slice(1).map(async (hole, i) => (await tokenizer.encodeText(text.slice(holes[i].end, hole.start))).ids),
   );
   const fixed = slots.reduce((a, b) => a + b, 0) + between.reduce((a, ids) => a + ids.length, 0);
+  const largest = Math.max(...slots);
+  if (largest > contextTokens) {
+    throw new InvalidRequestError(`a hole needs ${largest} slots, more than the ${contextTokens}-token context`);
+  }
   if (fixed > contextTokens) {
     throw new HolesApartError(`the holes and the text between them need ${fixed} tokens, more than the ${contextTokens}-token context`);
   }

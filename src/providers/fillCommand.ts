@@ -109,6 +109,7 @@ export class FillCommand {
    * Undefined when cancelled.
    */
   private async fillHoles(document: vscode.TextDocument, request: InfillRequest, signal: AbortSignal): Promise<ReadonlyArray<HoleFill | undefined> | undefined> {
+    const version = document.version;
     const source = (offset: number) => sourceOf(document, document.positionAt(offset));
     try {
       const result = await this.filler.fill(request, { signal, source: source(request.holes[0].start) });
@@ -119,6 +120,8 @@ export class FillCommand {
     }
     const fills: Array<HoleFill | undefined> = [];
     for (const hole of request.holes) {
+      // the user's typing wins (fillEditor proposes nothing then): no fill of the holes left is wasted on it
+      if (document.isClosed || document.version !== version) return fills;
       const result = await this.filler.fill({ ...request, holes: [hole] }, { signal, source: source(hole.start) });
       if (!result) return undefined;
       fills.push(result.candidates[0]?.fills[0]);

@@ -84,11 +84,15 @@ describe('infill canvas', () => {
     assert.equal(canvas.holes[1].start, 1 + (await tokenizer.ids('f(')).length + 4 + (await tokenizer.ids(') + g(')).length);
   });
 
-  it('refuses holes that do not fit the budget', async () => {
+  it('refuses a hole larger than the budget, and holes that fit it alone but not together as holes to fill apart', async () => {
     const tokenizer = new FakeTokenizer();
     await assert.rejects(
       buildCanvas(tokenizer, SPEC, { text: 'abc', holes: [{ start: 1, end: 1 }] }, [40], 32),
-      (e: unknown) => e instanceof HolesApartError && e instanceof InvalidRequestError && /40 tokens/.test((e as Error).message),
+      (e: unknown) => e instanceof InvalidRequestError && !(e instanceof HolesApartError) && /a hole needs 40 slots/.test((e as Error).message),
+    );
+    await assert.rejects(
+      buildCanvas(tokenizer, SPEC, { text: 'a b c', holes: [{ start: 1, end: 1 }, { start: 3, end: 3 }] }, [20, 20], 32),
+      (e: unknown) => e instanceof HolesApartError && /need 4\d tokens/.test((e as Error).message),
     );
   });
 
