@@ -17,7 +17,6 @@ so models trained side by side on one GPU (pipeline.sh `families`) get the same 
 whatever their speed.
 """
 from dataclasses import asdict, dataclass, replace
-import hashlib
 import json
 import math
 import os
@@ -164,7 +163,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     """Runs until max_minutes/max_steps; returns the final checkpoint dict. `docs` (list of str)
     replaces the corpus (tests)."""
     from .data import BatchStream, hole_kind_weights
-    from .tokenizer import MASK_ID, PAD_ID, load
+    from .tokenizer import MASK_ID, PAD_ID, load, sha256_file
 
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
     if cfg.expand_share:
@@ -208,7 +207,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     if cfg.ema_decay and cfg.qat4_from:
         raise ValueError("--ema_decay with --qat4_from: the average would mix float and 4-bit-aware weights")
     step, tokens_seen, elapsed_before = 0, 0, 0.0
-    weights_digest = 0                  # of the weights a run not resumed starts from (--init_from)
+    weights_digest = 0                  # of the weights the run started from (--init_from), kept by its checkpoints
     kept_average = None                 # the weights' average a resumed run kept (--ema_decay)
     if cfg.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=device)
@@ -219,11 +218,12 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if "optimizer" in ck:
             opt.load_state_dict(ck["optimizer"])
         step, tokens_seen, elapsed_before = ck["step"], ck["tokens_seen"], ck["elapsed_s"]
+        weights_digest = ck.get("weights_digest", 0)    # a continuation resumed keeps its own stream
         if master:
             log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
     elif cfg.init_from:
         model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen, grow_vocab=expand_id is not None))
-        weights_digest = file_digest(cfg.init_from)
+        weights_digest = int(sha256_file(cfg.init_from)[:8], 16)
         if master:
             log(json.dumps({"initialised_from": cfg.init_from}))
     # the weights' average (rank 0's alone), from the weights the run starts with or the one it kept
@@ -294,7 +294,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
 
     def checkpoint():
         ck = {"model": model.state_dict(), "optimizer": opt.state_dict(), "model_config": asdict(mcfg),
-              "train_config": asdict(cfg), "step": step, "tokens_seen": tokens_seen,
+              "train_config": asdict(cfg), "step": step, "tokens_seen": tokens_seen, "weights_digest": weights_digest,
               "elapsed_s": elapsed_before + (time.time() - t_start)}
         if loss_module.objective is not None and loss_module.objective.state_dict():
             ck["objective"] = loss_module.objective.state_dict()     # GenMD4's token exponents
@@ -405,15 +405,6 @@ def allow_tf32():
     gradient tolerates TF32's 10-bit mantissa, and plain fp32 runs them as SIMT kernels, ~4x slower."""
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
-
-
-def file_digest(path):
-    """The first 32 bits of a file's SHA-256, as an int."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return int(h.hexdigest()[:8], 16)
 
 
 def initial_weights(path, model, deepen=1, grow_vocab=False):

@@ -64,6 +64,8 @@ def test_a_resumed_run_and_a_continuation_of_its_weights_draw_new_corruptions(tm
     parent = str(tmp_path / "run" / "ckpt.pt")
     for arm in ("a", "b"):
         train(replace(cfg, out_dir=str(tmp_path / arm), init_from=parent), docs=DOCS * 5, log=lambda s: None)
-    first, resumed, continued, paired = first_levels
+    train(replace(cfg, out_dir=str(tmp_path / "a"), init_from=parent, max_steps=4), docs=DOCS * 5, log=lambda s: None)
+    first, resumed, continued, paired, continued_resumed = first_levels
     assert not torch.equal(first, resumed) and not torch.equal(first, continued)
     assert torch.equal(continued, paired)
+    assert not torch.equal(continued_resumed, resumed), "a resumed continuation replays its parent's resumed stream"
