@@ -11,6 +11,8 @@ import type { Notices } from './notices';
 import { proposalsFor } from './proposals';
 import type { Settings } from './settings';
 
+type Progress = vscode.Progress<{ message?: string }>;
+
 /**
  * "Diffuse fill": every selection of the active editor is a hole (a cursor inserts), all denoised
  * jointly in one canvas, or one at a time where they are too far apart for one. The fills are proposed, not written: they show as a preview
@@ -47,9 +49,9 @@ export class FillCommand {
     try {
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Diffuse: filling'), cancellable: true },
-        (_progress, token) => {
+        (progress, token) => {
           token.onCancellationRequested(() => controller.abort());
-          return this.fillEditor(editor, controller.signal);
+          return this.fillEditor(editor, controller.signal, progress);
         },
       );
     } catch (error) {
@@ -62,7 +64,7 @@ export class FillCommand {
     }
   }
 
-  private async fillEditor(editor: vscode.TextEditor, signal: AbortSignal): Promise<boolean> {
+  private async fillEditor(editor: vscode.TextEditor, signal: AbortSignal, progress: Progress): Promise<boolean> {
     const { document } = editor;
     try {
       await this.models.ready();
@@ -76,6 +78,7 @@ export class FillCommand {
       document,
       { text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId },
       signal,
+      progress,
     );
     if (!fills) {
       this.log.info('fill cancelled');
@@ -108,7 +111,12 @@ export class FillCommand {
    * between them outgrow one canvas, one fill per hole, each seeing the others' text as it is.
    * Undefined when cancelled.
    */
-  private async fillHoles(document: vscode.TextDocument, request: InfillRequest, signal: AbortSignal): Promise<ReadonlyArray<HoleFill | undefined> | undefined> {
+  private async fillHoles(
+    document: vscode.TextDocument,
+    request: InfillRequest,
+    signal: AbortSignal,
+    progress: Progress,
+  ): Promise<ReadonlyArray<HoleFill | undefined> | undefined> {
     const version = document.version;
     const source = (offset: number) => sourceOf(document, document.positionAt(offset));
     try {
@@ -119,9 +127,10 @@ export class FillCommand {
       this.log.info(`${error.message}: filling the ${request.holes.length} holes one at a time`);
     }
     const fills: Array<HoleFill | undefined> = [];
-    for (const hole of request.holes) {
+    for (const [i, hole] of request.holes.entries()) {
       // the user's typing wins (fillEditor proposes nothing then): no fill of the holes left is wasted on it
       if (document.isClosed || document.version !== version) return fills;
+      progress.report({ message: vscode.l10n.t('hole {0} of {1}', i + 1, request.holes.length) });
       const result = await this.filler.fill({ ...request, holes: [hole] }, { signal, source: source(hole.start) });
       if (!result) return undefined;
       fills.push(result.candidates[0]?.fills[0]);
