@@ -15,10 +15,11 @@ type Progress = vscode.Progress<{ message?: string }>;
 
 /**
  * "Diffuse fill": every selection of the active editor is a hole (a cursor inserts), all denoised
- * jointly in one canvas, or one at a time where they are too far apart for one. The fills are proposed, not written: they show as a preview
- * (`fillPreview.ts`) that the user accepts (one edit, one undo step) or rejects. Progress shows in
- * the status bar; "Diffuse: Cancel Fill" (or clicking the status item) stops it (`Filler.cancelAll`). If the document
- * changed while the model worked, nothing is proposed: the user's typing always wins.
+ * jointly in one canvas, or one at a time where they are too far apart for one. The fills are
+ * proposed, not written: they show as a preview (`fillPreview.ts`) that the user accepts (one edit,
+ * one undo step) or rejects. Progress shows in the status bar; "Diffuse: Cancel Fill" (or clicking
+ * the status item) stops it (`Filler.cancelAll`). If the document changed while the model worked,
+ * nothing is proposed: the user's typing always wins.
  */
 export class FillCommand {
   private readonly log: Logger;
@@ -76,6 +77,7 @@ export class FillCommand {
     const holes = holesFromSelections(editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })));
     const fills = await this.fillHoles(
       document,
+      version,
       { text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId },
       signal,
       progress,
@@ -108,16 +110,16 @@ export class FillCommand {
 
   /**
    * The best fill of each hole, in order: all denoised jointly, or, when the holes and the text
-   * between them outgrow one canvas, one fill per hole, each seeing the others' text as it is.
-   * Undefined when cancelled.
+   * between them outgrow one canvas, one fill per hole, each seeing the others' text as it is (they
+   * stop once the document leaves `version`: nothing is proposed then). Undefined when cancelled.
    */
   private async fillHoles(
     document: vscode.TextDocument,
+    version: number,
     request: InfillRequest,
     signal: AbortSignal,
     progress: Progress,
   ): Promise<ReadonlyArray<HoleFill | undefined> | undefined> {
-    const version = document.version;
     const source = (offset: number) => sourceOf(document, document.positionAt(offset));
     try {
       const result = await this.filler.fill(request, { signal, source: source(request.holes[0].start) });

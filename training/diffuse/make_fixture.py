@@ -333,6 +333,7 @@ class FixtureOptions:
 def main(argv):
     args = parse_options(FixtureOptions, argv, "diffuse.make_fixture")
     out = os.path.abspath(args.out)
+    extra_tokenizers = list(filter(None, args.tokenizer.split(",")))
     if args.only not in ("", "families", "contract", "scores", "context-cache", "tokenizers"):
         raise SystemExit(f"diffuse.make_fixture: --only takes families, contract, scores, context-cache or tokenizers, got {args.only!r}")
     if args.only == "contract":
@@ -348,8 +349,7 @@ def main(argv):
         print(json.dumps(write_context_cache_fixture(out)))
         return
     if args.only == "tokenizers":
-        extras = list(filter(None, args.tokenizer.split(",")))
-        print(json.dumps({"wrote": write_tokenizer_golden(out, os.path.join(out, "tiny-model"), extras)}))
+        print(json.dumps({"wrote": write_tokenizer_golden(out, os.path.join(out, "tiny-model"), extra_tokenizers)}))
         return
     model_dir = os.path.join(out, "tiny-model")
     os.makedirs(out, exist_ok=True)
@@ -378,7 +378,7 @@ def main(argv):
 
     write_logits_golden(model, os.path.join(model_dir, "logits-golden.json"), seed=7)
 
-    write_tokenizer_golden(out, model_dir, list(filter(None, args.tokenizer.split(","))))
+    write_tokenizer_golden(out, model_dir, extra_tokenizers)
     write_score_golden(out)
     sizes = {fn: os.path.getsize(os.path.join(model_dir, fn)) for fn in sorted(os.listdir(model_dir))}
     print(json.dumps({"fixture": model_dir, "parameters": meta["parameters"], "bytes": sizes,

@@ -45,7 +45,7 @@ def load(path):
 def load_for_text(path):
     """The tokenizer for documents and prompts: text that spells a special token (`<|mask|>` in a
     tokenizer's own source) is encoded as the characters it is, as the engine encodes a document
-    (src/infill/encodeText.ts), so a file never puts a mask, padding or end-of-text id where the
+    (`TextTokenizer.encodeText`, src/tokenizer/textTokenizer.ts), so a file never puts a mask, padding or end-of-text id where the
     rows do not; those enter only where data.py and evaluate.py place them. (`load` keeps the
     library's matching: the tokenizer goldens the TypeScript tokenizer is checked against use it.)"""
     tok = load(path)
