@@ -183,10 +183,33 @@ export class Filler extends Disposable {
       this.log.trace('fill cancelled');
       return undefined;
     } finally {
-      this.running.delete(own);
-      // Idle once no fill runs: an aborted fill ending while a newer one runs leaves it 'filling'.
-      if (this.running.size === 0) this.setActivity({ kind: 'idle', lastMs: this.lastMs });
+      this.ended(own);
     }
+  }
+
+  /**
+   * Runs `work`, the fills of one request made one after another ("Diffuse fill" of holes too far
+   * apart for one canvas), as one fill to the UI: the activity stays 'filling' between them, so the
+   * status bar's click and "Diffuse: Cancel Fill" stop the rest, and the last latency is the whole
+   * request's. Resolves to what `work` does (undefined: cancelled).
+   */
+  async asOneFill<T>(signal: AbortSignal, work: (signal: AbortSignal) => Promise<T | undefined>): Promise<T | undefined> {
+    const own = new AbortController();
+    this.running.add(own);
+    const started = performance.now();
+    try {
+      const result = await work(AbortSignal.any([signal, own.signal]));
+      if (result !== undefined) this.lastMs = performance.now() - started;
+      return result;
+    } finally {
+      this.ended(own);
+    }
+  }
+
+  private ended(own: AbortController): void {
+    this.running.delete(own);
+    // Idle once no fill runs: an aborted fill ending while a newer one runs leaves it 'filling'.
+    if (this.running.size === 0) this.setActivity({ kind: 'idle', lastMs: this.lastMs });
   }
 
   private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): { engine: InfillEngine; denoiser: SharedDenoiser } {

@@ -57,7 +57,20 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     const editor = await openEditor(original);
     const last = editor.document.lineCount - 2;
     editor.selections = [new vscode.Selection(0, 8, 0, 20), new vscode.Selection(last, 7, last, 19)];
-    assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+    // What the status bar shows between the two holes' fills: still filling (its click cancels), not idle
+    const seen: string[] = [];
+    const look = () => {
+      const kind = diffuse.activity().kind;
+      if (seen[seen.length - 1] !== kind) seen.push(kind);
+    };
+    const watch = setInterval(look, 0);
+    try {
+      assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+    } finally {
+      clearInterval(watch);
+    }
+    look();
+    assert.deepEqual(seen.slice(seen.indexOf('filling')), ['filling', 'idle'], `the activity went ${seen.join(' → ')}`);
     assert.equal(editor.document.getText(), original, 'the fill wrote to the document before Accept');
     const starts = diffuse.fillPreview()?.proposals.map((p) => p.start);
     assert.deepEqual(starts, [8, editor.document.offsetAt(new vscode.Position(last, 7))]);
