@@ -58,12 +58,23 @@ const TAB_INDENT = /^[ \t]*\t/m;
  * A request already indented so comes back as it is.
  */
 export function requestForModel(request: InfillRequest): InfillRequest {
-  const { text } = request;
   // the corpus indents Python by four a level, its TypeScript and JavaScript mostly by two
-  const levelColumns = request.languageId === 'python' ? documentLevel(text, request.holes) : undefined;
-  const tabbed = TAB_INDENT.test(text);
+  const levelColumns = request.languageId === 'python' ? documentLevel(request.text, request.holes) : undefined;
+  const tabbed = TAB_INDENT.test(request.text);
   // the common case, on every keystroke: nothing to re-space, and no line built to find that out
   if (levelColumns === undefined && !tabbed) return request;
+  const shown = respaced(request, levelColumns, tabbed);
+  // A narrower level (eight columns shown as four) can put two cursors in one line's indentation
+  // on one column, where the engine could not tell their fills apart: the widths then stay.
+  if (!shown.holes.every((hole, i) => i === 0 || hole.start > shown.holes[i - 1].end)) {
+    return tabbed ? respaced(request, undefined, tabbed) : request;
+  }
+  return shown;
+}
+
+/** `request` with every line's indentation in spaces, `levelColumns` (if any) shown as four. */
+function respaced(request: InfillRequest, levelColumns: number | undefined, tabbed: boolean): InfillRequest {
+  const { text } = request;
   const lines = [...text.matchAll(LINE_INDENT)].map((m) => ({ start: m.index, indent: m[0], columns: indentColumns(m[0], MODEL_LEVEL) }));
   const shownColumns = (columns: number) => (levelColumns === undefined ? columns : Math.round((columns / levelColumns) * MODEL_LEVEL));
   const changed = lines

@@ -82,6 +82,18 @@ describe('infill: indentation as the model reads it', () => {
     assert.equal(normalizeIndentation('    y = 2', wide.indentation!, true), '        y = 2');
   });
 
+  it('keeps a level eight columns wide where four would put two cursors on one column', () => {
+    const text = 'if x:\n        y = 1\n        z = 2\n';
+    const line = text.indexOf('        z');
+    const request = { text, holes: [{ start: line + 1, end: line + 1 }, { start: line + 2, end: line + 2 }], languageId: 'python' };
+    assert.equal(requestForModel(request), request);
+    const apart = { ...request, holes: [{ start: line + 2, end: line + 2 }, { start: line + 6, end: line + 6 }] };
+    assert.equal(requestForModel(apart).text, 'if x:\n    y = 1\n    z = 2\n', 'cursors two levels apart still re-space');
+    const tabbed = { ...request, text: `${text}\t\tw = 3\n` };
+    assert.deepEqual(requestForModel(tabbed).holes, request.holes, 'tabs re-spelled, the widths kept');
+    assert.equal(requestForModel(tabbed).indentation?.levelColumns, undefined);
+  });
+
   it('reads the level width from the lines no hole touches, and only in Python', () => {
     const text = 'def f(x):\n    if x:\n  \n        return 1\n';
     const request = { text, holes: [{ start: text.indexOf('  \n') + 2, end: text.indexOf('  \n') + 2 }], languageId: 'python' };
