@@ -14,6 +14,7 @@
 #   WAIT_S=420 bash training/pipeline.sh wait_arms arms_eval   # a later call: waits for detached arms, then evaluates
 #   RECEIVE=.xfer1 bash training/pipeline.sh receive     # on the GPU machine: a carried folder's files into place
 #   OUT=dir ARMS=... bash training/pipeline.sh bring_back # each arm's int8 folder, log and bound into dir, in 15 MiB parts
+#   OUT=dir ARMS=... bash training/pipeline.sh paired     # each arm's bound paired with the model it continued (Python, JS/TS)
 #
 # `families` trains every seed family (FAMILIES) side by side, as 8 background processes with few
 # dataloader workers each, on one small shared backbone (FAM_LAYERS x FAM_EMBD, FAM_HEADS heads,
@@ -383,6 +384,33 @@ PYEOF
       done
     done
     ls -l "$PARTS" "$WHEELS" "$W/init"
+    ;;
+  paired)
+    # Each arm's held-out bound paired with the weights it continued, window by window with the same
+    # draws (diffuse.evaluate paired: the difference's error is far below either bound's): on the
+    # Python validation files (VAL_SOURCE, default python0) and, where the corpus stage unpacked the
+    # npm set, on its own held-out JS/TS files. PAIRED_WITH: the starting model's folder (default
+    # $W/init, the graph `receive` keeps; without a meta.json there, the bundled model's is copied in,
+    # the graph `diffuse.carry --init` carries). $OUT/paired-<name>-<python0|npm>.json.
+    specs=$(arm_specs)
+    : "${OUT:?OUT: the folder that comes back}"
+    base=${PAIRED_WITH:-$W/init}
+    [ -f "$base/model.onnx" ] || { echo "paired: no model.onnx in $base (PAIRED_WITH: the starting model's folder)"; exit 2; }
+    [ -f "$base/meta.json" ] || cp ../models/diffuse-small/meta.json "$base/"
+    mkdir -p "$OUT"
+    $PY -m diffuse.onnx_weights "$base" "$W/paired-base.pt" > /dev/null
+    sources=("${VAL_SOURCE:-python0}:$W/corpus")
+    if [ -d "$W/npm/node_modules" ]; then
+      [ -d "$W/npmcorpus" ] || $PY -m diffuse.corpus --src=npm:"$W/npm/node_modules" --out="$W/npmcorpus" --val_permille=20 > /dev/null
+      sources+=("npm:$W/npmcorpus")
+    fi
+    while IFS=$'\t' read -r name _; do
+      for entry in "${sources[@]}"; do
+        $PY -m diffuse.evaluate paired --corpus="${entry#*:}" --tokenizer="$W/tokenizer.json" --a="$W/paired-base.pt" \
+          --b="$W/arms/$name/ckpt.pt" --windows="${PAIRED_WINDOWS:-1024}" --samples=4 --source="${entry%%:*}" \
+          --result="$OUT/paired-$name-${entry%%:*}.json"
+      done
+    done <<< "$specs"
     ;;
   bring_back)
     specs=$(arm_specs)       # outside the loop's input, so that an unset ARMS stops the stage

@@ -64,6 +64,19 @@ def test_arms_train_side_by_side_then_bound_and_export(tmp_path):
     run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "snapshot"], capture_output=True, text=True,
                          env={k: v for k, v in env.items() if k != "OUT"}, timeout=60)
     assert run.returncode != 0 and "OUT" in run.stderr
+    # the arm's bound paired with a starting model's folder (here its own int8 graph: the same weights
+    # but for int8's rounding), on the corpus' own source; without a graph there the stage says where
+    paired = {**env, "OUT": str(tmp_path / "paired"), "ARMS": "holes=x", "VAL_SOURCE": "code", "PAIRED_WINDOWS": "4",
+              "PAIRED_WITH": str(work / "arms" / "holes" / "model")}
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "paired"], env=paired, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert os.listdir(tmp_path / "paired") == ["paired-holes-code.json"], "no npm set unpacked: Python's (here code's) alone"
+    result = json.loads((tmp_path / "paired" / "paired-holes-code.json").read_text())
+    assert result["val_source"] == "code" and result["b"]["ckpt"] == str(work / "arms" / "holes" / "ckpt.pt")
+    assert abs(result["a_minus_b"]["nats_per_token"]) < 0.05, result
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "paired"], capture_output=True, text=True, timeout=60,
+                         env={**paired, "PAIRED_WITH": str(tmp_path / "nowhere")})
+    assert run.returncode == 2 and f"no model.onnx in {tmp_path / 'nowhere'}" in run.stdout
 
 
 def test_arms_without_arms_names_the_variable(tmp_path):
