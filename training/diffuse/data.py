@@ -26,6 +26,7 @@ import bisect
 import itertools
 import math
 import random
+import re
 
 import torch
 
@@ -36,7 +37,15 @@ from .tokenizer import EOS_ID, PAD_ID
 # execution benchmarks (MBPP-Infill, HumanEval-Infilling: single line, several lines, character span),
 # so they weigh most; the remaining shapes are the cursor positions inside a line.
 HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_line", 0.10),
-              ("mid_line", 0.08), ("arbitrary", 0.18), ("empty", 0.07)]
+              ("mid_line", 0.08), ("arbitrary", 0.18), ("empty", 0.07), ("import_line", 0.0)]
+
+# `import_line` holes (none unless --hole_weights names them): one of the top-level import lines in
+# a document's first IMPORT_SCAN_CHARS, as a short program opens (`import re` above the code that
+# uses it; MBPP's programs). Continuations on package code, whose files open on docstrings and
+# relative imports, unlearned exactly these lines (bench/README.md §57); a document without one
+# gets a whole line instead.
+TOP_IMPORT = re.compile(r"^(?:import|from)[ \t]+[\w.]", re.M)
+IMPORT_SCAN_CHARS = 4000
 
 
 def hole_kind_weights(spec=""):
@@ -156,6 +165,13 @@ class ExampleMaker:
     def span(self, doc, kind):
         """Character span [a, b) of the middle, for one hole shape."""
         r = self.rng
+        if kind == "import_line":
+            starts = [m.start() for m in TOP_IMPORT.finditer(doc, 0, IMPORT_SCAN_CHARS)]
+            if starts:
+                a = r.choice(starts)
+                end = doc.find("\n", a)
+                return a, len(doc) if end < 0 else end + 1
+            kind = "whole_line"
         lines_start = self.line_start(doc, r.randrange(len(doc)))
         line_end = doc.find("\n", lines_start)
         line_end = len(doc) if line_end < 0 else line_end
