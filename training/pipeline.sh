@@ -160,6 +160,26 @@ export_int8() {
 # the arms of ARMS ('name=flags;...'), one per line: name, a tab, its flags
 arm_specs() { tr ';' '\n' <<< "${ARMS:?ARMS: name=flags;... (see the header)}" | sed -e 's/=/\t/'; }
 
+# the folder of the graph checkpoint $1 started from (its --init_from), or PAIRED_WITH; says so where
+# neither names a graph, and warns where the graph is not the one whose digest the checkpoint keeps
+start_of() {
+  $PY - "$1" "${PAIRED_WITH:-}" <<'PYEOF'
+import os, sys, torch
+from diffuse.tokenizer import sha256_file
+ck = torch.load(sys.argv[1], map_location="cpu", weights_only=False)
+init = ck["train_config"].get("init_from") or ""
+folder = sys.argv[2] or os.path.dirname(init)
+if not folder:
+    sys.exit(f"paired: {sys.argv[1]} started from no graph (no --init_from): name one with PAIRED_WITH")
+graph = os.path.join(folder, "model.onnx")
+if not os.path.isfile(graph):
+    sys.exit(f"paired: no model.onnx in {folder} (PAIRED_WITH, or the arm's --init_from: the starting model's folder)")
+if init and ck.get("weights_digest") and int(sha256_file(graph)[:8], 16) != ck["weights_digest"]:
+    print(f"paired: {graph} is not the graph {sys.argv[1]} started from (another weights digest)", file=sys.stderr)
+print(folder)
+PYEOF
+}
+
 # the objective an arm's checkpoint was trained with
 objective_of() { $PY -c "import torch,sys; print(torch.load(sys.argv[1],map_location='cpu')['train_config']['objective'])" "$1"; }
 
@@ -386,27 +406,30 @@ PYEOF
     ls -l "$PARTS" "$WHEELS" "$W/init"
     ;;
   paired)
-    # Each arm's held-out bound paired with the weights it continued, window by window with the same
-    # draws (diffuse.evaluate paired: the difference's error is far below either bound's): on the
-    # Python validation files (VAL_SOURCE, default python0) and, where the corpus stage unpacked the
-    # npm set, on its own held-out JS/TS files. PAIRED_WITH: the starting model's folder (default
-    # $W/init, the graph `receive` keeps; without a meta.json there, the bundled model's is copied in,
-    # the graph `diffuse.carry --init` carries). $OUT/paired-<name>-<python0|npm>.json.
+    # Each arm's held-out bound paired with the weights it started from, window by window with the
+    # same draws (diffuse.evaluate paired: the difference's error is far below either bound's): on
+    # the Python validation files (VAL_SOURCE, default python0) and, where the corpus stage unpacked
+    # the npm set, on its own held-out JS/TS files. The start is the folder of the arm's --init_from
+    # graph (checked against the digest its checkpoint keeps), or PAIRED_WITH; a folder without a
+    # meta.json (`receive`'s $W/init) gets the bundled model's, the graph `diffuse.carry --init`
+    # carries. $OUT/paired-<name>-<python0|npm>.json.
     specs=$(arm_specs)
     : "${OUT:?OUT: the folder that comes back}"
-    base=${PAIRED_WITH:-$W/init}
-    [ -f "$base/model.onnx" ] || { echo "paired: no model.onnx in $base (PAIRED_WITH: the starting model's folder)"; exit 2; }
-    [ -f "$base/meta.json" ] || cp ../models/diffuse-small/meta.json "$base/"
     mkdir -p "$OUT"
-    $PY -m diffuse.onnx_weights "$base" "$W/paired-base.pt" > /dev/null
+    export PYTHONPATH="$W/site${PYTHONPATH:+:$PYTHONPATH}"     # datasketch, for the npm set's corpus
     sources=("${VAL_SOURCE:-python0}:$W/corpus")
     if [ -d "$W/npm/node_modules" ]; then
-      [ -d "$W/npmcorpus" ] || $PY -m diffuse.corpus --src=npm:"$W/npm/node_modules" --out="$W/npmcorpus" --val_permille=20 > /dev/null
+      # (its manifest is written last: a build that failed half-way is built again)
+      [ -f "$W/npmcorpus/manifest.json" ] ||
+        $PY -m diffuse.corpus --src=npm:"$W/npm/node_modules" --out="$W/npmcorpus" --val_permille=20 > /dev/null
       sources+=("npm:$W/npmcorpus")
     fi
     while IFS=$'\t' read -r name _; do
+      start=$(start_of "$W/arms/$name/ckpt.pt")
+      [ -f "$start/meta.json" ] || cp ../models/diffuse-small/meta.json "$start/"
+      $PY -m diffuse.onnx_weights "$start" "$W/arms/$name/start.pt" > /dev/null
       for entry in "${sources[@]}"; do
-        $PY -m diffuse.evaluate paired --corpus="${entry#*:}" --tokenizer="$W/tokenizer.json" --a="$W/paired-base.pt" \
+        $PY -m diffuse.evaluate paired --corpus="${entry#*:}" --tokenizer="$W/tokenizer.json" --a="$W/arms/$name/start.pt" \
           --b="$W/arms/$name/ckpt.pt" --windows="${PAIRED_WINDOWS:-1024}" --samples=4 --source="${entry%%:*}" \
           --result="$OUT/paired-$name-${entry%%:*}.json"
       done

@@ -65,10 +65,11 @@ export function requestForModel(request: InfillRequest): InfillRequest {
   if (levelColumns === undefined && !tabbed) return request;
   const shown = respaced(request, levelColumns, tabbed);
   // A narrower level (eight columns shown as four) can put two cursors in one line's indentation
-  // on one column, where the engine could not tell their fills apart: the widths then stay.
-  if (!shown.holes.every((hole, i) => i === 0 || hole.start > shown.holes[i - 1].end)) {
-    return tabbed ? respaced(request, undefined, tabbed) : request;
-  }
+  // on one column, where the engine could not tell their fills apart, or shrink a selection of a
+  // space or two to nothing, which the fill would then not replace: the widths then stay.
+  const kept = (hole: Hole, i: number) =>
+    (i === 0 || hole.start > shown.holes[i - 1].end) && (hole.end > hole.start || request.holes[i].end === request.holes[i].start);
+  if (!shown.holes.every(kept)) return tabbed ? respaced(request, undefined, tabbed) : request;
   return shown;
 }
 

@@ -82,13 +82,13 @@ export class FillCommand {
       signal,
       progress,
     );
-    if (!fills) {
-      this.log.info('fill cancelled');
-      return false;
-    }
     if (document.isClosed || document.version !== version) {
       this.log.info(`document changed while filling (version ${version} → ${document.version}); fill discarded`);
       this.notices.say(vscode.l10n.t('the document changed while filling; nothing to preview'));
+      return false;
+    }
+    if (!fills) {
+      this.log.info('fill cancelled');
       return false;
     }
     const { minConfidence } = this.settings.current;
@@ -111,7 +111,8 @@ export class FillCommand {
   /**
    * The best fill of each hole, in order: all denoised jointly, or, when the holes and the text
    * between them outgrow one canvas, one fill per hole, each seeing the others' text as it is (they
-   * stop once the document leaves `version`: nothing is proposed then). Undefined when cancelled.
+   * stop once the document leaves `version`: nothing is proposed then). Undefined when cancelled or
+   * stopped so.
    */
   private async fillHoles(
     document: vscode.TextDocument,
@@ -132,7 +133,7 @@ export class FillCommand {
       const fills: Array<HoleFill | undefined> = [];
       for (const [i, hole] of request.holes.entries()) {
         // the user's typing wins (fillEditor proposes nothing then): no fill of the holes left is wasted on it
-        if (document.isClosed || document.version !== version) return fills;
+        if (document.isClosed || document.version !== version) return undefined;
         progress.report({ message: vscode.l10n.t('hole {0} of {1}', i + 1, request.holes.length) });
         const result = await this.filler.fill({ ...request, holes: [hole] }, { signal: each, source: source(hole.start) });
         if (!result) return undefined;

@@ -191,15 +191,16 @@ export class Filler extends Disposable {
    * Runs `work`, the fills of one request made one after another ("Diffuse fill" of holes too far
    * apart for one canvas), as one fill to the UI: the activity stays 'filling' between them, so the
    * status bar's click and "Diffuse: Cancel Fill" stop the rest, and the last latency is the whole
-   * request's. Resolves to what `work` does (undefined: cancelled).
+   * request's once it completes. Resolves to what `work` does (undefined: cancelled or given up).
    */
   async asOneFill<T>(signal: AbortSignal, work: (signal: AbortSignal) => Promise<T | undefined>): Promise<T | undefined> {
     const own = new AbortController();
     this.running.add(own);
     const started = performance.now();
+    const each = AbortSignal.any([signal, own.signal]);
     try {
-      const result = await work(AbortSignal.any([signal, own.signal]));
-      if (result !== undefined) this.lastMs = performance.now() - started;
+      const result = await work(each);
+      if (result !== undefined && !each.aborted) this.lastMs = performance.now() - started;
       return result;
     } finally {
       this.ended(own);

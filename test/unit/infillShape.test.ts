@@ -82,7 +82,7 @@ describe('infill: indentation as the model reads it', () => {
     assert.equal(normalizeIndentation('    y = 2', wide.indentation!, true), '        y = 2');
   });
 
-  it('keeps a level eight columns wide where four would put two cursors on one column', () => {
+  it('keeps a level eight columns wide where four would put two cursors on one column, or empty a selection', () => {
     const text = 'if x:\n        y = 1\n        z = 2\n';
     const line = text.indexOf('        z');
     const request = { text, holes: [{ start: line + 1, end: line + 1 }, { start: line + 2, end: line + 2 }], languageId: 'python' };
@@ -92,6 +92,8 @@ describe('infill: indentation as the model reads it', () => {
     const tabbed = { ...request, text: `${text}\t\tw = 3\n` };
     assert.deepEqual(requestForModel(tabbed).holes, request.holes, 'tabs re-spelled, the widths kept');
     assert.equal(requestForModel(tabbed).indentation?.levelColumns, undefined);
+    const oneSpace = { ...request, holes: [{ start: line + 3, end: line + 4 }] };
+    assert.equal(requestForModel(oneSpace), oneSpace, 'a selected space stays a selection, not a cursor');
   });
 
   it('reads the level width from the lines no hole touches, and only in Python', () => {

@@ -39,12 +39,13 @@ from .tokenizer import EOS_ID, PAD_ID
 HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_line", 0.10),
               ("mid_line", 0.08), ("arbitrary", 0.18), ("empty", 0.07), ("import_line", 0.0)]
 
-# `import_line` holes (none unless --hole_weights names them): one of the top-level import lines in
-# a document's first IMPORT_SCAN_CHARS, as a short program opens (`import re` above the code that
-# uses it; MBPP's programs). Continuations on package code, whose files open on docstrings and
-# relative imports, unlearned exactly these lines (bench/README.md §57); a document without one
-# gets a whole line instead.
-TOP_IMPORT = re.compile(r"^(?:import|from)[ \t]+[\w.]", re.M)
+# `import_line` holes (none unless --hole_weights names them): one of the top-level absolute import
+# statements on one line in a document's first IMPORT_SCAN_CHARS, as a short program opens (`import
+# re` above the code that uses it; MBPP's programs). Continuations on package code, whose files open
+# on docstrings and relative imports, unlearned exactly these lines (bench/README.md §57); a document
+# without one gets a whole line instead. Not relative imports (`from . import x`), not a docstring's
+# line that opens with "from", not the first line of an import continued on the next.
+TOP_IMPORT = re.compile(r"^(?:import[ \t]+\w[\w.]*|from[ \t]+\w[\w.]*[ \t]+import[ \t]+(?!\())[^\n]*?(?<![(\\])[ \t]*$", re.M)
 IMPORT_SCAN_CHARS = 4000
 
 

@@ -191,14 +191,16 @@ def test_hole_weights_draw_the_kinds_by_their_weights():
 
 
 def test_import_line_holes_are_a_top_level_import_line_or_else_a_whole_line():
-    program = "import re\nfrom collections import Counter\n\ndef words(text):\n    import os\n    return Counter(re.findall(r'\\w+', text))\n"
+    program = ('"""Words\nfrom a text."""\nimport re\nfrom . import util\nfrom collections import Counter\nfrom os import (\n    path)\n'
+               "import sys, \\\n    os\n\ndef words(text):\n    import os\n    return Counter(re.findall(r'\\w+', text))\n")
     m = ExampleMaker([program], CharTokenizer(), max_length=128, seed=0, hole_weights="import_line=1,whole_line=0,line=0,"
                      "lines=0,rest_of_line=0,mid_line=0,arbitrary=0,empty=0")
     middles = set()
     for _ in range(40):
         a, b = m.span(program, m.rng.choices(m.kinds, m.kind_w)[0])
         middles.add(program[a:b])
-    assert middles == {"import re\n", "from collections import Counter\n"}, "the indented import is no program top"
+    assert middles == {"import re\n", "from collections import Counter\n"}, \
+        "no docstring line, relative import, continued import or indented import"
     plain = "x = 1\ny = 2\n"
     a, b = ExampleMaker([plain], CharTokenizer(), max_length=64, seed=0).span(plain, "import_line")
     assert plain[a:b] in ("x = 1\n", "y = 2\n", "y = 2"), "no import: a whole line"

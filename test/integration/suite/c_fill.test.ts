@@ -58,6 +58,7 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     const last = editor.document.lineCount - 2;
     editor.selections = [new vscode.Selection(0, 8, 0, 20), new vscode.Selection(last, 7, last, 19)];
     // What the status bar shows between the two holes' fills: still filling (its click cancels), not idle
+    await waitFor(() => diffuse.activity().kind === 'idle', 'no fill of an earlier test still running');
     const seen: string[] = [];
     const look = () => {
       const kind = diffuse.activity().kind;
