@@ -160,23 +160,24 @@ export_int8() {
 # the arms of ARMS ('name=flags;...'), one per line: name, a tab, its flags
 arm_specs() { tr ';' '\n' <<< "${ARMS:?ARMS: name=flags;... (see the header)}" | sed -e 's/=/\t/'; }
 
-# the folder of the graph checkpoint $1 started from (its --init_from), or PAIRED_WITH; says so where
-# neither names a graph, and warns where the graph is not the one whose digest the checkpoint keeps
+# what checkpoint $1 started from: its --init_from (a graph's folder, or a checkpoint), or PAIRED_WITH
+# (a folder); fails where neither names one, or where its graph is not the one whose digest the
+# checkpoint keeps (a later `receive` may have put another graph in $W/init) unless PAIRED_WITH says so
 start_of() {
   $PY - "$1" "${PAIRED_WITH:-}" <<'PYEOF'
 import os, sys, torch
 from diffuse.tokenizer import sha256_file
 ck = torch.load(sys.argv[1], map_location="cpu", weights_only=False)
-init = ck["train_config"].get("init_from") or ""
-folder = sys.argv[2] or os.path.dirname(init)
-if not folder:
+init, chosen = ck["train_config"].get("init_from") or "", sys.argv[2]
+if not (chosen or init):
     sys.exit(f"paired: {sys.argv[1]} started from no graph (no --init_from): name one with PAIRED_WITH")
-graph = os.path.join(folder, "model.onnx")
-if not os.path.isfile(graph):
-    sys.exit(f"paired: no model.onnx in {folder} (PAIRED_WITH, or the arm's --init_from: the starting model's folder)")
-if init and ck.get("weights_digest") and int(sha256_file(graph)[:8], 16) != ck["weights_digest"]:
-    print(f"paired: {graph} is not the graph {sys.argv[1]} started from (another weights digest)", file=sys.stderr)
-print(folder)
+start = chosen or (init if init.endswith(".pt") else os.path.dirname(init))
+weights = start if start.endswith(".pt") else os.path.join(start, "model.onnx")
+if not os.path.isfile(weights):
+    sys.exit(f"paired: no {os.path.basename(weights)} in {os.path.dirname(weights) or '.'} (PAIRED_WITH, or the arm's --init_from)")
+if not chosen and ck.get("weights_digest") and int(sha256_file(weights)[:8], 16) != ck["weights_digest"]:
+    sys.exit(f"paired: {weights} is not the graph {sys.argv[1]} started from (another weights digest; PAIRED_WITH pairs it anyway)")
+print(start)
 PYEOF
 }
 
@@ -409,14 +410,24 @@ PYEOF
     # Each arm's held-out bound paired with the weights it started from, window by window with the
     # same draws (diffuse.evaluate paired: the difference's error is far below either bound's): on
     # the Python validation files (VAL_SOURCE, default python0) and, where the corpus stage unpacked
-    # the npm set, on its own held-out JS/TS files. The start is the folder of the arm's --init_from
-    # graph (checked against the digest its checkpoint keeps), or PAIRED_WITH; a folder without a
-    # meta.json (`receive`'s $W/init) gets the bundled model's, the graph `diffuse.carry --init`
-    # carries. $OUT/paired-<name>-<python0|npm>.json.
+    # the npm set, on its own held-out JS/TS files. The start is the arm's --init_from (a graph's
+    # folder, checked against the digest its checkpoint keeps, or a checkpoint), or PAIRED_WITH;
+    # `receive`'s $W/init, which has no meta.json, gets the bundled model's: the graph `diffuse.carry
+    # --init` carries. $OUT/paired-<name>-<python0|npm>.json.
     specs=$(arm_specs)
     : "${OUT:?OUT: the folder that comes back}"
     mkdir -p "$OUT"
     export PYTHONPATH="$W/site${PYTHONPATH:+:$PYTHONPATH}"     # datasketch, for the npm set's corpus
+    # every arm's start first: an arm without one stops the stage before any corpus is built
+    while IFS=$'\t' read -r name _; do
+      start=$(start_of "$W/arms/$name/ckpt.pt")
+      if [[ $start == *.pt ]]; then
+        ln -sf "$start" "$W/arms/$name/start.pt"
+      else
+        [ -f "$start/meta.json" ] || [ "$start" != "$W/init" ] || cp ../models/diffuse-small/meta.json "$start/"
+        $PY -m diffuse.onnx_weights "$start" "$W/arms/$name/start.pt" > /dev/null
+      fi
+    done <<< "$specs"
     sources=("${VAL_SOURCE:-python0}:$W/corpus")
     if [ -d "$W/npm/node_modules" ]; then
       # (its manifest is written last: a build that failed half-way is built again)
@@ -425,9 +436,6 @@ PYEOF
       sources+=("npm:$W/npmcorpus")
     fi
     while IFS=$'\t' read -r name _; do
-      start=$(start_of "$W/arms/$name/ckpt.pt")
-      [ -f "$start/meta.json" ] || cp ../models/diffuse-small/meta.json "$start/"
-      $PY -m diffuse.onnx_weights "$start" "$W/arms/$name/start.pt" > /dev/null
       for entry in "${sources[@]}"; do
         $PY -m diffuse.evaluate paired --corpus="${entry#*:}" --tokenizer="$W/tokenizer.json" --a="$W/arms/$name/start.pt" \
           --b="$W/arms/$name/ckpt.pt" --windows="${PAIRED_WINDOWS:-1024}" --samples=4 --source="${entry%%:*}" \

@@ -197,12 +197,16 @@ export class Filler extends Disposable {
     const own = new AbortController();
     this.running.add(own);
     const started = performance.now();
+    // each fill of `work` sets the latency it took: one that does not complete shows the one before
+    const lastBefore = this.lastMs;
     const each = AbortSignal.any([signal, own.signal]);
+    let completed = false;
     try {
       const result = await work(each);
-      if (result !== undefined && !each.aborted) this.lastMs = performance.now() - started;
+      completed = result !== undefined && !each.aborted;
       return result;
     } finally {
+      this.lastMs = completed ? performance.now() - started : lastBefore;
       this.ended(own);
     }
   }

@@ -44,9 +44,20 @@ HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_l
 # re` above the code that uses it; MBPP's programs). Continuations on package code, whose files open
 # on docstrings and relative imports, unlearned exactly these lines (bench/README.md §57); a document
 # without one gets a whole line instead. Not relative imports (`from . import x`), not a docstring's
-# line that opens with "from", not the first line of an import continued on the next.
-TOP_IMPORT = re.compile(r"^(?:import[ \t]+\w[\w.]*|from[ \t]+\w[\w.]*[ \t]+import[ \t]+(?!\())[^\n]*?(?<![(\\])[ \t]*$", re.M)
+# line that opens with "from", not the first line of an import continued on the next. The pattern
+# matches each line one way only (no backtracking over a run of blanks); the line's end is read after.
+TOP_IMPORT = re.compile(r"^(?:import[ \t]+\w|from[ \t]+\w[\w.]*[ \t]+import(?:[ \t]+\w|[ \t]*[(*]))[^\r\n]*", re.M)
 IMPORT_SCAN_CHARS = 4000
+
+
+def top_import_starts(doc):
+    """Where the lines TOP_IMPORT describes start in `doc`'s first IMPORT_SCAN_CHARS."""
+    for m in TOP_IMPORT.finditer(doc, 0, IMPORT_SCAN_CHARS):
+        if m.end() == IMPORT_SCAN_CHARS < len(doc) and doc[m.end()] not in "\r\n":
+            continue                                   # the scan cut this line: its end is unknown
+        code = m.group().split("#", 1)[0].rstrip()
+        if not code.endswith("\\") and code.count("(") <= code.count(")"):
+            yield m.start()
 
 
 def hole_kind_weights(spec=""):
@@ -167,7 +178,7 @@ class ExampleMaker:
         """Character span [a, b) of the middle, for one hole shape."""
         r = self.rng
         if kind == "import_line":
-            starts = [m.start() for m in TOP_IMPORT.finditer(doc, 0, IMPORT_SCAN_CHARS)]
+            starts = list(top_import_starts(doc))
             if starts:
                 a = r.choice(starts)
                 end = doc.find("\n", a)

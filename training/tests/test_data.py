@@ -201,6 +201,16 @@ def test_import_line_holes_are_a_top_level_import_line_or_else_a_whole_line():
         middles.add(program[a:b])
     assert middles == {"import re\n", "from collections import Counter\n"}, \
         "no docstring line, relative import, continued import or indented import"
+    from diffuse.data import IMPORT_SCAN_CHARS, top_import_starts
+    crlf = "import sys, \\\r\n    os\r\nimport re\r\nfrom a.b import (x)\r\n"
+    assert [crlf[i:crlf.index("\r", i)] for i in top_import_starts(crlf)] == ["import re", "from a.b import (x)"]
+    cut = "x = 1\n" * ((IMPORT_SCAN_CHARS - 20) // 6) + "import aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+    assert list(top_import_starts(cut)) == [], "a line the scan cuts is not taken"
+    import time
+    started = time.perf_counter()
+    blanks = "from a import" + " " * (IMPORT_SCAN_CHARS - 14) + "("
+    assert list(top_import_starts(blanks)) == []
+    assert time.perf_counter() - started < 0.5, "no backtracking over a run of blanks"
     plain = "x = 1\ny = 2\n"
     a, b = ExampleMaker([plain], CharTokenizer(), max_length=64, seed=0).span(plain, "import_line")
     assert plain[a:b] in ("x = 1\n", "y = 2\n", "y = 2"), "no import: a whole line"

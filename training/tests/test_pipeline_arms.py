@@ -80,15 +80,21 @@ def test_arms_train_side_by_side_then_bound_and_export(tmp_path):
     run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "paired"], capture_output=True, text=True, timeout=60,
                          env={k: v for k, v in paired.items() if k != "PAIRED_WITH"})
     assert run.returncode != 0 and "started from no graph (no --init_from): name one with PAIRED_WITH" in run.stderr
-    # an arm continued from a graph is paired with that graph's folder, found by its --init_from
-    start = work / "arms" / "holes" / "model"
-    cont = {**env, "ARMS": f"cont=--infill_share=0.9 --init_from={start / 'model.onnx'}", "WORK": str(work)}
+    # an arm continued from a graph is paired with that graph's folder, found by its --init_from;
+    # once another graph stands there (a later `receive`), the digest its checkpoint keeps says so
+    start = tmp_path / "start"
+    shutil.copytree(work / "arms" / "holes" / "model", start)
+    cont = {**env, "ARMS": f"cont=--infill_share=0.9 --init_from={start / 'model.onnx'}", "WORK": str(work),
+            "OUT": str(tmp_path / "paired"), "VAL_SOURCE": "code", "PAIRED_WINDOWS": "4"}
     run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "arms", "paired"], capture_output=True, text=True,
-                         timeout=300, env={**cont, "OUT": str(tmp_path / "paired"), "VAL_SOURCE": "code", "PAIRED_WINDOWS": "4"})
+                         timeout=300, env=cont)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "is not the graph" not in run.stderr, "the digest the checkpoint keeps is its start's"
     result = json.loads((tmp_path / "paired" / "paired-cont-code.json").read_text())
     assert result["a"]["ckpt"] == str(work / "arms" / "cont" / "start.pt") and math.isfinite(result["a_minus_b"]["nats_per_token"])
+    with open(start / "model.onnx", "ab") as graph:
+        graph.write(b"another graph")
+    run = subprocess.run(["bash", os.path.join(TRAINING, "pipeline.sh"), "paired"], capture_output=True, text=True, timeout=120, env=cont)
+    assert run.returncode != 0 and f"{start / 'model.onnx'} is not the graph" in run.stderr, run.stderr[-2000:]
 
 
 def test_arms_without_arms_names_the_variable(tmp_path):
