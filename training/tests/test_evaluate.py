@@ -43,7 +43,6 @@ def test_score_reads_cli_output():
 def test_score_golden_is_current():
     # bench/common.ts must reproduce this file (test/unit/benchScore.test.ts); regenerate it with
     # `cd training && python3 -m diffuse.make_fixture --only=scores`.
-    import json
     import os
     from diffuse.make_fixture import SCORE_CASES
     from diffuse.evaluate import edit_similarity, exact_match
