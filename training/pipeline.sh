@@ -166,7 +166,7 @@ arm_specs() { tr ';' '\n' <<< "${ARMS:?ARMS: name=flags;... (see the header)}" |
 start_of() {
   $PY - "$1" "${PAIRED_WITH:-}" <<'PYEOF'
 import os, sys, torch
-from diffuse.tokenizer import sha256_file
+from diffuse.train import digest_of
 ck = torch.load(sys.argv[1], map_location="cpu", weights_only=False)
 init, chosen = ck["train_config"].get("init_from") or "", sys.argv[2]
 if not (chosen or init):
@@ -175,7 +175,7 @@ start = chosen or (init if init.endswith(".pt") else os.path.dirname(init))
 weights = start if start.endswith(".pt") else os.path.join(start, "model.onnx")
 if not os.path.isfile(weights):
     sys.exit(f"paired: no {os.path.basename(weights)} in {os.path.dirname(weights) or '.'} (PAIRED_WITH, or the arm's --init_from)")
-if not chosen and ck.get("weights_digest") and int(sha256_file(weights)[:8], 16) != ck["weights_digest"]:
+if not chosen and ck.get("weights_digest") and digest_of(weights) != ck["weights_digest"]:
     sys.exit(f"paired: {weights} is not the graph {sys.argv[1]} started from (another weights digest; PAIRED_WITH pairs it anyway)")
 print(start)
 PYEOF
@@ -424,7 +424,7 @@ PYEOF
       if [[ $start == *.pt ]]; then
         ln -sf "$start" "$W/arms/$name/start.pt"
       else
-        [ -f "$start/meta.json" ] || [ "$start" != "$W/init" ] || cp ../models/diffuse-small/meta.json "$start/"
+        if [ "$start" = "$W/init" ] && [ ! -f "$start/meta.json" ]; then cp ../models/diffuse-small/meta.json "$start/"; fi
         $PY -m diffuse.onnx_weights "$start" "$W/arms/$name/start.pt" > /dev/null
       fi
     done <<< "$specs"

@@ -163,7 +163,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     """Runs until max_minutes/max_steps; returns the final checkpoint dict. `docs` (list of str)
     replaces the corpus (tests)."""
     from .data import BatchStream, hole_kind_weights
-    from .tokenizer import MASK_ID, PAD_ID, load, sha256_file
+    from .tokenizer import MASK_ID, PAD_ID, load
 
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
     if cfg.expand_share:
@@ -223,7 +223,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
             log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
     elif cfg.init_from:
         model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen, grow_vocab=expand_id is not None))
-        weights_digest = int(sha256_file(cfg.init_from)[:8], 16)
+        weights_digest = digest_of(cfg.init_from)
         if master:
             log(json.dumps({"initialised_from": cfg.init_from}))
     # the weights' average (rank 0's alone), from the weights the run starts with or the one it kept
@@ -405,6 +405,13 @@ def allow_tf32():
     gradient tolerates TF32's 10-bit mantissa, and plain fp32 runs them as SIMT kernels, ~4x slower."""
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
+
+
+def digest_of(path):
+    """The digest of a starting weights file that a run's checkpoints keep (`weights_digest`): it
+    seeds the run's data stream, and `pipeline.sh paired` checks a start against it."""
+    from .tokenizer import sha256_file
+    return int(sha256_file(path)[:8], 16)
 
 
 def initial_weights(path, model, deepen=1, grow_vocab=False):
