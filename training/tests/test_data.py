@@ -211,6 +211,10 @@ def test_import_line_holes_are_a_top_level_import_line_or_else_a_whole_line():
     blanks = "from a import" + " " * (IMPORT_SCAN_CHARS - 14) + "("
     assert list(top_import_starts(blanks)) == []
     assert time.perf_counter() - started < 0.5, "no backtracking over a run of blanks"
+    documented = ("'''Use it so:\nimport shapes\nfrom shapes import Circle\n'''\nimport math\n"
+                  'def area(r):\n    """Docs.\n\nimport this\n"""\n    return math.pi * r * r\nimport sys\n')
+    assert [documented[i:documented.index("\n", i)] for i in top_import_starts(documented)] == ["import math", "import sys"], \
+        "no line inside a triple-quoted string"
     plain = "x = 1\ny = 2\n"
     a, b = ExampleMaker([plain], CharTokenizer(), max_length=64, seed=0).span(plain, "import_line")
     assert plain[a:b] in ("x = 1\n", "y = 2\n", "y = 2"), "no import: a whole line"
