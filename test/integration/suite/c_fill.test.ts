@@ -156,6 +156,34 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
       }
     });
 
+    it('holes filled one at a time: a cancel between them stops the rest, proposes nothing, keeps the last latency', async () => {
+      const between = Array.from({ length: 200 }, (_, i) => `value_${i} = ${i}`).join('\n');
+      const original = `alpha = (\n${between}\nbeta = (\n`;
+      const editor = await openEditor(original);
+      const last = editor.document.lineCount - 2;
+      editor.selections = [new vscode.Selection(0, 9, 0, 9), new vscode.Selection(last, 8, last, 8)];
+      // As above, a fill of seconds a hole: the cancel lands while the second hole fills
+      await configure({ threshold: 0, maxHoleTokens: 64, steps: 64 });
+      try {
+        await waitFor(() => diffuse.activity().kind === 'idle', 'no fill of an earlier test still running');
+        const latencyBefore = diffuse.activity().lastMs;
+        const fillBefore = diffuse.lastFill();
+        const running = vscode.commands.executeCommand<boolean>('diffuse.fill');
+        await waitFor(() => diffuse.lastFill() !== fillBefore, 'the first hole\'s fill to end', 60_000);
+        assert.deepEqual([diffuse.lastFill()?.holes, diffuse.lastFill()?.cancelled], [1, false], 'the first hole was filled on its own');
+        assert.equal(diffuse.activity().kind, 'filling', 'idle between the holes');
+        await vscode.commands.executeCommand('diffuse.cancelFill');
+        assert.equal(await running, false);
+        assert.deepEqual([diffuse.lastFill()?.holes, diffuse.lastFill()?.cancelled], [1, true], 'the second hole\'s fill was not the one cancelled');
+        assert.equal(diffuse.fillPreview(), undefined, 'a cancelled fill proposed the first hole');
+        assert.equal(editor.document.getText(), original);
+        assert.equal(diffuse.activity().kind, 'idle');
+        assert.equal(diffuse.activity().lastMs, latencyBefore, 'a cancelled fill set the last latency');
+      } finally {
+        await configure({ threshold: undefined, maxHoleTokens: undefined, steps: undefined });
+      }
+    });
+
     it('three empty cursors, default settings: a preview or a notice, never a write', async () => {
       const editor = await openEditor(THREE_BLANKS);
       editor.selections = threeCursors();
