@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import { findModels, modelKind, type ModelEntry } from '../model';
+import { findModels, modelKind, modelSetting, type ModelEntry } from '../model';
 import type { ModelManager } from './modelManager';
 import { modelPathBase } from './modelPathBase';
 import type { Settings } from './settings';
 
 interface ModelPick extends vscode.QuickPickItem {
-  readonly dir?: string;
+  /** What `diffuse.model` becomes (`modelSetting`); undefined for "Browse…". */
+  readonly setting?: string;
 }
 
 /**
@@ -34,7 +35,7 @@ export class ModelPicker {
     const pick = (entry: ModelEntry): ModelPick => ({
       label: entry.dir === current ? `$(check) ${entry.name}` : entry.name,
       description: [modelKind(entry), entry.source === 'bundled' ? vscode.l10n.t('bundled') : entry.dir].filter(Boolean).join(' · '),
-      dir: entry.dir,
+      setting: modelSetting(entry),
     });
     const browse: ModelPick = { label: `$(folder-opened) ${vscode.l10n.t('Browse…')}`, description: vscode.l10n.t('a folder with model.onnx, meta.json and tokenizer.json') };
     const picked = await vscode.window.showQuickPick<ModelPick>(
@@ -42,7 +43,7 @@ export class ModelPicker {
       { title: vscode.l10n.t('Diffuse: Select Model'), placeHolder: vscode.l10n.t('Model to fill holes with') },
     );
     if (!picked) return undefined;
-    if (picked.dir) return picked.dir;
+    if (picked.setting) return picked.setting;
     const folders = await vscode.window.showOpenDialog({
       canSelectFolders: true,
       canSelectFiles: false,

@@ -18,7 +18,7 @@ export interface DiffuseSettings {
   readonly enable: Readonly<Record<string, boolean>>;
   readonly steps: number;
   readonly strategy: Strategy;
-  /** Confidence threshold for parallel decoding; undefined = off (the setting's 0). */
+  /** Confidence threshold for parallel decoding; undefined = off (the setting's 0, or the random strategy). */
   readonly threshold: number | undefined;
   readonly temperature: number;
   readonly minConfidence: number;
@@ -84,13 +84,15 @@ export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSe
   const r = SETTING_RANGES;
   const threshold = numberIn(read('threshold'), r.threshold, d.threshold ?? 0);
   const threads = integerIn(read('threads'), r.threads, d.threads ?? 0);
+  const strategy = oneOf(read('strategy'), SETTING_ENUMS.strategy, d.strategy);
   const model = read('model');
   return {
     trigger: oneOf(read('trigger'), SETTING_ENUMS.trigger, d.trigger),
     enable: enableMap(read('enable')),
     steps: integerIn(read('steps'), r.steps, d.steps),
-    strategy: oneOf(read('strategy'), SETTING_ENUMS.strategy, d.strategy),
-    threshold: threshold > 0 ? threshold : undefined,
+    strategy,
+    // The threshold reveals by confidence, which a random order does not rank by (the sampler refuses the pair)
+    threshold: threshold > 0 && strategy !== 'random' ? threshold : undefined,
     temperature: numberIn(read('temperature'), r.temperature, d.temperature),
     minConfidence: numberIn(read('minConfidence'), r.minConfidence, d.minConfidence),
     maxHoleTokens: integerIn(read('maxHoleTokens'), r.maxHoleTokens, d.maxHoleTokens),

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { findModels, modelKind, resolveModel } from '../../src/model';
+import { findModels, modelKind, modelSetting, resolveModel } from '../../src/model';
 import { packageRoot } from '../../src/model/folder/registry';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -81,6 +81,14 @@ describe('model registry', () => {
       assert.equal(path.dirname(entry.dir), path.join(repoRoot, 'models'));
       assert.ok(existsSync(path.join(entry.dir, 'meta.json')));
     }
+  });
+
+  it('keeps a bundled model in the setting by name (an update deletes its install folder), any other by folder', async () => {
+    const single = modelDirWith('{}', 'setting', 'elsewhere');
+    const listed = await findModels([single]);
+    assert.deepEqual(listed.map(modelSetting), [...listed.filter((m) => m.source === 'bundled').map((m) => m.name), single]);
+    assert.ok(listed.some((m) => m.source === 'bundled' && modelSetting(m) === 'diffuse-small'));
+    for (const entry of listed) assert.equal(resolveModel(modelSetting(entry)), entry.dir, 'the setting names the folder listed');
   });
 
   it('resolves a path to itself and a name to models/<name>', () => {

@@ -39,6 +39,12 @@ describe('providers: settings normalizer', () => {
     assert.equal(from({ threads: 65 }).threads, undefined);
   });
 
+  it('turns the threshold off under the random strategy, which the sampler refuses it with', () => {
+    assert.equal(from({ strategy: 'random' }).threshold, undefined);
+    assert.equal(from({ strategy: 'random', threshold: 0.9 }).threshold, undefined);
+    assert.equal(from({ strategy: 'entropy' }).threshold, DEFAULT_SETTINGS.threshold);
+  });
+
   it('reads threshold 0 as off and an empty model as the default', () => {
     const s = from({ threshold: 0, model: '  ' });
     assert.equal(s.threshold, undefined);

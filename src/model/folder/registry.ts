@@ -48,6 +48,15 @@ export async function findModels(folders: readonly string[], base = process.cwd(
   return Promise.all([...found].map(async ([dir, source]): Promise<ModelEntry> => ({ name: path.basename(dir), dir, source, ...(await kindOf(dir)) })));
 }
 
+/**
+ * What `diffuse.model` keeps for a listed model, the inverse of `resolveModel`: a bundled model's
+ * name (its folder lies in the extension's versioned install folder, which an update deletes),
+ * else its folder.
+ */
+export function modelSetting(entry: Pick<ModelEntry, 'name' | 'dir' | 'source'>): string {
+  return entry.source === 'bundled' ? entry.name : entry.dir;
+}
+
 /** "family/graph" for a picker or a listing, e.g. "cedd/roulette"; undefined when meta.json names neither. */
 export function modelKind(entry: Pick<ModelEntry, 'family' | 'graph'>): string | undefined {
   return [entry.family, entry.graph].filter((part) => part !== undefined).join('/') || undefined;
