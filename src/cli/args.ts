@@ -64,6 +64,12 @@ const COMMAND_OPTIONS = {
   bench: { ...COMMON_OPTIONS, runs: { type: 'string' }, json: { type: 'boolean' } },
 } satisfies Record<string, ParseArgsConfig['options']>;
 
+/**
+ * The longest `--timeout` in seconds: Node's timers count milliseconds in a signed 32-bit integer,
+ * and a longer delay fires at once (the worker would be stopped as soon as it started).
+ */
+const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Parses `argv` (without node and the script); throws `UsageError` for anything it cannot run. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [command, ...rest] = argv;
@@ -84,7 +90,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     model: stringValue(values.model),
     language: stringValue(values.language),
     ep: oneOf('--ep', stringValue(values.ep) ?? 'auto', EXECUTION_PROVIDER_CHOICES),
-    timeout: values.timeout === undefined ? undefined : positiveInteger('--timeout', values.timeout),
+    timeout: values.timeout === undefined ? undefined : integerIn('--timeout', values.timeout, 1, MAX_TIMEOUT_S),
     options: infillOptions(values),
     verbose: values.verbose === true,
   };
@@ -164,6 +170,13 @@ function nonNegativeInteger(flag: string, value: string | boolean): number {
 function integerAtLeast(flag: string, value: string | boolean, min: number, what: string): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be ${what}; got '${String(value)}'`);
+  return n;
+}
+
+function integerIn(flag: string, value: string | boolean, min: number, max: number): number {
+  const what = `an integer in [${min}, ${max}]`;
+  const n = integerAtLeast(flag, value, min, what);
+  if (n > max) throw new UsageError(`${flag} must be ${what}; got '${String(value)}'`);
   return n;
 }
 

@@ -24,7 +24,7 @@ Options:
                        the parse errors they add first (tree-sitter grammars: python)
   --ep PROVIDER        ${EXECUTION_PROVIDER_CHOICES.join(' | ')} (default auto)
   --timeout SECONDS    give up on a model whose session takes longer to create, or one forward
-                       pass longer to run (default 60)
+                       pass longer to run (default 60, at most 2147483)
   --steps N            denoising steps, each one network call over all rows (default ${d.steps}
                        for --max-tokens ${d.maxTokens}, in proportion)
   --strategy S         ${STRATEGIES.join(' | ')} (default ${d.strategy})

@@ -131,6 +131,16 @@ describe('diffuse CLI', function () {
     }
   });
 
+  it("fills with the longest --timeout Node's timers can hold, and refuses one second more before loading", () => {
+    const longest = diffuse(['infill', ...MODEL, '--timeout', '2147483'], `${JSON.stringify(GOOD)}\n`);
+    assert.equal(longest.code, 0, longest.stderr);
+    assert.doesNotMatch(longest.stderr, /TimeoutOverflowWarning/);
+    assert.equal(typeof jsonLines(longest.stdout)[0].completion, 'string', longest.stdout);
+    const over = diffuse(['infill', ...MODEL, '--timeout', '2147484'], `${JSON.stringify(GOOD)}\n`);
+    assert.equal(over.code, 2);
+    assert.match(over.stderr, /^diffuse: --timeout must be an integer in \[1, 2147483\]; got '2147484'\n\nUsage:/);
+  });
+
   it('prints the usage for --help', () => {
     const { code, stdout } = diffuse(['--help']);
     assert.equal(code, 0);
@@ -193,6 +203,19 @@ describe('diffuse CLI arguments', () => {
     assert.equal(options(['--inline-breaks', 'off']).inlineBreaks, false);
     assert.equal(options(['--inline-breaks', 'on']).inlineBreaks, true);
     assert.throws(() => options(['--inline-breaks', 'yes']), (e: unknown) => e instanceof UsageError && e.message.includes('--inline-breaks'));
+  });
+
+  it('reads --timeout as whole seconds in [1, 2147483], naming the flag and the range otherwise', () => {
+    const timeout = (value: string) => {
+      const line = parseCommandLine(['bench', '--input', 'tasks.jsonl', '--timeout', value]);
+      assert.ok(line.command === 'bench');
+      return line.timeout;
+    };
+    assert.equal(timeout('1'), 1);
+    assert.equal(timeout('2147483'), 2147483);
+    for (const bad of ['0', '2147484', '99999999999', '1.5', 'soon']) {
+      assert.throws(() => timeout(bad), (e: unknown) => e instanceof UsageError && e.message === `--timeout must be an integer in [1, 2147483]; got '${bad}'`);
+    }
   });
 
   it('refuses an empty --model, naming the flag', () => {
