@@ -162,8 +162,13 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
 
     if (invoked && !this.filler.hasModel) this.notices.say(vscode.l10n.t('no model loaded: see the status bar'));
     const key = aheadKey(document.uri.toString(), document.version, target.hole.start);
-    const ahead = !invoked && !selection && !context.selectedCompletionInfo && this.ahead?.key === key ? this.ahead : undefined;
-    if (ahead) ahead.joined = true;
+    // not one a joined request's cancellation stopped: a request for the same place again fills anew
+    const ahead = !invoked && !selection && !context.selectedCompletionInfo && this.ahead?.key === key && !this.ahead.request.signal.aborted ? this.ahead : undefined;
+    if (ahead) {
+      ahead.joined = true;
+      // the fill is this request's now: VS Code's cancellation (Escape, the cursor moved on) stops it
+      ahead.request.follow(token);
+    }
     const fill = ahead ?? this.ownFill(document, target, timeline, token, invoked);
     let outcome: RequestOutcome = 'failed';
     try {

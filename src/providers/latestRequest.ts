@@ -11,6 +11,8 @@ export interface Request {
   readonly signal: AbortSignal;
   /** Resolves to true after `ms`, or to false as soon as the request is aborted. */
   wait(ms: number): Promise<boolean>;
+  /** Lets `token`'s cancellation abort it too: VS Code's request that joined a fill begun ahead of it. */
+  follow(token: Cancellable): void;
   end(): void;
 }
 
@@ -20,7 +22,8 @@ export interface Request {
  * the worker's queue; the one already running finishes, onnxruntime cannot stop it) and never
  * delays the fresh one by more than that pass. The caller's cancellation (VS Code cancels a
  * request as soon as the user types on) aborts it too; a request without one (a fill begun ahead
- * of VS Code, typingAhead.ts) ends only by the next. Pure.
+ * of VS Code, typingAhead.ts) ends only by the next, or by the token of the request that joins it
+(`follow`). Pure.
  */
 export class LatestRequest {
   private running: AbortController | undefined;
@@ -29,14 +32,19 @@ export class LatestRequest {
     this.running?.abort();
     const controller = new AbortController();
     this.running = controller;
-    const cancelled = token?.onCancellationRequested(() => controller.abort());
-    if (token?.isCancellationRequested) controller.abort();
+    const listening: Array<{ dispose(): unknown }> = [];
+    const follow = (cancellable: Cancellable): void => {
+      listening.push(cancellable.onCancellationRequested(() => controller.abort()));
+      if (cancellable.isCancellationRequested) controller.abort();
+    };
+    if (token) follow(token);
     return {
       signal: controller.signal,
       // node's timer rejects when the signal aborts, which here means: no longer wanted
       wait: (ms) => delay(ms, true, { signal: controller.signal }).catch(() => false),
+      follow,
       end: () => {
-        cancelled?.dispose();
+        for (const listener of listening.splice(0)) listener.dispose();
         if (this.running === controller) this.running = undefined;
       },
     };

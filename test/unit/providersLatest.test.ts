@@ -136,6 +136,25 @@ describe('providers: the latest request wins, on a model the fills share', () =>
     assert.equal(await latest.begin(never).wait(1), true);
   });
 
+  it("a request begun without a token follows the one that joins it: that token's cancellation aborts it, end() lets go", async () => {
+    const latest = new LatestRequest();
+    const ahead = latest.begin();
+    const joining = cancellable();
+    ahead.follow(joining);
+    assert.equal(ahead.signal.aborted, false);
+    const waiting = ahead.wait(60_000);
+    joining.cancel();
+    assert.equal(ahead.signal.aborted, true);
+    assert.equal(await waiting, false);
+    ahead.end();
+    assert.equal(joining.listeners, 0);
+    const cancelledFirst = cancellable();
+    cancelledFirst.cancel();
+    const late = latest.begin();
+    late.follow(cancelledFirst);
+    assert.equal(late.signal.aborted, true, 'a token cancelled before it joined');
+  });
+
   it("a superseded fill stops after the forward pass it is in; the fresh fill's first pass runs next, its wait for that pass measured", async () => {
     const { model, clock, passes, label, engine } = await setup();
     const latest = new LatestRequest();
