@@ -67,21 +67,17 @@ export class FillCommand {
 
   private async fillEditor(editor: vscode.TextEditor, signal: AbortSignal, progress: Progress): Promise<boolean> {
     const { document } = editor;
+    // The holes are the selections when the command ran: the wait for a model loading must not move them
+    const version = document.version;
+    const holes = holesFromSelections(editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })));
+    const request = { text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId };
     try {
       await this.models.ready();
     } catch (error) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Diffuse has no model: {0}', errorMessage(error)));
       return false;
     }
-    const version = document.version;
-    const holes = holesFromSelections(editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })));
-    const fills = await this.fillHoles(
-      document,
-      version,
-      { text: document.getText(), holes, indentation: indentStyle(document), languageId: document.languageId },
-      signal,
-      progress,
-    );
+    const fills = signal.aborted ? undefined : await this.fillHoles(document, version, request, signal, progress);
     if (document.isClosed || document.version !== version) {
       this.log.info(`document changed while filling (version ${version} → ${document.version}); fill discarded`);
       this.notices.say(vscode.l10n.t('the document changed while filling; nothing to preview'));

@@ -52,9 +52,16 @@ export class ModelManager extends Disposable {
     return this._state;
   }
 
-  /** Settles when the latest load has: resolves if a model is loaded, rejects with the reason if none is. */
+  /**
+   * Settles when the latest load has, a load begun while waiting included (a newer choice aborts
+   * the one under way, which then settles first): resolves if a model is loaded, rejects with the
+   * reason if none is.
+   */
   async ready(): Promise<void> {
-    await this.pending;
+    for (let waited: Promise<void> | undefined; waited !== this.pending; ) {
+      waited = this.pending;
+      await waited;
+    }
     if (!this._active) throw new Error(this._state.kind === 'error' ? this._state.message : 'no model loaded');
   }
 

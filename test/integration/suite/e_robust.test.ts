@@ -33,6 +33,26 @@ describe('robustness in the editor', () => {
     assert.equal(diffuse.modelState().kind, 'ready');
   });
 
+  it('"Diffuse fill" while a model loads: the selections it ran on, nothing proposed once typed into; ready() waits for the newest load', async () => {
+    const endless = path.join(path.dirname(fixtureModel()), 'endless-loop-model');
+    const newest = copyFixture('tiny-model-newest');
+    const editor = await openEditor('alpha = SELECTED\n');
+    editor.selection = new vscode.Selection(0, 8, 0, 16);
+    // its warm-up never ends: the load stays under way until a newer choice aborts it
+    const stuck = vscode.commands.executeCommand<boolean>('diffuse.pickModel', endless);
+    await waitFor(() => diffuse.modelState().kind === 'loading', 'the endless model to start loading');
+    const readyWith = diffuse.ready().then(() => diffuse.modelName());
+    const filling = vscode.commands.executeCommand<boolean>('diffuse.fill');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await editor.edit((builder) => builder.insert(new vscode.Position(1, 0), 'typed while loading\n'));
+    assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', newest), true);
+    assert.equal(await stuck, false);
+    assert.equal(await readyWith, 'tiny-model-newest', 'ready() settled with the load a newer one replaced');
+    assert.equal(await filling, false, 'a fill of a document typed into while its model loaded was proposed');
+    assert.equal(diffuse.fillPreview(), undefined);
+    assert.equal(editor.document.getText(), 'alpha = SELECTED\ntyped while loading\n');
+  });
+
   it('a relative diffuse.model resolves against the workspace folder', async () => {
     const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(workspace, 'the suite runs in a folder');
