@@ -41,10 +41,13 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     view.webview.html = this.html(view.webview, media);
-    this._register(view.webview.onDidReceiveMessage((message: FromView) => this.receive(message)));
-    this._register(view.onDidDispose(() => {
+    // This view's listeners end with it: VS Code resolves a new view each time it is shown again
+    const receiving = view.webview.onDidReceiveMessage((message: FromView) => this.receive(message));
+    const disposing = view.onDidDispose(() => {
+      receiving.dispose();
+      disposing.dispose();
       if (this.view === view) this.view = undefined;
-    }));
+    });
   }
 
   private async receive(message: FromView): Promise<void> {
