@@ -114,6 +114,50 @@ describe('the inference worker process', function () {
     });
   });
 
+  describe('a GPU provider that never finishes (a stuck driver)', () => {
+    /**
+     * The real inference worker, but a session on 'webgpu' is created (on onnxruntime's CPU
+     * provider) but never finishes a forward pass, and one on 'dml' or 'cuda' is never created.
+     */
+    const hangingWorker = (): string => {
+      const file = path.join(root, 'hanging-gpu-sessionWorker.js');
+      writeFileSync(file, `const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
+const create = ort.InferenceSession.create;
+ort.InferenceSession.create = async function (modelPath, options) {
+  const provider = options.executionProviders[0];
+  if (provider === 'dml' || provider === 'cuda') return new Promise(() => undefined);
+  const session = await create.call(this, modelPath, { ...options, executionProviders: ['cpu'] });
+  if (provider === 'webgpu') session.run = () => new Promise(() => undefined);
+  return session;
+};
+require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'runtime', 'sessionWorker.js'))});
+`);
+      return file;
+    };
+
+    it('is given up after the timeout, creating the session or warming up, and the load falls back to CPU (past three such providers: three worker deaths in a row)', async () => {
+      const lines: string[] = [];
+      const record = (message: string): number => lines.push(message);
+      const logger = { trace: record, debug: record, info: record, warn: record, error: record };
+      const dir = folder();
+      // 2 s: long enough for a fresh worker to start and open the tiny model on the CPU on a loaded machine
+      const model = await loadModel(dir, { providers: ['webgpu', 'dml', 'cuda', 'cpu'], workerFile: hangingWorker(), timeoutMs: 2000, logger });
+      try {
+        assert.equal(model.provider, 'cpu');
+        assert.equal((await model.denoiser.denoise(request())).length, testVocabSize);
+        const file = path.join(dir, 'model.onnx');
+        const failed = (provider: string, what: string, next: string): string =>
+          `[model] ${provider} execution provider failed (${file}: onnxruntime did not finish ${what} within 2 s, so its worker process was stopped ` +
+          `(a graph that never finishes, such as an endless Loop, does this)); falling back to ${next}`;
+        for (const line of [failed('webgpu', 'a forward pass', 'dml'), failed('dml', 'creating the session', 'cuda'), failed('cuda', 'creating the session', 'cpu')]) {
+          assert.ok(lines.includes(line), `${line}\nnot among\n${lines.join('\n')}`);
+        }
+      } finally {
+        await model.dispose();
+      }
+    });
+  });
+
   describe('a forward pass that never finishes after the model loaded', () => {
     it('fails with the file named, the stuck worker is replaced for the next run, and after three the host gives up', async () => {
       // A stand-in worker that opens any session and never answers a run.

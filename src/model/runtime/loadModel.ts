@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { AbortedError, InvalidRequestError, isAbortError, ModelLoadError } from '../../core/errors';
+import { AbortedError, InferenceError, InvalidRequestError, isAbortError, ModelLoadError } from '../../core/errors';
 import { nullLogger, taggedLogger, type Logger } from '../../core/logger';
 import type { Denoiser, DiffusionSpec } from '../../sampler/types';
 import type { TextTokenizer } from '../../tokenizer';
@@ -10,7 +10,7 @@ import type { ModelMeta } from '../folder/meta';
 import { inspectModelFolder, type InspectedModel } from '../folder/modelFolder';
 import { OnnxDenoiser } from './onnxDenoiser';
 import { openWithFallback } from './providerFallback';
-import { SessionHost } from './sessionHost';
+import { SessionHost, SessionTimeoutError } from './sessionHost';
 import { checkWarmUp } from './warmUp';
 
 export interface LoadedModel {
@@ -43,7 +43,8 @@ export interface LoadOptions {
   workerFile?: string;
   /**
    * The longest onnxruntime may take to create the session or to run one forward pass, loading
-   * or later; past it the worker is stopped and a `ModelLoadError` names the model file. Default 60 s.
+   * or later; past it the worker is stopped and a `ModelLoadError` names the model file (while
+   * loading on a provider other than the CPU, the load tries the next provider instead). Default 60 s.
    */
   timeoutMs?: number;
   /** Aborts the load: the worker is stopped and the load rejects with an `AbortedError`. */
@@ -116,7 +117,22 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   }
 }
 
+/**
+ * Opens and warms up the model on `provider`. A GPU provider that hangs (its driver stuck creating
+ * the session or running the warm-up) says nothing about the model, so its timeout is a plain
+ * provider failure and the load goes on to the next provider; on the CPU provider the graph
+ * itself never finishes (an endless Loop), and the timeout stays the `ModelLoadError` it is.
+ */
 async function openOn(host: SessionHost, model: InspectedModel, provider: string, threads: number): Promise<OnnxDenoiser> {
+  try {
+    return await openAndWarmUp(host, model, provider, threads);
+  } catch (error) {
+    if (error instanceof SessionTimeoutError && provider !== 'cpu') throw new InferenceError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+async function openAndWarmUp(host: SessionHost, model: InspectedModel, provider: string, threads: number): Promise<OnnxDenoiser> {
   const { files, meta, spec } = model;
   // The CPU provider runs model.cpu.onnx when the folder has one (see ModelFiles.cpuModel).
   const modelPath = provider === 'cpu' && files.cpuModel ? files.cpuModel : files.model;

@@ -9,6 +9,14 @@ import type { OpenOptions, RunCache, RunOutput, SessionSignature, WireTensor, Wo
 /** Next to this file in both layouts: dist/ (esbuild bundle) and out/src/model/runtime/ (tsc). */
 const defaultWorkerFile = path.join(__dirname, 'sessionWorker.js');
 
+/**
+ * onnxruntime did not finish a request (creating the session, or a forward pass) within the
+ * timeout, so its worker was stopped. A `ModelLoadError` naming the model file, as a graph that
+ * never finishes (an endless Loop) is the model's fault; but a GPU provider whose driver hangs is
+ * the provider's, which is why the load tells the two apart (loadModel.ts `openOn`).
+ */
+export class SessionTimeoutError extends ModelLoadError {}
+
 /** Worker deaths in a row (no request answered in between) after which the host gives up. */
 const MAX_CONSECUTIVE_DEATHS = 3;
 
@@ -26,7 +34,7 @@ export interface SessionHostOptions {
  * The caller's side of the inference worker process (see sessionWorker.ts for why a process).
  * Requests go out one at a time through a `SerialQueue`, so concurrent `run`s wait their turn in
  * call order. A request that takes longer than `timeoutMs` kills the worker and fails with a
- * `ModelLoadError` naming the model file. A worker that dies is replaced on the next request,
+ * `SessionTimeoutError` (a `ModelLoadError`) naming the model file. A worker that dies is replaced on the next request,
  * which reopens the session first; after `MAX_CONSECUTIVE_DEATHS` deaths in a row the host fails
  * every request. The caller's process never sees a crash of the worker.
  */
@@ -36,6 +44,8 @@ export class SessionHost {
   /** The open session, reopened in a replacement worker. */
   private opened: OpenOptions | undefined;
   private deaths = 0;
+  /** The provider the last `open` asked for, whether or not it opened. */
+  private provider: string | undefined;
   /** Worker processes started so far: each one's number (`workerNumber`). */
   private started = 0;
   /** CPU time of the workers replaced so far. */
@@ -53,6 +63,10 @@ export class SessionHost {
   /** Opens (or reopens, releasing the previous one) the session on `options.provider`. */
   open(options: OpenOptions): Promise<SessionSignature> {
     return this.queue.enqueue(async () => {
+      // A session on another provider starts the count afresh: workers that died on the one before
+      // (each GPU provider that hung while the load tried it) say nothing about this one.
+      if (options.provider !== this.provider) this.deaths = 0;
+      this.provider = options.provider;
       const { value } = await this.send({ kind: 'open', options }, [], options.modelPath);
       this.opened = options;
       return value as SessionSignature;
@@ -119,7 +133,7 @@ export class SessionHost {
     const worker = await this.liveWorker(request.kind);
     const what = request.kind === 'open' ? 'creating the session' : 'a forward pass';
     try {
-      const reply = await worker.request(request, arrays, this.options.timeoutMs, () => new ModelLoadError(
+      const reply = await worker.request(request, arrays, this.options.timeoutMs, () => new SessionTimeoutError(
         modelPath,
         `onnxruntime did not finish ${what} within ${this.options.timeoutMs / 1000} s, so its worker process was stopped ` +
           '(a graph that never finishes, such as an endless Loop, does this)',
@@ -142,7 +156,7 @@ export class SessionHost {
       const { modelPath, provider } = this.opened;
       this.options.logger.warn(`the inference worker for ${modelPath} was replaced; reopening the session (${provider})`);
       await worker.request({ kind: 'open', options: this.opened }, [], this.options.timeoutMs, () =>
-        new ModelLoadError(modelPath, `onnxruntime did not reopen the session within ${this.options.timeoutMs / 1000} s`),
+        new SessionTimeoutError(modelPath, `onnxruntime did not reopen the session within ${this.options.timeoutMs / 1000} s`),
       ).catch((error: Error) => {
         throw this.failure(worker, error, modelPath);
       });
