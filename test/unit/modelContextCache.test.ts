@@ -279,6 +279,22 @@ describe('a context_cache declaration and the graph must agree (loadModel)', fun
       e instanceof ModelLoadError && e.file === path.join(dir, 'model.onnx') && /meta\.json's context_cache\.shared_past \(true\) promises/.test(e.reason));
   });
 
+  it("refuses layers, heads or head_dim that differ from the graph's past, naming meta.json and the field", async () => {
+    for (const [field, size, message] of [
+      ['layers', 3, /^context_cache\.layers is 3, but the graph's input 'past_key' has 2 \(model\.onnx: \[2, B, 2, C, 16\]\)$/],
+      ['heads', 4, /^context_cache\.heads is 4, but the graph's input 'past_key' has 2 \(model\.onnx: \[2, B, 2, C, 16\]\)$/],
+      ['head_dim', 8, /^context_cache\.head_dim is 8, but the graph's input 'past_key' has 16 \(model\.onnx: \[2, B, 2, C, 16\]\)$/],
+    ] as const) {
+      const dir = copyWithMeta(fixture, `wrong-${field}`, (meta) => ((meta.context_cache as Record<string, unknown>)[field] = size));
+      await assert.rejects(loadModel(dir, { executionProvider: 'cpu' }), (e: unknown) => {
+        assert.ok(e instanceof ModelLoadError, `${field}: ${String(e)}`);
+        assert.equal(e.file, path.join(dir, 'meta.json'));
+        assert.match(e.reason, message);
+        return true;
+      });
+    }
+  });
+
   it('leaves a model without the declaration as it was: no cache offered', async () => {
     const model = await loadModel(path.resolve(fixture, '../tiny-model'), { executionProvider: 'cpu' });
     try {

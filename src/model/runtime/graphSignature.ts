@@ -1,9 +1,14 @@
+import * as path from 'node:path';
 import { ModelLoadError } from '../../core/errors';
+import type { ContextCacheMeta } from '../folder/contextCacheMeta';
 import type { ModelMeta } from '../folder/meta';
 import type { SessionSignature, ValueSignature } from './workerProtocol';
 
-/** Refuses a graph whose inputs/outputs differ from what meta.json names (docs/model-contract.md). */
-export function checkGraphSignature(modelFile: string, meta: ModelMeta, signature: SessionSignature): void {
+/**
+ * Refuses a graph whose inputs/outputs differ from what meta.json names (docs/model-contract.md),
+ * or whose context cache is not shaped as meta.json's `context_cache` says (naming `metaFile`).
+ */
+export function checkGraphSignature(modelFile: string, metaFile: string, meta: ModelMeta, signature: SessionSignature): void {
   const expectedInputs: ValueSignature[] = [
     meta.inputs.inputVec ? { name: meta.inputs.inputVec, type: 'float32' } : { name: meta.inputs.inputIds!, type: 'int64' },
     { name: meta.inputs.positions, type: 'int64' },
@@ -34,4 +39,37 @@ export function checkGraphSignature(modelFile: string, meta: ModelMeta, signatur
   }
   const extra = signature.inputs.find((v) => !expectedInputs.some((e) => e.name === v.name));
   if (extra) refuse(`graph input '${extra.name}' is not named in meta.json, so nothing could feed it`);
+  if (cache) checkContextCacheShape(modelFile, metaFile, cache, signature);
+}
+
+/** The axes of the past and present [layers, B, heads, C or L, head_dim] that meta.json's context_cache gives. */
+const cacheAxes = [
+  { axis: 0, field: 'layers', key: 'layers' },
+  { axis: 2, field: 'heads', key: 'heads' },
+  { axis: 4, field: 'head_dim', key: 'headDim' },
+] as const;
+
+/**
+ * Refuses a context_cache whose layers, heads or head_dim differ from a fixed axis of the graph's
+ * past or present: the engine shapes the past it feeds by them, and onnxruntime's complaint about
+ * that feed at the warm-up named neither meta.json nor the field. Dynamic axes are not checked,
+ * nor a value of another rank than the contract's five axes, whose axes say nothing of these.
+ */
+function checkContextCacheShape(modelFile: string, metaFile: string, cache: ContextCacheMeta, signature: SessionSignature): void {
+  const values = [
+    ...signature.inputs.filter((v) => v.name === cache.pastKey || v.name === cache.pastValue).map((value) => ({ role: 'input', value })),
+    ...signature.outputs.filter((v) => v.name === cache.presentKey || v.name === cache.presentValue).map((value) => ({ role: 'output', value })),
+  ];
+  for (const { role, value: { name, shape } } of values) {
+    if (shape?.length !== 5) continue;
+    for (const { axis, field, key } of cacheAxes) {
+      const size = shape[axis];
+      if (typeof size === 'number' && size !== cache[key]) {
+        throw new ModelLoadError(
+          metaFile,
+          `context_cache.${field} is ${cache[key]}, but the graph's ${role} '${name}' has ${size} (${path.basename(modelFile)}: [${shape.join(', ')}])`,
+        );
+      }
+    }
+  }
 }

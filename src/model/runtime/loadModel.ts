@@ -141,7 +141,7 @@ async function openAndWarmUp(host: SessionHost, model: InspectedModel, provider:
     if (provider === 'cpu' && !(error instanceof ModelLoadError) && !isAbortError(error)) throw new ModelLoadError(modelPath, `onnxruntime cannot load it: ${error.message}`, { cause: error });
     throw error;
   });
-  checkGraphSignature(modelPath, meta, signature);
+  checkGraphSignature(modelPath, files.meta, meta, signature);
   const denoiser = new OnnxDenoiser(spec, meta, host, provider);
   await checkWarmUp(denoiser, meta, modelPath, provider);
   return denoiser;

@@ -15,7 +15,7 @@ import { encodeFrame, FrameReader, type WireArray } from './frames';
 import { KeptBuffers } from './keptBuffers';
 import { watchForOrphaning } from './orphanWatch';
 import { ortTensor } from './ortTensor';
-import type { FeedHeader, OpenOptions, RunCache, RunOutput, SessionSignature, WireTensor, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
+import type { FeedHeader, OpenOptions, RunCache, RunOutput, SessionSignature, ValueSignature, WireTensor, WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
 
 const runtime: Promise<typeof Ort> = import('onnxruntime-node');
 
@@ -76,10 +76,8 @@ async function open(options: OpenOptions): Promise<SessionSignature> {
     // not faster (bench/README.md, §4).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
-  const describe = (m: Ort.InferenceSession.ValueMetadata): { name: string; type: string } => ({
-    name: m.name,
-    type: m.isTensor ? m.type : 'non-tensor',
-  });
+  const describe = (m: Ort.InferenceSession.ValueMetadata): ValueSignature =>
+    m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor' };
   return { inputs: session.inputMetadata.map(describe), outputs: session.outputMetadata.map(describe) };
 }
 

@@ -15,6 +15,8 @@ export type WireTensor =
 export interface ValueSignature {
   readonly name: string;
   readonly type: string;
+  /** A tensor's axes as the graph declares them: a number where fixed, a name (e.g. 'B') where dynamic. */
+  readonly shape?: ReadonlyArray<number | string>;
 }
 
 export interface SessionSignature {
