@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { fileErrorReason } from './core/fileErrors';
 import { loadModel, resolveModel, type LoadedModel } from './model';
 import { parseCommandLine, UsageError, type CommandLine } from './cli/args';
-import { formatBenchTable, runBench } from './cli/benchCommand';
+import { formatBenchTable, NoFillError, runBench } from './cli/benchCommand';
 import { checkFiles } from './cli/files';
 import { runInfill } from './cli/infillCommand';
 import { StreamError } from './cli/jsonl';
@@ -54,9 +54,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return EXIT_OK;
   } catch (error) {
-    if (!(error instanceof StreamError)) throw error;
+    if (!(error instanceof StreamError || error instanceof NoFillError)) throw error;
     process.stderr.write(`diffuse: ${error.message}\n`);
-    return EXIT_STREAM;
+    return error instanceof NoFillError ? EXIT_MODEL : EXIT_STREAM;
   } finally {
     await model.dispose();
   }

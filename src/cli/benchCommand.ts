@@ -4,7 +4,12 @@ import type { LoadedModel } from '../model';
 import type { BenchArgs } from './args';
 import { readLines } from './jsonl';
 import { distribution, type Distribution } from './stats';
-import { isBadLine, parseTask, taskRequest } from './tasks';
+import { isBadLine, parseTask, taskPlace, taskRequest } from './tasks';
+
+/** Bench had tasks and every fill of them failed: there is nothing to report (exit code 1). */
+export class NoFillError extends Error {
+  override readonly name = 'NoFillError';
+}
 
 export interface BenchReport {
   readonly model: string;
@@ -25,24 +30,31 @@ export interface BenchReport {
 /**
  * `diffuse bench`: fills every task `runs` times and summarises. Each fill goes through a fresh
  * engine, so the cache never answers; one warm-up fill first keeps one-off costs out of the numbers.
+ * Throws `NoFillError` when there were tasks and none could be filled.
  */
 export async function runBench(args: BenchArgs, model: LoadedModel, loadMs: number, logger: Logger): Promise<BenchReport> {
-  const requests: InfillRequest[] = [];
+  const tasks: Array<{ readonly place: string; readonly request: InfillRequest }> = [];
   for await (const line of readLines(args.input)) {
-    const task = parseTask(line);
-    if (isBadLine(task)) logger.warn(`[bench] skipped a line: ${task.error}`);
-    else requests.push(taskRequest(task));
+    const task = parseTask(line.text);
+    const place = taskPlace(line.number, task);
+    if (isBadLine(task)) logger.warn(`[bench] ${place}: skipped: ${task.error}`);
+    else tasks.push({ place, request: taskRequest(task) });
   }
-  if (requests.length > 0) await new InfillEngine(model).fill(requests[0], args.options).catch(() => undefined);
+  if (tasks.length > 0) {
+    const [warmUp] = tasks;
+    await new InfillEngine(model).fill(warmUp.request, args.options).catch((error: Error) => {
+      logger.warn(`[bench] ${warmUp.place}: the warm-up fill failed: ${error.message}`);
+    });
+  }
 
   const latencies: number[] = [];
   let nfe = 0;
   let tokens = 0;
   let canvasTokens = 0;
   for (let run = 0; run < args.runs; run++) {
-    for (const request of requests) {
+    for (const { place, request } of tasks) {
       const result = await new InfillEngine(model).fill(request, args.options).catch((error: Error) => {
-        logger.warn(`[bench] a fill failed: ${error.message}`);
+        logger.warn(`[bench] ${place}: a fill failed: ${error.message}`);
       });
       if (!result) continue;
       latencies.push(result.ms);
@@ -52,13 +64,14 @@ export async function runBench(args: BenchArgs, model: LoadedModel, loadMs: numb
     }
     logger.debug(`[bench] run ${run + 1}/${args.runs} done`);
   }
+  if (tasks.length > 0 && latencies.length === 0) throw new NoFillError(`bench: none of ${tasks.length * args.runs} fill(s) succeeded (the warnings above say why)`);
   const seconds = latencies.reduce((a, b) => a + b, 0) / 1000;
   return {
     model: model.name,
     kind: `${model.spec.family}/${model.spec.graph}`,
     provider: model.provider,
     loadMs,
-    tasks: requests.length,
+    tasks: tasks.length,
     runs: args.runs,
     fills: latencies.length,
     latencyMs: distribution(latencies),

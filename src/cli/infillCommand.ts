@@ -17,7 +17,7 @@ export async function runInfill(args: InfillArgs, model: LoadedModel, logger: Lo
   let filled = 0;
   let failed = 0;
   for await (const line of readLines(args.input)) {
-    const task = parseTask(line);
+    const task = parseTask(line.text);
     if (isBadLine(task)) {
       failed++;
       await output.write(formatRecord(task, { error: task.error }));

@@ -9,18 +9,25 @@ export class StreamError extends Error {
   override readonly name = 'StreamError';
 }
 
+/** A line of a task file and its number there (from 1, blank lines counted), for messages. */
+export interface Line {
+  readonly number: number;
+  readonly text: string;
+}
+
 /**
  * The non-blank lines of `file` (stdin when undefined), streamed. Lines end at '\n' only ('\r\n'
  * too, its '\r' dropped): a lone '\r' is JSON whitespace, not a line break, so it cannot split a
  * task. A UTF-8 byte-order mark before the first line is dropped.
  */
-export async function* readLines(file: string | undefined): AsyncIterable<string> {
+export async function* readLines(file: string | undefined): AsyncIterable<Line> {
   const input: Readable = file === undefined ? process.stdin : createReadStream(file);
   const decoder = new StringDecoder('utf8');
   // The current line's text so far, in pieces joined once its '\n' comes: a line of many chunks
   // then costs linear time (re-splitting all of it at every chunk was quadratic: 37 MB, 10 s).
   let pieces: string[] = [];
   let first = true;
+  let number = 0;
   try {
     for await (const chunk of input) {
       let text = decoder.write(chunk as Buffer);
@@ -34,7 +41,8 @@ export async function* readLines(file: string | undefined): AsyncIterable<string
         const line = pieces.join('');
         pieces = [];
         start = end + 1;
-        if (line.trim() !== '') yield withoutCarriageReturn(line);
+        number++;
+        if (line.trim() !== '') yield { number, text: withoutCarriageReturn(line) };
       }
       if (start < text.length) pieces.push(text.slice(start));
     }
@@ -43,7 +51,7 @@ export async function* readLines(file: string | undefined): AsyncIterable<string
   }
   let last = pieces.join('') + decoder.end();
   if (first && last.charCodeAt(0) === 0xfeff) last = last.slice(1);
-  if (last.trim() !== '') yield withoutCarriageReturn(last);
+  if (last.trim() !== '') yield { number: number + 1, text: withoutCarriageReturn(last) };
 }
 
 /** A line without the '\r' of a '\r\n' line end. */

@@ -55,15 +55,28 @@ export function taskRequest(task: Task): InfillRequest {
   return { text: task.prefix + task.suffix, holes: [hole] };
 }
 
+type TaskId = Pick<BadLine, 'taskId' | 'rawTaskId'>;
+
 /**
  * One output line: `task_id` first, as the input wrote it (a number's digits verbatim), then
  * `fields`. A line with no usable task_id has none.
  */
-export function formatRecord(task: Pick<BadLine, 'taskId' | 'rawTaskId'>, fields: Readonly<Record<string, unknown>>): string {
+export function formatRecord(task: TaskId, fields: Readonly<Record<string, unknown>>): string {
   const body = JSON.stringify(fields);
-  if (task.taskId === undefined) return body;
-  const id = task.rawTaskId ?? JSON.stringify(task.taskId);
+  const id = taskIdJson(task);
+  if (id === undefined) return body;
   return body === '{}' ? `{"task_id":${id}}` : `{"task_id":${id},${body.slice(1)}`;
+}
+
+/** Where a task is in its file, for a message: `line 4` or `line 4, task_id "a"`. */
+export function taskPlace(lineNumber: number, task: TaskId): string {
+  const id = taskIdJson(task);
+  return id === undefined ? `line ${lineNumber}` : `line ${lineNumber}, task_id ${id}`;
+}
+
+/** The task_id as JSON, as the input wrote it (a number's digits verbatim); undefined if it has none. */
+function taskIdJson(task: TaskId): string | undefined {
+  return task.taskId === undefined ? undefined : (task.rawTaskId ?? JSON.stringify(task.taskId));
 }
 
 /** JSON whitespace. */

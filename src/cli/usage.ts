@@ -54,7 +54,7 @@ Options:
   --verbose            debug logging on stderr
   -h, --help           this text
 
-Exit codes: 0 done (bad task lines become error records), 1 the model cannot be loaded,
-2 invalid arguments (--output naming the input file is refused), 3 reading the tasks or writing
-the results failed midway (e.g. a full disk).
+Exit codes: 0 done (bad task lines become error records), 1 the model cannot be loaded, or bench
+had tasks and no fill succeeded, 2 invalid arguments (--output naming the input file is refused),
+3 reading the tasks or writing the results failed midway (e.g. a full disk).
 `;

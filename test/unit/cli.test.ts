@@ -167,6 +167,32 @@ describe('diffuse CLI', function () {
     assert.match(stdout, /^latency ms +p50 [\d.]+ +p95 [\d.]+/m);
     assert.match(stdout, /^NFE\/token +[\d.]+$/m);
   });
+
+  it("bench names a skipped line's number (blank lines counted) and its task_id", () => {
+    const input = path.join(dir, 'bench-bad.jsonl');
+    writeFileSync(input, [JSON.stringify(GOOD), '', '{not json', JSON.stringify({ task_id: 'bad-size', prefix: 'a', max_tokens: 0 }), '{"task_id": 7, "prompt": "x = "}'].join('\n'));
+    const { code, stdout, stderr } = diffuse(['bench', ...MODEL, '--input', input, '--runs', '1', '--json']);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual([JSON.parse(stdout).tasks, JSON.parse(stdout).fills], [2, 2]);
+    assert.match(stderr, /^warn +\[bench\] line 3: skipped: invalid JSON: /m);
+    assert.match(stderr, /^warn +\[bench\] line 4, task_id "bad-size": skipped: max_tokens must be a positive integer$/m);
+  });
+
+  it("bench names each failed fill's line and task_id, logs a failed warm-up, and exits 1 when no fill succeeded", () => {
+    const input = path.join(dir, 'bench-failing.jsonl');
+    writeFileSync(input, `${JSON.stringify(GOOD)}\n\n{"task_id": 7, "prompt": "x = "}\n`);
+    // GenMD4 has no single σ(t) for the Euler step: every fill is refused.
+    const genmd4 = ['--model', path.join(ROOT, 'test', 'fixtures', 'families', 'genmd4'), '--ep', 'cpu', '--max-tokens', '6', '--kernel', 'euler'];
+    const { code, stdout, stderr } = diffuse(['bench', ...genmd4, '--input', input, '--runs', '2']);
+    assert.equal(code, 1, stderr);
+    assert.equal(stdout, '');
+    assert.match(stderr, /^warn +\[bench\] line 1, task_id "good": the warm-up fill failed: .*kernel/m);
+    const failed = stderr.split('\n').filter((line) => line.includes('a fill failed'));
+    assert.deepEqual(failed.map((line) => /\[bench\] (line \d+, task_id \S+): a fill failed: .*kernel/.exec(line)?.[1]), [
+      'line 1, task_id "good"', 'line 3, task_id 7', 'line 1, task_id "good"', 'line 3, task_id 7',
+    ]);
+    assert.match(stderr, /^diffuse: bench: none of 4 fill\(s\) succeeded/m);
+  });
 });
 
 describe('diffuse CLI arguments', () => {
