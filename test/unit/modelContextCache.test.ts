@@ -30,6 +30,16 @@ function maxDiff(logits: Float32Array, expected: number[][][] | Float32Array): n
   return flat.reduce((worst, x, i) => Math.max(worst, Math.abs(logits[i] - x)), 0);
 }
 
+/** Whether process `pid` exists, a zombie not yet reaped included. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function request(ids: number[][], positions: number[][], cache?: DenoiseRequest['cache']): DenoiseRequest {
   return requestOf(ids, positions, cache ? { cache } : {});
 }
@@ -162,6 +172,19 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     // a new worker keeps nothing: this cached request runs as a full call (and keeps the context again)
     const recovered = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 6000, refresh: false, fresh }));
     assert.ok(maxDiff(recovered, c.full_logits) <= golden.atol, 'the full recompute');
+  });
+
+  it('refreshes when the worker that kept the context died between two calls of a fill: its replacement keeps none', async () => {
+    const c = golden.cached_cases[0];
+    const fresh = Int32Array.from(c.fresh);
+    await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 6100, refresh: true, fresh }));
+    const [worker] = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'sessionWorker'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    process.kill(worker!, 'SIGKILL');
+    // once the process is reaped, its exit has been reported: the next call goes to a replacement
+    for (const end = Date.now() + 3000; isAlive(worker!) && Date.now() < end;) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(!isAlive(worker!), 'the worker is gone');
+    const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 6100, refresh: false, fresh }));
+    assert.ok(maxDiff(logits, c.full_logits) <= golden.atol, 'the full recompute');
   });
 
   it("refuses a cached call planned against a context that a call queued before it replaced, instead of running on the other fill's", async () => {

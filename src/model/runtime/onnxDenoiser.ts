@@ -181,8 +181,9 @@ export class OnnxDenoiser implements Denoiser {
   }
 
   /**
-   * A context-cache graph's call: cached when the request asks for no refresh and the worker keeps
-   * this fill's context for this canvas shape and the request's rows (a subset of the kept rows,
+   * A context-cache graph's call: cached when the request asks for no refresh and the live worker
+   * keeps this fill's context (a replacement, after the worker that kept it died between two calls,
+   * keeps none) for this canvas shape and the request's rows (a subset of the kept rows,
    * once the fill is pruned, narrows the kept context to them; a shared context serves any rows as
    * it is); otherwise full, keeping the context when the request uses the cache at all: the batch's
    * own, or the first row's shared by `copies` rows (`keptCopies` of it).
@@ -192,7 +193,8 @@ export class OnnxDenoiser implements Denoiser {
     const { cache: use, batch, length } = request;
     const rows = use?.rows ? Array.from(use.rows) : Array.from({ length: batch * copies }, (_, b) => b);
     const kept = this.kept;
-    if (use && !use.refresh && kept && kept.fill === use.fill && kept.length === length && sameRows(kept.fresh, use.fresh)) {
+    const keptHere = kept !== undefined && kept.worker === this.host.workerNumber;
+    if (use && !use.refresh && keptHere && kept.fill === use.fill && kept.length === length && sameRows(kept.fresh, use.fresh)) {
       if (kept.shared) return { plan: cachedCall(cache, request, use.fresh) };
       const batchRows = rows.map((row) => kept.rows.indexOf(row));
       if (batchRows.every((i) => i >= 0)) {
