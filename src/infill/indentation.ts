@@ -130,6 +130,7 @@ function documentLevel(text: string, holes: readonly Hole[]): number | undefined
     widths.push(indentColumns(indent, MODEL_LEVEL));
   }
   if (widths.length === 0) return undefined;
-  const level = Math.min(...widths);
+  // a loop, not Math.min(...widths): spreading one argument a line overflows the stack past ~125k lines
+  const level = widths.reduce((min, w) => Math.min(min, w));
   return level === MODEL_LEVEL || level > 2 * MODEL_LEVEL || widths.some((w) => w % level !== 0) ? undefined : level;
 }

@@ -119,6 +119,13 @@ describe('infill: indentation as the model reads it', () => {
     }
   });
 
+  it('reads the level width of a file of 200,000 indented lines (4 MB)', () => {
+    const text = 'def g(a, b):\n  c = a + b\n  return c\n'.repeat(100_000);
+    const shown = requestForModel({ text, holes: [{ start: 0, end: 0 }], languageId: 'python' });
+    assert.deepEqual(shown.indentation, { insertSpaces: true, tabSize: 4, levelColumns: 2 });
+    assert.equal(shown.text, 'def g(a, b):\n    c = a + b\n    return c\n'.repeat(100_000));
+  });
+
   it('leaves a document alone whose indentation is no multiple of one width', () => {
     const request = { text: 'x = f(a,\n     b)\nif x:\n  y = 1\n', holes: [{ start: 0, end: 0 }], languageId: 'python' };
     assert.equal(requestForModel(request), request);
