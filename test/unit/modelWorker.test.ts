@@ -222,6 +222,45 @@ process.stdin.on('end', () => process.exit(0));`);
     });
   });
 
+  describe('logits too large for one reply (thousands of rows)', () => {
+    /**
+     * The real inference worker, but a run of more than the warm-up's two positions answers logits
+     * of just over 1 GiB: zero pages, never written to, which cost no memory until touched.
+     */
+    const hugeLogitsWorker = (): string => {
+      const file = path.join(root, 'huge-logits-sessionWorker.js');
+      writeFileSync(file, `const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
+const create = ort.InferenceSession.create;
+ort.InferenceSession.create = async function (modelPath, options) {
+  const session = await create.call(this, modelPath, options);
+  const run = session.run.bind(session);
+  session.run = (feeds, fetches) => {
+    const [batch, queries] = feeds.positions.dims;
+    if (queries <= 2) return run(feeds, fetches);
+    const width = Math.floor(2 ** 28 / (batch * queries)) + 1;
+    return Promise.resolve({ logits: new ort.Tensor('float32', new Float32Array(batch * queries * width), [batch, queries, width]) });
+  };
+  return session;
+};
+require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'runtime', 'sessionWorker.js'))});
+`);
+      return file;
+    };
+
+    it('are refused as an ordinary error that says so, and the worker lives on to serve the next run', async () => {
+      const model = await loadModel(folder(), { executionProvider: 'cpu', workerFile: hugeLogitsWorker() });
+      try {
+        const [pid] = workersOf(process.pid);
+        await assert.rejects(model.denoiser.denoise(request(3)), (e: unknown) =>
+          e instanceof InferenceError && /logits of \d+ bytes exceed the 1 GiB a reply may carry; ask for fewer rows/.test(e.message));
+        assert.equal((await model.denoiser.denoise(request(2))).length, 2 * testVocabSize);
+        assert.deepEqual(workersOf(process.pid), [pid], 'the same worker');
+      } finally {
+        await model.dispose();
+      }
+    });
+  });
+
   describe('the process that hosts the worker', () => {
     const loadAndRun = `const { loadModel } = require(MODEL);
 loadModel(${JSON.stringify(path.join(ROOT, 'test', 'fixtures', 'tiny-model'))}, { executionProvider: 'cpu' }).then((model) => {

@@ -22,8 +22,11 @@ const kinds = [Int32Array, Float32Array] as const;
 /** A header past this is no header of ours: a corrupted stream must not make us allocate gigabytes. */
 const MAX_HEADER_BYTES = 1 << 20;
 const MAX_ARRAYS = 16;
-/** Nor arrays past this (a refresh's kept keys and values are ~12 MB): the reader allocates them before their bytes arrive. */
-const MAX_ARRAY_BYTES = 1 << 30;
+/**
+ * Nor arrays past this (a refresh's kept keys and values are ~12 MB): the reader allocates them
+ * before their bytes arrive. The worker refuses a larger answer itself, as an ordinary error.
+ */
+export const MAX_ARRAY_BYTES = 1 << 30;
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /** The frame as buffers to write in order; array bytes are views, not copies. */

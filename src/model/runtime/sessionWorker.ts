@@ -11,7 +11,7 @@ import './runtimeTelemetry';
 import type * as Ort from 'onnxruntime-node';
 import { errorMessage } from '../../core/errors';
 import { appendRows, carryRows, selectBatch, selectRows, type Allocate } from './cacheRows';
-import { encodeFrame, FrameReader, type WireArray } from './frames';
+import { encodeFrame, FrameReader, MAX_ARRAY_BYTES, type WireArray } from './frames';
 import { KeptBuffers } from './keptBuffers';
 import { watchForOrphaning } from './orphanWatch';
 import { ortTensor } from './ortTensor';
@@ -132,6 +132,10 @@ async function run(feeds: readonly FeedHeader[], arrays: readonly WireArray[], o
   if (cache && context) kept = { ...context, id: cache.context.keeps };
   const logits = result[outputName];
   if (logits.type !== 'float32') throw new Error(`output '${outputName}' is ${logits.type}, expected float32`);
+  // A larger frame would be read as a corrupt stream and this worker killed for it: a request too
+  // large (thousands of rows) is the caller's to split, and the worker serves on.
+  const bytes = (logits.data as Float32Array).byteLength;
+  if (bytes > MAX_ARRAY_BYTES) throw new Error(`logits of ${bytes} bytes exceed the ${MAX_ARRAY_BYTES / 2 ** 30} GiB a reply may carry; ask for fewer rows`);
   return { data: logits.data as Float32Array, dims: logits.dims };
 }
 
