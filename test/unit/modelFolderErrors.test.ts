@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
 import { inspectModelFolder } from '../../src/model/folder/modelFolder';
-import { writeTestModelFolder } from './helpers/onnxTestModel';
+import { testVocabSize, writeTestModelFolder } from './helpers/onnxTestModel';
 
 /** Broken model folders the first checks missed: each named by its precise reason, never "missing file". */
 describe('model folder: what exactly is wrong', () => {
@@ -81,6 +82,18 @@ describe('model folder: what exactly is wrong', () => {
     it('a bos_id on the mask', async () => {
       await expectError(folder({ bos_id: 1 }), 'meta.json', /^field 'bos_id' is 1: the same id as mask_id$/);
     });
+  });
+
+  it('a tokenizer.json token whose id is past vocab_size, though the count of tokens matches', async () => {
+    const dir = folder();
+    const file = path.join(dir, 'tokenizer.json');
+    const tokenizer = JSON.parse(readFileSync(file, 'utf8')) as { model: { vocab: Record<string, number> } };
+    tokenizer.model.vocab['Ġt'] = 5000;
+    writeFileSync(file, JSON.stringify(tokenizer));
+    const meta = path.join(dir, 'meta.json');
+    const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace(/"tokenizer_sha256": "[0-9a-f]+"/, `"tokenizer_sha256": "${sha256}"`));
+    await expectError(dir, 'tokenizer.json', new RegExp(`^token "Ġt" has id 5000, but meta\\.json's vocab_size ${testVocabSize} leaves the tokenizer ids 0 to ${testVocabSize - 1}$`));
   });
 
   it('vocab_size: 1e400 is reported as a number too large, not as null', async () => {

@@ -8,6 +8,7 @@ import { loadTokenizer, sha256File, type TextTokenizer } from '../../tokenizer';
 import { parseMeta, type ModelMeta } from './meta';
 import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from './onnxFile';
 import { checkSpecialIds } from './specialIds';
+import { checkTokenizerIds } from './tokenizerIds';
 
 export interface ModelFiles {
   readonly dir: string;
@@ -66,7 +67,8 @@ async function requireReadable(file: string, kind: 'file' | 'folder'): Promise<v
 /**
  * Everything about a model folder that can be checked without an inference session: the files
  * exist, meta.json is valid, the tokenizer is the one the model was trained with and has its
- * vocabulary, and model.onnx is a complete ONNX file. The graph's signature is checked at load.
+ * vocabulary (as many tokens, none with an id past it), and model.onnx is a complete ONNX file.
+ * The graph's signature is checked at load.
  */
 export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
   const files = modelFiles(dir);
@@ -90,6 +92,7 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
       `vocab_size ${meta.spec.vocabSize} does not match the tokenizer's vocabulary of ${tokenizer.vocabSize} tokens${expected}`,
     );
   }
+  await checkTokenizerIds(files.tokenizer, meta.spec.vocabSize, textIds);
   await checkSpecialIds(files.meta, meta, tokenizer);
   const { operatorDomains } = await checkOnnxFile(files.model);
   const cpuModel = await cpuModelFile(files);
