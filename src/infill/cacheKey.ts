@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SampleOptions } from '../sampler';
 import type { HoleKind } from './holeShape';
 
@@ -22,8 +23,20 @@ export function resultShaping(options: ResultShapingOptions): ResultShapingOptio
  * the options that change the result (from `resultShaping`, so the caller's key order and its
  * extra fields never matter), and each row's hole kinds: they decide how a row's fills are read,
  * so which rows `pruneAfter` keeps, and where no line may end at once (a line-shaped hole's first
- * slot, lineStarts.ts): the same ids in holes of another shape sample otherwise.
+ * slot, lineStarts.ts): the same ids in holes of another shape sample otherwise. `checked` is what
+ * the syntax check reads (`syntaxInput`), which also ranks the rows a prune keeps.
  */
-export function cacheKey(ids: Int32Array, batch: number, shaping: ResultShapingOptions, rowKinds: readonly (readonly HoleKind[])[]): string {
-  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${JSON.stringify(rowKinds)}`;
+export function cacheKey(
+  ids: Int32Array, batch: number, shaping: ResultShapingOptions, rowKinds: readonly (readonly HoleKind[])[], checked: string | undefined,
+): string {
+  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${JSON.stringify(rowKinds)}|${checked ?? ''}`;
+}
+
+/**
+ * The syntax check's own input, for the cache key: its language and the text of its window, which
+ * reaches past the canvas (an import line above it binds a name the fill uses). Hashed: the window
+ * is thousands of characters, the key one of a few dozen kept.
+ */
+export function syntaxInput(languageId: string, window: string): string {
+  return `${languageId}:${createHash('sha256').update(window).digest('hex')}`;
 }

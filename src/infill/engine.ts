@@ -5,10 +5,10 @@ import { type SampleOptions, type SampleResult, type StepInfo, sample } from '..
 import type { Denoiser } from '../sampler/types';
 import type { TextTokenizer } from '../tokenizer';
 import { buildCanvas, type CanvasHole, type CanvasLayout } from './canvas';
-import { cacheKey, resultShaping } from './cacheKey';
+import { cacheKey, resultShaping, syntaxInput } from './cacheKey';
 import { CACHE_ENTRIES } from './defaults';
 import { readHole, type SampledCanvas } from './extract';
-import { holeShape, type HoleKind } from './holeShape';
+import { holeShape } from './holeShape';
 import { indentVariants } from './indentVariants';
 import { lineEndingIds, lineHoleStarts, ruleOutAtStarts } from './lineStarts';
 import { normalizeIndentation, requestForModel, type IndentStyle } from './indentation';
@@ -108,7 +108,8 @@ export class InfillEngine {
     const lineStarts = options.nonEmpty && spec.graph === 'absorb'
       ? lineHoleStarts(layout, rowKinds.map((kinds) => kinds.map((kind) => kind === 'line')))
       : [];
-    const run = await this.sampleCached(tokens, batch, length, options, hooks, onPrune, lineStarts, rowKinds);
+    const key = cacheKey(tokens, batch, resultShaping(options), rowKinds, this.syntaxCacheKey(request));
+    const run = await this.sampleCached(key, tokens, batch, length, options, hooks, onPrune, lineStarts);
     // An abort after the sampler's last step (or on a cache hit), before or while the fills are
     // read: a cancelled fill has no result, so a caller never shows what the user cancelled.
     throwIfAborted(hooks.signal);
@@ -183,16 +184,13 @@ export class InfillEngine {
   }
 
   /**
-   * Samples the batch, or returns the cached result of an identical run (`lineStarts`: where no
-   * line may end at once, read from `rowKinds`: how each row's holes are read, which `onPrune`
-   * ranks by).
+   * Samples the batch, or returns the cached result of the run `key` identifies (`lineStarts`:
+   * where no line may end at once).
    */
   private async sampleCached(
-    tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks,
-    onPrune: SampleOptions['onPrune'], lineStarts: readonly number[], rowKinds: readonly (readonly HoleKind[])[],
+    key: string, tokens: Int32Array, batch: number, length: number, options: InfillOptions, hooks: InfillHooks,
+    onPrune: SampleOptions['onPrune'], lineStarts: readonly number[],
   ): Promise<Run> {
-    const shaping = resultShaping(options);
-    const key = cacheKey(tokens, batch, shaping, rowKinds);
     const hit = this.cache.get(key);
     if (hit) {
       this.log.debug('served from the cache');
@@ -207,7 +205,7 @@ export class InfillEngine {
       return verdict;
     });
     const denoiser = lineStarts.length > 0 ? ruleOutAtStarts(this.model.denoiser, lineStarts, await lineEndingIds(this.model.tokenizer)) : this.model.denoiser;
-    const result = await sample(denoiser, { tokens, batch, length }, { ...shaping, signal, onStep, onPrune });
+    const result = await sample(denoiser, { tokens, batch, length }, { ...resultShaping(options), signal, onStep, onPrune });
     if (!stoppedEarly) this.cache.set(key, result);
     return { result, cached: false };
   }
@@ -265,6 +263,16 @@ export class InfillEngine {
       candidate.syntaxErrors = this.syntax.errors(filled, languageId)! - before;
     }
     this.log.debug(`syntax: parse errors added per candidate [${candidates.map((c) => c.syntaxErrors).join(', ')}]`);
+  }
+
+  /**
+   * What `checkSyntax` reads of `request` (syntaxInput), for the cache key; undefined where it
+   * reads nothing. It ranks the rows a prune keeps, so another language or window text is another run.
+   */
+  private syntaxCacheKey({ text, holes, languageId }: InfillRequest): string | undefined {
+    if (!this.syntax || languageId === undefined) return undefined;
+    const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end, languageId);
+    return syntaxInput(languageId, text.slice(from, to));
   }
 
   /** Index of the first token whose text holds a line break after some text (where post-processing cuts a line), or -1. */

@@ -65,4 +65,32 @@ describe('InfillEngine: candidates that add parse errors', () => {
     const unchecked = await engine.fill(request, options);
     assert.deepEqual(unchecked.candidates.map((c) => [c.fills[0].text, c.syntaxErrors]), [['(', undefined], ['ok1', undefined]]);
   });
+  it('samples anew, not from the cache, for another language or other text in its window past the canvas: they decide which rows a prune keeps', async () => {
+    const tokenizer = new FakeTokenizer();
+    const [good, one, bad] = [(await tokenizer.ids('ok'))[0], (await tokenizer.ids('1'))[0], (await tokenizer.ids('('))[0]];
+    let start = 0;
+    // As above: the sure 1-slot row writes '(', the less sure 2-slot row 'ok1'.
+    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => {
+      if (position === start) return row[start + 1] === FAKE_SPECIAL.pad ? bad : ([good, 3] as const);
+      if (position === start + 1) return one;
+      return row[position];
+    });
+    // '(' is an error in 'toy' unless the document allows it.
+    const syntax: SyntaxChecker = { errors: (text, language) => (language === 'toy' ? Number(text.includes('(') && !text.includes('#allow')) : undefined) };
+    const engine = new InfillEngine({ denoiser, tokenizer }, undefined, { syntax });
+    // Greedy, one candidate: after the first step only the best-ranked length row goes on.
+    const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: [1, 2], inlineLengths: undefined, steps: 2, threshold: undefined, contextTokens: 64, pruneAfter: 1 };
+    const fill = async (header: string, languageId: string) => {
+      // The header is far enough above the hole to be off the 64-token canvas, well inside the window.
+      const text = `${header}\n${'y = 1\n'.repeat(30)}x = \n`;
+      const at = text.length - 1;
+      const result = await engine.fill({ text, holes: [{ start: at, end: at }], languageId }, options, { onPlan: (plan) => (start = plan.layout.rows[0][0].start) });
+      return [result.candidates[0].fills[0].text, result.cached];
+    };
+    assert.deepEqual(await fill('#allow', 'toy'), ['(', false]);
+    assert.deepEqual(await fill('#allow', 'toy'), ['(', true]);
+    assert.deepEqual(await fill('#deny_', 'toy'), ['ok1', false], "the line above the canvas makes '(' an error");
+    assert.deepEqual(await fill('#allow', 'toy'), ['(', true]);
+    assert.deepEqual(await fill('#deny_', 'other'), ['(', false], 'no check in a language without a grammar');
+  });
 });
