@@ -46,21 +46,21 @@ const MODEL_LEVEL = 4;
 /** Every line's leading whitespace (possibly empty). */
 const LINE_INDENT = /^[ \t]*/gm;
 
-/** Leading whitespace that holds a tab, on any line. */
-const TAB_INDENT = /^[ \t]*\t/m;
+/** A line's whole leading whitespace where it holds a tab (spaces first: no backtracking over a long run). */
+const TAB_INDENT = /^ *\t[ \t]*/gm;
 
 /**
  * The request as the model is shown it: every line's leading whitespace written as spaces, four
  * columns a level (a tab reaches the next multiple of four; Python whose indentation is all in
  * multiples of another width, two or eight columns, is re-spaced to four a level), the holes moved
- * to match, and the style its fills are to be spelled back in: with tabs where the document's
- * indentation holds tabs, unless the editor asks for spaces; with the document's own level width.
+ * to match, and the style its fills are to be spelled back in: with tabs where the document is
+ * indented with tabs (tabIndented), unless the editor asks for spaces; with the document's own level width.
  * A request already indented so comes back as it is.
  */
 export function requestForModel(request: InfillRequest): InfillRequest {
   // the corpus indents Python by four a level, its TypeScript and JavaScript mostly by two
   const levelColumns = request.languageId === 'python' ? documentLevel(request.text, request.holes) : undefined;
-  const tabbed = TAB_INDENT.test(request.text);
+  const tabbed = tabIndented(request.text, request.holes);
   // the common case, on every keystroke: nothing to re-space, and no line built to find that out
   if (levelColumns === undefined && !tabbed) return request;
   const shown = respaced(request, levelColumns, tabbed);
@@ -71,6 +71,19 @@ export function requestForModel(request: InfillRequest): InfillRequest {
     (i === 0 || hole.start > shown.holes[i - 1].end) && (hole.end > hole.start || request.holes[i].end === request.holes[i].start);
   if (!shown.holes.every(kept)) return tabbed ? respaced(request, undefined, tabbed) : request;
   return shown;
+}
+
+/**
+ * Whether the document is indented with tabs: a tab is in the indentation of a line with text, or
+ * in front of a hole on its line (the line being written). A blank line's tab says nothing: editors
+ * leave them behind in space-indented files, whose fills then came back in tabs (a TabError in Python).
+ */
+function tabIndented(text: string, holes: readonly Hole[]): boolean {
+  for (const { index: start, 0: indent } of text.matchAll(TAB_INDENT)) {
+    const end = start + indent.length;
+    if (hasText(text, end) || holes.some((hole) => hole.start <= end && text.slice(start, hole.start).includes('\t'))) return true;
+  }
+  return false;
 }
 
 /** `request` with every line's indentation in spaces, `levelColumns` (if any) shown as four. */
@@ -123,14 +136,18 @@ function documentLevel(text: string, holes: readonly Hole[]): number | undefined
     const end = text.indexOf('\n', start);
     return holes.some((hole) => hole.start <= (end < 0 ? text.length : end) && hole.end > start);
   };
-  const hasText = (after: number) => !/^\r?(\n|$)/.test(text.slice(after, after + 2));
   const widths: number[] = [];
   for (const { index: start, 0: indent } of text.matchAll(LINE_INDENT)) {
-    if (indent === '' || !hasText(start + indent.length) || touched(start)) continue;
+    if (indent === '' || !hasText(text, start + indent.length) || touched(start)) continue;
     widths.push(indentColumns(indent, MODEL_LEVEL));
   }
   if (widths.length === 0) return undefined;
   // a loop, not Math.min(...widths): spreading one argument a line overflows the stack past ~125k lines
   const level = widths.reduce((min, w) => Math.min(min, w));
   return level === MODEL_LEVEL || level > 2 * MODEL_LEVEL || widths.some((w) => w % level !== 0) ? undefined : level;
+}
+
+/** Whether `text` goes on after offset `at` before its line ends. */
+function hasText(text: string, at: number): boolean {
+  return !/^\r?(\n|$)/.test(text.slice(at, at + 2));
 }

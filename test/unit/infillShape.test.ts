@@ -131,6 +131,19 @@ describe('infill: indentation as the model reads it', () => {
     assert.equal(requestForModel(request), request);
   });
 
+  it('reads tab indentation from the lines with text, and the line a hole is on, not from a blank line\'s tab', () => {
+    const blankTab = (level: string) => {
+      const text = `def f(x):\n${level}y = x * 2\n\t\r\n${level}if y:\n${level}${level}pass\n`;
+      return { text, holes: [{ start: text.indexOf('pass'), end: text.indexOf('pass') }], languageId: 'python' };
+    };
+    const request = blankTab('    ');
+    assert.equal(requestForModel(request), request, 'indented in spaces: the fill is not asked back in tabs');
+    assert.deepEqual(requestForModel(blankTab('  ')).indentation, { insertSpaces: true, tabSize: 4, levelColumns: 2 });
+    const written = requestForModel({ text: 'def f(x):\n\t', holes: [{ start: 11, end: 11 }] });
+    assert.equal(written.text, 'def f(x):\n    ');
+    assert.deepEqual(written.indentation, { insertSpaces: false, tabSize: 4 }, 'the tab the new line starts with');
+  });
+
   it('keeps the editor\'s spaces, and a document without tab indentation as it is', () => {
     const spacesWanted = requestForModel({ text: '\tx\n', holes: [{ start: 0, end: 0 }], indentation: { insertSpaces: true, tabSize: 2 } });
     assert.deepEqual(spacesWanted.indentation, { insertSpaces: true, tabSize: 2 });
