@@ -13,7 +13,7 @@ import { indentVariants } from './indentVariants';
 import { lineEndingIds, lineHoleStarts, ruleOutAtStarts } from './lineStarts';
 import { normalizeIndentation, requestForModel, type IndentStyle } from './indentation';
 import { optionsForModel } from './modelOptions';
-import { postProcess, type Processed } from './postprocess';
+import { lineBreakAt, postProcess, type Processed } from './postprocess';
 import { batchTokens, canvasSlots, planRows, rowHoles, type HoleInput, type RowSpec } from './rows';
 import { meanLogProbability } from './score';
 import { syntaxWindow, type SyntaxChecker } from './syntax';
@@ -137,10 +137,12 @@ export class InfillEngine {
     sampled: SampledCanvas, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, skip: readonly number[] = [],
   ): Promise<Candidate[]> {
     const candidates: Candidate[] = [];
+    // From the caller's text: an indentation variant's new line ends in a bare '\n' (indentVariants.ts).
+    const eol = lineBreakAt(request.text, request.holes[0].start);
     let offset = 0;
     for (const v of placed) {
       for (const [r, row] of v.rows.entries()) {
-        if (!skip.includes(offset + r)) candidates.push(await this.readCandidate(sampled, v, offset + r, row, layout.rows[offset + r]));
+        if (!skip.includes(offset + r)) candidates.push(await this.readCandidate(sampled, v, offset + r, row, layout.rows[offset + r], eol));
       }
       offset += v.rows.length;
     }
@@ -211,7 +213,7 @@ export class InfillEngine {
   }
 
   private async readCandidate(
-    result: SampledCanvas, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[],
+    result: SampledCanvas, variant: PlacedVariant, r: number, row: RowSpec, slots: readonly CanvasHole[], eol: string,
   ): Promise<Candidate> {
     const { canvas, holes, indent } = variant;
     const { text, indentation } = variant.request;
@@ -229,8 +231,8 @@ export class InfillEngine {
       // a cursor inside a line that the row reads as a block (inlineBreaks) keeps the fill's last line break
       const keepsLineBreak = shape.kind === 'inline' && kind === 'block';
       const processed = indent === undefined
-        ? postProcess(raw, { after, shape: { ...shape, kind }, indentation, keepsLineBreak })
-        : asNewLine(postProcess(raw, { after, shape: { ...shape, kind } }), indent, indentation);
+        ? postProcess(raw, { after, shape: { ...shape, kind }, indentation, keepsLineBreak, lineBreak: eol })
+        : asNewLine(postProcess(raw, { after, shape: { ...shape, kind }, lineBreak: eol }), indent, indentation, eol);
       if (processed.reason) this.log.debug(`hole ${i}: ${processed.reason} (${JSON.stringify(raw)})`);
       const lineBreak = kind === 'block' ? -1 : await this.firstLineBreak(generated.ids);
       const kept = lineBreak < 0 ? generated.ids.length : lineBreak + 1;
@@ -287,10 +289,10 @@ export class InfillEngine {
   }
 }
 
-/** The text an indentation variant's fill stands for in the request's hole: the whole new line. */
-function asNewLine(processed: Processed, indent: string, style: IndentStyle | undefined): Processed {
+/** The text an indentation variant's fill stands for in the request's hole: the whole new line, ended as the document's lines. */
+function asNewLine(processed: Processed, indent: string, style: IndentStyle | undefined, eol: string): Processed {
   if (processed.text === '') return processed;
-  const line = `${indent}${processed.text}\n`;
+  const line = `${indent}${processed.text}${eol}`;
   return { ...processed, text: style ? normalizeIndentation(line, style, true) : line };
 }
 

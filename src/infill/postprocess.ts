@@ -19,6 +19,8 @@ export interface HoleContext {
    * the line break the fill ends with stays, so the text after the hole starts the next line.
    */
   readonly keepsLineBreak?: boolean;
+  /** How the document spells a line break (`lineBreakAt`): '\r\n' in a CRLF file. */
+  readonly lineBreak: string;
 }
 
 export interface Processed {
@@ -45,6 +47,7 @@ export interface Processed {
  *    indentation) unless step 3 trimmed the fill's end: the text after the hole then starts the
  *    next line.
  * 6. Indentation in the editor's style, when given.
+ * 7. Every line break spelled as the document's (`lineBreak`): a CRLF file gets no bare '\n'.
  */
 export function postProcess(raw: string, context: HoleContext): Processed {
   const { shape } = context;
@@ -74,6 +77,7 @@ export function postProcess(raw: string, context: HoleContext): Processed {
   }
   if (shape.endsLine) text += '\n';
   if (context.indentation) text = normalizeIndentation(text, context.indentation, shape.atLineStart);
+  text = text.replace(/\r?\n/g, context.lineBreak);
   return reason === undefined ? { text } : { text, reason };
 }
 
@@ -117,6 +121,16 @@ function count(text: string, char: string): number {
   let n = 0;
   for (const c of text) if (c === char) n++;
   return n;
+}
+
+/**
+ * How the document at `at` spells a line break: as the line `at` is on ends (on the last line, as
+ * the line before it ends); '\n' in a text of one line.
+ */
+export function lineBreakAt(text: string, at: number): string {
+  const next = text.indexOf('\n', at);
+  const newline = next < 0 ? text.lastIndexOf('\n', at - 1) : next;
+  return text[newline - 1] === '\r' ? '\r\n' : '\n';
 }
 
 /** The text before the first line break (`\n` or `\r\n`). */

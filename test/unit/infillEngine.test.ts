@@ -292,6 +292,15 @@ describe('InfillEngine', () => {
     assert.equal(fill.text, '    y = x\n');
   });
 
+  it('ends a fill inserted at the start of a line of a CRLF document with \\r\\n, as the document ends its lines', async () => {
+    const prefix = 'def f(x):\r\n';
+    const { engine } = await setup(async (t) => answers([await holeStart(t, prefix), await t.ids('    y=x\n    z=y')]));
+    const [line] = (await engine.fill(cursor(prefix, '    return z\r\n'), { ...OPTIONS, lineTokens: 6 })).candidates[0].fills;
+    assert.equal(line.text, '    y=x\r\n');
+    const [lines] = (await engine.fill(cursor(prefix, '    return z\r\n'), OPTIONS)).candidates[0].fills;
+    assert.equal(lines.text, '    y=x\r\n    z=y\r\n', "the model's own line breaks too");
+  });
+
   it('shows the model a tab-indented document with spaces and gives the fill back in tabs', async () => {
     const prefix = 'def f(x):\n\tif x:\n';
     const { engine, denoiser, tokenizer } = await setup(async (t) => answers([await holeStart(t, 'def f(x):\n    if x:\n'), await t.ids('        y = x')]));

@@ -34,22 +34,24 @@ describe('infill: indentation variants of a whole line inserted at a line start'
     assert.deepEqual(variantsOf({ text: 'a\nb\n', holes: [{ start: 2, end: 4 }] }), []);
   });
 
-  it('fills through the engine: the variant rows run in the same batch and their fill is the whole indented line', async () => {
-    const tokenizer = new FakeTokenizer();
-    const prefix = 'def f(x):\n';
-    // Three rows: the request itself and the variants indented '' and '    ' (one level deeper
-    // after 'def f(x):'). The fake tokenizer spells '\n    ' as one token, so every hole starts at
-    // the same position; the model answers 'y = x' only after the indented line start.
-    const start = 1 + (await tokenizer.ids(prefix)).length;
-    const [indented] = await tokenizer.ids('\n    ');
-    const answer = answers([start, await tokenizer.ids('y = x')]);
-    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => (row[start - 1] === indented ? answer(row, position) : answers()(row, position)));
-    const engine = new InfillEngine({ denoiser, tokenizer });
-    const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, contextTokens: 64, maxTokens: 8, lineTokens: 8, steps: 8 };
-    const result = await engine.fill(at(`${prefix}|    return y\n`), { ...options, lineIndents: true });
-    assert.ok(denoiser.requests.every((r) => r.batch === 3));
-    assert.equal(result.candidates[0].fills[0].text, '    y = x\n');
-    const styled = await engine.fill({ ...at(`${prefix}|    return y\n`), indentation: { insertSpaces: false, tabSize: 4 } }, { ...options, lineIndents: true });
-    assert.equal(styled.candidates[0].fills[0].text, '\ty = x\n');
-  });
+  for (const [name, eol] of [['LF', '\n'], ['CRLF', '\r\n']]) {
+    it(`fills through the engine: the variant rows run in the same batch and their fill is the whole indented line, ended as the document's lines (${name})`, async () => {
+      const tokenizer = new FakeTokenizer();
+      const prefix = `def f(x):${eol}`;
+      // Three rows: the request itself and the variants indented '' and '    ' (one level deeper
+      // after 'def f(x):'). The fake tokenizer spells the line break and '    ' as one token, so
+      // every hole starts at the same position; the model answers 'y = x' only after the indented line start.
+      const start = 1 + (await tokenizer.ids(prefix)).length;
+      const [indented] = await tokenizer.ids(`${eol}    `);
+      const answer = answers([start, await tokenizer.ids('y = x')]);
+      const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => (row[start - 1] === indented ? answer(row, position) : answers()(row, position)));
+      const engine = new InfillEngine({ denoiser, tokenizer });
+      const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, contextTokens: 64, maxTokens: 8, lineTokens: 8, steps: 8 };
+      const result = await engine.fill(at(`${prefix}|    return y${eol}`), { ...options, lineIndents: true });
+      assert.ok(denoiser.requests.every((r) => r.batch === 3));
+      assert.equal(result.candidates[0].fills[0].text, `    y = x${eol}`);
+      const styled = await engine.fill({ ...at(`${prefix}|    return y${eol}`), indentation: { insertSpaces: false, tabSize: 4 } }, { ...options, lineIndents: true });
+      assert.equal(styled.candidates[0].fills[0].text, `\ty = x${eol}`);
+    });
+  }
 });

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import type { HoleKind } from '../../src/infill';
-import { postProcess } from '../../src/infill/postprocess';
+import { lineBreakAt, postProcess } from '../../src/infill/postprocess';
 
 /** Context of a hole of `kind` inside a line (nothing special about line ends or starts). */
-const at = (after: string, kind: HoleKind = 'inline') => ({ after, shape: { kind, endsLine: false, atLineStart: false, textAfter: after.split('\n')[0].trim() !== '' } });
+const at = (after: string, kind: HoleKind = 'inline') => ({ after, shape: { kind, endsLine: false, atLineStart: false, textAfter: after.split('\n')[0].trim() !== '' }, lineBreak: '\n' });
 const block = (after: string) => at(after, 'block');
 
 describe('infill post-processing', () => {
@@ -63,7 +63,7 @@ describe('infill post-processing', () => {
     const read = (after: string) => ({ ...block(after), keepsLineBreak: true });
     assert.deepEqual(postProcess("plit(', ')))\n  ", read('return (res)\n')), { text: "plit(', ')))\n  " });
     assert.equal(postProcess('a = 1\n\n\n    ', read('b = 2\n')).text, 'a = 1\n    ', 'a run of blank lines is one break');
-    assert.equal(postProcess('a = 1\r\n  ', read('b = 2\r\n')).text, 'a = 1\r\n  ', 'a CRLF break stays CRLF');
+    assert.equal(postProcess('a = 1\r\n  ', { ...read('b = 2\r\n'), lineBreak: '\r\n' }).text, 'a = 1\r\n  ', 'a CRLF break stays CRLF');
     assert.equal(postProcess('a = 1\n  ', read('\nb = 2\n')).text, 'a = 1', 'nothing after the hole on its line: trailing breaks go');
     assert.equal(postProcess('\n   ', read('return x\n')).text, '', 'a break alone is no fill');
     // where the fill's end was the rest of the line, that text follows the trimmed fill where it stands
@@ -85,7 +85,7 @@ describe('infill post-processing', () => {
 
   it('keeps one line in a line-shaped hole, ending it with a line break where the hole ends a line', () => {
     assert.deepEqual(postProcess('    y = x\n    return y', at('\n', 'line')), { text: '    y = x', reason: 'kept one line: the hole is a line' });
-    const newLine = { after: '    return y\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true, textAfter: true } };
+    const newLine = { lineBreak: '\n', after: '    return y\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true, textAfter: true } };
     assert.deepEqual(postProcess('    y = x\n    z = 1\n', newLine), { text: '    y = x\n', reason: 'kept one line: the hole is a line' });
     assert.deepEqual(postProcess('    y = x', newLine), { text: '    y = x\n' });
     assert.equal(postProcess('    return y', newLine).text, '', 'repeats the next line');
@@ -94,14 +94,27 @@ describe('infill post-processing', () => {
 
   it('keeps every line of a block but trailing blank ones', () => {
     assert.equal(postProcess('if x:\n    y()\n  \n', block('\nz()')).text, 'if x:\n    y()');
-    const newLines = { after: 'z()\n', shape: { kind: 'block' as const, endsLine: true, atLineStart: true, textAfter: true } };
+    const newLines = { lineBreak: '\n', after: 'z()\n', shape: { kind: 'block' as const, endsLine: true, atLineStart: true, textAfter: true } };
     assert.equal(postProcess('a()\nb()', newLines).text, 'a()\nb()\n');
   });
 
   it("indents in the editor's style when it is given", () => {
     const context = { ...block('\n'), indentation: { insertSpaces: true, tabSize: 4 } };
     assert.equal(postProcess('if x:\n\treturn 1', context).text, 'if x:\n    return 1');
-    const lineStart = { after: 'z()\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true, textAfter: true }, indentation: { insertSpaces: false, tabSize: 4 } };
+    const lineStart = { lineBreak: '\n', after: 'z()\n', shape: { kind: 'line' as const, endsLine: true, atLineStart: true, textAfter: true }, indentation: { insertSpaces: false, tabSize: 4 } };
     assert.equal(postProcess('    y = x', lineStart).text, '\ty = x\n');
+  });
+  it("spells the fill's line breaks as the document's: no bare \\n in a CRLF file", () => {
+    const inFront = { after: '    return y\r\n', shape: { kind: 'line', endsLine: true, atLineStart: true, textAfter: true }, lineBreak: '\r\n' } as const;
+    assert.equal(postProcess('    y = x', inFront).text, '    y = x\r\n');
+    assert.equal(postProcess('if x:\n    y = 1\n', { ...block('\r\nz = 2'), lineBreak: '\r\n' }).text, 'if x:\r\n    y = 1');
+    assert.equal(postProcess('if x:\r\n    y = 1', block('\nz = 2')).text, 'if x:\n    y = 1', 'and none in an LF file');
+  });
+
+  it("reads the document's line break at a place: its line's, the line before's on the last line", () => {
+    assert.equal(lineBreakAt('a\r\nb\r\n', 3), '\r\n');
+    assert.equal(lineBreakAt('a\nb\r\nc', 0), '\n');
+    assert.equal(lineBreakAt('a\r\nb', 4), '\r\n');
+    assert.equal(lineBreakAt('ab', 1), '\n');
   });
 });
