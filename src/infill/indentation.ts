@@ -1,3 +1,4 @@
+import { stringAround, tripleQuoted, TRIPLE_QUOTES } from './tripleQuotes';
 import type { Hole, InfillRequest } from './types';
 
 /**
@@ -127,7 +128,8 @@ function respaced(request: InfillRequest, levelColumns: number | undefined, tabb
  * model's four: the narrowest indentation of a line with text, when every such line's indentation
  * is a multiple of it (a continuation line aligned under a bracket breaks that: then undefined).
  * The lines a hole touches do not count (it may leave part of an indentation, or add to one), but
- * for the line a hole ends in front of.
+ * for the line a hole ends in front of; nor do lines inside a triple-quoted string (a query or a
+ * docstring's text is indented as its author liked, not in the code's levels).
  */
 function documentLevel(text: string, holes: readonly Hole[]): number | undefined {
   // A hole that ends where the line starts leaves the line whole: its fill ends with a line break
@@ -136,9 +138,11 @@ function documentLevel(text: string, holes: readonly Hole[]): number | undefined
     const end = text.indexOf('\n', start);
     return holes.some((hole) => hole.start <= (end < 0 ? text.length : end) && hole.end > start);
   };
+  const strings = TRIPLE_QUOTES.map((quote) => tripleQuoted(text, quote));
+  const quoted = (start: number) => strings.some((of) => stringAround(of, start) !== undefined);
   const widths: number[] = [];
   for (const { index: start, 0: indent } of text.matchAll(LINE_INDENT)) {
-    if (indent === '' || !hasText(text, start + indent.length) || touched(start)) continue;
+    if (indent === '' || !hasText(text, start + indent.length) || touched(start) || quoted(start)) continue;
     widths.push(indentColumns(indent, MODEL_LEVEL));
   }
   if (widths.length === 0) return undefined;

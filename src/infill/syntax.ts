@@ -1,3 +1,5 @@
+import { stringAround, tripleQuoted, TRIPLE_QUOTES } from './tripleQuotes';
+
 /**
  * A parser's verdict on a filled document, for dropping candidates that break the syntax. The
  * engine only sees this interface; src/syntax implements it with tree-sitter.
@@ -19,9 +21,9 @@ export const SYNTAX_WINDOW_CHARS = 4000;
 export function syntaxWindow(text: string, start: number, end: number, languageId?: string): [number, number] {
   let from = start <= SYNTAX_WINDOW_CHARS ? 0 : text.lastIndexOf('\n', start - SYNTAX_WINDOW_CHARS) + 1;
   if (languageId === 'python') {
-    for (const quote of ['"""', "'''"]) {
-      const before = text.slice(0, from);
-      if (before.split(quote).length % 2 === 0) from = text.lastIndexOf('\n', before.lastIndexOf(quote)) + 1;
+    for (const quote of TRIPLE_QUOTES) {
+      const string = stringAround(tripleQuoted(text, quote), from);
+      if (string) from = text.lastIndexOf('\n', string.open) + 1;
     }
   }
   const cut = text.indexOf('\n', end + SYNTAX_WINDOW_CHARS);

@@ -126,6 +126,16 @@ describe('infill: indentation as the model reads it', () => {
     assert.equal(shown.text, 'def g(a, b):\n    c = a + b\n    return c\n'.repeat(100_000));
   });
 
+  it('reads no level width from the lines inside a triple-quoted string', () => {
+    const text = 'def f(x):\n    q = """\n  SELECT 1\n"""\n    if x:\n        return q\n    return None\n';
+    const request = { text, holes: [{ start: text.indexOf('if x:') + 5, end: text.indexOf('if x:') + 5 }], languageId: 'python' };
+    assert.equal(requestForModel(request), request, 'four columns a level: a fill is not halved');
+    const twoColumns = "def f(x):\n  '''Doc\n   more\n   '''\n  return x\n";
+    const shown = requestForModel({ text: twoColumns, holes: [{ start: 0, end: 0 }], languageId: 'python' });
+    assert.ok(shown.text.endsWith("'''\n    return x\n"));
+    assert.deepEqual(shown.indentation, { insertSpaces: true, tabSize: 4, levelColumns: 2 });
+  });
+
   it('leaves a document alone whose indentation is no multiple of one width', () => {
     const request = { text: 'x = f(a,\n     b)\nif x:\n  y = 1\n', holes: [{ start: 0, end: 0 }], languageId: 'python' };
     assert.equal(requestForModel(request), request);
