@@ -4,8 +4,8 @@ import { isInsideSurrogatePair } from './unicode';
 
 /**
  * Rejects a request the engine cannot serve, naming the field: no hole, a hole out of range or
- * splitting a character, holes out of order, overlapping or touching (their fills could not be
- * told apart), a bad `maxTokens`.
+ * splitting a character or a CRLF line break (the fill would leave a lone '\r'), holes out of
+ * order, overlapping or touching (their fills could not be told apart), a bad `maxTokens`.
  */
 export function validateRequest(request: InfillRequest): void {
   const { text, holes } = request;
@@ -19,11 +19,19 @@ export function validateRequest(request: InfillRequest): void {
     if (isInsideSurrogatePair(text, hole.start) || isInsideSurrogatePair(text, hole.end)) {
       throw new InvalidRequestError(`${name} [${hole.start}, ${hole.end}) cuts a character in half`);
     }
+    if (isInsideCrlf(text, hole.start) || isInsideCrlf(text, hole.end)) {
+      throw new InvalidRequestError(`${name} [${hole.start}, ${hole.end}) cuts a line break (\\r\\n) in half`);
+    }
     if (hole.maxTokens !== undefined) requirePositiveInteger(`${name}.maxTokens`, hole.maxTokens);
     if (i > 0 && hole.start <= holes[i - 1].end) {
       throw new InvalidRequestError(`${name} starts at ${hole.start}, not after holes[${i - 1}] ends (${holes[i - 1].end}): holes must be sorted, apart`);
     }
   });
+}
+
+/** Whether `index` falls between the '\r' and the '\n' of one line break. */
+function isInsideCrlf(text: string, index: number): boolean {
+  return text[index - 1] === '\r' && text[index] === '\n';
 }
 
 /** Checks the options this layer owns; the sampler checks its own. */

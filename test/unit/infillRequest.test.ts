@@ -36,6 +36,12 @@ describe('infill request validation', () => {
     rejects('a😀b', [{ start: 2, end: 2 }], /cuts a character in half/);
   });
 
+  it('refuses a hole that cuts a CRLF line break in half, at either end', () => {
+    rejects('x = 1\r\ny = 2\r\n', [{ start: 6, end: 6 }], /holes\[0\] \[6, 6\) cuts a line break \(\\r\\n\) in half/);
+    rejects('x = 1\r\ny = 2\r\n', [{ start: 2, end: 13 }], /cuts a line break/);
+    validateRequest({ text: 'x = 1\r\ny = 2\r\n', holes: [{ start: 5, end: 7 }, { start: 12, end: 12 }] });
+  });
+
   it('refuses a bad hole size', () => {
     rejects('abc', [{ start: 1, end: 1, maxTokens: 0 }], /holes\[0\]\.maxTokens must be a positive integer/);
   });
