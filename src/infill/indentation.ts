@@ -55,7 +55,8 @@ const TAB_INDENT = /^ *\t[ \t]*/gm;
  * columns a level (a tab reaches the next multiple of four; Python whose indentation is all in
  * multiples of another width, two or eight columns, is re-spaced to four a level), the holes moved
  * to match, and the style its fills are to be spelled back in: with tabs where the document is
- * indented with tabs (tabIndented), unless the editor asks for spaces; with the document's own level width.
+ * indented with tabs (tabIndented), unless the editor asks for spaces; with the document's own level
+ * width (a tab's, spelled in spaces, is the editor's tabSize).
  * A request already indented so comes back as it is.
  */
 export function requestForModel(request: InfillRequest): InfillRequest {
@@ -114,12 +115,15 @@ function respaced(request: InfillRequest, levelColumns: number | undefined, tabb
     }
     return offset + shift;
   };
-  const style = request.indentation?.insertSpaces || !tabbed ? request.indentation ?? { insertSpaces: true, tabSize: MODEL_LEVEL } : { insertSpaces: false, tabSize: MODEL_LEVEL };
+  const { indentation } = request;
+  const style = indentation?.insertSpaces || !tabbed ? indentation ?? { insertSpaces: true, tabSize: MODEL_LEVEL } : { insertSpaces: false, tabSize: MODEL_LEVEL };
+  // a tab, shown as the model's level, is the editor's tabSize columns when spelled in spaces
+  const level = levelColumns ?? (tabbed && indentation?.insertSpaces ? indentation.tabSize : undefined);
   return {
     ...request,
     text: shownText,
     holes: request.holes.map((hole) => ({ ...hole, start: moved(hole.start), end: moved(hole.end) })),
-    indentation: levelColumns === undefined ? style : { ...style, levelColumns },
+    indentation: level === undefined ? style : { ...style, levelColumns: level },
   };
 }
 

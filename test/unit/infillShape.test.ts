@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { holeShape, normalizeIndentation, requestForModel, type HoleShape } from '../../src/infill';
+import { DEFAULT_INFILL_OPTIONS, holeShape, InfillEngine, normalizeIndentation, requestForModel, type HoleShape } from '../../src/infill';
+import { answers, FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
+import { FakeTokenizer } from './helpers/fakeTokenizer';
 
 /** The shape of a cursor hole at `|` in `marked`, or of the selection between two `|`. */
 function shapeAt(marked: string): HoleShape {
@@ -154,10 +156,29 @@ describe('infill: indentation as the model reads it', () => {
     assert.deepEqual(written.indentation, { insertSpaces: false, tabSize: 4 }, 'the tab the new line starts with');
   });
 
-  it('keeps the editor\'s spaces, and a document without tab indentation as it is', () => {
+  it('keeps the editor\'s spaces, a tab a level of its tabSize, and a document without tab indentation as it is', () => {
     const spacesWanted = requestForModel({ text: '\tx\n', holes: [{ start: 0, end: 0 }], indentation: { insertSpaces: true, tabSize: 2 } });
-    assert.deepEqual(spacesWanted.indentation, { insertSpaces: true, tabSize: 2 });
+    assert.deepEqual(spacesWanted.indentation, { insertSpaces: true, tabSize: 2, levelColumns: 2 });
     const request = { text: 'if x:\n    y = "\t"\n', holes: [{ start: 6, end: 6 }] };
     assert.equal(requestForModel(request), request);
+  });
+});
+
+describe('infill: the depth of a fill in a tab-indented file whose editor asks for spaces', () => {
+  it('writes each level the model reads in a tab\'s place as tabSize spaces', async () => {
+    const text = 'function f(x) {\n\tif (x) {\n\t\treturn 1;\n\t}\n}\n';
+    const hole = text.indexOf('if (x) {') + 'if (x) {'.length;
+    const tokenizer = new FakeTokenizer();
+    // the model reads each tab as four spaces, and writes the new line two of its levels deep
+    const start = 1 + (await tokenizer.ids('function f(x) {\n    if (x) {')).length;
+    const engine = new InfillEngine({ denoiser: new FakeDenoiser(fakeSpec(), answers([start, await tokenizer.ids('\n        y();')])), tokenizer });
+    const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, contextTokens: 64, maxTokens: 8, steps: 8 };
+    const fill = async (tabSize: number) => {
+      const result = await engine.fill({ text, holes: [{ start: hole, end: hole }], indentation: { insertSpaces: true, tabSize } }, options);
+      return result.candidates[0].fills[0].text;
+    };
+    assert.equal(await fill(2), '\n    y();');
+    assert.equal(await fill(8), `\n${' '.repeat(16)}y();`);
+    assert.equal(await fill(4), '\n        y();');
   });
 });
