@@ -68,16 +68,37 @@ export class TraceRecorder {
     }
   }
 
-  /** Row `row`'s trace, token texts decoded one id at a time; undefined when nothing was sampled (a cache hit). */
+  /** Row `row`'s trace; undefined when nothing was sampled (a cache hit). */
   async result(decode: (ids: number[]) => Promise<string>, row = 0): Promise<DenoiseTrace | undefined> {
     const slots = this.rows?.[row];
     if (!slots || this.steps === 0) return undefined;
-    const tokens: TraceToken[] = [];
-    for (const slot of slots) {
-      const pad = slot.id === this.spec.padId || slot.id === this.spec.eosId;
-      const text = pad || slot.id === this.spec.maskId ? '' : await decode([slot.id]);
-      tokens.push({ text, step: slot.step, confidence: slot.confidence, pad, hole: slot.hole });
-    }
+    const texts = await this.texts(slots, decode);
+    const tokens = slots.map((slot, i): TraceToken => ({ text: texts[i], step: slot.step, confidence: slot.confidence, pad: this.isPad(slot.id), hole: slot.hole }));
     return { steps: this.steps, tokens };
+  }
+
+  /**
+   * Each slot's text: what its token adds to the text of its hole's tokens before it (padding and
+   * masks add nothing). `decode` gives whole characters only, so a character spread over several
+   * byte tokens (CJK, an emoji) shows on the slot that completes it (decoded alone, each byte is '').
+   */
+  private async texts(slots: readonly Slot[], decode: (ids: number[]) => Promise<string>): Promise<string[]> {
+    const texts: string[] = [];
+    let ids: number[] = [];
+    let decoded = '';
+    for (const [i, slot] of slots.entries()) {
+      if (slot.hole !== slots[i - 1]?.hole) [ids, decoded] = [[], ''];
+      const before = decoded;
+      if (!this.isPad(slot.id) && slot.id !== this.spec.maskId) {
+        ids.push(slot.id);
+        decoded = await decode(ids);
+      }
+      texts.push(decoded.slice(before.length));
+    }
+    return texts;
+  }
+
+  private isPad(id: number): boolean {
+    return id === this.spec.padId || id === this.spec.eosId;
   }
 }

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { TraceRecorder, type HoleLayout } from '../../src/infill';
 import { sample, type DiffusionSpec, type Strategy } from '../../src/sampler';
+import { loadTokenizer } from '../../src/tokenizer';
 import { canvasOf, FAKE_SPEC, RecordingDenoiser, row } from './helpers/samplerFakes';
 
 const conditioned = (graph: DiffusionSpec['graph']): DiffusionSpec =>
@@ -12,7 +14,8 @@ const graphs: ReadonlyArray<[string, DiffusionSpec, Strategy]> = [
   ['roulette', conditioned('roulette'), 'confidence'],
 ];
 
-const decode = async (ids: number[]) => `<${ids.join(',')}>`;
+/** Each id spelled `<id>`: a text that is its tokens' texts one after another, as a tokenizer's is. */
+const decode = async (ids: number[]) => ids.map((id) => `<${id}>`).join('');
 
 describe('infill: denoising trace of a fill', () => {
   for (const [graph, spec, strategy] of graphs) {
@@ -59,5 +62,20 @@ describe('infill: denoising trace of a fill', () => {
     assert.equal(await recorder.result(decode), undefined);
     recorder.start({ length: 4, rows: [[{ start: 1, slots: 2 }]] });
     assert.equal(await recorder.result(decode), undefined);
+  });
+  it('shows a character of several byte tokens (CJK, an emoji) on the slot that completes it, never across holes', async () => {
+    const tokenizer = await loadTokenizer(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model', 'tokenizer.json'));
+    const ids = async (text: string) => (await tokenizer.encodeText(text)).ids;
+    const [ji, smile] = [await ids('计'), await ids('😀')];
+    assert.deepEqual([ji.length, smile.length], [3, 4], 'one token per UTF-8 byte');
+    // Hole 0 writes x计 and the first half of 😀; hole 1 its second half (bytes of no character), y and padding.
+    const [x, y, pad] = [...(await ids('x')), ...(await ids('y')), 0];
+    const holes = [[x, ...ji, ...smile.slice(0, 2)], [...smile.slice(2), y, pad]];
+    const tokens = Int32Array.from([x, ...holes[0], x, ...holes[1]]);
+    const recorder = new TraceRecorder({ maskId: 1, padId: pad, eosId: 2 });  // the tiny model's ids
+    recorder.start({ length: tokens.length, rows: [[{ start: 1, slots: 6 }, { start: 8, slots: 4 }]] });
+    recorder.onStep({ step: 1, totalSteps: 1, nfe: 1, tokens, confidence: new Float64Array(tokens.length).fill(0.9), revealStep: new Int32Array(tokens.length).fill(1), masked: 0 });
+    const trace = await recorder.result((slots) => tokenizer.decode(slots));
+    assert.deepEqual(trace?.tokens.map((t) => [t.hole, t.text]), [[0, 'x'], [0, ''], [0, ''], [0, '计'], [0, ''], [0, ''], [1, ''], [1, ''], [1, 'y'], [1, '']]);
   });
 });
