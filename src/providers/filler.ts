@@ -165,6 +165,8 @@ export class Filler extends Disposable {
         onPlan: (planned) => {
           plan = planned;
           recorder.start(planned.layout);
+          // filling from here, not from the first step: the click and "Cancel Fill" stop it during the first pass
+          this.setActivity({ kind: 'filling', step: 0, totalSteps: planned.options.steps });
         },
         onStep: (step) => {
           recorder.onStep(step);

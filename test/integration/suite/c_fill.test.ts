@@ -156,6 +156,30 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
       }
     });
 
+    it('"filling" from the plan on, before the first pass ends: the click and "Cancel Fill" stop it from the start', async () => {
+      // not the text of the test before, whose fill is in the engine's cache: a hit runs no pass
+      const editor = await openEditor('label = (\n');
+      editor.selection = new vscode.Selection(0, 9, 0, 9);
+      await configure({ threshold: 0, maxHoleTokens: 64, steps: 64 });
+      const firstSteps: Array<number | undefined> = [];
+      const watch = setInterval(() => {
+        const activity = diffuse.activity();
+        if (activity.kind === 'filling' && firstSteps.length === 0) firstSteps.push(activity.step);
+      }, 0);
+      try {
+        await waitFor(() => diffuse.activity().kind === 'idle', 'no fill of an earlier test still running');
+        const running = vscode.commands.executeCommand<boolean>('diffuse.fill');
+        await waitFor(() => firstSteps.length > 0, 'the fill to start');
+        await vscode.commands.executeCommand('diffuse.cancelFill');
+        assert.equal(await running, false);
+        // the bundled model's first pass, a whole canvas, takes tens of ms: step 0 shows while it runs
+        assert.deepEqual(firstSteps, [0], 'the activity turned to filling only after the first step');
+      } finally {
+        clearInterval(watch);
+        await configure({ threshold: undefined, maxHoleTokens: undefined, steps: undefined });
+      }
+    });
+
     it('holes filled one at a time: a cancel between them stops the rest, proposes nothing, keeps the last latency', async () => {
       const between = Array.from({ length: 200 }, (_, i) => `value_${i} = ${i}`).join('\n');
       const original = `alpha = (\n${between}\nbeta = (\n`;
