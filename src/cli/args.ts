@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_INFILL_OPTIONS, defaultSteps, TEMPERATURE_RANGE, type InfillOptions } from '../infill';
 import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../model';
-import { KERNELS, STRATEGIES } from '../sampler';
+import { KERNELS, STRATEGIES, thresholdUnder } from '../sampler';
 
 /** Arguments the CLI cannot run with; it prints the usage and exits with code 2. */
 export class UsageError extends Error {
@@ -107,12 +107,14 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
  */
 function infillOptions(values: Record<string, string | boolean | undefined>): InfillOptions {
   const maxTokens = values['max-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.maxTokens : positiveInteger('--max-tokens', values['max-tokens']);
+  const strategy = oneOf('--strategy', stringValue(values.strategy) ?? DEFAULT_INFILL_OPTIONS.strategy, STRATEGIES);
   return {
     ...DEFAULT_INFILL_OPTIONS,
     maxTokens,
     steps: values.steps === undefined ? defaultSteps(maxTokens) : positiveInteger('--steps', values.steps),
-    strategy: oneOf('--strategy', stringValue(values.strategy) ?? DEFAULT_INFILL_OPTIONS.strategy, STRATEGIES),
-    threshold: values.threshold === undefined ? DEFAULT_INFILL_OPTIONS.threshold : threshold(values.threshold),
+    strategy,
+    // a --threshold given with --strategy random is the sampler's to refuse; the default gives way
+    threshold: values.threshold === undefined ? thresholdUnder(strategy, DEFAULT_INFILL_OPTIONS.threshold) : threshold(values.threshold),
     // Absent: the sampler's default kernel, as in the extension.
     ...(values.kernel === undefined ? {} : { kernel: oneOf('--kernel', String(values.kernel), KERNELS) }),
     seed: values.seed === undefined ? DEFAULT_INFILL_OPTIONS.seed : nonNegativeInteger('--seed', values.seed),

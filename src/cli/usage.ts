@@ -30,7 +30,8 @@ Options:
   --strategy S         ${STRATEGIES.join(' | ')} (default ${d.strategy})
   --kernel K           ${KERNELS.join(' | ')}: the step kernel of ancestral ('random') steps and of
                        the roulette graph's revisions (default analytic)
-  --threshold T        reveal every slot at least this confident, in (0, 1], or off (default ${d.threshold ?? 'off'})
+  --threshold T        reveal every slot at least this confident, in (0, 1], or off (default ${d.threshold ?? 'off'};
+                       off with --strategy random)
   --max-tokens N       the largest hole in mask slots (a block's, and the cap on --lengths);
                        the model pads the slack (default ${d.maxTokens})
   --line-tokens N|off  mask slots of a line-shaped hole (a blank line, a new line at a line start,

@@ -1,6 +1,6 @@
 import { DEFAULT_INFILL_OPTIONS, TEMPERATURE_RANGE } from '../infill';
 import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../model';
-import { STRATEGIES, type Strategy } from '../sampler';
+import { STRATEGIES, thresholdUnder, type Strategy } from '../sampler';
 
 /**
  * The extension's settings as typed values. Raw values come from user-editable JSON, so each one
@@ -91,8 +91,7 @@ export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSe
     enable: enableMap(read('enable')),
     steps: integerIn(read('steps'), r.steps, d.steps),
     strategy,
-    // The threshold reveals by confidence, which a random order does not rank by (the sampler refuses the pair)
-    threshold: threshold > 0 && strategy !== 'random' ? threshold : undefined,
+    threshold: thresholdUnder(strategy, threshold > 0 ? threshold : undefined),
     temperature: numberIn(read('temperature'), r.temperature, d.temperature),
     minConfidence: numberIn(read('minConfidence'), r.minConfidence, d.minConfidence),
     maxHoleTokens: integerIn(read('maxHoleTokens'), r.maxHoleTokens, d.maxHoleTokens),

@@ -6,6 +6,13 @@
  */
 export const STRATEGIES = ['confidence', 'margin', 'entropy', 'random'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
+/**
+ * A confidence threshold as `strategy` can use it: none under 'random', which does not rank by
+ * confidence (`sample` refuses the pair); what the settings and the CLI's default run with.
+ */
+export function thresholdUnder(strategy: Strategy, threshold: number | undefined): number | undefined {
+  return strategy === 'random' ? undefined : threshold;
+}
 export const REVEAL_SCHEDULES = ['linear', 'cosine'] as const;
 export type RevealSchedule = (typeof REVEAL_SCHEDULES)[number];
 export const KERNELS = ['analytic', 'euler'] as const;

@@ -80,6 +80,14 @@ describe('diffuse CLI', function () {
     assert.deepEqual([again.completion, again.nfe], [a.completion, 0]);
   });
 
+  it('fills with --strategy random, whose default threshold is off; refuses a threshold given with it', () => {
+    const stdin = `${JSON.stringify(GOOD)}\n`;
+    const [random] = jsonLines(diffuse(['infill', ...MODEL, '--strategy', 'random', '--seed', '3'], stdin).stdout);
+    assert.equal(typeof random.completion, 'string', JSON.stringify(random));
+    const [refused] = jsonLines(diffuse(['infill', ...MODEL, '--strategy', 'random', '--threshold', '0.8'], stdin).stdout);
+    assert.match(refused.error, /threshold decoding needs a confidence strategy/);
+  });
+
   it('fills with a model of another family, and hands --kernel to its sampler', () => {
     const family = (name: string) => ['--model', path.join(ROOT, 'test', 'fixtures', 'families', name), '--ep', 'cpu', '--max-tokens', '6'];
     const stdin = `${JSON.stringify(GOOD)}\n`;
