@@ -88,6 +88,16 @@ function tabIndented(text: string, holes: readonly Hole[]): boolean {
   return false;
 }
 
+/** Whether more lines with text are indented with a tab than with spaces alone. */
+function mostlyTabs(text: string): boolean {
+  const count = (lines: RegExp) => {
+    let n = 0;
+    for (const _ of text.matchAll(lines)) n++;
+    return n;
+  };
+  return count(/^ *\t[ \t]*\S/gm) > count(/^ +\S/gm);
+}
+
 /** `request` with every line's indentation in spaces, `levelColumns` (if any) shown as four. */
 function respaced(request: InfillRequest, levelColumns: number | undefined, tabbed: boolean): InfillRequest {
   const { text } = request;
@@ -117,8 +127,9 @@ function respaced(request: InfillRequest, levelColumns: number | undefined, tabb
   };
   const { indentation } = request;
   const style = indentation?.insertSpaces || !tabbed ? indentation ?? { insertSpaces: true, tabSize: MODEL_LEVEL } : { insertSpaces: false, tabSize: MODEL_LEVEL };
-  // a tab, shown as the model's level, is the editor's tabSize columns when spelled in spaces
-  const level = levelColumns ?? (tabbed && indentation?.insertSpaces ? indentation.tabSize : undefined);
+  // a tab, shown as the model's level, is the editor's tabSize columns when spelled in spaces; in a
+  // file indented mostly by spaces (a stray tab line) the model's columns are the file's already
+  const level = levelColumns ?? (tabbed && indentation?.insertSpaces && mostlyTabs(request.text) ? indentation.tabSize : undefined);
   return {
     ...request,
     text: shownText,

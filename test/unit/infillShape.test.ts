@@ -181,4 +181,15 @@ describe('infill: the depth of a fill in a tab-indented file whose editor asks f
     assert.equal(await fill(8), `\n${' '.repeat(16)}y();`);
     assert.equal(await fill(4), '\n        y();');
   });
+
+  it('keeps the file\'s own columns in a space-indented file with a stray tab line', async () => {
+    const text = 'function f(x) {\n  if (x) {\n    return 1;\n  }\n}\nfunction g() {\n\treturn 2;\n}\n';
+    const hole = text.indexOf('if (x) {') + 'if (x) {'.length;
+    const tokenizer = new FakeTokenizer();
+    const start = 1 + (await tokenizer.ids('function f(x) {\n  if (x) {')).length;
+    const engine = new InfillEngine({ denoiser: new FakeDenoiser(fakeSpec(), answers([start, await tokenizer.ids('\n    y();')])), tokenizer });
+    const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, contextTokens: 64, maxTokens: 8, steps: 8 };
+    const result = await engine.fill({ text, holes: [{ start: hole, end: hole }], indentation: { insertSpaces: true, tabSize: 2 } }, options);
+    assert.equal(result.candidates[0].fills[0].text, '\n    y();', 'two levels of the file\'s two columns');
+  });
 });
