@@ -19,8 +19,8 @@ export const ANCHOR_CHARS = 256;
 /**
  * The rest of `shown` if the document at `offset` is the shown one with a prefix of the suggestion
  * typed at its start; undefined otherwise (a different place, the anchor edited, or typed text
- * that departs from the suggestion, or nothing left to suggest). Line breaks compare as `\n`: a
- * CRLF document holds `\r\n` where the suggestion, as VS Code inserts it, said `\n`.
+ * that departs from the suggestion, or nothing left to suggest). Line breaks compare as `\n` (what
+ * is typed and what was shown may spell them apart); the rest keeps the suggestion's own spelling.
  */
 export function remainderAfterTyping(
   shown: ShownSuggestion | undefined,
@@ -33,7 +33,8 @@ export function remainderAfterTyping(
   const suggestion = lineFeeds(shown.text);
   if (!suggestion.startsWith(typed) || typed.length >= suggestion.length) return undefined;
   if (!doc.text.slice(doc.offset).startsWith(shown.after.slice(0, Math.max(0, ANCHOR_CHARS - typedInDocument.length)))) return undefined;
-  return suggestion.slice(typed.length);
+  const rest = suggestion.slice(typed.length);
+  return shown.text.includes('\r\n') ? rest.replace(/\n/g, '\r\n') : rest;
 }
 
 const lineFeeds = (text: string) => text.replace(/\r\n/g, '\n');

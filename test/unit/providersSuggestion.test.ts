@@ -30,6 +30,14 @@ describe('providers: typing into a shown suggestion', () => {
     const doc = { uri: 'file:///a.py', text: crlfBefore + typed + crlfAfter, offset: crlfBefore.length + typed.length };
     assert.equal(remainderAfterTyping(block, doc), 'urn 3.14159 * r2');
   });
+
+  it('gives the rest of a suggestion written with \\r\\n (the engine spells a CRLF file\'s breaks so) in that spelling', () => {
+    const crlfBefore = 'def area(r):\r\n    ';
+    const crlfAfter = '\r\n\r\nprint(area(2))\r\n';
+    const block = anchorAt('file:///a.py', crlfBefore + crlfAfter, crlfBefore.length, 'r2 = r * r\r\n    return r2\r\n');
+    const doc = { uri: 'file:///a.py', text: `${crlfBefore}r2${crlfAfter}`, offset: crlfBefore.length + 2 };
+    assert.equal(remainderAfterTyping(block, doc), ' = r * r\r\n    return r2\r\n');
+  });
 });
 
 describe('providers: adaptive debounce', () => {
