@@ -38,6 +38,13 @@ interface PlacedVariant extends Variant {
   readonly canvas: CanvasLayout;
 }
 
+/** The document text the syntax check reads: `[from, to)` of the request's text, in `languageId`. */
+interface SyntaxView {
+  readonly languageId: string;
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
  * Fills the holes of a document with a masked-diffusion model: builds the canvas, samples it (all
  * holes jointly; candidate hole lengths and sampled candidates as batch rows of one run, see
@@ -101,19 +108,22 @@ export class InfillEngine {
     hooks.onPlan?.({ options, layout });
     // With `pruneAfter`, the rows the final choice would rank first on the greedy preview go on, as
     // many as the candidates asked for; the losing lengths stop costing network calls.
+    const checked = this.syntaxView(request);
     const onPrune = async (preview: StepInfo): Promise<number[]> =>
-      distinct(await this.rankCandidates(preview, placed, layout, request)).slice(0, wanted).map((c) => c.row);
+      distinct(await this.rankCandidates(preview, placed, layout, request, checked)).slice(0, wanted).map((c) => c.row);
     const rowKinds = placed.flatMap((v) => v.rows.map((row) => row.kinds));
     // A line-shaped hole's first token never ends the line (lineStarts.ts), as it is never padding.
     const lineStarts = options.nonEmpty && spec.graph === 'absorb'
       ? lineHoleStarts(layout, rowKinds.map((kinds) => kinds.map((kind) => kind === 'line')))
       : [];
-    const key = cacheKey(tokens, batch, resultShaping(options), rowKinds, this.syntaxCacheKey(request));
+    // what the syntax check reads ranks the rows a prune keeps: another language or window text is another run
+    const syntaxKey = checked && syntaxInput(checked.languageId, request.text.slice(checked.from, checked.to));
+    const key = cacheKey(tokens, batch, resultShaping(options), rowKinds, syntaxKey);
     const run = await this.sampleCached(key, tokens, batch, length, options, hooks, onPrune, lineStarts);
     // An abort after the sampler's last step (or on a cache hit), before or while the fills are
     // read: a cancelled fill has no result, so a caller never shows what the user cancelled.
     throwIfAborted(hooks.signal);
-    const ranked = await this.rankCandidates(run.result, placed, layout, request, run.result.dropped);
+    const ranked = await this.rankCandidates(run.result, placed, layout, request, checked, run.result.dropped);
     throwIfAborted(hooks.signal);
     const best = distinct(ranked).slice(0, wanted);
     return {
@@ -134,7 +144,8 @@ export class InfillEngine {
    * which a missing line often breaks, likely right); the model's score decides the rest.
    */
   private async rankCandidates(
-    sampled: SampledCanvas, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, skip: readonly number[] = [],
+    sampled: SampledCanvas, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, checked: SyntaxView | undefined,
+    skip: readonly number[] = [],
   ): Promise<Candidate[]> {
     const candidates: Candidate[] = [];
     // From the caller's text: an indentation variant's new line ends in a bare '\n' (indentVariants.ts).
@@ -146,7 +157,7 @@ export class InfillEngine {
       }
       offset += v.rows.length;
     }
-    this.checkSyntax(request, candidates);
+    if (checked) this.checkSyntax(request, checked, candidates);
     const empty = (c: Candidate) => (c.fills.every((f) => f.text === '') ? 1 : 0);
     return candidates.sort((a, b) => empty(a) - empty(b) || (a.syntaxErrors ?? 0) - (b.syntaxErrors ?? 0) || b.score - a.score);
   }
@@ -251,10 +262,8 @@ export class InfillEngine {
    * the document as it is (within the window around the holes), which may have some, the hole
    * itself among them. Only for a language with a grammar, and only when there is a choice.
    */
-  private checkSyntax(request: InfillRequest, candidates: Candidate[]): void {
-    const { text, holes, languageId } = request;
-    if (!this.syntax || languageId === undefined || candidates.length < 2) return;
-    const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end, languageId);
+  private checkSyntax({ text, holes }: InfillRequest, { languageId, from, to }: SyntaxView, candidates: Candidate[]): void {
+    if (!this.syntax || candidates.length < 2) return;
     const before = this.syntax.errors(text.slice(from, to), languageId);
     if (before === undefined) return;
     for (const candidate of candidates) {
@@ -267,14 +276,11 @@ export class InfillEngine {
     this.log.debug(`syntax: parse errors added per candidate [${candidates.map((c) => c.syntaxErrors).join(', ')}]`);
   }
 
-  /**
-   * What `checkSyntax` reads of `request` (syntaxInput), for the cache key; undefined where it
-   * reads nothing. It ranks the rows a prune keeps, so another language or window text is another run.
-   */
-  private syntaxCacheKey({ text, holes, languageId }: InfillRequest): string | undefined {
+  /** What `checkSyntax` reads of `request`: its language and the window of whole lines around the holes; undefined where it reads nothing. */
+  private syntaxView({ text, holes, languageId }: InfillRequest): SyntaxView | undefined {
     if (!this.syntax || languageId === undefined) return undefined;
     const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end, languageId);
-    return syntaxInput(languageId, text.slice(from, to));
+    return { languageId, from, to };
   }
 
   /** Index of the first token whose text holds a line break after some text (where post-processing cuts a line), or -1. */

@@ -77,7 +77,9 @@ export class FillCommand {
       void vscode.window.showErrorMessage(vscode.l10n.t('Diffuse has no model: {0}', errorMessage(error)));
       return false;
     }
-    const fills = signal.aborted ? undefined : await this.fillHoles(document, version, request, signal, progress);
+    // typed into while the model loaded: no fill of text that is gone
+    const stale = signal.aborted || document.isClosed || document.version !== version;
+    const fills = stale ? undefined : await this.fillHoles(document, version, request, signal, progress);
     if (document.isClosed || document.version !== version) {
       this.log.info(`document changed while filling (version ${version} → ${document.version}); fill discarded`);
       this.notices.say(vscode.l10n.t('the document changed while filling; nothing to preview'));
