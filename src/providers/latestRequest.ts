@@ -23,7 +23,7 @@ export interface Request {
  * delays the fresh one by more than that pass. The caller's cancellation (VS Code cancels a
  * request as soon as the user types on) aborts it too; a request without one (a fill begun ahead
  * of VS Code, typingAhead.ts) ends only by the next, or by the token of the request that joins it
-(`follow`). Pure.
+ * (`follow`). Pure.
  */
 export class LatestRequest {
   private running: AbortController | undefined;
