@@ -16,6 +16,7 @@ import { optionsForModel } from './modelOptions';
 import { lineBreakAt, postProcess, type Processed } from './postprocess';
 import { batchTokens, canvasSlots, planRows, rowHoles, type HoleInput, type RowSpec } from './rows';
 import { meanLogProbability } from './score';
+import { nearHoles } from './nearHoles';
 import { syntaxWindow, type SyntaxChecker } from './syntax';
 import type { Candidate, HoleFill, HoleLayout, InfillHooks, InfillOptions, InfillRequest, InfillResult } from './types';
 import { validateOptions, validateRequest } from './validate';
@@ -83,8 +84,11 @@ export class InfillEngine {
     const wanted = options.candidates ?? 1;
     // Greedy decoding in a fixed order gives every row the same fill: one row per length serves.
     const perSize = options.temperature === 0 && options.strategy !== 'random' ? 1 : wanted;
+    const canvasTokens = Math.min(options.contextTokens, spec.maxLength);
+    // A long document fills as the slice of it a fill can read: the rest is only work (nearHoles.ts).
+    const near = nearHoles(request, canvasTokens);
     // The model reads indentation as its corpus has it (indentation.ts); its fills come back in the document's style.
-    const shown = requestForModel(request);
+    const shown = requestForModel(near);
     const holes = await this.holeInputs(shown);
     const grows = spec.expandId !== undefined;
     const variants: Variant[] = [{ request: shown, holes, rows: planRows(holes, options, perSize, grows) }];
@@ -95,7 +99,7 @@ export class InfillEngine {
       }
     }
     throwIfAborted(hooks.signal);
-    const placed = await this.placeVariants(variants, Math.min(options.contextTokens, spec.maxLength));
+    const placed = await this.placeVariants(variants, canvasTokens);
     const length = placed[0].canvas.ids.length;
     const batch = placed.reduce((sum, v) => sum + v.rows.length, 0);
     const tokens = new Int32Array(batch * length);
@@ -108,22 +112,22 @@ export class InfillEngine {
     hooks.onPlan?.({ options, layout });
     // With `pruneAfter`, the rows the final choice would rank first on the greedy preview go on, as
     // many as the candidates asked for; the losing lengths stop costing network calls.
-    const checked = this.syntaxView(request);
+    const checked = this.syntaxView(near);
     const onPrune = async (preview: StepInfo): Promise<number[]> =>
-      distinct(await this.rankCandidates(preview, placed, layout, request, checked)).slice(0, wanted).map((c) => c.row);
+      distinct(await this.rankCandidates(preview, placed, layout, near, checked)).slice(0, wanted).map((c) => c.row);
     const rowKinds = placed.flatMap((v) => v.rows.map((row) => row.kinds));
     // A line-shaped hole's first token never ends the line (lineStarts.ts), as it is never padding.
     const lineStarts = options.nonEmpty && spec.graph === 'absorb'
       ? lineHoleStarts(layout, rowKinds.map((kinds) => kinds.map((kind) => kind === 'line')))
       : [];
     // what the syntax check reads ranks the rows a prune keeps: another language or window text is another run
-    const syntaxKey = checked && syntaxInput(checked.languageId, request.text.slice(checked.from, checked.to));
+    const syntaxKey = checked && syntaxInput(checked.languageId, near.text.slice(checked.from, checked.to));
     const key = cacheKey(tokens, batch, resultShaping(options), rowKinds, syntaxKey);
     const run = await this.sampleCached(key, tokens, batch, length, options, hooks, onPrune, lineStarts);
     // An abort after the sampler's last step (or on a cache hit), before or while the fills are
     // read: a cancelled fill has no result, so a caller never shows what the user cancelled.
     throwIfAborted(hooks.signal);
-    const ranked = await this.rankCandidates(run.result, placed, layout, request, checked, run.result.dropped);
+    const ranked = await this.rankCandidates(run.result, placed, layout, near, checked, run.result.dropped);
     throwIfAborted(hooks.signal);
     const best = distinct(ranked).slice(0, wanted);
     return {

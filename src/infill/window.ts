@@ -11,7 +11,7 @@ import { isInsideSurrogatePair } from './unicode';
  * Generous upper bound on characters per token, so only a slice of a long document is encoded.
  * A window that ends up with fewer tokens than wanted just gives the model less context.
  */
-const MAX_CHARS_PER_TOKEN = 16;
+export const MAX_CHARS_PER_TOKEN = 16;
 
 /** A slice of the context, encoded; `whole` when the slice is all of it. */
 export interface EncodedSlice {
