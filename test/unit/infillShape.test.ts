@@ -165,18 +165,24 @@ describe('infill: indentation as the model reads it', () => {
 });
 
 describe('infill: the depth of a fill in a tab-indented file whose editor asks for spaces', () => {
-  it('writes each level the model reads in a tab\'s place as tabSize spaces', async () => {
-    const text = 'function f(x) {\n\tif (x) {\n\t\treturn 1;\n\t}\n}\n';
+  /**
+   * The fill of a cursor after `if (x) {` in `text`, where the model, reading the text before it as
+   * `shownBefore`, writes `written`, for an editor that indents with `tabSize` spaces.
+   */
+  async function fillAfterIf(text: string, shownBefore: string, written: string, tabSize: number): Promise<string> {
     const hole = text.indexOf('if (x) {') + 'if (x) {'.length;
     const tokenizer = new FakeTokenizer();
-    // the model reads each tab as four spaces, and writes the new line two of its levels deep
-    const start = 1 + (await tokenizer.ids('function f(x) {\n    if (x) {')).length;
-    const engine = new InfillEngine({ denoiser: new FakeDenoiser(fakeSpec(), answers([start, await tokenizer.ids('\n        y();')])), tokenizer });
+    const start = 1 + (await tokenizer.ids(shownBefore)).length;
+    const engine = new InfillEngine({ denoiser: new FakeDenoiser(fakeSpec(), answers([start, await tokenizer.ids(written)])), tokenizer });
     const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, contextTokens: 64, maxTokens: 8, steps: 8 };
-    const fill = async (tabSize: number) => {
-      const result = await engine.fill({ text, holes: [{ start: hole, end: hole }], indentation: { insertSpaces: true, tabSize } }, options);
-      return result.candidates[0].fills[0].text;
-    };
+    const result = await engine.fill({ text, holes: [{ start: hole, end: hole }], indentation: { insertSpaces: true, tabSize } }, options);
+    return result.candidates[0].fills[0].text;
+  }
+
+  it('writes each level the model reads in a tab\'s place as tabSize spaces', async () => {
+    const text = 'function f(x) {\n\tif (x) {\n\t\treturn 1;\n\t}\n}\n';
+    // the model reads each tab as four spaces, and writes the new line two of its levels deep
+    const fill = (tabSize: number) => fillAfterIf(text, 'function f(x) {\n    if (x) {', '\n        y();', tabSize);
     assert.equal(await fill(2), '\n    y();');
     assert.equal(await fill(8), `\n${' '.repeat(16)}y();`);
     assert.equal(await fill(4), '\n        y();');
@@ -184,12 +190,7 @@ describe('infill: the depth of a fill in a tab-indented file whose editor asks f
 
   it('keeps the file\'s own columns in a space-indented file with a stray tab line', async () => {
     const text = 'function f(x) {\n  if (x) {\n    return 1;\n  }\n}\nfunction g() {\n\treturn 2;\n}\n';
-    const hole = text.indexOf('if (x) {') + 'if (x) {'.length;
-    const tokenizer = new FakeTokenizer();
-    const start = 1 + (await tokenizer.ids('function f(x) {\n  if (x) {')).length;
-    const engine = new InfillEngine({ denoiser: new FakeDenoiser(fakeSpec(), answers([start, await tokenizer.ids('\n    y();')])), tokenizer });
-    const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, contextTokens: 64, maxTokens: 8, steps: 8 };
-    const result = await engine.fill({ text, holes: [{ start: hole, end: hole }], indentation: { insertSpaces: true, tabSize: 2 } }, options);
-    assert.equal(result.candidates[0].fills[0].text, '\n    y();', 'two levels of the file\'s two columns');
+    const fill = await fillAfterIf(text, 'function f(x) {\n  if (x) {', '\n    y();', 2);
+    assert.equal(fill, '\n    y();', 'two levels of the file\'s two columns');
   });
 });

@@ -76,6 +76,21 @@ describe('the inference worker process', function () {
   after(() => rmSync(root, { recursive: true, force: true }));
   afterEach(async () => assert.ok(await eventually(() => workersOf(process.pid).length === 0, 3000), 'every worker has ended'));
 
+  /**
+   * The real inference worker with `InferenceSession.create` replaced by `body` (an async function
+   * of `modelPath` and `options` that may call the real `create`): a provider that misbehaves.
+   */
+  const standInWorker = (name: string, body: string): string => {
+    const file = path.join(root, `${name}-sessionWorker.js`);
+    writeFileSync(file, `const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
+const create = ort.InferenceSession.create;
+ort.InferenceSession.create = async function (modelPath, options) {${body}
+};
+require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'runtime', 'sessionWorker.js'))});
+`);
+    return file;
+  };
+
   let folders = 0;
   const folder = (graph: TestGraphOptions = {}): string => writeTestModelFolder(path.join(root, `model-${folders++}`), { graph });
 
@@ -119,21 +134,12 @@ describe('the inference worker process', function () {
      * The real inference worker, but a session on 'webgpu' is created (on onnxruntime's CPU
      * provider) but never finishes a forward pass, and one on 'dml' or 'cuda' is never created.
      */
-    const hangingWorker = (): string => {
-      const file = path.join(root, 'hanging-gpu-sessionWorker.js');
-      writeFileSync(file, `const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
-const create = ort.InferenceSession.create;
-ort.InferenceSession.create = async function (modelPath, options) {
+    const hangingWorker = (): string => standInWorker('hanging-gpu', `
   const provider = options.executionProviders[0];
   if (provider === 'dml' || provider === 'cuda') return new Promise(() => undefined);
   const session = await create.call(this, modelPath, { ...options, executionProviders: ['cpu'] });
   if (provider === 'webgpu') session.run = () => new Promise(() => undefined);
-  return session;
-};
-require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'runtime', 'sessionWorker.js'))});
-`);
-      return file;
-    };
+  return session;`);
 
     it('is given up after the timeout, creating the session or warming up, and the load falls back to CPU (past three such providers: three worker deaths in a row)', async () => {
       const lines: string[] = [];
@@ -227,11 +233,7 @@ process.stdin.on('end', () => process.exit(0));`);
      * The real inference worker, but a run of more than the warm-up's two positions answers logits
      * of just over 1 GiB: zero pages, never written to, which cost no memory until touched.
      */
-    const hugeLogitsWorker = (): string => {
-      const file = path.join(root, 'huge-logits-sessionWorker.js');
-      writeFileSync(file, `const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});
-const create = ort.InferenceSession.create;
-ort.InferenceSession.create = async function (modelPath, options) {
+    const hugeLogitsWorker = (): string => standInWorker('huge-logits', `
   const session = await create.call(this, modelPath, options);
   const run = session.run.bind(session);
   session.run = (feeds, fetches) => {
@@ -240,12 +242,7 @@ ort.InferenceSession.create = async function (modelPath, options) {
     const width = Math.floor(2 ** 28 / (batch * queries)) + 1;
     return Promise.resolve({ logits: new ort.Tensor('float32', new Float32Array(batch * queries * width), [batch, queries, width]) });
   };
-  return session;
-};
-require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'runtime', 'sessionWorker.js'))});
-`);
-      return file;
-    };
+  return session;`);
 
     it('are refused as an ordinary error that says so, and the worker lives on to serve the next run', async () => {
       const model = await loadModel(folder(), { executionProvider: 'cpu', workerFile: hugeLogitsWorker() });
