@@ -27,9 +27,25 @@ export class Settings extends Disposable {
     return this._current;
   }
 
-  /** Writes a user (global) setting; the change comes back through `onDidChange`. */
+  /**
+   * Writes `key` where its value comes from: the workspace's settings when they set it (a user
+   * value would stay hidden under theirs, and the slider or the pause would seem to do nothing),
+   * else the user's. The change comes back through `onDidChange`.
+   */
   async update(key: SettingKey, value: unknown): Promise<void> {
-    await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+    const target = this.writesToWorkspace(key) ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration(SECTION).update(key, value, target);
+  }
+
+  /** `key`'s value in the workspace's settings, where `update` writes it (undefined: it writes the user's). */
+  workspaceValue(key: SettingKey): unknown {
+    return this.writesToWorkspace(key) ? vscode.workspace.getConfiguration(SECTION).inspect(key)?.workspaceValue : undefined;
+  }
+
+  /** Whether the workspace's settings set `key`, and are read for it (in an untrusted workspace the model paths are the user's). */
+  private writesToWorkspace(key: SettingKey): boolean {
+    const readable = vscode.workspace.isTrusted || !RESTRICTED_KEYS.includes(key);
+    return readable && vscode.workspace.getConfiguration(SECTION).inspect(key)?.workspaceValue !== undefined;
   }
 
   private refresh(): void {

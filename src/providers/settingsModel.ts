@@ -119,11 +119,24 @@ export const ALL_LANGUAGES = '*';
  * everywhere reaches it too.
  */
 export function toggledEnable(settings: DiffuseSettings, scope: string): Record<string, boolean> {
-  const fallback = settings.enable[ALL_LANGUAGES] ?? true;
-  if (scope === ALL_LANGUAGES) return { ...settings.enable, [ALL_LANGUAGES]: !fallback };
-  const on = !isEnabledFor(settings, scope);
+  const on = switchedOn(settings, scope);
+  if (scope === ALL_LANGUAGES) return { ...settings.enable, [ALL_LANGUAGES]: on };
   const { [scope]: _old, ...rest } = settings.enable;
-  return on === fallback && DEFAULT_SETTINGS.enable[scope] === undefined ? rest : { ...rest, [scope]: on };
+  return on === (settings.enable[ALL_LANGUAGES] ?? true) && DEFAULT_SETTINGS.enable[scope] === undefined ? rest : { ...rest, [scope]: on };
+}
+
+/**
+ * The workspace's own `diffuse.enable` map (`workspace`, as its settings hold it) with `scope`
+ * switched, for a workspace that sets one: VS Code merges it over the user's map, so the switch is
+ * an entry of the workspace's own, and the user's entries stay out of the workspace's settings.
+ */
+export function toggledWorkspaceEnable(workspace: unknown, settings: DiffuseSettings, scope: string): Record<string, boolean> {
+  return { ...booleanEntries(workspace), [scope]: switchedOn(settings, scope) };
+}
+
+/** Whether `scope` (a language or `*`) is on once the pause toggle switches it. */
+function switchedOn(settings: DiffuseSettings, scope: string): boolean {
+  return scope === ALL_LANGUAGES ? !(settings.enable[ALL_LANGUAGES] ?? true) : !isEnabledFor(settings, scope);
 }
 
 /** The keys whose values differ between two settings objects. */
@@ -150,11 +163,13 @@ function integerIn(value: unknown, range: Range, fallback: number): number {
 
 /** The enable map merged over the default, so `{"python": false}` keeps plaintext and scminput off. */
 function enableMap(value: unknown): Readonly<Record<string, boolean>> {
-  const merged: Record<string, boolean> = { ...DEFAULT_SETTINGS.enable };
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [language, on] of Object.entries(value)) if (typeof on === 'boolean') merged[language] = on;
-  }
-  return merged;
+  return { ...DEFAULT_SETTINGS.enable, ...booleanEntries(value) };
+}
+
+/** The language → boolean entries of a setting's raw value; none where it is not such an object. */
+function booleanEntries(value: unknown): Record<string, boolean> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, boolean] => typeof entry[1] === 'boolean'));
 }
 
 function stringList(value: unknown): string[] {

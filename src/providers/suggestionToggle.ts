@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import type { Settings } from './settings';
-import { ALL_LANGUAGES, isEnabledFor, toggledEnable } from './settingsModel';
+import { ALL_LANGUAGES, isEnabledFor, toggledEnable, toggledWorkspaceEnable } from './settingsModel';
 
 interface ScopePick extends vscode.QuickPickItem {
   readonly scope: string;
@@ -45,7 +45,8 @@ export class SuggestionToggle extends Disposable {
     else if (scope === 'language') target = language;
     else target = await this.ask(language);
     if (target === undefined) return undefined;
-    await this.settings.update('enable', toggledEnable(current, target));
+    const workspace = this.settings.workspaceValue('enable');
+    await this.settings.update('enable', workspace === undefined ? toggledEnable(current, target) : toggledWorkspaceEnable(workspace, current, target));
     return language === undefined ? undefined : isEnabledFor(this.settings.current, language);
   }
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ALL_LANGUAGES, changedKeys, DEFAULT_SETTINGS, isEnabledFor, normalizeSettings, toggledEnable } from '../../src/providers/settingsModel';
+import { ALL_LANGUAGES, changedKeys, DEFAULT_SETTINGS, isEnabledFor, normalizeSettings, toggledEnable, toggledWorkspaceEnable } from '../../src/providers/settingsModel';
 
 const from = (raw: Record<string, unknown>) => normalizeSettings((key) => raw[key]);
 
@@ -82,6 +82,14 @@ describe('providers: the pause toggle of diffuse.enable', () => {
     assert.deepEqual(toggledEnable(settings({ go: false }), 'go'), { '*': true, plaintext: false, scminput: false });
     assert.deepEqual(toggledEnable(settings({ '*': false, go: true }), 'go'), { '*': false, plaintext: false, scminput: false });
     assert.deepEqual(toggledEnable(settings({ plaintext: true }), 'plaintext'), { '*': true, plaintext: false, scminput: false });
+  });
+
+  it('switches a language in the workspace\'s own map, where the workspace sets one, leaving the user\'s entries out of it', () => {
+    // merged: the user's { go: false } under the workspace's { python: true }
+    const merged = settings({ go: false, python: true });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true, bad: 'yes' }, merged, 'python'), { python: false });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true }, merged, 'rust'), { python: true, rust: false });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true }, merged, ALL_LANGUAGES), { python: true, '*': false });
   });
 
   it('switches every language without an entry of its own', () => {

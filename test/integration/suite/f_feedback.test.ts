@@ -89,4 +89,20 @@ describe('pausing suggestions', () => {
       assert.ok((await complete(diffuse, editor, position, automatic))?.length, 'no suggestion after resuming');
     });
   }
+
+  it('where the workspace\'s settings set diffuse.enable, the toggle writes there (a user entry stays hidden under theirs)', async () => {
+    const config = () => vscode.workspace.getConfiguration('diffuse');
+    await config().update('enable', { go: false }, vscode.ConfigurationTarget.Global);
+    await config().update('enable', { python: true }, vscode.ConfigurationTarget.Workspace);
+    try {
+      await openEditor('speed = \n');
+      assert.equal(await vscode.commands.executeCommand('diffuse.toggleSuggestions', 'language'), false);
+      await waitFor(() => /paused/.test(diffuse.suggestionToggle()?.text ?? ''), 'the status bar entry to say paused');
+      assert.deepEqual(config().inspect('enable')?.workspaceValue, { python: false });
+      assert.deepEqual(config().inspect('enable')?.globalValue, { go: false }, 'the user\'s settings changed');
+      assert.equal(await vscode.commands.executeCommand('diffuse.toggleSuggestions', 'language'), true);
+    } finally {
+      await config().update('enable', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });
