@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SampleOptions } from '../sampler';
 import type { HoleKind } from './holeShape';
+import type { IndentStyle } from './indentation';
 
 /** The sampler options that change what a canvas is filled with (the hooks and `signal` do not). */
 export type ResultShapingOptions = Omit<SampleOptions, 'onStep' | 'signal' | 'onPrune'>;
@@ -24,12 +25,14 @@ export function resultShaping(options: ResultShapingOptions): ResultShapingOptio
  * extra fields never matter), and each row's hole kinds: they decide how a row's fills are read,
  * so which rows `pruneAfter` keeps, and where no line may end at once (a line-shaped hole's first
  * slot, lineStarts.ts): the same ids in holes of another shape sample otherwise. `checked` is what
- * the syntax check reads (`syntaxInput`), which also ranks the rows a prune keeps.
+ * the syntax check reads (`syntaxInput`) and `style` the indentation the fills are spelled in
+ * before it reads them: both rank the rows a prune keeps.
  */
 export function cacheKey(
   ids: Int32Array, batch: number, shaping: ResultShapingOptions, rowKinds: readonly (readonly HoleKind[])[], checked: string | undefined,
+  style: IndentStyle | undefined,
 ): string {
-  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${JSON.stringify(rowKinds)}|${checked ?? ''}`;
+  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${JSON.stringify(rowKinds)}|${checked ?? ''}|${JSON.stringify(style ?? null)}`;
 }
 
 /**

@@ -81,6 +81,10 @@ describe('InfillEngine', () => {
     assert.equal((await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, seed: 7 })).cached, false);
     assert.equal((await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, padPenalty: undefined })).cached, false);
     assert.equal((await engine.fill(cursor('x =  ', '\n'), OPTIONS)).cached, false);
+    // the same canvas, its fills to be spelled in another indentation before a prune ranks them
+    const spaced = { ...cursor('x = ', '\n'), indentation: { insertSpaces: true, tabSize: 2 } };
+    assert.equal((await engine.fill(spaced, OPTIONS)).cached, false);
+    assert.equal((await engine.fill(spaced, OPTIONS)).cached, true);
   });
 
   it('by default ranks padding below content, so confident trailing pads do not empty a hole', async () => {
