@@ -113,8 +113,11 @@ export class InfillEngine {
     // With `pruneAfter`, the rows the final choice would rank first on the greedy preview go on, as
     // many as the candidates asked for; the losing lengths stop costing network calls.
     const checked = this.syntaxView(near);
+    // From the caller's whole text (the slice of a long line may hold none), not an indentation
+    // variant's, whose new line ends in a bare '\n' (indentVariants.ts).
+    const eol = lineBreakAt(request.text, request.holes[0].start);
     const onPrune = async (preview: StepInfo): Promise<number[]> =>
-      distinct(await this.rankCandidates(preview, placed, layout, near, checked)).slice(0, wanted).map((c) => c.row);
+      distinct(await this.rankCandidates(preview, placed, layout, near, eol, checked)).slice(0, wanted).map((c) => c.row);
     const rowKinds = placed.flatMap((v) => v.rows.map((row) => row.kinds));
     // A line-shaped hole's first token never ends the line (lineStarts.ts), as it is never padding.
     const lineStarts = options.nonEmpty && spec.graph === 'absorb'
@@ -127,7 +130,7 @@ export class InfillEngine {
     // An abort after the sampler's last step (or on a cache hit), before or while the fills are
     // read: a cancelled fill has no result, so a caller never shows what the user cancelled.
     throwIfAborted(hooks.signal);
-    const ranked = await this.rankCandidates(run.result, placed, layout, near, checked, run.result.dropped);
+    const ranked = await this.rankCandidates(run.result, placed, layout, near, eol, checked, run.result.dropped);
     throwIfAborted(hooks.signal);
     const best = distinct(ranked).slice(0, wanted);
     return {
@@ -148,12 +151,10 @@ export class InfillEngine {
    * which a missing line often breaks, likely right); the model's score decides the rest.
    */
   private async rankCandidates(
-    sampled: SampledCanvas, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, checked: SyntaxView | undefined,
-    skip: readonly number[] = [],
+    sampled: SampledCanvas, placed: readonly PlacedVariant[], layout: HoleLayout, request: InfillRequest, eol: string,
+    checked: SyntaxView | undefined, skip: readonly number[] = [],
   ): Promise<Candidate[]> {
     const candidates: Candidate[] = [];
-    // From the caller's text: an indentation variant's new line ends in a bare '\n' (indentVariants.ts).
-    const eol = lineBreakAt(request.text, request.holes[0].start);
     let offset = 0;
     for (const v of placed) {
       for (const [r, row] of v.rows.entries()) {

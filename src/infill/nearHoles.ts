@@ -1,29 +1,56 @@
+import { stringAround, TRIPLE_QUOTES, tripleQuoted } from './tripleQuotes';
 import type { InfillRequest } from './types';
 import { MAX_CHARS_PER_TOKEN } from './window';
 
 /**
  * Characters kept on each side of the holes besides what the canvas can read: more than the
- * syntax check's window (syntax.ts) and than any run of lines a fill is compared with, so a long
- * document fills as this slice of it does. What the cut saves is work on the rest: re-spacing,
- * reading its indentation and scanning it for a repeated suffix took 0.3 s a fill in a 5.6 MB
- * Python file (a keystroke's fill in the editor, which sends the whole document).
+ * syntax check's window (syntax.ts) and than any run of lines a fill is compared with. What the
+ * cut saves is work on the rest: re-spacing, reading its indentation and scanning it for a
+ * repeated suffix took 0.3 s a fill in a 5.6 MB Python file (a keystroke's fill in the editor,
+ * which sends the whole document) and 5.3 s in a 20 MB one.
  */
 const MARGIN_CHARS = 32_768;
 
 /**
- * `request` cut to the whole lines around its holes that a fill can read, with the holes moved to
+ * `request` cut to the whole lines around its holes that a fill reads, with the holes moved to
  * match: for a canvas of `canvasTokens`, as many characters as it could take on each side
- * (window.ts reads at most MAX_CHARS_PER_TOKEN a token) plus MARGIN_CHARS. The request itself
- * when nothing would be cut. The cuts fall after a '\n', so never inside a character or a CRLF.
+ * (window.ts reads at most MAX_CHARS_PER_TOKEN a token) plus MARGIN_CHARS. The request itself when
+ * nothing would be cut. The cuts fall after a '\n', so never inside a character or a CRLF, and
+ * never inside a triple-quoted string: the syntax check and the indentation pair those delimiters
+ * from the start of the text they get, so a cut inside one would read the code after it as a string.
+ * What the model reads is the slice's: the canvas and the syntax window lie inside it, and the
+ * indentation style is read from it (a tab or an odd indentation 32 K characters away no longer
+ * decides how a fill is spelled).
  */
 export function nearHoles(request: InfillRequest, canvasTokens: number): InfillRequest {
   const { text, holes } = request;
   const reach = canvasTokens * MAX_CHARS_PER_TOKEN + MARGIN_CHARS;
   const before = holes[0].start - reach;
   const after = holes[holes.length - 1].end + reach;
-  const from = before <= 0 ? 0 : text.lastIndexOf('\n', before - 1) + 1;
+  const from = before <= 0 ? 0 : outsideStrings(text, lineStart(text, before));
   const lineEnd = after >= text.length ? -1 : text.indexOf('\n', after);
   const to = lineEnd < 0 ? text.length : lineEnd + 1;
   if (from === 0 && to === text.length) return request;
   return { ...request, text: text.slice(from, to), holes: holes.map((hole) => ({ ...hole, start: hole.start - from, end: hole.end - from })) };
+}
+
+/** The start of the line `at` is on. */
+function lineStart(text: string, at: number): number {
+  return text.lastIndexOf('\n', at - 1) + 1;
+}
+
+/** `from`, or the start of the line that opens the triple-quoted string around it (of either kind, in turn). */
+function outsideStrings(text: string, from: number): number {
+  const strings = TRIPLE_QUOTES.map((quote) => tripleQuoted(text, quote));
+  for (let moved = true; moved && from > 0; ) {
+    moved = false;
+    for (const of of strings) {
+      const around = stringAround(of, from);
+      if (around !== undefined) {
+        from = lineStart(text, around.open);
+        moved = true;
+      }
+    }
+  }
+  return from;
 }
