@@ -1,5 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findModels, modelKind, modelSetting, type ModelEntry } from '../model';
+import { findModels, modelKind, modelSetting, resolveModel, type ModelEntry } from '../model';
 import type { ModelManager } from './modelManager';
 import { modelPathBase } from './modelPathBase';
 import type { Settings } from './settings';
@@ -12,9 +13,11 @@ interface ModelPick extends vscode.QuickPickItem {
 /**
  * "Diffuse: Select Model": a quick pick of the bundled models, the models found in
  * `diffuse.modelFolders` and the active model, each described by its family/graph (e.g.
- * "cedd/roulette") and where it lives, and "Browse…" for any model folder. The choice is saved as the user's
- * `diffuse.model`. Called with a string (a bundled name or a folder), it switches without UI.
- * Resolves to whether that model is now loaded.
+ * "cedd/roulette") and where it lives, and "Browse…" for any model folder. The choice is saved as
+ * `diffuse.model` where that setting comes from (`Settings.update`): in the workspace's settings,
+ * which a team may share, as a path relative to the workspace folder where it lies inside it, and
+ * not at all where they already name it. Called with a string (a bundled name or a folder), it
+ * switches without UI. Resolves to whether that model is now loaded.
  */
 export class ModelPicker {
   constructor(private readonly models: ModelManager, private readonly settings: Settings) {}
@@ -24,8 +27,19 @@ export class ModelPicker {
     if (choice === undefined) return false;
     const loaded = await this.models.load(choice);
     // Saved only once it works, so a broken folder does not become the model of every next start.
-    if (loaded) await this.settings.update('model', choice);
+    if (loaded) await this.save(choice);
     return loaded;
+  }
+
+  private async save(choice: string): Promise<void> {
+    const workspace = this.settings.workspaceValue('model');
+    if (workspace === undefined) return this.settings.update('model', choice);
+    const base = modelPathBase();
+    const dir = resolveModel(choice, base);
+    if (typeof workspace === 'string' && resolveModel(workspace, base) === dir) return;
+    const relative = path.relative(base, dir);
+    const inside = path.isAbsolute(choice) && relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+    await this.settings.update('model', inside ? `./${relative.split(path.sep).join('/')}` : choice);
   }
 
   private async ask(): Promise<string | undefined> {

@@ -42,6 +42,11 @@ export class Settings extends Disposable {
     return this.writesToWorkspace(key) ? vscode.workspace.getConfiguration(SECTION).inspect(key)?.workspaceValue : undefined;
   }
 
+  /** `key`'s value in the user's settings. */
+  userValue(key: SettingKey): unknown {
+    return vscode.workspace.getConfiguration(SECTION).inspect(key)?.globalValue;
+  }
+
   /** Whether the workspace's settings set `key`, and are read for it (in an untrusted workspace the model paths are the user's). */
   private writesToWorkspace(key: SettingKey): boolean {
     const readable = vscode.workspace.isTrusted || !RESTRICTED_KEYS.includes(key);

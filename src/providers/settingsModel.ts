@@ -127,11 +127,18 @@ export function toggledEnable(settings: DiffuseSettings, scope: string): Record<
 
 /**
  * The workspace's own `diffuse.enable` map (`workspace`, as its settings hold it) with `scope`
- * switched, for a workspace that sets one: VS Code merges it over the user's map, so the switch is
- * an entry of the workspace's own, and the user's entries stay out of the workspace's settings.
+ * switched, for a workspace that sets one: VS Code merges it over the user's map (`user`), so the
+ * switch is an entry of the workspace's own, and the user's entries stay out of the workspace's
+ * settings. As in `toggledEnable`, a language's entry goes where the map without it says the same
+ * (a later pause everywhere then reaches it).
  */
-export function toggledWorkspaceEnable(workspace: unknown, settings: DiffuseSettings, scope: string): Record<string, boolean> {
-  return { ...booleanEntries(workspace), [scope]: switchedOn(settings, scope) };
+export function toggledWorkspaceEnable(workspace: unknown, user: unknown, settings: DiffuseSettings, scope: string): Record<string, boolean> {
+  const on = switchedOn(settings, scope);
+  const { [scope]: _old, ...rest } = booleanEntries(workspace);
+  if (scope === ALL_LANGUAGES) return { ...rest, [ALL_LANGUAGES]: on };
+  const below = enableMap(user);
+  const without = below[scope] ?? rest[ALL_LANGUAGES] ?? below[ALL_LANGUAGES] ?? true;
+  return without === on ? rest : { ...rest, [scope]: on };
 }
 
 /** Whether `scope` (a language or `*`) is on once the pause toggle switches it. */

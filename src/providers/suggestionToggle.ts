@@ -46,7 +46,8 @@ export class SuggestionToggle extends Disposable {
     else target = await this.ask(language);
     if (target === undefined) return undefined;
     const workspace = this.settings.workspaceValue('enable');
-    await this.settings.update('enable', workspace === undefined ? toggledEnable(current, target) : toggledWorkspaceEnable(workspace, current, target));
+    const next = workspace === undefined ? toggledEnable(current, target) : toggledWorkspaceEnable(workspace, this.settings.userValue('enable'), current, target);
+    await this.settings.update('enable', next);
     return language === undefined ? undefined : isEnabledFor(this.settings.current, language);
   }
 

@@ -87,9 +87,25 @@ describe('providers: the pause toggle of diffuse.enable', () => {
   it('switches a language in the workspace\'s own map, where the workspace sets one, leaving the user\'s entries out of it', () => {
     // merged: the user's { go: false } under the workspace's { python: true }
     const merged = settings({ go: false, python: true });
-    assert.deepEqual(toggledWorkspaceEnable({ python: true, bad: 'yes' }, merged, 'python'), { python: false });
-    assert.deepEqual(toggledWorkspaceEnable({ python: true }, merged, 'rust'), { python: true, rust: false });
-    assert.deepEqual(toggledWorkspaceEnable({ python: true }, merged, ALL_LANGUAGES), { python: true, '*': false });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true, bad: 'yes' }, { go: false }, merged, 'python'), { python: false });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true }, { go: false }, merged, 'rust'), { python: true, rust: false });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true }, { go: false }, merged, ALL_LANGUAGES), { python: true, '*': false });
+    // go's entry is the user's: switched on in the workspace it needs one of its own there
+    assert.deepEqual(toggledWorkspaceEnable({ python: true }, { go: false }, merged, 'go'), { python: true, go: true });
+  });
+
+  it('drops a workspace entry switched back to what the map says without it, so a later pause everywhere reaches it', () => {
+    let workspace: Record<string, boolean> = { '*': true };
+    const toggle = (scope: string) => {
+      const merged = normalizeSettings((key) => (key === 'enable' ? workspace : undefined));
+      workspace = toggledWorkspaceEnable(workspace, undefined, merged, scope);
+    };
+    toggle('python');
+    assert.deepEqual(workspace, { '*': true, python: false });
+    toggle('python');
+    assert.deepEqual(workspace, { '*': true });
+    toggle(ALL_LANGUAGES);
+    assert.equal(isEnabledFor(normalizeSettings((key) => (key === 'enable' ? workspace : undefined)), 'python'), false);
   });
 
   it('switches every language without an entry of its own', () => {

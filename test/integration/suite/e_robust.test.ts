@@ -67,4 +67,26 @@ describe('robustness in the editor', () => {
       fs.rmSync(path.join(workspace, 'models'), { recursive: true, force: true });
     }
   });
+
+  it('the model picker keeps a workspace\'s diffuse.model where it names the choice, else writes it relative to the folder', async () => {
+    const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(workspace, 'the suite runs in a folder');
+    const models = path.join(workspace, 'models');
+    for (const name of ['team-model', 'other-model']) fs.cpSync(copyFixture(name), path.join(models, name), { recursive: true });
+    const config = () => vscode.workspace.getConfiguration('diffuse');
+    const userModel = config().inspect('model')?.globalValue;
+    try {
+      await config().update('model', './models/team-model', vscode.ConfigurationTarget.Workspace);
+      await waitFor(() => diffuse.modelName() === 'team-model' && diffuse.modelState().kind === 'ready', 'the workspace\'s model to load');
+      assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', path.join(models, 'team-model')), true);
+      assert.equal(config().inspect('model')?.workspaceValue, './models/team-model', 'the shared settings got a path of this machine');
+      assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', path.join(models, 'other-model')), true);
+      assert.equal(config().inspect('model')?.workspaceValue, './models/other-model');
+      assert.equal(config().inspect('model')?.globalValue, userModel, 'the user\'s settings changed');
+    } finally {
+      await config().update('model', undefined, vscode.ConfigurationTarget.Workspace);
+      await waitFor(() => diffuse.modelName() === 'tiny-model', 'the fixture model again');
+      fs.rmSync(models, { recursive: true, force: true });
+    }
+  });
 });
