@@ -15,9 +15,10 @@ const MARGIN_CHARS = 32_768;
  * `request` cut to the whole lines around its holes that a fill reads, with the holes moved to
  * match: for a canvas of `canvasTokens`, as many characters as it could take on each side
  * (window.ts reads at most MAX_CHARS_PER_TOKEN a token) plus MARGIN_CHARS. The request itself when
- * nothing would be cut. The cuts fall after a '\n', so never inside a character or a CRLF, and
- * never inside a triple-quoted string: the syntax check and the indentation pair those delimiters
- * from the start of the text they get, so a cut inside one would read the code after it as a string.
+ * nothing would be cut. The cuts fall after a '\n', so never inside a character or a CRLF, and in
+ * Python never inside a closed triple-quoted string: the syntax check and the indentation pair
+ * those delimiters from the start of the text they get, so a cut inside one would read the code
+ * after it as a string (no other language reads them so).
  * What the model reads is the slice's: the canvas and the syntax window lie inside it, and the
  * indentation style is read from it (a tab or an odd indentation 32 K characters away no longer
  * decides how a fill is spelled).
@@ -27,7 +28,8 @@ export function nearHoles(request: InfillRequest, canvasTokens: number): InfillR
   const reach = canvasTokens * MAX_CHARS_PER_TOKEN + MARGIN_CHARS;
   const before = holes[0].start - reach;
   const after = holes[holes.length - 1].end + reach;
-  const from = before <= 0 ? 0 : outsideStrings(text, lineStart(text, before));
+  const cut = before <= 0 ? 0 : lineStart(text, before);
+  const from = cut > 0 && request.languageId === 'python' ? outsideStrings(text, cut) : cut;
   const lineEnd = after >= text.length ? -1 : text.indexOf('\n', after);
   const to = lineEnd < 0 ? text.length : lineEnd + 1;
   if (from === 0 && to === text.length) return request;
@@ -39,14 +41,18 @@ function lineStart(text: string, at: number): number {
   return text.lastIndexOf('\n', at - 1) + 1;
 }
 
-/** `from`, or the start of the line that opens the triple-quoted string around it (of either kind, in turn). */
+/**
+ * `from`, or the start of the line that opens the triple-quoted string around it (of either kind,
+ * in turn). Not an unclosed one (a lone delimiter in a comment): no delimiter after it is left to
+ * be read the wrong way, and going back to it would keep the whole file.
+ */
 function outsideStrings(text: string, from: number): number {
   const strings = TRIPLE_QUOTES.map((quote) => tripleQuoted(text, quote));
   for (let moved = true; moved && from > 0; ) {
     moved = false;
     for (const of of strings) {
       const around = stringAround(of, from);
-      if (around !== undefined) {
+      if (around !== undefined && around.close !== Infinity) {
         from = lineStart(text, around.open);
         moved = true;
       }

@@ -1,6 +1,5 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findModels, modelKind, modelSetting, resolveModel, type ModelEntry } from '../model';
+import { findModels, isBundledName, modelKind, modelSetting, resolveModel, workspaceModelSetting, type ModelEntry } from '../model';
 import type { ModelManager } from './modelManager';
 import { modelPathBase } from './modelPathBase';
 import type { Settings } from './settings';
@@ -37,9 +36,8 @@ export class ModelPicker {
     const base = modelPathBase();
     const dir = resolveModel(choice, base);
     if (typeof workspace === 'string' && resolveModel(workspace, base) === dir) return;
-    const relative = path.relative(base, dir);
-    const inside = path.isAbsolute(choice) && relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-    await this.settings.update('model', inside ? `./${relative.split(path.sep).join('/')}` : choice);
+    // a bundled model's name stays a name; a folder is named from the workspace where it lies inside it
+    await this.settings.update('model', isBundledName(choice) ? choice : workspaceModelSetting(dir, base));
   }
 
   private async ask(): Promise<string | undefined> {

@@ -43,13 +43,24 @@ describe('infill: a long document fills as the slice of it a fill can read', () 
       // the padding moves where, counted back from the hole, the cut falls among the functions' lines
       const text = `'''Module.'''\n${functions}${'#'.repeat(extra)}\ndef g(x):\n    y = \n`;
       const at = text.length - 1;
-      const near = nearHoles({ text, holes: [{ start: at, end: at }] }, 256);
+      const near = nearHoles({ text, holes: [{ start: at, end: at }], languageId: 'python' }, 256);
       const from = text.length - near.text.length;
       if (from > 0) cuts++;
       assert.equal(quoted(near.text, near.holes[0].start), quoted(text, at), `cut at ${from}`);
       assert.equal(quoted(text, from), false, `cut at ${from}, inside a string`);
     }
-    assert.ok(cuts > 30, 'every length was cut');
+    assert.equal(cuts, 33, 'every length was cut');
+  });
+
+  it('cuts a Python file past a lone delimiter (an unclosed string), and other languages whatever their quotes', () => {
+    const functions = Array.from({ length: 8000 }, (_, i) => `def f${i}(x):\n    return x\n\n`).join('');
+    const heads: Array<[string, string]> = [["# don't write ''' here\n", 'python'], [`const q = "'''";\n`, 'javascript']];
+    for (const [head, languageId] of heads) {
+      const text = `${head}${functions}def g(x):\n    y = \n`;
+      const at = text.length - 1;
+      const near = nearHoles({ text, holes: [{ start: at, end: at }], languageId }, 256);
+      assert.ok(near.text.length < text.length / 2, `${languageId}: ${near.text.length} of ${text.length} characters kept`);
+    }
   });
 
   it('ends a fill\'s lines as the whole document does, when the slice of a long last line holds no line break', async () => {

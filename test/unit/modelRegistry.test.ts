@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { findModels, modelKind, modelSetting, resolveModel } from '../../src/model';
+import { findModels, modelKind, modelSetting, resolveModel, workspaceModelSetting } from '../../src/model';
 import { packageRoot } from '../../src/model/folder/registry';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -89,6 +89,19 @@ describe('model registry', () => {
     assert.deepEqual(listed.map(modelSetting), [...listed.filter((m) => m.source === 'bundled').map((m) => m.name), single]);
     assert.ok(listed.some((m) => m.source === 'bundled' && modelSetting(m) === 'diffuse-small'));
     for (const entry of listed) assert.equal(resolveModel(modelSetting(entry)), entry.dir, 'the setting names the folder listed');
+  });
+
+  it('names a model folder in a workspace\'s settings relative to the workspace where it lies inside it', () => {
+    const base = path.join(root, 'ws');
+    for (const [dir, setting] of [
+      [path.join(base, 'models', 'team'), './models/team'],
+      [base, '.'],
+      [path.join(base, '..cache', 'm'), './..cache/m'],
+      [path.join(root, 'elsewhere', 'm'), path.join(root, 'elsewhere', 'm')],
+    ]) {
+      assert.equal(workspaceModelSetting(dir, base), setting);
+      assert.equal(resolveModel(setting, base), dir, 'read back as the folder');
+    }
   });
 
   it('resolves a path to itself and a name to models/<name>', () => {

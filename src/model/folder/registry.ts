@@ -57,6 +57,18 @@ export function modelSetting(entry: Pick<ModelEntry, 'name' | 'dir' | 'source'>)
   return entry.source === 'bundled' ? entry.name : entry.dir;
 }
 
+/**
+ * How a workspace's settings, which a team may share, name the model folder `dir`: relative to
+ * the workspace folder `base` (`./models/team`, `.` for the folder itself) where it lies inside it,
+ * else as it is. `resolveModel(…, base)` reads it back as `dir`.
+ */
+export function workspaceModelSetting(dir: string, base: string): string {
+  const relative = path.relative(base, dir);
+  if (relative === '') return '.';
+  const outside = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  return outside ? dir : `./${relative.split(path.sep).join('/')}`;
+}
+
 /** "family/graph" for a picker or a listing, e.g. "cedd/roulette"; undefined when meta.json names neither. */
 export function modelKind(entry: Pick<ModelEntry, 'family' | 'graph'>): string | undefined {
   return [entry.family, entry.graph].filter((part) => part !== undefined).join('/') || undefined;
@@ -90,6 +102,10 @@ async function modelSubfolders(parent: string): Promise<string[]> {
  */
 export function resolveModel(nameOrDir: string | undefined, base = process.cwd()): string {
   if (nameOrDir === undefined) return path.join(bundledModelsDir(), defaultModelName);
-  const looksLikePath = path.isAbsolute(nameOrDir) || nameOrDir.startsWith('.') || /[\\/]/.test(nameOrDir);
-  return looksLikePath ? path.resolve(base, nameOrDir) : path.join(bundledModelsDir(), nameOrDir);
+  return isBundledName(nameOrDir) ? path.join(bundledModelsDir(), nameOrDir) : path.resolve(base, nameOrDir);
+}
+
+/** Whether a `diffuse.model` or `--model` value names a bundled model rather than a path (`resolveModel`). */
+export function isBundledName(nameOrDir: string): boolean {
+  return !(path.isAbsolute(nameOrDir) || nameOrDir.startsWith('.') || /[\\/]/.test(nameOrDir));
 }
