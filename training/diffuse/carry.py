@@ -164,6 +164,10 @@ def main(argv):
         {"carry": os.path.basename(d), "files": names, "mib": round(nbytes / MIB, 1),
          "receive": f"RECEIVE={os.path.basename(d)} bash pipeline.sh receive"}
         for d, names, nbytes in plan]}, indent=1))
+    if args.leave_out and os.path.exists(os.path.join(args.out, args.leave_out)):
+        # the plan counts it out: every call would carry it too, past the limit
+        print(f"diffuse.carry: move {args.leave_out} out of the tree before the calls (rm it; git checkout it after)",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

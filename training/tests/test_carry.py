@@ -79,11 +79,17 @@ def test_the_graph_to_continue_goes_first_in_a_call_of_its_own(tmp_path, capsys)
     graph = tmp_path / "model.onnx"
     graph.write_bytes(b"g" * 50)
     main([f"--src={src}", "--extra=", f"--out={out}", "--tree_bytes=1", f"--init={graph}"])
-    plan = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    plan = json.loads(printed.out)
     assert [c["carry"] for c in plan["calls"]] == [".xfer-init", ".xfer1"]
     assert plan["calls"][0]["files"] == ["init.onnx"] and plan["calls"][0]["receive"] == "RECEIVE=.xfer-init bash pipeline.sh receive"
     assert os.stat(out / ".xfer-init" / "init.onnx").st_ino == os.stat(graph).st_ino
     assert plan["out_of_the_tree"] == "models/diffuse-small/model.onnx"
+    assert printed.err == "", "nothing to move out"
+    (out / "models" / "diffuse-small").mkdir(parents=True)
+    (out / "models" / "diffuse-small" / "model.onnx").write_bytes(b"m")
+    main([f"--src={src}", "--extra=", f"--out={out}", "--tree_bytes=1", f"--init={graph}"])
+    assert "move models/diffuse-small/model.onnx out of the tree before the calls" in capsys.readouterr().err
 
 
 def test_a_graph_to_continue_too_big_for_a_call_is_named(tmp_path):

@@ -204,6 +204,8 @@ def test_import_line_holes_are_a_top_level_import_line_or_else_a_whole_line():
     from diffuse.data import IMPORT_SCAN_CHARS, top_import_starts
     crlf = "import sys, \\\r\n    os\r\nimport re\r\nfrom a.b import (x)\r\n"
     assert [crlf[i:crlf.index("\r", i)] for i in top_import_starts(crlf)] == ["import re", "from a.b import (x)"]
+    js = 'import React, {\n  useState,\n} from "react";\nimport fs from "fs";\n'
+    assert [js[i:js.index("\n", i)] for i in top_import_starts(js)] == ['import fs from "fs";'], "an import's open brace continues it"
     cut = "x = 1\n" * ((IMPORT_SCAN_CHARS - 20) // 6) + "import aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
     assert list(top_import_starts(cut)) == [], "a line the scan cuts is not taken"
     import time
