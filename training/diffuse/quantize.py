@@ -42,6 +42,7 @@ The benchmark (bench/forward.ts) checks every variant's logits against the origi
 timing it, so a wrongly packed weight shows as a logits error, not as a fast wrong model.
 """
 from dataclasses import dataclass, field
+import filecmp
 import hashlib
 import os
 import re
@@ -322,6 +323,12 @@ def main(argv):
     for name in ("model.onnx", "meta.json", "tokenizer.json", "MODEL_CARD.md"):
         if name != target and os.path.exists(os.path.join(src, name)) and not os.path.exists(os.path.join(out, name)):
             shutil.copyfile(os.path.join(src, name), os.path.join(out, name))
+    # A folder's own meta.json stays (a CPU graph added beside a model keeps its record), but a new
+    # model.onnx under another model's record is a mistake to say (a mean quantized into v8's copy)
+    kept = os.path.join(out, "meta.json")
+    if target == "model.onnx" and os.path.exists(os.path.join(src, "meta.json")) and not filecmp.cmp(os.path.join(src, "meta.json"), kept, shallow=False):
+        print(f"diffuse.quantize: {kept} kept, and it differs from {src}'s: the graph's record is the source's "
+              f"(quantize into a fresh folder)", file=sys.stderr)
     size = os.path.getsize(os.path.join(out, target))
     print(f"{variant}: replaced {n} weight nodes; {out}/{target} {size / 2**20:.1f} MiB")
 

@@ -160,6 +160,17 @@ def test_a_block_that_does_not_divide_the_inputs_is_refused():
         pack4(np.ones((2, 14), np.float32), 7)
 
 
+def test_the_command_says_when_it_keeps_another_models_record(fp16_graph, tmp_path, capsys):
+    main([fp16_graph, str(tmp_path / "fresh")])
+    assert capsys.readouterr().err == ""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "meta.json").write_text('{"name": "v8"}')
+    main([fp16_graph, str(other)])
+    assert "other/meta.json kept, and it differs from" in capsys.readouterr().err
+    assert (other / "meta.json").read_text() == '{"name": "v8"}'
+
+
 def test_the_command_names_the_matrix_a_block_does_not_divide(fp16_graph, tmp_path):
     with pytest.raises(SystemExit, match=r"diffuse.quantize: blocks.0_attn_qkv_MatMul: its 32 inputs do not split into blocks of 12"):
         main([fp16_graph, str(tmp_path / "out"), "--variant=int8from4", "--block=12"])
