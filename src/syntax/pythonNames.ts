@@ -6,8 +6,8 @@
  * `res = 0` a hole cut out) repairs the document. The syntax check counts the difference.
  *
  * Bindings are read by pattern, not by a parser: assignment and annotation targets at a line's
- * start, `for ... in`, `def`/`class` names and parameters, imports, `as`, `lambda`, `:=`,
- * `global`/`nonlocal`. A text with `import *` binds names no pattern can see: it gets 0. `code` is
+ * start (not a call's keyword argument or a subscript there), `for ... in`, `def`/`class` names and
+ * parameters, imports, `as`, `lambda`, `:=`, `global`/`nonlocal`, `case` patterns. A text with `import *` binds names no pattern can see: it gets 0. `code` is
  * Python source as `blankStringsAndComments` leaves it (pythonSource.ts).
  */
 export function undefinedNames(code: string): number {
@@ -23,8 +23,8 @@ export function undefinedNames(code: string): number {
 }
 
 const STAR_IMPORT = /\bimport\s+\*/;
-/** An identifier that is no attribute (not after a dot) and no number's suffix. */
-const READ = /(?<![\w.])([A-Za-z_]\w*)/g;
+/** An identifier that is no attribute (not after a dot), no number's suffix and no string's prefix (`f"`, `rb'`). */
+const READ = /(?<![\w.])([A-Za-z_]\w*)(?![\w"'])/g;
 const IDENTIFIER = /[A-Za-z_]\w*/g;
 
 /** Each pattern's group 1 holds the names it binds (with other words, which bind nothing new). */
@@ -33,19 +33,26 @@ const BINDINGS: readonly RegExp[] = [
   /^[ \t]*(\w+)[ \t]*:(?!=)/gm, //                                               x: int = 0
   /\bfor[ \t]+([\w \t,()[\]*]+?)[ \t]+in\b/g, //                                        for i, (a, b) in ...
   /\b(?:def|class)\s+(\w+)/g,
-  /\bdef\s+\w+\s*\(([^)]*)\)/g, //                                               parameters (and their defaults' names)
+  /\bdef\s+\w+\s*\(([\s\S]*?)\)\s*(?:->[^:]*)?:/g, //                          parameters (and their defaults' names, brackets and all)
   /\bimport[ \t]+([\w \t,.]+)/g, //                                                  import a.b, c  (binds a, b, c: b too, harmlessly)
   /\bfrom\s+([\w.]+)\s+import\b/g, //                                            the module a from-import names is no read
   /\bas\s+(\w+)/g,
   /\blambda\b([^:\n]*):/g,
   /(\w+)\s*:=/g,
   /\b(?:global|nonlocal)[ \t]+([\w \t,]+)/g,
+  /^[ \t]*case\b(.*):[ \t]*$/gm, //                                                case (x, y) | Point(x=x): (a class name too, harmlessly)
 ];
+
+/** The first pattern's target holds a call or a subscript: `max(word, key=len)`, `a[i] = 0` bind nothing. */
+const CALL_OR_SUBSCRIPT = /\w[ \t]*[([]/;
 
 function boundNames(code: string): Set<string> {
   const bound = new Set<string>();
   for (const pattern of BINDINGS) {
-    for (const m of code.matchAll(pattern)) for (const name of m[1].match(IDENTIFIER) ?? []) bound.add(name);
+    for (const m of code.matchAll(pattern)) {
+      if (pattern === BINDINGS[0] && CALL_OR_SUBSCRIPT.test(m[1])) continue;
+      for (const name of m[1].match(IDENTIFIER) ?? []) bound.add(name);
+    }
   }
   return bound;
 }

@@ -36,6 +36,18 @@ describe('Python names read but bound nowhere', () => {
     assert.equal(undefinedNames(`${program}result = 1\nprint(result)\n`), 0);
   });
 
+  it('binds no name by a call or a subscript at a line\'s start, reads no string prefix, and reads every parameter and case pattern', () => {
+    // a keyword argument after a call at a line's start is no assignment: `word` stays unread-and-unbound
+    assert.equal(undefinedNames('def longest(words):\n    return max(word, key=len)\n'), 1);
+    assert.equal(undefinedNames('def f(xs):\n    print(total, end="")\n'), 1);
+    assert.equal(undefinedNames('def f(arr):\n    arr[undefined_i] = 0\n'), 1);
+    // f"..." and rb'...' are strings, not the names f and rb
+    assert.equal(undefinedNames('def greet(name):\n    return f"Hello, {name}!" + rb\'x\' + u"y"\n'), 0);
+    // a default with brackets does not end the parameters
+    assert.equal(undefinedNames('def clamp(x, bounds=(0, 1), default=None) -> int:\n    return default if x is None else bounds\n'), 0);
+    assert.equal(undefinedNames('def area(shape):\n    match shape:\n        case ("circle", r):\n            return 3.14 * r * r\n        case [w, h] | {"w": w, "h": h}:\n            return w * h\n'), 0);
+  });
+
   it('gives up on a star import, whose names no pattern can see', () => {
     assert.equal(undefinedNames('from math import *\nprint(floor(pi))\n'), 0);
   });
