@@ -20,14 +20,20 @@ const cli = spawnSync(process.execPath, ['dist/cli.js', 'infill', '--input', inp
 });
 if (cli.status !== 0) process.exit(cli.status ?? 1);
 
-const tasks = new Map(readFileSync(input, 'utf8').split('\n').filter(Boolean).map((l) => {
-  const t = JSON.parse(l);
-  return [t.task_id, t];
+// The tasks as the CLI read them: a byte-order mark dropped, a line it could not parse skipped
+// (its error record, below, says why)
+const tasks = new Map(readFileSync(input, 'utf8').replace(/^\uFEFF/, '').split('\n').flatMap((line) => {
+  try {
+    const task = JSON.parse(line);
+    return [[task.task_id, task]];
+  } catch {
+    return [];
+  }
 }));
 for (const line of cli.stdout.split('\n').filter(Boolean)) {
   const out = JSON.parse(line);
   const task = tasks.get(out.task_id) ?? {};
-  console.log(`── ${out.task_id}  (${out.tokens ?? 0} tokens, ${out.nfe ?? 0} NFE, ${out.ms ?? 0} ms)`);
+  console.log(`── ${out.task_id ?? '(a line with no task)'}  (${out.tokens ?? 0} tokens, ${out.nfe ?? 0} NFE, ${out.ms ?? 0} ms)`);
   if (out.error) {
     console.log(`   error: ${out.error}`);
     continue;

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 // vsce target → [onnxruntime-node bin folder, tokenizers binary suffix]. onnxruntime-node 1.30
 // ships no darwin-x64 binary, so Intel Macs are not a target.
@@ -16,9 +17,12 @@ const TARGETS = {
   'win32-arm64': ['win32/arm64', 'win32-arm64-msvc'],
 };
 
+// --target X, --target=X or -t X (as vsce takes it); every other argument goes on to vsce
 const args = process.argv.slice(2);
-const at = args.indexOf('--target');
-const target = at >= 0 ? args[at + 1] : `${process.platform}-${process.arch}`;
+const { values, tokens } = parseArgs({ args, options: { target: { type: 'string', short: 't' } }, strict: false, tokens: true });
+const targetArgs = new Set(tokens.filter((t) => t.kind === 'option' && t.name === 'target').flatMap((t) => (t.inlineValue ? [t.index] : [t.index, t.index + 1])));
+const passThrough = args.filter((_, i) => !targetArgs.has(i));
+const target = typeof values.target === 'string' ? values.target : `${process.platform}-${process.arch}`;
 if (!TARGETS[target]) {
   console.error(`unsupported target ${target}; one of: ${Object.keys(TARGETS).join(', ')}`);
   process.exit(2);
@@ -41,7 +45,6 @@ const dir = mkdtempSync(path.join(tmpdir(), 'diffuse-vsix-'));
 const ignoreFile = path.join(dir, '.vscodeignore');
 writeFileSync(ignoreFile, ignore + '\n');
 
-const passThrough = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
 try {
   execFileSync('npx', ['vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository',
     '--no-rewrite-relative-links', '--out', `diffuse-${version}-${target}.vsix`, ...passThrough], { stdio: 'inherit' });
