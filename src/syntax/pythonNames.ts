@@ -6,9 +6,11 @@
  * `res = 0` a hole cut out) repairs the document. The syntax check counts the difference.
  *
  * Bindings are read by pattern, not by a parser: assignment and annotation targets at a line's
- * start (not a call's keyword argument or a subscript there), `for ... in`, `def`/`class` names and
- * parameters, imports, `as`, `lambda`, `:=`, `global`/`nonlocal`, `case` patterns. A text with `import *` binds names no pattern can see: it gets 0. `code` is
- * Python source as `blankStringsAndComments` leaves it (pythonSource.ts).
+ * start (not a call's keyword argument or a subscript there, nor a line that continues an open
+ * bracket: `key: 1,` in a dict, `key=1,` in a call), `for ... in`, `def`/`class` names and
+ * parameters, imports, `as`, `lambda`, `:=`, `global`/`nonlocal`, `case` patterns. A text with
+ * `import *` binds names no pattern can see: it gets 0. Names are Python's Unicode identifiers
+ * (`straße`, `变量`). `code` is Python source as `blankStringsAndComments` leaves it (pythonSource.ts).
  */
 export function undefinedNames(code: string): number {
   if (STAR_IMPORT.test(code)) return 0;
@@ -22,13 +24,27 @@ export function undefinedNames(code: string): number {
   return unbound.size;
 }
 
-const STAR_IMPORT = /\bimport\s+\*/;
+/**
+ * `pattern` read as Python reads identifiers: `[A-Za-z_]` as a name's first character
+ * (`\p{ID_Start}` or `_`), `\w` as any of its characters (`\p{ID_Continue}`), `\b` as a name's edge.
+ * JavaScript's `\w` and `\b` are ASCII even under the `u` flag: `straße` read as the names `stra`
+ * and `e`, `变量` as none. The patterns below are written in the ASCII forms and read through this.
+ */
+function pythonWords(pattern: RegExp): RegExp {
+  const source = pattern.source
+    .replaceAll('[A-Za-z_]', String.raw`[_\p{ID_Start}]`)
+    .replaceAll(String.raw`\w`, String.raw`\p{ID_Continue}`)
+    .replaceAll(String.raw`\b`, String.raw`(?:(?<!\p{ID_Continue})(?=\p{ID_Continue})|(?<=\p{ID_Continue})(?!\p{ID_Continue}))`);
+  return new RegExp(source, `${pattern.flags}u`);
+}
+
+const STAR_IMPORT = pythonWords(/\bimport\s+\*/);
 /** An identifier that is no attribute (not after a dot), no number's suffix and no string's prefix (`f"`, `rb'`). */
-const READ = /(?<![\w.])([A-Za-z_]\w*)(?![\w"'])/g;
-const IDENTIFIER = /[A-Za-z_]\w*/g;
+const READ = pythonWords(/(?<![\w.])([A-Za-z_]\w*)(?![\w"'])/g);
+const IDENTIFIER = pythonWords(/[A-Za-z_]\w*/g);
 
 /** Each pattern's group 1 holds the names it binds (with other words, which bind nothing new). */
-const BINDINGS: readonly RegExp[] = [
+const BINDINGS: readonly RegExp[] = ([
   /^[ \t]*([\w \t,()[\]*]+?)[ \t]*(?:[-+*/%&|^@]|\/\/|\*\*|>>|<<)?=(?!=)/gm, // a, (b, c) = ... ; x += 1
   /^[ \t]*(\w+)[ \t]*:(?!=)/gm, //                                               x: int = 0
   /\bfor[ \t]+([\w \t,()[\]*]+?)[ \t]+in\b/g, //                                        for i, (a, b) in ...
@@ -41,20 +57,41 @@ const BINDINGS: readonly RegExp[] = [
   /(\w+)\s*:=/g,
   /\b(?:global|nonlocal)[ \t]+([\w \t,]+)/g,
   /^[ \t]*case\b(.*):[ \t]*$/gm, //                                                case (x, y) | Point(x=x): (a class name too, harmlessly)
-];
+]).map(pythonWords);
+/** The patterns that read a line's start as a statement's: a line inside an open bracket is none. */
+const STATEMENT_STARTS = new Set([BINDINGS[0], BINDINGS[1]]);
 
 /** The first pattern's target holds a call or a subscript: `max(word, key=len)`, `a[i] = 0` bind nothing. */
-const CALL_OR_SUBSCRIPT = /\w[ \t]*[([]/;
+const CALL_OR_SUBSCRIPT = pythonWords(/\w[ \t]*[([]/);
 
 function boundNames(code: string): Set<string> {
   const bound = new Set<string>();
+  const continuations = continuationLines(code);
   for (const pattern of BINDINGS) {
     for (const m of code.matchAll(pattern)) {
       if (pattern === BINDINGS[0] && CALL_OR_SUBSCRIPT.test(m[1])) continue;
+      if (STATEMENT_STARTS.has(pattern) && continuations.has(m.index!)) continue;
       for (const name of m[1].match(IDENTIFIER) ?? []) bound.add(name);
     }
   }
   return bound;
+}
+
+/**
+ * The offsets of the lines that start inside a bracket an earlier line opened: a dict's `key: 1,`
+ * or a call's `key=1,` there is no annotation or assignment. A closing bracket the text never
+ * opened (a window cut inside one) counts as none, so it cannot hide the lines after it.
+ */
+function continuationLines(code: string): Set<number> {
+  const starts = new Set<number>();
+  let depth = 0;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    else if (c === '\n' && depth > 0) starts.add(i + 1);
+  }
+  return starts;
 }
 
 /** `name=` right after `(` or `,`: a keyword argument (or a parameter's default), no read. */

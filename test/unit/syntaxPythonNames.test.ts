@@ -48,6 +48,29 @@ describe('Python names read but bound nowhere', () => {
     assert.equal(undefinedNames('def area(shape):\n    match shape:\n        case ("circle", r):\n            return 3.14 * r * r\n        case [w, h] | {"w": w, "h": h}:\n            return w * h\n'), 0);
   });
 
+  it('reads names as Python does, Unicode letters and all', () => {
+    // straße is one name, not stra and e; 变量 is a name, not nothing
+    assert.equal(undefinedNames('def f(x):\n    straße = x\n    变量 = straße\n    return 变量\n'), 0);
+    assert.equal(undefinedNames('def f(x):\n    return straße + x\n'), 1);
+    assert.equal(undefinedNames('def f(x):\n    return 变量 + x\n'), 1);
+    // a combining mark (e + U+0301) and a middle dot continue a name; a non-ASCII letter before a keyword is no edge
+    assert.equal(undefinedNames('cafe\u0301 = 1\nl·l = 2\nprint(cafe\u0301, l·l)\n'), 0);
+    assert.equal(undefinedNames('def f(xs):\n    return [çfor for x in xs]\n'), 1);
+    assert.equal(undefinedNames('def f(xs):\n    for año, größe in xs:\n        print(año, größe)\n'), 0);
+  });
+
+  it('binds no name by a line that continues an open bracket: a dict\'s key, a call\'s keyword argument', () => {
+    const dict = (key: string) => `def f(x):\n    d = {\n        ${key}: 1,\n        "b": x,\n    }\n    return d\n`;
+    assert.equal(undefinedNames(dict('key')), 1);
+    assert.equal(undefinedNames(dict('"key"')), 0);
+    assert.equal(undefinedNames('def f(x):\n    g(\n        x,\n        key=1,\n    )\n    return key\n'), 2);
+    // a multi-line signature's annotations are still parameters, and a class body's annotations still bind
+    assert.equal(undefinedNames('def f(a,\n      b: int,\n      c: str = "") -> int:\n    return a + b + len(c)\n'), 0);
+    assert.equal(undefinedNames('class P:\n    x: int\n    y: int = 0\nprint(x, y)\n'), 0);
+    // a window cut inside a bracket: the closer it never opened hides no later line
+    assert.equal(undefinedNames('    1, 2,\n)\ntotal: int = 0\nprint(total)\n'), 0);
+  });
+
   it('gives up on a star import, whose names no pattern can see', () => {
     assert.equal(undefinedNames('from math import *\nprint(floor(pi))\n'), 0);
   });
