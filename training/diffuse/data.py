@@ -45,10 +45,11 @@ HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_l
 # on docstrings and relative imports, unlearned exactly these lines (bench/README.md §57); a document
 # without one gets a whole line instead. Not relative imports (`from . import x`), not a line inside a
 # triple-quoted string (a docstring's "import this first" or a code example), not the first line of an
-# import continued on the next (after a `\`, an open `(` or a JavaScript import's open `{`). The
-# pattern matches each line one way only (no backtracking over a run of blanks); the line's end is
-# read after.
-TOP_IMPORT = re.compile(r"^(?:import[ \t]+\w|from[ \t]+\w[\w.]*[ \t]+import(?:[ \t]+\w|[ \t]*[(*]))[^\r\n]*", re.M)
+# import continued on the next (after a `\`, an open `(` or a JavaScript import's open `{`). A file
+# that opens with a UTF-8 byte-order mark (the corpus keeps it) offers its first line too, the hole
+# starting after the mark, which an editor does not show. The pattern matches each line one way only
+# (no backtracking over a run of blanks); the line's end is read after.
+TOP_IMPORT = re.compile(r"(?:^|(?<=\A\ufeff))(?:import[ \t]+\w|from[ \t]+\w[\w.]*[ \t]+import(?:[ \t]+\w|[ \t]*[(*]))[^\r\n]*", re.M)
 IMPORT_SCAN_CHARS = 4000
 
 

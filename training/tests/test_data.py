@@ -217,6 +217,11 @@ def test_import_line_holes_are_a_top_level_import_line_or_else_a_whole_line():
                   'def area(r):\n    """Docs.\n\nimport this\n"""\n    return math.pi * r * r\nimport sys\n')
     assert [documented[i:documented.index("\n", i)] for i in top_import_starts(documented)] == ["import math", "import sys"], \
         "no line inside a triple-quoted string"
+    bom = "\ufeffimport re\nimport os\n\ufeffimport sys\n"
+    assert [bom[i:bom.index("\n", i)] for i in top_import_starts(bom)] == ["import re", "import os"], \
+        "a byte-order mark opening the file hides no import, and the hole leaves it out; one mid-file is no file's start"
+    a, b = m.span(bom[:11], "import_line")
+    assert (a, b) == (1, 11)
     plain = "x = 1\ny = 2\n"
     a, b = ExampleMaker([plain], CharTokenizer(), max_length=64, seed=0).span(plain, "import_line")
     assert plain[a:b] in ("x = 1\n", "y = 2\n", "y = 2"), "no import: a whole line"
