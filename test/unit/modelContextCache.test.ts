@@ -11,24 +11,17 @@ import { inspectModelFolder, type InspectedModel } from '../../src/model/folder/
 import { OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
 import { checkWarmUp } from '../../src/model/runtime/warmUp';
 import { requestOf } from './helpers/denoiseRequests';
+import { expectGoldenCases, maxAbsDiff, readLogitsGolden, type LogitsGolden } from './helpers/logitsGolden';
 import { recordingHost, type HostCall } from './helpers/recordingHost';
 
 // The context-cache fixture (training/diffuse/make_fixture.py --only=context-cache) and its PyTorch goldens.
 const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv');
 
-interface KvGolden {
-  atol: number;
-  cases: Array<{ input_ids: number[][]; positions: number[][]; logits: number[][][] }>;
+interface KvGolden extends LogitsGolden {
   cached_cases: Array<{ refresh_ids: number[][]; input_ids: number[][]; fresh: number[]; positions: number[][]; logits: number[][][]; full_logits: number[][][] }>;
 }
 
-const golden = JSON.parse(readFileSync(path.join(fixture, 'logits-golden.json'), 'utf8')) as KvGolden;
-
-function maxDiff(logits: Float32Array, expected: number[][][] | Float32Array): number {
-  const flat = Array.isArray(expected) ? expected.flat(2) : Array.from(expected);
-  assert.equal(logits.length, flat.length, 'logits size');
-  return flat.reduce((worst, x, i) => Math.max(worst, Math.abs(logits[i] - x)), 0);
-}
+const golden = readLogitsGolden<KvGolden>(fixture);
 
 /** Whether process `pid` exists, a zombie not yet reaped included. */
 function isAlive(pid: number): boolean {
@@ -44,14 +37,6 @@ function request(ids: number[][], positions: number[][], cache?: DenoiseRequest[
   return requestOf(ids, positions, cache ? { cache } : {});
 }
 
-/** Every golden full call (no past, C = 0) through `model`, each within the golden's tolerance of PyTorch forward(). */
-async function expectFullCallsMatch(model: LoadedModel): Promise<void> {
-  for (const [index, c] of golden.cases.entries()) {
-    const worst = maxDiff(await model.denoiser.denoise(request(c.input_ids, c.positions)), c.logits);
-    assert.ok(worst <= golden.atol, `case ${index}: max |Δ| = ${worst}`);
-  }
-}
-
 /**
  * Every golden cached case through `model` (fills numbered from `fill`): a refresh, then the hole's
  * rows against its context, each within tolerance of PyTorch forward_cached(). Returns their logits.
@@ -62,7 +47,7 @@ async function expectCachedCallsMatch(model: LoadedModel, fill: number): Promise
     const fresh = Int32Array.from(c.fresh);
     await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: fill + index, refresh: true, fresh }));
     const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: fill + index, refresh: false, fresh }));
-    const worst = maxDiff(logits, c.logits);
+    const worst = maxAbsDiff(logits, c.logits);
     assert.ok(worst <= golden.atol, `cached case ${index}: max |Δ| = ${worst}`);
     all.push(logits);
   }
@@ -83,14 +68,14 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
   });
 
   it('a full call (no past, C = 0) gives the graph-without-cache logits of PyTorch forward()', async () => {
-    await expectFullCallsMatch(model);
+    await expectGoldenCases(model, golden);
   });
 
   it('a cached call of the hole rows gives PyTorch forward_cached() on the refresh\'s context', async () => {
     const cached = await expectCachedCallsMatch(model, 1000);
     for (const [index, logits] of cached.entries()) {
       // the cache is approximate: the context saw the hole before its tokens changed
-      assert.ok(maxDiff(logits, golden.cached_cases[index].full_logits) > golden.atol, 'the golden case should change the hole after the refresh');
+      assert.ok(maxAbsDiff(logits, golden.cached_cases[index].full_logits) > golden.atol, 'the golden case should change the hole after the refresh');
     }
   });
 
@@ -110,9 +95,9 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 3001, refresh: true, fresh }));
     // fill 3000 asks for a cached call, but the worker keeps 3001's context: a full call on input_ids
     const fallback = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 3000, refresh: false, fresh }));
-    assert.ok(maxDiff(fallback, c.full_logits) <= golden.atol, 'the fallback is the full recompute');
+    assert.ok(maxAbsDiff(fallback, c.full_logits) <= golden.atol, 'the fallback is the full recompute');
     const cached = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 3000, refresh: false, fresh }));
-    assert.ok(maxDiff(cached, c.full_logits) <= golden.atol, 'then cached against the context it kept');
+    assert.ok(maxAbsDiff(cached, c.full_logits) <= golden.atol, 'then cached against the context it kept');
   });
 
   it("refreshes rows that share their context with the first row's context: the same as a cached call against it", async () => {
@@ -171,7 +156,7 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     await assert.rejects(model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 6000, refresh: false, fresh })), InferenceError);
     // a new worker keeps nothing: this cached request runs as a full call (and keeps the context again)
     const recovered = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 6000, refresh: false, fresh }));
-    assert.ok(maxDiff(recovered, c.full_logits) <= golden.atol, 'the full recompute');
+    assert.ok(maxAbsDiff(recovered, c.full_logits) <= golden.atol, 'the full recompute');
   });
 
   it('refreshes when the worker that kept the context died between two calls of a fill: its replacement keeps none', async () => {
@@ -184,7 +169,7 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
     for (const end = Date.now() + 3000; isAlive(worker!) && Date.now() < end;) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.ok(!isAlive(worker!), 'the worker is gone');
     const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 6100, refresh: false, fresh }));
-    assert.ok(maxDiff(logits, c.full_logits) <= golden.atol, 'the full recompute');
+    assert.ok(maxAbsDiff(logits, c.full_logits) <= golden.atol, 'the full recompute');
   });
 
   it("refuses a cached call planned against a context that a call queued before it replaced, instead of running on the other fill's", async () => {
@@ -197,13 +182,13 @@ describe('context cache on the tiny-model-kv fixture (onnxruntime against PyTorc
       model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 7001, refresh: true, fresh })),
       model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 7000, refresh: false, fresh })),
     ]);
-    assert.ok(other.status === 'fulfilled' && maxDiff(other.value, c.full_logits) <= golden.atol, 'the refresh ran');
+    assert.ok(other.status === 'fulfilled' && maxAbsDiff(other.value, c.full_logits) <= golden.atol, 'the refresh ran');
     assert.ok(stale.status === 'rejected', "the cached call did not run on fill 7001's context");
     assert.ok(stale.reason instanceof InferenceError);
     assert.match((stale.reason as Error).message, /kept context is #\d+, but this cached call was planned against #\d+: a call queued between them replaced it/);
     // the failure forgets the kept context: the fill's next call refreshes
     const again = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 7000, refresh: false, fresh }));
-    assert.ok(maxDiff(again, c.full_logits) <= golden.atol, 'the full recompute');
+    assert.ok(maxAbsDiff(again, c.full_logits) <= golden.atol, 'the full recompute');
   });
 
   it('refuses a cached call that queries a position outside the fresh rows', async () => {
@@ -227,7 +212,7 @@ describe('the fused context-cache graph in onnxruntime-node (tiny-model-kv-fused
 
   it('a full call gives PyTorch forward(), a cached call forward_cached() on the refresh\'s context', async () => {
     assert.equal(model.denoiser.contextCache, true);
-    await expectFullCallsMatch(model);
+    await expectGoldenCases(model, golden);
     await expectCachedCallsMatch(model, 5000);
   });
 });
@@ -244,7 +229,7 @@ describe('the shared-past graph in onnxruntime-node (tiny-model-kv-shared: the s
 
   it('a full call gives PyTorch forward(), a cached call forward_cached() on the refresh\'s context', async () => {
     assert.equal(shared.meta.contextCache?.sharedPast, true);
-    await expectFullCallsMatch(shared);
+    await expectGoldenCases(shared, golden);
     await expectCachedCallsMatch(shared, 5100);
   });
 
@@ -260,8 +245,8 @@ describe('the shared-past graph in onnxruntime-node (tiny-model-kv-shared: the s
       await model.denoiser.denoise(request([rows[2]], [positions[2]], { fill: 5200, refresh: false, fresh, rows: Int32Array.of(2) })),
     ];
     const [fromShared, fromCopies] = [await fill(shared), await fill(copied)];
-    fromShared.forEach((logits, call) => assert.ok(maxDiff(logits, fromCopies[call]!) <= 1e-4, `call ${call}: max |Δ| ${maxDiff(logits, fromCopies[call]!)}`));
-    assert.ok(maxDiff(fromShared[1]!.subarray(0, fromShared[2]!.length), fromShared[1]!.subarray(2 * fromShared[2]!.length)) > 1e-3, 'the rows\' holes differ');
+    fromShared.forEach((logits, call) => assert.ok(maxAbsDiff(logits, fromCopies[call]!) <= 1e-4, `call ${call}: max |Δ| ${maxAbsDiff(logits, fromCopies[call]!)}`));
+    assert.ok(maxAbsDiff(fromShared[1]!.subarray(0, fromShared[2]!.length), fromShared[1]!.subarray(2 * fromShared[2]!.length)) > 1e-3, 'the rows\' holes differ');
   });
 });
 
@@ -423,7 +408,7 @@ require(${JSON.stringify(path.resolve(__dirname, '../../src/model/runtime/sessio
         await model.denoiser.denoise(request(c.refresh_ids, c.positions, { fill: 1, refresh: true, fresh }));
         const logits = await model.denoiser.denoise(request(c.input_ids, c.positions, { fill: 1, refresh: false, fresh }));
         // the cached call's answer (c.logits) differs from this by more than atol (the test of cached calls above)
-        assert.ok(maxDiff(logits, c.full_logits) <= golden.atol, 'the full recompute, not a cached call');
+        assert.ok(maxAbsDiff(logits, c.full_logits) <= golden.atol, 'the full recompute, not a cached call');
       } finally {
         await model.dispose();
       }

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Logger } from '../../src/core/logger';
 import { loadModel } from '../../src/model';
 import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from '../../src/model/folder/onnxFile';
+import { linesLogger } from './helpers/linesLogger';
 
 const fixtures = path.join(__dirname, '..', '..', '..', 'test', 'fixtures');
 
@@ -18,8 +18,7 @@ describe('int8 graphs with onnxruntime CPU contrib ops', function () {
 
   it("'auto' opens such a graph on the CPU without trying a GPU provider", async () => {
     const lines: string[] = [];
-    const record = (message: string): number => lines.push(message);
-    const logger: Logger = { trace: record, debug: record, info: record, warn: record, error: record };
+    const logger = linesLogger(lines);
     const model = await loadModel(path.join(fixtures, 'tiny-model-int8'), { executionProvider: 'auto', threads: 1, logger });
     try {
       assert.equal(model.provider, 'cpu');

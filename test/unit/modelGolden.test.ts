@@ -3,23 +3,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../../src/model';
 import { inspectModelFolder } from '../../src/model/folder/modelFolder';
+import { assertLogitsMatch, expectGoldenCases, readLogitsGolden } from './helpers/logitsGolden';
 
 // The checked-in fixture exported by training/ with PyTorch's logits for fixed inputs; a missing file is a failure.
 const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model');
-
-/** onnxruntime's logits equal PyTorch's golden ones within `atol`, element by element. */
-function assertLogitsMatch(logits: Float32Array, golden: number[][][], atol: number, index: number): void {
-  const expected = golden.flat(2);
-  assert.equal(logits.length, expected.length, `case ${index}: logits size`);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(logits[i] - expected[i]));
-  assert.ok(worst <= atol, `case ${index}: max |Δ| = ${worst} > atol ${atol}`);
-}
-
-interface LogitsGolden {
-  atol: number;
-  cases: Array<{ input_ids: number[][]; positions: number[][]; logits: number[][][] }>;
-}
 
 describe('tiny-model fixture: onnxruntime logits match PyTorch (logits-golden.json)', function () {
   this.timeout(30000);
@@ -30,22 +17,10 @@ describe('tiny-model fixture: onnxruntime logits match PyTorch (logits-golden.js
   });
 
   it('reproduces every golden case through the worker within atol', async () => {
-    const golden = JSON.parse(readFileSync(path.join(fixture, 'logits-golden.json'), 'utf8')) as LogitsGolden;
-    assert.ok(golden.cases.length > 0, 'logits-golden.json has no cases');
+    const golden = readLogitsGolden(fixture);
     const model = await loadModel(fixture, { executionProvider: 'cpu' });
     try {
-      for (const [index, c] of golden.cases.entries()) {
-        const batch = c.input_ids.length;
-        const queries = c.positions[0].length;
-        const logits = await model.denoiser.denoise({
-          tokens: Int32Array.from(c.input_ids.flat()),
-          batch,
-          length: c.input_ids[0].length,
-          positions: Int32Array.from(c.positions.flat()),
-          queries,
-        });
-        assertLogitsMatch(logits, c.logits, golden.atol, index);
-      }
+      await expectGoldenCases(model, golden);
     } finally {
       await model.dispose();
     }

@@ -3,18 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AbortedError, InferenceError, InvalidRequestError, ModelLoadError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
 import { loadModel, type LoadedModel } from '../../src/model';
 import { SessionHost } from '../../src/model/runtime/sessionHost';
 import type { DenoiseRequest } from '../../src/sampler/types';
 import { encodeOnnxModel } from './helpers/onnxGraph';
 import { testVocabSize, testWeight, writeTestModelFolder } from './helpers/onnxTestModel';
 import { requestOf } from './helpers/denoiseRequests';
-
-function linesLogger(lines: string[]): Logger {
-  const record = (message: string): number => lines.push(message);
-  return { trace: record, debug: record, info: record, warn: record, error: record };
-}
+import { linesLogger } from './helpers/linesLogger';
 
 /** What the test graph computes: logits[b, q, v] = W[tokens[b, positions[b, q]], v] × cond[b]. */
 function expectedLogits(request: DenoiseRequest): Float32Array {

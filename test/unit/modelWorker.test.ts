@@ -8,6 +8,7 @@ import { nullLogger } from '../../src/core/logger';
 import { loadModel } from '../../src/model';
 import { SessionHost } from '../../src/model/runtime/sessionHost';
 import type { DenoiseRequest } from '../../src/sampler/types';
+import { linesLogger } from './helpers/linesLogger';
 import { testVocabSize, writeTestModelFolder, type TestGraphOptions } from './helpers/onnxTestModel';
 
 /** The inference worker: a process of its own, so that it can be stopped whatever it is doing. */
@@ -143,8 +144,7 @@ require(${JSON.stringify(path.join(ROOT, 'out', 'src', 'model', 'runtime', 'sess
 
     it('is given up after the timeout, creating the session or warming up, and the load falls back to CPU (past three such providers: three worker deaths in a row)', async () => {
       const lines: string[] = [];
-      const record = (message: string): number => lines.push(message);
-      const logger = { trace: record, debug: record, info: record, warn: record, error: record };
+      const logger = linesLogger(lines);
       const dir = folder();
       // 2 s: long enough for a fresh worker to start and open the tiny model on the CPU on a loaded machine
       const model = await loadModel(dir, { providers: ['webgpu', 'dml', 'cuda', 'cpu'], workerFile: hangingWorker(), timeoutMs: 2000, logger });
