@@ -5,11 +5,21 @@
  * rather than in the library lets `decodeWholeCharacters` see the bytes before they become text.
  */
 
-/** The parts of tokenizer.json this module reads. */
+/** The parts of tokenizer.json the tokenizer module reads. */
 export interface TokenizerJson {
   readonly decoder?: { readonly type?: string } | null;
-  readonly model?: { readonly vocab?: Readonly<Record<string, number>> };
+  /** token → id; a Unigram model's is a list of `[token, score]` whose ids are its indices */
+  readonly model?: { readonly vocab?: Readonly<Record<string, number>> | ReadonlyArray<readonly [string, number]> };
   readonly added_tokens?: ReadonlyArray<{ readonly id: number; readonly content: string; readonly special?: boolean }>;
+}
+
+/** Every token as tokenizer.json spells it, with its id: `model.vocab`, then `added_tokens`. */
+export function tokenSpellings(json: TokenizerJson): Array<[string, number]> {
+  const vocab = json.model?.vocab ?? {};
+  return [
+    ...(Array.isArray(vocab) ? vocab.map(([text]: readonly [string, number], id): [string, number] => [text, id]) : Object.entries(vocab)),
+    ...(json.added_tokens ?? []).map((t): [string, number] => [t.content, t.id]),
+  ];
 }
 
 /** GPT-2's `bytes_to_unicode`, inverted: printable character → the byte it stands for. */
@@ -30,16 +40,13 @@ function characterBytes(): Map<string, number> {
  * For a tokenizer whose decoder is ByteLevel: a function from ids to the bytes they decode to, as
  * the library's ByteLevel decoder computes them (a character outside the byte table, as in an added
  * token's text, stands for its own UTF-8). Undefined for any other decoder.
+ * @param spellings `tokenSpellings` of the same tokenizer.json
  */
-export function byteLevelBytes(json: TokenizerJson): ((ids: readonly number[]) => Uint8Array) | undefined {
+export function byteLevelBytes(json: TokenizerJson, spellings: ReadonlyArray<readonly [string, number]>): ((ids: readonly number[]) => Uint8Array) | undefined {
   if (json.decoder?.type !== 'ByteLevel') return undefined;
   const table = characterBytes();
   const tokens: Uint8Array[] = [];
-  const entries: Array<[string, number]> = [
-    ...Object.entries(json.model?.vocab ?? {}),
-    ...(json.added_tokens ?? []).map((t): [string, number] => [t.content, t.id]),
-  ];
-  for (const [text, id] of entries) {
+  for (const [text, id] of spellings) {
     const bytes: number[] = [];
     for (const char of text) {
       const byte = table.get(char);

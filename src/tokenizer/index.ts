@@ -1,3 +1,2 @@
 export { loadTokenizer } from './textTokenizer';
-export type { Encoded, TextTokenizer } from './textTokenizer';
-export { sha256File } from './sha256File';
+export type { Encoded, LoadedTokenizer, TextTokenizer } from './textTokenizer';

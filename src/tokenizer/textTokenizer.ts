@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from 'tokenizers';
 import { InvalidRequestError, ModelLoadError } from '../core/errors';
-import { byteLevelBytes, type TokenizerJson } from './byteLevel';
+import { byteLevelBytes, tokenSpellings, type TokenizerJson } from './byteLevel';
 import { codePointToUtf16Offsets } from './utf16Offsets';
 import { decodeWholeCharacters } from './utf8';
 
@@ -34,14 +34,25 @@ export interface TextTokenizer {
   decode(ids: readonly number[]): Promise<string>;
 }
 
+/** A tokenizer as loaded from its file, with what the model folder checks the file by. */
+export interface LoadedTokenizer extends TextTokenizer {
+  /**
+   * The token with the largest id in tokenizer.json (`model.vocab`, `added_tokens`), as the file
+   * spells it; undefined for a file without tokens. `vocabSize` is a count, which can match a
+   * model's vocabulary while one id lies past it (a gap below).
+   */
+  readonly lastToken: { readonly id: number; readonly text: string } | undefined;
+}
+
 /**
  * Loads a Hugging Face `tokenizer.json` with `tokenizers`, HF's own Node binding: the same Rust
  * core as the Python library that trained it, so ids match the training side exactly.
+ * @param bytes the file's content, when the caller has read it already (the model folder hashes it first)
  */
-export async function loadTokenizer(file: string): Promise<TextTokenizer> {
+export async function loadTokenizer(file: string, bytes?: Buffer): Promise<LoadedTokenizer> {
   let json: string;
   try {
-    json = await readFile(file, 'utf8');
+    json = (bytes ?? (await readFile(file))).toString('utf8');
   } catch (error) {
     throw new ModelLoadError(file, `cannot read the tokenizer: ${(error as Error).message}`, { cause: error });
   }
@@ -52,13 +63,16 @@ export async function loadTokenizer(file: string): Promise<TextTokenizer> {
     // The same tokenizer without its added tokens matches none of their spellings: the Node binding
     // has no `encode_special_tokens` switch, and this is what the switch does in the Rust core.
     const textTokenizer = Tokenizer.fromString(JSON.stringify({ ...parsed, added_tokens: [] }));
-    return new HfTokenizer(tokenizer, textTokenizer, specialTokens, byteLevelBytes(parsed));
+    const spellings = tokenSpellings(parsed);
+    let lastToken: LoadedTokenizer['lastToken'];
+    for (const [text, id] of spellings) if (!lastToken || id > lastToken.id) lastToken = { id, text };
+    return new HfTokenizer(tokenizer, textTokenizer, specialTokens, byteLevelBytes(parsed, spellings), lastToken);
   } catch (error) {
     throw new ModelLoadError(file, `not a valid tokenizer.json: ${(error as Error).message}`, { cause: error });
   }
 }
 
-class HfTokenizer implements TextTokenizer {
+class HfTokenizer implements LoadedTokenizer {
   readonly vocabSize: number;
 
   /** @param bytes ids → bytes for a byte-level tokenizer (see `byteLevelBytes`); other decoders decode through the library. */
@@ -67,6 +81,7 @@ class HfTokenizer implements TextTokenizer {
     private readonly textTokenizer: Tokenizer,
     readonly specialTokens: ReadonlyMap<number, string>,
     private readonly bytes: ((ids: readonly number[]) => Uint8Array) | undefined,
+    readonly lastToken: LoadedTokenizer['lastToken'],
   ) {
     this.vocabSize = tokenizer.getVocabSize(true);
   }

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import fsPromises from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
@@ -46,6 +47,27 @@ describe('model folder validation (meta.json, tokenizer.json, model.onnx)', () =
     assert.equal(meta.inputs.cond, 'cond');
     assert.equal(meta.spec.bosId, 2);
     assert.deepEqual(meta.training, {});
+  });
+
+  it('reads tokenizer.json once: its bytes are hashed and then loaded', async () => {
+    const dir = folder();
+    const tokenizerFile = path.join(dir, 'tokenizer.json');
+    const reads: string[] = [];
+    // the default imports are the modules themselves, which the code under test calls through
+    const spied: Array<[Record<string, unknown>, string]> = [[fsPromises, 'readFile'], [fsPromises, 'open'], [fs, 'createReadStream'], [fs, 'readFileSync']];
+    const originals = spied.map(([module, name]) => module[name] as (...args: unknown[]) => unknown);
+    spied.forEach(([module, name], k) => {
+      module[name] = (...args: unknown[]) => {
+        if (args[0] === tokenizerFile) reads.push(name);
+        return originals[k](...args);
+      };
+    });
+    try {
+      await inspectModelFolder(dir);
+    } finally {
+      spied.forEach(([module, name], k) => (module[name] = originals[k]));
+    }
+    assert.deepEqual(reads, ['readFile']);
   });
 
   it('names a missing folder', async () => {

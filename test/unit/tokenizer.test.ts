@@ -1,10 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { InvalidRequestError, ModelLoadError } from '../../src/core/errors';
-import { loadTokenizer, sha256File, type TextTokenizer } from '../../src/tokenizer';
+import { loadTokenizer, type LoadedTokenizer } from '../../src/tokenizer';
 import { byteLevelTokenizerJson, testVocabSize } from './helpers/onnxTestModel';
 
 const roundTripTexts = [
@@ -23,7 +22,7 @@ const roundTripTexts = [
 
 describe('tokenizer', () => {
   let dir: string;
-  let tokenizer: TextTokenizer;
+  let tokenizer: LoadedTokenizer;
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'diffuse-tokenizer-'));
@@ -112,9 +111,14 @@ describe('tokenizer', () => {
     });
   });
 
-  it('hashes files with sha256', async () => {
-    const file = path.join(dir, 'tokenizer.json');
-    const expected = createHash('sha256').update(byteLevelTokenizerJson()).digest('hex');
-    assert.equal(await sha256File(file), expected);
+  it('names the token with the largest id as the file spells it', () => {
+    assert.deepEqual(tokenizer.lastToken, { id: testVocabSize - 1, text: 'Ġre' });
+  });
+
+  it('loads from bytes already read, without reading the file', async () => {
+    const fromBytes = await loadTokenizer(path.join(dir, 'missing.json'), Buffer.from(byteLevelTokenizerJson()));
+    const text = 'def add(a, b):\n    return a + b\n';
+    assert.deepEqual(await fromBytes.encode(text), await tokenizer.encode(text));
+    assert.deepEqual(fromBytes.lastToken, tokenizer.lastToken);
   });
 });

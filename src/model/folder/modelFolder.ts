@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../core/errors';
 import { fileErrorReason } from '../../core/fileErrors';
 import type { DiffusionSpec } from '../../sampler/types';
-import { loadTokenizer, sha256File, type TextTokenizer } from '../../tokenizer';
+import { loadTokenizer, type TextTokenizer } from '../../tokenizer';
 import { parseMeta, type ModelMeta } from './meta';
 import { checkOnnxFile, CPU_CONTRIB_DOMAIN } from './onnxFile';
 import { checkSpecialIds } from './specialIds';
@@ -75,14 +76,16 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
   await requireReadable(files.dir, 'folder');
   for (const file of [files.meta, files.tokenizer, files.model]) await requireReadable(file, 'file');
   const meta = parseMeta(files.meta, await readFile(files.meta, 'utf8'));
-  const sha256 = await sha256File(files.tokenizer);
+  // read once: hashed here, then loaded (the tokenizer keeps what the id check needs)
+  const tokenizerBytes = await readFile(files.tokenizer);
+  const sha256 = createHash('sha256').update(tokenizerBytes).digest('hex');
   if (sha256 !== meta.tokenizerSha256) {
     throw new ModelLoadError(
       files.tokenizer,
       `sha256 ${sha256} does not match meta.json's tokenizer_sha256 ${meta.tokenizerSha256}: not the tokenizer this model was trained with`,
     );
   }
-  const tokenizer = await loadTokenizer(files.tokenizer);
+  const tokenizer = await loadTokenizer(files.tokenizer, tokenizerBytes);
   // an expand token (meta.json `expand_id`) is the one id past the tokenizer's: no text holds it
   const textIds = meta.spec.vocabSize - (meta.spec.expandId === undefined ? 0 : 1);
   if (tokenizer.vocabSize !== textIds) {
@@ -92,7 +95,7 @@ export async function inspectModelFolder(dir: string): Promise<InspectedModel> {
       `vocab_size ${meta.spec.vocabSize} does not match the tokenizer's vocabulary of ${tokenizer.vocabSize} tokens${expected}`,
     );
   }
-  await checkTokenizerIds(files.tokenizer, meta.spec.vocabSize, textIds);
+  checkTokenizerIds(files.tokenizer, tokenizer, meta.spec.vocabSize, textIds);
   await checkSpecialIds(files.meta, meta, tokenizer);
   const { operatorDomains } = await checkOnnxFile(files.model);
   const cpuModel = await cpuModelFile(files);
