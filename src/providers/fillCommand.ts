@@ -89,7 +89,7 @@ export class FillCommand {
       this.log.info('fill cancelled');
       return false;
     }
-    const { minConfidence } = this.settings.current;
+    const { minConfidence } = this.settings.for(document);
     const { proposals, empty, belowFloor } = proposalsFor(holes, fills, minConfidence);
     if (empty.length > 0) this.log.info(`${empty.length} hole(s) left empty: ${empty.join('; ')}`);
     if (belowFloor > 0) this.log.info(`${belowFloor} fill(s) hidden: below minConfidence ${minConfidence}`);

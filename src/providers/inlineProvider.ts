@@ -112,7 +112,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
 
   /** Whether VS Code will ask this provider for ghost text after a keystroke in `document`. */
   private wouldAsk(document: vscode.TextDocument): boolean {
-    const settings = this.settings.current;
+    const settings = this.settings.for(document);
     return settings.trigger === 'automatic' && isEnabledFor(settings, document.languageId) && this.filler.hasModel &&
       vscode.workspace.getConfiguration('editor', document).get<boolean>('inlineSuggest.enabled', true);
   }
@@ -138,7 +138,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
     const timeline = new RequestTimeline();
-    const settings = this.settings.current;
+    const settings = this.settings.for(document);
     const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
     const selection = selectionAt(document, position);
     if (!isEnabledFor(settings, document.languageId)) {

@@ -31,11 +31,11 @@ export class ModelPicker {
   }
 
   private async save(choice: string): Promise<void> {
-    const workspace = this.settings.workspaceValue('model');
-    if (workspace === undefined) return this.settings.update('model', choice);
+    const { level, own } = this.settings.writeLayer('model');
+    if (level === 'user') return this.settings.update('model', choice);
     const base = modelPathBase();
     const dir = resolveModel(choice, base);
-    if (typeof workspace === 'string' && resolveModel(workspace, base) === dir) return;
+    if (typeof own === 'string' && resolveModel(own, base) === dir) return;
     // a bundled model's name stays a name; a folder is named from the workspace where it lies inside it
     await this.settings.update('model', isBundledName(choice) ? choice : workspaceModelSetting(dir, base));
   }

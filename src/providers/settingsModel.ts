@@ -35,6 +35,20 @@ export interface DiffuseSettings {
 /** Setting keys, relative to the `diffuse` section. */
 export type SettingKey = keyof DiffuseSettings;
 
+/**
+ * The settings a folder of a multi-root workspace may set for itself (package.json `"scope":
+ * "resource"`): read for the document at hand, since two documents may see two values.
+ */
+export const RESOURCE_KEYS = ['trigger', 'enable', 'minConfidence'] as const satisfies readonly SettingKey[];
+export type ResourceKey = (typeof RESOURCE_KEYS)[number];
+export type ResourceSettings = Pick<DiffuseSettings, ResourceKey>;
+/** The settings that hold one value for the whole window (window-, machine- and machine-overridable-scoped). */
+export type WindowSettings = Omit<DiffuseSettings, ResourceKey>;
+
+export function isResourceKey(key: SettingKey): key is ResourceKey {
+  return (RESOURCE_KEYS as readonly SettingKey[]).includes(key);
+}
+
 export const SECTION = 'diffuse';
 
 /** The value lists of the settings that are enums, each the list of the layer that owns the concept. */
@@ -78,8 +92,8 @@ export const DEFAULT_SETTINGS: DiffuseSettings = Object.freeze({
   threads: undefined,
 });
 
-/** Typed settings from a reader of raw values (`undefined` = not set anywhere). */
-export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSettings {
+/** The window's typed settings from a reader of raw values (`undefined` = not set anywhere). */
+export function normalizeWindowSettings(read: (key: Exclude<SettingKey, ResourceKey>) => unknown): WindowSettings {
   const d = DEFAULT_SETTINGS;
   const r = SETTING_RANGES;
   const threshold = numberIn(read('threshold'), r.threshold, d.threshold ?? 0);
@@ -87,13 +101,10 @@ export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSe
   const strategy = oneOf(read('strategy'), SETTING_ENUMS.strategy, d.strategy);
   const model = read('model');
   return {
-    trigger: oneOf(read('trigger'), SETTING_ENUMS.trigger, d.trigger),
-    enable: enableMap(read('enable')),
     steps: integerIn(read('steps'), r.steps, d.steps),
     strategy,
     threshold: thresholdUnder(strategy, threshold > 0 ? threshold : undefined),
     temperature: numberIn(read('temperature'), r.temperature, d.temperature),
-    minConfidence: numberIn(read('minConfidence'), r.minConfidence, d.minConfidence),
     maxHoleTokens: integerIn(read('maxHoleTokens'), r.maxHoleTokens, d.maxHoleTokens),
     contextTokens: integerIn(read('contextTokens'), r.contextTokens, d.contextTokens),
     model: typeof model === 'string' && model.trim() !== '' ? model.trim() : undefined,
@@ -103,8 +114,18 @@ export function normalizeSettings(read: (key: SettingKey) => unknown): DiffuseSe
   };
 }
 
+/** The resource-scoped typed settings, from a reader of the raw values for one document. */
+export function normalizeResourceSettings(read: (key: ResourceKey) => unknown): ResourceSettings {
+  const d = DEFAULT_SETTINGS;
+  return {
+    trigger: oneOf(read('trigger'), SETTING_ENUMS.trigger, d.trigger),
+    enable: enableMap(read('enable')),
+    minConfidence: numberIn(read('minConfidence'), SETTING_RANGES.minConfidence, d.minConfidence),
+  };
+}
+
 /** Whether completion is on for `languageId`: its own entry, else `*`, else on. */
-export function isEnabledFor(settings: DiffuseSettings, languageId: string): boolean {
+export function isEnabledFor(settings: Pick<DiffuseSettings, 'enable'>, languageId: string): boolean {
   return settings.enable[languageId] ?? settings.enable[ALL_LANGUAGES] ?? true;
 }
 
@@ -118,7 +139,7 @@ export const ALL_LANGUAGES = '*';
  * says loses its entry (unless a default entry needs overriding), so that a later pause
  * everywhere reaches it too.
  */
-export function toggledEnable(settings: DiffuseSettings, scope: string): Record<string, boolean> {
+export function toggledEnable(settings: Pick<DiffuseSettings, 'enable'>, scope: string): Record<string, boolean> {
   const on = switchedOn(settings, scope);
   if (scope === ALL_LANGUAGES) return { ...settings.enable, [ALL_LANGUAGES]: on };
   const { [scope]: _old, ...rest } = settings.enable;
@@ -126,29 +147,59 @@ export function toggledEnable(settings: DiffuseSettings, scope: string): Record<
 }
 
 /**
- * The workspace's own `diffuse.enable` map (`workspace`, as its settings hold it) with `scope`
- * switched, for a workspace that sets one: VS Code merges it over the user's map (`user`), so the
- * switch is an entry of the workspace's own, and the user's entries stay out of the workspace's
- * settings. As in `toggledEnable`, a language's entry goes where the map without it says the same
- * (a later pause everywhere then reaches it).
+ * The `diffuse.enable` map of the workspace's or a folder's settings (`own`, as they hold it) with
+ * `scope` switched, for a level that sets one: VS Code merges it over the maps of the levels below
+ * (`below`, lowest first: the user's, then for a folder the workspace's), so the switch is an entry
+ * of its own, and the entries from below stay out of it. As in `toggledEnable`, a language's entry
+ * goes where the map without it says the same (a later pause everywhere then reaches it).
  */
-export function toggledWorkspaceEnable(workspace: unknown, user: unknown, settings: DiffuseSettings, scope: string): Record<string, boolean> {
+export function toggledWorkspaceEnable(own: unknown, below: readonly unknown[], settings: Pick<DiffuseSettings, 'enable'>, scope: string): Record<string, boolean> {
   const on = switchedOn(settings, scope);
-  const { [scope]: _old, ...rest } = booleanEntries(workspace);
+  const { [scope]: _old, ...rest } = booleanEntries(own);
   if (scope === ALL_LANGUAGES) return { ...rest, [ALL_LANGUAGES]: on };
-  const below = enableMap(user);
-  const without = below[scope] ?? rest[ALL_LANGUAGES] ?? below[ALL_LANGUAGES] ?? true;
+  const merged = enableMap(Object.assign({}, ...below.map(booleanEntries)));
+  const without = merged[scope] ?? rest[ALL_LANGUAGES] ?? merged[ALL_LANGUAGES] ?? true;
   return without === on ? rest : { ...rest, [scope]: on };
 }
 
 /** Whether `scope` (a language or `*`) is on once the pause toggle switches it. */
-function switchedOn(settings: DiffuseSettings, scope: string): boolean {
+function switchedOn(settings: Pick<DiffuseSettings, 'enable'>, scope: string): boolean {
   return scope === ALL_LANGUAGES ? !(settings.enable[ALL_LANGUAGES] ?? true) : !isEnabledFor(settings, scope);
 }
 
+/** A setting's value at each level of settings VS Code reads (`WorkspaceConfiguration.inspect`). */
+export interface LevelValues {
+  readonly globalValue?: unknown;
+  readonly workspaceValue?: unknown;
+  readonly workspaceFolderValue?: unknown;
+}
+
+/** Where a write of a setting goes (`level`), the value there (`own`) and the values of the levels below, lowest first. */
+export interface WriteLayer {
+  readonly level: 'user' | 'workspace' | 'folder';
+  readonly own: unknown;
+  readonly below: readonly unknown[];
+}
+
+/**
+ * Where a write goes so that the read it was made for sees it: the most specific level that sets
+ * the setting (a value written below it would stay hidden, and the slider or the pause would seem
+ * to do nothing), else the user's settings. `folders`: the read is for a document in a folder with
+ * settings of its own, apart from the workspace's (a multi-root workspace; in a single-folder one
+ * the folder's settings are the workspace's). `workspace`: the workspace's and folders' settings
+ * are read for this setting (not so for a restricted one in an untrusted workspace).
+ */
+export function writeLayer(values: LevelValues, { folders, workspace }: { readonly folders: boolean; readonly workspace: boolean }): WriteLayer {
+  if (workspace && folders && values.workspaceFolderValue !== undefined) {
+    return { level: 'folder', own: values.workspaceFolderValue, below: [values.globalValue, values.workspaceValue] };
+  }
+  if (workspace && values.workspaceValue !== undefined) return { level: 'workspace', own: values.workspaceValue, below: [values.globalValue] };
+  return { level: 'user', own: values.globalValue, below: [] };
+}
+
 /** The keys whose values differ between two settings objects. */
-export function changedKeys(before: DiffuseSettings, after: DiffuseSettings): SettingKey[] {
-  return (Object.keys(after) as SettingKey[]).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+export function changedKeys<T extends object>(before: T, after: T): Array<keyof T> {
+  return (Object.keys(after) as Array<keyof T>).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {

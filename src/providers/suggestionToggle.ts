@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import type { Settings } from './settings';
-import { ALL_LANGUAGES, isEnabledFor, toggledEnable, toggledWorkspaceEnable } from './settingsModel';
+import { ALL_LANGUAGES, isEnabledFor, toggledEnable, toggledWorkspaceEnable, type ResourceSettings } from './settingsModel';
 
 interface ScopePick extends vscode.QuickPickItem {
   readonly scope: string;
@@ -9,9 +9,10 @@ interface ScopePick extends vscode.QuickPickItem {
 
 /**
  * Pause and resume the ghost text, for the active editor's language or everywhere (the
- * `diffuse.enable` setting, written to the user's settings), and a status bar entry that shows
- * whether suggestions are on for that language; its click asks which to toggle. "Diffuse fill"
- * stays available while paused: it is always an explicit request.
+ * `diffuse.enable` setting as the active editor's document reads it, written where that value
+ * comes from: `Settings.update`), and a status bar entry that shows whether suggestions are on
+ * for that document; its click asks which to toggle. "Diffuse fill" stays available while paused:
+ * it is always an explicit request.
  */
 export class SuggestionToggle extends Disposable {
   // Just left of the Diffuse item (100), right of VS Code's own editor items (language mode and the like).
@@ -30,7 +31,7 @@ export class SuggestionToggle extends Disposable {
 
   /** What the item shows now (for tests), undefined when hidden (no editor). */
   get shown(): { readonly text: string; readonly tooltip: string } | undefined {
-    return this.languageId() === undefined ? undefined : { text: this.item.text, tooltip: String(this.item.tooltip ?? '') };
+    return this.document() === undefined ? undefined : { text: this.item.text, tooltip: String(this.item.tooltip ?? '') };
   }
 
   /**
@@ -38,21 +39,21 @@ export class SuggestionToggle extends Disposable {
    * Resolves to whether suggestions are now on for the active editor's language.
    */
   async run(scope?: unknown): Promise<boolean | undefined> {
-    const language = this.languageId();
-    const current = this.settings.current;
+    const document = this.document();
+    const language = document?.languageId;
+    const current = this.settings.for(document);
     let target: string | undefined;
     if (scope === 'all') target = ALL_LANGUAGES;
     else if (scope === 'language') target = language;
-    else target = await this.ask(language);
+    else target = await this.ask(current, language);
     if (target === undefined) return undefined;
-    const workspace = this.settings.workspaceValue('enable');
-    const next = workspace === undefined ? toggledEnable(current, target) : toggledWorkspaceEnable(workspace, this.settings.userValue('enable'), current, target);
-    await this.settings.update('enable', next);
-    return language === undefined ? undefined : isEnabledFor(this.settings.current, language);
+    const { level, own, below } = this.settings.writeLayer('enable', document);
+    const next = level === 'user' ? toggledEnable(current, target) : toggledWorkspaceEnable(own, below, current, target);
+    await this.settings.update('enable', next, document);
+    return language === undefined ? undefined : isEnabledFor(this.settings.for(document), language);
   }
 
-  private async ask(language: string | undefined): Promise<string | undefined> {
-    const current = this.settings.current;
+  private async ask(current: ResourceSettings, language: string | undefined): Promise<string | undefined> {
     const verb = (on: boolean) => (on ? `$(debug-pause) ${vscode.l10n.t('Pause')}` : `$(debug-start) ${vscode.l10n.t('Resume')}`);
     const picks: ScopePick[] = [];
     if (language !== undefined) {
@@ -67,17 +68,18 @@ export class SuggestionToggle extends Disposable {
     return picked?.scope;
   }
 
-  private languageId(): string | undefined {
-    return vscode.window.activeTextEditor?.document.languageId;
+  private document(): vscode.TextDocument | undefined {
+    return vscode.window.activeTextEditor?.document;
   }
 
   private render(): void {
-    const language = this.languageId();
-    if (language === undefined) {
+    const document = this.document();
+    if (document === undefined) {
       this.item.hide();
       return;
     }
-    const on = isEnabledFor(this.settings.current, language);
+    const language = document.languageId;
+    const on = isEnabledFor(this.settings.for(document), language);
     this.item.text = on ? '$(debug-pause)' : `$(circle-slash) ${vscode.l10n.t('Diffuse paused')}`;
     this.item.tooltip = on
       ? vscode.l10n.t('Diffuse suggestions are on for {0}. Click to pause them (for {0} or everywhere).', language)

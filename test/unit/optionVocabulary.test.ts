@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DEFAULT_INFILL_OPTIONS, TEMPERATURE_RANGE } from '../../src/infill';
 import { EXECUTION_PROVIDER_CHOICES } from '../../src/model';
 import { denoiseViewHtml } from '../../src/providers/denoiseViewHtml';
-import { DEFAULT_SETTINGS, SECTION, SETTING_ENUMS, SETTING_RANGES, type SettingKey } from '../../src/providers/settingsModel';
+import { DEFAULT_SETTINGS, RESOURCE_KEYS, SECTION, SETTING_ENUMS, SETTING_RANGES, type SettingKey } from '../../src/providers/settingsModel';
 import { STRATEGIES } from '../../src/sampler';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -16,6 +16,7 @@ interface ManifestSetting {
   enumDescriptions?: string[];
   minimum?: number;
   maximum?: number;
+  scope?: string;
 }
 
 const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
@@ -39,6 +40,11 @@ function manifestDefault(key: SettingKey): unknown {
 describe('option vocabulary: one writer per fact', () => {
   it('package.json declares exactly the settings the extension reads', () => {
     assert.deepEqual(Object.keys(properties).sort(), keys.map((key) => `${SECTION}.${key}`).sort());
+  });
+
+  it('the settings read for a document are exactly those package.json lets a folder or a language set', () => {
+    const perDocument = keys.filter((key) => ['resource', 'language-overridable'].includes(setting(key).scope ?? 'window'));
+    assert.deepEqual(perDocument.sort(), [...RESOURCE_KEYS].sort());
   });
 
   for (const key of keys) {

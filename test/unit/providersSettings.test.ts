@@ -1,7 +1,24 @@
 import * as assert from 'node:assert/strict';
-import { ALL_LANGUAGES, changedKeys, DEFAULT_SETTINGS, isEnabledFor, normalizeSettings, toggledEnable, toggledWorkspaceEnable } from '../../src/providers/settingsModel';
+import {
+  ALL_LANGUAGES,
+  changedKeys,
+  DEFAULT_SETTINGS,
+  isEnabledFor,
+  normalizeResourceSettings,
+  normalizeWindowSettings,
+  RESOURCE_KEYS,
+  toggledEnable,
+  toggledWorkspaceEnable,
+  writeLayer,
+  type SettingKey,
+} from '../../src/providers/settingsModel';
 
-const from = (raw: Record<string, unknown>) => normalizeSettings((key) => raw[key]);
+const from = (raw: Record<string, unknown>) => {
+  const read = (key: SettingKey) => raw[key];
+  return { ...normalizeWindowSettings(read), ...normalizeResourceSettings(read) };
+};
+/** The settings with `enable` alone set. */
+const enabling = (enable: unknown) => normalizeResourceSettings((key) => (key === 'enable' ? enable : undefined));
 
 describe('providers: settings normalizer', () => {
   it('gives the defaults when nothing is set', () => {
@@ -62,6 +79,18 @@ describe('providers: settings normalizer', () => {
     assert.equal(isEnabledFor(from({ enable: { '*': false } }), 'rust'), false);
   });
 
+  it('reads the resource-scoped keys in the document\'s read and every other key in the window\'s', () => {
+    const asked = (normalize: (read: (key: SettingKey) => unknown) => unknown) => {
+      const keys: SettingKey[] = [];
+      normalize((key) => void keys.push(key));
+      return new Set(keys);
+    };
+    const resource = asked(normalizeResourceSettings);
+    const window = asked(normalizeWindowSettings);
+    assert.deepEqual([...resource].sort(), [...RESOURCE_KEYS].sort());
+    assert.deepEqual([...window, ...resource].sort(), Object.keys(DEFAULT_SETTINGS).sort());
+  });
+
   it('names exactly the keys that changed', () => {
     assert.deepEqual(changedKeys(DEFAULT_SETTINGS, from({})), []);
     assert.deepEqual(changedKeys(DEFAULT_SETTINGS, from({ steps: 16, enable: { go: false } })).sort(), ['enable', 'steps']);
@@ -69,49 +98,89 @@ describe('providers: settings normalizer', () => {
 });
 
 describe('providers: the pause toggle of diffuse.enable', () => {
-  const settings = (enable: Record<string, boolean>) => normalizeSettings((key) => (key === 'enable' ? enable : undefined));
-
   it('switches one language, keeping the other entries', () => {
-    const s = settings({ python: true });
+    const s = enabling({ python: true });
     assert.deepEqual(toggledEnable(s, 'python'), { '*': true, plaintext: false, scminput: false, python: false });
     assert.deepEqual(toggledEnable(s, 'go'), { '*': true, plaintext: false, scminput: false, python: true, go: false });
-    assert.deepEqual(toggledEnable(settings({}), 'plaintext'), { '*': true, plaintext: true, scminput: false });
+    assert.deepEqual(toggledEnable(enabling({}), 'plaintext'), { '*': true, plaintext: true, scminput: false });
   });
 
   it('drops the entry of a language switched back to what `*` says, so a pause everywhere reaches it', () => {
-    assert.deepEqual(toggledEnable(settings({ go: false }), 'go'), { '*': true, plaintext: false, scminput: false });
-    assert.deepEqual(toggledEnable(settings({ '*': false, go: true }), 'go'), { '*': false, plaintext: false, scminput: false });
-    assert.deepEqual(toggledEnable(settings({ plaintext: true }), 'plaintext'), { '*': true, plaintext: false, scminput: false });
+    assert.deepEqual(toggledEnable(enabling({ go: false }), 'go'), { '*': true, plaintext: false, scminput: false });
+    assert.deepEqual(toggledEnable(enabling({ '*': false, go: true }), 'go'), { '*': false, plaintext: false, scminput: false });
+    assert.deepEqual(toggledEnable(enabling({ plaintext: true }), 'plaintext'), { '*': true, plaintext: false, scminput: false });
   });
 
   it('switches a language in the workspace\'s own map, where the workspace sets one, leaving the user\'s entries out of it', () => {
     // merged: the user's { go: false } under the workspace's { python: true }
-    const merged = settings({ go: false, python: true });
-    assert.deepEqual(toggledWorkspaceEnable({ python: true, bad: 'yes' }, { go: false }, merged, 'python'), { python: false });
-    assert.deepEqual(toggledWorkspaceEnable({ python: true }, { go: false }, merged, 'rust'), { python: true, rust: false });
-    assert.deepEqual(toggledWorkspaceEnable({ python: true }, { go: false }, merged, ALL_LANGUAGES), { python: true, '*': false });
+    const merged = enabling({ go: false, python: true });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true, bad: 'yes' }, [{ go: false }], merged, 'python'), { python: false });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true }, [{ go: false }], merged, 'rust'), { python: true, rust: false });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true }, [{ go: false }], merged, ALL_LANGUAGES), { python: true, '*': false });
     // go's entry is the user's: switched on in the workspace it needs one of its own there
-    assert.deepEqual(toggledWorkspaceEnable({ python: true }, { go: false }, merged, 'go'), { python: true, go: true });
+    assert.deepEqual(toggledWorkspaceEnable({ python: true }, [{ go: false }], merged, 'go'), { python: true, go: true });
   });
 
   it('drops a workspace entry switched back to what the map says without it, so a later pause everywhere reaches it', () => {
     let workspace: Record<string, boolean> = { '*': true };
     const toggle = (scope: string) => {
-      const merged = normalizeSettings((key) => (key === 'enable' ? workspace : undefined));
-      workspace = toggledWorkspaceEnable(workspace, undefined, merged, scope);
+      const merged = enabling(workspace);
+      workspace = toggledWorkspaceEnable(workspace, [], merged, scope);
     };
     toggle('python');
     assert.deepEqual(workspace, { '*': true, python: false });
     toggle('python');
     assert.deepEqual(workspace, { '*': true });
     toggle(ALL_LANGUAGES);
-    assert.equal(isEnabledFor(normalizeSettings((key) => (key === 'enable' ? workspace : undefined)), 'python'), false);
+    assert.equal(isEnabledFor(enabling(workspace), 'python'), false);
   });
 
   it('switches every language without an entry of its own', () => {
-    const paused = normalizeSettings((key) => (key === 'enable' ? toggledEnable(settings({ python: true }), ALL_LANGUAGES) : undefined));
+    const paused = enabling(toggledEnable(enabling({ python: true }), ALL_LANGUAGES));
     assert.equal(isEnabledFor(paused, 'go'), false);
     assert.equal(isEnabledFor(paused, 'python'), true, 'an entry of its own is kept');
     assert.equal(toggledEnable(paused, ALL_LANGUAGES)['*'], true);
+  });
+});
+
+describe('providers: where a settings write goes (multi-root workspaces)', () => {
+  const everywhere = { globalValue: 'user', workspaceValue: 'workspace', workspaceFolderValue: 'folder' };
+
+  it('writes to the most specific level that sets the value, with the levels below it', () => {
+    const folders = { folders: true, workspace: true };
+    assert.deepEqual(writeLayer(everywhere, folders), { level: 'folder', own: 'folder', below: ['user', 'workspace'] });
+    assert.deepEqual(writeLayer({ globalValue: 'user', workspaceValue: 'workspace' }, folders), { level: 'workspace', own: 'workspace', below: ['user'] });
+    assert.deepEqual(writeLayer({ workspaceFolderValue: 'folder' }, folders), { level: 'folder', own: 'folder', below: [undefined, undefined] });
+    assert.deepEqual(writeLayer({ globalValue: 'user' }, folders), { level: 'user', own: 'user', below: [] });
+    assert.deepEqual(writeLayer({}, folders), { level: 'user', own: undefined, below: [] });
+  });
+
+  it('writes a folder\'s value at the workspace level where the folder has no level of its own (single folder, no document)', () => {
+    assert.equal(writeLayer(everywhere, { folders: false, workspace: true }).level, 'workspace');
+    assert.equal(writeLayer({ workspaceFolderValue: 'folder' }, { folders: false, workspace: true }).level, 'user');
+  });
+
+  it('writes to the user\'s settings where the workspace\'s are not read (a restricted key, untrusted)', () => {
+    assert.deepEqual(writeLayer(everywhere, { folders: true, workspace: false }), { level: 'user', own: 'user', below: [] });
+  });
+
+  it('toggles a language in a folder\'s own enable map over the workspace\'s and the user\'s', () => {
+    const user = { go: false };
+    const workspace = { '*': false };
+    let folder: Record<string, boolean> = { python: true };
+    const read = () => enabling({ ...user, ...workspace, ...folder });   // VS Code's merge, level over level
+    const toggle = (scope: string) => {
+      folder = toggledWorkspaceEnable(folder, [user, workspace], read(), scope);
+    };
+    toggle('rust');
+    assert.deepEqual(folder, { python: true, rust: true });
+    toggle('go');
+    assert.deepEqual(folder, { python: true, rust: true, go: true }, 'the user\'s entry stays out, the folder gets its own');
+    toggle('python');
+    assert.deepEqual(folder, { rust: true, go: true }, 'python is off without the folder\'s entry: it goes');
+    assert.equal(isEnabledFor(read(), 'python'), false);
+    toggle('rust');
+    assert.deepEqual(folder, { go: true });
+    assert.equal(isEnabledFor(read(), 'rust'), false);
   });
 });
