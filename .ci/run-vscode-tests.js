@@ -6,9 +6,11 @@
 //
 // env:
 //   EXT_DEV_PATH     extension folder (default: the repository root)
-//   EXT_TESTS_PATH   test entry module exporting run(); default: two suites, out/test/integration/suite/index
-//                    (workspace trust off) then out/test/integration/untrusted/index (trust on, the
-//                    workspace not trusted), each in a fresh server; the summary line adds them up
+//   EXT_TESTS_PATH   test entry module exporting run(); default: three suites, out/test/integration/suite/index
+//                    (workspace trust off), out/test/integration/untrusted/index (trust on, the
+//                    workspace not trusted) and out/test/integration/multiroot/index (a multi-root
+//                    workspace: a .code-workspace file with two empty folders), each in a fresh
+//                    server; the summary line adds them up
 //   WORKSPACE        folder to open (default: a fresh empty folder in the run directory)
 //   SCREENSHOT       write a screenshot of the workbench here after the tests
 //   TEST_TIMEOUT_MS  limit for the whole test run inside VS Code (default 300000)
@@ -178,12 +180,14 @@ function remoteUri(server, absPath) {
 // The workbench URL. Payload entries are [key, value] pairs the web workbench reads; with the
 // smoke-test driver on it honours extensionDevelopmentPath / extensionTestsPath.
 // logLevel: as VS Code's --log, e.g. 'diffuse-dev.diffuse:debug' for one extension's log channels.
-function workbenchUrl(server, { folder, devPath, testsPath, logLevel }) {
+// workspaceFile: a .code-workspace file to open instead of `folder`.
+function workbenchUrl(server, { folder, workspaceFile, devPath, testsPath, logLevel }) {
   const payload = [['skipWelcome', 'true']];
   if (logLevel) payload.push(['logLevel', logLevel]);
   if (devPath) payload.push(['extensionDevelopmentPath', remoteUri(server, devPath)]);
   if (testsPath) payload.push(['extensionTestsPath', remoteUri(server, testsPath.replace(/\.js$/, ''))]);
-  return `http://${server.authority}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const open = workspaceFile ? `workspace=${encodeURIComponent(workspaceFile)}` : `folder=${encodeURIComponent(folder)}`;
+  return `http://${server.authority}/?${open}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 async function launchBrowser(run, tools, { viewport = { width: 1280, height: 800 } } = {}) {
@@ -250,6 +254,7 @@ async function runExtensionTests() {
     : [
       { name: 'integration', testsPath: path.join(REPO, 'out/test/integration/suite/index'), untrusted: false },
       { name: 'untrusted', testsPath: path.join(REPO, 'out/test/integration/untrusted/index'), untrusted: true },
+      { name: 'multiroot', testsPath: path.join(REPO, 'out/test/integration/multiroot/index'), untrusted: false, multiRoot: true },
     ];
   let passed = 0;
   let failed = 0;
@@ -267,7 +272,7 @@ async function runExtensionTests() {
 }
 
 // One suite in a fresh server and browser; resolves to its exit code and summary line.
-async function runSuite({ name, testsPath: entry, untrusted }) {
+async function runSuite({ name, testsPath: entry, untrusted, multiRoot }) {
   const t0 = Date.now();
   const tools = findTools();
   const devPath = path.resolve(process.env.EXT_DEV_PATH || REPO);
@@ -281,7 +286,13 @@ async function runSuite({ name, testsPath: entry, untrusted }) {
   run.env.VSC_TEST_RESULTS = resultsFile;
   const settings = untrusted ? UNTRUSTED_SETTINGS : QUIET_SETTINGS;
   let workspace = process.env.WORKSPACE && path.resolve(process.env.WORKSPACE);
-  if (!workspace) {
+  let workspaceFile;
+  if (multiRoot) {
+    // Two folders with settings files of their own, empty: the tests write them.
+    workspaceFile = path.join(run.dir, 'multiroot', 'multiroot.code-workspace');
+    for (const folder of ['one', 'two']) writeJson(path.join(run.dir, 'multiroot', folder, '.vscode', 'settings.json'), {});
+    writeJson(workspaceFile, { folders: [{ path: 'one' }, { path: 'two' }], settings });
+  } else if (!workspace) {
     workspace = path.join(run.dir, 'workspace');
     writeJson(path.join(workspace, '.vscode', 'settings.json'), settings);
   }
@@ -307,7 +318,7 @@ async function runSuite({ name, testsPath: entry, untrusted }) {
           (type === 'error' ? process.stderr : process.stdout).write(s.endsWith('\n') ? s : s + '\n');
         });
         await page.exposeFunction('codeAutomationExit', (c) => done(Number(c)));
-        await page.goto(workbenchUrl(server, { folder: workspace, devPath, testsPath }));
+        await page.goto(workbenchUrl(server, { folder: workspace, workspaceFile, devPath, testsPath }));
       })().catch((e) => { console.error('[vscode-tests] could not open the workbench:', e.message); done(1); });
     });
     if (process.env.SCREENSHOT) {
