@@ -44,6 +44,11 @@ interface SyntaxView {
   readonly languageId: string;
   readonly from: number;
   readonly to: number;
+  /**
+   * The errors of the window as it is, without a fill: parsed on the first check that needs them,
+   * then kept for the fill's other checks (each prune preview and the final ranking read the same window).
+   */
+  errorsBefore(): number | undefined;
 }
 
 /**
@@ -267,9 +272,9 @@ export class InfillEngine {
    * the document as it is (within the window around the holes), which may have some, the hole
    * itself among them. Only for a language with a grammar, and only when there is a choice.
    */
-  private checkSyntax({ text, holes }: InfillRequest, { languageId, from, to }: SyntaxView, candidates: Candidate[]): void {
+  private checkSyntax({ text, holes }: InfillRequest, { languageId, from, to, errorsBefore }: SyntaxView, candidates: Candidate[]): void {
     if (!this.syntax || candidates.length < 2) return;
-    const before = this.syntax.errors(text.slice(from, to), languageId);
+    const before = errorsBefore();
     if (before === undefined) return;
     for (const candidate of candidates) {
       let filled = text.slice(from, holes[0].start);
@@ -283,9 +288,11 @@ export class InfillEngine {
 
   /** What `checkSyntax` reads of `request`: its language and the window of whole lines around the holes; undefined where it reads nothing. */
   private syntaxView({ text, holes, languageId }: InfillRequest): SyntaxView | undefined {
-    if (!this.syntax || languageId === undefined) return undefined;
+    const { syntax } = this;
+    if (!syntax || languageId === undefined) return undefined;
     const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end, languageId);
-    return { languageId, from, to };
+    let before: { errors: number | undefined } | undefined;
+    return { languageId, from, to, errorsBefore: () => (before ??= { errors: syntax.errors(text.slice(from, to), languageId) }).errors };
   }
 
   /** Index of the first token whose text holds a line break after some text (where post-processing cuts a line), or -1. */

@@ -93,4 +93,20 @@ describe('InfillEngine: candidates that add parse errors', () => {
     assert.deepEqual(await fill('#allow', 'toy'), ['(', true]);
     assert.deepEqual(await fill('#deny_', 'other'), ['(', false], 'no check in a language without a grammar');
   });
+
+  it('parses the window without a fill once per fill, though a prune preview ranks the rows before the final ranking does', async () => {
+    const tokenizer = new FakeTokenizer();
+    const [word] = await tokenizer.ids('a');
+    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => (row[position] === FAKE_SPECIAL.mask ? word : row[position]));
+    const parsed: string[] = [];
+    const syntax: SyntaxChecker = { errors: (text) => (parsed.push(text), 0) };
+    const engine = new InfillEngine({ denoiser, tokenizer }, undefined, { syntax });
+    // Greedy: a row per length; the preview after step 1 ranks all three and keeps two, which the final ranking ranks again.
+    const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: [1, 2, 3], inlineLengths: undefined, steps: 3, threshold: undefined, contextTokens: 64, candidates: 2, pruneAfter: 1 };
+    const text = 'x = \n';
+    const result = await engine.fill({ text, holes: [{ start: 4, end: 4 }], languageId: 'toy' }, options);
+    assert.equal(result.candidates.length, 2);
+    assert.deepEqual(parsed.filter((window) => window === text), [text], 'the window as it is: once');
+    assert.equal(parsed.length, 1 + 3 + 2, 'and each candidate filled in, in the preview and in the final ranking');
+  });
 });
