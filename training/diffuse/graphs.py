@@ -150,13 +150,26 @@ def antithetic_t(batch_size, device, generator=None, lo=0.0):
 def per_token_bound(batch_nats, windows, samples=4, batch_size=64, seed=0):
     """Average bound estimators over held-out windows [N, L]: batch_nats(x0, generator) -> a tuple
     of total nats of the batch (one per estimator). Returns [(nats/token, standard error over
-    batches)] in the same order."""
+    batches)] in the same order.
+
+    The estimate is every batch's nats over every batch's tokens, so a last, smaller batch (N not a
+    multiple of batch_size) counts for its tokens: a mean of per-batch means gave it a full batch's
+    weight. The error is the ratio estimator's, each batch's per-token value weighted by its share
+    of the tokens; where every batch is full both are the mean of the batch means and its error."""
     g = torch.Generator(device=windows.device).manual_seed(seed)
-    totals = []
+    nats, tokens = [], []
     for _ in range(samples):
         for i in range(0, windows.shape[0], batch_size):
             x0 = windows[i:i + batch_size]
-            totals.append([float(v) / x0.numel() for v in batch_nats(x0, g)])
-    v = torch.tensor(totals, dtype=torch.float64)                       # [batches, estimators]
-    se = v.std(0) / len(totals) ** 0.5 if len(totals) > 1 else torch.zeros(v.shape[1])
-    return [(float(a), float(b)) for a, b in zip(v.mean(0), se)]
+            nats.append([float(v) for v in batch_nats(x0, g)])
+            tokens.append(x0.numel())
+    y = torch.tensor(nats, dtype=torch.float64)                         # [batches, estimators]
+    n = torch.tensor(tokens, dtype=torch.float64).unsqueeze(1)          # [batches, 1]
+    mean = y.sum(0) / n.sum()
+    k = len(tokens)
+    if k > 1:
+        dev = (n / n.mean()) * (y / n - mean)
+        se = (dev.pow(2).sum(0) / (k * (k - 1))).sqrt()
+    else:
+        se = torch.zeros(y.shape[1], dtype=torch.float64)
+    return [(float(a), float(b)) for a, b in zip(mean, se)]

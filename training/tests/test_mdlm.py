@@ -110,6 +110,31 @@ def test_nelbo_of_uniform_model_is_log_vocab():
     assert abs(nll - (1 - EPS) * math.log(32)) < 5 * se + 0.02
 
 
+def test_held_out_bound_weighs_each_batch_by_its_tokens():
+    """A last, smaller batch counts for its tokens, not as much as a full batch: 100 windows at
+    batch 64 are batches of 64 and 36; windows 64..99 cost 1 nat a token, the others 0."""
+    w = torch.zeros(100, 4, dtype=torch.long)
+    w[64:] = 1
+    cost = lambda x, g: (float((x == 1).sum()), float((x == 1).sum()) * 2)   # two estimators
+    (a, se_a), (b, se_b) = per_token_bound(cost, w, samples=2, batch_size=64)
+    assert a == pytest.approx(0.36) and b == pytest.approx(0.72)            # the old mean of means: 0.5
+    assert se_a > 0 and se_b == pytest.approx(2 * se_a)
+
+
+def test_held_out_bound_of_full_batches_is_the_mean_of_batch_means_and_its_error():
+    """Where every batch is full (the windows a multiple of the batch, as every reported bound was)
+    the token-weighted estimate and its standard error are the unweighted ones."""
+    g = torch.Generator().manual_seed(7)
+    w = torch.randint(3, 9, (96, 8), generator=g)
+    cost = lambda x, gen: (float(x.double().sum() + torch.rand(1, generator=gen, dtype=torch.float64) * 50),)
+    (v, se), = per_token_bound(cost, w, samples=3, batch_size=32, seed=1)
+    gen = torch.Generator().manual_seed(1)
+    means = torch.tensor([cost(w[i:i + 32], gen)[0] / w[i:i + 32].numel() for _ in range(3) for i in range(0, 96, 32)],
+                         dtype=torch.float64)
+    assert v == pytest.approx(float(means.mean()), rel=1e-12)
+    assert se == pytest.approx(float(means.std() / len(means) ** 0.5), rel=1e-9)
+
+
 def hole_batch(vocab=64):
     """Row 0 an editor-hole row (slots 10..19), row 1 a plain row (every position), a draw of each."""
     x0 = torch.randint(3, vocab, (2, 32), generator=torch.Generator().manual_seed(5))
