@@ -111,6 +111,15 @@ def hole_kind_weights(spec=""):
     return list(weights.items())
 
 
+def clean_cut(offsets, i):
+    """Whether a text's tokens (their character `offsets`) may be cut between token i-1 and token i:
+    the byte-level BPE spells a character none of its merges cover in several tokens that all report
+    that character's offsets ('ẞ' -> three tokens at (5, 6)), and a cut between two of them leaves
+    part of its bytes on either side. The engine cuts its context windows by the same rule
+    (isCleanCut, src/infill/window.ts)."""
+    return i == 0 or i == len(offsets) or offsets[i][0] >= offsets[i - 1][1]
+
+
 def cumulative(weights):
     sums, total = [], 0.0
     for w in weights:
@@ -254,8 +263,11 @@ class ExampleMaker:
         mid = self.tok.encode(doc[a:b], add_special_tokens=False)
         mid_ids = mid.ids
         if len(mid_ids) > hmax:   # too long for a hole: keep its first hmax tokens, move b to match
-            b = a + mid.offsets[hmax - 1][1]
-            mid_ids = mid_ids[:hmax]
+            k = hmax              # ... back to a character boundary (clean_cut: no character cut in two)
+            while k > 0 and not clean_cut(mid.offsets, k):
+                k -= 1
+            b = a + (mid.offsets[k - 1][1] if k else 0)
+            mid_ids = mid_ids[:k]
         n = len(mid_ids)
         # (no draw without probes: a recipe without them keeps the rows, and the random stream, it had)
         if self.probe_share > 0 and n <= self.probe_slots <= hmax and r.random() < self.probe_share:

@@ -262,3 +262,54 @@ def test_documents_that_spell_special_tokens_train_as_their_characters(tmp_path)
     stream = BatchStream(docs, path, batch_size=8, seed=0, max_length=64, infill_share=0.0)
     for x0, *_ in itertools.islice(iter(stream), 4):
         assert MASK_ID not in x0 and PAD_ID not in x0
+
+
+class ByteTokenizer:
+    """One token per UTF-8 byte (ids 3..258), every byte of a character reporting the character's
+    offsets: how the byte-level BPE spells a character none of its merges cover (an ideograph, an
+    emoji, 'ẞ' -> three tokens all at (5, 6))."""
+
+    class Enc:
+        def __init__(self, ids, offsets):
+            self.ids, self.offsets = ids, offsets
+
+    def encode(self, text, add_special_tokens=False):
+        ids, offsets = [], []
+        for i, c in enumerate(text):
+            for byte in c.encode("utf-8"):
+                ids.append(3 + byte)
+                offsets.append((i, i + 1))
+        return self.Enc(ids, offsets)
+
+    def bytes(self, ids):
+        return bytes(i - 3 for i in ids if i >= 3)
+
+
+WIDE_DOCS = [("# 注释：计算数据结构的函数 🙂 ñandú\n" + "def f(x):\n    return x + 1  # ẞ🙂é 中文注释\n") * 12,
+             "s = '" + "注释中文" * 60 + "'\n" * 3]
+
+
+def infill_pieces(x0, region, valid):
+    """(prefix ids, middle ids, suffix ids) of an infill row, without its <|endoftext|> and pads."""
+    n = sum(valid)
+    idx = [i for i in range(n) if region[i]]
+    left = [t for t in x0[:idx[0]] if t != EOS_ID]
+    mid = [t for t in x0[idx[0]:idx[-1] + 1] if t != PAD_ID]
+    right = [t for t in x0[idx[-1] + 1:n] if t != EOS_ID]
+    return left, mid, right
+
+
+def test_a_cut_hole_keeps_whole_characters_and_the_suffix_starts_where_it_ends():
+    """A middle longer than the hole is cut to a character boundary: the bytes of a character cut
+    in two were in neither the middle nor the suffix (the suffix starts at the next character)."""
+    tok = ByteTokenizer()
+    m = ExampleMaker(WIDE_DOCS, tok, 64, infill_share=1.0, max_hole=7, seed=3)
+    m.kinds, m.kind_w = ["arbitrary", "lines"], [1.0, 1.0]
+    docs = [d.encode("utf-8") for d in WIDE_DOCS]
+    cut = 0
+    for _ in range(400):
+        left, mid, right = infill_pieces(*m.infill(64))
+        tok.bytes(mid).decode("utf-8")                          # whole characters (raises if not)
+        cut += len(mid) >= 5
+        assert any(tok.bytes(left + mid + right) in d for d in docs), "prefix + middle + suffix are contiguous text"
+    assert cut > 50
