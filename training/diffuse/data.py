@@ -281,16 +281,27 @@ class ExampleMaker:
         H = max(1, min(H, hmax))
         C = L - H
         pre_start = self.line_start(doc, max(0, a - C * 4 - 64))
-        pre = self.enc(doc[pre_start:a])
+        pre = self.tok.encode(doc[pre_start:a], add_special_tokens=False)
         suf_end = min(len(doc), b + C * 4 + 64)
-        suf = self.enc(doc[b:suf_end])
+        suf = self.tok.encode(doc[b:suf_end], add_special_tokens=False)
+        pre, pre_offsets, suf, suf_offsets = pre.ids, pre.offsets, suf.ids, suf.offsets
         P = min(len(pre), int(C * r.uniform(0.5, 0.9)))
         S = min(len(suf), C - P)
         P = min(len(pre), C - S)
-        left, right = pre[len(pre) - P:], suf[:S]
-        if P == len(pre) and pre_start == 0 and len(left) + H + len(right) < L:
+        # The windows start and end between characters, as the engine's (lastTokens, firstTokens in
+        # src/infill/window.ts): the prefix's first kept token moves right to a clean cut, the room
+        # that frees goes to the suffix, whose last kept token moves left to one.
+        first = len(pre) - P
+        while not clean_cut(pre_offsets, first):
+            first += 1
+        if first > len(pre) - P:
+            S = min(len(suf), C - (len(pre) - first))
+        while not clean_cut(suf_offsets, S):
+            S -= 1
+        left, right = pre[first:], suf[:S]
+        if len(left) == len(pre) and pre_start == 0 and len(left) + H + len(right) < L:
             left = [EOS_ID] + left          # the canvas reaches the document's start
-        if S == len(suf) and suf_end == len(doc) and len(left) + H + len(right) < L:
+        if len(right) == len(suf) and suf_end == len(doc) and len(left) + H + len(right) < L:
             right = right + [EOS_ID]        # ... and its end
         x0 = left + mid_ids + [PAD_ID] * (H - n) + right
         region = [False] * len(left) + [True] * H + [False] * len(right)

@@ -313,3 +313,22 @@ def test_a_cut_hole_keeps_whole_characters_and_the_suffix_starts_where_it_ends()
         cut += len(mid) >= 5
         assert any(tok.bytes(left + mid + right) in d for d in docs), "prefix + middle + suffix are contiguous text"
     assert cut > 50
+
+
+def test_context_windows_start_and_end_on_whole_characters_as_the_engine_cuts_them():
+    """The prefix's kept tokens start, and the suffix's end, between characters, as the engine's
+    windows do (lastTokens / firstTokens, src/infill/window.ts): a window cut inside a character
+    put bytes on the canvas that the editor's never holds. What the prefix gives up goes to the
+    suffix, as in the engine, so a row falls short of L by at most a character's other bytes."""
+    tok = ByteTokenizer()
+    m = ExampleMaker(WIDE_DOCS, tok, 64, infill_share=1.0, max_hole=7, seed=3)
+    docs = [d.encode("utf-8") for d in WIDE_DOCS]
+    for _ in range(400):
+        x0, region, valid = m.infill(64)
+        left, mid, right = infill_pieces(x0, region, valid)
+        tok.bytes(left).decode("utf-8")                         # whole characters (raise if not)
+        tok.bytes(right).decode("utf-8")
+        assert any(tok.bytes(left + mid + right) in d for d in docs)
+        n = sum(valid)
+        if x0[0] != EOS_ID and x0[n - 1] != EOS_ID:
+            assert n >= 64 - 3
