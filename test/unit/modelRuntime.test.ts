@@ -22,6 +22,12 @@ describe('model runtime pieces', () => {
       assert.deepEqual(providerCandidates('auto', { platform: 'win32', cudaInstalled: true }), ['webgpu', 'dml', 'cuda', 'cpu']);
       assert.deepEqual(providerCandidates('auto', { platform: 'darwin', cudaInstalled: false }), ['webgpu', 'coreml', 'cpu']);
     });
+    it('leaves WebGPU out of the automatic choice where the only Vulkan drivers are software renderers, not out of an explicit one', () => {
+      const emulated = { ...linux, softwareVulkan: ['libvulkan_lvp.so'] };
+      assert.deepEqual(providerCandidates('auto', emulated), ['cpu']);
+      assert.deepEqual(providerCandidates('auto', { ...emulated, cudaInstalled: true }), ['cuda', 'cpu']);
+      assert.deepEqual(providerCandidates('webgpu', emulated), ['webgpu', 'cpu']);
+    });
     it('keeps CPU behind an explicit choice', () => {
       assert.deepEqual(providerCandidates('cpu', linux), ['cpu']);
       assert.deepEqual(providerCandidates('dml', linux), ['dml', 'cpu']);

@@ -69,6 +69,18 @@ describe('the WebGPU provider on a software Vulkan device (SwiftShader)', functi
     }
   });
 
+  it('is left out of the automatic choice on this software device: the plain graph opens on the CPU, saying why', async () => {
+    const lines: string[] = [];
+    const model = await loadModel(path.join(fixtures, 'tiny-model'), { executionProvider: 'auto', threads: 1, logger: linesLogger(lines) });
+    try {
+      assert.equal(model.provider, 'cpu', lines.join('\n'));
+      assert.ok(lines.some((line) => /the only Vulkan drivers are software renderers \(libvk_swiftshader\.so\): WebGPU would emulate a GPU on the CPU; not tried/.test(line)), lines.join('\n'));
+      assert.ok(!lines.some((line) => /webgpu execution provider failed/.test(line)), 'WebGPU was not tried');
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('falls back to the CPU, naming the crash, when the provider kills the worker: the matmul-form cache graph', async () => {
     // On SwiftShader, onnxruntime-node 1.30's WebGPU MatMul kills the process (SIGSEGV) when its
     // inner dimension is empty, as every full call of the matmul-form cache graph (an export

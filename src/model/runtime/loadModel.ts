@@ -4,7 +4,7 @@ import { AbortedError, InferenceError, InvalidRequestError, isAbortError, ModelL
 import { nullLogger, taggedLogger, type Logger } from '../../core/logger';
 import type { Denoiser, DiffusionSpec } from '../../sampler/types';
 import type { TextTokenizer } from '../../tokenizer';
-import { providerCandidates, type ExecutionProviderChoice } from './executionProviders';
+import { currentEnvironment, providerCandidates, type ExecutionProviderChoice } from './executionProviders';
 import { checkGraphSignature } from './graphSignature';
 import type { ModelMeta } from '../folder/meta';
 import { inspectModelFolder, type InspectedModel } from '../folder/modelFolder';
@@ -80,7 +80,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   try {
     const model = await inspectModelFolder(dir);
     if (signal?.aborted) throw new AbortedError();
-    const providers = options.providers ?? (model.cpuOnly && choice === 'auto' ? ['cpu'] : providerCandidates(choice));
+    const providers = options.providers ?? (model.cpuOnly && choice === 'auto' ? ['cpu'] : providersFor(choice, logger));
     if (model.cpuOnly && choice === 'auto') logger.debug('model.onnx uses onnxruntime\'s CPU contrib ops: opening it on the CPU');
     const { value: denoiser, provider, failed } = await openWithFallback(
       providers,
@@ -115,6 +115,15 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   } finally {
     signal?.removeEventListener('abort', abort);
   }
+}
+
+/** The providers to try for `choice` on this machine, saying why the automatic choice leaves WebGPU out. */
+function providersFor(choice: ExecutionProviderChoice, logger: Logger): string[] {
+  const environment = currentEnvironment();
+  if (choice === 'auto' && environment.softwareVulkan) {
+    logger.debug(`the only Vulkan drivers are software renderers (${environment.softwareVulkan.join(', ')}): WebGPU would emulate a GPU on the CPU; not tried`);
+  }
+  return providerCandidates(choice, environment);
 }
 
 /**
