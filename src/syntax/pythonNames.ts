@@ -29,12 +29,15 @@ export function undefinedNames(code: string): number {
  * (`\p{ID_Start}` or `_`), `\w` as any of its characters (`\p{ID_Continue}`), `\b` as a name's edge.
  * JavaScript's `\w` and `\b` are ASCII even under the `u` flag: `straße` read as the names `stra`
  * and `e`, `变量` as none. The patterns below are written in the ASCII forms and read through this.
+ * Their `\b` stands before a keyword (no name character before it) or after one's last letter (none
+ * after it): one lookaround each, where a two-sided edge cost 20 µs a pattern on a 40-line window.
  */
 function pythonWords(pattern: RegExp): RegExp {
   const source = pattern.source
     .replaceAll('[A-Za-z_]', String.raw`[_\p{ID_Start}]`)
     .replaceAll(String.raw`\w`, String.raw`\p{ID_Continue}`)
-    .replaceAll(String.raw`\b`, String.raw`(?:(?<!\p{ID_Continue})(?=\p{ID_Continue})|(?<=\p{ID_Continue})(?!\p{ID_Continue}))`);
+    .replace(/(?<=[a-z])\\b/g, String.raw`(?!\p{ID_Continue})`)
+    .replaceAll(String.raw`\b`, String.raw`(?<!\p{ID_Continue})`);
   return new RegExp(source, `${pattern.flags}u`);
 }
 
@@ -43,9 +46,14 @@ const STAR_IMPORT = pythonWords(/\bimport\s+\*/);
 const READ = pythonWords(/(?<![\w.])([A-Za-z_]\w*)(?![\w"'])/g);
 const IDENTIFIER = pythonWords(/[A-Za-z_]\w*/g);
 
-/** Each pattern's group 1 holds the names it binds (with other words, which bind nothing new). */
+/**
+ * Each pattern's group 1 holds the names it binds (with other words, which bind nothing new). The
+ * first one's run takes the line's indentation, and a `*=`'s star, which hold no name: one greedy
+ * run fails a line without an assignment in one pass, where a lazy run before `[ \t]*` backtracked
+ * over every run of blanks (a comment blanked to spaces), 1 ms a 40-line window.
+ */
 const BINDINGS: readonly RegExp[] = ([
-  /^[ \t]*([\w \t,()[\]*]+?)[ \t]*(?:[-+*/%&|^@]|\/\/|\*\*|>>|<<)?=(?!=)/gm, // a, (b, c) = ... ; x += 1
+  /^([\w \t,()[\]*]+)(?:[-+/%&|^@]|\/\/|>>|<<)?=(?!=)/gm, //                  a, (b, c) = ... ; x += 1
   /^[ \t]*(\w+)[ \t]*:(?!=)/gm, //                                               x: int = 0
   /\bfor[ \t]+([\w \t,()[\]*]+?)[ \t]+in\b/g, //                                        for i, (a, b) in ...
   /\b(?:def|class)\s+(\w+)/g,

@@ -41,6 +41,7 @@ describe('Python names read but bound nowhere', () => {
     assert.equal(undefinedNames('def longest(words):\n    return max(word, key=len)\n'), 1);
     assert.equal(undefinedNames('def f(xs):\n    print(total, end="")\n'), 1);
     assert.equal(undefinedNames('def f(arr):\n    arr[undefined_i] = 0\n'), 1);
+    assert.equal(undefinedNames('x, *rest = 1, 2  # a comment blanked to a run of spaces\nx **= 2\nx //= 2\nprint(x, rest, x == rest)\n'), 0);
     // f"..." and rb'...' are strings, not the names f and rb
     assert.equal(undefinedNames('def greet(name):\n    return f"Hello, {name}!" + rb\'x\' + u"y"\n'), 0);
     // a default with brackets does not end the parameters
