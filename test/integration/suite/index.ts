@@ -14,7 +14,7 @@ export function run(): Promise<void> {
 
 /** Runs every `*.test.js` in `dir` in name order, as `run` describes. */
 export function runMochaIn(dir: string): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', forbidOnly: true });
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) {
     mocha.addFile(path.join(dir, file));
   }
