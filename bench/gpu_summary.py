@@ -45,6 +45,11 @@ def main(work, out):
     for name, n in nodes.items():
         if "error" in n:
             lines.append(f"- node variant {name}: {n['error'][:300]}")
+        queued = [r for r in n.get("results", []) if "enqueueP50Ms" in r]
+        if queued:
+            lines.append(f"- node variant {name}: logits left on the GPU, which Node can neither read back nor wait for: "
+                         + ", ".join(f"L={r['L']} B={r['B']} queued in {r['enqueueP50Ms']} ms" for r in queued)
+                         + " (the queueing alone, not a forward's time)")
     lines.append("- node ms: session.run until the logits are on the CPU; ratio = node ms / PyTorch CUDA-graph replay ms (the issue's target: <= 2x at L=256); graph+copy adds the logits' copy to the host")
     lines += ["- parts: " + "; ".join(f"{p['part']} {p['status']}" for p in parts), ""]
     header = ["L", "B", "torch graph ms", "graph+copy ms", "eager fp16 ms"]
