@@ -98,7 +98,10 @@ export async function fillTask(model: LoadedModel, task: BenchTask, requested: I
   const options = fitted(requested, model.spec.maxLength);
   const requestOf = (t: BenchTask) => taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, ...(t.max_tokens ? { maxTokens: t.max_tokens } : {}) });
   const engine = new InfillEngine(model);
-  if (options.cacheCarry) await engine.fill(requestOf(keystrokeEarlier(task)), options);
+  // the keystroke-earlier fill refreshes, as a document's first does: carrying, it would carry
+  // whatever the model kept last (the warm-up's fill of this very task, or the task before, which
+  // may be cut from the same file)
+  if (options.cacheCarry) await engine.fill(requestOf(keystrokeEarlier(task)), { ...options, cacheCarry: false });
   const request = requestOf(task);
   const cpu0 = model.cpuUsage();
   const started = performance.now();

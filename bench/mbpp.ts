@@ -13,20 +13,21 @@
  * (`defaults` = none), lists written with `/`, `off` for an unset option; `syntax=off` leaves
  * out the tree-sitter check of candidates (on otherwise, as `diffuse infill --language python`). Several
  * models (comma-separated) run every configuration each. Models and configurations run round-robin
- * task by task, so load from other processes hits them alike.
+ * task by task, so load from other processes hits them alike. `cacheCarry=on` needs `afterKeystroke`:
+ * a task's chain of keystroke fills starts from a refresh, so no configuration carries another's fill
+ * of the same task (bench/mbppFill.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { percentile } from '../src/cli/stats';
-import { taskRequest } from '../src/cli/tasks';
-import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
+import { DEFAULT_INFILL_OPTIONS } from '../src/infill';
 import { loadSyntaxChecker } from '../src/syntax/treeSitterChecker';
 import type { LoadedModel } from '../src/model';
-import { editSimilarity, exactMatch, keystrokeEarlier, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, resultsFile, round, run, type Row } from './common';
+import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, resultsFile, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
-import { withProbedLengths } from './lengthProbe';
-import { evaluate, loadTasks, lostGained, MBPP_KINDS, namesUnseenFunction, type MbppTask } from './mbppData';
+import { evaluate, loadTasks, lostGained, MBPP_KINDS, namesUnseenFunction } from './mbppData';
+import { fillOne, parseConfig } from './mbppFill';
 
 const FLAGS = {
   model: 'model folder, or several comma-separated to compare side by side (default: the bundled default model)',
@@ -41,74 +42,6 @@ const FLAGS = {
   python: 'Python for the evaluator (default python3)',
   json: MODEL_FLAGS.json,
 };
-
-/** `6/10/16` as sizes, or `off`. */
-function sizesOrOff(value: string): number[] | undefined {
-  return value === 'off' ? undefined : value.split('/').map(Number);
-}
-
-/** The options a configuration may set, and how its value is read. */
-const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
-  steps: Number,
-  strategy: String,
-  threshold: (v) => (v === 'off' ? undefined : Number(v)),
-  temperature: Number,
-  maxTokens: Number,
-  lineTokens: (v) => (v === 'off' ? undefined : Number(v)),
-  lineIndents: (v) => v === 'on',
-  inlineBreaks: (v) => v === 'on',
-  contextTokens: Number,
-  padPenalty: (v) => (v === 'off' ? undefined : Number(v)),
-  candidates: Number,
-  lengths: sizesOrOff,
-  inlineLengths: sizesOrOff,
-  seed: Number,
-  blockSize: Number,
-  nonEmpty: (v) => v === 'on',
-  cacheRefresh: (v) => (v === 'off' ? undefined : Number(v)),
-  cacheCarry: (v) => v === 'on',
-  pruneAfter: (v) => (v === 'off' ? undefined : Number(v)),
-  // not an engine option: before the timed fill, untimed ones of the document N keystrokes earlier,
-  // then N - 1, ..., 1 (the prefix's last characters not yet typed; 'on' = 1), whose context a
-  // fill with `cacheCarry` carries from one to the next
-  afterKeystroke: (v) => (v === 'on' ? 1 : Number(v)),
-  // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
-  oracleLength: (v) => v === 'on',
-  // the N likeliest lengths of a length-probe model's probe as the sizes tried (lengthProbe.ts; a diagnostic)
-  probedLengths: Number,
-  // and: whether the engine gets the tree-sitter syntax check (default on)
-  syntax: (v) => v !== 'off',
-};
-
-interface Config {
-  name: string;
-  options: InfillOptions;
-  syntax: boolean;
-  oracleLength: boolean;
-  probedLengths?: number;
-  afterKeystroke: number;
-}
-
-function parseConfig(spec: string): Config {
-  const name = spec.trim() === '' ? 'defaults' : spec.trim();
-  // Every fill here is a document's first (the engine's default) unless a configuration sets
-  // `cacheCarry=on` with `afterKeystroke`: the tasks are unrelated, and the next configuration's
-  // fill of the same task would carry a canvas the engine has already seen.
-  const options: Record<string, unknown> = { ...DEFAULT_INFILL_OPTIONS };
-  if (name !== 'defaults') {
-    for (const pair of name.split(',')) {
-      const [key, value] = pair.split('=').map((s) => s.trim());
-      const read = CONFIG_KEYS[key];
-      if (!read || value === undefined) throw new Error(`bad configuration item '${pair}' (keys: ${Object.keys(CONFIG_KEYS).join(', ')})`);
-      options[key] = read(value);
-    }
-  }
-  const { syntax = true, oracleLength = false, probedLengths, afterKeystroke = 0, ...engineOptions } = options;
-  return {
-    name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,
-    probedLengths: probedLengths as number | undefined, afterKeystroke: afterKeystroke as number,
-  };
-}
 
 interface Fill {
   /** The model's label: its meta.json name (its folder's path when two share a name); only with several models. */
@@ -129,25 +62,6 @@ interface Fill {
   result?: string;
   /** Whether any returned candidate passes: what a perfect reranker of these candidates would get. */
   anyPassed?: boolean;
-}
-
-/** One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a fresh engine (no cache hit). */
-async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
-  const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
-  const requestOf = (t: MbppTask) => ({ ...taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, maxTokens }), languageId: 'python' });
-  for (let keys = config.afterKeystroke; keys > 0; keys--) {
-    await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(requestOf(keystrokeEarlier(task, keys)), config.options);
-  }
-  const request = requestOf(task);
-  const cpu0 = model.cpuUsage();
-  // The probe is one more network call of the fill: its time and call count are the fill's.
-  const probeStart = performance.now();
-  const options = config.probedLengths ? await withProbedLengths(model, request, config.options, config.probedLengths) : config.options;
-  const probe = { ms: performance.now() - probeStart, nfe: config.probedLengths ? 1 : 0 };
-  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, options);
-  const others = result.candidates.slice(1).map((c) => c.fills[0].text);
-  const cpu = model.cpuUsage(cpu0);
-  return { completion: result.candidates[0].fills[0].text, others, ms: result.ms + probe.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe + probe.nfe };
 }
 
 function summarize(fills: readonly Fill[]): Row {

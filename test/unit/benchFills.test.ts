@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { keystrokeEarlier } from '../../bench/common';
-import { optionsFor } from '../../bench/fills';
+import * as path from 'node:path';
+import { keystrokeEarlier, type BenchTask } from '../../bench/common';
+import { fillTask, optionsFor } from '../../bench/fills';
 import { DEFAULT_INFILL_OPTIONS } from '../../src/infill';
+import { loadModel, type LoadedModel } from '../../src/model';
+import { maxDiff, recordingModel } from './helpers/recordingModel';
 
 describe('bench fill options: what the latency benchmarks measure', () => {
   it("are the shipped defaults for a single-line hole, step budget included, each task a document's first fill", () => {
@@ -28,5 +31,30 @@ describe('keystrokeEarlier: the document a typist had before the last keys', () 
     assert.deepEqual(keystrokeEarlier(task), { ...task, prefix: 'def f(x):\n    re' });
     assert.equal(keystrokeEarlier(task, 4).prefix, 'def f(x):\n   ');
     assert.equal(keystrokeEarlier(task, 99).prefix, '', 'no further back than an empty prefix');
+  });
+});
+
+describe('bench fillTask --after-keystroke: the keystroke-earlier fill refreshes', function () {
+  this.timeout(60000);
+  const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv-shared');
+  // the tiny fixture's canvas is 64 tokens
+  const options = { ...optionsFor('single_line', { 'after-keystroke': 'on' }), maxTokens: 8, steps: 4, contextTokens: 64 };
+  const task: BenchTask = { task_id: 't', kind: 'single_line', prefix: 'def add(a, b):\n    total = a + b\n    ret', suffix: '\n\nprint(add(1, 2))\n' };
+  let models: LoadedModel[] = [];
+  before(async () => {
+    models = await Promise.all([0, 1].map(() => loadModel(fixture, { executionProvider: 'cpu', threads: 1 })));
+  });
+  after(async () => Promise.all(models.map((m) => m.dispose())));
+
+  it("gives the same fill after the warm-up's fill of the same task as on a model that kept nothing", async () => {
+    assert.equal(options.cacheCarry, true);
+    const alone = recordingModel(models[0]);
+    const fill = await fillTask(alone.model, task, options);
+    await fillTask(models[1], task, options); // fillAll's warm-up fills the first task
+    const again = recordingModel(models[1]);
+    const fillAgain = await fillTask(again.model, task, options);
+    assert.equal(fillAgain.completion, fill.completion);
+    assert.equal(again.calls.length, alone.calls.length);
+    again.calls.forEach((logits, i) => assert.equal(maxDiff(logits, alone.calls[i]), 0, `call ${i}'s logits`));
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * The decoding configurations of bench/mbpp.ts (`--configs`) and one MBPP-Infill fill under one of
+ * them, as `diffuse infill --language python` makes it.
+ */
+import { taskRequest } from '../src/cli/tasks';
+import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
+import type { LoadedModel } from '../src/model';
+import { keystrokeEarlier } from './common';
+import { withProbedLengths } from './lengthProbe';
+import type { MbppTask } from './mbppData';
+
+/** `6/10/16` as sizes, or `off`. */
+function sizesOrOff(value: string): number[] | undefined {
+  return value === 'off' ? undefined : value.split('/').map(Number);
+}
+
+/** The options a configuration may set, and how its value is read. */
+export const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
+  steps: Number,
+  strategy: String,
+  threshold: (v) => (v === 'off' ? undefined : Number(v)),
+  temperature: Number,
+  maxTokens: Number,
+  lineTokens: (v) => (v === 'off' ? undefined : Number(v)),
+  lineIndents: (v) => v === 'on',
+  inlineBreaks: (v) => v === 'on',
+  contextTokens: Number,
+  padPenalty: (v) => (v === 'off' ? undefined : Number(v)),
+  candidates: Number,
+  lengths: sizesOrOff,
+  inlineLengths: sizesOrOff,
+  seed: Number,
+  blockSize: Number,
+  nonEmpty: (v) => v === 'on',
+  cacheRefresh: (v) => (v === 'off' ? undefined : Number(v)),
+  cacheCarry: (v) => v === 'on',
+  pruneAfter: (v) => (v === 'off' ? undefined : Number(v)),
+  // not an engine option: before the timed fill, untimed ones of the document N keystrokes earlier,
+  // then N - 1, ..., 1 (the prefix's last characters not yet typed; 'on' = 1), whose context a
+  // fill with `cacheCarry` carries from one to the next
+  afterKeystroke: (v) => (v === 'on' ? 1 : Number(v)),
+  // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
+  oracleLength: (v) => v === 'on',
+  // the N likeliest lengths of a length-probe model's probe as the sizes tried (lengthProbe.ts; a diagnostic)
+  probedLengths: Number,
+  // and: whether the engine gets the tree-sitter syntax check (default on)
+  syntax: (v) => v !== 'off',
+};
+
+export interface Config {
+  name: string;
+  options: InfillOptions;
+  syntax: boolean;
+  oracleLength: boolean;
+  probedLengths?: number;
+  afterKeystroke: number;
+}
+
+export function parseConfig(spec: string): Config {
+  const name = spec.trim() === '' ? 'defaults' : spec.trim();
+  // Every fill here is a document's first (the engine's default) unless a configuration sets
+  // `cacheCarry=on` with `afterKeystroke`, whose chain of fills starts from a refresh (fillOne).
+  const options: Record<string, unknown> = { ...DEFAULT_INFILL_OPTIONS };
+  if (name !== 'defaults') {
+    for (const pair of name.split(',')) {
+      const [key, value] = pair.split('=').map((s) => s.trim());
+      const read = CONFIG_KEYS[key];
+      if (!read || value === undefined) throw new Error(`bad configuration item '${pair}' (keys: ${Object.keys(CONFIG_KEYS).join(', ')})`);
+      options[key] = read(value);
+    }
+  }
+  const { syntax = true, oracleLength = false, probedLengths, afterKeystroke = 0, ...engineOptions } = options;
+  // Configurations take turns on one model task by task: without a keystroke chain that starts
+  // from a refresh, a carrying fill would carry the context the last configuration's fill of this
+  // very task kept (the same canvas, its hole partly revealed), or the warm-up's.
+  if (engineOptions.cacheCarry === true && !((afterKeystroke as number) > 0)) {
+    throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke (e.g. afterKeystroke=on): without it a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's`);
+  }
+  return {
+    name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,
+    probedLengths: probedLengths as number | undefined, afterKeystroke: afterKeystroke as number,
+  };
+}
+
+/**
+ * One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a
+ * fresh engine (no cache hit). With `afterKeystroke` N, untimed fills of the document N, ..., 1
+ * keystrokes earlier come first, the first of them a refresh: what the timed fill carries (with
+ * `cacheCarry`) is this chain's context, whichever configuration filled the task before.
+ */
+export async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax?: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
+  const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
+  const requestOf = (t: MbppTask) => ({ ...taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, maxTokens }), languageId: 'python' });
+  for (let keys = config.afterKeystroke; keys > 0; keys--) {
+    // The chain's first fill refreshes, as a document's first fill does: carrying, it would carry
+    // whatever context the model kept last, here the previous configuration's fill of this task.
+    const options = keys === config.afterKeystroke ? { ...config.options, cacheCarry: false } : config.options;
+    await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(requestOf(keystrokeEarlier(task, keys)), options);
+  }
+  const request = requestOf(task);
+  const cpu0 = model.cpuUsage();
+  // The probe is one more network call of the fill: its time and call count are the fill's.
+  const probeStart = performance.now();
+  const options = config.probedLengths ? await withProbedLengths(model, request, config.options, config.probedLengths) : config.options;
+  const probe = { ms: performance.now() - probeStart, nfe: config.probedLengths ? 1 : 0 };
+  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, options);
+  const others = result.candidates.slice(1).map((c) => c.fills[0].text);
+  const cpu = model.cpuUsage(cpu0);
+  return { completion: result.candidates[0].fills[0].text, others, ms: result.ms + probe.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe + probe.nfe };
+}

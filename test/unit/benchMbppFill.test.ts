@@ -1,0 +1,71 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { MbppTask } from '../../bench/mbppData';
+import { fillOne, parseConfig } from '../../bench/mbppFill';
+import { loadModel, type LoadedModel } from '../../src/model';
+import { maxDiff, recordingModel as recording } from './helpers/recordingModel';
+
+const fixtures = path.resolve(__dirname, '../../../test/fixtures');
+
+function task(id: string, prefix: string, suffix: string): MbppTask {
+  return { task_id: id, kind: 'single_line', split: 'validation', prefix, suffix, canonical: '', entry_point: 'add' };
+}
+
+// the tiny fixture's canvas is 64 tokens: a hole of 8 slots, the rest context
+const small = 'maxTokens=8,steps=4,contextTokens=64,syntax=off';
+const carried = `afterKeystroke=on,cacheCarry=on,${small}`;
+const holes = [
+  task('t1', 'def add(a, b):\n    total = a + b\n    ret', '\n\nprint(add(1, 2))\n'),
+  task('t2', 'import math\n\ndef area(r):\n    return math.pi * r', '\n\nprint(area(2.0))\n'),
+  task('t3', 'def count(xs):\n    n = 0\n    for x in xs:\n        n +', '\n    return n\n'),
+];
+
+describe('bench MBPP: a fill does not depend on the configuration that filled the task before it', function () {
+  this.timeout(60000);
+  // tiny-model-kv-shared keeps one shared context, which a fill with cacheCarry may carry
+  let models: LoadedModel[] = [];
+  before(async () => {
+    models = await Promise.all([0, 1].map(() => loadModel(path.join(fixtures, 'tiny-model-kv-shared'), { executionProvider: 'cpu', threads: 1 })));
+    assert.equal(models[0].denoiser.contextCache, true, 'the fixture keeps a context');
+  });
+  after(async () => Promise.all(models.map((m) => m.dispose())));
+
+  it("a keystroke chain with cacheCarry starts from a refresh, not from the last configuration's fill of the task", async () => {
+    for (const before of [small, `${small},steps=8`, carried]) {
+      for (const hole of holes) {
+        // the configuration alone, on a model that kept nothing of this task
+        const alone = recording(models[0]);
+        const fill = await fillOne(alone.model, hole, parseConfig(carried));
+        // the same after another configuration filled the same task on the same model
+        await fillOne(models[1], hole, parseConfig(before));
+        const after = recording(models[1]);
+        const fillAfter = await fillOne(after.model, hole, parseConfig(carried));
+        assert.equal(fillAfter.completion, fill.completion, `${hole.task_id} after '${before}'`);
+        assert.equal(after.calls.length, alone.calls.length);
+        after.calls.forEach((logits, i) => assert.equal(maxDiff(logits, alone.calls[i]), 0, `${hole.task_id} after '${before}': call ${i}'s logits`));
+      }
+    }
+  });
+
+  it("still carries the keystroke-earlier fill's context into the timed fill", async () => {
+    const refreshed = recording(models[0]);
+    await fillOne(refreshed.model, holes[0], parseConfig(`afterKeystroke=on,${small}`));
+    const carry = recording(models[0]);
+    await fillOne(carry.model, holes[0], parseConfig(carried));
+    assert.equal(carry.calls.length, refreshed.calls.length);
+    const timed = carry.calls.length / 2;
+    for (let i = 0; i < timed; i++) assert.equal(maxDiff(carry.calls[i], refreshed.calls[i]), 0, `the untimed fill refreshes (call ${i})`);
+    assert.ok(maxDiff(carry.calls[timed], refreshed.calls[timed]) > 0, "the timed fill's first call runs on the carried context");
+  });
+
+  it('refuses cacheCarry=on without afterKeystroke: every task would carry the last configuration\'s fill of it', () => {
+    assert.throws(() => parseConfig(`cacheCarry=on,${small}`), (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.match(e.message, /^configuration 'cacheCarry=on,maxTokens=8,steps=4,contextTokens=64,syntax=off': cacheCarry=on needs afterKeystroke/);
+      return true;
+    });
+    assert.throws(() => parseConfig('cacheCarry=on,afterKeystroke=0'), /cacheCarry=on needs afterKeystroke/);
+    assert.equal(parseConfig('cacheCarry=on,afterKeystroke=2').afterKeystroke, 2);
+    assert.equal(parseConfig('cacheCarry=off').options.cacheCarry, false);
+  });
+});
