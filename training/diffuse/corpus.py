@@ -11,7 +11,8 @@ generator's header or path), repetitive (zlib shrinks it below a tenth: tables, 
 licence policy (a package whose recorded licence withholds the use: licences.withholds_use),
 benchmark datasets (by path name), decontamination (benchmark markers in the text: `def
 check(candidate)`, HumanEval/MBPP/APPS/DS-1000/CodeContests/MultiPL-E names and task ids; any
-13-gram of whitespace tokens shared with an MBPP program, by hash), exact duplicates (sha256 of the
+13-gram of code tokens shared with an MBPP task's program, setup and tests, by hash, and a file that
+is exactly a program shorter than 13 tokens: load_decontam, decontam/make_hashes.py), exact duplicates (sha256 of the
 content: vendored copies) and near duplicates (MinHash LSH over word 5-shingles, datasketch; the
 first file of a cluster in walk order is kept). Files are read and examined in `workers` processes;
 the keep/drop decisions are taken in walk order in the parent, so the output is deterministic.
@@ -134,8 +135,8 @@ class CorpusConfig:
     near_dup_threshold: float = 0.8  # estimated Jaccard of word shingles; 0 turns near-dup removal off
     num_perm: int = 128             # MinHash permutations
     shingle: int = 5                # words per shingle
-    decontam: str = DEFAULT_DECONTAM  # 64-bit hashes of the benchmark 13-grams ('' turns it off)
-    decontam_n: int = 13
+    decontam: str = DEFAULT_DECONTAM  # 64-bit hashes of the benchmark n-grams ('' turns it off)
+    decontam_n: int = 0             # 0: the hash file's n (its header); another n must equal it
     markers: bool = True            # drop files carrying benchmark markers
     kept_list: str = ""             # also write the kept files' paths (SOURCE/relative path) here
     sources: list = field(default_factory=list, metadata={"flag": "src"})   # --src=name:dir, repeated
@@ -302,15 +303,98 @@ def ngram_hashes(th, n):
     return h
 
 
+# The decontamination tokens (scheme "code1", named in the hash file's header): words (\w+) and
+# single other characters of the lower-cased text with double quotes read as single ones, so that
+# spacing, line breaks, quote style and case do not change them (`f(a,b)` and `f( a, b )` alike)
+DECONTAM_TOKENS = "code1"
+_DECONTAM_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def decontam_tokens(text):
+    """A text's decontamination tokens (DECONTAM_TOKENS)."""
+    return _DECONTAM_TOKEN.findall(text.replace('"', "'").lower())
+
+
 def text_ngram_hashes(text, n=13):
-    """The set of n-gram hashes of a text's whitespace-separated tokens (the decontamination unit)."""
-    return set(ngram_hashes(token_hashes(text.split()), n).tolist())
+    """The set of n-gram hashes of a text's decontamination tokens (the decontamination unit)."""
+    return set(ngram_hashes(token_hashes(decontam_tokens(text)), n).tolist())
+
+
+def whole_hash(th):
+    """The hash of a whole token sequence (its one len(th)-gram): a short program's exact check."""
+    return int(ngram_hashes(th, len(th))[0]) if len(th) else None
+
+
+@dataclass
+class Decontam:
+    """A decontamination hash file as read (decontam/make_hashes.py writes it): its header's fields,
+    the sorted uint64 hashes of the benchmark's informative n-grams, and the whole-sequence hashes of
+    the programs shorter than n tokens (a file whose tokens are exactly such a program is dropped)."""
+    path: str
+    n: int
+    tokens: str
+    header: dict
+    hashes: object
+    programs: object
+
+    def reason(self, text, cache=None):
+        """'mbpp_<n>gram' if text shares an n-gram with the benchmark, 'mbpp_program' if its tokens
+        are exactly a short program's, else None."""
+        import numpy as np
+        th = token_hashes(decontam_tokens(text), cache)
+        if len(th) >= self.n:
+            return f"mbpp_{self.n}gram" if shares_ngram(ngram_hashes(th, self.n), self.hashes) else None
+        if len(th) and len(self.programs) and shares_ngram(np.array([whole_hash(th)], dtype=np.uint64), self.programs):
+            return "mbpp_program"
+        return None
+
+    def describe(self):
+        return {"file": self.path, **self.header, "ngram_hashes": int(len(self.hashes)),
+                "program_hashes": int(len(self.programs))}
+
+
+HASH_FILE_MAGIC = "# diffuse-decontam"
+
+
+def load_decontam(path, n=0):
+    """The hash file at path (Decontam). Its first line names the scheme, `# diffuse-decontam n=13
+    tokens=code1 ...`: a file without it (the whitespace-word files before session 50), with a
+    tokens scheme this builder does not compute, or whose n differs from a non-zero `n` asked for
+    (CorpusConfig.decontam_n) is refused with an error naming the file and the field, for any of
+    them would match nothing and silently turn decontamination off."""
+    import numpy as np
+    with gzip.open(path, "rt") as f:
+        first = f.readline().rstrip("\n")
+        if not first.startswith(HASH_FILE_MAGIC + " "):
+            raise ValueError(f"{path}: no '{HASH_FILE_MAGIC} n=... tokens=...' header (field tokens missing: "
+                             f"a hash file of whitespace words from before session 50?); rebuild it with decontam/make_hashes.py")
+        header = {k: int(v) if v.isdigit() else v for k, v in
+                  (kv.split("=", 1) for kv in first[len(HASH_FILE_MAGIC):].split() if "=" in kv)}
+        if header.get("tokens") != DECONTAM_TOKENS:
+            raise ValueError(f"{path}: header field tokens={header.get('tokens')!r}, but this builder computes "
+                             f"tokens={DECONTAM_TOKENS!r}; rebuild it with decontam/make_hashes.py")
+        file_n = header.get("n")
+        if not isinstance(file_n, int) or file_n < 1:
+            raise ValueError(f"{path}: header field n={file_n!r} is not a number of tokens")
+        if n and n != file_n:
+            raise ValueError(f"{path}: header field n={file_n}, but decontam_n={n} was asked for; "
+                             f"leave decontam_n at 0 (the file's n) or rebuild the file with --n={n}")
+        grams, programs = set(), set()
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("="):
+                programs.add(int(line[1:], 16))
+            else:
+                grams.add(int(line, 16))
+    arr = lambda xs: np.array(sorted(xs), dtype=np.uint64)   # noqa: E731
+    return Decontam(path, file_n, header["tokens"], header, arr(grams), arr(programs))
 
 
 def load_hashes(path):
-    import numpy as np
-    with gzip.open(path, "rt") as f:
-        return np.array(sorted({int(l, 16) for l in f if l.strip() and not l.startswith("#")}), dtype=np.uint64)
+    """The sorted n-gram hashes of a hash file (load_decontam's, header checked)."""
+    return load_decontam(path).hashes
 
 
 def marker_of(text):
@@ -369,11 +453,12 @@ def _examine(item):
     tokens = text.split()
     if len(_W["cache"]) > 2_000_000:   # bound each process's token-hash memo (~300 MB)
         _W["cache"].clear()
-    th = token_hashes(tokens, _W["cache"])
     bench = _W["bench"]
-    if bench is not None and len(bench) and len(th) >= cfg.decontam_n:
-        if shares_ngram(ngram_hashes(th, cfg.decontam_n), bench):
-            return k, "mbpp_13gram", None, None, None, len(data), 0
+    if bench is not None:
+        why = bench.reason(text, _W["cache"])
+        if why:
+            return k, why, None, None, None, len(data), 0
+    th = token_hashes(tokens, _W["cache"])
     sig = None
     if cfg.near_dup_threshold > 0 and len(th) >= cfg.shingle:
         from datasketch import LeanMinHash, MinHash
@@ -419,6 +504,11 @@ def _walk(root, extensions, skipped):
             yield path, os.path.relpath(path, root)
 
 
+def is_decontamination(why):
+    """Whether a drop reason is decontamination: a benchmark path or marker, an MBPP n-gram or program."""
+    return why == "benchmark" or why.startswith(("marker:", "mbpp_"))
+
+
 def build(cfg: CorpusConfig):
     t0, c0 = time.time(), time.process_time()
     os.makedirs(cfg.out, exist_ok=True)
@@ -429,7 +519,7 @@ def build(cfg: CorpusConfig):
     licence_bytes = {}
     withheld = {}      # licence -> files dropped under the licence policy (licences.withholds_use)
     splits = {"train": {"files": 0, "bytes": 0}, "val": {"files": 0, "bytes": 0}}
-    bench = load_hashes(cfg.decontam) if cfg.decontam else None
+    bench = load_decontam(cfg.decontam, cfg.decontam_n) if cfg.decontam else None
     lsh = sigs = None
     if cfg.near_dup_threshold > 0:
         from datasketch import MinHashLSH
@@ -480,7 +570,7 @@ def build(cfg: CorpusConfig):
                             lsh.insert(k, sig)
                             sigs[k] = sig
             if why:
-                if (why == "benchmark" or why.startswith("marker:") or why == "mbpp_13gram") and len(decon) < 5000:
+                if is_decontamination(why) and len(decon) < 5000:
                     decon.append([why, f"{name}/{rel}"])
                 counts[why] = counts.get(why, 0) + 1
                 dropped_bytes[why] = dropped_bytes.get(why, 0) + nbytes
@@ -514,7 +604,7 @@ def build(cfg: CorpusConfig):
     for src in by_source.values():
         src["approx_tokens"] = int(src["bytes"] / BYTES_PER_TOKEN)
     kept_bytes = sum(s["bytes"] for s in splits.values())
-    decontaminated = {r: n for r, n in counts.items() if r == "benchmark" or r.startswith("marker:") or r == "mbpp_13gram"}
+    decontaminated = {r: n for r, n in counts.items() if is_decontamination(r)}
     manifest = {"config": asdict(cfg), "sources": by_source, "filtered": counts, "splits": splits,
                 "totals": {"files": counts["kept"], "bytes": kept_bytes,
                            "approx_tokens": int(kept_bytes / BYTES_PER_TOKEN),
@@ -525,7 +615,8 @@ def build(cfg: CorpusConfig):
                 "dropped_bytes": dropped_bytes,
                 "skipped_dirs": dict(sorted(skipped_dirs.items(), key=lambda kv: -kv[1])),
                 "decontaminated": {"files": sum(decontaminated.values()), "by_reason": decontaminated,
-                                   "mbpp_13gram_hashes": 0 if bench is None else int(len(bench)),
+                                   "mbpp_13gram_hashes": 0 if bench is None else int(len(bench.hashes)),
+                                   "scheme": None if bench is None else bench.describe(),
                                    "paths": decon},
                 "licences_by_bytes": dict(sorted(licence_bytes.items(), key=lambda kv: -kv[1])[:40]),
                 "licences_withheld": dict(sorted(withheld.items(), key=lambda kv: -kv[1]))}

@@ -56,7 +56,7 @@ def test_split_is_stable():
 # -- near duplicates, decontamination, manifest ------------------------------------------------------
 import gzip  # noqa: E402
 
-from diffuse.corpus import DEFAULT_DECONTAM, load_hashes, marker_of, text_ngram_hashes  # noqa: E402
+from diffuse.corpus import DEFAULT_DECONTAM, decontam_tokens, load_hashes, marker_of, text_ngram_hashes  # noqa: E402
 from diffuse.licences import licence_of_meta_file, withholds_use  # noqa: E402
 
 MBPP_LIKE = ("def remove_odd_values_from_list(items):\n    result = [value for value in items if value % 2 == 0]\n"
@@ -75,7 +75,7 @@ def hash_file(tmp_path, *programs):
         hashes |= text_ngram_hashes(p, 13)
     path = tmp_path / "bench.txt.gz"
     with gzip.open(path, "wt") as f:
-        f.write("# test hashes\n" + "".join(f"{h:016x}\n" for h in sorted(hashes)))
+        f.write("# diffuse-decontam n=13 tokens=code1\n" + "".join(f"{h:016x}\n" for h in sorted(hashes)))
     return str(path)
 
 
@@ -96,7 +96,7 @@ def test_near_duplicates_keep_one(tmp_path):
 
 def test_mbpp_13gram_overlap_dropped_12_kept(tmp_path):
     root = tmp_path / "src"
-    toks = MBPP_LIKE.split()
+    toks = decontam_tokens(MBPP_LIKE)   # def remove_odd_values_from_list ( items ) : result = [ value ...
     assert len(toks) >= 16
     write(root, "p/has13.py", body(3) + "    " + " ".join(toks[2:15]) + "\n")   # 13 tokens in a row: dropped
     write(root, "p/has12.py", body(4) + "    " + " ".join(toks[2:14]) + "\n")   # only 12: kept
@@ -163,14 +163,19 @@ def test_manifest_counts_and_workers_agree(tmp_path):
 
 
 def test_committed_mbpp_hashes():
-    bench = load_hashes(DEFAULT_DECONTAM)
-    assert len(bench) > 10000
+    from diffuse.corpus import load_decontam
+    bench = load_decontam(DEFAULT_DECONTAM)
+    assert len(bench.hashes) > 10000 and (bench.n, bench.tokens) == (13, "code1")
     mbpp = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "bench", "mbpp-infill", "mbpp.jsonl")
     if not os.path.exists(mbpp):
         pytest.skip("the benchmark is not beside this checkout")
     with open(mbpp) as f:
-        first = json.loads(f.readline())
-    assert set(text_ngram_hashes(first["code"], 13)) <= set(bench.tolist())
+        tasks = [json.loads(line) for line in f]
+    # every program is caught as it stands, followed by its asserts, and its asserts alone
+    for t in tasks:
+        code = t["code"].replace("\r\n", "\n")
+        assert bench.reason(code) and bench.reason(code + "\n\n" + "\n".join(t["test_list"])), t["task_id"]
+        assert bench.reason("\n".join(t["test_list"])), t["task_id"]
 
 
 def test_rust_crates_kept_with_their_licence(tmp_path):
@@ -239,7 +244,7 @@ def test_generator_headers_paths_and_repetitive_files_are_dropped(tmp_path):
     assert sorted(d["path"] for d in docs) == ["demo/pkg/kept.py", "demo/pkg/prose.py", "demo/pkg/small_table.py"]
 
 
-def test_the_decontamination_hashes_leave_out_13_grams_of_few_distinct_words():
+def test_the_decontamination_hashes_leave_out_13_grams_of_few_distinct_words_or_names():
     import importlib.util
     path = os.path.join(os.path.dirname(__file__), "..", "decontam", "make_hashes.py")
     spec = importlib.util.spec_from_file_location("make_hashes", path)
@@ -247,8 +252,10 @@ def test_the_decontamination_hashes_leave_out_13_grams_of_few_distinct_words():
     spec.loader.exec_module(make_hashes)
     zeros = "assert f(3) == [" + "0, " * 20 + "0]"        # task 380's expected output, in short
     kept = make_hashes.informative_ngram_hashes(zeros, 13)
-    assert kept < text_ngram_hashes(zeros, 13) and len(kept) == 2     # the two that hold `assert` or `==`
+    assert kept < text_ngram_hashes(zeros, 13) and len(kept) == 1     # the one that holds `assert` and `f`
     assert not kept & text_ngram_hashes("0, " * 13, 13)
+    letters = "assert f(['a', 'b', 'c', 'd', 'e', 'f', 'g']) == 7"   # a one-word string is no name
+    assert len(make_hashes.informative_ngram_hashes(letters, 13)) == 1   # the one that holds `assert` and `f`
     code = "def min_cost(cost, m, n):\n    tc = [[0 for x in range(C)] for x in range(R)]\n    return tc[m][n]"
     assert make_hashes.informative_ngram_hashes(code, 13) == text_ngram_hashes(code, 13) != set()
 
