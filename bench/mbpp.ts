@@ -27,7 +27,7 @@ import type { LoadedModel } from '../src/model';
 import { editSimilarity, exactMatch, list, machineInfo, mean, modelInfo, parseFlags, publish, repoRoot, resultsFile, round, run, type Row } from './common';
 import { MODEL_FLAGS, openModel } from './fills';
 import { evaluate, loadTasks, lostGained, MBPP_KINDS, namesUnseenFunction } from './mbppData';
-import { fillOne, parseConfig } from './mbppFill';
+import { fillOne, modelLabels, parseConfigs } from './mbppFill';
 
 const FLAGS = {
   model: 'model folder, or several comma-separated to compare side by side (default: the bundled default model)',
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const split = flags.split ?? 'validation';
   const limit = flags.limit === undefined ? Infinity : Number(flags.limit);
   const kinds = list(flags.kinds, MBPP_KINDS.join(','));
-  const configs = (flags.configs ?? 'defaults').split(';').map(parseConfig);
+  const configs = parseConfigs(flags.configs ?? 'defaults');
   const tasks = kinds.flatMap((kind) => loadTasks(dataDir, kind, split, limit));
   const load0 = loadavg()[0];
   const dirs = flags.model === undefined ? [undefined] : list(flags.model, '');
@@ -167,12 +167,6 @@ async function main(): Promise<void> {
     flags.json,
     date,
   );
-}
-
-/** Short names for the models: each one's meta.json name, or its folder's path where two share a name. */
-function modelLabels(models: readonly LoadedModel[]): string[] {
-  const names = models.map((m) => m.name);
-  return models.map((m, i) => (names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : path.relative(repoRoot, m.dir) || m.dir));
 }
 
 run(main);

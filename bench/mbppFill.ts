@@ -4,8 +4,9 @@
  */
 import { taskRequest } from '../src/cli/tasks';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
+import * as path from 'node:path';
 import type { LoadedModel } from '../src/model';
-import { keystrokeEarlier } from './common';
+import { keystrokeEarlier, repoRoot } from './common';
 import { withProbedLengths } from './lengthProbe';
 import type { MbppTask } from './mbppData';
 
@@ -80,6 +81,35 @@ export function parseConfig(spec: string): Config {
     name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,
     probedLengths: probedLengths as number | undefined, afterKeystroke: afterKeystroke as number,
   };
+}
+
+/**
+ * The `--configs` list (';'-separated). Rows and fills are grouped by a configuration's name, so a
+ * name given twice would merge the two configurations' fills into each of two rows: refused.
+ */
+export function parseConfigs(specs: string): Config[] {
+  const configs = specs.split(';').map(parseConfig);
+  refuseDuplicates('configuration', '--configs', configs.map((c) => c.name));
+  return configs;
+}
+
+/**
+ * Short names for the models: each one's meta.json name, or its folder's path where two share a
+ * name. Rows and fills are grouped by the label, so one folder given twice (the same label) is
+ * refused rather than merged.
+ */
+export function modelLabels(models: ReadonlyArray<Pick<LoadedModel, 'name' | 'dir'>>): string[] {
+  const names = models.map((m) => m.name);
+  const labels = models.map((m, i) => (names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : path.relative(repoRoot, m.dir) || m.dir));
+  refuseDuplicates('model', '--model', labels);
+  return labels;
+}
+
+function refuseDuplicates(what: string, flag: string, names: readonly string[]): void {
+  const twice = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (twice.length > 0) {
+    throw new Error(`${flag} gives the ${what} ${twice.map((n) => `'${n}'`).join(', ')} more than once: rows and fills are grouped by ${what}, so their fills would be merged into each of the rows; give each ${what} once`);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { MbppTask } from '../../bench/mbppData';
-import { fillOne, parseConfig } from '../../bench/mbppFill';
+import { fillOne, modelLabels, parseConfig, parseConfigs } from '../../bench/mbppFill';
 import { loadModel, type LoadedModel } from '../../src/model';
 import { maxDiff, recordingModel as recording } from './helpers/recordingModel';
 
@@ -67,5 +67,22 @@ describe('bench MBPP: a fill does not depend on the configuration that filled th
     assert.throws(() => parseConfig('cacheCarry=on,afterKeystroke=0'), /cacheCarry=on needs afterKeystroke/);
     assert.equal(parseConfig('cacheCarry=on,afterKeystroke=2').afterKeystroke, 2);
     assert.equal(parseConfig('cacheCarry=off').options.cacheCarry, false);
+  });
+});
+
+describe('bench MBPP: configurations and models are named once each', () => {
+  it("refuses a configuration name given twice (rows group by it: both rows would hold both runs' fills)", () => {
+    assert.throws(() => parseConfigs('defaults;defaults'), /^Error: --configs gives the configuration 'defaults' more than once: rows and fills are grouped by configuration/);
+    assert.throws(() => parseConfigs('steps=8;;defaults'), /the configuration 'defaults' more than once/, "'' is 'defaults'");
+    assert.throws(() => parseConfigs('steps=8;defaults;steps=8;defaults'), /the configuration 'steps=8', 'defaults' more than once/);
+    assert.deepEqual(parseConfigs('defaults;steps=8').map((c) => c.name), ['defaults', 'steps=8']);
+  });
+
+  it('labels models by name, by folder where two share a name, and refuses one folder given twice', () => {
+    const model = (name: string, dir: string) => ({ name, dir: path.resolve(dir) });
+    assert.deepEqual(modelLabels([model('a', '/m/a'), model('b', '/m/b')]), ['a', 'b']);
+    const [x, y] = modelLabels([model('a', '/m/a'), model('a', '/n/a')]);
+    assert.notEqual(x, y);
+    assert.throws(() => modelLabels([model('a', '/m/a'), model('b', '/m/b'), model('a', '/m/a')]), /^Error: --model gives the model '.*a' more than once: rows and fills are grouped by model/);
   });
 });
