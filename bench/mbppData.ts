@@ -60,6 +60,16 @@ export interface Verdict {
 }
 
 /**
+ * The evaluator's arguments. `--isolation fork` explicitly: its two modes disagree on a program
+ * that calls `exit()` (a forked child's exit fails it, `python3 -I` per program passes it), and
+ * fork, the stricter, is the one every number in bench/README.md used; a change of the
+ * evaluator's default must not move them.
+ */
+export function evaluateArgs(tasksFile: string, samplesFile: string): string[] {
+  return ['evaluate', '--tasks', tasksFile, '--samples', samplesFile, '--isolation', 'fork'];
+}
+
+/**
  * Runs `python evaluator evaluate` on the completions of one kind and returns the verdict of each,
  * in order. The evaluator executes model output (rlimits and time-outs, no sandbox), as its README
  * says: a throw-away machine.
@@ -76,7 +86,7 @@ export function evaluate(
   try {
     const file = path.join(dir, 'samples.jsonl');
     writeFileSync(file, samples.map((s) => JSON.stringify({ task_id: s.task_id, completion: s.completion })).join('\n') + '\n');
-    const run = spawnSync(python, [evaluator, 'evaluate', '--tasks', path.join(dataDir, `${kind}.jsonl`), '--samples', file], {
+    const run = spawnSync(python, [evaluator, ...evaluateArgs(path.join(dataDir, `${kind}.jsonl`), file)], {
       encoding: 'utf8',
       maxBuffer: 64 << 20,
     });

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { lostGained, namesUnseenFunction, signTestP, type MbppTask } from '../../bench/mbppData';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { evaluate, lostGained, namesUnseenFunction, signTestP, type MbppTask } from '../../bench/mbppData';
 
 function task(prefix: string, canonical: string, suffix: string): MbppTask {
   return { task_id: 't', kind: 'single_line', split: 'test', prefix, canonical, suffix, entry_point: 'sum_even' };
@@ -48,5 +51,31 @@ describe('bench MBPP: the paired comparison of two runs', () => {
 
   it('refuses a hole the first run does not have', () => {
     assert.throws(() => lostGained(run({ a: true }), run({ b: true })), /hole b is missing from the first run/);
+  });
+});
+
+describe('bench MBPP: the evaluator runs each program in a forked child', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(path.join(tmpdir(), 'diffuse-mbpp-eval-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("asks for --isolation fork (its other mode passes a program that calls exit(), which fork fails)", () => {
+    // a stand-in evaluator, run by node: records its arguments and passes every sample
+    const evaluator = path.join(dir, 'evaluator.js');
+    const argsFile = path.join(dir, 'args.json');
+    writeFileSync(evaluator, `
+      const fs = require('node:fs');
+      const args = process.argv.slice(2);
+      fs.writeFileSync(${JSON.stringify(argsFile)}, JSON.stringify(args));
+      const samples = args[args.indexOf('--samples') + 1];
+      const rows = fs.readFileSync(samples, 'utf8').split('\\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+      fs.writeFileSync(samples + '_results.jsonl', rows.map((r) => JSON.stringify({ ...r, passed: true, result: 'passed' })).join('\\n') + '\\n');
+    `);
+    const verdicts = evaluate(evaluator, process.execPath, '/data', 'single_line', [{ task_id: 'a', completion: '    exit()\n' }]);
+    assert.deepEqual(verdicts, [{ passed: true, result: 'passed' }]);
+    const args = JSON.parse(readFileSync(argsFile, 'utf8')) as string[];
+    assert.equal(args[0], 'evaluate');
+    assert.equal(args[args.indexOf('--tasks') + 1], path.join('/data', 'single_line.jsonl'));
+    assert.equal(args[args.indexOf('--isolation') + 1], 'fork');
   });
 });
