@@ -1,12 +1,54 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, promises, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../src/core/errors';
 import { inspectModelFolder } from '../../src/model/folder/modelFolder';
 import { testVocabSize, writeTestModelFolder } from './helpers/onnxTestModel';
+
+/** User and group `nobody`, whom the permission bits bind, unlike root. */
+const NOBODY = 65534;
+
+/**
+ * `inspectModelFolder(dir)`'s error as nobody sees it, checked in a child Node process run as
+ * nobody; undefined when nobody cannot run Node or reach the compiled modules.
+ */
+function inspectAsNobody(dir: string): { modelLoadError: boolean; file?: string; reason?: string } | undefined {
+  const modules = { folder: require.resolve('../../src/model/folder/modelFolder'), errors: require.resolve('../../src/core/errors') };
+  const script = `
+    let loaded;
+    try {
+      loaded = { folder: require(${JSON.stringify(modules.folder)}), errors: require(${JSON.stringify(modules.errors)}) };
+    } catch (error) {
+      process.stdout.write(JSON.stringify({ unreachable: String(error) }));
+    }
+    if (loaded) {
+      loaded.folder.inspectModelFolder(${JSON.stringify(dir)}).then(
+        () => process.stdout.write(JSON.stringify({ modelLoadError: false })),
+        (e) => process.stdout.write(JSON.stringify({ modelLoadError: e instanceof loaded.errors.ModelLoadError, file: e.file, reason: e.reason ?? String(e) })),
+      );
+    }`;
+  const child = spawnSync(process.execPath, ['-e', script], { uid: NOBODY, gid: NOBODY, cwd: '/', encoding: 'utf8', timeout: 20000 });
+  if (child.error || child.status !== 0) return undefined;
+  const seen = JSON.parse(child.stdout) as { unreachable?: string; modelLoadError: boolean; file?: string; reason?: string };
+  return seen.unreachable === undefined ? seen : undefined;
+}
+
+/** Runs `check` with fs.promises.access failing on `dir` as it does for a user the folder's mode shuts out. */
+async function withAccessDenied(dir: string, check: () => Promise<void>): Promise<void> {
+  const access = promises.access;
+  promises.access = async (file, mode) => {
+    if (file === dir) throw Object.assign(new Error(`EACCES: permission denied, access '${dir}'`), { errno: -13, code: 'EACCES', syscall: 'access', path: dir });
+    return access(file, mode);
+  };
+  try {
+    await check();
+  } finally {
+    promises.access = access;
+  }
+}
 
 /** Broken model folders the first checks missed: each named by its precise reason, never "missing file". */
 describe('model folder: what exactly is wrong', () => {
@@ -54,12 +96,18 @@ describe('model folder: what exactly is wrong', () => {
       await expectError(file, undefined, /^not a folder/);
     });
 
-    it('an unreadable folder', async function () {
-      if (process.getuid?.() === 0) this.skip(); // root reads anything
+    it('an unreadable folder', async () => {
       const dir = folder();
       chmodSync(dir, 0o000);
       try {
-        await expectError(dir, undefined, /^permission denied$/);
+        if (process.getuid?.() !== 0) return await expectError(dir, undefined, /^permission denied$/);
+        // root reads any folder (CI runs as root): the check runs as nobody in a child process
+        chmodSync(root, 0o755);
+        const seen = inspectAsNobody(dir);
+        if (seen !== undefined) return assert.deepEqual(seen, { modelLoadError: true, file: dir, reason: 'permission denied' });
+        // nobody cannot reach the compiled modules (a checkout in a private home): the access
+        // check's error, as the system gives it, stubbed in this process instead
+        await withAccessDenied(dir, () => expectError(dir, undefined, /^permission denied$/));
       } finally {
         chmodSync(dir, 0o755);
       }
