@@ -73,7 +73,7 @@ export function parseConfig(spec: string): Config {
   const { syntax = true, oracleLength = false, probedLengths, afterKeystroke = 0, ...engineOptions } = options;
   // Configurations take turns on one model task by task: without a keystroke chain that starts
   // from a refresh, a carrying fill would carry the context the last configuration's fill of this
-  // very task kept (the same canvas, its hole partly revealed), or the warm-up's.
+  // very task kept (the task's own canvas, a keystroke ahead of the chain), or the warm-up's.
   if (engineOptions.cacheCarry === true && !((afterKeystroke as number) > 0)) {
     throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke (e.g. afterKeystroke=on): without it a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's`);
   }
