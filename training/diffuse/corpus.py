@@ -247,8 +247,10 @@ def find_licences(root):
             if os.path.exists(tl):
                 with open(tl) as f:
                     tops += [x.strip() for x in f if x.strip()]
+            tops += record_tops(os.path.join(dirpath, "RECORD"))
+            parent = os.path.relpath(os.path.dirname(dirpath), root)   # where the wheel was installed
             for t in tops:
-                found.setdefault(t, lic or "unknown")
+                found.setdefault(t if parent == "." else os.path.join(parent, t), lic or "unknown")
         rel = os.path.relpath(dirpath, root)
         for meta, folder in PACKAGE_META:
             if meta in filenames and dirpath != root and (folder is None or folder.match(base)):
@@ -267,13 +269,39 @@ def find_licences(root):
     return found
 
 
+def record_tops(path):
+    """What a wheel installed at the top of its folder, by its dist-info's RECORD: the folders
+    (packages) and the files (single-file modules: `foo.py`, which top_level.txt records as `foo`),
+    less its own .dist-info/.data folders, __pycache__ and what lies outside (`../../bin/foo`)."""
+    import csv
+    tops = []
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return tops
+    for row in rows:
+        if not row or not row[0] or row[0].startswith(("/", "..")) or "\\" in row[0]:
+            continue
+        first = row[0].split("/", 1)[0]
+        if first in ("", ".", "__pycache__") or first.endswith((".dist-info", ".data")) or first in tops:
+            continue
+        tops.append(first)
+    return tops
+
+
 def licence_of(rel, licences):
+    """The licence recorded for a file: the nearest of the file itself (a wheel's single-file module,
+    by its RECORD) and its folders (package.json, PKG-INFO and meta-file folders, a wheel's packages);
+    a top-level module file `foo.py` also by the name `foo` that top_level.txt records."""
     parts = rel.split(os.sep)
-    for n in range(len(parts) - 1, 0, -1):   # nearest package.json directory wins
+    for n in range(len(parts), 0, -1):   # nearest package.json directory wins
         key = os.sep.join(parts[:n])
         if key in licences:
             return licences[key]
-    return licences.get(parts[0])
+    if len(parts) == 1:
+        return licences.get(os.path.splitext(parts[0])[0])
+    return None
 
 
 # -- decontamination and near duplicates ----------------------------------------------------------

@@ -408,3 +408,43 @@ def test_benchmark_paths_name_datasets_not_django_apps_or_endpoints():
     for rel in ("shop/apps.py", "blog/apps.py", "api/multiple_endpoints.py", "multiple_endpoints/view.py",
                 "mathlib/multiple.py", "src/approach.py"):
         assert not is_benchmark_path(rel), rel
+
+
+def test_a_wheel_s_licence_reaches_its_single_file_modules_and_packages_named_only_in_its_record(tmp_path):
+    # site-packages as pip leaves it: *.dist-info/METADATA, top_level.txt (not always), RECORD
+    def dist(name, licence, record, top_level=None):
+        info = f"{name}-1.0.dist-info"
+        write(tmp_path / "sp", f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\nLicense: {licence}\n\n")
+        if top_level is not None:
+            write(tmp_path / "sp", f"{info}/top_level.txt", top_level)
+        if record is not None:
+            write(tmp_path / "sp", f"{info}/RECORD", "".join(f"{p},sha256=x,1\n" for p in record + [f"{info}/RECORD"]))
+    code = lambda s: "".join(f"def g_{s}_{i}(a, b):\n    return a * {i} - b + {s}\n" for i in range(20))  # noqa: E731
+    dist("closedmod", "Proprietary", ["closedmod.py", "__pycache__/closedmod.cpython-311.pyc", "../../bin/closedmod"],
+         top_level="closedmod\n")                                  # a single-file module: recorded as "closedmod"
+    write(tmp_path / "sp", "closedmod.py", code(1))
+    dist("Closed_Dist", "Proprietary", ["closedpkg/__init__.py", "closedpkg/core.py"])   # no top_level.txt
+    write(tmp_path / "sp", "closedpkg/__init__.py", code(2))
+    write(tmp_path / "sp", "closedpkg/core.py", code(3))
+    dist("oldstyle", "Proprietary", None, top_level="oldstyle\n")    # no RECORD: the module's name, less .py
+    write(tmp_path / "sp", "oldstyle.py", code(4))
+    dist("openmod", "MIT", ["openmod.py"])
+    write(tmp_path / "sp", "openmod.py", code(5))
+    dist("openpkg", "BSD-3-Clause", ["openpkg/__init__.py"], top_level="openpkg\n")
+    write(tmp_path / "sp", "openpkg/__init__.py", code(6))
+    m = build(CorpusConfig(out=str(tmp_path / "out"), workers=1, near_dup_threshold=0, val_permille=0,
+                           sources=[f"python0:{tmp_path / 'sp'}"]))
+    assert m["licences_withheld"] == {"Proprietary": 4}
+    assert m["licences_by_bytes"] == {"MIT": len(code(5)), "BSD-3-Clause": len(code(6))}
+    assert sorted(d["path"] for d in read_split(str(tmp_path / "out"), "train")) == [
+        "python0/openmod.py", "python0/openpkg/__init__.py"]
+
+
+def test_licence_of_a_nested_dist_info_s_files():
+    from diffuse.corpus import licence_of
+    licences = {"lib/site-packages/mod.py": "MIT", "lib/site-packages/pkg": "Apache-2.0", "top": "BSD", "pkgjson": "ISC"}
+    assert licence_of(os.path.join("lib", "site-packages", "mod.py"), licences) == "MIT"
+    assert licence_of(os.path.join("lib", "site-packages", "pkg", "a", "b.py"), licences) == "Apache-2.0"
+    assert licence_of("top.py", licences) == "BSD" and licence_of(os.path.join("top", "x.py"), licences) == "BSD"
+    assert licence_of(os.path.join("pkgjson", "index.js"), licences) == "ISC"
+    assert licence_of("elsewhere.py", licences) is None
