@@ -88,7 +88,9 @@ function boundNames(code: string): Set<string> {
 /**
  * The offsets of the lines that start inside a bracket an earlier line opened: a dict's `key: 1,`
  * or a call's `key=1,` there is no annotation or assignment. A closing bracket the text never
- * opened (a window cut inside one) counts as none, so it cannot hide the lines after it.
+ * opened (a window cut inside one) counts as none, so it cannot hide the lines after it; nor can a
+ * bracket left open, as in a line still being typed: a line that begins with a keyword only a
+ * statement begins with (`def`, `return`, ...) is never inside one, and closes what was left open.
  */
 function continuationLines(code: string): Set<number> {
   const starts = new Set<number>();
@@ -97,10 +99,17 @@ function continuationLines(code: string): Set<number> {
     const c = code[i];
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
-    else if (c === '\n' && depth > 0) starts.add(i + 1);
+    else if (c === '\n' && depth > 0) {
+      STATEMENT_KEYWORD.lastIndex = i + 1;
+      if (STATEMENT_KEYWORD.test(code)) depth = 0;
+      else starts.add(i + 1);
+    }
   }
   return starts;
 }
+
+/** A line that begins with a keyword no expression begins with, so no bracket's continuation line does. */
+const STATEMENT_KEYWORD = /[ \t]*(?:def|class|return|import|raise|del|pass|break|continue|global|nonlocal|assert|try|except|finally|while|with|elif|async[ \t]+def)\b/y;
 
 /** `name=` right after `(` or `,`: a keyword argument (or a parameter's default), no read. */
 function isKeywordArgument(code: string, start: number, length: number): boolean {

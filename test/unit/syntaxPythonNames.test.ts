@@ -72,6 +72,15 @@ describe('Python names read but bound nowhere', () => {
     assert.equal(undefinedNames('    1, 2,\n)\ntotal: int = 0\nprint(total)\n'), 0);
   });
 
+  it('takes a bracket left open (a line still being typed) to end where a statement keyword begins a line', () => {
+    const typing = 'def f(xs):\n    total = g(xs,\n    return total\n\ndef h():\n    count = 0\n    return count\n';
+    // g alone is unbound: count's assignment, after the open bracket, binds (read as a continuation line it would not: 2)
+    assert.equal(undefinedNames(typing), 1);
+    assert.equal(undefinedNames(`${typing}print(count)\n`), 1);
+    // where no statement keyword intervenes, the lines stay continuations
+    assert.equal(undefinedNames('d = dict(\n    key=1,\n    other=key,\n)\n'), 1);
+  });
+
   it('gives up on a star import, whose names no pattern can see', () => {
     assert.equal(undefinedNames('from math import *\nprint(floor(pi))\n'), 0);
   });
