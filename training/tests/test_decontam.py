@@ -130,3 +130,50 @@ def test_make_hashes_writes_its_header_and_is_deterministic(tmp_path):
     assert first.startswith("# diffuse-decontam n=13 tokens=code1 min_distinct=4 min_names=2 tasks=3 ")
     assert load_decontam(str(tmp_path / "b.gz")).n == 12
     assert (tmp_path / "a.gz").read_bytes() == mh.hash_file(TASKS)[0]
+
+
+def test_the_audit_flags_by_the_old_check_and_the_new_and_names_the_tasks(tmp_path):
+    import sys
+    from diffuse.corpus import ngram_hashes, token_hashes
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "decontam"))
+    import audit
+    tasks = [dict(t, code=t["code"] + "\r\n  # a comment of thirteen words or more to give the old check a line\r\n")
+             if t["task_id"] == 1 else t for t in TASKS]
+    mbpp = tmp_path / "mbpp.jsonl"
+    mbpp.write_text("".join(json.dumps(t) + "\n" for t in tasks))
+    hashes, _ = write_hashes(tmp_path, tasks)
+    old = set()    # the old file: whitespace-word 13-grams of each program and test line apart
+    for t in tasks:
+        for text in [t["code"]] + t["test_list"]:
+            words = text.split()
+            if len(words) >= 13:
+                old |= set(ngram_hashes(token_hashes(words), 13).tolist())
+    (tmp_path / "old.gz").write_bytes(gzip.compress(("# 13-gram hashes\n" + "".join(f"{h:016x}\n" for h in old)).encode()))
+    code1 = tasks[0]["code"].replace("\r\n", "\n")
+    src = tmp_path / "pypi" / "pkg-1.0" / "pkg"
+    src.mkdir(parents=True)
+    (src / "verbatim.py").write_text(other(1) + code1)                                     # both checks
+    (src / "reformatted.py").write_text(other(2) + code1.replace(", ", ",").replace("(res)", "res").upper())   # the new alone
+    (src / "plain.py").write_text(other(3))
+    (tmp_path / "kept.txt").write_text("pypi/pkg-1.0/pkg/reformatted.py\npypi/pkg-1.0/pkg/plain.py\n")
+    lines = code1.split("\n")   # two holes of task 1: its second line (seen in a kept file) and a line of its own
+    holes = [{"task_id": "A", "mbpp_task_id": 1, "split": "test", "prefix": lines[0] + "\n", "canonical": lines[1] + "\n",
+              "suffix": "\n".join(lines[2:])},
+             {"task_id": "B", "mbpp_task_id": 1, "split": "test", "prefix": code1, "canonical": "print(similar_elements)\n", "suffix": ""}]
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "single_line.jsonl").write_text("".join(json.dumps(h) + "\n" for h in holes))
+    (tmp_path / "fills.jsonl").write_text('{"task_id": "A", "passed": true}\n{"task_id": "B", "passed": false}\n')
+    audit.main([str(mbpp), f"--src=pypi:{tmp_path / 'pypi'}", f"--old_hashes={tmp_path / 'old.gz'}", f"--hashes={hashes}",
+                f"--kept={tmp_path / 'kept.txt'}", f"--out={tmp_path / 'audit.json'}", "--workers=1",
+                f"--bench={tmp_path / 'bench'}", f"--fills={tmp_path / 'fills.jsonl'}"])
+    out = json.loads((tmp_path / "audit.json").read_text())
+    s = out["summary"]
+    assert (s["flagged_old"], s["flagged_new"], s["flagged_both"], s["new_and_kept_by_build"]) == (1, 2, 1, 1)
+    by = {r["rel"]: r for r in out["flagged"]}
+    assert sorted(by) == ["pkg-1.0/pkg/reformatted.py", "pkg-1.0/pkg/verbatim.py"]
+    assert "old" not in by["pkg-1.0/pkg/reformatted.py"] and by["pkg-1.0/pkg/reformatted.py"]["kept_by_build"]
+    task = by["pkg-1.0/pkg/verbatim.py"]["new"]["tasks"]["1"]
+    assert task["split"] == "prompt" and task["program_share"] == 1.0 and task["same_name"] == ["similar_elements"]
+    assert by["pkg-1.0/pkg/verbatim.py"]["package"] == "pkg-1.0"
+    assert s["trained_coverage"]["1"]["program_share"] > 0
+    assert s["seen_holes"] == {"single_line": {"holes": 2, "inside_seen": 1, "tasks": [1], "passed_inside": 1, "passed_rest": 0}}
