@@ -109,7 +109,7 @@ function continuationLines(code: string): Set<number> {
 }
 
 /** A line that begins with a keyword no expression begins with, so no bracket's continuation line does. */
-const STATEMENT_KEYWORD = /[ \t]*(?:def|class|return|import|raise|del|pass|break|continue|global|nonlocal|assert|try|except|finally|while|with|elif|async[ \t]+def)\b/y;
+const STATEMENT_KEYWORD = pythonWords(/[ \t]*(?:def|class|return|import|raise|del|pass|break|continue|global|nonlocal|assert|try|except|finally|while|with|elif|async[ \t]+def)(?!\w)/y);
 
 /** `name=` right after `(` or `,`: a keyword argument (or a parameter's default), no read. */
 function isKeywordArgument(code: string, start: number, length: number): boolean {

@@ -77,8 +77,9 @@ describe('Python names read but bound nowhere', () => {
     // g alone is unbound: count's assignment, after the open bracket, binds (read as a continuation line it would not: 2)
     assert.equal(undefinedNames(typing), 1);
     assert.equal(undefinedNames(`${typing}print(count)\n`), 1);
-    // where no statement keyword intervenes, the lines stay continuations
+    // where no statement keyword intervenes, the lines stay continuations; a name that begins like one is none
     assert.equal(undefinedNames('d = dict(\n    key=1,\n    other=key,\n)\n'), 1);
+    assert.equal(undefinedNames('d = dict(\n    passé=1,\n    total=2,\n)\nprint(total)\n'), 1);
   });
 
   it('gives up on a star import, whose names no pattern can see', () => {
