@@ -10,7 +10,8 @@
 //                    (workspace trust off), out/test/integration/untrusted/index (trust on, the
 //                    workspace not trusted) and out/test/integration/multiroot/index (a multi-root
 //                    workspace: a .code-workspace file with two empty folders), each in a fresh
-//                    server; the summary line adds them up
+//                    server; the summary line adds them up. Set to one of those three (with or
+//                    without .js), that suite runs alone with its own trust and workspace
 //   WORKSPACE        folder to open (default: a fresh empty folder in the run directory)
 //   SCREENSHOT       write a screenshot of the workbench here after the tests
 //   TEST_TIMEOUT_MS  limit for the whole test run inside VS Code (default 300000)
@@ -247,15 +248,28 @@ const UNTRUSTED_SETTINGS = {
   'security.workspace.trust.banner': 'never',
 };
 
+// The suites a plain run runs, in order, each in a fresh server: the main one (trust off), the
+// untrusted-workspace one (trust on) and the multi-root one (a .code-workspace with two folders).
+const SUITES = [
+  { name: 'integration', testsPath: path.join(REPO, 'out/test/integration/suite/index'), untrusted: false },
+  { name: 'untrusted', testsPath: path.join(REPO, 'out/test/integration/untrusted/index'), untrusted: true },
+  { name: 'multiroot', testsPath: path.join(REPO, 'out/test/integration/multiroot/index'), untrusted: false, multiRoot: true },
+];
+
+// The suites to run for EXT_TESTS_PATH: all of SUITES when it is unset; when it names one of them
+// (its index module, with or without .js, or its folder) that suite with its own settings (trust,
+// the multi-root workspace), so it runs alone as it runs among the others; any other module as the
+// main suite runs.
+function suitesFor(testsPath) {
+  if (!testsPath) return SUITES;
+  const key = (p) => path.resolve(p).replace(/\.js$/, '').replace(/[\\/]index$/, '');
+  const known = SUITES.find((s) => key(s.testsPath) === key(testsPath));
+  return [known ? { ...known, testsPath } : { name: 'integration', testsPath, untrusted: false }];
+}
+
 async function runExtensionTests() {
   const t0 = Date.now();
-  const suites = process.env.EXT_TESTS_PATH
-    ? [{ name: 'integration', testsPath: process.env.EXT_TESTS_PATH, untrusted: false }]
-    : [
-      { name: 'integration', testsPath: path.join(REPO, 'out/test/integration/suite/index'), untrusted: false },
-      { name: 'untrusted', testsPath: path.join(REPO, 'out/test/integration/untrusted/index'), untrusted: true },
-      { name: 'multiroot', testsPath: path.join(REPO, 'out/test/integration/multiroot/index'), untrusted: false, multiRoot: true },
-    ];
+  const suites = suitesFor(process.env.EXT_TESTS_PATH);
   let passed = 0;
   let failed = 0;
   let code = 0;
@@ -350,7 +364,7 @@ async function runSuite({ name, testsPath: entry, untrusted, multiRoot }) {
 }
 
 module.exports = {
-  REPO, VERSIONS, QUIET_SETTINGS, NOISE, findTools, createRun, removeRun, writeJson, userSettingsFile,
+  REPO, VERSIONS, QUIET_SETTINGS, NOISE, SUITES, suitesFor, findTools, createRun, removeRun, writeJson, userSettingsFile,
   startServer, remoteUri, workbenchUrl, launchBrowser, printLogs, extensionLogs, tail,
 };
 
