@@ -343,11 +343,6 @@ def decontam_tokens(text):
     return _DECONTAM_TOKEN.findall(text.replace('"', "'").lower())
 
 
-def text_ngram_hashes(text, n=13):
-    """The set of n-gram hashes of a text's decontamination tokens (the decontamination unit)."""
-    return set(ngram_hashes(token_hashes(decontam_tokens(text)), n).tolist())
-
-
 def whole_hash(th):
     """The hash of a whole token sequence (its one len(th)-gram): a short program's exact check."""
     return int(ngram_hashes(th, len(th))[0]) if len(th) else None
@@ -418,11 +413,6 @@ def load_decontam(path, n=0):
                 grams.add(int(line, 16))
     arr = lambda xs: np.array(sorted(xs), dtype=np.uint64)   # noqa: E731
     return Decontam(path, file_n, header["tokens"], header, arr(grams), arr(programs))
-
-
-def load_hashes(path):
-    """The sorted n-gram hashes of a hash file (load_decontam's, header checked)."""
-    return load_decontam(path).hashes
 
 
 def marker_of(text):

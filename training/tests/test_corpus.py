@@ -56,7 +56,7 @@ def test_split_is_stable():
 # -- near duplicates, decontamination, manifest ------------------------------------------------------
 import gzip  # noqa: E402
 
-from diffuse.corpus import DEFAULT_DECONTAM, decontam_tokens, load_hashes, marker_of, text_ngram_hashes  # noqa: E402
+from diffuse.corpus import DEFAULT_DECONTAM, decontam_tokens, marker_of, ngram_hashes, token_hashes  # noqa: E402
 from diffuse.licences import licence_of_meta_file, withholds_use  # noqa: E402
 
 MBPP_LIKE = ("def remove_odd_values_from_list(items):\n    result = [value for value in items if value % 2 == 0]\n"
@@ -67,6 +67,12 @@ def body(seed, lines=40):
     """Distinct, plausible code: every line differs between seeds."""
     return "".join(f"def fn_{seed}_{i}(alpha, beta):\n    return alpha * {i} + beta - {seed * 7 + i}\n"
                    for i in range(lines))
+
+
+def text_ngram_hashes(text, n=13):
+    """Every n-gram hash of a text's decontamination tokens, as Decontam.reason hashes a file (no
+    n-gram left out, unlike make_hashes.informative_ngram_hashes)."""
+    return set(ngram_hashes(token_hashes(decontam_tokens(text)), n).tolist())
 
 
 def hash_file(tmp_path, *programs):
