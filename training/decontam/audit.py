@@ -5,9 +5,10 @@
         --old_hashes=/tmp/old_hashes.txt.gz [--parts=DIR] [--kept=KEPT.txt] --out=audit.json
 
 Every file the corpus builder reads (diffuse.corpus._walk, less the files its path drops) is checked
-by the NEW check (load_decontam(decontam/mbpp_13gram_hashes.txt.gz).reason: code-token 13-grams of
-programs, setup and tests joined) and the OLD one (before session 50: a 13-gram of whitespace
-words shared with the old hash file, which hashed each program and test line apart). For each
+by the NEW check (load_decontam(decontam/mbpp_13gram_hashes.txt.gz).reason: code-token n-grams of
+programs, setup and tests joined, n the one its header names, 13) and the OLD one (before session 50:
+a 13-gram of whitespace words shared with the old hash file, which hashed each program and test
+line apart; n read from its first line, '# 13-gram hashes ...'). For each
 file either flags: the MBPP tasks it matches (id, split, n-grams shared, the share of the task's
 program n-grams it holds, whether it defines a function of the task's name), the package, the
 part (--parts: a folder of NAME.txt `tar -t` listings), the reason the builder would drop it
@@ -56,7 +57,12 @@ def _setup(o):
         tasks = {t["task_id"]: t for t in map(json.loads, f)}
     new = C.load_decontam(o.hashes)
     import gzip
-    with gzip.open(o.old_hashes, "rt") as f:     # the old format: a comment line, then one hex hash a line
+    with gzip.open(o.old_hashes, "rt") as f:     # the old format: '# 13-gram hashes ...', then one hex hash a line
+        first = f.readline()
+        m = re.match(r"# (\d+)-gram hashes", first)
+        if not m:
+            raise ValueError(f"{o.old_hashes}: no '# N-gram hashes' first line (the hash file of before session 50?)")
+        old_n = int(m.group(1))
         old = np.array(sorted({int(x, 16) for x in f if x.strip() and not x.startswith("#")}), dtype=np.uint64)
     have, old_have = set(new.hashes.tolist()), set(old.tolist())
     new_index, old_index, program = collections.defaultdict(set), collections.defaultdict(set), {}
@@ -66,12 +72,12 @@ def _setup(o):
         program[i] = informative_ngram_hashes(t["code"], new.n) & have
         for text in [t["code"], t.get("test_setup_code") or ""] + t["test_list"] + t.get("challenge_test_list", []):
             words = text.split()   # the old make_hashes: each text apart, whitespace words, >= 4 different
-            if len(words) >= 13:
-                for j, h in enumerate(C.ngram_hashes(C.token_hashes(words), 13).tolist()):
-                    if h in old_have and len(set(words[j:j + 13])) >= 4:
+            if len(words) >= old_n:
+                for j, h in enumerate(C.ngram_hashes(C.token_hashes(words), old_n).tolist()):
+                    if h in old_have and len(set(words[j:j + old_n])) >= 4:
                         old_index[h].add(i)
     names = {i: {n.lower() for n in re.findall(r"def\s+(\w+)", t["code"])} for i, t in tasks.items()}
-    _G.update(new=new, old=old, new_index=new_index, old_index=old_index, program=program, names=names)
+    _G.update(new=new, old=old, old_n=old_n, new_index=new_index, old_index=old_index, program=program, names=names)
 
 
 def _check(item):
@@ -83,16 +89,16 @@ def _check(item):
     except (OSError, UnicodeDecodeError):
         return None                      # unreadable or binary: the builder drops it before the check
     out = {}
-    words = text.split()
-    if len(words) >= 13:
-        hs = C.ngram_hashes(C.token_hashes(words), 13)
+    words, old_n, n = text.split(), _G["old_n"], _G["new"].n
+    if len(words) >= old_n:
+        hs = C.ngram_hashes(C.token_hashes(words), old_n)
         if C.shares_ngram(hs, _G["old"]):
             c = collections.Counter(i for h in set(hs.tolist()) for i in _G["old_index"].get(h, ()))
             out["old"] = {str(i): {"split": split_of(i), "ngrams": k} for i, k in sorted(c.items())}
     why = _G["new"].reason(text)
     if why:
         tokens = C.decontam_tokens(text)
-        hs = set(C.ngram_hashes(C.token_hashes(tokens), 13).tolist()) if len(tokens) >= 13 else set()
+        hs = set(C.ngram_hashes(C.token_hashes(tokens), n).tolist()) if len(tokens) >= n else set()
         c = collections.Counter(i for h in hs for i in _G["new_index"].get(h, ()))
         defs = set(re.findall(r"def\s+(\w+)", text.lower()))
         out["new"] = {"reason": why, "program_ngrams": sorted(h for h in hs if any(h in _G["program"][i] for i in c)),
@@ -106,9 +112,10 @@ def _check(item):
     return out
 
 
-def seen_holes(bench, seen, fills=""):
-    """Per kind of MBPP-Infill: the test holes whose target's tokens all lie in 13-grams of `seen`
-    (program n-gram hashes found in kept files), and with fills how many passed, there and elsewhere."""
+def seen_holes(bench, seen, n, fills=""):
+    """Per kind of MBPP-Infill: the test holes whose target's tokens all lie in n-grams of `seen`
+    (program n-gram hashes found in kept files, n the hash file's), and with fills how many passed,
+    there and elsewhere."""
     passed = {}
     if fills:
         with open(fills) as f:
@@ -125,10 +132,10 @@ def seen_holes(bench, seen, fills=""):
                     continue
                 pre, can, suf = (C.decontam_tokens(h[k]) for k in ("prefix", "canonical", "suffix"))
                 tokens, covered = pre + can + suf, set()
-                if len(tokens) >= 13:
-                    for i, g in enumerate(C.ngram_hashes(C.token_hashes(tokens), 13).tolist()):
+                if len(tokens) >= n:
+                    for i, g in enumerate(C.ngram_hashes(C.token_hashes(tokens), n).tolist()):
                         if g in seen:
-                            covered.update(range(i, i + 13))
+                            covered.update(range(i, i + n))
                 if can and all(j in covered for j in range(len(pre), len(pre) + len(can))):
                     inside.append(h["task_id"])
                     tasks.add(h["mbpp_task_id"])
@@ -189,7 +196,7 @@ def main(argv):
         summary["trained_coverage"] = {str(i): {"split": split_of(i), "program_share": s}
                                        for i, s in sorted(cov.items(), key=lambda kv: -kv[1])}
         if o.bench:
-            summary["seen_holes"] = seen_holes(o.bench, seen, o.fills)
+            summary["seen_holes"] = seen_holes(o.bench, seen, _G["new"].n, o.fills)
     with open(o.out, "w") as f:
         json.dump({"summary": summary, "flagged": flagged}, f, indent=1)
     print(json.dumps({k: v for k, v in summary.items() if k != "trained_coverage"}, indent=1))

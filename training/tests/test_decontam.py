@@ -132,7 +132,8 @@ def test_make_hashes_writes_its_header_and_is_deterministic(tmp_path):
     assert (tmp_path / "a.gz").read_bytes() == mh.hash_file(TASKS)[0]
 
 
-def test_the_audit_flags_by_the_old_check_and_the_new_and_names_the_tasks(tmp_path):
+@pytest.mark.parametrize("n", [13, 12])   # the n of the hash file's header, not 13 always
+def test_the_audit_flags_by_the_old_check_and_the_new_and_names_the_tasks(tmp_path, n):
     import sys
     from diffuse.corpus import ngram_hashes, token_hashes
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "decontam"))
@@ -141,7 +142,8 @@ def test_the_audit_flags_by_the_old_check_and_the_new_and_names_the_tasks(tmp_pa
              if t["task_id"] == 1 else t for t in TASKS]
     mbpp = tmp_path / "mbpp.jsonl"
     mbpp.write_text("".join(json.dumps(t) + "\n" for t in tasks))
-    hashes, _ = write_hashes(tmp_path, tasks)
+    hashes, header = write_hashes(tmp_path, tasks, n=n)
+    assert header["n"] == n
     old = set()    # the old file: whitespace-word 13-grams of each program and test line apart
     for t in tasks:
         for text in [t["code"]] + t["test_list"]:
@@ -177,3 +179,7 @@ def test_the_audit_flags_by_the_old_check_and_the_new_and_names_the_tasks(tmp_pa
     assert by["pkg-1.0/pkg/verbatim.py"]["package"] == "pkg-1.0"
     assert s["trained_coverage"]["1"]["program_share"] > 0
     assert s["seen_holes"] == {"single_line": {"holes": 2, "inside_seen": 1, "tasks": [1], "passed_inside": 1, "passed_rest": 0}}
+    (tmp_path / "old.gz").write_bytes(gzip.compress(b"00000000000000ff\n"))   # no '# N-gram hashes' line: its n unknown
+    with pytest.raises(ValueError, match=r"old\.gz: no '# N-gram hashes' first line"):
+        audit.main([str(mbpp), f"--src=pypi:{tmp_path / 'pypi'}", f"--old_hashes={tmp_path / 'old.gz'}", f"--hashes={hashes}",
+                    f"--out={tmp_path / 'audit.json'}", "--workers=1"])
