@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { MbppTask } from '../../bench/mbppData';
 import { fillOne, modelLabels, parseConfig, parseConfigs } from '../../bench/mbppFill';
 import { loadModel, type LoadedModel } from '../../src/model';
-import { maxDiff, recordingModel as recording } from './helpers/recordingModel';
+import { maxAbsDiff } from './helpers/logitsGolden';
+import { recordingModel as recording } from './helpers/recordingModel';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures');
 
@@ -42,7 +43,7 @@ describe('bench MBPP: a fill does not depend on the configuration that filled th
         const fillAfter = await fillOne(after.model, hole, parseConfig(carried));
         assert.equal(fillAfter.completion, fill.completion, `${hole.task_id} after '${before}'`);
         assert.equal(after.calls.length, alone.calls.length);
-        after.calls.forEach((logits, i) => assert.equal(maxDiff(logits, alone.calls[i]), 0, `${hole.task_id} after '${before}': call ${i}'s logits`));
+        after.calls.forEach((logits, i) => assert.equal(maxAbsDiff(logits, alone.calls[i]), 0, `${hole.task_id} after '${before}': call ${i}'s logits`));
       }
     }
   });
@@ -54,8 +55,8 @@ describe('bench MBPP: a fill does not depend on the configuration that filled th
     await fillOne(carry.model, holes[0], parseConfig(carried));
     assert.equal(carry.calls.length, refreshed.calls.length);
     const timed = carry.calls.length / 2;
-    for (let i = 0; i < timed; i++) assert.equal(maxDiff(carry.calls[i], refreshed.calls[i]), 0, `the untimed fill refreshes (call ${i})`);
-    assert.ok(maxDiff(carry.calls[timed], refreshed.calls[timed]) > 0, "the timed fill's first call runs on the carried context");
+    for (let i = 0; i < timed; i++) assert.equal(maxAbsDiff(carry.calls[i], refreshed.calls[i]), 0, `the untimed fill refreshes (call ${i})`);
+    assert.ok(maxAbsDiff(carry.calls[timed], refreshed.calls[timed]) > 0, "the timed fill's first call runs on the carried context");
   });
 
   it('refuses cacheCarry=on without afterKeystroke: every task would carry the last configuration\'s fill of it', () => {

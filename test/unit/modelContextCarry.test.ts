@@ -9,6 +9,7 @@ import { CARRY_MAX_SHIFT, planCarry } from '../../src/model/runtime/contextCarry
 import { OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
 import type { DenoiseRequest } from '../../src/sampler';
 import { requestOf } from './helpers/denoiseRequests';
+import { maxAbsDiff } from './helpers/logitsGolden';
 import { recordingHost, type HostCall } from './helpers/recordingHost';
 
 // The shared-past fixture: 2 layers, 2 heads of 16, rotary base 10000, canvases up to 64 tokens.
@@ -263,7 +264,6 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
   });
   after(async () => model.dispose());
   const hole = range(20, 28);
-  const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((worst, x, i) => Math.max(worst, Math.abs(x - b[i]!)), 0);
 
   it('on an unchanged canvas gives the logits of its refresh, and serves the fill\'s next call as the refresh did', async () => {
     const tokens = canvas(48, hole);
@@ -272,8 +272,8 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
     const next = await model.denoiser.denoise(fillRequest(tokens, hole, { fill: 9001, refresh: false, fresh }));
     const carried = await model.denoiser.denoise(fillRequest(tokens, hole, { fill: 9002, refresh: true, fresh, carry: true }));
     const carriedNext = await model.denoiser.denoise(fillRequest(tokens, hole, { fill: 9002, refresh: false, fresh }));
-    assert.ok(maxDiff(carried, refreshed) < 1e-4, `first call: max |Δ| ${maxDiff(carried, refreshed)}`);
-    assert.ok(maxDiff(carriedNext, next) < 1e-4, `next call: max |Δ| ${maxDiff(carriedNext, next)}`);
+    assert.ok(maxAbsDiff(carried, refreshed) < 1e-4, `first call: max |Δ| ${maxAbsDiff(carried, refreshed)}`);
+    assert.ok(maxAbsDiff(carriedNext, next) < 1e-4, `next call: max |Δ| ${maxAbsDiff(carriedNext, next)}`);
   });
 
   it('after a token typed, stays close to a refresh of the new canvas', async () => {
@@ -285,7 +285,7 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
     const carried = await model.denoiser.denoise(fillRequest(after, moved, { fill: 9102, refresh: true, fresh, carry: true }));
     const refreshed = await model.denoiser.denoise(fillRequest(after, moved, { fill: 9103, refresh: true, fresh }));
     const spread = refreshed.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-    assert.ok(maxDiff(carried, refreshed) < 0.1 * spread, `max |Δ| ${maxDiff(carried, refreshed)} of logits up to ${spread}`);
+    assert.ok(maxAbsDiff(carried, refreshed) < 0.1 * spread, `max |Δ| ${maxAbsDiff(carried, refreshed)} of logits up to ${spread}`);
   });
 
   it('carries exactly as the graph fed by hand: the kept rows moved and rotated, the typed token run and appended', async () => {
@@ -329,7 +329,7 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
     };
     const second = await call(rowsOf(moved), moved, [0, 1, 2, 3], { ...grown, rows: 41 });
     await session.release();
-    assert.ok(maxDiff(carried, first.logits) < 1e-5, `carried call: max |Δ| ${maxDiff(carried, first.logits)}`);
-    assert.ok(maxDiff(next, second.logits) < 1e-5, `next call: max |Δ| ${maxDiff(next, second.logits)}`);
+    assert.ok(maxAbsDiff(carried, first.logits) < 1e-5, `carried call: max |Δ| ${maxAbsDiff(carried, first.logits)}`);
+    assert.ok(maxAbsDiff(next, second.logits) < 1e-5, `next call: max |Δ| ${maxAbsDiff(next, second.logits)}`);
   });
 });

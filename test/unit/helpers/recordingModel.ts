@@ -15,9 +15,3 @@ export function recordingModel(model: LoadedModel): { model: LoadedModel; calls:
   };
   return { model: { ...model, denoiser }, calls };
 }
-
-/** The largest difference between two calls' logits (Infinity for different shapes). */
-export function maxDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
-}
