@@ -8,12 +8,12 @@
 //   (after npm run compile-tests: it reads the engine's meta parser and call plans from out/)
 //
 // Variants: cpu (CPU provider, all cores), webgpu (defaults), webgpu-novalid (validationMode
-// 'disabled'), webgpu-gpuout (logits stay on the GPU; timed with and without the download),
-// webgpu-capture (graph capture via the session config entry, logits on the GPU), webgpu-tuned
-// (novalid + gpuout + 'simple' storage buffer cache). Time per forward = session.run on CPU input
-// tensors until the logits are readable on the CPU (what the sampler needs); the variants that
-// keep the logits on the GPU report the time session.run takes to queue the work alone, as Node
-// can neither read them back (readLogits) nor wait for the device.
+// 'disabled'), webgpu-gpuout (logits stay on the GPU, never downloaded), webgpu-capture (graph
+// capture via the session config entry, logits on the GPU), webgpu-tuned (novalid + gpuout +
+// 'simple' storage buffer cache). Time per forward = session.run on CPU input tensors until the
+// logits are readable on the CPU (what the sampler needs); the three variants that keep the logits
+// on the GPU report only enqueueP50Ms, the time session.run takes to queue the work, as Node can
+// neither read them back (readLogits) nor wait for the device.
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
