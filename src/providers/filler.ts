@@ -127,10 +127,10 @@ export class Filler extends Disposable {
       // One fill follows another in the document being typed: carry the last one's context instead
       // of running the whole canvas first (docs/model-contract.md, "Carrying the context to the next
       // fill"). Measured (bench/README.md, "Carrying the context to the next keystroke"): after a
-      // keystroke 338 of 1,100 validation and train single lines pass against 350 refreshed (v8,
-      // re-measured in session 50 without the harness's leak: −1.1 points, past the one point
-      // allowed, sign test p 0.10), a single line on a full canvas takes 128 ms p50 against 176,
-      // and keystroke → ghost text p50 is 288-343 ms (median 310) against 331-391.
+      // keystroke 828 of 2,646 validation and train single lines pass against 840 refreshed (v8,
+      // session 50: −0.45 points; 338 / 350 of the first 1,100, then 490 / 490 of 1,546 fresh ones
+      // by a rule set before that run), a single line on a full canvas takes 128 ms p50 against
+      // 176, and keystroke → ghost text p50 is 288-343 ms (median 310) against 331-391.
       cacheCarry: true,
     };
   }
