@@ -34,7 +34,7 @@ describe('bench MBPP: a fill does not depend on the configuration that filled th
   it("a keystroke chain with cacheCarry starts from a refresh, not from the last configuration's fill of the task", async () => {
     for (const before of [small, `${small},steps=8`, carried]) {
       for (const hole of holes) {
-        // the configuration alone, on a model that kept nothing of this task
+        // the configuration alone: a model whose last fill (if any) was this configuration's own, of another hole
         const alone = recording(models[0]);
         const fill = await fillOne(alone.model, hole, parseConfig(carried));
         // the same after another configuration filled the same task on the same model
