@@ -27,7 +27,7 @@ from multiprocessing import get_context
 sys.path.insert(0, __file__.rsplit("/decontam/", 1)[0])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from diffuse import corpus as C  # noqa: E402
-from make_hashes import informative_ngram_hashes, task_text  # noqa: E402
+from make_hashes import informative_ngram_hashes, split_of, task_text  # noqa: E402
 
 
 @dataclass
@@ -42,10 +42,6 @@ class AuditOptions:
     fills: str = ""                                  # with --bench: a test run's fills (bench/mbpp.js)
     out: str = "audit.json"
     workers: int = 2
-
-
-def split_of(task_id):
-    return "prompt" if task_id <= 10 else "test" if task_id <= 510 else "validation" if task_id <= 600 else "train"
 
 
 _G = {}

@@ -49,6 +49,11 @@ class HashOptions:
     out: str = ""                    # the hash file ('' : standard output)
 
 
+def split_of(task_id):
+    """MBPP's own split of a task id: prompt 1-10, test 11-510, validation 511-600, train 601-974."""
+    return "prompt" if task_id <= 10 else "test" if task_id <= 510 else "validation" if task_id <= 600 else "train"
+
+
 def task_text(t):
     """A task's program, setup and tests, joined by newlines (line ends normalised)."""
     parts = [t["code"], t.get("test_setup_code") or ""] + list(t["test_list"]) + list(t.get("challenge_test_list") or [])

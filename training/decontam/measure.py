@@ -90,19 +90,20 @@ def main(argv):
         tasks = [json.loads(line) for line in f if line.strip()]
     bench = load_decontam(o.hashes)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from make_hashes import informative_ngram_hashes, task_text
+    from make_hashes import informative_ngram_hashes, split_of, task_text
     have = set(bench.hashes.tolist())
     index = {}
     for t in tasks:   # which task an n-gram of the file comes from (the file holds hashes only)
         for h in informative_ngram_hashes(task_text(t), bench.n) & have:
             index.setdefault(h, set()).add(t["task_id"])
     out = {"hashes": bench.describe(), "tasks": len(tasks),
-           "test_tasks": sum(11 <= t["task_id"] <= 510 for t in tasks), "caught": {}, "caught_test": {}}
+           "test_tasks": sum(split_of(t["task_id"]) == "test" for t in tasks), "caught": {}, "caught_test": {}}
     for name, make in variants(black).items():
         texts = [(t["task_id"], make(t)) for t in tasks]
         hit = [i for i, x in texts if x is not None and bench.reason(x)]
         out["caught"][name] = f"{len(hit)}/{sum(x is not None for _, x in texts)}"
-        out["caught_test"][name] = f"{sum(11 <= i <= 510 for i in hit)}/{sum(x is not None and 11 <= i <= 510 for i, x in texts)}"
+        test = lambda i: split_of(i) == "test"   # noqa: E731
+        out["caught_test"][name] = f"{sum(map(test, hit))}/{sum(x is not None and test(i) for i, x in texts)}"
     files = ordinary_files(o.ordinary, o.depth)
     dropped = []
     for p in files:
