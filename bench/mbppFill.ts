@@ -121,11 +121,12 @@ function refuseDuplicates(what: string, flag: string, names: readonly string[]):
 export async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax?: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const requestOf = (t: MbppTask) => ({ ...taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, maxTokens }), languageId: 'python' });
+  const engine = () => new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined });
   for (let keys = config.afterKeystroke; keys > 0; keys--) {
     // The chain's first fill refreshes, as a document's first fill does: carrying, it would carry
     // whatever context the model kept last, here the previous configuration's fill of this task.
     const options = keys === config.afterKeystroke ? { ...config.options, cacheCarry: false } : config.options;
-    await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(requestOf(keystrokeEarlier(task, keys)), options);
+    await engine().fill(requestOf(keystrokeEarlier(task, keys)), options);
   }
   const request = requestOf(task);
   const cpu0 = model.cpuUsage();
@@ -133,7 +134,7 @@ export async function fillOne(model: LoadedModel, task: MbppTask, config: Config
   const probeStart = performance.now();
   const options = config.probedLengths ? await withProbedLengths(model, request, config.options, config.probedLengths) : config.options;
   const probe = { ms: performance.now() - probeStart, nfe: config.probedLengths ? 1 : 0 };
-  const result = await new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined }).fill(request, options);
+  const result = await engine().fill(request, options);
   const others = result.candidates.slice(1).map((c) => c.fills[0].text);
   const cpu = model.cpuUsage(cpu0);
   return { completion: result.candidates[0].fills[0].text, others, ms: result.ms + probe.ms, cpuMs: (cpu.user + cpu.system) / 1000, nfe: result.nfe + probe.nfe };
