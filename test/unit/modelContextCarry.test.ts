@@ -214,22 +214,6 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     }
   });
 
-  it('a second carry in a row finds the token the first one ran after the rows it carried', async () => {
-    const { host, calls } = recordingHost(inspected);
-    const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
-    const first = canvas(48, hole);
-    await denoiser.denoise(fillRequest(first, hole, { fill: 1, refresh: true, fresh: Int32Array.from(hole) }));
-    const second = typedAt(first, 20, 998);
-    const third = typedAt(second, 21, 997);
-    await denoiser.denoise(fillRequest(second, hole.map((p) => p + 1), { fill: 2, refresh: true, fresh: Int32Array.from(hole, (p) => p + 1), carry: true }));
-    await denoiser.denoise(fillRequest(third, hole.map((p) => p + 2), { fill: 3, refresh: true, fresh: Int32Array.from(hole, (p) => p + 2), carry: true }));
-    const carry = calls[3]!.cache?.past?.carry;
-    // kept after fill 2: its 40 carried rows (positions 0-19, 29-48), then row 40 = the token at 20
-    assert.deepEqual(carry?.rows, [...range(0, 20), 40, ...range(20, 40)]);
-    assert.deepEqual(carry?.shifts, [...Array(21).fill(0), ...Array(20).fill(1)]);
-    assert.deepEqual(calls[3]!.cache?.extend?.rows, [0], 'the token typed at 21 runs and is kept');
-  });
-
   it('refreshes when the worker that kept the context was replaced since', async () => {
     const { host, calls } = recordingHost(inspected);
     const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
@@ -241,7 +225,7 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     assert.ok(calls[0]!.cache?.keep && !calls[0]!.cache.past, 'a full call that keeps the context');
   });
 
-  it('refreshes after four fills in a row carried one context, so no row stays stale for long', async () => {
+  it('refreshes the fill after a carry, so no carried row is more than a keystroke old', async () => {
     const { host, calls } = recordingHost(inspected);
     const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
     const tokens = canvas(48, hole);
@@ -252,7 +236,7 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
       await denoiser.denoise(fillRequest(tokens, hole, { fill, refresh: true, fresh, carry: true }));
       firstCalls.push(calls[0]!);
     }
-    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), ['refresh', ...Array(4).fill('carry'), 'refresh', ...Array(4).fill('carry')]);
+    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), Array.from({ length: 10 }, (_, i) => (i % 2 ? 'carry' : 'refresh')));
   });
 });
 

@@ -39,13 +39,13 @@ interface PlannedCall {
 const CARRY_MAX_RECOMPUTE = 16;
 
 /**
- * Fills in a row that may carry one context: a carried row keeps the values it had a keystroke
- * (and, carried again, several keystrokes) ago, so every so many keystrokes a refresh renews them.
- * Measured (bench/README.md, "Carrying the context to the next keystroke"): the fifth carry in a
- * row passed 3 fewer of 300 validation single lines than a refresh, the first 1 fewer; a limit of
- * eight against none made no difference to keystroke latency, so four keeps the age low for free.
+ * Fills in a row that may carry one context: a carried row keeps the values it had a keystroke ago,
+ * and their age costs (bench/README.md, "Carrying the context to the next keystroke", v8 at the
+ * shipped defaults): the first carry passes 0.45 points fewer single lines than a refresh (2,646),
+ * the second 1.5 fewer (1,100), the fourth 5.4 (300). So only the first carry stays within the
+ * performance issue's one point, and every other fill of a typist refreshes.
  */
-const CARRY_MAX_CHAIN = 4;
+const CARRY_MAX_CHAIN = 1;
 
 /** `Denoiser` on an onnxruntime session, opened on `provider`, in the worker behind `host`. */
 export class OnnxDenoiser implements Denoiser {
