@@ -129,8 +129,9 @@ export class Filler extends Disposable {
       // fill"). Measured (bench/README.md, "Carrying the context to the next keystroke"): after a
       // keystroke 828 of 2,646 validation and train single lines pass against 840 refreshed (v8,
       // session 50: −0.45 points; 338 / 350 of the first 1,100, then 490 / 490 of 1,546 fresh ones
-      // by a rule set before that run), a single line on a full canvas takes 128 ms p50 against
-      // 176, and keystroke → ghost text p50 is 288-343 ms (median 310) against 331-391.
+      // by a rule set before that run), and a single line on a full canvas takes 128 ms p50 against
+      // 176. One carry, then a refresh (onnxDenoiser.ts): keystroke → ghost text p50 348-366 ms,
+      // 276-280 at four carries in a row, which cost 1.5 points by the second.
       cacheCarry: true,
     };
   }
