@@ -225,6 +225,10 @@ def in_validation(key, permille):
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 1000 < permille
 
 
+# an installed distribution's metadata folder (by its suffix) and the file in it that names its licence:
+# a wheel's dist-info, a setuptools install's egg-info folder (Debian's python3-* packages)
+INSTALLED_METADATA = {".dist-info": "METADATA", ".egg-info": "PKG-INFO"}
+
 # the meta files a package folder records its licence in, first found first taken, each with the
 # pattern its folder's name must match where the file name alone is too common to tell
 PACKAGE_META = (("PKG-INFO", None), ("LICENSE", GO_MODULE_FOLDER), ("pom.xml", MAVEN_ARTIFACT_FOLDER),
@@ -232,26 +236,34 @@ PACKAGE_META = (("PKG-INFO", None), ("LICENSE", GO_MODULE_FOLDER), ("pom.xml", M
 
 
 def find_licences(root):
-    """Package folder or top-level name -> licence, from *.dist-info/METADATA, PKG-INFO (sdists),
+    """Package folder or top-level name -> licence, from *.dist-info/METADATA, *.egg-info/PKG-INFO
+    and *.egg-info files (installed distributions: their top-level names), PKG-INFO (sdists),
     package.json, Cargo.toml (crates), the LICENSE of a Go module's folder (diffuse.go_corpus), the
     pom.xml of a Maven artifact's folder (diffuse.maven_corpus) and the copyright file of a Debian
     package's folder (diffuse.debian_corpus)."""
     found = {}
+
+    def installed(parent, tops, lic):
+        # what an installed distribution put beside its metadata, in `parent` (relative to root)
+        for t in tops:
+            found.setdefault(t if parent == "." else os.path.join(parent, t), lic or "unknown")
+
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
         base = os.path.basename(dirpath)
-        if base.endswith(".dist-info") and "METADATA" in filenames:
-            lic = licence_of_metadata_file(os.path.join(dirpath, "METADATA"))
+        rel = os.path.relpath(dirpath, root)
+        metadata = INSTALLED_METADATA.get(os.path.splitext(base)[1])
+        if metadata in filenames:
             tops = [base.split("-")[0]]
             tl = os.path.join(dirpath, "top_level.txt")
             if os.path.exists(tl):
                 with open(tl) as f:
                     tops += [x.strip() for x in f if x.strip()]
             tops += record_tops(os.path.join(dirpath, "RECORD"))
-            parent = os.path.relpath(os.path.dirname(dirpath), root)   # where the wheel was installed
-            for t in tops:
-                found.setdefault(t if parent == "." else os.path.join(parent, t), lic or "unknown")
-        rel = os.path.relpath(dirpath, root)
+            installed(os.path.dirname(rel) or ".", tops, licence_of_metadata_file(os.path.join(dirpath, metadata)))
+        for name in filenames:   # an egg-info file: a distutils install's PKG-INFO (Debian's python3-* packages)
+            if name.endswith(".egg-info"):
+                installed(rel, [name.split("-")[0]], licence_of_metadata_file(os.path.join(dirpath, name)))
         for meta, folder in PACKAGE_META:
             if meta in filenames and dirpath != root and (folder is None or folder.match(base)):
                 found.setdefault(rel, licence_of_meta_file(os.path.join(dirpath, meta)) or "unknown")

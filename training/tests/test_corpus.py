@@ -446,6 +446,29 @@ def test_a_wheel_s_licence_reaches_its_single_file_modules_and_packages_named_on
         "python0/openmod.py", "python0/openpkg/__init__.py"]
 
 
+def test_an_egg_info_s_licence_reaches_its_packages_folder_or_file(tmp_path):
+    # dist-packages as Debian's python3-* packages leave it: egg-info folders (PKG-INFO, top_level.txt)
+    # and egg-info files (PKG-INFO's text alone), beside the packages they installed
+    code = lambda s: "".join(f"def g_{s}_{i}(a, b):\n    return a * {i} - b + {s}\n" for i in range(20))  # noqa: E731
+    pkg_info = lambda name, lic: f"Metadata-Version: 1.2\nName: {name}\nVersion: 1.0\nLicense: {lic}\n\n"  # noqa: E731
+    write(tmp_path / "dp", "Closed-1.0.egg-info/PKG-INFO", pkg_info("Closed", "Proprietary"))
+    write(tmp_path / "dp", "Closed-1.0.egg-info/top_level.txt", "closedimpl\n")   # named apart from the dist
+    write(tmp_path / "dp", "closedimpl/__init__.py", code(1))
+    write(tmp_path / "dp", "sealed-1.0-py3.11.egg-info", pkg_info("sealed", "Proprietary"))
+    write(tmp_path / "dp", "sealed/__init__.py", code(2))
+    write(tmp_path / "dp", "Open-2.0.egg-info/PKG-INFO", pkg_info("Open", "MIT"))
+    write(tmp_path / "dp", "Open-2.0.egg-info/top_level.txt", "openimpl\n")
+    write(tmp_path / "dp", "openimpl/__init__.py", code(3))
+    from diffuse.corpus import find_licences
+    licences = find_licences(str(tmp_path / "dp"))
+    assert {k: licences.get(k) for k in ("closedimpl", "sealed", "openimpl")} == {
+        "closedimpl": "Proprietary", "sealed": "Proprietary", "openimpl": "MIT"}
+    m = build(CorpusConfig(out=str(tmp_path / "out"), workers=1, near_dup_threshold=0, val_permille=0,
+                           sources=[f"python0:{tmp_path / 'dp'}"]))
+    assert m["licences_withheld"] == {"Proprietary": 2}
+    assert [d["path"] for d in read_split(str(tmp_path / "out"), "train")] == ["python0/openimpl/__init__.py"]
+
+
 def test_licence_of_a_nested_dist_info_s_files():
     from diffuse.corpus import licence_of
     licences = {"lib/site-packages/mod.py": "MIT", "lib/site-packages/pkg": "Apache-2.0", "top": "BSD", "pkgjson": "ISC"}
