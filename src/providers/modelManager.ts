@@ -66,11 +66,12 @@ export class ModelManager extends Disposable {
   }
 
   /**
-   * Loads the model named by `nameOrDir` (a bundled name or a folder; undefined = the default).
-   * Resolves to whether it is now the active model. Never rejects.
+   * Loads the model named by `nameOrDir` (a bundled name or a folder, a relative one read as
+   * `diffuse.model` would be; undefined = the default). Resolves to whether it is now the active
+   * model. Never rejects.
    */
   load(nameOrDir: string | undefined, options: { force?: boolean } = {}): Promise<boolean> {
-    const dir = resolveModel(nameOrDir, modelPathBase());
+    const dir = resolveModel(nameOrDir, modelPathBase(this.settings.writeLayer('model').level));
     if (!options.force && this._active?.dir === dir && this._state.kind === 'ready') return Promise.resolve(true);
     const generation = ++this.generation;
     this.loading?.abort();

@@ -1,14 +1,25 @@
 import { homedir } from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { WriteLayer } from './settingsModel';
 
 /**
- * The folder a relative `diffuse.model` or `diffuse.modelFolders` entry resolves against: the first
- * workspace folder, as a path written in that workspace's settings means — not the extension
- * host's working directory, which is wherever the editor happened to start. In an untrusted
- * workspace, the user's home folder instead: its settings are ignored there, and a relative path
- * from the user's own settings must not reach into a folder not yet trusted.
+ * The folder a relative `diffuse.model` or `diffuse.modelFolders` resolves against, given the level
+ * of settings its value comes from (`Settings.writeLayer`, the one place that says so): a path
+ * means what it says where it is written. The workspace's settings of a multi-root workspace lie in
+ * its `.code-workspace` file, so a path there is relative to that file's folder (when it is a file
+ * on disk: an untitled workspace's lies in the editor's own storage). Otherwise — a single folder's
+ * settings, which are its workspace's, and the user's — the first workspace folder, not the
+ * extension host's working directory, which is wherever the editor happened to start. Both
+ * settings hold one value for the whole window, which VS Code never reads from a folder's own
+ * settings. In an untrusted workspace, the user's home folder instead: its settings are ignored
+ * there, and a relative path from the user's own settings must not reach into a folder not yet
+ * trusted.
  */
-export function modelPathBase(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  return vscode.workspace.isTrusted && folder?.scheme === 'file' ? folder.fsPath : homedir();
+export function modelPathBase(level: WriteLayer['level']): string {
+  const { isTrusted, workspaceFile, workspaceFolders } = vscode.workspace;
+  if (!isTrusted) return homedir();
+  if (level === 'workspace' && workspaceFile?.scheme === 'file') return path.dirname(workspaceFile.fsPath);
+  const folder = workspaceFolders?.[0]?.uri;
+  return folder?.scheme === 'file' ? folder.fsPath : homedir();
 }

@@ -14,9 +14,10 @@ interface ModelPick extends vscode.QuickPickItem {
  * `diffuse.modelFolders` and the active model, each described by its family/graph (e.g.
  * "cedd/roulette") and where it lives, and "Browse…" for any model folder. The choice is saved as
  * `diffuse.model` where that setting comes from (`Settings.update`): in the workspace's settings,
- * which a team may share, as a path relative to the workspace folder where it lies inside it, and
- * not at all where they already name it. Called with a string (a bundled name or a folder), it
- * switches without UI. Resolves to whether that model is now loaded.
+ * which a team may share, as a path relative to the folder they resolve paths against
+ * (`modelPathBase`: the workspace folder, or a multi-root workspace's `.code-workspace` file's) where
+ * it lies inside it, and not at all where they already name it. Called with a string (a bundled
+ * name or a folder), it switches without UI. Resolves to whether that model is now loaded.
  */
 export class ModelPicker {
   constructor(private readonly models: ModelManager, private readonly settings: Settings) {}
@@ -33,7 +34,7 @@ export class ModelPicker {
   private async save(choice: string): Promise<void> {
     const { level, own } = this.settings.writeLayer('model');
     if (level === 'user') return this.settings.update('model', choice);
-    const base = modelPathBase();
+    const base = modelPathBase(level);
     const dir = resolveModel(choice, base);
     if (typeof own === 'string' && resolveModel(own, base) === dir) return;
     // a bundled model's name stays a name; a folder is named from the workspace where it lies inside it
@@ -43,7 +44,8 @@ export class ModelPicker {
   private async ask(): Promise<string | undefined> {
     const current = this.models.active?.dir;
     // The active model is listed even when it came from "Browse…" and no model folder holds it.
-    const entries = await findModels([...this.settings.current.modelFolders, ...(current ? [current] : [])], modelPathBase());
+    const base = modelPathBase(this.settings.writeLayer('modelFolders').level);
+    const entries = await findModels([...this.settings.current.modelFolders, ...(current ? [current] : [])], base);
     const pick = (entry: ModelEntry): ModelPick => ({
       label: entry.dir === current ? `$(check) ${entry.name}` : entry.name,
       description: [modelKind(entry), entry.source === 'bundled' ? vscode.l10n.t('bundled') : entry.dir].filter(Boolean).join(' · '),

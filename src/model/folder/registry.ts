@@ -59,8 +59,8 @@ export function modelSetting(entry: Pick<ModelEntry, 'name' | 'dir' | 'source'>)
 
 /**
  * How a workspace's settings, which a team may share, name the model folder `dir`: relative to
- * the workspace folder `base` (`./models/team`, `.` for the folder itself) where it lies inside it,
- * else as it is. `resolveModel(…, base)` reads it back as `dir`.
+ * `base`, the folder their paths resolve against (`./models/team`, `.` for the folder itself),
+ * where it lies inside it, else as it is. `resolveModel(…, base)` reads it back as `dir`.
  */
 export function workspaceModelSetting(dir: string, base: string): string {
   const relative = path.relative(base, dir);

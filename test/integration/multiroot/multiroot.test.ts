@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { DiffuseApi } from '../../../src/providers/api';
-import { automatic, complete, invoke, useFixture, waitFor } from '../suite/helpers';
+import { automatic, complete, copyFixture, invoke, useFixture, waitFor } from '../suite/helpers';
 
 const RESOURCE_SETTINGS = ['trigger', 'enable', 'minConfidence'];
 
@@ -95,5 +95,34 @@ describe('a multi-root workspace: one folder\'s own settings', () => {
     assert.deepEqual(config('one').inspect('enable')?.workspaceFolderValue, { python: false });
     assert.equal(config('two').inspect('enable')?.workspaceFolderValue, undefined, 'the other folder\'s settings changed');
     assert.ok((await complete(diffuse, await editorIn('two'), position, automatic))?.length, 'the other folder was paused too');
+  });
+});
+
+/**
+ * The workspace's settings of a multi-root workspace lie in its .code-workspace file (the runner
+ * writes it beside the folders `one` and `two`): a relative model path there means the file's folder.
+ */
+describe('a multi-root workspace: a relative diffuse.model in the workspace file', () => {
+  let diffuse: DiffuseApi;
+
+  before(async () => {
+    diffuse = await useFixture();
+  });
+
+  it('resolves against the workspace file\'s folder, and the model picker writes it relative to that folder', async () => {
+    assert.ok(vscode.workspace.workspaceFile?.scheme === 'file', 'the runner opened a workspace file on disk');
+    const models = path.join(path.dirname(vscode.workspace.workspaceFile.fsPath), 'models');
+    for (const name of ['team-model', 'other-model']) fs.cpSync(copyFixture(name), path.join(models, name), { recursive: true });
+    const config = () => vscode.workspace.getConfiguration('diffuse');
+    try {
+      await config().update('model', './models/team-model', vscode.ConfigurationTarget.Workspace);
+      await waitFor(() => diffuse.modelName() === 'team-model' && diffuse.modelState().kind === 'ready', 'the workspace file\'s model to load');
+      assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', path.join(models, 'other-model')), true);
+      assert.equal(config().inspect('model')?.workspaceValue, './models/other-model', 'written relative to the workspace file');
+    } finally {
+      await config().update('model', undefined, vscode.ConfigurationTarget.Workspace);
+      await waitFor(() => diffuse.modelName() === 'tiny-model', 'the fixture model again');
+      fs.rmSync(models, { recursive: true, force: true });
+    }
   });
 });
