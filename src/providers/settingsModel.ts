@@ -162,6 +162,18 @@ export function toggledWorkspaceEnable(own: unknown, below: readonly unknown[], 
   return without === on ? rest : { ...rest, [scope]: on };
 }
 
+/**
+ * A multi-root folder's own `diffuse.enable` map (`own`, as it holds it) once a pause or resume
+ * everywhere switches `*` to `on` in the window's settings: without its own `*` where that says
+ * otherwise (it would keep that folder as it was), so that the folder follows the window's `*`, and
+ * the next switch everywhere reaches it too; undefined where the folder's map has nothing to change.
+ * Its languages' entries stay, as they do in the window's map.
+ */
+export function folderEnableEverywhere(own: unknown, on: boolean): Record<string, boolean> | undefined {
+  const { [ALL_LANGUAGES]: all, ...rest } = booleanEntries(own);
+  return all === undefined || all === on ? undefined : rest;
+}
+
 /** Whether `scope` (a language or `*`) is on once the pause toggle switches it. */
 function switchedOn(settings: Pick<DiffuseSettings, 'enable'>, scope: string): boolean {
   return scope === ALL_LANGUAGES ? !(settings.enable[ALL_LANGUAGES] ?? true) : !isEnabledFor(settings, scope);

@@ -1,18 +1,19 @@
 import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import type { Settings } from './settings';
-import { ALL_LANGUAGES, isEnabledFor, toggledEnable, toggledWorkspaceEnable, type ResourceSettings } from './settingsModel';
+import { ALL_LANGUAGES, folderEnableEverywhere, isEnabledFor, toggledEnable, toggledWorkspaceEnable, type ResourceSettings } from './settingsModel';
 
 interface ScopePick extends vscode.QuickPickItem {
   readonly scope: string;
 }
 
 /**
- * Pause and resume the ghost text, for the active editor's language or everywhere (the
- * `diffuse.enable` setting as the active editor's document reads it, written where that value
- * comes from: `Settings.update`), and a status bar entry that shows whether suggestions are on
- * for that document; its click asks which to toggle. "Diffuse fill" stays available while paused:
- * it is always an explicit request.
+ * Pause and resume the ghost text, for the active editor's language or everywhere, and a status bar
+ * entry that shows whether suggestions are on for that editor's document; its click asks which to
+ * toggle. Both switch the `diffuse.enable` setting as that document reads it: a language where that
+ * value comes from (`Settings.update`); everywhere, in the window's settings and in each folder of
+ * a multi-root workspace whose own value would otherwise keep it as it was. "Diffuse fill" stays
+ * available while paused: it is always an explicit request.
  */
 export class SuggestionToggle extends Disposable {
   // Just left of the Diffuse item (100), right of VS Code's own editor items (language mode and the like).
@@ -47,10 +48,32 @@ export class SuggestionToggle extends Disposable {
     else if (scope === 'language') target = language;
     else target = await this.ask(current, language);
     if (target === undefined) return undefined;
-    const { level, own, below } = this.settings.writeLayer('enable', document);
-    const next = level === 'user' ? toggledEnable(current, target) : toggledWorkspaceEnable(own, below, current, target);
-    await this.settings.update('enable', next, document);
+    if (target === ALL_LANGUAGES) await this.switchEverywhere(!(current.enable[ALL_LANGUAGES] ?? true));
+    else await this.toggle(target, document, current);
     return language === undefined ? undefined : isEnabledFor(this.settings.for(document), language);
+  }
+
+  /** Switches `target` (a language or `*`) in `read`, the value for `scope`, where that value comes from. */
+  private async toggle(target: string, scope: vscode.ConfigurationScope | undefined, read: ResourceSettings): Promise<void> {
+    const { level, own, below } = this.settings.writeLayer('enable', scope);
+    const next = level === 'user' ? toggledEnable(read, target) : toggledWorkspaceEnable(own, below, read, target);
+    await this.settings.update('enable', next, scope);
+  }
+
+  /**
+   * Pause (`on` false) or resume everywhere: `*` in the window's settings (the workspace's or the
+   * user's, which every folder without a `*` of its own reads), unless it says `on` already, and
+   * each multi-root folder's own `*` that says otherwise dropped (`folderEnableEverywhere`): written
+   * only at the document's folder, it would leave every other folder as it was.
+   */
+  private async switchEverywhere(on: boolean): Promise<void> {
+    const window = this.settings.for(undefined);
+    if ((window.enable[ALL_LANGUAGES] ?? true) !== on) await this.toggle(ALL_LANGUAGES, undefined, window);
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const { level, own } = this.settings.writeLayer('enable', folder.uri);
+      const next = level === 'folder' ? folderEnableEverywhere(own, on) : undefined;
+      if (next !== undefined) await this.settings.update('enable', next, folder.uri);
+    }
   }
 
   private async ask(current: ResourceSettings, language: string | undefined): Promise<string | undefined> {

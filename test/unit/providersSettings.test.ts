@@ -3,6 +3,7 @@ import {
   ALL_LANGUAGES,
   changedKeys,
   DEFAULT_SETTINGS,
+  folderEnableEverywhere,
   isEnabledFor,
   normalizeResourceSettings,
   normalizeWindowSettings,
@@ -182,5 +183,31 @@ describe('providers: where a settings write goes (multi-root workspaces)', () =>
     toggle('rust');
     assert.deepEqual(folder, { go: true });
     assert.equal(isEnabledFor(read(), 'rust'), false);
+  });
+
+  it('drops a folder\'s own `*` that says otherwise when `*` is switched everywhere, keeping its languages', () => {
+    assert.deepEqual(folderEnableEverywhere({ '*': true, go: false, bad: 'yes' }, false), { go: false });
+    assert.deepEqual(folderEnableEverywhere({ '*': false, go: true }, true), { go: true });
+    assert.equal(folderEnableEverywhere({ '*': false }, false), undefined, 'already says so');
+    assert.equal(folderEnableEverywhere({ go: false }, false), undefined, 'no `*` of its own: it follows the window\'s');
+    assert.equal(folderEnableEverywhere(undefined, false), undefined);
+  });
+
+  it('a switch everywhere, the window\'s `*` and the folders\' dropped, reaches every folder both ways', () => {
+    const user = {};
+    let workspace: Record<string, boolean> = { go: false };
+    let folders: Array<Record<string, boolean>> = [{ '*': true }, { python: true }, { '*': false }];
+    const read = (folder: Record<string, boolean>) => enabling({ ...user, ...workspace, ...folder });
+    const everywhere = (on: boolean) => {
+      workspace = toggledWorkspaceEnable(workspace, [user], enabling({ ...user, ...workspace }), ALL_LANGUAGES);
+      assert.equal(workspace['*'], on, 'the window\'s `*`');
+      folders = folders.map((folder) => folderEnableEverywhere(folder, on) ?? folder);
+    };
+    everywhere(false);
+    assert.deepEqual(folders.map((folder) => isEnabledFor(read(folder), 'rust')), [false, false, false]);
+    assert.equal(isEnabledFor(read(folders[1]), 'python'), true, 'a language with an entry of its own keeps it');
+    everywhere(true);
+    assert.deepEqual(folders.map((folder) => isEnabledFor(read(folder), 'rust')), [true, true, true]);
+    assert.deepEqual(folders, [{}, { python: true }, {}]);
   });
 });

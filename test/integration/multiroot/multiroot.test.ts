@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import type { DiffuseApi } from '../../../src/providers/api';
-import { automatic, complete, copyFixture, invoke, useFixture, waitFor } from '../suite/helpers';
+import { automatic, complete, configure, copyFixture, invoke, useFixture, waitFor } from '../suite/helpers';
 
 const RESOURCE_SETTINGS = ['trigger', 'enable', 'minConfidence'];
 
@@ -95,6 +95,29 @@ describe('a multi-root workspace: one folder\'s own settings', () => {
     assert.deepEqual(config('one').inspect('enable')?.workspaceFolderValue, { python: false });
     assert.equal(config('two').inspect('enable')?.workspaceFolderValue, undefined, 'the other folder\'s settings changed');
     assert.ok((await complete(diffuse, await editorIn('two'), position, automatic))?.length, 'the other folder was paused too');
+  });
+
+  it('"pause everywhere" from a folder that sets diffuse.enable pauses every folder, and "resume everywhere" resumes every one', async () => {
+    const all = (name: string) => config(name).get<Record<string, boolean>>('enable')?.['*'];
+    try {
+      await setFolder('one', { enable: { go: false } });
+      await setFolder('two', { enable: { '*': true } });
+      await editorIn('one');
+      assert.equal(await vscode.commands.executeCommand('diffuse.toggleSuggestions', 'all'), false, 'paused');
+      assert.deepEqual([all('one'), all('two')], [false, false], 'paused in each folder');
+      assert.deepEqual(config('one').inspect('enable')?.workspaceFolderValue, { go: false }, 'one\'s own map changed');
+      assert.deepEqual(config('two').inspect('enable')?.workspaceFolderValue, {}, 'two\'s own `*` kept it on');
+      assert.equal(await complete(diffuse, await editorIn('two'), position, automatic), undefined, 'ghost text in the other folder');
+      await waitFor(() => /paused/.test(diffuse.suggestionToggle()?.text ?? ''), 'the entry to say paused in the other folder');
+
+      await setFolder('one', { enable: { '*': false } });
+      assert.equal(await vscode.commands.executeCommand('diffuse.toggleSuggestions', 'all'), true, 'resumed');
+      assert.deepEqual([all('one'), all('two')], [true, true], 'resumed in each folder');
+      assert.deepEqual(config('one').inspect('enable')?.workspaceFolderValue, {}, 'one\'s own `*` kept it paused');
+      assert.ok((await complete(diffuse, await editorIn('one'), position, automatic))?.length, 'no ghost text in the folder paused of its own');
+    } finally {
+      await configure({ enable: undefined });
+    }
   });
 });
 
