@@ -21,8 +21,9 @@ HEAD_ITEM = re.compile(r"""
 
 def code_start(text):
     """The offset of the first character of `text` after its head, or 0 where the head is all of
-    it (a file of comments keeps them: there is no code to open on) or there is none."""
-    end = 0
+    it (a file of comments keeps them: there is no code to open on) or there is none. A UTF-8
+    byte-order mark (the corpus keeps it; an editor does not show it) belongs to the head."""
+    end = 1 if text.startswith("\ufeff") else 0
     while (m := HEAD_ITEM.match(text, end)) and m.end() > end:
         end = m.end()
     return end if text[end:].strip() else 0

@@ -30,6 +30,12 @@ def test_a_file_that_is_all_head_keeps_it():
     assert code_start("") == 0
 
 
+def test_a_byte_order_mark_opens_the_head():
+    assert rest("\ufeff" + HEADED).startswith("import re\n")
+    assert rest("\ufeffimport re\n") == "import re\n"
+    assert code_start("\ufeff# only comments\n") == 0
+
+
 def test_an_unterminated_docstring_ends_the_head():
     text = '# c\n"""never closed\nimport x\n'
     assert rest(text) == '"""never closed\nimport x\n'
