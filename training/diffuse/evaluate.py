@@ -30,6 +30,7 @@ import time
 
 import torch
 
+from .data import clean_cut
 from .tokenizer import EOS_ID, MASK_ID, PAD_ID
 
 
@@ -284,21 +285,39 @@ def reference_infill(model, tok, tasks, hole_tokens=None, context=None, batch_si
     return sorted(outs, key=lambda o: order[o["task_id"]])
 
 
+def reference_canvas(tok, task, hole_tokens, L):
+    """A task's canvas for the reference infill and where its hole starts: the last prefix tokens,
+    `hole_tokens` masks, the first suffix tokens (at most a quarter of the room), at most L tokens.
+    Cut between characters and marked where the canvas reaches the document's start or end, as
+    the engine's canvas and the training rows are (data.py `clean_cut`, src/infill/window.ts)."""
+    pre = tok.encode(task["prefix"], add_special_tokens=False)
+    suf = tok.encode(task["suffix"], add_special_tokens=False)
+    budget = L - hole_tokens
+    s = min(len(suf.ids), budget // 4)
+    p = min(len(pre.ids), budget - s)
+    s = min(len(suf.ids), budget - p)
+    first = len(pre.ids) - p
+    while not clean_cut(pre.offsets, first):
+        first += 1
+    while not clean_cut(suf.offsets, s):
+        s -= 1
+    left, right = pre.ids[first:], suf.ids[:s]
+    if first == 0 and len(left) + hole_tokens + len(right) < L:
+        left = [EOS_ID] + left
+    if s == len(suf.ids) and len(left) + hole_tokens + len(right) < L:
+        right = right + [EOS_ID]
+    return left + [MASK_ID] * hole_tokens + right, len(left)
+
+
 def _reference_group(model, tok, tasks, hole_tokens, L, batch_size, device):
     outs = []
     for i in range(0, len(tasks), batch_size):
         chunk = tasks[i:i + batch_size]
         rows, holes = [], []
         for t in chunk:
-            pre = tok.encode(t["prefix"], add_special_tokens=False).ids
-            suf = tok.encode(t["suffix"], add_special_tokens=False).ids
-            budget = L - hole_tokens
-            s = min(len(suf), budget // 4)
-            p = min(len(pre), budget - s)
-            s = min(len(suf), budget - p)
-            left = pre[len(pre) - p:]
-            rows.append(left + [MASK_ID] * hole_tokens + suf[:s])
-            holes.append((len(left), len(left) + hole_tokens))
+            row, start = reference_canvas(tok, t, hole_tokens, L)
+            rows.append(row)
+            holes.append((start, start + hole_tokens))
         lens = [len(r) for r in rows]
         t0 = time.time()
         # rows differ in length: run them one length-group at a time (no attention padding exists)
