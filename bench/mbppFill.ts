@@ -60,7 +60,7 @@ export interface Config {
 export function parseConfig(spec: string): Config {
   const name = spec.trim() === '' ? 'defaults' : spec.trim();
   // Every fill here is a document's first (the engine's default) unless a configuration sets
-  // `cacheCarry=on` with `afterKeystroke`, whose chain of fills starts from a refresh (fillOne).
+  // `cacheCarry=on` with `afterKeystroke=on`, whose fill a keystroke earlier refreshes (fillOne).
   const options: Record<string, unknown> = { ...DEFAULT_INFILL_OPTIONS };
   if (name !== 'defaults') {
     for (const pair of name.split(',')) {
@@ -74,8 +74,10 @@ export function parseConfig(spec: string): Config {
   // Configurations take turns on one model task by task: without a keystroke chain that starts
   // from a refresh, a carrying fill would carry the context the last configuration's fill of this
   // very task kept (the task's own canvas, a keystroke ahead of the chain), or the warm-up's.
-  if (engineOptions.cacheCarry === true && !((afterKeystroke as number) > 0)) {
-    throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke (e.g. afterKeystroke=on): without it a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's`);
+  // The engine carries a context once (a carried one is refreshed by the next fill), so a longer
+  // chain's timed fill would refresh (an even chain) or repeat the first carry (an odd one).
+  if (engineOptions.cacheCarry === true && afterKeystroke !== 1) {
+    throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke=on (one keystroke): without it a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's; and the engine carries a context for one fill only, so a longer chain's timed fill would not measure a longer carry`);
   }
   return {
     name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,

@@ -126,12 +126,10 @@ export class Filler extends Disposable {
       inlineBreaks: overrides.inlineBreaks ?? DEFAULT_INFILL_OPTIONS.inlineBreaks,
       // One fill follows another in the document being typed: carry the last one's context instead
       // of running the whole canvas first (docs/model-contract.md, "Carrying the context to the next
-      // fill"). Measured (bench/README.md, "Carrying the context to the next keystroke"): after a
-      // keystroke 828 of 2,646 validation and train single lines pass against 840 refreshed (v8,
-      // session 50: −0.45 points; 338 / 350 of the first 1,100, then 490 / 490 of 1,546 fresh ones
-      // by a rule set before that run), and a single line on a full canvas takes 128 ms p50 against
-      // 176. One carry, then a refresh (onnxDenoiser.ts): keystroke → ghost text p50 348-366 ms,
-      // 276-280 at four carries in a row, which cost 1.5 points by the second.
+      // fill"; once: the next fill refreshes, onnxDenoiser.ts). Measured (bench/README.md, "Carrying
+      // the context to the next keystroke", v8): after a keystroke 828 of 2,646 validation and train
+      // single lines pass carried against 840 refreshed, and a single line on a full canvas takes
+      // 136-142 ms p50 carried against 210-229 refreshed.
       cacheCarry: true,
     };
   }

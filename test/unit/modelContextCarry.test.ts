@@ -24,11 +24,11 @@ function canvas(length: number, fresh: readonly number[], seed = 7): Int32Array 
   return tokens;
 }
 
-/** `before` with the token `typed` inserted at `at`: a key typed in front of the hole. */
-function typedAt(before: Int32Array, at: number, typed = 999): Int32Array {
+/** `before` with a token (999) inserted at `at`: a key typed in front of the hole. */
+function typedAt(before: Int32Array, at: number): Int32Array {
   const after = new Int32Array(before.length + 1);
   after.set(before.subarray(0, at));
-  after[at] = typed;
+  after[at] = 999;
   after.set(before.subarray(at), at + 1);
   return after;
 }
@@ -225,7 +225,7 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     assert.ok(calls[0]!.cache?.keep && !calls[0]!.cache.past, 'a full call that keeps the context');
   });
 
-  it('refreshes the fill after a carry, so no carried row is more than a keystroke old', async () => {
+  it('refreshes the fill after a carry, so no carried row is more than one fill old', async () => {
     const { host, calls } = recordingHost(inspected);
     const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
     const tokens = canvas(48, hole);

@@ -16,10 +16,8 @@ interface KeptContext {
   readonly rows: readonly number[];
   readonly length: number;
   readonly fresh: Int32Array;
-  /** A shared context's canvas and its rows' positions, which the next fill may carry (contextCarry.ts). */
+  /** A refreshed shared context's canvas and its rows' positions, which the next fill may carry (contextCarry.ts). */
   readonly canvas?: KeptCanvas;
-  /** Fills in a row that carried this context instead of refreshing it (0 after a refresh). */
-  readonly carries: number;
   /** Its id in the worker (RunCache.context), which refuses a call planned against another context. */
   readonly id: number;
   /** The worker that keeps it (SessionHost.workerNumber): a replacement keeps nothing to carry. */
@@ -37,15 +35,6 @@ interface PlannedCall {
  * context; past that, a refresh. A few tokens typed change one to three positions.
  */
 const CARRY_MAX_RECOMPUTE = 16;
-
-/**
- * Fills in a row that may carry one context: a carried row keeps the values it had a keystroke ago,
- * and their age costs (bench/README.md, "Carrying the context to the next keystroke", v8 at the
- * shipped defaults): the first carry passes 0.45 points fewer single lines than a refresh (2,646),
- * the second 1.5 fewer (1,100), the fourth 5.4 (300). So only the first carry stays within the
- * performance issue's one point, and every other fill of a typist refreshes.
- */
-const CARRY_MAX_CHAIN = 1;
 
 /** `Denoiser` on an onnxruntime session, opened on `provider`, in the worker behind `host`. */
 export class OnnxDenoiser implements Denoiser {
@@ -142,25 +131,31 @@ export class OnnxDenoiser implements Denoiser {
   /**
    * How a new fill's first call carries the shared context the last fill kept (contextCarry.ts), or
    * undefined: the request allows no carry, the graph keeps no shared context or has no rotary base
-   * to move keys by, the worker that kept it was replaced, it was carried `CARRY_MAX_CHAIN` fills in
-   * a row, the rows differ outside their holes, or the canvas changed too much.
+   * to move keys by, the worker that kept it was replaced, it was itself carried (`planCarriedCall`),
+   * the rows differ outside their holes, or the canvas changed too much.
    */
   private carryFor(request: DenoiseRequest): ContextCarry | undefined {
     const use = request.cache;
     const kept = this.kept;
     if (!use?.carry || !use.refresh || !kept?.canvas || kept.fill === use.fill) return undefined;
-    if (kept.worker !== this.host.workerNumber || kept.carries >= CARRY_MAX_CHAIN) return undefined;
+    if (kept.worker !== this.host.workerNumber) return undefined;
     if (this.meta.contextCache?.rotaryBase === undefined || !this.rowsShareContext(request)) return undefined;
     return planCarry(kept.canvas, request.tokens.subarray(0, request.length), use.fresh, CARRY_MAX_RECOMPUTE);
   }
 
-  /** The carried call (contextCacheFeeds.ts `carriedCall`); the carried context is then the fill's, as a refresh's would be. */
+  /**
+   * The carried call (contextCacheFeeds.ts `carriedCall`); the carried context is then the fill's,
+   * as a refresh's would be, but kept without its canvas, so the next fill refreshes: a carried row
+   * keeps the values it had a fill ago, and their age costs (bench/README.md, "Carrying the context
+   * to the next keystroke", v8 at the shipped defaults): the first carry passes 0.45 points fewer
+   * single lines than a refresh (2,646), a second in a row 1.5 fewer (1,100), a fourth 5.4 (300).
+   * Only the first stays within the performance issue's one point.
+   */
   private planCarriedCall(request: DenoiseRequest, carry: ContextCarry): PlannedCall {
     const use = request.cache!;
     const cache = this.meta.contextCache!;
     const plan = carriedCall(cache, cache.rotaryBase!, request, use.fresh, carry);
-    const canvas = { tokens: request.tokens.slice(0, request.length), positions: [...carry.positions, ...carry.recompute] };
-    return { plan, kept: { fill: use.fill, rows: [], length: request.length, fresh: use.fresh, shared: true, canvas, carries: this.kept!.carries + 1 } };
+    return { plan, kept: { fill: use.fill, rows: [], length: request.length, fresh: use.fresh, shared: true } };
   }
 
   /** A refresh of several rows whose tokens outside the fresh positions, and conditioning, are the same. */
@@ -206,7 +201,7 @@ export class OnnxDenoiser implements Denoiser {
     const copiesKept = keptCopies(cache, copies);
     const shared = copiesKept < copies || (cache.sharedPast && batch === 1);
     const canvas = shared ? { canvas: { tokens: request.tokens.slice(0, length), positions: contextRows(use.fresh, length) } } : {};
-    return { plan: fullCall(cache, request, base, use.fresh, copiesKept), kept: { fill: use.fill, rows, length, fresh: use.fresh, shared, ...canvas, carries: 0 } };
+    return { plan: fullCall(cache, request, base, use.fresh, copiesKept), kept: { fill: use.fill, rows, length, fresh: use.fresh, shared, ...canvas } };
   }
 }
 
