@@ -254,7 +254,7 @@ def find_licences(root):
         rel = os.path.relpath(dirpath, root)
         metadata = INSTALLED_METADATA.get(os.path.splitext(base)[1])
         if metadata in filenames:
-            tops = [base.split("-")[0]]
+            tops = [distribution_name(base)]
             tl = os.path.join(dirpath, "top_level.txt")
             if os.path.exists(tl):
                 with open(tl) as f:
@@ -263,7 +263,7 @@ def find_licences(root):
             installed(os.path.dirname(rel) or ".", tops, licence_of_metadata_file(os.path.join(dirpath, metadata)))
         for name in filenames:   # an egg-info file: a distutils install's PKG-INFO (Debian's python3-* packages)
             if name.endswith(".egg-info"):
-                installed(rel, [name.split("-")[0]], licence_of_metadata_file(os.path.join(dirpath, name)))
+                installed(rel, [distribution_name(name)], licence_of_metadata_file(os.path.join(dirpath, name)))
         for meta, folder in PACKAGE_META:
             if meta in filenames and dirpath != root and (folder is None or folder.match(base)):
                 found.setdefault(rel, licence_of_meta_file(os.path.join(dirpath, meta)) or "unknown")
@@ -279,6 +279,12 @@ def find_licences(root):
             except (OSError, ValueError):
                 pass
     return found
+
+
+def distribution_name(metadata_name):
+    """The distribution's name in its metadata's file or folder name: `foo` of `foo-1.0.dist-info`,
+    `foo-1.0-py3.11.egg-info` and of `foo.egg-info` (an editable or sdist install names no version)."""
+    return os.path.splitext(metadata_name)[0].split("-")[0]
 
 
 def record_tops(path):
@@ -304,15 +310,17 @@ def record_tops(path):
 
 def licence_of(rel, licences):
     """The licence recorded for a file: the nearest of the file itself (a wheel's single-file module,
-    by its RECORD) and its folders (package.json, PKG-INFO and meta-file folders, a wheel's packages);
-    a top-level module file `foo.py` also by the name `foo` that top_level.txt records."""
+    by its RECORD), its name less its extension (a single-file module `foo.py`, which top_level.txt
+    records as `foo`, at any depth: an egg-info has no RECORD) and its folders (package.json, PKG-INFO and
+    meta-file folders, a wheel's packages)."""
+    for key in (rel, os.path.splitext(rel)[0]):
+        if key in licences:
+            return licences[key]
     parts = rel.split(os.sep)
-    for n in range(len(parts), 0, -1):   # nearest package.json directory wins
+    for n in range(len(parts) - 1, 0, -1):   # nearest package.json directory wins
         key = os.sep.join(parts[:n])
         if key in licences:
             return licences[key]
-    if len(parts) == 1:
-        return licences.get(os.path.splitext(parts[0])[0])
     return None
 
 

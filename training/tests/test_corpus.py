@@ -456,24 +456,28 @@ def test_an_egg_info_s_licence_reaches_its_packages_folder_or_file(tmp_path):
     write(tmp_path / "dp", "closedimpl/__init__.py", code(1))
     write(tmp_path / "dp", "sealed-1.0-py3.11.egg-info", pkg_info("sealed", "Proprietary"))
     write(tmp_path / "dp", "sealed/__init__.py", code(2))
+    write(tmp_path / "dp", "nodash.egg-info/PKG-INFO", pkg_info("nodash", "Proprietary"))   # an editable install's
+    write(tmp_path / "dp", "nodash/__init__.py", code(4))
     write(tmp_path / "dp", "Open-2.0.egg-info/PKG-INFO", pkg_info("Open", "MIT"))
     write(tmp_path / "dp", "Open-2.0.egg-info/top_level.txt", "openimpl\n")
     write(tmp_path / "dp", "openimpl/__init__.py", code(3))
     from diffuse.corpus import find_licences
     licences = find_licences(str(tmp_path / "dp"))
-    assert {k: licences.get(k) for k in ("closedimpl", "sealed", "openimpl")} == {
-        "closedimpl": "Proprietary", "sealed": "Proprietary", "openimpl": "MIT"}
+    assert {k: licences.get(k) for k in ("closedimpl", "sealed", "nodash", "openimpl")} == {
+        "closedimpl": "Proprietary", "sealed": "Proprietary", "nodash": "Proprietary", "openimpl": "MIT"}
     m = build(CorpusConfig(out=str(tmp_path / "out"), workers=1, near_dup_threshold=0, val_permille=0,
                            sources=[f"python0:{tmp_path / 'dp'}"]))
-    assert m["licences_withheld"] == {"Proprietary": 2}
+    assert m["licences_withheld"] == {"Proprietary": 3}
     assert [d["path"] for d in read_split(str(tmp_path / "out"), "train")] == ["python0/openimpl/__init__.py"]
 
 
 def test_licence_of_a_nested_dist_info_s_files():
     from diffuse.corpus import licence_of
-    licences = {"lib/site-packages/mod.py": "MIT", "lib/site-packages/pkg": "Apache-2.0", "top": "BSD", "pkgjson": "ISC"}
+    licences = {"lib/site-packages/mod.py": "MIT", "lib/site-packages/pkg": "Apache-2.0", "top": "BSD", "pkgjson": "ISC",
+                "lib/dist-packages/single": "Proprietary"}    # an egg-info's single-file module: no RECORD, by its name
     assert licence_of(os.path.join("lib", "site-packages", "mod.py"), licences) == "MIT"
     assert licence_of(os.path.join("lib", "site-packages", "pkg", "a", "b.py"), licences) == "Apache-2.0"
     assert licence_of("top.py", licences) == "BSD" and licence_of(os.path.join("top", "x.py"), licences) == "BSD"
     assert licence_of(os.path.join("pkgjson", "index.js"), licences) == "ISC"
+    assert licence_of(os.path.join("lib", "dist-packages", "single.py"), licences) == "Proprietary"
     assert licence_of("elsewhere.py", licences) is None
