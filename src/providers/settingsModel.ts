@@ -163,15 +163,43 @@ export function toggledWorkspaceEnable(own: unknown, below: readonly unknown[], 
 }
 
 /**
- * A multi-root folder's own `diffuse.enable` map (`own`, as it holds it) once a pause or resume
- * everywhere switches `*` to `on` in the window's settings: without its own `*` where that says
- * otherwise (it would keep that folder as it was), so that the folder follows the window's `*`, and
- * the next switch everywhere reaches it too; undefined where the folder's map has nothing to change.
- * Its languages' entries stay, as they do in the window's map.
+ * The `diffuse.enable` map with `scope` switched, for the level `layer` names (`writeLayer`): the
+ * whole map in the user's settings (`toggledEnable`), an entry of the level's own map in a
+ * workspace's or a folder's (`toggledWorkspaceEnable`).
  */
-export function folderEnableEverywhere(own: unknown, on: boolean): Record<string, boolean> | undefined {
-  const { [ALL_LANGUAGES]: all, ...rest } = booleanEntries(own);
-  return all === undefined || all === on ? undefined : rest;
+export function toggledEnableAt(layer: WriteLayer, settings: Pick<DiffuseSettings, 'enable'>, scope: string): Record<string, boolean> {
+  return layer.level === 'user' ? toggledEnable(settings, scope) : toggledWorkspaceEnable(layer.own, layer.below, settings, scope);
+}
+
+/** One write of `diffuse.enable`: in a folder's own settings, else (`folder` undefined) the window's; `value` undefined removes the folder's. */
+export interface EnableWrite<F> {
+  readonly folder?: F;
+  readonly value: Record<string, boolean> | undefined;
+}
+
+/**
+ * The writes that pause (`on` false) or resume everywhere: `*` switched in the window's settings
+ * (`window`: its map as read without a folder, and its `writeLayer`: the workspace's or the
+ * user's, which every folder without a `*` of its own reads), unless it says `on` already; and in
+ * each of a multi-root workspace's `folders` whose own map (at level `folder`) has a `*` that says
+ * otherwise, that `*` dropped: written only at the active document's folder, it would leave every
+ * other folder as it was. The folder's languages' entries stay, as they do in the window's map; a
+ * folder left with none loses the setting, so that its settings no longer set it and a later
+ * language toggle in it writes to the window's (`writeLayer`), as in any folder that never set it.
+ */
+export function enableEverywhere<F>(
+  window: { readonly read: Pick<DiffuseSettings, 'enable'>; readonly layer: WriteLayer },
+  folders: ReadonlyArray<{ readonly folder: F; readonly layer: WriteLayer }>,
+  on: boolean,
+): Array<EnableWrite<F>> {
+  const writes: Array<EnableWrite<F>> = [];
+  if ((window.read.enable[ALL_LANGUAGES] ?? true) !== on) writes.push({ value: toggledEnableAt(window.layer, window.read, ALL_LANGUAGES) });
+  for (const { folder, layer } of folders) {
+    if (layer.level !== 'folder') continue;
+    const { [ALL_LANGUAGES]: all, ...rest } = booleanEntries(layer.own);
+    if (all !== undefined && all !== on) writes.push({ folder, value: Object.keys(rest).length > 0 ? rest : undefined });
+  }
+  return writes;
 }
 
 /** Whether `scope` (a language or `*`) is on once the pause toggle switches it. */

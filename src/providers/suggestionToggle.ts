@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import type { Settings } from './settings';
-import { ALL_LANGUAGES, folderEnableEverywhere, isEnabledFor, toggledEnable, toggledWorkspaceEnable, type ResourceSettings } from './settingsModel';
+import { ALL_LANGUAGES, enableEverywhere, isEnabledFor, toggledEnableAt, type ResourceSettings } from './settingsModel';
 
 interface ScopePick extends vscode.QuickPickItem {
   readonly scope: string;
@@ -49,31 +49,15 @@ export class SuggestionToggle extends Disposable {
     else target = await this.ask(current, language);
     if (target === undefined) return undefined;
     if (target === ALL_LANGUAGES) await this.switchEverywhere(!(current.enable[ALL_LANGUAGES] ?? true));
-    else await this.toggle(target, document, current);
+    else await this.settings.update('enable', toggledEnableAt(this.settings.writeLayer('enable', document), current, target), document);
     return language === undefined ? undefined : isEnabledFor(this.settings.for(document), language);
   }
 
-  /** Switches `target` (a language or `*`) in `read`, the value for `scope`, where that value comes from. */
-  private async toggle(target: string, scope: vscode.ConfigurationScope | undefined, read: ResourceSettings): Promise<void> {
-    const { level, own, below } = this.settings.writeLayer('enable', scope);
-    const next = level === 'user' ? toggledEnable(read, target) : toggledWorkspaceEnable(own, below, read, target);
-    await this.settings.update('enable', next, scope);
-  }
-
-  /**
-   * Pause (`on` false) or resume everywhere: `*` in the window's settings (the workspace's or the
-   * user's, which every folder without a `*` of its own reads), unless it says `on` already, and
-   * each multi-root folder's own `*` that says otherwise dropped (`folderEnableEverywhere`): written
-   * only at the document's folder, it would leave every other folder as it was.
-   */
+  /** Pause (`on` false) or resume everywhere: in the window's settings and every folder that would keep its own (`enableEverywhere`). */
   private async switchEverywhere(on: boolean): Promise<void> {
-    const window = this.settings.for(undefined);
-    if ((window.enable[ALL_LANGUAGES] ?? true) !== on) await this.toggle(ALL_LANGUAGES, undefined, window);
-    for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const { level, own } = this.settings.writeLayer('enable', folder.uri);
-      const next = level === 'folder' ? folderEnableEverywhere(own, on) : undefined;
-      if (next !== undefined) await this.settings.update('enable', next, folder.uri);
-    }
+    const window = { read: this.settings.for(undefined), layer: this.settings.writeLayer('enable') };
+    const folders = (vscode.workspace.workspaceFolders ?? []).map(({ uri }) => ({ folder: uri, layer: this.settings.writeLayer('enable', uri) }));
+    for (const { folder, value } of enableEverywhere(window, folders, on)) await this.settings.update('enable', value, folder);
   }
 
   private async ask(current: ResourceSettings, language: string | undefined): Promise<string | undefined> {

@@ -3,7 +3,7 @@ import {
   ALL_LANGUAGES,
   changedKeys,
   DEFAULT_SETTINGS,
-  folderEnableEverywhere,
+  enableEverywhere,
   isEnabledFor,
   normalizeResourceSettings,
   normalizeWindowSettings,
@@ -11,6 +11,7 @@ import {
   toggledEnable,
   toggledWorkspaceEnable,
   writeLayer,
+  type LevelValues,
   type SettingKey,
 } from '../../src/providers/settingsModel';
 
@@ -185,29 +186,58 @@ describe('providers: where a settings write goes (multi-root workspaces)', () =>
     assert.equal(isEnabledFor(read(), 'rust'), false);
   });
 
-  it('drops a folder\'s own `*` that says otherwise when `*` is switched everywhere, keeping its languages', () => {
-    assert.deepEqual(folderEnableEverywhere({ '*': true, go: false, bad: 'yes' }, false), { go: false });
-    assert.deepEqual(folderEnableEverywhere({ '*': false, go: true }, true), { go: true });
-    assert.equal(folderEnableEverywhere({ '*': false }, false), undefined, 'already says so');
-    assert.equal(folderEnableEverywhere({ go: false }, false), undefined, 'no `*` of its own: it follows the window\'s');
-    assert.equal(folderEnableEverywhere(undefined, false), undefined);
+  it('a switch everywhere writes `*` at the window\'s level and drops each folder\'s own `*` that says otherwise, keeping its languages', () => {
+    const folder = (own: unknown) => writeLayer({ workspaceValue: { go: false }, workspaceFolderValue: own }, { folders: true, workspace: true });
+    const window = { read: enabling({ go: false }), layer: writeLayer({ workspaceValue: { go: false } }, { folders: false, workspace: true }) };
+    const folders = [
+      { folder: 'only *', layer: folder({ '*': true }) },
+      { folder: 'languages too', layer: folder({ '*': true, python: true, bad: 'yes' }) },
+      { folder: 'says so already', layer: folder({ '*': false }) },
+      { folder: 'no * of its own', layer: folder({ go: true }) },
+      { folder: 'no map of its own', layer: folder(undefined) },
+    ];
+    assert.deepEqual(enableEverywhere(window, folders, false), [
+      { value: { go: false, '*': false } },
+      { folder: 'only *', value: undefined },
+      { folder: 'languages too', value: { python: true } },
+    ]);
   });
 
-  it('a switch everywhere, the window\'s `*` and the folders\' dropped, reaches every folder both ways', () => {
-    const user = {};
-    let workspace: Record<string, boolean> = { go: false };
-    let folders: Array<Record<string, boolean>> = [{ '*': true }, { python: true }, { '*': false }];
-    const read = (folder: Record<string, boolean>) => enabling({ ...user, ...workspace, ...folder });
+  it('a switch everywhere leaves the window\'s `*` where it says so already, and writes nothing where nothing says otherwise', () => {
+    const window = { read: enabling({ '*': false }), layer: writeLayer({ globalValue: { '*': false } }, { folders: false, workspace: true }) };
+    const folder = writeLayer({ globalValue: { '*': false }, workspaceFolderValue: { '*': true } }, { folders: true, workspace: true });
+    assert.deepEqual(enableEverywhere(window, [{ folder: 'one', layer: folder }], false), [{ folder: 'one', value: undefined }]);
+    assert.deepEqual(enableEverywhere(window, [], false), []);
+    assert.deepEqual(enableEverywhere(window, [], true), [{ value: { '*': true, plaintext: false, scminput: false } }], 'the user\'s whole map');
+  });
+
+  it('writes at no folder of a single-folder workspace, whose folder\'s settings are the workspace\'s', () => {
+    const values = { workspaceValue: { '*': true }, workspaceFolderValue: { '*': true } };
+    const window = { read: enabling({ '*': true }), layer: writeLayer(values, { folders: false, workspace: true }) };
+    const folders = [{ folder: 'the folder', layer: writeLayer(values, { folders: false, workspace: true }) }];
+    assert.deepEqual(enableEverywhere(window, folders, false), [{ value: { '*': false } }]);
+  });
+
+  it('a pause everywhere then a resume everywhere reach every folder, and a folder left with no entries stops setting diffuse.enable', () => {
+    const levels: { user: unknown; workspace: unknown; folders: unknown[] } = { user: {}, workspace: { go: false }, folders: [{ '*': true }, { python: true }, { '*': false }] };
+    const values = (i?: number): LevelValues => ({ globalValue: levels.user, workspaceValue: levels.workspace, workspaceFolderValue: i === undefined ? undefined : levels.folders[i] });
+    const layer = (i?: number) => writeLayer(values(i), { folders: i !== undefined, workspace: true });
+    const read = (i?: number) => enabling(Object.assign({}, levels.user, levels.workspace, i === undefined ? undefined : levels.folders[i]));   // VS Code's merge
+    const rust = () => levels.folders.map((_, i) => isEnabledFor(read(i), 'rust'));
     const everywhere = (on: boolean) => {
-      workspace = toggledWorkspaceEnable(workspace, [user], enabling({ ...user, ...workspace }), ALL_LANGUAGES);
-      assert.equal(workspace['*'], on, 'the window\'s `*`');
-      folders = folders.map((folder) => folderEnableEverywhere(folder, on) ?? folder);
+      assert.equal(layer().level, 'workspace', 'the window\'s writes go to the workspace\'s settings');
+      for (const { folder, value } of enableEverywhere({ read: read(), layer: layer() }, levels.folders.map((_, i) => ({ folder: i, layer: layer(i) })), on)) {
+        if (folder === undefined) levels.workspace = value;
+        else levels.folders[folder] = value;
+      }
     };
     everywhere(false);
-    assert.deepEqual(folders.map((folder) => isEnabledFor(read(folder), 'rust')), [false, false, false]);
-    assert.equal(isEnabledFor(read(folders[1]), 'python'), true, 'a language with an entry of its own keeps it');
+    assert.deepEqual(rust(), [false, false, false]);
+    assert.equal(isEnabledFor(read(1), 'python'), true, 'a language with an entry of its own keeps it');
+    assert.deepEqual(levels.folders, [undefined, { python: true }, { '*': false }]);
+    assert.equal(layer(0).level, 'workspace', 'a later toggle in the first folder would write to its own settings');
     everywhere(true);
-    assert.deepEqual(folders.map((folder) => isEnabledFor(read(folder), 'rust')), [true, true, true]);
-    assert.deepEqual(folders, [{}, { python: true }, {}]);
+    assert.deepEqual(rust(), [true, true, true]);
+    assert.deepEqual(levels.folders, [undefined, { python: true }, undefined]);
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiffuseApi } from '../../../src/providers/api';
-import { configure, copyFixture, fixtureModel, openEditor, useFixture, waitFor } from './helpers';
+import { configure, copyFixture, fixtureModel, openEditor, useFixture, waitFor, withRelativeWorkspaceModel } from './helpers';
 
 describe('robustness in the editor', () => {
   let diffuse: DiffuseApi;
@@ -71,22 +71,9 @@ describe('robustness in the editor', () => {
   it('the model picker keeps a workspace\'s diffuse.model where it names the choice, else writes it relative to the folder', async () => {
     const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(workspace, 'the suite runs in a folder');
-    const models = path.join(workspace, 'models');
-    for (const name of ['team-model', 'other-model']) fs.cpSync(copyFixture(name), path.join(models, name), { recursive: true });
-    const config = () => vscode.workspace.getConfiguration('diffuse');
-    const userModel = config().inspect('model')?.globalValue;
-    try {
-      await config().update('model', './models/team-model', vscode.ConfigurationTarget.Workspace);
-      await waitFor(() => diffuse.modelName() === 'team-model' && diffuse.modelState().kind === 'ready', 'the workspace\'s model to load');
+    await withRelativeWorkspaceModel(diffuse, workspace, async (models) => {
       assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', path.join(models, 'team-model')), true);
-      assert.equal(config().inspect('model')?.workspaceValue, './models/team-model', 'the shared settings got a path of this machine');
-      assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', path.join(models, 'other-model')), true);
-      assert.equal(config().inspect('model')?.workspaceValue, './models/other-model');
-      assert.equal(config().inspect('model')?.globalValue, userModel, 'the user\'s settings changed');
-    } finally {
-      await config().update('model', undefined, vscode.ConfigurationTarget.Workspace);
-      await waitFor(() => diffuse.modelName() === 'tiny-model', 'the fixture model again');
-      fs.rmSync(models, { recursive: true, force: true });
-    }
+      assert.equal(vscode.workspace.getConfiguration('diffuse').inspect('model')?.workspaceValue, './models/team-model', 'the shared settings got a path of this machine');
+    });
   });
 });

@@ -1,3 +1,4 @@
+import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -48,6 +49,33 @@ export function copyFixture(name: string, corrupt?: (dir: string) => void): stri
   fs.writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(metaFile, 'utf8')), name }, null, 2));
   corrupt?.(dir);
   return dir;
+}
+
+/**
+ * A relative `diffuse.model` in the workspace's settings, which resolves against `base` (the folder
+ * of those settings' paths): copies of the fixture, `team-model` and `other-model`, in `base`'s
+ * `models` folder, the setting `./models/team-model` and that model loaded; then `check(models)`, if given;
+ * then the model picker's choice of `other-model` must land in the workspace's settings as
+ * `./models/other-model`, the user's untouched. The setting and the copies go afterwards, and the
+ * fixture model is back.
+ */
+export async function withRelativeWorkspaceModel(diffuse: DiffuseApi, base: string, check?: (models: string) => Promise<void>): Promise<void> {
+  const models = path.join(base, 'models');
+  for (const name of ['team-model', 'other-model']) fs.cpSync(copyFixture(name), path.join(models, name), { recursive: true });
+  const config = () => vscode.workspace.getConfiguration('diffuse');
+  const userModel = config().inspect('model')?.globalValue;
+  try {
+    await config().update('model', './models/team-model', vscode.ConfigurationTarget.Workspace);
+    await waitFor(() => diffuse.modelName() === 'team-model' && diffuse.modelState().kind === 'ready', 'the workspace\'s relative model to load');
+    await check?.(models);
+    assert.equal(await vscode.commands.executeCommand('diffuse.pickModel', path.join(models, 'other-model')), true);
+    assert.equal(config().inspect('model')?.workspaceValue, './models/other-model', 'written relative to the folder the workspace\'s paths resolve against');
+    assert.equal(config().inspect('model')?.globalValue, userModel, 'the user\'s settings changed');
+  } finally {
+    await config().update('model', undefined, vscode.ConfigurationTarget.Workspace);
+    await waitFor(() => diffuse.modelName() === 'tiny-model', 'the fixture model again');
+    fs.rmSync(models, { recursive: true, force: true });
+  }
 }
 
 export async function openEditor(content: string, language = 'python'): Promise<vscode.TextEditor> {
