@@ -10,11 +10,12 @@ import type { WriteLayer } from './settingsModel';
  * its `.code-workspace` file, so a path there is relative to that file's folder (when it is a file
  * on disk: an untitled workspace's lies in the editor's own storage). Otherwise — a single folder's
  * settings, which are its workspace's, and the user's — the first workspace folder, not the
- * extension host's working directory, which is wherever the editor happened to start. Both
- * settings hold one value for the whole window, which VS Code never reads from a folder's own
- * settings. In an untrusted workspace, the user's home folder instead: its settings are ignored
- * there, and a relative path from the user's own settings must not reach into a folder not yet
- * trusted.
+ * extension host's working directory, which is wherever the editor happened to start. Never a
+ * folder's own settings: both settings hold one value for the whole window, which the extension
+ * reads without a folder (`Settings`), so a multi-root folder's value, which VS Code accepts there
+ * (they are machine-overridable), is never the one read. In an untrusted workspace, the user's
+ * home folder instead: its settings are ignored there, and a relative path from the user's own
+ * settings must not reach into a folder not yet trusted.
  */
 export function modelPathBase(level: WriteLayer['level']): string {
   const { isTrusted, workspaceFile, workspaceFolders } = vscode.workspace;
