@@ -74,7 +74,8 @@ export function parseConfig(spec: string): Config {
   // Configurations take turns on one model task by task: without a keystroke chain that starts
   // from a refresh, a carrying fill would carry the context the last configuration's fill of this
   // very task kept (the task's own canvas, a keystroke ahead of the chain), or the warm-up's.
-  // The engine carries a context once (a carried one is refreshed by the next fill), so a longer
+  // The engine does not carry a carried context (the next fill refreshes it, unless a refresh
+  // partway through the fill, `cacheRefresh` calls in, renewed it), so at the defaults a longer
   // chain's timed fill would refresh (an even chain) or repeat the first carry (an odd one).
   if (engineOptions.cacheCarry === true && afterKeystroke !== 1) {
     throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke=on (one keystroke): without it a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's; and the engine carries a context for one fill only, so a longer chain's timed fill would not measure a longer carry`);

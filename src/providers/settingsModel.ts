@@ -151,7 +151,10 @@ export function toggledEnable(settings: Pick<DiffuseSettings, 'enable'>, scope: 
  * `scope` switched, for a level that sets one: VS Code merges it over the maps of the levels below
  * (`below`, lowest first: the user's, then for a folder the workspace's), so the switch is an entry
  * of its own, and the entries from below stay out of it. As in `toggledEnable`, a language's entry
- * goes where the map without it says the same (a later pause everywhere then reaches it).
+ * goes where the map without it says the same (a later pause everywhere then reaches it). A map
+ * emptied so stays (`{}`): the level keeps the setting, so the next toggle of this language here
+ * writes here again (pause and resume in one place); `enableEverywhere` removes an emptied folder
+ * map instead, as it hands the folder back to the window's value.
  */
 export function toggledWorkspaceEnable(own: unknown, below: readonly unknown[], settings: Pick<DiffuseSettings, 'enable'>, scope: string): Record<string, boolean> {
   const on = switchedOn(settings, scope);

@@ -238,6 +238,22 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     }
     assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), Array.from({ length: 10 }, (_, i) => (i % 2 ? 'carry' : 'refresh')));
   });
+  it('carries again after a refresh partway through a carried fill, not after a fill that only carried', async () => {
+    const tokens = canvas(48, hole);
+    const fresh = Int32Array.from(hole);
+    for (const refreshedPartway of [true, false]) {
+      const { host, calls } = recordingHost(inspected);
+      const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
+      await denoiser.denoise(fillRequest(tokens, hole, { fill: 1, refresh: true, fresh }));
+      await denoiser.denoise(fillRequest(tokens, hole, { fill: 2, refresh: true, fresh, carry: true }));
+      await denoiser.denoise(fillRequest(tokens, hole, { fill: 2, refresh: refreshedPartway, fresh }));
+      calls.length = 0;
+      await denoiser.denoise(fillRequest(tokens, hole, { fill: 3, refresh: true, fresh, carry: true }));
+      const third = calls[0]!.cache;
+      assert.equal(third?.past?.carry !== undefined, refreshedPartway, refreshedPartway ? 'fill 3 carries the renewed context' : 'fill 3 carries a carried context');
+      assert.equal(third?.keep !== undefined, !refreshedPartway, 'a refresh keeps its own context');
+    }
+  });
 });
 
 describe('a carried context in the worker (tiny-model-kv-shared)', function () {

@@ -480,4 +480,8 @@ def test_licence_of_a_nested_dist_info_s_files():
     assert licence_of("top.py", licences) == "BSD" and licence_of(os.path.join("top", "x.py"), licences) == "BSD"
     assert licence_of(os.path.join("pkgjson", "index.js"), licences) == "ISC"
     assert licence_of(os.path.join("lib", "dist-packages", "single.py"), licences) == "Proprietary"
+    # a JavaScript file beside a nested package's folder of its name is its own package's, at any depth
+    nested = {"node_modules/app": "MIT", "node_modules/app/lib/sub": "Proprietary"}
+    assert licence_of(os.path.join("node_modules", "app", "lib", "sub.js"), nested) == "MIT"
+    assert licence_of(os.path.join("node_modules", "app", "lib", "sub", "x.js"), nested) == "Proprietary"
     assert licence_of("elsewhere.py", licences) is None
