@@ -118,19 +118,18 @@ function refuseDuplicates(what: string, flag: string, names: readonly string[]):
 /**
  * One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a
  * fresh engine (no cache hit). With `afterKeystroke` N, untimed fills of the document N, ..., 1
- * keystrokes earlier come first, the first of them a refresh: what the timed fill carries (with
- * `cacheCarry`) is this chain's context, whichever configuration filled the task before.
+ * keystrokes earlier come first, each a refresh: what the timed fill carries (with `cacheCarry`)
+ * is the last one's context, whichever configuration filled the task before.
  */
 export async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax?: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const requestOf = (t: MbppTask) => ({ ...taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, maxTokens }), languageId: 'python' });
   const engine = () => new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined });
-  for (let keys = config.afterKeystroke; keys > 0; keys--) {
-    // The chain's first fill refreshes, as a document's first fill does: carrying, it would carry
-    // whatever context the model kept last, here the previous configuration's fill of this task.
-    const options = keys === config.afterKeystroke ? { ...config.options, cacheCarry: false } : config.options;
-    await engine().fill(requestOf(keystrokeEarlier(task, keys)), options);
-  }
+  // The untimed fills refresh, as a document's first fill does: carrying, the first would carry
+  // whatever context the model kept last, here the previous configuration's fill of this task (and
+  // `cacheCarry` comes only with one untimed fill: parseConfig).
+  const untimed = { ...config.options, cacheCarry: false };
+  for (let keys = config.afterKeystroke; keys > 0; keys--) await engine().fill(requestOf(keystrokeEarlier(task, keys)), untimed);
   const request = requestOf(task);
   const cpu0 = model.cpuUsage();
   // The probe is one more network call of the fill: its time and call count are the fill's.

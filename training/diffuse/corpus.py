@@ -312,8 +312,8 @@ def licence_of(rel, licences):
     """The licence recorded for a file: the nearest of the file itself (a wheel's single-file module,
     by its RECORD), for a Python module its name less `.py` (a single-file module `foo.py`, which
     top_level.txt records as `foo`, at any depth: an egg-info has no RECORD; not other files, which
-    a folder of that name beside them, another package, would claim) and its folders (package.json, PKG-INFO and
-    meta-file folders, a wheel's packages)."""
+    a folder of that name beside them, another package, would claim) and its folders (package.json,
+    PKG-INFO and meta-file folders, a wheel's packages)."""
     module = os.path.splitext(rel)[0]
     for key in (rel, module) if rel.endswith((".py", ".pyi")) else (rel,):
         if key in licences:
