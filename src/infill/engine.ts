@@ -95,10 +95,12 @@ export class InfillEngine {
     // The model reads indentation as its corpus has it (indentation.ts); its fills come back in the document's style.
     const shown = requestForModel(near);
     const holes = await this.holeInputs(shown);
+    // From the caller's whole text: the line break every fill and every variant's new line is spelled with.
+    const eol = lineBreakAt(request.text, request.holes[0].start);
     const grows = spec.expandId !== undefined;
     const variants: Variant[] = [{ request: shown, holes, rows: planRows(holes, options, perSize, grows) }];
     if (options.lineIndents) {
-      for (const { request: indented, indent } of indentVariants(shown, holes[0].shape)) {
+      for (const { request: indented, indent } of indentVariants(shown, holes[0].shape, eol)) {
         const indentedHoles = await this.holeInputs(indented);
         variants.push({ request: indented, holes: indentedHoles, indent, rows: planRows(indentedHoles, options, perSize, grows) });
       }
@@ -118,9 +120,6 @@ export class InfillEngine {
     // With `pruneAfter`, the rows the final choice would rank first on the greedy preview go on, as
     // many as the candidates asked for; the losing lengths stop costing network calls.
     const checked = this.syntaxView(near);
-    // From the caller's whole text (the slice of a long line may hold none), not an indentation
-    // variant's, whose new line ends in a bare '\n' (indentVariants.ts).
-    const eol = lineBreakAt(request.text, request.holes[0].start);
     const onPrune = async (preview: StepInfo): Promise<number[]> =>
       distinct(await this.rankCandidates(preview, placed, layout, near, eol, checked)).slice(0, wanted).map((c) => c.row);
     const rowKinds = placed.flatMap((v) => v.rows.map((row) => row.kinds));

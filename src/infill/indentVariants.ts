@@ -23,9 +23,11 @@ const UNIT_LINES = 50;
 /**
  * The variants of a single cursor hole of shape 'line' that ends a line at column 0: the previous
  * non-blank line's indentation, the next one's, and one level deeper than the previous line when
- * that opens a block. None for any other request.
+ * that opens a block. None for any other request. The new line ends in `eol`, the document's line
+ * break (lineBreakAt), as the fill read from it will: the model is shown a CRLF file's lines as
+ * they are, and a lone '\n' there is a line no other in the file looks like.
  */
-export function indentVariants(request: InfillRequest, shape: HoleShape): IndentVariant[] {
+export function indentVariants(request: InfillRequest, shape: HoleShape, eol: string): IndentVariant[] {
   const { text, holes } = request;
   if (holes.length !== 1 || holes[0].start !== holes[0].end || shape.kind !== 'line' || !shape.endsLine || !shape.atLineStart) return [];
   const at = holes[0].start;
@@ -40,7 +42,7 @@ export function indentVariants(request: InfillRequest, shape: HoleShape): Indent
   }
   return [...indents].map((indent) => ({
     indent,
-    request: { ...request, text: `${text.slice(0, at)}${indent}\n${text.slice(at)}`, holes: [{ start: at + indent.length, end: at + indent.length }] },
+    request: { ...request, text: `${text.slice(0, at)}${indent}${eol}${text.slice(at)}`, holes: [{ start: at + indent.length, end: at + indent.length }] },
   }));
 }
 

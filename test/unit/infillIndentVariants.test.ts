@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_INFILL_OPTIONS, holeShape, InfillEngine, type InfillRequest } from '../../src/infill';
 import { indentVariants } from '../../src/infill/indentVariants';
+import { lineBreakAt } from '../../src/infill/postprocess';
 import { answers, FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
 import { FakeTokenizer } from './helpers/fakeTokenizer';
 
@@ -10,7 +11,7 @@ function at(marked: string): InfillRequest {
   return { text: marked.replace('|', ''), holes: [{ start, end: start }] };
 }
 
-const variantsOf = (request: InfillRequest) => indentVariants(request, holeShape(request.text, request.holes[0]));
+const variantsOf = (request: InfillRequest) => indentVariants(request, holeShape(request.text, request.holes[0]), lineBreakAt(request.text, request.holes[0].start));
 
 describe('infill: indentation variants of a whole line inserted at a line start', () => {
   it("offers the previous line's indentation, the next line's, and one level deeper after a block opener", () => {
@@ -26,6 +27,13 @@ describe('infill: indentation variants of a whole line inserted at a line start'
     assert.equal(variant.indent, '');
     assert.deepEqual(variant.request.text, 'a = 1\n\nb = 2\n');
     assert.deepEqual(variant.request.holes, [{ start: 6, end: 6 }]);
+  });
+
+  it("ends the new line as the document's lines end: a CRLF file is shown no bare '\\n'", () => {
+    const variants = variantsOf(at('def f(x):\r\n|    return y\r\n'));
+    assert.deepEqual(variants.map((v) => v.request.text), ['def f(x):\r\n\r\n    return y\r\n', 'def f(x):\r\n    \r\n    return y\r\n']);
+    // the last line, unended: as the line before it ends
+    assert.equal(variantsOf(at('a = 1\r\n|b = 2'))[0].request.text, 'a = 1\r\n\r\nb = 2');
   });
 
   it('offers none for other holes', () => {
@@ -49,6 +57,12 @@ describe('infill: indentation variants of a whole line inserted at a line start'
       const options = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, contextTokens: 64, maxTokens: 8, lineTokens: 8, steps: 8 };
       const result = await engine.fill(at(`${prefix}|    return y${eol}`), { ...options, lineIndents: true });
       assert.ok(denoiser.requests.every((r) => r.batch === 3));
+      // every row, a variant's new line included, is shown the document's line breaks
+      const { tokens, batch, length } = denoiser.requests[0];
+      for (let r = 0; r < batch; r++) {
+        const shown = await tokenizer.decode([...tokens.subarray(r * length, (r + 1) * length)]);
+        assert.equal(shown.replace(/\r?\n/g, eol), shown);
+      }
       assert.equal(result.candidates[0].fills[0].text, `    y = x${eol}`);
       const styled = await engine.fill({ ...at(`${prefix}|    return y${eol}`), indentation: { insertSpaces: false, tabSize: 4 } }, { ...options, lineIndents: true });
       assert.equal(styled.candidates[0].fills[0].text, `\ty = x${eol}`);
