@@ -85,13 +85,18 @@ const LATENCY_TEXT = [
 ].join('\n');
 // Each sample: go to the end of `line` (1-based), start a new line, type `burst` as a typist does;
 // at a '|' the typist hesitates, long enough for a fill to begin that the next key supersedes.
+// With UI_LATENCY_TYPING_ON=1 the typist then goes on typing the same line: each of `then` after the
+// last burst's ghost text (dismissed first), where a fill may carry the context of the one shown.
 const SAMPLES = [
-  { line: 6, burst: 'if ' }, { line: 13, burst: 't|ot' }, { line: 18, burst: 'if ' }, { line: 5, burst: 'lin' },
-  { line: 12, burst: 'i|f ' }, { line: 7, burst: 'pri' }, { line: 19, burst: 'res' }, { line: 11, burst: 'f|or' },
+  { line: 6, burst: 'if ', then: ['not ', 'dat'] }, { line: 13, burst: 't|ot', then: ['al ', '= 0'] },
+  { line: 18, burst: 'if ', then: ['not ', 'val'] }, { line: 5, burst: 'lin', then: ['es ', '= f'] },
+  { line: 12, burst: 'i|f ', then: ['wor', 'd i'] }, { line: 7, burst: 'pri', then: ['nt(', 'dat'] },
+  { line: 19, burst: 'res', then: ['ult ', '= t'] }, { line: 11, burst: 'f|or', then: [' wo', 'rd '] },
 ];
 // UI_LATENCY_ROUNDS=N types the bursts N times over (more samples, a steadier p50 on a busy machine).
 const ROUNDS = Number(process.env.UI_LATENCY_ROUNDS ?? 1);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`UI_LATENCY_ROUNDS must be a positive integer, got "${process.env.UI_LATENCY_ROUNDS}"`);
+const TYPING_ON = process.env.UI_LATENCY_TYPING_ON === '1';
 const TYPED = Array.from({ length: ROUNDS }, () => SAMPLES).flat();
 // Between keys of a burst: a quick typist (about 120 words a minute); a hesitation.
 const KEY_GAP_MS = 100;
@@ -150,10 +155,11 @@ function breakdown(sample, records) {
   const answered = records.filter((r) => (r.outcome === 'shown' || r.outcome === 'reused') &&
     r.at >= sample.key - 1 && r.at + r.total <= sample.ghost + 1);
   const r = answered[answered.length - 1];
-  if (!r) return { total: sample.ghost - sample.key, request: 'none (VS Code kept a shown suggestion)', text: sample.text };
+  if (!r) return { total: sample.ghost - sample.key, request: 'none (VS Code kept a shown suggestion)', text: sample.text, kind: sample.kind };
   return {
     total: sample.ghost - sample.key,
     text: sample.text,
+    kind: sample.kind,
     request: r.cached ? 'cached' : r.outcome,
     superseded: superseded.length,
     beforeAsking: r.at - sample.key,
@@ -174,12 +180,18 @@ const STAGE_NAMES = {
   provider: 'provider besides the fill', showing: 'VS Code showing the answer',
 };
 
-/** A markdown table of p50/p95 per stage, and the editor overhead (total minus forward passes). */
+/** Markdown tables of p50/p95 per stage, and the editor overhead (total minus forward passes): all samples, then each kind when there are several. */
 function summarize(rows, model) {
+  const kinds = [...new Set(rows.map((r) => r.kind))];
+  const each = kinds.length > 1 ? kinds.map((kind) => table(rows.filter((r) => r.kind === kind), model, `, ${kind}`)) : [];
+  return [table(rows, model, ''), ...each].join('\n\n');
+}
+
+function table(rows, model, which) {
   const fills = rows.filter((r) => r.passes !== undefined);
   const line = (name, values) => `| ${name} | ${Math.round(percentile(values, 50))} | ${Math.round(percentile(values, 95))} |`;
   return [
-    `Keystroke → ghost text, ${rows.length} samples (${fills.length} answered by a fill), model ${model}:`,
+    `Keystroke → ghost text${which}, ${rows.length} samples (${fills.length} answered by a fill), model ${model}:`,
     '',
     '| stage (ms) | p50 | p95 |',
     '|---|---|---|',
@@ -192,7 +204,7 @@ function summarize(rows, model) {
 
 const test = {
   name: 'latency: keystroke → ghost text p50/p95 over typing bursts, split by stage',
-  timeoutMs: (TYPED.length + 2 * SAMPLES.length) * SAMPLE_TIMEOUT_MS + 30000,
+  timeoutMs: (TYPED.length * (TYPING_ON ? 3 : 1) + 2 * SAMPLES.length) * SAMPLE_TIMEOUT_MS + 30000,
   async fn(ctx) {
     const { page, logFiles } = ctx;
     // The model loaded (run alone, this test would otherwise time the load).
@@ -207,8 +219,8 @@ const test = {
     const samples = [];
     const typed = []; // every burst typed so far: each added a line below its own
     let empty = 0;
-    const typeSample = async ({ line, burst }) => {
-      const i = typed.length;
+    /** Types `burst` (after a new line below `line`, or on where the last burst stopped) and records when its ghost text showed. */
+    const typeSample = async ({ line, burst, then }) => {
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+Home');
       // Each earlier sample added a line below its own: count those above this one.
@@ -216,8 +228,16 @@ const test = {
       typed.push({ line, burst });
       for (let l = 1; l < target; l++) await page.keyboard.press('ArrowDown');
       await page.keyboard.press('End');
+      await typeBurst(burst, line, true, 'new line');
+      for (const more of TYPING_ON ? then : []) {
+        await page.keyboard.press('Escape');
+        await typeBurst(more, line, false, 'typing on');
+      }
+    };
+    const typeBurst = async (burst, line, newLine, kind) => {
+      const i = samples.length + empty;
       const before = (await recorded(page)).keys.length;
-      await page.keyboard.press('Enter');
+      if (newLine) await page.keyboard.press('Enter');
       for (const [k, part] of burst.split('|').entries()) {
         if (k > 0) await page.waitForTimeout(HESITATION_MS);
         await page.keyboard.type(part, { delay: KEY_GAP_MS });
@@ -236,7 +256,7 @@ const test = {
         ctx.log(`sample ${i}: no suggestion (${outcome.none})`);
         return;
       }
-      samples.push({ burstStart, key, ghost: outcome.ghost, text: outcome.text });
+      samples.push({ burstStart, key, ghost: outcome.ghost, text: outcome.text, kind });
     };
     // The log is written asynchronously: wait until every sample's answer is in it.
     const split = () => waitFor(() => {
