@@ -1,4 +1,5 @@
 import { BLOCK_OPENER, type HoleShape } from './holeShape';
+import { MARGIN_CHARS } from './nearHoles';
 import type { InfillRequest } from './types';
 
 /**
@@ -31,8 +32,13 @@ export function indentVariants(request: InfillRequest, shape: HoleShape, eol: st
   const { text, holes } = request;
   if (holes.length !== 1 || holes[0].start !== holes[0].end || shape.kind !== 'line' || !shape.endsLine || !shape.atLineStart) return [];
   const at = holes[0].start;
-  const before = text.slice(0, at).split('\n').filter((line) => line.trim() !== '');
-  const after = text.slice(at).split('\n').filter((line) => line.trim() !== '');
+  // Only the whole lines within nearHoles' margin of the hole: a long document's slice keeps them
+  // whatever the canvas, so its variants are the whole document's (50 lines of 800 characters
+  // reach past the margin); a line reaching past it (a minified file's) is not read at all.
+  const first = at <= MARGIN_CHARS ? 0 : text.indexOf('\n', at - MARGIN_CHARS - 1) + 1;
+  const last = at + MARGIN_CHARS >= text.length ? text.length : text.lastIndexOf('\n', at + MARGIN_CHARS - 1) + 1;
+  const before = text.slice(first, at).split('\n').filter((line) => line.trim() !== '');
+  const after = text.slice(at, last).split('\n').filter((line) => line.trim() !== '');
   const previous = before.at(-1);
   const indents = new Set<string>();
   if (previous !== undefined) indents.add(indentOf(previous));

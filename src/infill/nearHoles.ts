@@ -3,13 +3,14 @@ import type { InfillRequest } from './types';
 import { MAX_CHARS_PER_TOKEN } from './window';
 
 /**
- * Characters kept on each side of the holes besides what the canvas can read: more than the
- * syntax check's window (syntax.ts) and than any run of lines a fill is compared with. What the
+ * Characters kept on each side of the holes besides what the canvas can read: as far as the
+ * syntax check's window (syntax.ts) and the indentation variants (indentVariants.ts) read, and more
+ * than any run of lines a fill is compared with. What the
  * cut saves is work on the rest: re-spacing, reading its indentation and scanning it for a
  * repeated suffix took 0.3 s a fill in a 5.6 MB Python file (a keystroke's fill in the editor,
  * which sends the whole document) and 5.3 s in a 20 MB one.
  */
-const MARGIN_CHARS = 32_768;
+export const MARGIN_CHARS = 32_768;
 
 /**
  * `request` cut to the whole lines around its holes that a fill reads, with the holes moved to

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_INFILL_OPTIONS, holeShape, InfillEngine, type InfillRequest } from '../../src/infill';
 import { indentVariants } from '../../src/infill/indentVariants';
+import { nearHoles } from '../../src/infill/nearHoles';
 import { lineBreakAt } from '../../src/infill/postprocess';
 import { answers, FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
 import { FakeTokenizer } from './helpers/fakeTokenizer';
@@ -34,6 +35,19 @@ describe('infill: indentation variants of a whole line inserted at a line start'
     assert.deepEqual(variants.map((v) => v.request.text), ['def f(x):\r\n\r\n    return y\r\n', 'def f(x):\r\n    \r\n    return y\r\n']);
     // the last line, unended: as the line before it ends
     assert.equal(variantsOf(at('a = 1\r\n|b = 2'))[0].request.text, 'a = 1\r\n\r\nb = 2');
+  });
+
+  it("reads the lines within nearHoles' margin, so a long document's slice offers the variants the whole one does", () => {
+    // Lines of 800 characters: the two-space line 48 lines up is within 50 lines of the hole but
+    // past the slice of a 256-token canvas, where the unit is the 'if' line's four spaces.
+    const long = (indent: string) => `${indent}x = "${'a'.repeat(790)}"\n`;
+    const text = `${long('  ')}${long('        ').repeat(46)}    if x:\n${long('        ').repeat(60)}`;
+    const hole = text.indexOf('    if x:\n') + '    if x:\n'.length;
+    const whole: InfillRequest = { text, holes: [{ start: hole, end: hole }] };
+    const near = nearHoles(whole, 256);
+    assert.ok(near.text.length < text.length && !near.text.startsWith('  x'), 'the two-space line is cut off');
+    assert.deepEqual(variantsOf(whole).map((v) => v.indent), ['    ', '        ']);
+    assert.deepEqual(variantsOf(near).map((v) => v.indent), variantsOf(whole).map((v) => v.indent));
   });
 
   it('offers none for other holes', () => {
