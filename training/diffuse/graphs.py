@@ -150,12 +150,15 @@ def antithetic_t(batch_size, device, generator=None, lo=0.0):
 def per_token_bound(batch_nats, windows, samples=4, batch_size=64, seed=0):
     """Average bound estimators over held-out windows [N, L]: batch_nats(x0, generator) -> a tuple
     of total nats of the batch (one per estimator). Returns [(nats/token, standard error over
-    batches)] in the same order.
+    batches of windows)] in the same order.
 
     The estimate is every batch's nats over every batch's tokens, so a last, smaller batch (N not a
     multiple of batch_size) counts for its tokens: a mean of per-batch means gave it a full batch's
-    weight. The error is the ratio estimator's, each batch's per-token value weighted by its share
-    of the tokens; where every batch is full both are the mean of the batch means and its error."""
+    weight. The error is the ratio estimator's over the batches of windows, each batch's nats first
+    averaged over the `samples` passes (corruption draws) and its per-token value weighted by its
+    share of the tokens: the passes see the same windows, so counting each pass as another batch
+    shrank the error by up to √samples, as if the windows were that many more. With one batch of
+    windows the passes are all there is to spread over (the draws' error alone)."""
     g = torch.Generator(device=windows.device).manual_seed(seed)
     nats, tokens = [], []
     for _ in range(samples):
@@ -163,10 +166,14 @@ def per_token_bound(batch_nats, windows, samples=4, batch_size=64, seed=0):
             x0 = windows[i:i + batch_size]
             nats.append([float(v) for v in batch_nats(x0, g)])
             tokens.append(x0.numel())
-    y = torch.tensor(nats, dtype=torch.float64)                         # [batches, estimators]
-    n = torch.tensor(tokens, dtype=torch.float64).unsqueeze(1)          # [batches, 1]
+    batches = len(tokens) // samples
+    y = torch.tensor(nats, dtype=torch.float64)                          # [samples · batches, estimators]
+    n = torch.tensor(tokens, dtype=torch.float64).unsqueeze(1)           # [samples · batches, 1]
+    if batches > 1:
+        y = y.view(samples, batches, -1).mean(0)                         # each batch of windows, over its passes
+        n = n[:batches]
     mean = y.sum(0) / n.sum()
-    k = len(tokens)
+    k = n.shape[0]
     if k > 1:
         dev = (n / n.mean()) * (y / n - mean)
         se = (dev.pow(2).sum(0) / (k * (k - 1))).sqrt()

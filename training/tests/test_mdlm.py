@@ -123,16 +123,46 @@ def test_held_out_bound_weighs_each_batch_by_its_tokens():
 
 def test_held_out_bound_of_full_batches_is_the_mean_of_batch_means_and_its_error():
     """Where every batch is full (the windows a multiple of the batch, as every reported bound was)
-    the token-weighted estimate and its standard error are the unweighted ones."""
+    the token-weighted estimate and its standard error are the unweighted ones, over the batches of
+    windows, each averaged over its passes."""
     g = torch.Generator().manual_seed(7)
     w = torch.randint(3, 9, (96, 8), generator=g)
     cost = lambda x, gen: (float(x.double().sum() + torch.rand(1, generator=gen, dtype=torch.float64) * 50),)
     (v, se), = per_token_bound(cost, w, samples=3, batch_size=32, seed=1)
     gen = torch.Generator().manual_seed(1)
-    means = torch.tensor([cost(w[i:i + 32], gen)[0] / w[i:i + 32].numel() for _ in range(3) for i in range(0, 96, 32)],
-                         dtype=torch.float64)
+    means = torch.tensor([[cost(w[i:i + 32], gen)[0] / w[i:i + 32].numel() for i in range(0, 96, 32)] for _ in range(3)],
+                         dtype=torch.float64).mean(0)
     assert v == pytest.approx(float(means.mean()), rel=1e-12)
     assert se == pytest.approx(float(means.std() / len(means) ** 0.5), rel=1e-9)
+
+
+def test_held_out_bound_error_does_not_shrink_with_passes_over_the_same_windows():
+    """More corruption draws over the same windows cannot make the windows more: a cost that is the
+    windows' alone keeps its error whatever the passes (counting each pass as a batch divided it by
+    √samples)."""
+    w = torch.randint(3, 9, (128, 8), generator=torch.Generator().manual_seed(3))
+    cost = lambda x, gen: (float(x.double().sum()),)
+    (_, one), = per_token_bound(cost, w, samples=1, batch_size=16)
+    (_, eight), = per_token_bound(cost, w, samples=8, batch_size=16)
+    assert one > 0 and eight == pytest.approx(one, rel=1e-12)
+
+
+def test_ar_held_out_nll_counts_every_window_token_the_first_at_its_unigram_frequency():
+    """A uniform AR model (zero weights) costs log V for each predicted token; each window's first
+    token, which it never predicts, costs its frequency in the windows: here token 5 opens half the
+    windows and is a quarter of all tokens."""
+    from diffuse.ar import nll_per_token
+    model = tiny(vocab=33, causal=True)
+    for p in model.parameters():
+        torch.nn.init.zeros_(p)
+    w = torch.full((4, 8), 7, dtype=torch.long)
+    w[:2, 0] = 5
+    w[2:, 0] = 6
+    w[:2, 1:4] = 5
+    unigram = torch.bincount(w.reshape(-1), minlength=33).double() / w.numel()
+    first = -float(torch.log(unigram[w[:, 0]]).sum())
+    expected = (first + 4 * 7 * math.log(33)) / w.numel()
+    assert nll_per_token(model, w) == pytest.approx(expected, rel=1e-5)
 
 
 def hole_batch(vocab=64):
