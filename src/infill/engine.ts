@@ -289,7 +289,12 @@ export class InfillEngine {
   private syntaxView({ text, holes, languageId }: InfillRequest): SyntaxView | undefined {
     const { syntax } = this;
     if (!syntax || languageId === undefined) return undefined;
-    const [from, to] = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end, languageId);
+    const window = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end, languageId);
+    if (window === undefined) {
+      this.log.debug('syntax: not checked, the lines around the holes are too long');
+      return undefined;
+    }
+    const [from, to] = window;
     let before: { errors: number | undefined } | undefined;
     return { languageId, from, to, errorsBefore: () => (before ??= { errors: syntax.errors(text.slice(from, to), languageId) }).errors };
   }

@@ -1,4 +1,5 @@
 import { BLOCK_OPENER, type HoleShape } from './holeShape';
+import { linesWithin } from './lines';
 import { MARGIN_CHARS } from './nearHoles';
 import type { InfillRequest } from './types';
 
@@ -35,8 +36,7 @@ export function indentVariants(request: InfillRequest, shape: HoleShape, eol: st
   // Only the whole lines within nearHoles' margin of the hole: a long document's slice keeps them
   // whatever the canvas, so its variants are the whole document's (50 lines of 800 characters
   // reach past the margin); a line reaching past it (a minified file's) is not read at all.
-  const first = at <= MARGIN_CHARS ? 0 : text.indexOf('\n', at - MARGIN_CHARS - 1) + 1;
-  const last = at + MARGIN_CHARS >= text.length ? text.length : text.lastIndexOf('\n', at + MARGIN_CHARS - 1) + 1;
+  const [first, last] = linesWithin(text, at, at, MARGIN_CHARS);
   const before = text.slice(first, at).split('\n').filter((line) => line.trim() !== '');
   const after = text.slice(at, last).split('\n').filter((line) => line.trim() !== '');
   const previous = before.at(-1);

@@ -1,3 +1,4 @@
+import { lineEnd, lineStart } from './lines';
 import { stringAround, TRIPLE_QUOTES, tripleQuoted } from './tripleQuotes';
 import type { InfillRequest } from './types';
 import { MAX_CHARS_PER_TOKEN } from './window';
@@ -31,15 +32,9 @@ export function nearHoles(request: InfillRequest, canvasTokens: number): InfillR
   const after = holes[holes.length - 1].end + reach;
   const cut = before <= 0 ? 0 : lineStart(text, before);
   const from = cut > 0 && request.languageId === 'python' ? outsideStrings(text, cut) : cut;
-  const lineEnd = after >= text.length ? -1 : text.indexOf('\n', after);
-  const to = lineEnd < 0 ? text.length : lineEnd + 1;
+  const to = lineEnd(text, after);
   if (from === 0 && to === text.length) return request;
   return { ...request, text: text.slice(from, to), holes: holes.map((hole) => ({ ...hole, start: hole.start - from, end: hole.end - from })) };
-}
-
-/** The start of the line `at` is on. */
-function lineStart(text: string, at: number): number {
-  return text.lastIndexOf('\n', at - 1) + 1;
 }
 
 /**

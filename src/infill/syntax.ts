@@ -1,3 +1,5 @@
+import { lineEnd, lineStart, linesWithin } from './lines';
+import { MARGIN_CHARS } from './nearHoles';
 import { stringAround, tripleQuoted, TRIPLE_QUOTES } from './tripleQuotes';
 
 /**
@@ -17,15 +19,24 @@ export const SYNTAX_WINDOW_CHARS = 4000;
  * far after `end`. In Python the window never starts inside a triple-quoted string (an odd count of
  * one delimiter before it): it starts at the line that opens the string, or the rest would be read
  * inside out, code as string and the string as code.
+ * It never reaches more than nearHoles' margin (MARGIN_CHARS) from the holes: a long document's
+ * slice keeps that much on each side whatever the canvas, so the window is the same cut or whole,
+ * and a minified file's or a data file's line (800 KB) is not parsed whole for each candidate. A
+ * line at the window's edge that reaches past it is left out; where the holes' own lines, or the
+ * string the window would start in, reach past it, there is no window (undefined) and no check:
+ * cut inside a line, the window could start inside a string or a comment and read the holes' line
+ * inside out, which would rank the cut, not the fills.
  */
-export function syntaxWindow(text: string, start: number, end: number, languageId?: string): [number, number] {
-  let from = start <= SYNTAX_WINDOW_CHARS ? 0 : text.lastIndexOf('\n', start - SYNTAX_WINDOW_CHARS) + 1;
+export function syntaxWindow(text: string, start: number, end: number, languageId?: string): [number, number] | undefined {
+  const [near, far] = linesWithin(text, start, end, MARGIN_CHARS);
+  if (near > lineStart(text, start) || far < lineEnd(text, end)) return undefined;
+  let from = Math.max(near, lineStart(text, start - SYNTAX_WINDOW_CHARS));
   if (languageId === 'python') {
     for (const quote of TRIPLE_QUOTES) {
       const string = stringAround(tripleQuoted(text, quote), from);
-      if (string) from = text.lastIndexOf('\n', string.open) + 1;
+      if (string) from = lineStart(text, string.open);
     }
+    if (from < near) return undefined;
   }
-  const cut = text.indexOf('\n', end + SYNTAX_WINDOW_CHARS);
-  return [from, cut < 0 ? text.length : cut + 1];
+  return [from, Math.min(far, lineEnd(text, end + SYNTAX_WINDOW_CHARS))];
 }

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../../src/infill';
+import { MARGIN_CHARS } from '../../src/infill/nearHoles';
 import { syntaxWindow, SYNTAX_WINDOW_CHARS } from '../../src/infill/syntax';
 import { loadSyntaxChecker } from '../../src/syntax/treeSitterChecker';
-import { FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
+import { answers, FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
 describe('syntax check: tree-sitter', () => {
@@ -27,18 +28,35 @@ describe('syntax check: tree-sitter', () => {
   it('parses only a window of whole lines around the holes', () => {
     const line = 'x = 1\n';
     const text = line.repeat(2000);
-    const [from, to] = syntaxWindow(text, 6000, 6000);
+    const [from, to] = syntaxWindow(text, 6000, 6000)!;
     assert.ok(from > 0 && to < text.length && text[from - 1] === '\n' && text[to - 1] === '\n');
     assert.ok(6000 - from >= SYNTAX_WINDOW_CHARS && to - 6000 >= SYNTAX_WINDOW_CHARS);
     assert.deepEqual(syntaxWindow('short', 2, 3), [0, 5]);
   });
 
+  it("reaches no further than nearHoles' margin: a longer line at its edge is left out, and a hole on one has no window", () => {
+    const data = `DATA = "${'a'.repeat(MARGIN_CHARS)}"\n`;
+    const code = 'def f(x):\n    y = 1\n    return y\n';
+    const text = `${data}${code}${data}`;
+    const at = text.indexOf('1\n');
+    assert.deepEqual(syntaxWindow(text, at, at + 1), [data.length, data.length + code.length], 'the whole lines between the long ones');
+    // the hole's line starts, or ends, more than the margin away
+    assert.equal(syntaxWindow(text, data.length - 5, data.length - 5), undefined);
+    assert.equal(syntaxWindow(text, text.length - data.length + 5, text.length - data.length + 5), undefined);
+    const short = 'x = 1\n'.repeat(1000);
+    assert.equal(syntaxWindow(`${data}${short}`, data.length + 2, data.length + 2)![0], data.length, 'the long line the window would start on is left out');
+    const docstring = `def f():\n    """${'words\n'.repeat(MARGIN_CHARS / 6)}"""\n    return 1\n`;
+    const end = docstring.indexOf('return 1');
+    assert.equal(syntaxWindow(docstring, end, end, 'python'), undefined, 'the string the Python window would start in opens past the margin');
+    assert.ok(syntaxWindow(docstring, end, end, 'typescript'));
+  });
+
   it('starts a Python window at the line that opens a triple-quoted string it would cut', () => {
     const docstring = `def f():\n    """Lines:\n${'    more words\n'.repeat(400)}    """\n    return 1\n`;
     const end = docstring.indexOf('return 1');
-    const [from] = syntaxWindow(docstring, end, end, 'python');
+    const [from] = syntaxWindow(docstring, end, end, 'python')!;
     assert.equal(from, docstring.indexOf('    """Lines'));
-    const [plain] = syntaxWindow(docstring, end, end, 'typescript');
+    const [plain] = syntaxWindow(docstring, end, end, 'typescript')!;
     assert.ok(plain > from, 'other languages keep the plain window');
   });
 });
@@ -92,6 +110,29 @@ describe('InfillEngine: candidates that add parse errors', () => {
     assert.deepEqual(await fill('#deny_', 'toy'), ['ok1', false], "the line above the canvas makes '(' an error");
     assert.deepEqual(await fill('#allow', 'toy'), ['(', true]);
     assert.deepEqual(await fill('#deny_', 'other'), ['(', false], 'no check in a language without a grammar');
+  });
+
+  it("parses a window within nearHoles' margin of a document of 800 KB lines, and fills it; none where the hole is on such a line", async () => {
+    const checker = await loadSyntaxChecker();
+    const parsed: number[] = [];
+    const syntax: SyntaxChecker = { errors: (window, language) => (parsed.push(window.length), checker.errors(window, language)) };
+    const tokenizer = new FakeTokenizer();
+    const written = await tokenizer.ids('x');
+    let start = 0;
+    const denoiser = new FakeDenoiser(fakeSpec(), (row, position) => answers([start, written])(row, position));
+    const engine = new InfillEngine({ denoiser, tokenizer }, undefined, { syntax });
+    const options: InfillOptions = { ...DEFAULT_INFILL_OPTIONS, lengths: [1, 2], inlineLengths: undefined, steps: 2, contextTokens: 64, pruneAfter: undefined };
+    const data = (name: string) => `${name} = "${'a'.repeat(800_000)}"\n`;
+    const text = `${data('A')}${data('B')}def f(x):\n    y = \n    return y\n${data('C')}`;
+    const fill = async (at: number) => {
+      const result = await engine.fill({ text, holes: [{ start: at, end: at }], languageId: 'python' }, options, { onPlan: (plan) => (start = plan.layout.rows[0][0].start) });
+      return result.candidates[0].fills[0].text;
+    };
+    assert.equal(await fill(text.indexOf('y = ') + 4), 'x');
+    assert.ok(parsed.length > 0 && parsed.every((length) => length <= 2 * MARGIN_CHARS), `parsed ${parsed.join(', ')} characters`);
+    parsed.length = 0;
+    assert.equal(await fill(text.indexOf('C = ') + 1000), 'x');
+    assert.deepEqual(parsed, [], 'no window of whole lines around the hole stays within the margin');
   });
 
   it('parses the window without a fill once per fill, though a prune preview ranks the rows before the final ranking does', async () => {
