@@ -1,15 +1,15 @@
 import { lineEnd, lineStart } from './lines';
-import { stringAround, TRIPLE_QUOTES, tripleQuoted } from './tripleQuotes';
+import { outsideStrings } from './tripleQuotes';
 import type { InfillRequest } from './types';
 import { MAX_CHARS_PER_TOKEN } from './window';
 
 /**
  * Characters kept on each side of the holes besides what the canvas can read: as far as the
- * syntax check's window (syntax.ts) and the indentation variants (indentVariants.ts) read, and more
- * than any run of lines a fill is compared with. What the
- * cut saves is work on the rest: re-spacing, reading its indentation and scanning it for a
- * repeated suffix took 0.3 s a fill in a 5.6 MB Python file (a keystroke's fill in the editor,
- * which sends the whole document) and 5.3 s in a 20 MB one.
+ * syntax check's window (syntax.ts) and the indentation variants (indentVariants.ts) read, and
+ * more than any run of lines a fill is compared with. What the cut saves is work on the rest:
+ * re-spacing, reading its indentation and scanning it for a repeated suffix took 0.3 s a fill in a
+ * 5.6 MB Python file (a keystroke's fill in the editor, which sends the whole document) and 5.3 s
+ * in a 20 MB one.
  */
 export const MARGIN_CHARS = 32_768;
 
@@ -31,28 +31,9 @@ export function nearHoles(request: InfillRequest, canvasTokens: number): InfillR
   const before = holes[0].start - reach;
   const after = holes[holes.length - 1].end + reach;
   const cut = before <= 0 ? 0 : lineStart(text, before);
-  const from = cut > 0 && request.languageId === 'python' ? outsideStrings(text, cut) : cut;
+  // not out of an unclosed one: going back to a lone delimiter in a comment would keep the whole file
+  const from = cut > 0 && request.languageId === 'python' ? outsideStrings(text, cut, false) : cut;
   const to = lineEnd(text, after);
   if (from === 0 && to === text.length) return request;
   return { ...request, text: text.slice(from, to), holes: holes.map((hole) => ({ ...hole, start: hole.start - from, end: hole.end - from })) };
-}
-
-/**
- * `from`, or the start of the line that opens the triple-quoted string around it (of either kind,
- * in turn). Not an unclosed one (a lone delimiter in a comment): no delimiter after it is left to
- * be read the wrong way, and going back to it would keep the whole file.
- */
-function outsideStrings(text: string, from: number): number {
-  const strings = TRIPLE_QUOTES.map((quote) => tripleQuoted(text, quote));
-  for (let moved = true; moved && from > 0; ) {
-    moved = false;
-    for (const of of strings) {
-      const around = stringAround(of, from);
-      if (around !== undefined && around.close !== Infinity) {
-        from = lineStart(text, around.open);
-        moved = true;
-      }
-    }
-  }
-  return from;
 }

@@ -1,6 +1,6 @@
 import { lineEnd, lineStart, linesWithin } from './lines';
 import { MARGIN_CHARS } from './nearHoles';
-import { stringAround, tripleQuoted, TRIPLE_QUOTES } from './tripleQuotes';
+import { outsideStrings } from './tripleQuotes';
 
 /**
  * A parser's verdict on a filled document, for dropping candidates that break the syntax. The
@@ -32,10 +32,8 @@ export function syntaxWindow(text: string, start: number, end: number, languageI
   if (near > lineStart(text, start) || far < lineEnd(text, end)) return undefined;
   let from = Math.max(near, lineStart(text, start - SYNTAX_WINDOW_CHARS));
   if (languageId === 'python') {
-    for (const quote of TRIPLE_QUOTES) {
-      const string = stringAround(tripleQuoted(text, quote), from);
-      if (string) from = lineStart(text, string.open);
-    }
+    // out of an unclosed string too: the holes may be in one being written, which is no code
+    from = outsideStrings(text, from, true);
     if (from < near) return undefined;
   }
   return [from, Math.min(far, lineEnd(text, end + SYNTAX_WINDOW_CHARS))];

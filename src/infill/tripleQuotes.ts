@@ -1,3 +1,5 @@
+import { lineStart } from './lines';
+
 /**
  * Python's triple-quoted strings, read by parity: the delimiters of one kind pair off in turn from
  * the start of the text, so one in a comment or inside a string of the other kind counts too. No
@@ -38,4 +40,26 @@ export function stringAround(strings: readonly TripleQuoted[], offset: number): 
   }
   const string = strings[after - 1];
   return string !== undefined && offset < string.close ? string : undefined;
+}
+
+/**
+ * `from`, or the start of the line that opens the triple-quoted string around it, again until no
+ * string holds it (out of one kind may be inside one of the other): a text cut there is read as
+ * Python reads the whole, not code as string and a string as code. An unclosed string (a lone
+ * delimiter, in a comment say) holds it only where `unclosed` asks: no delimiter after it is left
+ * to be read the wrong way, so only what is inside it would be.
+ */
+export function outsideStrings(text: string, from: number, unclosed: boolean): number {
+  const strings = TRIPLE_QUOTES.map((quote) => tripleQuoted(text, quote));
+  for (let moved = true; moved && from > 0; ) {
+    moved = false;
+    for (const of of strings) {
+      const around = stringAround(of, from);
+      if (around !== undefined && (unclosed || around.close !== Infinity)) {
+        from = lineStart(text, around.open);
+        moved = true;
+      }
+    }
+  }
+  return from;
 }

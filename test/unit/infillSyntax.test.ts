@@ -51,6 +51,14 @@ describe('syntax check: tree-sitter', () => {
     assert.ok(syntaxWindow(docstring, end, end, 'typescript'));
   });
 
+  it("moves a Python window's start out of strings until none holds it: out of one kind into the other, then out of that", () => {
+    // Read by parity, the ''' in the first string opens one that the comment closes: the window
+    // moved out of that starts inside the """ string, which must then move it again.
+    const text = `s = """\n'''\n"""\n${'x = 1\n'.repeat(1000)}# '''\ny = \n`;
+    const at = text.length - 1;
+    assert.deepEqual(syntaxWindow(text, at, at, 'python'), [0, text.length]);
+  });
+
   it('starts a Python window at the line that opens a triple-quoted string it would cut', () => {
     const docstring = `def f():\n    """Lines:\n${'    more words\n'.repeat(400)}    """\n    return 1\n`;
     const end = docstring.indexOf('return 1');
