@@ -71,7 +71,7 @@ export class ModelManager extends Disposable {
    * model. Never rejects.
    */
   load(nameOrDir: string | undefined, options: { force?: boolean } = {}): Promise<boolean> {
-    const dir = resolveModel(nameOrDir, modelPathBase(this.settings.writeLayer('model').level));
+    const dir = resolveModel(nameOrDir, modelPathBase(this.settings.writeLayer('model').level, vscode.workspace));
     if (!options.force && this._active?.dir === dir && this._state.kind === 'ready') return Promise.resolve(true);
     const generation = ++this.generation;
     this.loading?.abort();

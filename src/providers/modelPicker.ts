@@ -34,7 +34,7 @@ export class ModelPicker {
   private async save(choice: string): Promise<void> {
     const { level, own } = this.settings.writeLayer('model');
     if (level === 'user') return this.settings.update('model', choice);
-    const base = modelPathBase(level);
+    const base = modelPathBase(level, vscode.workspace);
     const dir = resolveModel(choice, base);
     if (typeof own === 'string' && resolveModel(own, base) === dir) return;
     // a bundled model's name stays a name; a folder is named from the workspace where it lies inside it
@@ -44,7 +44,7 @@ export class ModelPicker {
   private async ask(): Promise<string | undefined> {
     const current = this.models.active?.dir;
     // The active model is listed even when it came from "Browse…" and no model folder holds it.
-    const base = modelPathBase(this.settings.writeLayer('modelFolders').level);
+    const base = modelPathBase(this.settings.writeLayer('modelFolders').level, vscode.workspace);
     const entries = await findModels([...this.settings.current.modelFolders, ...(current ? [current] : [])], base);
     const pick = (entry: ModelEntry): ModelPick => ({
       label: entry.dir === current ? `$(check) ${entry.name}` : entry.name,
