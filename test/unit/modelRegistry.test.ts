@@ -43,6 +43,14 @@ describe('model registry', () => {
     ]);
   });
 
+  it('resolves a relative entry against the base the caller gives (the settings\' folder), not the working directory', async () => {
+    const a = modelDir('base', 'shared', 'a-model');
+    const single = modelDir('base', 'single');
+    const base = path.join(root, 'base');
+    const found = (await findModels(['shared', './single', '../base/shared'], base)).filter((m) => m.source === 'folder');
+    assert.deepEqual(found.map((m) => m.dir), [a, single]);
+  });
+
   it('describes each model by the family and graph its meta.json names, and lists a folder once', async () => {
     const roulette = modelDirWith(JSON.stringify({ family: 'cedd', graph: 'roulette' }), 'kinds', 'cedd-roulette');
     const md4 = modelDirWith(JSON.stringify({ family: 'md4', graph: 'absorb' }), 'kinds', 'md4');
