@@ -1,5 +1,6 @@
 // The "Denoising" view: sampler settings bound to the user's settings (through the extension),
-// and the last fill's trace, named, scrubbable by step and replayable. Runs in the webview under a nonce CSP.
+// and the last fill's trace, named, scrubbable by step and replayable; where one "Diffuse fill" filled its
+// holes one after another, each hole's, stepped through. Runs in the webview under a nonce CSP.
 // @ts-check
 (function () {
   // @ts-ignore acquireVsCodeApi is provided by the webview host
@@ -10,9 +11,14 @@
   const stepsHint = $('stepsHint'), stepsReset = $('stepsReset'), defaultMark = $('defaultMark');
   const scrub = $('scrub'), scrubValue = $('scrubValue'), colour = $('colour'), traceBox = $('trace');
   const origin = $('origin'), replay = $('replay');
-  /** @type {{steps: number, tokens: {text: string, step: number, confidence: number, pad: boolean, hole: number}[]} | undefined} */
-  let trace = vscode.getState()?.trace;
-  origin.textContent = vscode.getState()?.caption ?? '';
+  const holes = $('holes'), holeValue = $('holeValue'), prevHole = $('prevHole'), nextHole = $('nextHole');
+  /** @typedef {{steps: number, tokens: {text: string, step: number, confidence: number, pad: boolean, hole: number}[]}} Trace */
+  /** The last request's traces (one per fill), each with its caption and its "hole k of N" label. @type {{trace: Trace, caption: string, label: string}[]} */
+  let traces = vscode.getState()?.traces ?? [];
+  /** Which of them is shown. */
+  let shown = vscode.getState()?.shown ?? traces.length - 1;
+  /** @type {Trace | undefined} */
+  let trace;
   let defaultSteps = 0;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   let replaying;
@@ -41,6 +47,8 @@
     }, tickMs);
   });
   colour.addEventListener('change', () => { saveState(); render(); });
+  prevHole.addEventListener('click', () => show(shown - 1));
+  nextHole.addEventListener('click', () => show(shown + 1));
 
   window.addEventListener('message', (event) => {
     const message = event.data;
@@ -58,16 +66,29 @@
       strategy.value = message.strategy;
       threshold.value = String(message.threshold);
       temperature.value = String(message.temperature);
-    } else if (message.type === 'trace') {
-      stopReplay();
-      trace = message.trace;
-      origin.textContent = message.caption;
-      scrub.max = String(trace.steps);
-      scrub.value = String(trace.steps);
-      saveState();
-      render();
+    } else if (message.type === 'traces') {
+      // the newest fill's, so that a request's holes show as they are filled; the arrows step back
+      traces = message.traces;
+      show(traces.length - 1);
     }
   });
+
+  /** Shows trace `index` of the request's (kept in range), all its tokens revealed. */
+  function show(index) {
+    stopReplay();
+    shown = Math.max(0, Math.min(traces.length - 1, index));
+    const entry = traces[shown];
+    trace = entry?.trace;
+    origin.textContent = entry?.caption ?? '';
+    holes.hidden = traces.length < 2;
+    holeValue.textContent = entry?.label ?? '';
+    prevHole.disabled = shown <= 0;
+    nextHole.disabled = shown >= traces.length - 1;
+    scrub.max = String(trace?.steps ?? 0);
+    scrub.value = scrub.max;
+    saveState();
+    render();
+  }
 
   function clampNumber(input) {
     const value = Number(input.value);
@@ -75,7 +96,7 @@
   }
 
   function saveState() {
-    vscode.setState({ trace, caption: origin.textContent, colour: colour.value });
+    vscode.setState({ traces, shown, colour: colour.value });
   }
 
   function stopReplay() {
@@ -123,6 +144,6 @@
     return text.replace(/\n/g, '↵\n').replace(/\t/g, '→') || '·';
   }
 
-  render();
+  show(shown);
   vscode.postMessage({ type: 'ready' });
 })();

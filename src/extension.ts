@@ -70,5 +70,6 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     notice: () => notices.latest,
     statusBar: () => statusBar.shown,
     suggestionToggle: () => toggle.shown,
+    denoiseTraces: () => filler.lastTraces.map(({ origin: { file, line } }) => ({ file, line })),
   };
 }

@@ -21,8 +21,10 @@ const SHOWN: readonly SettingKey[] = [...WRITABLE, 'maxHoleTokens'];
  * settings, and the last fill's denoising trace (tokens by reveal step and confidence), named by
  * file, line and time, with a legend, scrubbable by step and replayable. The slider runs from 1
  * to the hole's slots (`diffuse.maxHoleTokens`: more steps than slots reveal nothing more) with
- * the default marked, so no click lands on an extreme value. The HTML only loads
- * `media/denoise.{js,css}` under a nonce-based CSP.
+ * the default marked, so no click lands on an extreme value. Where one "Diffuse fill" filled its
+ * holes one after another (too far apart for one canvas), the view holds each hole's trace, says
+ * which it shows ("hole k of N") and steps between them. The HTML only loads `media/denoise.{js,css}`
+ * under a nonce-based CSP.
  */
 export class DenoiseView extends Disposable implements vscode.WebviewViewProvider {
   static readonly viewId = 'diffuse.denoiseView';
@@ -33,7 +35,7 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
     this._register(settings.onDidChange((keys) => {
       if (keys.some((key) => SHOWN.includes(key))) this.postSettings();
     }));
-    this._register(filler.onDidTrace((trace) => this.postTrace(trace)));
+    this._register(filler.onDidTrace((traces) => this.postTraces(traces)));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -53,7 +55,7 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
   private async receive(message: FromView): Promise<void> {
     if (message?.type === 'ready') {
       this.postSettings();
-      if (this.filler.lastTrace) this.postTrace(this.filler.lastTrace);
+      if (this.filler.lastTraces.length > 0) this.postTraces(this.filler.lastTraces);
     } else if (message?.type === 'set' && WRITABLE.includes(message.key)) {
       // The settings normalizer rejects a bad value, so a stray message cannot break sampling.
       await this.settings.update(message.key, message.value);
@@ -70,11 +72,15 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
     });
   }
 
-  private postTrace(trace: ShownTrace): void {
-    const { file, line, finishedAt, ms } = trace.origin;
-    const when = vscode.l10n.t('at {0}, {1} ms', new Date(finishedAt).toLocaleTimeString(), Math.round(ms));
-    const caption = file !== undefined && line !== undefined ? `${vscode.l10n.t('{0}, line {1}', file, line)} · ${when}` : when;
-    void this.view?.webview.postMessage({ type: 'trace', trace, caption });
+  /** The last request's traces, one per fill (a hole each where "Diffuse fill" filled them one after another), each with its caption. */
+  private postTraces(traces: readonly ShownTrace[]): void {
+    const captioned = traces.map((trace, i) => {
+      const { file, line, finishedAt, ms } = trace.origin;
+      const when = vscode.l10n.t('at {0}, {1} ms', new Date(finishedAt).toLocaleTimeString(), Math.round(ms));
+      const caption = file !== undefined && line !== undefined ? `${vscode.l10n.t('{0}, line {1}', file, line)} · ${when}` : when;
+      return { trace, caption, label: vscode.l10n.t('hole {0} of {1}', i + 1, traces.length) };
+    });
+    void this.view?.webview.postMessage({ type: 'traces', traces: captioned });
   }
 
   private html(webview: vscode.Webview, media: vscode.Uri): string {

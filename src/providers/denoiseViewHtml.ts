@@ -15,8 +15,9 @@ export interface DenoisePage {
 
 /**
  * The "Denoising" view's HTML: its strategy choices and input bounds come from the sampler's list
- * and the settings' ranges, so the view offers exactly what the settings accept. The page loads
- * only media/denoise.{js,css}, under a nonce-based CSP.
+ * and the settings' ranges, so the view offers exactly what the settings accept. Arrows step
+ * between the holes' traces of a "Diffuse fill" that filled them one after another (hidden until
+ * one does). The page loads only media/denoise.{js,css}, under a nonce-based CSP.
  */
 export function denoiseViewHtml(page: DenoisePage): string {
   const t = (s: string): string => escapeHtml(page.translate(s));
@@ -54,6 +55,11 @@ ${STRATEGIES.map((strategy) => `    <option value="${strategy}">${t(strategy)}</
 <section aria-labelledby="traceTitle">
   <h2 id="traceTitle">${t('Last fill')}</h2>
   <div id="origin" class="hint"></div>
+  <div id="holes" class="holes" hidden>
+    <button type="button" id="prevHole" title="${t('Previous hole of this fill')}" aria-label="${t('Previous hole of this fill')}">‹</button>
+    <output id="holeValue" aria-live="polite"></output>
+    <button type="button" id="nextHole" title="${t('Next hole of this fill')}" aria-label="${t('Next hole of this fill')}">›</button>
+  </div>
   <div class="trace-controls">
     <label for="scrub">${t('Step')} <output id="scrubValue" for="scrub"></output></label>
     <div class="scrub"><input type="range" id="scrub" min="0" max="0" value="0" disabled><button type="button" id="replay" disabled title="${t('Replay the fill step by step')}">▶ ${t('Replay')}</button></div>

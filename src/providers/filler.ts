@@ -50,20 +50,30 @@ export interface FillRequestOptions {
   readonly ahead?: boolean;
 }
 
+/** One fill of a request's fills made one after another (`Filler.asOneFill`), with the signal of them all. */
+export type OneOfFills = (request: InfillRequest, overrides?: Omit<FillRequestOptions, 'signal'>) => Promise<InfillResult | undefined>;
+
+/** The traces of one request's fills, by the fill's place in it; the one a fill publishes goes at `index`. */
+interface TraceSlot {
+  readonly traces: Array<ShownTrace | undefined>;
+  readonly index: number;
+}
+
 /**
  * Runs fills on the active model with the current settings, and keeps what the rest of the UI
  * shows about them: the activity (filling k/N, last latency), the last fill's options and counts
- * (for tests and the log), and the denoising trace of the last sampled fill (for the view).
+ * (for tests and the log), and the denoising traces of the last sampled request (for the view):
+ * one, or one per hole of a "Diffuse fill" whose holes were filled one after another.
  */
 export class Filler extends Disposable {
   private readonly _onDidChangeActivity = this._register(new vscode.EventEmitter<Activity>());
   readonly onDidChangeActivity = this._onDidChangeActivity.event;
-  private readonly _onDidTrace = this._register(new vscode.EventEmitter<ShownTrace>());
+  private readonly _onDidTrace = this._register(new vscode.EventEmitter<readonly ShownTrace[]>());
   readonly onDidTrace = this._onDidTrace.event;
   private readonly log: Logger;
   private engine: { model: LoadedModel; engine: InfillEngine; denoiser: SharedDenoiser } | undefined;
   private _lastFill: LastFill | undefined;
-  private _lastTrace: ShownTrace | undefined;
+  private _lastTraces: readonly ShownTrace[] = [];
   /** Latency of the last fill that completed. */
   private lastMs: number | undefined;
   private _activity: Activity = { kind: 'idle' };
@@ -89,8 +99,9 @@ export class Filler extends Disposable {
     return this._lastFill;
   }
 
-  get lastTrace(): ShownTrace | undefined {
-    return this._lastTrace;
+  /** The last request's traces, in the order of its fills; empty before the first. */
+  get lastTraces(): readonly ShownTrace[] {
+    return this._lastTraces;
   }
 
   get activity(): Activity {
@@ -138,7 +149,12 @@ export class Filler extends Disposable {
    * Fills `request` on the active model. Resolves to undefined when there is no model or the
    * signal aborted the run; rejects on any other failure (the caller decides how to surface it).
    */
-  async fill(request: InfillRequest, overrides: FillRequestOptions = {}): Promise<InfillResult | undefined> {
+  fill(request: InfillRequest, overrides: FillRequestOptions = {}): Promise<InfillResult | undefined> {
+    return this.fillInto(request, overrides, { traces: [], index: 0 });
+  }
+
+  /** `fill`, whose trace is published as the fill at `slot` of its request's. */
+  private async fillInto(request: InfillRequest, overrides: FillRequestOptions, slot: TraceSlot): Promise<InfillResult | undefined> {
     const model = this.models.active;
     if (!model) {
       this.log.debug(`no model loaded (${this.models.state.kind}); nothing to fill`);
@@ -177,7 +193,7 @@ export class Filler extends Disposable {
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
       this.lastMs = result.ms;
-      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0);
+      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0, slot);
       return result;
     } catch (error) {
       if (!isAbortError(error)) throw error;
@@ -191,20 +207,24 @@ export class Filler extends Disposable {
 
   /**
    * Runs `work`, the fills of one request made one after another ("Diffuse fill" of holes too far
-   * apart for one canvas), as one fill to the UI: the activity stays 'filling' between them, so the
-   * status bar's click and "Diffuse: Cancel Fill" stop the rest, and the last latency is the whole
-   * request's once it completes. Resolves to what `work` does (undefined: cancelled or given up).
+   * apart for one canvas) through the `fill` it is given, as one fill to the UI: the activity stays
+   * 'filling' between them, so the status bar's click and "Diffuse: Cancel Fill" stop the rest; the
+   * last latency is the whole request's once it completes; and the view shows the traces of them
+   * all, each added as its fill ends. Resolves to what `work` does (undefined: cancelled or given up).
    */
-  async asOneFill<T>(signal: AbortSignal, work: (signal: AbortSignal) => Promise<T | undefined>): Promise<T | undefined> {
+  async asOneFill<T>(signal: AbortSignal, work: (fill: OneOfFills) => Promise<T | undefined>): Promise<T | undefined> {
     const own = new AbortController();
     this.running.add(own);
     const started = performance.now();
     // each fill of `work` sets the latency it took: one that does not complete shows the one before
     const lastBefore = this.lastMs;
     const each = AbortSignal.any([signal, own.signal]);
+    const traces: Array<ShownTrace | undefined> = [];
+    let fills = 0;
+    const fill: OneOfFills = (request, overrides = {}) => this.fillInto(request, { ...overrides, signal: each }, { traces, index: fills++ });
     let completed = false;
     try {
-      const result = await work(each);
+      const result = await work(fill);
       completed = result !== undefined && !each.aborted;
       return result;
     } finally {
@@ -248,13 +268,17 @@ export class Filler extends Disposable {
     }
   }
 
-  /** Publishes the trace of batch row `row` (the winning candidate's) for the denoising view. */
-  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, origin: TraceOrigin, row: number): Promise<void> {
+  /**
+   * Publishes the trace of batch row `row` (the winning candidate's) for the denoising view, with
+   * those of its request's earlier fills (`slot`): by place, as decoding may end out of order.
+   */
+  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, origin: TraceOrigin, row: number, slot: TraceSlot): Promise<void> {
     try {
       const trace = await recorder.result((ids) => model.tokenizer.decode(ids), row);
       if (!trace || this.isDisposed) return;
-      this._lastTrace = { ...trace, origin };
-      this._onDidTrace.fire(this._lastTrace);
+      slot.traces[slot.index] = { ...trace, origin };
+      this._lastTraces = slot.traces.filter((shown) => shown !== undefined);
+      this._onDidTrace.fire(this._lastTraces);
     } catch (error) {
       this.log.debug(`no trace: ${errorMessage(error)}`);
     }

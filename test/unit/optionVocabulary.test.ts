@@ -85,4 +85,13 @@ describe('option vocabulary: one writer per fact', () => {
     assert.deepEqual(bounds('temperature'), SETTING_RANGES.temperature);
     assert.equal(bounds('steps').min, SETTING_RANGES.steps.min);
   });
+
+  it('the Denoising view has arrows between the holes\' traces of one fill, hidden until there are several', () => {
+    const html = denoiseViewHtml({ nonce: 'n', cspSource: 'csp', script: 's.js', style: 's.css', translate: (text) => `<${text}>` });
+    const holes = /<div id="holes"[^>]*>([\s\S]*?)<\/div>/.exec(html);
+    assert.ok(holes, 'no #holes');
+    assert.match(holes[0], /^<div id="holes" class="holes" hidden>/);
+    assert.deepEqual([...holes[1].matchAll(/<(button|output) [^>]*id="(\w+)"/g)].map((m) => m[2]), ['prevHole', 'holeValue', 'nextHole']);
+    assert.match(holes[1], /aria-label="&#60;Previous hole of this fill&#62;"/, 'labels translated and escaped');
+  });
 });

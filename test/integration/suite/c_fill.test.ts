@@ -76,6 +76,10 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     const starts = diffuse.fillPreview()?.proposals.map((p) => p.start);
     assert.deepEqual(starts, [8, editor.document.offsetAt(new vscode.Position(last, 7))]);
     assert.equal(diffuse.lastFill()?.holes, 1, 'the last fill was one hole\'s own');
+    // the denoising view holds both holes' traces, in order, not only the last one's (published once decoded)
+    const lines = () => diffuse.denoiseTraces().map((origin) => origin.line);
+    await waitFor(() => lines().length === 2, `both holes' traces (the view holds ${lines().length})`);
+    assert.deepEqual(lines(), [1, last + 1]);
   });
 
   it('three empty cursors: one line each, nothing written on Reject, one undo step after Accept', async () => {
