@@ -10,7 +10,8 @@ Filters: unknown extensions, binary (NUL byte / not UTF-8), oversized, minified,
 generator's header or path), repetitive (zlib shrinks it below a tenth: tables, templates), the
 licence policy (a package whose recorded licence withholds the use: licences.withholds_use),
 benchmark datasets (by path name), decontamination (benchmark markers in the text: `def
-check(candidate)`, HumanEval/MBPP/APPS/DS-1000/CodeContests/MultiPL-E names and task ids; any
+check(candidate)`, HumanEval/MBPP/APPS/DS-1000/CodeContests/MultiPL-E names and task ids, two
+definitions of HumanEval entry points; any
 13-gram of code tokens shared with an MBPP task's program, setup and tests, by hash, and a file that
 is exactly a program shorter than 13 tokens: load_decontam, decontam/make_hashes.py), exact duplicates (sha256 of the
 content: vendored copies) and near duplicates (MinHash LSH over word 5-shingles, datasketch; the
@@ -99,8 +100,43 @@ MAVEN_ARTIFACT_FOLDER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*__[A-Za-z0-9_][
 # its copyright file holds the package's debian/copyright (or its upstream licence files, joined)
 DEBIAN_PACKAGE_FOLDER = re.compile(r"^[a-z0-9][a-z0-9+.-]+_[0-9][A-Za-z0-9.+~-]*$")
 
+# HumanEval's distinctive entry-point names (written from memory, never read from the benchmark, whose
+# data must not be downloaded), lower-cased as marker_of reads the text. Left out: names any code defines
+# (add, median, unique, common, fib, digits, search, histogram, compare, exchange, is_prime, is_palindrome,
+# encrypt, encode, solve, multiply, maximum, intersection, sort_array, sum_squares, longest, strlen,
+# concatenate, factorize, remove_duplicates, ...). One such definition alone says little (a library's
+# rolling_max, a validator's valid_date, a utility's string_to_md5 or decimal_to_binary); a file defining
+# two or more distinct names of the list is a HumanEval solution set under another name (none among
+# ~360,000 Python files of library, algorithmic and exercise code checked on 2026-12-05; one name: 235).
+HUMANEVAL_ENTRY_POINTS = (
+    "has_close_elements separate_paren_groups truncate_number below_zero mean_absolute_deviation intersperse "
+    "parse_nested_parens filter_by_substring sum_product rolling_max make_palindrome string_xor all_prefixes "
+    "string_sequence count_distinct_characters parse_music how_many_times sort_numbers find_closest_elements "
+    "rescale_to_unit filter_integers largest_divisor flip_case filter_by_prefix get_positive find_zero sort_third "
+    "sort_even encode_cyclic decode_cyclic prime_fib triples_sum_to_zero car_race_collision incr_list "
+    "pairs_sum_to_zero change_base fib4 encode_shift decode_shift remove_vowels below_threshold same_chars "
+    "correct_bracketing largest_prime_factor fibfib vowels_count circular_shift digitsum fruit_distribution "
+    "strange_sort_list will_it_fly smallest_change total_match is_multiply_prime is_simple_power iscube hex_key "
+    "decimal_to_binary is_happy numerical_letter_grade prime_length starts_one_ends anti_shuffle next_smallest "
+    "is_bored any_int skjkasdkd check_dict_case count_up_to count_upper closest_integer make_a_pile words_string "
+    "choose_num rounded_avg unique_digits by_length even_odd_palindrome count_nums move_one_ball reverse_delete "
+    "odd_count minsubarraysum max_fill select_words get_closest_vowel match_parens add_elements get_odd_collatz "
+    "valid_date split_words prod_signs minpath is_nested check_if_last_char_is_a_letter can_arrange "
+    "largest_smallest_integers compare_one is_equal_to_sum_even special_factorial fix_spaces file_name_check "
+    "words_in_sentence order_by_points specialfilter get_max_triples sorted_list_sum x_or_y double_the_difference "
+    "strongest_extension cycpattern_check even_odd_count int_to_mini_roman right_angle_triangle do_algebra "
+    "string_to_md5 generate_integers").split()
+_HUMANEVAL_DEF = re.compile(r"(?<![\w.])def\s+(" + "|".join(HUMANEVAL_ENTRY_POINTS) + r")\s*\(")
+
+
+def defines_humaneval_entry_points(low, at_least=2):
+    """Whether a (lower-cased) text defines at_least distinct HUMANEVAL_ENTRY_POINTS names."""
+    return len(set(_HUMANEVAL_DEF.findall(low))) >= at_least
+
+
 # benchmark markers in a file's lower-cased text (decontamination): (reason, substrings, a regular
-# expression that must match too when a substring alone says too little)
+# expression that must match too when a substring alone says too little, or a function of the
+# lower-cased text that must be true)
 BENCHMARK_MARKERS = [
     ("check_candidate", ("def check(candidate)",), None),
     ("humaneval", ("humaneval", "human_eval", "human-eval", "human eval"), None),
@@ -112,6 +148,7 @@ BENCHMARK_MARKERS = [
     ("codecontests", ("codecontests", "code_contests", "code-contests"), None),
     ("multipl_e", ("multipl-e", "multipl_e", "multiple-e", "multiple_e"), re.compile(r"\bmultiple?[-_]e\b")),
     ("evalplus", ("evalplus", "livecodebench", "bigcodebench", "cruxeval"), None),
+    ("humaneval_entry_points", ("def ",), defines_humaneval_entry_points),
 ]
 DEFAULT_DECONTAM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "decontam", "mbpp_13gram_hashes.txt.gz")
@@ -441,7 +478,7 @@ def marker_of(text):
     """The benchmark marker a text carries (its reason name), or None."""
     low = text.lower()
     for name, subs, rx in BENCHMARK_MARKERS:
-        if any(s in low for s in subs) and (rx is None or rx.search(low)):
+        if any(s in low for s in subs) and (rx is None or (rx(low) if callable(rx) else rx.search(low))):
             return name
     return None
 

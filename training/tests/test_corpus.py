@@ -137,6 +137,15 @@ def test_benchmark_markers_dropped():
     assert marker_of("INSTALLED_APPS = []\n# multiple entries, multiple_entries\n") is None
 
 
+def test_humaneval_entry_points_marker_needs_two_definitions():
+    two = "def below_zero(ops):\n    return False\n\n\nclass S:\n    def  minSubArraySum (self, a):\n        return min(a)\n"
+    assert marker_of(two) == "humaneval_entry_points"
+    assert marker_of("def truncate_number(x):\n    return x % 1.0\n\ndef truncate_number(y):\n    pass\n") is None
+    assert marker_of("def rolling_max(xs):\n    return xs\n\nprint(below_zero([1]))\n") is None   # a call, no def
+    assert marker_of("def below_zero_x(ops):\n    pass\ndef my_below_zero(o):\n    pass\n") is None
+    assert marker_of("def add(a, b):\n    return a + b\ndef median(xs):\n    pass\n") is None   # generic names
+
+
 def test_manifest_counts_and_workers_agree(tmp_path):
     root = tmp_path / "src"
     write(root, "pkg/PKG-INFO", "Metadata-Version: 2.1\nName: pkg\nLicense-Expression: BSD-3-Clause\n\nlong text\n")
