@@ -78,7 +78,9 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
       const { file, line, finishedAt, ms } = trace.origin;
       const when = vscode.l10n.t('at {0}, {1} ms', new Date(finishedAt).toLocaleTimeString(), Math.round(ms));
       const caption = file !== undefined && line !== undefined ? `${vscode.l10n.t('{0}, line {1}', file, line)} · ${when}` : when;
-      return { trace, caption, label: vscode.l10n.t('hole {0} of {1}', i + 1, traces.length) };
+      // the request's own count: while its later holes fill, or where one published no trace (a cache hit), the list is shorter
+      const { index, count } = trace.origin.hole ?? { index: i + 1, count: traces.length };
+      return { trace, caption, label: vscode.l10n.t('hole {0} of {1}', index, count) };
     });
     void this.view?.webview.postMessage({ type: 'traces', traces: captioned });
   }

@@ -133,7 +133,7 @@ export class FillCommand {
         // the user's typing wins (fillEditor proposes nothing then): no fill of the holes left is wasted on it
         if (document.isClosed || document.version !== version) return undefined;
         progress.report({ message: vscode.l10n.t('hole {0} of {1}', i + 1, request.holes.length) });
-        const result = await fill({ ...request, holes: [hole] }, { source: source(hole.start) });
+        const result = await fill({ ...request, holes: [hole] }, { source: { ...source(hole.start), hole: { index: i + 1, count: request.holes.length } } });
         if (!result) return undefined;
         fills.push(result.candidates[0]?.fills[0]);
       }

@@ -43,7 +43,7 @@ export interface FillRequestOptions {
   /** Whether a hole inside a line keeps the model's line breaks (InfillOptions.inlineBreaks); default: the engine's. */
   readonly inlineBreaks?: boolean;
   /** Where the (first) hole is, for the denoising view. */
-  readonly source?: { readonly file: string; readonly line: number };
+  readonly source?: Pick<TraceOrigin, 'file' | 'line' | 'hole'>;
   /** Told how long each of this fill's forward passes waited for the model and took. */
   readonly onForwardPass?: (time: PassTime) => void;
   /** Begun at a keystroke, before VS Code asked for it (typingAhead.ts): for the log and tests. */

@@ -80,6 +80,8 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     const lines = () => diffuse.denoiseTraces().map((origin) => origin.line);
     await waitFor(() => lines().length === 2, `both holes' traces (the view holds ${lines().length})`);
     assert.deepEqual(lines(), [1, last + 1]);
+    // each says its place in the request, which the view's "hole k of N" reads (not the traces' count so far)
+    assert.deepEqual(diffuse.denoiseTraces().map((origin) => origin.hole), [{ index: 1, count: 2 }, { index: 2, count: 2 }]);
   });
 
   it('three empty cursors: one line each, nothing written on Reject, one undo step after Accept', async () => {
