@@ -8,6 +8,7 @@
     #    algorithms, data structures, exercises or puzzles, less the pinned ones (--exclude=a,b)
     python3 -m diffuse.pypi_corpus select --vocabulary=algorithmic --top=4000 \
         --exclude=training/pypi-corpus/gpu-image.txt,training/pypi-corpus/packages.txt --out=algo-candidates.txt
+    #    (--vocabulary=exercise: beginner, homework, calculator and small math/string/list utility packages)
     #    or (--unranked_since=YYYY-MM) a reproducible random sample of the unranked packages: every row
     #    without a rank, of that month or later, with a summary, in a salted-sha256 order of the names
     python3 -m diffuse.pypi_corpus select --unranked_since=2025-01 --top=6000 \
@@ -20,7 +21,7 @@
     python3 -m diffuse.pypi_corpus pack --root=/data/pypi/pypi --kept=kept.txt --out=.corpus [--part_mib=24]
     # measure a kept list by diffuse.algorithmic.density (the distribution), keeping its dense Python files
     python3 -m diffuse.pypi_corpus dense --root=/data/algo/pypi --kept=kept.txt --prefix=algo \
-        --min_density=0.4 --max_bytes=65536 --out=dense.txt
+        --min_density=0.4 --max_bytes=65536 [--max_package_bytes=1048576] --out=dense.txt
 
 Fetching goes through pip's own index finder and HTTP session (the registry's simple index, hashes
 checked) but not `pip download`: that prepares each sdist's metadata by running its build backend in
@@ -98,7 +99,44 @@ BENCH_TEXT = re.compile(r"human-?eval|mbpp|\bapps\b|code-?contests|ds-?1000|mult
 # from such sites' problems, solutions and tests (the model issue's benchmark list)
 CONTEST_TEXT = re.compile(r"leet-?code|codeforces|atcoder|hackerrank|codechef|kattis|topcoder|online[ -]judge"
                           r"|competitive[ -]programming|programming contest|競技プログラミング|競プロ|力扣|竞赛", re.I)
-VOCABULARIES = {"algorithmic": (ALGO_MATCH, ALGO_PREFER)}
+# --vocabulary=exercise: the second extension of that kind (2026-12-05). MBPP's functions are beginner
+# exercises (lists, strings, numbers), and PyPI holds thousands of packages of exactly that: a student's
+# first package, a homework or course package, a calculator, prime/Fibonacci/factorial/palindrome
+# checkers, math, string and list utilities, geometry and matrix helpers. Words like "calculator",
+# "utility functions", "geometry" or "matrix" also name domain libraries (a tax calculator, an AWS
+# helper, a CAD kernel, GPU matrices), so a row whose text names a library field or a service (EXER_AVOID:
+# ML, APIs, clouds, science, finance, GUIs, CLIs, frameworks) never matches; EXER_PREFER (beginner,
+# homework, practice, "my first", the classic exercise topics) goes first, the broad words after.
+EXER_AVOID = (
+    r"tensorflow|pytorch|\btorch\b|keras|neural|deep learning|machine learning|\bml\b|\bllms?\b|\bgpt|\bai\b|agent|\bmcp\b"
+    r"|\bapi\b|\bsdk\b|django|flask|fastapi|\baws\b|azure|cloud|kubernetes|docker|blockchain|crypto|\bnft|bitcoin|ethereum"
+    r"|\bdna\b|genom|protein|molecul|quantum|astro|seismic|finance|trading|stock|\btax|loan|mortgage|invest|payroll|salary"
+    r"|carbon|emission|\bgis\b|geospatial|\bcad\b|\bcfd\b|finite element|dicom|\bmri\b|lidar|robot|\bros\b|selenium|scrap"
+    r"|telegram|discord|slack|whatsapp|chatbot|streamlit|jupyter|notebook|dashboard|pandas|dataframe|spark|\bsql|database"
+    r"|\bgui\b|tkinter|pyqt|\bcli\b|terminal|command[- ]line|wrapper|client|server|plugin|extension|framework|platform")
+_EXER_STRONG = (
+    r"\bbeginners?\b|\bhomework|\bassignments? (?:\d|solution|for|of|in)|(?:python|coding|programming) practice"
+    r"|practice (?:problems?|questions?|exercises?|programs?)"
+    r"|(?:for|by) (?:cs |programming |python )?students|student (?:projects?|exercises?|assignments?|code)"
+    r"|learn(?:ing)? python|python (?:course|basics|for beginners|learning)|\bmy first\b|number ?theory|\bprimes\b"
+    r"|prime (?:numbers?|factors?|factori[sz]ation|checker|check|sieve)|is ?prime"
+    r"|fibonacci|factorial|palindrom|anagram|\brecursion\b|recursive functions?|basic (?:math|arithmetic)|simple (?:math|arithmetic)"
+    r"|arithmetic (?:operations?|functions?)|math(?:ematical)? (?:operations|functions)|(?:simple|basic|tiny|small) calculator"
+    r"|calculator (?:package|module|library|app)"
+    r"|combinatorics|permutations?|combinations|matrix (?:operations?|multiplication|functions)|\bgcd\b"
+    r"|greatest common divisor|\blcm\b|roman numerals?|collatz|sieve of|armstrong|perfect numbers?|leap years?|caesar cipher"
+    r"|string (?:utilit|manipulation|functions|operations)|list (?:utilit|manipulation|functions|operations)"
+    r"|(?:number|math|maths|array) (?:utilit|helpers?|functions)"
+    r"|simple (?:python )?functions|cs ?50|cs ?101|初学者|入门|练习|作业|計算機|计算器")
+_EXER_WEAK = (
+    r"\bcalculators?\b|\btutorials?\b|\beducation(?:al)?\b|\bteach|learning purpose|\bgeometr|\btoy\b|utility functions"
+    r"|helper functions|\barithmetic|polynomials?|\bfractions?\b|\btriangles?\b|sudoku|tic.?tac.?toe|\bmatri(?:x|ces)\b"
+    r"|\bcourses?\b|\bpractic[ei]|\bassignments?\b|\bstudents?\b|\bprimes?\b|\bcoursework\b|combinatori|\bsieve\b|\bschool\b"
+    r"|\blessons?\b|\bexams?\b|first (?:python )?(?:package|library|module|project)|\bdigits?\b|unit conver"
+    r"|temperature conver|\bbmi\b|\bvowels?\b")
+EXER_MATCH = re.compile(r"(?s)^(?!.*(?:" + EXER_AVOID + r")).*?(?:" + _EXER_STRONG + "|" + _EXER_WEAK + ")", re.I)
+EXER_PREFER = re.compile(_EXER_STRONG, re.I)
+VOCABULARIES = {"algorithmic": (ALGO_MATCH, ALGO_PREFER), "exercise": (EXER_MATCH, EXER_PREFER)}
 # --unranked_since: the salt of the order in which the unranked rows are taken (a fixed shuffle)
 UNRANKED_SALT = "diffuse-unranked-1"
 
@@ -114,7 +152,7 @@ class SelectConfig:
     exclude: str = "training/pypi-corpus/gpu-image.txt"   # files of names (or name==version), comma-separated
     top: int = 1500                                     # candidates written, in the selection's order
     out: str = "candidates.txt"
-    vocabulary: str = ""     # '': the rank column's top; 'algorithmic': every row matching ALGO_MATCH
+    vocabulary: str = ""     # '': the rank column's top; 'algorithmic' (ALGO_MATCH) or 'exercise' (EXER_MATCH): every row matching
     unranked_since: str = ""  # 'YYYY-MM': every unranked row of that month or later with a summary, shuffled
 
 
@@ -560,6 +598,10 @@ class DenseConfig:
     prefix: str = "pypi"
     min_density: float = 0.4             # diffuse.algorithmic.density: computation share of the code lines
     max_bytes: int = 0                   # and not bigger than this (0: any size the corpus keeps)
+    # a package whose kept Python files (vendored environments aside) add up to more than this is a
+    # library, not exercise code: none of its files kept (0: no limit). The exercise extension's
+    # beginner packages hold a median of 1.3 KB of Python; passagemath or a physics toolkit, megabytes
+    max_package_bytes: int = 0
     workers: int = 2
 
 
@@ -589,8 +631,12 @@ def dense(cfg: DenseConfig):
         b = "0" if d == 0 else f"{min(int(d * 10), 9) / 10:.1f}"
         bins[b][0] += 1
         bins[b][1] += n
+    package_bytes = {}
+    for k, n in zip(keys, sizes):
+        package_bytes[k.split("/")[1]] = package_bytes.get(k.split("/")[1], 0) + n
+    too_big = {p for p, n in package_bytes.items() if cfg.max_package_bytes and n > cfg.max_package_bytes}
     keep = [(k, n) for k, d, n in zip(keys, dens, sizes)
-            if d >= cfg.min_density and (not cfg.max_bytes or n <= cfg.max_bytes)]
+            if d >= cfg.min_density and (not cfg.max_bytes or n <= cfg.max_bytes) and k.split("/")[1] not in too_big]
     if cfg.out:
         with open(cfg.out, "w", encoding="utf-8") as f:
             f.write("".join(k + "\n" for k, _ in keep))
@@ -599,7 +645,8 @@ def dense(cfg: DenseConfig):
             "mean_density_by_bytes": round(sum(d * n for d, n in zip(dens, sizes)) / total, 3),
             "share_bytes_over_min": round(sum(n for d, n in zip(dens, sizes) if d >= cfg.min_density) / total, 3),
             "kept_files": len(keep), "kept_bytes": sum(n for _, n in keep),
-            "packages": len({k.split("/")[1] for k, _ in keep}), "bins_files_bytes": bins}
+            "packages": len({k.split("/")[1] for k, _ in keep}), "packages_over_max": len(too_big),
+            "bins_files_bytes": bins}
 
 
 COMMANDS = {"select": (SelectConfig, select), "fetch": (FetchConfig, fetch), "pack": (PackConfig, pack),

@@ -6,7 +6,7 @@ import tarfile
 
 from diffuse.licences import licence_from_metadata, withholds_use
 from diffuse import pypi_corpus
-from diffuse.pypi_corpus import (ALGO_MATCH, BENCH_PACKAGE, DenseConfig, FetchConfig, PackConfig, SelectConfig,
+from diffuse.pypi_corpus import (ALGO_MATCH, BENCH_PACKAGE, EXER_MATCH, EXER_PREFER, DenseConfig, FetchConfig, PackConfig, SelectConfig,
                                  canonical, dense, extract, fetch_one, pack, select)
 
 
@@ -57,6 +57,38 @@ def test_select_algorithmic_vocabulary(tmp_path):
     assert r["dropped"] == {"excluded": 1, "benchmark": 3, "no_version": 0, "contest": 3}
     assert (r["matched"], r["preferred"]) == (12, 2)
     assert not ALGO_MATCH.search("ML-DSA-65 signatures") and ALGO_MATCH.search("dsa practice")
+
+
+def test_select_exercise_vocabulary(tmp_path):
+    # beginner/exercise words first (by rank, then the latest), broad words after; a library field or a
+    # service in the text (EXER_AVOID) never matches; benchmark and contest text, pinned names never
+    tsv = tmp_path / "pypi.tsv"
+    tsv.write_text("name\tversion\tmonth\trank_among_15000_most_downloaded\tsummary\n"
+                   "geo-shapes\t1.0\t2026-05\t\tPlane geometry for triangles and circles\n"
+                   "my-calc\t0.2\t2019-01\t\tA simple calculator package for beginners\n"
+                   "prime-tools\t1.1\t2024-03\t\tPrime numbers and Fibonacci\n"
+                   "popular-strings\t3.0\t2025-01\t900\tString manipulation helpers\n"
+                   "old-calc\t0.1\t2016-01\t\tA calculator\n"
+                   "tax-calc\t1.0\t2025-01\t\tA UK tax calculator\n"
+                   "matrix-gpu\t1.0\t2025-01\t\tMatrix operations in PyTorch\n"
+                   "aws-utils\t1.0\t2025-01\t\tUtility functions for AWS\n"
+                   "humaneval-practice\t1.0\t2025-01\t\tPractice problems\n"
+                   "homework-eval\t1.0\t2025-01\t\tEvaluation of homework\n"
+                   "cf-beginner\t1.0\t2025-01\t\tBeginner solutions for Codeforces\n"
+                   "pinned-calc\t1.0\t2025-01\t\tbasic math functions\n"
+                   "requests\t2.0\t2026-01\t3\tHTTP for humans\n")
+    pins = tmp_path / "algorithmic-packages.txt"
+    pins.write_text("pinned_calc==0.9\n")
+    out = tmp_path / "c.txt"
+    r = select(SelectConfig(tsv=str(tsv), exclude=str(pins), top=10, out=str(out), vocabulary="exercise"))
+    assert out.read_text().split() == ["popular-strings==3.0", "prime-tools==1.1", "my-calc==0.2", "geo-shapes==1.0",
+                                       "old-calc==0.1"]
+    assert r["dropped"] == {"excluded": 1, "benchmark": 2, "no_version": 0, "contest": 1}
+    assert (r["matched"], r["preferred"]) == (9, 3)
+    assert EXER_MATCH.search("my first python package") and EXER_PREFER.search("My first python package")
+    assert EXER_MATCH.search("palindrome checker") and not EXER_MATCH.search("machine learning course for students")
+    assert EXER_MATCH.search("homework 3") and not EXER_PREFER.search("A calculator")
+    assert not EXER_MATCH.search("requests HTTP for humans")
 
 
 def test_select_unranked_since_is_a_stable_shuffle(tmp_path):
@@ -310,3 +342,23 @@ def test_dense_keeps_computation_and_measures(tmp_path):
     assert out.read_text().split() == ["algo/p-1.0/p/num.py"]   # not the wiring, the vendored pip, the long file
     assert (r["python_files"], r["vendored_env_files"], r["kept_files"], r["packages"]) == (3, 1, 1, 1)
     assert r["bins_files_bytes"]["0"][0] == 1 and sum(f for f, _ in r["bins_files_bytes"].values()) == 3
+
+
+def test_dense_leaves_out_packages_over_max_package_bytes(tmp_path):
+    compute = ("def primes(n):\n    out = []\n    for k in range(2, n):\n        if all(k % d for d in range(2, k)):\n"
+               "            out.append(k)\n    return out\n")
+    files = {"exer/small-1.0/s.py": compute, "exer/lib-2.0/a.py": compute, "exer/lib-2.0/b.py": compute,
+             "exer/lib-2.0/env/site-packages/pip/x.py": compute * 5}
+    for k, text in files.items():
+        path = tmp_path / "pypi" / k[len("exer/"):]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (tmp_path / "kept.txt").write_text("".join(k + "\n" for k in files))
+    out = tmp_path / "dense.txt"
+    r = dense(DenseConfig(root=str(tmp_path / "pypi"), kept=str(tmp_path / "kept.txt"), prefix="exer", out=str(out),
+                          min_density=0.4, max_package_bytes=len(compute) * 2 - 1, workers=1))
+    assert out.read_text().split() == ["exer/small-1.0/s.py"]   # lib's two files are over, its vendored pip not counted
+    assert (r["kept_files"], r["packages"], r["packages_over_max"]) == (1, 1, 1)
+    r = dense(DenseConfig(root=str(tmp_path / "pypi"), kept=str(tmp_path / "kept.txt"), prefix="exer", out=str(out),
+                          min_density=0.4, max_package_bytes=len(compute) * 2, workers=1))
+    assert (r["kept_files"], r["packages_over_max"]) == (3, 0)
