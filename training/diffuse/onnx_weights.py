@@ -50,6 +50,13 @@ def state_dict_from_onnx(path, model):
     return out
 
 
+def graph_blocks(path):
+    """How many transformer blocks the exported graph in `path` holds (its LayerNorms name each one)."""
+    import onnx
+    from .grow import block_count
+    return block_count(i.name for i in onnx.load(path, load_external_data=False).graph.initializer)
+
+
 def _find(name, inits):
     for key in (name + "__fp16", name):
         if key in inits:

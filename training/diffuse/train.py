@@ -30,7 +30,7 @@ from .families import Family
 from .ema import UPDATE_EVERY as EMA_UPDATE_EVERY, ema_checkpoint, ema_dir, weight_average
 from .expand import PADDINGS as EXPAND_PADDINGS, ExpandMerges, check_share as check_expand_share
 from .file_heads import code_start
-from .grow import deepened, source_layers
+from .grow import block_count, deepened, kept_blocks, selected, source_layers
 from .qat import enable as enable_qat4
 from .mdlm import HostDrawnStream
 from .model import Denoiser, ModelConfig
@@ -93,6 +93,7 @@ class TrainConfig:
     resume: bool = True
     init_from: str = ""              # weights to start from when out_dir holds no checkpoint: a model.onnx (onnx_weights.py) or a ckpt.pt (initial_weights)
     init_deepen: int = 1             # > 1: init_from has n_layer / this many blocks, each grown into this many (grow.py)
+    init_layers: str = ""            # init_from's blocks to keep, one per block, e.g. "0,2,4,6,8,10": a shallower model (grow.py)
     qat4_from: float = 0.0           # > 0: from this share of the schedule on, train through int8from4 weights (qat.py)
     qat4_block: int = 32             # their 4-bit block (quantize.py --block)
     # system
@@ -222,7 +223,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
         if master:
             log(json.dumps({"resumed": ckpt_path, "step": step, "tokens_seen": tokens_seen}))
     elif cfg.init_from:
-        model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen, grow_vocab=expand_id is not None))
+        model.load_state_dict(initial_weights(cfg.init_from, model, cfg.init_deepen, grow_vocab=expand_id is not None, layers=cfg.init_layers))
         weights_digest = digest_of(cfg.init_from)
         if master:
             log(json.dumps({"initialised_from": cfg.init_from}))
@@ -414,19 +415,24 @@ def digest_of(path):
     return int(sha256_file(path)[:8], 16)
 
 
-def initial_weights(path, model, deepen=1, grow_vocab=False):
+def initial_weights(path, model, deepen=1, grow_vocab=False, layers=""):
     """The state dict `--init_from` names: an exported model.onnx (the bundled model, continued), or
     another run's training checkpoint, ckpt.pt, of the same shape: an AR run's starts an
     AR-initialised MDLM (DiffuLLaMA / Dream; the model issue's ablation). With `deepen` > 1 the
-    source has 1/deepen of the model's blocks, each grown into `deepen` (grow.py). The optimiser
-    restarts. With `grow_vocab` (a run that trains the expand token, expand.py) the source may have
-    one token fewer: its embedding grows by a row (with_vocab)."""
-    layers = source_layers(model.cfg.n_layer, deepen)
+    source has 1/deepen of the model's blocks, each grown into `deepen`; with `layers` ('0,2,4')
+    the model has those of the source's blocks (grow.py). The optimiser restarts. With `grow_vocab`
+    (a run that trains the expand token, expand.py) the source may have one token fewer: its
+    embedding grows by a row (with_vocab)."""
+    if layers and deepen != 1:
+        raise ValueError("init_layers with init_deepen: a model is grown or cut, not both")
+    depth = source_layers(model.cfg.n_layer, deepen)
     if path.endswith(".pt"):
         state = torch.load(path, map_location="cpu")["model"]
+        depth = block_count(state) if layers else depth
     else:
-        from .onnx_weights import state_dict_from_onnx
-        source = model if deepen == 1 else Denoiser(replace(model.cfg, n_layer=layers))
+        from .onnx_weights import graph_blocks, state_dict_from_onnx
+        depth = graph_blocks(path) if layers else depth
+        source = model if depth == model.cfg.n_layer else Denoiser(replace(model.cfg, n_layer=depth))
         try:
             state = state_dict_from_onnx(path, source)
         except ValueError as error:
@@ -438,6 +444,8 @@ def initial_weights(path, model, deepen=1, grow_vocab=False):
                 raise error from None
     if grow_vocab:
         state = with_vocab(state, model.cfg.vocab_size)
+    if layers:
+        return selected(state, kept_blocks(layers, model.cfg.n_layer, depth))
     return state if deepen == 1 else deepened(state, deepen)
 
 

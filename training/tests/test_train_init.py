@@ -103,3 +103,46 @@ def test_expand_share_is_mdlm_s_with_random_holes():
                        (TrainConfig(expand_share=1.5), "must be in")]:
         with pytest.raises(ValueError, match=words):
             train(cfg, docs=["x = 1\n"] * 4)
+
+
+def _perturbed(n_layer, seed):
+    torch.manual_seed(seed)
+    model = Denoiser(ModelConfig(**{**SHAPE, "n_layer": n_layer}))
+    with torch.no_grad():        # no two LayerNorms alike: the exporter shares equal constants
+        for p in model.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    return model
+
+
+@pytest.mark.parametrize("kind", ["ckpt.pt", "model.onnx"])
+def test_a_shallower_model_keeps_the_named_blocks_of_its_source_and_every_other_weight(tmp_path, kind):
+    source = _perturbed(4, 3)
+    path = str(tmp_path / kind)
+    if kind == "ckpt.pt":
+        torch.save({"model": source.state_dict()}, path)
+    else:
+        pytest.importorskip("onnx")
+        from diffuse.export import export_onnx
+        export_onnx(source, path)
+    cut = Denoiser(ModelConfig(**SHAPE))                  # two blocks
+    cut.load_state_dict(initial_weights(path, cut, layers="1,3"))
+    for mine, theirs in ((cut.blocks[0], source.blocks[1]), (cut.blocks[1], source.blocks[3])):
+        for (name, a), (_, b) in zip(mine.state_dict().items(), theirs.state_dict().items()):
+            torch.testing.assert_close(a, b, rtol=0, atol=1e-6, msg=name)
+    torch.testing.assert_close(cut.wte.weight, source.wte.weight, rtol=0, atol=1e-6)
+    torch.testing.assert_close(cut.ln_f.weight, source.ln_f.weight, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("spec, error", [
+    ("0", "1 blocks for a model of n_layer=2"),
+    ("1,0", "ascending"),
+    ("2,4", "ascending block numbers of the source's 0..3"),
+    ("0,x", "comma-separated block numbers"),
+])
+def test_block_lists_that_do_not_fit_are_refused_naming_the_flag(tmp_path, spec, error):
+    path = str(tmp_path / "ckpt.pt")
+    torch.save({"model": _perturbed(4, 4).state_dict()}, path)
+    with pytest.raises(ValueError, match=f"init_layers='{spec}'.*{error}"):
+        initial_weights(path, Denoiser(ModelConfig(**SHAPE)), layers=spec)
+    with pytest.raises(ValueError, match="grown or cut"):
+        initial_weights(path, Denoiser(ModelConfig(**SHAPE)), deepen=2, layers="0,1")
