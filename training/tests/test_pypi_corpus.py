@@ -325,17 +325,24 @@ def test_pack_splits_a_package_too_big_for_one_part(tmp_path):
     assert [os.path.basename(p["part"]) for p in parts] == ["pypi-01.tar.xz", "pypi-02.tar.xz", "pypi-03.tar.xz"]
 
 
-def test_dense_keeps_computation_and_measures(tmp_path):
-    compute = ("def primes(n):\n    out = []\n    for k in range(2, n):\n        if all(k % d for d in range(2, k)):\n"
-               "            out.append(k)\n    return out\n")
-    wiring = "import os\nimport sys\nfrom a import b\nfrom c import d\nX = b(d)\nY = os.path\n\n\nclass C(b):\n    pass\n"
-    files = {"algo/p-1.0/p/num.py": compute, "algo/p-1.0/p/wire.py": wiring, "algo/p-1.0/README.md": compute,
-             "algo/q-2.0/env/Lib/site-packages/pip/x.py": compute, "algo/q-2.0/big.py": compute * 20}
+COMPUTE = ("def primes(n):\n    out = []\n    for k in range(2, n):\n        if all(k % d for d in range(2, k)):\n"
+           "            out.append(k)\n    return out\n")
+
+
+def packed_tree(tmp_path, prefix, files):
+    """`files` (kept-list path -> text) written under tmp_path/pypi, and the kept list naming them."""
     for k, text in files.items():
-        path = tmp_path / "pypi" / k[len("algo/"):]
+        path = tmp_path / "pypi" / k[len(prefix) + 1:]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     (tmp_path / "kept.txt").write_text("".join(k + "\n" for k in files))
+
+
+def test_dense_keeps_computation_and_measures(tmp_path):
+    compute = COMPUTE
+    wiring = "import os\nimport sys\nfrom a import b\nfrom c import d\nX = b(d)\nY = os.path\n\n\nclass C(b):\n    pass\n"
+    packed_tree(tmp_path, "algo", {"algo/p-1.0/p/num.py": compute, "algo/p-1.0/p/wire.py": wiring, "algo/p-1.0/README.md": compute,
+                                   "algo/q-2.0/env/Lib/site-packages/pip/x.py": compute, "algo/q-2.0/big.py": compute * 20})
     out = tmp_path / "dense.txt"
     r = dense(DenseConfig(root=str(tmp_path / "pypi"), kept=str(tmp_path / "kept.txt"), prefix="algo", out=str(out),
                           min_density=0.5, max_bytes=1000, workers=1))
@@ -345,15 +352,9 @@ def test_dense_keeps_computation_and_measures(tmp_path):
 
 
 def test_dense_leaves_out_packages_over_max_package_bytes(tmp_path):
-    compute = ("def primes(n):\n    out = []\n    for k in range(2, n):\n        if all(k % d for d in range(2, k)):\n"
-               "            out.append(k)\n    return out\n")
-    files = {"exer/small-1.0/s.py": compute, "exer/lib-2.0/a.py": compute, "exer/lib-2.0/b.py": compute,
-             "exer/lib-2.0/env/site-packages/pip/x.py": compute * 5}
-    for k, text in files.items():
-        path = tmp_path / "pypi" / k[len("exer/"):]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    (tmp_path / "kept.txt").write_text("".join(k + "\n" for k in files))
+    compute = COMPUTE
+    packed_tree(tmp_path, "exer", {"exer/small-1.0/s.py": compute, "exer/lib-2.0/a.py": compute, "exer/lib-2.0/b.py": compute,
+                                   "exer/lib-2.0/env/site-packages/pip/x.py": compute * 5})
     out = tmp_path / "dense.txt"
     r = dense(DenseConfig(root=str(tmp_path / "pypi"), kept=str(tmp_path / "kept.txt"), prefix="exer", out=str(out),
                           min_density=0.4, max_package_bytes=len(compute) * 2 - 1, workers=1))
