@@ -67,9 +67,12 @@
       threshold.value = String(message.threshold);
       temperature.value = String(message.temperature);
     } else if (message.type === 'traces') {
-      // the newest fill's, so that a request's holes show as they are filled; the arrows step back
+      // the newest fill's, so that a request's holes show as they are filled; the arrows step back.
+      // The answer to `ready` (the view shown again) keeps the hole the user had on screen, if it is
+      // still the same fill's (its caption names the fill's time).
+      const kept = message.restore && message.traces[shown]?.caption === traces[shown]?.caption;
       traces = message.traces;
-      show(traces.length - 1);
+      show(kept ? shown : traces.length - 1);
     }
   });
 

@@ -55,7 +55,7 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
   private async receive(message: FromView): Promise<void> {
     if (message?.type === 'ready') {
       this.postSettings();
-      if (this.filler.lastTraces.length > 0) this.postTraces(this.filler.lastTraces);
+      if (this.filler.lastTraces.length > 0) this.postTraces(this.filler.lastTraces, true);
     } else if (message?.type === 'set' && WRITABLE.includes(message.key)) {
       // The settings normalizer rejects a bad value, so a stray message cannot break sampling.
       await this.settings.update(message.key, message.value);
@@ -73,7 +73,7 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
   }
 
   /** The last request's traces, one per fill (a hole each where "Diffuse fill" filled them one after another), each with its caption. */
-  private postTraces(traces: readonly ShownTrace[]): void {
+  private postTraces(traces: readonly ShownTrace[], restore = false): void {
     const captioned = traces.map((trace, i) => {
       const { file, line, finishedAt, ms } = trace.origin;
       const when = vscode.l10n.t('at {0}, {1} ms', new Date(finishedAt).toLocaleTimeString(), Math.round(ms));
@@ -82,7 +82,8 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
       const { index, count } = trace.origin.hole ?? { index: i + 1, count: traces.length };
       return { trace, caption, label: vscode.l10n.t('hole {0} of {1}', index, count) };
     });
-    void this.view?.webview.postMessage({ type: 'traces', traces: captioned });
+    // `restore`: the view (re)opened and asked; it keeps the hole it showed rather than jumping to the newest
+    void this.view?.webview.postMessage({ type: 'traces', traces: captioned, restore });
   }
 
   private html(webview: vscode.Webview, media: vscode.Uri): string {

@@ -76,11 +76,17 @@ describe('the denoising view\'s script: the holes of one "Diffuse fill"', () => 
     assert.deepEqual([p.$('holes').hidden, p.$('origin').textContent, shownText(p)], [true, 'file.py, line 10', 'q']);
   });
 
-  it('comes back (the view hidden and shown again) on the hole it showed', () => {
+  it('comes back (the view hidden and shown again) on the hole it showed, after the extension answers its `ready`', () => {
+    const traces = [hole(1, 2, 'ab', 2), hole(2, 2, 'xyz', 3)];
     const first = page();
-    first.post({ type: 'traces', traces: [hole(1, 2, 'ab', 2), hole(2, 2, 'xyz', 3)] });
+    first.post({ type: 'traces', traces });
     first.$('prevHole').dispatch('click');
     const again = page(first.state());
     assert.deepEqual([again.$('holes').hidden, again.$('holeValue').textContent, shownText(again)], [false, 'hole 1 of 2', 'ab']);
+    again.post({ type: 'traces', traces, restore: true });          // DenoiseView's answer to `ready`
+    assert.deepEqual([again.$('holeValue').textContent, shownText(again)], ['hole 1 of 2', 'ab']);
+    const other = [{ ...hole(1, 2, 'cd', 2), caption: 'other.py, line 5' }, { ...hole(2, 2, 'uvw', 3), caption: 'other.py, line 9' }];
+    again.post({ type: 'traces', traces: other, restore: true });
+    assert.equal(shownText(again), 'uvw', "another request's traces show the newest");
   });
 });
