@@ -291,7 +291,7 @@ export class InfillEngine {
     if (!syntax || languageId === undefined) return undefined;
     const window = syntaxWindow(text, holes[0].start, holes[holes.length - 1].end, languageId);
     if (window === undefined) {
-      this.log.debug('syntax: not checked, the lines around the holes are too long');
+      this.log.debug('syntax: not checked, no window of whole lines within the margin around the holes (a line or a string reaches past it)');
       return undefined;
     }
     const [from, to] = window;

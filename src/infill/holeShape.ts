@@ -1,3 +1,4 @@
+import { lineStart } from './lines';
 import type { Hole } from './types';
 
 /**
@@ -33,8 +34,7 @@ export interface HoleShape {
 export const BLOCK_OPENER = /(?:[{([:]|=>|\bthen|\bdo|:=)\s*$/;
 
 export function holeShape(text: string, hole: Hole): HoleShape {
-  const lineStart = text.lastIndexOf('\n', hole.start - 1) + 1;
-  const before = text.slice(lineStart, hole.start);
+  const before = text.slice(lineStart(text, hole.start), hole.start);
   const newline = text.indexOf('\n', hole.end);
   const after = text.slice(hole.end, newline < 0 ? text.length : newline).replace(/\r$/, '');
   const selected = text.slice(hole.start, hole.end);

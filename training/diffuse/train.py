@@ -167,6 +167,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
     from .tokenizer import MASK_ID, PAD_ID, load
 
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
+    if (cfg.init_layers or cfg.init_deepen != 1) and not cfg.init_from:
+        raise ValueError("--init_layers / --init_deepen shape the weights of --init_from: set it too (without it the run would start from scratch)")
     if cfg.expand_share:
         check_expand_share(cfg.expand_share)
     if cfg.expand_padding not in EXPAND_PADDINGS:

@@ -8,6 +8,16 @@ from diffuse.train import TrainConfig, initial_weights, model_config
 SHAPE = dict(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16)
 
 
+def _perturbed(n_layer, seed):
+    """A model of SHAPE with n_layer blocks and no two LayerNorms alike (the exporter shares equal constants)."""
+    torch.manual_seed(seed)
+    model = Denoiser(ModelConfig(**{**SHAPE, "n_layer": n_layer}))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    return model
+
+
 def test_an_ar_checkpoint_starts_a_bidirectional_denoiser_with_its_weights(tmp_path):
     torch.manual_seed(0)
     ar = Denoiser(ModelConfig(causal=True, **SHAPE))
@@ -45,11 +55,7 @@ def test_a_model_grown_from_a_checkpoint_computes_what_the_source_did_and_trains
 def test_a_model_grown_from_an_exported_graph_computes_what_the_graph_did(tmp_path):
     pytest.importorskip("onnx")
     from diffuse.export import export_onnx
-    torch.manual_seed(1)
-    source = Denoiser(ModelConfig(**SHAPE))
-    with torch.no_grad():        # no two LayerNorms alike: the exporter shares equal constants
-        for p in source.parameters():
-            p.add_(0.01 * torch.randn_like(p))
+    source = _perturbed(SHAPE["n_layer"], 1)
     path = str(tmp_path / "model.onnx")
     export_onnx(source, path)
     deep = Denoiser(ModelConfig(**{**SHAPE, "n_layer": 4}))
@@ -66,11 +72,7 @@ def test_a_depth_that_is_no_whole_multiple_of_the_source_is_refused(tmp_path):
 
 
 def test_a_model_without_the_expand_token_starts_a_run_that_trains_one(tmp_path):
-    torch.manual_seed(2)
-    source = Denoiser(ModelConfig(**SHAPE))
-    with torch.no_grad():        # no two LayerNorms alike: the exporter shares equal constants
-        for p in source.parameters():
-            p.add_(0.01 * torch.randn_like(p))
+    source = _perturbed(SHAPE["n_layer"], 2)
     grown = Denoiser(ModelConfig(**{**SHAPE, "vocab_size": 41}))
     path = str(tmp_path / "ckpt.pt")
     torch.save({"model": source.state_dict()}, path)
@@ -105,15 +107,6 @@ def test_expand_share_is_mdlm_s_with_random_holes():
             train(cfg, docs=["x = 1\n"] * 4)
 
 
-def _perturbed(n_layer, seed):
-    torch.manual_seed(seed)
-    model = Denoiser(ModelConfig(**{**SHAPE, "n_layer": n_layer}))
-    with torch.no_grad():        # no two LayerNorms alike: the exporter shares equal constants
-        for p in model.parameters():
-            p.add_(0.01 * torch.randn_like(p))
-    return model
-
-
 @pytest.mark.parametrize("kind", ["ckpt.pt", "model.onnx"])
 def test_a_shallower_model_keeps_the_named_blocks_of_its_source_and_every_other_weight(tmp_path, kind):
     source = _perturbed(4, 3)
@@ -146,3 +139,11 @@ def test_block_lists_that_do_not_fit_are_refused_naming_the_flag(tmp_path, spec,
         initial_weights(path, Denoiser(ModelConfig(**SHAPE)), layers=spec)
     with pytest.raises(ValueError, match="grown or cut"):
         initial_weights(path, Denoiser(ModelConfig(**SHAPE)), deepen=2, layers="0,1")
+
+
+def test_block_shaping_without_weights_to_shape_is_refused(tmp_path):
+    """--init_layers / --init_deepen without --init_from would train the small model from scratch, silently."""
+    from diffuse.train import train
+    for flags in ({"init_layers": "0,1"}, {"init_deepen": 2}):
+        with pytest.raises(ValueError, match="set it too"):
+            train(TrainConfig(out_dir=str(tmp_path), device="cpu", compile=False, **flags), docs=["x = 1\n"] * 4, log=lambda s: None)
