@@ -6,7 +6,7 @@ import { inspectModelFolder, type InspectedModel } from '../../src/model/folder/
 import { appendRows, carryRows, selectRows } from '../../src/model/runtime/cacheRows';
 import { contextRows } from '../../src/model/runtime/contextCacheFeeds';
 import { CARRY_MAX_SHIFT, planCarry } from '../../src/model/runtime/contextCarry';
-import { CARRY_MAX_CHAIN, CARRY_NEAREST, OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
+import { OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
 import type { DenoiseRequest } from '../../src/sampler';
 import { requestOf } from './helpers/denoiseRequests';
 import { maxAbsDiff } from './helpers/logitsGolden';
@@ -79,17 +79,6 @@ describe('planCarry: which kept context rows stand in for the next canvas', () =
     for (const p of range(20, 24)) after[p] = 500 + p;
     const carry = planCarry({ tokens: before, positions: contextRows(Int32Array.from(hole), 48) }, after, Int32Array.from(range(24, 28)), 8)!;
     assert.deepEqual(carry.recompute, range(20, 24));
-  });
-
-  it('with `nearest`, runs again that many carried positions nearest the hole besides, the earlier first on a tie', () => {
-    const tokens = canvas(48, hole);
-    const fresh = Int32Array.from(hole);
-    const kept = { tokens, positions: contextRows(fresh, 48) };
-    const carry = planCarry(kept, tokens, fresh, 4, 5)!;
-    assert.deepEqual(carry.recompute, [17, 18, 19, 28, 29], 'distances 1, 1, 2, 2 and 3: 17 before 30');
-    assert.deepEqual(carry.positions, [...range(0, 17), ...range(30, 48)]);
-    carry.positions.forEach((p, i) => assert.equal(kept.positions[carry.rows[i]!], p, 'each carried row is the kept row of its position'));
-    assert.equal(planCarry(kept, tokens, fresh, 4, 40), undefined, 'as many as the context: nothing carries, a refresh');
   });
 
   it('gives up (a refresh) when more positions would run again than allowed, or nothing carries', () => {
@@ -190,7 +179,7 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
   });
   const hole = range(20, 28);
 
-  it("runs the first row's holes, the typed token and the nearest context against the carried rest, keeps them, then the other row and the next call cached", async () => {
+  it('runs the holes and the typed token against the carried context, keeps them, then runs the holes alone', async () => {
     const { host, calls } = recordingHost(inspected);
     const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
     const before = canvas(48, hole);
@@ -201,19 +190,15 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     calls.length = 0;
     await denoiser.denoise(fillRequest(after, moved, { fill: 2, refresh: true, fresh, carry: true }));
     await denoiser.denoise(fillRequest(after, moved, { fill: 2, refresh: false, fresh }));
-    assert.equal(calls.length, 3, 'no full call');
-    const [carried, laterRow, next] = calls as [HostCall, HostCall, HostCall];
+    assert.equal(calls.length, 2, 'no full call');
+    const [carried, next] = calls as [HostCall, HostCall];
     const rowPositions = (call: HostCall) => Array.from(call.feeds[inspected.meta.contextCache!.rowPositions]!.data).slice(0, call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[1]);
-    const batch = (call: HostCall) => call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[0];
-    // of the 40 context rows the keystroke left, the 32 nearest the hole (4..19 and 29..44) run again
-    // with the typed token (20) and the hole: the 4 at each end carry, the right ones moved by one
-    assert.equal(CARRY_NEAREST, 32);
-    assert.deepEqual([batch(carried), rowPositions(carried)], [1, range(4, 45)], "the first row: the hole, the typed token and the nearest context");
-    assert.deepEqual(carried.cache?.past?.carry?.shifts, [0, 0, 0, 0, 1, 1, 1, 1]);
+    assert.deepEqual(rowPositions(carried), [20, ...moved], 'the typed token runs with the holes');
+    assert.deepEqual(carried.cache?.past?.carry?.shifts, [...Array(20).fill(0), ...Array(20).fill(1)]);
     assert.equal(carried.cache?.past?.carry?.base, 10000);
-    assert.deepEqual(carried.cache?.extend?.rows, [...range(0, 17), ...range(25, 41)], 'the rows run again are kept');
-    assert.deepEqual([batch(laterRow), rowPositions(laterRow), laterRow.cache?.past?.carry], [1, moved, undefined], 'the second row: its hole, cached');
-    assert.deepEqual([batch(next), rowPositions(next), next.cache?.past?.carry], [2, moved, undefined], 'the next call runs the holes alone');
+    assert.deepEqual(carried.cache?.extend?.rows, [0], "the typed token's keys are kept");
+    assert.deepEqual(rowPositions(next), moved, 'the next call runs the holes alone');
+    assert.equal(next.cache?.past?.carry, undefined);
   });
 
   it("refreshes when the fill asks for no carry, or the graph names no rotary base", async () => {
@@ -240,21 +225,20 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     assert.ok(calls[0]!.cache?.keep && !calls[0]!.cache.past, 'a full call that keeps the context');
   });
 
-  it(`refreshes after ${CARRY_MAX_CHAIN} carries in a row, so no carried row is older than that`, async () => {
+  it('refreshes the fill after a carry, so no carried row is more than one fill old', async () => {
     const { host, calls } = recordingHost(inspected);
     const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
     const tokens = canvas(48, hole);
     const fresh = Int32Array.from(hole);
     const firstCalls: HostCall[] = [];
-    for (let fill = 1; fill <= 9; fill++) {
+    for (let fill = 1; fill <= 10; fill++) {
       calls.length = 0;
       await denoiser.denoise(fillRequest(tokens, hole, { fill, refresh: true, fresh, carry: true }));
       firstCalls.push(calls[0]!);
     }
-    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), Array.from({ length: 9 }, (_, i) => (i % 3 ? 'carry' : 'refresh')));
+    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), Array.from({ length: 10 }, (_, i) => (i % 2 ? 'carry' : 'refresh')));
   });
-
-  it('carries again after a refresh partway through a fill, not after the last carry a chain allows', async () => {
+  it('carries again after a refresh partway through a carried fill, not after a fill that only carried', async () => {
     const tokens = canvas(48, hole);
     const fresh = Int32Array.from(hole);
     for (const refreshedPartway of [true, false]) {
@@ -262,13 +246,12 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
       const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
       await denoiser.denoise(fillRequest(tokens, hole, { fill: 1, refresh: true, fresh }));
       await denoiser.denoise(fillRequest(tokens, hole, { fill: 2, refresh: true, fresh, carry: true }));
-      await denoiser.denoise(fillRequest(tokens, hole, { fill: 3, refresh: true, fresh, carry: true }));
-      await denoiser.denoise(fillRequest(tokens, hole, { fill: 3, refresh: refreshedPartway, fresh }));
+      await denoiser.denoise(fillRequest(tokens, hole, { fill: 2, refresh: refreshedPartway, fresh }));
       calls.length = 0;
-      await denoiser.denoise(fillRequest(tokens, hole, { fill: 4, refresh: true, fresh, carry: true }));
-      const fourth = calls[0]!.cache;
-      assert.equal(fourth?.past?.carry !== undefined, refreshedPartway, refreshedPartway ? 'fill 4 carries the renewed context' : 'fill 4 would be a third carry');
-      assert.equal(fourth?.keep !== undefined, !refreshedPartway, 'a refresh keeps its own context');
+      await denoiser.denoise(fillRequest(tokens, hole, { fill: 3, refresh: true, fresh, carry: true }));
+      const third = calls[0]!.cache;
+      assert.equal(third?.past?.carry !== undefined, refreshedPartway, refreshedPartway ? 'fill 3 carries the renewed context' : 'fill 3 carries a carried context');
+      assert.equal(third?.keep !== undefined, !refreshedPartway, 'a refresh keeps its own context');
     }
   });
 });
@@ -305,7 +288,7 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
     assert.ok(maxAbsDiff(carried, refreshed) < 0.1 * spread, `max |Δ| ${maxAbsDiff(carried, refreshed)} of logits up to ${spread}`);
   });
 
-  it('carries exactly as the graph fed by hand: the kept rows moved and rotated, the typed token and the nearest context run and appended, the second row cached', async () => {
+  it('carries exactly as the graph fed by hand: the kept rows moved and rotated, the typed token run and appended', async () => {
     const before = canvas(48, hole);
     const after = typedAt(before, 20);
     const moved = hole.map((p) => p + 1);
@@ -332,25 +315,19 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
     const refresh = await call([Array.from(before)], range(0, 48), hole.slice(0, 4), none);
     const context = contextRows(Int32Array.from(hole), 48);
     const kept = { key: selectRows(refresh.key.data, refresh.key.dims, context), value: selectRows(refresh.value.data, refresh.value.dims, context) };
-    const plan = planCarry({ tokens: before, positions: context }, after, fresh, 16, CARRY_NEAREST)!;
+    const plan = planCarry({ tokens: before, positions: context }, after, fresh, 16)!;
     const past = {
       key: carryRows(kept.key.data, kept.key.dims, plan.rows, plan.shifts, { base: 10000 }),
       value: carryRows(kept.value.data, kept.value.dims, plan.rows, plan.shifts),
     };
     // fillRequest's two rows at `positions`: the second pads its hole's last slot
-    const rowOf = (b: number, positions: number[]) => positions.map((p) => (b === 1 && p === moved[moved.length - 1] ? 0 : after[p]!));
-    // the first row: its hole and the positions run again, ascending, against the carried rows; its hole's first four slots queried
-    const run = [...plan.recompute, ...moved].sort((a, b) => a - b);
-    const firstRow = await call([rowOf(0, run)], run, moved.slice(0, 4).map((p) => run.indexOf(p)), { key: past.key.data, value: past.value.data, rows: plan.rows.length });
+    const rowsOf = (positions: number[]) => [0, 1].map((b) => positions.map((p) => (b === 1 && p === moved[moved.length - 1] ? 0 : after[p]!)));
+    const first = await call(rowsOf([20, ...moved]), [20, ...moved], [1, 2, 3, 4], { key: past.key.data, value: past.value.data, rows: 40 });
     const grown = {
-      key: appendRows(past.key.data, past.key.dims, firstRow.key.data, firstRow.key.dims, plan.recompute.map((p) => run.indexOf(p))).data,
-      value: appendRows(past.value.data, past.value.dims, firstRow.value.data, firstRow.value.dims, plan.recompute.map((p) => run.indexOf(p))).data,
-      rows: plan.rows.length + plan.recompute.length,
+      key: appendRows(past.key.data, past.key.dims, first.key.data, first.key.dims, [0]).data,
+      value: appendRows(past.value.data, past.value.dims, first.value.data, first.value.dims, [0]).data,
     };
-    // the second row's hole against that, then the fill's next call of both rows
-    const secondRow = await call([rowOf(1, moved)], moved, [0, 1, 2, 3], grown);
-    const first = { logits: Float32Array.from([...firstRow.logits, ...secondRow.logits]) };
-    const second = await call([rowOf(0, moved), rowOf(1, moved)], moved, [0, 1, 2, 3], grown);
+    const second = await call(rowsOf(moved), moved, [0, 1, 2, 3], { ...grown, rows: 41 });
     await session.release();
     assert.ok(maxAbsDiff(carried, first.logits) < 1e-5, `carried call: max |Δ| ${maxAbsDiff(carried, first.logits)}`);
     assert.ok(maxAbsDiff(next, second.logits) < 1e-5, `next call: max |Δ| ${maxAbsDiff(next, second.logits)}`);
