@@ -5,7 +5,7 @@
 import { taskRequest } from '../src/cli/tasks';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
 import * as path from 'node:path';
-import type { LoadedModel } from '../src/model';
+import { CARRY_MAX_CHAIN, type LoadedModel } from '../src/model';
 import { keystrokeEarlier, repoRoot } from './common';
 import { withProbedLengths } from './lengthProbe';
 import type { MbppTask } from './mbppData';
@@ -74,11 +74,11 @@ export function parseConfig(spec: string): Config {
   // Configurations take turns on one model task by task: without a keystroke chain that starts
   // from a refresh, a carrying fill would carry the context the last configuration's fill of this
   // very task kept (the task's own canvas, a keystroke ahead of the chain), or the warm-up's.
-  // The engine does not carry a carried context (the next fill refreshes it, unless a refresh
-  // partway through the fill, `cacheRefresh` calls in, renewed it), so at the defaults a longer
-  // chain's timed fill would refresh (an even chain) or repeat the first carry (an odd one).
-  if (engineOptions.cacheCarry === true && afterKeystroke !== 1) {
-    throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke=on (one keystroke): without it a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's; and the engine carries a context for one fill only, so a longer chain's timed fill would not measure a longer carry`);
+  // The engine carries one context CARRY_MAX_CHAIN fills in a row, then refreshes, so a longer
+  // chain's timed fill would refresh or repeat a shorter chain's carry, not measure a longer one.
+  const chain = afterKeystroke as number;
+  if (engineOptions.cacheCarry === true && !(chain >= 1 && chain <= CARRY_MAX_CHAIN)) {
+    throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke=1 to ${CARRY_MAX_CHAIN} (on: one keystroke): without a chain a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's; and the engine carries a context ${CARRY_MAX_CHAIN} fills in a row at most, so a longer chain's timed fill would not measure a longer carry`);
   }
   return {
     name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,
@@ -118,18 +118,20 @@ function refuseDuplicates(what: string, flag: string, names: readonly string[]):
 /**
  * One fill exactly as `diffuse infill --language python` makes it: the task as a cursor hole, a
  * fresh engine (no cache hit). With `afterKeystroke` N, untimed fills of the document N, ..., 1
- * keystrokes earlier come first, each a refresh: what the timed fill carries (with `cacheCarry`)
- * is the last one's context, whichever configuration filled the task before.
+ * keystrokes earlier come first, the first of them a refresh and the others filled as the timed
+ * one is (with `cacheCarry`, each carrying the one before: a typist's chain), whichever
+ * configuration filled the task before.
  */
 export async function fillOne(model: LoadedModel, task: MbppTask, config: Config, syntax?: SyntaxChecker): Promise<{ completion: string; others: string[]; ms: number; cpuMs: number; nfe: number }> {
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const requestOf = (t: MbppTask) => ({ ...taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, maxTokens }), languageId: 'python' });
   const engine = () => new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined });
-  // The untimed fills refresh, as a document's first fill does: carrying, the first would carry
-  // whatever context the model kept last, here the previous configuration's fill of this task (and
-  // `cacheCarry` comes only with one untimed fill: parseConfig).
-  const untimed = { ...config.options, cacheCarry: false };
-  for (let keys = config.afterKeystroke; keys > 0; keys--) await engine().fill(requestOf(keystrokeEarlier(task, keys)), untimed);
+  // The chain's first fill refreshes, as a document's first fill does: carrying, it would carry
+  // whatever context the model kept last, here the previous configuration's fill of this task.
+  for (let keys = config.afterKeystroke; keys > 0; keys--) {
+    const options = keys === config.afterKeystroke ? { ...config.options, cacheCarry: false } : config.options;
+    await engine().fill(requestOf(keystrokeEarlier(task, keys)), options);
+  }
   const request = requestOf(task);
   const cpu0 = model.cpuUsage();
   // The probe is one more network call of the fill: its time and call count are the fill's.

@@ -137,10 +137,10 @@ export class Filler extends Disposable {
       inlineBreaks: overrides.inlineBreaks ?? DEFAULT_INFILL_OPTIONS.inlineBreaks,
       // One fill follows another in the document being typed: carry the last one's context instead
       // of running the whole canvas first (docs/model-contract.md, "Carrying the context to the next
-      // fill"; once: the next fill refreshes, onnxDenoiser.ts). Measured (bench/README.md, "Carrying
-      // the context to the next keystroke", v8): after a keystroke 828 of 2,646 validation and train
-      // single lines pass carried against 840 refreshed, and a single line on a full canvas takes
-      // 136-142 ms p50 carried against 210-229 refreshed.
+      // fill"; twice in a row, then a refresh: onnxDenoiser.ts). Measured (bench/README.md,
+      // "Carrying the context to the next keystroke", v8): after a keystroke 828 of 2,646 validation
+      // and train single lines pass carried against 840 refreshed, and a single line on a full
+      // canvas takes 136-142 ms p50 carried against 210-229 refreshed.
       cacheCarry: true,
     };
   }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { MbppTask } from '../../bench/mbppData';
 import { fillOne, modelLabels, parseConfig, parseConfigs } from '../../bench/mbppFill';
-import { loadModel, type LoadedModel } from '../../src/model';
+import { CARRY_MAX_CHAIN, loadModel, type LoadedModel } from '../../src/model';
 import { maxAbsDiff } from './helpers/logitsGolden';
 import { recordingModel as recording } from './helpers/recordingModel';
 
@@ -59,15 +59,16 @@ describe('bench MBPP: a fill does not depend on the configuration that filled th
     assert.ok(maxAbsDiff(carry.calls[timed], refreshed.calls[timed]) > 0, "the timed fill's first call runs on the carried context");
   });
 
-  it('refuses cacheCarry=on without a one-keystroke chain: a task would carry the last configuration\'s fill of it, or a longer chain would not carry longer', () => {
+  it('refuses cacheCarry=on without a keystroke chain the engine carries: a task would carry the last configuration\'s fill of it, or a longer chain would not carry longer', () => {
     assert.throws(() => parseConfig(`cacheCarry=on,${small}`), (e: unknown) => {
       assert.ok(e instanceof Error);
       assert.match(e.message, /^configuration 'cacheCarry=on,maxTokens=8,steps=4,contextTokens=64,syntax=off': cacheCarry=on needs afterKeystroke/);
       return true;
     });
     assert.throws(() => parseConfig('cacheCarry=on,afterKeystroke=0'), /cacheCarry=on needs afterKeystroke/);
-    assert.throws(() => parseConfig('cacheCarry=on,afterKeystroke=2'), /carries a context for one fill only/);
+    assert.throws(() => parseConfig(`cacheCarry=on,afterKeystroke=${CARRY_MAX_CHAIN + 1}`), new RegExp(`carries a context ${CARRY_MAX_CHAIN} fills in a row at most`));
     assert.equal(parseConfig('cacheCarry=on,afterKeystroke=1').afterKeystroke, 1);
+    assert.equal(parseConfig(`cacheCarry=on,afterKeystroke=${CARRY_MAX_CHAIN}`).afterKeystroke, CARRY_MAX_CHAIN);
     assert.equal(parseConfig('afterKeystroke=4').afterKeystroke, 4);
     assert.equal(parseConfig('cacheCarry=off').options.cacheCarry, false);
   });

@@ -6,7 +6,7 @@ import { inspectModelFolder, type InspectedModel } from '../../src/model/folder/
 import { appendRows, carryRows, selectRows } from '../../src/model/runtime/cacheRows';
 import { contextRows } from '../../src/model/runtime/contextCacheFeeds';
 import { CARRY_MAX_SHIFT, planCarry } from '../../src/model/runtime/contextCarry';
-import { OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
+import { CARRY_MAX_CHAIN, CARRY_NEAREST, OnnxDenoiser } from '../../src/model/runtime/onnxDenoiser';
 import type { DenoiseRequest } from '../../src/sampler';
 import { requestOf } from './helpers/denoiseRequests';
 import { maxAbsDiff } from './helpers/logitsGolden';
@@ -79,6 +79,17 @@ describe('planCarry: which kept context rows stand in for the next canvas', () =
     for (const p of range(20, 24)) after[p] = 500 + p;
     const carry = planCarry({ tokens: before, positions: contextRows(Int32Array.from(hole), 48) }, after, Int32Array.from(range(24, 28)), 8)!;
     assert.deepEqual(carry.recompute, range(20, 24));
+  });
+
+  it('with `nearest`, runs again that many carried positions nearest the hole besides, the earlier first on a tie', () => {
+    const tokens = canvas(48, hole);
+    const fresh = Int32Array.from(hole);
+    const kept = { tokens, positions: contextRows(fresh, 48) };
+    const carry = planCarry(kept, tokens, fresh, 4, 5)!;
+    assert.deepEqual(carry.recompute, [17, 18, 19, 28, 29], 'distances 1, 1, 2, 2 and 3: 17 before 30');
+    assert.deepEqual(carry.positions, [...range(0, 17), ...range(30, 48)]);
+    carry.positions.forEach((p, i) => assert.equal(kept.positions[carry.rows[i]!], p, 'each carried row is the kept row of its position'));
+    assert.equal(planCarry(kept, tokens, fresh, 4, 40), undefined, 'as many as the context: nothing carries, a refresh');
   });
 
   it('gives up (a refresh) when more positions would run again than allowed, or nothing carries', () => {
@@ -201,6 +212,30 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     assert.equal(next.cache?.past?.carry, undefined);
   });
 
+  it("a second carry in a row runs the first row's holes, the typed token and the nearest context, then the other row cached", async () => {
+    const { host, calls } = recordingHost(inspected);
+    const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
+    const before = canvas(48, hole);
+    await denoiser.denoise(fillRequest(before, hole, { fill: 1, refresh: true, fresh: Int32Array.from(hole), carry: true }));
+    const after = typedAt(before, 20);
+    const moved = hole.map((p) => p + 1);
+    await denoiser.denoise(fillRequest(after, moved, { fill: 2, refresh: true, fresh: Int32Array.from(moved), carry: true }));
+    const again = typedAt(after, 21);
+    const movedAgain = moved.map((p) => p + 1);
+    calls.length = 0;
+    await denoiser.denoise(fillRequest(again, movedAgain, { fill: 3, refresh: true, fresh: Int32Array.from(movedAgain), carry: true }));
+    assert.equal(calls.length, 2, 'no full call');
+    const [carried, laterRow] = calls as [HostCall, HostCall];
+    const rowPositions = (call: HostCall) => Array.from(call.feeds[inspected.meta.contextCache!.rowPositions]!.data).slice(0, call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[1]);
+    const batch = (call: HostCall) => call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[0];
+    // of the 41 context rows carried on, the 32 nearest the hole (5..20 and 30..45) run again with the
+    // typed token (21) and the hole; the 5 before and 4 after carry, the latter moved by one more
+    assert.equal(CARRY_NEAREST, 32);
+    assert.deepEqual([batch(carried), rowPositions(carried)], [1, range(5, 46)], 'the first row: the hole, the typed token and the nearest context');
+    assert.deepEqual(carried.cache?.past?.carry?.shifts, [0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    assert.deepEqual([batch(laterRow), rowPositions(laterRow), laterRow.cache?.past?.carry], [1, movedAgain, undefined], 'the second row: its hole, cached');
+  });
+
   it("refreshes when the fill asks for no carry, or the graph names no rotary base", async () => {
     for (const [meta, carry] of [[inspected.meta, false], [{ ...inspected.meta, contextCache: { ...inspected.meta.contextCache!, rotaryBase: undefined } }, true]] as const) {
       const { host, calls } = recordingHost(inspected);
@@ -225,20 +260,21 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     assert.ok(calls[0]!.cache?.keep && !calls[0]!.cache.past, 'a full call that keeps the context');
   });
 
-  it('refreshes the fill after a carry, so no carried row is more than one fill old', async () => {
+  it(`refreshes after ${CARRY_MAX_CHAIN} carries in a row, so no carried row is older than that`, async () => {
     const { host, calls } = recordingHost(inspected);
     const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
     const tokens = canvas(48, hole);
     const fresh = Int32Array.from(hole);
     const firstCalls: HostCall[] = [];
-    for (let fill = 1; fill <= 10; fill++) {
+    for (let fill = 1; fill <= 9; fill++) {
       calls.length = 0;
       await denoiser.denoise(fillRequest(tokens, hole, { fill, refresh: true, fresh, carry: true }));
       firstCalls.push(calls[0]!);
     }
-    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), Array.from({ length: 10 }, (_, i) => (i % 2 ? 'carry' : 'refresh')));
+    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), Array.from({ length: 9 }, (_, i) => (i % 3 ? 'carry' : 'refresh')));
   });
-  it('carries again after a refresh partway through a carried fill, not after a fill that only carried', async () => {
+
+  it('carries again after a refresh partway through a fill, not after the last carry a chain allows', async () => {
     const tokens = canvas(48, hole);
     const fresh = Int32Array.from(hole);
     for (const refreshedPartway of [true, false]) {
@@ -246,12 +282,13 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
       const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
       await denoiser.denoise(fillRequest(tokens, hole, { fill: 1, refresh: true, fresh }));
       await denoiser.denoise(fillRequest(tokens, hole, { fill: 2, refresh: true, fresh, carry: true }));
-      await denoiser.denoise(fillRequest(tokens, hole, { fill: 2, refresh: refreshedPartway, fresh }));
-      calls.length = 0;
       await denoiser.denoise(fillRequest(tokens, hole, { fill: 3, refresh: true, fresh, carry: true }));
-      const third = calls[0]!.cache;
-      assert.equal(third?.past?.carry !== undefined, refreshedPartway, refreshedPartway ? 'fill 3 carries the renewed context' : 'fill 3 carries a carried context');
-      assert.equal(third?.keep !== undefined, !refreshedPartway, 'a refresh keeps its own context');
+      await denoiser.denoise(fillRequest(tokens, hole, { fill: 3, refresh: refreshedPartway, fresh }));
+      calls.length = 0;
+      await denoiser.denoise(fillRequest(tokens, hole, { fill: 4, refresh: true, fresh, carry: true }));
+      const fourth = calls[0]!.cache;
+      assert.equal(fourth?.past?.carry !== undefined, refreshedPartway, refreshedPartway ? 'fill 4 carries the renewed context' : 'fill 4 would be a third carry');
+      assert.equal(fourth?.keep !== undefined, !refreshedPartway, 'a refresh keeps its own context');
     }
   });
 });
@@ -286,6 +323,22 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
     const refreshed = await model.denoiser.denoise(fillRequest(after, moved, { fill: 9103, refresh: true, fresh }));
     const spread = refreshed.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
     assert.ok(maxAbsDiff(carried, refreshed) < 0.1 * spread, `max |Δ| ${maxAbsDiff(carried, refreshed)} of logits up to ${spread}`);
+  });
+
+  it('a second carry in a row (its nearest rows run again) stays close to a refresh of the new canvas', async () => {
+    const before = canvas(48, hole);
+    await model.denoiser.denoise(fillRequest(before, hole, { fill: 9201, refresh: true, fresh: Int32Array.from(hole) }));
+    const after = typedAt(before, 20);
+    const moved = hole.map((p) => p + 1);
+    await model.denoiser.denoise(fillRequest(after, moved, { fill: 9202, refresh: true, fresh: Int32Array.from(moved), carry: true }));
+    const again = typedAt(after, 21);
+    const movedAgain = moved.map((p) => p + 1);
+    const fresh = Int32Array.from(movedAgain);
+    const carried = await model.denoiser.denoise(fillRequest(again, movedAgain, { fill: 9203, refresh: true, fresh, carry: true }));
+    const refreshed = await model.denoiser.denoise(fillRequest(again, movedAgain, { fill: 9204, refresh: true, fresh }));
+    const spread = refreshed.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const diff = maxAbsDiff(carried, refreshed);
+    assert.ok(diff > 1e-6 && diff < 0.1 * spread, `carried, and close: max |Δ| ${diff} of logits up to ${spread}`);
   });
 
   it('carries exactly as the graph fed by hand: the kept rows moved and rotated, the typed token run and appended', async () => {

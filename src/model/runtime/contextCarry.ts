@@ -33,11 +33,12 @@ export const CARRY_MAX_SHIFT = 16;
 /**
  * The carry of `kept` to the canvas `tokens` whose fill runs `fresh`, or undefined when more than
  * `maxRecompute` of its context positions would have to run again (the canvas is then another
- * document, or much changed: a refresh is worth its cost). Each run of context positions between fresh ones takes the one shift (|shift| ≤
- * CARRY_MAX_SHIFT; the smallest of equally good ones) under which most of its tokens equal a kept
- * row's; those rows carry, the rest recompute.
+ * document, or much changed: a refresh is worth its cost). Each run of context positions between
+ * fresh ones takes the one shift (|shift| ≤ CARRY_MAX_SHIFT; the smallest of equally good ones)
+ * under which most of its tokens equal a kept row's; those rows carry, the rest recompute. With
+ * `nearest`, that many more carried positions, those nearest the fresh ones, recompute too.
  */
-export function planCarry(kept: KeptCanvas, tokens: Int32Array, fresh: Int32Array, maxRecompute: number): ContextCarry | undefined {
+export function planCarry(kept: KeptCanvas, tokens: Int32Array, fresh: Int32Array, maxRecompute: number, nearest = 0): ContextCarry | undefined {
   const keptRowAt = new Int32Array(kept.tokens.length).fill(-1);
   kept.positions.forEach((position, row) => (keptRowAt[position] = row));
   const carry: ContextCarry = { rows: [], shifts: [], positions: [], recompute: [] };
@@ -60,7 +61,28 @@ export function planCarry(kept: KeptCanvas, tokens: Int32Array, fresh: Int32Arra
     }
   }
   if (carry.rows.length === 0 || carry.recompute.length > maxRecompute) return undefined;
-  return carry;
+  if (nearest === 0) return carry;
+  // a canvas of no more context than that (a short document) carries nothing: its refresh is as cheap
+  const again = withNearestAgain(carry, fresh, nearest);
+  return again.rows.length > 0 ? again : undefined;
+}
+
+/**
+ * `carry` with the `count` carried positions nearest a fresh one run again instead (ties: the
+ * earlier position): the rows a keystroke's change reaches most, whose kept values age the most.
+ */
+function withNearestAgain(carry: ContextCarry, fresh: Int32Array, count: number): ContextCarry {
+  const distance = (position: number): number => fresh.reduce((d, f) => Math.min(d, Math.abs(f - position)), Infinity);
+  const nearest = new Set(
+    carry.positions.map((position, i) => ({ d: distance(position), i })).sort((a, b) => a.d - b.d || a.i - b.i).slice(0, count).map(({ i }) => i),
+  );
+  const carried = (_: number, i: number): boolean => !nearest.has(i);
+  return {
+    rows: carry.rows.filter(carried),
+    shifts: carry.shifts.filter(carried),
+    positions: carry.positions.filter(carried),
+    recompute: [...carry.recompute, ...carry.positions.filter((_, i) => nearest.has(i))].sort((a, b) => a - b),
+  };
 }
 
 /** The shift (new position − kept position) under which most of `run` finds a kept row. */

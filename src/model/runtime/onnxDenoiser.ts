@@ -16,8 +16,10 @@ interface KeptContext {
   readonly rows: readonly number[];
   readonly length: number;
   readonly fresh: Int32Array;
-  /** A refreshed shared context's canvas and its rows' positions, which the next fill may carry (contextCarry.ts). */
+  /** A shared context's canvas and its rows' positions, which the next fill may carry (contextCarry.ts). */
   readonly canvas?: KeptCanvas;
+  /** Fills in a row that carried this context instead of refreshing it (0 after a refresh). */
+  readonly carries: number;
   /** Its id in the worker (RunCache.context), which refuses a call planned against another context. */
   readonly id: number;
   /** The worker that keeps it (SessionHost.workerNumber): a replacement keeps nothing to carry. */
@@ -35,6 +37,16 @@ interface PlannedCall {
  * context; past that, a refresh. A few tokens typed change one to three positions.
  */
 const CARRY_MAX_RECOMPUTE = 16;
+
+/**
+ * How many fills in a row may carry one context, and the carried positions nearest the holes (the
+ * rows a keystroke reaches most) that the second of them runs again besides. A carried row keeps
+ * the values it had a fill ago, and their age costs (bench/README.md, "Carrying the context to the
+ * next keystroke", v8 at the shipped defaults): a first carry passes 0.45 points fewer single lines
+ * than a refresh (2,646); a second plain carry in a row 1.5 fewer (1,100), a fourth 5.4 (300).
+ */
+export const CARRY_NEAREST = 32;
+export const CARRY_MAX_CHAIN = 2;
 
 /** `Denoiser` on an onnxruntime session, opened on `provider`, in the worker behind `host`. */
 export class OnnxDenoiser implements Denoiser {
@@ -73,14 +85,20 @@ export class OnnxDenoiser implements Denoiser {
    * Kept once for all rows (`shared_past`), the context serves any of them as it is, so the first
    * row's answer is its full call's and only the later rows run cached: a row fewer to run.
    * A fill's first call that may carry (`cache.carry`) carries the context the last fill kept
-   * instead, when it covers this canvas (`carryFor`): one cached call, no full one.
+   * instead, when it covers this canvas (`carryFor`): no full call. A first carry runs every row's
+   * holes and the positions the keystroke changed at once; a second in a row runs, in the first
+   * row's call, the context nearest the holes too (`CARRY_NEAREST`), and the later rows cached
+   * against that, as after a refresh.
    */
   async forward(request: DenoiseRequest, signal?: AbortSignal): Promise<RunOutput> {
     checkDenoiseRequest(request, this.spec);
     const carry = this.carryFor(request);
-    if (carry) return this.run(request, signal, 1, carry);
-    if (!this.sharesContext(request)) return this.run(request, signal);
-    const first = await this.run(firstRow(request), signal, request.batch);
+    // a first carry runs every row at once, the typed positions alone again (cheap); a second in a
+    // row its nearest rows too, once, in the first row's call (`carryFor`)
+    if (carry && this.kept!.carries === 0) return this.run(request, signal, 1, carry);
+    if (!carry && !this.sharesContext(request)) return this.run(request, signal);
+    const first = await (carry ? this.run(firstRow(request), signal, 1, carry) : this.run(firstRow(request), signal, request.batch));
+    if (request.batch === 1) return first;
     const cached: DenoiseRequest = { ...request, cache: { ...request.cache!, refresh: false } };
     if (!this.meta.contextCache!.sharedPast) return this.run(cached, signal);
     const later = await this.run(laterRows(cached), signal);
@@ -131,31 +149,29 @@ export class OnnxDenoiser implements Denoiser {
   /**
    * How a new fill's first call carries the shared context the last fill kept (contextCarry.ts), or
    * undefined: the request allows no carry, the graph keeps no shared context or has no rotary base
-   * to move keys by, the worker that kept it was replaced, it was itself carried (`planCarriedCall`),
-   * the rows differ outside their holes, or the canvas changed too much.
+   * to move keys by, the worker that kept it was replaced, it was carried `CARRY_MAX_CHAIN` fills in
+   * a row, the rows differ outside their holes, or the canvas changed too much.
    */
   private carryFor(request: DenoiseRequest): ContextCarry | undefined {
     const use = request.cache;
     const kept = this.kept;
     if (!use?.carry || !use.refresh || !kept?.canvas || kept.fill === use.fill) return undefined;
-    if (kept.worker !== this.host.workerNumber) return undefined;
+    if (kept.worker !== this.host.workerNumber || kept.carries >= CARRY_MAX_CHAIN) return undefined;
     if (this.meta.contextCache?.rotaryBase === undefined || !this.rowsShareContext(request)) return undefined;
-    return planCarry(kept.canvas, request.tokens.subarray(0, request.length), use.fresh, CARRY_MAX_RECOMPUTE);
+    return planCarry(kept.canvas, request.tokens.subarray(0, request.length), use.fresh, CARRY_MAX_RECOMPUTE, kept.carries > 0 ? CARRY_NEAREST : 0);
   }
 
   /**
-   * The carried call (contextCacheFeeds.ts `carriedCall`); the carried context is then the fill's,
-   * as a refresh's would be, but kept without its canvas, so the next fill refreshes: a carried row
-   * keeps the values it had a fill ago, and their age costs (bench/README.md, "Carrying the context
-   * to the next keystroke", v8 at the shipped defaults): the first carry passes 0.45 points fewer
-   * single lines than a refresh (2,646), a second in a row 1.5 fewer (1,100), a fourth 5.4 (300).
-   * Only the first stays within the performance issue's one point.
+   * The carried call (contextCacheFeeds.ts `carriedCall`) of the first row; the carried context is
+   * then the fill's, as a refresh's would be, with its canvas, so that the next fill may carry it
+   * again until `CARRY_MAX_CHAIN` fills in a row have.
    */
   private planCarriedCall(request: DenoiseRequest, carry: ContextCarry): PlannedCall {
     const use = request.cache!;
     const cache = this.meta.contextCache!;
     const plan = carriedCall(cache, cache.rotaryBase!, request, use.fresh, carry);
-    return { plan, kept: { fill: use.fill, rows: [], length: request.length, fresh: use.fresh, shared: true } };
+    const canvas = { tokens: request.tokens.slice(0, request.length), positions: [...carry.positions, ...carry.recompute] };
+    return { plan, kept: { fill: use.fill, rows: [], length: request.length, fresh: use.fresh, shared: true, canvas, carries: this.kept!.carries + 1 } };
   }
 
   /** A refresh of several rows whose tokens outside the fresh positions, and conditioning, are the same. */
@@ -201,7 +217,7 @@ export class OnnxDenoiser implements Denoiser {
     const copiesKept = keptCopies(cache, copies);
     const shared = copiesKept < copies || (cache.sharedPast && batch === 1);
     const canvas = shared ? { canvas: { tokens: request.tokens.slice(0, length), positions: contextRows(use.fresh, length) } } : {};
-    return { plan: fullCall(cache, request, base, use.fresh, copiesKept), kept: { fill: use.fill, rows, length, fresh: use.fresh, shared, ...canvas } };
+    return { plan: fullCall(cache, request, base, use.fresh, copiesKept), kept: { fill: use.fill, rows, length, fresh: use.fresh, shared, ...canvas, carries: 0 } };
   }
 }
 
