@@ -77,7 +77,7 @@ export function parseConfig(spec: string): Config {
   // The engine carries one context CARRY_MAX_CHAIN fills in a row, then refreshes, so a longer
   // chain's timed fill would refresh or repeat a shorter chain's carry, not measure a longer one.
   const chain = afterKeystroke as number;
-  if (engineOptions.cacheCarry === true && !(chain >= 1 && chain <= CARRY_MAX_CHAIN)) {
+  if (engineOptions.cacheCarry === true && !(Number.isInteger(chain) && chain >= 1 && chain <= CARRY_MAX_CHAIN)) {
     throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke=1 to ${CARRY_MAX_CHAIN} (on: one keystroke): without a chain a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's; and the engine carries a context ${CARRY_MAX_CHAIN} fills in a row at most, so a longer chain's timed fill would not measure a longer carry`);
   }
   return {

@@ -59,6 +59,17 @@ describe('bench MBPP: a fill does not depend on the configuration that filled th
     assert.ok(maxAbsDiff(carry.calls[timed], refreshed.calls[timed]) > 0, "the timed fill's first call runs on the carried context");
   });
 
+  it(`a chain of ${CARRY_MAX_CHAIN} keystrokes carries as a typist's fills do: the first refreshes, each later one carries the one before`, async () => {
+    const refreshed = recording(models[0]);
+    await fillOne(refreshed.model, holes[0], parseConfig(`afterKeystroke=${CARRY_MAX_CHAIN},${small}`));
+    const carry = recording(models[0]);
+    await fillOne(carry.model, holes[0], parseConfig(`afterKeystroke=${CARRY_MAX_CHAIN},cacheCarry=on,${small}`));
+    assert.equal(carry.firsts.length, CARRY_MAX_CHAIN + 1, 'the untimed fills and the timed one');
+    const first = (r: typeof carry, fill: number) => r.calls[r.firsts[fill]!]!;
+    assert.equal(maxAbsDiff(first(carry, 0), first(refreshed, 0)), 0, 'the chain starts from a refresh');
+    for (let fill = 1; fill <= CARRY_MAX_CHAIN; fill++) assert.ok(maxAbsDiff(first(carry, fill), first(refreshed, fill)) > 0, `fill ${fill} carries`);
+  });
+
   it('refuses cacheCarry=on without a keystroke chain the engine carries: a task would carry the last configuration\'s fill of it, or a longer chain would not carry longer', () => {
     assert.throws(() => parseConfig(`cacheCarry=on,${small}`), (e: unknown) => {
       assert.ok(e instanceof Error);

@@ -233,6 +233,8 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     assert.equal(CARRY_NEAREST, 32);
     assert.deepEqual([batch(carried), rowPositions(carried)], [1, range(5, 46)], 'the first row: the hole, the typed token and the nearest context');
     assert.deepEqual(carried.cache?.past?.carry?.shifts, [0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    // the kept context's rows as the first carry left them: 0..19 and 29..48 carried, then 20 appended
+    assert.deepEqual(carried.cache?.past?.carry?.rows, [...range(0, 5), ...range(36, 40)], 'each carried row is the one its position had');
     assert.deepEqual([batch(laterRow), rowPositions(laterRow), laterRow.cache?.past?.carry], [1, movedAgain, undefined], 'the second row: its hole, cached');
   });
 
@@ -271,7 +273,7 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
       await denoiser.denoise(fillRequest(tokens, hole, { fill, refresh: true, fresh, carry: true }));
       firstCalls.push(calls[0]!);
     }
-    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), Array.from({ length: 9 }, (_, i) => (i % 3 ? 'carry' : 'refresh')));
+    assert.deepEqual(firstCalls.map((call) => (call.cache?.keep ? 'refresh' : 'carry')), Array.from({ length: 9 }, (_, i) => (i % (CARRY_MAX_CHAIN + 1) ? 'carry' : 'refresh')));
   });
 
   it('carries again after a refresh partway through a fill, not after the last carry a chain allows', async () => {
