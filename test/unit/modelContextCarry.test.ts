@@ -190,20 +190,26 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
   });
   const hole = range(20, 28);
 
-  it('runs the holes and the typed token against the carried context, keeps them, then runs the holes alone', async () => {
+  /** A denoiser on a recording host whose first fill refreshed `canvas(48, hole)`, and that canvas with a token typed at 20. */
+  function afterAKeystroke() {
     const { host, calls } = recordingHost(inspected);
     const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
     const before = canvas(48, hole);
-    await denoiser.denoise(fillRequest(before, hole, { fill: 1, refresh: true, fresh: Int32Array.from(hole), carry: true }));
-    const after = typedAt(before, 20);
-    const moved = hole.map((p) => p + 1);
+    const refreshed = denoiser.denoise(fillRequest(before, hole, { fill: 1, refresh: true, fresh: Int32Array.from(hole), carry: true }));
+    return { denoiser, calls, refreshed, after: typedAt(before, 20), moved: hole.map((p) => p + 1) };
+  }
+  const rowPositions = (call: HostCall) => Array.from(call.feeds[inspected.meta.contextCache!.rowPositions]!.data).slice(0, call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[1]);
+  const batch = (call: HostCall) => call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[0];
+
+  it('runs the holes and the typed token against the carried context, keeps them, then runs the holes alone', async () => {
+    const { denoiser, calls, refreshed, after, moved } = afterAKeystroke();
+    await refreshed;
     const fresh = Int32Array.from(moved);
     calls.length = 0;
     await denoiser.denoise(fillRequest(after, moved, { fill: 2, refresh: true, fresh, carry: true }));
     await denoiser.denoise(fillRequest(after, moved, { fill: 2, refresh: false, fresh }));
     assert.equal(calls.length, 2, 'no full call');
     const [carried, next] = calls as [HostCall, HostCall];
-    const rowPositions = (call: HostCall) => Array.from(call.feeds[inspected.meta.contextCache!.rowPositions]!.data).slice(0, call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[1]);
     assert.deepEqual(rowPositions(carried), [20, ...moved], 'the typed token runs with the holes');
     assert.deepEqual(carried.cache?.past?.carry?.shifts, [...Array(20).fill(0), ...Array(20).fill(1)]);
     assert.equal(carried.cache?.past?.carry?.base, 10000);
@@ -213,12 +219,8 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
   });
 
   it("a second carry in a row runs the first row's holes, the typed token and the nearest context, then the other row cached", async () => {
-    const { host, calls } = recordingHost(inspected);
-    const denoiser = new OnnxDenoiser(inspected.spec, inspected.meta, host, 'cpu');
-    const before = canvas(48, hole);
-    await denoiser.denoise(fillRequest(before, hole, { fill: 1, refresh: true, fresh: Int32Array.from(hole), carry: true }));
-    const after = typedAt(before, 20);
-    const moved = hole.map((p) => p + 1);
+    const { denoiser, calls, refreshed, after, moved } = afterAKeystroke();
+    await refreshed;
     await denoiser.denoise(fillRequest(after, moved, { fill: 2, refresh: true, fresh: Int32Array.from(moved), carry: true }));
     const again = typedAt(after, 21);
     const movedAgain = moved.map((p) => p + 1);
@@ -226,8 +228,6 @@ describe('a fill that carries the last fill\'s context (OnnxDenoiser)', function
     await denoiser.denoise(fillRequest(again, movedAgain, { fill: 3, refresh: true, fresh: Int32Array.from(movedAgain), carry: true }));
     assert.equal(calls.length, 2, 'no full call');
     const [carried, laterRow] = calls as [HostCall, HostCall];
-    const rowPositions = (call: HostCall) => Array.from(call.feeds[inspected.meta.contextCache!.rowPositions]!.data).slice(0, call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[1]);
-    const batch = (call: HostCall) => call.feeds[inspected.meta.contextCache!.rowPositions]!.dims[0];
     // of the 41 context rows carried on, the 32 nearest the hole (5..20 and 30..45) run again with the
     // typed token (21) and the hole; the 5 before and 4 after carry, the latter moved by one more
     assert.equal(CARRY_NEAREST, 32);
@@ -315,33 +315,24 @@ describe('a carried context in the worker (tiny-model-kv-shared)', function () {
     assert.ok(maxAbsDiff(carriedNext, next) < 1e-4, `next call: max |Δ| ${maxAbsDiff(carriedNext, next)}`);
   });
 
-  it('after a token typed, stays close to a refresh of the new canvas', async () => {
-    const before = canvas(48, hole);
-    await model.denoiser.denoise(fillRequest(before, hole, { fill: 9101, refresh: true, fresh: Int32Array.from(hole) }));
-    const after = typedAt(before, 20);
-    const moved = hole.map((p) => p + 1);
-    const fresh = Int32Array.from(moved);
-    const carried = await model.denoiser.denoise(fillRequest(after, moved, { fill: 9102, refresh: true, fresh, carry: true }));
-    const refreshed = await model.denoiser.denoise(fillRequest(after, moved, { fill: 9103, refresh: true, fresh }));
-    const spread = refreshed.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-    assert.ok(maxAbsDiff(carried, refreshed) < 0.1 * spread, `max |Δ| ${maxAbsDiff(carried, refreshed)} of logits up to ${spread}`);
-  });
-
-  it('a second carry in a row (its nearest rows run again) stays close to a refresh of the new canvas', async () => {
-    const before = canvas(48, hole);
-    await model.denoiser.denoise(fillRequest(before, hole, { fill: 9201, refresh: true, fresh: Int32Array.from(hole) }));
-    const after = typedAt(before, 20);
-    const moved = hole.map((p) => p + 1);
-    await model.denoiser.denoise(fillRequest(after, moved, { fill: 9202, refresh: true, fresh: Int32Array.from(moved), carry: true }));
-    const again = typedAt(after, 21);
-    const movedAgain = moved.map((p) => p + 1);
-    const fresh = Int32Array.from(movedAgain);
-    const carried = await model.denoiser.denoise(fillRequest(again, movedAgain, { fill: 9203, refresh: true, fresh, carry: true }));
-    const refreshed = await model.denoiser.denoise(fillRequest(again, movedAgain, { fill: 9204, refresh: true, fresh }));
-    const spread = refreshed.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-    const diff = maxAbsDiff(carried, refreshed);
-    assert.ok(diff > 1e-6 && diff < 0.1 * spread, `carried, and close: max |Δ| ${diff} of logits up to ${spread}`);
-  });
+  for (const keys of [1, 2]) {
+    it(`after ${keys} token(s) typed, carried ${keys} time(s) in a row (the second running its nearest rows again), stays close to a refresh of the new canvas`, async () => {
+      const base = 9100 + 100 * keys;
+      let tokens = canvas(48, hole);
+      let slots = hole;
+      await model.denoiser.denoise(fillRequest(tokens, slots, { fill: base, refresh: true, fresh: Int32Array.from(slots) }));
+      let carried: Float32Array = new Float32Array(0);
+      for (let k = 1; k <= keys; k++) {
+        tokens = typedAt(tokens, slots[0]!);
+        slots = slots.map((p) => p + 1);
+        carried = await model.denoiser.denoise(fillRequest(tokens, slots, { fill: base + k, refresh: true, fresh: Int32Array.from(slots), carry: true }));
+      }
+      const refreshed = await model.denoiser.denoise(fillRequest(tokens, slots, { fill: base + 99, refresh: true, fresh: Int32Array.from(slots) }));
+      const spread = refreshed.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      const diff = maxAbsDiff(carried, refreshed);
+      assert.ok(diff > 1e-6 && diff < 0.1 * spread, `carried, and close: max |Δ| ${diff} of logits up to ${spread}`);
+    });
+  }
 
   it('carries exactly as the graph fed by hand: the kept rows moved and rotated, the typed token run and appended', async () => {
     const before = canvas(48, hole);
