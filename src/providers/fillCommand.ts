@@ -127,13 +127,13 @@ export class FillCommand {
       if (!(error instanceof HolesApartError) || request.holes.length < 2) throw error;
       this.log.info(`${error.message}: filling the ${request.holes.length} holes one at a time`);
     }
-    return this.filler.asOneFill(signal, async (fill) => {
+    return this.filler.asOneFill(signal, request.holes.length, async (fill) => {
       const fills: Array<HoleFill | undefined> = [];
       for (const [i, hole] of request.holes.entries()) {
         // the user's typing wins (fillEditor proposes nothing then): no fill of the holes left is wasted on it
         if (document.isClosed || document.version !== version) return undefined;
         progress.report({ message: vscode.l10n.t('hole {0} of {1}', i + 1, request.holes.length) });
-        const result = await fill({ ...request, holes: [hole] }, { source: { ...source(hole.start), hole: { index: i + 1, count: request.holes.length } } });
+        const result = await fill({ ...request, holes: [hole] }, { source: source(hole.start) });
         if (!result) return undefined;
         fills.push(result.candidates[0]?.fills[0]);
       }

@@ -43,7 +43,7 @@ export interface FillRequestOptions {
   /** Whether a hole inside a line keeps the model's line breaks (InfillOptions.inlineBreaks); default: the engine's. */
   readonly inlineBreaks?: boolean;
   /** Where the (first) hole is, for the denoising view. */
-  readonly source?: Pick<TraceOrigin, 'file' | 'line' | 'hole'>;
+  readonly source?: Pick<TraceOrigin, 'file' | 'line'>;
   /** Told how long each of this fill's forward passes waited for the model and took. */
   readonly onForwardPass?: (time: PassTime) => void;
   /** Begun at a keystroke, before VS Code asked for it (typingAhead.ts): for the log and tests. */
@@ -53,10 +53,14 @@ export interface FillRequestOptions {
 /** One fill of a request's fills made one after another (`Filler.asOneFill`), with the signal of them all. */
 export type OneOfFills = (request: InfillRequest, overrides?: Omit<FillRequestOptions, 'signal'>) => Promise<InfillResult | undefined>;
 
-/** The traces of one request's fills, by the fill's place in it; the one a fill publishes goes at `index`. */
+/**
+ * The traces of one request's fills, by the fill's place in it; the one a fill publishes goes at
+ * `index`, of `count` where the request makes several (its trace then says which hole it is).
+ */
 interface TraceSlot {
   readonly traces: Array<ShownTrace | undefined>;
   readonly index: number;
+  readonly count?: number;
 }
 
 /**
@@ -206,13 +210,13 @@ export class Filler extends Disposable {
   }
 
   /**
-   * Runs `work`, the fills of one request made one after another ("Diffuse fill" of holes too far
-   * apart for one canvas) through the `fill` it is given, as one fill to the UI: the activity stays
+   * Runs `work`, the `count` fills of one request made one after another ("Diffuse fill" of holes
+   * too far apart for one canvas) through the `fill` it is given, as one fill to the UI: the activity stays
    * 'filling' between them, so the status bar's click and "Diffuse: Cancel Fill" stop the rest; the
    * last latency is the whole request's once it completes; and the view shows the traces of them
    * all, each added as its fill ends. Resolves to what `work` does (undefined: cancelled or given up).
    */
-  async asOneFill<T>(signal: AbortSignal, work: (fill: OneOfFills) => Promise<T | undefined>): Promise<T | undefined> {
+  async asOneFill<T>(signal: AbortSignal, count: number, work: (fill: OneOfFills) => Promise<T | undefined>): Promise<T | undefined> {
     const own = new AbortController();
     this.running.add(own);
     const started = performance.now();
@@ -221,7 +225,7 @@ export class Filler extends Disposable {
     const each = AbortSignal.any([signal, own.signal]);
     const traces: Array<ShownTrace | undefined> = [];
     let fills = 0;
-    const fill: OneOfFills = (request, overrides = {}) => this.fillInto(request, { ...overrides, signal: each }, { traces, index: fills++ });
+    const fill: OneOfFills = (request, overrides = {}) => this.fillInto(request, { ...overrides, signal: each }, { traces, index: fills++, count });
     let completed = false;
     try {
       const result = await work(fill);
@@ -276,7 +280,8 @@ export class Filler extends Disposable {
     try {
       const trace = await recorder.result((ids) => model.tokenizer.decode(ids), row);
       if (!trace || this.isDisposed) return;
-      slot.traces[slot.index] = { ...trace, origin };
+      const hole = slot.count === undefined ? {} : { hole: { index: slot.index + 1, count: slot.count } };
+      slot.traces[slot.index] = { ...trace, origin: { ...origin, ...hole } };
       this._lastTraces = slot.traces.filter((shown) => shown !== undefined);
       this._onDidTrace.fire(this._lastTraces);
     } catch (error) {

@@ -93,12 +93,22 @@ export class OnnxDenoiser implements Denoiser {
   async forward(request: DenoiseRequest, signal?: AbortSignal): Promise<RunOutput> {
     checkDenoiseRequest(request, this.spec);
     const carry = this.carryFor(request);
-    // a first carry runs every row at once, the typed positions alone again (cheap); a second in a
-    // row its nearest rows too, once, in the first row's call (`carryFor`)
-    if (carry && this.kept!.carries === 0) return this.run(request, signal, 1, carry);
-    if (!carry && !this.sharesContext(request)) return this.run(request, signal);
-    const first = await (carry ? this.run(firstRow(request), signal, 1, carry) : this.run(firstRow(request), signal, request.batch));
-    if (request.batch === 1) return first;
+    if (carry) {
+      // a first carry runs every row at once, the typed positions alone again (cheap); a second in a
+      // row its nearest rows too (`carryFor`), once, in the first row's call
+      if (this.kept!.carries === 0 || request.batch === 1) return this.run(request, signal, 1, carry);
+      return this.withLaterRows(await this.run(firstRow(request), signal, 1, carry), request, signal);
+    }
+    if (!this.sharesContext(request)) return this.run(request, signal);
+    return this.withLaterRows(await this.run(firstRow(request), signal, request.batch), request, signal);
+  }
+
+  /**
+   * `first`, the first row's answer of a call that kept one context for every row, with the later
+   * rows' answers cached against it (a graph without a shared past keeps a context per row: every
+   * row runs cached then, `first` unread).
+   */
+  private async withLaterRows(first: RunOutput, request: DenoiseRequest, signal: AbortSignal | undefined): Promise<RunOutput> {
     const cached: DenoiseRequest = { ...request, cache: { ...request.cache!, refresh: false } };
     if (!this.meta.contextCache!.sharedPast) return this.run(cached, signal);
     const later = await this.run(laterRows(cached), signal);
