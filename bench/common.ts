@@ -152,14 +152,6 @@ export function readTasks(file: string): BenchTask[] {
     });
 }
 
-/**
- * The task's document `keys` keystrokes earlier: its prefix's last `keys` characters not yet typed.
- * Fills of it first, untimed, leave the context a typist's fill of the task would carry (`cacheCarry`).
- */
-export function keystrokeEarlier<T extends { prefix: string }>(task: T, keys = 1): T {
-  return { ...task, prefix: task.prefix.slice(0, Math.max(0, task.prefix.length - keys)) };
-}
-
 /** `limit` tasks of each kind, in file order (the files are already shuffled by their seed). */
 export function selectTasks(tasks: readonly BenchTask[], kinds: readonly string[], limit: number): BenchTask[] {
   return kinds.flatMap((kind) => tasks.filter((t) => (t.kind ?? 'single_line') === kind).slice(0, limit));

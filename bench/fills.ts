@@ -8,7 +8,8 @@ import { DEFAULT_INFILL_OPTIONS, defaultSteps, InfillEngine, type InfillOptions 
 import { loadModel, resolveModel, type ExecutionProviderChoice, type LoadedModel } from '../src/model';
 import type { Strategy } from '../src/sampler';
 import { percentile } from '../src/cli/stats';
-import { editSimilarity, exactMatch, keystrokeEarlier, mean, numbers, round, type BenchTask, type Flags, type Row } from './common';
+import { editSimilarity, exactMatch, mean, numbers, round, type BenchTask, type Flags, type Row } from './common';
+import { keystrokeChain, typeUpTo } from './keystrokes';
 
 export const MODEL_FLAGS = {
   model: 'model folder (default: the bundled default model)',
@@ -29,13 +30,19 @@ export const SAMPLER_FLAGS = {
   strategy: `unmasking strategy (default ${DEFAULT_INFILL_OPTIONS.strategy})`,
   threshold: `confidence threshold, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.threshold ?? 'off'})`,
   'pad-penalty': `padPenalty of the sampler, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.padPenalty ?? 'off'})`,
-  'after-keystroke': "on: fill each task after an untimed fill of its document a keystroke earlier, carrying that fill's context (cacheCarry), as a typist's fills do; default off: every fill is its document's first",
+  'after-keystroke': "on or N: fill each task after untimed fills of its document N, ..., 1 keystrokes earlier (on: 1), the first refreshing and each later one carrying the context of the one before (cacheCarry), as a typist's fills do; default off: every fill is its document's first",
 };
 
 export async function openModel(flags: Flags): Promise<LoadedModel> {
   const ep = (flags.ep ?? 'cpu') as ExecutionProviderChoice;
   const threads = flags.threads === undefined ? undefined : Number(flags.threads);
   return loadModel(resolveModel(flags.model), { executionProvider: ep, ...(threads ? { threads } : {}) });
+}
+
+/** The typist's keystrokes before each timed fill (`--after-keystroke`): 0 when off. */
+export function keystrokesOf(flags: Flags): number {
+  const value = flags['after-keystroke'];
+  return value === undefined || value === 'off' ? 0 : keystrokeChain(value, '--after-keystroke');
 }
 
 /** A flag that is a number or 'off' (undefined); absent = `fallback`. */
@@ -67,7 +74,7 @@ export function optionsFor(kind: string, flags: Flags, overrides: Partial<Infill
     contextTokens: flags['context-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.contextTokens : Number(flags['context-tokens']),
     // each task is its document's first fill (the engine's default) unless asked: two tasks cut
     // from one file must not carry each other's context
-    cacheCarry: flags['after-keystroke'] === 'on',
+    cacheCarry: keystrokesOf(flags) > 0,
     ...overrides,
   };
 }
@@ -94,14 +101,14 @@ export interface Fill {
   editSimilarity: number;
 }
 
-export async function fillTask(model: LoadedModel, task: BenchTask, requested: InfillOptions): Promise<Fill> {
+export async function fillTask(model: LoadedModel, task: BenchTask, requested: InfillOptions, keystrokes = 0): Promise<Fill> {
   const options = fitted(requested, model.spec.maxLength);
   const requestOf = (t: BenchTask) => taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, ...(t.max_tokens ? { maxTokens: t.max_tokens } : {}) });
+  if (options.cacheCarry && keystrokes === 0) {
+    throw new Error('fillTask: cacheCarry without a keystroke chain would carry whatever context the model kept last (the warm-up\'s fill of this very task, or the task before, which may be cut from the same file): give keystrokes (--after-keystroke)');
+  }
   const engine = new InfillEngine(model);
-  // the keystroke-earlier fill refreshes, as a document's first does: carrying, it would carry
-  // whatever the model kept last (the warm-up's fill of this very task, or the task before, which
-  // may be cut from the same file)
-  if (options.cacheCarry) await engine.fill(requestOf(keystrokeEarlier(task)), { ...options, cacheCarry: false });
+  await typeUpTo(task, keystrokes, options, (document, options) => engine.fill(requestOf(document), options));
   const request = requestOf(task);
   const cpu0 = model.cpuUsage();
   const started = performance.now();
@@ -132,12 +139,15 @@ export function fitted(options: InfillOptions, maxLength: number): InfillOptions
   return { ...options, maxTokens: cap, steps: Math.min(options.steps, cap) };
 }
 
-/** Fills every task (kind-specific options), after one untimed warm-up fill. */
-export async function fillAll(model: LoadedModel, tasks: readonly BenchTask[], optionsOf: (kind: string) => InfillOptions, runs = 1): Promise<Fill[]> {
-  if (tasks.length > 0) await fillTask(model, tasks[0], optionsOf(tasks[0].kind ?? 'single_line'));
+/**
+ * Fills every task (kind-specific options), after one untimed warm-up fill; with `keystrokes`,
+ * each after its typist's chain (keystrokes.ts).
+ */
+export async function fillAll(model: LoadedModel, tasks: readonly BenchTask[], optionsOf: (kind: string) => InfillOptions, runs = 1, keystrokes = 0): Promise<Fill[]> {
+  if (tasks.length > 0) await fillTask(model, tasks[0], optionsOf(tasks[0].kind ?? 'single_line'), keystrokes);
   const fills: Fill[] = [];
   for (let r = 0; r < runs; r++) {
-    for (const task of tasks) fills.push(await fillTask(model, task, optionsOf(task.kind ?? 'single_line')));
+    for (const task of tasks) fills.push(await fillTask(model, task, optionsOf(task.kind ?? 'single_line'), keystrokes));
   }
   return fills;
 }

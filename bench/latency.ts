@@ -6,17 +6,19 @@
  *   node out/bench/latency.js [--model DIR] [--tasks FILE] [--limit N] [--runs 1] [--ep cpu]
  *        [--threads N] [--max-tokens 32] [--multi-max-tokens 96] [--context-tokens 256]
  *        [--steps N] [--strategy confidence] [--threshold 0.9|off] [--outputs FILE]
+ *        [--after-keystroke off|on|N, or a list such as off,on,2: a row for each and one for all]
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { machineInfo, modelInfo, numbers, parseFlags, publish, readTasks, repoRoot, round, run, selectTasks, type Row } from './common';
 import { referenceCallMs, referenceSetting } from './reference';
-import { fillAll, kindsOf, limitOf, MODEL_FLAGS, openModel, optionsFor, SAMPLER_FLAGS, summarize } from './fills';
+import { fillAll, keystrokesOf, kindsOf, limitOf, MODEL_FLAGS, openModel, optionsFor, SAMPLER_FLAGS, summarize, type Fill } from './fills';
 
 const FLAGS = {
   ...MODEL_FLAGS,
   ...SAMPLER_FLAGS,
+  'after-keystroke': `${SAMPLER_FLAGS['after-keystroke']}; or a list (off,on,2): every task filled at each in turn, a row for each and one for all (a typist's fills cycle through the chain)`,
   runs: 'passes over the tasks (default 1; fills are deterministic at temperature 0)',
   outputs: 'also write every fill as the CLI\'s output JSONL (for evaluate.py score)',
   label: 'a name for this configuration in the table (default: the model name)',
@@ -29,13 +31,22 @@ async function main(): Promise<void> {
   const load0 = loadavg()[0];
   const model = await openModel(flags);
   try {
-    const fills = await fillAll(model, tasks, (kind) => optionsFor(kind, flags), runs);
+    // A typist's fills cycle through the keystroke chain (a refresh, then carries), so a list of
+    // chains fills every task at each in turn: a row for each, and one over them all.
+    const chains = (flags['after-keystroke'] ?? 'off').split(',').map((value) => ({ ...flags, 'after-keystroke': value }));
+    const byChain: Fill[][] = [];
+    for (const chain of chains) byChain.push(await fillAll(model, tasks, (kind) => optionsFor(kind, chain), runs, keystrokesOf(chain)));
+    const fills = byChain.flat();
     const reference = await referenceCallMs(model);
-    const rows: Row[] = kindsOf(flags).map((kind) => ({
-      config: flags.label ?? model.name,
+    const label = flags.label ?? model.name;
+    const groups = chains.length === 1
+      ? [{ config: label, fills }]
+      : [...chains.map((chain, i) => ({ config: `${label}, after-keystroke ${chain['after-keystroke']}`, fills: byChain[i] })), { config: `${label}, all of them (a typist's fills)`, fills }];
+    const rows: Row[] = groups.flatMap((group) => kindsOf(flags).map((kind) => ({
+      config: group.config,
       kind,
-      ...summarize(fills.filter((f) => f.kind === kind)),
-    }));
+      ...summarize(group.fills.filter((f) => f.kind === kind)),
+    })));
     if (flags.outputs) {
       writeFileSync(flags.outputs, fills.map((f) => JSON.stringify({ task_id: f.taskId, completion: f.completion, tokens: f.tokens, nfe: f.nfe, ms: round(f.ms) })).join('\n') + '\n');
     }
@@ -49,9 +60,12 @@ async function main(): Promise<void> {
           tasks: path.relative(repoRoot, path.resolve(flags.tasks ?? 'bench/data/src-tasks.jsonl')),
           provider: model.provider,
           threads: flags.threads ?? 'default',
-          single: optionsFor('single_line', flags),
-          multi: optionsFor('multi_line', flags),
+          // each chain's fills carry (cacheCarry) after its first keystroke: afterKeystroke says which
+          single: optionsFor('single_line', chains[0]),
+          multi: optionsFor('multi_line', chains[0]),
           runs,
+          // untimed fills of each task's document this many keystrokes earlier, the timed one carrying
+          afterKeystroke: chains.map(keystrokesOf),
           loadavg: `${round(load0, 2)} -> ${round(loadavg()[0], 2)}`,
           // the machine's speed after the fills: tables of different hours compare through it
           referenceCall: referenceSetting(reference),

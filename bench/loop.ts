@@ -13,7 +13,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadModel, resolveModel } from '../src/model';
 import { machineInfo, modelInfo, numbers, parseFlags, publish, readTasks, repoRoot, round, run, selectTasks, type Row } from './common';
-import { fillAll, kindsOf, limitOf, MODEL_FLAGS, optionsFor, SAMPLER_FLAGS } from './fills';
+import { fillAll, keystrokesOf, kindsOf, limitOf, MODEL_FLAGS, optionsFor, SAMPLER_FLAGS } from './fills';
 
 const FLAGS = {
   ...MODEL_FLAGS,
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     try {
       const idle = await measure(() => sleep(idleMs));
       rows.push({ threads, phase: 'idle', fills: 0, 'wall s': round(idle.ms / 1000, 1), 'delay p50 ms': idle.p50, 'delay p99 ms': idle.p99, 'delay max ms': idle.max, 'ELU %': idle.elu });
-      const busy = await measure(() => fillAll(model, tasks, (kind) => optionsFor(kind, flags)));
+      const busy = await measure(() => fillAll(model, tasks, (kind) => optionsFor(kind, flags), 1, keystrokesOf(flags)));
       rows.push({ threads, phase: 'filling', fills: busy.value.length, 'wall s': round(busy.ms / 1000, 1), 'delay p50 ms': busy.p50, 'delay p99 ms': busy.p99, 'delay max ms': busy.max, 'ELU %': busy.elu });
       console.error(JSON.stringify(rows.slice(-2)));
     } finally {

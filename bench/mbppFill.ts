@@ -6,7 +6,8 @@ import { taskRequest } from '../src/cli/tasks';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillOptions, type SyntaxChecker } from '../src/infill';
 import * as path from 'node:path';
 import { CARRY_MAX_CHAIN, type LoadedModel } from '../src/model';
-import { keystrokeEarlier, repoRoot } from './common';
+import { repoRoot } from './common';
+import { keystrokeChain, typeUpTo } from './keystrokes';
 import { withProbedLengths } from './lengthProbe';
 import type { MbppTask } from './mbppData';
 
@@ -39,7 +40,7 @@ export const CONFIG_KEYS: Record<string, (value: string) => unknown> = {
   // not an engine option: before the timed fill, untimed ones of the document N keystrokes earlier,
   // then N - 1, ..., 1 (the prefix's last characters not yet typed; 'on' = 1), whose context a
   // fill with `cacheCarry` carries from one to the next
-  afterKeystroke: (v) => (v === 'on' ? 1 : Number(v)),
+  afterKeystroke: (v) => keystrokeChain(v, 'afterKeystroke'),
   // not engine options: the true length as the hole's size (a diagnostic: what length search could gain at best)
   oracleLength: (v) => v === 'on',
   // the N likeliest lengths of a length-probe model's probe as the sizes tried (lengthProbe.ts; a diagnostic)
@@ -74,11 +75,8 @@ export function parseConfig(spec: string): Config {
   // Configurations take turns on one model task by task: without a keystroke chain that starts
   // from a refresh, a carrying fill would carry the context the last configuration's fill of this
   // very task kept (the task's own canvas, a keystroke ahead of the chain), or the warm-up's.
-  // The engine carries one context CARRY_MAX_CHAIN fills in a row, then refreshes, so a longer
-  // chain's timed fill would refresh or repeat a shorter chain's carry, not measure a longer one.
-  const chain = afterKeystroke as number;
-  if (engineOptions.cacheCarry === true && !(Number.isInteger(chain) && chain >= 1 && chain <= CARRY_MAX_CHAIN)) {
-    throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke=1 to ${CARRY_MAX_CHAIN} (on: one keystroke): without a chain a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's; and the engine carries a context ${CARRY_MAX_CHAIN} fills in a row at most, so a longer chain's timed fill would not measure a longer carry`);
+  if (engineOptions.cacheCarry === true && afterKeystroke === 0) {
+    throw new Error(`configuration '${name}': cacheCarry=on needs afterKeystroke (on: one keystroke, up to ${CARRY_MAX_CHAIN}): without a chain a task's fill would carry whatever context the model kept last: another configuration's fill of the same task, or the warm-up's`);
   }
   return {
     name, options: engineOptions as unknown as InfillOptions, syntax: syntax as boolean, oracleLength: oracleLength as boolean,
@@ -126,12 +124,7 @@ export async function fillOne(model: LoadedModel, task: MbppTask, config: Config
   const maxTokens = config.oracleLength ? (await model.tokenizer.encode(task.canonical)).ids.length : undefined;
   const requestOf = (t: MbppTask) => ({ ...taskRequest({ taskId: t.task_id, prefix: t.prefix, suffix: t.suffix, maxTokens }), languageId: 'python' });
   const engine = () => new InfillEngine(model, undefined, { syntax: config.syntax ? syntax : undefined });
-  // The chain's first fill refreshes, as a document's first fill does: carrying, it would carry
-  // whatever context the model kept last, here the previous configuration's fill of this task.
-  for (let keys = config.afterKeystroke; keys > 0; keys--) {
-    const options = keys === config.afterKeystroke ? { ...config.options, cacheCarry: false } : config.options;
-    await engine().fill(requestOf(keystrokeEarlier(task, keys)), options);
-  }
+  await typeUpTo(task, config.afterKeystroke, config.options, (document, options) => engine().fill(requestOf(document), options));
   const request = requestOf(task);
   const cpu0 = model.cpuUsage();
   // The probe is one more network call of the fill: its time and call count are the fill's.

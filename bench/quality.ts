@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import type { Strategy } from '../src/sampler';
 import { list, machineInfo, modelInfo, numbers, parseFlags, publish, readTasks, repoRoot, round, run, selectTasks, type Row } from './common';
-import { fillAll, fitted, kindsOf, limitOf, MODEL_FLAGS, openModel, optionsFor, SAMPLER_FLAGS, summarize } from './fills';
+import { fillAll, fitted, keystrokesOf, kindsOf, limitOf, MODEL_FLAGS, openModel, optionsFor, SAMPLER_FLAGS, summarize } from './fills';
 
 const FLAGS = {
   ...MODEL_FLAGS,
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
         const steps = Math.max(1, Math.round(base.maxTokens * config.fraction));
         return { ...base, strategy: config.strategy, threshold: config.threshold, steps };
       };
-      const fills = await fillAll(model, tasks, optionsOf);
+      const fills = await fillAll(model, tasks, optionsOf, 1, keystrokesOf(flags));
       for (const kind of kinds) {
         const row: Row = {
           strategy: config.strategy,

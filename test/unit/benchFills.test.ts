@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { keystrokeEarlier, type BenchTask } from '../../bench/common';
-import { fillTask, optionsFor } from '../../bench/fills';
+import type { BenchTask } from '../../bench/common';
+import { fillTask, keystrokesOf, optionsFor } from '../../bench/fills';
+import { keystrokeEarlier } from '../../bench/keystrokes';
 import { DEFAULT_INFILL_OPTIONS } from '../../src/infill';
-import { loadModel, type LoadedModel } from '../../src/model';
+import { CARRY_MAX_CHAIN, loadModel, type LoadedModel } from '../../src/model';
 import { maxAbsDiff } from './helpers/logitsGolden';
 import { recordingModel } from './helpers/recordingModel';
 
@@ -35,11 +36,12 @@ describe('keystrokeEarlier: the document a typist had before the last keys', () 
   });
 });
 
-describe('bench fillTask --after-keystroke: the keystroke-earlier fill refreshes', function () {
+describe('bench fillTask --after-keystroke: a typist\'s chain before each timed fill', function () {
   this.timeout(60000);
   const fixture = path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv-shared');
   // the tiny fixture's canvas is 64 tokens
-  const options = { ...optionsFor('single_line', { 'after-keystroke': 'on' }), maxTokens: 8, steps: 4, contextTokens: 64 };
+  const small = { maxTokens: 8, steps: 4, contextTokens: 64 };
+  const options = { ...optionsFor('single_line', { 'after-keystroke': 'on' }), ...small };
   const task: BenchTask = { task_id: 't', kind: 'single_line', prefix: 'def add(a, b):\n    total = a + b\n    ret', suffix: '\n\nprint(add(1, 2))\n' };
   let models: LoadedModel[] = [];
   before(async () => {
@@ -47,15 +49,41 @@ describe('bench fillTask --after-keystroke: the keystroke-earlier fill refreshes
   });
   after(async () => Promise.all(models.map((m) => m.dispose())));
 
+  it('reads on as one keystroke, N up to the engine\'s chain, off as none; refuses a longer chain or a fraction, naming the flag', () => {
+    assert.equal(keystrokesOf({}), 0);
+    assert.equal(keystrokesOf({ 'after-keystroke': 'off' }), 0);
+    assert.equal(keystrokesOf({ 'after-keystroke': 'on' }), 1);
+    assert.equal(keystrokesOf({ 'after-keystroke': String(CARRY_MAX_CHAIN) }), CARRY_MAX_CHAIN);
+    assert.equal(optionsFor('single_line', { 'after-keystroke': String(CARRY_MAX_CHAIN) }).cacheCarry, true);
+    assert.throws(() => keystrokesOf({ 'after-keystroke': String(CARRY_MAX_CHAIN + 1) }), /^Error: --after-keystroke: '\d+' is not a keystroke chain/);
+    assert.throws(() => keystrokesOf({ 'after-keystroke': '1.5' }), /--after-keystroke: '1\.5' is not a keystroke chain/);
+  });
+
+  it('refuses a carrying fill without a chain: it would carry whatever context the model kept last', async () => {
+    await assert.rejects(fillTask(models[0], task, options), /^Error: fillTask: cacheCarry without a keystroke chain/);
+  });
+
   it("gives the same fill after the warm-up's fill of the same task as on a model that kept nothing", async () => {
     assert.equal(options.cacheCarry, true);
     const alone = recordingModel(models[0]);
-    const fill = await fillTask(alone.model, task, options);
-    await fillTask(models[1], task, options); // fillAll's warm-up fills the first task
+    const fill = await fillTask(alone.model, task, options, 1);
+    await fillTask(models[1], task, options, 1); // fillAll's warm-up fills the first task
     const again = recordingModel(models[1]);
-    const fillAgain = await fillTask(again.model, task, options);
+    const fillAgain = await fillTask(again.model, task, options, 1);
     assert.equal(fillAgain.completion, fill.completion);
     assert.equal(again.calls.length, alone.calls.length);
     again.calls.forEach((logits, i) => assert.equal(maxAbsDiff(logits, alone.calls[i]), 0, `call ${i}'s logits`));
+  });
+
+  it(`times the last of ${CARRY_MAX_CHAIN} keystrokes: the chain's first fill refreshes, each later one and the timed one carry`, async () => {
+    const chained = { ...optionsFor('single_line', { 'after-keystroke': String(CARRY_MAX_CHAIN) }), ...small };
+    const refreshed = recordingModel(models[0]);
+    await fillTask(refreshed.model, task, { ...chained, cacheCarry: false }, CARRY_MAX_CHAIN);
+    const carry = recordingModel(models[0]);
+    await fillTask(carry.model, task, chained, CARRY_MAX_CHAIN);
+    assert.equal(carry.firsts.length, CARRY_MAX_CHAIN + 1, 'the untimed fills and the timed one');
+    const first = (r: typeof carry, fill: number) => r.calls[r.firsts[fill]!]!;
+    assert.equal(maxAbsDiff(first(carry, 0), first(refreshed, 0)), 0, 'the chain starts from a refresh');
+    for (let fill = 1; fill <= CARRY_MAX_CHAIN; fill++) assert.ok(maxAbsDiff(first(carry, fill), first(refreshed, fill)) > 0, `fill ${fill} carries`);
   });
 });

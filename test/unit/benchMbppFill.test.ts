@@ -76,11 +76,13 @@ describe('bench MBPP: a fill does not depend on the configuration that filled th
       assert.match(e.message, /^configuration 'cacheCarry=on,maxTokens=8,steps=4,contextTokens=64,syntax=off': cacheCarry=on needs afterKeystroke/);
       return true;
     });
-    assert.throws(() => parseConfig('cacheCarry=on,afterKeystroke=0'), /cacheCarry=on needs afterKeystroke/);
+    assert.throws(() => parseConfig('cacheCarry=on,afterKeystroke=0'), /^Error: afterKeystroke: '0' is not a keystroke chain: give on \(one keystroke\) or a whole number 1 to /);
     assert.throws(() => parseConfig(`cacheCarry=on,afterKeystroke=${CARRY_MAX_CHAIN + 1}`), new RegExp(`carries a context ${CARRY_MAX_CHAIN} fills in a row at most`));
+    assert.throws(() => parseConfig(`afterKeystroke=${CARRY_MAX_CHAIN + 1}`), /is not a keystroke chain/, 'nor a longer chain without the carry: its fills would all refresh');
+    assert.throws(() => parseConfig('cacheCarry=on,afterKeystroke=1.5'), /'1\.5' is not a keystroke chain/);
     assert.equal(parseConfig('cacheCarry=on,afterKeystroke=1').afterKeystroke, 1);
     assert.equal(parseConfig(`cacheCarry=on,afterKeystroke=${CARRY_MAX_CHAIN}`).afterKeystroke, CARRY_MAX_CHAIN);
-    assert.equal(parseConfig('afterKeystroke=4').afterKeystroke, 4);
+    assert.equal(parseConfig('afterKeystroke=on').afterKeystroke, 1);
     assert.equal(parseConfig('cacheCarry=off').options.cacheCarry, false);
   });
 });
