@@ -12,6 +12,7 @@ import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
 import { SharedDenoiser, type PassTime } from './sharedDenoiser';
 import type { ShownTrace, TraceOrigin } from './shownTrace';
+import { TraceList, type TracePlace } from './traceList';
 
 /** Context key that is true while any fill runs (enables "Diffuse: Cancel Fill"). */
 const FILLING_CONTEXT = 'diffuse.filling';
@@ -54,16 +55,6 @@ export interface FillRequestOptions {
 export type OneOfFills = (request: InfillRequest, overrides?: Omit<FillRequestOptions, 'signal'>) => Promise<InfillResult | undefined>;
 
 /**
- * The traces of one request's fills, by the fill's place in it; the one a fill publishes goes at
- * `index`, of `count` where the request makes several (its trace then says which hole it is).
- */
-interface TraceSlot {
-  readonly traces: Array<ShownTrace | undefined>;
-  readonly index: number;
-  readonly count?: number;
-}
-
-/**
  * Runs fills on the active model with the current settings, and keeps what the rest of the UI
  * shows about them: the activity (filling k/N, last latency), the last fill's options and counts
  * (for tests and the log), and the denoising traces of the last sampled request (for the view):
@@ -77,7 +68,7 @@ export class Filler extends Disposable {
   private readonly log: Logger;
   private engine: { model: LoadedModel; engine: InfillEngine; denoiser: SharedDenoiser } | undefined;
   private _lastFill: LastFill | undefined;
-  private _lastTraces: readonly ShownTrace[] = [];
+  private readonly traceList = new TraceList();
   /** Latency of the last fill that completed. */
   private lastMs: number | undefined;
   private _activity: Activity = { kind: 'idle' };
@@ -105,7 +96,7 @@ export class Filler extends Disposable {
 
   /** The last request's traces, in the order of its fills; empty before the first. */
   get lastTraces(): readonly ShownTrace[] {
-    return this._lastTraces;
+    return this.traceList.traces;
   }
 
   get activity(): Activity {
@@ -154,11 +145,11 @@ export class Filler extends Disposable {
    * signal aborted the run; rejects on any other failure (the caller decides how to surface it).
    */
   fill(request: InfillRequest, overrides: FillRequestOptions = {}): Promise<InfillResult | undefined> {
-    return this.fillInto(request, overrides, { traces: [], index: 0 });
+    return this.fillInto(request, overrides, () => this.traceList.lone());
   }
 
-  /** `fill`, whose trace is published as the fill at `slot` of its request's. */
-  private async fillInto(request: InfillRequest, overrides: FillRequestOptions, slot: TraceSlot): Promise<InfillResult | undefined> {
+  /** `fill`, whose trace goes to the place `tracePlace` gives as it begins to decode. */
+  private async fillInto(request: InfillRequest, overrides: FillRequestOptions, tracePlace: () => TracePlace): Promise<InfillResult | undefined> {
     const model = this.models.active;
     if (!model) {
       this.log.debug(`no model loaded (${this.models.state.kind}); nothing to fill`);
@@ -197,7 +188,7 @@ export class Filler extends Disposable {
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
       this.lastMs = result.ms;
-      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0, slot);
+      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0, tracePlace());
       return result;
     } catch (error) {
       if (!isAbortError(error)) throw error;
@@ -223,9 +214,12 @@ export class Filler extends Disposable {
     // each fill of `work` sets the latency it took: one that does not complete shows the one before
     const lastBefore = this.lastMs;
     const each = AbortSignal.any([signal, own.signal]);
-    const traces: Array<ShownTrace | undefined> = [];
+    const traces = this.traceList.request(count);
     let fills = 0;
-    const fill: OneOfFills = (request, overrides = {}) => this.fillInto(request, { ...overrides, signal: each }, { traces, index: fills++, count });
+    const fill: OneOfFills = (request, overrides = {}) => {
+      const index = fills++;
+      return this.fillInto(request, { ...overrides, signal: each }, () => traces.place(index));
+    };
     let completed = false;
     try {
       const result = await work(fill);
@@ -272,20 +266,16 @@ export class Filler extends Disposable {
     }
   }
 
-  /**
-   * Publishes the trace of batch row `row` (the winning candidate's) for the denoising view, with
-   * those of its request's earlier fills (`slot`): by place, as decoding may end out of order.
-   */
-  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, origin: TraceOrigin, row: number, slot: TraceSlot): Promise<void> {
+  /** Publishes the trace of batch row `row` (the winning candidate's) for the denoising view, at `place`. */
+  private async publishTrace(recorder: TraceRecorder, model: LoadedModel, origin: TraceOrigin, row: number, place: TracePlace): Promise<void> {
+    let shown: ShownTrace | undefined;
     try {
       const trace = await recorder.result((ids) => model.tokenizer.decode(ids), row);
-      if (!trace || this.isDisposed) return;
-      const hole = slot.count === undefined ? {} : { hole: { index: slot.index + 1, count: slot.count } };
-      slot.traces[slot.index] = { ...trace, origin: { ...origin, ...hole } };
-      this._lastTraces = slot.traces.filter((shown) => shown !== undefined);
-      this._onDidTrace.fire(this._lastTraces);
+      shown = trace && { ...trace, origin };
     } catch (error) {
       this.log.debug(`no trace: ${errorMessage(error)}`);
+    } finally {
+      if (place.settle(shown) && !this.isDisposed) this._onDidTrace.fire(this.traceList.traces);
     }
   }
 
