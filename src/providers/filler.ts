@@ -205,7 +205,8 @@ export class Filler extends Disposable {
    * too far apart for one canvas) through the `fill` it is given, as one fill to the UI: the activity stays
    * 'filling' between them, so the status bar's click and "Diffuse: Cancel Fill" stop the rest; the
    * last latency is the whole request's once it completes; and the view shows the traces of them
-   * all, each added as its fill ends. Resolves to what `work` does (undefined: cancelled or given up).
+   * all, each added as its fill ends, and no other fill's until they are in (traceList.ts).
+   * Resolves to what `work` does (undefined: cancelled or given up).
    */
   async asOneFill<T>(signal: AbortSignal, count: number, work: (fill: OneOfFills) => Promise<T | undefined>): Promise<T | undefined> {
     const own = new AbortController();
@@ -227,6 +228,7 @@ export class Filler extends Disposable {
       return result;
     } finally {
       this.lastMs = completed ? performance.now() - started : lastBefore;
+      traces.end();
       this.ended(own);
     }
   }

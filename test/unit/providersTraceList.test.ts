@@ -11,6 +11,15 @@ const traceAt = (line: number): ShownTrace => ({
 const lines = (list: TraceList) => list.traces.map((trace) => trace.origin.line);
 const holes = (list: TraceList) => list.traces.map((trace) => trace.origin.hole);
 
+/** A request of `count` holes that ended (done or stopped) with its first hole's trace (line 10) in and its second's still decoding, which it returns. */
+function endedWhileDecoding(list: TraceList, count: number) {
+  const request = list.request(count);
+  request.place(0).settle(traceAt(10));
+  const decoding = request.place(1);
+  request.end();
+  return decoding;
+}
+
 describe('the denoising view\'s trace list', () => {
   it('a fill of its own replaces the list with its trace; one without a trace changes nothing', () => {
     const list = new TraceList();
@@ -33,5 +42,42 @@ describe('the denoising view\'s trace list', () => {
     assert.equal(third.settle(undefined), false, 'a fill without a trace (a cache hit) changed the list');
     assert.deepEqual(lines(list), [10, 20]);
     assert.deepEqual(holes(list), [{ index: 1, count: 3 }, { index: 2, count: 3 }]);
+  });
+
+  it('while a request fills its holes one after another, a ghost-text fill that ends between two of them leaves the list to the request', () => {
+    const list = new TraceList();
+    list.lone().settle(traceAt(1));
+    const request = list.request(2);
+    assert.equal(list.lone().settle(traceAt(5)), false, 'a ghost-text trace before the request\'s first showed');
+    request.place(0).settle(traceAt(10));
+    assert.equal(list.lone().settle(traceAt(5)), false, 'a ghost-text trace between two holes showed');
+    assert.deepEqual(lines(list), [10]);
+    request.place(1).settle(traceAt(20));
+    assert.deepEqual(lines(list), [10, 20]);
+    request.end();
+    // the request is over: the next fill of its own is the list, as before it
+    assert.equal(list.lone().settle(traceAt(5)), true);
+    assert.deepEqual(lines(list), [5]);
+  });
+
+  it('a request\'s last trace, decoded after it ended, still joins its list, and a ghost-text trace in between does not show', () => {
+    const list = new TraceList();
+    const last = endedWhileDecoding(list, 2);
+    assert.equal(list.lone().settle(traceAt(5)), false);
+    assert.equal(last.settle(traceAt(20)), true);
+    assert.deepEqual(lines(list), [10, 20]);
+    assert.equal(list.lone().settle(traceAt(5)), true, 'the list stayed the request\'s once its traces were in');
+  });
+
+  it('a cancelled request leaves its traces so far, until the next fill; a newer request takes the list from an older one', () => {
+    const list = new TraceList();
+    const olderLate = endedWhileDecoding(list, 3);
+    const newer = list.request(2);
+    assert.equal(olderLate.settle(traceAt(20)), false, 'the superseded request\'s trace showed');
+    assert.deepEqual(lines(list), [10], 'the list stays the older request\'s until the newer one\'s first trace');
+    newer.place(0).settle(traceAt(100));
+    newer.end();
+    assert.deepEqual([lines(list), holes(list)], [[100], [{ index: 1, count: 2 }]]);
+    assert.equal(list.lone().settle(traceAt(5)), true);
   });
 });
