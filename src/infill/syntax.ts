@@ -33,7 +33,7 @@ export function syntaxWindow(text: string, start: number, end: number, languageI
   let from = Math.max(near, lineStart(text, start - SYNTAX_WINDOW_CHARS));
   if (languageId === 'python') {
     // out of an unclosed string too: the holes may be in one being written, which is no code
-    from = outsideStrings(text, from, true);
+    from = outsideStrings(text, from, true, lineStart);
     if (from < near) return undefined;
   }
   return [from, Math.min(far, lineEnd(text, end + SYNTAX_WINDOW_CHARS))];

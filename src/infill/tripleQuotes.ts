@@ -1,5 +1,3 @@
-import { lineStart } from './lines';
-
 /**
  * Python's triple-quoted strings, read by parity: the delimiters of one kind pair off in turn from
  * the start of the text, so one in a comment or inside a string of the other kind counts too. No
@@ -43,20 +41,21 @@ export function stringAround(strings: readonly TripleQuoted[], offset: number): 
 }
 
 /**
- * `from`, or the start of the line that opens the triple-quoted string around it, again until no
+ * `from`, or where a triple-quoted string holds it, a place in front of the string's opening
+ * delimiter (`startOf(text, open)`, at most `open`: the start of its line, say), again until no
  * string holds it (out of one kind may be inside one of the other): a text cut there is read as
  * Python reads the whole, not code as string and a string as code. An unclosed string (a lone
  * delimiter, in a comment say) holds it only where `unclosed` asks: no delimiter after it is left
  * to be read the wrong way, so only what is inside it would be.
  */
-export function outsideStrings(text: string, from: number, unclosed: boolean): number {
+export function outsideStrings(text: string, from: number, unclosed: boolean, startOf: (text: string, open: number) => number): number {
   const strings = TRIPLE_QUOTES.map((quote) => tripleQuoted(text, quote));
   for (let moved = true; moved && from > 0; ) {
     moved = false;
     for (const of of strings) {
       const around = stringAround(of, from);
       if (around !== undefined && (unclosed || around.close !== Infinity)) {
-        from = lineStart(text, around.open);
+        from = startOf(text, around.open);
         moved = true;
       }
     }
