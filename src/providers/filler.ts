@@ -33,8 +33,15 @@ const WARM_UP_REQUEST: InfillRequest = {
   languageId: 'python',
 };
 
+/** How long the last fill that completed took, in ms. */
+export interface LastLatency {
+  readonly lastMs?: number;
+  /** Where that fill filled its holes one after another (`Filler.asOneFill`): each hole's fill, of which `lastMs` is the whole. */
+  readonly lastHoleMs?: readonly number[];
+}
+
 export type Activity =
-  | { readonly kind: 'idle'; readonly lastMs?: number }
+  | ({ readonly kind: 'idle' } & LastLatency)
   | { readonly kind: 'filling'; readonly step: number; readonly totalSteps: number };
 
 export interface FillRequestOptions {
@@ -49,6 +56,17 @@ export interface FillRequestOptions {
   readonly onForwardPass?: (time: PassTime) => void;
   /** Begun at a keystroke, before VS Code asked for it (typingAhead.ts): for the log and tests. */
   readonly ahead?: boolean;
+}
+
+/**
+ * What a fill tells the UI as it completes: its trace, at the place `tracePlace` gives as it begins
+ * to decode, and the time it `took`. A fill of its own is the view's list and the last latency; one
+ * of a request's fills made one after another (`Filler.asOneFill`) is its place among the
+ * request's traces and one hole's time.
+ */
+interface FillReport {
+  tracePlace(): TracePlace;
+  took(ms: number): void;
 }
 
 /** One fill of a request's fills made one after another (`Filler.asOneFill`), with the signal of them all. */
@@ -69,8 +87,7 @@ export class Filler extends Disposable {
   private engine: { model: LoadedModel; engine: InfillEngine; denoiser: SharedDenoiser } | undefined;
   private _lastFill: LastFill | undefined;
   private readonly traceList = new TraceList();
-  /** Latency of the last fill that completed. */
-  private lastMs: number | undefined;
+  private lastLatency: LastLatency = {};
   private _activity: Activity = { kind: 'idle' };
   /** One controller per fill under way (the ghost text's and "Diffuse fill"'s), for `cancelAll`. */
   private readonly running = new Set<AbortController>();
@@ -145,11 +162,16 @@ export class Filler extends Disposable {
    * signal aborted the run; rejects on any other failure (the caller decides how to surface it).
    */
   fill(request: InfillRequest, overrides: FillRequestOptions = {}): Promise<InfillResult | undefined> {
-    return this.fillInto(request, overrides, () => this.traceList.lone());
+    return this.fillInto(request, overrides, {
+      tracePlace: () => this.traceList.lone(),
+      took: (ms) => {
+        this.lastLatency = { lastMs: ms };
+      },
+    });
   }
 
-  /** `fill`, whose trace goes to the place `tracePlace` gives as it begins to decode. */
-  private async fillInto(request: InfillRequest, overrides: FillRequestOptions, tracePlace: () => TracePlace): Promise<InfillResult | undefined> {
+  /** `fill`, which tells `report` its trace and time. */
+  private async fillInto(request: InfillRequest, overrides: FillRequestOptions, report: FillReport): Promise<InfillResult | undefined> {
     const model = this.models.active;
     if (!model) {
       this.log.debug(`no model loaded (${this.models.state.kind}); nothing to fill`);
@@ -187,8 +209,8 @@ export class Filler extends Disposable {
       record(false, result.nfe);
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
-      this.lastMs = result.ms;
-      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0, tracePlace());
+      report.took(result.ms);
+      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0, report.tracePlace());
       return result;
     } catch (error) {
       if (!isAbortError(error)) throw error;
@@ -204,7 +226,9 @@ export class Filler extends Disposable {
    * Runs `work`, the `count` fills of one request made one after another ("Diffuse fill" of holes
    * too far apart for one canvas) through the `fill` it is given, as one fill to the UI: the activity stays
    * 'filling' between them, so the status bar's click and "Diffuse: Cancel Fill" stop the rest; the
-   * last latency is the whole request's once it completes; and the view shows the traces of them
+   * last latency is the whole request's once it completes, with each hole's beside it (statusBar.ts
+   * says why), and its fills set none of their own, so a request that stops leaves that of the last
+   * fill that completed, a ghost text's meanwhile included; and the view shows the traces of them
    * all, each added as its fill ends, and no other fill's until they are in (traceList.ts).
    * Resolves to what `work` does (undefined: cancelled or given up).
    */
@@ -212,14 +236,18 @@ export class Filler extends Disposable {
     const own = new AbortController();
     this.running.add(own);
     const started = performance.now();
-    // each fill of `work` sets the latency it took: one that does not complete shows the one before
-    const lastBefore = this.lastMs;
     const each = AbortSignal.any([signal, own.signal]);
     const traces = this.traceList.request(count);
+    const holeMs: number[] = [];
     let fills = 0;
     const fill: OneOfFills = (request, overrides = {}) => {
       const index = fills++;
-      return this.fillInto(request, { ...overrides, signal: each }, () => traces.place(index));
+      return this.fillInto(request, { ...overrides, signal: each }, {
+        tracePlace: () => traces.place(index),
+        took: (ms) => {
+          holeMs[index] = ms;
+        },
+      });
     };
     let completed = false;
     try {
@@ -227,7 +255,8 @@ export class Filler extends Disposable {
       completed = result !== undefined && !each.aborted;
       return result;
     } finally {
-      this.lastMs = completed ? performance.now() - started : lastBefore;
+      // A request that does not complete leaves the latency of the last fill that did.
+      if (completed) this.lastLatency = { lastMs: performance.now() - started, lastHoleMs: holeMs };
       traces.end();
       this.ended(own);
     }
@@ -236,7 +265,7 @@ export class Filler extends Disposable {
   private ended(own: AbortController): void {
     this.running.delete(own);
     // Idle once no fill runs: an aborted fill ending while a newer one runs leaves it 'filling'.
-    if (this.running.size === 0) this.setActivity({ kind: 'idle', lastMs: this.lastMs });
+    if (this.running.size === 0) this.setActivity({ kind: 'idle', ...this.lastLatency });
   }
 
   private engineFor(model: LoadedModel, syntax: SyntaxChecker | undefined): { engine: InfillEngine; denoiser: SharedDenoiser } {
