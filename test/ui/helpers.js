@@ -57,6 +57,29 @@ async function quickOpen(page, fileName) {
   await page.locator(`.tabs-container .tab.active[data-resource-name="${fileName}"], .tabs-container .tab.active:has-text("${fileName}")`).first().waitFor();
 }
 
+/** Quick Opens `fileName` and clicks into its text, so that the keyboard types there. */
+async function focusEditor(page, fileName) {
+  await quickOpen(page, fileName);
+  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+  await lines.waitFor({ state: 'visible' });
+  await lines.click();
+}
+
+/**
+ * Selects the `count` occurrences of `text` in the active editor as a user does: Find, "Select All
+ * Occurrences of Find Match" (Alt+Enter in the find widget), then Escape closes Find, keeping the
+ * selections. The find widget's count is the check: cursors out of view are not in the DOM.
+ */
+async function selectEvery(page, text, count) {
+  await page.keyboard.press('Control+F');
+  await page.keyboard.type(text);
+  const matches = page.locator('.editor-group-container.active .find-widget .matchesCount');
+  await waitFor(async () => new RegExp(`of ${count}$`).test((await matches.innerText()).trim()), { timeout: 10000, what: `Find to count ${count} of ${JSON.stringify(text)}` });
+  await page.keyboard.press('Alt+Enter');
+  await page.keyboard.press('Escape');
+  await page.locator('.editor-group-container.active .find-widget.visible').waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
+}
+
 async function runCommand(page, label) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -66,4 +89,4 @@ async function runCommand(page, label) {
   await page.keyboard.press('Enter');
 }
 
-module.exports = { EXT_ID, GHOST_SELECTOR, statusItem, nextFrames, waitFor, readSettings, updateSettings, editorLines, quickOpen, runCommand };
+module.exports = { EXT_ID, GHOST_SELECTOR, statusItem, nextFrames, waitFor, readSettings, updateSettings, editorLines, quickOpen, focusEditor, selectEvery, runCommand };

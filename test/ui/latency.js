@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { GHOST_SELECTOR, quickOpen, runCommand, statusItem, waitFor } = require('./helpers.js');
+const { GHOST_SELECTOR, focusEditor, runCommand, statusItem, waitFor } = require('./helpers.js');
 
 const LATENCY_FILE = 'latency.py';
 const LATENCY_TEXT = [
@@ -211,10 +211,7 @@ const test = {
     const model = path.basename(ctx.model);
     await waitFor(async () => { const t = await statusItem(page).innerText(); return t.includes(model) && !/loading/.test(t); },
       { timeout: 60000, what: `the status item to show ${model} loaded` });
-    await quickOpen(page, LATENCY_FILE);
-    const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
-    await lines.waitFor({ state: 'visible' });
-    await lines.click();
+    await focusEditor(page, LATENCY_FILE);
     await installRecorders(page);
     const samples = [];
     const typed = []; // every burst typed so far: each added a line below its own

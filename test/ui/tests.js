@@ -6,7 +6,7 @@
 const fs = require('fs');
 const path = require('path');
 const { apng, chunks } = require('./apng.js');
-const { EXT_ID, GHOST_SELECTOR, statusItem, nextFrames, waitFor, readSettings, updateSettings, editorLines, quickOpen, runCommand } = require('./helpers.js');
+const { EXT_ID, GHOST_SELECTOR, statusItem, nextFrames, waitFor, readSettings, updateSettings, editorLines, focusEditor, selectEvery, runCommand } = require('./helpers.js');
 const { LATENCY_FILE, LATENCY_TEXT, latencyTest } = require('./latency.js');
 
 const SAMPLE_FILE = 'fibonacci.py';
@@ -41,7 +41,12 @@ const SHAPES_TEXT = [
   '    return ___',
   '',
 ].join('\n');
-const SAMPLES = { [SAMPLE_FILE]: SAMPLE_TEXT, [SHAPES_FILE]: SHAPES_TEXT, [LATENCY_FILE]: LATENCY_TEXT };
+// Two `___` placeholders 200 lines apart, too far for one canvas: "Diffuse fill" fills them one after
+// another, and the Denoising view holds both holes' traces (the integration suite's c_fill has the same case).
+const APART_FILE = 'apart.py';
+const APART_LAST_LINE = 202;
+const APART_TEXT = ['alpha = ___', ...Array.from({ length: APART_LAST_LINE - 2 }, (_, i) => `value_${i} = ${i}`), 'beta = ___', ''].join('\n');
+const SAMPLES = { [SAMPLE_FILE]: SAMPLE_TEXT, [SHAPES_FILE]: SHAPES_TEXT, [APART_FILE]: APART_TEXT, [LATENCY_FILE]: LATENCY_TEXT };
 // Where the test types: the end of line 5 ('    return fibonacci(').
 const TYPE_AT_LINE = 5;
 const TYPED = 'n';
@@ -77,6 +82,18 @@ const ghost = (page) => page.locator(GHOST_SELECTOR);
 // The view's content: an outer webview iframe (tagged with the extension id) and its #active-frame.
 const viewFrame = (page) => page.frameLocator(`iframe.webview[src*="extensionId=${EXT_ID}"]`).first().frameLocator('#active-frame');
 
+/** Shows the Denoising view and returns its content: from its activity-bar container (whose icon, clicked while open, would close it), else the palette's focus command. */
+async function openDenoiseView(page) {
+  const frame = viewFrame(page);
+  if (await frame.locator('#trace').isVisible().catch(() => false)) return frame;
+  const icon = page.locator('.activitybar .action-item a[aria-label^="Diffuse"], .activitybar .action-item [aria-label^="Diffuse"]').first();
+  if (await icon.count()) await icon.click(); else await runCommand(page, 'Diffuse: Focus on');
+  return frame;
+}
+
+/** The "Diffuse fill" preview's CodeLens with `text`. */
+const lens = (page, text) => page.locator('.editor-group-container.active .codelens-decoration a', { hasText: text });
+
 // ---- tests -----------------------------------------------------------------------------------
 
 const tests = [
@@ -97,10 +114,7 @@ const tests = [
     name: 'typing in an editor shows ghost text from the model; Tab accepts it',
     async fn(ctx) {
       const { page } = ctx;
-      await quickOpen(page, SAMPLE_FILE);
-      const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
-      await lines.waitFor({ state: 'visible' });
-      await lines.click();
+      await focusEditor(page, SAMPLE_FILE);
       // Go to the end of the line to type on (Ctrl+G would need the quick input; arrows are plainer).
       await page.keyboard.press('Control+Home');
       for (let i = 1; i < TYPE_AT_LINE; i++) await page.keyboard.press('ArrowDown');
@@ -161,29 +175,19 @@ const tests = [
     name: 'Diffuse fill on three placeholders: a preview first; Escape rejects it, Alt+Enter accepts it, one undo restores',
     async fn(ctx) {
       const { page } = ctx;
-      await quickOpen(page, SHAPES_FILE);
-      const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
-      await lines.waitFor({ state: 'visible' });
-      await lines.click();
+      await focusEditor(page, SHAPES_FILE);
+      await selectEvery(page, '___', 3);
       const cursors = () => page.locator('.editor-group-container.active .monaco-editor .cursor').count();
-      // Select the three placeholders: Find, "Select All Occurrences of Find Match" (Alt+Enter in the find widget), close Find.
-      await page.keyboard.press('Control+F');
-      await page.keyboard.type('___');
-      await page.keyboard.press('Alt+Enter');
-      await waitFor(async () => (await cursors()) >= 3, { timeout: 10000, what: 'three cursors on the placeholders' });
-      await page.keyboard.press('Escape');
-      await page.locator('.editor-group-container.active .find-widget.visible').waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
       if ((await cursors()) < 3) throw new Error('closing Find lost the cursors');
       // The frames of the README's animation: the placeholders, the preview, the accepted fill.
       const frames = [];
       const frame = async (ms) => { await nextFrames(page); frames.push({ png: await page.screenshot(), ms }); };
       await frame(1500);
       const before = await editorLines(page);
-      const lens = (text) => page.locator('.editor-group-container.active .codelens-decoration a', { hasText: text });
       const preview = async () => {
         await runCommand(page, 'Diffuse: Diffuse fill');
-        await lens('Accept Diffuse fill').first().waitFor({ state: 'visible', timeout: 30000 });
-        if (!(await lens('Reject').count())) throw new Error('no Reject lens beside Accept');
+        await lens(page, 'Accept Diffuse fill').first().waitFor({ state: 'visible', timeout: 30000 });
+        if (!(await lens(page, 'Reject').count())) throw new Error('no Reject lens beside Accept');
         // The preview is decorations (the document itself is checked after Reject, and in the integration suite).
         const decorated = page.locator('.editor-group-container.active .monaco-editor .view-lines [class*="ced-"]');
         await waitFor(async () => (await decorated.count()) >= 3, { timeout: 10000, what: 'the preview decorations' });
@@ -191,7 +195,7 @@ const tests = [
 
       await preview();
       await page.keyboard.press('Escape');
-      await waitFor(async () => (await lens('Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'Escape to reject the preview' });
+      await waitFor(async () => (await lens(page, 'Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'Escape to reject the preview' });
       if ((await editorLines(page)).join('\n') !== before.join('\n')) throw new Error('Reject changed the document');
 
       await preview();
@@ -203,7 +207,7 @@ const tests = [
         const now = await editorLines(page);
         return now.join('\n') !== before.join('\n') && !now.some((l) => l.includes('___')) ? now : undefined;
       }, { timeout: 15000, what: 'Alt+Enter to replace the placeholders' });
-      await waitFor(async () => (await lens('Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'the lenses to go with the preview' });
+      await waitFor(async () => (await lens(page, 'Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'the lenses to go with the preview' });
       await frame(2500);
       const animation = apng(frames);
       if (chunks(animation).filter((c) => c.type === 'fcTL').length !== frames.length) throw new Error('the animation lost frames');
@@ -217,10 +221,7 @@ const tests = [
     name: 'Diffuse view: legend, the fill it shows, a slider of 1 to the hole slots with the default marked; the keyboard changes diffuse.steps (and back); replay',
     async fn(ctx) {
       const { page, userSettings, workspaceSettingsFile } = ctx;
-      // Open the view from its activity-bar container; fall back to the palette's focus command.
-      const icon = page.locator('.activitybar .action-item a[aria-label^="Diffuse"], .activitybar .action-item [aria-label^="Diffuse"]').first();
-      if (await icon.count()) await icon.click(); else await runCommand(page, 'Diffuse: Focus on');
-      const frame = viewFrame(page);
+      const frame = await openDenoiseView(page);
       const slider = frame.locator('input#steps[type="range"]');
       await slider.waitFor({ state: 'visible', timeout: 30000 });
       for (const id of ['strategy', 'threshold', 'temperature', 'trace']) {
@@ -298,6 +299,41 @@ const tests = [
         ctx.log('no trace in the view (no fill before this test): scrubbing not checked');
       }
       await ctx.shot('denoise-view');
+    },
+  },
+  {
+    name: 'Denoising view: after a "Diffuse fill" of holes filled one after another, ‹ and › step between the holes\' traces',
+    async fn(ctx) {
+      const { page } = ctx;
+      await focusEditor(page, APART_FILE);
+      await selectEvery(page, '___', 2);
+      await runCommand(page, 'Diffuse: Diffuse fill');
+      // the preview's lens sits on the first hole, out of view: the editor shows the last selection
+      await lens(page, 'Accept Diffuse fill').first().waitFor({ state: 'attached', timeout: 30000 });
+      // The arrows are the webview's own buttons (media/denoise.js): clicked here in the view itself.
+      const frame = await openDenoiseView(page);
+      const shown = async () => {
+        const hole = (await frame.locator('#holeValue').textContent()).trim();
+        const fill = (await frame.locator('#origin').textContent()).split(' · ')[0];
+        return `${hole}: ${fill}`;
+      };
+      const showing = async (expected) => {
+        await waitFor(async () => (await shown()) === expected, { timeout: 15000, what: `the view to show ${expected}` }).catch(async (e) => {
+          throw new Error(`${e.message}; it shows ${JSON.stringify(await shown())}`);
+        });
+      };
+      const arrows = async () => [await frame.locator('#prevHole').isEnabled(), await frame.locator('#nextHole').isEnabled()];
+      // each hole's trace shows as its fill ends: the last hole's first
+      await showing(`hole 2 of 2: ${APART_FILE}, line ${APART_LAST_LINE}`);
+      if (!(await frame.locator('#holes').isVisible())) throw new Error('the arrows are hidden for a fill of two holes');
+      if (String(await arrows()) !== 'true,false') throw new Error(`on the last hole the arrows (‹, ›) are enabled: ${await arrows()}`);
+      await frame.locator('#prevHole').click();
+      await showing(`hole 1 of 2: ${APART_FILE}, line 1`);
+      if (String(await arrows()) !== 'false,true') throw new Error(`on the first hole the arrows (‹, ›) are enabled: ${await arrows()}`);
+      await frame.locator('#nextHole').click();
+      await showing(`hole 2 of 2: ${APART_FILE}, line ${APART_LAST_LINE}`);
+      await runCommand(page, 'Diffuse: Reject Fill');
+      await waitFor(async () => (await lens(page, 'Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'the preview to go' });
     },
   },
   latencyTest,
