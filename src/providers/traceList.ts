@@ -21,10 +21,11 @@ export interface RequestTraces {
  * A request of holes filled one after another holds the list from its start until its last trace
  * is in: the user who asked for it watches its holes come in and steps between them, and a
  * ghost-text fill ending in between (one asked for before the command ran, or one in another
- * editor: typing in this one stops the request) would otherwise replace that list with its one trace until the
- * next hole ended, or for good after the last. Such a fill's trace is not shown, not even later:
- * shown after the request, it would displace the list the user asked for with an older fill's.
- * A newer request takes the list over from an older one, whose late traces then do not show. Pure.
+ * editor: typing in this one stops the request) would otherwise replace that list with its one
+ * trace until the next hole ended, or for good after the last. Such a fill's trace is not shown,
+ * not even later: shown after the request, it would displace the list the user asked for with an
+ * older fill's. A newer request takes the list over from an older one, whose late traces then do
+ * not show. Pure.
  */
 export class TraceList {
   private shown: readonly ShownTrace[] = [];
@@ -47,6 +48,7 @@ export class TraceList {
     };
   }
 
+  /** A request of `count` fills made one after another: it holds the list from now on (above). */
   request(count: number): RequestTraces {
     const traces: Array<ShownTrace | undefined> = [];
     let decoding = 0;
