@@ -37,11 +37,15 @@ export class TraceList {
     return this.shown;
   }
 
-  /** A fill of its own (ghost text, a "Diffuse fill" of one canvas): its trace is the list, unless a request holds it. */
+  /**
+   * A fill of its own (ghost text, a "Diffuse fill" of one canvas), taken as it ends: its trace is
+   * the list, unless a request holds it then or when the trace is in (above: not even later).
+   */
   lone(): TracePlace {
+    const held = this.holder !== undefined;
     return {
       settle: (trace) => {
-        if (!trace || this.holder) return false;
+        if (!trace || held || this.holder) return false;
         this.shown = [trace];
         return true;
       },

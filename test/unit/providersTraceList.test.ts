@@ -60,6 +60,18 @@ describe('the denoising view\'s trace list', () => {
     assert.deepEqual(lines(list), [5]);
   });
 
+  it('a ghost-text fill that ended while a request held the list shows no trace, even one decoded after the request\'s are in', () => {
+    const list = new TraceList();
+    const request = list.request(2);
+    request.place(0).settle(traceAt(10));
+    const ghost = list.lone(); // it ended between the two holes; its trace still decodes
+    request.place(1).settle(traceAt(20));
+    request.end();
+    assert.equal(ghost.settle(traceAt(5)), false, 'the ghost-text fill\'s late trace replaced the request\'s list');
+    assert.deepEqual(lines(list), [10, 20]);
+    assert.equal(list.lone().settle(traceAt(6)), true, 'a fill that ended after the request shows as before');
+  });
+
   it('a request\'s last trace, decoded after it ended, still joins its list, and a ghost-text trace in between does not show', () => {
     const list = new TraceList();
     const last = endedWhileDecoding(list, 2);
