@@ -26,16 +26,19 @@ const FLAGS = {
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), FLAGS);
+  // A typist's fills cycle through the keystroke chain (a refresh, then carries), so a list of
+  // chains fills every task at each in turn: a row for each, and one over them all. Each is read
+  // here, before anything loads: a bad one late in the list would end the run after the fills of
+  // those before it.
+  const chains = (flags['after-keystroke'] ?? 'off').split(',').map((value) => ({ ...flags, 'after-keystroke': value }));
+  const keystrokes = chains.map(keystrokesOf);
   const tasks = selectTasks(readTasks(flags.tasks ?? path.join(repoRoot, 'bench', 'data', 'src-tasks.jsonl')), kindsOf(flags), limitOf(flags));
   const [runs] = numbers(flags.runs, '1');
   const load0 = loadavg()[0];
   const model = await openModel(flags);
   try {
-    // A typist's fills cycle through the keystroke chain (a refresh, then carries), so a list of
-    // chains fills every task at each in turn: a row for each, and one over them all.
-    const chains = (flags['after-keystroke'] ?? 'off').split(',').map((value) => ({ ...flags, 'after-keystroke': value }));
     const byChain: Fill[][] = [];
-    for (const chain of chains) byChain.push(await fillAll(model, tasks, (kind) => optionsFor(kind, chain), runs, keystrokesOf(chain)));
+    for (const [i, chain] of chains.entries()) byChain.push(await fillAll(model, tasks, (kind) => optionsFor(kind, chain), runs, keystrokes[i]));
     const fills = byChain.flat();
     const reference = await referenceCallMs(model);
     const label = flags.label ?? model.name;
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
           multi: optionsFor('multi_line', chains[0]),
           runs,
           // untimed fills of each task's document this many keystrokes earlier, the timed one carrying
-          afterKeystroke: chains.map(keystrokesOf),
+          afterKeystroke: keystrokes,
           loadavg: `${round(load0, 2)} -> ${round(loadavg()[0], 2)}`,
           // the machine's speed after the fills: tables of different hours compare through it
           referenceCall: referenceSetting(reference),

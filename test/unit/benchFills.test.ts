@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { BenchTask } from '../../bench/common';
 import { fillTask, keystrokesOf, optionsFor } from '../../bench/fills';
@@ -57,6 +60,18 @@ describe('bench fillTask --after-keystroke: a typist\'s chain before each timed 
     assert.equal(optionsFor('single_line', { 'after-keystroke': String(CARRY_MAX_CHAIN) }).cacheCarry, true);
     assert.throws(() => keystrokesOf({ 'after-keystroke': String(CARRY_MAX_CHAIN + 1) }), /^Error: --after-keystroke: '\d+' is not a keystroke chain/);
     assert.throws(() => keystrokesOf({ 'after-keystroke': '1.5' }), /--after-keystroke: '1\.5' is not a keystroke chain/);
+  });
+
+  it('latency.js refuses a bad chain of its --after-keystroke list before any fill, not after those of the chains before it', () => {
+    const latency = path.resolve(__dirname, '../../bench/latency.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'latency-'));
+    const tasks = path.join(dir, 'tasks.jsonl');
+    writeFileSync(tasks, `${JSON.stringify(task)}\n`);
+    // no model: the chain must be refused before it loads, let alone fills
+    const run = spawnSync(process.execPath, [latency, '--model', '/no/such/model', '--tasks', tasks, '--after-keystroke', `off,on,${CARRY_MAX_CHAIN + 1}`], { encoding: 'utf8', timeout: 30000 });
+    rmSync(dir, { recursive: true });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`--after-keystroke: '${CARRY_MAX_CHAIN + 1}' is not a keystroke chain`));
   });
 
   it('refuses a carrying fill without a chain: it would carry whatever context the model kept last', async () => {
