@@ -6,9 +6,21 @@
 import type { InfillOptions } from '../src/infill';
 import { CARRY_MAX_CHAIN } from '../src/model';
 
-/** The task's document `keys` keystrokes earlier: its prefix's last `keys` characters not yet typed. */
+/**
+ * The task's document `keys` keystrokes earlier: its prefix's last `keys` characters not yet typed,
+ * a character being a code point (an emoji's two UTF-16 units are one key) and a CRLF one Enter.
+ */
 export function keystrokeEarlier<T extends { prefix: string }>(task: T, keys = 1): T {
-  return { ...task, prefix: task.prefix.slice(0, Math.max(0, task.prefix.length - keys)) };
+  let end = task.prefix.length;
+  for (let key = 0; key < keys && end > 0; key++) end = keyStart(task.prefix, end);
+  return { ...task, prefix: task.prefix.slice(0, end) };
+}
+
+/** Where the last key typed before `end` began: a CRLF or a surrogate pair whole, else one unit back. */
+function keyStart(text: string, end: number): number {
+  if (end >= 2 && text.endsWith('\r\n', end)) return end - 2;
+  const last = text.codePointAt(end - 2);
+  return end >= 2 && last !== undefined && last > 0xffff ? end - 2 : end - 1;
 }
 
 /**

@@ -32,6 +32,9 @@ async function main(): Promise<void> {
   // those before it.
   const chains = (flags['after-keystroke'] ?? 'off').split(',').map((value) => ({ ...flags, 'after-keystroke': value }));
   const keystrokes = chains.map(keystrokesOf);
+  if (flags.outputs && chains.length > 1) {
+    throw new Error('--outputs with a list of --after-keystroke chains: the file would hold each task once a chain, and evaluate.py score keeps one fill a task id; give one chain');
+  }
   const tasks = selectTasks(readTasks(flags.tasks ?? path.join(repoRoot, 'bench', 'data', 'src-tasks.jsonl')), kindsOf(flags), limitOf(flags));
   const [runs] = numbers(flags.runs, '1');
   const load0 = loadavg()[0];

@@ -13,9 +13,9 @@
  * (`defaults` = none), lists written with `/`, `off` for an unset option; `syntax=off` leaves
  * out the tree-sitter check of candidates (on otherwise, as `diffuse infill --language python`). Several
  * models (comma-separated) run every configuration each. Models and configurations run round-robin
- * task by task, so load from other processes hits them alike. `cacheCarry=on` needs `afterKeystroke=on`:
- * a task's fill a keystroke earlier refreshes, so no configuration carries another's fill of the same
- * task (bench/mbppFill.ts).
+ * task by task, so load from other processes hits them alike. `cacheCarry=on` needs `afterKeystroke`
+ * (on = 1, or 2: a typist's chain, bench/keystrokes.ts): the chain's first fill refreshes, so no
+ * configuration carries another's fill of the same task (bench/mbppFill.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

@@ -178,7 +178,7 @@ const tests = [
       await focusEditor(page, SHAPES_FILE);
       await selectEvery(page, '___', 3);
       const cursors = () => page.locator('.editor-group-container.active .monaco-editor .cursor').count();
-      if ((await cursors()) < 3) throw new Error('closing Find lost the cursors');
+      await waitFor(async () => (await cursors()) >= 3, { timeout: 5000, what: 'the three cursors after Find closes' });
       // The frames of the README's animation: the placeholders, the preview, the accepted fill.
       const frames = [];
       const frame = async (ms) => { await nextFrames(page); frames.push({ png: await page.screenshot(), ms }); };

@@ -37,6 +37,14 @@ describe('keystrokeEarlier: the document a typist had before the last keys', () 
     assert.equal(keystrokeEarlier(task, 4).prefix, 'def f(x):\n   ');
     assert.equal(keystrokeEarlier(task, 99).prefix, '', 'no further back than an empty prefix');
   });
+
+  it('takes a character as one key (an emoji of two UTF-16 units) and a CRLF as one Enter', () => {
+    assert.equal(keystrokeEarlier({ prefix: 'x = "🐍' }).prefix, 'x = "', 'no half an emoji');
+    assert.equal(keystrokeEarlier({ prefix: 'x = "🐍🐍' }, 2).prefix, 'x = "');
+    assert.equal(keystrokeEarlier({ prefix: 'def f():\r\n' }).prefix, 'def f():', 'no lone CR');
+    assert.equal(keystrokeEarlier({ prefix: 'a\r\n\r\n' }, 2).prefix, 'a');
+    assert.equal(keystrokeEarlier({ prefix: '\n' }).prefix, '');
+  });
 });
 
 describe('bench fillTask --after-keystroke: a typist\'s chain before each timed fill', function () {
@@ -68,10 +76,15 @@ describe('bench fillTask --after-keystroke: a typist\'s chain before each timed 
     const tasks = path.join(dir, 'tasks.jsonl');
     writeFileSync(tasks, `${JSON.stringify(task)}\n`);
     // no model: the chain must be refused before it loads, let alone fills
-    const run = spawnSync(process.execPath, [latency, '--model', '/no/such/model', '--tasks', tasks, '--after-keystroke', `off,on,${CARRY_MAX_CHAIN + 1}`], { encoding: 'utf8', timeout: 30000 });
+    const latencyRun = (...args: string[]) => spawnSync(process.execPath, [latency, '--model', '/no/such/model', '--tasks', tasks, ...args], { encoding: 'utf8', timeout: 30000 });
+    const run = latencyRun('--after-keystroke', `off,on,${CARRY_MAX_CHAIN + 1}`);
+    // nor a list with --outputs: the file would hold each task once a chain, evaluate.py scoring one of them
+    const outputs = latencyRun('--after-keystroke', 'off,on', '--outputs', path.join(dir, 'fills.jsonl'));
     rmSync(dir, { recursive: true });
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stderr, new RegExp(`--after-keystroke: '${CARRY_MAX_CHAIN + 1}' is not a keystroke chain`));
+    assert.equal(outputs.status, 1, outputs.stderr);
+    assert.match(outputs.stderr, /--outputs with a list of --after-keystroke chains/);
   });
 
   it('refuses a carrying fill without a chain: it would carry whatever context the model kept last', async () => {

@@ -81,7 +81,8 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     await waitFor(() => lines().length === 2, `both holes' traces (the view holds ${lines().length})`);
     assert.deepEqual(lines(), [1, last + 1]);
     // each says its place in the request, which the view's "hole k of N" reads (not the traces' count so far)
-    assert.deepEqual(diffuse.denoiseTraces().map((origin) => origin.hole), [{ index: 1, count: 2 }, { index: 2, count: 2 }]);    // the last latency is the whole command's (what the user waited for), each hole's time beside it in the tooltip
+    assert.deepEqual(diffuse.denoiseTraces().map((origin) => origin.hole), [{ index: 1, count: 2 }, { index: 2, count: 2 }]);
+    // the last latency is the whole command's (what the user waited for), each hole's time beside it in the tooltip
     const { lastMs, lastHoleMs } = diffuse.activity();
     assert.equal(lastHoleMs?.length, 2, 'no time of each hole');
     const holesMs = lastHoleMs.reduce((sum, ms) => sum + ms, 0);
