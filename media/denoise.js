@@ -13,12 +13,14 @@
   const origin = $('origin'), replay = $('replay');
   const holes = $('holes'), holeValue = $('holeValue'), prevHole = $('prevHole'), nextHole = $('nextHole');
   /** @typedef {{steps: number, tokens: {text: string, step: number, confidence: number, pad: boolean, hole: number}[]}} Trace */
-  /** The last request's traces (one per fill), each with its caption and its "hole k of N" label. @type {{trace: Trace, caption: string, label: string}[]} */
+  /** The last request's traces (one per fill), each with its caption, its "hole k of N" label and, for a fill of several holes, each hole's line. @type {{trace: Trace, caption: string, label: string, holeLabels?: string[]}[]} */
   let traces = vscode.getState()?.traces ?? [];
   /** Which of them is shown. */
   let shown = vscode.getState()?.shown ?? traces.length - 1;
   /** @type {Trace | undefined} */
   let trace;
+  /** Each hole's line where the shown fill has several holes (a label above each hole's tokens). @type {string[] | undefined} */
+  let holeLabels;
   let defaultSteps = 0;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   let replaying;
@@ -82,6 +84,7 @@
     shown = Math.max(0, Math.min(traces.length - 1, index));
     const entry = traces[shown];
     trace = entry?.trace;
+    holeLabels = entry?.holeLabels;
     origin.textContent = entry?.caption ?? '';
     holes.hidden = traces.length < 2;
     holeValue.textContent = entry?.label ?? '';
@@ -125,6 +128,12 @@
       if (token.hole !== hole) {
         hole = token.hole;
         if (hole > 0) traceBox.append(document.createElement('hr'));
+        if (holeLabels?.[hole]) {
+          const label = document.createElement('div');
+          label.className = 'hole-line';
+          label.textContent = holeLabels[hole];
+          traceBox.append(label);
+        }
       }
       const span = document.createElement('span');
       span.setAttribute('role', 'listitem');

@@ -70,6 +70,6 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
     notice: () => notices.latest,
     statusBar: () => statusBar.shown,
     suggestionToggle: () => toggle.shown,
-    denoiseTraces: () => filler.lastTraces.map(({ origin: { file, line, hole } }) => ({ file, line, hole })),
+    denoiseTraces: () => filler.lastTraces.map(({ origin: { file, line, holeLines, hole } }) => ({ file, line, holeLines, hole })),
   };
 }

@@ -39,7 +39,7 @@ export interface DiffuseApi {
   /** The status bar item's text, tooltip and click command. */
   statusBar(): { readonly text: string; readonly tooltip: string; readonly command: string };
   /** Where the fills are whose traces the denoising view holds: the last request's, one per fill (a hole each where "Diffuse fill" filled them one after another). */
-  denoiseTraces(): ReadonlyArray<{ readonly file?: string; readonly line?: number; readonly hole?: { readonly index: number; readonly count: number } }>;
+  denoiseTraces(): ReadonlyArray<{ readonly file?: string; readonly line?: number; readonly holeLines?: readonly number[]; readonly hole?: { readonly index: number; readonly count: number } }>;
   /** The pause/resume status bar entry's text and tooltip; undefined while hidden (no editor). */
   suggestionToggle(): { readonly text: string; readonly tooltip: string } | undefined;
 }

@@ -75,12 +75,14 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
   /** The last request's traces, one per fill (a hole each where "Diffuse fill" filled them one after another), each with its caption. */
   private postTraces(traces: readonly ShownTrace[], restore = false): void {
     const captioned = traces.map((trace, i) => {
-      const { file, line, finishedAt, ms } = trace.origin;
+      const { file, line, holeLines, finishedAt, ms } = trace.origin;
       const when = vscode.l10n.t('at {0}, {1} ms', new Date(finishedAt).toLocaleTimeString(), Math.round(ms));
-      const caption = file !== undefined && line !== undefined ? `${vscode.l10n.t('{0}, line {1}', file, line)} · ${when}` : when;
+      const where = holeLines ? vscode.l10n.t('{0}, lines {1}', file ?? '', holeLines.join(', ')) : vscode.l10n.t('{0}, line {1}', file ?? '', line ?? '');
+      const caption = file !== undefined && line !== undefined ? `${where} · ${when}` : when;
       // the request's own count: while its later holes fill, or where one published no trace (a cache hit), the list is shorter
       const { index, count } = trace.origin.hole ?? { index: i + 1, count: traces.length };
-      return { trace, caption, label: vscode.l10n.t('hole {0} of {1}', index, count) };
+      const holeLabels = holeLines?.map((holeLine) => vscode.l10n.t('line {0}', holeLine));
+      return { trace, caption, label: vscode.l10n.t('hole {0} of {1}', index, count), holeLabels };
     });
     // `restore`: the view (re)opened and asked; it keeps the hole it showed rather than jumping to the newest
     void this.view?.webview.postMessage({ type: 'traces', traces: captioned, restore });

@@ -120,8 +120,10 @@ export class FillCommand {
     progress: Progress,
   ): Promise<ReadonlyArray<HoleFill | undefined> | undefined> {
     const source = (offset: number) => sourceOf(document, document.positionAt(offset));
+    // one canvas, one trace of several holes: the view says which line each hole's tokens are on
+    const holeLines = request.holes.length > 1 ? request.holes.map((hole) => document.positionAt(hole.start).line + 1) : undefined;
     try {
-      const result = await this.filler.fill(request, { signal, source: source(request.holes[0].start) });
+      const result = await this.filler.fill(request, { signal, source: { ...source(request.holes[0].start), holeLines } });
       return result && (result.candidates[0]?.fills ?? []);
     } catch (error) {
       if (!(error instanceof HolesApartError) || request.holes.length < 2) throw error;

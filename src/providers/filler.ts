@@ -51,7 +51,7 @@ export interface FillRequestOptions {
   /** Whether a hole inside a line keeps the model's line breaks (InfillOptions.inlineBreaks); default: the engine's. */
   readonly inlineBreaks?: boolean;
   /** Where the (first) hole is, for the denoising view. */
-  readonly source?: Pick<TraceOrigin, 'file' | 'line'>;
+  readonly source?: Pick<TraceOrigin, 'file' | 'line' | 'holeLines'>;
   /** Told how long each of this fill's forward passes waited for the model and took. */
   readonly onForwardPass?: (time: PassTime) => void;
   /** Begun at a keystroke, before VS Code asked for it (typingAhead.ts): for the log and tests. */

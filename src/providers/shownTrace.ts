@@ -5,6 +5,8 @@ export interface TraceOrigin {
   /** Workspace-relative file (or the untitled name) and 1-based line of the (first) hole. */
   readonly file?: string;
   readonly line?: number;
+  /** Of a fill of several holes at once: each hole's 1-based line, in order (the view labels each hole's tokens with it). */
+  readonly holeLines?: readonly number[];
   /** Of a request whose holes were filled one after another: this fill's hole (1-based) and how many the request has. */
   readonly hole?: { readonly index: number; readonly count: number };
   /** When the fill finished (epoch ms) and how long it took. */

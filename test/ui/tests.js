@@ -285,9 +285,13 @@ const tests = [
         await page.keyboard.press('Home');
         await waitFor(async () => (await masked()) > 0, { timeout: 5000, what: 'masked tokens at the first step' });
         const last = Number(await scrub.getAttribute('max'));
-        // Which fill: the last test's (both fill tests work on line 5), with its time.
+        // Which fill: the last test's (the ghost text on line 5, or "Diffuse fill" of the three
+        // placeholders, whose trace labels each hole's tokens with its line), with its time.
         const origin = await frame.locator('#origin').innerText();
-        if (!/(fibonacci|shapes)\.py, line 5 · at .+, \d+ ms/.test(origin)) throw new Error(`the view does not name the fill: ${JSON.stringify(origin)}`);
+        if (!/(fibonacci\.py, line 5|shapes\.py, lines 5, 9, 13) · at .+, \d+ ms/.test(origin)) throw new Error(`the view does not name the fill: ${JSON.stringify(origin)}`);
+        const holeLines = (await frame.locator('#trace .hole-line').allInnerTexts()).join(' | ');
+        const expectedLines = origin.startsWith('shapes.py') ? 'line 5 | line 9 | line 13' : '';
+        if (holeLines !== expectedLines) throw new Error(`the holes' lines read ${JSON.stringify(holeLines)}, not ${JSON.stringify(expectedLines)}`);
         // The replay walks from step 0 to the last.
         await frame.locator('#replay').click();
         await waitFor(async () => Number(await scrub.inputValue()) === last && (await masked()) === 0, { timeout: 15000, what: 'the replay to reach the last step' });

@@ -41,6 +41,9 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     assert.equal(diffuse.lastFill()?.holes, 2);
     assert.equal(diffuse.lastFill()?.options?.inlineBreaks, true, '"Diffuse fill" keeps the line breaks the model writes inside a line');
     assert.match(diffuse.notice() ?? '', /^2 fills to review: Alt\+Enter accepts, Escape rejects$/);
+    // one canvas, one trace of both holes: the denoising view labels each hole's tokens with its line
+    await waitFor(() => diffuse.denoiseTraces()[0]?.holeLines !== undefined, 'the joint fill\'s trace (an earlier fill\'s names no lines of holes)');
+    assert.deepEqual(diffuse.denoiseTraces().map((origin) => origin.holeLines), [[1, 2]]);
 
     assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.acceptFill'), true);
     const filled = editor.document.getText();
@@ -80,6 +83,7 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     const lines = () => diffuse.denoiseTraces().map((origin) => origin.line);
     await waitFor(() => lines().length === 2, `both holes' traces (the view holds ${lines().length})`);
     assert.deepEqual(lines(), [1, last + 1]);
+    assert.deepEqual(diffuse.denoiseTraces().map((origin) => origin.holeLines), [undefined, undefined], 'a trace of one hole names no lines of holes');
     // each says its place in the request, which the view's "hole k of N" reads (not the traces' count so far)
     assert.deepEqual(diffuse.denoiseTraces().map((origin) => origin.hole), [{ index: 1, count: 2 }, { index: 2, count: 2 }]);
     // the last latency is the whole command's (what the user waited for), each hole's time beside it in the tooltip
