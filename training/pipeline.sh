@@ -55,7 +55,7 @@
 # RECEIVE's from the repository root, where the carried folders are.
 #
 # Corpus: the Python install's own site-packages + standard library, plus the npm packages in
-# $NPM_TAR (made by training/pack_npm_corpus.sh), the PyPI sources in every $PYPI_PARTS present
+# $NPM_TAR where it is present (made by training/pack_npm_corpus.sh), the PyPI sources in every $PYPI_PARTS present
 # (made by diffuse.pypi_corpus; see training/pypi-corpus/README.md), the Rust crates in every
 # $CRATES_PARTS present (made by diffuse.crates_corpus; see training/crates-corpus/README.md), the
 # Go modules in every $GO_PARTS present (made by diffuse.go_corpus; see training/go-corpus/README.md),
@@ -259,13 +259,20 @@ for stage in "$@"; do
   case $stage in
   corpus)
     if [ -z "${SOURCES:-}" ]; then
-      mkdir -p "$W/npm" && tar xJf "$NPM_TAR" -C "$W/npm"
       SOURCES=$($PY - <<'PYEOF'
 import site, sysconfig
 dirs = [d for d in site.getsitepackages()] + [sysconfig.get_paths()["stdlib"]]
 print(" ".join(f"python{i}:{d}" for i, d in enumerate(dirs)))
 PYEOF
-)" npm:$W/npm/node_modules"
+)
+      # the npm set where it was carried, as the parts below (session 53 carried the exercise parts
+      # alone, and the stage stopped at the missing tar)
+      rm -rf "${W:?}/npm"
+      if [ -f "$NPM_TAR" ]; then
+        mkdir -p "$W/npm" && tar xJf "$NPM_TAR" -C "$W/npm" && SOURCES+=" npm:$W/npm/node_modules"
+      else
+        echo "no npm set ($NPM_TAR): the corpus has none"
+      fi
       unpack_parts pypi "$PYPI_PARTS"
       unpack_parts crates "$CRATES_PARTS"
       unpack_parts go "$GO_PARTS"

@@ -6,6 +6,7 @@ import pytest
 pytest.importorskip("datasketch")   # .ci/run installs it; pipeline.sh corpus installs the carried wheel
 
 from diffuse.corpus import CorpusConfig, build, in_validation, read_split  # noqa: E402
+from helpers import run_corpus_stage  # noqa: E402
 
 
 def write(root, rel, data):
@@ -494,3 +495,15 @@ def test_licence_of_a_nested_dist_info_s_files():
     assert licence_of(os.path.join("node_modules", "app", "lib", "sub.js"), nested) == "MIT"
     assert licence_of(os.path.join("node_modules", "app", "lib", "sub", "x.js"), nested) == "Proprietary"
     assert licence_of("elsewhere.py", licences) is None
+
+
+def test_the_corpus_stage_adds_the_npm_set_where_it_was_carried_and_goes_on_without_it(tmp_path):
+    run, args = run_corpus_stage(tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"--src=npm:{tmp_path / 'work' / 'npm' / 'node_modules'}" in args
+    # session 53 carried the exercise parts alone: the stage stopped at the missing tar
+    run, args = run_corpus_stage(tmp_path, NPM_TAR=str(tmp_path / "absent.tar.xz"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "no npm set" in run.stdout
+    assert not [a for a in args if a.startswith("--src=npm:")]
+    assert not (tmp_path / "work" / "npm").exists(), "the first run's npm set left for a later stage to read"
