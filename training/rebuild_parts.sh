@@ -15,7 +15,8 @@
 # FIRST_PIN, COUNT: the extension's lines of pypi-corpus/packages.txt (1-based); FIRST_PART: its
 # first part's number; SKIP_PART: parts left out of OUT (single generated packages). Every pin is
 # fetched as pinned (sha256 checked), and the fetched pins must equal the tracked lines; the packs
-# are pypi-corpus/README.md's (the extension's and the algorithmic extension's sections). WORK
+# are pypi-corpus/README.md's (the extension's and the algorithmic extension's sections; the
+# algorithmic parts by rebuild_dense_parts.sh). WORK
 # (default /data/rebuild) holds the fetched sources; PY a Python with datasketch (the filter).
 set -euo pipefail
 out=$(realpath -m "${1:?OUT}"); first_pin=${2:?FIRST_PIN}; count=${3:?COUNT}; first_part=${4:?FIRST_PART}; shift 4
@@ -23,22 +24,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=${WORK:-/data/rebuild}
 PY=${PY:-python3}
 cd "$here"
-mkdir -p "$out" "$work/pypi" "$work/algo" "$work/parts"
+mkdir -p "$out" "$work/pypi" "$work/parts"
 
 sed -n "${first_pin},$((first_pin + count - 1))p" pypi-corpus/packages.txt > "$work/pins.txt"
 [ "$(wc -l < "$work/pins.txt")" = "$count" ] || { echo "packages.txt has fewer than $((first_pin + count - 1)) lines"; exit 2; }
 
-# the two fetches at once (network-bound, 8 downloads each)
+# the extension's fetch beside the algorithmic parts' rebuild (network-bound, 8 downloads each)
 $PY -m diffuse.pypi_corpus fetch --packages="$work/pins.txt" --dest="$work/pypi" --jobs=8 \
     --pins="$work/fetched-pins.txt" --licences="$work/fetched-licences.tsv" > "$work/fetch.log" 2>&1 &
 fetch_pypi=$!
-$PY -m diffuse.pypi_corpus fetch --packages=pypi-corpus/algorithmic-packages.txt --dest="$work/algo" --jobs=8 \
-    --pins="$work/fetched-algo-pins.txt" --licences="$work/fetched-algo-licences.tsv" > "$work/fetch-algo.log" 2>&1 &
-fetch_algo=$!
+WORK=$work PY=$PY bash rebuild_dense_parts.sh "$work/parts" > "$work/dense.log" 2>&1 &
+dense=$!
 wait "$fetch_pypi" || { tail -n 3 "$work/fetch.log"; exit 1; }
-wait "$fetch_algo" || { tail -n 3 "$work/fetch-algo.log"; exit 1; }
 cmp "$work/pins.txt" "$work/fetched-pins.txt"
-cmp pypi-corpus/algorithmic-packages.txt "$work/fetched-algo-pins.txt"
 
 # the extension: every fetched source file, whole packages per part in pin order
 sed 's|==|-|; s|^|pypi/|' "$work/pins.txt" > "$work/dirs.txt"
@@ -46,13 +44,7 @@ sed 's|==|-|; s|^|pypi/|' "$work/pins.txt" > "$work/dirs.txt"
 $PY -m diffuse.pypi_corpus pack --root="$work/pypi/pypi" --kept="$work/kept.txt" --out="$work/parts" \
     --order=pypi-corpus/packages.txt --xz="xz -T2 -3" --ratio=6 --part_mib=13 --first="$first_part"
 
-# the algorithmic parts: the corpus filter, the dense Python files, then the pack
-$PY -m diffuse.corpus --src=algo:"$work/algo/pypi" --out="$work/algo-filtered" --workers=2 --kept_list="$work/algo-kept.txt"
-$PY -m diffuse.pypi_corpus dense --root="$work/algo/pypi" --kept="$work/algo-kept.txt" --prefix=algo \
-    --min_density=0.4 --max_bytes=65536 --out="$work/algo-dense.txt"
-grep -vx 'algo/pure-python-ds-1.1.0/tests/test_core.py' "$work/algo-dense.txt" | sed 's|^algo/|pypi/|' > "$work/algo-pack.txt"
-$PY -m diffuse.pypi_corpus pack --root="$work/algo/pypi" --kept="$work/algo-pack.txt" --out="$work/parts" \
-    --order=pypi-corpus/algorithmic-packages.txt --xz="xz -T2 -6" --ratio=7 --part_mib=13 --first=101
+wait "$dense" || { tail -n 5 "$work/dense.log"; exit 1; }
 
 for part in "$work"/parts/pypi-*.tar.xz; do
   xz -t "$part"
