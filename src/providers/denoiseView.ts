@@ -77,8 +77,9 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
     const captioned = traces.map((trace, i) => {
       const { file, line, holeLines, finishedAt, ms } = trace.origin;
       const when = vscode.l10n.t('at {0}, {1} ms', new Date(finishedAt).toLocaleTimeString(), Math.round(ms));
-      const where = holeLines ? vscode.l10n.t('{0}, lines {1}', file ?? '', holeLines.join(', ')) : vscode.l10n.t('{0}, line {1}', file ?? '', line ?? '');
-      const caption = file !== undefined && line !== undefined ? `${where} · ${when}` : when;
+      const where = file === undefined || line === undefined ? undefined
+        : holeLines ? vscode.l10n.t('{0}, lines {1}', file, holeLines.join(', ')) : vscode.l10n.t('{0}, line {1}', file, line);
+      const caption = where === undefined ? when : `${where} · ${when}`;
       // the request's own count: while its later holes fill, or where one published no trace (a cache hit), the list is shorter
       const { index, count } = trace.origin.hole ?? { index: i + 1, count: traces.length };
       const holeLabels = holeLines?.map((holeLine) => vscode.l10n.t('line {0}', holeLine));
