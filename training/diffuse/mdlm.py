@@ -163,12 +163,17 @@ def at_masked(values, masked, index=None):
     return values.flatten(0, 1).index_select(0, index)
 
 
+def masked_logits(model, xt, masked, mask_id, valid=None, cond=None, index=None):
+    """The SUBS logits of p(x0 | x_t) at the masked positions only: [N, V] float32, in row-major
+    order (index: as at_masked), the [MASK] column at NEG."""
+    h = model.hidden(xt, valid, cond)                            # [B, L, D]
+    return without_mask(model.head(at_masked(h, masked, index)), mask_id)
+
+
 def masked_nll(model, xt, x0, masked, mask_id, valid=None, cond=None, index=None):
     """-log p(x0 | x_t) at the masked positions only: [N] float32, in row-major order (index: as
     at_masked)."""
-    h = model.hidden(xt, valid, cond)                            # [B, L, D]
-    logits = model.head(at_masked(h, masked, index))             # [N, V] fp32
-    logits = without_mask(logits, mask_id)
+    logits = masked_logits(model, xt, masked, mask_id, valid, cond, index)
     return F.cross_entropy(logits, at_masked(x0, masked, index), reduction="none")
 
 

@@ -26,6 +26,7 @@ import time
 
 import torch
 
+from .distill import Distillation, check_distillation, teacher_network
 from .families import Family
 from .ema import UPDATE_EVERY as EMA_UPDATE_EVERY, ema_checkpoint, ema_dir, weight_average
 from .expand import PADDINGS as EXPAND_PADDINGS, ExpandMerges, check_share as check_expand_share
@@ -94,6 +95,8 @@ class TrainConfig:
     init_from: str = ""              # weights to start from when out_dir holds no checkpoint: a model.onnx (onnx_weights.py) or a ckpt.pt (initial_weights)
     init_deepen: int = 1             # > 1: init_from has n_layer / this many blocks, each grown into this many (grow.py)
     init_layers: str = ""            # init_from's blocks to keep, one per block, e.g. "0,2,4,6,8,10": a shallower model (grow.py)
+    distill_from: str = ""           # a teacher (model.onnx or ckpt.pt) whose predictions join the targets (distill.py; MDLM)
+    distill_weight: float = 0.5      # the teacher's share of the targets with distill_from, in (0, 1]
     qat4_from: float = 0.0           # > 0: from this share of the schedule on, train through int8from4 weights (qat.py)
     qat4_block: int = 32             # their 4-bit block (quantize.py --block)
     # system
@@ -167,6 +170,7 @@ def train(cfg: TrainConfig, docs=None, log=print):
     from .tokenizer import MASK_ID, PAD_ID, load
 
     hole_kind_weights(cfg.hole_weights)      # a bad spec fails here, not in a loader worker
+    check_distillation(cfg)
     if (cfg.init_layers or cfg.init_deepen != 1) and not cfg.init_from:
         raise ValueError("--init_layers / --init_deepen shape the weights of --init_from: set it too (without it the run would start from scratch)")
     if cfg.expand_share:
@@ -204,7 +208,10 @@ def train(cfg: TrainConfig, docs=None, log=print):
     expand_id = tok.get_vocab_size() if cfg.expand_share > 0 else None
     mcfg = model_config(cfg, tok.get_vocab_size() + (expand_id is not None))
     model = Denoiser(mcfg).to(device)
-    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg), cfg.out_dir, cfg.hole_reveal).to(device)
+    teacher = teacher_network(cfg.distill_from, mcfg, device) if cfg.distill_from else None
+    distillation = Distillation(teacher, cfg.distill_weight) if teacher is not None else None
+    loss_module = _LossModule(model, cfg.objective, MASK_ID, family_of(cfg), cfg.out_dir, cfg.hole_reveal,
+                              distillation).to(device)
     opt = make_optimizer(loss_module, cfg)     # the network's parameters, then GenMD4's w
     ckpt_path = os.path.join(cfg.out_dir, "ckpt.pt")
     if cfg.ema_decay and cfg.qat4_from:
@@ -241,6 +248,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
     compiled = cfg.compile and hasattr(torch, "compile") and device.startswith("cuda")
     if compiled:
         model.hidden = torch.compile(model.hidden)
+        if teacher is not None:
+            teacher.hidden = torch.compile(teacher.hidden)
     train_model = loss_module
     if ddp:
         from torch.nn.parallel import DistributedDataParallel as DDP
@@ -310,6 +319,8 @@ def train(cfg: TrainConfig, docs=None, log=print):
         return ck
 
     flops_per_token = training_flops_per_token(model.num_parameters(), mcfg)
+    if teacher is not None:             # its forward pass: a third of a training step's FLOPs
+        flops_per_token += training_flops_per_token(teacher.num_parameters(), teacher.cfg) / 3
     t_start = time.time()
     t_ckpt, t_log, tok_log = t_start, t_start, tokens_seen
     waited = 0.0                      # seconds the loop spent waiting for the loader since the last log
@@ -478,11 +489,12 @@ def training_flops_per_token(parameters, mcfg):
 class _LossModule(torch.nn.Module):
     """Wraps the denoiser so DDP sees the whole loss (the tied head lives inside forward)."""
 
-    def __init__(self, model, kind, mask_id, family=None, cache_dir=None, hole_reveal="random"):
+    def __init__(self, model, kind, mask_id, family=None, cache_dir=None, hole_reveal="random", distillation=None):
         super().__init__()
         self.model, self.kind, self.mask_id = model, kind, mask_id
         self.objective = None if kind == "ar" else \
             family.objective_module(model.cfg.vocab_size, mask_id, cache_dir, hole_reveal)
+        self.distillation = distillation      # a plain object: its teacher stays out of the trained module
 
     def forward(self, x0, region, valid, drawn=None):
         """drawn: the batch's corruption drawn by the loader (MDLM.draw), for the objectives that
@@ -490,6 +502,8 @@ class _LossModule(torch.nn.Module):
         from .ar import ar_loss
         if self.objective is None:
             return ar_loss(self.model, x0)     # full packed windows only (infill_share=0)
+        if self.distillation is not None:
+            return self.distillation.loss(self.objective, self.model, x0, region, valid, drawn)
         if drawn is not None:
             return self.objective(self.model, x0, region, valid, drawn=drawn)
         return self.objective(self.model, x0, region, valid)
