@@ -30,8 +30,11 @@ export interface DiffuseApi {
   lastFill(): LastFill | undefined;
   /** The model state: 'loading', 'ready' or 'error', with the reason of an error. */
   modelState(): { readonly kind: string; readonly message?: string };
-  /** 'filling' (with the step) while a fill runs, else 'idle' (with the last latency, and each hole's where it filled them one after another). */
-  activity(): { readonly kind: string; readonly step?: number; readonly totalSteps?: number; readonly lastMs?: number; readonly lastHoleMs?: readonly number[] };
+  /** 'filling' (with the step, and the hole k of N where a "Diffuse fill" fills them one after another) while a fill runs, else 'idle' (with the last latency, and each hole's where it filled them one after another). */
+  activity(): {
+    readonly kind: string; readonly step?: number; readonly totalSteps?: number; readonly hole?: { readonly index: number; readonly count: number };
+    readonly lastMs?: number; readonly lastHoleMs?: readonly number[];
+  };
   /** The "Diffuse fill" preview awaiting Accept / Reject, if any. */
   fillPreview(): { readonly uri: string; readonly proposals: readonly Proposal[] } | undefined;
   /** The last brief notice the status bar gave (why an explicit request showed nothing, …). */

@@ -4,6 +4,7 @@ import type { ShownTrace } from './shownTrace';
 import { denoiseViewHtml } from './denoiseViewHtml';
 import { Disposable } from './disposable';
 import type { Filler } from './filler';
+import { holeOf } from './holeProgress';
 import type { Settings } from './settings';
 import { DEFAULT_SETTINGS, SETTING_RANGES, type SettingKey } from './settingsModel';
 
@@ -81,9 +82,9 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
         : holeLines ? vscode.l10n.t('{0}, lines {1}', file, holeLines.join(', ')) : vscode.l10n.t('{0}, line {1}', file, line);
       const caption = where === undefined ? when : `${where} · ${when}`;
       // the request's own count: while its later holes fill, or where one published no trace (a cache hit), the list is shorter
-      const { index, count } = trace.origin.hole ?? { index: i + 1, count: traces.length };
+      const hole = trace.origin.hole ?? { index: i + 1, count: traces.length };
       const holeLabels = holeLines?.map((holeLine) => vscode.l10n.t('line {0}', holeLine));
-      return { trace, caption, label: vscode.l10n.t('hole {0} of {1}', index, count), holeLabels };
+      return { trace, caption, label: holeOf(hole, vscode.l10n.t), holeLabels };
     });
     // `restore`: the view (re)opened and asked; it keeps the hole it showed rather than jumping to the newest
     void this.view?.webview.postMessage({ type: 'traces', traces: captioned, restore });

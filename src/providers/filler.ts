@@ -8,6 +8,7 @@ import type { LoadedModel } from '../model';
 import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import type { LastFill } from './api';
 import { Disposable } from './disposable';
+import type { HolePlace } from './holeProgress';
 import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
 import { SharedDenoiser, type PassTime } from './sharedDenoiser';
@@ -42,7 +43,13 @@ export interface LastLatency {
 
 export type Activity =
   | ({ readonly kind: 'idle' } & LastLatency)
-  | { readonly kind: 'filling'; readonly step: number; readonly totalSteps: number };
+  | {
+    readonly kind: 'filling';
+    readonly step: number;
+    readonly totalSteps: number;
+    /** Where the fill is one hole of a request's filled one after another (`Filler.asOneFill`): which. */
+    readonly hole?: HolePlace;
+  };
 
 export interface FillRequestOptions {
   readonly signal?: AbortSignal;
@@ -65,6 +72,8 @@ export interface FillRequestOptions {
  * request's traces and one hole's time.
  */
 interface FillReport {
+  /** Of a request's fills made one after another: its hole, which the activity names while it runs. */
+  readonly hole?: HolePlace;
   tracePlace(): TracePlace;
   took(ms: number): void;
 }
@@ -199,11 +208,11 @@ export class Filler extends Disposable {
           plan = planned;
           recorder.start(planned.layout);
           // filling from here, not from the first step: the click and "Cancel Fill" stop it during the first pass
-          this.setActivity({ kind: 'filling', step: 0, totalSteps: planned.options.steps });
+          this.setActivity({ kind: 'filling', step: 0, totalSteps: planned.options.steps, hole: report.hole });
         },
         onStep: (step) => {
           recorder.onStep(step);
-          this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps });
+          this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps, hole: report.hole });
         },
       });
       record(false, result.nfe);
@@ -225,11 +234,12 @@ export class Filler extends Disposable {
   /**
    * Runs `work`, the `count` fills of one request made one after another ("Diffuse fill" of holes
    * too far apart for one canvas) through the `fill` it is given, as one fill to the UI: the activity stays
-   * 'filling' between them, so the status bar's click and "Diffuse: Cancel Fill" stop the rest; the
-   * last latency is the whole request's once it completes, with each hole's beside it (statusBar.ts
-   * says why), and its fills set none of their own, so a request that stops leaves that of the last
-   * fill that completed, a ghost text's meanwhile included; and the view shows the traces of them
-   * all, each added as its fill ends, and no other fill's until they are in (traceList.ts).
+   * 'filling' between them, each fill's naming its hole (k of `count`, in the order they are made),
+   * so the status bar's click and "Diffuse: Cancel Fill" stop the rest; the last latency is the
+   * whole request's once it completes, with each hole's beside it (statusBar.ts says why), and its
+   * fills set none of their own, so a request that stops leaves that of the last fill that
+   * completed, a ghost text's meanwhile included; and the view shows the traces of them all, each
+   * added as its fill ends, and no other fill's until they are in (traceList.ts).
    * Resolves to what `work` does (undefined: cancelled or given up).
    */
   async asOneFill<T>(signal: AbortSignal, count: number, work: (fill: OneOfFills) => Promise<T | undefined>): Promise<T | undefined> {
@@ -243,6 +253,7 @@ export class Filler extends Disposable {
     const fill: OneOfFills = (request, overrides = {}) => {
       const index = fills++;
       return this.fillInto(request, { ...overrides, signal: each }, {
+        hole: { index: index + 1, count },
         tracePlace: () => traces.place(index),
         took: (ms) => {
           holeMs[index] = ms;

@@ -2,13 +2,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Disposable } from './disposable';
 import type { Filler } from './filler';
+import { fillingText } from './holeProgress';
 import type { ModelManager } from './modelManager';
 import type { Notices } from './notices';
 
 /**
  * `$(sparkle) Diffuse: <model> · <provider> · last fill 320 ms`, or the state instead of the
- * latency: loading, filling k/N, the error (reason in the tooltip); for a few seconds after an
- * explicit request, its notice (why nothing showed). One click action per state, and the tooltip
+ * latency: loading, filling k/N ("hole 2 of 3 · filling k/N" while a "Diffuse fill" fills its holes
+ * one after another), the error (reason in the tooltip); for a few seconds after an explicit
+ * request, its notice (why nothing showed). One click action per state, and the tooltip
  * names it: while any fill runs (ghost text or "Diffuse fill") the click cancels it, otherwise it
  * opens the model picker.
  *
@@ -49,7 +51,7 @@ export class StatusBar extends Disposable {
     if (state.kind === 'loading') {
       text = `$(loading~spin) Diffuse: ${vscode.l10n.t('loading {0}', path.basename(state.target))}`;
     } else if (activity.kind === 'filling') {
-      text += ` · ${vscode.l10n.t('filling {0}/{1}', activity.step, activity.totalSteps)}`;
+      text += ` · ${fillingText(activity, vscode.l10n.t)}`;
     } else if (activity.lastMs !== undefined) {
       text += ` · ${vscode.l10n.t('last fill {0} ms', Math.round(activity.lastMs))}`;
       if (activity.lastHoleMs) {

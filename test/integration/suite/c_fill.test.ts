@@ -60,12 +60,16 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     const editor = await openEditor(original);
     const last = editor.document.lineCount - 2;
     editor.selections = [new vscode.Selection(0, 8, 0, 20), new vscode.Selection(last, 7, last, 19)];
-    // What the status bar shows between the two holes' fills: still filling (its click cancels), not idle
+    // What the status bar shows between the two holes' fills: still filling (its click cancels), not idle,
+    // and while each fills, which hole it is (as the progress notification says)
     await waitFor(() => diffuse.activity().kind === 'idle', 'no fill of an earlier test still running');
     const seen: string[] = [];
+    const filling: string[] = [];
     const look = () => {
       const kind = diffuse.activity().kind;
       if (seen[seen.length - 1] !== kind) seen.push(kind);
+      const { text } = diffuse.statusBar();
+      if (kind === 'filling' && filling[filling.length - 1] !== text) filling.push(text);
     };
     const watch = setInterval(look, 0);
     try {
@@ -75,6 +79,10 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     }
     look();
     assert.deepEqual(seen.slice(seen.indexOf('filling')), ['filling', 'idle'], `the activity went ${seen.join(' → ')}`);
+    for (const text of filling) assert.match(text, /^\$\(sparkle\) Diffuse: .+ · hole [12] of 2 · filling \d+\/\d+$/);
+    const holesSeen = [...new Set(filling.map((text) => /hole (\d) of 2/.exec(text)?.[1]))];
+    assert.deepEqual(holesSeen.slice(-1), ['2'], `the status bar named holes ${holesSeen.join(', ')} while filling`);
+    assert.deepEqual(holesSeen, [...holesSeen].sort(), `the status bar named holes ${holesSeen.join(', ')} while filling`);
     assert.equal(editor.document.getText(), original, 'the fill wrote to the document before Accept');
     const starts = diffuse.fillPreview()?.proposals.map((p) => p.start);
     assert.deepEqual(starts, [8, editor.document.offsetAt(new vscode.Position(last, 7))]);

@@ -50,6 +50,9 @@ describe('feedback: why nothing shows, and the status bar', () => {
       const editor = await openEditor('def depth():\n');
       const pending = complete(diffuse, editor, new vscode.Position(0, 12), invoke);
       await waitFor(() => diffuse.activity().kind === 'filling', 'the fill to start');
+      // one fill of its own: its steps, no "hole k of N" (that is a "Diffuse fill" of holes filled one after another)
+      assert.match(diffuse.statusBar().text, / · filling \d+\/\d+$/);
+      assert.doesNotMatch(diffuse.statusBar().text, /hole \d+ of/);
       assert.equal(diffuse.statusBar().command, 'diffuse.cancelFill');
       assert.match(diffuse.statusBar().tooltip, /Click to cancel the running fill/);
       assert.doesNotMatch(diffuse.statusBar().tooltip, /select a model/);
