@@ -10,9 +10,14 @@ export function indentStyle(document: vscode.TextDocument): IndentStyle {
   return { insertSpaces, tabSize };
 }
 
-/** Where a hole at `position` is, as the denoising view names it: workspace-relative file, 1-based line. */
+/** The line of a hole at `position` as the denoising view names it: 1-based (VS Code's are 0-based). */
+export function holeLine(position: vscode.Position): number {
+  return position.line + 1;
+}
+
+/** Where a hole at `position` is, as the denoising view names it: workspace-relative file, 1-based line (`holeLine`). */
 export function sourceOf(document: vscode.TextDocument, position: vscode.Position): { file: string; line: number } {
-  return { file: vscode.workspace.asRelativePath(document.uri), line: position.line + 1 };
+  return { file: vscode.workspace.asRelativePath(document.uri), line: holeLine(position) };
 }
 
 /** The non-empty selection of `document`'s active editor that ends at `position`, if any. */

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { errorMessage, HolesApartError } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import type { HoleFill, InfillRequest } from '../infill';
-import { indentStyle, sourceOf } from './editorContext';
+import { holeLine, indentStyle, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
 import type { FillPreview } from './fillPreview';
@@ -122,7 +122,7 @@ export class FillCommand {
   ): Promise<ReadonlyArray<HoleFill | undefined> | undefined> {
     const source = (offset: number) => sourceOf(document, document.positionAt(offset));
     // one canvas, one trace of several holes: the view says which line each hole's tokens are on
-    const holeLines = request.holes.length > 1 ? request.holes.map((hole) => document.positionAt(hole.start).line + 1) : undefined;
+    const holeLines = request.holes.length > 1 ? request.holes.map((hole) => holeLine(document.positionAt(hole.start))) : undefined;
     try {
       const result = await this.filler.fill(request, { signal, source: { ...source(request.holes[0].start), holeLines } });
       return result && (result.candidates[0]?.fills ?? []);
