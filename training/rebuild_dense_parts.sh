@@ -35,7 +35,7 @@ dense_part() {
   # shellcheck disable=SC2086
   $PY -m diffuse.pypi_corpus dense --root="$work/$name/pypi" --kept="$work/$name-kept.txt" --prefix="$name" \
       --min_density=0.4 --max_bytes=65536 $flags --out="$work/$name-dense.txt"
-  grep -vx -e "$excluded" "$work/$name-dense.txt" | sed "s|^$name/|pypi/|" > "$work/$name-pack.txt"
+  grep -vxF -e "$excluded" "$work/$name-dense.txt" | sed "s|^$name/|pypi/|" > "$work/$name-pack.txt"
   $PY -m diffuse.pypi_corpus pack --root="$work/$name/pypi" --kept="$work/$name-pack.txt" --out="$out" \
       --order="$order" --xz="xz -T2 -6" --ratio=7 --part_mib=13 --first="$first"
 }
