@@ -1,5 +1,6 @@
 """Distillation (distill.py): MDLM's loss with a frozen teacher's predictions among the targets."""
 import copy
+from dataclasses import replace
 
 import pytest
 import torch
@@ -67,12 +68,13 @@ def test_a_student_that_predicts_what_its_teacher_does_gets_no_gradient_from_the
 
 def test_the_teacher_s_term_is_its_cross_entropy_at_the_masked_positions_under_mdlm_s_weight():
     """By hand, position by position: Σ_v p_T(v) · -log p_S(v) / t over the masked positions, over
-    the region's size; never below the same sum of the teacher's entropy (the KL is ≥ 0)."""
+    the region's size; never below the same sum of the teacher's entropy (the KL is ≥ 0). At the
+    default share, λ = 0.5, each position's targets are half its token, half the teacher's."""
     x0, region, drawn = batch()
     t, masked, _ = drawn
     student, teacher = network(), network(4, seed=1)
     xt = torch.where(masked, torch.full_like(x0, MASK_ID), x0)
-    total = entropy = 0.0
+    total = entropy = nll = 0.0
     obj = objective()
     with torch.no_grad():
         for name, out in (("student", student(xt)), ("teacher", teacher(xt))):
@@ -85,10 +87,13 @@ def test_the_teacher_s_term_is_its_cross_entropy_at_the_masked_positions_under_m
             w = float(obj.loss_weight(t[b:b + 1]))
             total += w * float(-(p_t[b, l] * log_s[b, l]).sum())
             entropy += w * float(-(p_t[b, l] * p_t[b, l].clamp_min(1e-30).log()).sum())
+            nll += w * float(-log_s[b, l, x0[b, l]])
     got = float(Distillation(teacher, 1.0).loss(obj, student, x0, region, drawn=drawn))
     n = int(region.sum())
     assert got == pytest.approx(total / n, rel=1e-4)
     assert got > entropy / n
+    half = float(Distillation(teacher, 0.5).loss(obj, student, x0, region, drawn=drawn))
+    assert half == pytest.approx((0.5 * nll + 0.5 * total) / n, rel=1e-4)
 
 
 def test_the_teacher_is_neither_trained_nor_kept_in_the_checkpoint():
@@ -144,9 +149,14 @@ def test_runs_that_cannot_distil_are_refused_before_anything_loads(tmp_path, fla
         train(cfg, docs=["x = 1\n"] * 4, log=lambda line: None)
 
 
-def test_a_six_block_cut_trains_with_its_twelve_block_teacher(tmp_path):
+def test_a_six_block_cut_trains_with_its_twelve_block_teacher_and_resumes_with_it(tmp_path, monkeypatch):
     """The run distillation is for: a shallower student cut from its teacher (--init_layers) and
-    taught by it: a few steps on the CPU, the student two blocks deep, the loss finite."""
+    taught by it: a few steps on the CPU, the student two blocks deep, every step's loss the
+    distilled one and finite; resumed from its checkpoint, it goes on being taught."""
+    taught = []                          # the teacher's share, once per step that distilled
+    distilled = Distillation.loss
+    monkeypatch.setattr(Distillation, "loss", lambda self, *args, **kw: taught.append(self.weight) or
+                        distilled(self, *args, **kw))
     T = pytest.importorskip("diffuse.tokenizer")
     pytest.importorskip("tokenizers")
     tokenizer = str(tmp_path / "tok.json")
@@ -160,6 +170,8 @@ def test_a_six_block_cut_trains_with_its_twelve_block_teacher(tmp_path):
                       max_length=32, batch_size=4, max_steps=3, warmup_steps=1, compile=False, device="cpu",
                       infill_share=0.5, init_from=path, init_layers="0,3", distill_from=path, log_every=1)
     ck = train(cfg, docs=DOCS * 3, log=lines.append)
-    assert ck["step"] == 3 and block_count(ck["model"]) == 2
-    assert all(torch.isfinite(torch.tensor(float(l.split('"loss": ')[1].split(",")[0])))
-               for l in lines if '"loss"' in l)
+    assert ck["step"] == 3 and block_count(ck["model"]) == 2 and taught == [0.5] * 3
+    ck = train(replace(cfg, max_steps=5), docs=DOCS * 3, log=lines.append)
+    assert ck["step"] == 5 and any('"resumed"' in line for line in lines) and taught == [0.5] * 5
+    losses = [float(line.split('"loss": ')[1].split(",")[0]) for line in lines if '"loss"' in line]
+    assert len(losses) == 5 and all(torch.isfinite(torch.tensor(losses)))
