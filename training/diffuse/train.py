@@ -250,6 +250,11 @@ def train(cfg: TrainConfig, docs=None, log=print):
         model.hidden = torch.compile(model.hidden)
         if teacher is not None:
             teacher.hidden = torch.compile(teacher.hidden)
+            # the two networks share Denoiser.hidden's code, so their compiled variants count against
+            # one limit, past which the rest would run uncompiled with only a warning
+            limits = torch._dynamo.config
+            name = "recompile_limit" if hasattr(limits, "recompile_limit") else "cache_size_limit"
+            setattr(limits, name, max(getattr(limits, name), 16))
     train_model = loss_module
     if ddp:
         from torch.nn.parallel import DistributedDataParallel as DDP
