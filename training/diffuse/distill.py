@@ -38,16 +38,24 @@ def check_distillation(cfg):
 
 def teacher_network(path, student_cfg, device):
     """The frozen network in `path` (an exported model.onnx or a run's ckpt.pt), on `device`: the
-    student's shape but for its depth, which the file says."""
-    from .train import initial_weights          # train.py imports this module
+    student's shape but for its depth, which the file says. A checkpoint's own shape must be the
+    student's but for depth: its weights would load into other heads or another shift unnoticed."""
     if path.endswith(".pt"):
-        depth = block_count(torch.load(path, map_location="cpu")["model"])
+        ck = torch.load(path, map_location="cpu")
+        state = ck["model"]
+        shape = replace(student_cfg, n_layer=block_count(state), dropout=0.0)
+        kept = ck.get("model_config")
+        differs = [f"{k} {v} (the student's {getattr(shape, k)})" for k, v in (kept or {}).items()
+                   if k not in ("n_layer", "dropout", "max_length") and getattr(shape, k, v) != v]
+        if differs:
+            raise ValueError(f"--distill_from={path}: not a teacher for this student: model_config's {', '.join(differs)}")
     else:
-        from .onnx_weights import graph_blocks
-        depth = graph_blocks(path)
-    teacher = Denoiser(replace(student_cfg, n_layer=depth, dropout=0.0))
+        from .onnx_weights import graph_blocks, state_dict_from_onnx
+        shape = replace(student_cfg, n_layer=graph_blocks(path), dropout=0.0)
+        state = None
+    teacher = Denoiser(shape)
     try:
-        teacher.load_state_dict(initial_weights(path, teacher))
+        teacher.load_state_dict(state if state is not None else state_dict_from_onnx(path, teacher))
     except (ValueError, RuntimeError) as error:
         raise ValueError(f"--distill_from={path}: not a teacher for this student "
                          f"(vocabulary {student_cfg.vocab_size}, width {student_cfg.n_embd}): {error}") from None

@@ -175,3 +175,15 @@ def test_a_six_block_cut_trains_with_its_twelve_block_teacher_and_resumes_with_i
     assert ck["step"] == 5 and any('"resumed"' in line for line in lines) and taught == [0.5] * 5
     losses = [float(line.split('"loss": ')[1].split(",")[0]) for line in lines if '"loss"' in line]
     assert len(losses) == 5 and all(torch.isfinite(torch.tensor(losses)))
+
+
+def test_a_checkpoint_of_another_shape_than_the_student_s_but_depth_is_refused_naming_the_field(tmp_path):
+    """Other heads load the same tensors into another attention: refused where the checkpoint says
+    its shape; its depth and max_length may differ."""
+    path = str(tmp_path / "ckpt.pt")
+    source = network(4)
+    torch.save({"model": source.state_dict(), "model_config": {**vars(source.cfg), "n_head": 4}}, path)
+    with pytest.raises(ValueError, match="model_config's n_head 4 \\(the student's 2\\)"):
+        teacher_network(path, ModelConfig(n_layer=2, **SHAPE), "cpu")
+    torch.save({"model": source.state_dict(), "model_config": {**vars(source.cfg), "max_length": 64}}, path)
+    assert teacher_network(path, ModelConfig(n_layer=2, **SHAPE), "cpu").cfg.n_layer == 4
