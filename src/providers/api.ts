@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { HolePlace } from './holeProgress';
 import type { Proposal } from './proposals';
 
 /**
@@ -32,7 +33,7 @@ export interface DiffuseApi {
   modelState(): { readonly kind: string; readonly message?: string };
   /** 'filling' (with the step, and the hole k of N where a "Diffuse fill" fills them one after another) while a fill runs, else 'idle' (with the last latency, and each hole's where it filled them one after another). */
   activity(): {
-    readonly kind: string; readonly step?: number; readonly totalSteps?: number; readonly hole?: { readonly index: number; readonly count: number };
+    readonly kind: string; readonly step?: number; readonly totalSteps?: number; readonly hole?: HolePlace;
     readonly lastMs?: number; readonly lastHoleMs?: readonly number[];
   };
   /** The "Diffuse fill" preview awaiting Accept / Reject, if any. */
@@ -42,7 +43,7 @@ export interface DiffuseApi {
   /** The status bar item's text, tooltip and click command. */
   statusBar(): { readonly text: string; readonly tooltip: string; readonly command: string };
   /** Where the fills are whose traces the denoising view holds: the last request's, one per fill (a hole each where "Diffuse fill" filled them one after another). */
-  denoiseTraces(): ReadonlyArray<{ readonly file?: string; readonly line?: number; readonly holeLines?: readonly number[]; readonly hole?: { readonly index: number; readonly count: number } }>;
+  denoiseTraces(): ReadonlyArray<{ readonly file?: string; readonly line?: number; readonly holeLines?: readonly number[]; readonly hole?: HolePlace }>;
   /** The pause/resume status bar entry's text and tooltip; undefined while hidden (no editor). */
   suggestionToggle(): { readonly text: string; readonly tooltip: string } | undefined;
 }

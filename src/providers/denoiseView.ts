@@ -4,7 +4,7 @@ import type { ShownTrace } from './shownTrace';
 import { denoiseViewHtml } from './denoiseViewHtml';
 import { Disposable } from './disposable';
 import type { Filler } from './filler';
-import { holeOf } from './holeProgress';
+import { holeOf, holePlace } from './holeProgress';
 import type { Settings } from './settings';
 import { DEFAULT_SETTINGS, SETTING_RANGES, type SettingKey } from './settingsModel';
 
@@ -82,7 +82,7 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
         : holeLines ? vscode.l10n.t('{0}, lines {1}', file, holeLines.join(', ')) : vscode.l10n.t('{0}, line {1}', file, line);
       const caption = where === undefined ? when : `${where} · ${when}`;
       // the request's own count: while its later holes fill, or where one published no trace (a cache hit), the list is shorter
-      const hole = trace.origin.hole ?? { index: i + 1, count: traces.length };
+      const hole = trace.origin.hole ?? holePlace(i, traces.length);
       const holeLabels = holeLines?.map((holeLine) => vscode.l10n.t('line {0}', holeLine));
       return { trace, caption, label: holeOf(hole, vscode.l10n.t), holeLabels };
     });

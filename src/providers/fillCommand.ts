@@ -6,7 +6,7 @@ import { holeLine, indentStyle, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
 import type { FillPreview } from './fillPreview';
-import { holeOf } from './holeProgress';
+import { holeOf, holePlace } from './holeProgress';
 import type { ModelManager } from './modelManager';
 import type { Notices } from './notices';
 import { proposalsFor } from './proposals';
@@ -135,7 +135,7 @@ export class FillCommand {
       for (const [i, hole] of request.holes.entries()) {
         // the user's typing wins (fillEditor proposes nothing then): no fill of the holes left is wasted on it
         if (document.isClosed || document.version !== version) return undefined;
-        progress.report({ message: holeOf({ index: i + 1, count: request.holes.length }, vscode.l10n.t) });
+        progress.report({ message: holeOf(holePlace(i, request.holes.length), vscode.l10n.t) });
         const result = await fill({ ...request, holes: [hole] }, { source: source(hole.start) });
         if (!result) return undefined;
         fills.push(result.candidates[0]?.fills[0]);

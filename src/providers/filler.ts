@@ -8,7 +8,7 @@ import type { LoadedModel } from '../model';
 import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import type { LastFill } from './api';
 import { Disposable } from './disposable';
-import type { HolePlace } from './holeProgress';
+import { holePlace, type HolePlace } from './holeProgress';
 import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
 import { SharedDenoiser, type PassTime } from './sharedDenoiser';
@@ -72,7 +72,7 @@ export interface FillRequestOptions {
  * request's traces and one hole's time.
  */
 interface FillReport {
-  /** Of a request's fills made one after another: its hole, which the activity names while it runs. */
+  /** Of a request's fills made one after another: its hole, which the activity names while it runs and its trace's origin keeps. */
   readonly hole?: HolePlace;
   tracePlace(): TracePlace;
   took(ms: number): void;
@@ -219,7 +219,7 @@ export class Filler extends Disposable {
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
         `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
       report.took(result.ms);
-      void this.publishTrace(recorder, model, { ...overrides.source, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0, report.tracePlace());
+      void this.publishTrace(recorder, model, { ...overrides.source, hole: report.hole, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0, report.tracePlace());
       return result;
     } catch (error) {
       if (!isAbortError(error)) throw error;
@@ -247,13 +247,13 @@ export class Filler extends Disposable {
     this.running.add(own);
     const started = performance.now();
     const each = AbortSignal.any([signal, own.signal]);
-    const traces = this.traceList.request(count);
+    const traces = this.traceList.request();
     const holeMs: number[] = [];
     let fills = 0;
     const fill: OneOfFills = (request, overrides = {}) => {
       const index = fills++;
       return this.fillInto(request, { ...overrides, signal: each }, {
-        hole: { index: index + 1, count },
+        hole: holePlace(index, count),
         tracePlace: () => traces.place(index),
         took: (ms) => {
           holeMs[index] = ms;

@@ -1,4 +1,5 @@
 import type { DenoiseTrace } from '../infill';
+import type { HolePlace } from './holeProgress';
 
 /** Which fill a trace is of, as the denoising view names it. */
 export interface TraceOrigin {
@@ -8,7 +9,7 @@ export interface TraceOrigin {
   /** Of a fill of several holes at once: each hole's 1-based line, in order (the view labels each hole's tokens with it). */
   readonly holeLines?: readonly number[];
   /** Of a request whose holes were filled one after another: this fill's hole (1-based) and how many the request has. */
-  readonly hole?: { readonly index: number; readonly count: number };
+  readonly hole?: HolePlace;
   /** When the fill finished (epoch ms) and how long it took. */
   readonly finishedAt: number;
   readonly ms: number;

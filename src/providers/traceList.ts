@@ -5,7 +5,7 @@ export interface TracePlace {
   settle(trace: ShownTrace | undefined): boolean;
 }
 
-/** The traces of one request whose `count` fills are made one after another ("Diffuse fill" of holes too far apart for one canvas). */
+/** The traces of one request whose fills are made one after another ("Diffuse fill" of holes too far apart for one canvas). */
 export interface RequestTraces {
   /** The place of its fill `index` (0-based), taken as that fill's trace begins to decode; settled once. */
   place(index: number): TracePlace;
@@ -15,8 +15,8 @@ export interface RequestTraces {
 
 /**
  * The denoising view's list of traces: the last request's, one per fill (a hole each where "Diffuse
- * fill" filled its holes one after another, each said to be hole k of N). Decoding may end out of
- * order, so a request's traces go by place.
+ * fill" filled its holes one after another, its origin naming it hole k of N: `Filler.asOneFill`).
+ * Decoding may end out of order, so a request's traces go by place.
  *
  * A request of holes filled one after another holds the list from its start until its last trace
  * is in: the user who asked for it watches its holes come in and steps between them, and a
@@ -52,8 +52,8 @@ export class TraceList {
     };
   }
 
-  /** A request of `count` fills made one after another: it holds the list from now on (above). */
-  request(count: number): RequestTraces {
+  /** A request of fills made one after another: it holds the list from now on (above). */
+  request(): RequestTraces {
     const traces: Array<ShownTrace | undefined> = [];
     let decoding = 0;
     let ended = false;
@@ -67,7 +67,7 @@ export class TraceList {
           settle: (trace) => {
             decoding--;
             const shows = trace !== undefined && this.holder === request;
-            if (trace) traces[index] = { ...trace, origin: { ...trace.origin, hole: { index: index + 1, count } } };
+            if (trace) traces[index] = trace;
             if (shows) this.shown = traces.filter((shown) => shown !== undefined);
             release();
             return shows;
