@@ -1,4 +1,4 @@
-import { stringAround, tripleQuoted, TRIPLE_QUOTES } from './tripleQuotes';
+import { stringAround, tripleQuoted } from './tripleQuotes';
 import type { Hole, InfillRequest } from './types';
 
 /**
@@ -153,8 +153,8 @@ function documentLevel(text: string, holes: readonly Hole[]): number | undefined
     const end = text.indexOf('\n', start);
     return holes.some((hole) => hole.start <= (end < 0 ? text.length : end) && hole.end > start);
   };
-  const strings = TRIPLE_QUOTES.map((quote) => tripleQuoted(text, quote));
-  const quoted = (start: number) => strings.some((of) => stringAround(of, start) !== undefined);
+  const strings = tripleQuoted(text);
+  const quoted = (start: number) => stringAround(strings, start) !== undefined;
   const widths: number[] = [];
   for (const { index: start, 0: indent } of text.matchAll(LINE_INDENT)) {
     if (indent === '' || !hasText(text, start + indent.length) || touched(start) || quoted(start)) continue;

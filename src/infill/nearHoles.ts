@@ -19,12 +19,14 @@ export const MARGIN_CHARS = 32_768;
  * reads at most MAX_CHARS_PER_TOKEN a token) plus MARGIN_CHARS. The request itself when nothing
  * would be cut.
  * The cuts fall after a '\n', so never inside a character or a CRLF, and in Python never inside a
- * closed triple-quoted string: the syntax check and the indentation pair those delimiters from the
- * start of the text they get, so a cut inside one would read the code after it as a string (no
- * other language reads them so). But a line that reaches more than MARGIN_CHARS past a cut (a
- * minified script's or a data file's, 800 KB) is cut inside, next to a letter, digit or underscore
- * (sliceStart, sliceEnd), in Python in front of a string's opening delimiter (stringStart), which
- * keeps those reasons true: kept whole, such lines made every keystroke's fill work on megabytes.
+ * closed triple-quoted string: the syntax check and the indentation read Python's comments and
+ * strings from the start of the text they get (tripleQuotes.ts), so a cut inside one would read
+ * the code after it as a string (no other language reads them so). But a line that reaches more
+ * than MARGIN_CHARS past a cut (a minified script's or a data file's, 800 KB) is cut inside, next
+ * to a letter, digit or underscore (sliceStart, sliceEnd), in Python in front of a string's opening
+ * delimiter (stringStart), or of a comment or one-line string whose rest, read as code, would run
+ * past the line (a `'''` in it), which keeps those reasons true: kept whole, such lines made every
+ * keystroke's fill work on megabytes.
  * The partial lines such cuts leave lie more than MARGIN_CHARS from the holes, where the syntax
  * window and the indentation variants read no line (lines.ts linesWithin).
  * What the model reads is the slice's: the canvas and the syntax window lie inside it, and the
@@ -37,8 +39,8 @@ export function nearHoles(request: InfillRequest, canvasTokens: number): InfillR
   const before = holes[0].start - reach;
   const after = holes[holes.length - 1].end + reach;
   const cut = before <= 0 ? 0 : sliceStart(text, before);
-  // not out of an unclosed one: going back to a lone delimiter in a comment would keep the whole file
-  const from = cut > 0 && request.languageId === 'python' ? outsideStrings(text, cut, false, stringStart) : cut;
+  // not out of an unclosed one: going back to a string left open (one being written, say) would keep the whole file
+  const from = cut > 0 && request.languageId === 'python' ? outsideStrings(text, cut, { unclosed: false, startOf: stringStart, partialLine: true }) : cut;
   const to = sliceEnd(text, after);
   if (from === 0 && to === text.length) return request;
   return { ...request, text: text.slice(from, to), holes: holes.map((hole) => ({ ...hole, start: hole.start - from, end: hole.end - from })) };
@@ -77,9 +79,9 @@ function sliceEnd(text: string, at: number): number {
 }
 
 /**
- * Where a Python slice starts that keeps the triple-quoted string opened at `open` whole: the
- * start of its line or, on a line that starts more than MARGIN_CHARS before it, its opening
- * delimiter (the slice then reads it as an opening one, as the whole document does).
+ * Where a Python slice starts that keeps the string or comment opened at `open` whole: the start
+ * of its line or, on a line that starts more than MARGIN_CHARS before it, its opening delimiter or
+ * `#` (the slice then reads it as an opening one, as the whole document does).
  */
 function stringStart(text: string, open: number): number {
   const start = lineStart(text, open);

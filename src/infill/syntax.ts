@@ -16,9 +16,9 @@ export const SYNTAX_WINDOW_CHARS = 4000;
 
 /**
  * The part of `text` a check looks at: whole lines from `SYNTAX_WINDOW_CHARS` before `start` to as
- * far after `end`. In Python the window never starts inside a triple-quoted string (an odd count of
- * one delimiter before it): it starts at the line that opens the string, or the rest would be read
- * inside out, code as string and the string as code.
+ * far after `end`. In Python the window never starts inside a triple-quoted string (read as
+ * Python's tokenizer reads it, tripleQuotes.ts): it starts at the line that opens the string, or the
+ * rest would be read inside out, code as string and the string as code.
  * It never reaches more than nearHoles' margin (MARGIN_CHARS) from the holes: a long document's
  * slice keeps that much on each side whatever the canvas, so the window is the same cut or whole,
  * and a minified file's or a data file's line (800 KB) is not parsed whole for each candidate. A
@@ -33,7 +33,7 @@ export function syntaxWindow(text: string, start: number, end: number, languageI
   let from = Math.max(near, lineStart(text, start - SYNTAX_WINDOW_CHARS));
   if (languageId === 'python') {
     // out of an unclosed string too: the holes may be in one being written, which is no code
-    from = outsideStrings(text, from, true, lineStart);
+    from = outsideStrings(text, from, { unclosed: true, startOf: lineStart });
     if (from < near) return undefined;
   }
   return [from, Math.min(far, lineEnd(text, end + SYNTAX_WINDOW_CHARS))];

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, type InfillRequest } from '../../src/infill';
 import { nearHoles } from '../../src/infill/nearHoles';
-import { stringAround, TRIPLE_QUOTES, tripleQuoted } from '../../src/infill/tripleQuotes';
+import { stringAround, tripleQuoted } from '../../src/infill/tripleQuotes';
 import { answers, FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
@@ -12,7 +12,7 @@ const FUNCTIONS = (n: number, from = 0) =>
 const OPTIONS = { ...DEFAULT_INFILL_OPTIONS, lengths: undefined, pruneAfter: undefined, maxTokens: 8, steps: 4, contextTokens: 64 };
 
 /** Whether `offset` of `text` is inside a triple-quoted string of either kind, read from the start of `text`. */
-const quoted = (text: string, offset: number) => TRIPLE_QUOTES.some((quote) => stringAround(tripleQuoted(text, quote), offset) !== undefined);
+const quoted = (text: string, offset: number) => stringAround(tripleQuoted(text), offset) !== undefined;
 
 describe('infill: a long document fills as the slice of it a fill can read', () => {
   it('keeps a short document whole, and cuts a long one after line breaks, the holes moved with it', () => {
@@ -52,14 +52,47 @@ describe('infill: a long document fills as the slice of it a fill can read', () 
     assert.equal(cuts, 33, 'every length was cut');
   });
 
-  it('cuts a Python file past a lone delimiter (an unclosed string), and other languages whatever their quotes', () => {
+  it('cuts a Python file past a string left open or a lone delimiter in a comment, and other languages whatever their quotes', () => {
     const functions = Array.from({ length: 8000 }, (_, i) => `def f${i}(x):\n    return x\n\n`).join('');
-    const heads: Array<[string, string]> = [["# don't write ''' here\n", 'python'], [`const q = "'''";\n`, 'javascript']];
+    const heads: Array<[string, string]> = [
+      ["# don't write ''' here\n", 'python'],
+      ["s = '''never closed\n", 'python'],
+      [`const q = "'''";\n`, 'javascript'],
+    ];
     for (const [head, languageId] of heads) {
       const text = `${head}${functions}def g(x):\n    y = \n`;
       const at = text.length - 1;
       const near = nearHoles({ text, holes: [{ start: at, end: at }], languageId }, 256);
       assert.ok(near.text.length < text.length / 2, `${languageId}: ${near.text.length} of ${text.length} characters kept`);
+    }
+  });
+
+  it("reads a long document's triple-quoted strings as its slice does, past a ''' in a comment or a one-line string", () => {
+    // Paired from the start, each head's lone ''' turned the rest inside out: below, ''' docstrings
+    // (code read as string and their text as code, the cut moved to keep that reading), or one
+    // string left open from the head to the end, in the whole document but not in its slice.
+    const heads = ["# use ''' for docstrings\n", `QUOTE = "'''"\n`, "ESCAPED = 'it\\'s \\''''\n", `DOC = """# not a comment: '''"""\n`];
+    for (const [quote, head] of ["'''", '"""'].flatMap((quote) => heads.map((head) => [quote, head]))) {
+      const documented = (i: number) => `def f${i}(x):\n    ${quote}Return x.\n\n    Long enough to be cut into.\n    ${quote}\n    return x  # it's x\n\n\n`;
+      const functions = Array.from({ length: 1200 }, (_, i) => documented(i)).join('');
+      for (let extra = 0; extra < 40; extra += 7) {
+        const text = `${head}${functions}${'#'.repeat(extra)}\ndef g(x):\n    ${quote}Doc: \n    ${quote}\n    y = \n`;
+        for (const at of [text.indexOf('Doc: ') + 5, text.length - 1]) {
+          const near = nearHoles({ text, holes: [{ start: at, end: at }], languageId: 'python' }, 256);
+          const from = text.length - near.text.length;
+          assert.ok(from > 0, `${quote} ${head}: cut`);
+          const whole = tripleQuoted(text);
+          assert.equal(stringAround(whole, from), undefined, `${quote} ${head}: cut at ${from}, inside a string`);
+          assert.deepEqual(
+            tripleQuoted(near.text).map(({ open, close }) => [open + from, close + from]),
+            whole.filter(({ open }) => open >= from).map(({ open, close }) => [open, close]),
+            `${quote} ${head}: the slice cut at ${from} pairs its delimiters otherwise`,
+          );
+          assert.equal(quoted(text, at), at < text.length - 1, `${quote} ${head}: the hole in the docstring, the other in code`);
+          assert.equal(quoted(near.text, near.holes[0].start), quoted(text, at), `${quote} ${head}: the slice reads the hole otherwise`);
+        }
+      }
+      assert.equal(tripleQuoted(`${head}${functions}`).length, (head.startsWith('DOC') ? 1 : 0) + 1200, `${head}: one string a docstring`);
     }
   });
 

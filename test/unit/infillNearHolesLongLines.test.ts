@@ -89,7 +89,6 @@ describe('infill: a document of very long lines fills as a bounded slice of it',
 
   it('starts a Python slice cut inside a long line out of its triple-quoted strings, their delimiters whole', () => {
     const data = `DATA = [${"'''ab''', ".repeat(100_000)}]\n`;
-    const whole = (text: string) => tripleQuoted(text, "'''");
     for (let pad = 0; pad < 11; pad++) {
       // the padding moves the cut over each character of the data's strings
       const text = `${data}${'#'.repeat(pad)}\ndef g(x):\n    y = \n`;
@@ -98,10 +97,41 @@ describe('infill: a document of very long lines fills as a bounded slice of it',
       const near = nearHoles(request, CANVAS_TOKENS);
       const from = sliceStart(request, near);
       assert.ok(near.text.length <= REACH + SLACK, `pad ${pad}: ${near.text.length} characters kept`);
-      const strings = whole(text);
+      const strings = tripleQuoted(text);
       assert.equal(stringAround(strings, from), undefined, `pad ${pad}: starts inside a string`);
-      const shifted = whole(near.text).map(({ open, close }) => [open + from, close + from]);
+      const shifted = tripleQuoted(near.text).map(({ open, close }) => [open + from, close + from]);
       assert.deepEqual(shifted, strings.filter(({ open }) => open >= from).map(({ open, close }) => [open, close]), `pad ${pad}: strings paired otherwise`);
+    }
+  });
+
+  it("cuts a Python slice inside a long comment or one-line string, but in front of one whose rest, read as code, would open a string (a ''' in it)", () => {
+    const code = "\ndef g(x):\n    '''Doc.'''\n    y = \n";
+    const numbers = `[${'1, '.repeat(20_000)}]`;
+    const words = 'words '.repeat(20_000);
+    // [the long line, where the slice starts in it: undefined where anywhere inside the comment or string holding the cut]
+    const comment = `LINE = ${numbers}  # ${words}use ''' for docstrings`;
+    const string = `LINE = ${numbers}; T = '${words}'''`;
+    const lines: Array<[string, number | undefined]> = [
+      [`DATA = "${"it's data, ".repeat(10_000)}"`, undefined],
+      [`x = 1  # ${"don't ".repeat(20_000)}`, undefined],
+      [`x = 1  # ${words}'''`, 0], // the comment's line starts near it
+      [comment, comment.indexOf('#')],
+      [string, string.indexOf("'")],
+    ];
+    for (const [line, starts] of lines) {
+      for (let pad = 0; pad < 7; pad++) {
+        const text = `${line}${'#'.repeat(pad)}${code}`;
+        const at = text.length - 1;
+        const request: InfillRequest = { text, holes: [{ start: at, end: at }], languageId: 'python' };
+        const near = nearHoles(request, CANVAS_TOKENS);
+        const from = sliceStart(request, near);
+        if (starts === undefined) assert.ok(near.text.length <= REACH + SLACK, `${line.slice(0, 12)}, pad ${pad}: ${near.text.length} characters kept`);
+        else assert.equal(from, starts, `${line.slice(0, 12)}, pad ${pad}: the slice starts inside what holds the cut`);
+        const strings = tripleQuoted(text);
+        const shifted = tripleQuoted(near.text).map(({ open, close }) => [open + from, close + from]);
+        assert.deepEqual(shifted, strings.filter(({ open }) => open >= from).map(({ open, close }) => [open, close]), `${line.slice(0, 12)}, pad ${pad}: strings paired otherwise`);
+        assert.equal(strings.length, 1, 'the docstring alone');
+      }
     }
   });
 });

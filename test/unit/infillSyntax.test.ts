@@ -52,11 +52,19 @@ describe('syntax check: tree-sitter', () => {
   });
 
   it("moves a Python window's start out of strings until none holds it: out of one kind into the other, then out of that", () => {
-    // Read by parity, the ''' in the first string opens one that the comment closes: the window
-    // moved out of that starts inside the """ string, which must then move it again.
-    const text = `s = """\n'''\n"""\n${'x = 1\n'.repeat(1000)}# '''\ny = \n`;
+    // The window starts inside the ''' string; the line that opens it starts inside the """ one.
+    const text = `s = """\nend""" + '''\n${'x = 1\n'.repeat(1000)}'''\ny = \n`;
     const at = text.length - 1;
     assert.deepEqual(syntaxWindow(text, at, at, 'python'), [0, text.length]);
+  });
+
+  it("reads a ''' in a comment or in a one-line string as no delimiter: the window stays where it is", () => {
+    // Paired from the start as delimiters, the comment's ''' would open a string the docstring's first closes.
+    for (const head of ["# use ''' for docstrings\n", `Q = "'''"  # the quote\n`]) {
+      const text = `${head}${'x = 1\n'.repeat(1000)}def f():\n    '''Doc.'''\n    y = \n`;
+      const at = text.length - 1;
+      assert.deepEqual(syntaxWindow(text, at, at, 'python'), syntaxWindow(text, at, at, 'typescript'), head);
+    }
   });
 
   it('starts a Python window at the line that opens a triple-quoted string it would cut', () => {
