@@ -114,3 +114,18 @@ def run_corpus_stage(tmp_path, **env):
     run = subprocess.run(["bash", os.path.join(training, "pipeline.sh"), "corpus"], env=env, capture_output=True,
                          text=True, timeout=60)
     return run, args.read_text().split() if args.exists() else []
+
+
+def weights_file(model, folder, kind):
+    """`model`'s weights as a run's checkpoint (kind "ckpt.pt") or an exported graph ("model.onnx",
+    skipped without onnx) in `folder`: the two files --init_from and --distill_from read. -> its path"""
+    import pytest
+    import torch
+    path = str(folder / kind)
+    if kind == "ckpt.pt":
+        torch.save({"model": model.state_dict()}, path)
+    else:
+        pytest.importorskip("onnx")
+        from diffuse.export import export_onnx
+        export_onnx(model, path)
+    return path

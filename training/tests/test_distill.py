@@ -11,7 +11,7 @@ from diffuse.grow import block_count
 from diffuse.model import Denoiser, ModelConfig
 from diffuse.tokenizer import MASK_ID
 from diffuse.train import TrainConfig, _LossModule, make_optimizer, train
-from helpers import DOCS
+from helpers import DOCS, weights_file
 
 SHAPE = dict(vocab_size=64, n_head=2, n_embd=32, max_length=32)
 
@@ -116,13 +116,7 @@ def test_the_teacher_is_neither_trained_nor_kept_in_the_checkpoint():
 @pytest.mark.parametrize("kind", ["ckpt.pt", "model.onnx"])
 def test_a_teacher_is_read_at_its_own_depth_from_a_checkpoint_or_a_graph(tmp_path, kind):
     source = network(4, seed=3)
-    path = str(tmp_path / kind)
-    if kind == "ckpt.pt":
-        torch.save({"model": source.state_dict()}, path)
-    else:
-        pytest.importorskip("onnx")
-        from diffuse.export import export_onnx
-        export_onnx(source, path)
+    path = weights_file(source, tmp_path, kind)
     teacher = teacher_network(path, ModelConfig(n_layer=2, **SHAPE), "cpu")
     assert teacher.cfg.n_layer == 4 and not any(p.requires_grad for p in teacher.parameters())
     ids = torch.randint(3, 64, (1, 16))

@@ -4,6 +4,7 @@ import torch
 
 from diffuse.model import Denoiser, ModelConfig
 from diffuse.train import TrainConfig, initial_weights, model_config
+from helpers import weights_file
 
 SHAPE = dict(vocab_size=40, n_layer=2, n_head=2, n_embd=32, max_length=16)
 
@@ -110,13 +111,7 @@ def test_expand_share_is_mdlm_s_with_random_holes():
 @pytest.mark.parametrize("kind", ["ckpt.pt", "model.onnx"])
 def test_a_shallower_model_keeps_the_named_blocks_of_its_source_and_every_other_weight(tmp_path, kind):
     source = _perturbed(4, 3)
-    path = str(tmp_path / kind)
-    if kind == "ckpt.pt":
-        torch.save({"model": source.state_dict()}, path)
-    else:
-        pytest.importorskip("onnx")
-        from diffuse.export import export_onnx
-        export_onnx(source, path)
+    path = weights_file(source, tmp_path, kind)
     cut = Denoiser(ModelConfig(**SHAPE))                  # two blocks
     cut.load_state_dict(initial_weights(path, cut, layers="1,3"))
     for mine, theirs in ((cut.blocks[0], source.blocks[1]), (cut.blocks[1], source.blocks[3])):
