@@ -27,6 +27,8 @@ from .model import Denoiser
 def check_distillation(cfg):
     """Errors, naming the flags, for a run that cannot distil as asked (before anything loads)."""
     if not cfg.distill_from:
+        if cfg.distill_weight:
+            raise ValueError("--distill_weight weighs the teacher of --distill_from: set it too")
         return
     if not 0 < cfg.distill_weight <= 1:
         raise ValueError(f"--distill_weight must be in (0, 1] (the teacher's share of the targets), got {cfg.distill_weight}")

@@ -96,7 +96,7 @@ class TrainConfig:
     init_deepen: int = 1             # > 1: init_from has n_layer / this many blocks, each grown into this many (grow.py)
     init_layers: str = ""            # init_from's blocks to keep, one per block, e.g. "0,2,4,6,8,10": a shallower model (grow.py)
     distill_from: str = ""           # a teacher (model.onnx or ckpt.pt) whose predictions join the targets (distill.py; MDLM)
-    distill_weight: float = 0.5      # the teacher's share of the targets with distill_from, in (0, 1]
+    distill_weight: float = 0.0      # the teacher's share of the targets, in (0, 1]: required with distill_from
     qat4_from: float = 0.0           # > 0: from this share of the schedule on, train through int8from4 weights (qat.py)
     qat4_block: int = 32             # their 4-bit block (quantize.py --block)
     # system

@@ -138,8 +138,15 @@ def test_a_teacher_of_another_vocabulary_is_refused_naming_the_flag_and_file(tmp
     ({"expand_share": 0.5}, "no expand_share"),
 ])
 def test_runs_that_cannot_distil_are_refused_before_anything_loads(tmp_path, flags, words):
-    cfg = TrainConfig(out_dir=str(tmp_path), device="cpu", compile=False, distill_from="missing.onnx", **flags)
+    cfg = TrainConfig(out_dir=str(tmp_path), device="cpu", compile=False, distill_from="missing.onnx",
+                      **{"distill_weight": 0.5, **flags})
     with pytest.raises(ValueError, match=words):
+        train(cfg, docs=["x = 1\n"] * 4, log=lambda line: None)
+
+
+def test_a_teacher_s_weight_without_a_teacher_is_refused(tmp_path):
+    cfg = TrainConfig(out_dir=str(tmp_path), device="cpu", compile=False, distill_weight=0.5)
+    with pytest.raises(ValueError, match="--distill_weight weighs the teacher of --distill_from: set it too"):
         train(cfg, docs=["x = 1\n"] * 4, log=lambda line: None)
 
 
@@ -162,7 +169,8 @@ def test_a_six_block_cut_trains_with_its_twelve_block_teacher_and_resumes_with_i
     lines = []
     cfg = TrainConfig(tokenizer=tokenizer, out_dir=str(tmp_path / "run"), n_layer=2, n_head=2, n_embd=16,
                       max_length=32, batch_size=4, max_steps=3, warmup_steps=1, compile=False, device="cpu",
-                      infill_share=0.5, init_from=path, init_layers="0,3", distill_from=path, log_every=1)
+                      infill_share=0.5, init_from=path, init_layers="0,3", distill_from=path, distill_weight=0.5,
+                      log_every=1)
     ck = train(cfg, docs=DOCS * 3, log=lines.append)
     assert ck["step"] == 3 and block_count(ck["model"]) == 2 and taught == [0.5] * 3
     ck = train(replace(cfg, max_steps=5), docs=DOCS * 3, log=lines.append)
