@@ -30,6 +30,7 @@ import re
 
 import torch
 
+from .python_spans import PythonSpans
 from .tokenizer import EOS_ID, PAD_ID
 
 # Hole shapes and their shares (see span()). Whole lines (indentation and newline included) are the
@@ -44,7 +45,9 @@ HOLE_KINDS = [("whole_line", 0.20), ("line", 0.15), ("lines", 0.22), ("rest_of_l
 # re` above the code that uses it; MBPP's programs). Continuations on package code, whose files open
 # on docstrings and relative imports, unlearned exactly these lines (bench/README.md §57); a document
 # without one gets a whole line instead. Not relative imports (`from . import x`), not a line inside a
-# triple-quoted string (a docstring's "import this first" or a code example), not the first line of an
+# triple-quoted string (a docstring's "import this first" or a code example; the strings read as
+# Python reads them, python_spans.py, so a ''' in a comment or a one-line string opens none) or a
+# one-line string continued by an escaped line break, not the first line of an
 # import continued on the next (after a `\`, an open `(` or a JavaScript import's open `{`). A file
 # that opens with a UTF-8 byte-order mark (the corpus keeps it) offers its first line too, the hole
 # starting after the mark, which an editor does not show. The pattern matches each line one way only
@@ -55,35 +58,15 @@ IMPORT_SCAN_CHARS = 4000
 
 def top_import_starts(doc):
     """Where the lines TOP_IMPORT describes start in `doc`'s first IMPORT_SCAN_CHARS."""
-    quotes = TripleQuotes(doc)
+    strings = PythonSpans(doc)
     for m in TOP_IMPORT.finditer(doc, 0, IMPORT_SCAN_CHARS):
         if m.end() == IMPORT_SCAN_CHARS < len(doc) and doc[m.end()] not in "\r\n":
             continue                                   # the scan cut this line: its end is unknown
-        if quotes.open_at(m.start()):
-            continue
+        if strings.around(m.start()) is not None:
+            continue                                   # a string holds the line's start
         code = m.group().split("#", 1)[0].rstrip()
         if not code.endswith("\\") and code.count("(") <= code.count(")") and code.count("{") <= code.count("}"):
             yield m.start()
-
-
-class TripleQuotes:
-    """Whether a position of `doc` lies inside a triple-quoted string, for positions asked in
-    ascending order: the quotes before it are read once. Three quotes inside a one-line string or a
-    comment count too (rare in a file's head, where a docstring's are common)."""
-
-    TRIPLE = re.compile(r'"""|\'\'\'')
-
-    def __init__(self, doc):
-        self.doc, self.read_to, self.open = doc, 0, None
-
-    def open_at(self, pos):
-        for m in self.TRIPLE.finditer(self.doc, self.read_to, pos):
-            if self.open is None:
-                self.open = m.group()
-            elif m.group() == self.open:
-                self.open = None
-        self.read_to = max(self.read_to, pos)
-        return self.open is not None
 
 
 def hole_kind_weights(spec=""):
