@@ -13,6 +13,7 @@ import { RequestTimeline, timelineLine, type RequestOutcome } from './requestTim
 import type { Settings } from './settings';
 import { isEnabledFor } from './settingsModel';
 import { anchorAt, remainderAfterTyping, type ShownSuggestion } from './shownSuggestion';
+import { SilenceLog } from './silenceLog';
 import { aheadKey, TypingWatch } from './typingAhead';
 
 /** Candidates to cycle through on explicit invoke: the best fills of the hole lengths tried, one batch. */
@@ -55,6 +56,8 @@ interface Target {
  */
 export class InlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   private readonly log: Logger;
+  /** Why a request showed nothing, once per document and reason (silenceLog.ts). */
+  private readonly silences: SilenceLog;
   private readonly debounce = new AdaptiveDebounce();
   private readonly typingDebounce = new AdaptiveDebounce(undefined, TYPING_BOUNDS);
   private readonly latest = new LatestRequest();
@@ -66,9 +69,12 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   constructor(private readonly filler: Filler, private readonly settings: Settings, private readonly notices: Notices, logger: Logger) {
     super();
     this.log = taggedLogger(logger, 'inline');
-    // A shown suggestion was sampled with the old settings; new ones deserve a new fill.
+    this.silences = new SilenceLog(this.log);
+    // A shown suggestion was sampled with the old settings; new ones deserve a new fill (and may
+    // silence it for other reasons).
     this._register(settings.onDidChange(() => {
       this.shown = undefined;
+      this.silences.forgetAll();
     }));
     this._register(vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0 && e.reason === undefined) this.typing.edit(e.document.uri.toString(), e.document.version);
@@ -143,13 +149,14 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const selection = selectionAt(document, position);
     if (!isEnabledFor(settings, document.languageId)) {
       if (invoked) this.notices.say(vscode.l10n.t('suggestions are off for {0} (diffuse.enable)', document.languageId));
-      return this.silent(`disabled for ${document.languageId}`);
+      return this.silent(document, `disabled for ${document.languageId}`);
     }
-    if (settings.trigger === 'manual' && !invoked) return this.silent('trigger is manual');
-    if (settings.trigger === 'selection' && !invoked && !selection) return this.silent('trigger is selection-only');
+    if (settings.trigger === 'manual' && !invoked) return this.silent(document, 'trigger is manual');
+    if (settings.trigger === 'selection' && !invoked && !selection) return this.silent(document, 'trigger is selection-only');
 
     const text = document.getText();
-    if (!invoked && isBlank(text)) return this.silent('nothing in the document to fill from');
+    if (!invoked && isBlank(text)) return this.silent(document, 'nothing in the document to fill from');
+    this.silences.forget(document.uri.toString(true));
     const target = this.target(document, text, position, selection, context.selectedCompletionInfo);
     if (!selection && !context.selectedCompletionInfo) {
       const remainder = remainderAfterTyping(this.shown, { uri: document.uri.toString(), text, offset: target.hole.start });
@@ -279,8 +286,8 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     return gated.kept.map((candidate) => new vscode.InlineCompletionItem(target.lead + candidate.fills[0].text, target.range));
   }
 
-  private silent(reason: string): undefined {
-    this.log.trace(`silent: ${reason}`);
+  private silent(document: vscode.TextDocument, reason: string): undefined {
+    this.silences.say(document.uri.toString(true), reason);
     return undefined;
   }
 }

@@ -1,0 +1,35 @@
+import type { Logger } from '../core/logger';
+import { LruCache } from '../core/lru';
+
+/** Documents whose reasons are remembered; the least recently silenced is forgotten first. */
+const DOCUMENTS = 64;
+
+/**
+ * Why the ghost text stayed silent, at debug level: every suppressed suggestion has a reason in the
+ * log (UX.md, README "Troubleshooting"). Automatic requests come at each keystroke and would repeat
+ * the same reason each time, so a reason is logged once per document until that document's
+ * silence ends (`forget`: a request that fills) or the settings change (`forgetAll`).
+ */
+export class SilenceLog {
+  private said = new LruCache<string, Set<string>>(DOCUMENTS);
+
+  constructor(private readonly log: Logger) {}
+
+  /** Logs `reason` for `document` (a name for it, e.g. its URI) unless it is logged already. */
+  say(document: string, reason: string): void {
+    const reasons = this.said.get(document) ?? new Set<string>();
+    if (reasons.has(reason)) return;
+    reasons.add(reason);
+    this.said.set(document, reasons);
+    this.log.debug(`silent: ${reason} (${document})`);
+  }
+
+  /** `document` was not silenced: its next silence is logged again. */
+  forget(document: string): void {
+    if (this.said.get(document)) this.said.set(document, new Set());
+  }
+
+  forgetAll(): void {
+    this.said = new LruCache(DOCUMENTS);
+  }
+}
