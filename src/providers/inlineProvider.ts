@@ -52,7 +52,8 @@ interface Target {
  * (a new request aborts the running fill between denoising steps); typing into a shown suggestion
  * is answered from it. A keystroke begins its fill at once, and VS Code's request for that cursor
  * joins it (typingAhead.ts). Never throws into VS Code and never notifies: problems go to the log, and
- * an explicit trigger that shows nothing (or something low-confidence) says why in the status bar.
+ * an explicit trigger that shows nothing (or something low-confidence), or fails, says why in the
+ * status bar.
  */
 export class InlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   private readonly log: Logger;
@@ -133,6 +134,8 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       return await this.provide(document, position, context, token);
     } catch (error) {
       this.log.error(`completion failed: ${errorMessage(error)}`);
+      // never a silent explicit trigger: its failure is told where its other outcomes are
+      if (context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke) this.notices.say(vscode.l10n.t('the fill failed: see the Diffuse log'));
       return undefined;
     }
   }

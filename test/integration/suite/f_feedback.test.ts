@@ -33,6 +33,28 @@ describe('feedback: why nothing shows, and the status bar', () => {
     assert.match(diffuse.notice() ?? '', /off for plaintext/);
   });
 
+  it('an explicit trigger whose fill fails says so; an automatic request stays quiet', async () => {
+    const editor = await openEditor('depth = \n');
+    const real = editor.document;
+    // A hole past the end of the text: the engine refuses the request, as any failure of the fill would end.
+    const broken = new Proxy(real, {
+      get: (target, key) => {
+        if (key === 'offsetAt') return () => target.getText().length + 10;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const position = new vscode.Position(0, 8);
+    const run = (context: vscode.InlineCompletionContext) =>
+      diffuse.inlineProvider.provideInlineCompletionItems(broken, position, context, new vscode.CancellationTokenSource().token);
+    const before = diffuse.notice();
+    assert.equal(await run(automatic), undefined);
+    assert.equal(diffuse.notice(), before, 'an automatic request that failed gave a notice');
+    assert.equal(await run(invoke), undefined);
+    assert.equal(diffuse.notice(), 'the fill failed: see the Diffuse log');
+    assert.match(diffuse.statusBar().text, /Diffuse: the fill failed/);
+  });
+
   it('labels the latency, and clicking picks a model while idle', async () => {
     const editor = await openEditor('height = \n');
     await complete(diffuse, editor, new vscode.Position(0, 9), automatic);
