@@ -34,7 +34,10 @@ export interface Processed {
  * 1. A 'line' or 'inline' hole keeps the fill's first line (the model may go on past the line;
  *    for a 'line', the first that is not blank); a 'block' keeps every line but trailing blank ones
  *    (with `keepsLineBreak`, the last line break stays: step 5).
- * 2. A fill whose lines are the next lines of the suffix is dropped: it adds nothing.
+ * 2. A fill whose lines are the next lines of the suffix is dropped: it adds nothing. A block's
+ *    fill that goes on into them is cut before the first of its lines, after its first, that is
+ *    the suffix's next non-blank line (`cutAtNextLine`): the model wrote past the hole into the
+ *    closing brace or the `return` that already follow it.
  * 3. The end of the fill overlapping the start of the rest of the line is trimmed when that
  *    balances brackets or quotes (an auto-closed `)` the model wrote again) or when the overlap is
  *    the whole rest of the line.
@@ -60,7 +63,16 @@ export function postProcess(raw: string, context: HoleContext): Processed {
     text = firstLine(shape.kind === 'line' ? text.replace(/^(?:[ \t]*\r?\n)+/, '') : text);
     reason = shape.kind === 'line' ? 'kept one line: the hole is a line' : 'kept the first line: the hole is inside a line';
   }
-  if (repeatsSuffix(text, context.after)) return { text: '', reason: 'repeats the suffix' };
+  if (repeatsSuffix(text, context.after)) return REPEATS_SUFFIX;
+  if (shape.kind === 'block') {
+    const cut = cutAtNextLine(text, nextLine(context.after, shape));
+    if (cut !== text) {
+      // what stays before the repeated lines may be more of them (or nothing)
+      if (cut.trim() === '' || repeatsSuffix(cut, context.after)) return REPEATS_SUFFIX;
+      text = cut;
+      reason = 'cut where it repeats the lines after the hole';
+    }
+  }
   const trimmed = trimSuffixOverlap(text, restOfLine);
   const overlapTrimmed = trimmed !== text;
   if (overlapTrimmed) {
@@ -81,6 +93,8 @@ export function postProcess(raw: string, context: HoleContext): Processed {
   return reason === undefined ? { text } : { text, reason };
 }
 
+const REPEATS_SUFFIX: Processed = { text: '', reason: 'repeats the suffix' };
+
 /** A comment marker and nothing else (v6 writes a bare `#` for some import lines at a program's top). */
 const BARE_COMMENT = /^\s*(?:#|\/\/|\/\*)\s*$/;
 
@@ -90,6 +104,30 @@ export function repeatsSuffix(fill: string, after: string): boolean {
   if (fillLines.length === 0) return false;
   const afterLines = nonBlankLines(after).slice(0, fillLines.length);
   return afterLines.length === fillLines.length && afterLines.every((line, i) => line === fillLines[i]);
+}
+
+/**
+ * The suffix's next non-blank line, as the editor shows it (indentation kept, trailing whitespace
+ * not), where the fill's last line ends its line; none where text follows the hole on its line:
+ * that text continues the fill's last line, and step 3 trims the overlap with it.
+ */
+function nextLine(after: string, shape: HoleShape): string | undefined {
+  if (shape.textAfter && !shape.endsLine) return undefined;
+  return after.split('\n').map((line) => line.trimEnd()).find((line) => line.trim() !== '');
+}
+
+/**
+ * `fill` before the first of its lines, after its first, that is `next` (trailing whitespace
+ * aside, indentation not: `}` is not the outer block's `  }`), without the blank lines that leaves
+ * at its end; the whole fill where none is. Language-neutral: a closing brace, an `end` or a
+ * Python `return` alike.
+ */
+export function cutAtNextLine(fill: string, next: string | undefined): string {
+  if (next === undefined) return fill;
+  const lines = fill.split('\n');
+  const at = lines.findIndex((line, i) => i > 0 && line.trimEnd() === next);
+  if (at < 0) return fill;
+  return lines.slice(0, at).join('\n').replace(/\r$/, '').replace(/(?:\r?\n[ \t]*)+$/, '');
 }
 
 /** `fill` without the longest tail that both repeats the start of `restOfLine` and should go (see `postProcess`). */

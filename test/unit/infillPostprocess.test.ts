@@ -30,6 +30,40 @@ describe('infill post-processing', () => {
     assert.equal(postProcess('a = 1\nb = 2\n', block('\na = 1\n\nb = 2\nc = 3')).text, '');
   });
 
+  it("cuts a block's fill before the line it repeats from the code after the hole", () => {
+    // at the end of `if (x) {`: the model went on into the closing brace and the return below
+    const js = block('\n  }\n  return x;\n}\n');
+    assert.deepEqual(postProcess('\n    x++;\n  }\n  return x;', js), { text: '\n    x++;', reason: 'cut where it repeats the lines after the hole' });
+    assert.equal(postProcess('\n    x++;\n\n  }  \n', js).text, '\n    x++;', 'trailing whitespace aside, and the blank lines the cut leaves go');
+    assert.equal(postProcess('\n    x++;\r\n  }\r\n  return x;', { ...block('\r\n  }\r\n  return x;\r\n'), lineBreak: '\r\n' }).text, '\r\n    x++;');
+    // Python: after `for v in xs:`, the fill writes the function's `return` again
+    const py = block('\n    return total\n');
+    assert.equal(postProcess('\n        total += v\n    return total\n', py).text, '\n        total += v');
+    // whole lines selected (the fill ends its line): the suffix starts at the next line
+    const lines = { lineBreak: '\n', after: '    return total\n', shape: { kind: 'block' as const, endsLine: true, atLineStart: true, textAfter: true } };
+    assert.equal(postProcess('    for v in xs:\n        total += v\n    return total', lines).text, '    for v in xs:\n        total += v\n');
+  });
+
+  it("keeps a block's line that repeats a later suffix line, not the next one, or the next one indented otherwise", () => {
+    assert.equal(postProcess('\n    x++;\n  return x;', block('\n  }\n  return x;\n')).text, '\n    x++;\n  return x;');
+    assert.equal(postProcess('\n    if (y) {\n      y++;\n    }', block('\n  }\n')).text, '\n    if (y) {\n      y++;\n    }', 'an inner brace is not the outer one');
+    assert.equal(postProcess('\n    return 1\n  return 2', block('\n    return 2\n')).text, '\n    return 1\n  return 2');
+    assert.equal(postProcess('  }\n  x++;', block('\n  }\n')).text, '  }\n  x++;', 'the first line is never cut');
+  });
+
+  it('drops a block whose every line repeats the suffix, as before, and one cut down to them', () => {
+    const js = block('\n  }\n  return x;\n');
+    assert.deepEqual(postProcess('\n  }\n  return x;', js), { text: '', reason: 'repeats the suffix' });
+    assert.deepEqual(postProcess('\n  }\n  }\n  return x;', js), { text: '', reason: 'repeats the suffix' });
+    assert.deepEqual(postProcess('\n  }\n  foo();', js), { text: '', reason: 'repeats the suffix' });
+  });
+
+  it('leaves line-shaped holes and text after the hole on its line to the rules they had', () => {
+    assert.equal(postProcess('x++;\n  }', at('\n  }\n', 'line')).text, 'x++;');
+    const read = { ...block('return r\n    }\n'), keepsLineBreak: true };
+    assert.equal(postProcess('a\n    }\n    ', read).text, 'a\n    }\n    ');
+  });
+
   it('keeps a fill that only starts like the suffix', () => {
     assert.equal(postProcess('x', at('x + y\n')).text, 'x');
   });
