@@ -8,6 +8,7 @@ import { Disposable } from './disposable';
 import { indentStyle, selectionAt, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { LatestRequest, type Request } from './latestRequest';
+import { insideMergeConflict } from './mergeConflict';
 import type { Notices } from './notices';
 import { RequestTimeline, timelineLine, type RequestOutcome } from './requestTimeline';
 import type { Settings } from './settings';
@@ -26,6 +27,14 @@ const INVOKE_CANDIDATES = 3;
  */
 function isBlank(text: string): boolean {
   return !/\S/.test(text);
+}
+
+/**
+ * Inside a merge conflict's block the user is choosing between two versions: automatic ghost text
+ * there would guess at a third (PEERS.md §A.6, microsoft/vscode#322714); an explicit trigger still fills.
+ */
+function inConflict(document: vscode.TextDocument, position: vscode.Position): boolean {
+  return insideMergeConflict((line) => document.lineAt(line).text, document.lineCount, position.line);
 }
 
 /** A fill under way and how it is timed: the request's own, or one begun ahead of VS Code at a keystroke. */
@@ -97,7 +106,8 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const byKeyboard = kind === vscode.TextEditorSelectionChangeKind.Keyboard;
     if (!this.typing.typed({ uri, version: document.version, byKeyboard, oneEmptyCursor }) || !this.wouldAsk(document)) return;
     const text = document.getText();
-    if (isBlank(text)) return;    // VS Code's request will be silent (provide)
+    // VS Code's request will be silent (provide)
+    if (isBlank(text) || inConflict(document, selections[0].active)) return;
     const target = this.target(document, text, selections[0].active, undefined, undefined);
     // Typing into the shown suggestion: VS Code's request is answered from it, with no fill.
     if (remainderAfterTyping(this.shown, { uri, text, offset: target.hole.start }) !== undefined) return;
@@ -159,6 +169,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
 
     const text = document.getText();
     if (!invoked && isBlank(text)) return this.silent(document, 'nothing in the document to fill from');
+    if (!invoked && inConflict(document, position)) return this.silent(document, 'inside a merge conflict');
     this.silences.forget(document.uri.toString(true));
     const target = this.target(document, text, position, selection, context.selectedCompletionInfo);
     if (!selection && !context.selectedCompletionInfo) {

@@ -131,6 +131,23 @@ describe('inline completion on the fixture model', () => {
     assert.notEqual(diffuse.lastFill(), before, 'an explicit trigger in a blank document did not fill');
   });
 
+  it('leaves a merge conflict\'s block alone until asked, typing in it included, and fills next to it', async () => {
+    const editor = await openEditor('a = 1\n<<<<<<< HEAD\nvalue = \n=======\nvalue = 2\n>>>>>>> theirs\nb = \n');
+    const inside = new vscode.Position(2, 8);
+    editor.selection = new vscode.Selection(inside, inside);
+    const before = diffuse.lastFill();
+    assert.equal(await complete(diffuse, editor, inside, automatic), undefined);
+    await vscode.commands.executeCommand('type', { text: 'x' });
+    // the fill a keystroke begins ahead of VS Code would have begun within its debounce (400 ms at most)
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(diffuse.lastFill(), before, 'an automatic request or a keystroke inside a merge conflict began a fill');
+    await complete(diffuse, editor, inside.translate(0, 1), invoke);
+    assert.notEqual(diffuse.lastFill(), before, 'an explicit trigger inside a merge conflict did not fill');
+    const after = diffuse.lastFill();
+    await complete(diffuse, editor, new vscode.Position(6, 4), automatic);
+    assert.notEqual(diffuse.lastFill(), after, 'an automatic request below the conflict did not fill');
+  });
+
   it('answers only an explicit trigger in manual mode', async () => {
     const editor = await openEditor('count = \n');
     const position = new vscode.Position(0, 8);
