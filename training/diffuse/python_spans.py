@@ -51,11 +51,6 @@ def python_spans(text, start=0, end=None):
             yield open_, m.end(), "string"
 
 
-def triple_quoted(text):
-    """The triple-quoted strings of Python source `text` (either delimiter), in order."""
-    return [span for span in python_spans(text) if span[2] == "triple"]
-
-
 class PythonSpans:
     """The comment or string of `doc` that holds a position (past its first character and before its
     end: a text cut there would start inside it, a triple-quoted string's delimiter included), for
@@ -77,12 +72,3 @@ class PythonSpans:
             self.last, self.ahead = self.ahead, None
         return self.last if self.last is not None and pos < self.last[1] else None
 
-
-class TripleQuotes(PythonSpans):
-    """Whether a position of `doc` lies inside a triple-quoted string, for positions asked in
-    ascending order (PythonSpans' reading: three quotes inside a comment or a one-line string open
-    nothing)."""
-
-    def open_at(self, pos):
-        span = self.around(pos)
-        return span is not None and span[2] == "triple"

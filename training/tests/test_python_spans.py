@@ -5,7 +5,7 @@ import math
 import time
 
 from diffuse.data import top_import_starts
-from diffuse.python_spans import PythonSpans, TripleQuotes, python_spans, triple_quoted
+from diffuse.python_spans import PythonSpans, python_spans
 
 
 def spans(text):
@@ -14,7 +14,7 @@ def spans(text):
 
 
 def triples(text):
-    return [text[open_:min(close, len(text))] for open_, close, _ in triple_quoted(text)]
+    return [span for kind, span in spans(text) if kind == "triple"]
 
 
 def test_a_triple_quote_inside_a_comment_is_part_of_the_comment():
@@ -69,8 +69,8 @@ def test_the_span_around_a_position_is_past_its_first_character_and_before_its_e
              (len(text), None)]
     reader = PythonSpans(text)
     assert [reader.around(pos) for pos, _ in asked] == [span for _, span in asked]
-    quotes = TripleQuotes(text)
-    assert [quotes.open_at(pos) for pos in (open_, open_ + 5, text.index("c"), len(text))] == [False, True, False, False]
+    held = [PythonSpans(text).around(pos) for pos in (open_, open_ + 5, text.index("c"), len(text))]
+    assert [span is not None and span[2] == "triple" for span in held] == [False, True, False, False]
 
 
 def test_import_lines_read_the_strings_as_python_does():
@@ -92,7 +92,7 @@ def test_a_document_of_4_mb_is_read_in_one_pass():
     text = block * copies
     started = time.perf_counter()
     assert sum(1 for _ in python_spans(text)) == 5 * copies
-    assert not TripleQuotes(text).open_at(len(text))
+    assert PythonSpans(text).around(len(text)) is None
     escapes = '"""' + "\\\"" * 2_000_000 + '"""'
     assert list(python_spans(escapes)) == [(0, len(escapes), "triple")]
     assert time.perf_counter() - started < 3.0, "linear: ~0.4 s on one core"
