@@ -20,7 +20,7 @@ from dataclasses import replace
 import torch
 
 from .grow import block_count
-from .mdlm import MDLM, absorbed, at_masked, masked_logits
+from .mdlm import MDLM, at_masked, masked_logits
 from .model import Denoiser
 
 
@@ -72,16 +72,20 @@ class Distillation:
         self.teacher, self.weight = teacher, weight
 
     def loss(self, objective, model, x0, region, valid=None, drawn=None):
-        """A scalar to minimise, for MDLM.draw()'s corruption `drawn` (drawn here if None)."""
+        """A scalar to minimise, for MDLM.draw()'s corruption `drawn` (drawn here if None): MDLM's loss
+        with cross_entropy's targets, under its weight and normalisation."""
         if not isinstance(objective, MDLM):
             raise TypeError(f"distillation teaches MDLM, not {type(objective).__name__}")
-        t, masked, index = objective.draw(x0, region) if drawn is None else drawn
-        xt = absorbed(x0, masked, objective.mask_id)
-        log_p = masked_logits(model, xt, masked, objective.mask_id, valid, index=index).log_softmax(-1)
+        if objective.hole_reveal != "random":       # MDLM would mask the holes its own way
+            raise ValueError(f"distillation teaches MDLM's random masking, not hole_reveal {objective.hole_reveal!r}")
+        return objective(model, x0, region, valid, drawn=drawn, cross_entropy=self.cross_entropy)
+
+    def cross_entropy(self, model, xt, x0, masked, mask_id, valid=None, index=None):
+        """Per masked position (as mdlm.masked_nll, in its order) the cross-entropy of the student's
+        prediction against its targets: (1 - λ) x0's token and λ the teacher's distribution. [N]"""
+        log_p = masked_logits(model, xt, masked, mask_id, valid, index=index).log_softmax(-1)
         with torch.no_grad():
-            taught = masked_logits(self.teacher, xt, masked, objective.mask_id, valid, index=index).softmax(-1)
+            taught = masked_logits(self.teacher, xt, masked, mask_id, valid, index=index).softmax(-1)
         nll = -log_p.gather(1, at_masked(x0, masked, index)[:, None]).squeeze(1)
         soft = -(taught * log_p).sum(-1)        # [MASK]'s column: probability 0 times a finite NEG
-        per_position = (1 - self.weight) * nll + self.weight * soft
-        weight = at_masked(objective.loss_weight(t)[:, None].expand_as(masked), masked, index)
-        return (per_position * weight).sum() / region.sum().clamp(min=1)
+        return (1 - self.weight) * nll + self.weight * soft

@@ -77,24 +77,27 @@ class MDLM(nn.Module):
         masked = self.mask_of(x0, region, t, generator)
         return t, masked, flat_positions(masked)
 
-    def weighted_nll(self, model, x0, region, drawn, valid=None, confident_holes=False):
+    def weighted_nll(self, model, x0, region, drawn, valid=None, confident_holes=False, cross_entropy=None):
         """Per masked position -log p(x0 | x_t), its loss weight [N], and the x_t used, for draw()'s
         corruption; with confident_holes, the hole rows' masked slots are the least confident ones
-        (module doc)."""
+        (module doc). cross_entropy, called as masked_nll is, computes the first in its place against
+        other targets (distill.py: a teacher's predictions among them)."""
         t, masked, index = drawn
         if confident_holes:
             masked = least_confident_holes(model, x0, region, masked, self.mask_id, valid)
             index = flat_positions(masked)
         xt = absorbed(x0, masked, self.mask_id)
-        nll = masked_nll(model, xt, x0, masked, self.mask_id, valid, index=index)
+        nll = (cross_entropy or masked_nll)(model, xt, x0, masked, self.mask_id, valid, index=index)
         return nll, at_masked(self.loss_weight(t)[:, None].expand_as(masked), masked, index), xt
 
-    def forward(self, model, x0, region, valid=None, generator=None, drawn=None):
+    def forward(self, model, x0, region, valid=None, generator=None, drawn=None, cross_entropy=None):
         """Per-token NELBO estimate (a scalar to minimise). region [B, L] bool: positions that may be
         masked (all tokens for plain rows, the hole slots for infill rows); valid: see Denoiser.hidden;
-        drawn: this batch's draw() (on x0's device), else it is drawn here."""
+        drawn: this batch's draw() (on x0's device), else it is drawn here; cross_entropy: as
+        weighted_nll's, under the same weight and normalisation."""
         drawn = self.draw(x0, region, generator) if drawn is None else drawn
-        nll, w, _ = self.weighted_nll(model, x0, region, drawn, valid, self.hole_reveal == "confident")
+        nll, w, _ = self.weighted_nll(model, x0, region, drawn, valid, self.hole_reveal == "confident",
+                                      cross_entropy)
         return (nll * w).sum() / region.sum().clamp(min=1)
 
     def bounds(self, model, x0, generator=None):

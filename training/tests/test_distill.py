@@ -144,6 +144,19 @@ def test_runs_that_cannot_distil_are_refused_before_anything_loads(tmp_path, fla
         train(cfg, docs=["x = 1\n"] * 4, log=lambda line: None)
 
 
+def test_the_loss_refuses_an_objective_that_is_not_mdlm_s_random_masking():
+    """MDLM's loss would otherwise mask the holes its own way (hole_reveal), or another family's."""
+    x0, region, drawn = batch()
+    distillation = Distillation(network(4, seed=1), 0.5)
+    confident = Family.from_config({"objective": "mdlm"}).objective_module(SHAPE["vocab_size"], MASK_ID,
+                                                                           hole_reveal="confident")
+    with pytest.raises(ValueError, match="random masking, not hole_reveal 'confident'"):
+        distillation.loss(confident, network(), x0, region, drawn=drawn)
+    md4 = Family.from_config({"objective": "md4"}).objective_module(SHAPE["vocab_size"], MASK_ID)
+    with pytest.raises(TypeError, match="teaches MDLM, not MD4"):
+        distillation.loss(md4, network(), x0, region, drawn=drawn)
+
+
 def test_a_teacher_s_weight_without_a_teacher_is_refused(tmp_path):
     cfg = TrainConfig(out_dir=str(tmp_path), device="cpu", compile=False, distill_weight=0.5)
     with pytest.raises(ValueError, match="--distill_weight weighs the teacher of --distill_from: set it too"):
