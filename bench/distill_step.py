@@ -1,100 +1,191 @@
-"""The training step with and without distillation (training/diffuse/distill.py) on the GPU: ms per
-step, peak memory, loss over a few steps, and the compiled variants of Denoiser.hidden that student
-and teacher hold together (one limit counts them). Run as it ran for bench/README.md §65 (session 54,
-one H100, ~4.5 minutes), from the repository root on the GPU machine:
+"""The training step with and without distillation (training/diffuse/distill.py), on the GPU.
 
-    python3 bench/distill_step.py
+Measures, per configuration, the ms per step, the peak GPU memory and the loss over a few steps of
+one synthetic batch; then, over the canvas shapes the loader makes, how many compiled variants of
+Denoiser.hidden the student and the teacher hold together (they count against one limit).
 
-One synthetic batch (B = 256, L = 256, v8's vocabulary; half the rows holes of 96 slots), a six-block
-student of v8's width and a twelve-block teacher with random, sharpened weights (its cost does not
-depend on what it knows). Rows: no teacher (weight null) and the teacher's weight λ, eager fp32 and
-compiled bf16 as train.py runs; then the loader's canvas shapes through one distilled run.
+    python3 bench/distill_step.py    # on the GPU machine, from the repository root
+
+It ran so for bench/README.md §65 (session 54, one H100, about 4.5 minutes).
+
+The batch: B = 256 rows of L = 256 tokens over v8's vocabulary, half the rows holes of 96 slots, a
+quarter with a key mask, and one MDLM corruption of it. The student has six blocks of v8's width;
+the teacher twelve, with random weights sharpened so that many of its probabilities underflow to 0
+(its cost does not depend on what it knows).
+
+Output: the number of masked positions; a JSON row per configuration (weight: the teacher's share
+λ, null for no teacher; compiled; bf16; the loss of the first and the last step; whether every loss
+was finite; the last step's gradient norm; ms per step, timed after three warm-up steps; peak GiB),
+eager fp32 and then compiled bf16 as train.py runs, and a last row alternating no key mask and the
+key mask (its ms per forward and backward); dynamo's counters; then, for one distilled run of 40
+steps over the loader's canvas shapes, the cache entries on Denoiser.hidden, the seconds of the last
+three steps of each kind of canvas, whether dynamo's log names a recompile limit and its tail, and
+the limit's value.
 """
-import sys, time, json
+import io
+import json
+import logging
+import os
+import random
+import sys
+import time
+
 import torch
-sys.path.insert(0, "training")
-from diffuse.model import Denoiser, ModelConfig
-from diffuse.families import Family
-from diffuse.distill import Distillation
-from diffuse.train import _LossModule, make_optimizer, TrainConfig, allow_tf32
-from diffuse.tokenizer import MASK_ID
-allow_tf32()
-V, B, L, dev = 8192, 256, 256, "cuda"
-fam = Family.from_config({"objective": "mdlm"})
-obj = fam.objective_module(V, MASK_ID)
-g = torch.Generator().manual_seed(0)
-x0 = torch.randint(3, V, (B, L), generator=g)
-region = torch.ones(B, L, dtype=torch.bool); region[: B // 2] = False; region[: B // 2, 50:146] = True
-valid = torch.ones(B, L, dtype=torch.bool); valid[: B // 4, 200:] = False
-drawn = obj.draw(x0, region, g)
-x0, region, valid = x0.to(dev), region.to(dev), valid.to(dev)
-drawn = tuple(d.to(dev) for d in drawn)
-print("N masked", int(drawn[1].sum()))
-torch.manual_seed(1)
-teacher = Denoiser(ModelConfig(vocab_size=V, n_layer=12, n_head=8, n_embd=512, max_length=L)).to(dev)
-with torch.no_grad():
-    teacher.wte.weight.mul_(8)          # sharp predictions: many probabilities underflow to 0
-teacher.eval().requires_grad_(False)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "training"))
+from diffuse.distill import Distillation  # noqa: E402
+from diffuse.families import Family  # noqa: E402
+from diffuse.model import Denoiser, ModelConfig  # noqa: E402
+from diffuse.tokenizer import MASK_ID  # noqa: E402
+from diffuse.train import TrainConfig, _LossModule, allow_tf32, make_optimizer  # noqa: E402
+
+VOCAB, ROWS, LENGTH, DEVICE = 8192, 256, 256, "cuda"
+WARMUP_STEPS = 3                       # steps before the clock starts
+LOADER_STEPS = 40                      # steps of the run over the loader's canvas shapes
+
+
+def network(n_layer):
+    return Denoiser(ModelConfig(vocab_size=VOCAB, n_layer=n_layer, n_head=8, n_embd=512, max_length=LENGTH)).to(DEVICE)
+
+
 def student():
+    """The six-block student, the same weights every time."""
     torch.manual_seed(0)
-    return Denoiser(ModelConfig(vocab_size=V, n_layer=6, n_head=8, n_embd=512, max_length=L)).to(dev)
-def run(weight, compiled, bf16, steps=8, valid_=None):
-    s = student()
-    lm = _LossModule(s, "mdlm", MASK_ID, fam, None, "random", None if weight is None else Distillation(teacher, weight)).to(dev)
-    opt = make_optimizer(lm, TrainConfig())
+    return network(6)
+
+
+def sharpened_teacher():
+    """The twelve-block teacher, frozen, its embedding scaled up: sharp predictions."""
+    torch.manual_seed(1)
+    teacher = network(12)
+    with torch.no_grad():
+        teacher.wte.weight.mul_(8)
+    return teacher.eval().requires_grad_(False)
+
+
+def synthetic_batch(objective):
+    """x0, region, valid [B, L] and their corruption (MDLM.draw), drawn on the host, on DEVICE."""
+    generator = torch.Generator().manual_seed(0)
+    x0 = torch.randint(3, VOCAB, (ROWS, LENGTH), generator=generator)
+    region = torch.ones(ROWS, LENGTH, dtype=torch.bool)
+    region[: ROWS // 2] = False
+    region[: ROWS // 2, 50:146] = True               # holes of 96 slots in half the rows
+    valid = torch.ones(ROWS, LENGTH, dtype=torch.bool)
+    valid[: ROWS // 4, 200:] = False                 # a key mask on a quarter of them
+    drawn = objective.draw(x0, region, generator)
+    return x0.to(DEVICE), region.to(DEVICE), valid.to(DEVICE), tuple(d.to(DEVICE) for d in drawn)
+
+
+def loss_module(model, family, teacher, weight):
+    """train.py's loss module of `model`, distilled from `teacher` at `weight` unless it is None."""
+    distillation = None if weight is None else Distillation(teacher, weight)
+    return _LossModule(model, "mdlm", MASK_ID, family, None, "random", distillation).to(DEVICE)
+
+
+def compile_both(model, teacher):
+    """Compiles both networks' hidden as train.py does (dynamo's caches reset first)."""
+    torch._dynamo.reset()
+    model.hidden = torch.compile(model.hidden)
+    teacher.hidden = torch.compile(Denoiser.hidden.__get__(teacher))
+
+
+def measure(batch, family, teacher, weight, compiled, bf16, steps=8, key_masks=(None,)):
+    """One configuration's row: `steps` steps on the batch, each a forward and backward per key
+    mask in key_masks (ms per step is per forward and backward)."""
+    x0, region, _, drawn = batch
+    model = student()
+    module = loss_module(model, family, teacher, weight)
+    optimizer = make_optimizer(module, TrainConfig())
     if compiled:
-        torch._dynamo.reset()
-        s.hidden = torch.compile(s.hidden); teacher.hidden = torch.compile(Denoiser.hidden.__get__(teacher))
+        compile_both(model, teacher)
     else:
-        teacher.hidden = Denoiser.hidden.__get__(teacher)
-    ac = torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16)
+        teacher.hidden = Denoiser.hidden.__get__(teacher)     # undo an earlier row's compiling
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16)
     losses = []
-    torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
-    for i in range(steps):
-        if i == 3: torch.cuda.synchronize(); t0 = time.time()
-        for v in ((None, valid) if valid_ == "both" else (valid_,)):
-            with ac:
-                loss = lm(x0, region, v, drawn)
-            opt.zero_grad(set_to_none=True); loss.backward()
-            gn = float(torch.nn.utils.clip_grad_norm_(s.parameters(), 1.0))
-            opt.step(); losses.append(round(float(loss), 5))
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    for step in range(steps):
+        if step == WARMUP_STEPS:
+            torch.cuda.synchronize()
+            start = time.time()
+        for key_mask in key_masks:
+            with autocast:
+                loss = module(x0, region, key_mask, drawn)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
+            optimizer.step()
+            losses.append(round(float(loss), 5))
             assert all(p.grad is None for p in teacher.parameters())
     torch.cuda.synchronize()
-    return dict(weight=weight, compiled=compiled, bf16=bf16, first=losses[0], last=losses[-1], finite=all(map(lambda x: x == x and abs(x) < 1e9, losses)),
-                grad_norm=round(gn, 4), ms_per_step=round((time.time() - t0) / (steps - 3) * 1000 / (2 if valid_ == "both" else 1), 1),
+    seconds_per_step = (time.time() - start) / (steps - WARMUP_STEPS) / len(key_masks)
+    return dict(weight=weight, compiled=compiled, bf16=bf16, first=losses[0], last=losses[-1],
+                finite=all(value == value and abs(value) < 1e9 for value in losses),
+                grad_norm=round(grad_norm, 4), ms_per_step=round(seconds_per_step * 1000, 1),
                 peak_gib=round(torch.cuda.max_memory_allocated() / 2**30, 2))
-for args in [(None, False, False), (1.0, False, False), (0.0, True, True), (None, True, True), (1.0, True, True), (0.5, True, True)]:
-    print(json.dumps(run(*args)), flush=True)
-print(json.dumps(run(1.0, True, True, steps=6, valid_="both")), flush=True)
-c = torch._dynamo.utils.counters
-print("dynamo stats", dict(c["stats"]), "recompiles/limits", {k: dict(v) for k, v in c.items() if "recompil" in k or "limit" in k})
-# the loader's shapes: canvases of 256 or shorter (multiples of 16), with or without a key mask
-import logging, random, io
-buf = io.StringIO(); h = logging.StreamHandler(buf); logging.getLogger("torch._dynamo").addHandler(h)
-torch._dynamo.reset()
-s = student()
-lm = _LossModule(s, "mdlm", MASK_ID, fam, None, "random", Distillation(teacher, 0.5)).to(dev)
-opt = make_optimizer(lm, TrainConfig())
-s.hidden = torch.compile(s.hidden); teacher.hidden = torch.compile(Denoiser.hidden.__get__(teacher))
-rng = random.Random(0); times = {}
-for i in range(40):
-    Lb = 256 if rng.random() < 0.6 else rng.randrange(64, 256, 16)
-    use_valid = rng.random() < 0.3
-    xb, rb = x0[:, :Lb].contiguous(), region[:, :Lb].contiguous()
-    vb = valid[:, :Lb].clone() if use_valid else None
-    if vb is not None: vb[:8, Lb - 8:] = False
-    d = tuple(t.to(dev) for t in obj.draw(xb.cpu(), rb.cpu()))
-    torch.cuda.synchronize(); t0 = time.time()
-    with torch.autocast("cuda", dtype=torch.bfloat16):
-        loss = lm(xb, rb, vb, d)
-    opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    torch.cuda.synchronize(); times.setdefault((Lb == 256, use_valid), []).append(round(time.time() - t0, 3))
-    assert torch.isfinite(loss)
-try:
-    entries = torch._C._dynamo.eval_frame._debug_get_cache_entry_list(Denoiser.hidden.__code__)
-    print("cache entries on Denoiser.hidden:", len(entries))
-except Exception as e:
-    print("no cache entry list:", e)
-print("step seconds by (full canvas, key mask), last 3:", {str(k): v[-3:] for k, v in times.items()})
-print("recompile_limit" in buf.getvalue() or "cache_size_limit" in buf.getvalue(), buf.getvalue()[-1500:])
-print("recompile limit", getattr(torch._dynamo.config, "recompile_limit", None), getattr(torch._dynamo.config, "cache_size_limit", None))
+
+
+def loader_shapes(batch, objective, family, teacher):
+    """One distilled run (λ = 0.5, compiled, bf16) over canvases of 256 or shorter (multiples of
+    16), with or without a key mask, as the loader makes them; its corruption drawn on the host."""
+    x0, region, valid, _ = batch
+    dynamo_log = io.StringIO()
+    logging.getLogger("torch._dynamo").addHandler(logging.StreamHandler(dynamo_log))
+    model = student()
+    module = loss_module(model, family, teacher, 0.5)
+    optimizer = make_optimizer(module, TrainConfig())
+    compile_both(model, teacher)
+    shapes = random.Random(0)
+    step_seconds = {}                   # (full canvas, key mask) -> seconds of each step
+    for _ in range(LOADER_STEPS):
+        length = LENGTH if shapes.random() < 0.6 else shapes.randrange(64, LENGTH, 16)
+        with_key_mask = shapes.random() < 0.3
+        x0_cut, region_cut = x0[:, :length].contiguous(), region[:, :length].contiguous()
+        key_mask = None
+        if with_key_mask:
+            key_mask = valid[:, :length].clone()
+            key_mask[:8, length - 8:] = False
+        drawn = tuple(d.to(DEVICE) for d in objective.draw(x0_cut.cpu(), region_cut.cpu()))
+        torch.cuda.synchronize()
+        start = time.time()
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            loss = module(x0_cut, region_cut, key_mask, drawn)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        torch.cuda.synchronize()
+        step_seconds.setdefault((length == LENGTH, with_key_mask), []).append(round(time.time() - start, 3))
+        assert torch.isfinite(loss)
+    try:                                # a private API: absent from some versions of torch
+        entries = torch._C._dynamo.eval_frame._debug_get_cache_entry_list(Denoiser.hidden.__code__)
+        print("cache entries on Denoiser.hidden:", len(entries))
+    except Exception as error:
+        print("no cache entry list:", error)
+    print("step seconds by (full canvas, key mask), last 3:", {str(k): v[-3:] for k, v in step_seconds.items()})
+    log = dynamo_log.getvalue()
+    print("recompile_limit" in log or "cache_size_limit" in log, log[-1500:])
+    config = torch._dynamo.config
+    print("recompile limit", getattr(config, "recompile_limit", None), getattr(config, "cache_size_limit", None))
+
+
+def main():
+    allow_tf32()
+    family = Family.from_config({"objective": "mdlm"})
+    objective = family.objective_module(VOCAB, MASK_ID)
+    batch = synthetic_batch(objective)
+    print("N masked", int(batch[3][1].sum()))
+    teacher = sharpened_teacher()
+    rows = [(None, False, False), (1.0, False, False),              # (weight, compiled, bf16)
+            (0.0, True, True), (None, True, True), (1.0, True, True), (0.5, True, True)]
+    for weight, compiled, bf16 in rows:
+        print(json.dumps(measure(batch, family, teacher, weight, compiled, bf16)), flush=True)
+    print(json.dumps(measure(batch, family, teacher, 1.0, True, True, steps=6, key_masks=(None, batch[2]))), flush=True)
+    counters = torch._dynamo.utils.counters
+    print("dynamo stats", dict(counters["stats"]),
+          "recompiles/limits", {k: dict(v) for k, v in counters.items() if "recompil" in k or "limit" in k})
+    loader_shapes(batch, objective, family, teacher)
+
+
+if __name__ == "__main__":
+    main()
