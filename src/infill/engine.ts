@@ -228,6 +228,7 @@ export class InfillEngine {
     });
     const denoiser = lineStarts.length > 0 ? ruleOutAtStarts(this.model.denoiser, lineStarts, await lineEndingIds(this.model.tokenizer)) : this.model.denoiser;
     const result = await sample(denoiser, { tokens, batch, length }, { ...resultShaping(options), signal, onStep, onPrune });
+    hooks.onSampled?.(result);
     if (!stoppedEarly) this.cache.set(key, result);
     return { result, cached: false };
   }

@@ -1,4 +1,4 @@
-import type { DiffusionSpec, StepInfo } from '../sampler';
+import type { DiffusionSpec, SampleResult } from '../sampler';
 import type { HoleLayout } from './types';
 
 /** One hole slot of a fill, as the denoising view shows it. */
@@ -33,10 +33,12 @@ interface Slot {
  * Records, for every batch row of one fill, which token each hole slot got, at which step and how
  * confidently. The slots are the plan's (`InfillHooks.onPlan`): each row's own slots of each hole,
  * not the padding that fixes a shorter row's tail (but where holes grow, all the padding a hole
- * may grow into, shown as padding where it did not). `onStep` then sees each slot's token: its step
- * is the last step that changed it, or the first step for a noise token no step replaced (on the
- * uniform and roulette graphs; on the absorbing graph, the step that revealed it), and its
- * confidence the latest. `result` gives the row the view should show, the one whose fill won.
+ * may grow into, shown as padding where it did not). `sampled` then reads each slot's token from
+ * the sampled canvas (`InfillHooks.onSampled`, the sampler's own record of every step, so a run
+ * stopped early shows the tokens it settled at its last step too): its step is the last step that
+ * changed it, or the first step for a noise token no step replaced (on the uniform and roulette
+ * graphs; on the absorbing graph, the step that revealed it), and its confidence the latest.
+ * `result` gives the row the view should show, the one whose fill won.
  */
 export class TraceRecorder {
   /** Per batch row, its hole slots; undefined until the fill is laid out. */
@@ -53,18 +55,13 @@ export class TraceRecorder {
         ({ position: row * layout.length + start + k, hole, id: this.spec.maskId, step: 0, confidence: Number.NaN }))));
   }
 
-  onStep(info: StepInfo): void {
+  /** Reads the slots from the sampled canvas, where no slot is masked any more. */
+  sampled(sampled: Pick<SampleResult, 'steps' | 'tokens' | 'confidence' | 'revealStep'>): void {
     if (!this.rows) return;
-    this.steps = info.step;
+    this.steps = sampled.steps;
     for (const slot of this.rows.flat()) {
-      const id = info.tokens[slot.position];
-      if (id === this.spec.maskId) {
-        // not revealed yet, or masked again: a growing hole split a slot and moved the ones after it
-        Object.assign(slot, { id, step: 0, confidence: Number.NaN });
-        continue;
-      }
       // the sampler's own record, which moves with a token a split shifts (0: a noise token no step replaced)
-      Object.assign(slot, { id, step: Math.max(1, info.revealStep[slot.position]), confidence: info.confidence[slot.position] });
+      Object.assign(slot, { id: sampled.tokens[slot.position], step: Math.max(1, sampled.revealStep[slot.position]), confidence: sampled.confidence[slot.position] });
     }
   }
 
@@ -78,8 +75,8 @@ export class TraceRecorder {
   }
 
   /**
-   * Each slot's text: what its token adds to the text of its hole's tokens before it (padding and
-   * masks add nothing). `decode` gives whole characters only, so a character spread over several
+   * Each slot's text: what its token adds to the text of its hole's tokens before it (padding
+   * adds nothing). `decode` gives whole characters only, so a character spread over several
    * byte tokens (CJK, an emoji) shows on the slot that completes it (decoded alone, each byte is '').
    */
   private async texts(slots: readonly Slot[], decode: (ids: number[]) => Promise<string>): Promise<string[]> {
@@ -89,7 +86,7 @@ export class TraceRecorder {
     for (const [i, slot] of slots.entries()) {
       if (slot.hole !== slots[i - 1]?.hole) [ids, decoded] = [[], ''];
       const before = decoded;
-      if (!this.isPad(slot.id) && slot.id !== this.spec.maskId) {
+      if (!this.isPad(slot.id)) {
         ids.push(slot.id);
         decoded = await decode(ids);
       }

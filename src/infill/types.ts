@@ -1,4 +1,4 @@
-import type { SampleOptions } from '../sampler';
+import type { SampleOptions, SampleResult } from '../sampler';
 import type { ResultShapingOptions } from './cacheKey';
 import type { CanvasHole } from './canvas';
 import type { IndentStyle } from './indentation';
@@ -125,4 +125,11 @@ export interface InfillHooks {
   onPlan?: (plan: FillPlan) => void;
   /** Told each sampling step: its `tokens` and `confidence` are `[rows * length]` of the plan's layout. */
   onStep?: SampleOptions['onStep'];
+  /**
+   * Told the sampled canvas (of the plan's layout, no mask left; to read, not to change: the
+   * cache keeps it) once sampling ends, before the candidates are read; not on a cache hit. A run
+   * `onStep` stopped settles its last positions after that step's report: they are here, and in
+   * no `onStep`.
+   */
+  onSampled?: (sampled: SampleResult) => void;
 }

@@ -210,10 +210,8 @@ export class Filler extends Disposable {
           // filling from here, not from the first step: the click and "Cancel Fill" stop it during the first pass
           this.setActivity({ kind: 'filling', step: 0, totalSteps: planned.options.steps, hole: report.hole });
         },
-        onStep: (step) => {
-          recorder.onStep(step);
-          this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps, hole: report.hole });
-        },
+        onStep: (step) => this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps, hole: report.hole }),
+        onSampled: (sampled) => recorder.sampled(sampled),
       });
       record(false, result.nfe);
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +

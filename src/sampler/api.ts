@@ -113,6 +113,11 @@ export interface StepInfo {
   revealStep: Int32Array;
   /** Masked slots left (all rows). */
   masked: number;
+  /**
+   * Hole positions whose token is not final yet (all rows): what 'stop' would settle. The masked
+   * ones on the absorb graph; on the refining graphs every hole position until its row's last step.
+   */
+  pending: number;
 }
 
 export interface SampleResult {

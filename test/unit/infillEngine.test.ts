@@ -371,12 +371,12 @@ describe('InfillEngine', () => {
       assert.deepEqual(plans[1], plans[0]);
     });
 
-    it('lets a trace recorder follow the winning row\'s hole slots step by step', async () => {
+    it('lets a trace recorder read the winning row\'s hole slots from the sampled canvas', async () => {
       const { engine, tokenizer } = await setup(async (t) => answers([await holeStart(t, 'x = '), await t.ids('foo(1)')]));
       const recorder = new TraceRecorder(fakeSpec());
       const result = await engine.fill(cursor('x = ', '\n'), { ...OPTIONS, lengths: [2, 8] }, {
         onPlan: (plan) => recorder.start(plan.layout),
-        onStep: (step) => recorder.onStep(step),
+        onSampled: (sampled) => recorder.sampled(sampled),
       });
       const [best] = result.candidates;
       const trace = await recorder.result((ids) => tokenizer.decode(ids), best.row);
@@ -402,7 +402,7 @@ describe('InfillEngine', () => {
       };
     }, spec);
     const trace = new TraceRecorder(spec);
-    const result = await engine.fill(cursor('x = ', '\nprint(x)'), { ...OPTIONS, lengths: [2] }, { onPlan: (plan) => trace.start(plan.layout), onStep: (info) => trace.onStep(info) });
+    const result = await engine.fill(cursor('x = ', '\nprint(x)'), { ...OPTIONS, lengths: [2] }, { onPlan: (plan) => trace.start(plan.layout), onSampled: (sampled) => trace.sampled(sampled) });
     const [fill] = result.candidates[0].fills;
     assert.deepEqual({ text: fill.text, tokens: fill.tokens }, { text: 'foo(1)', tokens: 4 });
     assert.equal(masksIn(denoiser.requests[0].tokens), 2, 'one row of two slots, with the padding it grows into');
@@ -426,7 +426,7 @@ describe('InfillEngine', () => {
       };
     }, spec);
     const trace = new TraceRecorder(spec);
-    const result = await engine.fill(cursor('x = ', '\nprint(x)'), { ...OPTIONS, lengths: [2] }, { onPlan: (plan) => trace.start(plan.layout), onStep: (info) => trace.onStep(info) });
+    const result = await engine.fill(cursor('x = ', '\nprint(x)'), { ...OPTIONS, lengths: [2] }, { onPlan: (plan) => trace.start(plan.layout), onSampled: (sampled) => trace.sampled(sampled) });
     assert.equal(result.candidates[0].fills[0].text, 'a+b');
     const shown = (await trace.result((ids) => tokenizer.decode(ids)))!.tokens.filter((token) => !token.pad);
     assert.deepEqual(shown.map((token) => [token.text, token.step]), [['a', 3], ['+', 4], ['b', 1]]);

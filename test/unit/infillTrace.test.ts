@@ -24,7 +24,8 @@ describe('infill: denoising trace of a fill', () => {
       const canvas = canvasOf(row([5, 6], 3, [7, 8], 2, [9]), row([5, 6], 3, [7, 8], 2, [9]));
       const holes = [{ start: 2, slots: 3 }, { start: 7, slots: 2 }];
       recorder.start({ length: canvas.length, rows: [holes, holes] });
-      const result = await sample(new RecordingDenoiser(spec), canvas, { steps: 5, strategy, seed: 3, onStep: (s) => recorder.onStep(s) });
+      const result = await sample(new RecordingDenoiser(spec), canvas, { steps: 5, strategy, seed: 3 });
+      recorder.sampled(result);
       const trace = await recorder.result(decode);
       assert.ok(trace);
       assert.equal(trace.steps, result.steps);
@@ -49,7 +50,8 @@ describe('infill: denoising trace of a fill', () => {
     const canvas = canvasOf(row([5, 6], 3, [9]), row([5, 6], 2, [FAKE_SPEC.padId, 9]));
     const layout: HoleLayout = { length: canvas.length, rows: [[{ start: 2, slots: 3 }], [{ start: 2, slots: 2 }]] };
     recorder.start(layout);
-    const result = await sample(new RecordingDenoiser(FAKE_SPEC), canvas, { steps: 3, strategy: 'confidence', seed: 1, onStep: (s) => recorder.onStep(s) });
+    const result = await sample(new RecordingDenoiser(FAKE_SPEC), canvas, { steps: 3, strategy: 'confidence', seed: 1 });
+    recorder.sampled(result);
     const second = await recorder.result(decode, 1);
     assert.ok(second);
     assert.equal(second.tokens.length, 2);
@@ -74,7 +76,7 @@ describe('infill: denoising trace of a fill', () => {
     const tokens = Int32Array.from([x, ...holes[0], x, ...holes[1]]);
     const recorder = new TraceRecorder({ maskId: 1, padId: pad, eosId: 2 });  // the tiny model's ids
     recorder.start({ length: tokens.length, rows: [[{ start: 1, slots: 6 }, { start: 8, slots: 4 }]] });
-    recorder.onStep({ step: 1, totalSteps: 1, nfe: 1, tokens, confidence: new Float64Array(tokens.length).fill(0.9), revealStep: new Int32Array(tokens.length).fill(1), masked: 0 });
+    recorder.sampled({ steps: 1, tokens, confidence: new Float64Array(tokens.length).fill(0.9), revealStep: new Int32Array(tokens.length).fill(1) });
     const trace = await recorder.result((slots) => tokenizer.decode(slots));
     assert.deepEqual(trace?.tokens.map((t) => [t.hole, t.text]), [[0, 'x'], [0, ''], [0, ''], [0, '计'], [0, ''], [0, ''], [1, ''], [1, ''], [1, 'y'], [1, '']]);
   });

@@ -67,6 +67,11 @@ describe('sampler on every family, graph and output kind', () => {
             const masked = infos.map((info) => info.masked);
             assert.deepStrictEqual(masked, [...masked].sort((a, b) => b - a));
             if (s.graph === 'uniform') assert.ok(masked.every((m) => m === 0));
+            // what 'stop' would settle: the masks on absorb; on a refining graph every hole until the last step
+            const holeSlots = CANVAS.tokens.filter((t) => t === M).length;
+            const pending = infos.map((info) => info.pending);
+            assert.deepStrictEqual(pending, s.graph === 'absorb' ? masked : infos.map((info) => (info.step < info.totalSteps ? holeSlots : 0)));
+            assert.strictEqual(pending.at(-1), 0);
           });
         }
       }

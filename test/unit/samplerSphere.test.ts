@@ -19,9 +19,12 @@ describe('sphere graph (RDLM geodesic random walk)', () => {
 
   it('fills every hole with a real token, keeps the context, one network call per step', async () => {
     const denoiser = new RecordingDenoiser(SPHERE);
-    const result = await sample(denoiser, canvas, { steps: 9, strategy: 'random', seed: 4 });
+    const pending: number[] = [];
+    const result = await sample(denoiser, canvas, { steps: 9, strategy: 'random', seed: 4, onStep: (info) => void pending.push(info.pending) });
     assert.equal(result.nfe, 9);
     assert.equal(denoiser.calls, 9);
+    // every hole may still move until the walk's last step
+    assert.deepEqual(pending, [...new Array<number>(8).fill(canvas.tokens.filter((id) => id === M).length), 0]);
     canvas.tokens.forEach((id, i) => {
       if (id === M) {
         assert.ok(result.tokens[i]! >= 0 && result.tokens[i]! < SPHERE.vocabSize && result.tokens[i] !== M);

@@ -194,6 +194,7 @@ export class CanvasState {
       confidence: this.confidence.slice(),
       revealStep: this.revealStep.slice(),
       masked: this.maskedLeft,
+      pending: this.pendingLeft,
     };
   }
 

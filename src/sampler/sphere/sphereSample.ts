@@ -46,6 +46,7 @@ export async function sampleSphere(denoiser: Denoiser, canvas: Canvas, options: 
 
   const state = initialState(spec, canvas, schedule.stepThr > 0);
   const queries = Math.max(...holes.map((row) => row.length));
+  const holeCount = holes.reduce((sum, row) => sum + row.length, 0);
   const positions = new Int32Array(batch * queries); // [B, Q]
   holes.forEach((row, b) => {
     for (let q = 0; q < queries; q++) positions[b * queries + q] = row[Math.min(q, row.length - 1)] ?? 0;
@@ -91,7 +92,11 @@ export async function sampleSphere(denoiser: Denoiser, canvas: Canvas, options: 
         confidence[i] = tokenProbability(layout, logits, (b * queries + q) * width, token, probs);
       });
     });
-    const verdict = options.onStep?.({ step, totalSteps: options.steps, nfe: step, tokens: tokens.slice(), confidence: confidence.slice(), revealStep: revealStep.slice(), masked: 0 });
+    // every hole's token may change until the walk's last step
+    const pending = step < options.steps ? holeCount : 0;
+    const verdict = options.onStep?.({
+      step, totalSteps: options.steps, nfe: step, tokens: tokens.slice(), confidence: confidence.slice(), revealStep: revealStep.slice(), masked: 0, pending,
+    });
     if (verdict === 'stop') break;
   }
   return { tokens, confidence, revealStep, nfe: step, steps: step };
