@@ -14,6 +14,8 @@ export interface LastFill {
   readonly cancelled: boolean;
   /** Begun at a keystroke, before VS Code asked for it (typingAhead.ts). */
   readonly ahead: boolean;
+  /** Its deadline (automatic ghost text, fillDeadline.ts) stopped it before its last step; the rest was filled greedily. */
+  readonly cutShort: boolean;
 }
 
 /**

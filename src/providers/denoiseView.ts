@@ -76,8 +76,9 @@ export class DenoiseView extends Disposable implements vscode.WebviewViewProvide
   /** The last request's traces, one per fill (a hole each where "Diffuse fill" filled them one after another), each with its caption. */
   private postTraces(traces: readonly ShownTrace[], restore = false): void {
     const captioned = traces.map((trace, i) => {
-      const { file, line, holeLines, finishedAt, ms } = trace.origin;
-      const when = vscode.l10n.t('at {0}, {1} ms', new Date(finishedAt).toLocaleTimeString(), Math.round(ms));
+      const { file, line, holeLines, finishedAt, ms, cutShort } = trace.origin;
+      const took = vscode.l10n.t('at {0}, {1} ms', new Date(finishedAt).toLocaleTimeString(), Math.round(ms));
+      const when = cutShort ? `${took} · ${vscode.l10n.t('cut short at step {0} of {1} (diffuse.autoFillDeadlineMs)', cutShort.step, cutShort.totalSteps)}` : took;
       const where = file === undefined || line === undefined ? undefined
         : holeLines ? vscode.l10n.t('{0}, lines {1}', file, holeLines.join(', ')) : vscode.l10n.t('{0}, line {1}', file, line);
       const caption = where === undefined ? when : `${where} · ${when}`;

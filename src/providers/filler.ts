@@ -8,6 +8,7 @@ import type { LoadedModel } from '../model';
 import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import type { LastFill } from './api';
 import { Disposable } from './disposable';
+import type { FillDeadline } from './fillDeadline';
 import { holePlace, type HolePlace } from './holeProgress';
 import type { ModelManager } from './modelManager';
 import type { Settings } from './settings';
@@ -63,6 +64,8 @@ export interface FillRequestOptions {
   readonly onForwardPass?: (time: PassTime) => void;
   /** Begun at a keystroke, before VS Code asked for it (typingAhead.ts): for the log and tests. */
   readonly ahead?: boolean;
+  /** Finishes the fill greedily once it has run its time (automatic ghost text); without one it runs every step. */
+  readonly deadline?: FillDeadline;
 }
 
 /**
@@ -199,7 +202,9 @@ export class Filler extends Disposable {
     // cancelled before its canvas was laid out ran nothing.
     let plan: FillPlan | undefined;
     const record = (cancelled: boolean, nfe: number): void => {
-      this._lastFill = { options: plan?.options, holes: request.holes.length, nfe, cancelled, ahead: overrides.ahead ?? false };
+      this._lastFill = {
+        options: plan?.options, holes: request.holes.length, nfe, cancelled, ahead: overrides.ahead ?? false, cutShort: overrides.deadline?.cutShort !== undefined,
+      };
     };
     try {
       const result = await engine.fill(request, options, {
@@ -210,14 +215,19 @@ export class Filler extends Disposable {
           // filling from here, not from the first step: the click and "Cancel Fill" stop it during the first pass
           this.setActivity({ kind: 'filling', step: 0, totalSteps: planned.options.steps, hole: report.hole });
         },
-        onStep: (step) => this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps, hole: report.hole }),
+        onStep: (step) => {
+          this.setActivity({ kind: 'filling', step: step.step, totalSteps: step.totalSteps, hole: report.hole });
+          return overrides.deadline?.onStep(step);
+        },
         onSampled: (sampled) => recorder.sampled(sampled),
       });
       record(false, result.nfe);
+      const cutShort = overrides.deadline?.cutShort;
       this.log.debug(`${request.holes.length} hole(s), ${result.candidates.length} candidate(s), ${result.nfe} NFE, ` +
-        `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`);
+        `${result.canvasTokens} canvas tokens, ${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}` +
+        (cutShort ? `, cut short by the ${cutShort.deadlineMs} ms deadline after step ${cutShort.step} of ${cutShort.totalSteps}` : ''));
       report.took(result.ms);
-      void this.publishTrace(recorder, model, { ...overrides.source, hole: report.hole, finishedAt: Date.now(), ms: result.ms }, result.candidates[0]?.row ?? 0, report.tracePlace());
+      void this.publishTrace(recorder, model, { ...overrides.source, hole: report.hole, finishedAt: Date.now(), ms: result.ms, cutShort }, result.candidates[0]?.row ?? 0, report.tracePlace());
       return result;
     } catch (error) {
       if (!isAbortError(error)) throw error;

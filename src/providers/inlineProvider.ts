@@ -5,6 +5,7 @@ import type { Candidate, Hole, InfillResult } from '../infill';
 import { AdaptiveDebounce, TYPING_BOUNDS } from './adaptiveDebounce';
 import { gateByConfidence } from './confidenceGate';
 import { Disposable } from './disposable';
+import { FillDeadline } from './fillDeadline';
 import { indentStyle, selectionAt, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { LatestRequest, type Request } from './latestRequest';
@@ -231,6 +232,8 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const debounce = trigger === 'ahead' ? this.typingDebounce : this.debounce;
     if (!invoked && !(await request.wait(debounce.next(this.filler.passMs)))) return undefined;
     timeline.fillStarted();
+    // Automatic ghost text is worth showing only in time (fillDeadline.ts); one the user asked for runs every step.
+    const deadline = FillDeadline.forFill(!invoked, this.settings.current.autoFillDeadlineMs);
     const result = await this.filler.fill(
       { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
       {
@@ -243,9 +246,10 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
         // "Shape"); "Diffuse fill" takes the model's line breaks there.
         inlineBreaks: false,
         ahead: trigger === 'ahead',
+        deadline,
       },
     );
-    if (result) timeline.filled(result.cached);
+    if (result) timeline.filled({ cached: result.cached, cutShort: deadline?.cutShort !== undefined });
     return result;
   }
 

@@ -27,6 +27,8 @@ export interface RequestTimes {
   readonly calls: number;
   /** The fill was served from the engine's cache. */
   readonly cached: boolean;
+  /** The fill's deadline stopped it before its last step (fillDeadline.ts): `calls` are fewer than its steps ask. */
+  readonly cutShort: boolean;
 }
 
 /** The epoch in ms with a fraction, on the monotonic clock. */
@@ -41,6 +43,7 @@ export class RequestTimeline {
   private queued = 0;
   private calls = 0;
   private cached = false;
+  private cutShort = false;
 
   constructor(private readonly now: () => number = epochNow) {
     this.at = now();
@@ -57,9 +60,10 @@ export class RequestTimeline {
     this.calls++;
   }
 
-  filled(cached: boolean): void {
+  filled({ cached, cutShort }: { readonly cached: boolean; readonly cutShort: boolean }): void {
     this.fillEnd = this.now();
     this.cached = cached;
+    this.cutShort = cutShort;
   }
 
   finish(outcome: RequestOutcome): RequestTimes {
@@ -75,6 +79,7 @@ export class RequestTimeline {
       queued: this.queued,
       calls: this.calls,
       cached: this.cached,
+      cutShort: this.cutShort,
     };
   }
 }

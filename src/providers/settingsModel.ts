@@ -1,6 +1,7 @@
 import { DEFAULT_INFILL_OPTIONS, TEMPERATURE_RANGE } from '../infill';
 import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../model';
 import { STRATEGIES, thresholdUnder, type Strategy } from '../sampler';
+import { AUTO_FILL_DEADLINE_MS } from './fillDeadline';
 
 /**
  * The extension's settings as typed values. Raw values come from user-editable JSON, so each one
@@ -24,6 +25,8 @@ export interface DiffuseSettings {
   readonly minConfidence: number;
   readonly maxHoleTokens: number;
   readonly contextTokens: number;
+  /** How long an automatic ghost-text fill may run before it finishes greedily (fillDeadline.ts), ms; undefined = no limit (the setting's 0). */
+  readonly autoFillDeadlineMs: number | undefined;
   /** Bundled model name or folder; undefined = the bundled default. */
   readonly model: string | undefined;
   readonly modelFolders: readonly string[];
@@ -61,7 +64,8 @@ export const SETTING_ENUMS = {
 /**
  * Bounds of the numeric settings, shared with package.json's `minimum`/`maximum` and the webview.
  * `threshold` 0 means off; the step slider and the hole size stop at 256, the longest canvases
- * the models train on; the context reaches 4096 for models trained on longer ones.
+ * the models train on; the context reaches 4096 for models trained on longer ones; an automatic
+ * fill's deadline reaches 10 s (a longer wait for ghost text is no limit: 0 says that).
  */
 export const SETTING_RANGES = {
   steps: { min: 1, max: 256 },
@@ -70,6 +74,7 @@ export const SETTING_RANGES = {
   minConfidence: { min: 0, max: 1 },
   maxHoleTokens: { min: 1, max: 256 },
   contextTokens: { min: 16, max: 4096 },
+  autoFillDeadlineMs: { min: 0, max: 10_000 },
   threads: { min: 0, max: 64 },
 } as const satisfies Partial<Record<SettingKey, { readonly min: number; readonly max: number }>>;
 
@@ -86,6 +91,7 @@ export const DEFAULT_SETTINGS: DiffuseSettings = Object.freeze({
   minConfidence: 0.2,
   maxHoleTokens: DEFAULT_INFILL_OPTIONS.maxTokens,
   contextTokens: DEFAULT_INFILL_OPTIONS.contextTokens,
+  autoFillDeadlineMs: AUTO_FILL_DEADLINE_MS,
   model: undefined,
   modelFolders: Object.freeze([]),
   executionProvider: 'auto',
@@ -98,6 +104,7 @@ export function normalizeWindowSettings(read: (key: Exclude<SettingKey, Resource
   const r = SETTING_RANGES;
   const threshold = numberIn(read('threshold'), r.threshold, d.threshold ?? 0);
   const threads = integerIn(read('threads'), r.threads, d.threads ?? 0);
+  const autoFillDeadlineMs = integerIn(read('autoFillDeadlineMs'), r.autoFillDeadlineMs, d.autoFillDeadlineMs ?? 0);
   const strategy = oneOf(read('strategy'), SETTING_ENUMS.strategy, d.strategy);
   const model = read('model');
   return {
@@ -107,6 +114,7 @@ export function normalizeWindowSettings(read: (key: Exclude<SettingKey, Resource
     temperature: numberIn(read('temperature'), r.temperature, d.temperature),
     maxHoleTokens: integerIn(read('maxHoleTokens'), r.maxHoleTokens, d.maxHoleTokens),
     contextTokens: integerIn(read('contextTokens'), r.contextTokens, d.contextTokens),
+    autoFillDeadlineMs: autoFillDeadlineMs > 0 ? autoFillDeadlineMs : undefined,
     model: typeof model === 'string' && model.trim() !== '' ? model.trim() : undefined,
     modelFolders: stringList(read('modelFolders')),
     executionProvider: oneOf(read('executionProvider'), SETTING_ENUMS.executionProvider, d.executionProvider),

@@ -1,4 +1,5 @@
 import type { DenoiseTrace } from '../infill';
+import type { CutShort } from './fillDeadline';
 import type { HolePlace } from './holeProgress';
 
 /** Which fill a trace is of, as the denoising view names it. */
@@ -13,6 +14,8 @@ export interface TraceOrigin {
   /** When the fill finished (epoch ms) and how long it took. */
   readonly finishedAt: number;
   readonly ms: number;
+  /** Where its deadline stopped it (automatic ghost text, fillDeadline.ts): its trace ends at that step. */
+  readonly cutShort?: CutShort;
 }
 
 /** The denoising view's trace: the winning row's trace (src/infill/trace.ts) and the fill it is of. */

@@ -52,13 +52,15 @@ const TYPE_AT_LINE = 5;
 const TYPED = 'n';
 
 // Workspace settings for a deterministic run on the fixture model (random weights: its text is junk,
-// so the confidence floor is off; greedy decoding makes it repeatable).
+// so the confidence floor is off; greedy decoding makes it repeatable; every fill runs all its steps,
+// so neither the ghost text nor the latencies bench/README.md compares depend on how busy the machine is).
 function workspaceSettings(model, threads) {
   return {
     'diffuse.model': model,
     'diffuse.temperature': 0,
     'diffuse.minConfidence': 0,
     'diffuse.trigger': 'automatic',
+    'diffuse.autoFillDeadlineMs': 0,
     ...(threads ? { 'diffuse.threads': threads } : {}),
     'editor.inlineSuggest.enabled': true,
     // No word-based suggest widget while typing (there is no language server): with it open, VS Code

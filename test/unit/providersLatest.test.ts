@@ -242,17 +242,17 @@ describe('providers: request timeline', () => {
     now += 200;
     timeline.forwardPass({ queued: 30, ms: 40 });
     timeline.forwardPass({ queued: 0, ms: 60.04 });
-    timeline.filled(false);
+    timeline.filled({ cached: false, cutShort: true });
     now += 5;
     const times = timeline.finish('shown');
-    assert.deepEqual(times, { at: 1000, outcome: 'shown', total: 285, debounce: 80, fill: 200, model: 130.04, queued: 30, calls: 2, cached: false });
-    assert.equal(timelineLine(times), 'timeline {"at":1000,"outcome":"shown","total":285,"debounce":80,"fill":200,"model":130,"queued":30,"calls":2,"cached":false}');
+    assert.deepEqual(times, { at: 1000, outcome: 'shown', total: 285, debounce: 80, fill: 200, model: 130.04, queued: 30, calls: 2, cached: false, cutShort: true });
+    assert.equal(timelineLine(times), 'timeline {"at":1000,"outcome":"shown","total":285,"debounce":80,"fill":200,"model":130,"queued":30,"calls":2,"cached":false,"cutShort":true}');
   });
 
   it('records a request that ended before any fill with no fill time', () => {
     let now = 0;
     const timeline = new RequestTimeline(() => now);
     now += 30;
-    assert.deepEqual(timeline.finish('cancelled'), { at: 0, outcome: 'cancelled', total: 30, debounce: 0, fill: 0, model: 0, queued: 0, calls: 0, cached: false });
+    assert.deepEqual(timeline.finish('cancelled'), { at: 0, outcome: 'cancelled', total: 30, debounce: 0, fill: 0, model: 0, queued: 0, calls: 0, cached: false, cutShort: false });
   });
 });

@@ -51,6 +51,13 @@ describe('providers: settings normalizer', () => {
     assert.deepEqual(s.modelFolders, []);
   });
 
+  it('reads an automatic fill\'s deadline of 0 as no limit, keeps whole ms up to 10 s, and falls back to the default otherwise', () => {
+    assert.equal(from({ autoFillDeadlineMs: 0 }).autoFillDeadlineMs, undefined);
+    assert.equal(from({ autoFillDeadlineMs: 1200 }).autoFillDeadlineMs, 1200);
+    assert.equal(from({ autoFillDeadlineMs: 10_000 }).autoFillDeadlineMs, 10_000);
+    for (const raw of [-1, 2.5, '300', 10_001]) assert.equal(from({ autoFillDeadlineMs: raw }).autoFillDeadlineMs, DEFAULT_SETTINGS.autoFillDeadlineMs, JSON.stringify(raw));
+  });
+
   it('reads threads 0 as half the cores (unset) and keeps a positive whole count', () => {
     assert.equal(from({ threads: 0 }).threads, undefined);
     assert.equal(from({ threads: 2 }).threads, 2);

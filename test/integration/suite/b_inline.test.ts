@@ -148,6 +148,30 @@ describe('inline completion on the fixture model', () => {
     assert.notEqual(diffuse.lastFill(), after, 'an automatic request below the conflict did not fill');
   });
 
+  it('cuts an automatic fill short at diffuse.autoFillDeadlineMs and fills it whole; an explicit one, or none at 0, runs every step', async () => {
+    // a document of its own each time: no fill is served from the cache or from the suggestion shown before
+    const fillIn = async (trigger: vscode.InlineCompletionContext, name: string) => {
+      const editor = await openEditor(`def ${name}(values):\n    return \n`);
+      const items = await complete(diffuse, editor, new vscode.Position(1, 11), trigger);
+      return { items, fill: diffuse.lastFill() };
+    };
+    // 1 ms: the first forward pass alone (a round trip to the model's worker) takes longer
+    await configure({ autoFillDeadlineMs: 1 });
+    try {
+      const cut = await fillIn(automatic, 'mean');
+      assert.ok(cut.items?.length, 'no suggestion from the fill cut short');
+      assert.deepEqual([cut.fill?.cutShort, cut.fill?.nfe], [true, 1], 'not cut short after its first forward pass');
+      const invoked = await fillIn(invoke, 'mode');
+      assert.equal(invoked.fill?.cutShort, false, 'an explicit trigger was cut short');
+      await configure({ autoFillDeadlineMs: 0 });
+      const unlimited = await fillIn(automatic, 'span');
+      assert.equal(unlimited.fill?.cutShort, false, 'a fill with no limit was cut short');
+      assert.ok((unlimited.fill?.nfe ?? 0) > 1, 'a fill with no limit stopped after its first forward pass');
+    } finally {
+      await configure({ autoFillDeadlineMs: undefined });
+    }
+  });
+
   it('answers only an explicit trigger in manual mode', async () => {
     const editor = await openEditor('count = \n');
     const position = new vscode.Position(0, 8);
