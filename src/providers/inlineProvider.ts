@@ -14,7 +14,7 @@ import type { Notices } from './notices';
 import { RequestTimeline, timelineLine, type RequestOutcome } from './requestTimeline';
 import type { Settings } from './settings';
 import { isEnabledFor } from './settingsModel';
-import { anchorAt, remainderAfterTyping, type ShownSuggestion } from './shownSuggestion';
+import { anchorAt, typedInto, type ShownSuggestion } from './shownSuggestion';
 import { SilenceLog } from './silenceLog';
 import { aheadKey, TypingWatch } from './typingAhead';
 
@@ -111,7 +111,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     if (isBlank(text) || inConflict(document, selections[0].active)) return;
     const target = this.target(document, text, selections[0].active, undefined, undefined);
     // Typing into the shown suggestion: VS Code's request is answered from it, with no fill.
-    if (remainderAfterTyping(this.shown, { uri, text, offset: target.hole.start }) !== undefined) return;
+    if (typedInto(this.shown, { uri, text, offset: target.hole.start })) return;
     const timeline = new RequestTimeline();
     const request = this.latest.begin();   // nothing but the next request ends it
     const result = this.debouncedFill(document, target, request, timeline, 'ahead');
@@ -174,11 +174,11 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     this.silences.forget(document.uri.toString(true));
     const target = this.target(document, text, position, selection, context.selectedCompletionInfo);
     if (!selection && !context.selectedCompletionInfo) {
-      const remainder = remainderAfterTyping(this.shown, { uri: document.uri.toString(), text, offset: target.hole.start });
-      if (remainder !== undefined) {
-        this.log.trace('typed into the shown suggestion: reusing its rest');
+      const typed = typedInto(this.shown, { uri: document.uri.toString(), text, offset: target.hole.start });
+      if (typed) {
+        this.log.trace('typed into the shown suggestion: answered from it');
         this.log.debug(timelineLine(timeline.finish('reused')));
-        return [new vscode.InlineCompletionItem(remainder, target.range)];
+        return [new vscode.InlineCompletionItem(typed.text, new vscode.Range(document.positionAt(typed.start), target.range.end))];
       }
     }
 

@@ -1,25 +1,41 @@
 import * as assert from 'node:assert/strict';
 import { AdaptiveDebounce } from '../../src/providers/adaptiveDebounce';
-import { anchorAt, remainderAfterTyping } from '../../src/providers/shownSuggestion';
+import { anchorAt, typedInto } from '../../src/providers/shownSuggestion';
 
 describe('providers: typing into a shown suggestion', () => {
   const before = 'def area(r):\n    return ';
   const after = '\n\nprint(area(2))\n';
-  const shown = anchorAt('file:///a.py', before + after, before.length, '3.14159 * r * r');
+  const suggestion = '3.14159 * r * r';
+  const shown = anchorAt('file:///a.py', before + after, before.length, suggestion);
   const at = (typed: string, uri = 'file:///a.py', prefix = before) => ({ uri, text: prefix + typed + after, offset: prefix.length + typed.length });
+  /** The document once the item is accepted: its range (from `start` to the cursor) replaced by its text. */
+  const accepted = (doc: { text: string; offset: number }, item: { start: number; text: string }) => doc.text.slice(0, item.start) + item.text + doc.text.slice(doc.offset);
 
-  it('answers with the rest of the suggestion while the typed text follows it', () => {
-    assert.equal(remainderAfterTyping(shown, at('')), '3.14159 * r * r');
-    assert.equal(remainderAfterTyping(shown, at('3.14')), '159 * r * r');
+  it('answers with an item from where the suggestion began, the same as the user types or backspaces within it; accepted, it writes the suggestion', () => {
+    for (const typed of ['3.14', '3.1', '3', '']) {
+      const doc = at(typed);
+      const item = typedInto(shown, doc);
+      assert.deepEqual(item, { start: before.length, text: suggestion }, JSON.stringify(typed));
+      assert.equal(accepted(doc, item!), before + suggestion + after);
+    }
   });
 
   it('lets go when the typing departs, completes it, or happens elsewhere', () => {
-    assert.equal(remainderAfterTyping(shown, at('2.7')), undefined);
-    assert.equal(remainderAfterTyping(shown, at('3.14159 * r * r')), undefined);
-    assert.equal(remainderAfterTyping(shown, at('3', 'file:///b.py')), undefined);
-    assert.equal(remainderAfterTyping(shown, at('3', 'def volume(r):\n    return ')), undefined);
-    assert.equal(remainderAfterTyping(shown, { uri: 'file:///a.py', text: before + '3' + '\nchanged', offset: before.length + 1 }), undefined);
-    assert.equal(remainderAfterTyping(undefined, at('3')), undefined);
+    assert.equal(typedInto(shown, at('2.7')), undefined);
+    assert.equal(typedInto(shown, at(suggestion)), undefined);
+    assert.equal(typedInto(shown, at('3', 'file:///b.py')), undefined);
+    assert.equal(typedInto(shown, at('3', 'def volume(r):\n    return ')), undefined);
+    assert.equal(typedInto(shown, { uri: 'file:///a.py', text: before + '3' + '\nchanged', offset: before.length + 1 }), undefined);
+    assert.equal(typedInto(shown, { uri: 'file:///a.py', text: `${before.slice(0, -1)}${after}`, offset: before.length - 1 }), undefined, 'backspaced past its start');
+    assert.equal(typedInto(undefined, at('3')), undefined);
+  });
+
+  it('begins the item at the cursor\'s line once the typing went past a line break (a range stays on one line)', () => {
+    const block = anchorAt('file:///a.py', before + after, before.length, 'r2 = r * r\n    return r2');
+    const doc = at('r2 = r * r\n    ret');
+    const item = typedInto(block, doc);
+    assert.deepEqual(item, { start: before.length + 'r2 = r * r\n'.length, text: '    return r2' });
+    assert.equal(accepted(doc, item!), `${before}r2 = r * r\n    return r2${after}`);
   });
 
   it('follows typing through a line break of a CRLF document, which the suggestion wrote as \\n', () => {
@@ -28,7 +44,7 @@ describe('providers: typing into a shown suggestion', () => {
     const block = anchorAt('file:///a.py', crlfBefore + crlfAfter, crlfBefore.length, 'r2 = r * r\n    return 3.14159 * r2');
     const typed = 'r2 = r * r\r\n    ret';
     const doc = { uri: 'file:///a.py', text: crlfBefore + typed + crlfAfter, offset: crlfBefore.length + typed.length };
-    assert.equal(remainderAfterTyping(block, doc), 'urn 3.14159 * r2');
+    assert.deepEqual(typedInto(block, doc), { start: crlfBefore.length + 'r2 = r * r\r\n'.length, text: '    return 3.14159 * r2' });
   });
 
   it('gives the rest of a suggestion written with \\r\\n (the engine spells a CRLF file\'s breaks so) in that spelling', () => {
@@ -36,7 +52,7 @@ describe('providers: typing into a shown suggestion', () => {
     const crlfAfter = '\r\n\r\nprint(area(2))\r\n';
     const block = anchorAt('file:///a.py', crlfBefore + crlfAfter, crlfBefore.length, 'r2 = r * r\r\n    return r2\r\n');
     const doc = { uri: 'file:///a.py', text: `${crlfBefore}r2${crlfAfter}`, offset: crlfBefore.length + 2 };
-    assert.equal(remainderAfterTyping(block, doc), ' = r * r\r\n    return r2\r\n');
+    assert.deepEqual(typedInto(block, doc), { start: crlfBefore.length, text: 'r2 = r * r\r\n    return r2\r\n' });
   });
 });
 

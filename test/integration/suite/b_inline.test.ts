@@ -51,16 +51,25 @@ describe('inline completion on the fixture model', () => {
     }
   });
 
-  it('answers typing into a shown suggestion with its rest, without a new fill', async () => {
+  it('answers typing into a shown suggestion, and backspacing within it, with the suggestion from where it began, without a new fill', async () => {
     const editor = await openEditor('answer = \n');
     const position = new vscode.Position(0, 9);
+    editor.selection = new vscode.Selection(position, position);
     const shown = (await complete(diffuse, editor, position, automatic))?.[0]?.insertText as string;
-    assert.ok(shown && shown.length > 1, 'no suggestion to type into');
-    await editor.edit((builder) => builder.insert(position, shown[0]));
+    assert.ok(shown && shown.length > 2, 'no suggestion to type into');
     const before = diffuse.lastFill();
-    const items = await complete(diffuse, editor, position.translate(0, 1), automatic);
-    assert.equal(items?.[0]?.insertText, shown.slice(1));
+    // as the user does it: keys (VS Code asks the provider too), then a Backspace
+    await vscode.commands.executeCommand('type', { text: shown.slice(0, 2) });
+    await vscode.commands.executeCommand('deleteLeft');
+    const cursor = position.translate(0, 1);
+    const items = await complete(diffuse, editor, cursor, automatic);
+    assert.equal(items?.[0]?.insertText, shown, 'not the whole suggestion');
+    assert.ok(items[0].range?.isEqual(new vscode.Range(position, cursor)), `range ${JSON.stringify(items[0].range)}`);
     assert.equal(diffuse.lastFill(), before, 'a fill ran although the suggestion covered the typing');
+    // accepted in the editor, the item adds the rest of the suggestion to what was typed, and nothing else
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+    assert.equal(editor.document.lineAt(0).text, `answer = ${shown}`);
   });
 
   it('begins the fill at a keystroke, and the request for that cursor joins it', async () => {
