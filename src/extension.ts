@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): DiffuseApi {
   const models = new ModelManager(settings, logger);
   const filler = new Filler(models, settings, logger);
   const notices = new Notices();
-  const inlineProvider = new InlineProvider(filler, settings, notices, logger);
+  const inlineProvider = new InlineProvider(filler, settings, notices, logger, channel.onDidChangeLogLevel);
   const preview = new FillPreview(notices, logger);
   const fillCommand = new FillCommand(filler, models, settings, preview, notices, logger);
   const picker = new ModelPicker(models, settings);

@@ -77,10 +77,17 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   /** The fill begun at the last keystroke, for the request VS Code makes for it (`aheadKey`). */
   private ahead: (FillUnderWay & { readonly key: string; joined: boolean }) | undefined;
 
-  constructor(private readonly filler: Filler, private readonly settings: Settings, private readonly notices: Notices, logger: Logger) {
+  /** `logLevelChanges`: the log channel's level changes (silence reasons are said again after one). */
+  constructor(
+    private readonly filler: Filler,
+    private readonly settings: Settings,
+    private readonly notices: Notices,
+    logger: Logger,
+    logLevelChanges?: vscode.Event<unknown>,
+  ) {
     super();
     this.log = taggedLogger(logger, 'inline');
-    this.silences = new SilenceLog(this.log);
+    this.silences = this._register(new SilenceLog(this.log, logLevelChanges));
     // A shown suggestion was sampled with the old settings; new ones deserve a new fill (and may
     // silence it for other reasons).
     this._register(settings.onDidChange(() => {

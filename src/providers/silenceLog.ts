@@ -1,3 +1,4 @@
+import type * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
 import { LruCache } from '../core/lru';
 
@@ -8,12 +9,17 @@ const DOCUMENTS = 64;
  * Why the ghost text stayed silent, at debug level: every suppressed suggestion has a reason in the
  * log (UX.md, README "Troubleshooting"). Automatic requests come at each keystroke and would repeat
  * the same reason each time, so a reason is logged once per document until that document's
- * silence ends (`forget`: a request that fills) or the settings change (`forgetAll`).
+ * silence ends (`forget`: a request that fills), the settings change (`forgetAll`) or the log's
+ * level changes: a user who lowers the channel to Debug to learn why nothing shows must see the
+ * reasons already said while they were filtered out.
  */
-export class SilenceLog {
+export class SilenceLog implements vscode.Disposable {
   private said = new LruCache<string, Set<string>>(DOCUMENTS);
+  private readonly levelSubscription: vscode.Disposable | undefined;
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger, levelChanges?: vscode.Event<unknown>) {
+    this.levelSubscription = levelChanges?.(() => this.forgetAll());
+  }
 
   /** Logs `reason` for `document` (a name for it, e.g. its URI) unless it is logged already. */
   say(document: string, reason: string): void {
@@ -31,5 +37,9 @@ export class SilenceLog {
 
   forgetAll(): void {
     this.said = new LruCache(DOCUMENTS);
+  }
+
+  dispose(): void {
+    this.levelSubscription?.dispose();
   }
 }

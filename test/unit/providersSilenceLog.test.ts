@@ -55,4 +55,21 @@ describe('providers: why the ghost text stayed silent', () => {
     silences.say('file:///0.py', 'trigger is manual');
     assert.equal(lines.length, 66, 'the oldest of 65 documents is still remembered: no bound');
   });
+
+  it('logs every reason again after the log\'s level changed, and no longer listens once disposed', () => {
+    const lines: string[] = [];
+    const listeners = new Set<(level: unknown) => void>();
+    const levelChanges = (listener: (level: unknown) => void) => {
+      listeners.add(listener);
+      return { dispose: () => void listeners.delete(listener) };
+    };
+    const silences = new SilenceLog(levelLogger(lines), levelChanges);
+    silences.say('file:///a.py', 'trigger is manual');
+    silences.say('file:///a.py', 'trigger is manual');
+    for (const listener of listeners) listener('debug');
+    silences.say('file:///a.py', 'trigger is manual');
+    assert.equal(lines.length, 2, 'the level change did not let the reason be said again');
+    silences.dispose();
+    assert.equal(listeners.size, 0);
+  });
 });
