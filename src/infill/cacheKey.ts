@@ -22,17 +22,19 @@ export function resultShaping(options: ResultShapingOptions): ResultShapingOptio
 /**
  * Identifies one sampling run: the canvas ids (which also say where the holes are), the batch,
  * the options that change the result (from `resultShaping`, so the caller's key order and its
- * extra fields never matter), and each row's hole kinds: they decide how a row's fills are read,
- * so which rows `pruneAfter` keeps, and where no line may end at once (a line-shaped hole's first
- * slot, lineStarts.ts): the same ids in holes of another shape sample otherwise. `checked` is what
- * the syntax check reads (`syntaxInput`) and `style` the indentation the fills are spelled in
- * before it reads them: both rank the rows a prune keeps.
+ * extra fields never matter), how many rows a prune keeps (`pruneKeeps`: the candidates asked
+ * for, undefined without `pruneAfter`; the rows it drops are no candidates, so a run that kept one
+ * row cannot serve a request for three), and each row's hole kinds: they decide how a row's fills
+ * are read, so which rows `pruneAfter` keeps, and where no line may end at once (a line-shaped
+ * hole's first slot, lineStarts.ts): the same ids in holes of another shape sample otherwise.
+ * `checked` is what the syntax check reads (`syntaxInput`) and `style` the indentation the fills
+ * are spelled in before it reads them: both rank the rows a prune keeps.
  */
 export function cacheKey(
-  ids: Int32Array, batch: number, shaping: ResultShapingOptions, rowKinds: readonly (readonly HoleKind[])[], checked: string | undefined,
-  style: IndentStyle | undefined,
+  ids: Int32Array, batch: number, shaping: ResultShapingOptions, pruneKeeps: number | undefined, rowKinds: readonly (readonly HoleKind[])[],
+  checked: string | undefined, style: IndentStyle | undefined,
 ): string {
-  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${JSON.stringify(rowKinds)}|${checked ?? ''}|${JSON.stringify(style ?? null)}`;
+  return `${ids.join(',')}|${batch}|${JSON.stringify(shaping)}|${pruneKeeps ?? ''}|${JSON.stringify(rowKinds)}|${checked ?? ''}|${JSON.stringify(style ?? null)}`;
 }
 
 /**

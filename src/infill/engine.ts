@@ -129,7 +129,8 @@ export class InfillEngine {
       : [];
     // what the syntax check reads ranks the rows a prune keeps: another language or window text is another run
     const syntaxKey = checked && syntaxInput(checked.languageId, near.text.slice(checked.from, checked.to));
-    const key = cacheKey(tokens, batch, resultShaping(options), rowKinds, syntaxKey, shown.indentation);
+    const pruneKeeps = options.pruneAfter === undefined ? undefined : wanted;
+    const key = cacheKey(tokens, batch, resultShaping(options), pruneKeeps, rowKinds, syntaxKey, shown.indentation);
     const run = await this.sampleCached(key, tokens, batch, length, options, hooks, onPrune, lineStarts);
     // An abort after the sampler's last step (or on a cache hit), before or while the fills are
     // read: a cancelled fill has no result, so a caller never shows what the user cancelled.

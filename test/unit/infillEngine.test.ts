@@ -270,6 +270,16 @@ describe('InfillEngine', () => {
       assert.ok(denoiser.requests.at(-1)!.batch === 2);
     });
 
+    it('is part of the cache key with the rows it keeps: a fill that kept one row is not served for two candidates', async () => {
+      const { engine, denoiser } = await lengthsSetup();
+      await engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter: 1 });
+      const calls = denoiser.requests.length;
+      const two = await engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter: 1, candidates: 2 });
+      assert.deepEqual([two.cached, two.candidates.length], [false, 2]);
+      assert.ok(denoiser.requests.length > calls, 'no forward pass for the two candidates');
+      assert.equal((await engine.fill(cursor('x = ', '\n'), { ...LENGTHS, pruneAfter: 1, candidates: 2 })).cached, true, 'the same request again');
+    });
+
     for (const bad of [0, -2, 2.5]) {
       it(`refuses pruneAfter ${bad}`, async () => {
         const { engine } = await lengthsSetup();
