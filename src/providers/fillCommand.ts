@@ -6,7 +6,7 @@ import { holeLine, indentStyle, sourceOf } from './editorContext';
 import type { Filler } from './filler';
 import { holesFromSelections } from './fillHoles';
 import type { FillPreview } from './fillPreview';
-import { holeOf, holePlace } from './holeProgress';
+import { holeOf } from './holeProgress';
 import type { ModelManager } from './modelManager';
 import type { Notices } from './notices';
 import { proposalsFor } from './proposals';
@@ -132,15 +132,14 @@ export class FillCommand {
     }
     return this.filler.asOneFill(signal, request.holes.length, async (fill) => {
       const fills: Array<HoleFill | undefined> = [];
-      for (const [i, hole] of request.holes.entries()) {
+      for (const hole of request.holes) {
         // the user's typing wins (fillEditor proposes nothing then): no fill of the holes left is wasted on it
         if (document.isClosed || document.version !== version) return undefined;
-        progress.report({ message: holeOf(holePlace(i, request.holes.length), vscode.l10n.t) });
         const result = await fill({ ...request, holes: [hole] }, { source: source(hole.start) });
         if (!result) return undefined;
         fills.push(result.candidates[0]?.fills[0]);
       }
       return fills;
-    });
+    }, (hole) => progress.report({ message: holeOf(hole, vscode.l10n.t) }));
   }
 }

@@ -248,9 +248,15 @@ export class Filler extends Disposable {
    * fills set none of their own, so a request that stops leaves that of the last fill that
    * completed, a ghost text's meanwhile included; and the view shows the traces of them all, each
    * added as its fill ends, and no other fill's until they are in (traceList.ts).
-   * Resolves to what `work` does (undefined: cancelled or given up).
+   * `onHole` hears each fill's place as it begins (the progress notification's "hole k of N"), so
+   * the place has one counter. Resolves to what `work` does (undefined: cancelled or given up).
    */
-  async asOneFill<T>(signal: AbortSignal, count: number, work: (fill: OneOfFills) => Promise<T | undefined>): Promise<T | undefined> {
+  async asOneFill<T>(
+    signal: AbortSignal,
+    count: number,
+    work: (fill: OneOfFills) => Promise<T | undefined>,
+    onHole?: (hole: HolePlace) => void,
+  ): Promise<T | undefined> {
     const own = new AbortController();
     this.running.add(own);
     const started = performance.now();
@@ -260,8 +266,10 @@ export class Filler extends Disposable {
     let fills = 0;
     const fill: OneOfFills = (request, overrides = {}) => {
       const index = fills++;
+      const hole = holePlace(index, count);
+      onHole?.(hole);
       return this.fillInto(request, { ...overrides, signal: each }, {
-        hole: holePlace(index, count),
+        hole,
         tracePlace: () => traces.place(index),
         took: (ms) => {
           holeMs[index] = ms;
