@@ -60,10 +60,10 @@ interface Target {
  * Ghost-text infill. A non-empty selection is the hole and the suggestion replaces it; at a cursor
  * the hole is an insertion. Automatic requests wait an adaptive debounce and the latest one wins
  * (a new request aborts the running fill between denoising steps); typing into a shown suggestion
- * is answered from it. A keystroke begins its fill at once, and VS Code's request for that cursor
- * joins it (typingAhead.ts). Never throws into VS Code and never notifies: problems go to the log, and
- * an explicit trigger that shows nothing (or something low-confidence), or fails, says why in the
- * status bar.
+ * is answered from it, unless the request is explicit. A keystroke begins its fill at once, and
+ * VS Code's request for that cursor joins it (typingAhead.ts). Never throws into VS Code and never
+ * notifies: problems go to the log, and an explicit trigger that shows nothing (or something
+ * low-confidence), or fails, says why in the status bar.
  */
 export class InlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   private readonly log: Logger;
@@ -180,7 +180,9 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     if (!invoked && inConflict(document, position)) return this.silent(document, 'inside a merge conflict');
     this.silences.forget(document.uri.toString(true));
     const target = this.target(document, text, position, selection, context.selectedCompletionInfo);
-    if (!selection && !context.selectedCompletionInfo) {
+    // An explicit trigger (Alt+\, or Alt+] / Alt+[, which VS Code sends as one) asks for the
+    // candidates to cycle through, every step run, not for the one suggestion shown.
+    if (!invoked && !selection && !context.selectedCompletionInfo) {
       const typed = typedInto(this.shown, { uri: document.uri.toString(), text, offset: target.hole.start });
       if (typed) {
         this.log.trace('typed into the shown suggestion: answered from it');

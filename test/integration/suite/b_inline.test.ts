@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DiffuseApi } from '../../../src/providers/api';
-import { automatic, cliCompletion, cliScript, complete, configure, invoke, openEditor, useFixture, waitFor } from './helpers';
+import { acceptGhostText, automatic, cliCompletion, cliScript, complete, configure, invoke, openEditor, useFixture, waitFor } from './helpers';
 
 describe('inline completion on the fixture model', () => {
   let diffuse: DiffuseApi;
@@ -66,10 +66,32 @@ describe('inline completion on the fixture model', () => {
     assert.equal(items?.[0]?.insertText, shown, 'not the whole suggestion');
     assert.ok(items[0].range?.isEqual(new vscode.Range(position, cursor)), `range ${JSON.stringify(items[0].range)}`);
     assert.equal(diffuse.lastFill(), before, 'a fill ran although the suggestion covered the typing');
-    // accepted in the editor, the item adds the rest of the suggestion to what was typed, and nothing else
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+    // accepted in the editor as VS Code shows it after the Backspace, the item adds the rest of the
+    // suggestion to what was typed, and nothing else
+    await acceptGhostText(editor);
     assert.equal(editor.document.lineAt(0).text, `answer = ${shown}`);
+  });
+
+  it('fills anew for an explicit trigger over a shown suggestion, typed into or not: the candidates to cycle through, not the one shown', async () => {
+    const editor = await openEditor('subtotal = \n');
+    const position = new vscode.Position(0, 11);
+    editor.selection = new vscode.Selection(position, position);
+    assert.ok((await complete(diffuse, editor, position, automatic))?.length, 'no suggestion shown');
+    const automaticFill = diffuse.lastFill();
+    const invoked = await complete(diffuse, editor, position, invoke);
+    const explicitFill = diffuse.lastFill();
+    assert.notEqual(explicitFill, automaticFill, 'answered from the shown suggestion, without a fill');
+    assert.equal(explicitFill?.options?.candidates, 3);
+    assert.ok((explicitFill?.nfe ?? 0) > 0, 'served from the cache of the automatic fill, which kept one row');
+    const shown = invoked?.[0]?.insertText as string;
+    assert.ok(shown && shown.length > 2, 'no suggestion to type into');
+    await vscode.commands.executeCommand('type', { text: shown.slice(0, 2) });
+    const cursor = position.translate(0, 2);
+    assert.equal((await complete(diffuse, editor, cursor, automatic))?.[0]?.insertText, shown, 'automatic: not answered from the shown suggestion');
+    const typedInto = diffuse.lastFill();
+    assert.ok((await complete(diffuse, editor, cursor, invoke))?.length, 'no suggestion for the explicit trigger');
+    assert.notEqual(diffuse.lastFill(), typedInto, 'an explicit trigger typed into the shown suggestion was answered from it');
+    assert.equal(diffuse.lastFill()?.options?.candidates, 3);
   });
 
   it('begins the fill at a keystroke, and the request for that cursor joins it', async () => {

@@ -91,6 +91,20 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   }
 }
 
+/**
+ * Tab on the ghost text: accepts it once VS Code shows it (it asks for it itself after a keystroke,
+ * debounced; an explicit trigger would ask for a fresh fill instead of the suggestion being typed into).
+ */
+export async function acceptGhostText(editor: vscode.TextEditor, timeoutMs = 20_000): Promise<void> {
+  const before = editor.document.version;
+  const deadline = Date.now() + timeoutMs;
+  while (editor.document.version === before) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the ghost text to show');
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export const automatic: vscode.InlineCompletionContext = {
   triggerKind: vscode.InlineCompletionTriggerKind.Automatic,
   selectedCompletionInfo: undefined,
