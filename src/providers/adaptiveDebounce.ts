@@ -24,7 +24,8 @@ export const TYPING_BOUNDS = { ...DEBOUNCE_BOUNDS, hostDelay: 0 };
  * Nor does it wait longer than one forward pass of the model: a fill that begins too early costs
  * the fresh one at most the superseded fill's running pass (onnxruntime cannot stop a run), so
  * a longer wait would cost every suggestion more than it can save one. As passes get faster,
- * the wait shrinks with them.
+ * the wait shrinks with them. The price is CPU, which `diffuse.trigger` `idle` spares by
+ * setting no cap (triggerModes.ts).
  */
 export class AdaptiveDebounce {
   private readonly gaps: number[] = [];

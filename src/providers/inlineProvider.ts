@@ -16,6 +16,7 @@ import type { Settings } from './settings';
 import { isEnabledFor } from './settingsModel';
 import { anchorAt, typedInto, type ShownSuggestion } from './shownSuggestion';
 import { SilenceLog } from './silenceLog';
+import { debounceCap, fillsAhead } from './triggerModes';
 import { aheadKey, TypingWatch } from './typingAhead';
 
 /** Candidates to cycle through on explicit invoke: the best fills of the hole lengths tried, one batch. */
@@ -61,9 +62,10 @@ interface Target {
  * the hole is an insertion. Automatic requests wait an adaptive debounce and the latest one wins
  * (a new request aborts the running fill between denoising steps); typing into a shown suggestion
  * is answered from it, unless the request is explicit. A keystroke begins its fill at once, and
- * VS Code's request for that cursor joins it (typingAhead.ts). Never throws into VS Code and never
- * notifies: problems go to the log, and an explicit trigger that shows nothing (or something
- * low-confidence), or fails, says why in the status bar.
+ * VS Code's request for that cursor joins it (typingAhead.ts), unless `diffuse.trigger` waits for
+ * the typing to pause (`idle`, triggerModes.ts). Never throws into VS Code and never notifies:
+ * problems go to the log, and an explicit trigger that shows nothing (or something low-confidence),
+ * or fails, says why in the status bar.
  */
 export class InlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   private readonly log: Logger;
@@ -112,7 +114,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const uri = document.uri.toString();
     const oneEmptyCursor = selections.length === 1 && selections[0].isEmpty;
     const byKeyboard = kind === vscode.TextEditorSelectionChangeKind.Keyboard;
-    if (!this.typing.typed({ uri, version: document.version, byKeyboard, oneEmptyCursor }) || !this.wouldAsk(document)) return;
+    if (!this.typing.typed({ uri, version: document.version, byKeyboard, oneEmptyCursor }) || !this.fillsAheadIn(document)) return;
     const text = document.getText();
     // VS Code's request will be silent (provide)
     if (isBlank(text) || inConflict(document, selections[0].active)) return;
@@ -135,10 +137,13 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     );
   }
 
-  /** Whether VS Code will ask this provider for ghost text after a keystroke in `document`. */
-  private wouldAsk(document: vscode.TextDocument): boolean {
+  /**
+   * Whether a keystroke in `document` begins its fill ahead of VS Code: its trigger fills ahead
+   * (triggerModes.ts), and VS Code will ask this provider for ghost text there.
+   */
+  private fillsAheadIn(document: vscode.TextDocument): boolean {
     const settings = this.settings.for(document);
-    return settings.trigger === 'automatic' && isEnabledFor(settings, document.languageId) && this.filler.hasModel &&
+    return fillsAhead(settings.trigger) && isEnabledFor(settings, document.languageId) && this.filler.hasModel &&
       vscode.workspace.getConfiguration('editor', document).get<boolean>('inlineSuggest.enabled', true);
   }
 
@@ -228,7 +233,8 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
 
   /**
    * The fill after the debounce (none for an explicit trigger; a fill begun ahead counts its wait
-   * from the keystroke, TYPING_BOUNDS); undefined when superseded first.
+   * from the keystroke, TYPING_BOUNDS; `diffuse.trigger` caps it, triggerModes.ts); undefined when
+   * superseded first.
    */
   private async debouncedFill(
     document: vscode.TextDocument,
@@ -239,7 +245,10 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   ): Promise<InfillResult | undefined> {
     const invoked = trigger === 'invoked';
     const debounce = trigger === 'ahead' ? this.typingDebounce : this.debounce;
-    if (!invoked && !(await request.wait(debounce.next(this.filler.passMs)))) return undefined;
+    if (!invoked) {
+      const cap = debounceCap(this.settings.for(document).trigger, this.filler.passMs);
+      if (!(await request.wait(debounce.next(cap)))) return undefined;
+    }
     timeline.fillStarted();
     // Automatic ghost text is worth showing only in time (fillDeadline.ts); one the user asked for runs every step.
     const deadline = FillDeadline.forFill(!invoked, this.settings.current.autoFillDeadlineMs);

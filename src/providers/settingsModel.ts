@@ -2,6 +2,7 @@ import { DEFAULT_INFILL_OPTIONS, TEMPERATURE_RANGE } from '../infill';
 import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../model';
 import { STRATEGIES, thresholdUnder, type Strategy } from '../sampler';
 import { AUTO_FILL_DEADLINE_MS } from './fillDeadline';
+import { TRIGGER_MODES, type TriggerMode } from './triggerModes';
 
 /**
  * The extension's settings as typed values. Raw values come from user-editable JSON, so each one
@@ -9,9 +10,6 @@ import { AUTO_FILL_DEADLINE_MS } from './fillDeadline';
  * value (VS Code only warns about those in the editor; it passes them through). No `vscode` here:
  * `settings.ts` reads the raw values, this module is unit-tested on its own.
  */
-
-export const TRIGGER_MODES = ['automatic', 'selection', 'manual'] as const;
-export type TriggerMode = (typeof TRIGGER_MODES)[number];
 
 export interface DiffuseSettings {
   readonly trigger: TriggerMode;

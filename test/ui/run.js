@@ -9,6 +9,7 @@
 //   UI_ARTIFACTS        screenshots folder (default out/ui-artifacts); FAIL-*.png on a failure
 //   UI_MODEL            diffuse.model for the run (default: the fixture test/fixtures/tiny-model)
 //   UI_THREADS          diffuse.threads for the run (default: unset, half the cores)
+//   UI_TRIGGER          diffuse.trigger for the run (default: automatic)
 //   UI_GREP             run only the tests whose name matches this regular expression
 //   UI_TEST_TIMEOUT_MS  limit per test (default 60000)
 //   UPDATE_DOCS_IMAGES=1  copy the README screenshots into docs/images/
@@ -49,7 +50,7 @@ async function main() {
   const run = vsc.createRun('ui');
   const workspace = path.join(run.dir, 'workspace');
   const model = path.resolve(process.env.UI_MODEL || path.join(REPO, 'test', 'fixtures', 'tiny-model'));
-  vsc.writeJson(path.join(workspace, '.vscode', 'settings.json'), { ...vsc.QUIET_SETTINGS, ...workspaceSettings(model, Number(process.env.UI_THREADS) || undefined) });
+  vsc.writeJson(path.join(workspace, '.vscode', 'settings.json'), { ...vsc.QUIET_SETTINGS, ...workspaceSettings(model, Number(process.env.UI_THREADS) || undefined, process.env.UI_TRIGGER || undefined) });
   for (const [file, text] of Object.entries(SAMPLES)) fs.writeFileSync(path.join(workspace, file), text);
   const userSettings = vsc.userSettingsFile(run);
   vsc.writeJson(userSettings, vsc.QUIET_SETTINGS);

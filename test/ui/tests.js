@@ -54,12 +54,13 @@ const TYPED = 'n';
 // Workspace settings for a deterministic run on the fixture model (random weights: its text is junk,
 // so the confidence floor is off; greedy decoding makes it repeatable; every fill runs all its steps,
 // so neither the ghost text nor the latencies bench/README.md compares depend on how busy the machine is).
-function workspaceSettings(model, threads) {
+// `trigger` other than the default: what the latency test measures under `idle` (docs/extension.md).
+function workspaceSettings(model, threads, trigger = 'automatic') {
   return {
     'diffuse.model': model,
     'diffuse.temperature': 0,
     'diffuse.minConfidence': 0,
-    'diffuse.trigger': 'automatic',
+    'diffuse.trigger': trigger,
     'diffuse.autoFillDeadlineMs': 0,
     ...(threads ? { 'diffuse.threads': threads } : {}),
     'editor.inlineSuggest.enabled': true,

@@ -108,6 +108,26 @@ describe('inline completion on the fixture model', () => {
     assert.equal(diffuse.lastFill(), ahead, 'the request ran a fill of its own instead of joining the one under way');
   });
 
+  it('begins no fill at a keystroke under diffuse.trigger idle; the request once the typing pauses fills', async () => {
+    const editor = await openEditor('def sub(a, b):\n    return \n');
+    const position = new vscode.Position(1, 11);
+    editor.selection = new vscode.Selection(position, position);
+    await configure({ trigger: 'idle' });
+    try {
+      const before = diffuse.lastFill();
+      await vscode.commands.executeCommand('type', { text: 'a' });
+      // a fill begun ahead would have begun within its debounce (400 ms at most); VS Code's own request may fill meanwhile
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const afterKey = diffuse.lastFill();
+      assert.ok(afterKey === before || afterKey?.ahead === false, 'the keystroke began a fill ahead of VS Code');
+      assert.ok((await complete(diffuse, editor, position.translate(0, 1), automatic))?.length, 'no suggestion');
+      assert.notEqual(diffuse.lastFill(), before, 'no fill for the request');
+      assert.equal(diffuse.lastFill()?.ahead, false);
+    } finally {
+      await configure({ trigger: 'automatic' });
+    }
+  });
+
   it('extends the selected IntelliSense item', async () => {
     const editor = await openEditor('x = pri\n');
     const range = new vscode.Range(0, 4, 0, 7);

@@ -1,0 +1,32 @@
+/**
+ * `diffuse.trigger`'s values: when ghost text is asked for, and what automatic ghost text spends
+ * on typing still under way. Pure.
+ *
+ * - `automatic` (the default, and what the latency benchmarks measured, bench/README.md) answers
+ *   soonest: a keystroke begins its fill at once, ahead of VS Code's request (typingAhead.ts), and
+ *   a request waits at most one forward pass of the model (adaptiveDebounce.ts: a fill begun too
+ *   early costs the fresh one at most that pass). The price is CPU: on a fast model a fill begins
+ *   at nearly every keystroke, and the next key supersedes it.
+ * - `idle` spends the CPU only once the typing pauses, for machines that want it for other work
+ *   (PEERS.md §A.8 #1, "CPU is at 100 % whenever I type"; llama.vscode added a debounce for
+ *   such users): no fill ahead, and a request waits the whole adaptive pause, 1.5 × the typing
+ *   rhythm, so the next key usually lands first and no fill begins; the suggestion comes that
+ *   pause later.
+ * - `selection`: only for a non-empty selection; `manual`: only when asked. An explicit trigger
+ *   always answers.
+ */
+export const TRIGGER_MODES = ['automatic', 'idle', 'selection', 'manual'] as const;
+export type TriggerMode = (typeof TRIGGER_MODES)[number];
+
+/** Whether a keystroke begins its fill at once, before VS Code asks for it (typingAhead.ts). */
+export function fillsAhead(trigger: TriggerMode): boolean {
+  return trigger === 'automatic';
+}
+
+/**
+ * The most an automatic request waits before it fills (`AdaptiveDebounce.next`'s cap): the
+ * model's forward pass, `passMs`, except under `idle`, which waits for the typing to pause.
+ */
+export function debounceCap(trigger: TriggerMode, passMs: number | undefined): number | undefined {
+  return trigger === 'idle' ? undefined : passMs;
+}
