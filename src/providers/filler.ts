@@ -196,7 +196,13 @@ export class Filler extends Disposable {
     const own = new AbortController();
     this.running.add(own);
     const signal = overrides.signal ? AbortSignal.any([overrides.signal, own.signal]) : own.signal;
-    if (overrides.onForwardPass) denoiser.listen(signal, overrides.onForwardPass);
+    const { onForwardPass, deadline } = overrides;
+    if (onForwardPass || deadline) {
+      denoiser.listen(signal, (time) => {
+        deadline?.passed(time);
+        onForwardPass?.(time);
+      });
+    }
     const recorder = new TraceRecorder(model.spec);
     // What the sampler runs with (the engine adapts the settings to the model's family); a fill
     // cancelled before its canvas was laid out ran nothing.

@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import { DEFAULT_INFILL_OPTIONS, InfillEngine, TraceRecorder, type InfillOptions } from '../../src/infill';
 import { AUTO_FILL_DEADLINE_MS, FillDeadline } from '../../src/providers/fillDeadline';
 import { normalizeWindowSettings } from '../../src/providers/settingsModel';
+import { SharedDenoiser } from '../../src/providers/sharedDenoiser';
+import type { StepInfo } from '../../src/sampler';
 import { answers, FakeDenoiser, fakeSpec } from './helpers/fakeDenoiser';
 import { FAKE_SPECIAL, FakeTokenizer } from './helpers/fakeTokenizer';
 
@@ -29,9 +31,14 @@ async function slowFill(deadlineFor: (now: () => number) => FillDeadline | undef
     now += PASS_MS;
   };
   const deadline = deadlineFor(() => now);
+  // the model as Filler shares it, telling the deadline each pass's time
+  const shared = new SharedDenoiser(denoiser, () => now);
+  const signal = new AbortController().signal;
+  shared.listen(signal, (time) => deadline?.passed(time));
   const trace = new TraceRecorder(fakeSpec());
   const masksLeft: number[] = [];
-  const result = await new InfillEngine({ denoiser, tokenizer }).fill({ text: `${PREFIX}\n`, holes: [{ start: PREFIX.length, end: PREFIX.length }] }, OPTIONS, {
+  const result = await new InfillEngine({ denoiser: shared, tokenizer }).fill({ text: `${PREFIX}\n`, holes: [{ start: PREFIX.length, end: PREFIX.length }] }, OPTIONS, {
+    signal,
     onPlan: (plan) => trace.start(plan.layout),
     onStep: (step) => deadline?.onStep(step),
     onSampled: (sampled) => {
@@ -80,6 +87,25 @@ describe('providers: the deadline of an automatic fill', () => {
       assert.equal(deadline?.cutShort?.deadlineMs, AUTO_FILL_DEADLINE_MS, JSON.stringify(raw));
       assert.equal(calls, 3, JSON.stringify(raw));
     }
+  });
+
+  it('counts the fill\'s own work: not the setup before its first pass, nor a wait behind another fill\'s pass', () => {
+    let now = 0;
+    const deadline = new FillDeadline(500, () => now);
+    const step = (n: number): StepInfo => ({
+      step: n, totalSteps: 8, nfe: n, tokens: new Int32Array(8), confidence: new Float64Array(8), revealStep: new Int32Array(8), masked: 8 - n, pending: 8 - n,
+    });
+    now += 1000;                                    // the setup: the syntax checker's first load, say
+    now += 200;
+    deadline.passed({ queued: 0, ms: 200 });        // the first pass: the clock runs from its start
+    assert.equal(deadline.onStep(step(1)), undefined);
+    now += 300 + 200;
+    deadline.passed({ queued: 300, ms: 200 });      // behind a superseded fill's pass for 300 ms
+    assert.equal(deadline.onStep(step(2)), undefined, 'the wait behind another fill counted');
+    now += 200;
+    deadline.passed({ queued: 0, ms: 200 });        // 600 ms of its own
+    assert.equal(deadline.onStep(step(3)), 'stop');
+    assert.deepEqual(deadline.cutShort, { deadlineMs: 500, step: 3, totalSteps: 8 });
   });
 
   it('does not call a fill cut short whose deadline passed at its last step: nothing was left to settle', async () => {
