@@ -1,6 +1,8 @@
-import type * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
 import { LruCache } from '../core/lru';
+
+/** An event of the log's level changing, as `vscode.LogOutputChannel.onDidChangeLogLevel` is one: this module stays free of VS Code. */
+export type LevelChanges = (listener: (level: unknown) => void) => { dispose(): void };
 
 /** Documents whose reasons are remembered; the least recently silenced is forgotten first. */
 const DOCUMENTS = 64;
@@ -13,11 +15,11 @@ const DOCUMENTS = 64;
  * level changes: a user who lowers the channel to Debug to learn why nothing shows must see the
  * reasons already said while they were filtered out.
  */
-export class SilenceLog implements vscode.Disposable {
+export class SilenceLog {
   private said = new LruCache<string, Set<string>>(DOCUMENTS);
-  private readonly levelSubscription: vscode.Disposable | undefined;
+  private readonly levelSubscription: { dispose(): void } | undefined;
 
-  constructor(private readonly log: Logger, levelChanges?: vscode.Event<unknown>) {
+  constructor(private readonly log: Logger, levelChanges?: LevelChanges) {
     this.levelSubscription = levelChanges?.(() => this.forgetAll());
   }
 
