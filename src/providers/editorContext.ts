@@ -20,9 +20,13 @@ export function sourceOf(document: vscode.TextDocument, position: vscode.Positio
   return { file: vscode.workspace.asRelativePath(document.uri), line: holeLine(position) };
 }
 
-/** The non-empty selection of `document`'s active editor that ends at `position`, if any. */
+/**
+ * The non-empty selection of `document`'s active editor that ends at `position`, if any: its
+ * cursor, or its end whichever way it was made (VS Code asks for inline completions at a
+ * selection's end even where the cursor is at its start: a selection made upwards or leftwards).
+ */
 export function selectionAt(document: vscode.TextDocument, position: vscode.Position): vscode.Selection | undefined {
   const editor = vscode.window.activeTextEditor;
   if (editor?.document !== document) return undefined;
-  return editor.selections.find((s) => !s.isEmpty && s.active.isEqual(position));
+  return editor.selections.find((s) => !s.isEmpty && (s.active.isEqual(position) || s.end.isEqual(position)));
 }

@@ -58,8 +58,9 @@ interface Target {
 }
 
 /**
- * Ghost-text infill. A non-empty selection is the hole and the suggestion replaces it; at a cursor
- * the hole is an insertion. Automatic requests wait an adaptive debounce and the latest one wins
+ * Ghost-text infill. A non-empty selection within one line is the hole and the suggestion replaces
+ * it (one across lines gets nothing: "Diffuse fill" is for that); at a cursor the hole is an
+ * insertion. Automatic requests wait an adaptive debounce and the latest one wins
  * (a new request aborts the running fill between denoising steps); typing into a shown suggestion
  * is answered from it, unless the request is explicit. A keystroke begins its fill at once, and
  * VS Code's request for that cursor joins it (typingAhead.ts), unless `diffuse.trigger` waits for
@@ -179,6 +180,13 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     }
     if (settings.trigger === 'manual' && !invoked) return this.silent(document, 'trigger is manual');
     if (settings.trigger === 'selection' && !invoked && !selection) return this.silent(document, 'trigger is selection-only');
+    // An item replaces text within one line (vscode.d.ts: its range "must begin and end on the same
+    // line"): VS Code 1.139 shows none that replaces several lines, and its Tab accepts ghost text
+    // only while nothing is selected (test/ui/tests.js). "Diffuse fill" previews such a replacement.
+    if (selection && !selection.isSingleLine) {
+      if (invoked) this.notices.say(vscode.l10n.t('ghost text can\'t replace several lines: use Diffuse fill'));
+      return this.silent(document, 'the selection spans lines (ghost text replaces within one line: "Diffuse fill" replaces a selection across lines)');
+    }
 
     const text = document.getText();
     if (!invoked && isBlank(text)) return this.silent(document, 'nothing in the document to fill from');

@@ -46,7 +46,17 @@ const SHAPES_TEXT = [
 const APART_FILE = 'apart.py';
 const APART_LAST_LINE = 202;
 const APART_TEXT = ['alpha = ___', ...Array.from({ length: APART_LAST_LINE - 2 }, (_, i) => `value_${i} = ${i}`), 'beta = ___', ''].join('\n');
-const SAMPLES = { [SAMPLE_FILE]: SAMPLE_TEXT, [SHAPES_FILE]: SHAPES_TEXT, [APART_FILE]: APART_TEXT, [LATENCY_FILE]: LATENCY_TEXT };
+// Whole lines to select for an explicit inline request: a selection across lines.
+const LINES_FILE = 'lines.py';
+const LINES_TEXT = [
+  'def mean(values):',
+  '    total = 0',
+  '    for v in values:',
+  '        total += v',
+  '    return total / len(values)',
+  '',
+].join('\n');
+const SAMPLES = { [SAMPLE_FILE]: SAMPLE_TEXT, [SHAPES_FILE]: SHAPES_TEXT, [APART_FILE]: APART_TEXT, [LINES_FILE]: LINES_TEXT, [LATENCY_FILE]: LATENCY_TEXT };
 // Where the test types: the end of line 5 ('    return fibonacci(').
 const TYPE_AT_LINE = 5;
 const TYPED = 'n';
@@ -341,6 +351,74 @@ const tests = [
       await showing(`hole 2 of 2: ${APART_FILE}, line ${APART_LAST_LINE}`);
       await runCommand(page, 'Diffuse: Reject Fill');
       await waitFor(async () => (await lens(page, 'Accept Diffuse fill').count()) === 0, { timeout: 10000, what: 'the preview to go' });
+    },
+  },
+  {
+    name: 'a selection across lines: an explicit trigger shows no ghost text and the status bar points to Diffuse fill, which replaces the lines',
+    async fn(ctx) {
+      const { page } = ctx;
+      await focusEditor(page, LINES_FILE);
+      const before = await editorLines(page);
+      const status = statusItem(page);
+      const notice = /can't replace several lines: use Diffuse fill/;
+      // Lines 2-4 whole, as Shift+Down selects them: the cursor at the start of line 5.
+      const selectDown = async () => {
+        await page.keyboard.press('Control+Home');
+        await page.keyboard.press('ArrowDown');
+        for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowDown');
+      };
+      // The same lines from the end of line 4 upwards (its line break left out): the cursor at the
+      // start of line 2, where VS Code still asks at the selection's end (the hole is the selection
+      // whichever way it was made; taken for a cursor there, its ghost text showed and Tab indented).
+      const selectUp = async () => {
+        await page.keyboard.press('Control+Home');
+        for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('End');
+        for (let i = 0; i < 2; i++) await page.keyboard.press('Shift+ArrowUp');
+        await page.keyboard.press('Shift+Home');
+        await page.keyboard.press('Shift+Home');
+      };
+      const selected = page.locator('.statusbar-item[id="status.editor.selection"]');
+      const nothingShown = async (how, chars) => {
+        // the palette: VS Code 1.139 binds no key to "Trigger Inline Suggestion" (Alt+\\ did nothing here)
+        await runCommand(page, 'Trigger Inline Suggestion');
+        await waitFor(async () => notice.test(await status.innerText()), { timeout: 15000, what: `the status bar to say why (${how})` }).catch(async (e) => {
+          throw new Error(`${e.message}; it shows ${JSON.stringify(await status.innerText())}`);
+        });
+        await nextFrames(page);
+        const shown = (await ghost(page).allTextContents()).join('');
+        if (shown) throw new Error(`ghost text over a selection across lines (${how}): ${JSON.stringify(shown)}`);
+        if (!(await selected.innerText()).includes(`(${chars} selected)`)) throw new Error(`the selection changed (${how}): ${JSON.stringify(await selected.innerText())}`);
+        if ((await editorLines(page)).join('\n') !== before.join('\n')) throw new Error(`the document changed (${how})`);
+      };
+
+      await selectDown();
+      await nothingShown('selected downwards', 54);
+      ctx.log(`status bar: ${JSON.stringify(await status.innerText())}`);
+      await ctx.shot('multiline-selection');
+
+      // Where the notice points: "Diffuse fill" previews the replacement of the lines; Alt+Enter
+      // replaces them, and one undo restores them.
+      await runCommand(page, 'Diffuse: Diffuse fill');
+      await lens(page, 'Accept Diffuse fill').first().waitFor({ state: 'visible', timeout: 30000 });
+      await nextFrames(page);
+      await ctx.shot('multiline-fill-preview');
+      await page.keyboard.press('Alt+Enter');
+      const accepted = await waitFor(async () => {
+        const now = await editorLines(page);
+        return now.join('\n') !== before.join('\n') ? now : undefined;
+      }, { timeout: 10000, what: 'Alt+Enter to replace the lines' });
+      // the lines around the selection stay as they were
+      if (accepted[0] !== before[0] || !accepted.slice(1).includes(before[4])) throw new Error(`the fill went beyond the selection: ${JSON.stringify(accepted)}`);
+      ctx.log(`accepted: ${JSON.stringify(accepted.slice(1, -2))}`);
+      await page.keyboard.press('Control+Z');
+      await waitFor(async () => (await editorLines(page)).join('\n') === before.join('\n'), { timeout: 10000, what: 'one undo to restore the lines' });
+      // the preview's notice stands in the status bar now, so the next trigger's is its own
+      if (notice.test(await status.innerText())) throw new Error(`the status bar still says ${JSON.stringify(await status.innerText())} after Diffuse fill`);
+
+      await selectUp();
+      await nothingShown('selected upwards', 53);
+      await page.keyboard.press('Escape');
     },
   },
   latencyTest,
