@@ -5,14 +5,17 @@ ignore) and the folders named in it, `limit_mib` MiB in all, so the corpus parts
 machine stays warm, each costing device time. This packs them into as few calls as fit, largest
 first, each into the emptiest call, and links each call's files into its own git-ignored folder
 `.xfer1`, `.xfer2`, ... (hard links: no copies), the `extra` folder (the datasketch wheel) going
-with the last call, which builds the corpus. On the machine each call copies its folder's files to
+with the last call, which builds the corpus, or with `init`'s call where it fits there (every
+`receive` keeps its files on the machine for the corpus stage; a run on the GPU image's Python
+alone, with no parts, then needs that one call: session 55's corpus stage stopped without it). On the machine each call copies its folder's files to
 one place (`cp .xferN/* /tmp/corpus/`).
 
     cd training && python3 -m diffuse.carry --src=../.corpus --skip=pypi-66.tar.xz [--init=../models/diffuse-small/model.onnx]
 
 The checkout is measured with git, less `leave_out` (the bundled model.onnx, which is moved out of
 the tree while the calls travel). `init`, a graph a run continues, goes first in a call of its own:
-linked as `.xfer-init/init.onnx`, the name `pipeline.sh receive` copies to $WORK/init/model.onnx.
+linked as `.xfer-init/init.onnx`, the name `pipeline.sh receive` copies to $WORK/init/model.onnx
+(and its wheels to where the corpus stage installs them from).
 Each call's entry in the printed plan names its folder and the `receive` command that keeps it.
 """
 import json
@@ -120,13 +123,18 @@ def link_calls(calls, src, out, extra=""):
 INIT_FOLDER = ".xfer-init"   # not .xferN, which link_calls clears
 
 
-def link_init(init, out):
-    """A hard link of the graph `init` as `out`/.xfer-init/init.onnx (an earlier one replaced)."""
+def link_init(init, out, extra=""):
+    """A hard link of the graph `init` as `out`/.xfer-init/init.onnx (an earlier one replaced), and
+    of the extra folder's files beside it. Returns the folder and its file names."""
     folder = os.path.join(out, INIT_FOLDER)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
     os.link(init, os.path.join(folder, "init.onnx"))
-    return folder
+    names = ["init.onnx"]
+    for name in sorted(os.listdir(extra)) if extra else []:
+        os.link(os.path.join(extra, name), os.path.join(folder, name))
+        names.append(name)
+    return folder, names
 
 
 def main(argv):
@@ -145,11 +153,7 @@ def main(argv):
     extra = sum(os.path.getsize(os.path.join(args.extra, n)) for n in extra_files)
     tree = args.tree_bytes or checkout_bytes(args.out, args.leave_out)
     capacity = int((args.limit_mib - args.margin_mib) * MIB) - tree
-    try:
-        calls = pack_calls(sizes, capacity, extra)
-    except ValueError as e:
-        raise SystemExit(f"diffuse.carry: {e}") from None
-    plan = []
+    init_bytes = 0
     if args.init:
         if not os.path.isfile(args.init):
             raise SystemExit(f"diffuse.carry: --init={args.init}: no such file (the graph to continue)")
@@ -157,9 +161,21 @@ def main(argv):
         if init_bytes > capacity:
             raise SystemExit(f"diffuse.carry: --init={args.init} ({init_bytes / MIB:.1f} MiB) does not fit one call's "
                              f"{capacity / MIB:.1f} MiB beside the checkout")
-        plan.append((link_init(args.init, args.out), ["init.onnx"], init_bytes))
-    dirs = link_calls(calls, args.src, args.out, args.extra)
+    extra_with_init = bool(args.init) and init_bytes + extra <= capacity
+    try:
+        # no parts and the extra gone with init: no call of parts at all
+        calls = pack_calls(sizes, capacity, 0 if extra_with_init else extra) if sizes or not extra_with_init else []
+    except ValueError as e:
+        raise SystemExit(f"diffuse.carry: {e}") from None
+    plan = []
+    if args.init:
+        folder, names = link_init(args.init, args.out, args.extra if extra_with_init else "")
+        plan.append((folder, names, init_bytes + (extra if extra_with_init else 0)))
+    dirs = link_calls(calls, args.src, args.out, "" if extra_with_init else args.extra)
     plan += [(d, names, sum(sizes[n] for n in names)) for d, names in zip(dirs, calls)]
+    if dirs and not extra_with_init and extra_files:
+        last, names, nbytes = plan[-1]
+        plan[-1] = (last, names + extra_files, nbytes + extra)
     print(json.dumps({"tree_mib": round(tree / MIB, 1), "out_of_the_tree": args.leave_out, "calls": [
         {"carry": os.path.basename(d), "files": names, "mib": round(nbytes / MIB, 1),
          "receive": f"RECEIVE={os.path.basename(d)} bash pipeline.sh receive"}

@@ -92,6 +92,31 @@ def test_the_graph_to_continue_goes_first_in_a_call_of_its_own(tmp_path, capsys)
     assert "move models/diffuse-small/model.onnx out of the tree before the calls" in capsys.readouterr().err
 
 
+def test_the_wheels_go_with_the_graph_to_continue_and_no_parts_make_no_call_of_their_own(tmp_path, capsys):
+    src, out, wheels = tmp_path / "corpus", tmp_path / "repo", tmp_path / "whl"
+    for d in (src, out, wheels):
+        d.mkdir()
+    (wheels / "datasketch-2.0.0-py3-none-any.whl").write_bytes(b"w" * 10)
+    graph = tmp_path / "model.onnx"
+    graph.write_bytes(b"g" * 50)
+    # the GPU image's Python alone: one call, the graph and the wheel the corpus stage needs
+    main([f"--src={src}", f"--extra={wheels}", f"--out={out}", "--tree_bytes=1", f"--init={graph}"])
+    plan = json.loads(capsys.readouterr().out)
+    assert [(c["carry"], c["files"]) for c in plan["calls"]] == [(".xfer-init", ["init.onnx", "datasketch-2.0.0-py3-none-any.whl"])]
+    assert sorted(os.listdir(out)) == [".xfer-init"]
+    # with parts, the wheel still rides with the graph, and the parts' call holds parts alone
+    (src / "pypi-101.tar.xz").write_bytes(b"x" * 100)
+    main([f"--src={src}", f"--extra={wheels}", f"--out={out}", "--tree_bytes=1", f"--init={graph}"])
+    plan = json.loads(capsys.readouterr().out)
+    assert [c["files"] for c in plan["calls"]] == [["init.onnx", "datasketch-2.0.0-py3-none-any.whl"], ["pypi-101.tar.xz"]]
+    assert sorted(os.listdir(out / ".xfer1")) == ["pypi-101.tar.xz"]
+    # where the wheel does not fit beside the graph (55 bytes a call), it goes with the last call of parts, as before
+    (src / "pypi-101.tar.xz").write_bytes(b"x" * 40)
+    main([f"--src={src}", f"--extra={wheels}", f"--out={out}", f"--tree_bytes={64 * MIB - MIB - 55}", f"--init={graph}"])
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["calls"][0]["files"] == ["init.onnx"] and "datasketch-2.0.0-py3-none-any.whl" in plan["calls"][-1]["files"]
+
+
 def test_a_graph_to_continue_too_big_for_a_call_is_named(tmp_path):
     src = tmp_path / "corpus"
     src.mkdir()
