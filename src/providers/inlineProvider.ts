@@ -39,11 +39,17 @@ function inConflict(document: vscode.TextDocument, position: vscode.Position): b
   return insideMergeConflict((line) => document.lineAt(line).text, document.lineCount, position.line);
 }
 
+/** A fill's result, and whether its deadline cut it short (fillDeadline.ts): such a fill is not reused. */
+interface Filled {
+  readonly result: InfillResult;
+  readonly cutShort: boolean;
+}
+
 /** A fill under way and how it is timed: the request's own, or one begun ahead of VS Code at a keystroke. */
 interface FillUnderWay {
   readonly request: Request;
   readonly timeline: RequestTimeline;
-  readonly result: Promise<InfillResult | undefined>;
+  readonly filled: Promise<Filled | undefined>;
 }
 
 /** Where the fill goes and what the item replaces. */
@@ -77,7 +83,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   private readonly latest = new LatestRequest();
   private readonly typing = new TypingWatch();
   private shown: ShownSuggestion | undefined;
-  /** The fill begun at the last keystroke, for the request VS Code makes for it (`aheadKey`). */
+  /** The fill begun at the last keystroke, for the request VS Code makes for it (`aheadKey`); dropped once cut short. */
   private ahead: (FillUnderWay & { readonly key: string; joined: boolean }) | undefined;
 
   /** `logLevelChanges`: the log channel's level changes (silence reasons are said again after one). */
@@ -124,13 +130,16 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     if (typedInto(this.shown, { uri, text, offset: target.hole.start })) return;
     const timeline = new RequestTimeline();
     const request = this.latest.begin();   // nothing but the next request ends it
-    const result = this.debouncedFill(document, target, request, timeline, 'ahead');
-    const ahead = { key: aheadKey(uri, document.version, target.hole.start), request, timeline, result, joined: false };
+    const filled = this.debouncedFill(document, target, request, timeline, 'ahead');
+    const ahead = { key: aheadKey(uri, document.version, target.hole.start), request, timeline, filled, joined: false };
     this.ahead = ahead;
-    // Superseded before VS Code asked for it: its timeline is logged here (a joined one's, by the request).
-    result.then(
-      (filled) => {
-        if (!filled && !ahead.joined) this.log.debug(timelineLine(timeline.finish('cancelled')));
+    filled.then(
+      (fill) => {
+        // Cut short, it answers the requests that joined it while it ran, not a later one for the
+        // same place: that one may run all its steps, as where the engine's cache has no such fill.
+        if (fill?.cutShort && this.ahead === ahead) this.ahead = undefined;
+        // Superseded before VS Code asked for it: its timeline is logged here (a joined one's, by the request).
+        if (!fill && !ahead.joined) this.log.debug(timelineLine(timeline.finish('cancelled')));
       },
       (error: unknown) => {
         if (!ahead.joined) this.log.error(`fill ahead failed: ${errorMessage(error)}`);
@@ -216,7 +225,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const fill = ahead ?? this.ownFill(document, target, timeline, token, invoked);
     let outcome: RequestOutcome = 'failed';
     try {
-      const result = await fill.result;
+      const result = (await fill.filled)?.result;
       if (!result || token.isCancellationRequested) {
         outcome = 'cancelled';
         return undefined;
@@ -236,7 +245,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   /** The request's own fill (it supersedes one begun ahead). */
   private ownFill(document: vscode.TextDocument, target: Target, timeline: RequestTimeline, token: vscode.CancellationToken, invoked: boolean): FillUnderWay {
     const request = this.latest.begin(token);
-    return { request, timeline, result: this.debouncedFill(document, target, request, timeline, invoked ? 'invoked' : 'automatic') };
+    return { request, timeline, filled: this.debouncedFill(document, target, request, timeline, invoked ? 'invoked' : 'automatic') };
   }
 
   /**
@@ -250,7 +259,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     request: Request,
     timeline: RequestTimeline,
     trigger: 'invoked' | 'automatic' | 'ahead',
-  ): Promise<InfillResult | undefined> {
+  ): Promise<Filled | undefined> {
     const invoked = trigger === 'invoked';
     const debounce = trigger === 'ahead' ? this.typingDebounce : this.debounce;
     if (!invoked) {
@@ -275,8 +284,10 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
         deadline,
       },
     );
-    if (result) timeline.filled({ cached: result.cached, cutShort: deadline?.cutShort !== undefined });
-    return result;
+    if (!result) return undefined;
+    const cutShort = deadline?.cutShort !== undefined;
+    timeline.filled({ cached: result.cached, cutShort });
+    return { result, cutShort };
   }
 
   private target(

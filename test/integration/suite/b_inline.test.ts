@@ -153,6 +153,27 @@ describe('inline completion on the fixture model', () => {
     assert.equal(diffuse.lastFill(), ahead, 'the request ran a fill of its own instead of joining the one under way');
   });
 
+  it('answers a later request for a keystroke\'s place anew once the fill begun at the keystroke was cut short', async () => {
+    const editor = await openEditor('def mul(a, b):\n    return \n');
+    const position = new vscode.Position(1, 11);
+    editor.selection = new vscode.Selection(position, position);
+    // 1 ms: the first forward pass alone takes longer (the deadline test below)
+    await configure({ autoFillDeadlineMs: 1 });
+    try {
+      const before = diffuse.lastFill();
+      await vscode.commands.executeCommand('type', { text: 'a' });
+      await waitFor(() => diffuse.lastFill() !== before, 'a fill begun by the keystroke');
+      const ahead = diffuse.lastFill();
+      assert.deepEqual([ahead?.ahead, ahead?.cutShort], [true, true], 'not a fill ahead cut short');
+      // after the fill ended (whether VS Code's own request joined it or not): same version and cursor
+      assert.ok((await complete(diffuse, editor, position.translate(0, 1), automatic))?.length, 'no suggestion');
+      assert.notEqual(diffuse.lastFill(), ahead, 'answered by the fill ahead its deadline cut short');
+      assert.equal(diffuse.lastFill()?.ahead, false);
+    } finally {
+      await configure({ autoFillDeadlineMs: undefined });
+    }
+  });
+
   it('begins no fill at a keystroke under diffuse.trigger idle; the request once the typing pauses fills', async () => {
     const editor = await openEditor('def sub(a, b):\n    return \n');
     const position = new vscode.Position(1, 11);
