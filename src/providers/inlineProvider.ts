@@ -16,7 +16,7 @@ import type { Settings } from './settings';
 import { isEnabledFor } from './settingsModel';
 import { anchorAt, typedInto, type ShownSuggestion } from './shownSuggestion';
 import { SilenceLog } from './silenceLog';
-import { debounceCap, fillsAhead } from './triggerModes';
+import { answersTyping, debounceCap, DEPRECATED_TRIGGER, fillsAhead } from './triggerModes';
 import { aheadKey, TypingWatch } from './typingAhead';
 
 /** Candidates to cycle through on explicit invoke: the best fills of the hole lengths tried, one batch. */
@@ -60,14 +60,12 @@ interface Target {
   readonly lead: string;
   /** The document text the model sees (with `lead` in place of its range). */
   readonly text: string;
-  readonly atCursor: boolean;
 }
 
 /**
- * Ghost-text infill. A non-empty selection within one line is the hole and the suggestion replaces
- * it (one across lines gets nothing: "Diffuse fill" is for that); at a cursor the hole is an
- * insertion. Automatic requests wait an adaptive debounce and the latest one wins
- * (a new request aborts the running fill between denoising steps); typing into a shown suggestion
+ * Ghost-text infill. The hole is an insertion at the cursor; a selection gets nothing (VS Code
+ * shows no ghost text that replaces one: "Diffuse fill" is for that). Automatic requests wait an
+ * adaptive debounce and the latest one wins (a new request aborts the running fill between denoising steps); typing into a shown suggestion
  * is answered from it, unless the request is explicit. A keystroke begins its fill at once, and
  * VS Code's request for that cursor joins it (typingAhead.ts), unless `diffuse.trigger` waits for
  * the typing to pause (`idle`, triggerModes.ts). Never throws into VS Code and never notifies:
@@ -85,6 +83,8 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   private shown: ShownSuggestion | undefined;
   /** The fill begun at the last keystroke, for the request VS Code makes for it (`aheadKey`); dropped once cut short. */
   private ahead: (FillUnderWay & { readonly key: string; joined: boolean }) | undefined;
+  /** Whether the log has said that `diffuse.trigger` `selection` works as `manual` (said again once the trigger changes). */
+  private deprecatedTriggerTold = false;
 
   /** `logLevelChanges`: the log channel's level changes (silence reasons are said again after one). */
   constructor(
@@ -99,9 +99,10 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     this.silences = this._register(new SilenceLog(this.log, logLevelChanges));
     // A shown suggestion was sampled with the old settings; new ones deserve a new fill (and may
     // silence it for other reasons).
-    this._register(settings.onDidChange(() => {
+    this._register(settings.onDidChange((keys) => {
       this.shown = undefined;
       this.silences.forgetAll();
+      if (keys.includes('trigger')) this.deprecatedTriggerTold = false;
     }));
     this._register(vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0 && e.reason === undefined) this.typing.edit(e.document.uri.toString(), e.document.version);
@@ -125,7 +126,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const text = document.getText();
     // VS Code's request will be silent (provide)
     if (isBlank(text) || inConflict(document, selections[0].active)) return;
-    const target = this.target(document, text, selections[0].active, undefined, undefined);
+    const target = this.target(document, text, selections[0].active, undefined);
     // Typing into the shown suggestion: VS Code's request is answered from it, with no fill.
     if (typedInto(this.shown, { uri, text, offset: target.hole.start })) return;
     const timeline = new RequestTimeline();
@@ -182,29 +183,29 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const timeline = new RequestTimeline();
     const settings = this.settings.for(document);
     const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
-    const selection = selectionAt(document, position);
     if (!isEnabledFor(settings, document.languageId)) {
       if (invoked) this.notices.say(vscode.l10n.t('suggestions are off for {0} (diffuse.enable)', document.languageId));
       return this.silent(document, `disabled for ${document.languageId}`);
     }
-    if (settings.trigger === 'manual' && !invoked) return this.silent(document, 'trigger is manual');
-    if (settings.trigger === 'selection' && !invoked && !selection) return this.silent(document, 'trigger is selection-only');
-    // An item replaces text within one line (vscode.d.ts: its range "must begin and end on the same
-    // line"): VS Code 1.139 shows none that replaces several lines, and its Tab accepts ghost text
-    // only while nothing is selected (test/ui/tests.js). "Diffuse fill" previews such a replacement.
-    if (selection && !selection.isSingleLine) {
-      if (invoked) this.notices.say(vscode.l10n.t('ghost text can\'t replace several lines: use Diffuse fill'));
-      return this.silent(document, 'the selection spans lines (ghost text replaces within one line: "Diffuse fill" replaces a selection across lines)');
+    if (settings.trigger === DEPRECATED_TRIGGER) this.tellDeprecatedTrigger();
+    if (!answersTyping(settings.trigger) && !invoked) return this.silent(document, `trigger is ${settings.trigger}`);
+    // VS Code 1.139 shows an item over a selection only where its text begins with the selected
+    // text, and Tab accepts ghost text only while nothing is selected (`!editorHasSelection`): in
+    // the real workbench (test/ui/tests.js) a replacement of the selection never showed, and Tab
+    // replaced the selection with spaces or indented its lines. "Diffuse fill" previews a replacement.
+    if (selectionAt(document, position)) {
+      if (invoked) this.notices.say(vscode.l10n.t('ghost text can\'t replace a selection: use Diffuse fill'));
+      return this.silent(document, 'text is selected (ghost text can\'t replace a selection: "Diffuse fill" can)');
     }
 
     const text = document.getText();
     if (!invoked && isBlank(text)) return this.silent(document, 'nothing in the document to fill from');
     if (!invoked && inConflict(document, position)) return this.silent(document, 'inside a merge conflict');
     this.silences.forget(document.uri.toString(true));
-    const target = this.target(document, text, position, selection, context.selectedCompletionInfo);
+    const target = this.target(document, text, position, context.selectedCompletionInfo);
     // An explicit trigger (Alt+\, or Alt+] / Alt+[, which VS Code sends as one) asks for the
     // candidates to cycle through, every step run, not for the one suggestion shown.
-    if (!invoked && !selection && !context.selectedCompletionInfo) {
+    if (!invoked && !context.selectedCompletionInfo) {
       const typed = typedInto(this.shown, { uri: document.uri.toString(), text, offset: target.hole.start });
       if (typed) {
         this.log.trace('typed into the shown suggestion: answered from it');
@@ -216,7 +217,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     if (invoked && !this.filler.hasModel) this.notices.say(vscode.l10n.t('no model loaded: see the status bar'));
     const key = aheadKey(document.uri.toString(), document.version, target.hole.start);
     // not one a joined request's cancellation stopped: a request for the same place again fills anew
-    const ahead = !invoked && !selection && !context.selectedCompletionInfo && this.ahead?.key === key && !this.ahead.request.signal.aborted ? this.ahead : undefined;
+    const ahead = !invoked && !context.selectedCompletionInfo && this.ahead?.key === key && !this.ahead.request.signal.aborted ? this.ahead : undefined;
     if (ahead) {
       ahead.joined = true;
       // the fill is this request's now: VS Code's cancellation (Escape, the cursor moved on) stops it
@@ -231,7 +232,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
         return undefined;
       }
       const items = this.items(target, result.candidates, settings.minConfidence, invoked);
-      if (items.length > 0 && target.atCursor && !context.selectedCompletionInfo) {
+      if (items.length > 0 && !context.selectedCompletionInfo) {
         this.shown = anchorAt(document.uri.toString(), text, target.hole.start, items[0].insertText as string);
       }
       outcome = items.length > 0 ? 'shown' : 'nothing';
@@ -294,24 +295,18 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     document: vscode.TextDocument,
     text: string,
     position: vscode.Position,
-    selection: vscode.Selection | undefined,
     selected: vscode.SelectedCompletionInfo | undefined,
   ): Target {
-    if (selection) {
-      const start = document.offsetAt(selection.start);
-      const end = document.offsetAt(selection.end);
-      return { hole: { start, end }, range: selection, lead: '', text, atCursor: false };
-    }
     if (selected) {
       // Extend the highlighted IntelliSense item: the model sees it accepted, the item starts with it.
       const from = document.offsetAt(selected.range.start);
       const to = document.offsetAt(selected.range.end);
       const accepted = text.slice(0, from) + selected.text + text.slice(to);
       const at = from + selected.text.length;
-      return { hole: { start: at, end: at }, range: selected.range, lead: selected.text, text: accepted, atCursor: true };
+      return { hole: { start: at, end: at }, range: selected.range, lead: selected.text, text: accepted };
     }
     const offset = document.offsetAt(position);
-    return { hole: { start: offset, end: offset }, range: new vscode.Range(position, position), lead: '', text, atCursor: true };
+    return { hole: { start: offset, end: offset }, range: new vscode.Range(position, position), lead: '', text };
   }
 
   /**
@@ -339,6 +334,14 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       this.notices.say(vscode.l10n.t('nothing to suggest here ({0})', candidates[0]?.fills[0].reason ?? 'empty fill'));
     }
     return gated.kept.map((candidate) => new vscode.InlineCompletionItem(target.lead + candidate.fills[0].text, target.range));
+  }
+
+  /** Says once (until `diffuse.trigger` changes) that its value `selection` works as `manual`. */
+  private tellDeprecatedTrigger(): void {
+    if (this.deprecatedTriggerTold) return;
+    this.deprecatedTriggerTold = true;
+    this.log.info('diffuse.trigger "selection" is deprecated and works as "manual" (explicit triggers only): ' +
+      'ghost text cannot replace a selection in VS Code; "Diffuse fill" replaces one');
   }
 
   private silent(document: vscode.TextDocument, reason: string): undefined {

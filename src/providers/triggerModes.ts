@@ -12,11 +12,24 @@
  *   such users): no fill ahead, and a request waits the whole adaptive pause, 1.5 × the typing
  *   rhythm, so the next key usually lands first and no fill begins; the suggestion comes that
  *   pause later.
- * - `selection`: only for a non-empty selection; `manual`: only when asked. An explicit trigger
- *   always answers.
+ * - `manual`: only when asked. An explicit trigger always answers, under every value.
+ * - `selection` is deprecated and works as `manual` (`DEPRECATED_TRIGGER`).
  */
 export const TRIGGER_MODES = ['automatic', 'idle', 'selection', 'manual'] as const;
 export type TriggerMode = (typeof TRIGGER_MODES)[number];
+
+/**
+ * `selection` asked for ghost text only over a selection within a line, which VS Code never shows
+ * (it shows an item over a selection only when the item begins with the selected text, and Tab
+ * accepts ghost text only while nothing is selected): kept so that settings naming it stay valid,
+ * it answers explicit triggers alone, as `manual` does.
+ */
+export const DEPRECATED_TRIGGER = 'selection' satisfies TriggerMode;
+
+/** Whether an automatic request (typing) may get ghost text: not under `manual`, nor the deprecated `selection`. */
+export function answersTyping(trigger: TriggerMode): boolean {
+  return trigger !== 'manual' && trigger !== DEPRECATED_TRIGGER;
+}
 
 /** Whether a keystroke begins its fill at once, before VS Code asks for it (typingAhead.ts). */
 export function fillsAhead(trigger: TriggerMode): boolean {

@@ -374,13 +374,13 @@ const tests = [
     },
   },
   {
-    name: 'a selection across lines: an explicit trigger shows no ghost text and the status bar points to Diffuse fill, which replaces the lines',
+    name: 'a selection, across lines or within one: an explicit trigger shows no ghost text and the status bar points to Diffuse fill, which replaces the lines',
     async fn(ctx) {
       const { page } = ctx;
       await focusEditor(page, LINES_FILE);
       const before = await editorLines(page);
       const status = statusItem(page);
-      const notice = /can't replace several lines: use Diffuse fill/;
+      const notice = /can't replace a selection: use Diffuse fill/;
       // Lines 2-4 whole, as Shift+Down selects them: the cursor at the start of line 5.
       const selectDown = async () => {
         await page.keyboard.press('Control+Home');
@@ -398,6 +398,13 @@ const tests = [
         await page.keyboard.press('Shift+Home');
         await page.keyboard.press('Shift+Home');
       };
+      // `0` of line 2, `    total = 0`: VS Code showed nothing over it, and Tab replaced it with spaces
+      const selectInLine = async () => {
+        await page.keyboard.press('Control+Home');
+        await page.keyboard.press('ArrowDown');
+        await page.keyboard.press('End');
+        await page.keyboard.press('Shift+ArrowLeft');
+      };
       const selected = page.locator('.statusbar-item[id="status.editor.selection"]');
       const nothingShown = async (how, chars) => {
         await page.keyboard.press('Alt+Backslash');
@@ -410,6 +417,8 @@ const tests = [
         if (!(await selected.innerText()).includes(`(${chars} selected)`)) throw new Error(`the selection changed (${how}): ${JSON.stringify(await selected.innerText())}`);
         if ((await editorLines(page)).join('\n') !== before.join('\n')) throw new Error(`the document changed (${how})`);
       };
+      // each case's notice its own: the last one gone first (it stays 6 s)
+      const noticeGone = () => waitFor(async () => !notice.test(await status.innerText()), { timeout: 10000, what: 'the last notice to go' });
 
       await selectDown();
       await nothingShown('selected downwards', 54);
@@ -435,6 +444,9 @@ const tests = [
       // the preview's notice stands in the status bar now, so the next trigger's is its own
       if (notice.test(await status.innerText())) throw new Error(`the status bar still says ${JSON.stringify(await status.innerText())} after Diffuse fill`);
 
+      await selectInLine();
+      await nothingShown('selected within a line', 1);
+      await noticeGone();
       await selectUp();
       await nothingShown('selected upwards', 53);
       await page.keyboard.press('Escape');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { AdaptiveDebounce, DEBOUNCE_BOUNDS, TYPING_BOUNDS } from '../../src/providers/adaptiveDebounce';
-import { debounceCap, fillsAhead, type TriggerMode } from '../../src/providers/triggerModes';
+import { answersTyping, debounceCap, fillsAhead, type TriggerMode } from '../../src/providers/triggerModes';
 
 /**
  * The keys whose fill begins under `trigger` as the typist presses `keys` (ms), the model's
@@ -35,5 +35,12 @@ describe('providers: what diffuse.trigger spends on typing under way', () => {
     assert.equal(fillsAhead('idle'), false);
     // the first key's request, before any rhythm is known, still fills after the first wait (120 ms)
     assert.deepEqual(fillsBegun('idle', keys, PASS_MS), [keys[0], keys.at(-1)]);
+  });
+
+  it('manual, and the deprecated selection with it: typing gets no ghost text, and no keystroke begins a fill', () => {
+    for (const trigger of ['manual', 'selection'] as const) {
+      assert.deepEqual([answersTyping(trigger), fillsAhead(trigger)], [false, false], trigger);
+    }
+    assert.deepEqual([answersTyping('automatic'), answersTyping('idle')], [true, true]);
   });
 });

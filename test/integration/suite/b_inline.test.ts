@@ -23,27 +23,9 @@ describe('inline completion on the fixture model', () => {
     assert.equal(diffuse.lastFill()?.holes, 1);
   });
 
-  it('replaces a selection: the item range is the selection', async () => {
-    const editor = await openEditor('total = price * quantity + shipping\nprint(total)\n');
-    const selection = new vscode.Selection(0, 8, 0, 24);
-    editor.selection = selection;
-    const items = await complete(diffuse, editor, selection.active, automatic);
-    assert.ok(items && items.length >= 1, 'no suggestion');
-    for (const item of items) assert.ok(item.range?.isEqual(selection), `range ${JSON.stringify(item.range)}`);
-  });
-
-  it('replaces a selection made leftwards too: VS Code asks at its end, the cursor at its start', async () => {
-    const editor = await openEditor('total = price * quantity + shipping\nprint(total)\n');
-    const selection = new vscode.Selection(0, 24, 0, 8);
-    editor.selection = selection;
-    const items = await complete(diffuse, editor, selection.end, automatic);
-    assert.ok(items && items.length >= 1, 'no suggestion');
-    for (const item of items) assert.ok(item.range?.isEqual(selection), `range ${JSON.stringify(item.range)}`);
-  });
-
-  it('offers no ghost text for a selection across lines, whichever way it was made; an explicit trigger says why and names Diffuse fill', async () => {
+  it('offers no ghost text for a selection, within a line or across lines, whichever way it was made; an explicit trigger says why and names Diffuse fill', async () => {
     const editor = await openEditor('def mean(values):\n    total = 0\n    for v in values:\n        total += v\n    return total / len(values)\n');
-    const notice = /^ghost text can't replace several lines: use Diffuse fill$/;
+    const notice = /^ghost text can't replace a selection: use Diffuse fill$/;
     // another notice before each explicit trigger, so that each says its own (a document of a
     // disabled language, not shown: the editor with the selection stays the active one)
     const prose = await vscode.workspace.openTextDocument({ content: 'prose \n', language: 'plaintext' });
@@ -51,9 +33,11 @@ describe('inline completion on the fixture model', () => {
       await diffuse.inlineProvider.provideInlineCompletionItems(prose, new vscode.Position(0, 6), invoke, new vscode.CancellationTokenSource().token);
       assert.match(diffuse.notice() ?? '', /off for plaintext/);
     };
-    // whole lines as Shift+Down selects them (up to the start of the next line), and the same lines
-    // from the end of the last one upwards, where VS Code asks at the selection's end
-    for (const selection of [new vscode.Selection(1, 0, 4, 0), new vscode.Selection(3, 18, 1, 0)]) {
+    // `values` on the last line, selected rightwards and leftwards (VS Code asks at the selection's
+    // end, the cursor at its start); whole lines as Shift+Down selects them (up to the start of the
+    // next line), and the same lines from the end of the last one upwards
+    const selections = [new vscode.Selection(4, 23, 4, 29), new vscode.Selection(4, 29, 4, 23), new vscode.Selection(1, 0, 4, 0), new vscode.Selection(3, 18, 1, 0)];
+    for (const selection of selections) {
       editor.selection = selection;
       const before = { fill: diffuse.lastFill(), notice: diffuse.notice(), text: editor.document.getText() };
       assert.equal(await complete(diffuse, editor, selection.end, automatic), undefined, 'an automatic request got items');
@@ -61,19 +45,10 @@ describe('inline completion on the fixture model', () => {
       await otherNotice();
       assert.equal(await complete(diffuse, editor, selection.end, invoke), undefined, 'an explicit trigger got items');
       assert.match(diffuse.notice() ?? '', notice);
-      assert.match(diffuse.statusBar().text, /Diffuse: ghost text can't replace several lines/);
+      assert.match(diffuse.statusBar().text, /Diffuse: ghost text can't replace a selection/);
       assert.equal(diffuse.lastFill(), before.fill, 'a fill ran for a request that can show nothing');
       assert.equal(editor.document.getText(), before.text);
       assert.ok(editor.selection.isEqual(selection), 'the selection changed');
-    }
-    // the selection-only trigger stays as silent
-    await configure({ trigger: 'selection' });
-    try {
-      const before = diffuse.lastFill();
-      assert.equal(await complete(diffuse, editor, editor.selection.end, automatic), undefined);
-      assert.equal(diffuse.lastFill(), before);
-    } finally {
-      await configure({ trigger: 'automatic' });
     }
   });
 
@@ -289,17 +264,23 @@ describe('inline completion on the fixture model', () => {
     }
   });
 
-  it('answers only an explicit trigger in manual mode', async () => {
-    const editor = await openEditor('count = \n');
-    const position = new vscode.Position(0, 8);
-    await configure({ trigger: 'manual' });
-    try {
-      assert.equal(await complete(diffuse, editor, position, automatic), undefined);
-      assert.ok((await complete(diffuse, editor, position, invoke))?.length);
-    } finally {
-      await configure({ trigger: 'automatic' });
-    }
-  });
+  // `selection` (deprecated: ghost text cannot replace a selection) works as `manual`
+  for (const trigger of ['manual', 'selection']) {
+    it(`answers only an explicit trigger at a cursor under diffuse.trigger ${trigger}`, async () => {
+      const editor = await openEditor(`${trigger}_count = \n`);
+      const position = new vscode.Position(0, trigger.length + 9);
+      editor.selection = new vscode.Selection(position, position);
+      await configure({ trigger });
+      try {
+        const before = diffuse.lastFill();
+        assert.equal(await complete(diffuse, editor, position, automatic), undefined);
+        assert.equal(diffuse.lastFill(), before, 'an automatic request began a fill');
+        assert.ok((await complete(diffuse, editor, position, invoke))?.length);
+      } finally {
+        await configure({ trigger: 'automatic' });
+      }
+    });
+  }
 
   // One shaping path (src/infill): with the default settings, the ghost text is the CLI's completion
   // of the same prefix and suffix (the CLI keeps the model's indentation, the editor respells it,
