@@ -96,6 +96,17 @@ const ghost = (page) => page.locator(GHOST_SELECTOR);
 const viewFrame = (page) => page.frameLocator(`iframe.webview[src*="extensionId=${EXT_ID}"]`).first().frameLocator('#active-frame');
 
 /** Shows the Denoising view and returns its content: from its activity-bar container (whose icon, clicked while open, would close it), else the palette's focus command. */
+/**
+ * The cursor at the end of the sample file's line TYPE_AT_LINE, moved there without an edit (Ctrl+G
+ * would need the quick input; arrows are plainer).
+ */
+async function endOfTypingLine(page) {
+  await focusEditor(page, SAMPLE_FILE);
+  await page.keyboard.press('Control+Home');
+  for (let i = 1; i < TYPE_AT_LINE; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+}
+
 async function openDenoiseView(page) {
   const frame = viewFrame(page);
   if (await frame.locator('#trace').isVisible().catch(() => false)) return frame;
@@ -127,11 +138,7 @@ const tests = [
     name: 'typing in an editor shows ghost text from the model; Tab accepts it',
     async fn(ctx) {
       const { page } = ctx;
-      await focusEditor(page, SAMPLE_FILE);
-      // Go to the end of the line to type on (Ctrl+G would need the quick input; arrows are plainer).
-      await page.keyboard.press('Control+Home');
-      for (let i = 1; i < TYPE_AT_LINE; i++) await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('End');
+      await endOfTypingLine(page);
       await page.keyboard.type(TYPED, { delay: 60 });
       const g = ghost(page).first();
       await g.waitFor({ state: 'attached', timeout: 30000 });
@@ -165,11 +172,8 @@ const tests = [
     name: 'Alt+\\ asks for ghost text where no typing did: at a cursor the arrow keys moved',
     async fn(ctx) {
       const { page } = ctx;
-      await focusEditor(page, SAMPLE_FILE);
       // the line the ghost-text test typed on, reached without an edit: VS Code asks only when told to
-      await page.keyboard.press('Control+Home');
-      for (let i = 1; i < TYPE_AT_LINE; i++) await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('End');
+      await endOfTypingLine(page);
       await nextFrames(page);
       const before = (await ghost(page).allTextContents()).join('');
       if (before) throw new Error(`ghost text before Alt+\\ was pressed: ${JSON.stringify(before)}`);
