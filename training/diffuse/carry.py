@@ -46,14 +46,15 @@ class CarryOptions:
 
 def checkout_bytes(repo, leave_out=""):
     """Bytes of what a call carries of `repo` besides the folders it names: the files git tracks and
-    the untracked ones it does not ignore, less `leave_out` (a path relative to `repo`)."""
+    the untracked ones it does not ignore, less `leave_out` (a path relative to `repo`). A file moved
+    out of the tree and linked back travels as the link, so a link counts as its own few bytes."""
     names = subprocess.run(["git", "-C", repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                            check=True, capture_output=True).stdout
     total = 0
     for name in names.decode().split("\0"):
         path = os.path.join(repo, name)
-        if name and name != leave_out and os.path.isfile(path):
-            total += os.path.getsize(path)
+        if name and name != leave_out and os.path.lexists(path):
+            total += os.lstat(path).st_size
     return total
 
 
@@ -180,7 +181,8 @@ def main(argv):
         {"carry": os.path.basename(d), "files": names, "mib": round(nbytes / MIB, 1),
          "receive": f"RECEIVE={os.path.basename(d)} bash pipeline.sh receive"}
         for d, names, nbytes in plan]}, indent=1))
-    if args.leave_out and os.path.exists(os.path.join(args.out, args.leave_out)):
+    left_out = os.path.join(args.out, args.leave_out)
+    if args.leave_out and os.path.exists(left_out) and not os.path.islink(left_out):
         # the plan counts it out: every call would carry it too, past the limit
         print(f"diffuse.carry: move {args.leave_out} out of the tree before the calls (rm it; git checkout it after)",
               file=sys.stderr)

@@ -1,11 +1,11 @@
 """Corpus parts packed into device calls (diffuse.carry)."""
+import json
 import os
+import subprocess
 
 import pytest
 
-import json
-
-from diffuse.carry import MIB, link_calls, main, pack_calls
+from diffuse.carry import MIB, checkout_bytes, link_calls, main, pack_calls
 
 
 def test_every_part_goes_exactly_once_and_no_call_overflows():
@@ -127,3 +127,15 @@ def test_a_graph_to_continue_too_big_for_a_call_is_named(tmp_path):
         main([f"--src={src}", "--extra=", f"--out={tmp_path}", f"--tree_bytes={int(62.5 * MIB)}", f"--init={graph}"])
     with pytest.raises(SystemExit, match=r"--init=.*missing\.onnx: no such file"):
         main([f"--src={src}", "--extra=", f"--out={tmp_path}", "--tree_bytes=1", f"--init={tmp_path / 'missing.onnx'}"])
+
+
+def test_a_file_moved_out_and_linked_back_counts_as_its_link(tmp_path):
+    # big tracked files leave the tree as links for the trip; a link travels as a link
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "small.txt").write_bytes(b"s" * 100)
+    outside = tmp_path.parent / f"{tmp_path.name}-out.bin"
+    outside.write_bytes(b"b" * MIB)
+    (tmp_path / "big.bin").symlink_to(outside)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "small.txt", "big.bin"], check=True)
+    assert checkout_bytes(str(tmp_path)) == 100 + len(str(outside))
+    assert checkout_bytes(str(tmp_path), leave_out="big.bin") == 100
