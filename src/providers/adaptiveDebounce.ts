@@ -10,8 +10,8 @@ export const TYPING_BOUNDS = { ...DEBOUNCE_BOUNDS, hostDelay: 0 };
 /**
  * How long an automatic request waits before filling: long enough that a fast typist's next key
  * lands first (so the model is not run on every keystroke), short enough that a pause shows a
- * suggestion soon. Learns the typing rhythm from the gaps between requests (Tabby's adaptive
- * mode, simplified). Pure; the clock is injected for tests.
+ * suggestion soon. Learns the typing rhythm from the gaps between requests, as their median
+ * (Tabby's adaptive mode, simplified). Pure; the clock is injected for tests.
  *
  * The wait is counted from the keystroke: VS Code itself asks only once the typing has paused
  * for `hostDelay` ms (its inline-completions debounce, a fixed 50 ms in VS Code 1.139), so that
@@ -53,10 +53,15 @@ export class AdaptiveDebounce {
     return passMs === undefined ? wait : Math.min(wait, Math.round(passMs));
   }
 
-  /** The whole wait after the last keystroke: 1.5 × the mean gap (so at least 75 ms) up to `max`; `first` before any gap. */
+  /**
+   * The whole wait after the last keystroke: 1.5 × the median gap (so at least 75 ms) up to `max`;
+   * `first` before any gap. The median (the upper one of an even count, as the pass time's in
+   * sharedDenoiser.ts), not the mean: a hesitation under `idleGap` still counts as a gap, and a few
+   * of them among twenty steady keys dragged the mean, and the wait with it, often up to `max`.
+   */
   private sinceKeystroke(): number {
     if (this.gaps.length === 0) return this.bounds.first;
-    const mean = this.gaps.reduce((a, b) => a + b, 0) / this.gaps.length;
-    return Math.round(Math.min(this.bounds.max, 1.5 * mean));
+    const sorted = [...this.gaps].sort((a, b) => a - b);
+    return Math.round(Math.min(this.bounds.max, 1.5 * sorted[Math.floor(sorted.length / 2)]));
   }
 }

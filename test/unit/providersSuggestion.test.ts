@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { AdaptiveDebounce } from '../../src/providers/adaptiveDebounce';
 import { anchorAt, typedInto } from '../../src/providers/shownSuggestion';
+import { debounceCap } from '../../src/providers/triggerModes';
 
 describe('providers: typing into a shown suggestion', () => {
   const before = 'def area(r):\n    return ';
@@ -58,6 +59,20 @@ describe('providers: typing into a shown suggestion', () => {
 
 describe('providers: adaptive debounce', () => {
   // Every wait is counted from the keystroke: VS Code's own 50 ms before it asks are taken off.
+  /** The wait of the request at the end of `gaps` (ms between requests) under `diffuse.trigger` `idle`, forward passes of 20 ms: the cap it lifts would be 20 ms. */
+  const idleWaitAfter = (gaps: readonly number[]): number => {
+    let now = 0;
+    const debounce = new AdaptiveDebounce(() => now);
+    const next = () => debounce.next(debounceCap('idle', 20));
+    let wait = next();
+    for (const gap of gaps) {
+      now += gap;
+      wait = next();
+    }
+    return wait;
+  };
+  const steady = (gap: number, count: number): number[] => Array.from({ length: count }, () => gap);
+
   it('waits a little before the first request and follows the typing rhythm after, within bounds', () => {
     let now = 0;
     const debounce = new AdaptiveDebounce(() => now);
@@ -73,6 +88,19 @@ describe('providers: adaptive debounce', () => {
       debounce.next();
     }
     assert.equal(debounce.next(), 75 - 50);
+  });
+
+  it('follows a steady rhythm through a few hesitations under 1.5 s, which still count as gaps: the wait under idle follows the rhythm', () => {
+    // 20 gaps (the window): 120 ms a key, but for three hesitations of about a second; their mean,
+    // 272 ms, made the wait its ceiling
+    const gaps = [...steady(120, 5), 900, ...steady(120, 6), 1400, ...steady(120, 4), 1100, 120, 120];
+    assert.equal(idleWaitAfter(gaps), 1.5 * 120 - 50);
+  });
+
+  it('still waits at most 400 ms and at least 75 ms after the keystroke under idle, whatever the rhythm', () => {
+    assert.equal(idleWaitAfter(steady(600, 20)), 400 - 50, 'a slow typist');
+    assert.equal(idleWaitAfter([...steady(1200, 11), ...steady(120, 9)]), 400 - 50, 'hesitations the most of the gaps');
+    assert.equal(idleWaitAfter(steady(50, 20)), 75 - 50, 'a fast typist');
   });
 
   it('does not count a long pause as typing rhythm', () => {
