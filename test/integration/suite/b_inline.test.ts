@@ -169,6 +169,43 @@ describe('inline completion on the fixture model', () => {
     }
   });
 
+  it('waits out the typing rhythm under diffuse.trigger idle, where automatic waits one forward pass at most', async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // A request a line, GAP_MS apart, as a steady typist's: the last 20 gaps between requests, the
+    // whole of the rhythm the debounce keeps, are these, so its wait is 1.5 × 200 ms less VS
+    // Code's own 50 = 250 ms after a request, or the forward pass of the fixture, a few ms, where capped.
+    const GAP_MS = 200;
+    const RHYTHM = 20;
+    const editor = await openEditor(Array.from({ length: RHYTHM + 2 }, (_, line) => `v${line} = \n`).join(''));
+    const at = (line: number) => new vscode.Position(line, `v${line} = `.length);
+    const rhythm: Promise<unknown>[] = [];
+    for (let line = 0; line < RHYTHM; line++) {
+      rhythm.push(complete(diffuse, editor, at(line), automatic));   // each supersedes the one before
+      await sleep(GAP_MS);
+    }
+    await Promise.all(rhythm);
+    /** Whether the request at `line`, the next in the rhythm, had begun its fill half a gap later; it must fill in the end. */
+    const beganWithinHalfAGap = async (line: number) => {
+      const before = diffuse.lastFill();
+      let settled = false;
+      const request = complete(diffuse, editor, at(line), automatic).finally(() => {
+        settled = true;
+      });
+      await sleep(GAP_MS / 2);
+      const began = settled || diffuse.activity().kind === 'filling';
+      await request;
+      assert.notEqual(diffuse.lastFill(), before, `no fill for line ${line}`);
+      return began;
+    };
+    assert.equal(await beganWithinHalfAGap(RHYTHM), true, 'automatic: the fill waited longer than a forward pass');
+    await configure({ trigger: 'idle' });
+    try {
+      assert.equal(await beganWithinHalfAGap(RHYTHM + 1), false, 'idle: the fill began before the typing rhythm\'s pause (capped at a forward pass)');
+    } finally {
+      await configure({ trigger: 'automatic' });
+    }
+  });
+
   it('extends the selected IntelliSense item', async () => {
     const editor = await openEditor('x = pri\n');
     const range = new vscode.Range(0, 4, 0, 7);
