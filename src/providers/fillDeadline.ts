@@ -43,11 +43,12 @@ export class FillDeadline {
   constructor(private readonly ms: number, private readonly now: () => number = () => performance.now()) {}
 
   /**
-   * The fill's deadline: automatic ghost text runs under `automaticMs` (undefined: no limit); a
-   * fill the user asked for (an explicit trigger, "Diffuse fill") waits for every step.
+   * The deadline of an automatic ghost-text fill under `diffuse.autoFillDeadlineMs`, `ms`
+   * (undefined: no limit). A fill the user asked for (an explicit trigger, "Diffuse fill") gets
+   * none: it runs every step.
    */
-  static forFill(automatic: boolean, automaticMs: number | undefined, now?: () => number): FillDeadline | undefined {
-    return automatic && automaticMs !== undefined ? new FillDeadline(automaticMs, now) : undefined;
+  static forAutomaticFill(ms: number | undefined, now?: () => number): FillDeadline | undefined {
+    return ms === undefined ? undefined : new FillDeadline(ms, now);
   }
 
   /** Where it cut the fill short; undefined while (or when) the fill ran every step. */

@@ -13,10 +13,10 @@ import { insideMergeConflict } from './mergeConflict';
 import type { Notices } from './notices';
 import { RequestTimeline, timelineLine, type RequestOutcome } from './requestTimeline';
 import type { Settings } from './settings';
-import { isEnabledFor } from './settingsModel';
+import { isEnabledFor, type ResourceSettings } from './settingsModel';
 import { anchorAt, typedInto, type ShownSuggestion } from './shownSuggestion';
 import { SilenceLog } from './silenceLog';
-import { answersTyping, debounceCap, DEPRECATED_TRIGGER, fillsAhead } from './triggerModes';
+import { answersTyping, debounceCap, DEPRECATED_TRIGGER, fillsAhead, type TriggerMode } from './triggerModes';
 import { aheadKey, TypingWatch } from './typingAhead';
 
 /** Candidates to cycle through on explicit invoke: the best fills of the hole lengths tried, one batch. */
@@ -122,7 +122,9 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     const uri = document.uri.toString();
     const oneEmptyCursor = selections.length === 1 && selections[0].isEmpty;
     const byKeyboard = kind === vscode.TextEditorSelectionChangeKind.Keyboard;
-    if (!this.typing.typed({ uri, version: document.version, byKeyboard, oneEmptyCursor }) || !this.fillsAheadIn(document)) return;
+    if (!this.typing.typed({ uri, version: document.version, byKeyboard, oneEmptyCursor })) return;
+    const settings = this.settings.for(document);
+    if (!this.fillsAheadIn(document, settings)) return;
     const text = document.getText();
     // VS Code's request will be silent (provide)
     if (isBlank(text) || inConflict(document, selections[0].active)) return;
@@ -131,7 +133,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     if (typedInto(this.shown, { uri, text, offset: target.hole.start })) return;
     const timeline = new RequestTimeline();
     const request = this.latest.begin();   // nothing but the next request ends it
-    const filled = this.debouncedFill(document, target, request, timeline, 'ahead');
+    const filled = this.debouncedFill(document, target, request, timeline, 'ahead', settings.trigger);
     const ahead = { key: aheadKey(uri, document.version, target.hole.start), request, timeline, filled, joined: false };
     this.ahead = ahead;
     filled.then(
@@ -152,8 +154,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
    * Whether a keystroke in `document` begins its fill ahead of VS Code: its trigger fills ahead
    * (triggerModes.ts), and VS Code will ask this provider for ghost text there.
    */
-  private fillsAheadIn(document: vscode.TextDocument): boolean {
-    const settings = this.settings.for(document);
+  private fillsAheadIn(document: vscode.TextDocument, settings: ResourceSettings): boolean {
     return fillsAhead(settings.trigger) && isEnabledFor(settings, document.languageId) && this.filler.hasModel &&
       vscode.workspace.getConfiguration('editor', document).get<boolean>('inlineSuggest.enabled', true);
   }
@@ -223,7 +224,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       // the fill is this request's now: VS Code's cancellation (Escape, the cursor moved on) stops it
       ahead.request.follow(token);
     }
-    const fill = ahead ?? this.ownFill(document, target, timeline, token, invoked);
+    const fill = ahead ?? this.ownFill(document, target, timeline, token, invoked, settings.trigger);
     let outcome: RequestOutcome = 'failed';
     try {
       const result = (await fill.filled)?.result;
@@ -244,32 +245,35 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   }
 
   /** The request's own fill (it supersedes one begun ahead). */
-  private ownFill(document: vscode.TextDocument, target: Target, timeline: RequestTimeline, token: vscode.CancellationToken, invoked: boolean): FillUnderWay {
+  private ownFill(
+    document: vscode.TextDocument, target: Target, timeline: RequestTimeline, token: vscode.CancellationToken, invoked: boolean, trigger: TriggerMode,
+  ): FillUnderWay {
     const request = this.latest.begin(token);
-    return { request, timeline, filled: this.debouncedFill(document, target, request, timeline, invoked ? 'invoked' : 'automatic') };
+    return { request, timeline, filled: this.debouncedFill(document, target, request, timeline, invoked ? 'invoked' : 'automatic', trigger) };
   }
 
   /**
    * The fill after the debounce (none for an explicit trigger; a fill begun ahead counts its wait
-   * from the keystroke, TYPING_BOUNDS; `diffuse.trigger` caps it, triggerModes.ts); undefined when
-   * superseded first.
+   * from the keystroke, TYPING_BOUNDS; `trigger`, the document's `diffuse.trigger`, caps it,
+   * triggerModes.ts); undefined when superseded first.
    */
   private async debouncedFill(
     document: vscode.TextDocument,
     target: Target,
     request: Request,
     timeline: RequestTimeline,
-    trigger: 'invoked' | 'automatic' | 'ahead',
+    origin: 'invoked' | 'automatic' | 'ahead',
+    trigger: TriggerMode,
   ): Promise<Filled | undefined> {
-    const invoked = trigger === 'invoked';
-    const debounce = trigger === 'ahead' ? this.typingDebounce : this.debounce;
+    const invoked = origin === 'invoked';
+    const debounce = origin === 'ahead' ? this.typingDebounce : this.debounce;
     if (!invoked) {
-      const cap = debounceCap(this.settings.for(document).trigger, this.filler.passMs);
+      const cap = debounceCap(trigger, this.filler.passMs);
       if (!(await request.wait(debounce.next(cap)))) return undefined;
     }
     timeline.fillStarted();
     // Automatic ghost text is worth showing only in time (fillDeadline.ts); one the user asked for runs every step.
-    const deadline = FillDeadline.forFill(!invoked, this.settings.current.autoFillDeadlineMs);
+    const deadline = invoked ? undefined : FillDeadline.forAutomaticFill(this.settings.current.autoFillDeadlineMs);
     const result = await this.filler.fill(
       { text: target.text, holes: [target.hole], indentation: indentStyle(document), languageId: document.languageId },
       {
@@ -281,7 +285,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
         // lines only where the rest of the line is empty or a block opens (docs/extension.md,
         // "Shape"); "Diffuse fill" takes the model's line breaks there.
         inlineBreaks: false,
-        ahead: trigger === 'ahead',
+        ahead: origin === 'ahead',
         deadline,
       },
     );

@@ -51,7 +51,7 @@ async function slowFill(deadlineFor: (now: () => number) => FillDeadline | undef
 
 /** The deadline the editor gives an automatic fill under `diffuse.autoFillDeadlineMs` set to `raw`. */
 const automaticUnder = (raw: unknown) => (now: () => number) =>
-  FillDeadline.forFill(true, normalizeWindowSettings((key) => (key === 'autoFillDeadlineMs' ? raw : undefined)).autoFillDeadlineMs, now);
+  FillDeadline.forAutomaticFill(normalizeWindowSettings((key) => (key === 'autoFillDeadlineMs' ? raw : undefined)).autoFillDeadlineMs, now);
 
 describe('providers: the deadline of an automatic fill', () => {
   it('stops an automatic fill at the first step past its deadline, and the fill still comes back whole', async () => {
@@ -66,13 +66,6 @@ describe('providers: the deadline of an automatic fill', () => {
     assert.equal(trace.steps, 3);
     assert.equal(trace.tokens.filter((t) => !t.pad).map((t) => t.text).join(''), 'foo(1)');
     assert.ok(trace.tokens.every((t) => t.step >= 1 && t.step <= 3));
-  });
-
-  it('lets a fill the user asked for run every step, however slow', async () => {
-    const { result, deadline, calls } = await slowFill((now) => FillDeadline.forFill(false, 500, now));
-    assert.equal(deadline, undefined);
-    assert.equal(calls, FULL_RUN_CALLS);
-    assert.equal(result.candidates[0].fills[0].text, 'foo(1)');
   });
 
   it('sets no limit at 0', async () => {
