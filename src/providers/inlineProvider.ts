@@ -16,7 +16,7 @@ import type { Settings } from './settings';
 import { isEnabledFor, type ResourceSettings } from './settingsModel';
 import { anchorAt, typedInto, type ShownSuggestion } from './shownSuggestion';
 import { SilenceLog } from './silenceLog';
-import { answersTyping, debounceCap, DEPRECATED_TRIGGER, fillsAhead, type TriggerMode } from './triggerModes';
+import { answersTyping, debounceCap, DeprecatedTriggerLog, fillsAhead, type TriggerMode } from './triggerModes';
 import { aheadKey, TypingWatch } from './typingAhead';
 
 /** Candidates to cycle through on explicit invoke: the best fills of the hole lengths tried, one batch. */
@@ -83,8 +83,8 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
   private shown: ShownSuggestion | undefined;
   /** The fill begun at the last keystroke, for the request VS Code makes for it (`aheadKey`); dropped once cut short. */
   private ahead: (FillUnderWay & { readonly key: string; joined: boolean }) | undefined;
-  /** Whether the log has said that `diffuse.trigger` `selection` works as `manual` (said again once the trigger changes). */
-  private deprecatedTriggerTold = false;
+  /** Says once that `diffuse.trigger` `selection` works as `manual` (triggerModes.ts). */
+  private readonly deprecatedTrigger: DeprecatedTriggerLog;
 
   /** `logLevelChanges`: the log channel's level changes (silence reasons are said again after one). */
   constructor(
@@ -97,12 +97,13 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
     super();
     this.log = taggedLogger(logger, 'inline');
     this.silences = this._register(new SilenceLog(this.log, logLevelChanges));
+    this.deprecatedTrigger = new DeprecatedTriggerLog(this.log);
     // A shown suggestion was sampled with the old settings; new ones deserve a new fill (and may
     // silence it for other reasons).
     this._register(settings.onDidChange((keys) => {
       this.shown = undefined;
       this.silences.forgetAll();
-      if (keys.includes('trigger')) this.deprecatedTriggerTold = false;
+      if (keys.includes('trigger')) this.deprecatedTrigger.forget();
     }));
     this._register(vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0 && e.reason === undefined) this.typing.edit(e.document.uri.toString(), e.document.version);
@@ -188,7 +189,7 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       if (invoked) this.notices.say(vscode.l10n.t('suggestions are off for {0} (diffuse.enable)', document.languageId));
       return this.silent(document, `disabled for ${document.languageId}`);
     }
-    if (settings.trigger === DEPRECATED_TRIGGER) this.tellDeprecatedTrigger();
+    this.deprecatedTrigger.heard(settings.trigger);
     if (!answersTyping(settings.trigger) && !invoked) return this.silent(document, `trigger is ${settings.trigger}`);
     // VS Code 1.139 shows an item over a selection only where its text begins with the selected
     // text, and Tab accepts ghost text only while nothing is selected (`!editorHasSelection`): in
@@ -338,14 +339,6 @@ export class InlineProvider extends Disposable implements vscode.InlineCompletio
       this.notices.say(vscode.l10n.t('nothing to suggest here ({0})', candidates[0]?.fills[0].reason ?? 'empty fill'));
     }
     return gated.kept.map((candidate) => new vscode.InlineCompletionItem(target.lead + candidate.fills[0].text, target.range));
-  }
-
-  /** Says once (until `diffuse.trigger` changes) that its value `selection` works as `manual`. */
-  private tellDeprecatedTrigger(): void {
-    if (this.deprecatedTriggerTold) return;
-    this.deprecatedTriggerTold = true;
-    this.log.info('diffuse.trigger "selection" is deprecated and works as "manual" (explicit triggers only): ' +
-      'ghost text cannot replace a selection in VS Code; "Diffuse fill" replaces one');
   }
 
   private silent(document: vscode.TextDocument, reason: string): undefined {

@@ -1,3 +1,5 @@
+import type { Logger } from '../core/logger';
+
 /**
  * `diffuse.trigger`'s values: when ghost text is asked for, and what automatic ghost text spends
  * on typing still under way. Pure.
@@ -25,6 +27,30 @@ export type TriggerMode = (typeof TRIGGER_MODES)[number];
  * it answers explicit triggers alone, as `manual` does.
  */
 export const DEPRECATED_TRIGGER = 'selection' satisfies TriggerMode;
+
+/**
+ * Says once, at info level, that `DEPRECATED_TRIGGER` works as `manual`, while it is in effect:
+ * requests come at each keystroke, and the line would repeat with each. Said again once the
+ * trigger changed (`forget`), should it be back.
+ */
+export class DeprecatedTriggerLog {
+  private told = false;
+
+  constructor(private readonly log: Logger) {}
+
+  /** A request under `trigger`. */
+  heard(trigger: TriggerMode): void {
+    if (trigger !== DEPRECATED_TRIGGER || this.told) return;
+    this.told = true;
+    this.log.info('diffuse.trigger "selection" is deprecated and works as "manual" (explicit triggers only): ' +
+      'ghost text cannot replace a selection in VS Code; "Diffuse fill" replaces one');
+  }
+
+  /** `diffuse.trigger` changed. */
+  forget(): void {
+    this.told = false;
+  }
+}
 
 /** Whether an automatic request (typing) may get ghost text: not under `manual`, nor the deprecated `selection`. */
 export function answersTyping(trigger: TriggerMode): boolean {

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { nullLogger, type Logger } from '../../src/core/logger';
 import { AdaptiveDebounce, DEBOUNCE_BOUNDS, TYPING_BOUNDS } from '../../src/providers/adaptiveDebounce';
-import { answersTyping, debounceCap, fillsAhead, type TriggerMode } from '../../src/providers/triggerModes';
+import { answersTyping, debounceCap, DeprecatedTriggerLog, fillsAhead, type TriggerMode } from '../../src/providers/triggerModes';
+import { linesLogger } from './helpers/linesLogger';
 
 /**
  * The keys whose fill begins under `trigger` as the typist presses `keys` (ms), the model's
@@ -42,5 +44,32 @@ describe('providers: what diffuse.trigger spends on typing under way', () => {
       assert.deepEqual([answersTyping(trigger), fillsAhead(trigger)], [false, false], trigger);
     }
     assert.deepEqual([answersTyping('automatic'), answersTyping('idle')], [true, true]);
+  });
+
+  /** A logger that keeps the lines said at info level, and no other. */
+  const infoLines = (lines: string[]): Logger => ({ ...nullLogger, info: (message) => void lines.push(message) });
+
+  it('selection: the log says once that it is deprecated and works as manual, again once the trigger changed and is back', () => {
+    const lines: string[] = [];
+    const deprecated = new DeprecatedTriggerLog(infoLines(lines));
+    const said = /^diffuse\.trigger "selection" is deprecated and works as "manual" \(explicit triggers only\)/;
+    for (let request = 0; request < 5; request++) deprecated.heard('selection');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], said);
+    deprecated.forget();   // to manual, say
+    deprecated.heard('manual');
+    assert.equal(lines.length, 1, 'said under another trigger');
+    deprecated.forget();   // and back
+    deprecated.heard('selection');
+    deprecated.heard('selection');
+    assert.equal(lines.length, 2);
+    assert.match(lines[1], said);
+  });
+
+  it('says nothing of the triggers that are not deprecated', () => {
+    const lines: string[] = [];
+    const deprecated = new DeprecatedTriggerLog(linesLogger(lines));   // every level
+    for (const trigger of ['automatic', 'idle', 'manual'] as const) deprecated.heard(trigger);
+    assert.deepEqual(lines, []);
   });
 });
