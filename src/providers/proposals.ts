@@ -46,10 +46,13 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * A fill as one line of decoration text (an injected decoration cannot break lines): line breaks
- * as `⏎`, tabs as spaces, long text cut with `…` between whole visible characters (a cut inside an
- * emoji would show half of it, or U+FFFD inside a surrogate pair).
+ * as `⏎`, tabs as four spaces, spaces as no-break spaces, long text cut with `…` between whole
+ * visible characters (a cut inside an emoji would show half of it, or U+FFFD inside a surrogate
+ * pair). The editor lays decoration text out as HTML (`white-space: nowrap`), which drops the
+ * spaces a line begins with and merges runs of them: an inserted line showed without its
+ * indentation. No-break spaces keep every one, as in the editor's own lines.
  */
 export function previewText(text: string): string {
-  const one = Array.from(graphemes.segment(text.replace(/\r?\n/g, '⏎').replace(/\t/g, '    ')), (g) => g.segment);
+  const one = Array.from(graphemes.segment(text.replace(/\r?\n/g, '⏎').replace(/\t/g, '    ').replace(/ /g, '\u00a0')), (g) => g.segment);
   return one.length > PREVIEW_CHARS ? one.slice(0, PREVIEW_CHARS - 1).join('') + '…' : one.join('');
 }

@@ -1,7 +1,7 @@
 // The UI tests run by test/ui/run.js, in order, on one workbench session (playwright-core Page in
 // ctx.page). Each test acts as a user does (keyboard, mouse) and checks what the DOM shows.
 /* eslint-disable @typescript-eslint/no-require-imports -- plain Node CommonJS, run without a build */
-/* global require, module */
+/* global require, module, getComputedStyle */
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -117,6 +117,24 @@ async function openDenoiseView(page) {
 
 /** The "Diffuse fill" preview's CodeLens with `text`. */
 const lens = (page, text) => page.locator('.editor-group-container.active .codelens-decoration a', { hasText: text });
+
+/**
+ * The text of each insertion the "Diffuse fill" preview shows: the content of its decoration, the
+ * `::after` of a `ced-<type>-4` span. `collapsed`: the editor dropped or merged some of its spaces
+ * (the same text laid out with `white-space: pre` is wider).
+ */
+async function previewInsertions(page) {
+  return page.$$eval('.editor-group-container.active .monaco-editor .view-lines [class*="ced-"]', (spans) => spans
+    .filter((span) => /\bced-\S+-4\b/.test(span.className))
+    .map((span) => {
+      const text = JSON.parse(getComputedStyle(span, '::after').content);
+      const shown = span.getBoundingClientRect().width;
+      span.style.whiteSpace = 'pre';
+      const laidOut = span.getBoundingClientRect().width;
+      span.style.whiteSpace = '';
+      return { text, collapsed: laidOut > shown + 0.5 };
+    }));
+}
 
 // ---- tests -----------------------------------------------------------------------------------
 
@@ -433,6 +451,7 @@ const tests = [
       // replaces them, and one undo restores them.
       await runCommand(page, 'Diffuse: Diffuse fill');
       await lens(page, 'Accept Diffuse fill').first().waitFor({ state: 'visible', timeout: 30000 });
+      const insertions = await waitFor(() => previewInsertions(page).then((i) => i.length ? i : undefined), { timeout: 10000, what: 'the preview of the inserted lines' });
       await nextFrames(page);
       await ctx.shot('multiline-fill-preview');
       await page.keyboard.press('Alt+Enter');
@@ -442,6 +461,13 @@ const tests = [
       }, { timeout: 10000, what: 'Alt+Enter to replace the lines' });
       // the lines around the selection stay as they were
       if (accepted[0] !== before[0] || !accepted.slice(1).includes(before[4])) throw new Error(`the fill went beyond the selection: ${JSON.stringify(accepted)}`);
+      // The preview showed the lines accepted, their indentation included, with nothing collapsed.
+      const shown = insertions.map((i) => i.text).join('').replace(/⏎/g, '\n').replace(/\u00a0/g, ' ');
+      const written = accepted.slice(1, accepted.lastIndexOf(before[4])).join('\n') + '\n';
+      if (shown.endsWith('…') ? !written.startsWith(shown.slice(0, -1)) : shown !== written) {
+        throw new Error(`the preview showed ${JSON.stringify(shown)}, Alt+Enter wrote ${JSON.stringify(written)}`);
+      }
+      if (insertions.some((i) => i.collapsed)) throw new Error(`the editor collapsed the spaces of the preview ${JSON.stringify(shown)}`);
       ctx.log(`accepted: ${JSON.stringify(accepted.slice(1, -2))}`);
       await page.keyboard.press('Control+Z');
       await waitFor(async () => (await editorLines(page)).join('\n') === before.join('\n'), { timeout: 10000, what: 'one undo to restore the lines' });

@@ -43,11 +43,17 @@ describe('providers: the proposals of a "Diffuse fill" preview', () => {
   });
 
   it('renders a fill as one line of decoration text', () => {
-    assert.equal(previewText('if x:\n\treturn 1'), 'if x:⏎    return 1');
+    assert.equal(previewText('if x:\n\treturn 1'), 'if\u00a0x:⏎\u00a0\u00a0\u00a0\u00a0return\u00a01');
     assert.equal(previewText('a\r\nb'), 'a⏎b');
     const long = previewText('x'.repeat(500));
     assert.equal(long.length, 120);
     assert.ok(long.endsWith('…'));
+  });
+  it('keeps an inserted line\'s indentation and runs of spaces, which the editor collapses in decoration text', () => {
+    const nbsp = (n: number) => '\u00a0'.repeat(n);
+    assert.equal(previewText('    return x\n'), `${nbsp(4)}return${nbsp(1)}x⏎`);
+    assert.equal(previewText('\n        y = 1  # one'), `⏎${nbsp(8)}y${nbsp(1)}=${nbsp(1)}1${nbsp(2)}#${nbsp(1)}one`);
+    assert.ok(!previewText(' a  b \t').includes(' '), 'an ordinary space left');
   });
   it('cuts a long preview between whole characters, never inside an emoji', () => {
     const cut = previewText('x'.repeat(118) + '😀'.repeat(10));
