@@ -4,6 +4,7 @@
 /* global require, module, setTimeout, requestAnimationFrame */
 'use strict';
 const fs = require('fs');
+const path = require('path');
 
 const EXT_ID = 'diffuse-dev.diffuse';
 
@@ -24,6 +25,16 @@ async function waitFor(fn, { timeout = 20000, interval = 200, what = 'condition'
     if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await sleep(interval);
   }
+}
+
+/**
+ * Waits for the model folder `model` to be loaded, as the status item says: until then a fill finds
+ * no model and shows nothing (the item names the model while it loads too, as `loading <name>`).
+ */
+async function modelLoaded(page, model) {
+  const name = path.basename(model);
+  await waitFor(async () => { const t = await statusItem(page).innerText(); return t.includes(name) && !/loading/.test(t); },
+    { timeout: 60000, what: `the status item to show ${name} loaded` });
 }
 
 // settings.json is JSON with comments and trailing commas.
@@ -89,4 +100,4 @@ async function runCommand(page, label) {
   await page.keyboard.press('Enter');
 }
 
-module.exports = { EXT_ID, GHOST_SELECTOR, statusItem, nextFrames, waitFor, readSettings, updateSettings, editorLines, quickOpen, focusEditor, selectEvery, runCommand };
+module.exports = { EXT_ID, GHOST_SELECTOR, statusItem, nextFrames, waitFor, modelLoaded, readSettings, updateSettings, editorLines, quickOpen, focusEditor, selectEvery, runCommand };

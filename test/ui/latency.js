@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { GHOST_SELECTOR, focusEditor, runCommand, statusItem, waitFor } = require('./helpers.js');
+const { GHOST_SELECTOR, focusEditor, modelLoaded, runCommand, waitFor } = require('./helpers.js');
 
 const LATENCY_FILE = 'latency.py';
 const LATENCY_TEXT = [
@@ -208,9 +208,7 @@ const test = {
   async fn(ctx) {
     const { page, logFiles } = ctx;
     // The model loaded (run alone, this test would otherwise time the load).
-    const model = path.basename(ctx.model);
-    await waitFor(async () => { const t = await statusItem(page).innerText(); return t.includes(model) && !/loading/.test(t); },
-      { timeout: 60000, what: `the status item to show ${model} loaded` });
+    await modelLoaded(page, ctx.model);
     await focusEditor(page, LATENCY_FILE);
     await installRecorders(page);
     const samples = [];
