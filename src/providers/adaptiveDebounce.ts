@@ -1,3 +1,5 @@
+import { upperMedian } from '../core/median';
+
 /** The debounce of a request VS Code makes (the class's comment says why each). */
 export const DEBOUNCE_BOUNDS = { first: 120, max: 400, window: 20, idleGap: 1500, hostDelay: 50 };
 
@@ -55,13 +57,13 @@ export class AdaptiveDebounce {
 
   /**
    * The whole wait after the last keystroke: 1.5 × the median gap (so at least 75 ms) up to `max`;
-   * `first` before any gap. The median (the upper one of an even count, as the pass time's in
-   * sharedDenoiser.ts), not the mean: a hesitation under `idleGap` still counts as a gap, and a few
-   * of them among twenty steady keys dragged the mean, and the wait with it, often up to `max`.
+   * `first` before any gap. The (upper) median, not the mean: a hesitation under `idleGap` still
+   * counts as a gap, and a few of them among twenty steady keys dragged the mean, and the wait with
+   * it, often up to `max`.
    */
   private sinceKeystroke(): number {
-    if (this.gaps.length === 0) return this.bounds.first;
-    const sorted = [...this.gaps].sort((a, b) => a - b);
-    return Math.round(Math.min(this.bounds.max, 1.5 * sorted[Math.floor(sorted.length / 2)]));
+    const gap = upperMedian(this.gaps);
+    if (gap === undefined) return this.bounds.first;
+    return Math.round(Math.min(this.bounds.max, 1.5 * gap));
   }
 }

@@ -1,3 +1,4 @@
+import { upperMedian } from '../core/median';
 import { SerialQueue } from '../core/serialQueue';
 import type { DenoiseRequest, Denoiser } from '../sampler/types';
 
@@ -40,11 +41,9 @@ export class SharedDenoiser implements Denoiser {
     return this.model.contextCache;
   }
 
-  /** The median time of the last passes (ms), once there was one. */
+  /** The (upper) median time of the last passes (ms), once there was one. */
   get typicalPassMs(): number | undefined {
-    if (this.recent.length === 0) return undefined;
-    const sorted = [...this.recent].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
+    return upperMedian(this.recent);
   }
 
   /** Tells `listener` the time of every pass made with `signal`. */
