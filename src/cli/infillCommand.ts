@@ -4,11 +4,12 @@ import type { LoadedModel } from '../model';
 import type { InfillArgs } from './args';
 import { loadSyntaxChecker } from '../syntax/treeSitterChecker';
 import { JsonlWriter, readLines } from './jsonl';
-import { formatRecord, isBadLine, parseTask, taskRequest } from './tasks';
+import { formatRecord, isBadLine, parseTask, taskPlace, taskRequest } from './tasks';
 
 /**
  * `diffuse infill`: one output record per task line, in input order. A line that cannot be
- * parsed or filled becomes an error record and the batch goes on.
+ * parsed or filled becomes an error record and the batch goes on; stderr says which line it was
+ * (a record without a usable task_id cannot, and counting records to find it is no way to debug).
  */
 export async function runInfill(args: InfillArgs, model: LoadedModel, logger: Logger): Promise<void> {
   const syntax = args.language === undefined ? undefined : await loadSyntaxChecker();
@@ -18,8 +19,10 @@ export async function runInfill(args: InfillArgs, model: LoadedModel, logger: Lo
   let failed = 0;
   for await (const line of readLines(args.input)) {
     const task = parseTask(line.text);
+    const place = `${args.input ?? 'stdin'}, ${taskPlace(line.number, task)}`;
     if (isBadLine(task)) {
       failed++;
+      logger.warn(`[cli] ${place}: ${task.error}`);
       await output.write(formatRecord(task, { error: task.error }));
       continue;
     }
@@ -31,6 +34,7 @@ export async function runInfill(args: InfillArgs, model: LoadedModel, logger: Lo
       filled++;
     } catch (error) {
       failed++;
+      logger.warn(`[cli] ${place}: ${(error as Error).message}`);
       await output.write(formatRecord(task, { error: (error as Error).message }));
     }
   }

@@ -11,7 +11,7 @@ export const USAGE = `Usage:
 infill reads one JSON task per line, {"task_id", "prefix" (or "prompt"), "suffix" (optional),
 "max_tokens" (optional)}, from --input or stdin, and writes one line per task, in order, to
 --output or stdout: {"task_id", "completion", "tokens", "nfe", "ms"}, or {"task_id", "error"} for
-a line it cannot fill. Blank lines are skipped. Logs go to stderr.
+a line it cannot fill (stderr names its line number). Blank lines are skipped. Logs go to stderr.
 
 bench fills every task --runs times (after one warm-up fill) with an empty cache and prints the
 latency distribution, network calls (NFE) per filled token, tokens/s and the model's load time.

@@ -62,6 +62,10 @@ describe('diffuse CLI', function () {
     assert.match(records[3].error, /task_id/);
     assert.match(records[5].error, /max_tokens must be a positive integer/);
     assert.match(records[6].error, /suffix must be a string/);
+    // stderr names each bad line (blank lines counted), the file first
+    const warned = stderr.split('\n').filter((l) => l.includes(`${input}, line `));
+    assert.deepEqual(warned.map((l) => /line (\d+)/.exec(l)![1]), ['2', '3', '4', '7', '8']);
+    assert.match(warned[1], /line 3, task_id "no-prefix": prefix \(or prompt\) must be a string/);
   });
 
   it('reads stdin and writes --output', () => {
