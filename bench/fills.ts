@@ -30,6 +30,7 @@ export const SAMPLER_FLAGS = {
   strategy: `unmasking strategy (default ${DEFAULT_INFILL_OPTIONS.strategy})`,
   threshold: `confidence threshold, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.threshold ?? 'off'})`,
   'pad-penalty': `padPenalty of the sampler, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.padPenalty ?? 'off'})`,
+  'prune-after': `steps after which only the best length row runs on, or off (default the engine's, ${DEFAULT_INFILL_OPTIONS.pruneAfter ?? 'off'})`,
   'after-keystroke': "on or N: fill each task after untimed fills of its document N, ..., 1 keystrokes earlier (on: 1), the first refreshing and each later one carrying the context of the one before (cacheCarry), as a typist's fills do; default off: every fill is its document's first",
 };
 
@@ -71,6 +72,7 @@ export function optionsFor(kind: string, flags: Flags, overrides: Partial<Infill
     strategy: (flags.strategy ?? DEFAULT_INFILL_OPTIONS.strategy) as Strategy,
     threshold,
     padPenalty: optionalNumber(flags['pad-penalty'], DEFAULT_INFILL_OPTIONS.padPenalty),
+    pruneAfter: optionalNumber(flags['prune-after'], DEFAULT_INFILL_OPTIONS.pruneAfter),
     contextTokens: flags['context-tokens'] === undefined ? DEFAULT_INFILL_OPTIONS.contextTokens : Number(flags['context-tokens']),
     // each task is its document's first fill (the engine's default) unless asked: two tasks cut
     // from one file must not carry each other's context
