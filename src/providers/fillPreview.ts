@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import { Disposable } from './disposable';
 import type { Notices } from './notices';
-import { previewText, type Proposal } from './proposals';
+import { expandTabs, previewText, type Proposal } from './proposals';
 
 /** Context key: the active editor shows a fill preview (enables the Accept / Reject keys). */
 const PREVIEW_CONTEXT = 'diffuse.fillPreview';
@@ -127,10 +127,13 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
       const hover = (p: Proposal) => hoverFor(p, document.languageId);
       const at = (offset: number) => document.positionAt(offset);
       editor.setDecorations(this.removed, own.filter((p) => p.end > p.start).map((p) => ({ range: new vscode.Range(at(p.start), at(p.end)), hoverMessage: hover(p) })));
+      // the preview's tabs reach the editor's tab stops, counted from where it is drawn
+      const tabSize = typeof editor.options.tabSize === 'number' ? editor.options.tabSize : 4;
+      const columnAt = (end: vscode.Position) => expandTabs(document.lineAt(end.line).text.slice(0, end.character), tabSize).length;
       const insertion = (p: Proposal): vscode.DecorationOptions => ({
         range: new vscode.Range(at(p.end), at(p.end)),
         hoverMessage: hover(p),
-        renderOptions: { after: { contentText: previewText(p.text) } },
+        renderOptions: { after: { contentText: previewText(p.text, tabSize, columnAt(at(p.end))) } },
       });
       editor.setDecorations(this.inserted, own.filter((p) => !p.lowConfidence).map(insertion));
       editor.setDecorations(this.insertedLow, own.filter((p) => p.lowConfidence).map(insertion));

@@ -46,13 +46,30 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * A fill as one line of decoration text (an injected decoration cannot break lines): line breaks
- * as `⏎`, tabs as four spaces, spaces as no-break spaces, long text cut with `…` between whole
- * visible characters (a cut inside an emoji would show half of it, or U+FFFD inside a surrogate
- * pair). The editor lays decoration text out as HTML (`white-space: nowrap`), which drops the
- * spaces a line begins with and merges runs of them: an inserted line showed without its
+ * as `⏎`, tabs as spaces to the editor's next tab stop (`tabSize`; the fill's first line begins at
+ * visual column `column`, each later one at 0), spaces as no-break spaces, long text cut with `…`
+ * between whole visible characters (a cut inside an emoji would show half of it, or U+FFFD inside
+ * a surrogate pair). The editor lays decoration text out as HTML (`white-space: nowrap`), which
+ * drops the spaces a line begins with and merges runs of them: an inserted line showed without its
  * indentation. No-break spaces keep every one, as in the editor's own lines.
  */
-export function previewText(text: string): string {
-  const one = Array.from(graphemes.segment(text.replace(/\r?\n/g, '⏎').replace(/\t/g, '    ').replace(/ /g, '\u00a0')), (g) => g.segment);
+export function previewText(text: string, tabSize = 4, column = 0): string {
+  const lines = text.split(/\r?\n/).map((line, i) => expandTabs(line, tabSize, i === 0 ? column : 0));
+  const one = Array.from(graphemes.segment(lines.join('⏎').replace(/ /g, '\u00a0')), (g) => g.segment);
   return one.length > PREVIEW_CHARS ? one.slice(0, PREVIEW_CHARS - 1).join('') + '…' : one.join('');
+}
+
+/**
+ * `line` with each tab as the spaces to the next multiple of `tabSize`, the line beginning at visual
+ * column `column`; columns count UTF-16 units, as the editor's own tab stops roughly do.
+ */
+export function expandTabs(line: string, tabSize: number, column = 0): string {
+  let out = '';
+  let at = column;
+  for (const ch of line) {
+    const piece = ch === '\t' ? ' '.repeat(tabSize - (at % tabSize)) : ch;
+    out += piece;
+    at += piece.length;
+  }
+  return out;
 }

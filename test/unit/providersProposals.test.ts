@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { HoleFill } from '../../src/infill';
 import { gateByConfidence } from '../../src/providers/confidenceGate';
-import { previewText, proposalsFor } from '../../src/providers/proposals';
+import { expandTabs, previewText, proposalsFor } from '../../src/providers/proposals';
 
 const fill = (text: string, confidence: number, reason?: string): HoleFill => ({ text, tokens: text.length, confidence, score: Math.log(confidence), reason });
 
@@ -54,6 +54,13 @@ describe('providers: the proposals of a "Diffuse fill" preview', () => {
     assert.equal(previewText('    return x\n'), `${nbsp(4)}return${nbsp(1)}x⏎`);
     assert.equal(previewText('\n        y = 1  # one'), `⏎${nbsp(8)}y${nbsp(1)}=${nbsp(1)}1${nbsp(2)}#${nbsp(1)}one`);
     assert.ok(!previewText(' a  b \t').includes(' '), 'an ordinary space left');
+  });
+  it('expands a preview\'s tabs to the editor\'s tab stops, its first line from the column it is drawn at', () => {
+    const nbsp = (n: number) => '\u00a0'.repeat(n);
+    assert.equal(previewText('\tx', 8), `${nbsp(8)}x`);
+    assert.equal(previewText('ab\tc', 4, 1), `ab${nbsp(1)}c`, 'column 1 + "ab" reaches 3: one space to 4');
+    assert.equal(previewText('a\n\tb', 2, 5), `a⏎${nbsp(2)}b`, 'a later line begins at column 0');
+    assert.equal(expandTabs('\t\t', 3, 2), ' '.repeat(4));
   });
   it('cuts a long preview between whole characters, never inside an emoji', () => {
     const cut = previewText('x'.repeat(118) + '😀'.repeat(10));
