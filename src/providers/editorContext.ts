@@ -6,8 +6,12 @@ export function indentStyle(document: vscode.TextDocument): IndentStyle {
   const options = vscode.window.visibleTextEditors.find((e) => e.document === document)?.options;
   const config = vscode.workspace.getConfiguration('editor', document);
   const insertSpaces = typeof options?.insertSpaces === 'boolean' ? options.insertSpaces : config.get<boolean>('insertSpaces', true);
-  const tabSize = typeof options?.tabSize === 'number' ? options.tabSize : config.get<number>('tabSize', 4);
-  return { insertSpaces, tabSize };
+  return { insertSpaces, tabSize: tabSizeOf(document, options) };
+}
+
+/** The tab size of an editor of `document` with `options`: theirs, else the `editor.tabSize` setting (an option may read 'auto'). */
+export function tabSizeOf(document: vscode.TextDocument, options: vscode.TextEditorOptions | undefined): number {
+  return typeof options?.tabSize === 'number' ? options.tabSize : vscode.workspace.getConfiguration('editor', document).get<number>('tabSize', 4);
 }
 
 /** The line of a hole at `position` as the denoising view names it: 1-based (VS Code's are 0-based). */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
 import { Disposable } from './disposable';
+import { tabSizeOf } from './editorContext';
 import type { Notices } from './notices';
 import { expandTabs, previewText, type Proposal } from './proposals';
 
@@ -128,7 +129,7 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
       const at = (offset: number) => document.positionAt(offset);
       editor.setDecorations(this.removed, own.filter((p) => p.end > p.start).map((p) => ({ range: new vscode.Range(at(p.start), at(p.end)), hoverMessage: hover(p) })));
       // the preview's tabs reach the editor's tab stops, counted from where it is drawn
-      const tabSize = typeof editor.options.tabSize === 'number' ? editor.options.tabSize : 4;
+      const tabSize = tabSizeOf(document, editor.options);
       const columnAt = (end: vscode.Position) => expandTabs(document.lineAt(end.line).text.slice(0, end.character), tabSize).length;
       const insertion = (p: Proposal): vscode.DecorationOptions => ({
         range: new vscode.Range(at(p.end), at(p.end)),
