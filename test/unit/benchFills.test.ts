@@ -28,6 +28,12 @@ describe('bench fill options: what the latency benchmarks measure', () => {
     assert.equal(optionsFor('single_line', { 'steps-fraction': '0.5' }).steps, 16);
     assert.equal(optionsFor('multi_line', { 'steps-fraction': '0.125' }).steps, 12);
   });
+
+  it('take --prune-after N, or off for no pruning', () => {
+    assert.equal(optionsFor('single_line', { 'prune-after': '2' }).pruneAfter, 2);
+    assert.equal(optionsFor('single_line', { 'prune-after': 'off' }).pruneAfter, undefined);
+    assert.notEqual(DEFAULT_INFILL_OPTIONS.pruneAfter, undefined, 'off would read as the default');
+  });
 });
 
 describe('keystrokeEarlier: the document a typist had before the last keys', () => {
