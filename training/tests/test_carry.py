@@ -90,6 +90,12 @@ def test_the_graph_to_continue_goes_first_in_a_call_of_its_own(tmp_path, capsys)
     (out / "models" / "diffuse-small" / "model.onnx").write_bytes(b"m")
     main([f"--src={src}", "--extra=", f"--out={out}", "--tree_bytes=1", f"--init={graph}"])
     assert "move models/diffuse-small/model.onnx out of the tree before the calls" in capsys.readouterr().err
+    # moved out and linked back, it travels as the link: nothing to move
+    moved = tmp_path / "model.onnx.out"
+    os.replace(out / "models" / "diffuse-small" / "model.onnx", moved)
+    (out / "models" / "diffuse-small" / "model.onnx").symlink_to(moved)
+    main([f"--src={src}", "--extra=", f"--out={out}", "--tree_bytes=1", f"--init={graph}"])
+    assert capsys.readouterr().err == "", "a model already a link was to be moved out"
 
 
 def test_the_wheels_go_with_the_graph_to_continue_and_no_parts_make_no_call_of_their_own(tmp_path, capsys):
