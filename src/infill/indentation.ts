@@ -33,9 +33,14 @@ export function normalizeIndentation(text: string, style: IndentStyle, firstLine
   return firstLineToo ? rest.replace(/^[ \t]+/, respell) : rest;
 }
 
-/** The width of leading whitespace in columns, a tab reaching the next multiple of `tabSize`. */
+/** The width of leading whitespace in columns, a tab reaching the next tab stop. */
 function indentColumns(indent: string, tabSize: number): number {
-  return [...indent].reduce((width, c) => (c === '\t' ? width + tabSize - (width % tabSize) : width + 1), 0);
+  return [...indent].reduce((width, c) => (c === '\t' ? nextTabStop(width, tabSize) : width + 1), 0);
+}
+
+/** Where a tab at `column` reaches: the next multiple of `tabSize`, as editors lay tabs out. */
+export function nextTabStop(column: number, tabSize: number): number {
+  return column + tabSize - (column % tabSize);
 }
 
 /**

@@ -57,6 +57,10 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
       if (document === this.pending?.document) this.clear();
     }));
     this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.draw()));
+    // a new tab size moves the preview's tab stops
+    this._register(vscode.window.onDidChangeTextEditorOptions((e) => {
+      if (e.textEditor.document === this.pending?.document) this.draw();
+    }));
     this._register(vscode.window.onDidChangeActiveTextEditor(() => this.updateContext()));
     this._register({ dispose: () => void vscode.commands.executeCommand('setContext', PREVIEW_CONTEXT, false) });
   }

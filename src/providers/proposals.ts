@@ -1,4 +1,4 @@
-import type { Hole, HoleFill } from '../infill';
+import { nextTabStop, type Hole, type HoleFill } from '../infill';
 import { gateByConfidence } from './confidenceGate';
 
 /** One change a "Diffuse fill" preview offers: replace `[start, end)` (UTF-16 offsets) by `text`. */
@@ -67,7 +67,7 @@ export function expandTabs(line: string, tabSize: number, column = 0): string {
   let out = '';
   let at = column;
   for (const ch of line) {
-    const piece = ch === '\t' ? ' '.repeat(tabSize - (at % tabSize)) : ch;
+    const piece = ch === '\t' ? ' '.repeat(nextTabStop(at, tabSize) - at) : ch;
     out += piece;
     at += piece.length;
   }
