@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { GHOST_SELECTOR, focusEditor, modelLoaded, runCommand, waitFor } = require('./helpers.js');
+const { GHOST_SELECTOR, focusEditor, modelLoaded, readSettings, runCommand, waitFor } = require('./helpers.js');
 
 const LATENCY_FILE = 'latency.py';
 const LATENCY_TEXT = [
@@ -155,12 +155,14 @@ function breakdown(sample, records) {
   const answered = records.filter((r) => (r.outcome === 'shown' || r.outcome === 'reused') &&
     r.at >= sample.key - 1 && r.at + r.total <= sample.ghost + 1);
   const r = answered[answered.length - 1];
-  if (!r) return { total: sample.ghost - sample.key, request: 'none (VS Code kept a shown suggestion)', text: sample.text, kind: sample.kind };
+  if (!r) return { burst: sample.burst, total: sample.ghost - sample.key, request: 'none (VS Code kept a shown suggestion)', text: sample.text, kind: sample.kind };
   return {
+    burst: sample.burst,
     total: sample.ghost - sample.key,
     text: sample.text,
     kind: sample.kind,
     request: r.cached ? 'cached' : r.outcome,
+    cutShort: r.cutShort,
     superseded: superseded.length,
     beforeAsking: r.at - sample.key,
     debounce: r.debounce,
@@ -173,6 +175,20 @@ function breakdown(sample, records) {
   };
 }
 
+/**
+ * The fills begun since `since` (their debounce over), how many were cancelled (superseded by a
+ * later key, or VS Code cancelled the request) and how many `diffuse.autoFillDeadlineMs` cut short
+ * (their timelines' `cutShort`).
+ */
+function fillCounts(records, since) {
+  const begun = records.filter((r) => r.at >= since && r.fill > 0);
+  return {
+    begun: begun.length,
+    cancelled: begun.filter((r) => r.outcome === 'cancelled').length,
+    cutShort: begun.filter((r) => r.cutShort).length,
+  };
+}
+
 const STAGES = ['total', 'beforeAsking', 'debounce', 'queued', 'passes', 'engine', 'provider', 'showing'];
 const STAGE_NAMES = {
   total: 'keystroke → ghost text', beforeAsking: 'before the request began (the hop; VS Code\'s 50 ms debounce unless the fill began ahead)', debounce: 'adaptive debounce',
@@ -180,18 +196,21 @@ const STAGE_NAMES = {
   provider: 'provider besides the fill', showing: 'VS Code showing the answer',
 };
 
-/** Markdown tables of p50/p95 per stage, and the editor overhead (total minus forward passes): all samples, then each kind when there are several. */
-function summarize(rows, model) {
+/**
+ * Markdown tables of p50/p95 per stage, and the editor overhead (total minus forward passes): all
+ * samples, then each kind when there are several. `setup` names the model and the time limit.
+ */
+function summarize(rows, setup) {
   const kinds = [...new Set(rows.map((r) => r.kind))];
-  const each = kinds.length > 1 ? kinds.map((kind) => table(rows.filter((r) => r.kind === kind), model, `, ${kind}`)) : [];
-  return [table(rows, model, ''), ...each].join('\n\n');
+  const each = kinds.length > 1 ? kinds.map((kind) => table(rows.filter((r) => r.kind === kind), setup, `, ${kind}`)) : [];
+  return [table(rows, setup, ''), ...each].join('\n\n');
 }
 
-function table(rows, model, which) {
+function table(rows, setup, which) {
   const fills = rows.filter((r) => r.passes !== undefined);
   const line = (name, values) => `| ${name} | ${Math.round(percentile(values, 50))} | ${Math.round(percentile(values, 95))} |`;
   return [
-    `Keystroke → ghost text${which}, ${rows.length} samples (${fills.length} answered by a fill), model ${model}:`,
+    `Keystroke → ghost text${which}, ${rows.length} samples (${fills.length} answered by a fill, ${fills.filter((r) => r.cutShort).length} of them cut short), ${setup}:`,
     '',
     '| stage (ms) | p50 | p95 |',
     '|---|---|---|',
@@ -207,8 +226,10 @@ const test = {
   timeoutMs: (TYPED.length + 2 * SAMPLES.length) * (TYPING_ON ? 3 : 1) * SAMPLE_TIMEOUT_MS + 30000,
   async fn(ctx) {
     const { page, logFiles } = ctx;
+    const deadlineMs = readSettings(ctx.workspaceSettingsFile)['diffuse.autoFillDeadlineMs'];
     // The model loaded (run alone, this test would otherwise time the load).
     await modelLoaded(page, ctx.model);
+    const since = Date.now(); // the extension's epoch clock is this machine's
     await focusEditor(page, LATENCY_FILE);
     await installRecorders(page);
     const samples = [];
@@ -251,7 +272,7 @@ const test = {
         ctx.log(`sample ${i}: no suggestion (${outcome.none})`);
         return;
       }
-      samples.push({ burstStart, key, ghost: outcome.ghost, text: outcome.text, kind });
+      samples.push({ burst: i, burstStart, key, ghost: outcome.ghost, text: outcome.text, kind });
     };
     // The log is written asynchronously: wait until every sample's answer is in it.
     const split = () => waitFor(() => {
@@ -273,9 +294,11 @@ const test = {
     if (samples.length < bursts / 2) throw new Error(`only ${samples.length} of ${bursts} samples showed ghost text (${empty} had nothing to show)`);
     if (!answeredByAFill(rows)) throw new Error('no sample could be matched to a timeline in the extension log (is it at debug level?)');
     rows.forEach((r, i) => ctx.log(`sample ${i}: ${JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])))}`));
-    const table = summarize(rows, ctx.model);
-    ctx.log(`\n${table}\n(${empty} sample(s) had nothing to show)`);
-    fs.writeFileSync(path.join(ctx.artifacts, 'latency.json'), JSON.stringify({ model: ctx.model, samples: rows, empty }, null, 2) + '\n');
+    const table = summarize(rows, `model ${ctx.model}, diffuse.autoFillDeadlineMs ${deadlineMs}`);
+    const fills = fillCounts(timelines(logFiles), since);
+    ctx.log(`\n${table}\n\nghost text shown after ${samples.length} of ${bursts} bursts (${empty} had nothing to show); ` +
+      `fills begun ${fills.begun}: ${fills.cancelled} cancelled, ${fills.cutShort} cut short by the time limit`);
+    fs.writeFileSync(path.join(ctx.artifacts, 'latency.json'), JSON.stringify({ model: ctx.model, deadlineMs, fills, samples: rows, empty }, null, 2) + '\n');
     await page.keyboard.press('Escape');
     await runCommand(page, 'File: Revert File');
   },

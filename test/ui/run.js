@@ -10,6 +10,7 @@
 //   UI_MODEL            diffuse.model for the run (default: the fixture test/fixtures/tiny-model)
 //   UI_THREADS          diffuse.threads for the run (default: unset, half the cores)
 //   UI_TRIGGER          diffuse.trigger for the run (default: automatic)
+//   UI_DEADLINE_MS      diffuse.autoFillDeadlineMs for the run (default: 0, no limit; the shipped default is 500)
 //   UI_GREP             run only the tests whose name matches this regular expression
 //   UI_TEST_TIMEOUT_MS  limit per test (default 60000)
 //   UPDATE_DOCS_IMAGES=1  copy the README screenshots into docs/images/
@@ -37,6 +38,13 @@ function withTimeout(promise, ms, what) {
   ]);
 }
 
+/** UI_DEADLINE_MS as `diffuse.autoFillDeadlineMs`: 0 (no limit, reproducible latencies) unless set. */
+function deadlineMs() {
+  const ms = Number(process.env.UI_DEADLINE_MS ?? 0);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`UI_DEADLINE_MS must be a whole number of ms, got "${process.env.UI_DEADLINE_MS}"`);
+  return ms;
+}
+
 async function main() {
   const t0 = Date.now();
   const tools = vsc.findTools();
@@ -50,7 +58,8 @@ async function main() {
   const run = vsc.createRun('ui');
   const workspace = path.join(run.dir, 'workspace');
   const model = path.resolve(process.env.UI_MODEL || path.join(REPO, 'test', 'fixtures', 'tiny-model'));
-  vsc.writeJson(path.join(workspace, '.vscode', 'settings.json'), { ...vsc.QUIET_SETTINGS, ...workspaceSettings(model, Number(process.env.UI_THREADS) || undefined, process.env.UI_TRIGGER || undefined) });
+  const runSettings = { threads: Number(process.env.UI_THREADS) || undefined, trigger: process.env.UI_TRIGGER || undefined, deadlineMs: deadlineMs() };
+  vsc.writeJson(path.join(workspace, '.vscode', 'settings.json'), { ...vsc.QUIET_SETTINGS, ...workspaceSettings(model, runSettings) });
   for (const [file, text] of Object.entries(SAMPLES)) fs.writeFileSync(path.join(workspace, file), text);
   const userSettings = vsc.userSettingsFile(run);
   vsc.writeJson(userSettings, vsc.QUIET_SETTINGS);
