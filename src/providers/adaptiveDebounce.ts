@@ -56,10 +56,11 @@ export class AdaptiveDebounce {
   }
 
   /**
-   * The whole wait after the last keystroke: 1.5 × the median gap (so at least 75 ms) up to `max`;
-   * `first` before any gap. The (upper) median, not the mean: a hesitation under `idleGap` still
-   * counts as a gap, and a few of them among twenty steady keys dragged the mean, and the wait with
-   * it, often up to `max`.
+   * The whole wait after the last keystroke: 1.5 × the median gap up to `max` (at least 1.5 ×
+   * `hostDelay`, the shortest gap counted: 75 ms for a request, no floor for a fill begun at the
+   * keystroke); `first` before any gap. The (upper) median, not the mean: a hesitation under
+   * `idleGap` still counts as a gap, and a few of them among twenty steady keys dragged the mean,
+   * and the wait with it, often up to `max`.
    */
   private sinceKeystroke(): number {
     const gap = upperMedian(this.gaps);
