@@ -25,7 +25,7 @@ export interface IndentStyle {
 export function normalizeIndentation(text: string, style: IndentStyle, firstLineToo = false): string {
   const unit = Math.max(1, style.tabSize);
   const respell = (indent: string): string => {
-    const modelColumns = indentColumns(indent, style.levelColumns === undefined ? unit : MODEL_LEVEL);
+    const modelColumns = columnAfter(indent, style.levelColumns === undefined ? unit : MODEL_LEVEL);
     const columns = style.levelColumns === undefined ? modelColumns : Math.round((modelColumns * style.levelColumns) / MODEL_LEVEL);
     return style.insertSpaces ? ' '.repeat(columns) : '\t'.repeat(Math.floor(columns / unit)) + ' '.repeat(columns % unit);
   };
@@ -33,9 +33,21 @@ export function normalizeIndentation(text: string, style: IndentStyle, firstLine
   return firstLineToo ? rest.replace(/^[ \t]+/, respell) : rest;
 }
 
-/** The width of leading whitespace in columns, a tab reaching the next tab stop. */
-function indentColumns(indent: string, tabSize: number): number {
-  return [...indent].reduce((width, c) => (c === '\t' ? nextTabStop(width, tabSize) : width + 1), 0);
+/** A tab's char code. */
+const TAB = 9;
+
+/**
+ * The visual column after `text` drawn from `column` at tab size `tabSize`: a tab reaches the next
+ * tab stop, anything else takes one column per UTF-16 unit. That is how VS Code's line renderer
+ * places a line's tab stops (it counts char codes): a character outside the BMP, a surrogate pair
+ * (an emoji, 𝑥), takes two columns, as an emoji is drawn about two cells wide; a combining accent
+ * one. (The renderer also counts a full-width character of the BMP, CJK, as two; this does not.)
+ * The one writer of that rule: an indentation's width, and where a fill preview's tabs reach.
+ */
+export function columnAfter(text: string, tabSize: number, column = 0): number {
+  let at = column;
+  for (let i = 0; i < text.length; i++) at = text.charCodeAt(i) === TAB ? nextTabStop(at, tabSize) : at + 1;
+  return at;
 }
 
 /** Where a tab at `column` reaches: the next multiple of `tabSize`, as editors lay tabs out. */
@@ -106,7 +118,7 @@ function mostlyTabs(text: string): boolean {
 /** `request` with every line's indentation in spaces, `levelColumns` (if any) shown as four. */
 function respaced(request: InfillRequest, levelColumns: number | undefined, tabbed: boolean): InfillRequest {
   const { text } = request;
-  const lines = [...text.matchAll(LINE_INDENT)].map((m) => ({ start: m.index, indent: m[0], columns: indentColumns(m[0], MODEL_LEVEL) }));
+  const lines = [...text.matchAll(LINE_INDENT)].map((m) => ({ start: m.index, indent: m[0], columns: columnAfter(m[0], MODEL_LEVEL) }));
   const shownColumns = (columns: number) => (levelColumns === undefined ? columns : Math.round((columns / levelColumns) * MODEL_LEVEL));
   const changed = lines
     .map((line) => ({ ...line, shown: ' '.repeat(shownColumns(line.columns)) }))
@@ -124,7 +136,7 @@ function respaced(request: InfillRequest, levelColumns: number | undefined, tabb
     for (const { start, indent, shown } of changed) {
       if (start >= offset) break;
       if (offset < start + indent.length) {
-        return start + shift + shownColumns(indentColumns(indent.slice(0, offset - start), MODEL_LEVEL));
+        return start + shift + shownColumns(columnAfter(indent.slice(0, offset - start), MODEL_LEVEL));
       }
       shift += shown.length - indent.length;
     }
@@ -163,7 +175,7 @@ function documentLevel(text: string, holes: readonly Hole[]): number | undefined
   const widths: number[] = [];
   for (const { index: start, 0: indent } of text.matchAll(LINE_INDENT)) {
     if (indent === '' || !hasText(text, start + indent.length) || touched(start) || quoted(start)) continue;
-    widths.push(indentColumns(indent, MODEL_LEVEL));
+    widths.push(columnAfter(indent, MODEL_LEVEL));
   }
   if (widths.length === 0) return undefined;
   // a loop, not Math.min(...widths): spreading one argument a line overflows the stack past ~125k lines

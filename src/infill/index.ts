@@ -1,7 +1,7 @@
 export { InfillEngine } from './engine';
 export { DEFAULT_INFILL_OPTIONS, defaultSteps, TEMPERATURE_RANGE } from './defaults';
 export { holeShape, type HoleKind, type HoleShape } from './holeShape';
-export { nextTabStop, normalizeIndentation, requestForModel, type IndentStyle } from './indentation';
+export { columnAfter, nextTabStop, normalizeIndentation, requestForModel, type IndentStyle } from './indentation';
 export { postProcess } from './postprocess';
 export type { SyntaxChecker } from './syntax';
 export { TraceRecorder, type DenoiseTrace, type TraceToken } from './trace';

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
+import { columnAfter } from '../infill';
 import { Disposable } from './disposable';
 import { tabSizeOf } from './editorContext';
 import type { Notices } from './notices';
-import { expandTabs, previewText, type Proposal } from './proposals';
+import { previewText, type Proposal } from './proposals';
 
 /** Context key: the active editor shows a fill preview (enables the Accept / Reject keys). */
 const PREVIEW_CONTEXT = 'diffuse.fillPreview';
@@ -134,7 +135,7 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
       editor.setDecorations(this.removed, own.filter((p) => p.end > p.start).map((p) => ({ range: new vscode.Range(at(p.start), at(p.end)), hoverMessage: hover(p) })));
       // the preview's tabs reach the editor's tab stops, counted from where it is drawn
       const tabSize = tabSizeOf(document, editor.options);
-      const columnAt = (end: vscode.Position) => expandTabs(document.lineAt(end.line).text.slice(0, end.character), tabSize).length;
+      const columnAt = (end: vscode.Position) => columnAfter(document.lineAt(end.line).text.slice(0, end.character), tabSize);
       const insertion = (p: Proposal): vscode.DecorationOptions => ({
         range: new vscode.Range(at(p.end), at(p.end)),
         hoverMessage: hover(p),

@@ -1,4 +1,4 @@
-import { nextTabStop, type Hole, type HoleFill } from '../infill';
+import { columnAfter, type Hole, type HoleFill } from '../infill';
 import { gateByConfidence } from './confidenceGate';
 
 /** One change a "Diffuse fill" preview offers: replace `[start, end)` (UTF-16 offsets) by `text`. */
@@ -60,16 +60,17 @@ export function previewText(text: string, tabSize = 4, column = 0): string {
 }
 
 /**
- * `line` with each tab as the spaces to the next multiple of `tabSize`, the line beginning at visual
- * column `column`; columns count UTF-16 units, as the editor's own tab stops roughly do.
+ * `line` with each tab as the spaces to the next tab stop (`columnAfter`, VS Code's rule), the line
+ * beginning at visual column `column`.
  */
 export function expandTabs(line: string, tabSize: number, column = 0): string {
-  let out = '';
-  let at = column;
-  for (const ch of line) {
-    const piece = ch === '\t' ? ' '.repeat(nextTabStop(at, tabSize) - at) : ch;
-    out += piece;
-    at += piece.length;
+  const [first, ...rest] = line.split('\t');
+  let out = first;
+  let at = columnAfter(first, tabSize, column);
+  for (const piece of rest) {
+    const stop = columnAfter('\t', tabSize, at);
+    out += ' '.repeat(stop - at) + piece;
+    at = columnAfter(piece, tabSize, stop);
   }
   return out;
 }
