@@ -38,8 +38,8 @@ export interface DiffuseApi {
     readonly kind: string; readonly step?: number; readonly totalSteps?: number; readonly hole?: HolePlace;
     readonly lastMs?: number; readonly lastHoleMs?: readonly number[];
   };
-  /** The "Diffuse fill" preview awaiting Accept / Reject, if any. */
-  fillPreview(): { readonly uri: string; readonly proposals: readonly Proposal[] } | undefined;
+  /** The "Diffuse fill" preview awaiting Accept / Reject, if any, and each proposal's decoration text as last drawn in an editor of its document. */
+  fillPreview(): { readonly uri: string; readonly proposals: readonly Proposal[]; readonly drawn?: readonly string[] } | undefined;
   /** The last brief notice the status bar gave (why an explicit request showed nothing, …). */
   notice(): string | undefined;
   /** The status bar item's text, tooltip and click command. */

@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { taggedLogger, type Logger } from '../core/logger';
-import { columnAfter } from '../infill';
 import { Disposable } from './disposable';
 import { tabSizeOf } from './editorContext';
 import type { Notices } from './notices';
-import { previewText, type Proposal } from './proposals';
+import { previewTexts, type Proposal } from './proposals';
 
 /** Context key: the active editor shows a fill preview (enables the Accept / Reject keys). */
 const PREVIEW_CONTEXT = 'diffuse.fillPreview';
@@ -44,6 +43,8 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
     textDecoration: 'line-through',
   }));
   private pending: Pending | undefined;
+  /** Each proposal's decoration text as last drawn (undefined until an editor of the document shows it). */
+  private drawn: readonly string[] | undefined;
 
   constructor(private readonly notices: Notices, logger: Logger) {
     super();
@@ -66,9 +67,9 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
     this._register({ dispose: () => void vscode.commands.executeCommand('setContext', PREVIEW_CONTEXT, false) });
   }
 
-  /** The proposals on show and their document (for tests). */
-  get current(): { readonly uri: string; readonly proposals: readonly Proposal[] } | undefined {
-    return this.pending && { uri: this.pending.document.uri.toString(), proposals: this.pending.proposals };
+  /** The proposals on show, their document and their text as last drawn in an editor of it (for tests). */
+  get current(): { readonly uri: string; readonly proposals: readonly Proposal[]; readonly drawn?: readonly string[] } | undefined {
+    return this.pending && { uri: this.pending.document.uri.toString(), proposals: this.pending.proposals, drawn: this.drawn };
   }
 
   show(document: vscode.TextDocument, version: number, proposals: readonly Proposal[]): void {
@@ -127,6 +128,7 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
   }
 
   private draw(): void {
+    this.drawn = undefined;
     for (const editor of vscode.window.visibleTextEditors) {
       const own = this.pending && editor.document === this.pending.document ? this.pending.proposals : [];
       const document = editor.document;
@@ -134,15 +136,15 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
       const at = (offset: number) => document.positionAt(offset);
       editor.setDecorations(this.removed, own.filter((p) => p.end > p.start).map((p) => ({ range: new vscode.Range(at(p.start), at(p.end)), hoverMessage: hover(p) })));
       // the preview's tabs reach the editor's tab stops, counted from where it is drawn
-      const tabSize = tabSizeOf(document, editor.options);
-      const columnAt = (end: vscode.Position) => columnAfter(document.lineAt(end.line).text.slice(0, end.character), tabSize);
-      const insertion = (p: Proposal): vscode.DecorationOptions => ({
+      const texts = own.length > 0 ? previewTexts(document.getText(), own, tabSizeOf(document, editor.options)) : [];
+      if (own.length > 0) this.drawn = texts;
+      const insertions = (low: boolean): vscode.DecorationOptions[] => own.flatMap((p, i) => (p.lowConfidence !== low ? [] : [{
         range: new vscode.Range(at(p.end), at(p.end)),
         hoverMessage: hover(p),
-        renderOptions: { after: { contentText: previewText(p.text, tabSize, columnAt(at(p.end))) } },
-      });
-      editor.setDecorations(this.inserted, own.filter((p) => !p.lowConfidence).map(insertion));
-      editor.setDecorations(this.insertedLow, own.filter((p) => p.lowConfidence).map(insertion));
+        renderOptions: { after: { contentText: texts[i] } },
+      }]));
+      editor.setDecorations(this.inserted, insertions(false));
+      editor.setDecorations(this.insertedLow, insertions(true));
     }
     this._onDidChangeCodeLenses.fire();
     this.updateContext();

@@ -60,6 +60,31 @@ export function previewText(text: string, tabSize = 4, column = 0): string {
 }
 
 /**
+ * The decoration text of each proposal's preview (`previewText`, in the proposals' order), drawn at
+ * its end in a document of text `text` at tab size `tabSize`. A preview's first line begins at the
+ * column where it is drawn: after its line's text before it, and after the previews drawn before it
+ * on that line (decoration text goes between the document's characters, whose own tabs keep their
+ * widths: the editor lays its lines out without it). Pure.
+ */
+export function previewTexts(text: string, proposals: readonly Proposal[], tabSize: number): string[] {
+  const drawn: string[] = [];
+  let lineStart = -1;
+  let before = 0;   // columns of the previews drawn earlier on the line
+  const byEnd = proposals.map((_, i) => i).sort((a, b) => proposals[a].end - proposals[b].end || a - b);
+  for (const i of byEnd) {
+    const { end } = proposals[i];
+    const start = end === 0 ? 0 : text.lastIndexOf('\n', end - 1) + 1;
+    if (start !== lineStart) {
+      lineStart = start;
+      before = 0;
+    }
+    drawn[i] = previewText(proposals[i].text, tabSize, columnAfter(text.slice(start, end), tabSize) + before);
+    before += columnAfter(drawn[i], tabSize);   // no tab left in it: its UTF-16 units
+  }
+  return drawn;
+}
+
+/**
  * `line` with each tab as the spaces to the next tab stop (`columnAfter`, VS Code's rule), the line
  * beginning at visual column `column`.
  */

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DiffuseApi } from '../../../src/providers/api';
+import { previewTexts } from '../../../src/providers/proposals';
 import { automatic, complete, configure, fixtureModel, openEditor, useFixture, waitFor } from './helpers';
 
 // Three functions with an empty body line each: the three-empty-cursors case of issue 14, where the
@@ -127,6 +128,17 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     } finally {
       await configure({ maxHoleTokens: undefined });
     }
+  });
+
+  it('two cursors on one line: the preview draws its proposals as laid out at the editor\'s tab size', async () => {
+    const editor = await openEditor('def pair():\n\treturn (, )\n');
+    editor.options = { tabSize: 3, insertSpaces: false };
+    editor.selections = [new vscode.Selection(1, 9, 1, 9), new vscode.Selection(1, 11, 1, 11)];
+    assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
+    const shown = diffuse.fillPreview();
+    assert.ok(shown && shown.proposals.length > 0, 'no preview');
+    assert.deepEqual(shown.drawn, previewTexts(editor.document.getText(), shown.proposals, 3));
+    for (const text of shown.drawn ?? []) assert.ok(!/[\t ]/.test(text), `a tab or an ordinary space drawn: ${JSON.stringify(text)}`);
   });
 
   it('an edit of the document drops the preview; Accept then writes nothing', async () => {
