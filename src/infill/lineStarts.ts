@@ -59,6 +59,8 @@ export function ruleOutAtStarts(denoiser: Denoiser, starts: readonly number[], i
   return {
     spec: denoiser.spec,
     ...(denoiser.contextCache === undefined ? {} : { contextCache: denoiser.contextCache }),
+    // the answers are the model's own arrays, edited in place
+    ...(denoiser.recycle ? { recycle: (logits: Float32Array) => denoiser.recycle!(logits) } : {}),
     async denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array> {
       const logits = await denoiser.denoise(request, signal);
       request.positions.forEach((position, query) => {

@@ -51,6 +51,10 @@ export class SharedDenoiser implements Denoiser {
     this.listeners.set(signal, listener);
   }
 
+  recycle(logits: Float32Array): void {
+    this.model.recycle?.(logits);
+  }
+
   denoise(request: DenoiseRequest, signal?: AbortSignal): Promise<Float32Array> {
     const asked = this.now();
     return this.queue.enqueue(async () => {

@@ -138,4 +138,10 @@ export interface Denoiser {
    * call, or any call when the kept context is not this fill's, runs the full canvas.
    */
   readonly contextCache?: boolean;
+  /**
+   * Hands back an array `denoise` answered, which its caller reads no more: a later answer may be
+   * written into it instead of a fresh array (the ONNX denoiser's 1.5 MB a call, bench/README.md
+   * §70). A caller need not; a denoiser may ignore it.
+   */
+  recycle?(logits: Float32Array): void;
 }

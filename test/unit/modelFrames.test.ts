@@ -52,6 +52,22 @@ describe('worker frames', () => {
     assert.deepStrictEqual(Array.from(frame!.arrays[0]!), [1.5, -2]);
   });
 
+  it('FrameReader reads float arrays into those its allocator gives, whole or a view, and int arrays into fresh ones', () => {
+    const given = new Float32Array(64).fill(-1);
+    const asked: number[] = [];
+    const reader = new FrameReader((length) => {
+      asked.push(length);
+      return given.subarray(0, length);
+    });
+    const floats = Float32Array.from({ length: 40 }, (_, i) => i / 4);
+    const [frame] = split(Buffer.concat(encodeFrame({ id: 1 }, [floats, Int32Array.from([7, 8])])), () => 13).flatMap((chunk) => reader.push(chunk));
+    assert.deepStrictEqual(asked, [40]);
+    assert.strictEqual(frame!.arrays[0]!.buffer, given.buffer);
+    assert.deepStrictEqual(Array.from(frame!.arrays[0]!), Array.from(floats));
+    assert.strictEqual(given[40], -1, 'nothing past the view is written');
+    assert.deepStrictEqual(Array.from(frame!.arrays[1]!), [7, 8]);
+  });
+
   it('FrameReader rejects bytes that are not a frame before it allocates anything for them', () => {
     assert.throws(() => new FrameReader().push(Buffer.from('stray output of a native library\n')), /not a frame/);
     const [prefix] = encodeFrame({ id: 1 }, [new Float32Array(4)]);

@@ -43,12 +43,17 @@ export function encodeFrame(header: unknown, arrays: readonly WireArray[] = []):
   return [prefix, json, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))];
 }
 
+/** Where a frame's float arrays are read into: fresh ones, or arrays handed back (logitsPool.ts). */
+export type AllocateFloats = (length: number) => Float32Array;
+
 /** Reassembles frames from stream chunks of any size; `push` throws on bytes that are not a frame. */
 export class FrameReader {
   /** The start of the next frame (table and header) while it is incomplete. */
   private head: Buffer = EMPTY;
   /** The frame whose array bytes are arriving, once its head is read. */
   private body: FrameBody | undefined;
+
+  constructor(private readonly allocateFloats: AllocateFloats = (length) => new Float32Array(length)) {}
 
   /** The frames completed by `chunk`. */
   push(chunk: Buffer): Frame[] {
@@ -63,7 +68,7 @@ export class FrameReader {
           return frames;
         }
         this.head = EMPTY;
-        this.body = new FrameBody(read.header, read.sizes);
+        this.body = new FrameBody(read.header, read.sizes, this.allocateFloats);
         rest = head.subarray(read.end);
       }
       rest = this.body.fill(rest);
@@ -107,9 +112,13 @@ class FrameBody {
   constructor(
     readonly header: unknown,
     sizes: ReadonlyArray<{ kind: number; bytes: number }>,
+    allocateFloats: AllocateFloats,
   ) {
-    this.arrays = sizes.map(({ kind, bytes }) => new kinds[kind]!(bytes / kinds[kind]!.BYTES_PER_ELEMENT));
-    this.views = this.arrays.map((array) => new Uint8Array(array.buffer));
+    this.arrays = sizes.map(({ kind, bytes }) => {
+      const length = bytes / kinds[kind]!.BYTES_PER_ELEMENT;
+      return kinds[kind] === Float32Array ? allocateFloats(length) : new Int32Array(length);
+    });
+    this.views = this.arrays.map((array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
   }
 
   get complete(): boolean {

@@ -76,6 +76,11 @@ export class OnnxDenoiser implements Denoiser {
     return data;
   }
 
+  /** An answer's logits go back to the host, which reads later answers into them. */
+  recycle(logits: Float32Array): void {
+    this.host.recycle(logits);
+  }
+
   /**
    * The raw output, its shape unchecked: the load-time warm-up reads the graph's logits width from it.
    * A refresh of a batch whose rows share their context (the infill engine's rows of one canvas,
@@ -112,9 +117,12 @@ export class OnnxDenoiser implements Denoiser {
     const cached: DenoiseRequest = { ...request, cache: { ...request.cache!, refresh: false } };
     if (!this.meta.contextCache!.sharedPast) return this.run(cached, signal);
     const later = await this.run(laterRows(cached), signal);
-    const data = new Float32Array(first.data.length + later.data.length);
+    const data = this.host.floats(first.data.length + later.data.length);
     data.set(first.data);
     data.set(later.data, first.data.length);
+    // the two answers are read no more once joined
+    this.host.recycle(first.data);
+    this.host.recycle(later.data);
     return { data, dims: [request.batch, ...first.dims.slice(1)] };
   }
 

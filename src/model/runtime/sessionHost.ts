@@ -3,6 +3,7 @@ import { AbortedError, InferenceError, ModelLoadError } from '../../core/errors'
 import type { Logger } from '../../core/logger';
 import type { WireArray } from './frames';
 import { SerialQueue } from '../../core/serialQueue';
+import { LogitsPool } from './logitsPool';
 import { WorkerProcess, type Unnumbered, type WorkerReply } from './workerProcess';
 import type { OpenOptions, RunCache, RunOutput, SessionSignature, WireTensor, WorkerRequest } from './workerProtocol';
 
@@ -52,6 +53,8 @@ export class SessionHost {
   private retiredCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   private finalError: Error | undefined;
   private disposal: Promise<void> | undefined;
+  /** Arrays the answers' logits are read into, handed back by their readers (`recycle`). */
+  private readonly logits = new LogitsPool();
 
   constructor(private readonly options: SessionHostOptions) {}
 
@@ -86,6 +89,16 @@ export class SessionHost {
       const { value, arrays: [data] } = await this.send({ kind: 'run', feeds: headers, output, ...(cache ? { cache } : {}) }, arrays, modelPath);
       return { data: data as Float32Array, dims: (value as { dims: number[] }).dims };
     }, signal);
+  }
+
+  /** `length` floats to write into: a recycled array (stale contents) or a fresh one. */
+  floats(length: number): Float32Array {
+    return this.logits.take(length);
+  }
+
+  /** `array`, an answer's logits or one from `floats`, is read no more: a later answer may go into it. */
+  recycle(array: Float32Array): void {
+    this.logits.recycle(array);
   }
 
   /**
@@ -166,7 +179,7 @@ export class SessionHost {
 
   private spawn(): WorkerProcess {
     this.started++;
-    return new WorkerProcess(this.options.workerFile ?? defaultWorkerFile);
+    return new WorkerProcess(this.options.workerFile ?? defaultWorkerFile, (length) => this.logits.take(length));
   }
 
   /** The error a failed request reports; counts worker deaths and gives up after too many. */

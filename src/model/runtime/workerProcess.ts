@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { encodeFrame, FrameReader, type WireArray } from './frames';
+import { encodeFrame, FrameReader, type AllocateFloats, type WireArray } from './frames';
 import type { WorkerRequest, WorkerResponse, WorkerValue } from './workerProtocol';
 
 /** A request before the process numbers it (the conditional type applies Omit to each member of the union). */
@@ -28,7 +28,7 @@ let exitHookInstalled = false;
  */
 export class WorkerProcess {
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
-  private readonly reader = new FrameReader();
+  private readonly reader: FrameReader;
   private readonly pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private stderrTail = '';
@@ -36,7 +36,9 @@ export class WorkerProcess {
   private _cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   private readonly exited: Promise<void>;
 
-  constructor(workerFile: string) {
+  /** `allocateFloats`: where answers' float arrays are read into. */
+  constructor(workerFile: string, allocateFloats?: AllocateFloats) {
+    this.reader = new FrameReader(allocateFloats);
     // ELECTRON_RUN_AS_NODE: in the desktop editor, process.execPath is Electron, which runs as plain Node with it.
     this.child = spawn(process.execPath, [workerFile], {
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -110,7 +110,10 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
 
   const refresh = async (times: number[]): Promise<QueriedLogits> => {
     const cond = timeConditioned ? Float32Array.from(running, (row) => condValue(spec, times[row]!)) : undefined;
+    const previous = cached;
     cached = await denoiseQueried(denoiser, state, running, cond, signal, cacheRequest());
+    // only `cached` reads a call's logits, so the call before is done with
+    if (previous) denoiser.recycle?.(previous.logits);
     throwIfAborted(signal);
     cachedTimes = times;
     versionAtCall = state.version;
@@ -175,7 +178,11 @@ export async function sample(denoiser: Denoiser, canvas: Canvas, options: Sample
     const verdict = onStep?.(state.stepInfo(step, totalSteps, nfe));
     if (verdict === 'stop') await finishGreedily(ctx, state, running);
     if (state.pending > 0 && step === resolved.pruneAfter && running.length > 1) await prune(ctx, step);
-    if (state.pending === 0) return result(step);
+    if (state.pending === 0) {
+      // the last call's logits are read no more (a fill that throws leaves them to the collector)
+      denoiser.recycle?.(cached!.logits);
+      return result(step);
+    }
   }
   throw new Error(`sampler bug: positions left pending after the full budget of ${totalSteps} steps`);
 }

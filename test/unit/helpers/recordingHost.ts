@@ -17,5 +17,6 @@ export function recordingHost(model: InspectedModel): { host: SessionHost; calls
     const dims = [batch!, queries!, model.spec.vocabSize];
     return { data: new Float32Array(dims[0]! * dims[1]! * dims[2]!), dims };
   };
-  return { host: { run, workerNumber: 1 } as unknown as SessionHost, calls };
+  const floats = (length: number): Float32Array => new Float32Array(length);
+  return { host: { run, floats, recycle: () => undefined, workerNumber: 1 } as unknown as SessionHost, calls };
 }
