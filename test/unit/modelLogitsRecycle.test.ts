@@ -1,0 +1,77 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { loadModel, type LoadedModel } from '../../src/model';
+import type { SessionHost } from '../../src/model/runtime/sessionHost';
+import { sample, type Canvas, type Denoiser, type SampleOptions } from '../../src/sampler';
+
+/**
+ * The logits arrays handed back (`Denoiser.recycle`) on the real path: the worker's answers read
+ * into the session host's handed-back buffers (views of their start) and a refresh's two answers
+ * joined into one (OnnxDenoiser.withLaterRows, the shared-past graph). The sampler goldens hold the
+ * sampler to reading no array it handed back (fake denoisers); this holds the host to writing every
+ * float of an answer it reads into a used buffer: each array handed back is poisoned with NaN
+ * first, and the fills must be those of a run that hands nothing back.
+ */
+describe('logits arrays handed back to the model (tiny-model-kv-shared)', function () {
+  this.timeout(30000);
+  let model: LoadedModel;
+  before(async () => {
+    model = await loadModel(path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv-shared'), { executionProvider: 'cpu', threads: 1 });
+  });
+  after(async () => model.dispose());
+
+  /** Three rows of one canvas as the engine's length search lays them out: 8, 5 and 3 of 8 hole slots open, the rest padding. */
+  const canvas = (): Canvas => {
+    const { maskId, padId } = model.denoiser.spec;
+    const length = 40;
+    const rows = [8, 5, 3].map((open) =>
+      Array.from({ length }, (_, p) => (p < 20 || p >= 28 ? 2 + ((p * 37) % 1000) : p < 20 + open ? maskId : padId)));
+    return { tokens: Int32Array.from(rows.flat()), batch: rows.length, length };
+  };
+
+  for (const [name, extra] of [
+    ['a refresh every third call', { cacheRefresh: 3 }],
+    ['a refresh every other call, two rows kept at step 2', { cacheRefresh: 2, pruneAfter: 2, onPrune: () => [0, 2] }],
+  ] as const) {
+    it(`fills as without handing back, each handed-back array poisoned: ${name}`, async () => {
+      const options: SampleOptions = { steps: 8, strategy: 'confidence', temperature: 0, seed: 0, ...extra };
+      const real = model.denoiser;
+      const plain: Denoiser = { spec: real.spec, contextCache: real.contextCache, denoise: (r, s) => real.denoise(r, s) };
+      const expected = await sample(plain, canvas(), options);
+
+      const host = (real as unknown as { host: SessionHost }).host;
+      const floats = host.floats.bind(host);
+      let joined = 0;
+      host.floats = (length) => (joined++, floats(length));
+      const handedBack = new Set<ArrayBufferLike>();
+      let views = 0;
+      let reused = 0;
+      const recycling: Denoiser = {
+        spec: real.spec,
+        contextCache: real.contextCache,
+        denoise: async (r, s) => {
+          const logits = await real.denoise(r, s);
+          if (handedBack.has(logits.buffer)) reused++;
+          if (logits.byteLength < logits.buffer.byteLength) views++;
+          return logits;
+        },
+        recycle: (logits) => {
+          handedBack.add(logits.buffer);
+          logits.fill(NaN);
+          real.recycle!(logits);
+        },
+      };
+      try {
+        const result = await sample(recycling, canvas(), options);
+        assert.deepEqual(Array.from(result.tokens), Array.from(expected.tokens));
+        result.confidence.forEach((c, i) => assert.ok(Number.isNaN(c) ? Number.isNaN(expected.confidence[i]!) : Math.abs(c - expected.confidence[i]!) <= 1e-6, `confidence[${i}]: ${c} vs ${expected.confidence[i]}`));
+        assert.equal(result.nfe, expected.nfe);
+      } finally {
+        delete (host as { floats?: unknown }).floats;
+      }
+      assert.ok(joined > 0, 'no refresh joined its rows');
+      assert.ok(reused > 0, 'no answer went into a handed-back buffer');
+      assert.ok(views > 0, 'no answer was a view of a larger buffer');
+    });
+  }
+});
