@@ -39,4 +39,13 @@ describe('the pool of logits arrays', () => {
     assert.equal(pool.take(1).buffer, large.buffer, 'the 2-float buffer was dropped');
     assert.equal(pool.take(1).length, 1);
   });
+
+  it('keeps no buffer past its size limit: a large answer is handed back to the collector', () => {
+    const pool = new LogitsPool(4, 8);
+    const [kept, large] = [pool.take(8), pool.take(9)];
+    pool.recycle(kept);
+    pool.recycle(large);
+    assert.equal(pool.take(4).buffer, kept.buffer);
+    assert.notEqual(pool.take(9).buffer, large.buffer, 'the 9-float buffer was not kept');
+  });
 });
