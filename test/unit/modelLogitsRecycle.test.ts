@@ -75,3 +75,49 @@ describe('logits arrays handed back to the model (tiny-model-kv-shared)', functi
     });
   }
 });
+
+/**
+ * A graph that keeps a context per row (tiny-model-kv, no shared past): a refresh runs its first
+ * row's call for the context, then every row cached against it, and the first answer, read by
+ * nothing, goes back to the host's pool at once rather than to the collector.
+ */
+describe('logits arrays handed back to the model (tiny-model-kv, a context per row)', function () {
+  this.timeout(30000);
+  let model: LoadedModel;
+  before(async () => {
+    model = await loadModel(path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv'), { executionProvider: 'cpu', threads: 1 });
+  });
+  after(async () => model.dispose());
+
+  it("hands a refresh's unread first answer back to the pool", async () => {
+    const { maskId } = model.denoiser.spec;
+    const length = 32;
+    const row = Array.from({ length }, (_, p) => (p >= 12 && p < 20 ? maskId : 2 + ((p * 37) % 1000)));
+    const canvas: Canvas = { tokens: Int32Array.from([...row, ...row]), batch: 2, length };
+    const real = model.denoiser;
+    const host = (real as unknown as { host: SessionHost }).host;
+    const recycle = host.recycle.bind(host);
+    const seenBySampler = new Set<ArrayBufferLike>();
+    const unread: Float32Array[] = [];
+    host.recycle = (logits) => {
+      if (!seenBySampler.has(logits.buffer)) unread.push(logits);
+      recycle(logits);
+    };
+    const recycling: Denoiser = {
+      spec: real.spec,
+      contextCache: real.contextCache,
+      denoise: async (r, s) => {
+        const logits = await real.denoise(r, s);
+        seenBySampler.add(logits.buffer);
+        return logits;
+      },
+      recycle: (logits) => real.recycle!(logits),
+    };
+    try {
+      await sample(recycling, canvas, { steps: 4, strategy: 'confidence', temperature: 0, seed: 0, cacheRefresh: 2 });
+    } finally {
+      delete (host as { recycle?: unknown }).recycle;
+    }
+    assert.ok(unread.length > 0, "no refresh's first answer was handed back");
+  });
+});

@@ -20,8 +20,9 @@ export class LogitsPool {
 
   /**
    * At most `limit` buffers wait, the smallest dropped first (a larger one serves any call): a
-   * fill holds two answers at once, three while it joins a refresh's rows. A buffer of more than
-   * `maxFloats` floats is not kept.
+   * fill holds two answers at once, four while it joins a refresh's rows (the previous answer, the
+   * first row's, the later rows' and the joined one). A buffer of more than `maxFloats` floats is
+   * not kept.
    */
   constructor(
     private readonly limit = 4,

@@ -111,11 +111,14 @@ export class OnnxDenoiser implements Denoiser {
   /**
    * `first`, the first row's answer of a call that kept one context for every row, with the later
    * rows' answers cached against it (a graph without a shared past keeps a context per row: every
-   * row runs cached then, `first` unread).
+   * row runs cached then, `first` unread and handed back at once).
    */
   private async withLaterRows(first: RunOutput, request: DenoiseRequest, signal: AbortSignal | undefined): Promise<RunOutput> {
     const cached: DenoiseRequest = { ...request, cache: { ...request.cache!, refresh: false } };
-    if (!this.meta.contextCache!.sharedPast) return this.run(cached, signal);
+    if (!this.meta.contextCache!.sharedPast) {
+      this.host.recycle(first.data);
+      return this.run(cached, signal);
+    }
     const later = await this.run(laterRows(cached), signal);
     const data = this.host.floats(first.data.length + later.data.length);
     data.set(first.data);
