@@ -136,7 +136,8 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     editor.selections = [new vscode.Selection(1, 9, 1, 9), new vscode.Selection(1, 11, 1, 11)];
     assert.equal(await vscode.commands.executeCommand<boolean>('diffuse.fill'), true);
     const shown = diffuse.fillPreview();
-    assert.ok(shown && shown.proposals.length > 0, 'no preview');
+    assert.ok(shown, 'no preview');
+    assert.deepEqual(shown.proposals.map((p) => editor.document.positionAt(p.start).line), [1, 1], 'a proposal for each cursor on the line');
     assert.deepEqual(shown.drawn, previewTexts(editor.document.getText(), shown.proposals, 3));
     for (const text of shown.drawn ?? []) assert.ok(!/[\t ]/.test(text), `a tab or an ordinary space drawn: ${JSON.stringify(text)}`);
   });
