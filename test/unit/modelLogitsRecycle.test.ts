@@ -4,6 +4,16 @@ import { loadModel, type LoadedModel } from '../../src/model';
 import type { SessionHost } from '../../src/model/runtime/sessionHost';
 import { sample, type Canvas, type Denoiser, type SampleOptions } from '../../src/sampler';
 
+/** A test fixture model loaded on the CPU, one thread, for the enclosing suite (disposed after it). */
+function fixtureModel(name: string): () => LoadedModel {
+  let model: LoadedModel | undefined;
+  before(async () => {
+    model = await loadModel(path.resolve(__dirname, '../../../test/fixtures', name), { executionProvider: 'cpu', threads: 1 });
+  });
+  after(async () => model?.dispose());
+  return () => model!;
+}
+
 /**
  * The logits arrays handed back (`Denoiser.recycle`) on the real path: the worker's answers read
  * into the session host's handed-back buffers (views of their start) and a refresh's two answers
@@ -14,11 +24,9 @@ import { sample, type Canvas, type Denoiser, type SampleOptions } from '../../sr
  */
 describe('logits arrays handed back to the model (tiny-model-kv-shared)', function () {
   this.timeout(30000);
+  const loaded = fixtureModel('tiny-model-kv-shared');
   let model: LoadedModel;
-  before(async () => {
-    model = await loadModel(path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv-shared'), { executionProvider: 'cpu', threads: 1 });
-  });
-  after(async () => model.dispose());
+  beforeEach(() => (model = loaded()));
 
   /** Three rows of one canvas as the engine's length search lays them out: 8, 5 and 3 of 8 hole slots open, the rest padding. */
   const canvas = (): Canvas => {
@@ -83,13 +91,10 @@ describe('logits arrays handed back to the model (tiny-model-kv-shared)', functi
  */
 describe('logits arrays handed back to the model (tiny-model-kv, a context per row)', function () {
   this.timeout(30000);
-  let model: LoadedModel;
-  before(async () => {
-    model = await loadModel(path.resolve(__dirname, '../../../test/fixtures/tiny-model-kv'), { executionProvider: 'cpu', threads: 1 });
-  });
-  after(async () => model.dispose());
+  const loaded = fixtureModel('tiny-model-kv');
 
   it("hands a refresh's unread first answer back to the pool", async () => {
+    const model = loaded();
     const { maskId } = model.denoiser.spec;
     const length = 32;
     const row = Array.from({ length }, (_, p) => (p >= 12 && p < 20 ? maskId : 2 + ((p * 37) % 1000)));
