@@ -37,17 +37,30 @@ export function normalizeIndentation(text: string, style: IndentStyle, firstLine
 const TAB = 9;
 
 /**
- * The visual column after `text` drawn from `column` at tab size `tabSize`: a tab reaches the next
- * tab stop, anything else takes one column per UTF-16 unit. That is how VS Code's line renderer
- * places a line's tab stops (it counts char codes): a character outside the BMP, a surrogate pair
- * (an emoji, 𝑥), takes two columns, as an emoji is drawn about two cells wide; a combining accent
- * one. (The renderer also counts a full-width character of the BMP, CJK, as two; this does not.)
- * The one writer of that rule: an indentation's width, and where a fill preview's tabs reach.
+ * The visual column after `text` drawn from `column` at tab size `tabSize`, as VS Code's line
+ * renderer counts when it places a line's tab stops (it walks char codes): a tab reaches the next
+ * tab stop, a full-width character (`isFullWidth`: CJK, Hangul, full-width forms) takes two
+ * columns, any other UTF-16 unit one, so a character outside the BMP, a surrogate pair (an emoji,
+ * 𝑥), two as well, and a combining accent one. The one writer of that rule: an indentation's
+ * width, and where a fill preview's tabs reach.
  */
 export function columnAfter(text: string, tabSize: number, column = 0): number {
   let at = column;
-  for (let i = 0; i < text.length; i++) at = text.charCodeAt(i) === TAB ? nextTabStop(at, tabSize) : at + 1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    at = code === TAB ? nextTabStop(at, tabSize) : at + (isFullWidth(code) ? 2 : 1);
+  }
   return at;
+}
+
+/**
+ * Whether VS Code draws this UTF-16 unit two columns wide: the BMP's East Asian blocks from the
+ * CJK radicals to the Hangul syllables' end (U+2E80-U+D7AF), the CJK compatibility ideographs
+ * (U+F900-U+FAFF) and the full-width forms (U+FF01-U+FF5E, U+FFE0-U+FFE6): the ranges its
+ * renderer tests (VS Code 1.139), not Unicode's whole East Asian Width table.
+ */
+function isFullWidth(code: number): boolean {
+  return (code >= 0x2e80 && code <= 0xd7af) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xff01 && code <= 0xff5e) || (code >= 0xffe0 && code <= 0xffe6);
 }
 
 /** Where a tab at `column` reaches: the next multiple of `tabSize`, as editors lay tabs out. */

@@ -40,19 +40,39 @@ describe('infill: the column after a text (columnAfter)', () => {
     assert.equal(columnAfter('naïve Ωμέγα русский שלום مرحبا\t', 4), 32);
   });
 
-  it('holds on the non-ASCII prompts: a tab after each prompt\'s last line reaches the tab stop after its UTF-16 length', () => {
+  it('counts a full-width character two columns, as VS Code draws it: CJK, kana, Hangul, full-width forms', () => {
+    assert.equal(columnAfter('数据', 4), 4);
+    assert.equal(columnAfter('数据 = ', 4), 7);
+    assert.equal(columnAfter('数 =\t', 4), 8, 'four columns: the tab goes on to 8 (one column for 数 would stop at 4)');
+    assert.equal(columnAfter('かな한글', 8), 8);
+    assert.equal(columnAfter('Ａ１', 4), 4, 'full-width Latin letters and digits (U+FF21, U+FF11)');
+    assert.equal(columnAfter('ｱｲ', 4), 2, 'half-width katakana (U+FF71): one column each');
+    assert.equal(columnAfter('\u2e7f\u2e80', 4), 3, 'the range begins at the CJK radicals (U+2E80)');
+    assert.equal(columnAfter('\ud7af\ud7b0', 4), 3, 'and ends with the Hangul block (U+D7AF)');
+  });
+
+  it('holds on the non-ASCII prompts: a prompt\'s last line without East Asian script is as wide as its UTF-16 length, one with it wider', () => {
     const lines = prefixes().map((prefix) => prefix.slice(prefix.lastIndexOf('\n') + 1));
     assert.ok(lines.length >= 100, `${lines.length} prompts`);
+    const eastAsian = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
     let astral = 0;
+    let wide = 0;
     for (const line of lines) {
       assert.ok(!line.includes('\t'), JSON.stringify(line));
       for (const tabSize of [2, 4, 8]) {
-        assert.equal(columnAfter(line, tabSize), line.length, JSON.stringify(line));
-        assert.equal(columnAfter(`${line}\t`, tabSize), nextTabStop(line.length, tabSize), JSON.stringify(line));
+        const columns = columnAfter(line, tabSize);
+        assert.equal(columnAfter(`${line}\t`, tabSize), nextTabStop(columns, tabSize), JSON.stringify(line));
+        if (eastAsian.test(line)) {
+          assert.ok(columns > line.length, JSON.stringify(line));
+          wide++;
+          continue;
+        }
+        assert.equal(columns, line.length, JSON.stringify(line));
         if (nextTabStop([...line].length, tabSize) !== nextTabStop(line.length, tabSize)) astral++;
       }
     }
     assert.ok(astral > 0, 'no prompt where counting code points would move a tab stop');
+    assert.ok(wide > 0, 'no prompt with East Asian script');
   });
 
   it('is the width of an indentation that normalizeIndentation respells', () => {

@@ -112,7 +112,7 @@ describe('providers: the fill preview\'s text as drawn in a document (previewTex
     // "😀" before the first cursor; the first preview draws "👍" (two columns): the second begins at 2 + 1 + 2 + 1 = 6
     const doc = '😀a b';
     assert.deepEqual(previewTexts(doc, [at(3, '👍'), at(4, '\t')], 4), ['👍', nbsp(2)], 'code points would put the second at 4, a whole tab stop further');
-    assert.deepEqual(previewTexts('数据 = \n', [at(5, '\t')], 4), [nbsp(3)], 'CJK: one column a character (VS Code draws it two wide)');
+    assert.deepEqual(previewTexts('数据 = \n', [at(5, '\t')], 4), [nbsp(1)], 'CJK: two columns a character, as VS Code draws it (7 columns, the tab to 8)');
   });
 
   it('keeps the tab expansion of a later line from column 0, and no tab nor ordinary space anywhere', () => {
