@@ -55,7 +55,7 @@ export function columnAfter(text: string, tabSize: number, column = 0): number {
 
 /**
  * Whether VS Code draws this UTF-16 unit two columns wide: the BMP's East Asian blocks from the
- * CJK radicals to the Hangul syllables' end (U+2E80-U+D7AF), the CJK compatibility ideographs
+ * CJK radicals to the end of the Hangul ones (U+2E80-U+D7AF), the CJK compatibility ideographs
  * (U+F900-U+FAFF) and the full-width forms (U+FF01-U+FF5E, U+FFE0-U+FFE6): the ranges its
  * renderer tests (VS Code 1.139), not Unicode's whole East Asian Width table.
  */

@@ -1,4 +1,4 @@
-import { columnAfter, type Hole, type HoleFill } from '../infill';
+import { columnAfter, nextTabStop, type Hole, type HoleFill } from '../infill';
 import { gateByConfidence } from './confidenceGate';
 
 /** One change a "Diffuse fill" preview offers: replace `[start, end)` (UTF-16 offsets) by `text`. */
@@ -79,7 +79,7 @@ export function previewTexts(text: string, proposals: readonly Proposal[], tabSi
       before = 0;
     }
     drawn[i] = previewText(proposals[i].text, tabSize, columnAfter(text.slice(start, end), tabSize) + before);
-    before += columnAfter(drawn[i], tabSize);   // no tab left in it: its UTF-16 units
+    before += columnAfter(drawn[i], tabSize);   // no tab left in it
   }
   return drawn;
 }
@@ -93,7 +93,7 @@ export function expandTabs(line: string, tabSize: number, column = 0): string {
   let out = first;
   let at = columnAfter(first, tabSize, column);
   for (const piece of rest) {
-    const stop = columnAfter('\t', tabSize, at);
+    const stop = nextTabStop(at, tabSize);
     out += ' '.repeat(stop - at) + piece;
     at = columnAfter(piece, tabSize, stop);
   }
