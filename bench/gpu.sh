@@ -15,6 +15,7 @@
 #   $OUT/summary.md      the ratio table (node variant / PyTorch CUDA graph) and the parity check
 #   $OUT/gpu.log         stdout and stderr of every part
 #   $OUT/latency-webgpu.json, $OUT/latency-webgpu.md   end-to-end infill latency with WebGPU (if run)
+#   $OUT/mha-parity.json, $OUT/mha-parity.md   MultiHeadAttention on WebGPU against the CPU by row count (bench/mha_parity.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-bench}
@@ -113,6 +114,11 @@ profile() {
     --warmup 2 --profile "$WORK/profile" --out "$WORK/node-webgpu-profile.json"
 }
 
+# first of the node parts: whether the fused graph's attention keeps parity past 32 rows on this GPU
+mha_parity() {
+  python3 bench/mha_parity_models.py "$WORK/mha" && "$NODE" bench/mha_parity.mjs --graphs "$WORK/mha" --out "$OUT/mha-parity.json" > "$OUT/mha-parity.md"
+}
+
 latency() {
   compiled || return 1
   # shellcheck disable=SC2086  # LATENCY_ARGS: extra latency.js flags, e.g. "--steps-fraction 0.125"
@@ -121,8 +127,9 @@ latency() {
 }
 
 export LATENCY_LIMIT LATENCY_ARGS NODE OUT MODEL LENGTHS BATCHES QUERIES RUNS TASKS WORK LOG
-export -f prepare compiled fp16_model node_variant profile latency
+export -f prepare compiled fp16_model node_variant profile latency mha_parity
 [ -n "${SKIP_PREPARE:-}" ] || part prepare 120 prepare
+part mha-parity 90 mha_parity
 part torch 200 python3 bench/gpu_step_torch.py --model="$MODEL" --lengths="$LENGTHS" --batches="$BATCHES" \
   --queries="$QUERIES" --runs=200 --out="$WORK/torch.json"
 for v in $VARIANTS; do
