@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
 import { nullLogger } from '../../../src/core/logger';
 import { FillPreview } from '../../../src/providers/fillPreview';
 import { Notices } from '../../../src/providers/notices';
@@ -34,6 +35,68 @@ describe('Diffuse fill: the preview as drawn in the editor', () => {
     } finally {
       preview.dispose();
       notices.dispose();
+    }
+  });
+
+  it('places each preview by its line\'s text before it in a CRLF document: a line break is two offsets, none of a line', async () => {
+    const editor = await openEditor('first\r\n\tx = \r\n\t😀(a, )\r\n');
+    assert.equal(editor.document.eol, vscode.EndOfLine.CRLF);
+    editor.options = { tabSize: 4, insertSpaces: false };
+    const offset = (line: number, character: number) => editor.document.offsetAt(new vscode.Position(line, character));
+    const notices = new Notices();
+    const preview = new FillPreview(notices, nullLogger);
+    try {
+      preview.show(editor.document, editor.document.version, [
+        insertion(0, '\t'),
+        { ...insertion(3, 'x\ty'), end: offset(1, 1) },   // replaces "st⏎\t": drawn after the "\t" of line 1
+        insertion(offset(1, 5), '1\t2'),                  // at the end of "\tx = ", before its "\r\n"
+        insertion(offset(2, 4), 'a\tb'),
+        insertion(offset(2, 7), '\tc'),
+      ]);
+      // line 0: 0, to 4. Line 1: 4, "x" 5, to 8 (5 columns); "\tx = " 8 + 5 = 13, "1" 14, to 16.
+      // Line 2: "\t😀(" 7, "a" 8, to 12 (6 columns); "\t😀(a, " 10 + 6 = 16, to 20
+      assert.deepEqual(preview.current?.drawn, [nbsp(4), `x${nbsp(3)}y`, `1${nbsp(2)}2`, `a${nbsp(4)}b`, `${nbsp(4)}c`]);
+    } finally {
+      preview.dispose();
+      notices.dispose();
+    }
+  });
+
+  it('places previews near the end of a document of tens of MB, in two editors of it at two tab sizes', async () => {
+    // 400,000 lines of 50 characters: 20 MB (plain text: no syntax work, no suggestions)
+    const lines = Array.from({ length: 400_000 }, (_, i) => `\tline ${String(i).padStart(6, '0')} = ${'x'.repeat(34)}`);
+    const editor = await openEditor(lines.join('\n') + '\n', 'plaintext');
+    const document = editor.document;
+    const beside = await vscode.window.showTextDocument(document, vscode.ViewColumn.Beside);
+    editor.options = { tabSize: 4 };
+    beside.options = { tabSize: 3 };
+    const notices = new Notices();
+    const preview = new FillPreview(notices, nullLogger);
+    try {
+      const offset = (line: number, character: number) => document.offsetAt(new vscode.Position(line, character));
+      // after "\tline 399999" and after "\tline 399999 = ", on the last line; at the start of line 1
+      preview.show(document, document.version, [insertion(offset(399_999, 12), 'a\tb'), insertion(offset(399_999, 15), '\tc'), insertion(offset(1, 0), '\t')]);
+      const laidOut = new Map([
+        // "\tline 399999" 15, "a" 16, to 20 (6 columns); "\tline 399999 = " 18 + 6 = 24, to 28; 0, to 4
+        [4, [`a${nbsp(4)}b`, `${nbsp(4)}c`, nbsp(4)]],
+        // 14, "a" 15, to 18 (5 columns); 17 + 5 = 22, to 24; 0, to 3
+        [3, [`a${nbsp(3)}b`, `${nbsp(2)}c`, nbsp(3)]],
+      ]);
+      // the preview reports the texts of the document's last editor drawn: at that one's tab size, not the other's
+      const editors = vscode.window.visibleTextEditors.filter((e) => e.document === document);
+      assert.deepEqual(editors.map((e) => e.options.tabSize).sort(), [3, 4]);
+      const lastTabSize = editors[editors.length - 1].options.tabSize as number;
+      assert.deepEqual(preview.current?.drawn, laidOut.get(lastTabSize));
+      // both at the other tab size: redrawn at it
+      const otherTabSize = lastTabSize === 4 ? 3 : 4;
+      editors[editors.length - 1].options = { tabSize: otherTabSize };
+      const expected = laidOut.get(otherTabSize);
+      await waitFor(() => JSON.stringify(preview.current?.drawn) === JSON.stringify(expected), `the preview redrawn at tab size ${otherTabSize} (${JSON.stringify(preview.current?.drawn)})`);
+    } finally {
+      preview.dispose();
+      notices.dispose();
+      // both editors of the 20 MB document (beside's first, then editor's), not kept open for the tests after
+      for (let i = 0; i < 2; i++) await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
   });
 });
