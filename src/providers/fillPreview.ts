@@ -4,7 +4,7 @@ import { taggedLogger, type Logger } from '../core/logger';
 import { Disposable } from './disposable';
 import { tabSizeOf } from './editorContext';
 import type { Notices } from './notices';
-import { previewTexts, type PreviewAt, type Proposal } from './proposals';
+import { previewTexts, type Proposal } from './proposals';
 
 /** Context key: the active editor shows a fill preview (enables the Accept / Reject keys). */
 const PREVIEW_CONTEXT = 'diffuse.fillPreview';
@@ -129,9 +129,6 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
 
   private draw(): void {
     this.drawn = undefined;
-    // Every editor of the document draws the same previews, laid out once a tab size.
-    let previews: PreviewAt[] | undefined;
-    const textsByTabSize = new Map<number, string[]>();
     for (const editor of vscode.window.visibleTextEditors) {
       const own = this.pending && editor.document === this.pending.document ? this.pending.proposals : [];
       const document = editor.document;
@@ -139,14 +136,8 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
       const at = (offset: number) => document.positionAt(offset);
       editor.setDecorations(this.removed, own.filter((p) => p.end > p.start).map((p) => ({ range: new vscode.Range(at(p.start), at(p.end)), hoverMessage: hover(p) })));
       // the preview's tabs reach the editor's tab stops, counted from where it is drawn
-      let texts: string[] = [];
-      if (own.length > 0) {
-        const tabSize = tabSizeOf(document, editor.options);
-        previews ??= own.map((p) => previewAt(document, p));
-        texts = textsByTabSize.get(tabSize) ?? previewTexts(previews, tabSize);
-        textsByTabSize.set(tabSize, texts);
-        this.drawn = texts;
-      }
+      const texts = own.length > 0 ? previewTexts(document.getText(), own, tabSizeOf(document, editor.options)) : [];
+      if (own.length > 0) this.drawn = texts;
       const insertions = (low: boolean): vscode.DecorationOptions[] => own.flatMap((p, i) => (p.lowConfidence !== low ? [] : [{
         range: new vscode.Range(at(p.end), at(p.end)),
         hoverMessage: hover(p),
@@ -163,16 +154,6 @@ export class FillPreview extends Disposable implements vscode.CodeLensProvider {
     const active = vscode.window.activeTextEditor?.document;
     void vscode.commands.executeCommand('setContext', PREVIEW_CONTEXT, active !== undefined && active === this.pending?.document);
   }
-}
-
-/**
- * Where `proposal`'s preview is drawn: the text before its end on the end's line, read as that range
- * alone (a whole line or the whole document can be tens of MB). Offsets and characters are both
- * UTF-16 units, as `columnAfter` counts them.
- */
-function previewAt(document: vscode.TextDocument, proposal: Proposal): PreviewAt {
-  const end = document.positionAt(proposal.end);
-  return { text: proposal.text, line: end.line, before: document.getText(new vscode.Range(end.with({ character: 0 }), end)) };
 }
 
 function hoverFor(proposal: Proposal, languageId: string): vscode.MarkdownString {

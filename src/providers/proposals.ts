@@ -60,36 +60,25 @@ export function previewText(text: string, tabSize = 4, column = 0): string {
 }
 
 /**
- * A fill's text and where its preview is drawn: at its proposal's end, on line `line`, after
- * `before`, that line's text up to the end (what `columnAfter` counts: UTF-16 units, tabs, full-width
- * characters). The line and what precedes the end on it are all the layout needs of the document,
- * so the caller reads no more of it than that: a document can be tens of MB.
+ * The decoration text of each proposal's preview (`previewText`, in the proposals' order), drawn at
+ * its end in a document of text `text` at tab size `tabSize`. A preview's first line begins at the
+ * column where it is drawn: after its line's text before it, and after the previews drawn before it
+ * on that line (decoration text goes between the document's characters, whose own tabs keep their
+ * widths: the editor lays its lines out without it). Pure.
  */
-export interface PreviewAt {
-  readonly text: string;
-  readonly line: number;
-  readonly before: string;
-}
-
-/**
- * The decoration text of each preview (`previewText`, in the order given) at tab size `tabSize`. A
- * preview's first line begins at the column where it is drawn: after its line's text before it, and
- * after the previews drawn before it on that line (decoration text goes between the document's
- * characters, whose own tabs keep their widths: the editor lays its lines out without it). Pure.
- */
-export function previewTexts(previews: readonly PreviewAt[], tabSize: number): string[] {
+export function previewTexts(text: string, proposals: readonly Proposal[], tabSize: number): string[] {
   const drawn: string[] = [];
-  let line = -1;
+  let lineStart = -1;
   let before = 0;   // columns of the previews drawn earlier on the line
-  // in the document's order: by line, then by where on it (its text before the end is as long as the end's character)
-  const order = previews.map((_, i) => i).sort((a, b) => previews[a].line - previews[b].line || previews[a].before.length - previews[b].before.length || a - b);
-  for (const i of order) {
-    const preview = previews[i];
-    if (preview.line !== line) {
-      line = preview.line;
+  const byEnd = proposals.map((_, i) => i).sort((a, b) => proposals[a].end - proposals[b].end || a - b);
+  for (const i of byEnd) {
+    const { end } = proposals[i];
+    const start = end === 0 ? 0 : text.lastIndexOf('\n', end - 1) + 1;
+    if (start !== lineStart) {
+      lineStart = start;
       before = 0;
     }
-    drawn[i] = previewText(preview.text, tabSize, columnAfter(preview.before, tabSize) + before);
+    drawn[i] = previewText(proposals[i].text, tabSize, columnAfter(text.slice(start, end), tabSize) + before);
     before += columnAfter(drawn[i], tabSize);   // no tab left in it
   }
   return drawn;

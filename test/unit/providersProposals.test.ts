@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { HoleFill } from '../../src/infill';
 import { gateByConfidence } from '../../src/providers/confidenceGate';
-import { expandTabs, previewText, previewTexts, proposalsFor, type PreviewAt, type Proposal } from '../../src/providers/proposals';
+import { expandTabs, previewText, previewTexts, proposalsFor, type Proposal } from '../../src/providers/proposals';
 
 const fill = (text: string, confidence: number, reason?: string): HoleFill => ({ text, tokens: text.length, confidence, score: Math.log(confidence), reason });
 
@@ -75,24 +75,16 @@ describe('providers: the fill preview\'s text as drawn in a document (previewTex
   const nbsp = (n: number) => '\u00a0'.repeat(n);
   /** A proposal replacing [start, end) by `text`. */
   const at = (start: number, text: string, end = start, lowConfidence = false): Proposal => ({ start, end, text, confidence: 0.5, lowConfidence });
-  /**
-   * Each proposal's preview as the editor places it in a document of text `doc` (what fillPreview
-   * reads with positionAt): its end's line, lines broken at LF or CRLF, and that line's text before it.
-   */
-  const placed = (doc: string, proposals: readonly Proposal[]): PreviewAt[] => proposals.map(({ end, text }) => {
-    const lines = doc.slice(0, end).split(/\r?\n/);
-    return { text, line: lines.length - 1, before: lines[lines.length - 1] };
-  });
 
   it('draws each preview as previewText, from the column of its end on its line', () => {
     const doc = 'first\n\tx = \n';
-    assert.deepEqual(previewTexts(placed(doc, [at(11, '1\t2')]), 4), [`1${nbsp(3)}2`], '"\tx = " ends at column 8: "1" reaches 9, its tab 12');
-    assert.deepEqual(previewTexts(placed(doc, [at(11, '1\t2')]), 3), [`1${nbsp(1)}2`], 'at tab size 3: "\tx = " ends at 7, "1" at 8, its tab reaches 9');
-    assert.deepEqual(previewTexts(placed(doc, [at(0, '\t')]), 4), [nbsp(4)], 'the document\'s start');
-    assert.deepEqual(previewTexts(placed(doc, [at(6, '\t')]), 4), [nbsp(4)], 'a line\'s start');
-    assert.deepEqual(previewTexts(placed(doc, [at(7, '\t')]), 4), [nbsp(4)], 'after a tab, at 4: to 8');
-    assert.deepEqual(previewTexts(placed('\nab', [at(0, '\t')]), 4), [nbsp(4)], 'at offset 0 before a line break');
-    assert.deepEqual(previewTexts([], 4), []);
+    assert.deepEqual(previewTexts(doc, [at(11, '1\t2')], 4), [`1${nbsp(3)}2`], '"\tx = " ends at column 8: "1" reaches 9, its tab 12');
+    assert.deepEqual(previewTexts(doc, [at(11, '1\t2')], 3), [`1${nbsp(1)}2`], 'at tab size 3: "\tx = " ends at 7, "1" at 8, its tab reaches 9');
+    assert.deepEqual(previewTexts(doc, [at(0, '\t')], 4), [nbsp(4)], 'the document\'s start');
+    assert.deepEqual(previewTexts(doc, [at(6, '\t')], 4), [nbsp(4)], 'a line\'s start');
+    assert.deepEqual(previewTexts(doc, [at(7, '\t')], 4), [nbsp(4)], 'after a tab, at 4: to 8');
+    assert.deepEqual(previewTexts('\nab', [at(0, '\t')], 4), [nbsp(4)], 'at offset 0 before a line break');
+    assert.deepEqual(previewTexts('', [], 4), []);
   });
 
   it('draws a later preview on the same line from after the text of those drawn before it', () => {
@@ -100,66 +92,38 @@ describe('providers: the fill preview\'s text as drawn in a document (previewTex
     const doc = '\tf(x, y)\n';
     const one = at(3, 'a\tb');
     const two = at(6, '\tc');
-    assert.deepEqual(previewTexts(placed(doc, [one, two]), 4), [`a${nbsp(1)}b`, `${nbsp(4)}c`], 'the first preview is 3 columns wide: the second begins at 9 + 3 = 12, its tab reaches 16');
-    assert.deepEqual(previewTexts(placed(doc, [one, two]), 3), [`a${nbsp(3)}b`, `${nbsp(2)}c`], 'tab size 3: columns 5 and 8; "a" reaches 6, its tab 9; the second from 8 + 5 = 13 to 15');
-    assert.deepEqual(previewTexts(placed(doc, [two, one]), 4), [`${nbsp(4)}c`, `a${nbsp(1)}b`], 'proposals out of order: each keeps its own text, laid out in the order drawn');
+    assert.deepEqual(previewTexts(doc, [one, two], 4), [`a${nbsp(1)}b`, `${nbsp(4)}c`], 'the first preview is 3 columns wide: the second begins at 9 + 3 = 12, its tab reaches 16');
+    assert.deepEqual(previewTexts(doc, [one, two], 3), [`a${nbsp(3)}b`, `${nbsp(2)}c`], 'tab size 3: columns 5 and 8; "a" reaches 6, its tab 9; the second from 8 + 5 = 13 to 15');
+    assert.deepEqual(previewTexts(doc, [two, one], 4), [`${nbsp(4)}c`, `a${nbsp(1)}b`], 'proposals out of order: each keeps its own text, laid out in the order drawn');
     // three on one line, the middle one replacing text (struck through, still drawn before its preview)
     const three = '\ta b c\n\td';
-    assert.deepEqual(previewTexts(placed(three, [at(2, '\t'), at(3, 'xy', 4), at(6, '\t')]), 4),
+    assert.deepEqual(previewTexts(three, [at(2, '\t'), at(3, 'xy', 4), at(6, '\t')], 4),
       [nbsp(3), 'xy', nbsp(2)], '5 → 8; "b" replaced: its preview at 7 + 3; the last at 9 + 3 + 2 = 14 → 16');
-    assert.deepEqual(previewTexts(placed(three, [at(2, 'long'), at(9, '\t')]), 4), ['long', nbsp(3)], 'a preview on the next line does not count those of the line before');
+    assert.deepEqual(previewTexts(three, [at(2, 'long'), at(9, '\t')], 4), ['long', nbsp(3)], 'a preview on the next line does not count those of the line before');
   });
 
   it('counts a multi-line preview, drawn on one line, by its drawn text, and a removal across lines from its last line', () => {
     const doc = 'ab\ncd ef';
     // the first removes "b\ncd" (lines 0-1): drawn after "cd" (line 1, column 2), as "x⏎y", three columns
-    assert.deepEqual(previewTexts(placed(doc, [at(1, 'x\ny', 5), at(6, '\tz')]), 4), ['x⏎y', `${nbsp(2)}z`], 'the second from 3 + 3 = 6, to 8');
+    assert.deepEqual(previewTexts(doc, [at(1, 'x\ny', 5), at(6, '\tz')], 4), ['x⏎y', `${nbsp(2)}z`], 'the second from 3 + 3 = 6, to 8');
   });
 
   it('counts UTF-16 units in the document and in the previews drawn before, as VS Code does: an emoji takes two columns', () => {
     // "😀" before the first cursor; the first preview draws "👍" (two columns): the second begins at 2 + 1 + 2 + 1 = 6
     const doc = '😀a b';
-    assert.deepEqual(previewTexts(placed(doc, [at(3, '👍'), at(4, '\t')]), 4), ['👍', nbsp(2)], 'code points would put the second at 4, a whole tab stop further');
-    assert.deepEqual(previewTexts(placed('数据 = \n', [at(5, '\t')]), 4), [nbsp(1)], 'CJK: two columns a character, as VS Code draws it (7 columns, the tab to 8)');
+    assert.deepEqual(previewTexts(doc, [at(3, '👍'), at(4, '\t')], 4), ['👍', nbsp(2)], 'code points would put the second at 4, a whole tab stop further');
+    assert.deepEqual(previewTexts('数据 = \n', [at(5, '\t')], 4), [nbsp(1)], 'CJK: two columns a character, as VS Code draws it (7 columns, the tab to 8)');
   });
 
   it('keeps the tab expansion of a later line from column 0, and no tab nor ordinary space anywhere', () => {
     const doc = '\tx = ; y = \n';
-    const drawn = previewTexts(placed(doc, [at(5, 'f(\n\t\t1)'), at(11, ' \t2 ')]), 4);
+    const drawn = previewTexts(doc, [at(5, 'f(\n\t\t1)'), at(11, ' \t2 ')], 4);
     assert.deepEqual(drawn, [`f(⏎${nbsp(8)}1)`, `${nbsp(1)}${nbsp(4)}2${nbsp(1)}`], 'the first 13 columns wide; the second from 14 + 13 = 27: " " to 28, its tab to 32');
     for (const text of drawn) assert.ok(!/[\t ]/.test(text), JSON.stringify(text));
   });
 
-  it('lays a preview out from its line and the text before it there alone, in the document\'s order whatever the order given', () => {
-    const preview = (line: number, before: string, text: string): PreviewAt => ({ text, line, before });
-    assert.deepEqual(previewTexts([preview(0, '', '\t')], 4), [nbsp(4)], 'offset 0: column 0');
-    assert.deepEqual(previewTexts([preview(9, 'x = 1', '\t#')], 4), [`${nbsp(3)}#`], 'a line\'s end: "x = 1" is 5 columns, the tab to 8');
-    assert.deepEqual(previewTexts([preview(0, '\t\t', '\t')], 3), [nbsp(3)], 'the text\'s own tabs at the tab size: 6, to 9');
-    // several on one line: "\tf(" is 6 columns, "a" to 7, its tab to 8 (3 columns drawn); "\tf(x, " 9, + 3 = 12, to 16
-    assert.deepEqual(previewTexts([preview(3, '\tf(', 'a\tb'), preview(3, '\tf(x, ', '\tc')], 4), [`a${nbsp(1)}b`, `${nbsp(4)}c`]);
-    // different lines, given out of order, the later line's text before its preview the shorter: line 3 first,
-    // "wide" after 6 columns, then 7 + 4 = 11, to 12; line 7 anew: "ab", to 4 (not 2 + 4 + 1 = 7, to 8)
-    assert.deepEqual(previewTexts([preview(7, 'ab', '\t'), preview(3, 'abcdefg', '\t'), preview(3, 'abcdef', 'wide')], 4), [nbsp(2), nbsp(1), 'wide']);
-    assert.deepEqual(previewTexts([preview(1, 'ab', 'x'), preview(2, 'ab', '\t')], 4), ['x', nbsp(2)], 'the same column on the next line: not after "x"');
-    // two at one place: drawn in the order given, each after those before it
-    assert.deepEqual(previewTexts([preview(0, 'a', 'xy'), preview(0, 'a', '\t')], 4), ['xy', nbsp(1)], '1 + 2 = 3, to 4');
-    assert.deepEqual(previewTexts([preview(0, 'a', '\t'), preview(0, 'a', 'xy')], 4), [nbsp(3), 'xy'], '1, to 4');
-  });
-
-  it('lays out a CRLF document as its LF twin: a line\'s text ends before its "\\r\\n"', () => {
-    const lf = 'first\n\tx = \n\t😀(a, )\n';
-    const crlf = lf.replace(/\n/g, '\r\n');
-    // at the end of "first" (before its line break), at the end of "\tx = ", and two on the third line
-    const inLf = [at(5, '\t'), at(11, '1\t2'), at(16, 'a\tb'), at(19, '\tc')];
-    const inCrlf = [at(5, '\t'), at(12, '1\t2'), at(18, 'a\tb'), at(21, '\tc')];
-    assert.deepEqual(placed(crlf, inCrlf), placed(lf, inLf), 'the test\'s own placing: the same lines and texts before');
-    const expected = [nbsp(3), `1${nbsp(3)}2`, `a${nbsp(4)}b`, `${nbsp(4)}c`];   // 5 to 8; 8, "1" 9, to 12; 7, "a" 8, to 12; 10 + 6 = 16, to 20
-    assert.deepEqual(previewTexts(placed(crlf, inCrlf), 4), expected);
-    assert.deepEqual(previewTexts(placed(lf, inLf), 4), expected);
-  });
-
   it('is previewText for one proposal, with expandTabs the same rule', () => {
-    assert.deepEqual(previewTexts(placed('abc', [at(3, '\tx\ty')]), 4), [previewText('\tx\ty', 4, 3)]);
+    assert.deepEqual(previewTexts('abc', [at(3, '\tx\ty')], 4), [previewText('\tx\ty', 4, 3)]);
     assert.equal(expandTabs('😀\t', 4), '😀  ');
     assert.equal(expandTabs('😀😀\t', 4), '😀😀    ');
     assert.equal(expandTabs('a\tb\tc', 4, 2), 'a b   c');

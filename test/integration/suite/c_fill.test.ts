@@ -138,11 +138,7 @@ describe('Diffuse fill: a preview, accepted or rejected', () => {
     const shown = diffuse.fillPreview();
     assert.ok(shown, 'no preview');
     assert.deepEqual(shown.proposals.map((p) => editor.document.positionAt(p.start).line), [1, 1], 'a proposal for each cursor on the line');
-    const placed = shown.proposals.map((p) => {
-      const end = editor.document.positionAt(p.end);
-      return { text: p.text, line: end.line, before: editor.document.lineAt(end.line).text.slice(0, end.character) };
-    });
-    assert.deepEqual(shown.drawn, previewTexts(placed, 3));
+    assert.deepEqual(shown.drawn, previewTexts(editor.document.getText(), shown.proposals, 3));
     for (const text of shown.drawn ?? []) assert.ok(!/[\t ]/.test(text), `a tab or an ordinary space drawn: ${JSON.stringify(text)}`);
   });
 

@@ -61,42 +61,4 @@ describe('Diffuse fill: the preview as drawn in the editor', () => {
       notices.dispose();
     }
   });
-
-  it('places previews near the end of a document of tens of MB, in two editors of it at two tab sizes', async () => {
-    // 400,000 lines of 50 characters: 20 MB (plain text: no syntax work, no suggestions)
-    const lines = Array.from({ length: 400_000 }, (_, i) => `\tline ${String(i).padStart(6, '0')} = ${'x'.repeat(34)}`);
-    const editor = await openEditor(lines.join('\n') + '\n', 'plaintext');
-    const document = editor.document;
-    const beside = await vscode.window.showTextDocument(document, vscode.ViewColumn.Beside);
-    editor.options = { tabSize: 4 };
-    beside.options = { tabSize: 3 };
-    const notices = new Notices();
-    const preview = new FillPreview(notices, nullLogger);
-    try {
-      const offset = (line: number, character: number) => document.offsetAt(new vscode.Position(line, character));
-      // after "\tline 399999" and after "\tline 399999 = ", on the last line; at the start of line 1
-      preview.show(document, document.version, [insertion(offset(399_999, 12), 'a\tb'), insertion(offset(399_999, 15), '\tc'), insertion(offset(1, 0), '\t')]);
-      const laidOut = new Map([
-        // "\tline 399999" 15, "a" 16, to 20 (6 columns); "\tline 399999 = " 18 + 6 = 24, to 28; 0, to 4
-        [4, [`a${nbsp(4)}b`, `${nbsp(4)}c`, nbsp(4)]],
-        // 14, "a" 15, to 18 (5 columns); 17 + 5 = 22, to 24; 0, to 3
-        [3, [`a${nbsp(3)}b`, `${nbsp(2)}c`, nbsp(3)]],
-      ]);
-      // the preview reports the texts of the document's last editor drawn: at that one's tab size, not the other's
-      const editors = vscode.window.visibleTextEditors.filter((e) => e.document === document);
-      assert.deepEqual(editors.map((e) => e.options.tabSize).sort(), [3, 4]);
-      const lastTabSize = editors[editors.length - 1].options.tabSize as number;
-      assert.deepEqual(preview.current?.drawn, laidOut.get(lastTabSize));
-      // both at the other tab size: redrawn at it
-      const otherTabSize = lastTabSize === 4 ? 3 : 4;
-      editors[editors.length - 1].options = { tabSize: otherTabSize };
-      const expected = laidOut.get(otherTabSize);
-      await waitFor(() => JSON.stringify(preview.current?.drawn) === JSON.stringify(expected), `the preview redrawn at tab size ${otherTabSize} (${JSON.stringify(preview.current?.drawn)})`);
-    } finally {
-      preview.dispose();
-      notices.dispose();
-      // both editors of the 20 MB document (beside's first, then editor's), not kept open for the tests after
-      for (let i = 0; i < 2; i++) await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-    }
-  });
 });
