@@ -1,3 +1,5 @@
+import { stringEnd, type StringReading } from './pythonStrings';
+
 /**
  * Python's comments and string literals, read left to right as its tokenizer reads them: a `#` in
  * code opens a comment to the end of its line, a quote opens a string (three of a kind a
@@ -5,9 +7,8 @@
  * character after it. So a `'''` inside a comment or inside a one-line string (`# use ''' for
  * docstrings`, `x = "'''"`) opens nothing, and a `#` inside a string is no comment. A one-line
  * string left open ends with its line, as in pythonSource.ts, so one broken quote cannot swallow
- * the rest of the file. Prefixes (r, b, f, u) change nothing here: a raw string's backslash still
- * keeps the quote after it from closing it. Python 3.12's f-strings that nest the same quote
- * (`f"{d["k"]}"`) are read as older Pythons read them.
+ * the rest of the file. Where each string ends, an f-string's fields and all, is pythonStrings.ts'
+ * job: an f-string is one span, however many strings and lines its fields hold (`f"{d["k"]}"`).
  * One pass over the text: a regular expression jumps over code and over a triple-quoted string's
  * body, a loop over characters reads the short one-line strings. On 4 MB of Python code, nearHoles'
  * cut takes 6 to 12 ms and tripleQuoted 17 (pairing the delimiters by parity, blind to comments and
@@ -18,7 +19,7 @@
 export interface PythonSpan {
   readonly open: number;
   readonly close: number;
-  /** A comment, a one-line string, or a triple-quoted string. */
+  /** A comment, a one-line string (an f-string's fields may still hold line breaks), or a triple-quoted string. */
   readonly kind: 'comment' | 'string' | 'triple';
 }
 
@@ -28,18 +29,12 @@ type SpanTaker = (open: number, close: number, kind: PythonSpan['kind']) => void
 /** What opens a comment or a string in code. */
 const CODE_STOPS = /[#'"]/g;
 
-/** What ends a triple-quoted string of each quote, or escapes a character in it. */
-const TRIPLE_STOPS: Readonly<Record<string, RegExp>> = { "'": /\\|'''/g, '"': /\\|"""/g };
-
-const BACKSLASH = 0x5c;
-const LF = 0x0a;
-const CR = 0x0d;
-
 /**
  * Reads the comments and strings of `text` from `start` (as code: a place no comment or string
  * holds) that open before `end`, in order, and hands each to `take`.
  */
 function readSpans(text: string, start: number, end: number, take: SpanTaker): void {
+  const reading: StringReading = { fieldsCrossLines: true };
   for (let at = start; ; ) {
     CODE_STOPS.lastIndex = at;
     const found = CODE_STOPS.exec(text);
@@ -50,38 +45,13 @@ function readSpans(text: string, start: number, end: number, take: SpanTaker): v
       const newline = text.indexOf('\n', open);
       at = newline < 0 ? text.length : newline;
       take(open, at, 'comment');
-    } else if (text.startsWith(quote, open + 1) && text.startsWith(quote, open + 2)) {
-      const close = tripleEnd(text, open + 3, TRIPLE_STOPS[quote]);
-      take(open, close, 'triple');
+    } else {
+      const triple = text.startsWith(quote, open + 1) && text.startsWith(quote, open + 2);
+      const close = stringEnd(text, open, triple, reading);
+      take(open, close, triple ? 'triple' : 'string');
       if (close === Infinity) return;
       at = close;
-    } else {
-      at = open + 1;
-      for (const closing = quote.charCodeAt(0); at < text.length; at++) {
-        const c = text.charCodeAt(at);
-        if (c === closing) {
-          at++;
-          break;
-        }
-        if (c === LF) break;
-        if (c === BACKSLASH) {
-          // escaped, the next character neither closes the string nor ends its line (nor does a CRLF)
-          if (text.charCodeAt(++at) === CR && text.charCodeAt(at + 1) === LF) at++;
-        }
-      }
-      take(open, Math.min(at, text.length), 'string');
     }
-  }
-}
-
-/** Past the closing delimiter of a triple-quoted string whose body starts at `from` (`stops` its quote's TRIPLE_STOPS), or Infinity. */
-function tripleEnd(text: string, from: number, stops: RegExp): number {
-  for (let at = from; ; ) {
-    stops.lastIndex = at;
-    const found = stops.exec(text);
-    if (found === null) return Infinity;
-    if (found[0] !== '\\') return found.index + 3;
-    at = found.index + 2;
   }
 }
 
@@ -141,10 +111,10 @@ export interface CutRules {
  * `from`, or where a comment or a string holds it, a place in front of it (`rules.startOf`), again
  * until none holds it (the line a string opens on may start inside another): a text cut there is
  * read as Python reads the whole, not code as string and a string as code. At a line's start only
- * a triple-quoted string can hold it (or a one-line string whose line break is escaped); comments
- * and one-line strings matter where a long line is cut inside. A triple-quoted string left open
- * holds it only where `rules.unclosed` asks: no delimiter after it is left to be read the wrong
- * way, so only what is inside it would be.
+ * a triple-quoted string can hold it (or a one-line string whose line break is escaped, or an
+ * f-string whose field holds one); comments and one-line strings matter where a long line is cut
+ * inside. A triple-quoted string left open holds it only where `rules.unclosed` asks: no delimiter
+ * after it is left to be read the wrong way, so only what is inside it would be.
  */
 export function outsideStrings(text: string, from: number, rules: CutRules): number {
   // The cut only moves back, to a line's start or a span's first character, so what can hold it is

@@ -7,7 +7,9 @@ import { pythonSpans } from '../infill/tripleQuotes';
  * is still a line of code). The line breaks inside a triple-quoted string go too, since they do
  * not end its line; those outside strings stay. Comments and strings are read as tripleQuotes.ts
  * reads them (Python's tokenizer, left to right): a quote left open at the end of a line that is
- * not triple-quoted closes there, so one broken string cannot swallow the rest of the window.
+ * not triple-quoted closes there, so one broken string cannot swallow the rest of the window. An
+ * f-string goes whole, its fields too (Python 3.12's `f"{d["k"]}"` as one string): the names they
+ * read are not counted, as before 3.12.
  */
 export function blankStringsAndComments(text: string): string {
   const out = text.split('');
