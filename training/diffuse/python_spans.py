@@ -8,8 +8,8 @@ quote cannot swallow the rest of the file; a triple-quoted one left open runs to
 math.inf). Prefixes (r, b, f, u) change nothing: a raw string's backslash still keeps the quote after it
 from closing it. Python 3.12's f-strings that nest the same quote (`f"{d["k"]}"`) are read as older
 Pythons read them, where the engine now reads their replacement fields as code (src/infill/pythonStrings.ts,
-session 58): here only `import_line` holes ask, for an import line's start, which such an f-string
-before it in a file's first lines rarely hides.
+session 58): here only `import_line` holes ask, for an import line's start (such an f-string above a
+file's first imports could hide or invent one; not measured).
 
 One pass, in re's C loop: a single pattern jumps over code to the next `#` or quote and reads the whole
 comment or string there, so a file of megabytes (a line of data, a docstring of 4 MB) is read in
