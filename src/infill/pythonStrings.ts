@@ -17,6 +17,15 @@ const FIELD_STOPS = /[#'"()[\]{}:\n]/g;
 /** An f-string's prefix, which no name character runs into (`elif"` is a keyword and a string); group 1 is it. */
 const F_PREFIX = /(?<!\p{ID_Continue})([fF][rR]?|[rR][fF])['"]/uy;
 
+/**
+ * A named character's escape in an f-string's text (`\N{EM DASH}`), to its `}`; where a quote, a
+ * backslash or a line break comes first (no name holds one), up to there, and the f-string reads
+ * on from it as CPython's tokenizer does (`f"\N{"` ends at its quote). Read to the next `}`
+ * anywhere, a `\N{` being typed ran past its f-string's close, and a line of them each to the
+ * text's end.
+ */
+const NAMED_ESCAPE = /\\N\{[^}'"\\\n]*\}?/y;
+
 /** A line break, or a backslash and what it escapes (a CRLF at once): a one-line string left open ends at the first such break. */
 const LINE_BREAK_OR_ESCAPE = /\\(?:\r\n|[\s\S])|\n/g;
 
@@ -134,9 +143,9 @@ function fStringEnd(text: string, from: number, delimiter: string, raw: boolean,
 function escapeEnd(text: string, at: number, raw: boolean): number {
   const next = text[at + 1];
   if (next === '{' || next === '}') return at + 1;
-  if (!raw && next === 'N' && text[at + 2] === '{') {
-    const close = text.indexOf('}', at + 3);
-    return close < 0 ? NaN : close + 1;
+  if (!raw && next === 'N') {
+    NAMED_ESCAPE.lastIndex = at;
+    if (NAMED_ESCAPE.test(text)) return NAMED_ESCAPE.lastIndex;
   }
   return text.charCodeAt(at + 1) === CR && text.charCodeAt(at + 2) === LF ? at + 3 : at + 2;
 }
