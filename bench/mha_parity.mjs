@@ -7,7 +7,8 @@
 //   node bench/mha_parity.mjs --graphs DIR [--lengths 16,31,32,33,64,128,256] [--out FILE]
 //   (on the GPU machine, with bench/gpu.sh's prepare: /tmp/node, NODE_PATH at onnxruntime-node)
 import { createRequire } from 'node:module';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -52,12 +53,29 @@ function fixtureFeeds(L) {
   };
 }
 
+/**
+ * The providers onnxruntime's profile trace (a JSON file `endProfiling` leaves in `dir`) names for
+ * the MultiHeadAttention nodes: a node the provider declines runs on the CPU, and would read as
+ * parity.
+ */
+function attentionProviders(dir) {
+  const trace = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().pop();
+  const events = trace ? JSON.parse(readFileSync(path.join(dir, trace), 'utf8')) : [];
+  const providers = events.filter((e) => e.cat === 'Node' && e.args?.op_name === 'MultiHeadAttention').map((e) => e.args.provider);
+  return [...new Set(providers)].join('+') || 'none';
+}
+
+/** Each feed's `fetch` output on `provider`, and (profiled) where its attention ran. */
 async function outputsOn(provider, file, feeds, fetch) {
-  const session = await ort.InferenceSession.create(file, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+  const traceDir = mkdtempSync(path.join(tmpdir(), 'mha-trace-'));
+  const session = await ort.InferenceSession.create(file, {
+    executionProviders: [provider], graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: path.join(traceDir, 'ort'),
+  });
   try {
     const results = [];
     for (const feed of feeds) results.push((await session.run(feed, [fetch]))[fetch].data);
-    return results;
+    session.endProfiling();
+    return { results, attentionOn: attentionProviders(traceDir) };
   } finally {
     await session.release();
   }
@@ -76,7 +94,7 @@ function compare(cpu, gpu) {
 async function parity(name, file, feeds, fetch, rows) {
   const cpu = await outputsOn('cpu', file, feeds, fetch);
   const gpu = await outputsOn('webgpu', file, feeds, fetch);
-  return rows.map((L, i) => ({ graph: name, rows: L, ...compare(cpu[i], gpu[i]) }));
+  return rows.map((L, i) => ({ graph: name, rows: L, attentionOn: gpu.attentionOn, ...compare(cpu.results[i], gpu.results[i]) }));
 }
 
 const results = [];
@@ -89,7 +107,7 @@ if (args.graphs) {
 const fixtureRows = lengths.filter((L) => L <= FIXTURE_MAX_LENGTH);
 results.push(...await parity('tiny-model-kv-fused logits', FIXTURE, fixtureRows.map(fixtureFeeds), 'logits', fixtureRows));
 
-console.log('| graph | rows | max abs Δ (webgpu − cpu) | max abs cpu output |');
-console.log('|---|---|---|---|');
-for (const r of results) console.log(`| ${r.graph} | ${r.rows} | ${r.maxAbsDelta.toExponential(2)} | ${r.maxAbsCpu.toFixed(3)} |`);
+console.log('| graph | rows | attention ran on | max abs Δ (webgpu − cpu) | max abs cpu output |');
+console.log('|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.graph} | ${r.rows} | ${r.attentionOn} | ${r.maxAbsDelta.toExponential(2)} | ${r.maxAbsCpu.toFixed(3)} |`);
 if (args.out) writeFileSync(args.out, JSON.stringify(results, null, 1));
