@@ -73,9 +73,10 @@ export interface StringReading {
  * text, so one broken quote cannot swallow the rest of the file; an f-string too.
  */
 export function stringEnd(text: string, open: number, triple: boolean, reading: StringReading): number {
-  const fString = fStringPrefix(text, open) !== undefined;
+  const prefix = fStringPrefix(text, open);
+  const fString = prefix !== undefined;
   const limit = !triple && fString && reading.withinLine === true ? lineEnd(text, open, reading) : text.length;
-  const close = literalEnd(text, open, triple, 0, reading.fieldsCrossLines, limit);
+  const close = literalEnd(text, open, triple, prefix, 0, reading.fieldsCrossLines, limit);
   if (!Number.isNaN(close)) return close;
   if (triple) return Infinity;
   if (fString) {
@@ -108,14 +109,14 @@ function lineEnd(text: string, open: number, reading: StringReading): number {
 }
 
 /**
- * Past the closing delimiter of the string literal whose opening quote is at `open`, `level` deep
- * in f-strings' fields, or NaN where it is left open. `crossLines`: whether a one-line f-string's
- * fields may hold line breaks (StringReading); `limit`: where the reading stops, a string that
- * reaches it left open (the text's end, or the line's of a one-line f-string read within its line).
+ * Past the closing delimiter of the string literal whose opening quote is at `open` (an f-string
+ * where `prefix`, its `fStringPrefix`, is given), `level` deep in f-strings' fields, or NaN where it
+ * is left open. `crossLines`: whether a one-line f-string's fields may hold line breaks
+ * (StringReading); `limit`: where the reading stops, a string that reaches it left open (the
+ * text's end, or the line's of a one-line f-string read within its line).
  */
-function literalEnd(text: string, open: number, triple: boolean, level: number, crossLines: boolean, limit: number): number {
+function literalEnd(text: string, open: number, triple: boolean, prefix: string | undefined, level: number, crossLines: boolean, limit: number): number {
   const quote = text[open];
-  const prefix = fStringPrefix(text, open);
   if (prefix !== undefined) {
     const delimiter = triple ? quote.repeat(3) : quote;
     return fStringEnd(text, open + delimiter.length, delimiter, /[rR]/.test(prefix), level, crossLines, limit);
@@ -212,7 +213,8 @@ function fieldEnd(text: string, from: number, delimiter: string, raw: boolean, l
       if (newline < 0 || newline > limit) return NaN;
       at = newline;
     } else if (c === "'" || c === '"') {
-      at = literalEnd(text, at, text.startsWith(c, at + 1) && text.startsWith(c, at + 2), level + 1, crossLines, limit);
+      const triple = text.startsWith(c, at + 1) && text.startsWith(c, at + 2);
+      at = literalEnd(text, at, triple, fStringPrefix(text, at), level + 1, crossLines, limit);
       if (Number.isNaN(at)) return NaN;
     } else if (c === '(' || c === '[' || c === '{') {
       depth++;
